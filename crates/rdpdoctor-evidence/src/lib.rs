@@ -1,0 +1,575 @@
+//! The evidence model: what rdpdoctor observed, as plain data.
+//!
+//! Every source of evidence (the wire probe today; event logs and host
+//! configuration later) fills these types, and everything downstream (the
+//! findings, the diagnosis rules, the renderers) reads only these types. They
+//! hold no I/O handles and no clocks: a report can be built by hand in a test,
+//! serialised, and read back.
+//!
+//! The JSON form of [`ProbeReport`] is a public interface, versioned by
+//! [`SCHEMA_VERSION`] and documented in `docs/json-schema.md`. Field names are
+//! `snake_case`; enumerated values are `kebab-case` strings.
+
+#![forbid(unsafe_code)]
+
+pub mod findings;
+pub mod paths;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+pub use findings::{Finding, FindingId, Severity};
+pub use paths::{ClientSecurity, SecurityPath};
+
+/// Version of the JSON schema of [`ProbeReport`]. Bump on any change that
+/// removes or renames a field or changes a field's meaning; adding a field is
+/// not a breaking change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one `rdpdoctor probe` learned about one host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeReport {
+    /// Always [`SCHEMA_VERSION`] when produced by this version.
+    pub schema_version: u32,
+    /// The rdpdoctor version that produced the report.
+    pub tool_version: String,
+    /// What the user asked to probe.
+    pub target: Target,
+    /// When the probe started (RFC 3339, UTC).
+    pub started_at: String,
+    /// Name resolution.
+    pub addresses: Addresses,
+    /// TCP reachability; `None` when no address could be tried.
+    pub tcp: Option<TcpEvidence>,
+    /// The X.224 security negotiation matrix; `None` when TCP was not open.
+    pub negotiation: Option<NegotiationEvidence>,
+    /// TLS, where the server can select SSL or HYBRID.
+    pub tls: Option<TlsEvidence>,
+    /// The server's TLS certificate, where TLS completed.
+    pub certificate: Option<CertificateFacts>,
+    /// CredSSP without credentials, where the server can select HYBRID.
+    pub credssp: Option<CredSspEvidence>,
+    /// Facts from the server's NTLM CHALLENGE message.
+    pub ntlm: Option<NtlmFacts>,
+    /// Standard RDP Security, where the server accepts PROTOCOL_RDP.
+    pub rdp_security: Option<RdpSecurityEvidence>,
+    /// Wall time of each stage.
+    pub timings: Timings,
+    /// Which client security modes get through (derived from the evidence above).
+    pub security_paths: Vec<SecurityPath>,
+    /// Judgements derived from the evidence above, most severe first.
+    pub findings: Vec<Finding>,
+}
+
+/// What the user typed, and how it was understood.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// The argument as given, e.g. `rdp.example.com:3390` or `[::1]`.
+    pub input: String,
+    /// The host part: a DNS name or an IP address literal.
+    pub host: String,
+    /// The TCP port (3389 unless given).
+    pub port: u16,
+    /// True when `host` is an IP address literal (no DNS involved).
+    pub host_is_ip: bool,
+}
+
+/// Name resolution results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Addresses {
+    /// Every address the name resolved to (A and AAAA), in resolver order.
+    pub resolved: Vec<IpAddr>,
+    /// The address the rest of the probe used.
+    pub used: Option<IpAddr>,
+    /// The reverse (PTR) name of `used`, when there is one.
+    pub reverse_name: Option<String>,
+    /// The resolver's error, when the name did not resolve.
+    pub error: Option<String>,
+    /// Time spent resolving, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// How the TCP port behaved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PortState {
+    /// The handshake completed and the server answered an X.224 request.
+    Open,
+    /// The host answered the SYN with a RST: nothing listens, or a firewall rejects.
+    Refused,
+    /// No answer before the deadline: a firewall drops the packets, or the host is down.
+    Filtered,
+    /// An ICMP error came back (host or network unreachable, administratively prohibited).
+    Unreachable,
+    /// The handshake completed, then the server closed (FIN or RST) before or
+    /// right after the first request.
+    AcceptedThenClosed,
+    /// The handshake completed, then the server never answered.
+    AcceptedAndSilent,
+}
+
+/// One TCP connect attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectSample {
+    /// True when the three-way handshake completed.
+    pub connected: bool,
+    /// Time to connect or to fail, in milliseconds.
+    pub elapsed_ms: f64,
+    /// The error class when it failed: `refused`, `timeout`, `unreachable`, or the OS message.
+    pub error: Option<String>,
+}
+
+/// Summary statistics over samples, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Smallest value.
+    pub min: f64,
+    /// Median value.
+    pub median: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Stats {
+    /// Statistics of a non-empty slice; `None` when it is empty.
+    pub fn of(values: &[f64]) -> Option<Stats> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut v = values.to_vec();
+        v.sort_by(|a, b| a.total_cmp(b));
+        let mid = v.len() / 2;
+        let median = if v.len().is_multiple_of(2) {
+            (v[mid - 1] + v[mid]) / 2.0
+        } else {
+            v[mid]
+        };
+        Some(Stats {
+            min: v[0],
+            median,
+            max: v[v.len() - 1],
+        })
+    }
+}
+
+/// TCP reachability of the port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TcpEvidence {
+    /// The verdict for the port.
+    pub state: PortState,
+    /// Every connect attempt, in order.
+    pub samples: Vec<ConnectSample>,
+    /// Connect round-trip statistics over the successful samples.
+    pub rtt_ms: Option<Stats>,
+    /// How many samples failed.
+    pub failures: u32,
+    /// For `accepted-then-closed`, `accepted-and-silent` or a non-RDP answer:
+    /// what the server did after the first request (`closed`, `reset`, `silent`,
+    /// or the first bytes it sent, hex).
+    pub first_response: Option<String>,
+    /// When something other than RDP answered: a guess at what it is (`http`, `tls`, `ssh`, …).
+    pub other_protocol: Option<String>,
+}
+
+/// A set of security protocols requested in an RDP_NEG_REQ
+/// ([MS-RDPBCGR 2.2.1.1.1](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/902b090b-9cb3-4efc-92bf-ee13373371e3)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolSet {
+    /// The `requestedProtocols` / `selectedProtocol` bits; `None` for a legacy
+    /// request with no RDP_NEG_REQ at all.
+    pub bits: Option<u32>,
+    /// The protocol names, e.g. `["SSL", "HYBRID"]`; `["RDP"]` for 0; `["legacy"]` for none.
+    pub names: Vec<String>,
+}
+
+/// What the server did with one X.224 Connection Request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum NegotiationOutcome {
+    /// RDP_NEG_RSP: the server selected a protocol.
+    Selected {
+        /// The selected protocol.
+        protocol: ProtocolSet,
+        /// RDP_NEG_RSP flags byte.
+        flags: u8,
+        /// The names of the flags that are set.
+        flag_names: Vec<String>,
+    },
+    /// RDP_NEG_FAILURE with its `failureCode`.
+    Failure {
+        /// The failure code (1–6 are defined).
+        code: u32,
+        /// Its name, e.g. `HYBRID_REQUIRED_BY_SERVER`.
+        name: Option<String>,
+    },
+    /// A Connection Confirm with no negotiation data: a legacy server that
+    /// only speaks Standard RDP Security.
+    NoNegotiationData,
+    /// The server closed the connection without answering.
+    Closed,
+    /// The server did not answer before the deadline.
+    Silent,
+    /// The server answered with something that is not an X.224 Connection Confirm.
+    Garbage {
+        /// Why it did not decode.
+        error: String,
+        /// The first bytes received, hex.
+        first_bytes: String,
+    },
+    /// The TCP connection itself failed.
+    ConnectFailed {
+        /// The error class.
+        error: String,
+    },
+}
+
+/// One row of the negotiation matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NegotiationAttempt {
+    /// What was requested.
+    pub requested: ProtocolSet,
+    /// What came back.
+    pub outcome: NegotiationOutcome,
+    /// Round trip in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// The server's security layer, as an admin would configure it
+/// (`SecurityLayer` under `…\WinStations\RDP-Tcp`: 0 RDP, 1 Negotiate, 2 TLS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecurityLayer {
+    /// Only Standard RDP Security.
+    Rdp,
+    /// Only TLS or CredSSP: PROTOCOL_RDP is refused.
+    Tls,
+    /// Both Standard RDP Security and TLS are accepted.
+    Negotiate,
+    /// Could not be determined.
+    Unknown,
+}
+
+/// Whether Network Level Authentication (CredSSP) is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NlaPolicy {
+    /// Every request without HYBRID is refused.
+    Required,
+    /// HYBRID can be selected, but clients without it get in too.
+    Optional,
+    /// The server never selects HYBRID.
+    Absent,
+    /// Could not be determined.
+    Unknown,
+}
+
+/// The X.224 security negotiation matrix and what it implies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NegotiationEvidence {
+    /// One row per request, in a fixed order.
+    pub attempts: Vec<NegotiationAttempt>,
+    /// The security layer this implies.
+    pub security_layer: SecurityLayer,
+    /// The NLA policy this implies.
+    pub nla: NlaPolicy,
+    /// Protocols the server selected at least once (e.g. `["RDP", "SSL"]`).
+    pub selectable: Vec<String>,
+}
+
+impl NegotiationEvidence {
+    /// The outcome for the request with exactly these bits (`None` = legacy request).
+    pub fn outcome_for(&self, bits: Option<u32>) -> Option<&NegotiationOutcome> {
+        self.attempts
+            .iter()
+            .find(|a| a.requested.bits == bits)
+            .map(|a| &a.outcome)
+    }
+
+    /// True when some request got `protocol` selected.
+    pub fn can_select(&self, protocol: &str) -> bool {
+        self.selectable.iter().any(|p| p == protocol)
+    }
+
+    /// The RDP_NEG_FAILURE codes seen, deduplicated, in order.
+    pub fn failure_codes(&self) -> Vec<u32> {
+        let mut codes = Vec::new();
+        for a in &self.attempts {
+            if let NegotiationOutcome::Failure { code, .. } = a.outcome
+                && !codes.contains(&code)
+            {
+                codes.push(code);
+            }
+        }
+        codes
+    }
+}
+
+/// TLS protocol versions, as named in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TlsVersion {
+    /// TLS 1.0
+    #[serde(rename = "TLSv1.0")]
+    Tls10,
+    /// TLS 1.1
+    #[serde(rename = "TLSv1.1")]
+    Tls11,
+    /// TLS 1.2
+    #[serde(rename = "TLSv1.2")]
+    Tls12,
+    /// TLS 1.3
+    #[serde(rename = "TLSv1.3")]
+    Tls13,
+}
+
+impl TlsVersion {
+    /// All versions, oldest first.
+    pub const ALL: [TlsVersion; 4] = [Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
+
+    /// The name used in reports, e.g. `TLSv1.2`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tls10 => "TLSv1.0",
+            Self::Tls11 => "TLSv1.1",
+            Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+
+    /// TLS 1.0 and 1.1, deprecated by RFC 8996.
+    pub fn is_legacy(self) -> bool {
+        matches!(self, Self::Tls10 | Self::Tls11)
+    }
+}
+
+/// Whether the server accepted a handshake limited to one TLS version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsVersionResult {
+    /// The version offered (and only that one).
+    pub version: TlsVersion,
+    /// `Some(true)` accepted, `Some(false)` refused, `None` not tested (e.g. built without the `openssl` feature).
+    pub accepted: Option<bool>,
+    /// The cipher suite the server chose, when accepted.
+    pub cipher_suite: Option<String>,
+    /// Why it failed or was not tested.
+    pub detail: Option<String>,
+}
+
+/// TLS as a modern client sees it, and which versions the server accepts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsEvidence {
+    /// The protocol requested in X.224 to get to TLS (`SSL` or `HYBRID`).
+    pub via: String,
+    /// The version a modern client (rustls, TLS 1.2–1.3) negotiated.
+    pub version: Option<TlsVersion>,
+    /// The cipher suite a modern client negotiated.
+    pub cipher_suite: Option<String>,
+    /// Why a modern client's handshake failed, when it did.
+    pub error: Option<String>,
+    /// One handshake per TLS version.
+    pub versions: Vec<TlsVersionResult>,
+}
+
+impl TlsEvidence {
+    /// Versions the server accepted.
+    pub fn accepted_versions(&self) -> Vec<TlsVersion> {
+        self.versions
+            .iter()
+            .filter(|v| v.accepted == Some(true))
+            .map(|v| v.version)
+            .collect()
+    }
+}
+
+/// Facts read from an X.509 certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CertificateFacts {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Subject common name, when present.
+    pub common_name: Option<String>,
+    /// DNS and IP subject alternative names.
+    pub subject_alt_names: Vec<String>,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Subject equals issuer and the signature verifies with its own key.
+    pub self_signed: bool,
+    /// Start of validity (RFC 3339).
+    pub not_before: String,
+    /// End of validity (RFC 3339).
+    pub not_after: String,
+    /// Start of validity, Unix seconds.
+    pub not_before_unix: i64,
+    /// End of validity, Unix seconds.
+    pub not_after_unix: i64,
+    /// Whole days left until `not_after`, negative once expired, as of the probe.
+    pub days_left: i64,
+    /// `not_after` is in the past.
+    pub expired: bool,
+    /// `not_before` is in the future.
+    pub not_yet_valid: bool,
+    /// Public key algorithm, e.g. `RSA`, `EC`.
+    pub key_type: String,
+    /// Public key size in bits.
+    pub key_bits: Option<u32>,
+    /// Signature algorithm, e.g. `sha256WithRSAEncryption`.
+    pub signature_algorithm: String,
+    /// Extended key usages, by name or OID.
+    pub extended_key_usage: Vec<String>,
+    /// The EKU allows TLS server authentication (or there is no EKU extension).
+    pub server_auth: bool,
+    /// The EKU has Remote Desktop Authentication (1.3.6.1.4.1.311.54.1.2).
+    pub remote_desktop_auth: bool,
+    /// Whether the name the user typed matches the CN or a SAN.
+    pub matches_target: Option<bool>,
+    /// Whether the server's own DNS name (from NTLM) matches.
+    pub matches_server_dns_name: Option<bool>,
+    /// SHA-1 thumbprint, upper-case hex without separators: the form Windows
+    /// shows and stores in `SSLCertificateSHA1Hash`.
+    pub sha1_thumbprint: String,
+    /// SHA-256 fingerprint, upper-case hex.
+    pub sha256_fingerprint: String,
+}
+
+/// CredSSP ([MS-CSSP]) without credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredSspEvidence {
+    /// The TSRequest version the server answered with (2–6).
+    pub server_version: Option<u32>,
+    /// The version rdpdoctor sent.
+    pub client_version: u32,
+    /// `errorCode` in the server's TSRequest, when present (an NTSTATUS / HRESULT).
+    pub error_code: Option<u32>,
+    /// The server's TSRequest carried an NTLM CHALLENGE.
+    pub ntlm_challenge: bool,
+    /// Why the exchange stopped, when it failed.
+    pub error: Option<String>,
+}
+
+/// Facts from the server's NTLM CHALLENGE message ([MS-NLMP 2.2.1.2]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NtlmFacts {
+    /// TargetName.
+    pub target_name: Option<String>,
+    /// MsvAvNbComputerName.
+    pub netbios_computer_name: Option<String>,
+    /// MsvAvNbDomainName.
+    pub netbios_domain_name: Option<String>,
+    /// MsvAvDnsComputerName.
+    pub dns_computer_name: Option<String>,
+    /// MsvAvDnsDomainName.
+    pub dns_domain_name: Option<String>,
+    /// MsvAvDnsTreeName.
+    pub dns_tree_name: Option<String>,
+    /// major.minor.build from the VERSION field.
+    pub os_version: Option<String>,
+    /// The Windows release the version implies.
+    pub windows_release: Option<String>,
+    /// MsvAvTimestamp as RFC 3339 UTC.
+    pub server_time: Option<String>,
+    /// Server clock minus local clock, in seconds (positive: server ahead).
+    pub clock_skew_seconds: Option<i64>,
+}
+
+/// Standard RDP Security ([MS-RDPBCGR 5.3]): one MCS Connect Initial per offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RdpSecurityOffer {
+    /// The encryption methods offered (names), e.g. `["128BIT"]`.
+    pub offered: Vec<String>,
+    /// The offered bits.
+    pub offered_bits: u32,
+    /// The server's choice, or why there was none.
+    pub outcome: RdpSecurityOutcome,
+}
+
+/// The server's answer to one Standard RDP Security offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum RdpSecurityOutcome {
+    /// An MCS Connect Response with server security data.
+    Accepted {
+        /// The chosen encryption method (name).
+        encryption_method: String,
+        /// The encryption level (name).
+        encryption_level: String,
+    },
+    /// The server refused (MCS result, disconnect or close).
+    Refused {
+        /// What happened.
+        detail: String,
+    },
+}
+
+/// What Standard RDP Security looks like on this server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RdpSecurityEvidence {
+    /// One row per offer.
+    pub offers: Vec<RdpSecurityOffer>,
+    /// The server's encryption level (`NONE`, `LOW`, `CLIENT_COMPATIBLE`, `HIGH`, `FIPS`).
+    pub encryption_level: Option<String>,
+    /// TS_UD_SC_CORE version, raw.
+    pub server_rdp_version: Option<u32>,
+    /// TS_UD_SC_CORE version, named (e.g. `RDP 5.0+`).
+    pub server_rdp_version_name: Option<String>,
+    /// `proprietary` or `x509`.
+    pub server_certificate: Option<String>,
+    /// Key size of the proprietary certificate.
+    pub server_key_bits: Option<u32>,
+}
+
+/// Wall time of the probe and of each stage, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Timings {
+    /// The whole probe.
+    pub total_ms: f64,
+    /// Per stage (`dns`, `tcp`, `negotiation`, `tls`, `credssp`, `rdp_security`).
+    pub stages: BTreeMap<String, f64>,
+    /// True when the overall ceiling cut the probe short.
+    pub ceiling_hit: bool,
+}
+
+impl ProbeReport {
+    /// An empty report for `target`, to be filled stage by stage.
+    pub fn new(target: Target, tool_version: &str, started_at: String) -> Self {
+        ProbeReport {
+            schema_version: SCHEMA_VERSION,
+            tool_version: tool_version.to_owned(),
+            target,
+            started_at,
+            addresses: Addresses::default(),
+            tcp: None,
+            negotiation: None,
+            tls: None,
+            certificate: None,
+            credssp: None,
+            ntlm: None,
+            rdp_security: None,
+            timings: Timings::default(),
+            security_paths: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// The most severe finding's severity, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// True when a finding with this id is present.
+    pub fn has(&self, id: FindingId) -> bool {
+        self.findings.iter().any(|f| f.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_median_of_even_and_odd() {
+        assert_eq!(Stats::of(&[3.0, 1.0, 2.0]).unwrap().median, 2.0);
+        let s = Stats::of(&[4.0, 1.0, 3.0, 2.0]).unwrap();
+        assert_eq!((s.min, s.median, s.max), (1.0, 2.5, 4.0));
+        assert!(Stats::of(&[]).is_none());
+    }
+}

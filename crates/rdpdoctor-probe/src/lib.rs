@@ -1,0 +1,232 @@
+//! The I/O tier: probes one RDP host over the wire, stage by stage, as a real
+//! client would, and fills the evidence model.
+//!
+//! ```text
+//! dns → tcp samples → X.224 negotiation matrix ─┬→ TLS + version matrix → certificate
+//!                                               ├→ CredSSP/NTLM (server facts, clock)
+//!                                               └→ Standard RDP Security offers
+//! ```
+//! The three branches after the negotiation run concurrently. Every network
+//! step is bounded by [`ProbeOptions::step_timeout`], and the whole probe by
+//! [`ProbeOptions::ceiling`]; every read is bounded in size (see [`io`]).
+//! The codecs are in `rdpdoctor-wire`; this crate only moves bytes and keeps time.
+
+#![forbid(unsafe_code)]
+
+pub mod io;
+pub mod stage;
+pub mod target;
+
+use io::Deadline;
+use rdpdoctor_evidence::{CertificateFacts, ProbeReport, Target};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use target::{DEFAULT_PORT, TargetError, parse_target};
+
+/// How to probe.
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    /// Budget of one network step (connect, one request/answer, one handshake).
+    pub step_timeout: Duration,
+    /// Budget of the whole probe.
+    pub ceiling: Duration,
+    /// TCP connect samples.
+    pub samples: u32,
+    /// Connect to this address instead of the resolved one (the name is still resolved and checked).
+    pub address: Option<IpAddr>,
+    /// Do a reverse (PTR) lookup of the address used.
+    pub reverse_dns: bool,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        ProbeOptions {
+            step_timeout: Duration::from_secs(5),
+            ceiling: Duration::from_secs(60),
+            samples: 5,
+            address: None,
+            reverse_dns: true,
+        }
+    }
+}
+
+/// Something the caller can show while the probe runs.
+pub trait Progress: Send + Sync {
+    /// A stage starts.
+    fn stage(&self, name: &str);
+}
+
+/// Shows nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn stage(&self, _: &str) {}
+}
+
+/// Milliseconds since the Unix epoch, by the local clock.
+pub fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 UTC, seconds precision, for Unix milliseconds.
+pub fn rfc3339_millis(ms: i64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
+    let t = t.replace_nanosecond(0).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
+/// Probes `target`. Never fails: what went wrong is evidence.
+pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress) -> ProbeReport {
+    let started = Instant::now();
+    let deadline = Deadline::new(opts.step_timeout, opts.ceiling);
+    let mut report = ProbeReport::new(
+        target.clone(),
+        env!("CARGO_PKG_VERSION"),
+        rfc3339_millis(now_millis()).unwrap_or_default(),
+    );
+    let stage_time = |report: &mut ProbeReport, name: &str, t: Instant| {
+        report
+            .timings
+            .stages
+            .insert(name.to_owned(), stage::dns::ms(t));
+    };
+
+    progress.stage("resolving");
+    let t = Instant::now();
+    report.addresses =
+        stage::dns::resolve(&target, opts.address, opts.reverse_dns, &deadline).await;
+    stage_time(&mut report, "dns", t);
+    let Some(ip) = report.addresses.used else {
+        return finish(report, started, &deadline);
+    };
+    let addr = SocketAddr::new(ip, target.port);
+
+    progress.stage("connecting");
+    let t = Instant::now();
+    let mut tcp = stage::tcp::sample(addr, opts.samples, deadline.step()).await;
+    stage_time(&mut report, "tcp", t);
+    if tcp.state != rdpdoctor_evidence::PortState::Open {
+        report.tcp = Some(tcp);
+        return finish(report, started, &deadline);
+    }
+
+    progress.stage("negotiating security");
+    let t = Instant::now();
+    let neg = stage::negotiation::run(addr, &deadline).await;
+    stage_time(&mut report, "negotiation", t);
+    stage::tcp::settle(&mut tcp, &neg);
+    report.tcp = Some(tcp);
+
+    progress.stage("TLS, CredSSP and RDP security");
+    let host = target.host.as_str();
+    let wants_credssp = neg.can_select("HYBRID") || neg.can_select("HYBRID_EX");
+    let tls_fut = async {
+        let t = Instant::now();
+        (
+            stage::tls::run(addr, host, &neg, &deadline).await,
+            stage::dns::ms(t),
+        )
+    };
+    let credssp_fut = async {
+        let t = Instant::now();
+        let r = if wants_credssp {
+            Some(stage::credssp::run(addr, host, &deadline, now_millis).await)
+        } else {
+            None
+        };
+        (r, stage::dns::ms(t))
+    };
+    let rdp_fut = async {
+        let t = Instant::now();
+        (
+            stage::rdp_security::run(addr, &neg, &deadline).await,
+            stage::dns::ms(t),
+        )
+    };
+    let ((tls, tls_ms), (cs, cs_ms), (rdp, rdp_ms)) = tokio::join!(tls_fut, credssp_fut, rdp_fut);
+    report.negotiation = Some(neg);
+    let mut cert_info = None;
+    if let Some(tls) = tls {
+        report.timings.stages.insert("tls".into(), tls_ms);
+        cert_info = tls
+            .leaf_der
+            .as_deref()
+            .and_then(|der| rdpdoctor_wire::cert::analyze(der).ok());
+        report.tls = Some(tls.evidence);
+    }
+    if let Some((cs, ntlm)) = cs {
+        report.timings.stages.insert("credssp".into(), cs_ms);
+        report.credssp = Some(cs);
+        report.ntlm = ntlm;
+    }
+    if let Some(rdp) = rdp {
+        report.timings.stages.insert("rdp_security".into(), rdp_ms);
+        report.rdp_security = Some(rdp);
+    }
+    if let Some(info) = cert_info {
+        let server_dns = report
+            .ntlm
+            .as_ref()
+            .and_then(|n| n.dns_computer_name.as_deref());
+        report.certificate = Some(certificate_facts(
+            &info,
+            &target,
+            server_dns,
+            now_millis() / 1000,
+        ));
+    }
+    finish(report, started, &deadline)
+}
+
+fn finish(mut report: ProbeReport, started: Instant, deadline: &Deadline) -> ProbeReport {
+    report.timings.total_ms = stage::dns::ms(started);
+    report.timings.ceiling_hit = deadline.expired();
+    report.findings = rdpdoctor_evidence::findings::derive(&report);
+    report.security_paths = rdpdoctor_evidence::paths::predict(&report);
+    report
+}
+
+/// Certificate evidence, judged at `now` (Unix seconds) against the name the
+/// user typed and, when known, the server's own DNS name.
+pub fn certificate_facts(
+    info: &rdpdoctor_wire::cert::CertificateInfo,
+    target: &Target,
+    server_dns_name: Option<&str>,
+    now: i64,
+) -> CertificateFacts {
+    let fmt =
+        |secs: i64| rfc3339_millis(secs.saturating_mul(1000)).unwrap_or_else(|| secs.to_string());
+    CertificateFacts {
+        subject: info.subject.clone(),
+        common_name: info.common_name.clone(),
+        subject_alt_names: info
+            .dns_names
+            .iter()
+            .cloned()
+            .chain(info.ip_addresses.iter().map(IpAddr::to_string))
+            .collect(),
+        issuer: info.issuer.clone(),
+        self_signed: info.self_signed,
+        not_before: fmt(info.not_before),
+        not_after: fmt(info.not_after),
+        not_before_unix: info.not_before,
+        not_after_unix: info.not_after,
+        days_left: (info.not_after - now).div_euclid(86_400),
+        expired: now > info.not_after,
+        not_yet_valid: now < info.not_before,
+        key_type: info.key_type.clone(),
+        key_bits: info.key_bits,
+        signature_algorithm: info.signature_algorithm.clone(),
+        extended_key_usage: info.extended_key_usage.clone(),
+        server_auth: info.server_auth,
+        remote_desktop_auth: info.remote_desktop_auth,
+        matches_target: Some(info.matches_host(&target.host)),
+        matches_server_dns_name: server_dns_name.map(|n| info.matches_host(n)),
+        sha1_thumbprint: info.sha1_thumbprint.clone(),
+        sha256_fingerprint: info.sha256_fingerprint.clone(),
+    }
+}

@@ -1,0 +1,111 @@
+//! Stage 6: CredSSP without credentials ([MS-CSSP 3.1.5](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cssp/385a7489-d46b-464c-b224-f7340e308a5c)).
+//!
+//! After TLS, the client's first TSRequest carries an NTLM NEGOTIATE; the
+//! server answers with its TSRequest version and an NTLM CHALLENGE that names
+//! the machine, its OS build and its clock. No credentials are involved and the
+//! exchange stops there.
+
+use super::tls::{client_config, rustls_connect};
+use crate::io::{Deadline, FramedStream};
+use rdpdoctor_evidence::{CredSspEvidence, NtlmFacts};
+use rdpdoctor_wire::x224::protocol::{HYBRID, SSL};
+use rdpdoctor_wire::{credssp, ntlm};
+use std::net::SocketAddr;
+
+/// The TSRequest version rdpdoctor announces (the newest, as current Windows does).
+pub const CLIENT_VERSION: u32 = 6;
+
+/// Runs the exchange. `now_millis` is the local clock for the skew estimate.
+pub async fn run(
+    addr: SocketAddr,
+    host: &str,
+    deadline: &Deadline,
+    now_millis: impl Fn() -> i64,
+) -> (CredSspEvidence, Option<NtlmFacts>) {
+    let mut ev = CredSspEvidence {
+        server_version: None,
+        client_version: CLIENT_VERSION,
+        error_code: None,
+        ntlm_challenge: false,
+        error: None,
+    };
+    let config = client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let stream = match rustls_connect(addr, host, SSL | HYBRID, config, deadline).await {
+        Ok((_, _, _, s)) => s,
+        Err(e) => {
+            ev.error = Some(e);
+            return (ev, None);
+        }
+    };
+    let mut framed = FramedStream::new(stream);
+    let request = credssp::encode_ts_request(CLIENT_VERSION, &ntlm::encode_negotiate());
+    let sent_at = now_millis();
+    if let Err(e) = framed.send(&request, deadline.step()).await {
+        ev.error = Some(e.describe());
+        return (ev, None);
+    }
+    let frame = match framed
+        .read_frame(
+            credssp::ts_request_len,
+            credssp::MAX_TS_REQUEST,
+            deadline.step(),
+        )
+        .await
+    {
+        Ok(f) => f,
+        Err(e) => {
+            ev.error = Some(format!("no TSRequest from the server: {}", e.describe()));
+            return (ev, None);
+        }
+    };
+    let received_at = now_millis();
+    let ts = match credssp::decode_ts_request(&frame) {
+        Ok(t) => t,
+        Err(e) => {
+            ev.error = Some(format!("the server's TSRequest does not decode: {e}"));
+            return (ev, None);
+        }
+    };
+    ev.server_version = Some(ts.version);
+    ev.error_code = ts.error_code;
+    let Some(token) = ts.nego_token else {
+        ev.error = Some("the server's TSRequest carries no NTLM token".into());
+        return (ev, None);
+    };
+    let challenge = match ntlm::decode_challenge(&token) {
+        Ok(c) => c,
+        Err(e) => {
+            ev.error = Some(format!("the NTLM CHALLENGE does not decode: {e}"));
+            return (ev, None);
+        }
+    };
+    ev.ntlm_challenge = true;
+    // The server stamped its clock somewhere between our send and our receive:
+    // compare against the midpoint.
+    let local_mid = sent_at + (received_at - sent_at) / 2;
+    (ev, Some(ntlm_facts(&challenge, local_mid)))
+}
+
+/// Turns a decoded CHALLENGE into evidence; `local_millis` is our clock when the server stamped its own.
+pub fn ntlm_facts(c: &ntlm::Challenge, local_millis: i64) -> NtlmFacts {
+    let server_millis = c.timestamp.and_then(ntlm::filetime_to_unix_millis);
+    NtlmFacts {
+        target_name: c.target_name.clone(),
+        netbios_computer_name: c.netbios_computer_name.clone(),
+        netbios_domain_name: c.netbios_domain_name.clone(),
+        dns_computer_name: c.dns_computer_name.clone(),
+        dns_domain_name: c.dns_domain_name.clone(),
+        dns_tree_name: c.dns_tree_name.clone(),
+        os_version: c
+            .version
+            .as_ref()
+            .map(|v| format!("{}.{}.{}", v.major, v.minor, v.build)),
+        windows_release: c
+            .version
+            .as_ref()
+            .and_then(|v| ntlm::windows_release(v.major, v.minor, v.build))
+            .map(str::to_owned),
+        server_time: server_millis.and_then(crate::rfc3339_millis),
+        clock_skew_seconds: server_millis.map(|s| (s - local_millis) / 1000),
+    }
+}

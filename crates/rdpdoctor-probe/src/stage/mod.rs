@@ -1,0 +1,10 @@
+//! The probe's stages, in the order a client meets them.
+
+pub mod credssp;
+pub mod dns;
+pub mod negotiation;
+pub mod rdp_security;
+pub mod tcp;
+pub mod tls;
+#[cfg(feature = "openssl")]
+mod tls_legacy;

@@ -1,0 +1,171 @@
+//! Stage 7: Standard RDP Security ([MS-RDPBCGR 5.3](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/8e8b2cca-c1fa-456c-8ecb-a82fc60b2322)).
+//!
+//! One MCS Connect Initial per encryption-method offer; the server's security
+//! data in the Connect Response gives its encryption level and the method it
+//! picked for that offer.
+
+use super::negotiation::connect_and_negotiate;
+use crate::io::{Deadline, FramedStream};
+use rdpdoctor_evidence::{
+    NegotiationEvidence, NegotiationOutcome, RdpSecurityEvidence, RdpSecurityOffer,
+    RdpSecurityOutcome,
+};
+use rdpdoctor_wire::mcs::{self, encryption_method as em};
+use rdpdoctor_wire::{tpkt, x224};
+use std::net::SocketAddr;
+
+/// The offers, in report order.
+pub const OFFERS: [u32; 5] = [
+    em::BIT_40,
+    em::BIT_56,
+    em::BIT_128,
+    em::FIPS,
+    em::BIT_40 | em::BIT_56 | em::BIT_128 | em::FIPS,
+];
+
+/// The X.224 request that gets Standard RDP Security on this server, if any.
+pub fn rdp_request(neg: &NegotiationEvidence) -> Option<Option<u32>> {
+    let rdp_selected = |bits: Option<u32>| match neg.outcome_for(bits) {
+        Some(NegotiationOutcome::Selected { protocol, .. }) => {
+            protocol.bits == Some(x224::protocol::RDP)
+        }
+        Some(NegotiationOutcome::NoNegotiationData) => true,
+        _ => false,
+    };
+    if rdp_selected(Some(x224::protocol::RDP)) {
+        Some(Some(x224::protocol::RDP))
+    } else if rdp_selected(None) {
+        Some(None)
+    } else {
+        None
+    }
+}
+
+/// Runs every offer concurrently.
+pub async fn run(
+    addr: SocketAddr,
+    neg: &NegotiationEvidence,
+    deadline: &Deadline,
+) -> Option<RdpSecurityEvidence> {
+    let request = rdp_request(neg)?;
+    let mut tasks = Vec::new();
+    for offer in OFFERS {
+        let deadline = deadline.clone();
+        tasks.push(tokio::spawn(async move {
+            (offer, one_offer(addr, request, offer, &deadline).await)
+        }));
+    }
+    let mut ev = RdpSecurityEvidence {
+        offers: Vec::new(),
+        encryption_level: None,
+        server_rdp_version: None,
+        server_rdp_version_name: None,
+        server_certificate: None,
+        server_key_bits: None,
+    };
+    for t in tasks {
+        let Ok((offer, result)) = t.await else {
+            continue;
+        };
+        let outcome = match result {
+            Ok(resp) => {
+                if let Some(core) = &resp.server_core {
+                    ev.server_rdp_version = Some(core.version);
+                    ev.server_rdp_version_name =
+                        mcs::rdp_version_name(core.version).map(str::to_owned);
+                }
+                match &resp.server_security {
+                    Some(sec) => {
+                        let level = mcs::encryption_level_name(sec.encryption_level).to_owned();
+                        ev.encryption_level = Some(level.clone());
+                        match &sec.server_certificate {
+                            Some(mcs::ServerCertificate::Proprietary {
+                                public_key_bits, ..
+                            }) => {
+                                ev.server_certificate = Some("proprietary".into());
+                                ev.server_key_bits = Some(*public_key_bits);
+                            }
+                            Some(mcs::ServerCertificate::X509 { .. }) => {
+                                ev.server_certificate = Some("x509".into())
+                            }
+                            _ => {}
+                        }
+                        RdpSecurityOutcome::Accepted {
+                            encryption_method: method_name(sec.encryption_method),
+                            encryption_level: level,
+                        }
+                    }
+                    None if resp.result != 0 => RdpSecurityOutcome::Refused {
+                        detail: format!("MCS result {}", resp.result),
+                    },
+                    None => RdpSecurityOutcome::Refused {
+                        detail: "no server security data".into(),
+                    },
+                }
+            }
+            Err(detail) => RdpSecurityOutcome::Refused { detail },
+        };
+        ev.offers.push(RdpSecurityOffer {
+            offered: offer_names(offer),
+            offered_bits: offer,
+            outcome,
+        });
+    }
+    Some(ev)
+}
+
+fn method_name(bits: u32) -> String {
+    mcs::encryption_method_names(bits)
+        .first()
+        .map_or("NONE", |s| s)
+        .to_owned()
+}
+
+fn offer_names(bits: u32) -> Vec<String> {
+    mcs::encryption_method_names(bits)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn one_offer(
+    addr: SocketAddr,
+    request: Option<u32>,
+    offer: u32,
+    deadline: &Deadline,
+) -> Result<mcs::ConnectResponse, String> {
+    let (outcome, framed) = connect_and_negotiate(addr, request, deadline).await;
+    let Some(mut framed) = framed else {
+        return Err(format!("the X.224 exchange failed: {outcome:?}"));
+    };
+    connect_initial(&mut framed, offer, x224::protocol::RDP, deadline).await
+}
+
+/// Sends an MCS Connect Initial and reads the Connect Response.
+pub(crate) async fn connect_initial<S>(
+    framed: &mut FramedStream<S>,
+    encryption_methods: u32,
+    selected_protocol: u32,
+    deadline: &Deadline,
+) -> Result<mcs::ConnectResponse, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let pdu = mcs::encode_connect_initial(&mcs::ConnectInitialOptions {
+        encryption_methods,
+        selected_protocol,
+        client_name: "RDPDOCTOR".into(),
+        desktop_width: 1024,
+        desktop_height: 768,
+        channels: Vec::new(),
+    });
+    framed
+        .send(&pdu, deadline.step())
+        .await
+        .map_err(|e| e.describe())?;
+    let frame = framed
+        .read_frame(tpkt::frame_len, tpkt::MAX_FRAME, deadline.step())
+        .await
+        .map_err(|e| e.describe())?;
+    mcs::decode_connect_response(&frame).map_err(|e| e.to_string())
+}

@@ -1,0 +1,309 @@
+//! Stage 4: TLS after the X.224 exchange, and which TLS versions the server accepts.
+//!
+//! Two tools, on purpose:
+//! - rustls plays the modern client (TLS 1.2/1.3, AEAD suites only): the
+//!   version and suite it gets are what current mstsc / FreeRDP get, and its
+//!   handshake yields the certificate.
+//! - With the `openssl` feature, OpenSSL at security level 0 builds the
+//!   version matrix. rustls cannot speak TLS 1.0/1.1 at all, and even for
+//!   TLS 1.2 it only offers ECDHE+AEAD suites, so a Windows Server 2012 R2 host
+//!   that speaks TLS 1.2 with CBC suites only would look like it refuses 1.2.
+//!   OpenSSL with `ALL:@SECLEVEL=0` answers "does the server speak version X
+//!   at all", which is the question the matrix asks.
+
+use super::negotiation::connect_and_negotiate;
+use crate::io::Deadline;
+use rdpdoctor_evidence::{
+    NegotiationEvidence, NegotiationOutcome, TlsEvidence, TlsVersion, TlsVersionResult,
+};
+use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, SSL};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What the TLS stage hands on: the evidence and the leaf certificate (DER).
+pub struct TlsOutcome {
+    /// The evidence.
+    pub evidence: TlsEvidence,
+    /// The server's leaf certificate, when a handshake completed.
+    pub leaf_der: Option<Vec<u8>>,
+}
+
+/// The X.224 request that leads to TLS on this server: SSL when it can be
+/// selected, else SSL|HYBRID (an NLA-only server), else nothing.
+pub fn tls_request(neg: &NegotiationEvidence) -> Option<(u32, &'static str)> {
+    if neg.can_select("SSL") {
+        Some((SSL, "SSL"))
+    } else if neg.can_select("HYBRID") || neg.can_select("HYBRID_EX") {
+        Some((SSL | HYBRID, "HYBRID"))
+    } else {
+        None
+    }
+}
+
+/// Opens a connection, negotiates `request`, and returns the raw TCP stream
+/// ready for a TLS ClientHello.
+pub(crate) async fn tls_ready_stream(
+    addr: SocketAddr,
+    request: u32,
+    deadline: &Deadline,
+) -> Result<tokio::net::TcpStream, String> {
+    let (outcome, framed) = connect_and_negotiate(addr, Some(request), deadline).await;
+    match (outcome, framed) {
+        (NegotiationOutcome::Selected { protocol, .. }, Some(framed))
+            if protocol
+                .bits
+                .is_some_and(|b| b & (SSL | HYBRID | HYBRID_EX) != 0) =>
+        {
+            Ok(framed.into_parts().0)
+        }
+        (other, _) => Err(format!("the X.224 exchange did not lead to TLS: {other:?}")),
+    }
+}
+
+/// Runs the modern-client handshake and the version matrix, concurrently.
+pub async fn run(
+    addr: SocketAddr,
+    host: &str,
+    neg: &NegotiationEvidence,
+    deadline: &Deadline,
+) -> Option<TlsOutcome> {
+    let (request, via) = tls_request(neg)?;
+    let modern = modern_handshake(addr, host, request, deadline);
+    let mut version_tasks = Vec::new();
+    for v in TlsVersion::ALL {
+        let host = host.to_owned();
+        let deadline = deadline.clone();
+        version_tasks.push(tokio::spawn(async move {
+            version_check(addr, &host, request, v, &deadline).await
+        }));
+    }
+    let (version, cipher_suite, error, leaf_der) = match modern.await {
+        Ok(m) => (Some(m.0), Some(m.1), None, m.2),
+        Err(e) => (None, None, Some(e), None),
+    };
+    let mut versions = Vec::new();
+    for (t, v) in version_tasks.into_iter().zip(TlsVersion::ALL) {
+        versions.push(t.await.unwrap_or_else(|e| TlsVersionResult {
+            version: v,
+            accepted: None,
+            cipher_suite: None,
+            detail: Some(format!("internal error: {e}")),
+        }));
+    }
+    Some(TlsOutcome {
+        evidence: TlsEvidence {
+            via: via.to_owned(),
+            version,
+            cipher_suite,
+            error,
+            versions,
+        },
+        leaf_der,
+    })
+}
+
+type Modern = (TlsVersion, String, Option<Vec<u8>>);
+
+async fn modern_handshake(
+    addr: SocketAddr,
+    host: &str,
+    request: u32,
+    deadline: &Deadline,
+) -> Result<Modern, String> {
+    let config = client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let (version, suite, leaf, _stream) =
+        rustls_connect(addr, host, request, config, deadline).await?;
+    Ok((version, suite, leaf))
+}
+
+/// A TLS client stream after the X.224 exchange.
+pub(crate) type TlsStream = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
+
+/// Connects, negotiates `request`, and completes a rustls handshake.
+pub(crate) async fn rustls_connect(
+    addr: SocketAddr,
+    host: &str,
+    request: u32,
+    config: Arc<rustls::ClientConfig>,
+    deadline: &Deadline,
+) -> Result<(TlsVersion, String, Option<Vec<u8>>, TlsStream), String> {
+    let tcp = tls_ready_stream(addr, request, deadline).await?;
+    let name = server_name(host);
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let stream = match tokio::time::timeout(deadline.step(), connector.connect(name, tcp)).await {
+        Err(_) => return Err("the TLS handshake did not finish before the deadline".into()),
+        Ok(Err(e)) => return Err(format!("TLS handshake failed: {e}")),
+        Ok(Ok(s)) => s,
+    };
+    let (_, conn) = stream.get_ref();
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => TlsVersion::Tls13,
+        _ => TlsVersion::Tls12,
+    };
+    let suite = conn
+        .negotiated_cipher_suite()
+        .map(|s| format!("{:?}", s.suite()))
+        .unwrap_or_default();
+    let leaf = conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|c| c.as_ref().to_vec());
+    Ok((version, suite, leaf, stream))
+}
+
+fn server_name(host: &str) -> ServerName<'static> {
+    // rustls sends SNI only for DNS names, as mstsc does.
+    ServerName::try_from(host.to_owned())
+        .unwrap_or_else(|_| ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into()))
+}
+
+/// A rustls client limited to `versions` that accepts any certificate: the
+/// probe's job is to report on the certificate, not to refuse to look at it.
+pub(crate) fn client_config(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(RecordOnly(provider.clone()));
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .expect("the ring provider supports TLS 1.2 and 1.3")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// Accepts every certificate but still checks handshake signatures, so a
+/// completed handshake proves the server holds the certificate's key.
+#[derive(Debug)]
+struct RecordOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for RecordOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(feature = "openssl")]
+async fn version_check(
+    addr: SocketAddr,
+    _host: &str,
+    request: u32,
+    v: TlsVersion,
+    deadline: &Deadline,
+) -> TlsVersionResult {
+    let tcp = match tls_ready_stream(addr, request, deadline).await {
+        Ok(s) => s,
+        Err(e) => return not_tested(v, e),
+    };
+    let budget = deadline.step();
+    let std_stream = match tcp.into_std() {
+        Ok(s) => s,
+        Err(e) => return not_tested(v, e.to_string()),
+    };
+    let r =
+        tokio::task::spawn_blocking(move || super::tls_legacy::handshake(std_stream, v, budget))
+            .await;
+    match r {
+        Ok(Ok(cipher)) => TlsVersionResult {
+            version: v,
+            accepted: Some(true),
+            cipher_suite: Some(cipher),
+            detail: None,
+        },
+        Ok(Err(super::tls_legacy::HandshakeError::Refused(why))) => TlsVersionResult {
+            version: v,
+            accepted: Some(false),
+            cipher_suite: None,
+            detail: Some(why),
+        },
+        Ok(Err(super::tls_legacy::HandshakeError::Local(why))) => not_tested(v, why),
+        Err(e) => not_tested(v, e.to_string()),
+    }
+}
+
+#[cfg(not(feature = "openssl"))]
+async fn version_check(
+    addr: SocketAddr,
+    host: &str,
+    request: u32,
+    v: TlsVersion,
+    deadline: &Deadline,
+) -> TlsVersionResult {
+    let only: &'static rustls::SupportedProtocolVersion = match v {
+        TlsVersion::Tls12 => &rustls::version::TLS12,
+        TlsVersion::Tls13 => &rustls::version::TLS13,
+        _ => {
+            return not_tested(
+                v,
+                "built without the openssl feature: rustls cannot speak TLS 1.0/1.1".into(),
+            );
+        }
+    };
+    match rustls_connect(addr, host, request, client_config(&[only]), deadline).await {
+        Ok((_, suite, _, _)) => TlsVersionResult {
+            version: v,
+            accepted: Some(true),
+            cipher_suite: Some(suite),
+            detail: None,
+        },
+        Err(e) if e.starts_with("TLS handshake failed") => TlsVersionResult {
+            version: v,
+            accepted: Some(false),
+            cipher_suite: None,
+            detail: Some(e),
+        },
+        Err(e) => not_tested(v, e),
+    }
+}
+
+fn not_tested(v: TlsVersion, why: String) -> TlsVersionResult {
+    TlsVersionResult {
+        version: v,
+        accepted: None,
+        cipher_suite: None,
+        detail: Some(why),
+    }
+}

@@ -1,0 +1,413 @@
+//! The terminal report of a probe: one line per stage with a verdict, the
+//! details under it, then the findings.
+
+use crate::Style;
+use rdpdoctor_evidence::{
+    FindingId, NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome, Severity,
+};
+use std::fmt::Write;
+
+/// The stage a finding belongs to, for the per-stage verdicts.
+pub fn stage_of(id: FindingId) -> &'static str {
+    use FindingId::*;
+    match id {
+        DnsFailure => "DNS",
+        PortClosed
+        | PortFiltered
+        | HostUnreachable
+        | ConnectionClosedByServer
+        | ServerSilent
+        | NotRdp
+        | UnstableNetwork => "TCP",
+        TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
+        | SslCertNotOnServer => "Negotiation",
+        TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled => "TLS",
+        CertExpired | CertNotYetValid | CertExpiresSoon | CertNameMismatch | CertSelfSigned
+        | CertWeakSignature | CertWeakKey => "Certificate",
+        CredsspUnpatched | ClockSkew => "CredSSP",
+        RdpEncryptionWeak | FipsRequired => "RDP security",
+    }
+}
+
+struct Doc<'a> {
+    out: String,
+    style: &'a Style,
+    report: &'a ProbeReport,
+}
+
+impl Doc<'_> {
+    fn verdict(&self, stage: &str) -> Option<Severity> {
+        self.report
+            .findings
+            .iter()
+            .filter(|f| stage_of(f.id) == stage && f.severity > Severity::Info)
+            .map(|f| f.severity)
+            .max()
+    }
+
+    /// A stage line: `[ ok ] Stage        summary`. `ran` false = skipped.
+    fn stage(&mut self, name: &str, ran: bool, summary: &str) {
+        let tag = if !ran {
+            self.style.dim("[ -- ]")
+        } else {
+            match self.verdict(name) {
+                Some(Severity::Fail) => self.style.severity(Severity::Fail, "[FAIL]"),
+                Some(Severity::Warn) => self.style.severity(Severity::Warn, "[warn]"),
+                _ => self.style.good("[ ok ]"),
+            }
+        };
+        let _ = writeln!(self.out, "{tag} {:<13}{summary}", self.style.bold(name));
+    }
+
+    fn detail(&mut self, text: &str) {
+        let _ = writeln!(self.out, "       {}", self.style.dim(text));
+    }
+}
+
+/// Renders a probe report for a terminal.
+pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
+    let mut d = Doc {
+        out: String::new(),
+        style,
+        report,
+    };
+    let r = report;
+    let _ = writeln!(
+        d.out,
+        "{} {}:{}  {}",
+        style.bold("rdpdoctor probe"),
+        r.target.host,
+        r.target.port,
+        style.dim(&r.started_at)
+    );
+    let _ = writeln!(d.out);
+
+    // DNS
+    let a = &r.addresses;
+    if r.target.host_is_ip {
+        d.stage(
+            "DNS",
+            true,
+            &format!("{} (an address; no lookup needed)", r.target.host),
+        );
+    } else if let Some(err) = &a.error {
+        d.stage(
+            "DNS",
+            true,
+            &format!("{} does not resolve: {err}", r.target.host),
+        );
+    } else {
+        let list: Vec<String> = a.resolved.iter().map(|i| i.to_string()).collect();
+        d.stage(
+            "DNS",
+            true,
+            &format!("{} → {}", r.target.host, list.join(", ")),
+        );
+    }
+    if let Some(used) = a.used
+        && (a.resolved.len() > 1 || a.resolved.first() != Some(&used))
+    {
+        d.detail(&format!("using {used}"));
+    }
+    if let Some(ptr) = &a.reverse_name {
+        d.detail(&format!("reverse name {ptr}"));
+    }
+
+    // TCP
+    match &r.tcp {
+        None => d.stage("TCP", false, "not tried"),
+        Some(t) => {
+            let state = match t.state {
+                PortState::Open => "open".to_owned(),
+                PortState::Refused => {
+                    "refused (RST): nothing listens, or a firewall rejects".to_owned()
+                }
+                PortState::Filtered => "filtered: no answer before the deadline".to_owned(),
+                PortState::Unreachable => "unreachable (ICMP error)".to_owned(),
+                PortState::AcceptedThenClosed => {
+                    "accepted the connection, then closed it".to_owned()
+                }
+                PortState::AcceptedAndSilent => {
+                    "accepted the connection and never answered".to_owned()
+                }
+            };
+            let rtt = t
+                .rtt_ms
+                .map(|s| {
+                    format!(
+                        " · connect {:.1}/{:.1}/{:.1} ms (min/median/max)",
+                        s.min, s.median, s.max
+                    )
+                })
+                .unwrap_or_default();
+            d.stage("TCP", true, &format!("{state}{rtt}"));
+            d.detail(&format!(
+                "{} samples, {} failed",
+                t.samples.len(),
+                t.failures
+            ));
+            if let Some(p) = &t.other_protocol {
+                d.detail(&format!(
+                    "answered like {p}: {}",
+                    t.first_response.as_deref().unwrap_or("")
+                ));
+            }
+        }
+    }
+
+    // Negotiation
+    match &r.negotiation {
+        None => d.stage("Negotiation", false, "not reached"),
+        Some(n) => {
+            d.stage(
+                "Negotiation",
+                true,
+                &format!(
+                    "security layer {} · NLA {} · selectable: {}",
+                    kebab(&n.security_layer),
+                    kebab(&n.nla),
+                    if n.selectable.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        n.selectable.join(", ")
+                    }
+                ),
+            );
+            for a in &n.attempts {
+                let req = a.requested.names.join("|");
+                let got = match &a.outcome {
+                    NegotiationOutcome::Selected { protocol, .. } => {
+                        format!("selected {}", protocol.names.join("|"))
+                    }
+                    NegotiationOutcome::Failure { code, name } => format!(
+                        "refused: {} ({code})",
+                        name.as_deref().unwrap_or("unknown failure code")
+                    ),
+                    NegotiationOutcome::NoNegotiationData => {
+                        "answered without negotiation data (RDP)".to_owned()
+                    }
+                    NegotiationOutcome::Closed => "closed without answering".to_owned(),
+                    NegotiationOutcome::Silent => "no answer".to_owned(),
+                    NegotiationOutcome::Garbage { error, .. } => {
+                        format!("unexpected answer: {error}")
+                    }
+                    NegotiationOutcome::ConnectFailed { error } => {
+                        format!("connect failed: {error}")
+                    }
+                };
+                d.detail(&format!("{req:<24} {got}"));
+            }
+        }
+    }
+
+    // TLS
+    match &r.tls {
+        None => d.stage("TLS", false, "not offered"),
+        Some(t) => {
+            let accepted: Vec<&str> = t.accepted_versions().iter().map(|v| v.name()).collect();
+            let modern = match (&t.version, &t.cipher_suite) {
+                (Some(v), Some(c)) => format!("{} {c}", v.name()),
+                _ => format!(
+                    "modern handshake failed: {}",
+                    t.error.as_deref().unwrap_or("?")
+                ),
+            };
+            d.stage(
+                "TLS",
+                true,
+                &format!(
+                    "{modern} · accepts {}",
+                    if accepted.is_empty() {
+                        "no version".to_owned()
+                    } else {
+                        accepted.join(", ")
+                    }
+                ),
+            );
+            for v in &t.versions {
+                let s = match v.accepted {
+                    Some(true) => format!("accepted ({})", v.cipher_suite.as_deref().unwrap_or("")),
+                    Some(false) => format!("refused: {}", v.detail.as_deref().unwrap_or("")),
+                    None => format!("not tested: {}", v.detail.as_deref().unwrap_or("")),
+                };
+                d.detail(&format!("{:<8} {s}", v.version.name()));
+            }
+        }
+    }
+
+    // Certificate
+    match &r.certificate {
+        None => d.stage("Certificate", false, "none seen"),
+        Some(c) => {
+            let when = if c.expired {
+                format!("EXPIRED {} ({} days ago)", c.not_after, -c.days_left)
+            } else if c.not_yet_valid {
+                format!("not valid until {}", c.not_before)
+            } else {
+                format!("valid until {} ({} days left)", c.not_after, c.days_left)
+            };
+            let who = c.common_name.clone().unwrap_or_else(|| c.subject.clone());
+            d.stage(
+                "Certificate",
+                true,
+                &format!(
+                    "{who} · {when} · {}",
+                    if c.self_signed {
+                        "self-signed"
+                    } else {
+                        "CA-issued"
+                    }
+                ),
+            );
+            if !c.subject_alt_names.is_empty() {
+                d.detail(&format!("names {}", c.subject_alt_names.join(", ")));
+            }
+            d.detail(&format!("issuer {}", c.issuer));
+            d.detail(&format!(
+                "key {} {} · signature {}",
+                c.key_type,
+                c.key_bits.map(|b| format!("{b} bits")).unwrap_or_default(),
+                c.signature_algorithm
+            ));
+            if !c.extended_key_usage.is_empty() {
+                d.detail(&format!("EKU {}", c.extended_key_usage.join(", ")));
+            }
+            d.detail(&format!("SHA-1 thumbprint {}", c.sha1_thumbprint));
+        }
+    }
+
+    // CredSSP / NTLM
+    match &r.credssp {
+        None => d.stage("CredSSP", false, "not offered (no NLA)"),
+        Some(c) => {
+            let v = c
+                .server_version
+                .map(|v| format!("TSRequest version {v}"))
+                .unwrap_or_else(|| format!("failed: {}", c.error.as_deref().unwrap_or("?")));
+            d.stage("CredSSP", true, &v);
+            if let Some(n) = &r.ntlm {
+                let name = n
+                    .dns_computer_name
+                    .clone()
+                    .or_else(|| n.netbios_computer_name.clone())
+                    .unwrap_or_default();
+                let domain = n
+                    .dns_domain_name
+                    .clone()
+                    .or_else(|| n.netbios_domain_name.clone());
+                d.detail(&format!(
+                    "computer {name}{}",
+                    domain
+                        .map(|dm| format!(" · domain {dm}"))
+                        .unwrap_or_default()
+                ));
+                if let Some(os) = &n.os_version {
+                    d.detail(&format!(
+                        "OS version {os}{}",
+                        n.windows_release
+                            .as_ref()
+                            .map(|w| format!(" ({w})"))
+                            .unwrap_or_default()
+                    ));
+                }
+                if let (Some(t), Some(skew)) = (&n.server_time, n.clock_skew_seconds) {
+                    d.detail(&format!("server clock {t} (skew {skew:+} s)"));
+                }
+            }
+        }
+    }
+
+    // Standard RDP Security
+    match &r.rdp_security {
+        None => d.stage("RDP security", false, "not accepted by the server"),
+        Some(s) => {
+            d.stage(
+                "RDP security",
+                true,
+                &format!(
+                    "{}{}",
+                    s.encryption_level
+                        .as_deref()
+                        .map_or("every offer refused".to_owned(), |l| format!(
+                            "encryption level {l}"
+                        )),
+                    s.server_rdp_version_name
+                        .as_ref()
+                        .map(|v| format!(" · server {v}"))
+                        .unwrap_or_default()
+                ),
+            );
+            for o in &s.offers {
+                let got = match &o.outcome {
+                    RdpSecurityOutcome::Accepted {
+                        encryption_method, ..
+                    } => {
+                        format!("chose {encryption_method}")
+                    }
+                    RdpSecurityOutcome::Refused { detail } => format!("refused: {detail}"),
+                };
+                d.detail(&format!("offer {:<26} {got}", o.offered.join("|")));
+            }
+        }
+    }
+
+    if !r.security_paths.is_empty() {
+        let _ = writeln!(d.out);
+        let _ = writeln!(d.out, "{}", style.bold("A client forcing"));
+        for p in &r.security_paths {
+            let verdict = match p.gets_through {
+                Some(true) => style.good("gets through"),
+                Some(false) => style.severity(Severity::Fail, "fails"),
+                None => style.dim("unknown"),
+            };
+            let _ = writeln!(
+                d.out,
+                "  /sec:{:<4} {verdict}: {}",
+                kebab(&p.security),
+                p.reason
+            );
+        }
+    }
+
+    let _ = writeln!(d.out);
+    if r.findings.is_empty() {
+        let _ = writeln!(d.out, "{}", style.good("No findings."));
+    } else {
+        let _ = writeln!(d.out, "{}", style.bold("Findings"));
+        for f in &r.findings {
+            let tag = match f.severity {
+                Severity::Fail => "FAIL",
+                Severity::Warn => "warn",
+                Severity::Info => "info",
+            };
+            let _ = writeln!(
+                d.out,
+                "  {} {:<28} {}",
+                style.severity(f.severity, tag),
+                f.id.name(),
+                f.summary
+            );
+        }
+    }
+    let _ = writeln!(
+        d.out,
+        "\n{}",
+        style.dim(&format!(
+            "Probe took {:.0} ms{}.",
+            r.timings.total_ms,
+            if r.timings.ceiling_hit {
+                " (stopped at the overall time limit)"
+            } else {
+                ""
+            }
+        ))
+    );
+    d.out
+}
+
+fn kebab<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -1,0 +1,316 @@
+//! X.509 certificate facts, as an RDP admin needs them.
+//!
+//! x509-parser does the DER decoding; this module turns its output into the
+//! handful of facts that decide whether a client will accept the certificate
+//! an RDP server presents (RFC 5280 validity, names, key, signature, EKU), plus
+//! the SHA-1 thumbprint Windows uses to select the RDP certificate
+//! (`SSLCertificateSHA1Hash` under `…\WinStations\RDP-Tcp`).
+//!
+//! Nothing here reads a clock: validity is reported as Unix seconds and judged
+//! by the caller against its own "now".
+
+use crate::error::WireError;
+use sha1::{Digest, Sha1};
+use sha2::Sha256;
+use std::net::IpAddr;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::public_key::PublicKey;
+
+/// OID of the Remote Desktop Authentication EKU (used by certificates issued
+/// from the "Remote Desktop Authentication" template).
+pub const OID_REMOTE_DESKTOP_AUTH: &str = "1.3.6.1.4.1.311.54.1.2";
+
+/// What a certificate says, independent of when it is looked at.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CertificateInfo {
+    /// Subject DN (RFC 4514 form).
+    pub subject: String,
+    /// The subject's first common name.
+    pub common_name: Option<String>,
+    /// DNS names and IP addresses from the subjectAltName extension.
+    pub dns_names: Vec<String>,
+    /// IP addresses from the subjectAltName extension.
+    pub ip_addresses: Vec<IpAddr>,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Subject equals issuer and the signature verifies with the certificate's own key.
+    pub self_signed: bool,
+    /// notBefore, Unix seconds.
+    pub not_before: i64,
+    /// notAfter, Unix seconds.
+    pub not_after: i64,
+    /// `RSA`, `EC`, `DSA`, `Ed25519`, … or the OID.
+    pub key_type: String,
+    /// Key size in bits, where known.
+    pub key_bits: Option<u32>,
+    /// Signature algorithm name, e.g. `sha256WithRSAEncryption`, or its OID.
+    pub signature_algorithm: String,
+    /// Extended key usages (names for the common ones, OIDs otherwise). Empty
+    /// when the certificate has no EKU extension.
+    pub extended_key_usage: Vec<String>,
+    /// True when the EKU extension is absent (any usage) or lists serverAuth.
+    pub server_auth: bool,
+    /// True when the EKU lists Remote Desktop Authentication.
+    pub remote_desktop_auth: bool,
+    /// SHA-1 of the DER, upper-case hex (Windows' thumbprint form).
+    pub sha1_thumbprint: String,
+    /// SHA-256 of the DER, upper-case hex.
+    pub sha256_fingerprint: String,
+}
+
+/// Decodes one DER certificate.
+pub fn analyze(der: &[u8]) -> Result<CertificateInfo, WireError> {
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| WireError::Invalid {
+        what: "X.509 certificate",
+        detail: e.to_string(),
+    })?;
+    let tbs = &cert.tbs_certificate;
+    let subject = tbs.subject.to_string();
+    let common_name = tbs
+        .subject
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_owned);
+
+    let mut dns_names = Vec::new();
+    let mut ip_addresses = Vec::new();
+    let mut extended_key_usage = Vec::new();
+    let mut has_eku = false;
+    let mut server_auth = false;
+    let mut remote_desktop_auth = false;
+    for ext in tbs.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::SubjectAlternativeName(san) => {
+                for name in &san.general_names {
+                    match name {
+                        GeneralName::DNSName(d) => dns_names.push((*d).to_owned()),
+                        GeneralName::IPAddress(bytes) => {
+                            if let Some(ip) = ip_from_bytes(bytes) {
+                                ip_addresses.push(ip);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                has_eku = true;
+                if eku.any {
+                    extended_key_usage.push("anyExtendedKeyUsage".to_owned());
+                    server_auth = true;
+                }
+                if eku.server_auth {
+                    extended_key_usage.push("serverAuth".to_owned());
+                    server_auth = true;
+                }
+                if eku.client_auth {
+                    extended_key_usage.push("clientAuth".to_owned());
+                }
+                if eku.code_signing {
+                    extended_key_usage.push("codeSigning".to_owned());
+                }
+                if eku.email_protection {
+                    extended_key_usage.push("emailProtection".to_owned());
+                }
+                if eku.time_stamping {
+                    extended_key_usage.push("timeStamping".to_owned());
+                }
+                if eku.ocsp_signing {
+                    extended_key_usage.push("OCSPSigning".to_owned());
+                }
+                for oid in &eku.other {
+                    let s = oid.to_id_string();
+                    if s == OID_REMOTE_DESKTOP_AUTH {
+                        remote_desktop_auth = true;
+                        extended_key_usage.push("Remote Desktop Authentication".to_owned());
+                    } else {
+                        extended_key_usage.push(s);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !has_eku {
+        server_auth = true;
+    }
+
+    let (key_type, key_bits) = match tbs.subject_pki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => ("RSA".to_owned(), Some(rsa_bits(rsa.modulus))),
+        Ok(PublicKey::EC(point)) => ("EC".to_owned(), Some(ec_bits(point.key_size()))),
+        Ok(PublicKey::DSA(_)) => ("DSA".to_owned(), None),
+        Ok(PublicKey::GostR3410(_)) | Ok(PublicKey::GostR3410_2012(_)) => ("GOST".to_owned(), None),
+        Ok(PublicKey::Unknown(_)) | Err(_) => {
+            let oid = tbs.subject_pki.algorithm.algorithm.to_id_string();
+            let name = match oid.as_str() {
+                "1.3.101.112" => "Ed25519".to_owned(),
+                "1.3.101.113" => "Ed448".to_owned(),
+                _ => oid,
+            };
+            (name, None)
+        }
+    };
+
+    let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
+    let signature_algorithm = signature_name(&sig_oid).map_or(sig_oid, str::to_owned);
+
+    // Self-signed: same name on both sides and the signature checks out with
+    // the certificate's own key. A CA-issued certificate whose issuer happens to
+    // equal its subject fails the signature check and is not called self-signed.
+    let self_signed = tbs.subject == tbs.issuer && cert.verify_signature(None).is_ok();
+
+    Ok(CertificateInfo {
+        subject,
+        common_name,
+        dns_names,
+        ip_addresses,
+        issuer: tbs.issuer.to_string(),
+        self_signed,
+        not_before: tbs.validity.not_before.timestamp(),
+        not_after: tbs.validity.not_after.timestamp(),
+        key_type,
+        key_bits,
+        signature_algorithm,
+        extended_key_usage,
+        server_auth,
+        remote_desktop_auth,
+        sha1_thumbprint: hex_upper(&Sha1::digest(der)),
+        sha256_fingerprint: hex_upper(&Sha256::digest(der)),
+    })
+}
+
+impl CertificateInfo {
+    /// Whether `host` (a DNS name or an IP literal) is named by this certificate,
+    /// by the RFC 6125 rules clients apply: SANs when present (CN otherwise),
+    /// case-insensitive, a `*.` wildcard covering exactly one left-most label.
+    pub fn matches_host(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.');
+        if let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
+            // Windows clients also accept an IP in the CN; FreeRDP only checks names.
+            return self.ip_addresses.contains(&ip)
+                || self
+                    .common_name
+                    .as_deref()
+                    .is_some_and(|cn| cn.parse::<IpAddr>().ok() == Some(ip));
+        }
+        let names: Vec<&str> = if self.dns_names.is_empty() {
+            self.common_name.iter().map(String::as_str).collect()
+        } else {
+            self.dns_names.iter().map(String::as_str).collect()
+        };
+        names.iter().any(|pattern| dns_name_matches(pattern, host))
+    }
+
+    /// Every name the certificate is for (SAN DNS names, SAN IPs, or the CN).
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.dns_names.clone();
+        v.extend(self.ip_addresses.iter().map(IpAddr::to_string));
+        if v.is_empty() {
+            v.extend(self.common_name.clone());
+        }
+        v
+    }
+}
+
+fn dns_name_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.');
+    if let Some(suffix) = pattern.strip_prefix("*.") {
+        match host.split_once('.') {
+            Some((label, rest)) => !label.is_empty() && rest.eq_ignore_ascii_case(suffix),
+            None => false,
+        }
+    } else {
+        pattern.eq_ignore_ascii_case(host)
+    }
+}
+
+fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
+    match b.len() {
+        4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
+        16 => <[u8; 16]>::try_from(b).ok().map(IpAddr::from),
+        _ => None,
+    }
+}
+
+fn rsa_bits(modulus: &[u8]) -> u32 {
+    // The DER INTEGER may carry a leading zero byte to keep it positive.
+    let significant = match modulus.iter().position(|&b| b != 0) {
+        Some(i) => modulus.get(i..).unwrap_or_default(),
+        None => return 0,
+    };
+    let lead = significant.first().map_or(0, |b| 8u32.saturating_sub(b.leading_zeros()));
+    let rest = u32::try_from(significant.len().saturating_sub(1)).unwrap_or(u32::MAX);
+    rest.saturating_mul(8).saturating_add(lead)
+}
+
+fn ec_bits(key_size: usize) -> u32 {
+    // x509-parser reports the uncompressed point size in bits (2 × field + 8);
+    // admins know EC keys by their field size (256, 384, 521).
+    let field = if key_size > 8 { key_size.saturating_sub(8) / 2 } else { key_size };
+    u32::try_from(field).unwrap_or(u32::MAX)
+}
+
+fn signature_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "Ed25519",
+        "1.2.840.10040.4.3" => "dsa-with-sha1",
+        _ => return None,
+    })
+}
+
+/// Upper-case hex without separators.
+pub fn hex_upper(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len().saturating_mul(2));
+    for b in bytes {
+        let _ = write!(s, "{b:02X}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_covers_one_label_only() {
+        assert!(dns_name_matches("*.example.com", "rdp.example.com"));
+        assert!(dns_name_matches("*.EXAMPLE.com", "rdp.example.COM"));
+        assert!(!dns_name_matches("*.example.com", "a.b.example.com"));
+        assert!(!dns_name_matches("*.example.com", "example.com"));
+        assert!(dns_name_matches("host.example.com.", "host.example.com"));
+    }
+
+    #[test]
+    fn rsa_bits_ignores_sign_byte() {
+        let mut m = vec![0u8];
+        m.push(0xC0);
+        m.extend(std::iter::repeat_n(0xFF, 255));
+        assert_eq!(rsa_bits(&m), 2048);
+        assert_eq!(rsa_bits(&[0x01, 0, 0]), 17);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for len in 0..64 {
+            let junk: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            assert!(analyze(&junk).is_err());
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Sans-I/O codecs for the RDP connection-sequence PDUs rdpdoctor probes with.
+//!
+//! Nothing here reads or writes a socket: encoders return the bytes to send,
+//! decoders take the bytes received. Decoders never panic, never allocate
+//! more than the input actually holds, and every refusal is a precise
+//! [`WireError`] naming the field at fault.
+//!
+//! | module | specification | what |
+//! |---|---|---|
+//! | [`tpkt`] | T.123 8 | framing: how many bytes make one PDU |
+//! | [`x224`] | MS-RDPBCGR 2.2.1.1–2.2.1.2 | Connection Request / Confirm, security negotiation |
+//! | [`credssp`] | MS-CSSP 2.2.1 | TSRequest (NLA) |
+//! | [`ntlm`] | MS-NLMP 2.2.1 | NEGOTIATE out, CHALLENGE in: server name, OS version, clock |
+//! | [`mcs`] | MS-RDPBCGR 2.2.1.3–2.2.1.4 | MCS Connect Initial / Response: Standard RDP Security, server certificate |
+//!
+//! Where ironrdp-pdu decodes real-world data correctly it is used (the server
+//! core and network data blocks); where it does not, the reason is given in
+//! the module that replaces it.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+mod ber;
+pub mod cert;
+pub mod credssp;
+pub mod error;
+mod hexser;
+pub mod mcs;
+pub mod ntlm;
+mod reader;
+#[cfg(test)]
+mod test_util;
+pub mod tpkt;
+pub mod x224;
+
+pub use error::WireError;

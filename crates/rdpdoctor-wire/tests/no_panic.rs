@@ -1,0 +1,283 @@
+//! The no-panic property under plain `cargo test`: every decoder is fed a
+//! deterministic pseudo-random corpus (xorshift64*) — raw noise, noise behind
+//! plausible headers, and mutations of valid PDUs — and must return, never
+//! panic. Each input that panics is printed in hex. The fuzz targets in
+//! /fuzz explore the same functions without a budget.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rdpdoctor_wire::{credssp, mcs, ntlm, tpkt, x224};
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn byte(&mut self) -> u8 {
+        self.next() as u8
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.byte()).collect()
+    }
+}
+
+/// Run every decoder on `input`; check the framing helpers' promises.
+fn exercise(input: &[u8]) {
+    if let Ok(Some(n)) = tpkt::frame_len(input) {
+        assert!(n <= input.len() && (tpkt::MIN_FRAME..=tpkt::MAX_FRAME).contains(&n));
+    }
+    let _ = tpkt::declared_len(input);
+    let _ = tpkt::sniff(input);
+    let _ = x224::decode_connection_confirm(input);
+    let _ = x224::decode_connection_request(input);
+    if let Ok(Some(n)) = credssp::ts_request_len(input) {
+        assert!(n <= input.len() && n <= credssp::MAX_TS_REQUEST);
+    }
+    let _ = credssp::ts_request_declared_len(input);
+    if let Ok(ts) = credssp::decode_ts_request(input)
+        && let Some(token) = ts.nego_token.as_deref().and_then(ntlm::find_ntlmssp)
+    {
+        let _ = ntlm::decode_challenge(token);
+    }
+    if let Ok(c) = ntlm::decode_challenge(input) {
+        if let Some(v) = c.version {
+            let _ = v.windows_release();
+        }
+        if let Some(t) = c.timestamp {
+            let _ = ntlm::filetime_to_unix_millis(t);
+        }
+    }
+    let _ = ntlm::find_ntlmssp(input);
+    let _ = mcs::decode_connect_response(input);
+    let _ = mcs::decode_disconnect_provider_ultimatum(input);
+    // Errors must render too.
+    if let Err(e) = mcs::decode_connect_response(input) {
+        let _ = e.to_string();
+    }
+}
+
+fn check(input: &[u8], failures: &mut Vec<String>) {
+    if catch_unwind(AssertUnwindSafe(|| exercise(input))).is_err() {
+        let hex: String = input.iter().map(|b| format!("{b:02x}")).collect();
+        failures.push(hex);
+    }
+}
+
+fn tpkt_frame(body: &[u8]) -> Vec<u8> {
+    let len = (body.len() + 4).min(0xFFFF) as u16;
+    let mut f = vec![3, 0];
+    f.extend_from_slice(&len.to_be_bytes());
+    f.extend_from_slice(body);
+    f
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
+        .collect()
+}
+
+fn seeds() -> Vec<Vec<u8>> {
+    let chal = ntlm::Challenge {
+        negotiate_flags: 0xe28a_8235 | ntlm::flags::NEGOTIATE_VERSION,
+        target_name: Some("CONTOSO".into()),
+        server_challenge: [1, 2, 3, 4, 5, 6, 7, 8],
+        version: Some(ntlm::NtlmVersion {
+            major: 10,
+            minor: 0,
+            build: 17763,
+            ntlm_revision: 15,
+        }),
+        netbios_computer_name: Some("RDS".into()),
+        netbios_domain_name: Some("CONTOSO".into()),
+        dns_computer_name: Some("rds.contoso.local".into()),
+        dns_domain_name: Some("contoso.local".into()),
+        dns_tree_name: Some("contoso.local".into()),
+        timestamp: Some(133_000_000_000_000_000),
+        av_flags: Some(2),
+    };
+    let challenge = ntlm::encode_challenge(&chal);
+    let ts = credssp::TsRequest {
+        version: 6,
+        nego_token: Some(challenge.clone()),
+        error_code: Some(0xC000_006D),
+        has_auth_info: true,
+        has_pub_key_auth: true,
+        client_nonce: Some(vec![9; 32]),
+    }
+    .to_der();
+    let resp = mcs::ConnectResponse {
+        result: 0,
+        server_core: Some(mcs::ServerCore {
+            version: 0x0008_000C,
+            client_requested_protocols: Some(3),
+            early_capability_flags: Some(1),
+        }),
+        server_security: Some(mcs::ServerSecurity {
+            encryption_method: 2,
+            encryption_level: 3,
+            server_random_len: 32,
+            server_certificate: Some(mcs::ServerCertificate::X509 {
+                chain: vec![vec![0x30; 40], vec![0x31; 60]],
+            }),
+        }),
+        server_network: Some(mcs::ServerNetwork {
+            io_channel: 1003,
+            channel_ids: vec![1004, 1005, 1006],
+        }),
+        server_message_channel: Some(1007),
+        server_multitransport_flags: Some(0x101),
+    };
+    let mut prop = resp.clone();
+    prop.server_security.as_mut().unwrap().server_certificate =
+        Some(mcs::ServerCertificate::Proprietary {
+            public_key_bits: 512,
+            public_exponent: 65537,
+        });
+    vec![
+        x224::encode_connection_request(Some(3), Some("probe")),
+        x224::encode_connection_request(None, None),
+        x224::encode_connection_confirm(&x224::ConnectionConfirm::Response {
+            selected_protocol: 2,
+            flags: 0x1f,
+        }),
+        x224::encode_connection_confirm(&x224::ConnectionConfirm::Failure { code: 5 }),
+        x224::encode_connection_confirm(&x224::ConnectionConfirm::NoNegotiationData),
+        challenge,
+        ts,
+        credssp::encode_ts_request(6, &ntlm::encode_negotiate()),
+        mcs::encode_connect_response(&resp),
+        mcs::encode_connect_response(&prop),
+        mcs::encode_disconnect_provider_ultimatum(3),
+        hex(include_str!(
+            "data/xrdp-0.9-rdp-high.mcs-connect-response.hex"
+        )),
+        hex(include_str!(
+            "data/xrdp-0.9-medium-3-channels.mcs-connect-response.hex"
+        )),
+        hex(include_str!("data/freerdp-2.11-shadow-nla.ts-request.hex")),
+    ]
+}
+
+fn mutate(rng: &mut XorShift, seed: &[u8]) -> Vec<u8> {
+    let mut v = seed.to_vec();
+    for _ in 0..=rng.below(4) {
+        match rng.below(8) {
+            0 if !v.is_empty() => {
+                let i = rng.below(v.len());
+                v[i] ^= 1 << rng.below(8);
+            }
+            1 if !v.is_empty() => {
+                let i = rng.below(v.len());
+                v[i] = rng.byte();
+            }
+            2 if !v.is_empty() => {
+                // Interesting values for length fields.
+                let i = rng.below(v.len());
+                v[i] = [0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x84, 0xff][rng.below(8)];
+            }
+            3 => v.truncate(rng.below(v.len() + 1)),
+            4 => {
+                let i = rng.below(v.len() + 1);
+                let n = rng.below(16);
+                let extra = rng.bytes(n);
+                v.splice(i..i, extra);
+            }
+            5 if v.len() > 1 => {
+                let i = rng.below(v.len());
+                let n = rng.below(v.len() - i);
+                v.drain(i..i + n);
+            }
+            6 if v.len() >= 4 => {
+                // Make the TPKT length agree with the mutated size again.
+                let len = (v.len().min(0xFFFF)) as u16;
+                v[2..4].copy_from_slice(&len.to_be_bytes());
+            }
+            _ => {
+                let i = rng.below(v.len() + 1);
+                v.insert(i, rng.byte());
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn random_inputs_never_panic() {
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut failures = Vec::new();
+    for i in 0..20_000 {
+        let len = rng.below(if i % 10 == 0 { 2048 } else { 160 });
+        let noise = rng.bytes(len);
+        let input = match i % 5 {
+            0 => noise,
+            1 => tpkt_frame(&noise),
+            2 => tpkt_frame(&[&[2u8, 0xF0, 0x80, 0x7F, 0x66][..], &noise].concat()),
+            3 => [&[0x30u8, 0x82, (len >> 8) as u8, len as u8][..], &noise].concat(),
+            _ => [&b"NTLMSSP\0\x02\0\0\0"[..], &noise].concat(),
+        };
+        check(&input, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} inputs panicked, first: {}",
+        failures.len(),
+        failures[0]
+    );
+}
+
+#[test]
+fn mutated_valid_pdus_never_panic() {
+    let mut rng = XorShift(0xD1B5_4A32_D192_ED03);
+    let mut failures = Vec::new();
+    let seeds = seeds();
+    let mut decoded_somewhere = 0;
+    for seed in &seeds {
+        check(seed, &mut failures);
+        for _ in 0..5_000 {
+            let m = mutate(&mut rng, seed);
+            check(&m, &mut failures);
+            if mcs::decode_connect_response(&m).is_ok() || ntlm::decode_challenge(&m).is_ok() {
+                decoded_somewhere += 1;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} inputs panicked, first: {}",
+        failures.len(),
+        failures[0]
+    );
+    // The corpus must reach past the first checks, or it proves little.
+    assert!(
+        decoded_somewhere > 1_000,
+        "only {decoded_somewhere} mutants decoded"
+    );
+}
+
+#[test]
+fn every_prefix_of_every_seed_is_handled() {
+    let mut failures = Vec::new();
+    for seed in seeds() {
+        for cut in 0..=seed.len() {
+            check(&seed[..cut], &mut failures);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} inputs panicked, first: {}",
+        failures.len(),
+        failures[0]
+    );
+}

@@ -1,0 +1,103 @@
+//! Command-line interface.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "Exit status:
+  0  no finding of severity `fail`
+  1  at least one `fail` finding (the connection would fail)
+  2  bad usage or input (a one-line error on stderr)";
+
+/// Tells you why a Remote Desktop connection fails, and how to fix it.
+#[derive(Debug, Parser)]
+#[command(name = "rdpdoctor", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe one RDP host over the wire, without credentials, and report what fails
+    #[command(after_help = PROBE_HELP)]
+    Probe(ProbeArgs),
+}
+
+const PROBE_HELP: &str =
+    "Stages: DNS → TCP (5 connect samples) → X.224 security negotiation (8 requests) →
+TLS and the certificate (with every TLS version) → CredSSP/NTLM (OS build, server clock) →
+Standard RDP Security (each encryption method). Stages after the negotiation run at once.
+
+Examples:
+  rdpdoctor probe rdp.example.com
+  rdpdoctor probe 10.0.0.5:3390 --timeout 2
+  rdpdoctor probe '[::1]:3389' --format json | jq '.findings[].id'
+  rdpdoctor probe rdp.example.com --address 10.0.0.5   # check the name, connect to this IP
+
+Exit status:
+  0  no finding of severity `fail`
+  1  at least one `fail` finding (the connection would fail)
+  2  bad usage or input";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A report for people.
+    Text,
+    /// The versioned JSON schema (docs/json-schema.md).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColorChoice::Auto => "auto",
+            ColorChoice::Always => "always",
+            ColorChoice::Never => "never",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT] (port 3389 by default)
+    pub target: String,
+    /// Seconds allowed for each network step (connect, one answer, one handshake)
+    #[arg(long, default_value_t = 5.0, value_name = "SECS", value_parser = positive_secs)]
+    pub timeout: f64,
+    /// Seconds allowed for the whole probe
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = positive_secs)]
+    pub ceiling: f64,
+    /// TCP connect samples (to see an unstable path)
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub samples: u32,
+    /// Connect to this IP address instead of what the name resolves to
+    #[arg(long, value_name = "IP")]
+    pub address: Option<std::net::IpAddr>,
+    /// Skip the reverse (PTR) lookup of the address
+    #[arg(long)]
+    pub no_reverse_dns: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Colour in the text report
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+fn positive_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 3600"
+        )),
+    }
+}

@@ -1,0 +1,237 @@
+//! `rdpdoctor probe` against the real servers of the lab (xrdp, FreeRDP's
+//! shadow server, fake listeners, namespaced firewalls). Run by lab/test.sh.
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+const LAB: &str = "needs the lab: run lab/test.sh";
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn xrdp_negotiate_is_tls_without_nla_and_healthy() {
+    let _ = LAB;
+    let p = probe("xrdp-negotiate", &[]);
+    assert_eq!(p.code, 0, "{}", p.json);
+    assert_eq!(p.json["negotiation"]["security_layer"], "negotiate");
+    // xrdp answers a HYBRID-only request by selecting RDP: that is not NLA.
+    assert_eq!(p.json["negotiation"]["nla"], "absent");
+    p.assert_has("nla-not-offered");
+    p.assert_lacks("nla-required");
+    assert_eq!(p.json["tcp"]["state"], "open");
+    assert!(p.json["tls"]["version"].is_string());
+    assert_eq!(p.json["certificate"]["expired"], false);
+    assert_eq!(p.json["certificate"]["matches_target"], true);
+    assert_eq!(
+        p.json["certificate"]["sha1_thumbprint"]
+            .as_str()
+            .unwrap()
+            .len(),
+        40
+    );
+    assert!(p.json["credssp"].is_null(), "no CredSSP on xrdp");
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn xrdp_rdp_only() {
+    let p = probe("xrdp-rdp", &[]);
+    assert_eq!(p.json["negotiation"]["security_layer"], "rdp");
+    p.assert_has("rdp-security-only");
+    assert!(p.json["tls"].is_null());
+    assert_eq!(p.json["rdp_security"]["encryption_level"], "HIGH");
+    assert!(p.json["rdp_security"]["server_rdp_version"].is_u64());
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn xrdp_tls_only_refuses_rdp_security() {
+    let p = probe("xrdp-tls", &[]);
+    p.assert_has("tls-required");
+    assert_eq!(p.json["negotiation"]["security_layer"], "tls");
+    let rdp_row = &p.json["negotiation"]["attempts"][0];
+    assert_eq!(rdp_row["requested"]["names"][0], "RDP");
+    assert_eq!(rdp_row["outcome"]["kind"], "failure");
+    assert_eq!(rdp_row["outcome"]["name"], "SSL_REQUIRED_BY_SERVER");
+    assert_eq!(p.code, 0);
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn expired_not_yet_valid_and_wrong_name_certificates() {
+    let p = probe("xrdp-expired", &[]);
+    p.assert_has("cert-expired");
+    assert_eq!(p.code, 1, "an expired certificate is a failure");
+    assert!(p.json["certificate"]["days_left"].as_i64().unwrap() < -365);
+    assert_eq!(p.json["certificate"]["self_signed"], false);
+
+    let p = probe("xrdp-notyet", &[]);
+    p.assert_has("cert-not-yet-valid");
+    assert_eq!(p.code, 1);
+
+    let s = scenario("xrdp-wrongname");
+    let p = probe_target(false, &format!("localhost:{}", s.port), &[]);
+    p.assert_has("cert-name-mismatch");
+    assert_eq!(p.json["certificate"]["common_name"], "wrong-name.example");
+
+    let p = probe("xrdp-selfsigned-expired", &[]);
+    p.assert_has("cert-expired");
+    p.assert_has("cert-self-signed");
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn tls_version_matrix() {
+    let accepted = |p: &Probe| -> Vec<String> {
+        p.json["tls"]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["accepted"] == true)
+            .map(|v| v["version"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let p = probe("xrdp-tls12", &[]);
+    assert_eq!(accepted(&p), vec!["TLSv1.2"]);
+    assert_eq!(p.json["tls"]["version"], "TLSv1.2");
+    let p = probe("xrdp-tls13", &[]);
+    assert_eq!(accepted(&p), vec!["TLSv1.3"]);
+    assert_eq!(p.json["tls"]["version"], "TLSv1.3");
+    p.assert_lacks("tls-legacy-enabled");
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn fips_and_weak_rdp_encryption() {
+    let p = probe("xrdp-fips", &[]);
+    p.assert_has("fips-required");
+    assert_eq!(p.json["rdp_security"]["encryption_level"], "FIPS");
+    let p = probe("xrdp-low", &[]);
+    p.assert_has("rdp-encryption-weak");
+    assert_eq!(p.json["rdp_security"]["encryption_level"], "LOW");
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn missing_certificate_file() {
+    let p = probe("xrdp-nocert", &[]);
+    p.assert_has("ssl-cert-not-on-server");
+    assert_eq!(p.code, 1);
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn shadow_nla_gives_credssp_and_ntlm_facts() {
+    let p = probe("shadow-nla", &[]);
+    p.assert_has("nla-required");
+    assert_eq!(p.json["negotiation"]["nla"], "required");
+    let v = p.json["credssp"]["server_version"]
+        .as_u64()
+        .expect("a TSRequest version");
+    assert!((2..=6).contains(&v), "version {v}");
+    let ntlm = &p.json["ntlm"];
+    assert!(
+        ntlm["netbios_computer_name"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{ntlm}"
+    );
+    assert!(
+        ntlm["os_version"]
+            .as_str()
+            .is_some_and(|s| s.split('.').count() == 3),
+        "{ntlm}"
+    );
+    let skew = ntlm["clock_skew_seconds"].as_i64().expect("server clock");
+    assert!(
+        skew.abs() < 60,
+        "the shadow server runs on our clock: skew {skew}"
+    );
+    p.assert_lacks("clock-skew");
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn shadow_under_faketime_has_clock_skew() {
+    let p = probe("shadow-skew", &[]);
+    p.assert_has("clock-skew");
+    let skew = p.json["ntlm"]["clock_skew_seconds"].as_i64().unwrap();
+    assert!(skew > 86_400 * 365, "faked 2035 clock, skew {skew}");
+    assert!(
+        p.json["ntlm"]["server_time"]
+            .as_str()
+            .unwrap()
+            .starts_with("2035-")
+    );
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn shadow_default_offers_tls_and_rdp_without_nla() {
+    let p = probe("shadow-default", &[]);
+    assert_eq!(p.json["negotiation"]["security_layer"], "negotiate");
+    assert_eq!(p.json["negotiation"]["nla"], "absent");
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn closed_port_and_listeners_that_misbehave() {
+    let p = probe("closed", &[]);
+    p.assert_has("port-closed");
+    assert_eq!(p.code, 1);
+
+    let p = probe("accept-close", &[]);
+    p.assert_has("connection-closed-by-server");
+    assert_eq!(p.json["tcp"]["state"], "accepted-then-closed");
+
+    // xfreerdp hangs forever here; we must answer within the step timeout.
+    let p = probe("silent", &["--timeout", "1"]);
+    p.assert_has("server-silent");
+    assert_eq!(p.json["tcp"]["state"], "accepted-and-silent");
+    assert!(p.elapsed < Duration::from_secs(6), "took {:?}", p.elapsed);
+
+    let p = probe("http", &[]);
+    p.assert_has("not-rdp");
+    assert_eq!(p.json["tcp"]["other_protocol"], "http");
+}
+
+fn netns_up() -> bool {
+    lab_env().get("RDPDOCTOR_LAB_NETNS").map(String::as_str) == Some("1")
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn firewall_in_a_namespace_drops_rejects_and_prohibits() {
+    assert!(netns_up(), "the lab's network namespaces are not up");
+    let p = probe("ns-drop", &["--timeout", "1"]);
+    p.assert_has("port-filtered");
+    assert!(p.elapsed < Duration::from_secs(5), "took {:?}", p.elapsed);
+    let p = probe("ns-reset", &[]);
+    p.assert_has("port-closed");
+    let p = probe("ns-icmp", &[]);
+    p.assert_has("host-unreachable");
+    let p = probe("ns-xrdp", &[]);
+    assert_eq!(p.json["tcp"]["state"], "open");
+    assert_eq!(p.json["negotiation"]["security_layer"], "negotiate");
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn a_name_that_does_not_resolve() {
+    assert!(netns_up(), "the lab's network namespaces are not up");
+    // Inside rdplab-c no DNS server is reachable, so no query leaves the machine.
+    let p = probe_target(true, "no-such-host.invalid:3389", &["--timeout", "2"]);
+    p.assert_has("dns-failure");
+    assert_eq!(p.code, 1);
+    assert!(p.json["tcp"].is_null());
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn ipv6_loopback_target_parses_and_is_probed() {
+    // Nothing listens on [::1]:33950: a refused port, reported as such.
+    let p = probe_target(false, "[::1]:33950", &[]);
+    assert_eq!(p.json["target"]["host"], "::1");
+    assert!(p.json["addresses"]["used"] == "::1");
+    assert_eq!(p.json["tcp"]["state"], "refused");
+}

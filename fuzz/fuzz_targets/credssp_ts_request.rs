@@ -1,0 +1,16 @@
+#![no_main]
+//! CredSSP TSRequest framing and decoding.
+
+use libfuzzer_sys::fuzz_target;
+use rdpdoctor_wire::{credssp, ntlm};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(Some(n)) = credssp::ts_request_len(data) {
+        assert!(n <= data.len() && n <= credssp::MAX_TS_REQUEST);
+    }
+    if let Ok(ts) = credssp::decode_ts_request(data) {
+        if let Some(token) = ts.nego_token.as_deref().and_then(ntlm::find_ntlmssp) {
+            let _ = ntlm::decode_challenge(token);
+        }
+    }
+});

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Install what the lab (lab/up.sh) and the Rust build/tests need on Debian 12.
+# Idempotent: installs only missing packages, and runs `apt-get update` once, only
+# when something has to be installed. Needs root (CI and dev machines run as root).
+set -euo pipefail
+
+PACKAGES=(
+    xrdp                # RDP server: rdp/tls/negotiate security, no NLA
+    freerdp2-x11        # xfreerdp, the reference client (lab/xfreerdp.sh)
+    freerdp2-shadow-x11 # freerdp-shadow-cli: the NLA server
+    winpr-utils         # winpr-hash: SAM file for the shadow server's NTLM check
+    xvfb                # X display for the shadow server and for xfreerdp
+    faketime            # libfaketime: server clock skew, expired self-signed cert
+    nmap                # rdp-ntlm-info / rdp-enum-encryption cross-checks
+    nftables            # drop/reject rules inside netns rdplab-s
+    iproute2            # ip netns, veth
+    openssl             # lab CA and certificates
+    python3             # lab/fakesrv.py, lab/check.py
+    procps              # ps/pgrep/pkill for debugging and tests
+    util-linux          # flock, setsid (essential, listed for clarity)
+    ca-certificates
+    libssl-dev          # the Rust openssl crate links against system OpenSSL
+    pkg-config          # ... and finds it with pkg-config
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    # `dpkg -s` also succeeds for removed packages whose config files remain.
+    if ! dpkg -s "$p" 2>/dev/null | grep -qx 'Status: install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]})); then
+    echo "lab/install.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    echo "lab/install.sh: all ${#PACKAGES[@]} packages already installed"
+fi
+
+# xrdp reads /etc/xrdp/rsakeys.ini whatever --config says (Standard RDP Security
+# keys). The package's postinst makes it, but a half-configured install may not.
+if [[ ! -s /etc/xrdp/rsakeys.ini ]]; then
+    echo "lab/install.sh: generating /etc/xrdp/rsakeys.ini"
+    xrdp-keygen xrdp auto
+fi
+
+# Fail here, not later in up.sh, if a package did not bring what we use.
+for cmd in /usr/sbin/xrdp xfreerdp freerdp-shadow-cli winpr-hash Xvfb faketime nmap \
+    nft ip openssl /usr/bin/python3 flock setsid pkg-config; do
+    command -v "$cmd" >/dev/null || {
+        echo "lab/install.sh: ERROR: $cmd not found after install" >&2
+        exit 1
+    }
+done

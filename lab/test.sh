@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what the tests need,
+# builds, starts the lab of real RDP servers, runs every test (the lab tests
+# are #[ignore]d in plain `cargo test`), and stops the lab whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+started=$(date +%s)
+bash lab/install.sh
+
+# Build first, so a compile error is not mistaken for a lab problem and the
+# lab is up only while tests run.
+cargo build --workspace --all-targets --locked
+
+trap 'bash lab/down.sh >/dev/null 2>&1 || true' EXIT
+bash lab/up.sh
+
+cargo test --workspace --locked -- --include-ignored
+
+echo "lab/test.sh: all tests passed in $(( $(date +%s) - started )) s"
