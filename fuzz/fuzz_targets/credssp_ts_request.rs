@@ -8,9 +8,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(Some(n)) = credssp::ts_request_len(data) {
         assert!(n <= data.len() && n <= credssp::MAX_TS_REQUEST);
     }
-    if let Ok(ts) = credssp::decode_ts_request(data) {
-        if let Some(token) = ts.nego_token.as_deref().and_then(ntlm::find_ntlmssp) {
-            let _ = ntlm::decode_challenge(token);
-        }
+    if let Ok(ts) = credssp::decode_ts_request(data)
+        && let Some(token) = ts.nego_token.as_deref().and_then(ntlm::find_ntlmssp)
+    {
+        let _ = ntlm::decode_challenge(token);
     }
 });

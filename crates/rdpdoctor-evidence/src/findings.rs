@@ -119,6 +119,12 @@ finding_ids! {
     FipsRequired = "fips-required",
     /// Connection attempts fail or stall intermittently.
     UnstableNetwork = "unstable-network",
+    /// The server sent ERRINFO_SERVER_DENIED_CONNECTION (mstsc 0x904 / extended 0x7).
+    ServerDeniedConnection = "server-denied-connection",
+    /// The server sent a licensing ERRINFO (0x100–0x10A) or licensing failed.
+    LicensingError = "licensing-error",
+    /// The server ended the connection sequence with another ERRINFO code.
+    ServerErrorInfo = "server-error-info",
 }
 
 impl std::fmt::Display for FindingId {
@@ -178,6 +184,7 @@ pub fn derive(report: &ProbeReport) -> Vec<Finding> {
     tls_and_certificate(report, &mut out);
     credssp_and_ntlm(report, &mut out);
     rdp_security(report, &mut out);
+    deep(report, &mut out);
     let mut findings = out.0;
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
@@ -567,6 +574,51 @@ fn rdp_security(r: &ProbeReport, out: &mut Out) {
                 ("encryption_level", json!(rs.encryption_level)),
                 ("weak_methods", json!(weak)),
             ],
+        );
+    }
+}
+
+/// ERRINFO_SERVER_DENIED_CONNECTION ([MS-RDPBCGR 2.2.5.1.1]).
+pub const ERRINFO_SERVER_DENIED_CONNECTION: u32 = 0x0000_0007;
+/// ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES: the user may not log on remotely.
+pub const ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES: u32 = 0x0000_0009;
+/// The licensing ERRINFO range (ERRINFO_LICENSE_INTERNAL .. ERRINFO_LICENSE_CANT_UPGRADE_LICENSE).
+pub const ERRINFO_LICENSE_RANGE: std::ops::RangeInclusive<u32> = 0x0000_0100..=0x0000_010A;
+
+fn deep(r: &ProbeReport, out: &mut Out) {
+    let Some(d) = &r.deep else { return };
+    let crate::DeepOutcome::ErrorInfo { code, name } = &d.outcome else {
+        return;
+    };
+    let label = name.clone().unwrap_or_else(|| format!("0x{code:08X}"));
+    let ev = [
+        ("error_info", json!(code)),
+        ("error_info_name", json!(name)),
+        ("phase_reached", json!(d.phase_reached)),
+    ];
+    if matches!(
+        *code,
+        ERRINFO_SERVER_DENIED_CONNECTION | ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES
+    ) {
+        out.add(
+            FindingId::ServerDeniedConnection,
+            Severity::Fail,
+            format!("The server denied the connection ({label}): mstsc shows this as error 0x904, extended error 0x{code:x}"),
+            &ev,
+        );
+    } else if ERRINFO_LICENSE_RANGE.contains(code) {
+        out.add(
+            FindingId::LicensingError,
+            Severity::Fail,
+            format!("Remote Desktop licensing failed ({label}): the server found no usable license for this client"),
+            &ev,
+        );
+    } else {
+        out.add(
+            FindingId::ServerErrorInfo,
+            Severity::Fail,
+            format!("The server ended the connection with {label} before the logon screen"),
+            &ev,
         );
     }
 }

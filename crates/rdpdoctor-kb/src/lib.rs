@@ -1,1 +1,77 @@
-//! placeholder
+//! rdpdoctor's knowledge base: what RDP error codes and Windows events mean,
+//! which causes they point to, how to confirm each cause and how to fix it.
+//!
+//! The data lives in TOML files under `kb/` and is embedded in the binary:
+//!
+//! * `kb/codes/<family>.toml`: one file per code family (mstsc error codes,
+//!   ERRINFO, FreeRDP ERRCONNECT, SSPI, NTSTATUS, TLS alerts, Windows events …).
+//!   Every code has a meaning, a source and weighted candidate causes.
+//! * `kb/causes.toml`: the causes, each with symptoms, confirm steps (naming the
+//!   rdpdoctor probe finding that shows it) and fixes.
+//! * `kb/messages.toml`: error texts users paste (mstsc dialogs, FreeRDP output).
+//!
+//! Nothing here does I/O at run time.
+//!
+//! ```
+//! let e = rdpdoctor_kb::explain(&["0x904".into(), "0x7".into()]).unwrap();
+//! assert_eq!(e.codes[0].name, "disconnectReasonAtClientWinsockFDCLOSE");
+//! assert_eq!(e.causes[0].id, "user-not-allowed");
+//! ```
+
+mod explain;
+mod load;
+mod model;
+
+use std::sync::OnceLock;
+
+pub use explain::{
+    ACCEPTED_FORMS, ExplainError, ExplainedCode, Explanation, MatchedMessage, RankedCause, explain,
+    explain_with,
+};
+pub use load::{Kb, LoadError};
+pub use model::{
+    AppliesTo, Cause, CauseCode, CauseWeight, Check, Client, Code, CodeRef, ConfirmStep, Family,
+    FamilyInfo, Fix, FixKind, Message, Shell, Side, normalize_text,
+};
+
+/// The finding ids rdpdoctor's probe emits. Causes name them in `findings`,
+/// `ruled_out_by` and confirm steps; tests keep the two lists in step.
+pub const FINDINGS: &[&str] = &[
+    "dns-failure",
+    "port-closed",
+    "port-filtered",
+    "host-unreachable",
+    "connection-closed-by-server",
+    "server-silent",
+    "not-rdp",
+    "tls-required",
+    "rdp-security-only",
+    "nla-required",
+    "nla-not-offered",
+    "nla-optional",
+    "ssl-cert-not-on-server",
+    "cert-expired",
+    "cert-not-yet-valid",
+    "cert-expires-soon",
+    "cert-name-mismatch",
+    "cert-self-signed",
+    "cert-weak-signature",
+    "cert-weak-key",
+    "tls-legacy-only",
+    "tls-legacy-enabled",
+    "credssp-unpatched",
+    "clock-skew",
+    "rdp-encryption-weak",
+    "fips-required",
+    "unstable-network",
+    "server-denied-connection",
+    "licensing-error",
+];
+
+/// The embedded knowledge base, parsed on first use.
+pub fn kb() -> &'static Kb {
+    static KB: OnceLock<Kb> = OnceLock::new();
+    KB.get_or_init(|| {
+        Kb::load_embedded().expect("the embedded knowledge base (crates/rdpdoctor-kb/kb) must parse; run `cargo test -p rdpdoctor-kb`")
+    })
+}

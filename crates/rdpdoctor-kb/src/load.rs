@@ -10,31 +10,103 @@ use crate::model::{
 
 /// The embedded data files: (path inside the crate, contents).
 pub(crate) const CODE_FILES: &[(&str, &str)] = &[
-    ("kb/codes/mstsc-disconnect.toml", include_str!("../kb/codes/mstsc-disconnect.toml")),
-    ("kb/codes/mstsc-extended.toml", include_str!("../kb/codes/mstsc-extended.toml")),
-    ("kb/codes/mstsc-protocol-error.toml", include_str!("../kb/codes/mstsc-protocol-error.toml")),
-    ("kb/codes/errinfo.toml", include_str!("../kb/codes/errinfo.toml")),
-    ("kb/codes/errconnect.toml", include_str!("../kb/codes/errconnect.toml")),
-    ("kb/codes/freerdp-error-class.toml", include_str!("../kb/codes/freerdp-error-class.toml")),
-    ("kb/codes/xfreerdp-exit.toml", include_str!("../kb/codes/xfreerdp-exit.toml")),
-    ("kb/codes/rdp-neg-failure.toml", include_str!("../kb/codes/rdp-neg-failure.toml")),
-    ("kb/codes/rdp-neg-protocol.toml", include_str!("../kb/codes/rdp-neg-protocol.toml")),
-    ("kb/codes/rdp-neg-req-flags.toml", include_str!("../kb/codes/rdp-neg-req-flags.toml")),
-    ("kb/codes/rdp-neg-rsp-flags.toml", include_str!("../kb/codes/rdp-neg-rsp-flags.toml")),
-    ("kb/codes/rdp-neg-type.toml", include_str!("../kb/codes/rdp-neg-type.toml")),
+    (
+        "kb/codes/mstsc-disconnect.toml",
+        include_str!("../kb/codes/mstsc-disconnect.toml"),
+    ),
+    (
+        "kb/codes/mstsc-extended.toml",
+        include_str!("../kb/codes/mstsc-extended.toml"),
+    ),
+    (
+        "kb/codes/mstsc-protocol-error.toml",
+        include_str!("../kb/codes/mstsc-protocol-error.toml"),
+    ),
+    (
+        "kb/codes/errinfo.toml",
+        include_str!("../kb/codes/errinfo.toml"),
+    ),
+    (
+        "kb/codes/errconnect.toml",
+        include_str!("../kb/codes/errconnect.toml"),
+    ),
+    (
+        "kb/codes/freerdp-error-class.toml",
+        include_str!("../kb/codes/freerdp-error-class.toml"),
+    ),
+    (
+        "kb/codes/xfreerdp-exit.toml",
+        include_str!("../kb/codes/xfreerdp-exit.toml"),
+    ),
+    (
+        "kb/codes/rdp-neg-failure.toml",
+        include_str!("../kb/codes/rdp-neg-failure.toml"),
+    ),
+    (
+        "kb/codes/rdp-neg-protocol.toml",
+        include_str!("../kb/codes/rdp-neg-protocol.toml"),
+    ),
+    (
+        "kb/codes/rdp-neg-req-flags.toml",
+        include_str!("../kb/codes/rdp-neg-req-flags.toml"),
+    ),
+    (
+        "kb/codes/rdp-neg-rsp-flags.toml",
+        include_str!("../kb/codes/rdp-neg-rsp-flags.toml"),
+    ),
+    (
+        "kb/codes/rdp-neg-type.toml",
+        include_str!("../kb/codes/rdp-neg-type.toml"),
+    ),
     ("kb/codes/sspi.toml", include_str!("../kb/codes/sspi.toml")),
-    ("kb/codes/ntstatus.toml", include_str!("../kb/codes/ntstatus.toml")),
-    ("kb/codes/tls-alert.toml", include_str!("../kb/codes/tls-alert.toml")),
-    ("kb/codes/credssp-version.toml", include_str!("../kb/codes/credssp-version.toml")),
-    ("kb/codes/credssp-oracle-policy.toml", include_str!("../kb/codes/credssp-oracle-policy.toml")),
-    ("kb/codes/logon-type.toml", include_str!("../kb/codes/logon-type.toml")),
-    ("kb/codes/event-rdp-client.toml", include_str!("../kb/codes/event-rdp-client.toml")),
-    ("kb/codes/event-rcm.toml", include_str!("../kb/codes/event-rcm.toml")),
-    ("kb/codes/event-lsm.toml", include_str!("../kb/codes/event-lsm.toml")),
-    ("kb/codes/event-rdpcorets.toml", include_str!("../kb/codes/event-rdpcorets.toml")),
-    ("kb/codes/event-schannel.toml", include_str!("../kb/codes/event-schannel.toml")),
-    ("kb/codes/event-security.toml", include_str!("../kb/codes/event-security.toml")),
-    ("kb/codes/event-session-broker.toml", include_str!("../kb/codes/event-session-broker.toml")),
+    (
+        "kb/codes/ntstatus.toml",
+        include_str!("../kb/codes/ntstatus.toml"),
+    ),
+    (
+        "kb/codes/tls-alert.toml",
+        include_str!("../kb/codes/tls-alert.toml"),
+    ),
+    (
+        "kb/codes/credssp-version.toml",
+        include_str!("../kb/codes/credssp-version.toml"),
+    ),
+    (
+        "kb/codes/credssp-oracle-policy.toml",
+        include_str!("../kb/codes/credssp-oracle-policy.toml"),
+    ),
+    (
+        "kb/codes/logon-type.toml",
+        include_str!("../kb/codes/logon-type.toml"),
+    ),
+    (
+        "kb/codes/event-rdp-client.toml",
+        include_str!("../kb/codes/event-rdp-client.toml"),
+    ),
+    (
+        "kb/codes/event-rcm.toml",
+        include_str!("../kb/codes/event-rcm.toml"),
+    ),
+    (
+        "kb/codes/event-lsm.toml",
+        include_str!("../kb/codes/event-lsm.toml"),
+    ),
+    (
+        "kb/codes/event-rdpcorets.toml",
+        include_str!("../kb/codes/event-rdpcorets.toml"),
+    ),
+    (
+        "kb/codes/event-schannel.toml",
+        include_str!("../kb/codes/event-schannel.toml"),
+    ),
+    (
+        "kb/codes/event-security.toml",
+        include_str!("../kb/codes/event-security.toml"),
+    ),
+    (
+        "kb/codes/event-session-broker.toml",
+        include_str!("../kb/codes/event-session-broker.toml"),
+    ),
 ];
 
 pub(crate) const CAUSES_FILE: (&str, &str) = ("kb/causes.toml", include_str!("../kb/causes.toml"));
@@ -322,7 +394,10 @@ impl Kb {
 
     /// One code by family and value.
     pub fn lookup(&self, family: Family, value: u32) -> Option<&Code> {
-        self.index.by_ref.get(&CodeRef { family, value }).map(|&i| &self.codes[i])
+        self.index
+            .by_ref
+            .get(&CodeRef { family, value })
+            .map(|&i| &self.codes[i])
     }
 
     /// One code by reference.

@@ -26,6 +26,7 @@ pub fn stage_of(id: FindingId) -> &'static str {
         | CertWeakSignature | CertWeakKey => "Certificate",
         CredsspUnpatched | ClockSkew => "CredSSP",
         RdpEncryptionWeak | FipsRequired => "RDP security",
+        ServerDeniedConnection | LicensingError | ServerErrorInfo => "Logon screen",
     }
 }
 
