@@ -109,6 +109,8 @@ finding_ids! {
     TlsLegacyOnly = "tls-legacy-only",
     /// The server still accepts TLS 1.0 or 1.1 beside newer versions.
     TlsLegacyEnabled = "tls-legacy-enabled",
+    /// The server accepts only TLS 1.3, which Windows 10 / Server 2019 and older cannot speak.
+    Tls13Only = "tls13-only",
     /// The server's CredSSP version predates the CVE-2018-0886 fix.
     CredsspUnpatched = "credssp-unpatched",
     /// The server's clock differs from ours by more than 5 minutes.
@@ -293,7 +295,8 @@ fn negotiation(r: &ProbeReport, out: &mut Out) {
         );
     }
     match neg.security_layer {
-        SecurityLayer::Tls => out.add(
+        // With NLA required, `nla-required` already says who is refused.
+        SecurityLayer::Tls if neg.nla != NlaPolicy::Required => out.add(
             FindingId::TlsRequired,
             Severity::Info,
             "The server refuses Standard RDP Security: clients must use TLS or NLA".into(),
@@ -383,6 +386,13 @@ fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                     "The server only accepts {}: clients with TLS 1.0/1.1 disabled (current Windows, macOS, FreeRDP) cannot connect",
                     legacy.join(" and ")
                 ),
+                &[("accepted", json!(accepted))],
+            );
+        } else if accepted == [crate::TlsVersion::Tls13] {
+            out.add(
+                FindingId::Tls13Only,
+                Severity::Warn,
+                "The server accepts only TLS 1.3: mstsc on Windows 10 / Server 2019 and older (no TLS 1.3 in their Schannel) cannot connect".into(),
                 &[("accepted", json!(accepted))],
             );
         } else if !legacy.is_empty() {

@@ -196,3 +196,18 @@ fn finding_ids_round_trip_and_are_unique() {
         assert_eq!(json, format!("\"{}\"", id.name()));
     }
 }
+
+#[test]
+fn the_json_schema_doc_lists_every_finding_id() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/json-schema.md"
+    ))
+    .unwrap();
+    for id in FindingId::ALL {
+        assert!(
+            doc.contains(&format!("`{}`", id.name())),
+            "docs/json-schema.md lacks `{id}`"
+        );
+    }
+}

@@ -34,40 +34,6 @@ pub use model::{
     FamilyInfo, Fix, FixKind, Message, Shell, Side, normalize_text,
 };
 
-/// The finding ids rdpdoctor's probe emits. Causes name them in `findings`,
-/// `ruled_out_by` and confirm steps; tests keep the two lists in step.
-pub const FINDINGS: &[&str] = &[
-    "dns-failure",
-    "port-closed",
-    "port-filtered",
-    "host-unreachable",
-    "connection-closed-by-server",
-    "server-silent",
-    "not-rdp",
-    "tls-required",
-    "rdp-security-only",
-    "nla-required",
-    "nla-not-offered",
-    "nla-optional",
-    "ssl-cert-not-on-server",
-    "cert-expired",
-    "cert-not-yet-valid",
-    "cert-expires-soon",
-    "cert-name-mismatch",
-    "cert-self-signed",
-    "cert-weak-signature",
-    "cert-weak-key",
-    "tls-legacy-only",
-    "tls-legacy-enabled",
-    "credssp-unpatched",
-    "clock-skew",
-    "rdp-encryption-weak",
-    "fips-required",
-    "unstable-network",
-    "server-denied-connection",
-    "licensing-error",
-];
-
 /// The embedded knowledge base, parsed on first use.
 pub fn kb() -> &'static Kb {
     static KB: OnceLock<Kb> = OnceLock::new();

@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod diagnosis;
 pub mod style;
 pub mod text;
 

@@ -21,7 +21,7 @@ pub fn stage_of(id: FindingId) -> &'static str {
         | UnstableNetwork => "TCP",
         TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
         | SslCertNotOnServer => "Negotiation",
-        TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled => "TLS",
+        TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => "TLS",
         CertExpired | CertNotYetValid | CertExpiresSoon | CertNameMismatch | CertSelfSigned
         | CertWeakSignature | CertWeakKey => "Certificate",
         CredsspUnpatched | ClockSkew => "CredSSP",

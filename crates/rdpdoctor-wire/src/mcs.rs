@@ -22,6 +22,9 @@ use crate::error::WireError;
 use crate::reader::{Reader, len_from_u32};
 use crate::x224;
 
+mod domain;
+pub use domain::*;
+
 /// [MS-RDPBCGR 2.2.1.3.3] `encryptionMethods` / [2.2.1.4.3] `encryptionMethod` bits.
 ///
 /// <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/6b58e11e-a32b-4903-b736-339f3cfe46ec>
@@ -469,20 +472,160 @@ pub fn decode_connect_response(frame: &[u8]) -> Result<ConnectResponse, WireErro
         return Ok(out);
     }
     let parsed = (|| -> Result<(), WireError> {
-        expect_tlv(&mut body, 0x02, "Connect-Response::calledConnectId")?;
-        expect_tlv(&mut body, 0x30, "Connect-Response::domainParameters")?;
-        let user_data = expect_tlv(&mut body, 0x04, "Connect-Response::userData")?;
-        if !user_data.is_empty() {
-            let blocks = gcc_conference_create_response(user_data)?;
-            read_server_blocks(blocks, &mut out)?;
-        }
-        Ok(())
+        let blocks = settings_blocks(&mut body)?;
+        read_server_blocks(blocks, &mut out)
     })();
     match parsed {
         Ok(()) => Ok(out),
         Err(_) if result != 0 => Ok(out),
         Err(e) => Err(e),
     }
+}
+
+/// An RSA public key as [MS-RDPBCGR 5.3.4.1] uses it: big-endian modulus
+/// and exponent (the proprietary certificate's little-endian modulus is
+/// turned around).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsaPublicKey {
+    /// Modulus, big-endian, without leading zero bytes.
+    pub modulus: Vec<u8>,
+    /// Public exponent, big-endian.
+    pub exponent: Vec<u8>,
+}
+
+/// What Standard RDP Security needs from the Connect Response: the
+/// negotiated method and level, the server random and the server's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerKeying {
+    /// `encryptionMethod` selected ([`encryption_method`]).
+    pub encryption_method: u32,
+    /// `encryptionLevel` ([`encryption_level`]).
+    pub encryption_level: u32,
+    /// `serverRandom` (32 bytes when encryption is in use, else empty).
+    pub server_random: Vec<u8>,
+    /// The key of the proprietary certificate, or of the last (the
+    /// server's own) certificate of an X.509 chain ([5.3.3.2]).
+    pub public_key: Option<RsaPublicKey>,
+}
+
+/// [MS-RDPBCGR 2.2.1.4.3] the keying material of a Server MCS Connect
+/// Response frame; `Ok(None)` when it has no security block. Errors as
+/// [`decode_connect_response`], plus a certificate whose key cannot be read.
+pub fn decode_server_keying(frame: &[u8]) -> Result<Option<ServerKeying>, WireError> {
+    let resp = decode_connect_response(frame)?;
+    if resp.server_security.is_none() {
+        return Ok(None);
+    }
+    // The response is known to be well-formed: walk to the blocks again.
+    let data = x224::data_payload(frame, "X.224 Data (MCS Connect-Response)")?;
+    let mut r = Reader::new(data);
+    r.skip(2, "MCS Connect-Response tag")?;
+    let len = ber::read_length(&mut r, "MCS Connect-Response length")?;
+    let mut body = Reader::new(r.take(len, "MCS Connect-Response")?);
+    expect_tlv(&mut body, 0x0A, "Connect-Response::result")?;
+    let mut blocks = Reader::new(settings_blocks(&mut body)?);
+    while !blocks.is_empty() {
+        let ty = blocks.u16_le("TS_UD_HEADER type")?;
+        let len = usize::from(blocks.u16_le("TS_UD_HEADER length")?);
+        let block = blocks.take(len.saturating_sub(4), "server settings data block")?;
+        if ty == block_type::SC_SECURITY {
+            return server_keying(block).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+fn server_keying(body: &[u8]) -> Result<ServerKeying, WireError> {
+    let mut r = Reader::new(body);
+    let mut out = ServerKeying {
+        encryption_method: r.u32_le("TS_UD_SC_SEC1 encryptionMethod")?,
+        encryption_level: r.u32_le("TS_UD_SC_SEC1 encryptionLevel")?,
+        server_random: Vec::new(),
+        public_key: None,
+    };
+    if r.is_empty() {
+        return Ok(out);
+    }
+    let random_len = len_from_u32(r.u32_le("TS_UD_SC_SEC1 serverRandomLen")?);
+    let cert_len = len_from_u32(r.u32_le("TS_UD_SC_SEC1 serverCertLen")?);
+    out.server_random = r.take(random_len, "TS_UD_SC_SEC1 serverRandom")?.to_vec();
+    let cert = r.take(cert_len, "TS_UD_SC_SEC1 serverCertificate")?;
+    if !cert.is_empty() {
+        out.public_key = certificate_key(cert)?;
+    }
+    Ok(out)
+}
+
+/// The RSA key of a SERVER_CERTIFICATE ([2.2.1.4.3.1]).
+fn certificate_key(cert: &[u8]) -> Result<Option<RsaPublicKey>, WireError> {
+    let mut r = Reader::new(cert);
+    let dw_version = r.u32_le("SERVER_CERTIFICATE dwVersion")?;
+    match dw_version & 0x7FFF_FFFF {
+        CERT_CHAIN_VERSION_1 => {
+            r.skip(8, "PROPRIETARYSERVERCERTIFICATE algorithms")?;
+            let _blob_type = r.u16_le("PROPRIETARYSERVERCERTIFICATE wPublicKeyBlobType")?;
+            let blob_len = usize::from(r.u16_le("PROPRIETARYSERVERCERTIFICATE wPublicKeyBlobLen")?);
+            let mut key =
+                Reader::new(r.take(blob_len, "PROPRIETARYSERVERCERTIFICATE PublicKeyBlob")?);
+            let magic = key.u32_le("RSA_PUBLIC_KEY magic")?;
+            if magic != RSA1 {
+                return Err(WireError::invalid(
+                    "RSA_PUBLIC_KEY magic",
+                    format!("{magic:#010x}, expected 0x31415352 (\"RSA1\")"),
+                ));
+            }
+            let keylen = len_from_u32(key.u32_le("RSA_PUBLIC_KEY keylen")?);
+            let bitlen = len_from_u32(key.u32_le("RSA_PUBLIC_KEY bitlen")?);
+            let _datalen = key.u32_le("RSA_PUBLIC_KEY datalen")?;
+            let exponent = key.u32_le("RSA_PUBLIC_KEY pubExp")?;
+            // keylen counts 8 bytes of zero padding after the modulus.
+            let modulus_le = key.take(keylen, "RSA_PUBLIC_KEY modulus")?;
+            let modulus_le = modulus_le.get(..bitlen.div_ceil(8)).unwrap_or(modulus_le);
+            Ok(Some(RsaPublicKey {
+                modulus: trim_be(modulus_le.iter().rev().copied().collect()),
+                exponent: trim_be(exponent.to_be_bytes().to_vec()),
+            }))
+        }
+        CERT_CHAIN_VERSION_2 => {
+            let chain = match server_certificate(cert)? {
+                ServerCertificate::X509 { chain } => chain,
+                _ => return Ok(None),
+            };
+            let Some(leaf) = chain.last() else {
+                return Ok(None);
+            };
+            let (_, x509) = x509_parser::parse_x509_certificate(leaf)
+                .map_err(|e| WireError::invalid("X.509 server certificate", e.to_string()))?;
+            match x509.tbs_certificate.subject_pki.parsed() {
+                Ok(x509_parser::public_key::PublicKey::RSA(k)) => Ok(Some(RsaPublicKey {
+                    modulus: trim_be(k.modulus.to_vec()),
+                    exponent: trim_be(k.exponent.to_vec()),
+                })),
+                _ => Err(WireError::invalid(
+                    "X.509 server certificate",
+                    "its key is not RSA, so the client random cannot be sent",
+                )),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+fn trim_be(mut v: Vec<u8>) -> Vec<u8> {
+    let zeros = v.iter().take_while(|b| **b == 0).count();
+    v.drain(..zeros);
+    v
+}
+
+/// The server settings data blocks after a Connect-Response `result`.
+fn settings_blocks<'a>(body: &mut Reader<'a>) -> Result<&'a [u8], WireError> {
+    expect_tlv(body, 0x02, "Connect-Response::calledConnectId")?;
+    expect_tlv(body, 0x30, "Connect-Response::domainParameters")?;
+    let user_data = expect_tlv(body, 0x04, "Connect-Response::userData")?;
+    if user_data.is_empty() {
+        return Ok(&[]);
+    }
+    gcc_conference_create_response(user_data)
 }
 
 /// [T.124 8.7] ConnectData + ConferenceCreateResponse (PER): returns the

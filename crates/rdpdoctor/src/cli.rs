@@ -20,6 +20,35 @@ pub enum Command {
     /// Probe one RDP host over the wire, without credentials, and report what fails
     #[command(after_help = PROBE_HELP)]
     Probe(ProbeArgs),
+    /// Explain an error code or pasted error text, with its likely causes and fixes
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
+}
+
+const EXPLAIN_HELP: &str = "Examples:
+  rdpdoctor explain 0x904 0x7                 # mstsc: Error code + Extended error code
+  rdpdoctor explain 2308 7                    # the same, in decimal
+  rdpdoctor explain ERRINFO_SERVER_DENIED_CONNECTION
+  rdpdoctor explain 'ERRCONNECT_TLS_CONNECT_FAILED [0x00020008]'
+  rdpdoctor explain 0x80090302                # SSPI / NTSTATUS
+  rdpdoctor explain event 1058
+  rdpdoctor explain \"An authentication error has occurred. The function requested is not supported\"
+
+Exit status:
+  0  the input was recognised
+  2  nothing in the input was recognised, or bad usage";
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Colour in the text report
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Codes, names or pasted error text
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_name = "CODE OR TEXT")]
+    pub input: Vec<String>,
 }
 
 const PROBE_HELP: &str =
@@ -32,6 +61,7 @@ Examples:
   rdpdoctor probe 10.0.0.5:3390 --timeout 2
   rdpdoctor probe '[::1]:3389' --format json | jq '.findings[].id'
   rdpdoctor probe rdp.example.com --address 10.0.0.5   # check the name, connect to this IP
+  rdpdoctor probe rdp.example.com --error 0x904:0x7     # rank the causes of the error you saw
 
 Exit status:
   0  no finding of severity `fail`
@@ -85,6 +115,9 @@ pub struct ProbeArgs {
     /// Skip the reverse (PTR) lookup of the address
     #[arg(long)]
     pub no_reverse_dns: bool,
+    /// The error the client showed (e.g. 0x904:0x7, or quoted text): ranks the causes that produce it first
+    #[arg(long, value_name = "CODE")]
+    pub error: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -4,6 +4,7 @@
 //! the library crates (see ARCHITECTURE.md).
 
 mod cli;
+mod explain_cmd;
 mod probe_cmd;
 
 use clap::Parser;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Probe(args) => probe_cmd::run(args),
+        cli::Command::Explain(args) => explain_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -19,6 +19,14 @@ impl Progress for Spinner {
 
 pub fn run(args: ProbeArgs) -> Result<u8, String> {
     let target = parse_target(&args.target).map_err(|e| e.to_string())?;
+    // Check the error hint before spending time on the network.
+    if let Some(e) = &args.error {
+        rdpdoctor_kb::explain(&rdpdoctor_diagnose::error_words(e)).map_err(|_| {
+            format!(
+                "--error {e:?}: no known code or error text in it (see `rdpdoctor explain --help`)"
+            )
+        })?;
+    }
     let opts = ProbeOptions {
         step_timeout: Duration::from_secs_f64(args.timeout),
         ceiling: Duration::from_secs_f64(args.ceiling),
@@ -53,15 +61,30 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         b.finish_and_clear();
     }
 
+    let diagnosis =
+        rdpdoctor_diagnose::diagnose(&report, args.error.as_deref()).map_err(|e| e.to_string())?;
     let out = match args.format {
-        Format::Json => rdpdoctor_render::json(&report),
+        Format::Json => {
+            // The report's fields, plus `diagnosis` (docs/json-schema.md).
+            let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert(
+                    "diagnosis".into(),
+                    serde_json::to_value(&diagnosis).map_err(|e| e.to_string())?,
+                );
+            }
+            rdpdoctor_render::json(&v)
+        }
         Format::Text => {
             let style = Style::decide(
                 args.color.as_str(),
                 std::io::stdout().is_terminal(),
                 std::env::var_os("NO_COLOR").as_deref(),
             );
-            rdpdoctor_render::text::probe_report(&report, &style)
+            let mut s = rdpdoctor_render::text::probe_report(&report, &style);
+            s.push('\n');
+            s.push_str(&rdpdoctor_render::diagnosis::diagnosis(&diagnosis, &style));
+            s
         }
     };
     print!("{out}");

@@ -85,3 +85,56 @@ fn text_report_has_no_colour_when_piped_or_with_no_color() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains('\x1b'));
 }
+
+#[test]
+fn explain_decodes_the_mstsc_pair_in_hex_and_decimal() {
+    for args in [
+        &["explain", "0x904", "0x7"][..],
+        &["explain", "2308", "7"][..],
+    ] {
+        let (out, _) = run(false, args);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("disconnectReasonAtClientWinsockFDCLOSE"),
+            "{text}"
+        );
+        assert!(text.contains("ERRINFO_SERVER_DENIED_CONNECTION"), "{text}");
+        let first_cause = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("1. "))
+            .unwrap();
+        assert!(first_cause.contains("user-not-allowed"), "{first_cause}");
+    }
+}
+
+#[test]
+fn explain_json_and_the_forms_people_paste() {
+    let (out, _) = run(
+        false,
+        &[
+            "explain",
+            "--format",
+            "json",
+            "ERRCONNECT_TLS_CONNECT_FAILED [0x00020008]",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["codes"][0]["name"], "ERRCONNECT_TLS_CONNECT_FAILED");
+    let (out, _) = run(false, &["explain", "--format", "json", "0x80090302"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["causes"][0]["id"], "credssp-encryption-oracle");
+    let dialog = "This computer can't connect to the remote computer. Try connecting again. Error code: 0x904 Extended error code: 0x7";
+    let (out, _) = run(false, &["explain", "--format", "json", dialog]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["causes"][0]["id"], "user-not-allowed");
+}
+
+#[test]
+fn explain_of_nonsense_is_one_line_and_exit_2() {
+    let (out, _) = run(false, &["explain", "hello"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(out.stdout.is_empty());
+}

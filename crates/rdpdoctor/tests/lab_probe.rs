@@ -235,3 +235,125 @@ fn ipv6_loopback_target_parses_and_is_probed() {
     assert!(p.json["addresses"]["used"] == "::1");
     assert_eq!(p.json["tcp"]["state"], "refused");
 }
+
+/// Issue 3's proof: every lab fault ends with the right cause ranked first.
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn each_lab_fault_is_diagnosed_with_the_right_cause_first() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("xrdp-expired", "", "rdp-cert-expired"),
+        ("xrdp-selfsigned-expired", "", "rdp-cert-expired"),
+        ("xrdp-notyet", "", "clock-skew"),
+        (
+            "xrdp-wrongname",
+            "localhost",
+            "cert-untrusted-or-name-mismatch",
+        ),
+        ("xrdp-nocert", "", "ssl-cert-not-on-server"),
+        ("xrdp-rdp", "", "server-forces-rdp-security"),
+        ("xrdp-tls", "", "server-requires-tls"),
+        ("xrdp-tls13", "", "tls-version-or-cipher-mismatch"),
+        ("xrdp-fips", "", "fips-required"),
+        ("shadow-nla", "", "nla-required-client-lacks"),
+        ("shadow-skew", "", "clock-skew"),
+        ("closed", "", "port-closed-or-service-stopped"),
+        ("http", "", "port-used-by-other-service"),
+    ];
+    let mut wrong = Vec::new();
+    for (name, host, want) in cases {
+        let s = scenario(name);
+        let target = if host.is_empty() {
+            s.target()
+        } else {
+            format!("{host}:{}", s.port)
+        };
+        let p = probe_target(false, &target, &["--timeout", "2"]);
+        let causes = &p.json["diagnosis"]["causes"];
+        let first = causes[0]["id"].as_str().unwrap_or("(none)");
+        if first != *want {
+            wrong.push(format!("{name}: first {first}, want {want}"));
+        }
+        // The first cause comes with a way to confirm it and a fix.
+        assert!(
+            causes[0]["confirm"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty()),
+            "{name}"
+        );
+        assert!(
+            causes[0]["fixes"].as_array().is_some_and(|a| !a.is_empty()),
+            "{name}"
+        );
+    }
+    if netns_up() {
+        for (name, want) in [
+            ("ns-drop", "firewall-or-public-network-profile"),
+            ("ns-reset", "port-closed-or-service-stopped"),
+            ("ns-icmp", "firewall-or-public-network-profile"),
+        ] {
+            let p = probe(name, &["--timeout", "1"]);
+            let first = p.json["diagnosis"]["causes"][0]["id"]
+                .as_str()
+                .unwrap_or("(none)")
+                .to_owned();
+            if first != want {
+                wrong.push(format!("{name}: first {first}, want {want}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn the_error_the_user_saw_reorders_the_diagnosis() {
+    // An NLA server; the user saw SEC_E_UNSUPPORTED_FUNCTION (the CredSSP
+    // oracle dialog): that cause comes first.
+    let p = probe("shadow-nla", &["--error", "0x80090302"]);
+    assert_eq!(
+        p.json["diagnosis"]["causes"][0]["id"],
+        "credssp-encryption-oracle"
+    );
+    assert!(
+        p.json["diagnosis"]["error"]["codes"][0]
+            .as_str()
+            .unwrap()
+            .contains("SEC_E_UNSUPPORTED_FUNCTION")
+    );
+    // The same error against a server that never offers NLA cannot be a
+    // CredSSP problem of this server: the cause is demoted, with the reason.
+    let p = probe("xrdp-tls", &["--error", "0x80090302"]);
+    let causes = p.json["diagnosis"]["causes"].as_array().unwrap();
+    assert_ne!(causes[0]["id"], "credssp-encryption-oracle");
+    let credssp = causes
+        .iter()
+        .find(|c| c["id"] == "credssp-encryption-oracle")
+        .expect("listed");
+    assert!(
+        credssp["evidence_against"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().starts_with("nla-not-offered"))
+    );
+    // A bad hint is refused before any network traffic.
+    let (out, _) = run(false, &["probe", "127.0.0.1:1", "--error", "hello"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn client_predictions_for_a_tls13_only_server() {
+    let p = probe("xrdp-tls13", &[]);
+    let clients = p.json["diagnosis"]["clients"].as_array().unwrap();
+    let verdict = |id: &str| {
+        clients.iter().find(|c| c["client"] == id).unwrap()["verdict"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(verdict("mstsc-win10"), "fails", "Windows 10 has no TLS 1.3");
+    assert_eq!(verdict("mstsc-win7"), "fails");
+    assert_ne!(verdict("mstsc-win11"), "fails");
+    assert_ne!(verdict("xfreerdp2"), "fails");
+}

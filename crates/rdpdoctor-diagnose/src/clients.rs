@@ -1,0 +1,254 @@
+//! Client predictions: which common RDP clients will connect to the probed
+//! server, which will fail, why, and what each one needs.
+//!
+//! Each profile states what the client can do by default (TLS versions,
+//! security layers, CredSSP patch level, FIPS). The prediction compares that
+//! with what the server showed. Facts with a source: Windows 7 RDP needs
+//! KB3080079 for TLS 1.1/1.2; the CredSSP update (CVE-2018-0886, May 2018)
+//! makes patched clients refuse unpatched servers by default ("Mitigated");
+//! Schannel has TLS 1.3 from Windows 11 / Server 2022 only; OpenSSL 3 (FreeRDP
+//! on current Linux) refuses TLS 1.0/1.1 at its default security level.
+
+use rdpdoctor_evidence::{ClientSecurity, FindingId, ProbeReport, SecurityPath, TlsVersion};
+use serde::Serialize;
+
+/// What a client can do by default.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientProfile {
+    /// Stable id.
+    pub id: &'static str,
+    /// Who it is.
+    pub name: &'static str,
+    /// TLS versions it offers by default.
+    pub tls: &'static [TlsVersion],
+    /// Speaks Standard RDP Security.
+    pub rdp_security: bool,
+    /// Can do FIPS encryption in Standard RDP Security.
+    pub fips: bool,
+    /// Has the CredSSP update, so refuses servers without it.
+    pub credssp_patched: bool,
+    /// The switch or update that enables legacy TLS on this client.
+    pub legacy_tls_fix: &'static str,
+}
+
+use TlsVersion::*;
+
+/// The clients users ask about.
+pub const PROFILES: &[ClientProfile] = &[
+    ClientProfile {
+        id: "mstsc-win7",
+        name: "mstsc on Windows 7 SP1 without the 2016–2018 updates",
+        tls: &[Tls10],
+        rdp_security: true,
+        fips: true,
+        credssp_patched: false,
+        legacy_tls_fix: "",
+    },
+    ClientProfile {
+        id: "mstsc-win10",
+        name: "mstsc on Windows 10 / Server 2016–2019 (updated)",
+        tls: &[Tls10, Tls11, Tls12],
+        rdp_security: true,
+        fips: true,
+        credssp_patched: true,
+        legacy_tls_fix: "re-enable TLS 1.0 in SCHANNEL\\Protocols\\TLS 1.0\\Client (weakens security)",
+    },
+    ClientProfile {
+        id: "mstsc-win11",
+        name: "mstsc or Windows App on Windows 11 / Server 2022+",
+        tls: &[Tls12, Tls13],
+        rdp_security: true,
+        fips: true,
+        credssp_patched: true,
+        legacy_tls_fix: "re-enable TLS 1.0 in SCHANNEL\\Protocols\\TLS 1.0\\Client (weakens security)",
+    },
+    ClientProfile {
+        id: "macos",
+        name: "Windows App / Microsoft Remote Desktop on macOS",
+        tls: &[Tls12, Tls13],
+        rdp_security: true,
+        fips: false,
+        credssp_patched: true,
+        legacy_tls_fix: "",
+    },
+    ClientProfile {
+        id: "xfreerdp2",
+        name: "xfreerdp 2.x with defaults (OpenSSL 3)",
+        tls: &[Tls12, Tls13],
+        rdp_security: true,
+        fips: true,
+        credssp_patched: true,
+        legacy_tls_fix: "/tls-seclevel:0",
+    },
+    ClientProfile {
+        id: "xfreerdp3",
+        name: "xfreerdp 3.x with defaults",
+        tls: &[Tls12, Tls13],
+        rdp_security: true,
+        fips: true,
+        credssp_patched: true,
+        legacy_tls_fix: "/tls-seclevel:0",
+    },
+];
+
+/// What a client will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Connects without a prompt.
+    Connects,
+    /// Connects after the user accepts a certificate warning.
+    Warns,
+    /// Fails.
+    Fails,
+    /// The evidence does not say.
+    Unknown,
+}
+
+/// The prediction for one client.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientPrediction {
+    /// Profile id.
+    pub client: String,
+    /// Profile name.
+    pub name: String,
+    /// What it will do.
+    pub verdict: Verdict,
+    /// Why.
+    pub reason: String,
+    /// What it needs, when it fails or warns.
+    pub fix: Option<String>,
+}
+
+fn gets(paths: &[SecurityPath], which: ClientSecurity) -> Option<bool> {
+    paths
+        .iter()
+        .find(|p| p.security == which)
+        .and_then(|p| p.gets_through)
+}
+
+/// Predicts every profile against a report.
+pub fn predict(r: &ProbeReport) -> Vec<ClientPrediction> {
+    PROFILES.iter().map(|p| predict_one(p, r)).collect()
+}
+
+fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
+    let out = |verdict, reason: String, fix: Option<String>| ClientPrediction {
+        client: p.id.to_owned(),
+        name: p.name.to_owned(),
+        verdict,
+        reason,
+        fix,
+    };
+    let Some(neg) = &r.negotiation else {
+        return out(
+            Verdict::Fails,
+            "the connection does not reach the RDP handshake".into(),
+            None,
+        );
+    };
+    let rdp = gets(&r.security_paths, ClientSecurity::Rdp) == Some(true);
+    let tls_path = gets(&r.security_paths, ClientSecurity::Tls) == Some(true);
+    let nla_path = gets(&r.security_paths, ClientSecurity::Nla) == Some(true);
+    let hybrid = neg.can_select("HYBRID") || neg.can_select("HYBRID_EX");
+
+    // TLS versions in common.
+    let server_tls: Vec<TlsVersion> = match &r.tls {
+        Some(t) if t.versions.iter().any(|v| v.accepted.is_some()) => t.accepted_versions(),
+        Some(t) => t.version.into_iter().collect(),
+        None => Vec::new(),
+    };
+    let common = server_tls.iter().any(|v| p.tls.contains(v));
+    let tls_usable = (tls_path || nla_path || hybrid) && common;
+
+    // CredSSP: a patched client refuses an unpatched server.
+    let credssp_blocks = p.credssp_patched && r.has(FindingId::CredsspUnpatched);
+    let nla_usable = (nla_path || hybrid) && common && !credssp_blocks;
+    let fips_blocks = r.has(FindingId::FipsRequired) && !p.fips;
+    let rdp_usable = rdp && p.rdp_security && !fips_blocks;
+
+    let connects = if neg.nla == rdpdoctor_evidence::NlaPolicy::Required {
+        nla_usable
+    } else {
+        nla_usable || (tls_path && common) || rdp_usable
+    };
+    if !connects {
+        if credssp_blocks && neg.nla == rdpdoctor_evidence::NlaPolicy::Required {
+            return out(
+                Verdict::Fails,
+                "the server's CredSSP is unpatched (CVE-2018-0886) and this client refuses it: \"CredSSP encryption oracle remediation\"".into(),
+                Some("update the server (preferred); or on the client set AllowEncryptionOracle=2 (weakens security, undo after)".into()),
+            );
+        }
+        if !server_tls.is_empty() && !common {
+            let names: Vec<&str> = server_tls.iter().map(|v| v.name()).collect();
+            let mine: Vec<&str> = p.tls.iter().map(|v| v.name()).collect();
+            let fix = if server_tls.iter().all(|v| v.is_legacy()) {
+                if p.legacy_tls_fix.is_empty() {
+                    "enable TLS 1.2 on the server".to_owned()
+                } else {
+                    format!(
+                        "enable TLS 1.2 on the server (preferred), or on the client: {}",
+                        p.legacy_tls_fix
+                    )
+                }
+            } else if p.id == "mstsc-win7" {
+                "install KB3080079 on the client (TLS 1.1/1.2 for RDP), or move it to a supported Windows".to_owned()
+            } else {
+                "enable TLS 1.2 on the server beside TLS 1.3".to_owned()
+            };
+            return out(
+                Verdict::Fails,
+                format!(
+                    "no TLS version in common: the server accepts {}, this client offers {}",
+                    names.join(", "),
+                    mine.join(", ")
+                ),
+                Some(fix),
+            );
+        }
+        if fips_blocks && !tls_usable {
+            return out(
+                Verdict::Fails,
+                "the server requires FIPS encryption for Standard RDP Security, which this client lacks".into(),
+                Some("let the server use the TLS security layer, or lower its encryption level".into()),
+            );
+        }
+        return out(
+            Verdict::Fails,
+            "no security layer this client speaks gets through".into(),
+            None,
+        );
+    }
+
+    // It connects; does the certificate make it warn?
+    let cert_warn = [
+        FindingId::CertExpired,
+        FindingId::CertNotYetValid,
+        FindingId::CertNameMismatch,
+        FindingId::CertSelfSigned,
+    ]
+    .into_iter()
+    .find(|f| r.has(*f));
+    let uses_tls = tls_usable && (nla_usable || tls_path);
+    match cert_warn {
+        Some(f) if uses_tls => out(
+            Verdict::Warns,
+            format!("connects after a certificate warning ({f})"),
+            Some(match p.id {
+                "xfreerdp2" | "xfreerdp3" => "/cert:tofu to accept once, or trust the server's CA (better)".into(),
+                _ => "replace the server certificate with one the client trusts, issued for the name it connects to".into(),
+            }),
+        ),
+        _ => {
+            let how = if nla_usable {
+                "NLA"
+            } else if tls_path && common {
+                "TLS"
+            } else {
+                "Standard RDP Security"
+            };
+            out(Verdict::Connects, format!("connects with {how}"), None)
+        }
+    }
+}

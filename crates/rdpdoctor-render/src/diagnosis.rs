@@ -1,0 +1,199 @@
+//! The diagnosis and `explain` output for terminals.
+
+use crate::Style;
+use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, Verdict};
+use rdpdoctor_evidence::Severity;
+use rdpdoctor_kb::{ConfirmStep, Explanation, Fix, FixKind};
+use std::fmt::Write;
+
+/// How many causes to show in full; the rest get one line each.
+const FULL_CAUSES: usize = 3;
+
+/// The diagnosis section that ends a probe report.
+pub fn diagnosis(d: &Diagnosis, style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", style.bold("Diagnosis"));
+    let headline = match d.verdict {
+        Verdict::Failing => style.severity(Severity::Fail, &d.headline),
+        Verdict::SomeClientsFail => style.severity(Severity::Warn, &d.headline),
+        Verdict::Healthy => style.good(&d.headline),
+    };
+    let _ = writeln!(out, "  {headline}");
+    if let Some(e) = &d.error {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim(&format!("The error you saw: {}", e.input))
+        );
+        for c in &e.codes {
+            let _ = writeln!(out, "    {}", style.dim(c));
+        }
+    }
+    for (i, c) in d.causes.iter().enumerate() {
+        let _ = writeln!(out);
+        if i >= FULL_CAUSES {
+            let _ = write!(out, "  {}. {} ", i + 1, c.title);
+            let _ = writeln!(
+                out,
+                "{}",
+                style.dim(&format!("[{}, {} confidence]", c.id, c.confidence.name()))
+            );
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  {}. {} {}",
+            i + 1,
+            style.bold(&c.title),
+            style.dim(&format!("[{}, {} confidence]", c.id, c.confidence.name()))
+        );
+        for e in &c.evidence_for {
+            let _ = writeln!(out, "     + {e}");
+        }
+        for e in &c.evidence_against {
+            let _ = writeln!(out, "     - {e}");
+        }
+        if i == 0 {
+            cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
+        }
+    }
+    if !d.clients.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", style.bold("Clients"));
+        for p in &d.clients {
+            let v = match p.verdict {
+                ClientVerdict::Connects => style.good("connects"),
+                ClientVerdict::Warns => style.severity(Severity::Warn, "warns   "),
+                ClientVerdict::Fails => style.severity(Severity::Fail, "fails   "),
+                ClientVerdict::Unknown => style.dim("unknown "),
+            };
+            let _ = writeln!(out, "  {v} {:<52} {}", p.name, style.dim(&p.reason));
+            if let Some(f) = &p.fix {
+                let _ = writeln!(out, "           {}", style.dim(&format!("→ {f}")));
+            }
+        }
+    }
+    out
+}
+
+/// Confirm steps and fixes, indented.
+fn cause_body(
+    out: &mut String,
+    confirm: &[ConfirmStep],
+    fixes: &[Fix],
+    style: &Style,
+    indent: &str,
+) {
+    if !confirm.is_empty() {
+        let _ = writeln!(out, "{indent}{}", style.bold("Confirm:"));
+        for s in confirm {
+            let _ = writeln!(out, "{indent}  • {}", s.how);
+            if let Some(cmd) = &s.command {
+                for line in cmd.lines().filter(|l| !l.trim().is_empty()) {
+                    let _ = writeln!(out, "{indent}      {}", style.dim(line));
+                }
+            }
+        }
+    }
+    if !fixes.is_empty() {
+        let _ = writeln!(out, "{indent}{}", style.bold("Fix:"));
+        for f in fixes {
+            let warn = if f.weakens_security {
+                " (weakens security)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "{indent}  • [{}] {}{}",
+                kind(f.kind),
+                f.title,
+                style.severity(Severity::Warn, warn)
+            );
+            if let Some(p) = &f.path {
+                let _ = writeln!(out, "{indent}      {}", style.dim(p));
+            }
+            if let Some(cmd) = &f.command {
+                for line in cmd.lines().filter(|l| !l.trim().is_empty()) {
+                    let _ = writeln!(out, "{indent}      {line}");
+                }
+            }
+            for s in &f.steps {
+                let _ = writeln!(out, "{indent}      {}", style.dim(&format!("- {s}")));
+            }
+            if let Some(u) = &f.undo {
+                let _ = writeln!(out, "{indent}      {}", style.dim(&format!("undo: {u}")));
+            }
+        }
+    }
+}
+
+fn kind(k: FixKind) -> &'static str {
+    match k {
+        FixKind::Gui => "GUI",
+        FixKind::Powershell => "PowerShell",
+        FixKind::Cmd => "cmd",
+        FixKind::GroupPolicy => "Group Policy",
+        FixKind::Azure => "Azure",
+        FixKind::ClientSwitch => "client",
+    }
+}
+
+/// `rdpdoctor explain` for a terminal.
+pub fn explanation(e: &Explanation, style: &Style) -> String {
+    let mut out = String::new();
+    for c in &e.codes {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            style.bold(&c.display),
+            style.dim(&format!("({})", c.family_title))
+        );
+        let _ = writeln!(out, "  {} — {}", c.name, c.meaning);
+        if !c.same_as.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.dim(&format!("same value as: {}", c.same_as.join(", ")))
+            );
+        }
+        if let Some(n) = &c.note {
+            let _ = writeln!(out, "  {}", style.dim(n));
+        }
+        let _ = writeln!(out, "  {}", style.dim(&format!("source: {}", c.source)));
+    }
+    for m in &e.messages {
+        let _ = writeln!(out, "{} {}", style.bold("Recognised text:"), m.text);
+    }
+    for n in &e.notes {
+        let _ = writeln!(out, "{}", style.dim(&format!("note: {n}")));
+    }
+    if e.causes.is_empty() {
+        let _ = writeln!(out, "\nNo cause is known for this code.");
+        return out;
+    }
+    let _ = writeln!(out, "\n{}", style.bold("Likely causes, most likely first"));
+    for (i, c) in e.causes.iter().enumerate() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {}. {} {}",
+            i + 1,
+            style.bold(&c.title),
+            style.dim(&format!("[{}, {:.0}%]", c.id, c.score * 100.0))
+        );
+        for w in &c.why {
+            let _ = writeln!(out, "     + {w}");
+        }
+        if i < FULL_CAUSES {
+            let _ = writeln!(out, "     {}", c.summary);
+            cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.dim("To see which of these it is, probe the host: rdpdoctor probe HOST --error '<the codes>'")
+    );
+    out
+}
