@@ -224,6 +224,16 @@ fn a_name_that_does_not_resolve() {
     p.assert_has("dns-failure");
     assert_eq!(p.code, 1);
     assert!(p.json["tcp"].is_null());
+
+    // The name fails but the address given works: its own finding, and the
+    // rest of the probe goes on against the address.
+    let xrdp = scenario("ns-xrdp");
+    let target = format!("rdp-host.invalid:{}", xrdp.port);
+    let p = probe_target(true, &target, &["--timeout", "2", "--address", &xrdp.address]);
+    p.assert_has("dns-failure");
+    assert_eq!(p.json["tcp"]["state"], "open");
+    assert_eq!(p.json["addresses"]["used"], xrdp.address.as_str());
+    assert_eq!(p.json["negotiation"]["security_layer"], "negotiate");
 }
 
 #[test]
