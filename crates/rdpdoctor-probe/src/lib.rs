@@ -4,9 +4,10 @@
 //! ```text
 //! dns → tcp samples → X.224 negotiation matrix ─┬→ TLS + version matrix → certificate
 //!                                               ├→ CredSSP/NTLM (server facts, clock)
-//!                                               └→ Standard RDP Security offers
+//!                                               ├→ Standard RDP Security offers
+//!                                               └→ deep probe: MCS … Client Info → Demand Active / ERRINFO
 //! ```
-//! The three branches after the negotiation run concurrently. Every network
+//! The four branches after the negotiation run concurrently. Every network
 //! step is bounded by [`ProbeOptions::step_timeout`], and the whole probe by
 //! [`ProbeOptions::ceiling`]; every read is bounded in size (see [`io`]).
 //! The codecs are in `rdpdoctor-wire`; this crate only moves bytes and keeps time.
@@ -121,7 +122,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
     stage::tcp::settle(&mut tcp, &neg);
     report.tcp = Some(tcp);
 
-    progress.stage("TLS, CredSSP and RDP security");
+    progress.stage("TLS, CredSSP, RDP security and the logon screen");
     let host = target.host.as_str();
     let wants_credssp = neg.can_select("HYBRID") || neg.can_select("HYBRID_EX");
     let tls_fut = async {
@@ -147,7 +148,15 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
             stage::dns::ms(t),
         )
     };
-    let ((tls, tls_ms), (cs, cs_ms), (rdp, rdp_ms)) = tokio::join!(tls_fut, credssp_fut, rdp_fut);
+    let deep_fut = async {
+        let t = Instant::now();
+        (
+            stage::deep::run(addr, host, &neg, &deadline).await,
+            stage::dns::ms(t),
+        )
+    };
+    let ((tls, tls_ms), (cs, cs_ms), (rdp, rdp_ms), (deep, deep_ms)) =
+        tokio::join!(tls_fut, credssp_fut, rdp_fut, deep_fut);
     report.negotiation = Some(neg);
     let mut cert_info = None;
     if let Some(tls) = tls {
@@ -166,6 +175,10 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
     if let Some(rdp) = rdp {
         report.timings.stages.insert("rdp_security".into(), rdp_ms);
         report.rdp_security = Some(rdp);
+    }
+    if let Some(deep) = deep {
+        report.timings.stages.insert("deep".into(), deep_ms);
+        report.deep = Some(deep);
     }
     if let Some(info) = cert_info {
         let server_dns = report

@@ -352,6 +352,43 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
         }
     }
 
+    // Deep probe
+    match &r.deep {
+        None => d.stage(
+            "Logon screen",
+            false,
+            "not tried (NLA required, or no security layer got through)",
+        ),
+        Some(dp) => {
+            use rdpdoctor_evidence::DeepOutcome;
+            let summary = match &dp.outcome {
+                DeepOutcome::LogonScreen => format!(
+                    "reached over {}: a client would see the logon screen",
+                    dp.via
+                ),
+                DeepOutcome::ErrorInfo { code, name } => format!(
+                    "the server ended it with {} (0x{code:08X}) after {}",
+                    name.as_deref().unwrap_or("an error"),
+                    kebab(&dp.phase_reached)
+                ),
+                DeepOutcome::Disconnected { detail } => {
+                    format!("disconnected after {}: {detail}", kebab(&dp.phase_reached))
+                }
+                DeepOutcome::Timeout => format!("no answer after {}", kebab(&dp.phase_reached)),
+                DeepOutcome::Failed { detail } => {
+                    format!("stopped after {}: {detail}", kebab(&dp.phase_reached))
+                }
+            };
+            d.stage("Logon screen", true, &summary);
+            if let Some(l) = &dp.licensing {
+                d.detail(&format!("licensing {l}"));
+            }
+            if !dp.channels.is_empty() {
+                d.detail(&format!("channels {}", dp.channels.join(", ")));
+            }
+        }
+    }
+
     if !r.security_paths.is_empty() {
         let _ = writeln!(d.out);
         let _ = writeln!(d.out, "{}", style.bold("A client forcing"));

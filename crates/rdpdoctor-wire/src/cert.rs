@@ -244,7 +244,9 @@ fn rsa_bits(modulus: &[u8]) -> u32 {
         Some(i) => modulus.get(i..).unwrap_or_default(),
         None => return 0,
     };
-    let lead = significant.first().map_or(0, |b| 8u32.saturating_sub(b.leading_zeros()));
+    let lead = significant
+        .first()
+        .map_or(0, |b| 8u32.saturating_sub(b.leading_zeros()));
     let rest = u32::try_from(significant.len().saturating_sub(1)).unwrap_or(u32::MAX);
     rest.saturating_mul(8).saturating_add(lead)
 }
@@ -252,7 +254,11 @@ fn rsa_bits(modulus: &[u8]) -> u32 {
 fn ec_bits(key_size: usize) -> u32 {
     // x509-parser reports the uncompressed point size in bits (2 × field + 8);
     // admins know EC keys by their field size (256, 384, 521).
-    let field = if key_size > 8 { key_size.saturating_sub(8) / 2 } else { key_size };
+    let field = if key_size > 8 {
+        key_size.saturating_sub(8) / 2
+    } else {
+        key_size
+    };
     u32::try_from(field).unwrap_or(u32::MAX)
 }
 

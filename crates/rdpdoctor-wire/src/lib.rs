@@ -11,7 +11,10 @@
 //! | [`x224`] | MS-RDPBCGR 2.2.1.1–2.2.1.2 | Connection Request / Confirm, security negotiation |
 //! | [`credssp`] | MS-CSSP 2.2.1 | TSRequest (NLA) |
 //! | [`ntlm`] | MS-NLMP 2.2.1 | NEGOTIATE out, CHALLENGE in: server name, OS version, clock |
-//! | [`mcs`] | MS-RDPBCGR 2.2.1.3–2.2.1.4 | MCS Connect Initial / Response: Standard RDP Security, server certificate |
+//! | [`mcs`] | MS-RDPBCGR 2.2.1.3–2.2.1.9 | MCS Connect Initial / Response (Standard RDP Security, server certificate), Erect Domain, Attach User, Channel Join, Send Data |
+//! | [`security`] | MS-RDPBCGR 5.3 | Standard RDP Security: client random, session keys, RC4 / FIPS encryption and MACs |
+//! | [`license`] | MS-RDPELE 2.2.2 | the client's licensing replies: New License Request, Platform Challenge Response |
+//! | [`rdp`] | MS-RDPBCGR 2.2.1.11–2.2.1.13, 2.2.5.1 | Client Info, licensing, Demand Active, Set Error Info (ERRINFO names) |
 //!
 //! Where ironrdp-pdu decodes real-world data correctly it is used (the server
 //! core and network data blocks); where it does not, the reason is given in
@@ -35,9 +38,12 @@ pub mod cert;
 pub mod credssp;
 pub mod error;
 mod hexser;
+pub mod license;
 pub mod mcs;
 pub mod ntlm;
+pub mod rdp;
 mod reader;
+pub mod security;
 #[cfg(test)]
 mod test_util;
 pub mod tpkt;

@@ -556,6 +556,12 @@ fn server_keying(body: &[u8]) -> Result<ServerKeying, WireError> {
     Ok(out)
 }
 
+/// The RSA key of a SERVER_CERTIFICATE ([2.2.1.4.3.1]), also found in the
+/// licensing protocol's License Request.
+pub(crate) fn certificate_public_key(cert: &[u8]) -> Result<Option<RsaPublicKey>, WireError> {
+    certificate_key(cert)
+}
+
 /// The RSA key of a SERVER_CERTIFICATE ([2.2.1.4.3.1]).
 fn certificate_key(cert: &[u8]) -> Result<Option<RsaPublicKey>, WireError> {
     let mut r = Reader::new(cert);

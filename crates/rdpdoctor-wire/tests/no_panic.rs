@@ -5,8 +5,11 @@
 //! /fuzz explore the same functions without a budget.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
 
-use rdpdoctor_wire::{credssp, mcs, ntlm, tpkt, x224};
+use rdpdoctor_wire::mcs::encryption_method as em;
+use rdpdoctor_wire::security::{Role, Session, SessionKeys};
+use rdpdoctor_wire::{credssp, license, mcs, ntlm, rdp, security, tpkt, x224};
 
 struct XorShift(u64);
 
@@ -62,6 +65,41 @@ fn exercise(input: &[u8]) {
     // Errors must render too.
     if let Err(e) = mcs::decode_connect_response(input) {
         let _ = e.to_string();
+    }
+    // The channel connection phase and after.
+    let _ = mcs::decode_erect_domain_request(input);
+    let _ = mcs::decode_attach_user_request(input);
+    let _ = mcs::decode_attach_user_confirm(input);
+    let _ = mcs::decode_channel_join_request(input);
+    let _ = mcs::decode_channel_join_confirm(input);
+    let _ = mcs::decode_send_data_request(input);
+    let _ = mcs::decode_send_data_indication(input);
+    let _ = mcs::decode_server_keying(input);
+    if let Ok(Some(n)) = rdp::frame_len(input) {
+        assert!(n <= input.len());
+    }
+    if let Err(e) = rdp::decode_server_pdu(input) {
+        let _ = e.to_string();
+    }
+    let _ = rdp::decode_client_info(input);
+    let _ = rdp::decode_info_packet(input);
+    let _ = security::decode_security_exchange(input);
+    let _ = license::decode_license_request(input);
+    static KEYS: OnceLock<(license::LicenseKeys, [SessionKeys; 2])> = OnceLock::new();
+    let (license_keys, session_keys) = KEYS.get_or_init(|| {
+        let derive = |m| SessionKeys::derive(m, &[1; 32], &[2; 32]).unwrap();
+        (
+            license::LicenseKeys::derive(&[1; 32], &[2; 32], &[3; 48]),
+            [derive(em::BIT_56), derive(em::FIPS)],
+        )
+    });
+    let _ = license::decode_platform_challenge(input, license_keys);
+    // Only inputs that get as far as an encrypted security header need a session.
+    if rdp::decode_server_pdu(input).is_err() {
+        for keys in session_keys {
+            let mut session = Session::new(keys.clone(), Role::Client).unwrap();
+            let _ = rdp::decode_server_pdu_with(input, Some(&mut session));
+        }
     }
 }
 
@@ -160,6 +198,17 @@ fn seeds() -> Vec<Vec<u8>> {
         mcs::encode_connect_response(&resp),
         mcs::encode_connect_response(&prop),
         mcs::encode_disconnect_provider_ultimatum(3),
+        mcs::encode_erect_domain_request(),
+        mcs::encode_attach_user_request(),
+        mcs::encode_attach_user_confirm(1007),
+        mcs::encode_channel_join_request(1007, 1003),
+        mcs::encode_channel_join_confirm(1007, 1003),
+        rdp::encode_client_info(1007, 1003, &rdp::ClientInfoOptions::default()),
+        rdp::encode_license_error_valid_client(1002, 1003),
+        rdp::encode_set_error_info(1002, 1003, 7),
+        rdp::encode_demand_active(1002, 1003, 0x0001_03EA),
+        security::encode_security_exchange(1007, 1003, &[7; 72]),
+        encrypted_demand_active(),
         hex(include_str!(
             "data/xrdp-0.9-rdp-high.mcs-connect-response.hex"
         )),
@@ -168,6 +217,18 @@ fn seeds() -> Vec<Vec<u8>> {
         )),
         hex(include_str!("data/freerdp-2.11-shadow-nla.ts-request.hex")),
     ]
+}
+
+/// A Demand Active as a FIPS server sends it, for the session decoders.
+fn encrypted_demand_active() -> Vec<u8> {
+    let keys = SessionKeys::derive(em::FIPS, &[1; 32], &[2; 32]).unwrap();
+    let mut server = Session::new(keys, Role::Server).unwrap();
+    let plain = rdp::encode_demand_active(1002, 1003, 1);
+    let pdu = mcs::decode_send_data_indication(&plain)
+        .unwrap()
+        .data
+        .to_vec();
+    mcs::encode_send_data_indication(1002, 1003, &server.encrypt(0, &pdu))
 }
 
 fn mutate(rng: &mut XorShift, seed: &[u8]) -> Vec<u8> {
@@ -248,7 +309,10 @@ fn mutated_valid_pdus_never_panic() {
         for _ in 0..5_000 {
             let m = mutate(&mut rng, seed);
             check(&m, &mut failures);
-            if mcs::decode_connect_response(&m).is_ok() || ntlm::decode_challenge(&m).is_ok() {
+            if mcs::decode_connect_response(&m).is_ok()
+                || ntlm::decode_challenge(&m).is_ok()
+                || rdp::decode_server_pdu(&m).is_ok()
+            {
                 decoded_somewhere += 1;
             }
         }

@@ -23,6 +23,17 @@ pub enum Command {
     /// Explain an error code or pasted error text, with its likely causes and fixes
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
+    /// Emulated misconfigured RDP hosts, for trying rdpdoctor and clients against them
+    Lab {
+        #[command(subcommand)]
+        cmd: LabCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// Serve one or more faults (misconfigured Windows hosts) until Ctrl-C
+    Serve(crate::lab_cmd::LabServeArgs),
 }
 
 const EXPLAIN_HELP: &str = "Examples:

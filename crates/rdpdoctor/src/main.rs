@@ -5,6 +5,7 @@
 
 mod cli;
 mod explain_cmd;
+mod lab_cmd;
 mod probe_cmd;
 
 use clap::Parser;
@@ -22,6 +23,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Probe(args) => probe_cmd::run(args),
         cli::Command::Explain(args) => explain_cmd::run(args),
+        cli::Command::Lab {
+            cmd: cli::LabCommand::Serve(args),
+        } => lab_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

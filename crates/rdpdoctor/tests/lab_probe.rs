@@ -229,7 +229,11 @@ fn a_name_that_does_not_resolve() {
     // rest of the probe goes on against the address.
     let xrdp = scenario("ns-xrdp");
     let target = format!("rdp-host.invalid:{}", xrdp.port);
-    let p = probe_target(true, &target, &["--timeout", "2", "--address", &xrdp.address]);
+    let p = probe_target(
+        true,
+        &target,
+        &["--timeout", "2", "--address", &xrdp.address],
+    );
     p.assert_has("dns-failure");
     assert_eq!(p.json["tcp"]["state"], "open");
     assert_eq!(p.json["addresses"]["used"], xrdp.address.as_str());
@@ -366,4 +370,27 @@ fn client_predictions_for_a_tls13_only_server() {
     assert_eq!(verdict("mstsc-win7"), "fails");
     assert_ne!(verdict("mstsc-win11"), "fails");
     assert_ne!(verdict("xfreerdp2"), "fails");
+}
+
+/// Issue 4: the deep probe reaches the logon screen on real servers, over TLS
+/// and over Standard RDP Security (RC4 at high, 3DES at FIPS).
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn the_deep_probe_reaches_demand_active_on_real_servers() {
+    for (name, via) in [
+        ("xrdp-negotiate", "SSL"),
+        ("xrdp-tls", "SSL"),
+        ("shadow-default", "SSL"),
+        ("xrdp-rdp", "RDP"),
+        ("xrdp-low", "RDP"),
+        ("xrdp-fips", "RDP"),
+    ] {
+        let p = probe(name, &[]);
+        let deep = &p.json["deep"];
+        assert_eq!(deep["via"], via, "{name}: {deep}");
+        assert_eq!(deep["phase_reached"], "demand-active", "{name}: {deep}");
+        assert_eq!(deep["outcome"]["kind"], "logon-screen", "{name}: {deep}");
+    }
+    // NLA servers are not probed past CredSSP without credentials.
+    assert!(probe("shadow-nla", &[]).json["deep"].is_null());
 }

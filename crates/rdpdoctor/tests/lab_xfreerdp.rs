@@ -30,12 +30,14 @@ fn xfreerdp(s: &Scenario, mode: &str) -> ClientRun {
     }
 }
 
-/// xrdp 0.9.21 and FreeRDP 2.11 disagree on the MAC of non-FIPS Standard RDP
-/// Security PDUs (xrdp logs "MAC checksum error for non-FIPS PDU", the client
-/// ends with ERRINFO_LOGOFF_BY_USER; see ../shared/reference/lab-notes.md). The
-/// server does accept RDP security, so rdpdoctor is right to say it gets
-/// through; the pair fails for a reason no probe of the server can see. The
-/// test pins that exact failure, so that it notices if the peers change.
+/// xfreerdp 2.11 cannot complete Standard RDP Security with xrdp 0.9.21 at
+/// crypt_level low or high: FreeRDP signs its PDUs with the salted MAC and
+/// sets SEC_SECURE_CHECKSUM ([MS-RDPBCGR 5.3.6.1.1]); xrdp ignores that flag,
+/// checks the plain MAC, logs "MAC checksum error for non-FIPS PDU", and the
+/// client ends with ERRINFO_LOGOFF_BY_USER. rdpdoctor's deep probe, which
+/// sends the plain MAC, reaches the logon screen on the same servers, so the
+/// server does accept RDP security and the prediction stands. This pins the
+/// exact failure, so the test notices if either peer changes.
 fn known_interop_bug(s: &Scenario, mode: &str, run: &ClientRun) -> bool {
     mode == "rdp"
         && s.name.starts_with("xrdp-")

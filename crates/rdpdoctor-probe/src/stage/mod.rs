@@ -1,6 +1,7 @@
 //! The probe's stages, in the order a client meets them.
 
 pub mod credssp;
+pub mod deep;
 pub mod dns;
 pub mod negotiation;
 pub mod rdp_security;

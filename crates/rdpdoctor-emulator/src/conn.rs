@@ -1,0 +1,653 @@
+//! One emulated connection, from the X.224 Connection Request to the fault's
+//! last word: the same sequence a Windows host runs ([MS-RDPBCGR 1.3.1.1]),
+//! cut where the fault says.
+
+use crate::FaultConfig;
+use crate::certs::ProprietaryKey;
+use crate::fault::{Answer, Fault};
+use crate::framed::{End, Framed, Settings};
+use crate::pdu::{self, ClientPdu, ClientSettings};
+use rdpdoctor_wire::credssp::{self, TsRequest};
+use rdpdoctor_wire::mcs::{
+    self, ConnectResponse, ServerCertificate, ServerCore, ServerNetwork, ServerSecurity,
+};
+use rdpdoctor_wire::x224::{self, ConnectionConfirm, protocol};
+use rdpdoctor_wire::{ntlm, rdp, tpkt};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// NTSTATUS STATUS_LOGON_FAILURE: what Windows puts in the TSRequest
+/// errorCode when the credentials do not check out.
+pub(crate) const STATUS_LOGON_FAILURE: u32 = 0xC000_006D;
+/// [MS-RDPBCGR 2.2.5.1.1] ERRINFO_SERVER_DENIED_CONNECTION.
+pub(crate) const ERRINFO_SERVER_DENIED_CONNECTION: u32 = 0x0000_0007;
+/// [MS-RDPBCGR 2.2.5.1.1] ERRINFO_LICENSE_NO_LICENSE_SERVER.
+pub(crate) const ERRINFO_LICENSE_NO_LICENSE_SERVER: u32 = 0x0000_0101;
+/// The largest Connection Request accepted (the cookie keeps it below 255 + headers).
+const MAX_CONNECTION_REQUEST: usize = 1024;
+/// How long the emulator waits for a client to read its last PDU and close.
+const LINGER: Duration = Duration::from_secs(2);
+/// T.125 Reason rn-provider-initiated.
+const RN_PROVIDER_INITIATED: u8 = 1;
+
+/// What every connection of a listener shares.
+pub(crate) struct Ctx {
+    pub cfg: FaultConfig,
+    pub tls: TlsAcceptor,
+    pub proprietary: ProprietaryKey,
+}
+
+/// The TLS server of a listener.
+pub(crate) enum TlsAcceptor {
+    /// TLS 1.2 and 1.3 with rustls.
+    Rustls(tokio_rustls::TlsAcceptor),
+    /// TLS 1.0 only, with OpenSSL at security level 0.
+    #[cfg(feature = "openssl")]
+    OpenSsl(openssl::ssl::SslAcceptor),
+    /// No certificate (ssl-cert-not-on-server, which never selects TLS).
+    None,
+}
+
+fn tpkt_framer(b: &[u8]) -> Result<Option<usize>, String> {
+    tpkt::declared_len(b).map_err(|e| e.to_string())
+}
+
+fn ts_framer(b: &[u8]) -> Result<Option<usize>, String> {
+    credssp::ts_request_declared_len(b).map_err(|e| e.to_string())
+}
+
+/// A slow-path (TPKT) or fast-path ([MS-RDPBCGR 2.2.8.1.2]) frame.
+fn rdp_framer(b: &[u8]) -> Result<Option<usize>, String> {
+    match b {
+        [] => Ok(None),
+        [tpkt::VERSION, ..] => tpkt_framer(b),
+        [h, ..] if h & 0x03 == 0 => {
+            let len = match b.get(1..) {
+                Some([l, ..]) if l & 0x80 == 0 => usize::from(*l),
+                Some([l, l2, ..]) => usize::from(u16::from_be_bytes([l & 0x7F, *l2])),
+                _ => return Ok(None),
+            };
+            if len < 3 {
+                return Err(format!("fast-path length {len}"));
+            }
+            Ok(Some(len))
+        }
+        [h, ..] => Err(format!("neither TPKT nor fast-path (first byte {h:#04x})")),
+    }
+}
+
+fn garbage(e: impl std::fmt::Display) -> End {
+    End::Garbage(e.to_string())
+}
+
+/// Serves one connection; never panics, always ends (deadlines everywhere).
+pub(crate) async fn handle(tcp: TcpStream, ctx: Arc<Ctx>) -> End {
+    let _ = tcp.set_nodelay(true);
+    let cfg = &ctx.cfg;
+    let deadline = Instant::now() + cfg.connection_budget;
+    let delay = if cfg.fault == Fault::Slow {
+        cfg.delay
+    } else {
+        Duration::ZERO
+    };
+    let mut s = Framed::new(tcp, cfg.read_timeout, deadline, delay);
+    match cfg.fault {
+        // Dropping the socket sends a FIN (an RST if the client already sent bytes).
+        Fault::AcceptThenClose => return End::Done,
+        Fault::Silent => {
+            s.drain(cfg.hold).await;
+            return End::Timeout;
+        }
+        _ => {}
+    }
+    match run(s, &ctx).await {
+        Ok(()) => End::Done,
+        Err(e) => e,
+    }
+}
+
+async fn run(mut s: Framed<TcpStream>, ctx: &Arc<Ctx>) -> Result<(), End> {
+    let fault = ctx.cfg.fault;
+    let frame = s.read_frame(tpkt_framer, MAX_CONNECTION_REQUEST).await?;
+    let request = x224::decode_connection_request(&frame).map_err(garbage)?;
+    let requested = request.requested_protocols;
+    let answer = fault.answer(requested);
+    let flags = if fault == Fault::CredsspV2 {
+        // Windows Server 2008 R2 only knows EXTENDED_CLIENT_DATA_SUPPORTED.
+        x224::response_flags::EXTENDED_CLIENT_DATA_SUPPORTED
+    } else {
+        // Windows Server 2022.
+        0x1F
+    };
+    let cc = match answer {
+        Answer::Select(p) => ConnectionConfirm::Response {
+            selected_protocol: p,
+            flags,
+        },
+        Answer::Fail(code) => ConnectionConfirm::Failure { code },
+        Answer::NoNegotiationData => ConnectionConfirm::NoNegotiationData,
+    };
+    s.send(&x224::encode_connection_confirm(&cc)).await?;
+    match answer {
+        Answer::Fail(_) => {
+            linger(&mut s).await;
+            Err(End::Done)
+        }
+        Answer::NoNegotiationData | Answer::Select(protocol::RDP) => {
+            standard_security(&mut s, ctx, requested).await
+        }
+        Answer::Select(selected) => {
+            if s.buffered() > 0 {
+                // Bytes pipelined before our Connection Confirm: not a client.
+                return Err(garbage("data after the Connection Request"));
+            }
+            s.pause().await;
+            let hybrid = selected & (protocol::HYBRID | protocol::HYBRID_EX) != 0;
+            let settings = s.settings();
+            tls_then(settings, s.into_inner(), ctx, hybrid, requested).await
+        }
+    }
+}
+
+/// Shuts the write side and waits (briefly) for the client to read and close.
+async fn linger<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) {
+    s.close().await;
+    s.drain(LINGER).await;
+}
+
+/// Runs the TLS handshake on `tcp`, then CredSSP or the MCS phases.
+async fn tls_then(
+    settings: Settings,
+    tcp: TcpStream,
+    ctx: &Arc<Ctx>,
+    hybrid: bool,
+    requested: Option<u32>,
+) -> Result<(), End> {
+    let budget = ctx.cfg.read_timeout;
+    match &ctx.tls {
+        TlsAcceptor::Rustls(acceptor) => {
+            let stream = match tokio::time::timeout(budget, acceptor.accept(tcp)).await {
+                Ok(Ok(t)) => t,
+                Ok(Err(e)) => return Err(garbage(format!("TLS handshake: {e}"))),
+                Err(_) => return Err(End::Timeout),
+            };
+            let mut s = Framed::with_settings(stream, settings);
+            after_tls(&mut s, ctx, hybrid, requested).await
+        }
+        #[cfg(feature = "openssl")]
+        TlsAcceptor::OpenSsl(acceptor) => {
+            let ssl = openssl::ssl::Ssl::new(acceptor.context()).map_err(garbage)?;
+            let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(garbage)?;
+            match tokio::time::timeout(budget, std::pin::Pin::new(&mut stream).accept()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(garbage(format!("TLS handshake: {e}"))),
+                Err(_) => return Err(End::Timeout),
+            }
+            let mut s = Framed::with_settings(stream, settings);
+            after_tls(&mut s, ctx, hybrid, requested).await
+        }
+        TlsAcceptor::None => Err(End::Done),
+    }
+}
+
+async fn after_tls<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    ctx: &Arc<Ctx>,
+    hybrid: bool,
+    requested: Option<u32>,
+) -> Result<(), End> {
+    let r = if hybrid {
+        credssp_exchange(s, ctx).await
+    } else {
+        mcs_over_tls(s, ctx, requested).await
+    };
+    linger(s).await;
+    r
+}
+
+/// The CredSSP version this host speaks.
+fn credssp_version(fault: Fault) -> u32 {
+    if fault == Fault::CredsspV2 { 2 } else { 6 }
+}
+
+/// [MS-CSSP 3.1.5] NEGOTIATE in, CHALLENGE out; the client's AUTHENTICATE
+/// is answered with STATUS_LOGON_FAILURE (the emulator has no accounts), or
+/// by closing for CredSSP 2, which has no errorCode.
+async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    ctx: &Arc<Ctx>,
+) -> Result<(), End> {
+    let frame = s.read_frame(ts_framer, credssp::MAX_TS_REQUEST).await?;
+    let ts = credssp::decode_ts_request(&frame).map_err(garbage)?;
+    let token = ts
+        .nego_token
+        .ok_or_else(|| garbage("TSRequest without negoToken"))?;
+    let msg = ntlm::find_ntlmssp(&token).ok_or_else(|| garbage("negoToken without NTLMSSP"))?;
+    if msg.get(8..12) != Some(&[1, 0, 0, 0]) {
+        return Err(garbage("the first NTLM message is not a NEGOTIATE_MESSAGE"));
+    }
+    let version = credssp_version(ctx.cfg.fault);
+    let challenge = ntlm::encode_challenge(&ntlm_challenge(&ctx.cfg));
+    let reply = TsRequest {
+        version,
+        nego_token: Some(challenge),
+        error_code: None,
+        has_auth_info: false,
+        has_pub_key_auth: false,
+        client_nonce: None,
+    };
+    s.send(&reply.to_der()).await?;
+    // AUTHENTICATE_MESSAGE + pubKeyAuth.
+    let frame = s.read_frame(ts_framer, credssp::MAX_TS_REQUEST).await?;
+    credssp::decode_ts_request(&frame).map_err(garbage)?;
+    if version >= 3 {
+        s.send(&ts_request_error(version, STATUS_LOGON_FAILURE))
+            .await?;
+    }
+    Err(End::Done)
+}
+
+/// `TSRequest { version, errorCode }` with the errorCode written as Windows
+/// writes an NTSTATUS: a 4-byte INTEGER, negative for 0xC0000000 codes.
+/// [`TsRequest::to_der`] writes the 5-byte positive form, which is valid DER
+/// but which FreeRDP 2 refuses ("should implement reading an integer with
+/// length=5"), so a real client would not see the logon failure.
+fn ts_request_error(version: u32, code: u32) -> Vec<u8> {
+    let v = u8::try_from(version).unwrap_or(6);
+    let c = code.to_be_bytes();
+    vec![
+        0x30, 0x0D, // TSRequest
+        0xA0, 0x03, 0x02, 0x01, v, // [0] version
+        0xA4, 0x06, 0x02, 0x04, c[0], c[1], c[2], c[3], // [4] errorCode
+    ]
+}
+
+/// FILETIME (100 ns since 1601-01-01 UTC) of `now + skew`.
+fn filetime(skew_secs: i64) -> u64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let ticks = i128::from(now.as_secs() as i64)
+        .saturating_add(i128::from(skew_secs))
+        .saturating_add(11_644_473_600)
+        .saturating_mul(10_000_000)
+        .saturating_add(i128::from(now.subsec_nanos() / 100));
+    u64::try_from(ticks.max(1)).unwrap_or(u64::MAX)
+}
+
+/// 8 bytes that differ from one call to the next; the challenge is never
+/// verified, so this needs no cryptographic strength.
+fn nonce() -> [u8; 8] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.finish().to_le_bytes()
+}
+
+/// [MS-NLMP 2.2.1.2] the CHALLENGE_MESSAGE a domain-joined Windows host sends.
+pub(crate) fn ntlm_challenge(cfg: &FaultConfig) -> ntlm::Challenge {
+    use ntlm::flags::*;
+    let (major, minor, build) = if cfg.fault == Fault::CredsspV2 {
+        (6, 1, 7601) // Windows Server 2008 R2 SP1
+    } else {
+        (10, 0, 20348) // Windows Server 2022
+    };
+    let skew = if cfg.fault == Fault::ClockSkew {
+        cfg.skew_secs
+    } else {
+        0
+    };
+    ntlm::Challenge {
+        negotiate_flags: NEGOTIATE_UNICODE
+            | REQUEST_TARGET
+            | NEGOTIATE_SIGN
+            | NEGOTIATE_SEAL
+            | NEGOTIATE_NTLM
+            | NEGOTIATE_ALWAYS_SIGN
+            | TARGET_TYPE_DOMAIN
+            | NEGOTIATE_EXTENDED_SESSIONSECURITY
+            | NEGOTIATE_TARGET_INFO
+            | NEGOTIATE_VERSION
+            | NEGOTIATE_128
+            | NEGOTIATE_KEY_EXCH
+            | NEGOTIATE_56,
+        target_name: Some(cfg.netbios_domain.clone()),
+        server_challenge: nonce(),
+        version: Some(ntlm::NtlmVersion {
+            major,
+            minor,
+            build,
+            ntlm_revision: 15,
+        }),
+        netbios_computer_name: Some(cfg.netbios_name.clone()),
+        netbios_domain_name: Some(cfg.netbios_domain.clone()),
+        dns_computer_name: Some(cfg.fqdn()),
+        dns_domain_name: Some(cfg.dns_domain.clone()),
+        dns_tree_name: Some(cfg.dns_domain.clone()),
+        timestamp: Some(filetime(skew)),
+        av_flags: None,
+    }
+}
+
+/// SC_CORE of this host, echoing the client's requestedProtocols.
+fn server_core(fault: Fault, requested: Option<u32>) -> ServerCore {
+    ServerCore {
+        version: if fault == Fault::CredsspV2 {
+            0x0008_0004
+        } else {
+            0x0008_000C // RDP 10.7
+        },
+        client_requested_protocols: Some(requested.unwrap_or(0)),
+        early_capability_flags: Some(0x0000_0001), // RNS_UD_SC_EDGE_ACTIONS_SUPPORTED_V1
+    }
+}
+
+fn server_network(client: &ClientSettings) -> ServerNetwork {
+    ServerNetwork {
+        io_channel: pdu::IO_CHANNEL_ID,
+        channel_ids: (0..client.channels.len())
+            .map(|i| {
+                pdu::IO_CHANNEL_ID
+                    .saturating_add(1)
+                    .saturating_add(u16::try_from(i).unwrap_or(0))
+            })
+            .collect(),
+    }
+}
+
+/// Erect Domain, Attach User, Channel Joins ([MS-RDPBCGR 2.2.1.5–2.2.1.9]);
+/// returns the first frame after the joins.
+async fn domain_phase<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+) -> Result<Vec<u8>, End> {
+    let frame = s.read_frame(tpkt_framer, 64).await?;
+    mcs::decode_erect_domain_request(&frame).map_err(garbage)?;
+    let frame = s.read_frame(tpkt_framer, 64).await?;
+    mcs::decode_attach_user_request(&frame).map_err(garbage)?;
+    s.send(&mcs::encode_attach_user_confirm(pdu::USER_ID))
+        .await?;
+    // The user channel, the I/O channel, every static channel, the message channel.
+    for _ in 0..=mcs::MAX_CHANNELS.saturating_add(3) {
+        let frame = s.read_frame(rdp_framer, tpkt::MAX_FRAME).await?;
+        match mcs::decode_channel_join_request(&frame) {
+            Ok((user, channel)) => {
+                s.send(&mcs::encode_channel_join_confirm(user, channel))
+                    .await?;
+            }
+            Err(_) => return Ok(frame),
+        }
+    }
+    Err(garbage("too many Channel Join Requests"))
+}
+
+/// The user data of the Send Data Request in `frame`, or why not.
+fn send_data(frame: &[u8]) -> Result<Vec<u8>, End> {
+    match mcs::decode_send_data_request(frame) {
+        Ok(sd) => Ok(sd.data.to_vec()),
+        Err(rdpdoctor_wire::WireError::DisconnectProviderUltimatum { .. }) => Err(End::Closed),
+        Err(e) => Err(garbage(e)),
+    }
+}
+
+/// After TLS without NLA: the basic settings exchange, the domain phase,
+/// Client Info, then the fault's end (Set Error Info) or licensing, Demand
+/// Active and finalization.
+async fn mcs_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    ctx: &Arc<Ctx>,
+    requested: Option<u32>,
+) -> Result<(), End> {
+    let fault = ctx.cfg.fault;
+    let frame = s.read_frame(tpkt_framer, tpkt::MAX_FRAME).await?;
+    let client = pdu::parse_connect_initial(&frame).map_err(End::Garbage)?;
+    let response = ConnectResponse {
+        result: 0,
+        server_core: Some(server_core(fault, requested)),
+        server_security: Some(ServerSecurity {
+            encryption_method: 0,
+            encryption_level: 0,
+            server_random_len: 0,
+            server_certificate: None,
+        }),
+        server_network: Some(server_network(&client)),
+        server_message_channel: None,
+        server_multitransport_flags: None,
+    };
+    s.send(&mcs::encode_connect_response(&response)).await?;
+    let frame = domain_phase(s).await?;
+    if let Err(e) = rdp::decode_client_info(&frame) {
+        // Accept a Client Info whose extended part this decoder does not know.
+        let info = send_data(&frame)?;
+        if pdu::security_flags(&info).is_none_or(|f| f & rdp::sec_flags::SEC_INFO_PKT == 0) {
+            return Err(garbage(format!("expected the Client Info PDU: {e}")));
+        }
+    }
+    let errinfo = match fault {
+        Fault::ServerDenied => Some(ERRINFO_SERVER_DENIED_CONNECTION),
+        Fault::LicensingError => Some(ERRINFO_LICENSE_NO_LICENSE_SERVER),
+        _ => None,
+    };
+    let (initiator, io) = (pdu::SERVER_CHANNEL_ID, pdu::IO_CHANNEL_ID);
+    if let Some(code) = errinfo {
+        s.send(&rdp::encode_set_error_info(initiator, io, code))
+            .await?;
+        s.send_now(&mcs::encode_disconnect_provider_ultimatum(
+            RN_PROVIDER_INITIATED,
+        ))
+        .await?;
+        return Err(End::Done);
+    }
+    s.send(&rdp::encode_license_error_valid_client(initiator, io))
+        .await?;
+    s.send_now(&rdp::encode_demand_active(initiator, io, pdu::SHARE_ID))
+        .await?;
+    finalization(s, ctx).await
+}
+
+/// Answers the client's finalization PDUs ([MS-RDPBCGR 1.3.1.1], phase 10),
+/// then idles until the client leaves: the emulator draws no desktop.
+async fn finalization<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    ctx: &Arc<Ctx>,
+) -> Result<(), End> {
+    loop {
+        let frame = s
+            .read_frame_within(rdp_framer, tpkt::MAX_FRAME, ctx.cfg.hold)
+            .await?;
+        if frame.first() != Some(&tpkt::VERSION) {
+            continue; // fast-path input
+        }
+        let data = send_data(&frame)?;
+        let reply = match pdu::client_pdu(&data) {
+            ClientPdu::Data {
+                pdu_type2: 0x1F, ..
+            } => Some(pdu::synchronize()),
+            ClientPdu::Data {
+                pdu_type2: 0x14,
+                action: Some(4),
+            } => Some(pdu::control(4)),
+            ClientPdu::Data {
+                pdu_type2: 0x14,
+                action: Some(1),
+            } => Some(pdu::control(2)),
+            ClientPdu::Data {
+                pdu_type2: 0x27, ..
+            } => Some(pdu::font_map()),
+            // Shutdown Request: the client logs off.
+            ClientPdu::Data {
+                pdu_type2: 0x24, ..
+            } => return Err(End::Done),
+            _ => None,
+        };
+        if let Some(r) = reply {
+            s.send(&pdu::io(&r)).await?;
+        }
+    }
+}
+
+/// Writes the key and the server random into a Connect Response built by
+/// [`mcs::encode_connect_response`], which leaves both zero.
+fn fill_proprietary(frame: &mut [u8], key: &ProprietaryKey, random: &[u8]) {
+    let Some(at) = frame.windows(4).position(|w| w == b"RSA1") else {
+        return;
+    };
+    if let Some(dst) = at
+        .checked_add(20)
+        .and_then(|m| frame.get_mut(m..m.saturating_add(key.modulus_le.len())))
+    {
+        dst.copy_from_slice(&key.modulus_le);
+    }
+    // serverRandom ends where the certificate starts, 16 bytes before the key.
+    if let Some(dst) = at
+        .checked_sub(48)
+        .and_then(|r| frame.get_mut(r..r.saturating_add(random.len())))
+        && dst.len() == random.len()
+    {
+        dst.copy_from_slice(random);
+    }
+}
+
+/// Standard RDP Security ([MS-RDPBCGR 5.3]) up to the Security Exchange
+/// PDU. The emulator does not implement RC4/3DES session encryption, so it
+/// ends the connection there (a Disconnect Provider Ultimatum).
+async fn standard_security(
+    s: &mut Framed<TcpStream>,
+    ctx: &Arc<Ctx>,
+    requested: Option<u32>,
+) -> Result<(), End> {
+    use mcs::{encryption_level as level, encryption_method as method};
+    let fault = ctx.cfg.fault;
+    let frame = s.read_frame(tpkt_framer, tpkt::MAX_FRAME).await?;
+    let client = pdu::parse_connect_initial(&frame).map_err(End::Garbage)?;
+    let offered = client.encryption_methods;
+    let (enc_level, enc_method) = if fault == Fault::FipsRequired {
+        (
+            level::FIPS,
+            (offered & method::FIPS != 0).then_some(method::FIPS),
+        )
+    } else {
+        (
+            level::HIGH,
+            (offered & method::BIT_128 != 0).then_some(method::BIT_128),
+        )
+    };
+    let Some(enc_method) = enc_method else {
+        // Like Windows: a client that cannot meet the encryption level is dropped.
+        linger(s).await;
+        return Err(End::Done);
+    };
+    let response = ConnectResponse {
+        result: 0,
+        server_core: Some(server_core(fault, requested)),
+        server_security: Some(ServerSecurity {
+            encryption_method: enc_method,
+            encryption_level: enc_level,
+            server_random_len: 32,
+            server_certificate: Some(ServerCertificate::Proprietary {
+                public_key_bits: 512,
+                public_exponent: 65537,
+            }),
+        }),
+        server_network: Some(server_network(&client)),
+        server_message_channel: None,
+        server_multitransport_flags: None,
+    };
+    let mut frame = mcs::encode_connect_response(&response);
+    let random: Vec<u8> = (0..4).flat_map(|_| nonce()).collect();
+    fill_proprietary(&mut frame, &ctx.proprietary, &random);
+    s.send(&frame).await?;
+    let frame = domain_phase(s).await?;
+    let exchange = send_data(&frame)?;
+    if pdu::security_flags(&exchange).is_none_or(|f| f & rdp::sec_flags::SEC_EXCHANGE_PKT == 0) {
+        return Err(garbage("expected the Security Exchange PDU"));
+    }
+    // A plain close: a Disconnect Provider Ultimatum would make clients
+    // report a reason (FreeRDP: ERRINFO_RPC_INITIATED_DISCONNECT) that
+    // Windows never gives here.
+    linger(s).await;
+    Err(End::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framers() {
+        assert_eq!(rdp_framer(&[]), Ok(None));
+        assert_eq!(rdp_framer(&[3, 0, 0, 7]), Ok(Some(7)));
+        assert_eq!(rdp_framer(&[0, 3]), Ok(Some(3)));
+        assert_eq!(rdp_framer(&[0, 0x80]), Ok(None));
+        assert_eq!(rdp_framer(&[0, 0x81, 4]), Ok(Some(0x104)));
+        assert!(rdp_framer(&[0x16, 3, 1]).is_err());
+        assert!(rdp_framer(&[0, 1]).is_err());
+    }
+
+    #[test]
+    fn the_proprietary_key_and_random_are_filled_in() {
+        let key = crate::certs::proprietary_key();
+        let response = ConnectResponse {
+            result: 0,
+            server_core: Some(server_core(Fault::RdpSecurityOnly, Some(0))),
+            server_security: Some(ServerSecurity {
+                encryption_method: 2,
+                encryption_level: 3,
+                server_random_len: 32,
+                server_certificate: Some(ServerCertificate::Proprietary {
+                    public_key_bits: 512,
+                    public_exponent: 65537,
+                }),
+            }),
+            server_network: Some(ServerNetwork {
+                io_channel: 1003,
+                channel_ids: vec![],
+            }),
+            server_message_channel: None,
+            server_multitransport_flags: None,
+        };
+        let mut frame = mcs::encode_connect_response(&response);
+        fill_proprietary(&mut frame, &key, &[0xAB; 32]);
+        let keying = mcs::decode_server_keying(&frame).unwrap().unwrap();
+        assert_eq!(keying.server_random, [0xAB; 32]);
+        if cfg!(feature = "openssl") {
+            let k = keying.public_key.unwrap();
+            assert!(k.modulus.iter().any(|b| *b != 0));
+        }
+        assert_eq!(mcs::decode_connect_response(&frame).unwrap(), response);
+    }
+
+    #[test]
+    fn the_logon_failure_decodes() {
+        let der = ts_request_error(6, STATUS_LOGON_FAILURE);
+        let ts = credssp::decode_ts_request(&der).unwrap();
+        assert_eq!((ts.version, ts.error_code), (6, Some(STATUS_LOGON_FAILURE)));
+        assert_eq!(credssp::ts_request_len(&der), Ok(Some(der.len())));
+    }
+
+    #[test]
+    fn challenge_facts() {
+        let mut cfg = FaultConfig::new(Fault::ClockSkew);
+        cfg.skew_secs = 3600;
+        let c = ntlm::decode_challenge(&ntlm::encode_challenge(&ntlm_challenge(&cfg))).unwrap();
+        assert_eq!(c.netbios_computer_name.as_deref(), Some("WIN-RDP01"));
+        assert_eq!(
+            c.dns_computer_name.as_deref(),
+            Some("WIN-RDP01.corp.example")
+        );
+        assert_eq!(c.version.unwrap().to_string(), "10.0.20348");
+        let server = ntlm::filetime_to_unix_secs(c.timestamp.unwrap()).unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert!((server - now - 3600).abs() < 5);
+    }
+}

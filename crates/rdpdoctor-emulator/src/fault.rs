@@ -1,0 +1,362 @@
+//! The faults the emulator can play, what each one does on the wire, and what
+//! a probe should say about it.
+
+use rdpdoctor_evidence::findings::FindingId;
+use rdpdoctor_wire::x224::failure_code;
+use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, RDP, SSL};
+
+/// One misconfiguration of a Windows RDP host. Each listener plays exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    /// NLA offered and used by every client that asks for it; TLS and
+    /// Standard RDP Security clients let in too (Security Layer "Negotiate",
+    /// "Allow connections only with NLA" off).
+    HealthyNla,
+    /// TLS and Standard RDP Security, no NLA (like xrdp's
+    /// `security_layer=negotiate`); a TLS client reaches the logon screen.
+    HealthyTls,
+    /// TLS only, with a certificate that expired.
+    ExpiredCert,
+    /// TLS only, with a certificate valid from next year.
+    NotYetValidCert,
+    /// TLS only, with a certificate for another host name.
+    WrongNameCert,
+    /// Standard RDP Security refused (SSL_REQUIRED_BY_SERVER); TLS only.
+    TlsRequired,
+    /// Standard RDP Security only: PROTOCOL_RDP selected whatever is asked.
+    RdpSecurityOnly,
+    /// NLA required: HYBRID_REQUIRED_BY_SERVER to anything without HYBRID.
+    NlaRequired,
+    /// NLA required, CredSSP version 2 (unpatched for CVE-2018-0886).
+    CredsspV2,
+    /// NLA required, server clock off by `--skew`.
+    ClockSkew,
+    /// TLS only; Set Error Info ERRINFO_SERVER_DENIED_CONNECTION after Client Info.
+    ServerDenied,
+    /// TLS only; Set Error Info ERRINFO_LICENSE_NO_LICENSE_SERVER after Client Info.
+    LicensingError,
+    /// Standard RDP Security only, encryption level FIPS.
+    FipsRequired,
+    /// TLS only, and only TLS 1.0.
+    Tls10Only,
+    /// TLS configured but no certificate: SSL_CERT_NOT_ON_SERVER.
+    SslCertNotOnServer,
+    /// Accepts TCP, closes at once.
+    AcceptThenClose,
+    /// Accepts TCP, never sends a byte.
+    Silent,
+    /// Like `healthy-tls`, each reply delayed by `--delay`.
+    Slow,
+}
+
+/// How a listener answers the X.224 Connection Request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// RDP_NEG_RSP with this selectedProtocol.
+    Select(u32),
+    /// RDP_NEG_FAILURE with this failureCode, then close.
+    Fail(u32),
+    /// A Connection Confirm without negotiation data (Standard RDP Security).
+    NoNegotiationData,
+}
+
+/// The security layers a fault's host allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layer {
+    /// RDP, TLS; HYBRID too when `nla`.
+    Negotiate { nla: bool },
+    /// TLS only (SSL_REQUIRED_BY_SERVER to the rest).
+    TlsOnly,
+    /// NLA required (HYBRID_REQUIRED_BY_SERVER to the rest).
+    NlaOnly,
+    /// Standard RDP Security only, selected whatever is asked.
+    RdpOnly,
+    /// TLS configured, certificate missing.
+    CertMissing,
+    /// No X.224 answer at all (accept-then-close, silent).
+    None,
+}
+
+impl Fault {
+    /// Every fault, in the order `lab serve --help` and `demo` list them.
+    pub const ALL: &'static [Fault] = &[
+        Fault::HealthyNla,
+        Fault::HealthyTls,
+        Fault::ExpiredCert,
+        Fault::NotYetValidCert,
+        Fault::WrongNameCert,
+        Fault::TlsRequired,
+        Fault::RdpSecurityOnly,
+        Fault::NlaRequired,
+        Fault::CredsspV2,
+        Fault::ClockSkew,
+        Fault::ServerDenied,
+        Fault::LicensingError,
+        Fault::FipsRequired,
+        Fault::Tls10Only,
+        Fault::SslCertNotOnServer,
+        Fault::AcceptThenClose,
+        Fault::Silent,
+        Fault::Slow,
+    ];
+
+    /// The kebab-case name used on the command line, e.g. `expired-cert`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::HealthyNla => "healthy-nla",
+            Fault::HealthyTls => "healthy-tls",
+            Fault::ExpiredCert => "expired-cert",
+            Fault::NotYetValidCert => "not-yet-valid-cert",
+            Fault::WrongNameCert => "wrong-name-cert",
+            Fault::TlsRequired => "tls-required",
+            Fault::RdpSecurityOnly => "rdp-security-only",
+            Fault::NlaRequired => "nla-required",
+            Fault::CredsspV2 => "credssp-v2",
+            Fault::ClockSkew => "clock-skew",
+            Fault::ServerDenied => "server-denied",
+            Fault::LicensingError => "licensing-error",
+            Fault::FipsRequired => "fips-required",
+            Fault::Tls10Only => "tls10-only",
+            Fault::SslCertNotOnServer => "ssl-cert-not-on-server",
+            Fault::AcceptThenClose => "accept-then-close",
+            Fault::Silent => "silent",
+            Fault::Slow => "slow",
+        }
+    }
+
+    /// Looks a fault up by its [`name`](Self::name).
+    pub fn from_name(name: &str) -> Option<Fault> {
+        Fault::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// One line: what the host does, as an admin would set it up.
+    pub fn description(self) -> &'static str {
+        match self {
+            Fault::HealthyNla => {
+                "NLA offered (CredSSP 6, NTLM from WIN-RDP01, Server 2022) but not enforced; TLS clients reach the logon screen"
+            }
+            Fault::HealthyTls => {
+                "TLS and Standard RDP Security, no NLA; a TLS client reaches the logon screen (Demand Active)"
+            }
+            Fault::ExpiredCert => "TLS only, with a certificate that expired 30 days ago",
+            Fault::NotYetValidCert => "TLS only, with a certificate valid only from next year",
+            Fault::WrongNameCert => "TLS only, with a certificate for wrong-name.example",
+            Fault::TlsRequired => {
+                "Standard RDP Security refused with SSL_REQUIRED_BY_SERVER; TLS only, no NLA"
+            }
+            Fault::RdpSecurityOnly => {
+                "Standard RDP Security only (level HIGH, proprietary certificate); stops after the Security Exchange PDU"
+            }
+            Fault::NlaRequired => {
+                "NLA required: HYBRID_REQUIRED_BY_SERVER to every request without HYBRID"
+            }
+            Fault::CredsspV2 => {
+                "NLA required, CredSSP version 2 (no CVE-2018-0886 fix), Windows Server 2008 R2"
+            }
+            Fault::ClockSkew => {
+                "NLA required; the NTLM timestamp is off by --skew (default 1 hour)"
+            }
+            Fault::ServerDenied => {
+                "TLS only; after Client Info, Set Error Info ERRINFO_SERVER_DENIED_CONNECTION (mstsc 0x904/0x7) and disconnect"
+            }
+            Fault::LicensingError => {
+                "TLS only; after Client Info, Set Error Info ERRINFO_LICENSE_NO_LICENSE_SERVER (0x101) and disconnect"
+            }
+            Fault::FipsRequired => {
+                "Standard RDP Security only, encryption level and method FIPS; stops after the Security Exchange PDU"
+            }
+            Fault::Tls10Only => "TLS only, and only TLS 1.0 (OpenSSL, security level 0)",
+            Fault::SslCertNotOnServer => {
+                "TLS configured without a certificate: RDP_NEG_FAILURE SSL_CERT_NOT_ON_SERVER to TLS and NLA requests"
+            }
+            Fault::AcceptThenClose => "accepts the TCP connection and closes it at once",
+            Fault::Silent => "accepts the TCP connection and never answers",
+            Fault::Slow => "like healthy-tls, with every reply delayed by --delay (default 1.5 s)",
+        }
+    }
+
+    /// The findings a probe of this listener must report (with the default
+    /// probe timeouts). `server-denied` and `licensing-error` are only seen
+    /// by a probe that goes past TLS to Client Info (the deep probe).
+    pub fn expected_findings(self) -> &'static [FindingId] {
+        use FindingId as F;
+        match self {
+            Fault::HealthyNla => &[F::NlaOptional],
+            Fault::HealthyTls | Fault::Slow => &[F::NlaNotOffered],
+            Fault::ExpiredCert => &[F::CertExpired],
+            Fault::NotYetValidCert => &[F::CertNotYetValid],
+            Fault::WrongNameCert => &[F::CertNameMismatch],
+            Fault::TlsRequired => &[F::TlsRequired],
+            Fault::RdpSecurityOnly => &[F::RdpSecurityOnly],
+            Fault::NlaRequired => &[F::NlaRequired],
+            Fault::CredsspV2 => &[F::CredsspUnpatched],
+            Fault::ClockSkew => &[F::ClockSkew],
+            Fault::ServerDenied => &[F::ServerDeniedConnection],
+            Fault::LicensingError => &[F::LicensingError],
+            Fault::FipsRequired => &[F::FipsRequired],
+            Fault::Tls10Only => &[F::TlsLegacyOnly],
+            Fault::SslCertNotOnServer => &[F::SslCertNotOnServer],
+            Fault::AcceptThenClose => &[F::ConnectionClosedByServer],
+            Fault::Silent => &[F::ServerSilent],
+        }
+    }
+
+    /// Whether [`expected_findings`](Self::expected_findings) needs the
+    /// deep probe (Client Info and licensing).
+    pub fn needs_deep_probe(self) -> bool {
+        matches!(self, Fault::ServerDenied | Fault::LicensingError)
+    }
+
+    pub(crate) fn layer(self) -> Layer {
+        match self {
+            Fault::HealthyNla => Layer::Negotiate { nla: true },
+            Fault::HealthyTls | Fault::Slow => Layer::Negotiate { nla: false },
+            Fault::ExpiredCert
+            | Fault::NotYetValidCert
+            | Fault::WrongNameCert
+            | Fault::TlsRequired
+            | Fault::ServerDenied
+            | Fault::LicensingError
+            | Fault::Tls10Only => Layer::TlsOnly,
+            Fault::NlaRequired | Fault::CredsspV2 | Fault::ClockSkew => Layer::NlaOnly,
+            Fault::RdpSecurityOnly | Fault::FipsRequired => Layer::RdpOnly,
+            Fault::SslCertNotOnServer => Layer::CertMissing,
+            Fault::AcceptThenClose | Fault::Silent => Layer::None,
+        }
+    }
+
+    /// [MS-RDPBCGR 3.3.5.3.1] how this host answers `requestedProtocols`
+    /// (`None` = a legacy request without RDP_NEG_REQ).
+    pub(crate) fn answer(self, requested: Option<u32>) -> Answer {
+        // Bits a Windows host without RDSTLS/RDSAAD support ignores.
+        let req = requested.map(|r| r & (SSL | HYBRID | HYBRID_EX));
+        let wants_hybrid = req.is_some_and(|r| r & (HYBRID | HYBRID_EX) != 0);
+        let wants_ssl = req.is_some_and(|r| r & SSL != 0);
+        let hybrid_pick = || match req {
+            Some(r) if r & HYBRID_EX != 0 => Answer::Select(HYBRID_EX),
+            _ => Answer::Select(HYBRID),
+        };
+        match self.layer() {
+            Layer::Negotiate { nla } => {
+                if nla && wants_hybrid {
+                    hybrid_pick()
+                } else if wants_ssl {
+                    Answer::Select(SSL)
+                } else if requested.is_none() {
+                    Answer::NoNegotiationData
+                } else {
+                    // Like xrdp: a request for HYBRID alone gets Standard RDP Security.
+                    Answer::Select(RDP)
+                }
+            }
+            Layer::TlsOnly => {
+                if wants_ssl {
+                    Answer::Select(SSL)
+                } else {
+                    Answer::Fail(failure_code::SSL_REQUIRED_BY_SERVER)
+                }
+            }
+            Layer::NlaOnly => {
+                if wants_hybrid {
+                    hybrid_pick()
+                } else {
+                    Answer::Fail(failure_code::HYBRID_REQUIRED_BY_SERVER)
+                }
+            }
+            Layer::RdpOnly => {
+                if requested.is_none() {
+                    Answer::NoNegotiationData
+                } else {
+                    Answer::Select(RDP)
+                }
+            }
+            Layer::CertMissing => {
+                if wants_ssl || wants_hybrid {
+                    Answer::Fail(failure_code::SSL_CERT_NOT_ON_SERVER)
+                } else {
+                    Answer::Fail(failure_code::SSL_REQUIRED_BY_SERVER)
+                }
+            }
+            // Never asked: these faults do not read the request.
+            Layer::None => Answer::Fail(failure_code::SSL_REQUIRED_BY_SERVER),
+        }
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::from_name(s).ok_or_else(|| {
+            let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+            format!("unknown fault {s:?}: use one of {}", names.join(", "))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for f in Fault::ALL {
+            assert_eq!(Fault::from_name(f.name()), Some(*f));
+            assert_eq!(f.name().parse::<Fault>(), Ok(*f));
+            assert!(!f.description().is_empty());
+            assert!(!f.expected_findings().is_empty(), "{f}");
+        }
+        let err = "nope".parse::<Fault>().unwrap_err();
+        assert!(err.contains("healthy-tls"), "{err}");
+    }
+
+    #[test]
+    fn windows_answers() {
+        use failure_code::*;
+        assert_eq!(
+            Fault::NlaRequired.answer(Some(SSL)),
+            Answer::Fail(HYBRID_REQUIRED_BY_SERVER)
+        );
+        assert_eq!(
+            Fault::NlaRequired.answer(None),
+            Answer::Fail(HYBRID_REQUIRED_BY_SERVER)
+        );
+        assert_eq!(
+            Fault::NlaRequired.answer(Some(SSL | HYBRID)),
+            Answer::Select(HYBRID)
+        );
+        assert_eq!(
+            Fault::NlaRequired.answer(Some(SSL | HYBRID | HYBRID_EX)),
+            Answer::Select(HYBRID_EX)
+        );
+        assert_eq!(
+            Fault::TlsRequired.answer(Some(RDP)),
+            Answer::Fail(SSL_REQUIRED_BY_SERVER)
+        );
+        assert_eq!(
+            Fault::TlsRequired.answer(Some(SSL | HYBRID)),
+            Answer::Select(SSL)
+        );
+        assert_eq!(Fault::HealthyNla.answer(Some(SSL)), Answer::Select(SSL));
+        assert_eq!(
+            Fault::HealthyNla.answer(Some(HYBRID)),
+            Answer::Select(HYBRID)
+        );
+        assert_eq!(Fault::HealthyTls.answer(Some(RDP)), Answer::Select(RDP));
+        assert_eq!(Fault::HealthyTls.answer(None), Answer::NoNegotiationData);
+        assert_eq!(
+            Fault::RdpSecurityOnly.answer(Some(SSL)),
+            Answer::Select(RDP)
+        );
+        assert_eq!(
+            Fault::SslCertNotOnServer.answer(Some(SSL)),
+            Answer::Fail(SSL_CERT_NOT_ON_SERVER)
+        );
+    }
+}

@@ -1,0 +1,542 @@
+//! rdpdoctor against its own misconfigured-server emulator.
+//!
+//! 1. For every fault, `rdpdoctor probe --format json` reports the findings
+//!    the fault stands for, and no `fail` finding it does not stand for.
+//!    These need nothing but loopback and run with plain `cargo test`.
+//! 2. `rdpdoctor lab serve` prints its listeners and stops on SIGTERM.
+//! 3. Fidelity (`#[ignore]`d, run by lab/test.sh): the reference client
+//!    `xfreerdp +auth-only` fails against each fault the way it fails
+//!    against a real server with the same fault (see
+//!    ../shared/reference/lab-notes.md for the real-server side).
+
+mod common;
+use common::*;
+use rdpdoctor_emulator::{CaPem, Fault, FaultConfig, RunningEmulator};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A runtime serving one emulated fault on 127.0.0.1:0 while the test runs
+/// the binary against it.
+struct Served {
+    emu: Option<RunningEmulator>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Served {
+    fn start(cfg: FaultConfig) -> Served {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emu = rt
+            .block_on(rdpdoctor_emulator::spawn(
+                cfg,
+                "127.0.0.1:0".parse().unwrap(),
+            ))
+            .unwrap();
+        Served { emu: Some(emu), rt }
+    }
+
+    fn port(&self) -> u16 {
+        self.emu
+            .as_ref()
+            .map(|e| e.local_addr().port())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(emu) = self.emu.take() {
+            self.rt.block_on(emu.shutdown());
+        }
+    }
+}
+
+fn check_fault(fault: Fault) {
+    let served = Served::start(FaultConfig::new(fault));
+    let target = format!("127.0.0.1:{}", served.port());
+    // A silent server costs the probe one step timeout per stage: keep it short.
+    let extra: &[&str] = if fault == Fault::Silent {
+        &["--timeout", "2"]
+    } else {
+        &[]
+    };
+    let p = probe_target(false, &target, extra);
+    let ids = p.finding_ids();
+    for want in fault.expected_findings() {
+        p.assert_has(want.name());
+    }
+    let fails: Vec<&str> = p.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "fail")
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    for id in &fails {
+        assert!(
+            fault.expected_findings().iter().any(|w| w.name() == *id),
+            "{fault}: unexpected fail finding {id} in {ids:?}"
+        );
+    }
+    assert_eq!(
+        p.code,
+        if fails.is_empty() { 0 } else { 1 },
+        "{fault}: exit status with fail findings {fails:?}"
+    );
+    // Where the deep probe can go, it reaches what the fault says.
+    let deep = &p.json["deep"];
+    match fault {
+        Fault::HealthyTls | Fault::HealthyNla | Fault::ExpiredCert | Fault::Slow => {
+            assert_eq!(deep["outcome"]["kind"], "logon-screen", "{fault}: {deep}");
+            assert_eq!(deep["phase_reached"], "demand-active", "{fault}: {deep}");
+        }
+        Fault::ServerDenied => {
+            assert_eq!(deep["outcome"]["code"], 7, "{deep}");
+            assert_eq!(deep["phase_reached"], "client-info", "{deep}");
+        }
+        Fault::LicensingError => assert_eq!(deep["outcome"]["code"], 0x101, "{deep}"),
+        _ => {}
+    }
+    match fault {
+        Fault::HealthyNla | Fault::NlaRequired | Fault::ClockSkew => {
+            assert_eq!(p.json["credssp"]["server_version"], 6);
+            assert_eq!(p.json["ntlm"]["netbios_computer_name"], "WIN-RDP01");
+            assert_eq!(p.json["ntlm"]["os_version"], "10.0.20348");
+        }
+        Fault::CredsspV2 => {
+            assert_eq!(p.json["credssp"]["server_version"], 2);
+            assert_eq!(p.json["ntlm"]["os_version"], "6.1.7601");
+        }
+        Fault::FipsRequired => assert_eq!(p.json["rdp_security"]["encryption_level"], "FIPS"),
+        _ => {}
+    }
+    if fault == Fault::ClockSkew {
+        let skew = p.json["ntlm"]["clock_skew_seconds"].as_i64().unwrap();
+        assert!((skew - 3600).abs() < 10, "skew {skew}");
+    }
+    if fault == Fault::Slow {
+        assert!(p.elapsed > Duration::from_millis(1500), "{:?}", p.elapsed);
+    }
+}
+
+macro_rules! fault_tests {
+    ($($name:ident => $fault:expr,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                check_fault($fault);
+            }
+        )*
+
+        #[test]
+        fn every_fault_has_a_probe_test() {
+            let tested = [$($fault),*];
+            for f in Fault::ALL {
+                assert!(tested.contains(f), "no probe test for {f}");
+            }
+        }
+    };
+}
+
+fault_tests! {
+    probe_healthy_nla => Fault::HealthyNla,
+    probe_healthy_tls => Fault::HealthyTls,
+    probe_expired_cert => Fault::ExpiredCert,
+    probe_not_yet_valid_cert => Fault::NotYetValidCert,
+    probe_wrong_name_cert => Fault::WrongNameCert,
+    probe_tls_required => Fault::TlsRequired,
+    probe_rdp_security_only => Fault::RdpSecurityOnly,
+    probe_nla_required => Fault::NlaRequired,
+    probe_credssp_v2 => Fault::CredsspV2,
+    probe_clock_skew => Fault::ClockSkew,
+    probe_server_denied => Fault::ServerDenied,
+    probe_licensing_error => Fault::LicensingError,
+    probe_fips_required => Fault::FipsRequired,
+    probe_tls10_only => Fault::Tls10Only,
+    probe_ssl_cert_not_on_server => Fault::SslCertNotOnServer,
+    probe_accept_then_close => Fault::AcceptThenClose,
+    probe_silent => Fault::Silent,
+    probe_slow => Fault::Slow,
+}
+
+#[test]
+fn lab_serve_prints_its_listeners_and_stops_on_sigterm() {
+    let mut child = Command::new(bin())
+        .args([
+            "lab",
+            "serve",
+            "--fault",
+            "tls-required",
+            "--fault",
+            "clock-skew",
+            "--skew=-2h",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut addrs = Vec::new();
+    for want in ["tls-required", "clock-skew"] {
+        let line = lines.next().unwrap().unwrap();
+        let prefix = format!("fault {want} listening on 127.0.0.1:");
+        assert!(line.starts_with(&prefix), "{line}");
+        addrs.push(line.rsplit(' ').next().unwrap().to_owned());
+    }
+    let p = probe_target(false, &addrs[0], &[]);
+    p.assert_has("tls-required");
+    let p = probe_target(false, &addrs[1], &[]);
+    p.assert_has("clock-skew");
+    let skew = p.json["ntlm"]["clock_skew_seconds"].as_i64().unwrap();
+    assert!((skew + 7200).abs() < 10, "skew {skew}");
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "lab serve ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn lab_serve_usage_errors_and_list() {
+    let (out, _) = run(false, &["lab", "serve", "--fault", "no-such-fault"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown fault") && err.contains("expired-cert"),
+        "{err}"
+    );
+    let (out, _) = run(
+        false,
+        &[
+            "lab",
+            "serve",
+            "--fault",
+            "silent=127.0.0.1:34999",
+            "--fault",
+            "slow=127.0.0.1:34999",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let (out, _) = run(false, &["lab", "serve", "--fault", "silent=localhost"]);
+    assert_eq!(out.status.code(), Some(2));
+    let (out, _) = run(false, &["lab", "serve", "--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list = String::from_utf8_lossy(&out.stdout);
+    for f in Fault::ALL {
+        assert!(list.contains(f.name()), "{list}");
+    }
+}
+
+// ------------------------------------------------------------ fidelity (lab)
+
+/// One reference-client run: the fault, `/sec:` mode, extra arguments, the
+/// exit status a real server with the same fault gives, and a line of its
+/// output.
+struct Case {
+    fault: Fault,
+    sec: &'static str,
+    extra: &'static [&'static str],
+    rc: i32,
+    says: &'static str,
+    /// What the real-server side is (lab-notes.md), for the failure message.
+    like: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        fault: Fault::ServerDenied,
+        sec: "tls",
+        extra: &[],
+        rc: 131,
+        says: "ERRINFO_SERVER_DENIED_CONNECTION",
+        like: "Windows denying the connection (mstsc 0x904 / 0x7)",
+    },
+    Case {
+        fault: Fault::LicensingError,
+        sec: "tls",
+        extra: &[],
+        rc: 131,
+        says: "ERRINFO_LICENSE_NO_LICENSE_SERVER",
+        like: "Windows without a license server",
+    },
+    Case {
+        fault: Fault::NlaRequired,
+        sec: "tls",
+        extra: &[],
+        rc: 133,
+        says: "HYBRID_REQUIRED_BY_SERVER",
+        like: "shadow-nla with /sec:tls",
+    },
+    Case {
+        fault: Fault::NlaRequired,
+        sec: "rdp",
+        extra: &[],
+        rc: 133,
+        says: "HYBRID_REQUIRED_BY_SERVER",
+        like: "shadow-nla with /sec:rdp",
+    },
+    Case {
+        fault: Fault::NlaRequired,
+        sec: "nla",
+        extra: &[],
+        rc: 134,
+        says: "ERRCONNECT_LOGON_FAILURE",
+        like: "Windows refusing the credentials (errorCode STATUS_LOGON_FAILURE)",
+    },
+    Case {
+        fault: Fault::HealthyNla,
+        sec: "tls",
+        extra: &[],
+        rc: 0,
+        says: "exit status 0",
+        like: "xrdp-negotiate with /sec:tls",
+    },
+    Case {
+        fault: Fault::HealthyTls,
+        sec: "tls",
+        extra: &[],
+        rc: 0,
+        says: "exit status 0",
+        like: "xrdp-tls with /sec:tls",
+    },
+    Case {
+        fault: Fault::HealthyTls,
+        sec: "nla",
+        extra: &[],
+        rc: 133,
+        says: "Protocol Security Negotiation Failure",
+        like: "xrdp-negotiate with /sec:nla",
+    },
+    Case {
+        fault: Fault::ExpiredCert,
+        sec: "tls",
+        extra: &["/cert:deny"],
+        rc: 143,
+        says: "certificate has expired (10)",
+        like: "xrdp-expired (CA-signed) with /cert:deny",
+    },
+    Case {
+        fault: Fault::ExpiredCert,
+        sec: "tls",
+        extra: &[],
+        rc: 0,
+        says: "exit status 0",
+        like: "an expired certificate with /cert:ignore",
+    },
+    Case {
+        fault: Fault::NotYetValidCert,
+        sec: "tls",
+        extra: &["/cert:deny"],
+        rc: 143,
+        says: "certificate is not yet valid (9)",
+        like: "xrdp-notyet with /cert:deny",
+    },
+    Case {
+        fault: Fault::WrongNameCert,
+        sec: "tls",
+        extra: &["/cert:deny"],
+        rc: 143,
+        says: "wrong-name.example",
+        like: "xrdp-wrongname with /cert:deny",
+    },
+    Case {
+        fault: Fault::TlsRequired,
+        sec: "rdp",
+        extra: &[],
+        rc: 133,
+        says: "SSL_REQUIRED_BY_SERVER",
+        like: "a Windows host with SecurityLayer=2 (xrdp-tls closes instead: rc 147)",
+    },
+    Case {
+        fault: Fault::TlsRequired,
+        sec: "tls",
+        extra: &[],
+        rc: 0,
+        says: "exit status 0",
+        like: "xrdp-tls with /sec:tls",
+    },
+    Case {
+        fault: Fault::RdpSecurityOnly,
+        sec: "tls",
+        extra: &[],
+        rc: 133,
+        says: "Protocol Security Negotiation Failure",
+        like: "xrdp-rdp with /sec:tls",
+    },
+    Case {
+        fault: Fault::SslCertNotOnServer,
+        sec: "tls",
+        extra: &[],
+        rc: 133,
+        says: "SSL_CERT_NOT_ON_SERVER",
+        like: "xrdp-nocert",
+    },
+    Case {
+        fault: Fault::Tls10Only,
+        sec: "tls",
+        extra: &[],
+        rc: 143,
+        says: "ERRCONNECT_TLS_CONNECT_FAILED",
+        like: "a TLS-version mismatch (xrdp-tls13 with +enforce-tlsv1_2)",
+    },
+    Case {
+        fault: Fault::Tls10Only,
+        sec: "tls",
+        extra: &["/tls-seclevel:0"],
+        rc: 0,
+        says: "exit status 0",
+        like: "a client that re-enables TLS 1.0",
+    },
+    Case {
+        fault: Fault::CredsspV2,
+        sec: "nla",
+        extra: &[],
+        rc: 147,
+        says: "BIO_read returned a system error 0",
+        like: "shadow-nla refusing the credentials (CredSSP 2 has no errorCode)",
+    },
+    Case {
+        fault: Fault::ClockSkew,
+        sec: "nla",
+        extra: &[],
+        rc: 134,
+        says: "ERRCONNECT_LOGON_FAILURE",
+        like: "NTLM ignores the skew: the logon fails for the credentials only",
+    },
+    Case {
+        fault: Fault::AcceptThenClose,
+        sec: "tls",
+        extra: &[],
+        rc: 147,
+        says: "Connection reset by peer",
+        like: "the lab's accept-close fake",
+    },
+    Case {
+        fault: Fault::Silent,
+        sec: "tls",
+        extra: &[],
+        rc: 124,
+        says: "timed out",
+        like: "the lab's silent fake",
+    },
+    Case {
+        fault: Fault::Slow,
+        sec: "tls",
+        extra: &[],
+        rc: 131,
+        says: "Timeout waiting for activation",
+        like: "a server whose every reply takes 1.5 s",
+    },
+];
+
+fn lab_ca() -> CaPem {
+    let env = lab_env();
+    let dir = env
+        .get("RDPDOCTOR_LAB_CERTS")
+        .cloned()
+        .unwrap_or_else(|| "/tmp/rdpdoctor-lab/certs".into());
+    let read = |f: &str| {
+        std::fs::read_to_string(format!("{dir}/{f}")).unwrap_or_else(|e| panic!("{dir}/{f}: {e}"))
+    };
+    CaPem {
+        cert_pem: read("ca.crt"),
+        key_pem: read("ca.key"),
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn xfreerdp_fails_against_each_fault_as_against_a_real_server() {
+    let ca = lab_ca();
+    let mut served = Vec::new();
+    for fault in Fault::ALL {
+        let mut cfg = FaultConfig::new(*fault);
+        // Certificates from the lab CA, which the wrapper makes xfreerdp
+        // trust: then it reports expiry rather than "self-signed".
+        cfg.issuer = Some(ca.clone());
+        served.push((*fault, Served::start(cfg)));
+    }
+    let port = |f: Fault| {
+        served
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, s)| s.port())
+            .unwrap()
+    };
+    let script = repo_root().join("lab/xfreerdp.sh");
+    let mut wrong = Vec::new();
+    // Two clients at a time: the machine has two cores.
+    for pair in CASES.chunks(2) {
+        let runs: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = pair
+                .iter()
+                .map(|c| {
+                    let p = port(c.fault);
+                    let script = &script;
+                    scope.spawn(move || {
+                        let limit = if c.fault == Fault::Silent { "5" } else { "25" };
+                        let out = Command::new("bash")
+                            .arg(script)
+                            .args(["localhost", &p.to_string(), c.sec])
+                            .args(c.extra)
+                            .env("RDPDOCTOR_LAB_XFREERDP_TIMEOUT", limit)
+                            .output()
+                            .expect("run lab/xfreerdp.sh");
+                        let text = format!(
+                            "{}{}",
+                            String::from_utf8_lossy(&out.stdout),
+                            String::from_utf8_lossy(&out.stderr)
+                        );
+                        (out.status.code().unwrap_or(-1), text)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (c, (rc, text)) in pair.iter().zip(runs) {
+            let ok = rc == c.rc && text.contains(c.says);
+            eprintln!(
+                "{:<24} /sec:{:<3} {:<18} rc {rc:>3} {}",
+                c.fault.name(),
+                c.sec,
+                c.extra.join(" "),
+                if ok { "as expected" } else { "UNEXPECTED" }
+            );
+            if !ok {
+                let tail: Vec<&str> = text.lines().rev().take(6).collect();
+                wrong.push(format!(
+                    "{} /sec:{} {:?}: want rc {} and {:?} (like {}), got rc {rc}: {}",
+                    c.fault,
+                    c.sec,
+                    c.extra,
+                    c.rc,
+                    c.says,
+                    c.like,
+                    tail.join(" | ")
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cases differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
