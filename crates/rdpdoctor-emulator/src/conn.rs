@@ -250,19 +250,14 @@ async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     Err(End::Done)
 }
 
-/// `TSRequest { version, errorCode }` with the errorCode written as Windows
-/// writes an NTSTATUS: a 4-byte INTEGER, negative for 0xC0000000 codes.
-/// [`TsRequest::to_der`] writes the 5-byte positive form, which is valid DER
-/// but which FreeRDP 2 refuses ("should implement reading an integer with
-/// length=5"), so a real client would not see the logon failure.
+/// `TSRequest { version, errorCode }`, the errorCode as Windows writes it.
 fn ts_request_error(version: u32, code: u32) -> Vec<u8> {
-    let v = u8::try_from(version).unwrap_or(6);
-    let c = code.to_be_bytes();
-    vec![
-        0x30, 0x0D, // TSRequest
-        0xA0, 0x03, 0x02, 0x01, v, // [0] version
-        0xA4, 0x06, 0x02, 0x04, c[0], c[1], c[2], c[3], // [4] errorCode
-    ]
+    credssp::TsRequest {
+        version,
+        error_code: Some(code),
+        ..credssp::TsRequest::default()
+    }
+    .to_der()
 }
 
 /// FILETIME (100 ns since 1601-01-01 UTC) of `now + skew`.

@@ -182,7 +182,8 @@ impl Fault {
         use FindingId as F;
         match self {
             Fault::HealthyNla => &[F::NlaOptional],
-            Fault::HealthyTls | Fault::Slow => &[F::NlaNotOffered],
+            Fault::HealthyTls => &[F::NlaNotOffered],
+            Fault::Slow => &[F::NlaNotOffered, F::SlowServer],
             Fault::ExpiredCert => &[F::CertExpired],
             Fault::NotYetValidCert => &[F::CertNotYetValid],
             Fault::WrongNameCert => &[F::CertNameMismatch],
@@ -199,6 +200,35 @@ impl Fault {
             Fault::AcceptThenClose => &[F::ConnectionClosedByServer],
             Fault::Silent => &[F::ServerSilent],
         }
+    }
+
+    /// The cause (a knowledge-base id) a diagnosis should rank first for
+    /// this fault; `None` for the healthy hosts, where no cause of failure
+    /// should be found.
+    pub fn expected_cause(self) -> Option<&'static str> {
+        Some(match self {
+            Fault::HealthyNla | Fault::HealthyTls => return None,
+            Fault::ExpiredCert => "rdp-cert-expired",
+            // A certificate from the future means a wrong clock somewhere.
+            Fault::NotYetValidCert => "clock-skew",
+            Fault::WrongNameCert => "cert-untrusted-or-name-mismatch",
+            Fault::TlsRequired => "server-requires-tls",
+            Fault::RdpSecurityOnly => "server-forces-rdp-security",
+            Fault::NlaRequired => "nla-required-client-lacks",
+            Fault::CredsspV2 => "credssp-encryption-oracle",
+            Fault::ClockSkew => "clock-skew",
+            Fault::ServerDenied => "user-not-allowed",
+            Fault::LicensingError => "rds-licensing",
+            Fault::FipsRequired => "fips-required",
+            Fault::Tls10Only => "tls-version-or-cipher-mismatch",
+            Fault::SslCertNotOnServer => "ssl-cert-not-on-server",
+            // Accepted, then cut before any RDP answer: what endpoint
+            // protection does; a saturated listener is the runner-up.
+            Fault::AcceptThenClose => "endpoint-protection-interference",
+            // Accepted and never served: a listener that has run out of
+            // handshake slots (MaxOutstandingConnections) looks like this.
+            Fault::Silent | Fault::Slow => "too-many-pending-connections",
+        })
     }
 
     /// Whether [`expected_findings`](Self::expected_findings) needs the

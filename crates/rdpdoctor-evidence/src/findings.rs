@@ -121,6 +121,8 @@ finding_ids! {
     FipsRequired = "fips-required",
     /// Connection attempts fail or stall intermittently.
     UnstableNetwork = "unstable-network",
+    /// TCP connects fast but the RDP service takes long to answer.
+    SlowServer = "slow-server",
     /// The server sent ERRINFO_SERVER_DENIED_CONNECTION (mstsc 0x904 / extended 0x7).
     ServerDeniedConnection = "server-denied-connection",
     /// The server sent a licensing ERRINFO (0x100–0x10A) or licensing failed.
@@ -150,6 +152,8 @@ pub struct Finding {
 
 /// Certificates expiring within this many days get `cert-expires-soon`.
 pub const EXPIRES_SOON_DAYS: i64 = 30;
+/// An X.224 answer slower than this (median) gets `slow-server`.
+pub const SLOW_SERVER_MS: f64 = 1000.0;
 /// Clock skew past this many seconds gets `clock-skew` (Kerberos' default tolerance).
 pub const CLOCK_SKEW_TOLERANCE_SECS: i64 = 300;
 /// The first CredSSP TSRequest version with the CVE-2018-0886 fix
@@ -336,6 +340,40 @@ fn negotiation(r: &ProbeReport, out: &mut Out) {
             ],
         ),
         NlaPolicy::Unknown => {}
+    }
+    // TCP is answered by the kernel, X.224 by the RDP service: a fast connect
+    // with a slow answer puts the delay in the server, not on the path.
+    let answer_ms: Vec<f64> = neg
+        .attempts
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.outcome,
+                NegotiationOutcome::Selected { .. }
+                    | NegotiationOutcome::Failure { .. }
+                    | NegotiationOutcome::NoNegotiationData
+            )
+        })
+        .map(|a| a.elapsed_ms)
+        .collect();
+    let connect_ms = r
+        .tcp
+        .as_ref()
+        .and_then(|t| t.rtt_ms)
+        .map_or(0.0, |s| s.median);
+    if let Some(answer) = crate::Stats::of(&answer_ms)
+        .filter(|s| s.median > SLOW_SERVER_MS && s.median > 10.0 * connect_ms)
+    {
+        out.add(
+            FindingId::SlowServer,
+            Severity::Warn,
+            format!(
+                "The RDP service takes {:.1} s to answer although TCP connects in {:.1} ms: the server is slow (busy listener, overload, or an inspecting filter), not the network",
+                answer.median / 1000.0,
+                connect_ms
+            ),
+            &[("answer_ms", json!(answer)), ("connect_median_ms", json!(connect_ms))],
+        );
     }
     let all_garbage = !neg.attempts.is_empty()
         && neg

@@ -18,7 +18,8 @@ pub fn stage_of(id: FindingId) -> &'static str {
         | ConnectionClosedByServer
         | ServerSilent
         | NotRdp
-        | UnstableNetwork => "TCP",
+        | UnstableNetwork
+        | SlowServer => "TCP",
         TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
         | SslCertNotOnServer => "Negotiation",
         TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => "TLS",

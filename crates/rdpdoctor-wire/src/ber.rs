@@ -155,9 +155,44 @@ pub(crate) fn integer_content(v: u64) -> Vec<u8> {
     out
 }
 
+/// DER INTEGER content for a signed 32-bit value (minimal two's complement).
+///
+/// MS-CSSP's `errorCode` is an NTSTATUS; Windows writes 0xC000006D as the
+/// 4-byte negative INTEGER `C0 00 00 6D`. Writing it as the 5-byte positive
+/// INTEGER `00 C0 00 00 6D` is also valid DER, but FreeRDP 2 refuses integers
+/// longer than 4 bytes, so the server-side encoder follows Windows.
+pub(crate) fn i32_integer_content(v: i32) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let mut start = 0;
+    // Drop a leading 0x00 (0xFF) while the next byte keeps the same sign.
+    while start < 3 {
+        let (Some(&b), Some(&next)) = (bytes.get(start), bytes.get(start.saturating_add(1))) else {
+            break;
+        };
+        let redundant = (b == 0x00 && next & 0x80 == 0) || (b == 0xFF && next & 0x80 != 0);
+        if !redundant {
+            break;
+        }
+        start = start.saturating_add(1);
+    }
+    bytes.get(start..).unwrap_or(&bytes).to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn i32_integer_content_is_minimal_twos_complement() {
+        assert_eq!(i32_integer_content(0), vec![0]);
+        assert_eq!(i32_integer_content(5), vec![5]);
+        assert_eq!(i32_integer_content(0x80), vec![0, 0x80]);
+        assert_eq!(i32_integer_content(-1), vec![0xFF]);
+        assert_eq!(
+            i32_integer_content(0xC000_006Du32 as i32),
+            vec![0xC0, 0, 0, 0x6D]
+        );
+    }
 
     #[test]
     fn lengths_round_trip_in_every_form() {

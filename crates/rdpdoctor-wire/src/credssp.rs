@@ -38,7 +38,7 @@ const fn ctx(n: u8) -> u8 {
 }
 
 /// [MS-CSSP 2.2.1] The facts of a TSRequest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TsRequest {
     /// `version`: the CredSSP protocol version of the sender (2..=6 today).
     pub version: u32,
@@ -106,10 +106,11 @@ impl TsRequest {
         }
         if let Some(code) = self.error_code {
             let mut int = Vec::new();
+            // Four bytes at most, as Windows writes an NTSTATUS (see ber.rs).
             ber::write_tlv(
                 &mut int,
                 TAG_INTEGER,
-                &ber::integer_content(u64::from(code)),
+                &ber::i32_integer_content(i32::from_be_bytes(code.to_be_bytes())),
             );
             ber::write_tlv(&mut body, ctx(4), &int);
         }

@@ -23,6 +23,9 @@ pub enum Command {
     /// Explain an error code or pasted error text, with its likely causes and fixes
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
+    /// Start every emulated misconfiguration on loopback, probe and diagnose each one
+    #[command(after_help = DEMO_HELP)]
+    Demo(DemoArgs),
     /// Emulated misconfigured RDP hosts, for trying rdpdoctor and clients against them
     Lab {
         #[command(subcommand)]
@@ -48,6 +51,33 @@ const EXPLAIN_HELP: &str = "Examples:
 Exit status:
   0  the input was recognised
   2  nothing in the input was recognised, or bad usage";
+
+const DEMO_HELP: &str =
+    "Starts the built-in emulator of misconfigured Windows RDP hosts (one per fault,
+on 127.0.0.1), probes each one as `rdpdoctor probe` would, and prints what it
+found and the cause it ranked first. Needs no installed packages and no network.
+
+Examples:
+  rdpdoctor demo
+  rdpdoctor demo --format json | jq '.rows[] | select(.correct | not)'
+
+Exit status:
+  0  every fault was diagnosed correctly
+  1  at least one was not
+  2  bad usage";
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seconds allowed for each network step of each probe
+    #[arg(long, default_value_t = 3.0, value_name = "SECS", value_parser = positive_secs)]
+    pub timeout: f64,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Colour in the text report
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {

@@ -4,6 +4,7 @@
 //! the library crates (see ARCHITECTURE.md).
 
 mod cli;
+mod demo_cmd;
 mod explain_cmd;
 mod lab_cmd;
 mod probe_cmd;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Probe(args) => probe_cmd::run(args),
         cli::Command::Explain(args) => explain_cmd::run(args),
+        cli::Command::Demo(args) => demo_cmd::run(args),
         cli::Command::Lab {
             cmd: cli::LabCommand::Serve(args),
         } => lab_cmd::run(args),

@@ -114,6 +114,17 @@ fn check_fault(fault: Fault) {
         Fault::FipsRequired => assert_eq!(p.json["rdp_security"]["encryption_level"], "FIPS"),
         _ => {}
     }
+    // The diagnosis names the injected fault first (healthy hosts: nothing failing).
+    let causes = p.json["diagnosis"]["causes"].as_array().unwrap();
+    match fault.expected_cause() {
+        Some(want) => assert_eq!(
+            causes[0]["id"],
+            want,
+            "{fault}: {:?}",
+            causes.iter().map(|c| &c["id"]).collect::<Vec<_>>()
+        ),
+        None => assert_ne!(p.json["diagnosis"]["verdict"], "failing", "{fault}"),
+    }
     if fault == Fault::ClockSkew {
         let skew = p.json["ntlm"]["clock_skew_seconds"].as_i64().unwrap();
         assert!((skew - 3600).abs() < 10, "skew {skew}");
@@ -539,4 +550,22 @@ fn xfreerdp_fails_against_each_fault_as_against_a_real_server() {
         wrong.len(),
         wrong.join("\n")
     );
+}
+
+/// `rdpdoctor demo`, the README's first command: every fault diagnosed right,
+/// exit 0, well under a minute, and machine-readable.
+#[test]
+fn demo_diagnoses_every_fault_correctly() {
+    let (out, took) = run(false, &["demo", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("demo JSON");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), Fault::ALL.len());
+    let wrong: Vec<String> = rows
+        .iter()
+        .filter(|r| r["correct"] != true)
+        .map(|r| format!("{}: {}", r["fault"], r["problem"]))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(took < Duration::from_secs(60), "demo took {took:?}");
 }
