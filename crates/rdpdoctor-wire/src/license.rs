@@ -61,16 +61,7 @@ fn read_blob<'a>(r: &mut Reader<'a>, what: &'static str) -> Result<(u16, &'a [u8
 fn utf16_or_ansi(bytes: &[u8]) -> String {
     let looks_utf16 = bytes.len() >= 2 && bytes.get(1) == Some(&0);
     let s = if looks_utf16 {
-        let units: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|c| {
-                u16::from_le_bytes([
-                    c.first().copied().unwrap_or(0),
-                    c.get(1).copied().unwrap_or(0),
-                ])
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
+        crate::reader::utf16le(bytes)
     } else {
         String::from_utf8_lossy(bytes).into_owned()
     };

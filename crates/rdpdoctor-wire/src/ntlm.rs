@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::error::WireError;
-use crate::reader::{Reader, len_from_u32};
+use crate::reader::{Reader, len_from_u32, utf16le};
 
 /// The 8-byte signature every NTLM message starts with.
 pub const SIGNATURE: &[u8; 8] = b"NTLMSSP\0";
@@ -241,18 +241,6 @@ fn payload_field<'a>(
         available: msg.len(),
         what,
     })
-}
-
-/// UTF-16LE to String; unpaired surrogates and an odd trailing byte become
-/// U+FFFD rather than an error, so a slightly odd name is still shown.
-fn utf16le(bytes: &[u8]) -> String {
-    let units = bytes.chunks(2).map(|c| match c {
-        [lo, hi] => u16::from_le_bytes([*lo, *hi]),
-        _ => 0xFFFD,
-    });
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
 }
 
 /// Decode a [MS-NLMP 2.2.1.2] CHALLENGE_MESSAGE that starts at `buf[0]`

@@ -330,16 +330,7 @@ fn read_string(
 ) -> Result<String, WireError> {
     let bytes = r.take(cb, what)?;
     let text = if unicode {
-        let units: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|c| {
-                u16::from_le_bytes([
-                    c.first().copied().unwrap_or(0),
-                    c.get(1).copied().unwrap_or(0),
-                ])
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
+        crate::reader::utf16le(bytes)
     } else {
         String::from_utf8_lossy(bytes).into_owned()
     };
@@ -396,16 +387,7 @@ pub fn decode_info_packet(packet: &[u8]) -> Result<ClientInfo, WireError> {
 }
 
 fn utf16_text(bytes: &[u8]) -> String {
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|c| {
-            u16::from_le_bytes([
-                c.first().copied().unwrap_or(0),
-                c.get(1).copied().unwrap_or(0),
-            ])
-        })
-        .collect();
-    String::from_utf16_lossy(&units)
+    crate::reader::utf16le(bytes)
         .trim_end_matches('\0')
         .to_owned()
 }

@@ -100,6 +100,18 @@ pub(crate) fn len_from_u32(v: u32) -> usize {
     usize::try_from(v).unwrap_or(usize::MAX)
 }
 
+/// UTF-16LE to String; unpaired surrogates and an odd trailing byte become
+/// U+FFFD rather than an error, so a slightly odd name is still shown.
+pub(crate) fn utf16le(bytes: &[u8]) -> String {
+    let units = bytes.chunks(2).map(|c| match c {
+        [lo, hi] => u16::from_le_bytes([*lo, *hi]),
+        _ => 0xFFFD,
+    });
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
