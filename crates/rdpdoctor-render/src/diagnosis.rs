@@ -8,6 +8,8 @@ use std::fmt::Write;
 
 /// How many causes to show in full; the rest get one line each.
 const FULL_CAUSES: usize = 3;
+/// How many causes to list in text at most.
+const MAX_LISTED: usize = 5;
 
 /// The diagnosis section that ends a probe report.
 pub fn diagnosis(d: &Diagnosis, style: &Style) -> String {
@@ -29,7 +31,16 @@ pub fn diagnosis(d: &Diagnosis, style: &Style) -> String {
             let _ = writeln!(out, "    {}", style.dim(c));
         }
     }
-    for (i, c) in d.causes.iter().enumerate() {
+    // In text, the causes worth reading: up to MAX_LISTED, and none that
+    // weighs less than a tenth of the first. JSON has them all.
+    let top = d.causes.first().map_or(0.0, |c| c.score);
+    let shown: Vec<_> = d
+        .causes
+        .iter()
+        .take(MAX_LISTED)
+        .filter(|c| c.score >= top * 0.1)
+        .collect();
+    for (i, c) in shown.iter().enumerate() {
         let _ = writeln!(out);
         if i >= FULL_CAUSES {
             let _ = write!(out, "  {}. {} ", i + 1, c.title);
@@ -57,6 +68,16 @@ pub fn diagnosis(d: &Diagnosis, style: &Style) -> String {
             cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
         }
     }
+    if d.causes.len() > shown.len() {
+        let _ = writeln!(
+            out,
+            "\n  {}",
+            style.dim(&format!(
+                "{} less likely causes: see --format json",
+                d.causes.len() - shown.len()
+            ))
+        );
+    }
     if !d.clients.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style.bold("Clients"));
@@ -67,7 +88,7 @@ pub fn diagnosis(d: &Diagnosis, style: &Style) -> String {
                 ClientVerdict::Fails => style.severity(Severity::Fail, "fails   "),
                 ClientVerdict::Unknown => style.dim("unknown "),
             };
-            let _ = writeln!(out, "  {v} {:<52} {}", p.name, style.dim(&p.reason));
+            let _ = writeln!(out, "  {v} {:<54} {}", p.name, style.dim(&p.reason));
             if let Some(f) = &p.fix {
                 let _ = writeln!(out, "           {}", style.dim(&format!("→ {f}")));
             }

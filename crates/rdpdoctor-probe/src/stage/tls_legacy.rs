@@ -59,10 +59,13 @@ pub fn handshake(
 
 fn describe(e: &openssl::ssl::HandshakeError<TcpStream>) -> String {
     let s = e.to_string();
-    if s.contains("alert protocol version")
-        || s.contains("unsupported protocol")
-        || s.contains("wrong version number")
-    {
+    if let Some(n) = alert_number(&s) {
+        return format!(
+            "the server refused it with TLS alert {n} ({})",
+            alert_name(n)
+        );
+    }
+    if s.contains("unsupported protocol") || s.contains("wrong version number") {
         "the server refused this TLS version".into()
     } else if s.contains("WouldBlock")
         || s.contains("Resource temporarily unavailable")
@@ -72,6 +75,47 @@ fn describe(e: &openssl::ssl::HandshakeError<TcpStream>) -> String {
     } else if s.contains("unexpected eof") || s.contains("Connection reset") || s.contains("EOF") {
         "the server closed the connection during the handshake".into()
     } else {
-        s.lines().next().unwrap_or("handshake failed").to_owned()
+        // OpenSSL's own text, without its source-file coordinates.
+        let line = s.lines().next().unwrap_or("handshake failed");
+        line.split(":../").next().unwrap_or(line).to_owned()
+    }
+}
+
+/// The alert number in OpenSSL's "… SSL alert number 70" text.
+fn alert_number(s: &str) -> Option<u8> {
+    let rest = s.split("alert number ").nth(1)?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// RFC 8446 6 / RFC 5246 7.2 alert names for the ones servers send on a refused version.
+fn alert_name(n: u8) -> &'static str {
+    match n {
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        40 => "handshake_failure",
+        47 => "illegal_parameter",
+        50 => "decode_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        112 => "unrecognized_name",
+        _ => "see RFC 8446 section 6",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_numbers_are_read_from_openssl_text() {
+        let s = "error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1602:SSL alert number 40";
+        assert_eq!(alert_number(s), Some(40));
+        assert_eq!(alert_name(70), "protocol_version");
+        assert_eq!(alert_number("no alert here"), None);
     }
 }
