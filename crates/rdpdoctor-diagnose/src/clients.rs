@@ -223,17 +223,17 @@ fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
 
     // Past security, the server itself may end every connection (the deep
     // probe saw a Set Error Info before the logon screen).
-    if let Some(d) = &r.deep {
-        if let rdpdoctor_evidence::DeepOutcome::ErrorInfo { code, name } = &d.outcome {
-            return out(
-                Verdict::Fails,
-                format!(
-                    "the server ends the connection with {} (0x{code:X}) before the logon screen",
-                    name.as_deref().unwrap_or("an error")
-                ),
-                None,
-            );
-        }
+    if let Some(rdpdoctor_evidence::DeepOutcome::ErrorInfo { code, name }) =
+        r.deep.as_ref().map(|d| &d.outcome)
+    {
+        return out(
+            Verdict::Fails,
+            format!(
+                "the server ends the connection with {} (0x{code:X}) before the logon screen",
+                name.as_deref().unwrap_or("an error")
+            ),
+            None,
+        );
     }
 
     // It connects; does the certificate make it warn?
