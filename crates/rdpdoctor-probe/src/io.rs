@@ -305,6 +305,11 @@ fn io_to_read_error(e: io::Error, received: Vec<u8>) -> ReadError {
     }
 }
 
+/// Milliseconds since `start`, rounded to 0.01 ms (the unit of every timing in a report).
+pub fn elapsed_ms(start: Instant) -> f64 {
+    (start.elapsed().as_secs_f64() * 100_000.0).round() / 100.0
+}
+
 /// Lower-case hex of at most the first `n` bytes.
 pub fn hex_prefix(bytes: &[u8], n: usize) -> String {
     use std::fmt::Write;

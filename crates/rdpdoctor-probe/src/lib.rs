@@ -93,7 +93,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         report
             .timings
             .stages
-            .insert(name.to_owned(), stage::dns::ms(t));
+            .insert(name.to_owned(), io::elapsed_ms(t));
     };
 
     progress.stage("resolving");
@@ -129,7 +129,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         let t = Instant::now();
         (
             stage::tls::run(addr, host, &neg, &deadline).await,
-            stage::dns::ms(t),
+            io::elapsed_ms(t),
         )
     };
     let credssp_fut = async {
@@ -139,20 +139,20 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         } else {
             None
         };
-        (r, stage::dns::ms(t))
+        (r, io::elapsed_ms(t))
     };
     let rdp_fut = async {
         let t = Instant::now();
         (
             stage::rdp_security::run(addr, &neg, &deadline).await,
-            stage::dns::ms(t),
+            io::elapsed_ms(t),
         )
     };
     let deep_fut = async {
         let t = Instant::now();
         (
             stage::deep::run(addr, host, &neg, &deadline).await,
-            stage::dns::ms(t),
+            io::elapsed_ms(t),
         )
     };
     let ((tls, tls_ms), (cs, cs_ms), (rdp, rdp_ms), (deep, deep_ms)) =
@@ -196,7 +196,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
 }
 
 fn finish(mut report: ProbeReport, started: Instant, deadline: &Deadline) -> ProbeReport {
-    report.timings.total_ms = stage::dns::ms(started);
+    report.timings.total_ms = io::elapsed_ms(started);
     report.timings.ceiling_hit = deadline.expired();
     report.findings = rdpdoctor_evidence::findings::derive(&report);
     report.security_paths = rdpdoctor_evidence::paths::predict(&report);

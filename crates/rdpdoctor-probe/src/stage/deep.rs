@@ -113,7 +113,7 @@ pub async fn run_via(addr: SocketAddr, host: &str, via: Via, deadline: &Deadline
         outcome,
         licensing: p.licensing,
         channels: p.channels,
-        elapsed_ms: super::dns::ms(start),
+        elapsed_ms: crate::io::elapsed_ms(start),
     }
 }
 

@@ -50,7 +50,7 @@ pub async fn resolve(
             }
         }
     }
-    out.elapsed_ms = ms(start);
+    out.elapsed_ms = crate::io::elapsed_ms(start);
     out
 }
 
@@ -64,8 +64,4 @@ fn resolver_message(e: &std::io::Error) -> String {
     } else {
         m
     }
-}
-
-pub(crate) fn ms(start: Instant) -> f64 {
-    (start.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0
 }

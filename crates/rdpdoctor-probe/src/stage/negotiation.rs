@@ -6,7 +6,6 @@
 //! failure: xrdp answers a HYBRID-only request by selecting PROTOCOL_RDP, which
 //! a careless scanner reads as "NLA supported".
 
-use super::dns::ms;
 use crate::io::{self, Deadline, FramedStream, ReadError};
 use rdpdoctor_evidence::{
     NegotiationAttempt, NegotiationEvidence, NegotiationOutcome, NlaPolicy, ProtocolSet,
@@ -134,7 +133,7 @@ pub async fn run(addr: SocketAddr, deadline: &Deadline) -> NegotiationEvidence {
             NegotiationAttempt {
                 requested: protocol_set(requested),
                 outcome,
-                elapsed_ms: ms(start),
+                elapsed_ms: crate::io::elapsed_ms(start),
             }
         }));
     }

@@ -5,7 +5,6 @@
 //! depends on what the server does with the first request: that part is
 //! settled by [`settle`] once the negotiation stage has run.
 
-use super::dns::ms;
 use crate::io::{self, ConnectError};
 use rdpdoctor_evidence::{
     ConnectSample, NegotiationEvidence, NegotiationOutcome, PortState, Stats, TcpEvidence,
@@ -21,7 +20,7 @@ pub async fn sample(addr: SocketAddr, samples: u32, budget: Duration) -> TcpEvid
             tokio::time::sleep(Duration::from_millis(15 * u64::from(i))).await;
             let start = Instant::now();
             let r = io::connect(addr, budget).await;
-            (r.map(drop), ms(start))
+            (r.map(drop), crate::io::elapsed_ms(start))
         }));
     }
     let mut out = Vec::new();
