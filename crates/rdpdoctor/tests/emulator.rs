@@ -574,3 +574,28 @@ fn demo_diagnoses_every_fault_correctly() {
     assert_eq!(out.status.code(), Some(0));
     assert!(took < Duration::from_secs(60), "demo took {took:?}");
 }
+
+/// IPv6 end to end: a listener on [::1], probed as `[::1]:PORT`.
+#[test]
+fn an_ipv6_host_is_probed_like_any_other() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emu = match rt.block_on(rdpdoctor_emulator::spawn(
+        FaultConfig::new(Fault::ExpiredCert),
+        "[::1]:0".parse().unwrap(),
+    )) {
+        Ok(e) => e,
+        // A machine without IPv6 loopback cannot run this test; say so loudly.
+        Err(e) => panic!("cannot listen on [::1] (no IPv6 loopback?): {e}"),
+    };
+    let target = format!("[::1]:{}", emu.local_addr().port());
+    let p = probe_target(false, &target, &[]);
+    assert_eq!(p.json["addresses"]["used"], "::1");
+    assert_eq!(p.json["tcp"]["state"], "open");
+    p.assert_has("cert-expired");
+    assert_eq!(p.json["diagnosis"]["causes"][0]["id"], "rdp-cert-expired");
+    rt.block_on(emu.shutdown());
+}
