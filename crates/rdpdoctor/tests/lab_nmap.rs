@@ -5,6 +5,7 @@
 //!   rdpdoctor (`xfreerdp /sec:nla` fails);
 //! - nmap's rdp-ntlm-info, an independent NTLM parser, reads the same names,
 //!   OS version and clock from the NLA servers as rdpdoctor does.
+//!
 //! Run by lab/test.sh.
 
 mod common;
