@@ -6,11 +6,12 @@ use crate::FaultConfig;
 use crate::certs::ProprietaryKey;
 use crate::fault::{Answer, Fault};
 use crate::framed::{End, Framed, Settings};
-use crate::pdu::{self, ClientPdu, ClientSettings};
+use crate::pdu::{self, ClientSettings};
 use rdpdoctor_wire::credssp::{self, TsRequest};
 use rdpdoctor_wire::mcs::{
     self, ConnectResponse, ServerCertificate, ServerCore, ServerNetwork, ServerSecurity,
 };
+use rdpdoctor_wire::rdp::{ClientSharePdu, control_action, pdu_type2};
 use rdpdoctor_wire::x224::{self, ConnectionConfirm, protocol};
 use rdpdoctor_wire::{ntlm, rdp, tpkt};
 use std::sync::Arc;
@@ -461,29 +462,45 @@ async fn finalization<S: AsyncRead + AsyncWrite + Unpin>(
             continue; // fast-path input
         }
         let data = send_data(&frame)?;
-        let reply = match pdu::client_pdu(&data) {
-            ClientPdu::Data {
-                pdu_type2: 0x1F, ..
-            } => Some(pdu::synchronize()),
-            ClientPdu::Data {
-                pdu_type2: 0x14,
-                action: Some(4),
-            } => Some(pdu::control(4)),
-            ClientPdu::Data {
-                pdu_type2: 0x14,
-                action: Some(1),
-            } => Some(pdu::control(2)),
-            ClientPdu::Data {
-                pdu_type2: 0x27, ..
-            } => Some(pdu::font_map()),
+        let (initiator, io, share) = (pdu::SERVER_CHANNEL_ID, pdu::IO_CHANNEL_ID, pdu::SHARE_ID);
+        let reply = match rdp::decode_client_share_pdu(&data) {
+            ClientSharePdu::Data {
+                pdu_type2: pdu_type2::SYNCHRONIZE,
+                ..
+            } => Some(rdp::encode_synchronize(initiator, io, share)),
+            ClientSharePdu::Data {
+                pdu_type2: pdu_type2::CONTROL,
+                action: Some(control_action::COOPERATE),
+            } => Some(rdp::encode_control(
+                initiator,
+                io,
+                share,
+                control_action::COOPERATE,
+                pdu::USER_ID,
+            )),
+            ClientSharePdu::Data {
+                pdu_type2: pdu_type2::CONTROL,
+                action: Some(control_action::REQUEST_CONTROL),
+            } => Some(rdp::encode_control(
+                initiator,
+                io,
+                share,
+                control_action::GRANTED_CONTROL,
+                pdu::USER_ID,
+            )),
+            ClientSharePdu::Data {
+                pdu_type2: pdu_type2::FONT_LIST,
+                ..
+            } => Some(rdp::encode_font_map(initiator, io, share)),
             // Shutdown Request: the client logs off.
-            ClientPdu::Data {
-                pdu_type2: 0x24, ..
+            ClientSharePdu::Data {
+                pdu_type2: pdu_type2::SHUTDOWN_REQUEST,
+                ..
             } => return Err(End::Done),
             _ => None,
         };
         if let Some(r) = reply {
-            s.send(&pdu::io(&r)).await?;
+            s.send(&r).await?;
         }
     }
 }

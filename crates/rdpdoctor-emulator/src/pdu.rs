@@ -123,90 +123,6 @@ pub(crate) fn parse_connect_initial(frame: &[u8]) -> Result<ClientSettings, Stri
     Ok(out)
 }
 
-/// [MS-RDPBCGR 2.2.8.1.1.1.1] a share control header around `body`.
-fn share_control(pdu_type: u16, body: &[u8]) -> Vec<u8> {
-    let total = u16::try_from(body.len().saturating_add(6)).unwrap_or(u16::MAX);
-    let mut out = Vec::with_capacity(body.len().saturating_add(6));
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(&(0x0010 | pdu_type).to_le_bytes()); // TS_PROTOCOL_VERSION | type
-    out.extend_from_slice(&SERVER_CHANNEL_ID.to_le_bytes());
-    out.extend_from_slice(body);
-    out
-}
-
-/// [MS-RDPBCGR 2.2.8.1.1.1.2] a share data PDU (PDUTYPE_DATAPDU) of type `pdu_type2`.
-fn share_data(pdu_type2: u8, body: &[u8]) -> Vec<u8> {
-    let mut d = Vec::with_capacity(body.len().saturating_add(12));
-    d.extend_from_slice(&SHARE_ID.to_le_bytes());
-    d.push(0); // pad1
-    d.push(1); // streamId: STREAM_LOW
-    let uncompressed = u16::try_from(body.len().saturating_add(4)).unwrap_or(u16::MAX);
-    d.extend_from_slice(&uncompressed.to_le_bytes());
-    d.push(pdu_type2);
-    d.push(0); // compressedType
-    d.extend_from_slice(&[0, 0]); // compressedLength
-    d.extend_from_slice(body);
-    share_control(0x7, &d)
-}
-
-/// Wraps an I/O-channel PDU for the wire.
-pub(crate) fn io(data: &[u8]) -> Vec<u8> {
-    mcs::encode_send_data_indication(SERVER_CHANNEL_ID, IO_CHANNEL_ID, data)
-}
-
-/// [MS-RDPBCGR 2.2.1.19] Server Synchronize PDU.
-pub(crate) fn synchronize() -> Vec<u8> {
-    let mut b = 1u16.to_le_bytes().to_vec(); // SYNCMSGTYPE_SYNC
-    b.extend_from_slice(&SERVER_CHANNEL_ID.to_le_bytes());
-    share_data(0x1F, &b)
-}
-
-/// [MS-RDPBCGR 2.2.1.20/21] Server Control PDU: Cooperate (4) or Granted Control (2).
-pub(crate) fn control(action: u16) -> Vec<u8> {
-    let mut b = action.to_le_bytes().to_vec();
-    if action == 2 {
-        b.extend_from_slice(&USER_ID.to_le_bytes()); // grantId
-        b.extend_from_slice(&u32::from(SERVER_CHANNEL_ID).to_le_bytes()); // controlId
-    } else {
-        b.extend_from_slice(&[0; 6]);
-    }
-    share_data(0x14, &b)
-}
-
-/// [MS-RDPBCGR 2.2.1.22] Server Font Map PDU (empty, FONTMAP_FIRST | FONTMAP_LAST).
-pub(crate) fn font_map() -> Vec<u8> {
-    share_data(0x28, &[0, 0, 0, 0, 3, 0, 4, 0])
-}
-
-/// What a client sent on the I/O channel after the Client Info PDU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ClientPdu {
-    /// Client Confirm Active.
-    ConfirmActive,
-    /// A data PDU of this pduType2; for Control PDUs, also the action.
-    Data { pdu_type2: u8, action: Option<u16> },
-    /// Anything else (flow PDUs, unknown types).
-    Other,
-}
-
-/// Classifies a share control PDU sent by the client over TLS.
-pub(crate) fn client_pdu(data: &[u8]) -> ClientPdu {
-    let Some(pdu_type) = u16_le(data, 2) else {
-        return ClientPdu::Other;
-    };
-    match pdu_type & 0x000F {
-        0x3 => ClientPdu::ConfirmActive,
-        0x7 => match data.get(14) {
-            Some(&t2) => ClientPdu::Data {
-                pdu_type2: t2,
-                action: if t2 == 0x14 { u16_le(data, 18) } else { None },
-            },
-            None => ClientPdu::Other,
-        },
-        _ => ClientPdu::Other,
-    }
-}
-
 /// [MS-RDPBCGR 2.2.8.1.1.2.1] the `flags` of a basic security header.
 pub(crate) fn security_flags(data: &[u8]) -> Option<u16> {
     u16_le(data, 0)
@@ -235,27 +151,5 @@ mod tests {
             let _ = parse_connect_initial(&frame[..cut]);
         }
         assert!(parse_connect_initial(b"garbage").is_err());
-    }
-
-    #[test]
-    fn share_pdus_have_the_lengths_they_announce() {
-        for pdu in [synchronize(), control(4), control(2), font_map()] {
-            assert_eq!(usize::from(u16::from_le_bytes([pdu[0], pdu[1]])), pdu.len());
-        }
-        // [MS-RDPBCGR 4.1.20] Server Synchronize PDU, share control part.
-        assert_eq!(
-            synchronize(),
-            [
-                0x16, 0, 0x17, 0, 0xEA, 3, 0xEA, 3, 1, 0, 0, 1, 8, 0, 0x1F, 0, 0, 0, 1, 0, 0xEA, 3
-            ]
-        );
-        assert_eq!(
-            client_pdu(&control(1)),
-            ClientPdu::Data {
-                pdu_type2: 0x14,
-                action: Some(1)
-            }
-        );
-        assert_eq!(client_pdu(&[1]), ClientPdu::Other);
     }
 }

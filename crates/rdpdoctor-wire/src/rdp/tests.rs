@@ -313,3 +313,49 @@ fn license_request_is_decoded_for_the_reply() {
     let sd = mcs::decode_send_data_request(&pdu).unwrap();
     assert_eq!(&sd.data[..4], &[0x80, 0, 0, 0]);
 }
+
+#[test]
+fn finalization_pdus_match_the_spec_and_classify() {
+    let share_id = 0x0001_0000 | u32::from(SERVER_CHANNEL_ID);
+    // [MS-RDPBCGR 4.1.20] Server Synchronize PDU: the share control part ends the frame.
+    let frame = encode_synchronize(SERVER_CHANNEL_ID, 1003, share_id);
+    let spec = [
+        0x16, 0, 0x17, 0, 0xEA, 3, 0xEA, 3, 1, 0, 0, 1, 8, 0, 0x1F, 0, 0, 0, 1, 0, 0xEA, 3,
+    ];
+    assert!(frame.ends_with(&spec), "{frame:02x?}");
+    for f in [
+        encode_control(
+            SERVER_CHANNEL_ID,
+            1003,
+            share_id,
+            control_action::COOPERATE,
+            1007,
+        ),
+        encode_control(
+            SERVER_CHANNEL_ID,
+            1003,
+            share_id,
+            control_action::GRANTED_CONTROL,
+            1007,
+        ),
+        encode_font_map(SERVER_CHANNEL_ID, 1003, share_id),
+    ] {
+        // Each frame is a complete TPKT the server-PDU decoder accepts.
+        assert_eq!(tpkt::frame_len(&f).unwrap(), Some(f.len()));
+        assert!(decode_server_pdu(&f).is_ok());
+    }
+    // A client Control PDU (Request Control) is classified with its action.
+    let body = [1, 0, 0, 0, 0, 0, 0, 0];
+    let client = share_data(share_id, 1007, pdu_type2::CONTROL, &body);
+    assert_eq!(
+        decode_client_share_pdu(&client),
+        ClientSharePdu::Data {
+            pdu_type2: pdu_type2::CONTROL,
+            action: Some(control_action::REQUEST_CONTROL)
+        }
+    );
+    for cut in 0..client.len() {
+        let _ = decode_client_share_pdu(&client[..cut]);
+    }
+    assert_eq!(decode_client_share_pdu(&[1]), ClientSharePdu::Other);
+}
