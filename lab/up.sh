@@ -400,6 +400,9 @@ for row in "${ROWS[@]}"; do
         drop) NFT_RULES+="        tcp dport $port drop"$'\n' ;;
         reset) NFT_RULES+="        tcp dport $port reject with tcp reset"$'\n' ;;
         icmp) NFT_RULES+="        tcp dport $port reject with icmpx type admin-prohibited"$'\n' ;;
+        # A TLS record (content type 0x16 first) never reaches the server; the
+        # X.224 exchange before it does (TPKT starts with 0x03).
+        tls-drop) NFT_RULES+="        tcp dport $port @ih,0,8 0x16 drop"$'\n' ;;
         "") ;;
         *) die "scenario $name: unknown nft action in '$config'" ;;
     esac

@@ -146,11 +146,22 @@ pub fn diagnose(report: &ProbeReport, error: Option<&str>) -> Result<Diagnosis, 
     let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
 
     for f in &report.findings {
-        for rule in rules::RULES.iter().filter(|r| r.finding == f.id.name()) {
-            let t = tally.entry(rule.cause.to_owned()).or_default();
-            t.score += rule.weight * unreachable_refinement(report, f.id.name(), rule.cause);
+        let keys = rule_keys(report, f.id);
+        // One line per finding and cause, however many of its rules apply.
+        let mut per_cause: BTreeMap<&str, (f64, Vec<&str>)> = BTreeMap::new();
+        for rule in rules::RULES
+            .iter()
+            .filter(|r| keys.iter().any(|k| k == r.finding))
+        {
+            let e = per_cause.entry(rule.cause).or_default();
+            e.0 += rule.weight;
+            e.1.push(rule.why);
+        }
+        for (cause, (weight, whys)) in per_cause {
+            let t = tally.entry(cause.to_owned()).or_default();
+            t.score += weight;
             t.for_
-                .push(format!("{} ({}): {}", f.id, rule.why, f.summary));
+                .push(format!("{} ({}): {}", f.id, whys.join("; "), f.summary));
         }
     }
 
@@ -271,26 +282,44 @@ fn reached_logon(r: &ProbeReport) -> bool {
         .is_some_and(|d| matches!(d.outcome, rdpdoctor_evidence::DeepOutcome::LogonScreen))
 }
 
-/// `host-unreachable` says more when we know how fast the ICMP error came: an
-/// immediate one is a router or firewall rejecting on purpose; one after
-/// seconds is ARP giving up on a host that is not there.
-fn unreachable_refinement(r: &ProbeReport, finding: &str, cause: &str) -> f64 {
-    if finding != "host-unreachable" {
-        return 1.0;
-    }
-    let Some(tcp) = r.tcp.as_ref().filter(|t| t.state == PortState::Unreachable) else {
-        return 1.0;
+/// The keys a finding matches in the rule table: its id, plus
+/// `id/qualifier` where the evidence says more than the id.
+///
+/// - `host-unreachable/fast` and `/slow`: an ICMP error within 500 ms is a
+///   router or firewall rejecting on purpose; one after 2 s or more is ARP
+///   giving up on a host that is not there.
+/// - `tls-handshake-failed/no-answer`, `/reset`, `/closed`, `/alert`: silence
+///   after the ClientHello is the path swallowing it; a reset or close is the
+///   server giving up; an alert is a refusal over versions or ciphers.
+pub fn rule_keys(r: &ProbeReport, id: rdpdoctor_evidence::FindingId) -> Vec<String> {
+    use rdpdoctor_evidence::FindingId;
+    let mut keys = vec![id.name().to_owned()];
+    let qualifier = match id {
+        FindingId::HostUnreachable => r
+            .tcp
+            .as_ref()
+            .filter(|t| t.state == PortState::Unreachable)
+            .map(|t| {
+                t.samples
+                    .iter()
+                    .map(|s| s.elapsed_ms)
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .and_then(|fastest| match fastest {
+                f if f < 500.0 => Some("fast".to_owned()),
+                f if f >= 2000.0 => Some("slow".to_owned()),
+                _ => None,
+            }),
+        FindingId::TlsHandshakeFailed => r
+            .tls
+            .as_ref()
+            .and_then(|t| t.failure)
+            .and_then(|f| serde_json::to_value(f).ok())
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        _ => None,
     };
-    let fastest = tcp
-        .samples
-        .iter()
-        .map(|s| s.elapsed_ms)
-        .fold(f64::INFINITY, f64::min);
-    match cause {
-        "firewall-or-public-network-profile" if fastest < 500.0 => 1.25,
-        "host-offline-or-unroutable" if fastest < 500.0 => 0.75,
-        "host-offline-or-unroutable" if fastest >= 2000.0 => 1.25,
-        "firewall-or-public-network-profile" if fastest >= 2000.0 => 0.5,
-        _ => 1.0,
+    if let Some(q) = qualifier {
+        keys.push(format!("{}/{q}", id.name()));
     }
+    keys
 }

@@ -38,12 +38,18 @@ fn top(r: &ProbeReport, error: Option<&str>) -> String {
 #[test]
 fn every_rule_names_a_real_finding_and_cause() {
     let kb = rdpdoctor_kb::kb();
+    let qualified = [
+        "host-unreachable/fast",
+        "host-unreachable/slow",
+        "tls-handshake-failed/no-answer",
+        "tls-handshake-failed/reset",
+        "tls-handshake-failed/closed",
+        "tls-handshake-failed/alert",
+    ];
     for rule in RULES {
-        assert!(
-            FindingId::from_name(rule.finding).is_some(),
-            "unknown finding {}",
-            rule.finding
-        );
+        let known =
+            FindingId::from_name(rule.finding).is_some() || qualified.contains(&rule.finding);
+        assert!(known, "unknown finding {}", rule.finding);
         assert!(
             kb.cause(rule.cause).is_some(),
             "unknown cause {}",
@@ -175,4 +181,23 @@ fn fast_icmp_reject_points_at_a_firewall_slow_one_at_a_dead_host() {
     assert_eq!(top(&r, None), "firewall-or-public-network-profile");
     r.tcp.as_mut().unwrap().samples = vec![sample(3050.0); 3];
     assert_eq!(top(&r, None), "host-offline-or-unroutable");
+}
+
+#[test]
+fn how_the_tls_handshake_failed_decides_between_path_and_server() {
+    let mut r = report_with(&[(FindingId::TlsHandshakeFailed, Severity::Fail)]);
+    let tls = |failure| TlsEvidence {
+        via: "SSL".into(),
+        version: None,
+        cipher_suite: None,
+        error: None,
+        failure: Some(failure),
+        versions: vec![],
+    };
+    r.tls = Some(tls(HandshakeFailure::NoAnswer));
+    assert_eq!(top(&r, None), "endpoint-protection-interference");
+    r.tls = Some(tls(HandshakeFailure::Reset));
+    assert_eq!(top(&r, None), "rdp-cert-private-key-broken");
+    r.tls = Some(tls(HandshakeFailure::Alert));
+    assert_eq!(top(&r, None), "tls-version-or-cipher-mismatch");
 }

@@ -395,14 +395,25 @@ fn negotiation(r: &ProbeReport, out: &mut Out) {
 fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
     if let Some(tls) = &r.tls {
         if tls.version.is_none() && tls.accepted_versions().is_empty() {
+            let why = match tls.failure {
+                Some(crate::HandshakeFailure::NoAnswer) => "the ClientHello was never answered: something on the path (a filtering firewall, an antivirus or TLS-inspecting proxy, a VPN with a broken MTU) swallows the handshake".to_owned(),
+                Some(crate::HandshakeFailure::Reset) => "the handshake was reset: the server could not use its certificate or key, or something cut it".to_owned(),
+                Some(crate::HandshakeFailure::Closed) => "the server closed the connection during the handshake".to_owned(),
+                Some(crate::HandshakeFailure::Alert) => format!(
+                    "the server refused it with a TLS alert ({})",
+                    tls.error.as_deref().unwrap_or("?")
+                ),
+                _ => tls.error.clone().unwrap_or_else(|| "unknown error".into()),
+            };
             out.add(
                 FindingId::TlsHandshakeFailed,
                 Severity::Fail,
-                format!(
-                    "The server selected TLS but no TLS handshake completed: {}",
-                    tls.error.as_deref().unwrap_or("unknown error")
-                ),
-                &[("via", json!(tls.via)), ("error", json!(tls.error))],
+                format!("The server selected TLS but no TLS handshake completed: {why}"),
+                &[
+                    ("via", json!(tls.via)),
+                    ("failure", json!(tls.failure)),
+                    ("error", json!(tls.error)),
+                ],
             );
         }
         let accepted = tls.accepted_versions();

@@ -358,6 +358,23 @@ pub struct TlsVersionResult {
     pub detail: Option<String>,
 }
 
+/// How a TLS handshake failed, as seen from the client: the difference
+/// between a server that refuses and a path that swallows the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HandshakeFailure {
+    /// The ClientHello was never answered before the deadline.
+    NoAnswer,
+    /// The server (or something on the path) reset the connection.
+    Reset,
+    /// The connection was closed (FIN) during the handshake.
+    Closed,
+    /// The server answered with a TLS alert.
+    Alert,
+    /// Anything else (bad data, a certificate or signature the client could not process).
+    Other,
+}
+
 /// TLS as a modern client sees it, and which versions the server accepts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TlsEvidence {
@@ -369,6 +386,8 @@ pub struct TlsEvidence {
     pub cipher_suite: Option<String>,
     /// Why a modern client's handshake failed, when it did.
     pub error: Option<String>,
+    /// How it failed, when it did.
+    pub failure: Option<HandshakeFailure>,
     /// One handshake per TLS version.
     pub versions: Vec<TlsVersionResult>,
 }

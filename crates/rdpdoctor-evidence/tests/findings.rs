@@ -173,6 +173,7 @@ fn tls_versions() {
         version: None,
         cipher_suite: None,
         error: Some("alert".into()),
+        failure: Some(HandshakeFailure::Alert),
         versions: vec![
             v(TlsVersion::Tls10, true),
             v(TlsVersion::Tls11, false),

@@ -380,7 +380,9 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
                     format!("stopped after {}: {detail}", kebab(&dp.phase_reached))
                 }
             };
-            d.stage("Logon screen", true, &summary);
+            // Stopped by an earlier stage's failure: nothing to judge here.
+            let ran = !matches!(dp.outcome, DeepOutcome::Failed { .. });
+            d.stage("Logon screen", ran, &summary);
             if let Some(l) = &dp.licensing {
                 d.detail(&format!("licensing {l}"));
             }

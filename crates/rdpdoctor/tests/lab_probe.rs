@@ -304,6 +304,7 @@ fn each_lab_fault_is_diagnosed_with_the_right_cause_first() {
             ("ns-drop", "firewall-or-public-network-profile"),
             ("ns-reset", "port-closed-or-service-stopped"),
             ("ns-icmp", "firewall-or-public-network-profile"),
+            ("ns-tls-drop", "endpoint-protection-interference"),
         ] {
             let p = probe(name, &["--timeout", "1"]);
             let first = p.json["diagnosis"]["causes"][0]["id"]
@@ -393,4 +394,28 @@ fn the_deep_probe_reaches_demand_active_on_real_servers() {
     }
     // NLA servers are not probed past CredSSP without credentials.
     assert!(probe("shadow-nla", &[]).json["deep"].is_null());
+}
+
+/// A filter that lets the X.224 exchange through and drops the TLS handshake
+/// (nft in the namespace, as an inspecting firewall or antivirus would):
+/// told apart from a server that refuses TLS by the silence after ClientHello.
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn a_path_that_swallows_the_tls_handshake() {
+    assert!(netns_up(), "the lab's network namespaces are not up");
+    let p = probe("ns-tls-drop", &["--timeout", "2"]);
+    assert_eq!(p.json["tcp"]["state"], "open");
+    assert_eq!(
+        p.json["negotiation"]["selectable"],
+        serde_json::json!(["SSL"])
+    );
+    p.assert_has("tls-handshake-failed");
+    assert_eq!(p.json["tls"]["failure"], "no-answer");
+    assert!(p.json["certificate"].is_null());
+    assert_eq!(p.code, 1);
+    assert!(
+        p.elapsed < std::time::Duration::from_secs(10),
+        "took {:?}",
+        p.elapsed
+    );
 }

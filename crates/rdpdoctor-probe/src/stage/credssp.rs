@@ -33,7 +33,7 @@ pub async fn run(
     let stream = match rustls_connect(addr, host, SSL | HYBRID, config, deadline).await {
         Ok((_, _, _, s)) => s,
         Err(e) => {
-            ev.error = Some(e);
+            ev.error = Some(e.message);
             return (ev, None);
         }
     };

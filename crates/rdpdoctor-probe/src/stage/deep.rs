@@ -95,7 +95,7 @@ pub async fn run_via(addr: SocketAddr, host: &str, via: Via, deadline: &Deadline
                     let mut framed = FramedStream::new(stream);
                     sequence(&mut framed, via, deadline, &mut p).await
                 }
-                Err(detail) => DeepOutcome::Failed { detail },
+                Err(e) => DeepOutcome::Failed { detail: e.message },
             }
         }
         Via::Rdp(request) => match connect_and_negotiate(addr, request, deadline).await {

@@ -14,7 +14,8 @@
 use super::negotiation::connect_and_negotiate;
 use crate::io::Deadline;
 use rdpdoctor_evidence::{
-    NegotiationEvidence, NegotiationOutcome, TlsEvidence, TlsVersion, TlsVersionResult,
+    HandshakeFailure, NegotiationEvidence, NegotiationOutcome, TlsEvidence, TlsVersion,
+    TlsVersionResult,
 };
 use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, SSL};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -80,9 +81,9 @@ pub async fn run(
             version_check(addr, &host, request, v, &deadline).await
         }));
     }
-    let (version, cipher_suite, error, leaf_der) = match modern.await {
-        Ok(m) => (Some(m.0), Some(m.1), None, m.2),
-        Err(e) => (None, None, Some(e), None),
+    let (version, cipher_suite, error, failure, leaf_der) = match modern.await {
+        Ok(m) => (Some(m.0), Some(m.1), None, None, m.2),
+        Err(e) => (None, None, Some(e.message), e.failure, None),
     };
     let mut versions = Vec::new();
     for (t, v) in version_tasks.into_iter().zip(TlsVersion::ALL) {
@@ -99,6 +100,7 @@ pub async fn run(
             version,
             cipher_suite,
             error,
+            failure,
             versions,
         },
         leaf_der,
@@ -112,7 +114,7 @@ async fn modern_handshake(
     host: &str,
     request: u32,
     deadline: &Deadline,
-) -> Result<Modern, String> {
+) -> Result<Modern, TlsConnectError> {
     let config = client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
     let (version, suite, leaf, _stream) =
         rustls_connect(addr, host, request, config, deadline).await?;
@@ -122,6 +124,33 @@ async fn modern_handshake(
 /// A TLS client stream after the X.224 exchange.
 pub(crate) type TlsStream = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
 
+/// Why [`rustls_connect`] did not produce a TLS stream.
+#[derive(Debug, Clone)]
+pub(crate) struct TlsConnectError {
+    /// How the handshake failed; `None` when it never started (the X.224
+    /// exchange did not lead to TLS).
+    pub failure: Option<HandshakeFailure>,
+    /// One line for the report.
+    pub message: String,
+}
+
+impl std::fmt::Display for TlsConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Classifies a failed handshake by what came back from the server.
+fn classify(e: &std::io::Error) -> HandshakeFailure {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        ConnectionReset | ConnectionAborted | BrokenPipe => HandshakeFailure::Reset,
+        UnexpectedEof => HandshakeFailure::Closed,
+        _ if e.to_string().contains("received fatal alert") => HandshakeFailure::Alert,
+        _ => HandshakeFailure::Other,
+    }
+}
+
 /// Connects, negotiates `request`, and completes a rustls handshake.
 pub(crate) async fn rustls_connect(
     addr: SocketAddr,
@@ -129,13 +158,28 @@ pub(crate) async fn rustls_connect(
     request: u32,
     config: Arc<rustls::ClientConfig>,
     deadline: &Deadline,
-) -> Result<(TlsVersion, String, Option<Vec<u8>>, TlsStream), String> {
-    let tcp = tls_ready_stream(addr, request, deadline).await?;
+) -> Result<(TlsVersion, String, Option<Vec<u8>>, TlsStream), TlsConnectError> {
+    let tcp = tls_ready_stream(addr, request, deadline)
+        .await
+        .map_err(|message| TlsConnectError {
+            failure: None,
+            message,
+        })?;
     let name = server_name(host);
     let connector = tokio_rustls::TlsConnector::from(config);
     let stream = match tokio::time::timeout(deadline.step(), connector.connect(name, tcp)).await {
-        Err(_) => return Err("the TLS handshake did not finish before the deadline".into()),
-        Ok(Err(e)) => return Err(format!("TLS handshake failed: {e}")),
+        Err(_) => {
+            return Err(TlsConnectError {
+                failure: Some(HandshakeFailure::NoAnswer),
+                message: "the TLS handshake did not finish before the deadline".into(),
+            });
+        }
+        Ok(Err(e)) => {
+            return Err(TlsConnectError {
+                failure: Some(classify(&e)),
+                message: format!("TLS handshake failed: {e}"),
+            });
+        }
         Ok(Ok(s)) => s,
     };
     let (_, conn) = stream.get_ref();
@@ -289,13 +333,13 @@ async fn version_check(
             cipher_suite: Some(suite),
             detail: None,
         },
-        Err(e) if e.starts_with("TLS handshake failed") => TlsVersionResult {
+        Err(e) if e.failure.is_some() => TlsVersionResult {
             version: v,
             accepted: Some(false),
             cipher_suite: None,
-            detail: Some(e),
+            detail: Some(e.message),
         },
-        Err(e) => not_tested(v, e),
+        Err(e) => not_tested(v, e.message),
     }
 }
 

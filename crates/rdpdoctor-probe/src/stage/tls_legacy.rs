@@ -68,6 +68,7 @@ fn describe(e: &openssl::ssl::HandshakeError<TcpStream>) -> String {
     if s.contains("unsupported protocol") || s.contains("wrong version number") {
         "the server refused this TLS version".into()
     } else if s.contains("WouldBlock")
+        || s.contains("would have blocked")
         || s.contains("Resource temporarily unavailable")
         || s.contains("timed out")
     {
