@@ -185,7 +185,7 @@ pub fn diagnose(report: &ProbeReport, error: Option<&str>) -> Result<Diagnosis, 
                 codes: ex
                     .codes
                     .iter()
-                    .map(|c| format!("{} {}: {}", c.display, c.name, c.meaning))
+                    .map(|c| format!("{}: {}", c.display, c.meaning))
                     .collect(),
             })
         }

@@ -721,6 +721,9 @@ fn explained(kb: &Kb, c: &Code, how: &str) -> ExplainedCode {
             c.provider.as_deref().unwrap_or("?"),
             c.channel.as_deref().unwrap_or("?")
         )
+    } else if let (Family::Errconnect, Some(class)) = (c.family, fam.freerdp_class) {
+        // ERRCONNECT values mean nothing bare: show them as FreeRDP prints them.
+        format!("{} [0x{:08X}]", c.name, (u32::from(class) << 16) | c.value)
     } else if let Some(class) = fam.freerdp_class {
         format!(
             "{} (FreeRDP prints {} [0x{:08X}])",
