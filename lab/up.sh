@@ -118,7 +118,7 @@ rm -f "$LOGS"/*.log
 # Cached: regenerated only if incomplete or the good cert expires within 30 days.
 make_certs() {
     local c=$CERTS now_m1 end_good
-    if [[ -f $c/.complete ]] &&
+    if [[ -f $c/.complete && -f $c/weak.crt ]] &&
         openssl x509 -checkend 2592000 -noout -in "$c/good.crt" >/dev/null 2>&1; then
         return
     fi
@@ -171,6 +171,9 @@ EOF
         openssl req -new -newkey rsa:2048 -nodes -keyout "$c/$leaf.key" -out "$c/$leaf.csr" \
             -subj /CN=localhost &
     done
+    # An old server's certificate: RSA 1024, signed with SHA-1 (below).
+    openssl req -new -newkey rsa:1024 -nodes -keyout "$c/weak.key" -out "$c/weak.csr" \
+        -subj /CN=localhost &
     openssl req -new -newkey rsa:2048 -nodes -keyout "$c/wrongname.key" \
         -out "$c/wrongname.csr" -subj /CN=wrong-name.example &
     # OpenSSL 3 refuses negative -days, so the expired self-signed cert is made "in 2020".
@@ -196,6 +199,9 @@ EOF
     sign expired leaf_localhost 20200101000000Z 20200201000000Z
     sign notyet leaf_localhost 20350101000000Z 20360101000000Z
     sign wrongname leaf_wrongname "$now_m1" "$end_good"
+    openssl ca -batch -notext -config "$c/ca.cnf" -cert "$c/ca.crt" -keyfile "$c/ca.key" \
+        -in "$c/weak.csr" -out "$c/weak.crt" -extensions leaf_localhost -md sha1 \
+        -startdate "$now_m1" -enddate "$end_good"
     rm -f "$c"/*.csr
     chmod 600 "$c"/*.key
     touch "$c/.complete"
@@ -241,11 +247,14 @@ ensure_rsakeys() {
 }
 
 start_xrdp() { # NAME ADDR PORT CONFIG [NETNS]
-    local name=$1 addr=$2 port=$3 config=$4 ns=${5-} sec crypt cert tls crt key ini
+    local name=$1 addr=$2 port=$3 config=$4 ns=${5-} sec crypt cert tls ciphers crt key ini
     sec=$(cfg "$config" sec negotiate)
     crypt=$(cfg "$config" crypt high)
     cert=$(cfg "$config" cert good)
     tls=$(cfg "$config" tls 'TLSv1.2, TLSv1.3')
+    # xrdp's OpenSSL refuses to load a 1024-bit or SHA-1 certificate at the
+    # default security level; `ciphers=DEFAULT:@SECLEVEL=0` lets it (xrdp-weakcert).
+    ciphers=$(cfg "$config" ciphers "")
     crt=$CERTS/$cert.crt
     key=$CERTS/$cert.key
     if [[ $cert == missing ]]; then
@@ -269,6 +278,7 @@ crypt_level=$crypt
 certificate=$crt
 key_file=$key
 ssl_protocols=$tls
+${ciphers:+tls_ciphers=$ciphers}
 [Logging]
 LogFile=$LOGS/$name.xrdp.log
 LogLevel=DEBUG

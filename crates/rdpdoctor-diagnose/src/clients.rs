@@ -29,6 +29,10 @@ pub struct ClientProfile {
     pub credssp_patched: bool,
     /// The switch or update that enables legacy TLS on this client.
     pub legacy_tls_fix: &'static str,
+    /// The smallest RSA key it accepts in a server certificate (Windows blocks
+    /// keys under 1024 bits; FreeRDP's default TLS security level 1 allows
+    /// 1024; Apple platforms require 2048 for TLS server certificates).
+    pub min_rsa_bits: u32,
 }
 
 use TlsVersion::*;
@@ -42,6 +46,7 @@ pub const PROFILES: &[ClientProfile] = &[
         rdp_security: true,
         fips: true,
         credssp_patched: false,
+        min_rsa_bits: 1024,
         legacy_tls_fix: "",
     },
     ClientProfile {
@@ -51,6 +56,7 @@ pub const PROFILES: &[ClientProfile] = &[
         rdp_security: true,
         fips: true,
         credssp_patched: true,
+        min_rsa_bits: 1024,
         legacy_tls_fix: "re-enable TLS 1.0 in SCHANNEL\\Protocols\\TLS 1.0\\Client (weakens security)",
     },
     ClientProfile {
@@ -60,6 +66,7 @@ pub const PROFILES: &[ClientProfile] = &[
         rdp_security: true,
         fips: true,
         credssp_patched: true,
+        min_rsa_bits: 1024,
         legacy_tls_fix: "re-enable TLS 1.0 in SCHANNEL\\Protocols\\TLS 1.0\\Client (weakens security)",
     },
     ClientProfile {
@@ -69,6 +76,7 @@ pub const PROFILES: &[ClientProfile] = &[
         rdp_security: true,
         fips: false,
         credssp_patched: true,
+        min_rsa_bits: 2048,
         legacy_tls_fix: "",
     },
     ClientProfile {
@@ -78,6 +86,7 @@ pub const PROFILES: &[ClientProfile] = &[
         rdp_security: true,
         fips: true,
         credssp_patched: true,
+        min_rsa_bits: 1024,
         legacy_tls_fix: "/tls-seclevel:0",
     },
     ClientProfile {
@@ -87,6 +96,7 @@ pub const PROFILES: &[ClientProfile] = &[
         rdp_security: true,
         fips: true,
         credssp_patched: true,
+        min_rsa_bits: 1024,
         legacy_tls_fix: "/tls-seclevel:0",
     },
 ];
@@ -236,11 +246,37 @@ fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
         );
     }
 
+    // A TLS client with a higher bar than the server's key refuses it.
+    let key_bits = r
+        .certificate
+        .as_ref()
+        .filter(|c| c.key_type == "RSA")
+        .and_then(|c| c.key_bits);
+    if let Some(bits) = key_bits.filter(|b| *b < p.min_rsa_bits) {
+        // Only a client that can fall back to Standard RDP Security avoids TLS.
+        let can_avoid_tls = rdp_usable && neg.nla != rdpdoctor_evidence::NlaPolicy::Required;
+        if !can_avoid_tls {
+            return out(
+                Verdict::Fails,
+                format!(
+                    "refuses the server certificate's {bits}-bit RSA key (it needs {})",
+                    p.min_rsa_bits
+                ),
+                Some(
+                    "replace the server certificate: RSA 2048 bits or more, signed with SHA-256"
+                        .into(),
+                ),
+            );
+        }
+    }
+
     // It connects; does the certificate make it warn?
     let cert_warn = [
         FindingId::CertExpired,
         FindingId::CertNotYetValid,
         FindingId::CertNameMismatch,
+        FindingId::CertWeakKey,
+        FindingId::CertWeakSignature,
         FindingId::CertSelfSigned,
     ]
     .into_iter()

@@ -523,11 +523,20 @@ fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
             &cert_ev(&[("issuer", json!(c.issuer))]),
         );
     }
+    // Weak crypto is a warning: mstsc and FreeRDP (OpenSSL at its level 1)
+    // still connect to an RSA-1024/SHA-1 certificate; strict stacks (rustls,
+    // Apple's) refuse it, and the client predictions say which.
+    let weak_severity = Severity::Warn;
+    let refused = if r.tls.as_ref().is_some_and(|t| t.version.is_none()) {
+        ": strict TLS clients refuse the handshake (rustls did here)"
+    } else {
+        ""
+    };
     let sig = c.signature_algorithm.to_ascii_lowercase();
     if sig.contains("md5") || sig.contains("sha1") || sig.contains("sha-1") {
         out.add(
             FindingId::CertWeakSignature,
-            Severity::Warn,
+            weak_severity,
             format!(
                 "The certificate is signed with {}, which current clients distrust",
                 c.signature_algorithm
@@ -538,9 +547,9 @@ fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
     if c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < 2048) {
         out.add(
             FindingId::CertWeakKey,
-            Severity::Warn,
+            weak_severity,
             format!(
-                "The certificate's RSA key has only {} bits (2048 is the minimum clients accept)",
+                "The certificate's RSA key has only {} bits (2048 is the minimum current TLS stacks accept){refused}",
                 c.key_bits.unwrap_or(0)
             ),
             &cert_ev(&[

@@ -74,6 +74,12 @@ pub fn predict(r: &ProbeReport) -> Vec<SecurityPath> {
         ];
     };
     let tls_ok = r.tls.as_ref().is_some_and(|t| t.version.is_some());
+    // A handshake only an older or laxer TLS stack completes (OpenSSL at
+    // security level 0 in the version matrix) still lets such clients through.
+    let tls_lax_only = !tls_ok
+        && r.tls
+            .as_ref()
+            .is_some_and(|t| !t.accepted_versions().is_empty());
     let tls_err = r
         .tls
         .as_ref()
@@ -123,6 +129,14 @@ pub fn predict(r: &ProbeReport) -> Vec<SecurityPath> {
             ClientSecurity::Tls,
             Some(true),
             "the server selects TLS and completes the handshake",
+        )
+    } else if tls_lax_only {
+        path(
+            ClientSecurity::Tls,
+            Some(true),
+            format!(
+                "the server selects TLS; the handshake completes only for TLS stacks that accept what it offers (a strict client failed: {tls_err})"
+            ),
         )
     } else {
         path(

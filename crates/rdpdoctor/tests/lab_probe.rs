@@ -419,3 +419,36 @@ fn a_path_that_swallows_the_tls_handshake() {
         p.elapsed
     );
 }
+
+/// An old server's certificate (RSA 1024, SHA-1): rustls refuses the handshake,
+/// OpenSSL at level 0 completes it. The certificate is still read and judged.
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn a_weak_certificate_is_seen_even_when_the_modern_handshake_refuses_it() {
+    let s = scenario("xrdp-weakcert");
+    let p = probe_target(false, &format!("localhost:{}", s.port), &[]);
+    assert!(
+        p.json["tls"]["version"].is_null(),
+        "rustls must refuse RSA-1024"
+    );
+    assert_eq!(p.json["certificate"]["key_bits"], 1024);
+    assert_eq!(
+        p.json["certificate"]["signature_algorithm"],
+        "sha1WithRSAEncryption"
+    );
+    p.assert_has("cert-weak-key");
+    p.assert_has("cert-weak-signature");
+    p.assert_lacks("tls-handshake-failed");
+    // FreeRDP and mstsc still connect (xfreerdp /sec:tls exits 0 here: see the
+    // cross-check), so it is a warning, and the clients that refuse say so.
+    assert_eq!(p.code, 0);
+    assert_eq!(p.gets_through("tls"), Some(true));
+    assert_eq!(
+        p.json["diagnosis"]["causes"][0]["id"],
+        "cert-untrusted-or-name-mismatch"
+    );
+    let clients = p.json["diagnosis"]["clients"].as_array().unwrap();
+    let verdict = |id: &str| clients.iter().find(|c| c["client"] == id).unwrap()["verdict"].clone();
+    assert_eq!(verdict("macos"), "fails", "Apple requires RSA 2048");
+    assert_eq!(verdict("xfreerdp2"), "warns");
+}

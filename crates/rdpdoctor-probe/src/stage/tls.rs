@@ -83,7 +83,7 @@ pub async fn run(
     }
     let (version, cipher_suite, error, failure, leaf_der) = match modern.await {
         Ok(m) => (Some(m.0), Some(m.1), None, None, m.2),
-        Err(e) => (None, None, Some(e.message), e.failure, None),
+        Err((e, leaf)) => (None, None, Some(e.message), e.failure, leaf),
     };
     let mut versions = Vec::new();
     for (t, v) in version_tasks.into_iter().zip(TlsVersion::ALL) {
@@ -109,16 +109,20 @@ pub async fn run(
 
 type Modern = (TlsVersion, String, Option<Vec<u8>>);
 
+/// The modern-client handshake; on failure, the error and whatever leaf
+/// certificate the server presented before it failed.
 async fn modern_handshake(
     addr: SocketAddr,
     host: &str,
     request: u32,
     deadline: &Deadline,
-) -> Result<Modern, TlsConnectError> {
-    let config = client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
-    let (version, suite, leaf, _stream) =
-        rustls_connect(addr, host, request, config, deadline).await?;
-    Ok((version, suite, leaf))
+) -> Result<Modern, (TlsConnectError, Option<Vec<u8>>)> {
+    let (config, seen) =
+        client_config_recording(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    match rustls_connect(addr, host, request, config, deadline).await {
+        Ok((version, suite, leaf, _stream)) => Ok((version, suite, leaf)),
+        Err(e) => Err((e, seen.lock().ok().and_then(|mut s| s.take()))),
+    }
 }
 
 /// A TLS client stream after the X.224 exchange.
@@ -204,36 +208,59 @@ fn server_name(host: &str) -> ServerName<'static> {
         .unwrap_or_else(|_| ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into()))
 }
 
+/// The leaf certificate the server presented, kept even when the handshake
+/// then fails (e.g. rustls refusing an RSA-1024 handshake signature: the
+/// certificate is exactly what the user needs to see then).
+pub(crate) type SeenLeaf = Arc<std::sync::Mutex<Option<Vec<u8>>>>;
+
 /// A rustls client limited to `versions` that accepts any certificate: the
 /// probe's job is to report on the certificate, not to refuse to look at it.
 pub(crate) fn client_config(
     versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> Arc<rustls::ClientConfig> {
+    client_config_recording(versions).0
+}
+
+/// [`client_config`], plus the slot where the presented leaf is recorded.
+pub(crate) fn client_config_recording(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> (Arc<rustls::ClientConfig>, SeenLeaf) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(RecordOnly(provider.clone()));
+    let seen = SeenLeaf::default();
+    let verifier = Arc::new(RecordOnly {
+        provider: provider.clone(),
+        seen: seen.clone(),
+    });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
         .expect("the ring provider supports TLS 1.2 and 1.3")
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    Arc::new(config)
+    (Arc::new(config), seen)
 }
 
-/// Accepts every certificate but still checks handshake signatures, so a
-/// completed handshake proves the server holds the certificate's key.
+/// Accepts every certificate (recording it) but still checks handshake
+/// signatures, so a completed handshake proves the server holds the
+/// certificate's key.
 #[derive(Debug)]
-struct RecordOnly(Arc<rustls::crypto::CryptoProvider>);
+struct RecordOnly {
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    seen: SeenLeaf,
+}
 
 impl ServerCertVerifier for RecordOnly {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
+        end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut slot) = self.seen.lock() {
+            *slot = Some(end_entity.as_ref().to_vec());
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -247,7 +274,7 @@ impl ServerCertVerifier for RecordOnly {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -261,12 +288,14 @@ impl ServerCertVerifier for RecordOnly {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
