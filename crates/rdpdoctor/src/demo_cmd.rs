@@ -148,14 +148,38 @@ async fn demo_one(fault: Fault, step: Duration) -> Row {
     let report = probe(target, &opts, &NoProgress).await;
     emulator.shutdown().await;
     row.probe_ms = t.elapsed().as_secs_f64() * 1000.0;
-    row.found = report
-        .findings
-        .iter()
-        .filter(|f| f.severity > Severity::Info)
-        .map(|f| f.id.name().to_owned())
-        .collect();
+    row.found = found(&report);
     judge(fault, &report, &mut row);
     row
+}
+
+/// The findings to show: those the first-ranked cause rests on (any
+/// severity), then the other warn and fail findings.
+fn found(report: &ProbeReport) -> Vec<String> {
+    let first = diagnose(report, None)
+        .ok()
+        .and_then(|d| d.causes.into_iter().next());
+    let supports = |id: &str| {
+        first.as_ref().is_some_and(|c| {
+            c.evidence_for
+                .iter()
+                .any(|e| e.starts_with(&format!("{id} ")))
+        })
+    };
+    let mut out: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| supports(f.id.name()))
+        .map(|f| f.id.name().to_owned())
+        .collect();
+    out.extend(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity > Severity::Info && !supports(f.id.name()))
+            .map(|f| f.id.name().to_owned()),
+    );
+    out
 }
 
 /// Is the diagnosis of `fault` right? Fills `first_cause`, `correct`, `problem`.
