@@ -568,28 +568,15 @@ fn certificate_key(cert: &[u8]) -> Result<Option<RsaPublicKey>, WireError> {
     let dw_version = r.u32_le("SERVER_CERTIFICATE dwVersion")?;
     match dw_version & 0x7FFF_FFFF {
         CERT_CHAIN_VERSION_1 => {
-            r.skip(8, "PROPRIETARYSERVERCERTIFICATE algorithms")?;
-            let _blob_type = r.u16_le("PROPRIETARYSERVERCERTIFICATE wPublicKeyBlobType")?;
-            let blob_len = usize::from(r.u16_le("PROPRIETARYSERVERCERTIFICATE wPublicKeyBlobLen")?);
-            let mut key =
-                Reader::new(r.take(blob_len, "PROPRIETARYSERVERCERTIFICATE PublicKeyBlob")?);
-            let magic = key.u32_le("RSA_PUBLIC_KEY magic")?;
-            if magic != RSA1 {
-                return Err(WireError::invalid(
-                    "RSA_PUBLIC_KEY magic",
-                    format!("{magic:#010x}, expected 0x31415352 (\"RSA1\")"),
-                ));
-            }
-            let keylen = len_from_u32(key.u32_le("RSA_PUBLIC_KEY keylen")?);
-            let bitlen = len_from_u32(key.u32_le("RSA_PUBLIC_KEY bitlen")?);
-            let _datalen = key.u32_le("RSA_PUBLIC_KEY datalen")?;
-            let exponent = key.u32_le("RSA_PUBLIC_KEY pubExp")?;
-            // keylen counts 8 bytes of zero padding after the modulus.
-            let modulus_le = key.take(keylen, "RSA_PUBLIC_KEY modulus")?;
-            let modulus_le = modulus_le.get(..bitlen.div_ceil(8)).unwrap_or(modulus_le);
+            let key = proprietary_key(&mut r)?;
+            let modulus_le = key.modulus_le.ok_or(WireError::Truncated {
+                needed: 1,
+                available: 0,
+                what: "RSA_PUBLIC_KEY modulus",
+            })?;
             Ok(Some(RsaPublicKey {
                 modulus: trim_be(modulus_le.iter().rev().copied().collect()),
-                exponent: trim_be(exponent.to_be_bytes().to_vec()),
+                exponent: trim_be(key.exponent.to_be_bytes().to_vec()),
             }))
         }
         CERT_CHAIN_VERSION_2 => {
@@ -784,33 +771,57 @@ const MAX_CERT_BLOBS: usize = 200;
 /// "RSA1", the RSA_PUBLIC_KEY magic.
 const RSA1: u32 = 0x3141_5352;
 
+/// The RSA key of a [2.2.1.4.3.1.1] PROPRIETARYSERVERCERTIFICATE.
+struct ProprietaryKey<'a> {
+    /// `bitlen`.
+    bits: u32,
+    /// `pubExp`.
+    exponent: u32,
+    /// The modulus, little-endian, without the padding `keylen` counts;
+    /// `None` when the blob ends before it.
+    modulus_le: Option<&'a [u8]>,
+}
+
+/// Reads a PROPRIETARYSERVERCERTIFICATE (after `dwVersion`) up to and
+/// including its [2.2.1.4.3.1.1.1] RSA_PUBLIC_KEY.
+fn proprietary_key<'a>(r: &mut Reader<'a>) -> Result<ProprietaryKey<'a>, WireError> {
+    let _sig_alg = r.u32_le("PROPRIETARYSERVERCERTIFICATE dwSigAlgId")?;
+    let _key_alg = r.u32_le("PROPRIETARYSERVERCERTIFICATE dwKeyAlgId")?;
+    let _blob_type = r.u16_le("PROPRIETARYSERVERCERTIFICATE wPublicKeyBlobType")?;
+    let blob_len = usize::from(r.u16_le("PROPRIETARYSERVERCERTIFICATE wPublicKeyBlobLen")?);
+    let mut key = Reader::new(r.take(blob_len, "PROPRIETARYSERVERCERTIFICATE PublicKeyBlob")?);
+    let magic = key.u32_le("RSA_PUBLIC_KEY magic")?;
+    if magic != RSA1 {
+        return Err(WireError::invalid(
+            "RSA_PUBLIC_KEY magic",
+            format!("{magic:#010x}, expected 0x31415352 (\"RSA1\")"),
+        ));
+    }
+    let keylen = len_from_u32(key.u32_le("RSA_PUBLIC_KEY keylen")?);
+    let bits = key.u32_le("RSA_PUBLIC_KEY bitlen")?;
+    let _datalen = key.u32_le("RSA_PUBLIC_KEY datalen")?;
+    let exponent = key.u32_le("RSA_PUBLIC_KEY pubExp")?;
+    // keylen counts 8 bytes of zero padding after the modulus.
+    let modulus_le = key
+        .take(keylen, "RSA_PUBLIC_KEY modulus")
+        .ok()
+        .map(|m| m.get(..len_from_u32(bits).div_ceil(8)).unwrap_or(m));
+    Ok(ProprietaryKey {
+        bits,
+        exponent,
+        modulus_le,
+    })
+}
+
 fn server_certificate(cert: &[u8]) -> Result<ServerCertificate, WireError> {
     let mut r = Reader::new(cert);
     let dw_version = r.u32_le("SERVER_CERTIFICATE dwVersion")?;
     match dw_version & 0x7FFF_FFFF {
         CERT_CHAIN_VERSION_1 => {
-            // [2.2.1.4.3.1.1] PROPRIETARYSERVERCERTIFICATE
-            let _sig_alg = r.u32_le("PROPRIETARYSERVERCERTIFICATE dwSigAlgId")?;
-            let _key_alg = r.u32_le("PROPRIETARYSERVERCERTIFICATE dwKeyAlgId")?;
-            let _blob_type = r.u16_le("PROPRIETARYSERVERCERTIFICATE wPublicKeyBlobType")?;
-            let blob_len = usize::from(r.u16_le("PROPRIETARYSERVERCERTIFICATE wPublicKeyBlobLen")?);
-            let mut key =
-                Reader::new(r.take(blob_len, "PROPRIETARYSERVERCERTIFICATE PublicKeyBlob")?);
-            // [2.2.1.4.3.1.1.1] RSA_PUBLIC_KEY
-            let magic = key.u32_le("RSA_PUBLIC_KEY magic")?;
-            if magic != RSA1 {
-                return Err(WireError::invalid(
-                    "RSA_PUBLIC_KEY magic",
-                    format!("{magic:#010x}, expected 0x31415352 (\"RSA1\")"),
-                ));
-            }
-            let _keylen = key.u32_le("RSA_PUBLIC_KEY keylen")?;
-            let public_key_bits = key.u32_le("RSA_PUBLIC_KEY bitlen")?;
-            let _datalen = key.u32_le("RSA_PUBLIC_KEY datalen")?;
-            let public_exponent = key.u32_le("RSA_PUBLIC_KEY pubExp")?;
+            let key = proprietary_key(&mut r)?;
             Ok(ServerCertificate::Proprietary {
-                public_key_bits,
-                public_exponent,
+                public_key_bits: key.bits,
+                public_exponent: key.exponent,
             })
         }
         CERT_CHAIN_VERSION_2 => {
