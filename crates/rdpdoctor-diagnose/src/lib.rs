@@ -314,8 +314,7 @@ pub fn rule_keys(r: &ProbeReport, id: rdpdoctor_evidence::FindingId) -> Vec<Stri
             .tls
             .as_ref()
             .and_then(|t| t.failure)
-            .and_then(|f| serde_json::to_value(f).ok())
-            .and_then(|v| v.as_str().map(str::to_owned)),
+            .map(|f| f.name().to_owned()),
         _ => None,
     };
     if let Some(q) = qualifier {

@@ -375,6 +375,19 @@ pub enum HandshakeFailure {
     Other,
 }
 
+impl HandshakeFailure {
+    /// The kebab-case name, as in JSON: `no-answer`, `reset`, `closed`, `alert`, `other`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HandshakeFailure::NoAnswer => "no-answer",
+            HandshakeFailure::Reset => "reset",
+            HandshakeFailure::Closed => "closed",
+            HandshakeFailure::Alert => "alert",
+            HandshakeFailure::Other => "other",
+        }
+    }
+}
+
 /// TLS as a modern client sees it, and which versions the server accepts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TlsEvidence {

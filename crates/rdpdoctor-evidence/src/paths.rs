@@ -58,7 +58,15 @@ fn outcome_text(o: Option<&NegotiationOutcome>) -> String {
         }
         Some(NegotiationOutcome::Closed) => "the server closes the connection".into(),
         Some(NegotiationOutcome::Silent) => "the server does not answer".into(),
-        Some(other) => format!("{other:?}"),
+        Some(NegotiationOutcome::NoNegotiationData) => {
+            "the server answers without negotiation data (Standard RDP Security only)".into()
+        }
+        Some(NegotiationOutcome::Garbage { error, .. }) => {
+            format!("the server answers with something else: {error}")
+        }
+        Some(NegotiationOutcome::ConnectFailed { error }) => {
+            format!("the connection fails: {error}")
+        }
         None => "not tested".into(),
     }
 }

@@ -212,3 +212,19 @@ fn the_json_schema_doc_lists_every_finding_id() {
         );
     }
 }
+
+#[test]
+fn handshake_failure_names_are_the_json_names() {
+    for f in [
+        HandshakeFailure::NoAnswer,
+        HandshakeFailure::Reset,
+        HandshakeFailure::Closed,
+        HandshakeFailure::Alert,
+        HandshakeFailure::Other,
+    ] {
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            format!("\"{}\"", f.name())
+        );
+    }
+}

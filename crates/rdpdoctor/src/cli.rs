@@ -128,12 +128,19 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    pub fn as_str(self) -> &'static str {
-        match self {
+    /// The style for stdout: this choice, whether stdout is a terminal, and `NO_COLOR`.
+    pub fn style(self) -> rdpdoctor_render::Style {
+        use std::io::IsTerminal;
+        let choice = match self {
             ColorChoice::Auto => "auto",
             ColorChoice::Always => "always",
             ColorChoice::Never => "never",
-        }
+        };
+        rdpdoctor_render::Style::decide(
+            choice,
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
     }
 }
 

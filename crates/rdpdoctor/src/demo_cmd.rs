@@ -4,7 +4,7 @@
 use crate::cli::{DemoArgs, Format};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 use indicatif::{ProgressBar, ProgressStyle};
-use rdpdoctor_diagnose::{Verdict, diagnose};
+use rdpdoctor_diagnose::{Diagnosis, Verdict, diagnose};
 use rdpdoctor_emulator::{Fault, FaultConfig};
 use rdpdoctor_evidence::{DeepOutcome, ProbeReport, Severity};
 use rdpdoctor_probe::{NoProgress, ProbeOptions, parse_target, probe};
@@ -90,14 +90,7 @@ pub fn run(args: DemoArgs) -> Result<u8, String> {
     };
     let out = match args.format {
         Format::Json => rdpdoctor_render::json(&report),
-        Format::Text => {
-            let style = Style::decide(
-                args.color.as_str(),
-                std::io::stdout().is_terminal(),
-                std::env::var_os("NO_COLOR").as_deref(),
-            );
-            table(&report, &style)
-        }
+        Format::Text => table(&report, &args.color.style()),
     };
     print!("{out}");
     Ok(if report.correct == report.total {
@@ -148,19 +141,22 @@ async fn demo_one(fault: Fault, step: Duration) -> Row {
     let report = probe(target, &opts, &NoProgress).await;
     emulator.shutdown().await;
     row.probe_ms = t.elapsed().as_secs_f64() * 1000.0;
-    row.found = found(&report);
-    judge(fault, &report, &mut row);
+    // No error hint is given, so the diagnosis cannot fail.
+    match diagnose(&report, None) {
+        Ok(d) => {
+            row.found = found(&report, &d);
+            judge(fault, &report, &d, &mut row);
+        }
+        Err(e) => row.problem = Some(e.to_string()),
+    }
     row
 }
 
 /// The findings to show: those the first-ranked cause rests on (any
 /// severity), then the other warn and fail findings.
-fn found(report: &ProbeReport) -> Vec<String> {
-    let first = diagnose(report, None)
-        .ok()
-        .and_then(|d| d.causes.into_iter().next());
+fn found(report: &ProbeReport, d: &Diagnosis) -> Vec<String> {
     let supports = |id: &str| {
-        first.as_ref().is_some_and(|c| {
+        d.causes.first().is_some_and(|c| {
             c.evidence_for
                 .iter()
                 .any(|e| e.starts_with(&format!("{id} ")))
@@ -183,14 +179,7 @@ fn found(report: &ProbeReport) -> Vec<String> {
 }
 
 /// Is the diagnosis of `fault` right? Fills `first_cause`, `correct`, `problem`.
-fn judge(fault: Fault, report: &ProbeReport, row: &mut Row) {
-    let d = match diagnose(report, None) {
-        Ok(d) => d,
-        Err(e) => {
-            row.problem = Some(e.to_string());
-            return;
-        }
-    };
+fn judge(fault: Fault, report: &ProbeReport, d: &Diagnosis, row: &mut Row) {
     row.first_cause = d.causes.first().map(|c| c.id.clone());
     let missing: Vec<&str> = fault
         .expected_findings()

@@ -2,8 +2,6 @@
 
 use crate::EXIT_OK;
 use crate::cli::{ExplainArgs, Format};
-use rdpdoctor_render::Style;
-use std::io::IsTerminal;
 
 pub fn run(args: ExplainArgs) -> Result<u8, String> {
     let explanation = match rdpdoctor_kb::explain(&args.input) {
@@ -19,11 +17,7 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
     let out = match args.format {
         Format::Json => rdpdoctor_render::json(&explanation),
         Format::Text => {
-            let style = Style::decide(
-                args.color.as_str(),
-                std::io::stdout().is_terminal(),
-                std::env::var_os("NO_COLOR").as_deref(),
-            );
+            let style = args.color.style();
             rdpdoctor_render::diagnosis::explanation(&explanation, &style)
         }
     };

@@ -5,7 +5,6 @@ use crate::{EXIT_FINDINGS, EXIT_OK};
 use indicatif::{ProgressBar, ProgressStyle};
 use rdpdoctor_evidence::Severity;
 use rdpdoctor_probe::{ProbeOptions, Progress, parse_target};
-use rdpdoctor_render::Style;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -76,11 +75,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             rdpdoctor_render::json(&v)
         }
         Format::Text => {
-            let style = Style::decide(
-                args.color.as_str(),
-                std::io::stdout().is_terminal(),
-                std::env::var_os("NO_COLOR").as_deref(),
-            );
+            let style = args.color.style();
             let mut s = rdpdoctor_render::text::probe_report(&report, &style);
             s.push('\n');
             s.push_str(&rdpdoctor_render::diagnosis::diagnosis(&diagnosis, &style));
