@@ -6,8 +6,9 @@ use crate::FaultConfig;
 use crate::certs::ProprietaryKey;
 use crate::fault::{Answer, Fault};
 use crate::framed::{End, Framed, Settings};
-use crate::pdu::{self, ClientSettings};
+use crate::pdu;
 use rdpdoctor_wire::credssp::{self, TsRequest};
+use rdpdoctor_wire::mcs::ClientConnectData;
 use rdpdoctor_wire::mcs::{
     self, ConnectResponse, ServerCertificate, ServerCore, ServerNetwork, ServerSecurity,
 };
@@ -346,7 +347,7 @@ fn server_core(fault: Fault, requested: Option<u32>) -> ServerCore {
     }
 }
 
-fn server_network(client: &ClientSettings) -> ServerNetwork {
+fn server_network(client: &ClientConnectData) -> ServerNetwork {
     ServerNetwork {
         io_channel: pdu::IO_CHANNEL_ID,
         channel_ids: (0..client.channels.len())
@@ -403,7 +404,7 @@ async fn mcs_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<(), End> {
     let fault = ctx.cfg.fault;
     let frame = s.read_frame(tpkt_framer, tpkt::MAX_FRAME).await?;
-    let client = pdu::parse_connect_initial(&frame).map_err(End::Garbage)?;
+    let client = mcs::decode_connect_initial(&frame).map_err(|e| End::Garbage(e.to_string()))?;
     let response = ConnectResponse {
         result: 0,
         server_core: Some(server_core(fault, requested)),
@@ -538,7 +539,7 @@ async fn standard_security(
     use mcs::{encryption_level as level, encryption_method as method};
     let fault = ctx.cfg.fault;
     let frame = s.read_frame(tpkt_framer, tpkt::MAX_FRAME).await?;
-    let client = pdu::parse_connect_initial(&frame).map_err(End::Garbage)?;
+    let client = mcs::decode_connect_initial(&frame).map_err(|e| End::Garbage(e.to_string()))?;
     let offered = client.encryption_methods;
     let (enc_level, enc_method) = if fault == Fault::FipsRequired {
         (

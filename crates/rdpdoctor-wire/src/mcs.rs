@@ -265,6 +265,103 @@ pub fn encode_connect_initial(opts: &ConnectInitialOptions) -> Vec<u8> {
     x224::wrap_data(&mcs)
 }
 
+/// What a server needs from a Client MCS Connect Initial ([2.2.1.3]): the
+/// settings of its client data blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ClientConnectData {
+    /// CS_CORE `desktopWidth` (1024 when absent).
+    pub desktop_width: u16,
+    /// CS_CORE `desktopHeight` (768 when absent).
+    pub desktop_height: u16,
+    /// CS_SECURITY `encryptionMethods`, or `extEncryptionMethods` when a
+    /// French-locale client leaves the first at 0 ([2.2.1.3.3]).
+    pub encryption_methods: u32,
+    /// CS_NET static channel names, at most [`MAX_CHANNELS`].
+    pub channels: Vec<String>,
+}
+
+/// Decodes the client data blocks of one complete TPKT frame holding an MCS
+/// Connect Initial (server side). Lenient on purpose about the BER/PER
+/// layers around the blocks, which carry nothing a server needs: the blocks
+/// are found after the `Duca` H.221 key of the GCC Conference Create Request,
+/// where every client puts them ([4.1.3]).
+pub fn decode_connect_initial(frame: &[u8]) -> Result<ClientConnectData, WireError> {
+    // TPKT (4) + X.224 Data (3), then BER application tag 101.
+    if frame.get(5).map(|c| c & 0xF0) != Some(0xF0) || frame.get(7..9) != Some(&[0x7F, 0x65]) {
+        return Err(WireError::invalid(
+            "MCS Connect Initial",
+            "not an X.224 Data TPDU carrying a Connect-Initial",
+        ));
+    }
+    let at = frame.windows(4).position(|w| w == b"Duca").ok_or_else(|| {
+        WireError::invalid("GCC Conference Create Request", "no client data (Duca)")
+    })?;
+    let mut r = Reader::new(frame.get(at.saturating_add(4)..).unwrap_or_default());
+    // PER length: one byte, or two with the top bit set.
+    let first = r.u8("GCC user data length")?;
+    let len = if first & 0x80 == 0 {
+        usize::from(first)
+    } else {
+        usize::from(u16::from_be_bytes([
+            first & 0x3F,
+            r.u8("GCC user data length")?,
+        ]))
+    };
+    let mut blocks = Reader::new(r.take(len, "client data blocks")?);
+    let mut out = ClientConnectData {
+        desktop_width: 1024,
+        desktop_height: 768,
+        ..ClientConnectData::default()
+    };
+    while !blocks.is_empty() {
+        let ty = blocks.u16_le("TS_UD_HEADER type")?;
+        let block_len = usize::from(blocks.u16_le("TS_UD_HEADER length")?);
+        let body_len = block_len.checked_sub(4).ok_or_else(|| {
+            WireError::invalid(
+                "TS_UD_HEADER length",
+                format!("{block_len} for block {ty:#06x}"),
+            )
+        })?;
+        let mut body = Reader::new(blocks.take(body_len, "client data block")?);
+        match ty {
+            block_type::CS_CORE => {
+                let _version = body.u32_le("TS_UD_CS_CORE version");
+                if let (Ok(w), Ok(h)) = (
+                    body.u16_le("TS_UD_CS_CORE desktopWidth"),
+                    body.u16_le("TS_UD_CS_CORE desktopHeight"),
+                ) {
+                    out.desktop_width = w;
+                    out.desktop_height = h;
+                }
+            }
+            block_type::CS_SECURITY => {
+                let methods = body.u32_le("TS_UD_CS_SEC encryptionMethods").unwrap_or(0);
+                let ext = body
+                    .u32_le("TS_UD_CS_SEC extEncryptionMethods")
+                    .unwrap_or(0);
+                out.encryption_methods = if methods == 0 { ext } else { methods };
+            }
+            block_type::CS_NET => {
+                let count = len_from_u32(body.u32_le("TS_UD_CS_NET channelCount").unwrap_or(0));
+                for _ in 0..count.min(MAX_CHANNELS) {
+                    let Ok(def) = body.take(12, "CHANNEL_DEF") else {
+                        break;
+                    };
+                    let name = def.get(..8).unwrap_or_default();
+                    out.channels.push(
+                        name.iter()
+                            .take_while(|b| **b != 0)
+                            .map(|b| char::from(*b))
+                            .collect(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 /// [MS-RDPBCGR 2.2.1.4.2] Server Core Data (TS_UD_SC_CORE).
 ///
 /// <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/379a020e-9925-4b4f-98f3-7d634e10b411>

@@ -42,6 +42,9 @@ fn exercise(input: &[u8]) {
     let _ = tpkt::sniff(input);
     let _ = x224::decode_connection_confirm(input);
     let _ = x224::decode_connection_request(input);
+    if let Ok(c) = mcs::decode_connect_initial(input) {
+        assert!(c.channels.len() <= mcs::MAX_CHANNELS);
+    }
     if let Ok(Some(n)) = credssp::ts_request_len(input) {
         assert!(n <= input.len() && n <= credssp::MAX_TS_REQUEST);
     }

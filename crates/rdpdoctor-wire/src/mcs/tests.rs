@@ -456,3 +456,26 @@ fn serialises_certificates_as_hex() {
         r#"{"kind":"x509","chain":["308201"]}"#
     );
 }
+
+#[test]
+fn the_servers_reading_of_our_connect_initial_gives_back_the_options() {
+    let frame = encode_connect_initial(&ConnectInitialOptions {
+        encryption_methods: encryption_method::FIPS | encryption_method::BIT_128,
+        selected_protocol: 0,
+        client_name: "x".into(),
+        desktop_width: 1280,
+        desktop_height: 800,
+        channels: vec!["rdpdr".into(), "cliprdr".into()],
+    });
+    let c = decode_connect_initial(&frame).unwrap();
+    assert_eq!(c.encryption_methods, 0x12);
+    assert_eq!(c.channels, ["rdpdr", "cliprdr"]);
+    assert_eq!((c.desktop_width, c.desktop_height), (1280, 800));
+    for cut in 0..frame.len() {
+        assert!(
+            decode_connect_initial(&frame[..cut]).is_err(),
+            "prefix of {cut} bytes"
+        );
+    }
+    assert!(decode_connect_initial(b"garbage").is_err());
+}
