@@ -9,8 +9,13 @@
 //! Schannel has TLS 1.3 from Windows 11 / Server 2022 only; OpenSSL 3 (FreeRDP
 //! on current Linux) refuses TLS 1.0/1.1 at its default security level.
 
-use rdpdoctor_evidence::{ClientSecurity, FindingId, ProbeReport, SecurityPath, TlsVersion};
+use crate::finding::{Finding, FindingId};
+use crate::paths::{MODES, SecurityPath};
+use crate::posture::{NlaPolicy, SecurityPosture};
+use crate::server::ServerIdentity;
+use rdpdoctor_evidence::{DeepOutcome, ProbeReport, Protocol, TlsVersion};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// What a client can do by default.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +38,9 @@ pub struct ClientProfile {
     /// keys under 1024 bits; FreeRDP's default TLS security level 1 allows
     /// 1024; Apple platforms require 2048 for TLS server certificates).
     pub min_rsa_bits: u32,
+    /// An unsupported, unpatched legacy client: predicted only when the user
+    /// names it with `--client`, so it does not decide every host's verdict.
+    pub legacy: bool,
 }
 
 use TlsVersion::*;
@@ -48,6 +56,7 @@ pub const PROFILES: &[ClientProfile] = &[
         credssp_patched: false,
         min_rsa_bits: 1024,
         legacy_tls_fix: "",
+        legacy: true,
     },
     ClientProfile {
         id: "mstsc-win10",
@@ -58,6 +67,7 @@ pub const PROFILES: &[ClientProfile] = &[
         credssp_patched: true,
         min_rsa_bits: 1024,
         legacy_tls_fix: "re-enable TLS 1.0 in SCHANNEL\\Protocols\\TLS 1.0\\Client (weakens security)",
+        legacy: false,
     },
     ClientProfile {
         id: "mstsc-win11",
@@ -68,6 +78,7 @@ pub const PROFILES: &[ClientProfile] = &[
         credssp_patched: true,
         min_rsa_bits: 1024,
         legacy_tls_fix: "re-enable TLS 1.0 in SCHANNEL\\Protocols\\TLS 1.0\\Client (weakens security)",
+        legacy: false,
     },
     ClientProfile {
         id: "macos",
@@ -78,6 +89,7 @@ pub const PROFILES: &[ClientProfile] = &[
         credssp_patched: true,
         min_rsa_bits: 2048,
         legacy_tls_fix: "",
+        legacy: false,
     },
     ClientProfile {
         id: "xfreerdp2",
@@ -88,6 +100,7 @@ pub const PROFILES: &[ClientProfile] = &[
         credssp_patched: true,
         min_rsa_bits: 1024,
         legacy_tls_fix: "/tls-seclevel:0",
+        legacy: false,
     },
     ClientProfile {
         id: "xfreerdp3",
@@ -98,6 +111,7 @@ pub const PROFILES: &[ClientProfile] = &[
         credssp_patched: true,
         min_rsa_bits: 1024,
         legacy_tls_fix: "/tls-seclevel:0",
+        legacy: false,
     },
 ];
 
@@ -118,6 +132,13 @@ pub enum Verdict {
 /// The prediction for one client.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClientPrediction {
+    /// What this client does when forced to each mode (`rdp`, `ssl`,
+    /// `hybrid`, i.e. `/sec:rdp|tls|nla`): the protocol path, plus the known
+    /// interoperability facts for this client and server (KB `interop.toml`).
+    pub modes: BTreeMap<Protocol, Option<bool>>,
+    /// The interop facts that apply, by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interop: Vec<String>,
     /// Profile id.
     pub client: String,
     /// Profile name.
@@ -130,37 +151,115 @@ pub struct ClientPrediction {
     pub fix: Option<String>,
 }
 
-fn gets(paths: &[SecurityPath], which: ClientSecurity) -> Option<bool> {
+fn gets(paths: &[SecurityPath], which: Protocol) -> Option<bool> {
     paths
         .iter()
-        .find(|p| p.security == which)
+        .find(|p| p.protocol == which)
         .and_then(|p| p.gets_through)
 }
 
-/// Predicts every profile against a report.
-pub fn predict(r: &ProbeReport) -> Vec<ClientPrediction> {
-    PROFILES.iter().map(|p| predict_one(p, r)).collect()
+/// What the predictions read besides the report.
+pub struct Facts<'a> {
+    /// The probe report.
+    pub report: &'a ProbeReport,
+    /// The security posture, when the negotiation ran.
+    pub posture: Option<&'a SecurityPosture>,
+    /// The protocol-level paths.
+    pub paths: &'a [SecurityPath],
+    /// The findings.
+    pub findings: &'a [Finding],
+    /// The server implementation.
+    pub server: &'a ServerIdentity,
 }
 
-fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
+impl Facts<'_> {
+    fn has(&self, id: FindingId) -> bool {
+        self.findings.iter().any(|f| f.id == id)
+    }
+}
+
+/// Predicts every profile against a report.
+pub fn predict(f: &Facts<'_>) -> Vec<ClientPrediction> {
+    PROFILES.iter().map(|p| predict_one(p, f)).collect()
+}
+
+/// The interop facts for this client against this server, at the server's
+/// encryption level.
+fn interop_for(p: &ClientProfile, f: &Facts<'_>) -> Vec<&'static rdpdoctor_kb::InteropFact> {
+    let server = serde_json::to_value(f.server.implementation)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let level = f
+        .report
+        .rdp_security
+        .as_ref()
+        .and_then(|s| s.encryption_level)
+        .and_then(|l| serde_json::to_value(l).ok())
+        .and_then(|v| v.as_str().map(str::to_owned));
+    rdpdoctor_kb::interop()
+        .iter()
+        .filter(|i| i.server == server && i.clients.iter().any(|c| c == p.id))
+        .filter(|i| {
+            i.encryption_levels.is_empty()
+                || level
+                    .as_deref()
+                    .is_some_and(|l| i.encryption_levels.iter().any(|x| x == l))
+        })
+        .collect()
+}
+
+fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
+    let facts = interop_for(p, f);
+    let blocked = |m: Protocol| {
+        facts
+            .iter()
+            .any(|i| i.protocol == m.name() && i.effect == "fails")
+    };
+    let modes: BTreeMap<Protocol, Option<bool>> = MODES
+        .iter()
+        .map(|m| {
+            let g = gets(f.paths, *m);
+            (*m, if blocked(*m) { g.map(|_| false) } else { g })
+        })
+        .collect();
+    let interop: Vec<String> = facts.iter().map(|i| i.id.clone()).collect();
     let out = |verdict, reason: String, fix: Option<String>| ClientPrediction {
         client: p.id.to_owned(),
         name: p.name.to_owned(),
         verdict,
         reason,
         fix,
+        modes: modes.clone(),
+        interop: interop.clone(),
     };
-    let Some(neg) = &r.negotiation else {
+    let r = f.report;
+    let (Some(_neg), Some(posture)) = (&r.negotiation, f.posture) else {
+        return if r.timings.ceiling_hit {
+            out(
+                Verdict::Unknown,
+                "the probe ran out of time (--ceiling) before the RDP handshake".into(),
+                None,
+            )
+        } else {
+            out(
+                Verdict::Fails,
+                "the connection does not reach the RDP handshake".into(),
+                None,
+            )
+        };
+    };
+    if posture.refuses_everything() {
         return out(
             Verdict::Fails,
-            "the connection does not reach the RDP handshake".into(),
+            "the server refuses every security protocol, NLA included".into(),
             None,
         );
-    };
-    let rdp = gets(&r.security_paths, ClientSecurity::Rdp) == Some(true);
-    let tls_path = gets(&r.security_paths, ClientSecurity::Tls) == Some(true);
-    let nla_path = gets(&r.security_paths, ClientSecurity::Nla) == Some(true);
-    let hybrid = neg.can_select("HYBRID") || neg.can_select("HYBRID_EX");
+    }
+    let rdp = modes.get(&Protocol::Rdp).copied().flatten() == Some(true);
+    let tls_path = gets(f.paths, Protocol::Ssl) == Some(true);
+    let nla_path = gets(f.paths, Protocol::Hybrid) == Some(true);
+    let hybrid = posture.nla_selectable();
 
     // TLS versions in common.
     let server_tls: Vec<TlsVersion> = match &r.tls {
@@ -172,18 +271,18 @@ fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
     let tls_usable = (tls_path || nla_path || hybrid) && common;
 
     // CredSSP: a patched client refuses an unpatched server.
-    let credssp_blocks = p.credssp_patched && r.has(FindingId::CredsspUnpatched);
+    let credssp_blocks = p.credssp_patched && f.has(FindingId::CredsspUnpatched);
     let nla_usable = (nla_path || hybrid) && common && !credssp_blocks;
-    let fips_blocks = r.has(FindingId::FipsRequired) && !p.fips;
+    let fips_blocks = f.has(FindingId::FipsRequired) && !p.fips;
     let rdp_usable = rdp && p.rdp_security && !fips_blocks;
 
-    let connects = if neg.nla == rdpdoctor_evidence::NlaPolicy::Required {
+    let connects = if posture.nla == NlaPolicy::Required {
         nla_usable
     } else {
         nla_usable || (tls_path && common) || rdp_usable
     };
     if !connects {
-        if credssp_blocks && neg.nla == rdpdoctor_evidence::NlaPolicy::Required {
+        if credssp_blocks && posture.nla == NlaPolicy::Required {
             return out(
                 Verdict::Fails,
                 "the server's CredSSP is unpatched (CVE-2018-0886) and this client refuses it: \"CredSSP encryption oracle remediation\"".into(),
@@ -224,6 +323,17 @@ fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
                 Some("let the server use the TLS security layer, or lower its encryption level".into()),
             );
         }
+        if let Some(i) = facts.first() {
+            return out(
+                Verdict::Fails,
+                format!(
+                    "a known {} interop failure: {}",
+                    f.server.implementation.label(),
+                    i.why
+                ),
+                None,
+            );
+        }
         return out(
             Verdict::Fails,
             "no security layer this client speaks gets through".into(),
@@ -233,9 +343,7 @@ fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
 
     // Past security, the server itself may end every connection (the deep
     // probe saw a Set Error Info before the logon screen).
-    if let Some(rdpdoctor_evidence::DeepOutcome::ErrorInfo { code, name }) =
-        r.deep.as_ref().map(|d| &d.outcome)
-    {
+    if let Some(DeepOutcome::ErrorInfo { code, name }) = r.deep.as_ref().map(|d| &d.outcome) {
         return out(
             Verdict::Fails,
             format!(
@@ -254,7 +362,7 @@ fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
         .and_then(|c| c.key_bits);
     if let Some(bits) = key_bits.filter(|b| *b < p.min_rsa_bits) {
         // Only a client that can fall back to Standard RDP Security avoids TLS.
-        let can_avoid_tls = rdp_usable && neg.nla != rdpdoctor_evidence::NlaPolicy::Required;
+        let can_avoid_tls = rdp_usable && posture.nla != NlaPolicy::Required;
         if !can_avoid_tls {
             return out(
                 Verdict::Fails,
@@ -280,12 +388,12 @@ fn predict_one(p: &ClientProfile, r: &ProbeReport) -> ClientPrediction {
         FindingId::CertSelfSigned,
     ]
     .into_iter()
-    .find(|f| r.has(*f));
+    .find(|id| f.has(*id));
     let uses_tls = tls_usable && (nla_usable || tls_path);
     match cert_warn {
-        Some(f) if uses_tls => out(
+        Some(id) if uses_tls => out(
             Verdict::Warns,
-            format!("connects after a certificate warning ({f})"),
+            format!("connects after a certificate warning ({id})"),
             Some(match p.id {
                 "xfreerdp2" | "xfreerdp3" => "/cert:tofu to accept once, or trust the server's CA (better)".into(),
                 _ => "replace the server certificate with one the client trusts, issued for the name it connects to".into(),

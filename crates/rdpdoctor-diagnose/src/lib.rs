@@ -1,24 +1,44 @@
-//! Diagnosis: evidence → rules → a ranked list of causes.
+//! The judgement engine: evidence → findings → causes → verdict.
 //!
-//! Each cause comes with the evidence for it and against it, how to confirm
-//! it, and the fixes from the knowledge base. The error the user saw (an mstsc
-//! code pair, a FreeRDP line, pasted dialog text) focuses the ranking on the
-//! causes that produce that error.
+//! One pure function, [`judge`], turns a [`ProbeReport`] (and what the user
+//! told us, [`Context`]) into a [`Judgement`]: the security posture, the
+//! server implementation, the findings, which client modes get through, what
+//! each client profile will do, the ranked causes with the evidence for and
+//! against each (with weights), and one verdict that the exit status follows.
+//! No clock, no I/O. The finding → cause relation is KB data
+//! (`rdpdoctor-kb/kb/causes.toml`), and the scoring constants are in
+//! [`scoring`].
 //!
-//! Pure: no clock, no I/O. The rules are in [`rules`]; the client profiles in
-//! [`clients`].
+//! Invariant: the report never contradicts itself. The verdict is derived
+//! from the client predictions ([`verdict`]); a `fail` finding on which no
+//! modelled client fails is a warning; a healthy host gets no "most likely
+//! cause".
 
 #![forbid(unsafe_code)]
 
 pub mod clients;
-pub mod rules;
+pub mod context;
+pub mod derive;
+pub mod finding;
+pub mod fixes;
+pub mod paths;
+pub mod posture;
+pub mod rank;
+pub mod scoring;
+pub mod server;
+pub mod verdict;
 
-use rdpdoctor_evidence::{PortState, ProbeReport, Severity};
-use rdpdoctor_kb::{ConfirmStep, Fix, kb};
+use rdpdoctor_evidence::{DeepOutcome, PortState, ProbeReport};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 pub use clients::{ClientPrediction, Verdict as ClientVerdict};
+pub use context::{ClientId, Context, Environment};
+pub use finding::{Finding, FindingId, Qualifier, Severity};
+pub use paths::SecurityPath;
+pub use posture::{NlaBasis, NlaPolicy, SecurityLayer, SecurityPosture};
+pub use rank::RankedCause;
+pub use server::{Implementation, ServerIdentity};
+pub use verdict::Verdict;
 
 /// How well the evidence supports a cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -28,7 +48,7 @@ pub enum Confidence {
     Low,
     /// Several indications, or one strong one with something against it.
     Medium,
-    /// The evidence shows this cause directly.
+    /// The evidence shows this cause directly and nothing close competes.
     High,
 }
 
@@ -43,41 +63,6 @@ impl Confidence {
     }
 }
 
-/// One candidate cause, ranked.
-#[derive(Debug, Clone, Serialize)]
-pub struct RankedCause {
-    /// Cause id in the knowledge base.
-    pub id: String,
-    /// One-line title.
-    pub title: String,
-    /// A few sentences on what is going on.
-    pub summary: String,
-    /// The combined weight of the evidence (for ordering; not a probability).
-    pub score: f64,
-    /// How sure the diagnosis is.
-    pub confidence: Confidence,
-    /// What points here.
-    pub evidence_for: Vec<String>,
-    /// What argues against it.
-    pub evidence_against: Vec<String>,
-    /// How to confirm it.
-    pub confirm: Vec<ConfirmStep>,
-    /// How to fix it.
-    pub fixes: Vec<Fix>,
-}
-
-/// The overall state of the host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// Connections fail (a `fail` finding).
-    Failing,
-    /// The host works for some clients and not others, or has weaknesses.
-    SomeClientsFail,
-    /// Nothing wrong found from here.
-    Healthy,
-}
-
 /// The error the user saw, as decoded.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorContext {
@@ -87,19 +72,54 @@ pub struct ErrorContext {
     pub codes: Vec<String>,
 }
 
-/// The diagnosis of one probe.
+/// The one thing to try first.
+#[derive(Debug, Clone, Serialize)]
+pub struct FirstFix {
+    /// The cause it fixes.
+    pub cause: String,
+    /// The fix.
+    pub fix: rdpdoctor_kb::Fix,
+}
+
+/// The diagnosis: why, and what to do.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
-    /// The overall state.
-    pub verdict: Verdict,
     /// One sentence: the most likely cause, or that nothing is wrong.
     pub headline: String,
+    /// The fix to try first, for this server and client; `None` when there
+    /// is nothing to fix (or nothing the evidence supports).
+    pub first_fix: Option<FirstFix>,
     /// The error the user saw, when given.
     pub error: Option<ErrorContext>,
     /// Causes, most likely first.
     pub causes: Vec<RankedCause>,
-    /// What common clients will do against this host.
+    /// What common clients will do against this host (only the ones the user
+    /// named with `--client`, when they did).
     pub clients: Vec<ClientPrediction>,
+}
+
+/// Everything the engine concluded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Judgement {
+    /// The security posture, when the negotiation ran.
+    pub security: Option<SecurityPosture>,
+    /// The server implementation.
+    pub server: ServerIdentity,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Which client security modes get through the security exchange.
+    pub security_paths: Vec<SecurityPath>,
+    /// The verdict; the exit status follows it.
+    pub verdict: Verdict,
+    /// Why, and what to do.
+    pub diagnosis: Diagnosis,
+}
+
+impl Judgement {
+    /// True when a finding with this id is present.
+    pub fn has(&self, id: FindingId) -> bool {
+        self.findings.iter().any(|f| f.id == id)
+    }
 }
 
 /// Why the error hint could not be used.
@@ -110,23 +130,6 @@ impl std::fmt::Display for BadErrorHint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// How much the user's error weighs against the probe's evidence.
-const ERROR_HINT_WEIGHT: f64 = 1.5;
-/// What a cause keeps of its score when a finding rules it out.
-const RULED_OUT_FACTOR: f64 = 0.1;
-/// What a cause keeps when the user's error does not point to it at all.
-const NOT_IN_ERROR_FACTOR: f64 = 0.6;
-/// Causes below this score are not listed.
-const MIN_SCORE: f64 = 0.05;
-
-#[derive(Default)]
-struct Tally {
-    score: f64,
-    for_: Vec<String>,
-    against: Vec<String>,
-    in_error: bool,
 }
 
 /// Splits `--error` text (`0x904:0x7`, `0x904 0x7`, pasted text) into the
@@ -140,185 +143,207 @@ pub fn error_words(s: &str) -> Vec<String> {
     }
 }
 
-/// Diagnoses a probe report; `error` is what the user saw, if given.
-pub fn diagnose(report: &ProbeReport, error: Option<&str>) -> Result<Diagnosis, BadErrorHint> {
-    let kb = kb();
-    let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
+/// Ranks the causes of a set of findings alone (no report: nothing is known
+/// about how far a connection gets), with the user's error if given.
+pub fn rank_findings(
+    findings: &[Finding],
+    error: Option<&str>,
+) -> Result<Vec<RankedCause>, BadErrorHint> {
+    let error = error
+        .map(|text| {
+            let ex = rdpdoctor_kb::explain(&error_words(text))
+                .map_err(|e| BadErrorHint(e.to_string()))?;
+            let ec = ErrorContext {
+                input: text.to_owned(),
+                codes: Vec::new(),
+            };
+            Ok::<_, BadErrorHint>((ec, ex))
+        })
+        .transpose()?;
+    let reached = rank::Reached {
+        furthest: None,
+        logon_screen: false,
+    };
+    Ok(rank::rank(
+        findings,
+        error.as_ref().map(|(c, e)| (c, e)),
+        &reached,
+    ))
+}
 
-    for f in &report.findings {
-        let keys = rule_keys(report, f.id);
-        // One line per finding and cause, however many of its rules apply.
-        let mut per_cause: BTreeMap<&str, (f64, Vec<&str>)> = BTreeMap::new();
-        for rule in rules::RULES
-            .iter()
-            .filter(|r| keys.iter().any(|k| k == r.finding))
-        {
-            let e = per_cause.entry(rule.cause).or_default();
-            e.0 += rule.weight;
-            e.1.push(rule.why);
-        }
-        for (cause, (weight, whys)) in per_cause {
-            let t = tally.entry(cause.to_owned()).or_default();
-            t.score += weight;
-            t.for_
-                .push(format!("{} ({}): {}", f.id, whys.join("; "), f.summary));
-        }
-    }
+/// Judges a probe report.
+pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorHint> {
+    let posture = report.negotiation.as_ref().map(posture::judge);
+    let server = server::identify(
+        report,
+        posture
+            .as_ref()
+            .unwrap_or(&posture::judge(&rdpdoctor_evidence::NegotiationEvidence {
+                attempts: Vec::new(),
+            })),
+    );
+    let mut findings = derive::derive(report, posture.as_ref());
+    let security_paths = paths::predict(report, posture.as_ref());
+    let all_clients = clients::predict(&clients::Facts {
+        report,
+        posture: posture.as_ref(),
+        paths: &security_paths,
+        findings: &findings,
+        server: &server,
+    });
+    let focus: Vec<ClientPrediction> = if ctx.clients.is_empty() {
+        let legacy = |id: &str| clients::PROFILES.iter().any(|p| p.id == id && p.legacy);
+        all_clients
+            .into_iter()
+            .filter(|c| !legacy(&c.client))
+            .collect()
+    } else {
+        all_clients
+            .into_iter()
+            .filter(|c| ctx.clients.iter().any(|u| u.id() == c.client))
+            .collect()
+    };
+    let verdict = verdict::derive(report, &focus);
+    verdict::reconcile(&mut findings, verdict);
 
-    let error_ctx = match error {
+    let error = match &ctx.error {
         None => None,
         Some(text) => {
-            let words = error_words(text);
-            let ex = rdpdoctor_kb::explain(&words).map_err(|e| BadErrorHint(e.to_string()))?;
-            for c in &ex.causes {
-                let t = tally.entry(c.id.clone()).or_default();
-                t.score += ERROR_HINT_WEIGHT * c.score;
-                t.in_error = true;
-                t.for_.push(format!(
-                    "the error you saw ({}) points here ({:.0}% of its causes)",
-                    text.trim(),
-                    c.score * 100.0
-                ));
-            }
-            Some(ErrorContext {
-                input: text.to_owned(),
+            let ex = rdpdoctor_kb::explain(&error_words(text))
+                .map_err(|e| BadErrorHint(e.to_string()))?;
+            let ec = ErrorContext {
+                input: text.clone(),
                 codes: ex
                     .codes
                     .iter()
                     .map(|c| format!("{}: {}", c.display, c.meaning))
                     .collect(),
-            })
-        }
-    };
-
-    let present: Vec<&str> = report.findings.iter().map(|f| f.id.name()).collect();
-    for (id, t) in tally.iter_mut() {
-        let Some(cause) = kb.cause(id) else { continue };
-        for ruling in &cause.ruled_out_by {
-            if let Some(f) = report.findings.iter().find(|f| f.id.name() == ruling) {
-                t.score *= RULED_OUT_FACTOR;
-                t.against.push(format!("{}: {}", f.id, f.summary));
-            }
-        }
-        if error_ctx.is_some() && !t.in_error {
-            t.score *= NOT_IN_ERROR_FACTOR;
-            t.against
-                .push("the error you saw is not one this cause usually produces".into());
-        }
-        // A cause the deep probe saw get past (the logon screen was reached)
-        // cannot be what stops every client at the door.
-        if reached_logon(report)
-            && present
-                .iter()
-                .all(|p| !cause.findings.iter().any(|f| f == p))
-        {
-            t.against
-                .push("rdpdoctor reached the logon screen without credentials".into());
-            t.score *= 0.5;
-        }
-    }
-
-    let mut causes: Vec<RankedCause> = tally
-        .into_iter()
-        .filter(|(_, t)| t.score >= MIN_SCORE)
-        .filter_map(|(id, t)| {
-            let c = kb.cause(&id)?;
-            let confidence = match (t.score, t.against.is_empty()) {
-                (s, true) if s >= 0.9 => Confidence::High,
-                (s, _) if s >= 0.45 => Confidence::Medium,
-                _ => Confidence::Low,
             };
-            Some(RankedCause {
-                id,
-                title: c.title.clone(),
-                summary: c.summary.clone(),
-                score: (t.score * 1000.0).round() / 1000.0,
-                confidence,
-                evidence_for: t.for_,
-                evidence_against: t.against,
-                confirm: c.confirm.clone(),
-                fixes: c.fixes.clone(),
-            })
-        })
-        .collect();
-    causes.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-
-    let verdict = match report.worst() {
-        Some(Severity::Fail) => Verdict::Failing,
-        Some(Severity::Warn) => Verdict::SomeClientsFail,
-        _ if report
-            .security_paths
-            .iter()
-            .any(|p| p.gets_through == Some(false)) =>
-        {
-            Verdict::SomeClientsFail
+            Some((ec, ex))
         }
-        _ => Verdict::Healthy,
     };
-    let headline = match (verdict, causes.first()) {
-        (Verdict::Healthy, _) if error_ctx.is_none() => {
-            "Nothing wrong found from here: the server answers like a healthy RDP host.".to_owned()
+    let reached = rank::Reached {
+        furthest: furthest_stage(report, posture.as_ref(), &security_paths),
+        logon_screen: report
+            .deep
+            .as_ref()
+            .is_some_and(|d| matches!(d.outcome, DeepOutcome::LogonScreen)),
+    };
+    let mut causes = rank::rank(&findings, error.as_ref().map(|(c, e)| (c, e)), &reached);
+    let cert = report.certificate.as_ref().map(|c| {
+        if c.self_signed {
+            rdpdoctor_kb::CertKind::SelfSigned
+        } else {
+            rdpdoctor_kb::CertKind::CaIssued
         }
+    });
+    let fit = fixes::FitFacts {
+        server: server.implementation,
+        cert,
+        environment: ctx.environment,
+        clients: &ctx.clients,
+    };
+    for c in &mut causes {
+        c.fixes = fixes::order(&c.fixes, &fit);
+    }
+    let failing = verdict.is_failing();
+    let headline = match (verdict, causes.first()) {
+        (Verdict::Healthy, _) => match warnings(&findings) {
+            0 => "Healthy: every client connects; nothing wrong found from here.".to_owned(),
+            n => format!(
+                "Healthy: every client connects ({} to read).",
+                plural(n, "warning")
+            ),
+        },
+        (Verdict::WorksWithWarnings, Some(c)) => format!(
+            "Works after a certificate prompt. Most likely: {} ({} confidence).",
+            c.title,
+            c.confidence.name()
+        ),
+        (Verdict::WorksWithWarnings, None) => format!(
+            "Works, with warnings: every client connects, some only after a certificate prompt ({}).",
+            plural(warnings(&findings), "warning")
+        ),
+        (Verdict::Inconclusive, _) => format!(
+            "Can't tell: the probe stopped at its {} ceiling before it learned enough (raise --ceiling).",
+            report.limits.ceiling_secs()
+        ),
         (_, Some(c)) => format!(
             "Most likely: {} ({} confidence).",
             c.title,
             c.confidence.name()
         ),
-        (_, None) => "No known cause matches the evidence; see the findings.".to_owned(),
+        (_, None) => "No known cause matches the evidence: see the findings.".to_owned(),
     };
-    Ok(Diagnosis {
+    let first_fix = if failing || verdict == Verdict::WorksWithWarnings {
+        causes.first().and_then(|c| {
+            c.fixes.first().map(|f| FirstFix {
+                cause: c.id.clone(),
+                fix: f.clone(),
+            })
+        })
+    } else {
+        None
+    };
+    Ok(Judgement {
+        security: posture,
+        server,
+        findings,
+        security_paths,
         verdict,
-        headline,
-        error: error_ctx,
-        causes,
-        clients: clients::predict(report),
+        diagnosis: Diagnosis {
+            headline,
+            first_fix,
+            error: error.map(|(c, _)| c),
+            causes,
+            clients: focus,
+        },
     })
 }
 
-/// True when the deep probe got Demand Active.
-fn reached_logon(r: &ProbeReport) -> bool {
-    r.deep
-        .as_ref()
-        .is_some_and(|d| matches!(d.outcome, rdpdoctor_evidence::DeepOutcome::LogonScreen))
+fn warnings(findings: &[Finding]) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warn)
+        .count()
 }
 
-/// The keys a finding matches in the rule table: its id, plus
-/// `id/qualifier` where the evidence says more than the id.
-///
-/// - `host-unreachable/fast` and `/slow`: an ICMP error within 500 ms is a
-///   router or firewall rejecting on purpose; one after 2 s or more is ARP
-///   giving up on a host that is not there.
-/// - `tls-handshake-failed/no-answer`, `/reset`, `/closed`, `/alert`: silence
-///   after the ClientHello is the path swallowing it; a reset or close is the
-///   server giving up; an alert is a refusal over versions or ciphers.
-pub fn rule_keys(r: &ProbeReport, id: rdpdoctor_evidence::FindingId) -> Vec<String> {
-    use rdpdoctor_evidence::FindingId;
-    let mut keys = vec![id.name().to_owned()];
-    let qualifier = match id {
-        FindingId::HostUnreachable => r
-            .tcp
-            .as_ref()
-            .filter(|t| t.state == PortState::Unreachable)
-            .map(|t| {
-                t.samples
-                    .iter()
-                    .map(|s| s.elapsed_ms)
-                    .fold(f64::INFINITY, f64::min)
-            })
-            .and_then(|fastest| match fastest {
-                f if f < 500.0 => Some("fast".to_owned()),
-                f if f >= 2000.0 => Some("slow".to_owned()),
-                _ => None,
-            }),
-        FindingId::TlsHandshakeFailed => r
-            .tls
-            .as_ref()
-            .and_then(|t| t.failure)
-            .map(|f| f.name().to_owned()),
-        _ => None,
-    };
-    if let Some(q) = qualifier {
-        keys.push(format!("{}/{q}", id.name()));
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
-    keys
+}
+
+/// How far any client gets, when the evidence says.
+fn furthest_stage(
+    r: &ProbeReport,
+    posture: Option<&SecurityPosture>,
+    paths: &[SecurityPath],
+) -> Option<rank::Stage> {
+    use rank::Stage;
+    if r.timings.ceiling_hit && r.negotiation.is_none() {
+        return None;
+    }
+    let Some(p) = posture else {
+        return r.tcp.as_ref().map(|t| match t.state {
+            PortState::Open => Stage::Security,
+            _ => Stage::Nothing,
+        });
+    };
+    if p.selectable.is_empty() {
+        return if p.answered {
+            Some(Stage::Nothing)
+        } else {
+            None
+        };
+    }
+    if paths.iter().any(|x| x.gets_through == Some(true)) {
+        Some(Stage::Logon)
+    } else if paths.iter().all(|x| x.gets_through == Some(false)) {
+        Some(Stage::Security)
+    } else {
+        None
+    }
 }

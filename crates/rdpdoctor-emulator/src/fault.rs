@@ -1,7 +1,7 @@
 //! The faults the emulator can play, what each one does on the wire, and what
 //! a probe should say about it.
 
-use rdpdoctor_evidence::findings::FindingId;
+use rdpdoctor_diagnose::FindingId;
 use rdpdoctor_wire::x224::failure_code;
 use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, RDP, SSL};
 
@@ -210,7 +210,7 @@ impl Fault {
             Fault::HealthyNla | Fault::HealthyTls => return None,
             Fault::ExpiredCert => "rdp-cert-expired",
             // A certificate from the future means a wrong clock somewhere.
-            Fault::NotYetValidCert => "clock-skew",
+            Fault::NotYetValidCert => "rdp-cert-not-yet-valid",
             Fault::WrongNameCert => "cert-untrusted-or-name-mismatch",
             Fault::TlsRequired => "server-requires-tls",
             Fault::RdpSecurityOnly => "server-forces-rdp-security",

@@ -12,20 +12,20 @@
 
 #![forbid(unsafe_code)]
 
-pub mod findings;
-pub mod paths;
+mod protocol;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-pub use findings::{Finding, FindingId, Severity};
-pub use paths::{ClientSecurity, SecurityPath};
+pub use protocol::{EncryptionLevel, EncryptionMethod, Protocol, ProtocolSet};
 
-/// Version of the JSON schema of [`ProbeReport`]. Bump on any change that
-/// removes or renames a field or changes a field's meaning; adding a field is
-/// not a breaking change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON schema of every command's output. Bump on any change
+/// that removes or renames a field or changes a field's meaning; adding a
+/// field is not a breaking change. Version 2: one kebab-case vocabulary
+/// (protocols, encryption, TLS versions), judgement moved out of the evidence
+/// (`security`, `server`, `verdict`), `timings.stages_ms`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything one `rdpdoctor probe` learned about one host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,10 +59,38 @@ pub struct ProbeReport {
     pub deep: Option<DeepEvidence>,
     /// Wall time of each stage.
     pub timings: Timings,
-    /// Which client security modes get through (derived from the evidence above).
-    pub security_paths: Vec<SecurityPath>,
-    /// Judgements derived from the evidence above, most severe first.
-    pub findings: Vec<Finding>,
+    /// The deadlines the probe ran under: a step that got no answer got none
+    /// *within these*, which is all a probe can say.
+    pub limits: Limits,
+}
+
+/// The deadlines a probe ran under (`--timeout`, `--ceiling`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Limits {
+    /// Per network step (connect, one answer, one handshake), milliseconds.
+    pub step_timeout_ms: f64,
+    /// For the whole probe, milliseconds.
+    pub ceiling_ms: f64,
+}
+
+impl Limits {
+    /// The step timeout in seconds, for sentences (`5 s`).
+    pub fn step_secs(&self) -> String {
+        secs(self.step_timeout_ms)
+    }
+    /// The ceiling in seconds, for sentences.
+    pub fn ceiling_secs(&self) -> String {
+        secs(self.ceiling_ms)
+    }
+}
+
+fn secs(ms: f64) -> String {
+    let s = ms / 1000.0;
+    if (s - s.round()).abs() < 0.05 {
+        format!("{:.0} s", s)
+    } else {
+        format!("{s:.1} s")
+    }
 }
 
 /// What the user typed, and how it was understood.
@@ -175,17 +203,6 @@ pub struct TcpEvidence {
     pub other_protocol: Option<String>,
 }
 
-/// A set of security protocols requested in an RDP_NEG_REQ
-/// ([MS-RDPBCGR 2.2.1.1.1](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/902b090b-9cb3-4efc-92bf-ee13373371e3)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProtocolSet {
-    /// The `requestedProtocols` / `selectedProtocol` bits; `None` for a legacy
-    /// request with no RDP_NEG_REQ at all.
-    pub bits: Option<u32>,
-    /// The protocol names, e.g. `["SSL", "HYBRID"]`; `["RDP"]` for 0; `["legacy"]` for none.
-    pub names: Vec<String>,
-}
-
 /// What the server did with one X.224 Connection Request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -211,6 +228,12 @@ pub enum NegotiationOutcome {
     NoNegotiationData,
     /// The server closed the connection without answering.
     Closed,
+    /// The server answered with an MCS Disconnect Provider Ultimatum instead
+    /// of a Connection Confirm (xrdp does this for requests it cannot serve).
+    Disconnected {
+        /// The ultimatum's reason, named.
+        reason: String,
+    },
     /// The server did not answer before the deadline.
     Silent,
     /// The server answered with something that is not an X.224 Connection Confirm.
@@ -234,50 +257,22 @@ pub struct NegotiationAttempt {
     pub requested: ProtocolSet,
     /// What came back.
     pub outcome: NegotiationOutcome,
-    /// Round trip in milliseconds.
-    pub elapsed_ms: f64,
+    /// Time to establish the TCP connection, in milliseconds (includes any
+    /// queueing behind the probe's own other connections and SYN retransmits).
+    pub connect_ms: f64,
+    /// Time from sending the Connection Request on the established connection
+    /// to the answer (or to giving up), in milliseconds: the server's own
+    /// response time, not inflated by connection set-up.
+    pub answer_ms: f64,
 }
 
-/// The server's security layer, as an admin would configure it
-/// (`SecurityLayer` under `…\WinStations\RDP-Tcp`: 0 RDP, 1 Negotiate, 2 TLS).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SecurityLayer {
-    /// Only Standard RDP Security.
-    Rdp,
-    /// Only TLS or CredSSP: PROTOCOL_RDP is refused.
-    Tls,
-    /// Both Standard RDP Security and TLS are accepted.
-    Negotiate,
-    /// Could not be determined.
-    Unknown,
-}
-
-/// Whether Network Level Authentication (CredSSP) is required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NlaPolicy {
-    /// Every request without HYBRID is refused.
-    Required,
-    /// HYBRID can be selected, but clients without it get in too.
-    Optional,
-    /// The server never selects HYBRID.
-    Absent,
-    /// Could not be determined.
-    Unknown,
-}
-
-/// The X.224 security negotiation matrix and what it implies.
+/// The X.224 security negotiation matrix, as observed. What it implies (the
+/// security layer, whether NLA is required) is judgement, made by
+/// `rdpdoctor-diagnose`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NegotiationEvidence {
     /// One row per request, in a fixed order.
     pub attempts: Vec<NegotiationAttempt>,
-    /// The security layer this implies.
-    pub security_layer: SecurityLayer,
-    /// The NLA policy this implies.
-    pub nla: NlaPolicy,
-    /// Protocols the server selected at least once (e.g. `["RDP", "SSL"]`).
-    pub selectable: Vec<String>,
 }
 
 impl NegotiationEvidence {
@@ -289,9 +284,22 @@ impl NegotiationEvidence {
             .map(|a| &a.outcome)
     }
 
-    /// True when some request got `protocol` selected.
-    pub fn can_select(&self, protocol: &str) -> bool {
-        self.selectable.iter().any(|p| p == protocol)
+    /// The protocol a request got selected, when it got one: `Rdp` for a
+    /// Connection Confirm without negotiation data.
+    pub fn selected(a: &NegotiationAttempt) -> Option<Protocol> {
+        match &a.outcome {
+            NegotiationOutcome::Selected { protocol, .. } => protocol.single(),
+            NegotiationOutcome::NoNegotiationData => Some(Protocol::Rdp),
+            _ => None,
+        }
+    }
+
+    /// True when some request got `protocol` selected (a fact the probe uses
+    /// to decide which stages to run; not a judgement on the server).
+    pub fn can_select(&self, protocol: Protocol) -> bool {
+        self.attempts
+            .iter()
+            .any(|a| Self::selected(a) == Some(protocol))
     }
 
     /// The RDP_NEG_FAILURE codes seen, deduplicated, in order.
@@ -312,16 +320,16 @@ impl NegotiationEvidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TlsVersion {
     /// TLS 1.0
-    #[serde(rename = "TLSv1.0")]
+    #[serde(rename = "tls1.0")]
     Tls10,
     /// TLS 1.1
-    #[serde(rename = "TLSv1.1")]
+    #[serde(rename = "tls1.1")]
     Tls11,
     /// TLS 1.2
-    #[serde(rename = "TLSv1.2")]
+    #[serde(rename = "tls1.2")]
     Tls12,
     /// TLS 1.3
-    #[serde(rename = "TLSv1.3")]
+    #[serde(rename = "tls1.3")]
     Tls13,
 }
 
@@ -329,7 +337,7 @@ impl TlsVersion {
     /// All versions, oldest first.
     pub const ALL: [TlsVersion; 4] = [Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
 
-    /// The name used in reports, e.g. `TLSv1.2`.
+    /// The name used in text reports, e.g. `TLSv1.2` (JSON says `tls1.2`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Tls10 => "TLSv1.0",
@@ -346,12 +354,15 @@ impl TlsVersion {
 }
 
 /// Whether the server accepted a handshake limited to one TLS version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TlsVersionResult {
     /// The version offered (and only that one).
     pub version: TlsVersion,
     /// `Some(true)` accepted, `Some(false)` refused, `None` not tested (e.g. built without the `openssl` feature).
     pub accepted: Option<bool>,
+    /// How long the handshake took (or took to fail), in milliseconds.
+    #[serde(default)]
+    pub elapsed_ms: Option<f64>,
     /// The cipher suite the server chose, when accepted.
     pub cipher_suite: Option<String>,
     /// Why it failed or was not tested.
@@ -391,8 +402,8 @@ impl HandshakeFailure {
 /// TLS as a modern client sees it, and which versions the server accepts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TlsEvidence {
-    /// The protocol requested in X.224 to get to TLS (`SSL` or `HYBRID`).
-    pub via: String,
+    /// The protocol requested in X.224 to get to TLS (`ssl` or `hybrid`).
+    pub via: Protocol,
     /// The version a modern client (rustls, TLS 1.2–1.3) negotiated.
     pub version: Option<TlsVersion>,
     /// The cipher suite a modern client negotiated.
@@ -509,9 +520,9 @@ pub struct NtlmFacts {
 /// Standard RDP Security ([MS-RDPBCGR 5.3]): one MCS Connect Initial per offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RdpSecurityOffer {
-    /// The encryption methods offered (names), e.g. `["128BIT"]`.
-    pub offered: Vec<String>,
-    /// The offered bits.
+    /// The encryption methods offered, e.g. `["128-bit"]`.
+    pub offered: Vec<EncryptionMethod>,
+    /// The offered bits, raw.
     pub offered_bits: u32,
     /// The server's choice, or why there was none.
     pub outcome: RdpSecurityOutcome,
@@ -523,10 +534,10 @@ pub struct RdpSecurityOffer {
 pub enum RdpSecurityOutcome {
     /// An MCS Connect Response with server security data.
     Accepted {
-        /// The chosen encryption method (name).
-        encryption_method: String,
-        /// The encryption level (name).
-        encryption_level: String,
+        /// The chosen encryption method.
+        encryption_method: EncryptionMethod,
+        /// The encryption level.
+        encryption_level: EncryptionLevel,
     },
     /// The server refused (MCS result, disconnect or close).
     Refused {
@@ -540,8 +551,8 @@ pub enum RdpSecurityOutcome {
 pub struct RdpSecurityEvidence {
     /// One row per offer.
     pub offers: Vec<RdpSecurityOffer>,
-    /// The server's encryption level (`NONE`, `LOW`, `CLIENT_COMPATIBLE`, `HIGH`, `FIPS`).
-    pub encryption_level: Option<String>,
+    /// The server's encryption level.
+    pub encryption_level: Option<EncryptionLevel>,
     /// TS_UD_SC_CORE version, raw.
     pub server_rdp_version: Option<u32>,
     /// TS_UD_SC_CORE version, named (e.g. `RDP 5.0+`).
@@ -605,8 +616,8 @@ pub enum DeepOutcome {
 /// The deep probe, as far as it got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeepEvidence {
-    /// The security protocol used: `SSL` or `RDP`.
-    pub via: String,
+    /// The security protocol used: `ssl` or `rdp`.
+    pub via: Protocol,
     /// The last phase completed.
     pub phase_reached: DeepPhase,
     /// How it ended.
@@ -620,13 +631,33 @@ pub struct DeepEvidence {
     pub elapsed_ms: f64,
 }
 
+/// A stage of the probe, as named in `timings.stages_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Name resolution.
+    Dns,
+    /// TCP connect samples.
+    Tcp,
+    /// The X.224 negotiation matrix.
+    Negotiation,
+    /// TLS and the version matrix.
+    Tls,
+    /// CredSSP without credentials.
+    Credssp,
+    /// Standard RDP Security offers.
+    RdpSecurity,
+    /// The deep probe to the logon screen.
+    Deep,
+}
+
 /// Wall time of the probe and of each stage, in milliseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Timings {
     /// The whole probe.
     pub total_ms: f64,
-    /// Per stage (`dns`, `tcp`, `negotiation`, `tls`, `credssp`, `rdp_security`).
-    pub stages: BTreeMap<String, f64>,
+    /// Per stage, in milliseconds.
+    pub stages_ms: BTreeMap<Stage, f64>,
     /// True when the overall ceiling cut the probe short.
     pub ceiling_hit: bool,
 }
@@ -649,19 +680,8 @@ impl ProbeReport {
             rdp_security: None,
             deep: None,
             timings: Timings::default(),
-            security_paths: Vec::new(),
-            findings: Vec::new(),
+            limits: Limits::default(),
         }
-    }
-
-    /// The most severe finding's severity, if any.
-    pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
-    }
-
-    /// True when a finding with this id is present.
-    pub fn has(&self, id: FindingId) -> bool {
-        self.findings.iter().any(|f| f.id == id)
     }
 }
 

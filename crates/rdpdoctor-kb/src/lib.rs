@@ -19,6 +19,7 @@
 //! ```
 
 mod explain;
+mod interop;
 mod load;
 mod model;
 
@@ -28,10 +29,12 @@ pub use explain::{
     ACCEPTED_FORMS, ExplainError, ExplainedCode, Explanation, MatchedMessage, RankedCause, explain,
     explain_with,
 };
+pub use interop::{InteropFact, interop};
 pub use load::{Kb, LoadError};
 pub use model::{
-    AppliesTo, Cause, CauseCode, CauseWeight, Check, Client, Code, CodeRef, ConfirmStep, Family,
-    FamilyInfo, Fix, FixKind, Message, Shell, Side, normalize_text,
+    AppliesTo, Cause, CauseCode, CauseWeight, CertKind, Check, Client, Code, CodeRef, ConfirmStep,
+    Family, FamilyInfo, Fix, FixKind, Message, Platform, Reach, Relation, Shell, Side,
+    normalize_text,
 };
 
 /// The embedded knowledge base, parsed on first use.

@@ -477,7 +477,7 @@ impl Kb {
     pub fn causes_for_finding(&self, finding: &str) -> Vec<&Cause> {
         self.causes
             .iter()
-            .filter(|c| c.findings.iter().any(|f| f == finding))
+            .filter(|c| c.evidence.iter().any(|r| r.finding == finding))
             .collect()
     }
 

@@ -425,6 +425,23 @@ pub struct Fix {
     pub weakens_security: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo: Option<String>,
+    /// For server-side fixes: the server software it is written for
+    /// (Windows when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    /// Only for this kind of certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<CertKind>,
+}
+
+impl Fix {
+    /// The server software this fix is for; `None` for client-side fixes.
+    pub fn server_platform(&self) -> Option<Platform> {
+        match self.applies_to {
+            AppliesTo::Client => None,
+            AppliesTo::Server => Some(self.platform.unwrap_or(Platform::Windows)),
+        }
+    }
 }
 
 /// A code that points at a cause (derived from the code tables at load time).
@@ -433,6 +450,56 @@ pub struct CauseCode {
     pub code: CodeRef,
     pub name: String,
     pub weight: f64,
+}
+
+/// One edge of the finding → cause relation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relation {
+    /// A finding id (kebab-case, as in the JSON).
+    pub finding: String,
+    /// Only when the finding carries this qualifier (e.g. `reset` for a TLS
+    /// handshake the server reset; `fast` for an ICMP error that came at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    /// How much the finding says about the cause: 1.0 when the finding *is*
+    /// the cause, less when it is one of several explanations.
+    pub weight: f64,
+    /// Why, in a few words a reader can check.
+    pub why: String,
+}
+
+/// A stage of the connection sequence a cause needs to be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reach {
+    /// The X.224 security negotiation must succeed (some protocol selected).
+    Security,
+    /// The security exchange (TLS, CredSSP or Standard RDP Security) must
+    /// complete, so the server sees who connects.
+    Logon,
+}
+
+/// The server software a fix is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    /// Windows (the default for server-side fixes).
+    Windows,
+    /// xrdp on Linux.
+    Xrdp,
+    /// FreeRDP's server (freerdp-shadow-cli).
+    Freerdp,
+}
+
+/// Which kind of certificate a fix is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertKind {
+    /// The listener's self-signed certificate.
+    SelfSigned,
+    /// A certificate issued by a CA (an enterprise or public CA).
+    CaIssued,
 }
 
 /// A reason an RDP connection fails.
@@ -444,9 +511,17 @@ pub struct Cause {
     pub title: String,
     pub summary: String,
     pub side: Side,
-    /// Probe findings that confirm this cause.
+    /// The finding → cause relation: which findings point here, how strongly,
+    /// and why. This is the one place the relation is written; the judgement
+    /// engine (rdpdoctor-diagnose) reads it and adds nothing of its own.
     #[serde(default)]
-    pub findings: Vec<String>,
+    pub evidence: Vec<Relation>,
+    /// How far a connection must get for this cause to be what stops it
+    /// (e.g. a user not allowed to log on needs the security exchange to
+    /// succeed first). When the evidence shows that no client gets that far,
+    /// the cause is ruled out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<Reach>,
     /// Probe findings that make this cause unlikely.
     #[serde(default)]
     pub ruled_out_by: Vec<String>,

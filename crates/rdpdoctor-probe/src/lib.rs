@@ -19,7 +19,7 @@ pub mod stage;
 pub mod target;
 
 use io::Deadline;
-use rdpdoctor_evidence::{CertificateFacts, ProbeReport, Target};
+use rdpdoctor_evidence::{CertificateFacts, ProbeReport, Protocol, Stage, Target};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -89,18 +89,19 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         env!("CARGO_PKG_VERSION"),
         rfc3339_millis(now_millis()).unwrap_or_default(),
     );
-    let stage_time = |report: &mut ProbeReport, name: &str, t: Instant| {
-        report
-            .timings
-            .stages
-            .insert(name.to_owned(), io::elapsed_ms(t));
+    report.limits = rdpdoctor_evidence::Limits {
+        step_timeout_ms: opts.step_timeout.as_secs_f64() * 1000.0,
+        ceiling_ms: opts.ceiling.as_secs_f64() * 1000.0,
+    };
+    let stage_time = |report: &mut ProbeReport, stage: Stage, t: Instant| {
+        report.timings.stages_ms.insert(stage, io::elapsed_ms(t));
     };
 
     progress.stage("resolving");
     let t = Instant::now();
     report.addresses =
         stage::dns::resolve(&target, opts.address, opts.reverse_dns, &deadline).await;
-    stage_time(&mut report, "dns", t);
+    stage_time(&mut report, Stage::Dns, t);
     let Some(ip) = report.addresses.used else {
         return finish(report, started, &deadline);
     };
@@ -109,7 +110,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
     progress.stage("connecting");
     let t = Instant::now();
     let mut tcp = stage::tcp::sample(addr, opts.samples, deadline.step()).await;
-    stage_time(&mut report, "tcp", t);
+    stage_time(&mut report, Stage::Tcp, t);
     if tcp.state != rdpdoctor_evidence::PortState::Open {
         report.tcp = Some(tcp);
         return finish(report, started, &deadline);
@@ -118,13 +119,13 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
     progress.stage("negotiating security");
     let t = Instant::now();
     let neg = stage::negotiation::run(addr, &deadline).await;
-    stage_time(&mut report, "negotiation", t);
+    stage_time(&mut report, Stage::Negotiation, t);
     stage::tcp::settle(&mut tcp, &neg);
     report.tcp = Some(tcp);
 
     progress.stage("TLS, CredSSP, RDP security and the logon screen");
     let host = target.host.as_str();
-    let wants_credssp = neg.can_select("HYBRID") || neg.can_select("HYBRID_EX");
+    let wants_credssp = neg.can_select(Protocol::Hybrid) || neg.can_select(Protocol::HybridEx);
     let tls_fut = async {
         let t = Instant::now();
         (
@@ -160,7 +161,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
     report.negotiation = Some(neg);
     let mut cert_info = None;
     if let Some(tls) = tls {
-        report.timings.stages.insert("tls".into(), tls_ms);
+        report.timings.stages_ms.insert(Stage::Tls, tls_ms);
         cert_info = tls
             .leaf_der
             .as_deref()
@@ -168,16 +169,16 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         report.tls = Some(tls.evidence);
     }
     if let Some((cs, ntlm)) = cs {
-        report.timings.stages.insert("credssp".into(), cs_ms);
+        report.timings.stages_ms.insert(Stage::Credssp, cs_ms);
         report.credssp = Some(cs);
         report.ntlm = ntlm;
     }
     if let Some(rdp) = rdp {
-        report.timings.stages.insert("rdp_security".into(), rdp_ms);
+        report.timings.stages_ms.insert(Stage::RdpSecurity, rdp_ms);
         report.rdp_security = Some(rdp);
     }
     if let Some(deep) = deep {
-        report.timings.stages.insert("deep".into(), deep_ms);
+        report.timings.stages_ms.insert(Stage::Deep, deep_ms);
         report.deep = Some(deep);
     }
     if let Some(info) = cert_info {
@@ -198,8 +199,6 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
 fn finish(mut report: ProbeReport, started: Instant, deadline: &Deadline) -> ProbeReport {
     report.timings.total_ms = io::elapsed_ms(started);
     report.timings.ceiling_hit = deadline.expired();
-    report.findings = rdpdoctor_evidence::findings::derive(&report);
-    report.security_paths = rdpdoctor_evidence::paths::predict(&report);
     report
 }
 

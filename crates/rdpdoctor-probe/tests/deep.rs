@@ -129,7 +129,7 @@ async fn a_denying_server_is_reported_with_its_errinfo() {
         }
     );
     assert_eq!(ev.phase_reached, DeepPhase::ClientInfo);
-    assert_eq!(ev.via, "RDP");
+    assert_eq!(ev.via, rdpdoctor_evidence::Protocol::Rdp);
     assert_eq!(ev.channels, ["rdpdr", "rdpsnd", "drdynvc"]);
     // No credentials ever leave the probe.
     assert_eq!((info.user_name.as_str(), info.domain.as_str()), ("", ""));
@@ -146,7 +146,7 @@ async fn a_denying_server_is_reported_with_its_errinfo() {
         String::new(),
     );
     report.deep = Some(ev);
-    let ids: Vec<String> = rdpdoctor_evidence::findings::derive(&report)
+    let ids: Vec<String> = rdpdoctor_diagnose::derive::derive(&report, None)
         .iter()
         .map(|f| {
             serde_json::to_value(f.id)

@@ -1,7 +1,12 @@
 //! The probe against hostile or broken servers on loopback: whatever the
 //! server does, the probe ends within its deadlines with a finding.
 
-use rdpdoctor_evidence::{FindingId, PortState, ProbeReport};
+use rdpdoctor_diagnose::{FindingId, Judgement, Severity};
+use rdpdoctor_evidence::{PortState, ProbeReport};
+
+fn judged(r: &ProbeReport) -> Judgement {
+    rdpdoctor_diagnose::judge(r, &rdpdoctor_diagnose::Context::default()).expect("no error hint")
+}
 use rdpdoctor_probe::{NoProgress, ProbeOptions, parse_target, probe};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -59,7 +64,11 @@ async fn endless_garbage_is_not_rdp_and_bounded() {
     })
     .await;
     let (r, took) = run(addr).await;
-    assert!(r.has(FindingId::NotRdp), "{:?}", r.findings);
+    assert!(
+        judged(&r).has(FindingId::NotRdp),
+        "{:?}",
+        judged(&r).findings
+    );
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
@@ -77,7 +86,7 @@ async fn a_huge_tpkt_length_then_silence_hits_the_step_deadline() {
         a.outcome,
         rdpdoctor_evidence::NegotiationOutcome::Garbage { .. }
     )));
-    assert!(r.has(FindingId::NotRdp));
+    assert!(judged(&r).has(FindingId::NotRdp));
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
 
@@ -96,16 +105,17 @@ async fn a_dribbling_server_is_cut_at_the_deadline() {
     let (r, took) = run(addr).await;
     assert!(took < Duration::from_secs(4), "took {took:?}");
     assert_eq!(
-        r.negotiation.as_ref().unwrap().selectable.len(),
+        judged(&r).security.unwrap().selectable.len(),
         0,
         "an answer that never completes is no answer"
     );
     assert!(
-        r.findings
+        judged(&r)
+            .findings
             .iter()
-            .any(|f| f.severity == rdpdoctor_evidence::Severity::Fail),
+            .any(|f| f.severity == Severity::Fail),
         "{:?}",
-        r.findings
+        judged(&r).findings
     );
 }
 
@@ -126,7 +136,11 @@ async fn selecting_tls_and_then_sending_garbage_fails_the_handshake_cleanly() {
     let (r, took) = run(addr).await;
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert_eq!(r.tcp.as_ref().unwrap().state, PortState::Open);
-    assert!(r.has(FindingId::TlsHandshakeFailed), "{:?}", r.findings);
+    assert!(
+        judged(&r).has(FindingId::TlsHandshakeFailed),
+        "{:?}",
+        judged(&r).findings
+    );
     assert!(r.certificate.is_none());
 }
 

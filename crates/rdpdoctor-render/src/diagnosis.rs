@@ -1,8 +1,8 @@
 //! The diagnosis and `explain` output for terminals.
 
 use crate::Style;
+use rdpdoctor_diagnose::Severity;
 use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, Verdict};
-use rdpdoctor_evidence::Severity;
 use rdpdoctor_kb::{ConfirmStep, Explanation, Fix, FixKind};
 use std::fmt::Write;
 
@@ -12,14 +12,10 @@ const FULL_CAUSES: usize = 3;
 const MAX_LISTED: usize = 5;
 
 /// The diagnosis section that ends a probe report.
-pub fn diagnosis(d: &Diagnosis, style: &Style) -> String {
+pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", style.bold("Diagnosis"));
-    let headline = match d.verdict {
-        Verdict::Failing => style.severity(Severity::Fail, &d.headline),
-        Verdict::SomeClientsFail => style.severity(Severity::Warn, &d.headline),
-        Verdict::Healthy => style.good(&d.headline),
-    };
+    let headline = verdict_style(verdict, style, &d.headline);
     let _ = writeln!(out, "  {headline}");
     if let Some(e) = &d.error {
         let _ = writeln!(
@@ -59,10 +55,19 @@ pub fn diagnosis(d: &Diagnosis, style: &Style) -> String {
             style.dim(&format!("[{}, {} confidence]", c.id, c.confidence.name()))
         );
         for e in &c.evidence_for {
-            let _ = writeln!(out, "     + {e}");
+            let q = e
+                .qualifier
+                .as_deref()
+                .map(|q| format!("/{q}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "     + {}{q} ({:+.2}: {}): {}",
+                e.finding, e.weight, e.why, e.summary
+            );
         }
         for e in &c.evidence_against {
-            let _ = writeln!(out, "     - {e}");
+            let _ = writeln!(out, "     - {} (×{}): {}", e.finding, e.factor, e.why);
         }
         if i == 0 {
             cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
@@ -217,4 +222,13 @@ pub fn explanation(e: &Explanation, style: &Style) -> String {
         style.dim("To see which of these it is, probe the host: rdpdoctor probe HOST --error '<the codes>'")
     );
     out
+}
+
+/// The verdict's colour.
+pub fn verdict_style(v: Verdict, style: &Style, text: &str) -> String {
+    match v {
+        Verdict::Healthy => style.good(text),
+        Verdict::WorksWithWarnings | Verdict::Inconclusive => style.severity(Severity::Warn, text),
+        _ => style.severity(Severity::Fail, text),
+    }
 }

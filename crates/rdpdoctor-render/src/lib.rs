@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diagnosis;
+pub mod head;
 pub mod style;
 pub mod text;
 
@@ -16,4 +17,20 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
         serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
+}
+
+/// The JSON of `rdpdoctor probe`: the evidence's fields, then the
+/// judgement's (`security`, `server`, `findings`, `security_paths`,
+/// `verdict`, `diagnosis`), as docs/json-schema.md documents.
+pub fn probe_json(
+    report: &rdpdoctor_evidence::ProbeReport,
+    judgement: &rdpdoctor_diagnose::Judgement,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+    if let (Some(obj), Ok(serde_json::Value::Object(j))) =
+        (v.as_object_mut(), serde_json::to_value(judgement))
+    {
+        obj.extend(j);
+    }
+    v
 }

@@ -1,7 +1,7 @@
 //! Terminal colour: on only when asked, or when writing to a terminal and
 //! `NO_COLOR` is unset (<https://no-color.org>).
 
-use rdpdoctor_evidence::Severity;
+use rdpdoctor_diagnose::Severity;
 
 /// Whether to colour, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,39 @@ impl Style {
             },
         }
     }
+}
 
+/// The width of `s` on a terminal: characters outside ANSI escape sequences
+/// (so padding and truncation line up with colour on).
+pub fn visible_width(s: &str) -> usize {
+    let mut n = 0;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// `s` cut to `width` visible characters, with `…` where it was cut.
+/// Only for plain text (no escape codes inside).
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{s}\x1b[0m")

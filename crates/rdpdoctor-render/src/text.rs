@@ -2,9 +2,8 @@
 //! details under it, then the findings.
 
 use crate::Style;
-use rdpdoctor_evidence::{
-    FindingId, NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome, Severity,
-};
+use rdpdoctor_diagnose::{FindingId, Judgement, Severity};
+use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome};
 use std::fmt::Write;
 
 /// The stage a finding belongs to, for the per-stage verdicts.
@@ -28,18 +27,20 @@ pub fn stage_of(id: FindingId) -> &'static str {
         CredsspUnpatched | ClockSkew => "CredSSP",
         RdpEncryptionWeak | FipsRequired => "RDP security",
         ServerDeniedConnection | LicensingError | ServerErrorInfo => "Logon screen",
+        NoProtocolAccepted | RdpProtocolViolation => "Negotiation",
+        ClockInSync => "CredSSP",
     }
 }
 
 struct Doc<'a> {
     out: String,
     style: &'a Style,
-    report: &'a ProbeReport,
+    judgement: &'a Judgement,
 }
 
 impl Doc<'_> {
     fn verdict(&self, stage: &str) -> Option<Severity> {
-        self.report
+        self.judgement
             .findings
             .iter()
             .filter(|f| stage_of(f.id) == stage && f.severity > Severity::Info)
@@ -66,12 +67,12 @@ impl Doc<'_> {
     }
 }
 
-/// Renders a probe report for a terminal.
-pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
+/// Renders a probe report's stages, paths and findings for a terminal.
+pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) -> String {
     let mut d = Doc {
         out: String::new(),
         style,
-        report,
+        judgement,
     };
     let r = report;
     let _ = writeln!(
@@ -158,28 +159,33 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
     }
 
     // Negotiation
-    match &r.negotiation {
-        None => d.stage("Negotiation", false, "not reached"),
-        Some(n) => {
+    match (&r.negotiation, &judgement.security) {
+        (Some(n), Some(p)) => {
+            let claimed = if p.nla_basis == Some(rdpdoctor_diagnose::NlaBasis::ClaimedByServer) {
+                " (claimed by the server)"
+            } else {
+                ""
+            };
+            let sel: Vec<&str> = p.selectable.iter().map(|x| x.name()).collect();
             d.stage(
                 "Negotiation",
                 true,
                 &format!(
-                    "security layer {} · NLA {} · selectable: {}",
-                    kebab(&n.security_layer),
-                    kebab(&n.nla),
-                    if n.selectable.is_empty() {
+                    "layer {} · NLA {}{claimed} · selectable: {}",
+                    kebab(&p.layer),
+                    kebab(&p.nla),
+                    if sel.is_empty() {
                         "none".to_owned()
                     } else {
-                        n.selectable.join(", ")
+                        sel.join(", ")
                     }
                 ),
             );
             for a in &n.attempts {
-                let req = a.requested.names.join("|");
+                let req = a.requested.label();
                 let got = match &a.outcome {
                     NegotiationOutcome::Selected { protocol, .. } => {
-                        format!("selected {}", protocol.names.join("|"))
+                        format!("selected {}", protocol.label())
                     }
                     NegotiationOutcome::Failure { code, name } => format!(
                         "refused: {} ({code})",
@@ -189,7 +195,12 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
                         "answered without negotiation data (RDP)".to_owned()
                     }
                     NegotiationOutcome::Closed => "closed without answering".to_owned(),
-                    NegotiationOutcome::Silent => "no answer".to_owned(),
+                    NegotiationOutcome::Silent => {
+                        format!("no answer within {}", r.limits.step_secs())
+                    }
+                    NegotiationOutcome::Disconnected { reason } => {
+                        format!("MCS Disconnect Provider Ultimatum ({reason})")
+                    }
                     NegotiationOutcome::Garbage { error, .. } => {
                         format!("unexpected answer: {error}")
                     }
@@ -200,6 +211,7 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
                 d.detail(&format!("{req:<24} {got}"));
             }
         }
+        _ => d.stage("Negotiation", false, "not reached"),
     }
 
     // TLS
@@ -329,7 +341,7 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
                 &format!(
                     "{}{}",
                     s.encryption_level
-                        .as_deref()
+                        .map(|l| l.label())
                         .map_or("every offer refused".to_owned(), |l| format!(
                             "encryption level {l}"
                         )),
@@ -344,11 +356,12 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
                     RdpSecurityOutcome::Accepted {
                         encryption_method, ..
                     } => {
-                        format!("chose {encryption_method}")
+                        format!("chose {}", encryption_method.label())
                     }
                     RdpSecurityOutcome::Refused { detail } => format!("refused: {detail}"),
                 };
-                d.detail(&format!("offer {:<26} {got}", o.offered.join("|")));
+                let offered: Vec<&str> = o.offered.iter().map(|m| m.label()).collect();
+                d.detail(&format!("offer {:<26} {got}", offered.join("|")));
             }
         }
     }
@@ -365,7 +378,7 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
             let summary = match &dp.outcome {
                 DeepOutcome::LogonScreen => format!(
                     "reached over {}: a client would see the logon screen",
-                    dp.via
+                    dp.via.spec_name()
                 ),
                 DeepOutcome::ErrorInfo { code, name } => format!(
                     "the server ended it with {} (0x{code:08X}) after {}",
@@ -392,10 +405,10 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
         }
     }
 
-    if !r.security_paths.is_empty() {
+    if !judgement.security_paths.is_empty() {
         let _ = writeln!(d.out);
         let _ = writeln!(d.out, "{}", style.bold("A client forcing"));
-        for p in &r.security_paths {
+        for p in &judgement.security_paths {
             let verdict = match p.gets_through {
                 Some(true) => style.good("gets through"),
                 Some(false) => style.severity(Severity::Fail, "fails"),
@@ -403,19 +416,19 @@ pub fn probe_report(report: &ProbeReport, style: &Style) -> String {
             };
             let _ = writeln!(
                 d.out,
-                "  /sec:{:<4} {verdict}: {}",
-                kebab(&p.security),
+                "  {:<9} {verdict}: {}",
+                rdpdoctor_diagnose::paths::client_switch(p.protocol),
                 p.reason
             );
         }
     }
 
     let _ = writeln!(d.out);
-    if r.findings.is_empty() {
+    if judgement.findings.is_empty() {
         let _ = writeln!(d.out, "{}", style.good("No findings."));
     } else {
         let _ = writeln!(d.out, "{}", style.bold("Findings"));
-        for f in &r.findings {
+        for f in &judgement.findings {
             let tag = match f.severity {
                 Severity::Fail => "FAIL",
                 Severity::Warn => "warn",

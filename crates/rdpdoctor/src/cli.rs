@@ -2,9 +2,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXIT_CODES: &str = "Exit status:
-  0  no finding of severity `fail`
-  1  at least one `fail` finding (the connection would fail)
+const EXIT_CODES: &str = "Exit status (probe):
+  0  verdict healthy or works-with-warnings (every client connects)
+  1  some clients fail, none connects, unreachable, or inconclusive
   2  bad usage or input (a one-line error on stderr)";
 
 /// Tells you why a Remote Desktop connection fails, and how to fix it.
@@ -103,10 +103,13 @@ Examples:
   rdpdoctor probe '[::1]:3389' --format json | jq '.findings[].id'
   rdpdoctor probe rdp.example.com --address 10.0.0.5   # check the name, connect to this IP
   rdpdoctor probe rdp.example.com --error 0x904:0x7     # rank the causes of the error you saw
+  rdpdoctor probe rdp.example.com --client mstsc-win10 --on azure --brief
+
+The first lines answer: the verdict, the most likely cause, the fix to try first.
 
 Exit status:
-  0  no finding of severity `fail`
-  1  at least one `fail` finding (the connection would fail)
+  0  verdict healthy or works-with-warnings (every client connects)
+  1  verdict some-clients-fail, no-client-connects, unreachable or inconclusive
   2  bad usage or input";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -166,12 +169,80 @@ pub struct ProbeArgs {
     /// The error the client showed (e.g. 0x904:0x7, or quoted text): ranks the causes that produce it first
     #[arg(long, value_name = "CODE")]
     pub error: Option<String>,
+    /// The client(s) you connect with: predictions and fixes for them only (repeatable)
+    #[arg(long, value_enum, value_name = "CLIENT")]
+    pub client: Vec<ClientArg>,
+    /// Where the server runs: orders the fixes for how you can reach it (e.g. Azure Run Command)
+    #[arg(long = "on", value_enum, value_name = "WHERE")]
+    pub environment: Option<EnvArg>,
+    /// Print only the answer: the verdict, the most likely cause and the fix to try first
+    #[arg(long)]
+    pub brief: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// A client profile, as `--client` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientArg {
+    /// mstsc on Windows 7 SP1 without the 2016–2018 updates
+    MstscWin7,
+    /// mstsc on Windows 10 / Server 2016–2019
+    MstscWin10,
+    /// mstsc or Windows App on Windows 11 / Server 2022+
+    MstscWin11,
+    /// Windows App / Microsoft Remote Desktop on macOS
+    Macos,
+    /// xfreerdp 2.x
+    Xfreerdp2,
+    /// xfreerdp 3.x
+    Xfreerdp3,
+}
+
+impl From<ClientArg> for rdpdoctor_diagnose::ClientId {
+    fn from(c: ClientArg) -> Self {
+        use rdpdoctor_diagnose::ClientId as C;
+        match c {
+            ClientArg::MstscWin7 => C::MstscWin7,
+            ClientArg::MstscWin10 => C::MstscWin10,
+            ClientArg::MstscWin11 => C::MstscWin11,
+            ClientArg::Macos => C::Macos,
+            ClientArg::Xfreerdp2 => C::Xfreerdp2,
+            ClientArg::Xfreerdp3 => C::Xfreerdp3,
+        }
+    }
+}
+
+/// Where the server runs, as `--on` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvArg {
+    /// An Azure VM (Run Command works when RDP does not)
+    Azure,
+    /// A Hyper-V guest (the VM console works when RDP does not)
+    HyperV,
+    /// A VMware guest
+    Vmware,
+    /// A domain member (Group Policy makes settings stick)
+    DomainMember,
+    /// A workgroup machine (local settings)
+    Workgroup,
+}
+
+impl From<EnvArg> for rdpdoctor_diagnose::Environment {
+    fn from(e: EnvArg) -> Self {
+        use rdpdoctor_diagnose::Environment as E;
+        match e {
+            EnvArg::Azure => E::Azure,
+            EnvArg::HyperV => E::HyperV,
+            EnvArg::Vmware => E::Vmware,
+            EnvArg::DomainMember => E::DomainMember,
+            EnvArg::Workgroup => E::Workgroup,
+        }
+    }
 }
 
 fn positive_secs(s: &str) -> Result<f64, String> {

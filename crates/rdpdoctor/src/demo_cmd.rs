@@ -4,9 +4,9 @@
 use crate::cli::{DemoArgs, Format};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 use indicatif::{ProgressBar, ProgressStyle};
-use rdpdoctor_diagnose::{Diagnosis, Verdict, diagnose};
+use rdpdoctor_diagnose::{Context, Judgement, Severity, judge as judge_report};
 use rdpdoctor_emulator::{Fault, FaultConfig};
-use rdpdoctor_evidence::{DeepOutcome, ProbeReport, Severity};
+use rdpdoctor_evidence::{DeepOutcome, ProbeReport};
 use rdpdoctor_probe::{NoProgress, ProbeOptions, parse_target, probe};
 use rdpdoctor_render::Style;
 use serde::Serialize;
@@ -142,10 +142,10 @@ async fn demo_one(fault: Fault, step: Duration) -> Row {
     emulator.shutdown().await;
     row.probe_ms = t.elapsed().as_secs_f64() * 1000.0;
     // No error hint is given, so the diagnosis cannot fail.
-    match diagnose(&report, None) {
-        Ok(d) => {
-            row.found = found(&report, &d);
-            judge(fault, &report, &d, &mut row);
+    match judge_report(&report, &Context::default()) {
+        Ok(j) => {
+            row.found = found(&j);
+            judge(fault, &report, &j, &mut row);
         }
         Err(e) => row.problem = Some(e.to_string()),
     }
@@ -154,23 +154,21 @@ async fn demo_one(fault: Fault, step: Duration) -> Row {
 
 /// The findings to show: those the first-ranked cause rests on (any
 /// severity), then the other warn and fail findings.
-fn found(report: &ProbeReport, d: &Diagnosis) -> Vec<String> {
+fn found(j: &Judgement) -> Vec<String> {
     let supports = |id: &str| {
-        d.causes.first().is_some_and(|c| {
-            c.evidence_for
-                .iter()
-                .any(|e| e.starts_with(&format!("{id} ")))
-        })
+        j.diagnosis
+            .causes
+            .first()
+            .is_some_and(|c| c.evidence_for.iter().any(|e| e.finding == id))
     };
-    let mut out: Vec<String> = report
+    let mut out: Vec<String> = j
         .findings
         .iter()
         .filter(|f| supports(f.id.name()))
         .map(|f| f.id.name().to_owned())
         .collect();
     out.extend(
-        report
-            .findings
+        j.findings
             .iter()
             .filter(|f| f.severity > Severity::Info && !supports(f.id.name()))
             .map(|f| f.id.name().to_owned()),
@@ -179,12 +177,13 @@ fn found(report: &ProbeReport, d: &Diagnosis) -> Vec<String> {
 }
 
 /// Is the diagnosis of `fault` right? Fills `first_cause`, `correct`, `problem`.
-fn judge(fault: Fault, report: &ProbeReport, d: &Diagnosis, row: &mut Row) {
+fn judge(fault: Fault, report: &ProbeReport, j: &Judgement, row: &mut Row) {
+    let d = &j.diagnosis;
     row.first_cause = d.causes.first().map(|c| c.id.clone());
     let missing: Vec<&str> = fault
         .expected_findings()
         .iter()
-        .filter(|f| !report.has(**f))
+        .filter(|f| !j.has(**f))
         .map(|f| f.name())
         .collect();
     if !missing.is_empty() {
@@ -204,7 +203,7 @@ fn judge(fault: Fault, report: &ProbeReport, d: &Diagnosis, row: &mut Row) {
                 .deep
                 .as_ref()
                 .is_some_and(|dp| matches!(dp.outcome, DeepOutcome::LogonScreen));
-            if d.verdict == Verdict::Failing {
+            if j.verdict.is_failing() {
                 row.problem = Some("a healthy host was diagnosed as failing".into());
             } else if !logon {
                 row.problem = Some("the probe did not reach the logon screen".into());

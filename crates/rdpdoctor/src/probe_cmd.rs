@@ -1,9 +1,7 @@
 //! `rdpdoctor probe`.
 
 use crate::cli::{Format, ProbeArgs};
-use crate::{EXIT_FINDINGS, EXIT_OK};
 use indicatif::{ProgressBar, ProgressStyle};
-use rdpdoctor_evidence::Severity;
 use rdpdoctor_probe::{ProbeOptions, Progress, parse_target};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -60,32 +58,32 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         b.finish_and_clear();
     }
 
-    let diagnosis =
-        rdpdoctor_diagnose::diagnose(&report, args.error.as_deref()).map_err(|e| e.to_string())?;
+    let ctx = rdpdoctor_diagnose::Context {
+        error: args.error.clone(),
+        clients: args.client.iter().map(|c| (*c).into()).collect(),
+        environment: args.environment.map(Into::into),
+    };
+    let judgement = rdpdoctor_diagnose::judge(&report, &ctx).map_err(|e| e.to_string())?;
     let out = match args.format {
-        Format::Json => {
-            // The report's fields, plus `diagnosis` (docs/json-schema.md).
-            let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert(
-                    "diagnosis".into(),
-                    serde_json::to_value(&diagnosis).map_err(|e| e.to_string())?,
-                );
-            }
-            rdpdoctor_render::json(&v)
-        }
+        Format::Json => rdpdoctor_render::json(&rdpdoctor_render::probe_json(&report, &judgement)),
         Format::Text => {
             let style = args.color.style();
-            let mut s = rdpdoctor_render::text::probe_report(&report, &style);
-            s.push('\n');
-            s.push_str(&rdpdoctor_render::diagnosis::diagnosis(&diagnosis, &style));
+            let mut s = rdpdoctor_render::head::head(&report, &judgement, &style);
+            if !args.brief {
+                s.push('\n');
+                s.push_str(&rdpdoctor_render::text::probe_report(
+                    &report, &judgement, &style,
+                ));
+                s.push('\n');
+                s.push_str(&rdpdoctor_render::diagnosis::diagnosis(
+                    &judgement.diagnosis,
+                    judgement.verdict,
+                    &style,
+                ));
+            }
             s
         }
     };
     print!("{out}");
-    Ok(if report.worst() == Some(Severity::Fail) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    Ok(judgement.verdict.exit_code())
 }

@@ -47,8 +47,14 @@ fn closed_port() -> String {
 fn json_of_a_refused_port_has_the_documented_shape() {
     let p = probe_target(false, &closed_port(), &["--samples", "2"]);
     assert_eq!(p.code, 1);
-    assert_eq!(p.json["schema_version"], 1);
+    assert_eq!(p.json["schema_version"], 2);
+    assert_eq!(p.json["verdict"], "unreachable");
     for key in [
+        "limits",
+        "security",
+        "server",
+        "verdict",
+        "diagnosis",
         "target",
         "addresses",
         "tcp",

@@ -42,10 +42,10 @@ pub enum Via {
 }
 
 impl Via {
-    fn label(self) -> &'static str {
+    fn protocol(self) -> rdpdoctor_evidence::Protocol {
         match self {
-            Via::Tls => "SSL",
-            Via::Rdp(_) => "RDP",
+            Via::Tls => rdpdoctor_evidence::Protocol::Ssl,
+            Via::Rdp(_) => rdpdoctor_evidence::Protocol::Rdp,
         }
     }
 }
@@ -53,7 +53,7 @@ impl Via {
 /// TLS when the server can select SSL, else Standard RDP Security when it
 /// accepts PROTOCOL_RDP; `None` for a server that requires NLA (or answered nothing).
 pub fn choose(neg: &NegotiationEvidence) -> Option<Via> {
-    if neg.can_select("SSL") {
+    if neg.can_select(rdpdoctor_evidence::Protocol::Ssl) {
         Some(Via::Tls)
     } else {
         super::rdp_security::rdp_request(neg).map(Via::Rdp)
@@ -108,7 +108,7 @@ pub async fn run_via(addr: SocketAddr, host: &str, via: Via, deadline: &Deadline
         },
     };
     DeepEvidence {
-        via: via.label().to_owned(),
+        via: via.protocol(),
         phase_reached: p.phase,
         outcome,
         licensing: p.licensing,

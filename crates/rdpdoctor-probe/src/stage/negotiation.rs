@@ -1,17 +1,15 @@
 //! Stage 3: the X.224 security negotiation matrix
 //! ([MS-RDPBCGR 1.3.1.1](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/023f1e69-cfe8-4ee6-9ee0-7e759fb4e4ee), connection initiation).
 //!
-//! One connection per requested protocol set, all at once. The verdicts are
-//! drawn from what the server *selected*, never from the mere absence of a
-//! failure: xrdp answers a HYBRID-only request by selecting PROTOCOL_RDP, which
-//! a careless scanner reads as "NLA supported".
+//! One connection per requested protocol set, all at once. This stage only
+//! records what the server answered and how long it took; what that means
+//! (security layer, NLA) is judged by `rdpdoctor-diagnose`.
 
 use crate::io::{self, Deadline, FramedStream, ReadError};
 use rdpdoctor_evidence::{
-    NegotiationAttempt, NegotiationEvidence, NegotiationOutcome, NlaPolicy, ProtocolSet,
-    SecurityLayer,
+    NegotiationAttempt, NegotiationEvidence, NegotiationOutcome, ProtocolSet,
 };
-use rdpdoctor_wire::{tpkt, x224};
+use rdpdoctor_wire::{mcs, tpkt, x224};
 use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::net::TcpStream;
@@ -35,16 +33,7 @@ pub const COOKIE: &str = "Cookie: mstshash=rdpdoctor\r\n";
 
 /// Describes a protocol set for reports.
 pub fn protocol_set(bits: Option<u32>) -> ProtocolSet {
-    ProtocolSet {
-        bits,
-        names: match bits {
-            None => vec!["legacy".to_owned()],
-            Some(b) => x224::protocol_names(b)
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-        },
-    }
+    ProtocolSet::from_bits(bits)
 }
 
 /// Opens a connection and runs one X.224 exchange. On a selected protocol the
@@ -54,11 +43,62 @@ pub async fn connect_and_negotiate(
     requested: Option<u32>,
     deadline: &Deadline,
 ) -> (NegotiationOutcome, Option<FramedStream<TcpStream>>) {
+    let (outcome, stream, _) = connect_and_negotiate_timed(addr, requested, deadline).await;
+    (outcome, stream)
+}
+
+/// Connect time and answer time of one exchange, in milliseconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExchangeTimes {
+    /// TCP connect (including queueing and SYN retransmits).
+    pub connect_ms: f64,
+    /// From sending the Connection Request to the answer or giving up.
+    pub answer_ms: f64,
+}
+
+/// [`connect_and_negotiate`], also timing the connect and the answer apart:
+/// the answer time is the server's own, measured on the established
+/// connection, so neither connection set-up nor the probe's other
+/// connections inflate it.
+pub async fn connect_and_negotiate_timed(
+    addr: SocketAddr,
+    requested: Option<u32>,
+    deadline: &Deadline,
+) -> (
+    NegotiationOutcome,
+    Option<FramedStream<TcpStream>>,
+    ExchangeTimes,
+) {
+    let t = Instant::now();
     let stream = match deadline.connect(addr).await {
         Ok(s) => s,
-        Err(e) => return (NegotiationOutcome::ConnectFailed { error: e.label() }, None),
+        Err(e) => {
+            let times = ExchangeTimes {
+                connect_ms: io::elapsed_ms(t),
+                answer_ms: 0.0,
+            };
+            return (
+                NegotiationOutcome::ConnectFailed { error: e.label() },
+                None,
+                times,
+            );
+        }
     };
-    let mut framed = FramedStream::new(stream);
+    let connect_ms = io::elapsed_ms(t);
+    let t = Instant::now();
+    let (outcome, framed) = exchange(FramedStream::new(stream), requested, deadline).await;
+    let times = ExchangeTimes {
+        connect_ms,
+        answer_ms: io::elapsed_ms(t),
+    };
+    (outcome, framed, times)
+}
+
+async fn exchange(
+    mut framed: FramedStream<TcpStream>,
+    requested: Option<u32>,
+    deadline: &Deadline,
+) -> (NegotiationOutcome, Option<FramedStream<TcpStream>>) {
     let request = x224::encode_connection_request(requested, Some(COOKIE));
     if let Err(e) = framed.send(&request, deadline.step()).await {
         return (read_error_outcome(&e), None);
@@ -95,6 +135,17 @@ pub async fn connect_and_negotiate(
         Ok(x224::ConnectionConfirm::NoNegotiationData) => {
             (NegotiationOutcome::NoNegotiationData, Some(framed))
         }
+        // xrdp answers requests it cannot serve (RDSAAD) with an X.224 Data
+        // TPDU carrying an MCS Disconnect Provider Ultimatum: a refusal, not garbage.
+        Err(_) if mcs::decode_disconnect_provider_ultimatum(&frame).is_ok() => {
+            let reason = mcs::decode_disconnect_provider_ultimatum(&frame).unwrap_or_default();
+            (
+                NegotiationOutcome::Disconnected {
+                    reason: mcs::disconnect_reason_name(reason).to_owned(),
+                },
+                None,
+            )
+        }
         Err(e) => (
             NegotiationOutcome::Garbage {
                 error: e.to_string(),
@@ -128,12 +179,13 @@ pub async fn run(addr: SocketAddr, deadline: &Deadline) -> NegotiationEvidence {
     for requested in MATRIX {
         let deadline = deadline.clone();
         tasks.push(tokio::spawn(async move {
-            let start = Instant::now();
-            let (outcome, _stream) = connect_and_negotiate(addr, requested, &deadline).await;
+            let (outcome, _stream, times) =
+                connect_and_negotiate_timed(addr, requested, &deadline).await;
             NegotiationAttempt {
                 requested: protocol_set(requested),
                 outcome,
-                elapsed_ms: crate::io::elapsed_ms(start),
+                connect_ms: times.connect_ms,
+                answer_ms: times.answer_ms,
             }
         }));
     }
@@ -145,195 +197,9 @@ pub async fn run(addr: SocketAddr, deadline: &Deadline) -> NegotiationEvidence {
                 error: format!("internal error: {e}"),
                 first_bytes: String::new(),
             },
-            elapsed_ms: 0.0,
+            connect_ms: 0.0,
+            answer_ms: 0.0,
         }));
     }
-    judge(attempts)
-}
-
-/// Derives the security layer and the NLA policy from the matrix.
-pub fn judge(attempts: Vec<NegotiationAttempt>) -> NegotiationEvidence {
-    let selected = |a: &NegotiationAttempt| match &a.outcome {
-        NegotiationOutcome::Selected { protocol, .. } => protocol.bits,
-        NegotiationOutcome::NoNegotiationData => Some(RDP),
-        _ => None,
-    };
-    let mut selectable: Vec<String> = Vec::new();
-    let mut rdp_ok = false;
-    let mut tls_ok = false;
-    let mut hybrid_ok = false;
-    // A request without HYBRID that still got a protocol selected: NLA is not enforced.
-    let mut in_without_nla = false;
-    let mut answered = false;
-    // A legacy request (no RDP_NEG_REQ) is answered without negotiation data
-    // even by servers that refuse Standard RDP Security once the MCS exchange
-    // starts (xrdp with security_layer=tls answers, then closes). It only says
-    // "RDP" when no request carrying RDP_NEG_REQ got a real answer.
-    let neg_req_answered = attempts.iter().any(|a| {
-        a.requested.bits.is_some()
-            && matches!(
-                a.outcome,
-                NegotiationOutcome::Selected { .. } | NegotiationOutcome::Failure { .. }
-            )
-    });
-    for a in &attempts {
-        if a.requested.bits.is_none() && neg_req_answered {
-            continue;
-        }
-        let Some(sel) = selected(a) else {
-            if matches!(a.outcome, NegotiationOutcome::Failure { .. }) {
-                answered = true;
-            }
-            continue;
-        };
-        answered = true;
-        let name = if sel == RDP {
-            rdp_ok = true;
-            "RDP"
-        } else if sel & (HYBRID | HYBRID_EX) != 0 {
-            hybrid_ok = true;
-            if sel & HYBRID_EX != 0 {
-                "HYBRID_EX"
-            } else {
-                "HYBRID"
-            }
-        } else if sel & SSL != 0 {
-            tls_ok = true;
-            "SSL"
-        } else if sel & RDSTLS != 0 {
-            "RDSTLS"
-        } else if sel & RDSAAD != 0 {
-            "RDSAAD"
-        } else {
-            "unknown"
-        };
-        if !selectable.iter().any(|s| s == name) {
-            selectable.push(name.to_owned());
-        }
-        let requested_hybrid = a
-            .requested
-            .bits
-            .is_some_and(|b| b & (HYBRID | HYBRID_EX) != 0);
-        if !requested_hybrid && sel & (HYBRID | HYBRID_EX) == 0 {
-            in_without_nla = true;
-        }
-    }
-    let enhanced = tls_ok || hybrid_ok;
-    let security_layer = match (rdp_ok, enhanced) {
-        (true, true) => SecurityLayer::Negotiate,
-        (true, false) => SecurityLayer::Rdp,
-        (false, true) => SecurityLayer::Tls,
-        (false, false) => SecurityLayer::Unknown,
-    };
-    let nla = if !answered {
-        NlaPolicy::Unknown
-    } else if hybrid_ok && !in_without_nla {
-        NlaPolicy::Required
-    } else if hybrid_ok {
-        NlaPolicy::Optional
-    } else {
-        NlaPolicy::Absent
-    };
-    NegotiationEvidence {
-        attempts,
-        security_layer,
-        nla,
-        selectable,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(req: Option<u32>, outcome: NegotiationOutcome) -> NegotiationAttempt {
-        NegotiationAttempt {
-            requested: protocol_set(req),
-            outcome,
-            elapsed_ms: 1.0,
-        }
-    }
-    fn sel(bits: u32) -> NegotiationOutcome {
-        NegotiationOutcome::Selected {
-            protocol: protocol_set(Some(bits)),
-            flags: 1,
-            flag_names: vec![],
-        }
-    }
-    fn fail(code: u32) -> NegotiationOutcome {
-        NegotiationOutcome::Failure { code, name: None }
-    }
-
-    #[test]
-    fn xrdp_negotiate_is_not_nla_although_it_answers_hybrid() {
-        // As measured against xrdp 0.9 (security_layer=negotiate): HYBRID-only gets RDP.
-        let n = judge(vec![
-            row(Some(RDP), sel(RDP)),
-            row(Some(SSL), sel(SSL)),
-            row(Some(HYBRID), sel(RDP)),
-            row(Some(SSL | HYBRID), sel(SSL)),
-            row(None, NegotiationOutcome::NoNegotiationData),
-        ]);
-        assert_eq!(n.security_layer, SecurityLayer::Negotiate);
-        assert_eq!(n.nla, NlaPolicy::Absent);
-    }
-
-    #[test]
-    fn shadow_nla_requires_nla() {
-        let n = judge(vec![
-            row(Some(RDP), fail(5)),
-            row(Some(SSL), fail(5)),
-            row(Some(HYBRID), sel(HYBRID)),
-            row(Some(SSL | HYBRID), sel(HYBRID)),
-            row(None, fail(5)),
-        ]);
-        assert_eq!(n.security_layer, SecurityLayer::Tls);
-        assert_eq!(n.nla, NlaPolicy::Required);
-    }
-
-    #[test]
-    fn windows_default_offers_nla_optionally_when_user_auth_off() {
-        let n = judge(vec![
-            row(Some(RDP), fail(1)),
-            row(Some(SSL), sel(SSL)),
-            row(Some(SSL | HYBRID), sel(HYBRID)),
-        ]);
-        assert_eq!(n.security_layer, SecurityLayer::Tls);
-        assert_eq!(n.nla, NlaPolicy::Optional);
-    }
-
-    #[test]
-    fn xrdp_tls_only_is_tls_although_a_legacy_request_gets_an_answer() {
-        let n = judge(vec![
-            row(Some(RDP), fail(1)),
-            row(Some(SSL), sel(SSL)),
-            row(Some(HYBRID), fail(1)),
-            row(None, NegotiationOutcome::NoNegotiationData),
-        ]);
-        assert_eq!(n.security_layer, SecurityLayer::Tls);
-        assert_eq!(n.nla, NlaPolicy::Absent);
-        assert_eq!(n.selectable, vec!["SSL".to_owned()]);
-    }
-
-    #[test]
-    fn a_legacy_only_server_is_rdp() {
-        let n = judge(vec![
-            row(Some(RDP), NegotiationOutcome::NoNegotiationData),
-            row(Some(SSL), NegotiationOutcome::NoNegotiationData),
-            row(None, NegotiationOutcome::NoNegotiationData),
-        ]);
-        assert_eq!(n.security_layer, SecurityLayer::Rdp);
-    }
-
-    #[test]
-    fn silence_everywhere_is_unknown() {
-        let n = judge(vec![
-            row(Some(RDP), NegotiationOutcome::Silent),
-            row(None, NegotiationOutcome::Closed),
-        ]);
-        assert_eq!(
-            (n.security_layer, n.nla),
-            (SecurityLayer::Unknown, NlaPolicy::Unknown)
-        );
-    }
+    NegotiationEvidence { attempts }
 }

@@ -7,8 +7,8 @@
 use super::negotiation::connect_and_negotiate;
 use crate::io::{Deadline, FramedStream};
 use rdpdoctor_evidence::{
-    NegotiationEvidence, NegotiationOutcome, RdpSecurityEvidence, RdpSecurityOffer,
-    RdpSecurityOutcome,
+    EncryptionLevel, EncryptionMethod, NegotiationEvidence, NegotiationOutcome,
+    RdpSecurityEvidence, RdpSecurityOffer, RdpSecurityOutcome,
 };
 use rdpdoctor_wire::mcs::{self, encryption_method as em};
 use rdpdoctor_wire::{tpkt, x224};
@@ -76,8 +76,8 @@ pub async fn run(
                 }
                 match &resp.server_security {
                     Some(sec) => {
-                        let level = mcs::encryption_level_name(sec.encryption_level).to_owned();
-                        ev.encryption_level = Some(level.clone());
+                        let level = EncryptionLevel::from_wire(sec.encryption_level);
+                        ev.encryption_level = Some(level);
                         match &sec.server_certificate {
                             Some(mcs::ServerCertificate::Proprietary {
                                 public_key_bits, ..
@@ -91,7 +91,7 @@ pub async fn run(
                             _ => {}
                         }
                         RdpSecurityOutcome::Accepted {
-                            encryption_method: method_name(sec.encryption_method),
+                            encryption_method: EncryptionMethod::from_choice(sec.encryption_method),
                             encryption_level: level,
                         }
                     }
@@ -106,26 +106,12 @@ pub async fn run(
             Err(detail) => RdpSecurityOutcome::Refused { detail },
         };
         ev.offers.push(RdpSecurityOffer {
-            offered: offer_names(offer),
+            offered: EncryptionMethod::from_bits(offer),
             offered_bits: offer,
             outcome,
         });
     }
     Some(ev)
-}
-
-fn method_name(bits: u32) -> String {
-    mcs::encryption_method_names(bits)
-        .first()
-        .map_or("NONE", |s| s)
-        .to_owned()
-}
-
-fn offer_names(bits: u32) -> Vec<String> {
-    mcs::encryption_method_names(bits)
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
 }
 
 async fn one_offer(

@@ -14,7 +14,7 @@
 use super::negotiation::connect_and_negotiate;
 use crate::io::Deadline;
 use rdpdoctor_evidence::{
-    HandshakeFailure, NegotiationEvidence, NegotiationOutcome, TlsEvidence, TlsVersion,
+    HandshakeFailure, NegotiationEvidence, NegotiationOutcome, Protocol, TlsEvidence, TlsVersion,
     TlsVersionResult,
 };
 use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, SSL};
@@ -34,11 +34,11 @@ pub struct TlsOutcome {
 
 /// The X.224 request that leads to TLS on this server: SSL when it can be
 /// selected, else SSL|HYBRID (an NLA-only server), else nothing.
-pub fn tls_request(neg: &NegotiationEvidence) -> Option<(u32, &'static str)> {
-    if neg.can_select("SSL") {
-        Some((SSL, "SSL"))
-    } else if neg.can_select("HYBRID") || neg.can_select("HYBRID_EX") {
-        Some((SSL | HYBRID, "HYBRID"))
+pub fn tls_request(neg: &NegotiationEvidence) -> Option<(u32, Protocol)> {
+    if neg.can_select(Protocol::Ssl) {
+        Some((SSL, Protocol::Ssl))
+    } else if neg.can_select(Protocol::Hybrid) || neg.can_select(Protocol::HybridEx) {
+        Some((SSL | HYBRID, Protocol::Hybrid))
     } else {
         None
     }
@@ -78,7 +78,10 @@ pub async fn run(
         let host = host.to_owned();
         let deadline = deadline.clone();
         version_tasks.push(tokio::spawn(async move {
-            version_check(addr, &host, request, v, &deadline).await
+            let t = std::time::Instant::now();
+            let mut r = version_check(addr, &host, request, v, &deadline).await;
+            r.elapsed_ms = Some(crate::io::elapsed_ms(t));
+            r
         }));
     }
     let (version, cipher_suite, error, failure, leaf_der) = match modern.await {
@@ -88,6 +91,7 @@ pub async fn run(
     let mut versions = Vec::new();
     for (t, v) in version_tasks.into_iter().zip(TlsVersion::ALL) {
         versions.push(t.await.unwrap_or_else(|e| TlsVersionResult {
+            elapsed_ms: None,
             version: v,
             accepted: None,
             cipher_suite: None,
@@ -96,7 +100,7 @@ pub async fn run(
     }
     Some(TlsOutcome {
         evidence: TlsEvidence {
-            via: via.to_owned(),
+            via,
             version,
             cipher_suite,
             error,
@@ -321,12 +325,14 @@ async fn version_check(
             .await;
     match r {
         Ok(Ok(cipher)) => TlsVersionResult {
+            elapsed_ms: None,
             version: v,
             accepted: Some(true),
             cipher_suite: Some(cipher),
             detail: None,
         },
         Ok(Err(super::tls_legacy::HandshakeError::Refused(why))) => TlsVersionResult {
+            elapsed_ms: None,
             version: v,
             accepted: Some(false),
             cipher_suite: None,
@@ -357,12 +363,14 @@ async fn version_check(
     };
     match rustls_connect(addr, host, request, client_config(&[only]), deadline).await {
         Ok((_, suite, _, _)) => TlsVersionResult {
+            elapsed_ms: None,
             version: v,
             accepted: Some(true),
             cipher_suite: Some(suite),
             detail: None,
         },
         Err(e) if e.failure.is_some() => TlsVersionResult {
+            elapsed_ms: None,
             version: v,
             accepted: Some(false),
             cipher_suite: None,
@@ -374,6 +382,7 @@ async fn version_check(
 
 fn not_tested(v: TlsVersion, why: String) -> TlsVersionResult {
     TlsVersionResult {
+        elapsed_ms: None,
         version: v,
         accepted: None,
         cipher_suite: None,

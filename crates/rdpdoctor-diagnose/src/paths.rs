@@ -6,26 +6,33 @@
 //! ignores certificate trust (as `/cert:ignore` does) and credentials: it is
 //! about the protocol, and the certificate findings speak about trust.
 
-use crate::{NegotiationOutcome, ProbeReport, RdpSecurityOutcome};
+use crate::posture::SecurityPosture;
+use rdpdoctor_evidence::{NegotiationOutcome, ProbeReport, Protocol, RdpSecurityOutcome};
 use serde::{Deserialize, Serialize};
 
-/// A security mode a client can force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ClientSecurity {
-    /// Standard RDP Security (`/sec:rdp`).
-    Rdp,
-    /// TLS without NLA (`/sec:tls`).
-    Tls,
-    /// CredSSP / NLA (`/sec:nla`).
-    Nla,
+/// The security protocols a client can force: `rdp` (`/sec:rdp`), `ssl`
+/// (`/sec:tls`) and `hybrid` (`/sec:nla`).
+pub type ClientSecurity = Protocol;
+
+/// The three modes a client can force, in order.
+pub const MODES: [Protocol; 3] = [Protocol::Rdp, Protocol::Ssl, Protocol::Hybrid];
+
+/// The FreeRDP switch that forces a mode.
+pub fn client_switch(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Rdp => "/sec:rdp",
+        Protocol::Ssl => "/sec:tls",
+        Protocol::Hybrid | Protocol::HybridEx => "/sec:nla",
+        Protocol::Rdstls => "/sec:rdstls",
+        Protocol::Rdsaad => "/sec:aad",
+    }
 }
 
 /// The prediction for one mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityPath {
-    /// The mode.
-    pub security: ClientSecurity,
+    /// The mode (`rdp`, `ssl` or `hybrid`).
+    pub protocol: Protocol,
     /// `Some(true)`: a client forcing this mode gets through; `Some(false)`: it
     /// fails; `None`: the evidence does not say.
     pub gets_through: Option<bool>,
@@ -33,13 +40,9 @@ pub struct SecurityPath {
     pub reason: String,
 }
 
-fn path(
-    security: ClientSecurity,
-    gets_through: Option<bool>,
-    reason: impl Into<String>,
-) -> SecurityPath {
+fn path(security: Protocol, gets_through: Option<bool>, reason: impl Into<String>) -> SecurityPath {
     SecurityPath {
-        security,
+        protocol: security,
         gets_through,
         reason: reason.into(),
     }
@@ -54,10 +57,13 @@ fn outcome_text(o: Option<&NegotiationOutcome>) -> String {
             )
         }
         Some(NegotiationOutcome::Selected { protocol, .. }) => {
-            format!("the server selects {} instead", protocol.names.join("|"))
+            format!("the server selects {} instead", protocol.label())
         }
         Some(NegotiationOutcome::Closed) => "the server closes the connection".into(),
-        Some(NegotiationOutcome::Silent) => "the server does not answer".into(),
+        Some(NegotiationOutcome::Silent) => "the server sent no answer in time".into(),
+        Some(NegotiationOutcome::Disconnected { reason }) => {
+            format!("the server disconnects (MCS Disconnect Provider Ultimatum, {reason})")
+        }
         Some(NegotiationOutcome::NoNegotiationData) => {
             "the server answers without negotiation data (Standard RDP Security only)".into()
         }
@@ -72,14 +78,22 @@ fn outcome_text(o: Option<&NegotiationOutcome>) -> String {
 }
 
 /// Predicts the three modes from a report.
-pub fn predict(r: &ProbeReport) -> Vec<SecurityPath> {
-    let Some(neg) = &r.negotiation else {
-        let why = "the connection does not get as far as the security negotiation";
-        return vec![
-            path(ClientSecurity::Rdp, Some(false), why),
-            path(ClientSecurity::Tls, Some(false), why),
-            path(ClientSecurity::Nla, Some(false), why),
-        ];
+pub fn predict(r: &ProbeReport, posture: Option<&SecurityPosture>) -> Vec<SecurityPath> {
+    let (Some(neg), Some(posture)) = (&r.negotiation, posture) else {
+        // A probe cut short by its ceiling knows nothing; an unreachable port
+        // lets nobody through.
+        let (gets, why) = if r.timings.ceiling_hit {
+            (
+                None,
+                "the probe ran out of time (--ceiling) before the security negotiation",
+            )
+        } else {
+            (
+                Some(false),
+                "the connection does not get as far as the security negotiation",
+            )
+        };
+        return MODES.iter().map(|m| path(*m, gets, why)).collect();
     };
     let tls_ok = r.tls.as_ref().is_some_and(|t| t.version.is_some());
     // A handshake only an older or laxer TLS stack completes (OpenSSL at
@@ -110,37 +124,37 @@ pub fn predict(r: &ProbeReport) -> Vec<SecurityPath> {
         });
         if offers_ok {
             path(
-                ClientSecurity::Rdp,
+                Protocol::Rdp,
                 Some(true),
                 "the server accepts Standard RDP Security",
             )
         } else if let Some(detail) = refused {
             path(
-                ClientSecurity::Rdp,
+                Protocol::Rdp,
                 Some(false),
                 format!("the MCS connection is refused: {detail}"),
             )
         } else {
             let o = neg.outcome_for(None).or(neg.outcome_for(Some(0)));
-            path(ClientSecurity::Rdp, Some(false), outcome_text(o))
+            path(Protocol::Rdp, Some(false), outcome_text(o))
         }
     };
 
-    let tls = if !neg.can_select("SSL") {
+    let tls = if !posture.can_select(Protocol::Ssl) {
         path(
-            ClientSecurity::Tls,
+            Protocol::Ssl,
             Some(false),
             outcome_text(neg.outcome_for(Some(1))),
         )
     } else if tls_ok {
         path(
-            ClientSecurity::Tls,
+            Protocol::Ssl,
             Some(true),
             "the server selects TLS and completes the handshake",
         )
     } else if tls_lax_only {
         path(
-            ClientSecurity::Tls,
+            Protocol::Ssl,
             Some(true),
             format!(
                 "the server selects TLS; the handshake completes only for TLS stacks that accept what it offers (a strict client failed: {tls_err})"
@@ -148,35 +162,36 @@ pub fn predict(r: &ProbeReport) -> Vec<SecurityPath> {
         )
     } else {
         path(
-            ClientSecurity::Tls,
+            Protocol::Ssl,
             Some(false),
             format!("the TLS handshake fails: {tls_err}"),
         )
     };
 
-    let hybrid = neg.can_select("HYBRID") || neg.can_select("HYBRID_EX");
-    let nla = if !hybrid {
+    let nla = if !posture.nla_selectable() {
+        // A client forcing NLA asks for HYBRID alone (xfreerdp /sec:nla sends
+        // requestedProtocols = 2): its row says what that client meets.
         path(
-            ClientSecurity::Nla,
+            Protocol::Hybrid,
             Some(false),
-            outcome_text(neg.outcome_for(Some(3)).or(neg.outcome_for(Some(2)))),
+            outcome_text(neg.outcome_for(Some(2)).or(neg.outcome_for(Some(3)))),
         )
     } else {
         match &r.credssp {
             Some(c) if c.ntlm_challenge => path(
-                ClientSecurity::Nla,
+                Protocol::Hybrid,
                 Some(true),
                 "the server selects CredSSP and answers NTLM",
             ),
             Some(c) => path(
-                ClientSecurity::Nla,
+                Protocol::Hybrid,
                 Some(false),
                 format!(
                     "CredSSP fails: {}",
                     c.error.as_deref().unwrap_or("no NTLM challenge")
                 ),
             ),
-            None => path(ClientSecurity::Nla, None, "CredSSP was not tested"),
+            None => path(Protocol::Hybrid, None, "CredSSP was not tested"),
         }
     };
     vec![rdp, tls, nla]

@@ -1,159 +1,25 @@
-//! Findings: judgements on the evidence, each with a stable id.
-//!
-//! A finding says one thing a user would act on ("the certificate expired
-//! 41 days ago") and carries the evidence it rests on. Finding ids are a
-//! public interface: users grep and alert on them, so an id is never renamed
-//! or reused for another meaning.
-//!
-//! [`derive`] is a pure function of a [`ProbeReport`]: no clock, no I/O.
+//! Evidence → findings. Pure: no clock, no I/O; every threshold is a named
+//! constant here or in [`crate::scoring`].
 
-use crate::{
-    NegotiationOutcome, NlaPolicy, PortState, ProbeReport, RdpSecurityOutcome, SecurityLayer,
+use crate::finding::{Finding, FindingId, Qualifier, Severity};
+use crate::posture::{NlaBasis, NlaPolicy, SSL_CERT_NOT_ON_SERVER, SecurityLayer, SecurityPosture};
+use rdpdoctor_evidence::{
+    DeepOutcome, EncryptionLevel, HandshakeFailure, NegotiationOutcome, PortState, ProbeReport,
+    RdpSecurityOutcome, Stats, TlsVersion,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
-
-/// How bad a finding is. Ordered: `Info < Warn < Fail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    /// Worth knowing; not a problem by itself.
-    Info,
-    /// Some clients fail, or security is weaker than it should be.
-    Warn,
-    /// Connections fail (for most clients) because of this.
-    Fail,
-}
-
-impl Severity {
-    /// `info`, `warn` or `fail`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warn => "warn",
-            Severity::Fail => "fail",
-        }
-    }
-}
-
-macro_rules! finding_ids {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
-        /// The stable id of a finding (serialised as its kebab-case name).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum FindingId {
-            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
-        }
-
-        impl FindingId {
-            /// Every finding id, in declaration order.
-            pub const ALL: &'static [FindingId] = &[$(FindingId::$variant,)*];
-
-            /// The kebab-case id, e.g. `cert-expired`.
-            pub fn name(self) -> &'static str {
-                match self { $(FindingId::$variant => $name,)* }
-            }
-
-            /// Looks an id up by its kebab-case name.
-            pub fn from_name(name: &str) -> Option<FindingId> {
-                match name { $($name => Some(FindingId::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
-finding_ids! {
-    /// The name did not resolve.
-    DnsFailure = "dns-failure",
-    /// The port refused the connection (RST).
-    PortClosed = "port-closed",
-    /// Nothing answered the connection attempt before the deadline.
-    PortFiltered = "port-filtered",
-    /// An ICMP error came back: host or network unreachable, or administratively prohibited.
-    HostUnreachable = "host-unreachable",
-    /// The server accepted TCP, then closed without an RDP answer.
-    ConnectionClosedByServer = "connection-closed-by-server",
-    /// The server accepted TCP, then never answered.
-    ServerSilent = "server-silent",
-    /// Something other than an RDP server answers on the port.
-    NotRdp = "not-rdp",
-    /// The server refuses Standard RDP Security: it requires TLS or CredSSP.
-    TlsRequired = "tls-required",
-    /// The server only speaks Standard RDP Security: no TLS, no NLA.
-    RdpSecurityOnly = "rdp-security-only",
-    /// The server requires Network Level Authentication (CredSSP).
-    NlaRequired = "nla-required",
-    /// The server never selects CredSSP.
-    NlaNotOffered = "nla-not-offered",
-    /// The server offers NLA but lets clients in without it.
-    NlaOptional = "nla-optional",
-    /// RDP_NEG_FAILURE SSL_CERT_NOT_ON_SERVER: the server has no usable certificate.
-    SslCertNotOnServer = "ssl-cert-not-on-server",
-    /// The modern-client TLS handshake failed although the server selected TLS.
-    TlsHandshakeFailed = "tls-handshake-failed",
-    /// The certificate has expired.
-    CertExpired = "cert-expired",
-    /// The certificate is not valid yet.
-    CertNotYetValid = "cert-not-yet-valid",
-    /// The certificate expires within 30 days.
-    CertExpiresSoon = "cert-expires-soon",
-    /// The certificate does not name the host the user typed.
-    CertNameMismatch = "cert-name-mismatch",
-    /// The certificate is self-signed.
-    CertSelfSigned = "cert-self-signed",
-    /// The certificate is signed with MD5 or SHA-1.
-    CertWeakSignature = "cert-weak-signature",
-    /// The certificate's key is too small (RSA under 2048 bits).
-    CertWeakKey = "cert-weak-key",
-    /// The server only accepts TLS 1.0 or 1.1.
-    TlsLegacyOnly = "tls-legacy-only",
-    /// The server still accepts TLS 1.0 or 1.1 beside newer versions.
-    TlsLegacyEnabled = "tls-legacy-enabled",
-    /// The server accepts only TLS 1.3, which Windows 10 / Server 2019 and older cannot speak.
-    Tls13Only = "tls13-only",
-    /// The server's CredSSP version predates the CVE-2018-0886 fix.
-    CredsspUnpatched = "credssp-unpatched",
-    /// The server's clock differs from ours by more than 5 minutes.
-    ClockSkew = "clock-skew",
-    /// Standard RDP Security with 40/56-bit or no encryption is accepted.
-    RdpEncryptionWeak = "rdp-encryption-weak",
-    /// The server requires FIPS encryption for Standard RDP Security.
-    FipsRequired = "fips-required",
-    /// Connection attempts fail or stall intermittently.
-    UnstableNetwork = "unstable-network",
-    /// TCP connects fast but the RDP service takes long to answer.
-    SlowServer = "slow-server",
-    /// The server sent ERRINFO_SERVER_DENIED_CONNECTION (mstsc 0x904 / extended 0x7).
-    ServerDeniedConnection = "server-denied-connection",
-    /// The server sent a licensing ERRINFO (0x100–0x10A) or licensing failed.
-    LicensingError = "licensing-error",
-    /// The server ended the connection sequence with another ERRINFO code.
-    ServerErrorInfo = "server-error-info",
-}
-
-impl std::fmt::Display for FindingId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// One judgement on the evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    /// Stable id.
-    pub id: FindingId,
-    /// How bad it is.
-    pub severity: Severity,
-    /// One sentence a person reads.
-    pub summary: String,
-    /// The facts it rests on (field name → value).
-    pub evidence: BTreeMap<String, Value>,
-}
 
 /// Certificates expiring within this many days get `cert-expires-soon`.
 pub const EXPIRES_SOON_DAYS: i64 = 30;
-/// An X.224 answer slower than this (median) gets `slow-server`.
+/// When even the *fastest* X.224 answer (timed from the established
+/// connection, so neither connection set-up nor the probe's own queueing is
+/// in it) is slower than this, the server gets `slow-server`.
 pub const SLOW_SERVER_MS: f64 = 1000.0;
+/// An exchange that takes this much longer than the fastest of its kind
+/// stalled: Linux retransmits a lost segment after at least 200 ms.
+pub const STALL_EXTRA_MS: f64 = 180.0;
+/// … and at least this many times as long as the fastest of its kind.
+pub const STALL_FACTOR: f64 = 3.0;
 /// Clock skew past this many seconds gets `clock-skew` (Kerberos' default tolerance).
 pub const CLOCK_SKEW_TOLERANCE_SECS: i64 = 300;
 /// The first CredSSP TSRequest version with the CVE-2018-0886 fix
@@ -170,10 +36,22 @@ impl Out {
         summary: String,
         evidence: &[(&str, Value)],
     ) {
+        self.add_q(id, severity, None, summary, evidence);
+    }
+
+    fn add_q(
+        &mut self,
+        id: FindingId,
+        severity: Severity,
+        qualifier: Option<Qualifier>,
+        summary: String,
+        evidence: &[(&str, Value)],
+    ) {
         self.0.push(Finding {
             id,
             severity,
             summary,
+            qualifier,
             evidence: evidence
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), v.clone()))
@@ -183,10 +61,13 @@ impl Out {
 }
 
 /// Derives the findings from a report, most severe first (stable within a severity).
-pub fn derive(report: &ProbeReport) -> Vec<Finding> {
+pub fn derive(report: &ProbeReport, posture: Option<&SecurityPosture>) -> Vec<Finding> {
     let mut out = Out(Vec::new());
     reachability(report, &mut out);
-    negotiation(report, &mut out);
+    network(report, &mut out);
+    if let Some(p) = posture {
+        negotiation(report, p, &mut out);
+    }
     tls_and_certificate(report, &mut out);
     credssp_and_ntlm(report, &mut out);
     rdp_security(report, &mut out);
@@ -206,6 +87,7 @@ fn reachability(r: &ProbeReport, out: &mut Out) {
         );
     }
     let Some(tcp) = &r.tcp else { return };
+    let step = r.limits.step_secs();
     let addr = r.addresses.used.map(|a| a.to_string()).unwrap_or_default();
     let port = r.target.port;
     let ev = [
@@ -223,15 +105,26 @@ fn reachability(r: &ProbeReport, out: &mut Out) {
         PortState::Filtered => out.add(
             FindingId::PortFiltered,
             Severity::Fail,
-            format!("No answer from {addr} on TCP port {port}: a firewall drops the packets, or the host is down"),
+            format!("No answer from {addr} on TCP port {port} within {step} (--timeout): a firewall drops the packets, or the host is down"),
             &ev,
         ),
-        PortState::Unreachable => out.add(
-            FindingId::HostUnreachable,
-            Severity::Fail,
-            format!("{addr} is unreachable on port {port}: an ICMP error came back (no route, or administratively prohibited)"),
-            &ev,
-        ),
+        PortState::Unreachable => {
+            // An ICMP error within 500 ms is a router or firewall rejecting on
+            // purpose; one after 2 s or more is ARP giving up on a missing host.
+            let fastest = tcp.samples.iter().map(|s| s.elapsed_ms).fold(f64::INFINITY, f64::min);
+            let q = match fastest {
+                f if f < 500.0 => Some(Qualifier::Fast),
+                f if f >= 2000.0 && f.is_finite() => Some(Qualifier::Slow),
+                _ => None,
+            };
+            out.add_q(
+                FindingId::HostUnreachable,
+                Severity::Fail,
+                q,
+                format!("{addr} is unreachable on port {port}: an ICMP error came back (no route, or administratively prohibited)"),
+                &ev,
+            )
+        }
         PortState::AcceptedThenClosed if tcp.other_protocol.is_none() => out.add(
             FindingId::ConnectionClosedByServer,
             Severity::Fail,
@@ -245,7 +138,7 @@ fn reachability(r: &ProbeReport, out: &mut Out) {
         PortState::AcceptedAndSilent => out.add(
             FindingId::ServerSilent,
             Severity::Fail,
-            format!("{addr}:{port} accepted the connection and never answered the RDP request"),
+            format!("{addr}:{port} accepted the connection and sent no answer to the RDP request within {step} (--timeout; raise it if the server may just be slow)"),
             &ev,
         ),
         _ => {}
@@ -263,49 +156,52 @@ fn reachability(r: &ProbeReport, out: &mut Out) {
             ],
         );
     }
-    let ok = tcp.samples.iter().filter(|s| s.connected).count();
-    let stalled = tcp
-        .rtt_ms
-        .is_some_and(|s| s.max > 900.0 && s.max > 5.0 * s.median.max(1.0));
-    if ok > 0 && (tcp.failures > 0 || stalled) {
-        out.add(
-            FindingId::UnstableNetwork,
-            Severity::Warn,
-            format!(
-                "{} of {} TCP connects failed and the slowest took {:.0} ms: packet loss or an unstable path",
-                tcp.failures,
-                tcp.samples.len(),
-                tcp.rtt_ms.map(|s| s.max).unwrap_or(0.0)
-            ),
-            &[
-                ("failures", json!(tcp.failures)),
-                ("samples", json!(tcp.samples.len())),
-                ("rtt_ms", json!(tcp.rtt_ms)),
-            ],
-        );
-    }
 }
 
-fn negotiation(r: &ProbeReport, out: &mut Out) {
+fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
     let Some(neg) = &r.negotiation else { return };
-    let selectable = json!(neg.selectable);
-    if neg.failure_codes().contains(&3) {
+    let selectable = json!(p.selectable);
+    if neg.failure_codes().contains(&SSL_CERT_NOT_ON_SERVER) {
         out.add(
             FindingId::SslCertNotOnServer,
             Severity::Fail,
             "The server has no usable TLS certificate (RDP_NEG_FAILURE SSL_CERT_NOT_ON_SERVER)"
                 .into(),
-            &[("failure_code", json!(3))],
+            &[("failure_code", json!(SSL_CERT_NOT_ON_SERVER))],
         );
     }
-    match neg.security_layer {
+    if !p.violations.is_empty() {
+        out.add(
+            FindingId::RdpProtocolViolation,
+            Severity::Fail,
+            format!(
+                "The server's negotiation answers break the RDP specification ({}): no client can rely on them",
+                p.violations.join("; ")
+            ),
+            &[("violations", json!(p.violations))],
+        );
+    }
+    if p.refuses_everything() {
+        let claim = if p.nla_basis == Some(NlaBasis::ClaimedByServer) {
+            " It says HYBRID_REQUIRED_BY_SERVER, yet refuses the HYBRID requests too: the claim contradicts its own answers."
+        } else {
+            ""
+        };
+        out.add(
+            FindingId::NoProtocolAccepted,
+            Severity::Fail,
+            format!("The server refused every security protocol the probe asked for, NLA included: no client gets past the security negotiation.{claim}"),
+            &[("failure_codes", json!(neg.failure_codes()))],
+        );
+    }
+    match p.layer {
         // With NLA required, `nla-required` already says who is refused.
-        SecurityLayer::Tls if neg.nla != NlaPolicy::Required => out.add(
+        SecurityLayer::Tls if p.nla != NlaPolicy::Required => out.add(
             FindingId::TlsRequired,
             Severity::Info,
             "The server refuses Standard RDP Security: clients must use TLS or NLA".into(),
             &[
-                ("security_layer", json!(neg.security_layer)),
+                ("security_layer", json!(p.layer)),
                 ("rdp_request", json!(neg.outcome_for(Some(0)))),
             ],
         ),
@@ -313,37 +209,41 @@ fn negotiation(r: &ProbeReport, out: &mut Out) {
             FindingId::RdpSecurityOnly,
             Severity::Warn,
             "The server only speaks Standard RDP Security: clients that require TLS or NLA fail, and the link is weakly protected".into(),
-            &[("security_layer", json!(neg.security_layer)), ("selectable", selectable.clone())],
+            &[("security_layer", json!(p.layer)), ("selectable", selectable.clone())],
         ),
         _ => {}
     }
-    match neg.nla {
-        NlaPolicy::Required => out.add(
+    match (p.nla, p.nla_basis) {
+        // Said by `no-protocol-accepted`, which names the contradiction.
+        (NlaPolicy::Required, Some(NlaBasis::ClaimedByServer)) => {}
+        (NlaPolicy::Required, _) => out.add(
             FindingId::NlaRequired,
             Severity::Info,
             "The server requires Network Level Authentication (CredSSP): clients without NLA are refused".into(),
-            &[("nla", json!(neg.nla)), ("failure_codes", json!(neg.failure_codes()))],
+            &[("nla", json!(p.nla)), ("failure_codes", json!(neg.failure_codes()))],
         ),
-        NlaPolicy::Optional => out.add(
+        (NlaPolicy::Optional, _) => out.add(
             FindingId::NlaOptional,
             Severity::Warn,
             "The server offers NLA but does not require it: clients can reach the logon screen without authenticating first".into(),
-            &[("nla", json!(neg.nla)), ("selectable", selectable.clone())],
+            &[("nla", json!(p.nla)), ("selectable", selectable.clone())],
         ),
-        NlaPolicy::Absent => out.add(
+        (NlaPolicy::Absent, _) => out.add(
             FindingId::NlaNotOffered,
             Severity::Warn,
             "The server never selects NLA (CredSSP): clients that insist on NLA fail".into(),
             &[
-                ("nla", json!(neg.nla)),
+                ("nla", json!(p.nla)),
                 ("hybrid_request", json!(neg.outcome_for(Some(2)))),
             ],
         ),
-        NlaPolicy::Unknown => {}
+        (NlaPolicy::Unknown, _) => {}
     }
-    // TCP is answered by the kernel, X.224 by the RDP service: a fast connect
-    // with a slow answer puts the delay in the server, not on the path.
-    let answer_ms: Vec<f64> = neg
+    // The answer time is measured from the established connection, so
+    // neither TCP set-up nor the probe's own concurrent connections are in
+    // it; the *fastest* answer is the server's best, so queueing behind our
+    // other requests cannot make a healthy server look slow.
+    let answers: Vec<f64> = neg
         .attempts
         .iter()
         .filter(|a| {
@@ -354,25 +254,17 @@ fn negotiation(r: &ProbeReport, out: &mut Out) {
                     | NegotiationOutcome::NoNegotiationData
             )
         })
-        .map(|a| a.elapsed_ms)
+        .map(|a| a.answer_ms)
         .collect();
-    let connect_ms = r
-        .tcp
-        .as_ref()
-        .and_then(|t| t.rtt_ms)
-        .map_or(0.0, |s| s.median);
-    if let Some(answer) = crate::Stats::of(&answer_ms)
-        .filter(|s| s.median > SLOW_SERVER_MS && s.median > 10.0 * connect_ms)
-    {
+    if let Some(answer) = Stats::of(&answers).filter(|s| s.min > SLOW_SERVER_MS) {
         out.add(
             FindingId::SlowServer,
             Severity::Warn,
             format!(
-                "The RDP service takes {:.1} s to answer although TCP connects in {:.1} ms: the server is slow (busy listener, overload, or an inspecting filter), not the network",
-                answer.median / 1000.0,
-                connect_ms
+                "The RDP service takes at least {:.1} s to answer a connection request on an established connection: the server is slow (busy listener, overload, or an inspecting filter)",
+                answer.min / 1000.0,
             ),
-            &[("answer_ms", json!(answer)), ("connect_median_ms", json!(connect_ms))],
+            &[("answer_ms", json!(answer))],
         );
     }
     let all_garbage = !neg.attempts.is_empty()
@@ -392,22 +284,141 @@ fn negotiation(r: &ProbeReport, out: &mut Out) {
     }
 }
 
+/// Loss and instability, judged from every stage: failed connects among
+/// good ones, and exchanges that stalled (took a retransmission's worth
+/// longer than the fastest of their kind), in the TCP samples, the X.224
+/// answers and the TLS version handshakes. One stalled exchange alone can be
+/// a busy server; a failure among successes, or stalls in two stages, is the
+/// path.
+fn network(r: &ProbeReport, out: &mut Out) {
+    let Some(tcp) = &r.tcp else { return };
+    let ok = tcp.samples.iter().filter(|s| s.connected).count();
+    if ok == 0 {
+        return;
+    }
+    let connects: Vec<f64> = tcp
+        .samples
+        .iter()
+        .filter(|s| s.connected)
+        .map(|s| s.elapsed_ms)
+        .collect();
+    let mut signs: Vec<String> = Vec::new();
+    if tcp.failures > 0 {
+        signs.push(format!(
+            "{} of {} TCP connects failed",
+            tcp.failures,
+            tcp.samples.len()
+        ));
+    }
+    let mut stalled_stages = 0;
+    let mut stall = |what: &str, times: &[f64], signs: &mut Vec<String>| {
+        let n = stalls(times);
+        if n > 0 {
+            stalled_stages += 1;
+            signs.push(format!("{n} of {} {what} stalled", times.len()));
+        }
+    };
+    stall("TCP connects", &connects, &mut signs);
+    if let Some(neg) = &r.negotiation {
+        let answered: Vec<f64> = neg
+            .attempts
+            .iter()
+            .filter(|a| !matches!(a.outcome, NegotiationOutcome::ConnectFailed { .. }))
+            .map(|a| a.answer_ms)
+            .collect();
+        stall("X.224 answers", &answered, &mut signs);
+        let lost = neg
+            .attempts
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.outcome,
+                    NegotiationOutcome::Silent | NegotiationOutcome::ConnectFailed { .. }
+                )
+            })
+            .count();
+        let got = neg
+            .attempts
+            .iter()
+            .filter(|a| NegotiationEvidenceExt::answered(a))
+            .count();
+        if lost > 0 && got > 0 {
+            signs.push(format!(
+                "{lost} of {} X.224 requests got no answer while the others did",
+                neg.attempts.len()
+            ));
+        }
+    }
+    if let Some(tls) = &r.tls {
+        let times: Vec<f64> = tls
+            .versions
+            .iter()
+            .filter(|v| v.accepted == Some(true))
+            .filter_map(|v| v.elapsed_ms)
+            .collect();
+        stall("TLS handshakes", &times, &mut signs);
+    }
+    let strong = tcp.failures > 0 || signs.iter().any(|s| s.contains("got no answer"));
+    if strong || stalled_stages >= 2 {
+        out.add(
+            FindingId::UnstableNetwork,
+            Severity::Warn,
+            format!("Packet loss or an unstable path: {}", signs.join("; ")),
+            &[
+                ("signs", json!(signs)),
+                ("failures", json!(tcp.failures)),
+                ("rtt_ms", json!(tcp.rtt_ms)),
+            ],
+        );
+    }
+}
+
+/// How many of `times` took a retransmission's worth longer than the fastest.
+fn stalls(times: &[f64]) -> usize {
+    let Some(min) = times.iter().copied().reduce(f64::min) else {
+        return 0;
+    };
+    times
+        .iter()
+        .filter(|t| **t > min + STALL_EXTRA_MS && **t > STALL_FACTOR * min.max(1.0))
+        .count()
+}
+
+/// Whether one X.224 request got an answer of any kind from the server.
+struct NegotiationEvidenceExt;
+impl NegotiationEvidenceExt {
+    fn answered(a: &rdpdoctor_evidence::NegotiationAttempt) -> bool {
+        !matches!(
+            a.outcome,
+            NegotiationOutcome::Silent | NegotiationOutcome::ConnectFailed { .. }
+        )
+    }
+}
+
 fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
     if let Some(tls) = &r.tls {
         if tls.version.is_none() && tls.accepted_versions().is_empty() {
             let why = match tls.failure {
-                Some(crate::HandshakeFailure::NoAnswer) => "the ClientHello was never answered: something on the path (a filtering firewall, an antivirus or TLS-inspecting proxy, a VPN with a broken MTU) swallows the handshake".to_owned(),
-                Some(crate::HandshakeFailure::Reset) => "the handshake was reset: the server could not use its certificate or key, or something cut it".to_owned(),
-                Some(crate::HandshakeFailure::Closed) => "the server closed the connection during the handshake".to_owned(),
-                Some(crate::HandshakeFailure::Alert) => format!(
+                Some(HandshakeFailure::NoAnswer) => "the ClientHello was never answered: something on the path (a filtering firewall, an antivirus or TLS-inspecting proxy, a VPN with a broken MTU) swallows the handshake".to_owned(),
+                Some(HandshakeFailure::Reset) => "the handshake was reset: the server could not use its certificate or key, or something cut it".to_owned(),
+                Some(HandshakeFailure::Closed) => "the server closed the connection during the handshake".to_owned(),
+                Some(HandshakeFailure::Alert) => format!(
                     "the server refused it with a TLS alert ({})",
                     tls.error.as_deref().unwrap_or("?")
                 ),
                 _ => tls.error.clone().unwrap_or_else(|| "unknown error".into()),
             };
-            out.add(
+            let q = match tls.failure {
+                Some(HandshakeFailure::NoAnswer) => Some(Qualifier::NoAnswer),
+                Some(HandshakeFailure::Reset) => Some(Qualifier::Reset),
+                Some(HandshakeFailure::Closed) => Some(Qualifier::Closed),
+                Some(HandshakeFailure::Alert) => Some(Qualifier::Alert),
+                _ => None,
+            };
+            out.add_q(
                 FindingId::TlsHandshakeFailed,
                 Severity::Fail,
+                q,
                 format!("The server selected TLS but no TLS handshake completed: {why}"),
                 &[
                     ("via", json!(tls.via)),
@@ -437,7 +448,7 @@ fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 ),
                 &[("accepted", json!(accepted))],
             );
-        } else if accepted == [crate::TlsVersion::Tls13] {
+        } else if accepted == [TlsVersion::Tls13] {
             out.add(
                 FindingId::Tls13Only,
                 Severity::Warn,
@@ -471,9 +482,9 @@ fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
     if c.expired {
         out.add(
             FindingId::CertExpired,
-            Severity::Fail,
+            Severity::Warn,
             format!(
-                "The server's certificate expired on {} ({} days ago)",
+                "The server's certificate expired on {} ({} days ago): clients warn, and those that refuse untrusted certificates fail",
                 c.not_after, -c.days_left
             ),
             &cert_ev(&[
@@ -484,8 +495,12 @@ fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
     } else if c.not_yet_valid {
         out.add(
             FindingId::CertNotYetValid,
-            Severity::Fail,
-            format!("The server's certificate is not valid until {}: a clock is wrong on the server or here", c.not_before),
+            Severity::Warn,
+            format!("The server's certificate is not valid until {}: clients warn, and those that refuse untrusted certificates fail. Either it was issued with a future start date, or a clock is wrong{}", c.not_before, match r.ntlm.as_ref().and_then(|n| n.clock_skew_seconds) {
+                Some(s) if s.abs() <= CLOCK_SKEW_TOLERANCE_SECS => " (the server's clock is right: it is the certificate)",
+                Some(_) => " (the server's clock is off: see clock-skew)",
+                None => " (the probe could not read the server's clock)",
+            }),
             &cert_ev(&[]),
         );
     } else if c.days_left < EXPIRES_SOON_DAYS {
@@ -560,7 +575,7 @@ fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
     }
 }
 
-fn cert_names(c: &crate::CertificateFacts) -> String {
+fn cert_names(c: &rdpdoctor_evidence::CertificateFacts) -> String {
     if !c.subject_alt_names.is_empty() {
         c.subject_alt_names.join(", ")
     } else {
@@ -569,6 +584,23 @@ fn cert_names(c: &crate::CertificateFacts) -> String {
 }
 
 fn credssp_and_ntlm(r: &ProbeReport, out: &mut Out) {
+    if let Some(n) = &r.ntlm
+        && let Some(skew) = n
+            .clock_skew_seconds
+            .filter(|s| s.abs() <= CLOCK_SKEW_TOLERANCE_SECS)
+    {
+        out.add(
+            FindingId::ClockInSync,
+            Severity::Info,
+            format!(
+                "The server's clock agrees with ours within {skew} s (read from its NTLM challenge)"
+            ),
+            &[
+                ("server_time", json!(n.server_time)),
+                ("clock_skew_seconds", json!(skew)),
+            ],
+        );
+    }
     if let Some(cs) = &r.credssp
         && let Some(v) = cs.server_version.filter(|v| *v < CREDSSP_PATCHED_VERSION)
     {
@@ -602,7 +634,7 @@ fn credssp_and_ntlm(r: &ProbeReport, out: &mut Out) {
 
 fn rdp_security(r: &ProbeReport, out: &mut Out) {
     let Some(rs) = &r.rdp_security else { return };
-    if rs.encryption_level.as_deref() == Some("FIPS") {
+    if rs.encryption_level == Some(EncryptionLevel::Fips) {
         out.add(
             FindingId::FipsRequired,
             Severity::Warn,
@@ -610,19 +642,20 @@ fn rdp_security(r: &ProbeReport, out: &mut Out) {
             &[("encryption_level", json!(rs.encryption_level))],
         );
     }
-    let weak: Vec<String> = rs
+    let weak: Vec<&str> = rs
         .offers
         .iter()
         .filter_map(|o| match &o.outcome {
             RdpSecurityOutcome::Accepted {
                 encryption_method, ..
-            } if matches!(encryption_method.as_str(), "NONE" | "40BIT" | "56BIT") => {
-                Some(encryption_method.clone())
-            }
+            } if encryption_method.is_weak() => Some(encryption_method.label()),
             _ => None,
         })
         .collect();
-    let weak_level = matches!(rs.encryption_level.as_deref(), Some("NONE" | "LOW"));
+    let weak_level = matches!(
+        rs.encryption_level,
+        Some(EncryptionLevel::None | EncryptionLevel::Low)
+    );
     if !weak.is_empty() || weak_level {
         let mut weak = weak;
         weak.dedup();
@@ -631,7 +664,7 @@ fn rdp_security(r: &ProbeReport, out: &mut Out) {
             Severity::Warn,
             format!(
                 "Standard RDP Security accepts weak encryption (level {}{})",
-                rs.encryption_level.as_deref().unwrap_or("?"),
+                rs.encryption_level.map_or("?", |l| l.label()),
                 if weak.is_empty() {
                     String::new()
                 } else {
@@ -655,7 +688,7 @@ pub const ERRINFO_LICENSE_RANGE: std::ops::RangeInclusive<u32> = 0x0000_0100..=0
 
 fn deep(r: &ProbeReport, out: &mut Out) {
     let Some(d) = &r.deep else { return };
-    let crate::DeepOutcome::ErrorInfo { code, name } = &d.outcome else {
+    let DeepOutcome::ErrorInfo { code, name } = &d.outcome else {
         return;
     };
     let label = name.clone().unwrap_or_else(|| format!("0x{code:08X}"));

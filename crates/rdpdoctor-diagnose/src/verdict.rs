@@ -1,0 +1,112 @@
+//! The one rule that turns client predictions into a verdict, and the
+//! verdict into an exit status.
+//!
+//! | verdict | when | exit |
+//! |---|---|---|
+//! | `unreachable` | no RDP answer at all (DNS, TCP, silent, closed, not RDP) | 1 |
+//! | `inconclusive` | the ceiling stopped the probe before the negotiation, or no client prediction is known | 1 |
+//! | `no-client-connects` | every client profile (or every `--client`) fails | 1 |
+//! | `some-clients-fail` | at least one fails | 1 |
+//! | `works-with-warnings` | every client connects, some only after a certificate prompt | 0 |
+//! | `healthy` | every client connects without a prompt (warnings are still listed) | 0 |
+
+use crate::clients::{ClientPrediction, Verdict as C};
+use crate::finding::{Finding, Severity};
+use rdpdoctor_evidence::{PortState, ProbeReport};
+use serde::Serialize;
+
+/// The overall state of the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every client connects without a prompt (warnings are still listed).
+    Healthy,
+    /// Every client connects, some only after a certificate prompt.
+    WorksWithWarnings,
+    /// Some clients fail.
+    SomeClientsFail,
+    /// No client connects.
+    NoClientConnects,
+    /// No RDP service answers.
+    Unreachable,
+    /// The probe could not learn enough to tell.
+    Inconclusive,
+}
+
+impl Verdict {
+    /// The kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Healthy => "healthy",
+            Self::WorksWithWarnings => "works-with-warnings",
+            Self::SomeClientsFail => "some-clients-fail",
+            Self::NoClientConnects => "no-client-connects",
+            Self::Unreachable => "unreachable",
+            Self::Inconclusive => "inconclusive",
+        }
+    }
+
+    /// True for the verdicts with something to fix.
+    pub fn is_failing(self) -> bool {
+        !matches!(self, Self::Healthy | Self::WorksWithWarnings)
+    }
+
+    /// The exit status: 0 when every client connects, 1 otherwise.
+    pub fn exit_code(self) -> u8 {
+        if self.is_failing() { 1 } else { 0 }
+    }
+}
+
+/// The verdict for a report and its (focused) client predictions.
+pub fn derive(r: &ProbeReport, clients: &[ClientPrediction]) -> Verdict {
+    if r.addresses.error.is_some() {
+        return Verdict::Unreachable;
+    }
+    if r.negotiation.is_none() {
+        if r.timings.ceiling_hit {
+            return Verdict::Inconclusive;
+        }
+        return match r.tcp.as_ref().map(|t| t.state) {
+            None => Verdict::Inconclusive,
+            Some(PortState::Open) => Verdict::Inconclusive,
+            Some(_) => Verdict::Unreachable,
+        };
+    }
+    let nothing_rdp = r.tcp.as_ref().is_some_and(|t| {
+        t.other_protocol.is_some()
+            || matches!(
+                t.state,
+                PortState::AcceptedAndSilent | PortState::AcceptedThenClosed
+            )
+    });
+    if nothing_rdp {
+        return Verdict::Unreachable;
+    }
+    let known: Vec<&ClientPrediction> =
+        clients.iter().filter(|c| c.verdict != C::Unknown).collect();
+    if known.is_empty() {
+        return Verdict::Inconclusive;
+    }
+    let fails = known.iter().filter(|c| c.verdict == C::Fails).count();
+    if fails == known.len() {
+        Verdict::NoClientConnects
+    } else if fails > 0 {
+        Verdict::SomeClientsFail
+    } else if known.iter().any(|c| c.verdict == C::Warns) {
+        Verdict::WorksWithWarnings
+    } else {
+        Verdict::Healthy
+    }
+}
+
+/// Makes the findings agree with the verdict: when every client connects, a
+/// `fail` finding overstates (no modelled client fails on it) and becomes a
+/// warning; a host that works with warnings has at least one warning.
+pub fn reconcile(findings: &mut [Finding], verdict: Verdict) {
+    if !verdict.is_failing() {
+        for f in findings.iter_mut().filter(|f| f.severity == Severity::Fail) {
+            f.severity = Severity::Warn;
+        }
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+}

@@ -1,0 +1,439 @@
+//! Findings and client-path predictions on hand-built evidence.
+
+use rdpdoctor_diagnose::{Context, Finding, FindingId, Severity, Verdict, judge, posture};
+use rdpdoctor_evidence::*;
+
+fn derive(r: &ProbeReport) -> Vec<Finding> {
+    let p = r.negotiation.as_ref().map(posture::judge);
+    rdpdoctor_diagnose::derive::derive(r, p.as_ref())
+}
+
+fn report() -> ProbeReport {
+    ProbeReport::new(
+        Target {
+            input: "rdp.example.com".into(),
+            host: "rdp.example.com".into(),
+            port: 3389,
+            host_is_ip: false,
+        },
+        "test",
+        "2026-11-21T00:00:00Z".into(),
+    )
+}
+
+fn tcp(state: PortState, rtts: &[f64], failures: u32) -> TcpEvidence {
+    let mut samples: Vec<ConnectSample> = rtts
+        .iter()
+        .map(|&r| ConnectSample {
+            connected: true,
+            elapsed_ms: r,
+            error: None,
+        })
+        .collect();
+    for _ in 0..failures {
+        samples.push(ConnectSample {
+            connected: false,
+            elapsed_ms: 5000.0,
+            error: Some("timeout".into()),
+        });
+    }
+    TcpEvidence {
+        state,
+        samples,
+        rtt_ms: Stats::of(rtts),
+        failures,
+        first_response: None,
+        other_protocol: None,
+    }
+}
+
+fn ids(r: &ProbeReport) -> Vec<&'static str> {
+    derive(r).iter().map(|f| f.id.name()).collect()
+}
+
+fn cert(not_after_days: i64) -> CertificateFacts {
+    CertificateFacts {
+        subject: "CN=rdp.example.com".into(),
+        common_name: Some("rdp.example.com".into()),
+        key_type: "RSA".into(),
+        key_bits: Some(2048),
+        signature_algorithm: "sha256WithRSAEncryption".into(),
+        days_left: not_after_days,
+        expired: not_after_days < 0,
+        matches_target: Some(true),
+        server_auth: true,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn closed_filtered_and_unreachable_are_failures_with_their_own_ids() {
+    for (state, id) in [
+        (PortState::Refused, "port-closed"),
+        (PortState::Filtered, "port-filtered"),
+        (PortState::Unreachable, "host-unreachable"),
+        (PortState::AcceptedThenClosed, "connection-closed-by-server"),
+        (PortState::AcceptedAndSilent, "server-silent"),
+    ] {
+        let mut r = report();
+        r.tcp = Some(tcp(state, &[], 5));
+        let f = derive(&r);
+        assert_eq!(f[0].id.name(), id);
+        assert_eq!(f[0].severity, Severity::Fail);
+    }
+}
+
+#[test]
+fn a_timeout_is_reported_as_no_answer_within_the_deadline() {
+    let mut r = report();
+    r.limits = Limits {
+        step_timeout_ms: 5000.0,
+        ceiling_ms: 60000.0,
+    };
+    r.tcp = Some(tcp(PortState::AcceptedAndSilent, &[0.3], 0));
+    let f = derive(&r);
+    assert!(
+        f[0].summary.contains("no answer") && f[0].summary.contains("within 5 s"),
+        "{}",
+        f[0].summary
+    );
+    assert!(f[0].summary.contains("--timeout"), "{}", f[0].summary);
+    assert!(!f[0].summary.contains("never"), "{}", f[0].summary);
+}
+
+#[test]
+fn a_lossy_path_is_unstable_but_a_steady_one_is_not() {
+    let mut r = report();
+    // One SYN retransmit alone can be the listener's tiny backlog under the
+    // probe's own burst of connections: not enough to blame the path.
+    r.tcp = Some(tcp(PortState::Open, &[0.3, 0.4, 0.3, 1020.0, 0.2], 0));
+    assert!(!ids(&r).contains(&"unstable-network"), "one spike alone");
+    // A stall in a second stage (an X.224 answer a retransmission late) makes it the path.
+    let row = |bits, ms| NegotiationAttempt {
+        requested: ProtocolSet::from_bits(Some(bits)),
+        outcome: NegotiationOutcome::Selected {
+            protocol: ProtocolSet::from_bits(Some(0)),
+            flags: 1,
+            flag_names: vec![],
+        },
+        connect_ms: 1.0,
+        answer_ms: ms,
+    };
+    r.negotiation = Some(NegotiationEvidence {
+        attempts: vec![row(0, 2.0), row(1, 2.5), row(2, 230.0), row(3, 2.1)],
+    });
+    assert!(
+        ids(&r).contains(&"unstable-network"),
+        "stalls in two stages"
+    );
+    r.tcp = Some(tcp(PortState::Open, &[0.3, 0.4], 3));
+    assert!(ids(&r).contains(&"unstable-network"), "failed samples");
+    r.tcp = Some(tcp(PortState::Open, &[80.0, 95.0, 90.0, 85.0, 120.0], 0));
+    assert!(
+        !ids(&r).contains(&"unstable-network"),
+        "a far but steady host"
+    );
+}
+
+#[test]
+fn certificate_lifetimes() {
+    let mut r = report();
+    r.certificate = Some(cert(-41));
+    assert_eq!(ids(&r), vec!["cert-expired"]);
+    // Clients warn on an expired certificate and let the user go on.
+    assert_eq!(derive(&r)[0].severity, Severity::Warn);
+    r.certificate = Some(cert(12));
+    assert_eq!(ids(&r), vec!["cert-expires-soon"]);
+    r.certificate = Some(cert(200));
+    assert!(ids(&r).is_empty());
+    let mut c = cert(200);
+    c.not_yet_valid = true;
+    r.certificate = Some(c);
+    assert_eq!(ids(&r), vec!["cert-not-yet-valid"]);
+}
+
+#[test]
+fn weak_and_mismatched_certificates() {
+    let mut r = report();
+    let mut c = cert(300);
+    c.key_bits = Some(1024);
+    c.signature_algorithm = "sha1WithRSAEncryption".into();
+    c.matches_target = Some(false);
+    c.self_signed = true;
+    r.certificate = Some(c);
+    let got = ids(&r);
+    for id in [
+        "cert-weak-key",
+        "cert-weak-signature",
+        "cert-name-mismatch",
+        "cert-self-signed",
+    ] {
+        assert!(got.contains(&id), "{id} missing from {got:?}");
+    }
+}
+
+#[test]
+fn credssp_version_and_clock_skew() {
+    let mut r = report();
+    r.credssp = Some(CredSspEvidence {
+        server_version: Some(3),
+        client_version: 6,
+        error_code: None,
+        ntlm_challenge: true,
+        error: None,
+    });
+    r.ntlm = Some(NtlmFacts {
+        clock_skew_seconds: Some(3600),
+        server_time: Some("x".into()),
+        ..Default::default()
+    });
+    let f = derive(&r);
+    assert_eq!(f[0].id, FindingId::CredsspUnpatched);
+    assert!(
+        f.iter()
+            .any(|f| f.id == FindingId::ClockSkew && f.summary.contains("1 h ahead"))
+    );
+    r.credssp.as_mut().unwrap().server_version = Some(6);
+    r.ntlm.as_mut().unwrap().clock_skew_seconds = Some(-240);
+    assert_eq!(
+        ids(&r),
+        vec!["clock-in-sync"],
+        "patched, 4 minutes behind is within the tolerance"
+    );
+}
+
+#[test]
+fn tls_versions() {
+    let mut r = report();
+    let v = |version, accepted| TlsVersionResult {
+        elapsed_ms: None,
+        version,
+        accepted: Some(accepted),
+        cipher_suite: None,
+        detail: None,
+    };
+    r.tls = Some(TlsEvidence {
+        via: Protocol::Ssl,
+        version: None,
+        cipher_suite: None,
+        error: Some("alert".into()),
+        failure: Some(HandshakeFailure::Alert),
+        versions: vec![
+            v(TlsVersion::Tls10, true),
+            v(TlsVersion::Tls11, false),
+            v(TlsVersion::Tls12, false),
+            v(TlsVersion::Tls13, false),
+        ],
+    });
+    assert_eq!(ids(&r), vec!["tls-legacy-only"]);
+    r.tls.as_mut().unwrap().versions[2].accepted = Some(true);
+    r.tls.as_mut().unwrap().version = Some(TlsVersion::Tls12);
+    assert_eq!(ids(&r), vec!["tls-legacy-enabled"]);
+}
+
+#[test]
+fn finding_ids_round_trip_and_are_unique() {
+    let mut seen = std::collections::HashSet::new();
+    for id in FindingId::ALL {
+        assert!(seen.insert(id.name()), "duplicate {}", id.name());
+        assert_eq!(FindingId::from_name(id.name()), Some(*id));
+        let json = serde_json::to_string(id).unwrap();
+        assert_eq!(json, format!("\"{}\"", id.name()));
+    }
+}
+
+#[test]
+fn the_json_schema_doc_lists_every_finding_id() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/json-schema.md"
+    ))
+    .unwrap();
+    for id in FindingId::ALL {
+        assert!(
+            doc.contains(&format!("`{}`", id.name())),
+            "docs/json-schema.md lacks `{id}`"
+        );
+    }
+}
+
+#[test]
+fn handshake_failure_names_are_the_json_names() {
+    for f in [
+        HandshakeFailure::NoAnswer,
+        HandshakeFailure::Reset,
+        HandshakeFailure::Closed,
+        HandshakeFailure::Alert,
+        HandshakeFailure::Other,
+    ] {
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            format!("\"{}\"", f.name())
+        );
+    }
+}
+
+fn neg(rows: &[(Option<u32>, NegotiationOutcome)]) -> NegotiationEvidence {
+    NegotiationEvidence {
+        attempts: rows
+            .iter()
+            .map(|(b, o)| NegotiationAttempt {
+                requested: ProtocolSet::from_bits(*b),
+                outcome: o.clone(),
+                connect_ms: 1.0,
+                answer_ms: 1.0,
+            })
+            .collect(),
+    }
+}
+
+fn open(mut r: ProbeReport) -> ProbeReport {
+    r.tcp = Some(tcp(PortState::Open, &[0.3, 0.3, 0.4], 0));
+    r
+}
+
+#[test]
+fn a_server_refusing_everything_is_a_failure_not_a_healthy_host() {
+    let refuse = || NegotiationOutcome::Failure {
+        code: 5,
+        name: Some("HYBRID_REQUIRED_BY_SERVER".into()),
+    };
+    let mut r = open(report());
+    r.negotiation = Some(neg(&[
+        (Some(0), refuse()),
+        (Some(1), refuse()),
+        (Some(2), refuse()),
+        (Some(3), refuse()),
+        (None, refuse()),
+    ]));
+    let j = judge(&r, &Context::default()).unwrap();
+    assert!(j.has(FindingId::NoProtocolAccepted));
+    assert!(
+        !j.has(FindingId::NlaNotOffered),
+        "the opposite of what the server said"
+    );
+    let p = j.security.as_ref().unwrap();
+    assert_eq!(serde_json::to_value(p.nla).unwrap(), "required");
+    assert_eq!(
+        serde_json::to_value(p.nla_basis).unwrap(),
+        "claimed-by-server"
+    );
+    assert_eq!(j.verdict, Verdict::NoClientConnects);
+    assert_eq!(j.verdict.exit_code(), 1);
+    assert_eq!(j.diagnosis.causes[0].id, "listener-refuses-every-protocol");
+    // The user's 0x904 / 0x7 cannot make "user not allowed" the answer when
+    // nothing gets past the negotiation.
+    let ctx = Context {
+        error: Some("0x904:0x7".into()),
+        ..Default::default()
+    };
+    let j = judge(&r, &ctx).unwrap();
+    assert_ne!(j.diagnosis.causes[0].id, "user-not-allowed");
+    let una = j
+        .diagnosis
+        .causes
+        .iter()
+        .find(|c| c.id == "user-not-allowed");
+    assert!(
+        una.is_none_or(|c| c
+            .evidence_against
+            .iter()
+            .any(|a| a.finding == "unreachable-stage")),
+        "{una:?}"
+    );
+}
+
+#[test]
+fn undefined_negotiation_answers_are_a_protocol_violation() {
+    let mut r = open(report());
+    r.negotiation = Some(neg(&[
+        (
+            Some(0),
+            NegotiationOutcome::Failure {
+                code: 0xDEAD_BEEF,
+                name: None,
+            },
+        ),
+        (
+            Some(3),
+            NegotiationOutcome::Selected {
+                protocol: ProtocolSet::from_bits(Some(0xFFFF_FFFF)),
+                flags: 0,
+                flag_names: vec![],
+            },
+        ),
+    ]));
+    let j = judge(&r, &Context::default()).unwrap();
+    assert!(j.has(FindingId::RdpProtocolViolation), "{:?}", j.findings);
+    assert!(!j.has(FindingId::NlaRequired), "0xFFFFFFFF is no NLA");
+    assert_ne!(j.verdict.exit_code(), 0);
+}
+
+#[test]
+fn verdict_exit_status_and_client_table_agree() {
+    // A healthy TLS host: healthy, exit 0, no "most likely" cause pushed.
+    let mut r = open(report());
+    let sel = |b| NegotiationOutcome::Selected {
+        protocol: ProtocolSet::from_bits(Some(b)),
+        flags: 1,
+        flag_names: vec![],
+    };
+    r.negotiation = Some(neg(&[
+        (Some(0), sel(0)),
+        (Some(1), sel(1)),
+        (Some(2), sel(0)),
+        (Some(3), sel(1)),
+    ]));
+    r.tls = Some(TlsEvidence {
+        via: Protocol::Ssl,
+        version: Some(TlsVersion::Tls13),
+        cipher_suite: None,
+        error: None,
+        failure: None,
+        versions: [TlsVersion::Tls12, TlsVersion::Tls13]
+            .into_iter()
+            .map(|version| TlsVersionResult {
+                version,
+                accepted: Some(true),
+                cipher_suite: None,
+                detail: None,
+                elapsed_ms: Some(3.0),
+            })
+            .collect(),
+    });
+    r.certificate = Some(cert(300));
+    let j = judge(&r, &Context::default()).unwrap();
+    assert_eq!(j.verdict, Verdict::Healthy, "{:#?}", j.diagnosis.clients);
+    assert_eq!(j.verdict.exit_code(), 0);
+    assert!(
+        !j.diagnosis.headline.starts_with("Most likely"),
+        "{}",
+        j.diagnosis.headline
+    );
+    assert!(j.diagnosis.first_fix.is_none());
+    // The same host with an expired certificate: every client connects after
+    // a prompt, so it works with warnings, exit 0, and the fix is offered.
+    r.certificate = Some(cert(-10));
+    let j = judge(&r, &Context::default()).unwrap();
+    assert_eq!(j.verdict, Verdict::WorksWithWarnings);
+    assert_eq!(j.verdict.exit_code(), 0);
+    assert!(j.findings.iter().all(|f| f.severity != Severity::Fail));
+    assert_eq!(
+        j.diagnosis.first_fix.as_ref().unwrap().cause,
+        "rdp-cert-expired"
+    );
+    // A probe cut short by its ceiling before the negotiation cannot call
+    // every client failing: it says it can't tell, and exits 1.
+    let mut r = report();
+    r.tcp = Some(tcp(PortState::Open, &[0.3], 0));
+    r.timings.ceiling_hit = true;
+    let j = judge(&r, &Context::default()).unwrap();
+    assert_eq!(j.verdict, Verdict::Inconclusive);
+    assert!(
+        j.diagnosis
+            .clients
+            .iter()
+            .all(|c| c.verdict == rdpdoctor_diagnose::ClientVerdict::Unknown)
+    );
+    assert_eq!(j.verdict.exit_code(), 1);
+}

@@ -1,0 +1,234 @@
+//! The finding → cause relation (KB data) and the ranking on hand-built findings.
+
+use rdpdoctor_diagnose::{Confidence, Finding, FindingId, Qualifier, Severity, rank_findings};
+
+fn f(id: FindingId, severity: Severity) -> Finding {
+    Finding {
+        id,
+        severity,
+        summary: format!("{id} seen"),
+        qualifier: None,
+        evidence: Default::default(),
+    }
+}
+
+fn top(findings: &[Finding], error: Option<&str>) -> String {
+    rank_findings(findings, error)
+        .unwrap()
+        .first()
+        .map(|c| c.id.clone())
+        .unwrap_or_default()
+}
+
+/// The one written relation agrees with the engine's vocabulary: every
+/// finding, qualifier and ruling it names exists, weights are in 0..=1, and
+/// every finding that is not purely informational points at some cause.
+#[test]
+fn every_relation_names_a_real_finding_qualifier_and_cause() {
+    let kb = rdpdoctor_kb::kb();
+    let qualifiers: Vec<&str> = Qualifier::ALL.iter().map(|q| q.name()).collect();
+    for c in kb.causes() {
+        for r in &c.evidence {
+            assert!(
+                FindingId::from_name(&r.finding).is_some(),
+                "{}: unknown finding {}",
+                c.id,
+                r.finding
+            );
+            if let Some(q) = &r.qualifier {
+                assert!(
+                    qualifiers.contains(&q.as_str()),
+                    "{}: unknown qualifier {q}",
+                    c.id
+                );
+            }
+            assert!(
+                (0.0..=1.0).contains(&r.weight),
+                "{}: weight {}",
+                c.id,
+                r.weight
+            );
+            assert!(!r.why.trim().is_empty(), "{}: relation without a why", c.id);
+        }
+        for ruling in &c.ruled_out_by {
+            assert!(
+                FindingId::from_name(ruling).is_some(),
+                "{}: ruled out by unknown finding {ruling}",
+                c.id
+            );
+        }
+    }
+    let informational = [FindingId::NlaOptional, FindingId::ClockInSync];
+    for id in FindingId::ALL {
+        let covered = kb
+            .causes()
+            .iter()
+            .any(|c| c.evidence.iter().any(|r| r.finding == id.name()));
+        assert!(
+            covered || informational.contains(id),
+            "no cause for finding {id}"
+        );
+    }
+}
+
+#[test]
+fn every_confirm_step_names_a_real_finding() {
+    for c in rdpdoctor_kb::kb().causes() {
+        for s in &c.confirm {
+            if let Some(f) = &s.finding {
+                assert!(
+                    FindingId::from_name(f).is_some(),
+                    "cause {} confirm step names unknown finding {f}",
+                    c.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn each_decisive_finding_ranks_its_cause_first() {
+    use FindingId::*;
+    use Severity::*;
+    for (finding, sev, cause) in [
+        (CertExpired, Warn, "rdp-cert-expired"),
+        (CertNotYetValid, Warn, "rdp-cert-not-yet-valid"),
+        (PortFiltered, Fail, "firewall-or-public-network-profile"),
+        (DnsFailure, Fail, "name-resolution"),
+        (CredsspUnpatched, Fail, "credssp-encryption-oracle"),
+        (TlsLegacyOnly, Fail, "tls-version-or-cipher-mismatch"),
+        (SslCertNotOnServer, Fail, "ssl-cert-not-on-server"),
+        (ServerDeniedConnection, Fail, "user-not-allowed"),
+        (LicensingError, Fail, "rds-licensing"),
+        (ClockSkew, Warn, "clock-skew"),
+        (NlaRequired, Info, "nla-required-client-lacks"),
+        (NotRdp, Fail, "port-used-by-other-service"),
+        (NoProtocolAccepted, Fail, "listener-refuses-every-protocol"),
+    ] {
+        assert_eq!(top(&[f(finding, sev)], None), cause, "{finding}");
+    }
+}
+
+#[test]
+fn a_reset_port_is_not_blamed_on_the_service_alone_with_high_confidence() {
+    // A RST comes from a stopped service *or* a firewall that rejects: the
+    // ranking must not claim high confidence for either.
+    let causes = rank_findings(&[f(FindingId::PortClosed, Severity::Fail)], None).unwrap();
+    assert_eq!(causes[0].id, "port-closed-or-service-stopped");
+    assert_ne!(causes[0].confidence, Confidence::High, "{causes:#?}");
+    assert!(
+        causes
+            .iter()
+            .any(|c| c.id == "firewall-or-public-network-profile"),
+        "a firewall that rejects is an alternative"
+    );
+}
+
+#[test]
+fn a_not_yet_valid_certificate_is_not_blamed_on_clocks_without_clock_evidence() {
+    let causes = rank_findings(&[f(FindingId::CertNotYetValid, Severity::Warn)], None).unwrap();
+    assert_eq!(causes[0].id, "rdp-cert-not-yet-valid");
+    let clock = causes
+        .iter()
+        .find(|c| c.id == "clock-skew")
+        .expect("listed as an alternative");
+    assert_eq!(clock.confidence, Confidence::Low);
+    // With the server's clock read and right, clocks are ruled out.
+    let causes = rank_findings(
+        &[
+            f(FindingId::CertNotYetValid, Severity::Warn),
+            f(FindingId::ClockInSync, Severity::Info),
+        ],
+        None,
+    )
+    .unwrap();
+    let clock = causes.iter().find(|c| c.id == "clock-skew");
+    assert!(
+        clock.is_none_or(|c| !c.evidence_against.is_empty()),
+        "{clock:?}"
+    );
+}
+
+#[test]
+fn fips_outranks_the_generic_rdp_security_cause() {
+    use FindingId::*;
+    let fs = [
+        f(FipsRequired, Severity::Warn),
+        f(RdpSecurityOnly, Severity::Warn),
+        f(NlaNotOffered, Severity::Warn),
+    ];
+    assert_eq!(top(&fs, None), "fips-required");
+}
+
+#[test]
+fn a_finding_that_rules_a_cause_out_pushes_it_down_and_says_why() {
+    use FindingId::*;
+    let causes = rank_findings(
+        &[
+            f(CertExpired, Severity::Warn),
+            f(PortClosed, Severity::Fail),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(causes[0].id, "port-closed-or-service-stopped");
+    let cert = causes
+        .iter()
+        .find(|c| c.id == "rdp-cert-expired")
+        .expect("still listed");
+    assert!(
+        cert.evidence_against
+            .iter()
+            .any(|e| e.finding == "port-closed")
+    );
+    assert!(cert.score < 0.2);
+    // Why this ranking: the structured evidence for it carries ids and weights.
+    let first = &causes[0].evidence_for[0];
+    assert_eq!((first.finding.as_str(), first.weight), ("port-closed", 1.0));
+}
+
+#[test]
+fn the_error_the_user_saw_focuses_the_ranking() {
+    assert_eq!(top(&[], Some("0x904:0x7")), "user-not-allowed");
+    assert_eq!(top(&[], Some("0x80090302")), "credssp-encryption-oracle");
+    let causes = rank_findings(&[], Some("0x904:0x7")).unwrap();
+    assert_eq!(
+        causes[0].confidence,
+        Confidence::Low,
+        "an error code alone is thin evidence"
+    );
+    let causes = rank_findings(
+        &[f(FindingId::CredsspUnpatched, Severity::Fail)],
+        Some("An authentication error has occurred. The function requested is not supported"),
+    )
+    .unwrap();
+    assert_eq!(causes[0].id, "credssp-encryption-oracle");
+    assert_eq!(causes[0].confidence, Confidence::High);
+}
+
+#[test]
+fn a_bad_error_hint_is_an_error() {
+    assert!(rank_findings(&[], Some("hello there")).is_err());
+}
+
+#[test]
+fn qualified_relations_need_the_qualifier() {
+    let mut tls = f(FindingId::TlsHandshakeFailed, Severity::Fail);
+    tls.qualifier = Some(Qualifier::NoAnswer);
+    assert_eq!(
+        top(&[tls.clone()], None),
+        "endpoint-protection-interference"
+    );
+    tls.qualifier = Some(Qualifier::Reset);
+    assert_eq!(top(&[tls.clone()], None), "rdp-cert-private-key-broken");
+    tls.qualifier = Some(Qualifier::Alert);
+    assert_eq!(top(&[tls], None), "tls-version-or-cipher-mismatch");
+    let mut icmp = f(FindingId::HostUnreachable, Severity::Fail);
+    icmp.qualifier = Some(Qualifier::Fast);
+    assert_eq!(
+        top(&[icmp.clone()], None),
+        "firewall-or-public-network-profile"
+    );
+    icmp.qualifier = Some(Qualifier::Slow);
+    assert_eq!(top(&[icmp], None), "host-offline-or-unroutable");
+}
