@@ -21,6 +21,7 @@ PACKAGES=(
     ca-certificates
     libssl-dev          # the Rust openssl crate links against system OpenSSL
     pkg-config          # ... and finds it with pkg-config
+    libopus-dev         # IronRDP's example server links libopus (lab/build-ironrdp.sh)
 )
 
 missing=()
@@ -55,3 +56,7 @@ for cmd in /usr/sbin/xrdp xfreerdp freerdp-shadow-cli winpr-hash Xvfb faketime n
         exit 1
     }
 done
+
+# IronRDP's example server (ironrdp-* scenarios): built once per machine into a cache
+# outside the repository (2-8 min cold, see lab/README.md), a no-op when it is there.
+bash "$(dirname "${BASH_SOURCE[0]}")/build-ironrdp.sh"

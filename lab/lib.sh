@@ -13,6 +13,10 @@ NS_C=rdplab-c
 NS_S=rdplab-s
 NS_C_ADDR=10.77.0.1
 NS_S_ADDR=10.77.0.2
+# Built tools live outside the repository, keyed by version (lab/build-ironrdp.sh).
+LAB_CACHE=${RDPDOCTOR_LAB_CACHE:-/var/cache/rdpdoctor}
+IRONRDP_VERSION=0.17.0
+IRONRDP_BIN=$LAB_CACHE/ironrdp-$IRONRDP_VERSION/bin/server
 # Debian's interpreter, not whatever python3 is first in PATH (pyenv shims are slow
 # to start and may lack nothing we need, but the lab should not depend on them).
 PY=/usr/bin/python3

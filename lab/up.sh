@@ -8,7 +8,8 @@
 # State: ${RDPDOCTOR_LAB_DIR:-/tmp/rdpdoctor-lab}; $RDPDOCTOR_LAB_DIR/env is written
 # last and means "the lab is up". Needs root (netns, nft, /etc/xrdp/rsakeys.ini).
 # Env knobs: RDPDOCTOR_LAB_DISPLAY (default :99), RDPDOCTOR_LAB_NO_NETNS=1 (skip the
-# namespaces), RDPDOCTOR_LAB_REQUIRE_NETNS=1 (fail instead of skipping them).
+# namespaces), RDPDOCTOR_LAB_REQUIRE_NETNS=1 (fail instead of skipping them),
+# RDPDOCTOR_LAB_CACHE (default /var/cache/rdpdoctor: where install.sh built IronRDP).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -55,7 +56,7 @@ cfg() {
 # Rows whose server is a process we start (everything but "none" and nft-only rows).
 is_listener() { # SERVER CONFIG
     case $1 in
-        xrdp | freerdp-shadow | fake) return 0 ;;
+        xrdp | freerdp-shadow | fake | ironrdp) return 0 ;;
         netns) [[ $(cfg "$2" sec "") != "" ]] ;;
         *) return 1 ;;
     esac
@@ -82,7 +83,8 @@ lab_healthy() {
     done
     "$PY" "$LAB_SRC/check.py" wait --timeout 1 "${specs[@]}" >/dev/null 2>&1 || return 1
     if ((${#ns_specs[@]})); then
-        ip netns exec "$NS_C" "$PY" "$LAB_SRC/check.py" wait --timeout 1 "${ns_specs[@]}" \
+        # 3 s, not 1: through ns-lossy's 10 % loss a connect may need SYN retransmits.
+        ip netns exec "$NS_C" "$PY" "$LAB_SRC/check.py" wait --timeout 3 "${ns_specs[@]}" \
             >/dev/null 2>&1 || return 1
     fi
 }
@@ -335,6 +337,21 @@ start_shadow() { # NAME ADDR PORT CONFIG
         "${pre[@]}" freerdp-shadow-cli "${args[@]}"
 }
 
+# IronRDP's example server, built by lab/build-ironrdp.sh (install.sh). It takes the
+# password only in argv (lab-only secret). IRONRDP_LOG=info logs each connection's
+# error in a few lines to logs/NAME.log (debug would log every frame); without
+# RUST_BACKTRACE=0 every refused connection would add a 100-line backtrace.
+start_ironrdp() { # NAME ADDR PORT CONFIG
+    local name=$1 addr=$2 port=$3 config=$4 sec
+    sec=$(cfg "$config" sec "")
+    [[ $sec == hybrid || $sec == tls ]] || die "scenario $name: unknown ironrdp sec in '$config'"
+    [[ -x $IRONRDP_BIN ]] ||
+        die "scenario $name: $IRONRDP_BIN missing; run lab/install.sh (builds it once, 2-8 min)"
+    spawn "$name" "$LAB" env IRONRDP_LOG=info RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 NO_COLOR=1 \
+        "$IRONRDP_BIN" --bind-addr "$addr:$port" --sec "$sec" \
+        --cert "$CERTS/good.crt" --key "$CERTS/good.key" --user "$LAB_USER" --pass "$LAB_PASSWORD"
+}
+
 start_fake() { # NAME ADDR PORT CONFIG
     spawn "$1" "$LAB" "$PY" "$LAB_SRC/fakesrv.py" "$(cfg "$4" mode "")" "$2" "$3"
 }
@@ -351,10 +368,11 @@ start_xvfb() {
 }
 
 # ---------------------------------------------------------------- namespaces
-# rdplab-c (10.77.0.1) <-veth-> rdplab-s (10.77.0.2); nft rules in rdplab-s.
+# rdplab-c (10.77.0.1) <-veth-> rdplab-s (10.77.0.2); nft rules in rdplab-s (and, for
+# ns-lossy's return direction, in rdplab-c).
 # Nothing is routed: the only link of each namespace is the veth (plus lo).
-netns_up() {
-    local rules=$1 err=$LOGS/netns.log
+netns_up() { # RULES_S RULES_C: input-chain rules for rdplab-s and rdplab-c
+    local rules=$1 rules_c=$2 err=$LOGS/netns.log
     if [[ ${RDPDOCTOR_LAB_NO_NETNS:-0} == 1 ]]; then
         NETNS_WHY="RDPDOCTOR_LAB_NO_NETNS=1"
         return 1
@@ -387,6 +405,21 @@ EOF
         NETNS_WHY="nft failed in $NS_S: $(tail -n 1 "$err")"
         return 1
     }
+    rm -f "$LAB/netns/$NS_C.nft"
+    [[ -n $rules_c ]] || return 0
+    # Server-to-client loss is dropped where the client receives it: a drop in the
+    # server's own output hook is not loss on the wire (the local TCP sees an error).
+    cat >"$LAB/netns/$NS_C.nft" <<EOF
+table inet rdplab {
+    chain input {
+        type filter hook input priority filter; policy accept;
+$rules_c    }
+}
+EOF
+    ip netns exec "$NS_C" nft -f "$LAB/netns/$NS_C.nft" 2>>"$err" || {
+        NETNS_WHY="nft failed in $NS_C: $(tail -n 1 "$err")"
+        return 1
+    }
 }
 
 # ---------------------------------------------------------------- start
@@ -401,6 +434,7 @@ winpr-hash -u "$LAB_USER" -p "$LAB_PASSWORD" -f sam >"$LAB/shadow/sam.txt" ||
     die "winpr-hash failed"
 
 NFT_RULES=""
+NFT_RULES_C=""
 NEED_NETNS=0
 for row in "${ROWS[@]}"; do
     IFS=$'\t' read -r name addr port server config <<<"$row"
@@ -413,12 +447,18 @@ for row in "${ROWS[@]}"; do
         # A TLS record (content type 0x16 first) never reaches the server; the
         # X.224 exchange before it does (TPKT starts with 0x03).
         tls-drop) NFT_RULES+="        tcp dport $port @ih,0,8 0x16 drop"$'\n' ;;
+        # About 10 % of the segments of this port's connections vanish, each way
+        # (tc netem is not available on these kernels; nft numgen is).
+        lossy)
+            NFT_RULES+="        tcp dport $port numgen random mod 10 == 0 drop"$'\n'
+            NFT_RULES_C+="        ip saddr $addr tcp sport $port numgen random mod 10 == 0 drop"$'\n'
+            ;;
         "") ;;
         *) die "scenario $name: unknown nft action in '$config'" ;;
     esac
 done
 if ((NEED_NETNS)); then
-    if netns_up "$NFT_RULES"; then
+    if netns_up "$NFT_RULES" "$NFT_RULES_C"; then
         NETNS=1
     else
         # Remove whatever half of the namespace setup did get created.
@@ -440,6 +480,7 @@ for row in "${ROWS[@]}"; do
     case $server in
         xrdp) start_xrdp "$name" "$addr" "$port" "$config" ;;
         fake) start_fake "$name" "$addr" "$port" "$config" ;;
+        ironrdp) start_ironrdp "$name" "$addr" "$port" "$config" ;;
         freerdp-shadow) SHADOWS+=("$row") ;; # after Xvfb is ready
         none) CLOSED+=("$name=$addr:$port") ;;
         netns)
@@ -516,7 +557,8 @@ UP_OK=1
 
 us=$((${EPOCHREALTIME//[!0-9]/} - ${T0//[!0-9]/}))
 elapsed=$(printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000)))
-summary="${COUNT[xrdp]-0} xrdp, ${COUNT[freerdp-shadow]-0} shadow, ${COUNT[fake]-0} fake"
+summary="${COUNT[xrdp]-0} xrdp, ${COUNT[freerdp-shadow]-0} shadow, ${COUNT[ironrdp]-0} ironrdp"
+summary+=", ${COUNT[fake]-0} fake"
 if ((NETNS)); then
     summary+=", netns up (${COUNT[netns]-0} xrdp + nft rules)"
 else

@@ -4,15 +4,27 @@
 # default /cert:ignore and (tls/nla) once with /cert:deny. Prints a TSV on stdout
 # (the committed copy is lab/xfreerdp-matrix.tsv). Needs a running lab; about 4 min,
 # most of it in the ns-drop rows (xfreerdp's own 15 s connect timeout).
+#   usage: lab/xfreerdp-matrix.sh [--no-header] [NAME...]   (NAMEs: only those rows)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+header=1
+if [[ ${1-} == --no-header ]]; then
+    header=0
+    shift
+fi
+declare -A only=()
+for n in "$@"; do only[$n]=1; done
 
-echo "# xfreerdp 2.11.7 +auth-only via lab/xfreerdp.sh, measured by lab/xfreerdp-matrix.sh"
-echo "# cert: ignore = default /cert:ignore, /cert:deny = verify against the lab CA for"
-echo "# host 'localhost' (rows at 127.0.0.1 are called as localhost). seconds: wall time."
-echo "# silent uses a 5 s wrapper timeout (rc 124). key: distinctive lines of the output."
-printf '# scenario\tsec\tcert\trc\tseconds\tkey\n'
+if ((header)); then
+    echo "# xfreerdp 2.11.7 +auth-only via lab/xfreerdp.sh, measured by lab/xfreerdp-matrix.sh"
+    echo "# cert: ignore = default /cert:ignore, /cert:deny = verify against the lab CA for"
+    echo "# host 'localhost' (rows at 127.0.0.1 are called as localhost). seconds: wall time."
+    echo "# silent uses a 5 s wrapper timeout (rc 124). key: distinctive lines of the output."
+    echo "# late answers after 6 s. ns-lossy (random loss) is one sample per cell; README has more."
+    printf '# scenario\tsec\tcert\trc\tseconds\tkey\n'
+fi
 grep -v '^#' "$here/scenarios.tsv" | while IFS=$'\t' read -r name addr port _rest; do
+    if ((${#only[@]})) && [[ -z ${only[$name]-} ]]; then continue; fi
     host=$addr
     # FreeRDP 2 matches certificates by DNS name only, never by IP SAN.
     if [[ $host == 127.0.0.1 ]]; then host=localhost; fi

@@ -52,7 +52,11 @@ fn predictions_agree_with_xfreerdp() {
     let servers: Vec<Scenario> = {
         let mut v: Vec<Scenario> = scenarios()
             .into_values()
-            .filter(|s| s.name.starts_with("xrdp-") || s.name.starts_with("shadow-"))
+            .filter(|s| {
+                ["xrdp-", "shadow-", "ironrdp-"]
+                    .iter()
+                    .any(|p| s.name.starts_with(p))
+            })
             .collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
