@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diagnosis;
+pub mod safe;
 pub mod style;
 pub mod text;
 
