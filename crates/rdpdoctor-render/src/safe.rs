@@ -36,13 +36,28 @@ pub fn sentence(s: &str) -> String {
 /// characters of output (escapes count by their printed length), with `…`
 /// at the end when something was cut. An escape is never split.
 pub fn term_max(s: &str, max: usize) -> String {
+    escape(s, max, true)
+}
+
+/// For text we wrote ourselves that may quote input (an error message): the
+/// same escaping and cap, but a backslash stays one backslash, so that an
+/// already quoted value (`"a\\x1b"`) is not escaped twice.
+pub fn line(s: &str, max: usize) -> String {
+    escape(s, max, false)
+}
+
+fn escape(s: &str, max: usize, double_backslash: bool) -> String {
     let mut out = String::new();
     let mut count = 0usize;
     // Where the output stood when it last had room for the ellipsis after it.
     let mut cut_at = 0usize;
     for c in s.chars() {
         let before = out.len();
-        push_escaped(&mut out, c);
+        if c == '\\' && !double_backslash {
+            out.push(c);
+        } else {
+            push_escaped(&mut out, c);
+        }
         count += out.get(before..).map_or(0, |t| t.chars().count());
         if count > max {
             out.truncate(cut_at);
@@ -134,6 +149,12 @@ mod tests {
         assert_eq!(term(&exact), exact);
         let over = "d".repeat(MAX_CHARS + 1);
         assert_eq!(term(&over).chars().count(), MAX_CHARS);
+    }
+
+    #[test]
+    fn a_line_keeps_its_backslashes() {
+        assert_eq!(line("bad \"a\\x1b\"\x1b\n", 100), "bad \"a\\x1b\"\\x1b\\n");
+        assert_eq!(line(&"z".repeat(500), 100).chars().count(), 100);
     }
 
     #[test]
