@@ -181,7 +181,9 @@ fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
             &[("violations", json!(p.violations))],
         );
     }
-    if p.refuses_everything() {
+    // A server without a certificate refuses everything too; that finding
+    // already says why, so this one is for refusals nothing else explains.
+    if p.refuses_everything() && !neg.failure_codes().contains(&SSL_CERT_NOT_ON_SERVER) {
         let claim = if p.nla_basis == Some(NlaBasis::ClaimedByServer) {
             " It says HYBRID_REQUIRED_BY_SERVER, yet refuses the HYBRID requests too: the claim contradicts its own answers."
         } else {

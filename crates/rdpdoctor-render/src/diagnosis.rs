@@ -1,6 +1,7 @@
 //! The diagnosis and `explain` output for terminals.
 
 use crate::Style;
+use crate::safe::{sentence, term};
 use rdpdoctor_diagnose::Severity;
 use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, Verdict};
 use rdpdoctor_kb::{ConfirmStep, Explanation, Fix, FixKind};
@@ -15,16 +16,16 @@ const MAX_LISTED: usize = 5;
 pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", style.bold("Diagnosis"));
-    let headline = verdict_style(verdict, style, &d.headline);
+    let headline = verdict_style(verdict, style, &sentence(&d.headline));
     let _ = writeln!(out, "  {headline}");
     if let Some(e) = &d.error {
         let _ = writeln!(
             out,
             "  {}",
-            style.dim(&format!("The error you saw: {}", e.input))
+            style.dim(&format!("The error you saw: {}", term(&e.input)))
         );
         for c in &e.codes {
-            let _ = writeln!(out, "    {}", style.dim(c));
+            let _ = writeln!(out, "    {}", style.dim(&sentence(c)));
         }
     }
     // In text, the causes worth reading: up to MAX_LISTED, and none that
@@ -63,11 +64,20 @@ pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
             let _ = writeln!(
                 out,
                 "     + {}{q} ({:+.2}: {}): {}",
-                e.finding, e.weight, e.why, e.summary
+                e.finding,
+                e.weight,
+                sentence(&e.why),
+                sentence(&e.summary)
             );
         }
         for e in &c.evidence_against {
-            let _ = writeln!(out, "     - {} (×{}): {}", e.finding, e.factor, e.why);
+            let _ = writeln!(
+                out,
+                "     - {} (×{}): {}",
+                e.finding,
+                e.factor,
+                sentence(&e.why)
+            );
         }
         if i == 0 {
             cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
@@ -93,9 +103,18 @@ pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
                 ClientVerdict::Fails => style.severity(Severity::Fail, "fails   "),
                 ClientVerdict::Unknown => style.dim("unknown "),
             };
-            let _ = writeln!(out, "  {v} {:<54} {}", p.name, style.dim(&p.reason));
+            let _ = writeln!(
+                out,
+                "  {v} {:<54} {}",
+                p.name,
+                style.dim(&sentence(&p.reason))
+            );
             if let Some(f) = &p.fix {
-                let _ = writeln!(out, "           {}", style.dim(&format!("→ {f}")));
+                let _ = writeln!(
+                    out,
+                    "           {}",
+                    style.dim(&format!("→ {}", sentence(f)))
+                );
             }
         }
     }
@@ -172,7 +191,7 @@ pub fn explanation(e: &Explanation, style: &Style) -> String {
         let _ = writeln!(
             out,
             "{} {}",
-            style.bold(&c.display),
+            style.bold(&term(&c.display)),
             style.dim(&format!("({})", c.family_title))
         );
         let _ = writeln!(out, "  {} — {}", c.name, c.meaning);
@@ -191,8 +210,9 @@ pub fn explanation(e: &Explanation, style: &Style) -> String {
     for m in &e.messages {
         let _ = writeln!(out, "{} {}", style.bold("Recognised text:"), m.text);
     }
+    // Notes quote what the user pasted (a log may carry colour codes).
     for n in &e.notes {
-        let _ = writeln!(out, "{}", style.dim(&format!("note: {n}")));
+        let _ = writeln!(out, "{}", style.dim(&format!("note: {}", sentence(n))));
     }
     if e.causes.is_empty() {
         let _ = writeln!(out, "\nNo cause is known for this code.");
@@ -209,7 +229,7 @@ pub fn explanation(e: &Explanation, style: &Style) -> String {
             style.dim(&format!("[{}, {:.0}%]", c.id, c.score * 100.0))
         );
         for w in &c.why {
-            let _ = writeln!(out, "     + {w}");
+            let _ = writeln!(out, "     + {}", sentence(w));
         }
         if i < FULL_CAUSES {
             let _ = writeln!(out, "     {}", c.summary);

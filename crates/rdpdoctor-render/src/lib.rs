@@ -6,6 +6,7 @@
 
 pub mod diagnosis;
 pub mod head;
+pub mod safe;
 pub mod style;
 pub mod text;
 

@@ -2,6 +2,7 @@
 //! details under it, then the findings.
 
 use crate::Style;
+use crate::safe::{sentence, term};
 use rdpdoctor_diagnose::{FindingId, Judgement, Severity};
 use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome};
 use std::fmt::Write;
@@ -97,7 +98,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
         d.stage(
             "DNS",
             true,
-            &format!("{} does not resolve: {err}", r.target.host),
+            &format!("{} does not resolve: {}", r.target.host, term(err)),
         );
     } else {
         let list: Vec<String> = a.resolved.iter().map(|i| i.to_string()).collect();
@@ -113,7 +114,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
         d.detail(&format!("using {used}"));
     }
     if let Some(ptr) = &a.reverse_name {
-        d.detail(&format!("reverse name {ptr}"));
+        d.detail(&format!("reverse name {}", term(ptr)));
     }
 
     // TCP
@@ -151,8 +152,9 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
             ));
             if let Some(p) = &t.other_protocol {
                 d.detail(&format!(
-                    "answered like {p}: {}",
-                    t.first_response.as_deref().unwrap_or("")
+                    "answered like {}: {}",
+                    term(p),
+                    term(t.first_response.as_deref().unwrap_or(""))
                 ));
             }
         }
@@ -189,7 +191,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                     }
                     NegotiationOutcome::Failure { code, name } => format!(
                         "refused: {} ({code})",
-                        name.as_deref().unwrap_or("unknown failure code")
+                        term(name.as_deref().unwrap_or("unknown failure code"))
                     ),
                     NegotiationOutcome::NoNegotiationData => {
                         "answered without negotiation data (RDP)".to_owned()
@@ -202,10 +204,10 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                         format!("MCS Disconnect Provider Ultimatum ({reason})")
                     }
                     NegotiationOutcome::Garbage { error, .. } => {
-                        format!("unexpected answer: {error}")
+                        format!("unexpected answer: {}", term(error))
                     }
                     NegotiationOutcome::ConnectFailed { error } => {
-                        format!("connect failed: {error}")
+                        format!("connect failed: {}", term(error))
                     }
                 };
                 d.detail(&format!("{req:<24} {got}"));
@@ -220,10 +222,10 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
         Some(t) => {
             let accepted: Vec<&str> = t.accepted_versions().iter().map(|v| v.name()).collect();
             let modern = match (&t.version, &t.cipher_suite) {
-                (Some(v), Some(c)) => format!("{} {c}", v.name()),
+                (Some(v), Some(c)) => format!("{} {}", v.name(), term(c)),
                 _ => format!(
                     "modern handshake failed: {}",
-                    t.error.as_deref().unwrap_or("?")
+                    term(t.error.as_deref().unwrap_or("?"))
                 ),
             };
             d.stage(
@@ -240,9 +242,12 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
             );
             for v in &t.versions {
                 let s = match v.accepted {
-                    Some(true) => format!("accepted ({})", v.cipher_suite.as_deref().unwrap_or("")),
-                    Some(false) => format!("refused: {}", v.detail.as_deref().unwrap_or("")),
-                    None => format!("not tested: {}", v.detail.as_deref().unwrap_or("")),
+                    Some(true) => format!(
+                        "accepted ({})",
+                        term(v.cipher_suite.as_deref().unwrap_or(""))
+                    ),
+                    Some(false) => format!("refused: {}", term(v.detail.as_deref().unwrap_or(""))),
+                    None => format!("not tested: {}", term(v.detail.as_deref().unwrap_or(""))),
                 };
                 d.detail(&format!("{:<8} {s}", v.version.name()));
             }
@@ -260,7 +265,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
             } else {
                 format!("valid until {} ({} days left)", c.not_after, c.days_left)
             };
-            let who = c.common_name.clone().unwrap_or_else(|| c.subject.clone());
+            let who = term(c.common_name.as_deref().unwrap_or(&c.subject));
             d.stage(
                 "Certificate",
                 true,
@@ -274,19 +279,25 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                 ),
             );
             if !c.subject_alt_names.is_empty() {
-                d.detail(&format!("names {}", c.subject_alt_names.join(", ")));
+                d.detail(&format!(
+                    "names {}",
+                    sentence(&c.subject_alt_names.join(", "))
+                ));
             }
-            d.detail(&format!("issuer {}", c.issuer));
+            d.detail(&format!("issuer {}", term(&c.issuer)));
             d.detail(&format!(
                 "key {} {} · signature {}",
-                c.key_type,
+                term(&c.key_type),
                 c.key_bits.map(|b| format!("{b} bits")).unwrap_or_default(),
-                c.signature_algorithm
+                term(&c.signature_algorithm)
             ));
             if !c.extended_key_usage.is_empty() {
-                d.detail(&format!("EKU {}", c.extended_key_usage.join(", ")));
+                d.detail(&format!(
+                    "EKU {}",
+                    sentence(&c.extended_key_usage.join(", "))
+                ));
             }
-            d.detail(&format!("SHA-1 thumbprint {}", c.sha1_thumbprint));
+            d.detail(&format!("SHA-1 thumbprint {}", term(&c.sha1_thumbprint)));
         }
     }
 
@@ -297,18 +308,20 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
             let v = c
                 .server_version
                 .map(|v| format!("TSRequest version {v}"))
-                .unwrap_or_else(|| format!("failed: {}", c.error.as_deref().unwrap_or("?")));
+                .unwrap_or_else(|| format!("failed: {}", term(c.error.as_deref().unwrap_or("?"))));
             d.stage("CredSSP", true, &v);
             if let Some(n) = &r.ntlm {
-                let name = n
-                    .dns_computer_name
-                    .clone()
-                    .or_else(|| n.netbios_computer_name.clone())
-                    .unwrap_or_default();
+                let name = term(
+                    n.dns_computer_name
+                        .as_deref()
+                        .or(n.netbios_computer_name.as_deref())
+                        .unwrap_or_default(),
+                );
                 let domain = n
                     .dns_domain_name
-                    .clone()
-                    .or_else(|| n.netbios_domain_name.clone());
+                    .as_deref()
+                    .or(n.netbios_domain_name.as_deref())
+                    .map(term);
                 d.detail(&format!(
                     "computer {name}{}",
                     domain
@@ -317,15 +330,16 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                 ));
                 if let Some(os) = &n.os_version {
                     d.detail(&format!(
-                        "OS version {os}{}",
+                        "OS version {}{}",
+                        term(os),
                         n.windows_release
                             .as_ref()
-                            .map(|w| format!(" ({w})"))
+                            .map(|w| format!(" ({})", term(w)))
                             .unwrap_or_default()
                     ));
                 }
                 if let (Some(t), Some(skew)) = (&n.server_time, n.clock_skew_seconds) {
-                    d.detail(&format!("server clock {t} (skew {skew:+} s)"));
+                    d.detail(&format!("server clock {} (skew {skew:+} s)", term(t)));
                 }
             }
         }
@@ -347,7 +361,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                         )),
                     s.server_rdp_version_name
                         .as_ref()
-                        .map(|v| format!(" · server {v}"))
+                        .map(|v| format!(" · server {}", term(v)))
                         .unwrap_or_default()
                 ),
             );
@@ -358,7 +372,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                     } => {
                         format!("chose {}", encryption_method.label())
                     }
-                    RdpSecurityOutcome::Refused { detail } => format!("refused: {detail}"),
+                    RdpSecurityOutcome::Refused { detail } => format!("refused: {}", term(detail)),
                 };
                 let offered: Vec<&str> = o.offered.iter().map(|m| m.label()).collect();
                 d.detail(&format!("offer {:<26} {got}", offered.join("|")));
@@ -382,25 +396,33 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                 ),
                 DeepOutcome::ErrorInfo { code, name } => format!(
                     "the server ended it with {} (0x{code:08X}) after {}",
-                    name.as_deref().unwrap_or("an error"),
+                    term(name.as_deref().unwrap_or("an error")),
                     kebab(&dp.phase_reached)
                 ),
                 DeepOutcome::Disconnected { detail } => {
-                    format!("disconnected after {}: {detail}", kebab(&dp.phase_reached))
+                    format!(
+                        "disconnected after {}: {}",
+                        kebab(&dp.phase_reached),
+                        term(detail)
+                    )
                 }
                 DeepOutcome::Timeout => format!("no answer after {}", kebab(&dp.phase_reached)),
                 DeepOutcome::Failed { detail } => {
-                    format!("stopped after {}: {detail}", kebab(&dp.phase_reached))
+                    format!(
+                        "stopped after {}: {}",
+                        kebab(&dp.phase_reached),
+                        term(detail)
+                    )
                 }
             };
             // Stopped by an earlier stage's failure: nothing to judge here.
             let ran = !matches!(dp.outcome, DeepOutcome::Failed { .. });
             d.stage("Logon screen", ran, &summary);
             if let Some(l) = &dp.licensing {
-                d.detail(&format!("licensing {l}"));
+                d.detail(&format!("licensing {}", term(l)));
             }
             if !dp.channels.is_empty() {
-                d.detail(&format!("channels {}", dp.channels.join(", ")));
+                d.detail(&format!("channels {}", sentence(&dp.channels.join(", "))));
             }
         }
     }
@@ -418,7 +440,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                 d.out,
                 "  {:<9} {verdict}: {}",
                 rdpdoctor_diagnose::paths::client_switch(p.protocol),
-                p.reason
+                sentence(&p.reason)
             );
         }
     }
@@ -439,7 +461,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                 "  {} {:<28} {}",
                 style.severity(f.severity, tag),
                 f.id.name(),
-                f.summary
+                sentence(&f.summary)
             );
         }
     }

@@ -1,8 +1,17 @@
-//! Command-line interface.
+//! Command-line interface: the arguments, their help, and usage errors as
+//! one line each (clap's own are several lines and quote input unbounded).
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
 
-const EXIT_CODES: &str = "Exit status (probe):
+const EXIT_CODES: &str = "Examples:
+  rdpdoctor probe rdp.example.com
+  rdpdoctor explain 0x904 0x7
+  rdpdoctor demo
+
+Exit status (probe):
   0  verdict healthy or works-with-warnings (every client connects)
   1  some clients fail, none connects, unreachable, or inconclusive
   2  bad usage or input (a one-line error on stderr)";
@@ -27,11 +36,16 @@ pub enum Command {
     #[command(after_help = DEMO_HELP)]
     Demo(DemoArgs),
     /// Emulated misconfigured RDP hosts, for trying rdpdoctor and clients against them
+    #[command(after_help = LAB_HELP)]
     Lab {
         #[command(subcommand)]
         cmd: LabCommand,
     },
 }
+
+const LAB_HELP: &str = "Examples:
+  rdpdoctor lab serve --list
+  rdpdoctor lab serve --fault expired-cert=127.0.0.1:13389";
 
 #[derive(Debug, Subcommand)]
 pub enum LabCommand {
@@ -47,10 +61,13 @@ const EXPLAIN_HELP: &str = "Examples:
   rdpdoctor explain 0x80090302                # SSPI / NTSTATUS
   rdpdoctor explain event 1058
   rdpdoctor explain \"An authentication error has occurred. The function requested is not supported\"
+  rdpdoctor explain --format json 0x904 0x7   # options go anywhere
+  xclip -o | rdpdoctor explain -              # pasted text or a log on stdin (at most 1 MiB)
+  rdpdoctor explain --file freerdp.log        # a log file (at most 1 MiB)
 
 Exit status:
   0  the input was recognised
-  2  nothing in the input was recognised, or bad usage";
+  2  nothing in the input was recognised, more than 1 MiB of input, or bad usage";
 
 const DEMO_HELP: &str =
     "Starts the built-in emulator of misconfigured Windows RDP hosts (one per fault,
@@ -87,8 +104,16 @@ pub struct ExplainArgs {
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Codes, names or pasted error text
-    #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_name = "CODE OR TEXT")]
+    /// Read the text to explain from FILE (at most 1 MiB; `-` is standard input)
+    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    pub file: Option<PathBuf>,
+    /// Codes, names or pasted error text; `-` reads it from standard input
+    #[arg(
+        required_unless_present = "file",
+        num_args = 1..,
+        allow_negative_numbers = true,
+        value_name = "CODE OR TEXT"
+    )]
     pub input: Vec<String>,
 }
 
@@ -100,6 +125,9 @@ Standard RDP Security (each encryption method). Stages after the negotiation run
 Examples:
   rdpdoctor probe rdp.example.com
   rdpdoctor probe 10.0.0.5:3390 --timeout 2
+  rdpdoctor probe /v:rdp.example.com:3390                  # as given to mstsc
+  rdpdoctor probe 'full address:s:rdp.example.com:3390'   # a line of a .rdp file
+  rdpdoctor probe bücher.example                           # international names (punycode)
   rdpdoctor probe '[::1]:3389' --format json | jq '.findings[].id'
   rdpdoctor probe rdp.example.com --address 10.0.0.5   # check the name, connect to this IP
   rdpdoctor probe rdp.example.com --error 0x904:0x7     # rank the causes of the error you saw
@@ -110,7 +138,9 @@ The first lines answer: the verdict, the most likely cause, the fix to try first
 Exit status:
   0  verdict healthy or works-with-warnings (every client connects)
   1  verdict some-clients-fail, no-client-connects, unreachable or inconclusive
-  2  bad usage or input";
+
+  2  bad usage or input: a target that is not a usable name or address is refused
+     before anything is sent (IPv4 shorthands such as 10.5, names longer than DNS allows)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -149,8 +179,11 @@ impl ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT] (port 3389 by default)
+    /// HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT] (port 3389 by default); also /v:HOST[:PORT] and `full address:s:HOST[:PORT]`
     pub target: String,
+    /// Anything after the target (only to answer `probe HOST 3389` with a hint)
+    #[arg(hide = true)]
+    pub extra: Vec<String>,
     /// Seconds allowed for each network step (connect, one answer, one handshake)
     #[arg(long, default_value_t = 5.0, value_name = "SECS", value_parser = positive_secs)]
     pub timeout: f64,
@@ -245,11 +278,220 @@ impl From<EnvArg> for rdpdoctor_diagnose::Environment {
     }
 }
 
+impl ProbeArgs {
+    /// What clap cannot say: a port given as a second argument.
+    pub fn check(&self) -> Result<(), String> {
+        let Some(extra) = self.extra.first() else {
+            return Ok(());
+        };
+        if !extra.is_empty() && extra.len() <= 5 && extra.bytes().all(|b| b.is_ascii_digit()) {
+            let host = self.target.trim();
+            let host = if host.contains(':') && !host.starts_with('[') {
+                format!("[{host}]")
+            } else {
+                host.to_owned()
+            };
+            return Err(format!(
+                "a port is not a second argument: use HOST:PORT, e.g. {}:{extra}",
+                rdpdoctor_render::safe::term_max(&host, QUOTE_CHARS)
+            ));
+        }
+        if self.target.eq_ignore_ascii_case("full")
+            && extra.to_ascii_lowercase().starts_with("address:")
+        {
+            return Err(
+                "quote a .rdp line, it has a space: rdpdoctor probe 'full address:s:HOST:PORT'"
+                    .to_owned(),
+            );
+        }
+        Err(format!(
+            "unexpected argument {} after the target (see rdpdoctor probe --help)",
+            quote(extra)
+        ))
+    }
+}
+
 fn positive_secs(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
-        _ => Err(format!(
-            "{s:?} is not a number of seconds between 0 and 3600"
-        )),
+        _ => Err("use a number of seconds greater than 0, at most 3600".to_owned()),
+    }
+}
+
+/// How many characters of what the user typed an error message quotes.
+pub const QUOTE_CHARS: usize = 80;
+
+/// `s` in quotes for an error message: control characters escaped, at most
+/// [`QUOTE_CHARS`] characters (a 100 KB argument must not become a 100 KB line).
+pub fn quote(s: &str) -> String {
+    format!("\"{}\"", rdpdoctor_render::safe::term_max(s, QUOTE_CHARS))
+}
+
+/// What `main` does with the command line.
+pub enum Parsed {
+    /// Run this.
+    Run(Cli),
+    /// `--help` or `--version` was printed: exit 0.
+    Printed,
+    /// A usage error, as one line (without the `rdpdoctor: ` prefix).
+    Usage(String),
+}
+
+/// Parses the command line. Help and version go to stdout as clap writes
+/// them; every usage error becomes one line.
+pub fn parse(args: Vec<OsString>) -> Parsed {
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => Parsed::Run(cli),
+        Err(e) => match e.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                // A closed stdout (`--help | head -1`) is not an error.
+                let _ = e.print();
+                Parsed::Printed
+            }
+            _ => Parsed::Usage(usage_error(&e, &args)),
+        },
+    }
+}
+
+fn context(e: &clap::Error, kind: ContextKind) -> Option<String> {
+    let text = match e.get(kind)? {
+        ContextValue::None => return None,
+        ContextValue::Bool(b) => b.to_string(),
+        ContextValue::String(s) => s.clone(),
+        ContextValue::Strings(v) => v.join(", "),
+        ContextValue::StyledStr(s) => s.to_string(),
+        ContextValue::StyledStrs(v) => v
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        ContextValue::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Some(text)
+}
+
+/// The command the user ran, e.g. `rdpdoctor lab serve`, from the
+/// arguments (clap's usage line is not in every error).
+fn command_path(args: &[OsString]) -> String {
+    let mut words = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .filter(|a| !a.starts_with('-'));
+    match words.next() {
+        Some(c @ ("probe" | "explain" | "demo")) => format!("rdpdoctor {c}"),
+        Some("lab") if words.next() == Some("serve") => "rdpdoctor lab serve".to_owned(),
+        Some("lab") => "rdpdoctor lab".to_owned(),
+        _ => "rdpdoctor".to_owned(),
+    }
+}
+
+/// `--format` from "--format <FORMAT>"; `CODE OR TEXT` from "[CODE OR TEXT]...".
+fn arg_name(s: &str) -> String {
+    let name = if s.starts_with(['<', '[']) {
+        s.trim_end_matches('.').trim_matches(['<', '>', '[', ']'])
+    } else {
+        s.split_whitespace().next().unwrap_or(s)
+    };
+    rdpdoctor_render::safe::term_max(name, QUOTE_CHARS)
+}
+
+/// One line for a clap error: what was wrong, what is accepted, where the
+/// help is. User input is quoted with [`quote`].
+pub fn usage_error(e: &clap::Error, args: &[OsString]) -> String {
+    let cmd = command_path(args);
+    let help = format!("see {cmd} --help");
+    let arg = context(e, ContextKind::InvalidArg).map(|a| arg_name(&a));
+    let value = context(e, ContextKind::InvalidValue);
+    let valid = context(e, ContextKind::ValidValue);
+    match e.kind() {
+        ErrorKind::InvalidValue => {
+            let arg = arg.unwrap_or_default();
+            let valid = valid
+                .map(|v| format!(": use {}", v.replace(", ", " or ")))
+                .unwrap_or_default();
+            match value.as_deref() {
+                None | Some("") => format!("{arg} needs a value{valid}"),
+                Some(v) => format!("invalid value {} for {arg}{valid}", quote(v)),
+            }
+        }
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e)
+                .map(|s| format!(": {}", rdpdoctor_render::safe::line(&s.to_string(), 200)))
+                .unwrap_or_default();
+            format!(
+                "invalid value {} for {}{why}",
+                quote(value.as_deref().unwrap_or("")),
+                arg.unwrap_or_default()
+            )
+        }
+        ErrorKind::UnknownArgument => {
+            let typed = context(e, ContextKind::InvalidArg).unwrap_or_default();
+            let hint = match context(e, ContextKind::SuggestedArg) {
+                Some(s) => format!(" (did you mean {}?)", arg_name(&s)),
+                None if typed.starts_with('-') && cmd == "rdpdoctor explain" => {
+                    " (to explain it as text, put -- before it)".to_owned()
+                }
+                None => String::new(),
+            };
+            format!(
+                "unexpected argument {} for {cmd}{hint} ({help})",
+                quote(&typed)
+            )
+        }
+        ErrorKind::InvalidSubcommand => {
+            let typed = context(e, ContextKind::InvalidSubcommand).unwrap_or_default();
+            let hint = context(e, ContextKind::SuggestedSubcommand)
+                .map(|s| format!(" (did you mean {}?)", arg_name(&s)))
+                .unwrap_or_default();
+            let commands = if cmd == "rdpdoctor lab" {
+                "serve"
+            } else {
+                "probe, explain, demo or lab serve"
+            };
+            format!(
+                "unknown command {}{hint}: use {commands} ({help})",
+                quote(&typed)
+            )
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            if cmd == "rdpdoctor lab" {
+                format!("give a command: rdpdoctor lab serve ({help})")
+            } else {
+                format!("give a command: probe, explain, demo or lab serve ({help})")
+            }
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let missing = context(e, ContextKind::InvalidArg).unwrap_or_default();
+            let what = match cmd.as_str() {
+                "rdpdoctor probe" if missing.contains("<TARGET>") => {
+                    "the host to probe is missing: rdpdoctor probe HOST[:PORT]".to_owned()
+                }
+                "rdpdoctor explain" => {
+                    "nothing to explain: give a code or text, `-` for standard input, or --file FILE"
+                        .to_owned()
+                }
+                _ => format!("missing {}", rdpdoctor_render::safe::line(&missing, 200)),
+            };
+            format!("{what} ({help})")
+        }
+        ErrorKind::ArgumentConflict => {
+            let prior = context(e, ContextKind::PriorArg)
+                .map(|p| arg_name(&p))
+                .unwrap_or_default();
+            format!(
+                "{} cannot be used with {prior} ({help})",
+                arg.unwrap_or_default()
+            )
+        }
+        ErrorKind::InvalidUtf8 => format!("an argument is not valid UTF-8 ({help})"),
+        _ => {
+            // Anything else: clap's first line, without its "error: ".
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad usage");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            format!("{} ({help})", rdpdoctor_render::safe::line(first, 200))
+        }
     }
 }

@@ -92,7 +92,7 @@ pub fn run(args: DemoArgs) -> Result<u8, String> {
         Format::Json => rdpdoctor_render::json(&report),
         Format::Text => table(&report, &args.color.style()),
     };
-    print!("{out}");
+    crate::print_out(&out)?;
     Ok(if report.correct == report.total {
         EXIT_OK
     } else {

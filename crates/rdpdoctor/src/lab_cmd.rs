@@ -103,13 +103,24 @@ fn listeners(args: &LabServeArgs) -> Result<Vec<(Fault, SocketAddr)>, String> {
         let (name, addr) = match spec.split_once('=') {
             Some((n, a)) => {
                 let addr: SocketAddr = a.parse().map_err(|_| {
-                    format!("bad address {a:?} in --fault {spec}: use IP:PORT, e.g. 127.0.0.1:3389")
+                    format!(
+                        "bad address {} in --fault: use NAME=IP:PORT, e.g. expired-cert=127.0.0.1:3389",
+                        crate::cli::quote(a)
+                    )
                 })?;
                 (n, addr)
             }
             None => (spec.as_str(), args.listen),
         };
-        let fault: Fault = name.parse()?;
+        // The parser's own message quotes the whole name: quote a bounded part.
+        let fault: Fault = name.parse().map_err(|_| {
+            let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown fault {}: use one of {}",
+                crate::cli::quote(name),
+                names.join(", ")
+            )
+        })?;
         out.push((fault, addr));
     }
     let mut fixed: Vec<SocketAddr> = out.iter().map(|l| l.1).filter(|a| a.port() != 0).collect();
@@ -139,7 +150,7 @@ fn load_ca(args: &LabServeArgs) -> Result<Option<CaPem>, String> {
 /// Runs `rdpdoctor lab serve`.
 pub fn run(args: LabServeArgs) -> Result<u8, String> {
     if args.list {
-        print!("{}", list());
+        crate::print_out(&list())?;
         return Ok(0);
     }
     let listeners = listeners(&args)?;
@@ -150,6 +161,7 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
         let mut running = Vec::new();
+        let mut stdout_open = true;
         for (fault, addr) in listeners {
             let mut cfg = FaultConfig::new(fault);
             cfg.skew_secs = args.skew;
@@ -158,8 +170,16 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
             let emu = rdpdoctor_emulator::spawn(cfg, addr)
                 .await
                 .map_err(|e| format!("fault {fault}: {e}"))?;
-            println!("fault {fault} listening on {}", emu.local_addr());
-            let _ = std::io::stdout().flush();
+            // A reader that went away (`| head -1`) stops the lines, not
+            // the servers: they run until Ctrl-C or SIGTERM all the same.
+            if stdout_open {
+                let line = format!("fault {fault} listening on {}\n", emu.local_addr());
+                let mut out = std::io::stdout().lock();
+                stdout_open = out
+                    .write_all(line.as_bytes())
+                    .and_then(|()| out.flush())
+                    .is_ok();
+            }
             running.push(emu);
         }
         rdpdoctor_emulator::shutdown_signal().await;

@@ -9,7 +9,7 @@ mod explain_cmd;
 mod lab_cmd;
 mod probe_cmd;
 
-use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Exit status: no `fail` finding.
@@ -19,10 +19,18 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit status: bad usage or input.
 pub const EXIT_USAGE: u8 = 2;
 
+/// The longest error message, in characters, after `rdpdoctor: ` (inputs in
+/// it are quoted shorter still; this is the net for any that are not).
+const MAX_ERROR_CHARS: usize = 388;
+
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::parse(std::env::args_os().collect()) {
+        cli::Parsed::Run(cli) => cli,
+        cli::Parsed::Printed => return ExitCode::SUCCESS,
+        cli::Parsed::Usage(message) => return error_exit(&message),
+    };
     let result = match cli.command {
-        cli::Command::Probe(args) => probe_cmd::run(args),
+        cli::Command::Probe(args) => args.check().and_then(|()| probe_cmd::run(args)),
         cli::Command::Explain(args) => explain_cmd::run(args),
         cli::Command::Demo(args) => demo_cmd::run(args),
         cli::Command::Lab {
@@ -31,9 +39,31 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(message) => {
-            eprintln!("rdpdoctor: {message}");
-            ExitCode::from(EXIT_USAGE)
-        }
+        Err(message) => error_exit(&message),
+    }
+}
+
+/// `rdpdoctor: MESSAGE` as one line on stderr, and the usage exit status.
+/// Whatever the message holds, the line has no control characters and a
+/// bounded length.
+fn error_exit(message: &str) -> ExitCode {
+    let line = rdpdoctor_render::safe::line(message, MAX_ERROR_CHARS);
+    // stderr closed or a broken pipe: there is nobody to tell.
+    let _ = writeln!(std::io::stderr().lock(), "rdpdoctor: {line}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Writes a command's output to stdout.
+///
+/// Rust ignores SIGPIPE, so a reader that went away (`| head -1`) shows up
+/// as an `EPIPE` write error, which `print!` turns into a panic. Here it just
+/// ends the output: the command still exits with the status of its result.
+/// Any other write error (a full disk) is an error message.
+pub fn print_out(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write the output: {e}")),
     }
 }

@@ -20,7 +20,8 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     if let Some(e) = &args.error {
         rdpdoctor_kb::explain(&rdpdoctor_diagnose::error_words(e)).map_err(|_| {
             format!(
-                "--error {e:?}: no known code or error text in it (see `rdpdoctor explain --help`)"
+                "--error {}: no known code or error text in it (see rdpdoctor explain --help)",
+                crate::cli::quote(e)
             )
         })?;
     }
@@ -84,6 +85,6 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             s
         }
     };
-    print!("{out}");
+    crate::print_out(&out)?;
     Ok(judgement.verdict.exit_code())
 }

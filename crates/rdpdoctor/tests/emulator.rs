@@ -87,7 +87,10 @@ fn check_fault(fault: Fault) {
     let verdict = p.json["verdict"].as_str().unwrap();
     let failing = !matches!(verdict, "healthy" | "works-with-warnings");
     assert_eq!(p.code, i32::from(failing), "{fault}: verdict {verdict}");
-    assert!(fails.is_empty() || failing, "{fault}: fail findings {fails:?} but verdict {verdict}");
+    assert!(
+        fails.is_empty() || failing,
+        "{fault}: fail findings {fails:?} but verdict {verdict}"
+    );
     // Where the deep probe can go, it reaches what the fault says.
     let deep = &p.json["deep"];
     match fault {
