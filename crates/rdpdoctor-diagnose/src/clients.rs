@@ -407,7 +407,20 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
             } else {
                 "Standard RDP Security"
             };
-            out(Verdict::Connects, format!("connects with {how}"), None)
+            // mstsc and the macOS client cannot authenticate a server over
+            // Standard RDP Security and ask the user first ("Remote Desktop
+            // cannot verify the identity of the remote computer"); FreeRDP
+            // does not ask.
+            let prompts = how == "Standard RDP Security" && !p.id.starts_with("xfreerdp");
+            if prompts {
+                out(
+                    Verdict::Warns,
+                    "connects with Standard RDP Security after a prompt: the server's identity cannot be verified".into(),
+                    Some("let the server use TLS (security layer Negotiate or SSL) so clients can verify it".into()),
+                )
+            } else {
+                out(Verdict::Connects, format!("connects with {how}"), None)
+            }
         }
     }
 }
