@@ -13,7 +13,7 @@ use crate::finding::{Finding, FindingId};
 use crate::paths::{MODES, SecurityPath};
 use crate::posture::{NlaPolicy, SecurityPosture};
 use crate::server::ServerIdentity;
-use rdpdoctor_evidence::{DeepOutcome, ProbeReport, Protocol, TlsVersion};
+use rdpdoctor_evidence::{DeepOutcome, NegotiationOutcome, ProbeReport, Protocol, TlsVersion};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -274,7 +274,16 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
     let credssp_blocks = p.credssp_patched && f.has(FindingId::CredsspUnpatched);
     let nla_usable = (nla_path || hybrid) && common && !credssp_blocks;
     let fips_blocks = f.has(FindingId::FipsRequired) && !p.fips;
-    let rdp_usable = rdp && p.rdp_security && !fips_blocks;
+    // A client asks for SSL|HYBRID; once the server selects TLS for that,
+    // the client does not fall back to Standard RDP Security when the
+    // handshake fails (mstsc shows "An internal error has occurred"): only a
+    // server that answers that request with PROTOCOL_RDP leaves it that path.
+    let server_picks_rdp = match f.report.negotiation.as_ref().and_then(|n| n.outcome_for(Some(3))) {
+        Some(NegotiationOutcome::Selected { protocol, .. }) => protocol.single() == Some(Protocol::Rdp),
+        Some(NegotiationOutcome::NoNegotiationData) => true,
+        _ => !hybrid && !posture.can_select(Protocol::Ssl),
+    };
+    let rdp_usable = rdp && p.rdp_security && !fips_blocks && (server_picks_rdp || p.id.starts_with("xfreerdp"));
 
     let connects = if posture.nla == NlaPolicy::Required {
         nla_usable
