@@ -1,6 +1,11 @@
 //! [MS-RDPBCGR 2.2.5.1.1] the `errorInfo` codes of the Set Error Info PDU.
 //!
 //! <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/a21a1bd9-2303-49c1-90ec-3932435c248c>
+//!
+//! Also the server's side: [`encode_set_error_info`] ([2.2.5.1]).
+
+use super::share::{PDUTYPE2_SET_ERROR_INFO_PDU, SERVER_CHANNEL_ID, share_data};
+use crate::mcs;
 
 /// The symbolic name of an `errorInfo` code, e.g. 7 → `ERRINFO_SERVER_DENIED_CONNECTION`;
 /// `None` for a code the specification does not list.
@@ -129,4 +134,20 @@ pub fn error_info_name(code: u32) -> Option<&'static str> {
         0x1196 => "ERRINFO_PEER_DISCONNECTED",
         _ => return None,
     })
+}
+
+/// [2.2.5.1] Set Error Info PDU with `errorInfo` = `code` (e.g. 7,
+/// ERRINFO_SERVER_DENIED_CONNECTION), share id 0x000103EA, no security header
+/// (TLS/CredSSP path).
+///
+/// <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/a21a1bd9-2303-49c1-90ec-3932435c248c>
+pub fn encode_set_error_info(user_id: u16, io_channel: u16, code: u32) -> Vec<u8> {
+    // [2.2.5.1.1] pduSource MUST be 0 in this PDU.
+    let pdu = share_data(
+        0x0001_0000 | u32::from(SERVER_CHANNEL_ID),
+        0,
+        PDUTYPE2_SET_ERROR_INFO_PDU,
+        &code.to_le_bytes(),
+    );
+    mcs::encode_send_data_indication(user_id, io_channel, &pdu)
 }
