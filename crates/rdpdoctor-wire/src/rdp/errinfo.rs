@@ -3,12 +3,22 @@
 //! <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/a21a1bd9-2303-49c1-90ec-3932435c248c>
 //!
 //! Also the server's side: [`encode_set_error_info`] ([2.2.5.1]).
+//!
+//! The names are spelled as FreeRDP spells them (`include/freerdp/error.h`),
+//! which is what xfreerdp prints and users paste, and they are the names of
+//! the knowledge base's ERRINFO family (`crates/rdpdoctor-kb/kb/codes/errinfo.toml`;
+//! its test `wire_names.rs` holds the two tables to each other). The
+//! specification spells many of them without the inner underscores: 0 is
+//! ERRINFO_NONE there, 0x10C9 ERRINFO_UNKNOWNPDUTYPE2 (here
+//! ERRINFO_UNKNOWN_DATA_PDU_TYPE), 0x1194 ERRINFO_ENCPKGMISMATCH (here
+//! ERRINFO_ENCRYPTION_PACKAGE_MISMATCH).
 
 use super::share::{PDUTYPE2_SET_ERROR_INFO_PDU, SERVER_CHANNEL_ID, share_data};
 use crate::mcs;
 
-/// The symbolic name of an `errorInfo` code, e.g. 7 → `ERRINFO_SERVER_DENIED_CONNECTION`;
-/// `None` for a code the specification does not list.
+/// The symbolic name of an `errorInfo` code, e.g. 7 → `ERRINFO_SERVER_DENIED_CONNECTION`
+/// (FreeRDP's spelling, see the module note); `None` for a code neither the
+/// specification nor FreeRDP lists.
 pub fn error_info_name(code: u32) -> Option<&'static str> {
     Some(match code {
         0x0000 => "ERRINFO_SUCCESS",
