@@ -50,7 +50,9 @@ fn significant_bits(be: &[u8]) -> u64 {
         return 0;
     };
     let rest = be.get(pos..).unwrap_or_default();
-    let top = rest.first().map_or(0, |b| 8 - b.leading_zeros());
+    let top = rest
+        .first()
+        .map_or(0, |b| u8::BITS.saturating_sub(b.leading_zeros()));
     let bytes = u64::try_from(rest.len()).unwrap_or(u64::MAX);
     bytes
         .saturating_sub(1)
