@@ -132,10 +132,9 @@ pub fn sniff(buf: &[u8]) -> Option<&'static str> {
 /// 512-bit key ([MS-RDPBCGR 2.2.1.4.3.1.1.1]), and the X.509 certificates
 /// RDP servers present carry 2048- or at most 4096-bit keys (Windows' own
 /// self-signed RDP certificate is 2048-bit); 8192 leaves room for the rare
-/// larger one. Without a
-/// cap a hostile server chooses the cost of the client's modular
-/// exponentiation: a 16,384-bit modulus with a 112,000-bit exponent took
-/// about 12 s of CPU per connection.
+/// larger one. Without a cap a hostile server chooses the cost of the
+/// client's modular exponentiation: a 16,384-bit modulus with a 112,000-bit
+/// exponent took 12–27 s of CPU per connection (release build).
 pub const MAX_RSA_MODULUS_BITS: u64 = 8192;
 
 /// The largest RSA public exponent, in bits, accepted from a server.
