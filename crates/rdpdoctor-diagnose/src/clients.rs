@@ -278,12 +278,20 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
     // the client does not fall back to Standard RDP Security when the
     // handshake fails (mstsc shows "An internal error has occurred"): only a
     // server that answers that request with PROTOCOL_RDP leaves it that path.
-    let server_picks_rdp = match f.report.negotiation.as_ref().and_then(|n| n.outcome_for(Some(3))) {
-        Some(NegotiationOutcome::Selected { protocol, .. }) => protocol.single() == Some(Protocol::Rdp),
+    let server_picks_rdp = match f
+        .report
+        .negotiation
+        .as_ref()
+        .and_then(|n| n.outcome_for(Some(3)))
+    {
+        Some(NegotiationOutcome::Selected { protocol, .. }) => {
+            protocol.single() == Some(Protocol::Rdp)
+        }
         Some(NegotiationOutcome::NoNegotiationData) => true,
         _ => !hybrid && !posture.can_select(Protocol::Ssl),
     };
-    let rdp_usable = rdp && p.rdp_security && !fips_blocks && (server_picks_rdp || p.id.starts_with("xfreerdp"));
+    let rdp_usable =
+        rdp && p.rdp_security && !fips_blocks && (server_picks_rdp || p.id.starts_with("xfreerdp"));
 
     let connects = if posture.nla == NlaPolicy::Required {
         nla_usable
