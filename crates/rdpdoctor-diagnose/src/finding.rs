@@ -133,6 +133,34 @@ finding_ids! {
     ClockInSync = "clock-in-sync",
 }
 
+impl FindingId {
+    /// The probe stage a finding belongs to (as text reports name it).
+    pub fn stage(self) -> &'static str {
+        use FindingId::*;
+        match self {
+            DnsFailure => "DNS",
+            PortClosed
+            | PortFiltered
+            | HostUnreachable
+            | ConnectionClosedByServer
+            | ServerSilent
+            | NotRdp
+            | UnstableNetwork
+            | SlowServer => "TCP",
+            TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
+            | SslCertNotOnServer => "Negotiation",
+            TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => "TLS",
+            CertExpired | CertNotYetValid | CertExpiresSoon | CertNameMismatch | CertSelfSigned
+            | CertWeakSignature | CertWeakKey => "Certificate",
+            CredsspUnpatched | ClockSkew => "CredSSP",
+            RdpEncryptionWeak | FipsRequired => "RDP security",
+            ServerDeniedConnection | LicensingError | ServerErrorInfo => "Logon screen",
+            NoProtocolAccepted | RdpProtocolViolation => "Negotiation",
+            ClockInSync => "CredSSP",
+        }
+    }
+}
+
 impl std::fmt::Display for FindingId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

@@ -3,35 +3,9 @@
 
 use crate::Style;
 use crate::safe::{sentence, term};
-use rdpdoctor_diagnose::{FindingId, Judgement, Severity};
+use rdpdoctor_diagnose::{Judgement, Severity};
 use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome};
 use std::fmt::Write;
-
-/// The stage a finding belongs to, for the per-stage verdicts.
-pub fn stage_of(id: FindingId) -> &'static str {
-    use FindingId::*;
-    match id {
-        DnsFailure => "DNS",
-        PortClosed
-        | PortFiltered
-        | HostUnreachable
-        | ConnectionClosedByServer
-        | ServerSilent
-        | NotRdp
-        | UnstableNetwork
-        | SlowServer => "TCP",
-        TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
-        | SslCertNotOnServer => "Negotiation",
-        TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => "TLS",
-        CertExpired | CertNotYetValid | CertExpiresSoon | CertNameMismatch | CertSelfSigned
-        | CertWeakSignature | CertWeakKey => "Certificate",
-        CredsspUnpatched | ClockSkew => "CredSSP",
-        RdpEncryptionWeak | FipsRequired => "RDP security",
-        ServerDeniedConnection | LicensingError | ServerErrorInfo => "Logon screen",
-        NoProtocolAccepted | RdpProtocolViolation => "Negotiation",
-        ClockInSync => "CredSSP",
-    }
-}
 
 struct Doc<'a> {
     out: String,
@@ -44,7 +18,7 @@ impl Doc<'_> {
         self.judgement
             .findings
             .iter()
-            .filter(|f| stage_of(f.id) == stage && f.severity > Severity::Info)
+            .filter(|f| f.id.stage() == stage && f.severity > Severity::Info)
             .map(|f| f.severity)
             .max()
     }
