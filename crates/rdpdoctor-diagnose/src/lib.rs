@@ -256,7 +256,7 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
             ),
         },
         (Verdict::WorksWithWarnings, Some(c)) => format!(
-            "Works after a certificate prompt. Most likely: {} ({} confidence).",
+            "Clients connect after a prompt. Most likely: {} ({} confidence).",
             c.title,
             c.confidence.name()
         ),
