@@ -149,6 +149,10 @@ pub struct ClientPrediction {
     pub reason: String,
     /// What it needs, when it fails or warns.
     pub fix: Option<String>,
+    /// Where it fails because it offers no TLS version the server accepts
+    /// (the engine turns that into the `client-tls-version-unsupported` finding).
+    #[serde(skip)]
+    pub no_common_tls: bool,
 }
 
 fn gets(paths: &[SecurityPath], which: Protocol) -> Option<bool> {
@@ -230,6 +234,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
         verdict,
         reason,
         fix,
+        no_common_tls: false,
         modes: modes.clone(),
         interop: interop.clone(),
     };
@@ -323,7 +328,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
             } else {
                 "enable TLS 1.2 on the server beside TLS 1.3".to_owned()
             };
-            return out(
+            let mut o = out(
                 Verdict::Fails,
                 format!(
                     "no TLS version in common: the server accepts {}, this client offers {}",
@@ -332,6 +337,8 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
                 ),
                 Some(fix),
             );
+            o.no_common_tls = true;
+            return o;
         }
         if fips_blocks && !tls_usable {
             return out(

@@ -131,6 +131,8 @@ finding_ids! {
     RdpProtocolViolation = "rdp-protocol-violation",
     /// The server's clock (from NTLM) agrees with ours within 5 minutes.
     ClockInSync = "clock-in-sync",
+    /// A client you connect with offers no TLS version the server accepts.
+    ClientTlsVersionUnsupported = "client-tls-version-unsupported",
 }
 
 impl FindingId {
@@ -157,6 +159,7 @@ impl FindingId {
             ServerDeniedConnection | LicensingError | ServerErrorInfo => "Logon screen",
             NoProtocolAccepted | RdpProtocolViolation => "Negotiation",
             ClockInSync => "CredSSP",
+            ClientTlsVersionUnsupported => "TLS",
         }
     }
 }

@@ -306,10 +306,20 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                     d.detail(&format!(
                         "OS version {}{}",
                         term(os),
-                        n.windows_release
-                            .as_ref()
-                            .map(|w| format!(" ({})", term(w)))
-                            .unwrap_or_default()
+                        // Only a Windows server's NTLM version names its
+                        // release: winpr (FreeRDP) always says 6.1.7601.
+                        match judgement.server.implementation {
+                            rdpdoctor_diagnose::Implementation::Windows
+                            | rdpdoctor_diagnose::Implementation::Unknown => n
+                                .windows_release
+                                .as_ref()
+                                .map(|w| format!(" (as Windows: {})", term(w)))
+                                .unwrap_or_default(),
+                            other => format!(
+                                " (a fixed value of {}, not a Windows release)",
+                                other.label()
+                            ),
+                        }
                     ));
                 }
                 if let (Some(t), Some(skew)) = (&n.server_time, n.clock_skew_seconds) {
