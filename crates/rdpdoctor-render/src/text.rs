@@ -34,7 +34,11 @@ impl Doc<'_> {
                 _ => self.style.good("[ ok ]"),
             }
         };
-        let _ = writeln!(self.out, "{tag} {:<13}{summary}", self.style.bold(name));
+        let _ = writeln!(
+            self.out,
+            "{tag} {}{summary}",
+            self.style.bold(&format!("{name:<13}"))
+        );
     }
 
     fn detail(&mut self, text: &str) {
