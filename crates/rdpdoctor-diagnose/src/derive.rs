@@ -386,11 +386,13 @@ fn network(r: &ProbeReport, out: &mut Out) {
             &mut signs,
         );
     }
-    // Two lost SYNs out of a handful of sequential connects is the path; one
-    // can be a listener's full backlog.
-    let strong =
-        tcp.failures > 0 || lost_syns >= 2 || signs.iter().any(|s| s.contains("got no answer"));
-    if strong || stalled_stages >= 2 {
+    // SYN retransmits alone do not tell loss from a listener whose backlog is
+    // full (xrdp's is 2, and on a loaded machine it drops sequential SYNs):
+    // connect stalls count only beside a stall of data on an established
+    // connection.
+    let data_stalls = stalled_stages - usize::from(lost_syns > 0);
+    let strong = tcp.failures > 0 || signs.iter().any(|s| s.contains("got no answer"));
+    if strong || (stalled_stages >= 2 && data_stalls >= 1) {
         out.add(
             FindingId::UnstableNetwork,
             Severity::Warn,
