@@ -50,7 +50,7 @@ fn xrdp_tls_only_refuses_rdp_security() {
     p.assert_has("tls-required");
     assert_eq!(p.json["security"]["layer"], "tls");
     let rdp_row = &p.json["negotiation"]["attempts"][0];
-    assert_eq!(rdp_row["requested"]["names"][0], "RDP");
+    assert_eq!(rdp_row["requested"]["protocols"][0], "rdp");
     assert_eq!(rdp_row["outcome"]["kind"], "failure");
     assert_eq!(rdp_row["outcome"]["name"], "SSL_REQUIRED_BY_SERVER");
     assert_eq!(p.code, 0);
@@ -95,11 +95,11 @@ fn tls_version_matrix() {
             .collect()
     };
     let p = probe("xrdp-tls12", &[]);
-    assert_eq!(accepted(&p), vec!["TLSv1.2"]);
-    assert_eq!(p.json["tls"]["version"], "TLSv1.2");
+    assert_eq!(accepted(&p), vec!["tls1.2"]);
+    assert_eq!(p.json["tls"]["version"], "tls1.2");
     let p = probe("xrdp-tls13", &[]);
-    assert_eq!(accepted(&p), vec!["TLSv1.3"]);
-    assert_eq!(p.json["tls"]["version"], "TLSv1.3");
+    assert_eq!(accepted(&p), vec!["tls1.3"]);
+    assert_eq!(p.json["tls"]["version"], "tls1.3");
     p.assert_lacks("tls-legacy-enabled");
 }
 
