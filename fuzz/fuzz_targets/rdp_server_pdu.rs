@@ -12,6 +12,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(Some(n)) = rdp::frame_len(data) {
         assert!(n <= data.len());
     }
+    if let Ok(Some(n)) = rdp::declared_len(data) {
+        assert!(n <= rdp::MAX_FRAME);
+    }
     let _ = rdp::decode_server_pdu(data);
     for method in [em::BIT_40, em::BIT_128, em::FIPS] {
         let keys = SessionKeys::derive(method, &[1; 32], &[2; 32]).expect("valid method");

@@ -13,7 +13,7 @@ use crate::finding::{Finding, FindingId};
 use crate::paths::{MODES, SecurityPath};
 use crate::posture::{NlaPolicy, SecurityPosture};
 use crate::server::ServerIdentity;
-use rdpdoctor_evidence::{DeepOutcome, ProbeReport, Protocol, TlsVersion};
+use rdpdoctor_evidence::{DeepOutcome, NegotiationOutcome, ProbeReport, Protocol, TlsVersion};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -149,6 +149,10 @@ pub struct ClientPrediction {
     pub reason: String,
     /// What it needs, when it fails or warns.
     pub fix: Option<String>,
+    /// Where it fails because it offers no TLS version the server accepts
+    /// (the engine turns that into the `client-tls-version-unsupported` finding).
+    #[serde(skip)]
+    pub no_common_tls: bool,
 }
 
 fn gets(paths: &[SecurityPath], which: Protocol) -> Option<bool> {
@@ -230,6 +234,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
         verdict,
         reason,
         fix,
+        no_common_tls: false,
         modes: modes.clone(),
         interop: interop.clone(),
     };
@@ -274,7 +279,24 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
     let credssp_blocks = p.credssp_patched && f.has(FindingId::CredsspUnpatched);
     let nla_usable = (nla_path || hybrid) && common && !credssp_blocks;
     let fips_blocks = f.has(FindingId::FipsRequired) && !p.fips;
-    let rdp_usable = rdp && p.rdp_security && !fips_blocks;
+    // A client asks for SSL|HYBRID; once the server selects TLS for that,
+    // the client does not fall back to Standard RDP Security when the
+    // handshake fails (mstsc shows "An internal error has occurred"): only a
+    // server that answers that request with PROTOCOL_RDP leaves it that path.
+    let server_picks_rdp = match f
+        .report
+        .negotiation
+        .as_ref()
+        .and_then(|n| n.outcome_for(Some(3)))
+    {
+        Some(NegotiationOutcome::Selected { protocol, .. }) => {
+            protocol.single() == Some(Protocol::Rdp)
+        }
+        Some(NegotiationOutcome::NoNegotiationData) => true,
+        _ => !hybrid && !posture.can_select(Protocol::Ssl),
+    };
+    let rdp_usable =
+        rdp && p.rdp_security && !fips_blocks && (server_picks_rdp || p.id.starts_with("xfreerdp"));
 
     let connects = if posture.nla == NlaPolicy::Required {
         nla_usable
@@ -306,7 +328,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
             } else {
                 "enable TLS 1.2 on the server beside TLS 1.3".to_owned()
             };
-            return out(
+            let mut o = out(
                 Verdict::Fails,
                 format!(
                     "no TLS version in common: the server accepts {}, this client offers {}",
@@ -315,6 +337,8 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
                 ),
                 Some(fix),
             );
+            o.no_common_tls = true;
+            return o;
         }
         if fips_blocks && !tls_usable {
             return out(
@@ -407,7 +431,20 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
             } else {
                 "Standard RDP Security"
             };
-            out(Verdict::Connects, format!("connects with {how}"), None)
+            // mstsc and the macOS client cannot authenticate a server over
+            // Standard RDP Security and ask the user first ("Remote Desktop
+            // cannot verify the identity of the remote computer"); FreeRDP
+            // does not ask.
+            let prompts = how == "Standard RDP Security" && !p.id.starts_with("xfreerdp");
+            if prompts {
+                out(
+                    Verdict::Warns,
+                    "connects with Standard RDP Security after a prompt: the server's identity cannot be verified".into(),
+                    Some("let the server use TLS (security layer Negotiate or SSL) so clients can verify it".into()),
+                )
+            } else {
+                out(Verdict::Connects, format!("connects with {how}"), None)
+            }
         }
     }
 }

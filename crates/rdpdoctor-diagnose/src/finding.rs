@@ -131,6 +131,37 @@ finding_ids! {
     RdpProtocolViolation = "rdp-protocol-violation",
     /// The server's clock (from NTLM) agrees with ours within 5 minutes.
     ClockInSync = "clock-in-sync",
+    /// A client you connect with offers no TLS version the server accepts.
+    ClientTlsVersionUnsupported = "client-tls-version-unsupported",
+}
+
+impl FindingId {
+    /// The probe stage a finding belongs to (as text reports name it).
+    pub fn stage(self) -> &'static str {
+        use FindingId::*;
+        match self {
+            DnsFailure => "DNS",
+            PortClosed
+            | PortFiltered
+            | HostUnreachable
+            | ConnectionClosedByServer
+            | ServerSilent
+            | NotRdp
+            | UnstableNetwork
+            | SlowServer => "TCP",
+            TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
+            | SslCertNotOnServer => "Negotiation",
+            TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => "TLS",
+            CertExpired | CertNotYetValid | CertExpiresSoon | CertNameMismatch | CertSelfSigned
+            | CertWeakSignature | CertWeakKey => "Certificate",
+            CredsspUnpatched | ClockSkew => "CredSSP",
+            RdpEncryptionWeak | FipsRequired => "RDP security",
+            ServerDeniedConnection | LicensingError | ServerErrorInfo => "Logon screen",
+            NoProtocolAccepted | RdpProtocolViolation => "Negotiation",
+            ClockInSync => "CredSSP",
+            ClientTlsVersionUnsupported => "TLS",
+        }
+    }
 }
 
 impl std::fmt::Display for FindingId {

@@ -203,6 +203,25 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
             .filter(|c| ctx.clients.iter().any(|u| u.id() == c.client))
             .collect()
     };
+    // A client that fails for lack of a common TLS version is evidence of its
+    // own: the server-side TLS findings cannot say which client it hits.
+    let no_tls: Vec<&ClientPrediction> = focus.iter().filter(|c| c.no_common_tls).collect();
+    if !no_tls.is_empty() {
+        let names: Vec<&str> = no_tls.iter().map(|c| c.name.as_str()).collect();
+        let reason = no_tls[0].reason.clone();
+        findings.push(Finding {
+            id: FindingId::ClientTlsVersionUnsupported,
+            severity: Severity::Fail,
+            summary: format!("{} cannot connect: {reason}", names.join("; ")),
+            qualifier: None,
+            evidence: [(
+                "clients".to_owned(),
+                serde_json::json!(no_tls.iter().map(|c| &c.client).collect::<Vec<_>>()),
+            )]
+            .into_iter()
+            .collect(),
+        });
+    }
     let verdict = verdict::derive(report, &focus);
     verdict::reconcile(&mut findings, verdict);
 
@@ -252,7 +271,7 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
             ),
         },
         (Verdict::WorksWithWarnings, Some(c)) => format!(
-            "Works after a certificate prompt. Most likely: {} ({} confidence).",
+            "Clients connect after a prompt. Most likely: {} ({} confidence).",
             c.title,
             c.confidence.name()
         ),

@@ -7,12 +7,13 @@ use crate::certs::ProprietaryKey;
 use crate::fault::{Answer, Fault};
 use crate::framed::{End, Framed, Settings};
 use crate::pdu;
-use rdpdoctor_wire::credssp::{self, TsRequest};
+use rdpdoctor_wire::credssp::{self, TsRequest, ts_request_declared_len as ts_framer};
 use rdpdoctor_wire::mcs::ClientConnectData;
 use rdpdoctor_wire::mcs::{
     self, ConnectResponse, ServerCertificate, ServerCore, ServerNetwork, ServerSecurity,
 };
-use rdpdoctor_wire::rdp::{ClientSharePdu, control_action, pdu_type2};
+use rdpdoctor_wire::rdp::{ClientSharePdu, control_action, declared_len as rdp_framer, pdu_type2};
+use rdpdoctor_wire::tpkt::declared_len as tpkt_framer;
 use rdpdoctor_wire::x224::{self, ConnectionConfirm, protocol};
 use rdpdoctor_wire::{ntlm, rdp, tpkt};
 use std::sync::Arc;
@@ -51,34 +52,6 @@ pub(crate) enum TlsAcceptor {
     OpenSsl(openssl::ssl::SslAcceptor),
     /// No certificate (ssl-cert-not-on-server, which never selects TLS).
     None,
-}
-
-fn tpkt_framer(b: &[u8]) -> Result<Option<usize>, String> {
-    tpkt::declared_len(b).map_err(|e| e.to_string())
-}
-
-fn ts_framer(b: &[u8]) -> Result<Option<usize>, String> {
-    credssp::ts_request_declared_len(b).map_err(|e| e.to_string())
-}
-
-/// A slow-path (TPKT) or fast-path ([MS-RDPBCGR 2.2.8.1.2]) frame.
-fn rdp_framer(b: &[u8]) -> Result<Option<usize>, String> {
-    match b {
-        [] => Ok(None),
-        [tpkt::VERSION, ..] => tpkt_framer(b),
-        [h, ..] if h & 0x03 == 0 => {
-            let len = match b.get(1..) {
-                Some([l, ..]) if l & 0x80 == 0 => usize::from(*l),
-                Some([l, l2, ..]) => usize::from(u16::from_be_bytes([l & 0x7F, *l2])),
-                _ => return Ok(None),
-            };
-            if len < 3 {
-                return Err(format!("fast-path length {len}"));
-            }
-            Ok(Some(len))
-        }
-        [h, ..] => Err(format!("neither TPKT nor fast-path (first byte {h:#04x})")),
-    }
 }
 
 fn garbage(e: impl std::fmt::Display) -> End {
@@ -592,17 +565,6 @@ async fn standard_security(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn framers() {
-        assert_eq!(rdp_framer(&[]), Ok(None));
-        assert_eq!(rdp_framer(&[3, 0, 0, 7]), Ok(Some(7)));
-        assert_eq!(rdp_framer(&[0, 3]), Ok(Some(3)));
-        assert_eq!(rdp_framer(&[0, 0x80]), Ok(None));
-        assert_eq!(rdp_framer(&[0, 0x81, 4]), Ok(Some(0x104)));
-        assert!(rdp_framer(&[0x16, 3, 1]).is_err());
-        assert!(rdp_framer(&[0, 1]).is_err());
-    }
 
     #[test]
     fn the_proprietary_key_and_random_are_filled_in() {

@@ -171,7 +171,7 @@ impl Fault {
             }
             Fault::AcceptThenClose => "accepts the TCP connection and closes it at once",
             Fault::Silent => "accepts the TCP connection and never answers",
-            Fault::Slow => "like healthy-tls, with every reply delayed by --delay (default 1.5 s)",
+            Fault::Slow => "like healthy-tls, with every reply delayed by --delay (default 2.5 s)",
         }
     }
 

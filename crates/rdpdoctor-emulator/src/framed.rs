@@ -1,7 +1,12 @@
 //! Bounded, deadlined reads and writes for one emulated connection: a client
 //! that is silent, dribbles, or sends endless or malformed bytes costs at
 //! most the read timeout and the frame limit, and ends in a clean close.
+//!
+//! The framing is the wire crate's [`Accumulator`], the same the probe
+//! reads with; this module adds the socket, the timeouts and [`End`].
 
+use rdpdoctor_wire::WireError;
+use rdpdoctor_wire::frame::Accumulator;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
@@ -26,7 +31,7 @@ pub(crate) enum End {
 /// How many bytes the next frame announces, once its header is there:
 /// `Ok(None)` = header incomplete. Lengths are checked against the limit
 /// before the body is awaited.
-pub(crate) type Framer = fn(&[u8]) -> Result<Option<usize>, String>;
+pub(crate) use rdpdoctor_wire::frame::Framer;
 
 /// The timeouts and delay of a [`Framed`].
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +45,7 @@ pub(crate) struct Settings {
 /// deadline, and a delay before each reply (the `slow` fault).
 pub(crate) struct Framed<S> {
     stream: S,
-    buf: Vec<u8>,
+    acc: Accumulator,
     read_timeout: Duration,
     deadline: Instant,
     delay: Duration,
@@ -55,7 +60,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
     ) -> Self {
         Framed {
             stream,
-            buf: Vec::new(),
+            acc: Accumulator::new(),
             read_timeout,
             deadline,
             delay,
@@ -78,7 +83,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
 
     /// Bytes received but not consumed.
     pub(crate) fn buffered(&self) -> usize {
-        self.buf.len()
+        self.acc.buffered().len()
     }
 
     pub(crate) fn into_inner(self) -> S {
@@ -112,26 +117,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
     ) -> Result<Vec<u8>, End> {
         let until = Instant::now() + self.budget(timeout);
         loop {
-            match framer(&self.buf) {
-                Ok(Some(n)) if n > max => return Err(End::TooLarge),
-                Ok(Some(0)) => return Err(End::Garbage("a frame of length 0".into())),
-                Ok(Some(n)) if self.buf.len() >= n => {
-                    let rest = self.buf.split_off(n);
-                    return Ok(std::mem::replace(&mut self.buf, rest));
-                }
-                Ok(_) if self.buf.len() >= max => return Err(End::TooLarge),
-                Ok(_) => {}
-                Err(e) => return Err(End::Garbage(e)),
+            match self.acc.next_frame(framer, max) {
+                Ok(Some(frame)) => return Ok(frame),
+                Ok(None) => {}
+                Err(WireError::FrameTooLarge { .. }) => return Err(End::TooLarge),
+                Err(e) => return Err(End::Garbage(e.to_string())),
             }
             let mut chunk = [0u8; 4096];
-            let want = chunk.len().min(max.saturating_sub(self.buf.len())).max(1);
+            let want = chunk.len().min(self.acc.room(max));
             let read = self.stream.read(chunk.get_mut(..want).unwrap_or_default());
             match tokio::time::timeout_at(until, read).await {
                 Err(_) => return Err(End::Timeout),
                 Ok(Ok(0)) | Ok(Err(_)) => return Err(End::Closed),
-                Ok(Ok(n)) => self
-                    .buf
-                    .extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                Ok(Ok(n)) => self.acc.feed(chunk.get(..n).unwrap_or_default()),
             }
         }
     }
@@ -183,9 +181,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
 mod tests {
     use super::*;
 
-    fn two_byte_len(buf: &[u8]) -> Result<Option<usize>, String> {
+    fn two_byte_len(buf: &[u8]) -> Result<Option<usize>, WireError> {
         match buf {
-            [0xFF, ..] => Err("bad".into()),
+            [0xFF, ..] => Err(WireError::NotTpkt { first_byte: 0xFF }),
             [a, b, ..] => Ok(Some(usize::from(u16::from_be_bytes([*a, *b])))),
             _ => Ok(None),
         }

@@ -91,12 +91,12 @@ pub struct FaultConfig {
 
 impl FaultConfig {
     /// The defaults: a Windows Server 2022 host `WIN-RDP01.corp.example`,
-    /// skew 1 hour, delay 1.5 s, clients dropped after 10 s of silence.
+    /// skew 1 hour, delay 2.5 s, clients dropped after 10 s of silence.
     pub fn new(fault: Fault) -> Self {
         FaultConfig {
             fault,
             skew_secs: 3600,
-            delay: Duration::from_millis(1500),
+            delay: Duration::from_millis(2500),
             netbios_name: "WIN-RDP01".into(),
             netbios_domain: "CORP".into(),
             dns_domain: "corp.example".into(),

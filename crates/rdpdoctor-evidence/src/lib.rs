@@ -509,7 +509,9 @@ pub struct NtlmFacts {
     pub dns_tree_name: Option<String>,
     /// major.minor.build from the VERSION field.
     pub os_version: Option<String>,
-    /// The Windows release the version implies.
+    /// The Windows release the version would be, *if* the server is Windows
+    /// (winpr-based servers always report 6.1.7601: see `server` in the
+    /// judgement before believing it).
     pub windows_release: Option<String>,
     /// MsvAvTimestamp as RFC 3339 UTC.
     pub server_time: Option<String>,

@@ -3,9 +3,14 @@
 //! Invariants, for every server however hostile:
 //! - a read never waits past its deadline, whether the server is silent,
 //!   dribbles one byte at a time, or never stops sending;
-//! - a read never buffers more than the frame limit it was given.
+//! - a read never buffers more than the frame limit it was given, and a
+//!   frame announcing more is refused before its body is read.
+//!
+//! The framing itself is the wire crate's [`Accumulator`], shared with the
+//! emulator; this module adds the socket, the deadlines and the error kinds.
 
 use rdpdoctor_wire::error::WireError;
+use rdpdoctor_wire::frame::Accumulator;
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -206,14 +211,15 @@ impl ReadError {
 }
 
 /// A framing function: given the bytes so far, `Ok(None)` = need more,
-/// `Ok(Some(n))` = a complete frame of `n` bytes starts the buffer.
-pub type Framer = fn(&[u8]) -> Result<Option<usize>, WireError>;
+/// `Ok(Some(n))` = the frame at the start of the buffer is `n` bytes long
+/// (announced by its header, or complete). See [`rdpdoctor_wire::frame`].
+pub use rdpdoctor_wire::frame::Framer;
 
 /// A stream plus the bytes read past the last frame.
 pub struct FramedStream<S> {
     /// The underlying stream.
     pub inner: S,
-    buf: Vec<u8>,
+    acc: Accumulator,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> FramedStream<S> {
@@ -221,7 +227,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> FramedStream<S> {
     pub fn new(inner: S) -> Self {
         FramedStream {
             inner,
-            buf: Vec::new(),
+            acc: Accumulator::new(),
         }
     }
 
@@ -237,7 +243,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> FramedStream<S> {
         }
     }
 
-    /// Reads one complete frame within `budget`, buffering at most `max` bytes.
+    /// Reads one complete frame within `budget`, buffering at most `max`
+    /// bytes; a frame announcing more than `max` is refused as soon as its
+    /// length is known ([`WireError::FrameTooLarge`]).
     pub async fn read_frame(
         &mut self,
         framer: Framer,
@@ -246,52 +254,39 @@ impl<S: AsyncRead + AsyncWrite + Unpin> FramedStream<S> {
     ) -> Result<Vec<u8>, ReadError> {
         let deadline = tokio::time::Instant::now() + budget;
         loop {
-            match framer(&self.buf) {
-                Ok(Some(n)) if n <= self.buf.len() => {
-                    let rest = self.buf.split_off(n);
-                    return Ok(std::mem::replace(&mut self.buf, rest));
-                }
-                Ok(_) => {}
+            match self.acc.next_frame(framer, max) {
+                Ok(Some(frame)) => return Ok(frame),
+                Ok(None) => {}
                 Err(error) => {
                     return Err(ReadError::Invalid {
                         error,
-                        received: std::mem::take(&mut self.buf),
+                        received: self.acc.take(),
                     });
                 }
             }
-            if self.buf.len() >= max {
-                return Err(ReadError::Invalid {
-                    error: WireError::TooLarge {
-                        what: "frame",
-                        len: self.buf.len(),
-                        max,
-                    },
-                    received: std::mem::take(&mut self.buf),
-                });
-            }
             let mut chunk = [0u8; 4096];
-            let want = chunk.len().min(max - self.buf.len());
+            let want = chunk.len().min(self.acc.room(max));
             let read = tokio::time::timeout_at(deadline, self.inner.read(&mut chunk[..want])).await;
             match read {
                 Err(_) => {
                     return Err(ReadError::Timeout {
-                        received: std::mem::take(&mut self.buf),
+                        received: self.acc.take(),
                     });
                 }
                 Ok(Ok(0)) => {
                     return Err(ReadError::Closed {
-                        received: std::mem::take(&mut self.buf),
+                        received: self.acc.take(),
                     });
                 }
-                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
-                Ok(Err(e)) => return Err(io_to_read_error(e, std::mem::take(&mut self.buf))),
+                Ok(Ok(n)) => self.acc.feed(&chunk[..n]),
+                Ok(Err(e)) => return Err(io_to_read_error(e, self.acc.take())),
             }
         }
     }
 
     /// Gives the stream back, with any bytes read past the last frame.
     pub fn into_parts(self) -> (S, Vec<u8>) {
-        (self.inner, self.buf)
+        (self.inner, self.acc.into_inner())
     }
 }
 
@@ -394,6 +389,32 @@ mod tests {
             Err(ReadError::Invalid { received, .. }) => assert!(received.len() <= 8192),
             other => panic!("expected a size error, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn an_oversized_announcement_is_refused_without_waiting_for_the_body() {
+        let (mut server, client) = duplex(64);
+        // Announces 64 KiB, then goes silent: refused at once, not at the deadline.
+        server.write_all(&[0xff, 0xff, 1, 2]).await.unwrap();
+        let mut f = FramedStream::new(client);
+        let t = Instant::now();
+        let r = f
+            .read_frame(two_byte_len, 8192, Duration::from_secs(5))
+            .await;
+        match r {
+            Err(ReadError::Invalid {
+                error:
+                    WireError::FrameTooLarge {
+                        len: 0xffff,
+                        max: 8192,
+                        announced: true,
+                    },
+                received,
+            }) => assert_eq!(received, [0xff, 0xff, 1, 2]),
+            other => panic!("expected a size error, got {other:?}"),
+        }
+        assert!(t.elapsed() < Duration::from_secs(1));
+        drop(server);
     }
 
     #[tokio::test]

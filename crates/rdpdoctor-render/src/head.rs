@@ -19,7 +19,11 @@ pub fn head(report: &ProbeReport, j: &Judgement, style: &Style) -> String {
     let verdict = j.verdict.name().to_uppercase().replace('-', " ");
     let line1 = fit(&format!("{target}: {verdict}"), WIDTH);
     let _ = writeln!(out, "{}", verdict_style(j.verdict, style, &line1));
-    let _ = writeln!(out, "{}", fit(&j.diagnosis.headline, WIDTH));
+    // The headline may take two lines; the fix to try first still falls
+    // within the first five.
+    for line in wrap(&j.diagnosis.headline, WIDTH, 2) {
+        let _ = writeln!(out, "{line}");
+    }
     match &j.diagnosis.first_fix {
         Some(f) => {
             let weak = if f.fix.weakens_security {
@@ -67,4 +71,43 @@ pub fn head(report: &ProbeReport, j: &Judgement, style: &Style) -> String {
         ))
     );
     out
+}
+
+/// Word-wraps `s` to `width` columns in at most `max_lines` lines (the last
+/// one cut with `…` when it does not fit).
+pub fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let len = cur.chars().count() + usize::from(!cur.is_empty()) + word.chars().count();
+        if len > width && !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    if lines.len() > max_lines {
+        let rest = lines.split_off(max_lines - 1).join(" ");
+        lines.push(rest);
+    }
+    lines.into_iter().map(|l| fit(&l, width)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_on_words_and_cuts_the_last_line() {
+        let w = wrap("aaa bbb ccc ddd", 7, 2);
+        assert_eq!(w, vec!["aaa bbb", "ccc ddd"]);
+        let w = wrap("aaa bbb ccc ddd eee", 7, 2);
+        assert_eq!(w.len(), 2);
+        assert!(w[1].ends_with('…') && w[1].chars().count() <= 7, "{w:?}");
+    }
 }

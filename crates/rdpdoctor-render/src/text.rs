@@ -3,35 +3,9 @@
 
 use crate::Style;
 use crate::safe::{sentence, term};
-use rdpdoctor_diagnose::{FindingId, Judgement, Severity};
+use rdpdoctor_diagnose::{Judgement, Severity};
 use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome};
 use std::fmt::Write;
-
-/// The stage a finding belongs to, for the per-stage verdicts.
-pub fn stage_of(id: FindingId) -> &'static str {
-    use FindingId::*;
-    match id {
-        DnsFailure => "DNS",
-        PortClosed
-        | PortFiltered
-        | HostUnreachable
-        | ConnectionClosedByServer
-        | ServerSilent
-        | NotRdp
-        | UnstableNetwork
-        | SlowServer => "TCP",
-        TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
-        | SslCertNotOnServer => "Negotiation",
-        TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => "TLS",
-        CertExpired | CertNotYetValid | CertExpiresSoon | CertNameMismatch | CertSelfSigned
-        | CertWeakSignature | CertWeakKey => "Certificate",
-        CredsspUnpatched | ClockSkew => "CredSSP",
-        RdpEncryptionWeak | FipsRequired => "RDP security",
-        ServerDeniedConnection | LicensingError | ServerErrorInfo => "Logon screen",
-        NoProtocolAccepted | RdpProtocolViolation => "Negotiation",
-        ClockInSync => "CredSSP",
-    }
-}
 
 struct Doc<'a> {
     out: String,
@@ -44,7 +18,7 @@ impl Doc<'_> {
         self.judgement
             .findings
             .iter()
-            .filter(|f| stage_of(f.id) == stage && f.severity > Severity::Info)
+            .filter(|f| f.id.stage() == stage && f.severity > Severity::Info)
             .map(|f| f.severity)
             .max()
     }
@@ -60,7 +34,11 @@ impl Doc<'_> {
                 _ => self.style.good("[ ok ]"),
             }
         };
-        let _ = writeln!(self.out, "{tag} {:<13}{summary}", self.style.bold(name));
+        let _ = writeln!(
+            self.out,
+            "{tag} {}{summary}",
+            self.style.bold(&format!("{name:<13}"))
+        );
     }
 
     fn detail(&mut self, text: &str) {
@@ -332,10 +310,20 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                     d.detail(&format!(
                         "OS version {}{}",
                         term(os),
-                        n.windows_release
-                            .as_ref()
-                            .map(|w| format!(" ({})", term(w)))
-                            .unwrap_or_default()
+                        // Only a Windows server's NTLM version names its
+                        // release: winpr (FreeRDP) always says 6.1.7601.
+                        match judgement.server.implementation {
+                            rdpdoctor_diagnose::Implementation::Windows
+                            | rdpdoctor_diagnose::Implementation::Unknown => n
+                                .windows_release
+                                .as_ref()
+                                .map(|w| format!(" (as Windows: {})", term(w)))
+                                .unwrap_or_default(),
+                            other => format!(
+                                " (a fixed value of {}, not a Windows release)",
+                                other.label()
+                            ),
+                        }
                     ));
                 }
                 if let (Some(t), Some(skew)) = (&n.server_time, n.clock_skew_seconds) {

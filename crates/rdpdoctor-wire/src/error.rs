@@ -1,6 +1,11 @@
 //! The one error type every decoder in this crate returns.
+//!
+//! It depends on no message module: the names its messages print come from
+//! the leaf module `spec` (re-exported by the message modules).
 
 use serde::Serialize;
+
+use crate::spec;
 
 /// Why a decoder refused its input.
 ///
@@ -63,7 +68,7 @@ pub enum WireError {
 
     /// The X.224 TPDU is of another type than the one expected: for example an
     /// X.224 Disconnect Request (0x80) where a Connection Confirm (0xD0) was due.
-    #[error("unexpected X.224 TPDU {code:#04x} ({}) where {expected} was expected", crate::x224::tpdu_code_name(*code))]
+    #[error("unexpected X.224 TPDU {code:#04x} ({}) where {expected} was expected", spec::tpdu_code_name(*code))]
     UnexpectedTpdu {
         /// The TPDU code byte with the credit nibble masked off (e.g. 0x80 DR).
         code: u8,
@@ -74,17 +79,48 @@ pub enum WireError {
     /// [T.125 7, part 11] The server sent an MCS Disconnect Provider Ultimatum
     /// instead of the expected MCS PDU: it is ending the connection. `reason`
     /// is the T.125 Reason (see [`crate::mcs::disconnect_reason_name`]).
-    #[error("server sent MCS Disconnect Provider Ultimatum, reason {reason} ({})", crate::mcs::disconnect_reason_name(*reason))]
+    #[error("server sent MCS Disconnect Provider Ultimatum, reason {reason} ({})", spec::disconnect_reason_name(*reason))]
     DisconnectProviderUltimatum {
         /// T.125 Reason: 0 rn-domain-disconnected … 4 rn-channel-purged.
         reason: u8,
+    },
+
+    /// A frame announced (or, with no length yet, grew to) more bytes than
+    /// the reader accepts; see [`crate::frame::Accumulator`]. An announced
+    /// length is refused before any of the body is read.
+    #[error("{} {len} bytes, at most {max} accepted", if *announced { "frame announces" } else { "no complete frame header in" })]
+    FrameTooLarge {
+        /// The announced length, or the bytes buffered when none was announced.
+        len: usize,
+        /// The limit.
+        max: usize,
+        /// Whether `len` was announced by the frame header.
+        announced: bool,
+    },
+
+    /// A server's RSA key is larger than any real RDP server uses, so the
+    /// raw RSA operation of Standard RDP Security ([MS-RDPBCGR 5.3.4.1]) is
+    /// refused rather than left to run for seconds; see
+    /// [`crate::security::MAX_MODULUS_BITS`] and
+    /// [`crate::security::MAX_EXPONENT_BITS`] for why these limits.
+    #[error(
+        "server RSA key too large: {modulus_bits}-bit modulus, {exponent_bits}-bit public exponent \
+         (at most {}-bit moduli and {}-bit exponents accepted)",
+        spec::MAX_RSA_MODULUS_BITS,
+        spec::MAX_RSA_EXPONENT_BITS
+    )]
+    RsaKeyTooLarge {
+        /// Significant bits of the modulus.
+        modulus_bits: u64,
+        /// Significant bits of the public exponent.
+        exponent_bits: u64,
     },
 }
 
 /// Only the guesses one byte makes certain enough to print in an error.
 fn sniff_suffix(first_byte: u8) -> String {
     match first_byte {
-        0x16 | 0x15 => crate::tpkt::sniff(&[first_byte])
+        0x16 | 0x15 => spec::sniff(&[first_byte])
             .map(|guess| format!(", looks like {guess}"))
             .unwrap_or_default(),
         _ => String::new(),

@@ -7,6 +7,7 @@
 //!
 //! | module | specification | what |
 //! |---|---|---|
+//! | [`frame`] | — | one frame accumulator for every reader: feed bytes, take whole frames, refuse an oversized length before its body |
 //! | [`tpkt`] | T.123 8 | framing: how many bytes make one PDU |
 //! | [`x224`] | MS-RDPBCGR 2.2.1.1–2.2.1.2 | Connection Request / Confirm, security negotiation |
 //! | [`credssp`] | MS-CSSP 2.2.1 | TSRequest (NLA) |
@@ -14,7 +15,12 @@
 //! | [`mcs`] | MS-RDPBCGR 2.2.1.3–2.2.1.9 | MCS Connect Initial / Response (Standard RDP Security, server certificate), Erect Domain, Attach User, Channel Join, Send Data |
 //! | [`security`] | MS-RDPBCGR 5.3 | Standard RDP Security: client random, session keys, RC4 / FIPS encryption and MACs |
 //! | [`license`] | MS-RDPELE 2.2.2 | the client's licensing replies: New License Request, Platform Challenge Response |
-//! | [`rdp`] | MS-RDPBCGR 2.2.1.11–2.2.1.13, 2.2.5.1 | Client Info, licensing, Demand Active, Set Error Info (ERRINFO names) |
+//! | [`rdp`] | MS-RDPBCGR 2.2.1.11–2.2.1.22, 2.2.5.1, 2.2.9.1.2 | Client Info, licensing, Demand Active, finalization, Set Error Info (ERRINFO names), slow- and fast-path framing |
+//!
+//! Module dependencies run one way: `spec` (numbers and names shared by
+//! several modules, and by [`WireError`]'s messages) depends on nothing;
+//! `error` only on `spec`; then `tpkt` → `x224` → `mcs` → `security` →
+//! `license` → `rdp`, each using only those before it.
 //!
 //! Where ironrdp-pdu decodes real-world data correctly it is used (the server
 //! core and network data blocks); where it does not, the reason is given in
@@ -37,6 +43,7 @@ mod ber;
 pub mod cert;
 pub mod credssp;
 pub mod error;
+pub mod frame;
 mod hexser;
 pub mod license;
 pub mod mcs;
@@ -44,6 +51,7 @@ pub mod ntlm;
 pub mod rdp;
 mod reader;
 pub mod security;
+mod spec;
 #[cfg(test)]
 mod test_util;
 pub mod tpkt;

@@ -19,9 +19,9 @@ use num_bigint::BigUint;
 use sha1::{Digest, Sha1};
 
 use crate::error::WireError;
-use crate::mcs::{self, RsaPublicKey, encryption_method as em};
-use crate::rdp::sec_flags;
+use crate::mcs::{self, RsaPublicKey};
 use crate::reader::Reader;
+use crate::spec::{encryption_method as em, sec_flags};
 
 /// Length of the client and server randoms.
 pub const RANDOM_LEN: usize = 32;
@@ -35,33 +35,65 @@ const SALT: [u8; 3] = [0xD1, 0x26, 0x9E];
 const FIPS_IV: [u8; 8] = [0x12, 0x34, 0x56, 0x78, 0x90, 0xAB, 0xCD, 0xEF];
 /// [5.3.7] keys are updated after this many PDUs.
 const KEY_UPDATE_INTERVAL: u32 = 4096;
-/// The smallest and largest RSA modulus accepted from a server, in bits: the
-/// 256-bit client random must be below the modulus, and the modular
-/// exponentiation must stay cheap.
+/// The smallest RSA modulus accepted from a server, in bits: the 256-bit
+/// client random must be below the modulus.
 const MIN_MODULUS_BITS: u64 = 384;
-const MAX_MODULUS_BITS: u64 = 16384;
+
+pub use crate::spec::{
+    MAX_RSA_EXPONENT_BITS as MAX_EXPONENT_BITS, MAX_RSA_MODULUS_BITS as MAX_MODULUS_BITS,
+};
+
+/// Significant bits of a big-endian number, counted on the bytes (no
+/// big-integer arithmetic, so a huge value costs no more than its length).
+fn significant_bits(be: &[u8]) -> u64 {
+    let Some(pos) = be.iter().position(|b| *b != 0) else {
+        return 0;
+    };
+    let rest = be.get(pos..).unwrap_or_default();
+    let top = rest
+        .first()
+        .map_or(0, |b| u8::BITS.saturating_sub(b.leading_zeros()));
+    let bytes = u64::try_from(rest.len()).unwrap_or(u64::MAX);
+    bytes
+        .saturating_sub(1)
+        .saturating_mul(8)
+        .saturating_add(u64::from(top))
+}
 
 /// [5.3.4.1] Encrypt the client random with the server's public key: the
 /// random is read as a little-endian number, raised to the public exponent
 /// modulo the modulus (raw RSA, no padding), and written little-endian,
 /// padded to the modulus length plus 8 zero bytes — the `encryptedClientRandom`
-/// of the Security Exchange PDU.
+/// of the Security Exchange PDU. The licensing protocol encrypts its
+/// premaster secret the same way ([`crate::license::encode_new_license_request`]).
+///
+/// A key over [`MAX_MODULUS_BITS`] or [`MAX_EXPONENT_BITS`] is
+/// [`WireError::RsaKeyTooLarge`], decided from the key's length before any
+/// arithmetic: the server chooses its key, and so, without the caps, how
+/// long the client computes.
 pub fn encrypt_client_random(
     client_random: &[u8],
     key: &RsaPublicKey,
 ) -> Result<Vec<u8>, WireError> {
-    let n = BigUint::from_bytes_be(&key.modulus);
-    let e = BigUint::from_bytes_be(&key.exponent);
-    let bits = n.bits();
-    if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&bits) {
+    let bits = significant_bits(&key.modulus);
+    let exponent_bits = significant_bits(&key.exponent);
+    if bits > MAX_MODULUS_BITS || exponent_bits > MAX_EXPONENT_BITS {
+        return Err(WireError::RsaKeyTooLarge {
+            modulus_bits: bits,
+            exponent_bits,
+        });
+    }
+    if bits < MIN_MODULUS_BITS {
         return Err(WireError::invalid(
             "server RSA key",
-            format!("a {bits}-bit modulus; {MIN_MODULUS_BITS} to {MAX_MODULUS_BITS} bits accepted"),
+            format!("a {bits}-bit modulus; at least {MIN_MODULUS_BITS} bits accepted"),
         ));
     }
-    if e.bits() == 0 {
+    if exponent_bits == 0 {
         return Err(WireError::invalid("server RSA key", "public exponent 0"));
     }
+    let n = BigUint::from_bytes_be(&key.modulus);
+    let e = BigUint::from_bytes_be(&key.exponent);
     let m = BigUint::from_bytes_le(client_random);
     if m >= n {
         return Err(WireError::invalid(

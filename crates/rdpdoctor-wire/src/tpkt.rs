@@ -8,7 +8,7 @@
 use crate::error::WireError;
 
 /// TPKT version byte; the first byte of every frame.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = crate::spec::TPKT_VERSION;
 /// Length of the TPKT header.
 pub const HEADER_LEN: usize = 4;
 /// TPKT's own maximum: the length field is 16 bits and counts the header.
@@ -87,26 +87,7 @@ pub(crate) fn wrap(payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A best guess at what a non-TPKT peer is, from the first bytes it sent:
-/// `Some("a TLS handshake record")`, `Some("an HTTP response")`… or `None`.
-/// Meant for messages such as "port 3389 answered like a web server".
-pub fn sniff(buf: &[u8]) -> Option<&'static str> {
-    let starts = |p: &[u8]| {
-        buf.starts_with(p) || (buf.len() < p.len() && p.starts_with(buf) && !buf.is_empty())
-    };
-    match *buf.first()? {
-        VERSION => Some("a TPKT frame (RDP)"),
-        0x16 => Some("a TLS handshake record"),
-        0x15 => Some("a TLS alert record"),
-        0x30 => Some("a DER SEQUENCE (e.g. a CredSSP TSRequest)"),
-        b'S' if starts(b"SSH-") => Some("an SSH banner"),
-        b'H' if starts(b"HTTP/") => Some("an HTTP response"),
-        b'<' => Some("HTML or XML text"),
-        b'R' if starts(b"RFB ") => Some("a VNC (RFB) banner"),
-        b'2' | b'4' | b'5' => Some("a text banner (SMTP/FTP style status line?)"),
-        _ => None,
-    }
-}
+pub use crate::spec::sniff;
 
 #[cfg(test)]
 mod tests {

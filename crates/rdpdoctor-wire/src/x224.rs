@@ -70,19 +70,7 @@ pub mod response_flags {
     pub const REDIRECTED_AUTHENTICATION_MODE_SUPPORTED: u8 = 0x10;
 }
 
-/// [X.224 13] TPDU codes (high nibble of the second header byte).
-pub mod tpdu_code {
-    /// Connection Request.
-    pub const CR: u8 = 0xE0;
-    /// Connection Confirm.
-    pub const CC: u8 = 0xD0;
-    /// Disconnect Request.
-    pub const DR: u8 = 0x80;
-    /// Data.
-    pub const DT: u8 = 0xF0;
-    /// TPDU Error.
-    pub const ER: u8 = 0x70;
-}
+pub use crate::spec::tpdu_code;
 
 /// RDP_NEG_REQ type.
 const TYPE_RDP_NEG_REQ: u8 = 0x01;
@@ -99,17 +87,7 @@ const CR_CC_FIXED: usize = 6;
 /// Longest cookie line that keeps the length indicator within one byte.
 const MAX_COOKIE_LINE: usize = 255 - 1 - CR_CC_FIXED - 8;
 
-/// Name of an X.224 TPDU code (credit nibble ignored).
-pub fn tpdu_code_name(code: u8) -> &'static str {
-    match code & 0xF0 {
-        tpdu_code::CR => "Connection Request",
-        tpdu_code::CC => "Connection Confirm",
-        tpdu_code::DR => "Disconnect Request",
-        tpdu_code::DT => "Data",
-        tpdu_code::ER => "TPDU Error",
-        _ => "unknown TPDU",
-    }
-}
+pub use crate::spec::tpdu_code_name;
 
 /// The cookie line as sent: `Cookie: mstshash=NAME\r\n`, printable ASCII only.
 fn cookie_line(cookie: &str) -> Option<Vec<u8>> {

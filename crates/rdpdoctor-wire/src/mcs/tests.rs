@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::WireError;
 use crate::test_util::{assert_every_prefix_fails, hex};
 
 /// [MS-RDPBCGR 4.1.4] Server MCS Connect Response PDU with GCC Conference

@@ -1,9 +1,24 @@
 //! [MS-RDPBCGR 2.2.5.1.1] the `errorInfo` codes of the Set Error Info PDU.
 //!
 //! <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/a21a1bd9-2303-49c1-90ec-3932435c248c>
+//!
+//! Also the server's side: [`encode_set_error_info`] ([2.2.5.1]).
+//!
+//! The names are spelled as FreeRDP spells them (`include/freerdp/error.h`),
+//! which is what xfreerdp prints and users paste, and they are the names of
+//! the knowledge base's ERRINFO family (`crates/rdpdoctor-kb/kb/codes/errinfo.toml`;
+//! its test `wire_names.rs` holds the two tables to each other). The
+//! specification spells many of them without the inner underscores: 0 is
+//! ERRINFO_NONE there, 0x10C9 ERRINFO_UNKNOWNPDUTYPE2 (here
+//! ERRINFO_UNKNOWN_DATA_PDU_TYPE), 0x1194 ERRINFO_ENCPKGMISMATCH (here
+//! ERRINFO_ENCRYPTION_PACKAGE_MISMATCH).
 
-/// The symbolic name of an `errorInfo` code, e.g. 7 → `ERRINFO_SERVER_DENIED_CONNECTION`;
-/// `None` for a code the specification does not list.
+use super::share::{PDUTYPE2_SET_ERROR_INFO_PDU, SERVER_CHANNEL_ID, share_data};
+use crate::mcs;
+
+/// The symbolic name of an `errorInfo` code, e.g. 7 → `ERRINFO_SERVER_DENIED_CONNECTION`
+/// (FreeRDP's spelling, see the module note); `None` for a code neither the
+/// specification nor FreeRDP lists.
 pub fn error_info_name(code: u32) -> Option<&'static str> {
     Some(match code {
         0x0000 => "ERRINFO_SUCCESS",
@@ -129,4 +144,20 @@ pub fn error_info_name(code: u32) -> Option<&'static str> {
         0x1196 => "ERRINFO_PEER_DISCONNECTED",
         _ => return None,
     })
+}
+
+/// [2.2.5.1] Set Error Info PDU with `errorInfo` = `code` (e.g. 7,
+/// ERRINFO_SERVER_DENIED_CONNECTION), share id 0x000103EA, no security header
+/// (TLS/CredSSP path).
+///
+/// <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/a21a1bd9-2303-49c1-90ec-3932435c248c>
+pub fn encode_set_error_info(user_id: u16, io_channel: u16, code: u32) -> Vec<u8> {
+    // [2.2.5.1.1] pduSource MUST be 0 in this PDU.
+    let pdu = share_data(
+        0x0001_0000 | u32::from(SERVER_CHANNEL_ID),
+        0,
+        PDUTYPE2_SET_ERROR_INFO_PDU,
+        &code.to_le_bytes(),
+    );
+    mcs::encode_send_data_indication(user_id, io_channel, &pdu)
 }

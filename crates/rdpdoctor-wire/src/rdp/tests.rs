@@ -1,6 +1,8 @@
 use super::*;
-use crate::security::{Role, SessionKeys};
+use crate::error::WireError;
+use crate::security::{Role, Session, SessionKeys};
 use crate::test_util::{assert_every_prefix_fails, hex};
+use crate::{mcs, tpkt};
 
 /// The MCS header of a Send Data Indication from 1002 on 1003 with a
 /// one-byte length, then the PDU ([4.1.12]: `68 00 01 03 eb 70 LL`).

@@ -5,6 +5,7 @@
 //! Active against xrdp at levels low, high and FIPS in the lab.
 
 use super::*;
+use crate::error::WireError;
 use crate::test_util::hex;
 
 fn randoms() -> (Vec<u8>, Vec<u8>) {
@@ -205,6 +206,84 @@ fn client_random_is_raw_rsa_little_endian() {
     // The Security Exchange PDU carries it, and the server side reads it back.
     let pdu = encode_security_exchange(1007, 1003, &c);
     assert_eq!(decode_security_exchange(&pdu).unwrap(), c);
+}
+
+/// A hostile server's key: a 16,384-bit modulus and a 112,000-bit exponent
+/// kept the client computing for 12–27 s per connection before the caps.
+fn hostile_key() -> RsaPublicKey {
+    let mut modulus = vec![0xFF; 2048];
+    modulus[2047] = 0xFB;
+    RsaPublicKey {
+        modulus,
+        exponent: vec![0xFF; 14_000],
+    }
+}
+
+#[test]
+fn keys_over_the_caps_are_refused_before_any_arithmetic() {
+    let (cr, _) = randoms();
+    let key = hostile_key();
+    let t = std::time::Instant::now();
+    let err = encrypt_client_random(&cr, &key).unwrap_err();
+    let took = t.elapsed();
+    assert_eq!(
+        err,
+        WireError::RsaKeyTooLarge {
+            modulus_bits: 16_384,
+            exponent_bits: 112_000
+        }
+    );
+    assert!(took < std::time::Duration::from_millis(5), "{took:?}");
+    assert_eq!(
+        err.to_string(),
+        "server RSA key too large: 16384-bit modulus, 112000-bit public exponent \
+         (at most 8192-bit moduli and 32-bit exponents accepted)"
+    );
+    // The licensing premaster secret goes through the same function.
+    let t = std::time::Instant::now();
+    let err =
+        crate::license::encode_new_license_request(&cr, &[3; 48], &key, "u", "m").unwrap_err();
+    assert!(matches!(err, WireError::RsaKeyTooLarge { .. }), "{err}");
+    assert!(t.elapsed() < std::time::Duration::from_millis(5));
+    // Either cap alone is enough; leading zero bytes do not count.
+    let big_exponent = RsaPublicKey {
+        modulus: hex(N),
+        exponent: vec![1, 0, 0, 0, 1],
+    };
+    assert_eq!(
+        encrypt_client_random(&cr, &big_exponent),
+        Err(WireError::RsaKeyTooLarge {
+            modulus_bits: 512,
+            exponent_bits: 33
+        })
+    );
+    let mut padded = vec![0; 4096];
+    padded.extend_from_slice(&hex(N));
+    let padded = RsaPublicKey {
+        modulus: padded,
+        exponent: vec![0, 0, 1, 0, 1],
+    };
+    assert_eq!(encrypt_client_random(&cr, &padded).unwrap().len(), 64 + 8);
+}
+
+#[test]
+fn keys_at_the_caps_still_work() {
+    let (cr, _) = randoms();
+    // 8192-bit modulus, 32-bit exponent: the most a server may make us compute.
+    let mut modulus = vec![0xFF; 1024];
+    modulus[1023] = 0xFD;
+    let key = RsaPublicKey {
+        modulus,
+        exponent: vec![0xFF, 0xFF, 0xFF, 0xFF],
+    };
+    let t = std::time::Instant::now();
+    let c = encrypt_client_random(&cr, &key).unwrap();
+    assert_eq!(c.len(), 1024 + 8);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 #[test]
