@@ -323,20 +323,19 @@ fn network(r: &ProbeReport, out: &mut Out) {
     }
     let mut stalled_stages = 0;
     let mut lost_syns = 0;
-    let mut stall = |what: &str, times: &[f64], extra: f64, signs: &mut Vec<String>| {
-        let n = stalls(times, extra);
+    let mut stall = |what: &str, times: &[f64], connect: bool, signs: &mut Vec<String>| {
+        let n = if connect {
+            connect_stalls(times)
+        } else {
+            exchange_stalls(times)
+        };
         if n > 0 {
             stalled_stages += 1;
             signs.push(format!("{n} of {} {what} stalled", times.len()));
         }
         n
     };
-    lost_syns += stall(
-        "TCP connects",
-        &connects,
-        CONNECT_STALL_EXTRA_MS,
-        &mut signs,
-    );
+    lost_syns += stall("TCP connects", &connects, true, &mut signs);
     if let Some(neg) = &r.negotiation {
         let answered: Vec<f64> = neg
             .attempts
@@ -344,12 +343,7 @@ fn network(r: &ProbeReport, out: &mut Out) {
             .filter(|a| !matches!(a.outcome, NegotiationOutcome::ConnectFailed { .. }))
             .map(|a| a.answer_ms)
             .collect();
-        stall(
-            "X.224 answers",
-            &answered,
-            EXCHANGE_STALL_EXTRA_MS,
-            &mut signs,
-        );
+        stall("X.224 answers", &answered, false, &mut signs);
         let lost = neg
             .attempts
             .iter()
@@ -379,18 +373,15 @@ fn network(r: &ProbeReport, out: &mut Out) {
             .filter(|v| v.accepted == Some(true))
             .filter_map(|v| v.elapsed_ms)
             .collect();
-        stall(
-            "TLS handshakes",
-            &times,
-            EXCHANGE_STALL_EXTRA_MS,
-            &mut signs,
-        );
+        stall("TLS handshakes", &times, false, &mut signs);
     }
-    // Two lost SYNs out of a handful of sequential connects is the path; one
-    // can be a listener's full backlog.
-    let strong =
-        tcp.failures > 0 || lost_syns >= 2 || signs.iter().any(|s| s.contains("got no answer"));
-    if strong || stalled_stages >= 2 {
+    // SYN retransmits alone do not tell loss from a listener whose backlog is
+    // full (xrdp's is 2, and on a loaded machine it drops sequential SYNs):
+    // connect stalls count only beside a stall of data on an established
+    // connection.
+    let data_stalls = stalled_stages - usize::from(lost_syns > 0);
+    let strong = tcp.failures > 0 || signs.iter().any(|s| s.contains("got no answer"));
+    if strong || (stalled_stages >= 2 && data_stalls >= 1) {
         out.add(
             FindingId::UnstableNetwork,
             Severity::Warn,
@@ -404,15 +395,27 @@ fn network(r: &ProbeReport, out: &mut Out) {
     }
 }
 
-/// How many of `times` took `extra` longer than the fastest (and
-/// [`STALL_FACTOR`] times as long).
-fn stalls(times: &[f64], extra: f64) -> usize {
+/// How many connects took a SYN retransmission longer than the fastest.
+fn connect_stalls(times: &[f64]) -> usize {
     let Some(min) = times.iter().copied().reduce(f64::min) else {
         return 0;
     };
     times
         .iter()
-        .filter(|t| **t > min + extra && **t > STALL_FACTOR * min.max(1.0))
+        .filter(|t| **t > min + CONNECT_STALL_EXTRA_MS && **t > STALL_FACTOR * min.max(1.0))
+        .count()
+}
+
+/// How many exchanges stand out from the *median* of their kind by a
+/// retransmission's worth. Measured against the median, not the fastest: a
+/// busy server makes every exchange slow alike, loss makes a few stall.
+fn exchange_stalls(times: &[f64]) -> usize {
+    let Some(median) = Stats::of(times).map(|s| s.median) else {
+        return 0;
+    };
+    times
+        .iter()
+        .filter(|t| **t > median + EXCHANGE_STALL_EXTRA_MS && **t > 2.0 * median.max(1.0))
         .count()
 }
 

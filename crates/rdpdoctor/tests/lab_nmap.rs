@@ -49,16 +49,16 @@ fn nmap_says_nla_on_xrdp_rdpdoctor_says_absent_and_xfreerdp_agrees() {
         "nmap output changed:\n{nmap_out}"
     );
     let p = probe("xrdp-negotiate", &[]);
-    assert_eq!(p.json["negotiation"]["nla"], "absent");
+    assert_eq!(p.json["security"]["nla"], "absent");
     let hybrid = p.json["negotiation"]["attempts"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["requested"]["names"] == serde_json::json!(["HYBRID"]))
+        .find(|a| a["requested"]["protocols"] == serde_json::json!(["hybrid"]))
         .unwrap();
     assert_eq!(
-        hybrid["outcome"]["protocol"]["names"],
-        serde_json::json!(["RDP"]),
+        hybrid["outcome"]["protocol"]["protocols"],
+        serde_json::json!(["rdp"]),
         "xrdp selects RDP for a HYBRID-only request"
     );
     assert_eq!(p.gets_through("nla"), Some(false));
