@@ -68,8 +68,8 @@ impl Confidence {
 pub struct ErrorContext {
     /// What the user gave.
     pub input: String,
-    /// The codes recognised in it (`display: meaning`).
-    pub codes: Vec<String>,
+    /// The codes recognised in it: the same objects `rdpdoctor explain` lists.
+    pub codes: Vec<rdpdoctor_kb::ExplainedCode>,
 }
 
 /// The one thing to try first.
@@ -232,11 +232,7 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
                 .map_err(|e| BadErrorHint(e.to_string()))?;
             let ec = ErrorContext {
                 input: text.clone(),
-                codes: ex
-                    .codes
-                    .iter()
-                    .map(|c| format!("{}: {}", c.display, c.meaning))
-                    .collect(),
+                codes: ex.codes.clone(),
             };
             Some((ec, ex))
         }

@@ -18,7 +18,7 @@ pub struct Explanation {
     pub codes: Vec<ExplainedCode>,
     /// Known error texts found in the input.
     pub messages: Vec<MatchedMessage>,
-    /// Candidate causes, best first; scores add up to about 1.
+    /// Candidate causes, best first; their shares add up to about 1.
     pub causes: Vec<RankedCause>,
     /// Remarks about how the input was read.
     pub notes: Vec<String>,
@@ -61,7 +61,11 @@ pub struct RankedCause {
     pub id: String,
     pub title: String,
     pub summary: String,
-    /// Share of the evidence (0..1), rounded to 3 decimals.
+    /// This cause's share of the causes the input points to (0..1, the
+    /// shares add up to about 1), rounded to 3 decimals. In JSON `share`: a
+    /// probe's `diagnosis.causes[].score` is a different measure (a sum of
+    /// evidence weights).
+    #[serde(rename = "share")]
     pub score: f64,
     /// Which parts of the input point here, and how strongly.
     pub why: Vec<String>,

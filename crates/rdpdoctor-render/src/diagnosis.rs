@@ -25,7 +25,8 @@ pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
             style.dim(&format!("The error you saw: {}", term(&e.input)))
         );
         for c in &e.codes {
-            let _ = writeln!(out, "    {}", style.dim(&sentence(c)));
+            let line = format!("{}: {}", c.display, c.meaning);
+            let _ = writeln!(out, "    {}", style.dim(&sentence(&line)));
         }
     }
     // In text, the causes worth reading: up to MAX_LISTED, and none that

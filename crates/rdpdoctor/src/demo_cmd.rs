@@ -33,8 +33,11 @@ struct Row {
     probe_ms: f64,
 }
 
+/// The JSON of `rdpdoctor demo` (docs/json-schema.md).
 #[derive(Debug, Serialize)]
 struct DemoReport {
+    schema_version: u32,
+    tool_version: &'static str,
     rows: Vec<Row>,
     correct: usize,
     total: usize,
@@ -83,6 +86,8 @@ pub fn run(args: DemoArgs) -> Result<u8, String> {
         b.finish_and_clear();
     }
     let report = DemoReport {
+        schema_version: rdpdoctor_evidence::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION"),
         correct: rows.iter().filter(|r| r.correct).count(),
         total: rows.len(),
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,

@@ -2,12 +2,24 @@
 
 use crate::EXIT_OK;
 use crate::cli::{ExplainArgs, Format, quote};
+use rdpdoctor_kb::Explanation;
+use serde::Serialize;
 use std::io::Read;
 use std::path::Path;
 
 /// The most text `explain` reads from a file or standard input: enough for
 /// any pasted dialog or log excerpt, little enough to scan at once.
 pub const MAX_INPUT: u64 = 1024 * 1024;
+
+/// The JSON of `rdpdoctor explain`: the versions every command's JSON
+/// starts with, then the explanation's fields (docs/json-schema.md).
+#[derive(Serialize)]
+struct ExplainJson<'a> {
+    schema_version: u32,
+    tool_version: &'static str,
+    #[serde(flatten)]
+    explanation: &'a Explanation,
+}
 
 pub fn run(args: ExplainArgs) -> Result<u8, String> {
     let input = match (&args.file, args.input.as_slice()) {
@@ -34,7 +46,11 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
         }
     };
     let out = match args.format {
-        Format::Json => rdpdoctor_render::json(&explanation),
+        Format::Json => rdpdoctor_render::json(&ExplainJson {
+            schema_version: rdpdoctor_evidence::SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            explanation: &explanation,
+        }),
         Format::Text => {
             let style = args.color.style();
             rdpdoctor_render::diagnosis::explanation(&explanation, &style)

@@ -36,7 +36,7 @@ pub struct LabServeArgs {
     #[arg(long, value_name = "OFFSET", default_value = "1h", allow_hyphen_values = true, value_parser = parse_offset)]
     pub skew: i64,
     /// slow: seconds before each reply
-    #[arg(long, value_name = "SECS", default_value_t = 1.5, value_parser = parse_delay)]
+    #[arg(long, value_name = "SECS", default_value_t = 2.5, value_parser = parse_delay)]
     pub delay: f64,
     /// Sign the TLS certificates with this CA certificate (PEM) instead of self-signing them
     #[arg(long, value_name = "FILE", requires = "ca_key")]
