@@ -68,6 +68,14 @@ pub async fn run(
             continue;
         };
         let outcome = match result {
+            // A failed result ends the connection whatever blocks follow it.
+            Ok(resp) if resp.result != 0 => RdpSecurityOutcome::Refused {
+                detail: format!(
+                    "MCS result {} ({})",
+                    resp.result,
+                    mcs::result_name(resp.result).unwrap_or("not defined by T.125")
+                ),
+            },
             Ok(resp) => {
                 if let Some(core) = &resp.server_core {
                     ev.server_rdp_version = Some(core.version);
@@ -90,14 +98,19 @@ pub async fn run(
                             }
                             _ => {}
                         }
-                        RdpSecurityOutcome::Accepted {
-                            encryption_method: method_name(sec.encryption_method),
-                            encryption_level: level,
+                        match method_name(sec.encryption_method) {
+                            Some(method) => RdpSecurityOutcome::Accepted {
+                                encryption_method: method.to_owned(),
+                                encryption_level: level,
+                            },
+                            None => RdpSecurityOutcome::Refused {
+                                detail: format!(
+                                    "the server selected encryption method {:#010x}, which is not one of the methods defined",
+                                    sec.encryption_method
+                                ),
+                            },
                         }
                     }
-                    None if resp.result != 0 => RdpSecurityOutcome::Refused {
-                        detail: format!("MCS result {}", resp.result),
-                    },
                     None => RdpSecurityOutcome::Refused {
                         detail: "no server security data".into(),
                     },
@@ -114,11 +127,16 @@ pub async fn run(
     Some(ev)
 }
 
-fn method_name(bits: u32) -> String {
-    mcs::encryption_method_names(bits)
-        .first()
-        .map_or("NONE", |s| s)
-        .to_owned()
+/// The name of the one method a server selects ([MS-RDPBCGR 2.2.1.4.3]
+/// `encryptionMethod`); `None` for a value that is not exactly one method
+/// (a hostile server's 0xFFFFFFFF must not read as "40-bit accepted").
+fn method_name(bits: u32) -> Option<&'static str> {
+    match bits {
+        em::NONE | em::BIT_40 | em::BIT_56 | em::BIT_128 | em::FIPS => {
+            mcs::encryption_method_names(bits).first().copied()
+        }
+        _ => None,
+    }
 }
 
 fn offer_names(bits: u32) -> Vec<String> {
@@ -168,4 +186,19 @@ where
         .await
         .map_err(|e| e.describe())?;
     mcs::decode_connect_response(&frame).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_selected_method_is_one_method_or_none() {
+        assert_eq!(method_name(em::NONE), Some("NONE"));
+        assert_eq!(method_name(em::BIT_40), Some("40BIT"));
+        assert_eq!(method_name(em::FIPS), Some("FIPS"));
+        // A hostile 0xFFFFFFFF is no method, least of all "40-bit accepted".
+        assert_eq!(method_name(u32::MAX), None);
+        assert_eq!(method_name(em::BIT_40 | em::BIT_128), None);
+    }
 }
