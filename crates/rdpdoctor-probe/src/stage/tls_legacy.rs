@@ -210,6 +210,48 @@ fn alert_name(n: u8) -> &'static str {
 mod tests {
     use super::*;
 
+    /// A peer that reads the ClientHello, then sends a HelloRequest record
+    /// every `gap` (or nothing, with `None`) until the client leaves.
+    fn peer(gap: Option<Duration>) -> TcpStream {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let _ = s.read(&mut [0u8; 4096]);
+            let Some(gap) = gap else {
+                let _ = s.read(&mut [0u8; 16]);
+                return;
+            };
+            while s
+                .write_all(&[0x16, 0x03, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00])
+                .is_ok()
+            {
+                std::thread::sleep(gap);
+            }
+        });
+        TcpStream::connect(addr).unwrap()
+    }
+
+    #[test]
+    fn the_handshake_deadline_holds_however_the_peer_paces_its_bytes() {
+        for (gap, says) in [
+            (Some(Duration::from_millis(50)), INCOMPLETE),
+            (None, NO_ANSWER),
+        ] {
+            let t = Instant::now();
+            let r = handshake(peer(gap), TlsVersion::Tls12, Duration::from_millis(600));
+            assert!(
+                t.elapsed() < Duration::from_millis(1500),
+                "{gap:?}: {:?}",
+                t.elapsed()
+            );
+            match r {
+                Err(HandshakeError::Refused(why)) => assert_eq!(why, says),
+                _ => panic!("{gap:?}: the handshake should have failed"),
+            }
+        }
+    }
+
     #[test]
     fn alert_numbers_are_read_from_openssl_text() {
         let s = "error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1602:SSL alert number 40";
