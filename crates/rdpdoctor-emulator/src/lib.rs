@@ -45,6 +45,9 @@ mod certs;
 mod conn;
 mod fault;
 mod framed;
+/// Hostile servers for the hostile-server suite (OpenSSL serves their TLS).
+#[cfg(feature = "openssl")]
+pub mod hostile;
 mod pdu;
 
 pub use certs::CaPem;

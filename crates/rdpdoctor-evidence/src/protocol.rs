@@ -287,6 +287,21 @@ mod tests {
             serde_json::to_string(&EncryptionMethod::from_bits(0x0B)).unwrap(),
             r#"["40-bit","128-bit","56-bit"]"#
         );
+        // A selected method is exactly one defined method: a hostile
+        // 0xFFFFFFFF is no method, least of all "40-bit accepted".
+        assert_eq!(
+            EncryptionMethod::from_choice(0x01),
+            EncryptionMethod::Bits40
+        );
+        assert_eq!(EncryptionMethod::from_choice(0), EncryptionMethod::None);
+        assert_eq!(
+            EncryptionMethod::from_choice(u32::MAX),
+            EncryptionMethod::Unknown
+        );
+        assert_eq!(
+            EncryptionMethod::from_choice(0x03),
+            EncryptionMethod::Unknown
+        );
         assert_eq!(
             serde_json::to_string(&EncryptionLevel::ClientCompatible).unwrap(),
             r#""client-compatible""#

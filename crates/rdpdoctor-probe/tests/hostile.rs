@@ -169,3 +169,45 @@ async fn the_ceiling_bounds_the_whole_probe() {
     );
     assert!(r.timings.ceiling_hit);
 }
+
+/// [RFC 5246 7.4.1.1] HelloRequest in a plaintext handshake record.
+const HELLO_REQUEST: [u8; 9] = [0x16, 0x03, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hello_requests_every_few_hundred_ms_do_not_outlast_the_ceiling() {
+    let addr = serve(|mut s| async move {
+        read_some(&mut s).await;
+        if s.write_all(&CC_SELECT_SSL).await.is_err() {
+            return;
+        }
+        read_some(&mut s).await; // the ClientHello
+        for _ in 0..600 {
+            if s.write_all(&HELLO_REQUEST).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    })
+    .await;
+    let opts = ProbeOptions {
+        step_timeout: Duration::from_millis(700),
+        ceiling: Duration::from_secs(3),
+        samples: 1,
+        reverse_dns: false,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        probe(parse_target(&addr.to_string()).unwrap(), &opts, &NoProgress),
+    )
+    .await
+    .expect("the probe hung past its ceiling");
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        t.elapsed()
+    );
+    let j = judged(&r);
+    assert!(j.has(FindingId::TlsHandshakeFailed), "{:?}", j.findings);
+}

@@ -68,6 +68,14 @@ pub async fn run(
             continue;
         };
         let outcome = match result {
+            // A failed result ends the connection whatever blocks follow it.
+            Ok(resp) if resp.result != 0 => RdpSecurityOutcome::Refused {
+                detail: format!(
+                    "MCS result {} ({})",
+                    resp.result,
+                    mcs::result_name(resp.result).unwrap_or("not defined by T.125")
+                ),
+            },
             Ok(resp) => {
                 if let Some(core) = &resp.server_core {
                     ev.server_rdp_version = Some(core.version);
@@ -90,14 +98,21 @@ pub async fn run(
                             }
                             _ => {}
                         }
-                        RdpSecurityOutcome::Accepted {
-                            encryption_method: EncryptionMethod::from_choice(sec.encryption_method),
-                            encryption_level: level,
+                        match EncryptionMethod::from_choice(sec.encryption_method) {
+                            // A value that is not exactly one defined method (a
+                            // hostile server's 0xFFFFFFFF) is no acceptance.
+                            EncryptionMethod::Unknown => RdpSecurityOutcome::Refused {
+                                detail: format!(
+                                    "the server selected encryption method {:#010x}, which is not one of the methods defined",
+                                    sec.encryption_method
+                                ),
+                            },
+                            method => RdpSecurityOutcome::Accepted {
+                                encryption_method: method,
+                                encryption_level: level,
+                            },
                         }
                     }
-                    None if resp.result != 0 => RdpSecurityOutcome::Refused {
-                        detail: format!("MCS result {}", resp.result),
-                    },
                     None => RdpSecurityOutcome::Refused {
                         detail: "no server security data".into(),
                     },

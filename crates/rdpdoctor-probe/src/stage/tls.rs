@@ -80,7 +80,7 @@ pub async fn run(
         version_tasks.push(tokio::spawn(async move {
             let t = std::time::Instant::now();
             let mut r = version_check(addr, &host, request, v, &deadline).await;
-            r.elapsed_ms = Some(crate::io::elapsed_ms(t));
+            r.0.elapsed_ms = Some(crate::io::elapsed_ms(t));
             r
         }));
     }
@@ -89,15 +89,28 @@ pub async fn run(
         Err((e, leaf)) => (None, None, Some(e.message), e.failure, leaf),
     };
     let mut versions = Vec::new();
+    // The certificate from the newest version that completed, when the
+    // modern client saw none: e.g. an RSA-512 key cannot make the RSA-PSS
+    // signature TLS 1.3 needs, so the modern handshake fails before the
+    // server sends its certificate, while OpenSSL's TLS 1.2 gets it.
+    let mut matrix_leaf = None;
     for (t, v) in version_tasks.into_iter().zip(TlsVersion::ALL) {
-        versions.push(t.await.unwrap_or_else(|e| TlsVersionResult {
-            elapsed_ms: None,
-            version: v,
-            accepted: None,
-            cipher_suite: None,
-            detail: Some(format!("internal error: {e}")),
-        }));
+        let (result, leaf) = t.await.unwrap_or_else(|e| {
+            (
+                TlsVersionResult {
+                    elapsed_ms: None,
+                    version: v,
+                    accepted: None,
+                    cipher_suite: None,
+                    detail: Some(format!("internal error: {e}")),
+                },
+                None,
+            )
+        });
+        matrix_leaf = leaf.or(matrix_leaf);
+        versions.push(result);
     }
+    let leaf_der = leaf_der.or(matrix_leaf);
     Some(TlsOutcome {
         evidence: TlsEvidence {
             via,
@@ -303,6 +316,12 @@ impl ServerCertVerifier for RecordOnly {
     }
 }
 
+/// How long past its own deadline a blocking handshake may take before its
+/// socket is shut under it (it only overruns when OpenSSL computes rather
+/// than reads, e.g. on a huge Diffie-Hellman group).
+#[cfg(feature = "openssl")]
+const BLOCKING_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+
 #[cfg(feature = "openssl")]
 async fn version_check(
     addr: SocketAddr,
@@ -310,36 +329,58 @@ async fn version_check(
     request: u32,
     v: TlsVersion,
     deadline: &Deadline,
-) -> TlsVersionResult {
+) -> (TlsVersionResult, Option<Vec<u8>>) {
     let tcp = match tls_ready_stream(addr, request, deadline).await {
         Ok(s) => s,
-        Err(e) => return not_tested(v, e),
+        Err(e) => return (not_tested(v, e), None),
     };
     let budget = deadline.step();
     let std_stream = match tcp.into_std() {
         Ok(s) => s,
-        Err(e) => return not_tested(v, e.to_string()),
+        Err(e) => return (not_tested(v, e.to_string()), None),
     };
-    let r =
-        tokio::task::spawn_blocking(move || super::tls_legacy::handshake(std_stream, v, budget))
-            .await;
+    // A second handle on the socket: shutting it down ends any blocking
+    // read the handshake thread is in, so a timed-out thread is released.
+    let watchdog = std_stream.try_clone();
+    let task =
+        tokio::task::spawn_blocking(move || super::tls_legacy::handshake(std_stream, v, budget));
+    let r = match tokio::time::timeout(budget + BLOCKING_GRACE, task).await {
+        Ok(r) => r,
+        Err(_) => {
+            if let Ok(s) = &watchdog {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+            return (
+                refused(v, "no complete handshake before the deadline".into()),
+                None,
+            );
+        }
+    };
     match r {
-        Ok(Ok(cipher)) => TlsVersionResult {
-            elapsed_ms: None,
-            version: v,
-            accepted: Some(true),
-            cipher_suite: Some(cipher),
-            detail: None,
-        },
-        Ok(Err(super::tls_legacy::HandshakeError::Refused(why))) => TlsVersionResult {
-            elapsed_ms: None,
-            version: v,
-            accepted: Some(false),
-            cipher_suite: None,
-            detail: Some(why),
-        },
-        Ok(Err(super::tls_legacy::HandshakeError::Local(why))) => not_tested(v, why),
-        Err(e) => not_tested(v, e.to_string()),
+        Ok(Ok(done)) => (
+            TlsVersionResult {
+                elapsed_ms: None,
+                version: v,
+                accepted: Some(true),
+                cipher_suite: Some(done.cipher),
+                detail: None,
+            },
+            done.leaf_der,
+        ),
+        Ok(Err(super::tls_legacy::HandshakeError::Refused(why))) => (refused(v, why), None),
+        Ok(Err(super::tls_legacy::HandshakeError::Local(why))) => (not_tested(v, why), None),
+        Err(e) => (not_tested(v, e.to_string()), None),
+    }
+}
+
+#[cfg(feature = "openssl")]
+fn refused(v: TlsVersion, why: String) -> TlsVersionResult {
+    TlsVersionResult {
+        elapsed_ms: None,
+        version: v,
+        accepted: Some(false),
+        cipher_suite: None,
+        detail: Some(why),
     }
 }
 
@@ -350,33 +391,42 @@ async fn version_check(
     request: u32,
     v: TlsVersion,
     deadline: &Deadline,
-) -> TlsVersionResult {
+) -> (TlsVersionResult, Option<Vec<u8>>) {
     let only: &'static rustls::SupportedProtocolVersion = match v {
         TlsVersion::Tls12 => &rustls::version::TLS12,
         TlsVersion::Tls13 => &rustls::version::TLS13,
         _ => {
-            return not_tested(
-                v,
-                "built without the openssl feature: rustls cannot speak TLS 1.0/1.1".into(),
+            return (
+                not_tested(
+                    v,
+                    "built without the openssl feature: rustls cannot speak TLS 1.0/1.1".into(),
+                ),
+                None,
             );
         }
     };
     match rustls_connect(addr, host, request, client_config(&[only]), deadline).await {
-        Ok((_, suite, _, _)) => TlsVersionResult {
-            elapsed_ms: None,
-            version: v,
-            accepted: Some(true),
-            cipher_suite: Some(suite),
-            detail: None,
-        },
-        Err(e) if e.failure.is_some() => TlsVersionResult {
-            elapsed_ms: None,
-            version: v,
-            accepted: Some(false),
-            cipher_suite: None,
-            detail: Some(e.message),
-        },
-        Err(e) => not_tested(v, e.message),
+        Ok((_, suite, leaf, _)) => (
+            TlsVersionResult {
+                elapsed_ms: None,
+                version: v,
+                accepted: Some(true),
+                cipher_suite: Some(suite),
+                detail: None,
+            },
+            leaf,
+        ),
+        Err(e) if e.failure.is_some() => (
+            TlsVersionResult {
+                elapsed_ms: None,
+                version: v,
+                accepted: Some(false),
+                cipher_suite: None,
+                detail: Some(e.message),
+            },
+            None,
+        ),
+        Err(e) => (not_tested(v, e.message), None),
     }
 }
 

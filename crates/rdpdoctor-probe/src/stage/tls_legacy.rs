@@ -1,11 +1,18 @@
 //! One OpenSSL handshake limited to a single TLS version (blocking; run it on
 //! a blocking thread). Security level 0 and `ALL` ciphers, so the answer is
 //! about the server, not about OpenSSL's own defaults.
+//!
+//! The handshake has one deadline for all of it, not one per read: a plain
+//! socket read timeout restarts with every byte, so a server that sends a
+//! TLS HelloRequest record every second (which a client ignores while it
+//! negotiates, RFC 5246 7.4.1.1), or dribbles its handshake a byte at a
+//! time, would keep a blocking handshake reading forever.
 
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode, SslVersion};
 use rdpdoctor_evidence::TlsVersion;
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why a handshake did not complete.
 pub enum HandshakeError {
@@ -15,22 +22,111 @@ pub enum HandshakeError {
     Local(String),
 }
 
-/// Runs one handshake on an already-negotiated stream; returns the cipher name.
+/// A completed handshake.
+pub struct Completed {
+    /// The cipher suite, by OpenSSL's name.
+    pub cipher: String,
+    /// The server's leaf certificate (DER). Kept whatever its key: a server
+    /// whose RSA-512 key cannot sign what a modern client asks for is seen
+    /// here, and only here.
+    pub leaf_der: Option<Vec<u8>>,
+}
+
+/// A socket whose reads and writes all give up at one instant, however the
+/// peer paces its bytes.
+#[derive(Debug)]
+struct Deadlined {
+    stream: TcpStream,
+    until: Instant,
+    /// Bytes read so far: says "no answer" from "an answer that never ended".
+    received: usize,
+}
+
+/// What a [`Deadlined`] socket says at its deadline (found again by [`describe`]).
+const NO_ANSWER: &str = "no answer to the ClientHello before the deadline";
+const INCOMPLETE: &str = "the server's handshake did not complete before the deadline";
+
+impl Deadlined {
+    fn timed_out(&self) -> io::Error {
+        let what = if self.received == 0 {
+            NO_ANSWER
+        } else {
+            INCOMPLETE
+        };
+        io::Error::new(io::ErrorKind::TimedOut, what)
+    }
+
+    /// Time left, or the deadline error once there is none.
+    fn left(&self) -> io::Result<Duration> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(self.timed_out())
+        } else {
+            Ok(left)
+        }
+    }
+}
+
+impl Read for Deadlined {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.left()?;
+        self.stream.set_read_timeout(Some(left))?;
+        match self.stream.read(buf) {
+            Ok(n) => {
+                self.received += n;
+                Ok(n)
+            }
+            // The socket timeout was the time left: the deadline has passed.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(self.timed_out())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Write for Deadlined {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.left()?;
+        self.stream.set_write_timeout(Some(left))?;
+        match self.stream.write(buf) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(self.timed_out())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// Runs one handshake on an already-negotiated stream, all of it within `budget`.
 pub fn handshake(
     stream: TcpStream,
     v: TlsVersion,
     budget: Duration,
-) -> Result<String, HandshakeError> {
+) -> Result<Completed, HandshakeError> {
     let local = |e: openssl::error::ErrorStack| HandshakeError::Local(e.to_string());
     stream
         .set_nonblocking(false)
         .map_err(|e| HandshakeError::Local(e.to_string()))?;
-    stream
-        .set_read_timeout(Some(budget))
-        .map_err(|e| HandshakeError::Local(e.to_string()))?;
-    stream
-        .set_write_timeout(Some(budget))
-        .map_err(|e| HandshakeError::Local(e.to_string()))?;
+    let stream = Deadlined {
+        stream,
+        until: Instant::now() + budget,
+        received: 0,
+    };
     let version = match v {
         TlsVersion::Tls10 => SslVersion::TLS1,
         TlsVersion::Tls11 => SslVersion::TLS1_1,
@@ -48,17 +144,25 @@ pub fn handshake(
     cfg.set_verify_hostname(false);
     cfg.set_use_server_name_indication(false);
     match cfg.connect("rdp", stream) {
-        Ok(s) => Ok(s
-            .ssl()
-            .current_cipher()
-            .map(|c| c.name().to_owned())
-            .unwrap_or_default()),
+        Ok(s) => Ok(Completed {
+            cipher: s
+                .ssl()
+                .current_cipher()
+                .map(|c| c.name().to_owned())
+                .unwrap_or_default(),
+            leaf_der: s.ssl().peer_certificate().and_then(|c| c.to_der().ok()),
+        }),
         Err(e) => Err(HandshakeError::Refused(describe(&e))),
     }
 }
 
-fn describe(e: &openssl::ssl::HandshakeError<TcpStream>) -> String {
+fn describe(e: &openssl::ssl::HandshakeError<Deadlined>) -> String {
     let s = e.to_string();
+    for deadline in [NO_ANSWER, INCOMPLETE] {
+        if s.contains(deadline) {
+            return deadline.into();
+        }
+    }
     if let Some(n) = alert_number(&s) {
         return format!(
             "the server refused it with TLS alert {n} ({})",
@@ -67,12 +171,6 @@ fn describe(e: &openssl::ssl::HandshakeError<TcpStream>) -> String {
     }
     if s.contains("unsupported protocol") || s.contains("wrong version number") {
         "the server refused this TLS version".into()
-    } else if s.contains("WouldBlock")
-        || s.contains("would have blocked")
-        || s.contains("Resource temporarily unavailable")
-        || s.contains("timed out")
-    {
-        "no answer to the ClientHello before the deadline".into()
     } else if s.contains("unexpected eof") || s.contains("Connection reset") || s.contains("EOF") {
         "the server closed the connection during the handshake".into()
     } else {
@@ -111,6 +209,48 @@ fn alert_name(n: u8) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A peer that reads the ClientHello, then sends a HelloRequest record
+    /// every `gap` (or nothing, with `None`) until the client leaves.
+    fn peer(gap: Option<Duration>) -> TcpStream {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let _ = s.read(&mut [0u8; 4096]);
+            let Some(gap) = gap else {
+                let _ = s.read(&mut [0u8; 16]);
+                return;
+            };
+            while s
+                .write_all(&[0x16, 0x03, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00])
+                .is_ok()
+            {
+                std::thread::sleep(gap);
+            }
+        });
+        TcpStream::connect(addr).unwrap()
+    }
+
+    #[test]
+    fn the_handshake_deadline_holds_however_the_peer_paces_its_bytes() {
+        for (gap, says) in [
+            (Some(Duration::from_millis(50)), INCOMPLETE),
+            (None, NO_ANSWER),
+        ] {
+            let t = Instant::now();
+            let r = handshake(peer(gap), TlsVersion::Tls12, Duration::from_millis(600));
+            assert!(
+                t.elapsed() < Duration::from_millis(1500),
+                "{gap:?}: {:?}",
+                t.elapsed()
+            );
+            match r {
+                Err(HandshakeError::Refused(why)) => assert_eq!(why, says),
+                _ => panic!("{gap:?}: the handshake should have failed"),
+            }
+        }
+    }
 
     #[test]
     fn alert_numbers_are_read_from_openssl_text() {
