@@ -662,6 +662,16 @@ pub struct Timings {
     pub stages_ms: BTreeMap<Stage, f64>,
     /// True when the overall ceiling cut the probe short.
     pub ceiling_hit: bool,
+    /// Server round trips the deep probe's answer (Demand Active, Set Error
+    /// Info, or where it stopped) waited for one after another, from the
+    /// start of the probe: the TCP samples, the deep probe's own, and the
+    /// X.224 matrix when it had to wait for it. `None` when no deep probe ran.
+    #[serde(default)]
+    pub critical_path_round_trips: Option<u32>,
+    /// The deep probe's own round trips: its TCP connect, X.224 exchange, and
+    /// each turn of the conversation after it (TLS flights included).
+    #[serde(default)]
+    pub deep_round_trips: Option<u32>,
 }
 
 impl ProbeReport {

@@ -27,6 +27,8 @@ async fn main() {
         println!("null");
         return;
     };
-    let ev = deep::run_via(addr, "localhost", via, &deadline).await;
+    let ev = deep::run_via(addr, "localhost", via, &deadline)
+        .await
+        .evidence;
     println!("{}", serde_json::to_string_pretty(&ev).unwrap_or_default());
 }

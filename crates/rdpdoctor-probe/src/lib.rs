@@ -7,7 +7,10 @@
 //!                                               ├→ Standard RDP Security offers
 //!                                               └→ deep probe: MCS … Client Info → Demand Active / ERRINFO
 //! ```
-//! The four branches after the negotiation run concurrently. Every network
+//! The four branches after the negotiation run concurrently; the deep probe
+//! over TLS starts even earlier, beside the matrix, and only waits for it
+//! when the server does not select SSL (`stage::deep::start_early`).
+//! Every network
 //! step is bounded by [`ProbeOptions::step_timeout`], and the whole probe by
 //! [`ProbeOptions::ceiling`]; every read is bounded in size (see [`io`]).
 //! The codecs are in `rdpdoctor-wire`; this crate only moves bytes and keeps time.
@@ -116,6 +119,13 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         return finish(report, started, &deadline);
     }
 
+    // The deep probe over TLS starts now, beside the X.224 matrix: on a slow
+    // link its round trips are the probe's critical path. Not earlier: beside
+    // the TCP samples, one more connection to a server with a tiny listen
+    // backlog (xrdp: 2) can cost a sample a 1 s SYN retransmit, which reads
+    // as an unstable network.
+    let early_deep = stage::deep::start_early(addr, &target.host, &deadline);
+
     progress.stage("negotiating security");
     let t = Instant::now();
     let neg = stage::negotiation::run(addr, &deadline).await;
@@ -149,15 +159,10 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
             io::elapsed_ms(t),
         )
     };
-    let deep_fut = async {
-        let t = Instant::now();
-        (
-            stage::deep::run(addr, host, &neg, &deadline).await,
-            io::elapsed_ms(t),
-        )
-    };
-    let ((tls, tls_ms), (cs, cs_ms), (rdp, rdp_ms), (deep, deep_ms)) =
+    let deep_fut = stage::deep::finish(early_deep, addr, host, &neg, &deadline);
+    let ((tls, tls_ms), (cs, cs_ms), (rdp, rdp_ms), deep) =
         tokio::join!(tls_fut, credssp_fut, rdp_fut, deep_fut);
+    let matrix_round_trips = stage::deep::matrix_round_trips(&neg);
     report.negotiation = Some(neg);
     let mut cert_info = None;
     if let Some(tls) = tls {
@@ -177,9 +182,21 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         report.timings.stages_ms.insert(Stage::RdpSecurity, rdp_ms);
         report.rdp_security = Some(rdp);
     }
-    if let Some(deep) = deep {
-        report.timings.stages_ms.insert(Stage::Deep, deep_ms);
-        report.deep = Some(deep);
+    if let Some(run) = deep {
+        report
+            .timings
+            .stages_ms
+            .insert(Stage::Deep, run.evidence.elapsed_ms);
+        // Before the deep probe: the TCP samples (one round of concurrent
+        // connects) and, unless it ran beside it, the X.224 matrix.
+        let waited = if run.started_early {
+            1
+        } else {
+            1 + matrix_round_trips
+        };
+        report.timings.deep_round_trips = Some(run.round_trips);
+        report.timings.critical_path_round_trips = Some(waited + run.round_trips);
+        report.deep = Some(run.evidence);
     }
     if let Some(info) = cert_info {
         let server_dns = report

@@ -402,6 +402,21 @@ fn the_deep_probe_reaches_demand_active_on_real_servers() {
         assert_eq!(deep["via"], via, "{name}: {deep}");
         assert_eq!(deep["phase_reached"], "demand-active", "{name}: {deep}");
         assert_eq!(deep["outcome"]["kind"], "logon-screen", "{name}: {deep}");
+        // Issue 8: pipelined, the logon screen is at most 10 round trips
+        // away (xrdp over TLS 1.3: 9, with its two licensing turns). After
+        // the TCP samples the deep probe runs over TLS beside the X.224
+        // matrix; over RDP it waits for the matrix (2 more).
+        let t = &p.json["timings"];
+        let (path, own) = (
+            t["critical_path_round_trips"].as_u64().unwrap_or(99),
+            t["deep_round_trips"].as_u64().unwrap_or(0),
+        );
+        assert!(
+            path <= 10,
+            "{name}: {path} round trips to Demand Active ({t})"
+        );
+        let waited = if via == "SSL" { 1 } else { 3 };
+        assert_eq!(path, own + waited, "{name}: {t}");
     }
     // NLA servers are not probed past CredSSP without credentials.
     assert!(probe("shadow-nla", &[]).json["deep"].is_null());

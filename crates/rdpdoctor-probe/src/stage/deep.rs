@@ -10,27 +10,57 @@
 //! mstsc shows as 0x904 / extended 0x7). Every read is bounded by the step
 //! timeout and the frame limit, and the number of PDUs read is capped.
 //!
+//! **Round trips.** On a slow link the probe's time is its round trips, so
+//! the sequence sends everything the protocol lets it send without a reply:
+//! - the Erect Domain Request ([2.2.1.5], which has no reply) and the Attach
+//!   User Request ([2.2.1.6]) go in one flight;
+//! - the Channel Join Requests ([2.2.1.8]) all go in one flight once the
+//!   user channel id is known, or are skipped when both sides announced
+//!   skipping them ([2.2.1.3.2], [2.2.1.4.2]);
+//! - the deep probe does not wait for the X.224 matrix: [`start_early`] runs
+//!   it over TLS beside the matrix, as the TLS path is what [`choose`] picks
+//!   whenever the server can select SSL; only when the server does not
+//!   select SSL does it wait for the matrix ([`finish`]).
+//!
+//! The round trips it waited for are counted as it waits ([`turns`]).
+//! RSA under the server's key runs off the executor ([`rsa`]).
+//!
 //! <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/023f1e69-cfe8-4ee6-9ee0-7e759fb4e4ee>
 
+mod frames;
+mod keys;
+pub mod rsa;
+pub mod turns;
+
 use super::negotiation::connect_and_negotiate;
-use crate::io::{Deadline, FramedStream, ReadError};
-use rdpdoctor_evidence::{DeepEvidence, DeepOutcome, DeepPhase, NegotiationEvidence};
-use rdpdoctor_wire::license::{self, LicenseKeys};
+use crate::io::{Deadline, FramedStream};
+use frames::{MAX_SERVER_PDUS, Stop, read, read_slow_path, send, wire_stop};
+use rdpdoctor_evidence::{
+    DeepEvidence, DeepOutcome, DeepPhase, NegotiationEvidence, NegotiationOutcome,
+};
+use rdpdoctor_wire::license::LicenseKeys;
 use rdpdoctor_wire::mcs::{self, encryption_method as em};
 use rdpdoctor_wire::rdp::{self, ClientInfoOptions, LicenseSummary, ServerPdu};
-use rdpdoctor_wire::security::{self, Role, Session, SessionKeys};
-use rdpdoctor_wire::x224::protocol::SSL;
-use rdpdoctor_wire::{WireError, tpkt};
+use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, SSL};
+use rustls::pki_types::ServerName;
 use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use turns::{Counted, Turns};
 
 /// The static virtual channels requested, as mstsc requests them.
 pub const CHANNELS: [&str; 4] = ["rdpdr", "rdpsnd", "cliprdr", "drdynvc"];
 /// The client name sent in the Connect Initial (never the user's host name).
 pub const CLIENT_NAME: &str = "RDPDOCTOR";
-/// At most this many server PDUs are read after the Client Info.
-const MAX_SERVER_PDUS: usize = 64;
+/// [MS-RDPBCGR 2.2.1.3.2] whether this client's Client Core Data carries
+/// RNS_UD_CS_SUPPORT_SKIP_CHANNELJOIN. It does not yet: the wire crate's
+/// Connect Initial sets only ERRINFO_PDU and STRONG_ASYMMETRIC_KEYS. A server
+/// may skip the joins only for a client that announced it, so until then
+/// the joins are always sent (back to back).
+const ANNOUNCES_SKIP_CHANNELJOIN: bool = false;
+/// [MS-RDPBCGR 2.2.1.4.2] RNS_UD_SC_SKIP_CHANNELJOIN_SUPPORTED.
+const SC_SKIP_CHANNELJOIN_SUPPORTED: u32 = 0x0000_0008;
 
 /// Which security layer the deep probe goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +78,13 @@ impl Via {
             Via::Rdp(_) => rdpdoctor_evidence::Protocol::Rdp,
         }
     }
+
+    fn request(self) -> Option<u32> {
+        match self {
+            Via::Tls => Some(SSL),
+            Via::Rdp(request) => request,
+        }
+    }
 }
 
 /// TLS when the server can select SSL, else Standard RDP Security when it
@@ -60,13 +97,74 @@ pub fn choose(neg: &NegotiationEvidence) -> Option<Via> {
     }
 }
 
-/// Runs the deep probe the way [`choose`] picks.
+/// One deep probe: its evidence and the round trips it cost.
+#[derive(Debug, Clone)]
+pub struct DeepRun {
+    /// The evidence.
+    pub evidence: DeepEvidence,
+    /// Server replies this run waited for one after another: the TCP
+    /// connect, the X.224 exchange, then each turn of the conversation
+    /// ([`turns`]) up to its answer.
+    pub round_trips: u32,
+    /// True when it ran beside the X.224 matrix ([`start_early`]); false when
+    /// it waited for the matrix.
+    pub started_early: bool,
+}
+
+/// A deep probe over TLS started before the X.224 matrix has answered.
+/// Dropping it stops it.
+pub struct Early(Option<tokio::task::JoinHandle<Option<DeepRun>>>);
+
+impl Drop for Early {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Early {
+    /// The run, or `None` when the server did not select SSL for it.
+    async fn result(mut self) -> Option<DeepRun> {
+        self.0.take()?.await.ok().flatten()
+    }
+}
+
+/// Starts the deep probe over TLS at once (on its own task): if the server
+/// selects SSL, the sequence goes on without waiting for the X.224 matrix.
+pub fn start_early(addr: SocketAddr, host: &str, deadline: &Deadline) -> Early {
+    let host = host.to_owned();
+    let deadline = deadline.clone();
+    Early(Some(tokio::spawn(async move {
+        run_early(addr, &host, &deadline).await
+    })))
+}
+
+/// The deep probe [`choose`] picks once the matrix is known: the early run
+/// when it went through TLS, else a run through the chosen path.
+pub async fn finish(
+    early: Early,
+    addr: SocketAddr,
+    host: &str,
+    neg: &NegotiationEvidence,
+    deadline: &Deadline,
+) -> Option<DeepRun> {
+    let via = choose(neg)?;
+    if via == Via::Tls
+        && let Some(run) = early.result().await
+    {
+        return Some(run);
+    }
+    Some(run_via(addr, host, via, deadline).await)
+}
+
+/// Runs the deep probe the way [`choose`] picks, after the matrix.
 pub async fn run(
     addr: SocketAddr,
     host: &str,
     neg: &NegotiationEvidence,
     deadline: &Deadline,
-) -> Option<DeepEvidence> {
+) -> Option<DeepRun> {
     let via = choose(neg)?;
     Some(run_via(addr, host, via, deadline).await)
 }
@@ -79,129 +177,120 @@ struct Progress {
 }
 
 /// Runs the deep probe through `via` (also for forcing a path in tests).
-pub async fn run_via(addr: SocketAddr, host: &str, via: Via, deadline: &Deadline) -> DeepEvidence {
+pub async fn run_via(addr: SocketAddr, host: &str, via: Via, deadline: &Deadline) -> DeepRun {
     let start = Instant::now();
+    let turns = Turns::default();
+    let (x224, framed) = connect_and_negotiate(addr, via.request(), deadline).await;
+    turns.add(x224_round_trips(&x224));
+    let opened = match (via, framed) {
+        (Via::Tls, Some(framed)) if selected_tls(&x224) => Ok(framed),
+        (Via::Tls, _) => Err(format!("the X.224 exchange did not lead to TLS: {x224:?}")),
+        (Via::Rdp(_), Some(framed)) => Ok(framed),
+        (Via::Rdp(_), None) => Err(format!(
+            "the X.224 exchange did not lead to Standard RDP Security: {x224:?}"
+        )),
+    };
+    go_on(opened, host, via, deadline, (start, turns), false).await
+}
+
+/// The early run: over TLS, or `None` when the server does not select SSL
+/// (the matrix decides the path then).
+async fn run_early(addr: SocketAddr, host: &str, deadline: &Deadline) -> Option<DeepRun> {
+    let start = Instant::now();
+    let turns = Turns::default();
+    let (x224, framed) = connect_and_negotiate(addr, Some(SSL), deadline).await;
+    turns.add(x224_round_trips(&x224));
+    let framed = framed.filter(|_| selected_tls(&x224))?;
+    Some(go_on(Ok(framed), host, Via::Tls, deadline, (start, turns), true).await)
+}
+
+/// After the X.224 exchange (`opened`, or why it did not lead to `via`):
+/// TLS when `via` says so, then the sequence; the evidence at the end.
+async fn go_on(
+    opened: Result<FramedStream<TcpStream>, String>,
+    host: &str,
+    via: Via,
+    deadline: &Deadline,
+    (start, turns): (Instant, Turns),
+    started_early: bool,
+) -> DeepRun {
     let mut p = Progress {
         phase: DeepPhase::Security,
         licensing: None,
         channels: Vec::new(),
     };
-    let outcome = match via {
-        Via::Tls => {
-            let config =
-                super::tls::client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
-            match super::tls::rustls_connect(addr, host, SSL, config, deadline).await {
-                Ok((_, _, _, stream)) => {
-                    let mut framed = FramedStream::new(stream);
-                    sequence(&mut framed, via, deadline, &mut p).await
-                }
-                Err(e) => DeepOutcome::Failed { detail: e.message },
-            }
-        }
-        Via::Rdp(request) => match connect_and_negotiate(addr, request, deadline).await {
-            (_, Some(mut framed)) => sequence(&mut framed, via, deadline, &mut p).await,
-            (outcome, None) => DeepOutcome::Failed {
-                detail: format!(
-                    "the X.224 exchange did not lead to Standard RDP Security: {outcome:?}"
-                ),
-            },
+    let outcome = match (opened, via) {
+        (Err(detail), _) => DeepOutcome::Failed { detail },
+        (Ok(framed), Via::Tls) => match tls_handshake(framed, host, &turns, deadline).await {
+            Ok(stream) => sequence(&mut FramedStream::new(stream), via, deadline, &mut p).await,
+            Err(detail) => DeepOutcome::Failed { detail },
         },
+        (Ok(framed), Via::Rdp(_)) => {
+            let (tcp, pending) = framed.into_parts();
+            let mut framed = FramedStream::new(Counted::new(tcp, turns.clone(), pending));
+            sequence(&mut framed, via, deadline, &mut p).await
+        }
     };
-    DeepEvidence {
-        via: via.protocol(),
-        phase_reached: p.phase,
-        outcome,
-        licensing: p.licensing,
-        channels: p.channels,
-        elapsed_ms: crate::io::elapsed_ms(start),
+    DeepRun {
+        evidence: DeepEvidence {
+            via: via.protocol(),
+            phase_reached: p.phase,
+            outcome,
+            licensing: p.licensing,
+            channels: p.channels,
+            elapsed_ms: crate::io::elapsed_ms(start),
+        },
+        round_trips: turns.get(),
+        started_early,
     }
 }
 
-/// Why the sequence stopped before the end: already the outcome.
-type Stop = DeepOutcome;
-
-fn read_stop(e: &ReadError, waiting_for: &str) -> Stop {
-    match e {
-        ReadError::Timeout { .. } => DeepOutcome::Timeout,
-        ReadError::Closed { .. } => DeepOutcome::Disconnected {
-            detail: format!(
-                "the server closed the connection while the client waited for {waiting_for}"
-            ),
-        },
-        ReadError::Reset { .. } => DeepOutcome::Disconnected {
-            detail: format!(
-                "the server reset the connection while the client waited for {waiting_for}"
-            ),
-        },
-        ReadError::Invalid { error, .. } => wire_stop(error, waiting_for),
-        ReadError::Io(m) => DeepOutcome::Failed { detail: m.clone() },
+/// What [`connect_and_negotiate`] waited for before it came to `outcome`:
+/// the TCP connect and, once connected, one Connection Confirm.
+fn x224_round_trips(outcome: &NegotiationOutcome) -> u32 {
+    match outcome {
+        NegotiationOutcome::ConnectFailed { .. } => 1,
+        _ => 2,
     }
 }
 
-fn wire_stop(e: &WireError, waiting_for: &str) -> Stop {
-    match e {
-        WireError::DisconnectProviderUltimatum { reason } => DeepOutcome::Disconnected {
-            detail: format!(
-                "MCS Disconnect Provider Ultimatum ({}) instead of {waiting_for}",
-                mcs::disconnect_reason_name(*reason)
-            ),
-        },
-        WireError::UnexpectedTpdu { code: 0x80, .. } => DeepOutcome::Disconnected {
-            detail: format!("X.224 Disconnect Request instead of {waiting_for}"),
-        },
-        other => DeepOutcome::Failed {
-            detail: format!("{waiting_for}: {other}"),
-        },
-    }
+/// Round trips the X.224 matrix waited for: its connections run at once,
+/// so the longest of them.
+pub fn matrix_round_trips(neg: &NegotiationEvidence) -> u32 {
+    neg.attempts
+        .iter()
+        .map(|a| x224_round_trips(&a.outcome))
+        .max()
+        .unwrap_or(0)
 }
 
-async fn send<S: AsyncRead + AsyncWrite + Unpin>(
-    framed: &mut FramedStream<S>,
-    pdu: &[u8],
+/// The server selected a protocol that starts with a TLS handshake.
+fn selected_tls(x224: &NegotiationOutcome) -> bool {
+    matches!(x224, NegotiationOutcome::Selected { protocol, .. }
+        if protocol.bits.is_some_and(|b| b & (SSL | HYBRID | HYBRID_EX) != 0))
+}
+
+/// A rustls handshake as the TLS stage's modern client does it, over a
+/// stream that counts its round trips (hence not `tls::rustls_connect`,
+/// which owns its TCP stream).
+async fn tls_handshake(
+    framed: FramedStream<TcpStream>,
+    host: &str,
+    turns: &Turns,
     deadline: &Deadline,
-    what: &str,
-) -> Result<(), Stop> {
-    framed
-        .send(pdu, deadline.step())
-        .await
-        .map_err(|e| match e {
-            ReadError::Timeout { .. } => DeepOutcome::Timeout,
-            other => DeepOutcome::Disconnected {
-                detail: format!("sending {what}: {}", other.describe()),
-            },
-        })
-}
-
-async fn read<S: AsyncRead + AsyncWrite + Unpin>(
-    framed: &mut FramedStream<S>,
-    deadline: &Deadline,
-    waiting_for: &str,
-) -> Result<Vec<u8>, Stop> {
-    if deadline.expired() {
-        return Err(DeepOutcome::Timeout);
+) -> Result<tokio_rustls::client::TlsStream<Counted<TcpStream>>, String> {
+    let (tcp, pending) = framed.into_parts();
+    let stream = Counted::new(tcp, turns.clone(), pending);
+    let config = super::tls::client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    // SNI only for DNS names, as mstsc does.
+    let name = ServerName::try_from(host.to_owned())
+        .unwrap_or_else(|_| ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into()));
+    let connector = tokio_rustls::TlsConnector::from(config);
+    match tokio::time::timeout(deadline.step(), connector.connect(name, stream)).await {
+        Err(_) => Err("the TLS handshake did not finish before the deadline".into()),
+        Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
+        Ok(Ok(s)) => Ok(s),
     }
-    framed
-        .read_frame(rdp::frame_len, tpkt::MAX_FRAME, deadline.step())
-        .await
-        .map_err(|e| read_stop(&e, waiting_for))
-}
-
-/// Reads TPKT frames until one is not fast-path (a server may already send
-/// fast-path output while the client is still joining).
-async fn read_slow_path<S: AsyncRead + AsyncWrite + Unpin>(
-    framed: &mut FramedStream<S>,
-    deadline: &Deadline,
-    waiting_for: &str,
-) -> Result<Vec<u8>, Stop> {
-    for _ in 0..MAX_SERVER_PDUS {
-        let frame = read(framed, deadline, waiting_for).await?;
-        if frame.first() == Some(&tpkt::VERSION) {
-            return Ok(frame);
-        }
-    }
-    Err(DeepOutcome::Failed {
-        detail: format!("{MAX_SERVER_PDUS} fast-path PDUs and no {waiting_for}"),
-    })
 }
 
 async fn sequence<S: AsyncRead + AsyncWrite + Unpin>(
@@ -266,19 +355,15 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
     };
     p.phase = DeepPhase::McsConnect;
 
-    // Channel Connection.
+    // Channel Connection. [2.2.1.5] The Erect Domain Request has no reply:
+    // it goes in one flight with the [2.2.1.6] Attach User Request.
+    let mut flight = mcs::encode_erect_domain_request();
+    flight.extend_from_slice(&mcs::encode_attach_user_request());
     send(
         framed,
-        &mcs::encode_erect_domain_request(),
+        &flight,
         deadline,
-        "the Erect Domain Request",
-    )
-    .await?;
-    send(
-        framed,
-        &mcs::encode_attach_user_request(),
-        deadline,
-        "the Attach User Request",
+        "the Erect Domain and Attach User Requests",
     )
     .await?;
     let frame = read_slow_path(framed, deadline, "the MCS Attach User Confirm").await?;
@@ -286,25 +371,41 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
         .map_err(|e| wire_stop(&e, "the MCS Attach User Confirm"))?;
     p.phase = DeepPhase::AttachUser;
 
-    let mut joins: Vec<(u16, Option<&str>)> = vec![(user_id, None), (net.io_channel, None)];
-    for (id, name) in net.channel_ids.iter().zip(CHANNELS) {
-        if *id != 0 {
-            joins.push((*id, Some(name)));
-        }
-    }
-    for (channel, name) in joins {
-        send(
-            framed,
-            &mcs::encode_channel_join_request(user_id, channel),
-            deadline,
-            "a Channel Join Request",
-        )
-        .await?;
-        let what = format!("the Channel Join Confirm for channel {channel}");
-        let frame = read_slow_path(framed, deadline, &what).await?;
-        mcs::decode_channel_join_confirm(&frame).map_err(|e| wire_stop(&e, &what))?;
-        if let Some(name) = name {
-            p.channels.push(name.to_owned());
+    // [2.2.1.8] the user channel, the I/O channel and each static channel the
+    // server gave an id, all requested in one flight; the server confirms
+    // them in order.
+    let assigned: Vec<(u16, &str)> = net
+        .channel_ids
+        .iter()
+        .zip(CHANNELS)
+        .filter(|(id, _)| **id != 0)
+        .map(|(id, name)| (*id, name))
+        .collect();
+    let server_flags = resp
+        .server_core
+        .as_ref()
+        .and_then(|c| c.early_capability_flags);
+    if skips_channel_joins(ANNOUNCES_SKIP_CHANNELJOIN, server_flags) {
+        // Both sides skip the joins: the channels the server assigned are open.
+        p.channels = assigned
+            .iter()
+            .map(|(_, name)| (*name).to_owned())
+            .collect();
+    } else {
+        let mut joins: Vec<(u16, Option<&str>)> = vec![(user_id, None), (net.io_channel, None)];
+        joins.extend(assigned.iter().map(|(id, name)| (*id, Some(*name))));
+        let flight: Vec<u8> = joins
+            .iter()
+            .flat_map(|(channel, _)| mcs::encode_channel_join_request(user_id, *channel))
+            .collect();
+        send(framed, &flight, deadline, "the Channel Join Requests").await?;
+        for (channel, name) in joins {
+            let what = format!("the Channel Join Confirm for channel {channel}");
+            let frame = read_slow_path(framed, deadline, &what).await?;
+            mcs::decode_channel_join_confirm(&frame).map_err(|e| wire_stop(&e, &what))?;
+            if let Some(name) = name {
+                p.channels.push(name.to_owned());
+            }
         }
     }
     p.phase = DeepPhase::ChannelJoin;
@@ -312,7 +413,7 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
     // RDP Security Commencement.
     let mut session = match &keying {
         Some(k) if k.encryption_method != em::NONE => {
-            Some(security_exchange(framed, user_id, net.io_channel, k, deadline).await?)
+            Some(keys::security_exchange(framed, user_id, net.io_channel, k, deadline).await?)
         }
         _ => None,
     };
@@ -344,7 +445,8 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
                 let reply = match summary {
                     LicenseSummary::LicenseRequest(req) => {
                         let key = req.server_key.as_ref().or(server_key.as_ref());
-                        let (message, keys) = new_license_request(&req, key)?;
+                        let (message, keys) =
+                            keys::new_license_request(&req, key, deadline).await?;
                         license_keys = Some(keys);
                         message
                     }
@@ -355,7 +457,7 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
                                     .into(),
                             });
                         };
-                        platform_challenge_response(&body, keys)?
+                        keys::platform_challenge_response(&body, keys)?
                     }
                     _ => continue,
                 };
@@ -392,85 +494,28 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
     })
 }
 
-fn random<const N: usize>() -> Result<[u8; N], Stop> {
-    let mut buf = [0u8; N];
-    getrandom::getrandom(&mut buf).map_err(|e| DeepOutcome::Failed {
-        detail: format!("no randomness available: {e}"),
-    })?;
-    Ok(buf)
+/// [MS-RDPBCGR 2.2.1.8] the client skips the Channel Join Requests only when
+/// it announced RNS_UD_CS_SUPPORT_SKIP_CHANNELJOIN ([2.2.1.3.2]) and the
+/// server answered RNS_UD_SC_SKIP_CHANNELJOIN_SUPPORTED ([2.2.1.4.2]).
+fn skips_channel_joins(announced: bool, server_early_flags: Option<u32>) -> bool {
+    announced && server_early_flags.is_some_and(|f| f & SC_SKIP_CHANNELJOIN_SUPPORTED != 0)
 }
 
-/// [MS-RDPELE 2.2.2.2] the answer to a License Request, as a client with
-/// no stored license sends it: user and machine name "rdpdoctor".
-fn new_license_request(
-    req: &license::LicenseRequest,
-    key: Option<&mcs::RsaPublicKey>,
-) -> Result<(Vec<u8>, LicenseKeys), Stop> {
-    let Some(key) = key else {
-        return Err(DeepOutcome::Failed {
-            detail: "the server's License Request carries no certificate to encrypt the premaster secret with".into(),
-        });
-    };
-    let client_random = random::<32>()?;
-    let premaster = random::<{ license::PREMASTER_LEN }>()?;
-    let keys = LicenseKeys::derive(&client_random, &req.server_random, &premaster);
-    let message = license::encode_new_license_request(
-        &client_random,
-        &premaster,
-        key,
-        "rdpdoctor",
-        "rdpdoctor",
-    )
-    .map_err(|e| DeepOutcome::Failed {
-        detail: format!("licensing: {e}"),
-    })?;
-    Ok((message, keys))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// [MS-RDPELE 2.2.2.5] the answer to a Platform Challenge, with a random
-/// hardware id (nothing that identifies the machine running the probe).
-fn platform_challenge_response(body: &[u8], keys: &LicenseKeys) -> Result<Vec<u8>, Stop> {
-    let challenge =
-        license::decode_platform_challenge(body, keys).map_err(|e| DeepOutcome::Failed {
-            detail: format!("licensing platform challenge: {e}"),
-        })?;
-    let mut hardware_id = random::<20>()?;
-    hardware_id[..4].copy_from_slice(&0x0401_0000u32.to_le_bytes());
-    Ok(license::encode_platform_challenge_response(
-        keys,
-        &challenge,
-        &hardware_id,
-    ))
-}
-
-/// [MS-RDPBCGR 5.3.4] sends the client random under the server's key and
-/// derives the session keys.
-async fn security_exchange<S: AsyncRead + AsyncWrite + Unpin>(
-    framed: &mut FramedStream<S>,
-    user_id: u16,
-    io_channel: u16,
-    keying: &mcs::ServerKeying,
-    deadline: &Deadline,
-) -> Result<Session, Stop> {
-    let failed = |detail: String| DeepOutcome::Failed { detail };
-    let Some(key) = &keying.public_key else {
-        return Err(failed(format!(
-            "the server selected encryption method {} (level {}) but sent no usable public key",
-            keying.encryption_method,
-            mcs::encryption_level_name(keying.encryption_level)
-        )));
-    };
-    let client_random = random::<{ security::RANDOM_LEN }>()?;
-    let encrypted =
-        security::encrypt_client_random(&client_random, key).map_err(|e| failed(e.to_string()))?;
-    let keys = SessionKeys::derive(
-        keying.encryption_method,
-        &client_random,
-        &keying.server_random,
-    )
-    .map_err(|e| failed(e.to_string()))?;
-    let session = Session::new(keys, Role::Client).map_err(|e| failed(e.to_string()))?;
-    let pdu = security::encode_security_exchange(user_id, io_channel, &encrypted);
-    send(framed, &pdu, deadline, "the Security Exchange PDU").await?;
-    Ok(session)
+    #[test]
+    fn joins_are_skipped_only_when_both_sides_say_so() {
+        assert!(skips_channel_joins(
+            true,
+            Some(SC_SKIP_CHANNELJOIN_SUPPORTED | 0x1)
+        ));
+        assert!(!skips_channel_joins(
+            false,
+            Some(SC_SKIP_CHANNELJOIN_SUPPORTED)
+        ));
+        assert!(!skips_channel_joins(true, Some(0x1)));
+        assert!(!skips_channel_joins(true, None));
+    }
 }
