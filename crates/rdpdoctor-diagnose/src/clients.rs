@@ -273,6 +273,10 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
         None => Vec::new(),
     };
     let common = server_tls.iter().any(|v| p.tls.contains(v));
+    // A mode the probe saw fail (CredSSP that never answers, say) is no way
+    // in, whatever the negotiation selected.
+    let nla_failed = gets(f.paths, Protocol::Hybrid) == Some(false);
+    let hybrid = hybrid && !nla_failed;
     let tls_usable = (tls_path || nla_path || hybrid) && common;
 
     // CredSSP: a patched client refuses an unpatched server.
@@ -365,6 +369,15 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
         );
     }
 
+    // Past security, the server may stop every connection with no reason
+    // given (silence, garbage, a disconnect before the Client Info).
+    if let Some(stop) = f
+        .findings
+        .iter()
+        .find(|x| x.id == FindingId::ConnectionSequenceFailed)
+    {
+        return out(Verdict::Fails, stop.summary.clone(), None);
+    }
     // Past security, the server itself may end every connection (the deep
     // probe saw a Set Error Info before the logon screen).
     if let Some(DeepOutcome::ErrorInfo { code, name }) = r.deep.as_ref().map(|d| &d.outcome) {

@@ -785,3 +785,83 @@ pub fn human_duration(secs: u64) -> String {
         _ => format!("{} days", secs / 86_400),
     }
 }
+
+/// Findings about what happens after the negotiation, which need the paths:
+/// a server that selects a protocol and then fails every security exchange,
+/// and a connection sequence that stops before the logon screen with no
+/// reason given. Each only where no more specific finding already says it.
+pub fn after_security(
+    r: &ProbeReport,
+    posture: Option<&SecurityPosture>,
+    paths: &[crate::SecurityPath],
+    findings: &mut Vec<Finding>,
+) {
+    let mut out = Out(Vec::new());
+    let specific = [
+        FindingId::TlsHandshakeFailed,
+        FindingId::SslCertNotOnServer,
+        FindingId::NoProtocolAccepted,
+        FindingId::RdpProtocolViolation,
+        FindingId::CredsspUnpatched,
+    ];
+    let said = |id: FindingId| findings.iter().any(|f| f.id == id);
+    if let Some(p) = posture
+        && !p.selectable.is_empty()
+        && paths.iter().all(|x| x.gets_through == Some(false))
+        && !specific.iter().any(|id| said(*id))
+    {
+        let reasons: Vec<String> = paths
+            .iter()
+            .filter(|x| {
+                p.can_select(x.protocol)
+                    || (x.protocol == rdpdoctor_evidence::Protocol::Hybrid && p.nla_selectable())
+            })
+            .map(|x| format!("{}: {}", crate::paths::client_switch(x.protocol), x.reason))
+            .collect();
+        out.add(
+            FindingId::SecurityExchangeFailed,
+            Severity::Fail,
+            format!(
+                "The server selects a security protocol, then the exchange that follows fails for every mode ({})",
+                reasons.join("; ")
+            ),
+            &[("reasons", json!(reasons))],
+        );
+    }
+    // Without credentials a server may close the connection once it has the
+    // Client Info (IronRDP checks them there): a clean disconnect after it is
+    // not the server failing. Silence or garbage is, and so is any stop
+    // before it.
+    if let Some(d) = &r.deep
+        && match d.outcome {
+            DeepOutcome::LogonScreen | DeepOutcome::ErrorInfo { .. } => false,
+            DeepOutcome::Timeout | DeepOutcome::Failed { .. } => true,
+            DeepOutcome::Disconnected { .. } => {
+                d.phase_reached < rdpdoctor_evidence::DeepPhase::ClientInfo
+            }
+        }
+        && !said(FindingId::SecurityExchangeFailed)
+    {
+        let how = match &d.outcome {
+            DeepOutcome::Timeout => format!("no answer within {}", r.limits.step_secs()),
+            DeepOutcome::Disconnected { detail } | DeepOutcome::Failed { detail } => detail.clone(),
+            _ => String::new(),
+        };
+        out.add(
+            FindingId::ConnectionSequenceFailed,
+            Severity::Fail,
+            format!(
+                "The server stops the connection sequence after {} with no reason given: {how}",
+                serde_json::to_value(d.phase_reached)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+            &[
+                ("phase_reached", json!(d.phase_reached)),
+                ("outcome", json!(d.outcome)),
+            ],
+        );
+    }
+    findings.extend(out.0);
+}

@@ -133,6 +133,12 @@ finding_ids! {
     ClockInSync = "clock-in-sync",
     /// A client you connect with offers no TLS version the server accepts.
     ClientTlsVersionUnsupported = "client-tls-version-unsupported",
+    /// The server selects a protocol, but the security exchange after it
+    /// (MCS with Standard RDP Security, CredSSP) fails for every mode.
+    SecurityExchangeFailed = "security-exchange-failed",
+    /// The server stops the connection sequence before the logon screen
+    /// without saying why (no Set Error Info): silence, garbage or a disconnect.
+    ConnectionSequenceFailed = "connection-sequence-failed",
 }
 
 impl FindingId {
@@ -160,6 +166,8 @@ impl FindingId {
             NoProtocolAccepted | RdpProtocolViolation => "Negotiation",
             ClockInSync => "CredSSP",
             ClientTlsVersionUnsupported => "TLS",
+            SecurityExchangeFailed => "Negotiation",
+            ConnectionSequenceFailed => "Logon screen",
         }
     }
 }

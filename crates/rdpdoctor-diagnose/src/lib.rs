@@ -184,6 +184,7 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
     );
     let mut findings = derive::derive(report, posture.as_ref());
     let security_paths = paths::predict(report, posture.as_ref());
+    derive::after_security(report, posture.as_ref(), &security_paths, &mut findings);
     let all_clients = clients::predict(&clients::Facts {
         report,
         posture: posture.as_ref(),
