@@ -832,7 +832,11 @@ pub fn after_security(
     // Client Info (IronRDP checks them there): a clean disconnect after it is
     // not the server failing. Silence or garbage is, and so is any stop
     // before it.
+    // The deep probe's own TLS handshake failing is for the TLS findings to
+    // judge, and a probe cut short by its ceiling knows no reason either.
     if let Some(d) = &r.deep
+        && d.phase_reached > rdpdoctor_evidence::DeepPhase::Security
+        && !r.timings.ceiling_hit
         && match d.outcome {
             DeepOutcome::LogonScreen | DeepOutcome::ErrorInfo { .. } => false,
             DeepOutcome::Timeout | DeepOutcome::Failed { .. } => true,

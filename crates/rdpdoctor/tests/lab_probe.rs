@@ -477,3 +477,59 @@ fn a_weak_certificate_is_seen_even_when_the_modern_handshake_refuses_it() {
     assert_eq!(verdict("macos"), "fails", "Apple requires RSA 2048");
     assert_eq!(verdict("xfreerdp2"), "warns");
 }
+
+/// Issue 7's smaller untruths, pinned on the real servers: xrdp's answer to an
+/// RDSAAD request is an MCS Disconnect Provider Ultimatum, not garbage; the
+/// /sec:nla reason names what a HYBRID-only request gets; winpr's fixed NTLM
+/// version is not shown as a Windows release; the server implementation is
+/// evidence with its basis, and the fixes fit it.
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn what_the_report_says_about_the_server_is_true() {
+    let p = probe("xrdp-negotiate", &[]);
+    let rdsaad = p.json["negotiation"]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["requested"]["protocols"] == serde_json::json!(["rdsaad"]))
+        .unwrap();
+    assert_eq!(rdsaad["outcome"]["kind"], "disconnected", "{rdsaad}");
+    let nla = p.json["security_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["protocol"] == "hybrid")
+        .unwrap();
+    assert_eq!(nla["reason"], "the server selects RDP instead", "{nla}");
+    assert_eq!(p.json["server"]["implementation"], "xrdp");
+    assert!(!p.json["server"]["basis"].as_array().unwrap().is_empty());
+
+    // An xrdp server's fixes are xrdp's, not Windows registry edits.
+    let p = probe("xrdp-rdp", &[]);
+    let fix = &p.json["diagnosis"]["first_fix"]["fix"];
+    assert_eq!(fix["platform"], "xrdp", "{fix}");
+
+    let p = probe("shadow-nla", &[]);
+    assert_eq!(p.json["server"]["implementation"], "freerdp");
+    assert!(p.json["server"]["version"].is_null());
+    let (out, _) = run(
+        false,
+        &[
+            "probe",
+            &scenario("shadow-nla").target(),
+            "--color",
+            "never",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Windows 7"), "{text}");
+    assert!(text.contains("not a Windows release"), "{text}");
+
+    // IronRDP closes what it does not support without a failure code.
+    let p = probe("ironrdp-tls", &[]);
+    assert_eq!(
+        p.json["server"]["implementation"], "ironrdp",
+        "{}",
+        p.json["server"]
+    );
+}
