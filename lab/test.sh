@@ -15,6 +15,7 @@ cargo build --workspace --all-targets --locked
 trap 'bash lab/down.sh >/dev/null 2>&1 || true' EXIT
 bash lab/up.sh
 
-cargo test --workspace --locked -- --include-ignored
+# --no-fail-fast: one run shows every failing test binary, not just the first.
+cargo test --workspace --locked --no-fail-fast -- --include-ignored
 
 echo "lab/test.sh: all tests passed in $(( $(date +%s) - started )) s"

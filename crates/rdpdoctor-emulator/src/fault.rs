@@ -195,7 +195,7 @@ impl Fault {
             Fault::ServerDenied => &[F::ServerDeniedConnection],
             Fault::LicensingError => &[F::LicensingError],
             Fault::FipsRequired => &[F::FipsRequired],
-            Fault::Tls10Only => &[F::TlsLegacyOnly],
+            Fault::Tls10Only => &[F::TlsLegacyOnly, F::ClientTlsVersionUnsupported],
             Fault::SslCertNotOnServer => &[F::SslCertNotOnServer],
             Fault::AcceptThenClose => &[F::ConnectionClosedByServer],
             Fault::Silent => &[F::ServerSilent],
