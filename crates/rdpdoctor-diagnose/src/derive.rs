@@ -833,10 +833,22 @@ pub fn after_security(
     // not the server failing. Silence or garbage is, and so is any stop
     // before it.
     // The deep probe's own TLS handshake failing is for the TLS findings to
-    // judge, and a probe cut short by its ceiling knows no reason either.
+    // judge; and a deep probe that ran into the ceiling (a slow server still
+    // answering, step after step) knows no reason either.
+    // (`phase_reached` stays `security` until the MCS exchange completes, so
+    // whether TLS itself failed is read from the modern handshake.)
+    let tls_failed = |d: &rdpdoctor_evidence::DeepEvidence| {
+        d.via == rdpdoctor_evidence::Protocol::Ssl
+            && d.phase_reached == rdpdoctor_evidence::DeepPhase::Security
+            && r.tls.as_ref().is_none_or(|t| t.version.is_none())
+    };
+    let ran_into_ceiling = |d: &rdpdoctor_evidence::DeepEvidence| {
+        r.timings.ceiling_hit
+            && d.elapsed_ms + r.limits.step_timeout_ms + 500.0 >= r.limits.ceiling_ms
+    };
     if let Some(d) = &r.deep
-        && d.phase_reached > rdpdoctor_evidence::DeepPhase::Security
-        && !r.timings.ceiling_hit
+        && !tls_failed(d)
+        && !ran_into_ceiling(d)
         && match d.outcome {
             DeepOutcome::LogonScreen | DeepOutcome::ErrorInfo { .. } => false,
             DeepOutcome::Timeout | DeepOutcome::Failed { .. } => true,

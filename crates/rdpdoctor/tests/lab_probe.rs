@@ -307,14 +307,19 @@ fn each_lab_fault_is_diagnosed_with_the_right_cause_first() {
             ("ns-drop", "firewall-or-public-network-profile"),
             ("ns-reset", "port-closed-or-service-stopped"),
             ("ns-icmp", "firewall-or-public-network-profile"),
-            ("ns-tls-drop", "endpoint-protection-interference"),
+            // Silence after the ClientHello is a filter or a path that drops
+            // the large handshake packets (lab/ground-truth.tsv accepts both).
+            (
+                "ns-tls-drop",
+                "endpoint-protection-interference|unstable-network",
+            ),
         ] {
             let p = probe(name, &["--timeout", "1"]);
             let first = p.json["diagnosis"]["causes"][0]["id"]
                 .as_str()
                 .unwrap_or("(none)")
                 .to_owned();
-            if first != want {
+            if !want.split('|').any(|w| w == first) {
                 wrong.push(format!("{name}: first {first}, want {want}"));
             }
         }
@@ -415,7 +420,7 @@ fn the_deep_probe_reaches_demand_active_on_real_servers() {
             path <= 10,
             "{name}: {path} round trips to Demand Active ({t})"
         );
-        let waited = if via == "SSL" { 1 } else { 3 };
+        let waited = if via == "ssl" { 1 } else { 3 };
         assert_eq!(path, own + waited, "{name}: {t}");
     }
     // NLA servers are not probed past CredSSP without credentials.
