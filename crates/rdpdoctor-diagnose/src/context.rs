@@ -22,6 +22,21 @@ pub enum ClientId {
 }
 
 impl ClientId {
+    /// Every profile, in order.
+    pub const ALL: [ClientId; 6] = [
+        Self::MstscWin7,
+        Self::MstscWin10,
+        Self::MstscWin11,
+        Self::Macos,
+        Self::Xfreerdp2,
+        Self::Xfreerdp3,
+    ];
+
+    /// Looks a profile up by its id.
+    pub fn from_id(id: &str) -> Option<ClientId> {
+        Self::ALL.into_iter().find(|c| c.id() == id)
+    }
+
     /// The profile id, e.g. `mstsc-win10`.
     pub fn id(self) -> &'static str {
         match self {
@@ -51,6 +66,33 @@ pub enum Environment {
     Workgroup,
 }
 
+impl Environment {
+    /// Every environment, in order.
+    pub const ALL: [Environment; 5] = [
+        Self::Azure,
+        Self::HyperV,
+        Self::Vmware,
+        Self::DomainMember,
+        Self::Workgroup,
+    ];
+
+    /// The kebab-case name, as `--on` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Azure => "azure",
+            Self::HyperV => "hyper-v",
+            Self::Vmware => "vmware",
+            Self::DomainMember => "domain-member",
+            Self::Workgroup => "workgroup",
+        }
+    }
+
+    /// Looks an environment up by its name.
+    pub fn from_name(name: &str) -> Option<Environment> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
 /// What the user told us.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
@@ -60,4 +102,21 @@ pub struct Context {
     pub clients: Vec<ClientId>,
     /// Where the server runs (`--on`).
     pub environment: Option<Environment>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_json_names() {
+        for c in ClientId::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.id());
+            assert_eq!(ClientId::from_id(c.id()), Some(c));
+        }
+        for e in Environment::ALL {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.name());
+            assert_eq!(Environment::from_name(e.name()), Some(e));
+        }
+    }
 }

@@ -174,14 +174,7 @@ pub fn rank_findings(
 /// Judges a probe report.
 pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorHint> {
     let posture = report.negotiation.as_ref().map(posture::judge);
-    let server = server::identify(
-        report,
-        posture
-            .as_ref()
-            .unwrap_or(&posture::judge(&rdpdoctor_evidence::NegotiationEvidence {
-                attempts: Vec::new(),
-            })),
-    );
+    let server = server::identify(report, posture.as_ref());
     let mut findings = derive::derive(report, posture.as_ref());
     let security_paths = paths::predict(report, posture.as_ref());
     derive::after_security(report, posture.as_ref(), &security_paths, &mut findings);

@@ -56,8 +56,8 @@ pub struct ServerIdentity {
 const WINDOWS_ONLY_FLAGS: u8 = 0x08 | 0x10;
 
 /// Infers the implementation.
-pub fn identify(r: &ProbeReport, posture: &SecurityPosture) -> ServerIdentity {
-    let Some(neg) = &r.negotiation else {
+pub fn identify(r: &ProbeReport, posture: Option<&SecurityPosture>) -> ServerIdentity {
+    let (Some(neg), Some(posture)) = (&r.negotiation, posture) else {
         return unknown();
     };
     let flags: Vec<u8> = neg

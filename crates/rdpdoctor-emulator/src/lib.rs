@@ -254,6 +254,17 @@ fn context(cfg: FaultConfig, listen: SocketAddr) -> Result<Ctx, Error> {
     })
 }
 
+/// Binds `listen` (port 0 picks a free port) and says where it listens.
+pub(crate) async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), Error> {
+    let bind_error = |source| Error::Bind {
+        addr: listen,
+        source,
+    };
+    let listener = TcpListener::bind(listen).await.map_err(bind_error)?;
+    let local_addr = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, local_addr))
+}
+
 /// Starts a listener on `listen` (port 0 picks a free port) playing
 /// `config.fault`. Must be called inside a tokio runtime.
 pub async fn spawn(config: FaultConfig, listen: SocketAddr) -> Result<RunningEmulator, Error> {
@@ -263,16 +274,7 @@ pub async fn spawn(config: FaultConfig, listen: SocketAddr) -> Result<RunningEmu
     let ctx = tokio::task::spawn_blocking(move || context(config, listen))
         .await
         .map_err(|e| Error::Certificate(e.to_string()))??;
-    let listener = TcpListener::bind(listen)
-        .await
-        .map_err(|source| Error::Bind {
-            addr: listen,
-            source,
-        })?;
-    let local_addr = listener.local_addr().map_err(|source| Error::Bind {
-        addr: listen,
-        source,
-    })?;
+    let (listener, local_addr) = bind(listen).await?;
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(accept_loop(listener, Arc::new(ctx), max, stopped));
     Ok(RunningEmulator {

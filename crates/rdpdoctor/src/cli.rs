@@ -203,11 +203,11 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "CODE")]
     pub error: Option<String>,
     /// The client(s) you connect with: predictions and fixes for them only (repeatable)
-    #[arg(long, value_enum, value_name = "CLIENT")]
-    pub client: Vec<ClientArg>,
+    #[arg(long, value_name = "CLIENT", value_parser = client_parser())]
+    pub client: Vec<rdpdoctor_diagnose::ClientId>,
     /// Where the server runs: orders the fixes for how you can reach it (e.g. Azure Run Command)
-    #[arg(long = "on", value_enum, value_name = "WHERE")]
-    pub environment: Option<EnvArg>,
+    #[arg(long = "on", value_name = "WHERE", value_parser = environment_parser())]
+    pub environment: Option<rdpdoctor_diagnose::Environment>,
     /// Print only the answer: the verdict, the most likely cause and the fix to try first
     #[arg(long)]
     pub brief: bool,
@@ -219,63 +219,21 @@ pub struct ProbeArgs {
     pub color: ColorChoice,
 }
 
-/// A client profile, as `--client` takes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ClientArg {
-    /// mstsc on Windows 7 SP1 without the 2016–2018 updates
-    MstscWin7,
-    /// mstsc on Windows 10 / Server 2016–2019
-    MstscWin10,
-    /// mstsc or Windows App on Windows 11 / Server 2022+
-    MstscWin11,
-    /// Windows App / Microsoft Remote Desktop on macOS
-    Macos,
-    /// xfreerdp 2.x
-    Xfreerdp2,
-    /// xfreerdp 3.x
-    Xfreerdp3,
+/// `--client`: one of the engine's client profiles (the engine owns the list).
+fn client_parser() -> impl clap::builder::TypedValueParser<Value = rdpdoctor_diagnose::ClientId> {
+    use clap::builder::TypedValueParser;
+    use rdpdoctor_diagnose::ClientId;
+    clap::builder::PossibleValuesParser::new(ClientId::ALL.map(ClientId::id))
+        .try_map(|s| ClientId::from_id(&s).ok_or("not a client profile"))
 }
 
-impl From<ClientArg> for rdpdoctor_diagnose::ClientId {
-    fn from(c: ClientArg) -> Self {
-        use rdpdoctor_diagnose::ClientId as C;
-        match c {
-            ClientArg::MstscWin7 => C::MstscWin7,
-            ClientArg::MstscWin10 => C::MstscWin10,
-            ClientArg::MstscWin11 => C::MstscWin11,
-            ClientArg::Macos => C::Macos,
-            ClientArg::Xfreerdp2 => C::Xfreerdp2,
-            ClientArg::Xfreerdp3 => C::Xfreerdp3,
-        }
-    }
-}
-
-/// Where the server runs, as `--on` takes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EnvArg {
-    /// An Azure VM (Run Command works when RDP does not)
-    Azure,
-    /// A Hyper-V guest (the VM console works when RDP does not)
-    HyperV,
-    /// A VMware guest
-    Vmware,
-    /// A domain member (Group Policy makes settings stick)
-    DomainMember,
-    /// A workgroup machine (local settings)
-    Workgroup,
-}
-
-impl From<EnvArg> for rdpdoctor_diagnose::Environment {
-    fn from(e: EnvArg) -> Self {
-        use rdpdoctor_diagnose::Environment as E;
-        match e {
-            EnvArg::Azure => E::Azure,
-            EnvArg::HyperV => E::HyperV,
-            EnvArg::Vmware => E::Vmware,
-            EnvArg::DomainMember => E::DomainMember,
-            EnvArg::Workgroup => E::Workgroup,
-        }
-    }
+/// `--on`: one of the engine's environments.
+fn environment_parser()
+-> impl clap::builder::TypedValueParser<Value = rdpdoctor_diagnose::Environment> {
+    use clap::builder::TypedValueParser;
+    use rdpdoctor_diagnose::Environment;
+    clap::builder::PossibleValuesParser::new(Environment::ALL.map(Environment::name))
+        .try_map(|s| Environment::from_name(&s).ok_or("not an environment"))
 }
 
 impl ProbeArgs {

@@ -61,8 +61,8 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
 
     let ctx = rdpdoctor_diagnose::Context {
         error: args.error.clone(),
-        clients: args.client.iter().map(|c| (*c).into()).collect(),
-        environment: args.environment.map(Into::into),
+        clients: args.client.clone(),
+        environment: args.environment,
     };
     let judgement = rdpdoctor_diagnose::judge(&report, &ctx).map_err(|e| e.to_string())?;
     let out = match args.format {

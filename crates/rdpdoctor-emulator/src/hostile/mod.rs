@@ -471,16 +471,7 @@ pub async fn spawn(h: Hostile, listen: SocketAddr) -> Result<RunningHostile, Err
     let ctx = tokio::task::spawn_blocking(move || Ctx::new(h))
         .await
         .map_err(|e| Error::Certificate(e.to_string()))??;
-    let listener = TcpListener::bind(listen)
-        .await
-        .map_err(|source| Error::Bind {
-            addr: listen,
-            source,
-        })?;
-    let local_addr = listener.local_addr().map_err(|source| Error::Bind {
-        addr: listen,
-        source,
-    })?;
+    let (listener, local_addr) = crate::bind(listen).await?;
     let task = tokio::spawn(accept_loop(listener, Arc::new(ctx)));
     Ok(RunningHostile { local_addr, task })
 }

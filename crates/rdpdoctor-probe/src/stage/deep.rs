@@ -158,17 +158,6 @@ pub async fn finish(
     Some(run_via(addr, host, via, deadline).await)
 }
 
-/// Runs the deep probe the way [`choose`] picks, after the matrix.
-pub async fn run(
-    addr: SocketAddr,
-    host: &str,
-    neg: &NegotiationEvidence,
-    deadline: &Deadline,
-) -> Option<DeepRun> {
-    let via = choose(neg)?;
-    Some(run_via(addr, host, via, deadline).await)
-}
-
 /// How far one run got; turned into [`DeepEvidence`] at the end.
 struct Progress {
     phase: DeepPhase,
