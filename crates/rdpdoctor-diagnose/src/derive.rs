@@ -324,6 +324,7 @@ fn network(r: &ProbeReport, out: &mut Out) {
     let mut stalled_stages = 0;
     let mut lost_syns = 0;
     let mut burst_syns = 0;
+    let mut unanswered = false;
     let mut stall = |what: &str, times: &[f64], connect: bool, signs: &mut Vec<String>| {
         let n = if connect {
             connect_stalls(times)
@@ -362,12 +363,9 @@ fn network(r: &ProbeReport, out: &mut Out) {
                 )
             })
             .count();
-        let got = neg
-            .attempts
-            .iter()
-            .filter(|a| NegotiationEvidenceExt::answered(a))
-            .count();
+        let got = neg.attempts.len() - lost;
         if lost > 0 && got > 0 {
+            unanswered = true;
             signs.push(format!(
                 "{lost} of {} X.224 requests got no answer while the others did",
                 neg.attempts.len()
@@ -389,7 +387,7 @@ fn network(r: &ProbeReport, out: &mut Out) {
     // SYN retransmit counts beside another sign; connect stalls in the burst
     // alone never do; data stalls in two stages do.
     let data_stalls = stalled_stages - usize::from(lost_syns > 0) - usize::from(burst_syns > 0);
-    let strong = tcp.failures > 0 || signs.iter().any(|s| s.contains("got no answer"));
+    let strong = tcp.failures > 0 || unanswered;
     let samples_and_more = lost_syns > 0 && (burst_syns > 0 || data_stalls > 0);
     if strong || samples_and_more || data_stalls >= 2 {
         out.add(
@@ -427,17 +425,6 @@ fn exchange_stalls(times: &[f64]) -> usize {
         .iter()
         .filter(|t| **t > median + EXCHANGE_STALL_EXTRA_MS && **t > 2.0 * median.max(1.0))
         .count()
-}
-
-/// Whether one X.224 request got an answer of any kind from the server.
-struct NegotiationEvidenceExt;
-impl NegotiationEvidenceExt {
-    fn answered(a: &rdpdoctor_evidence::NegotiationAttempt) -> bool {
-        !matches!(
-            a.outcome,
-            NegotiationOutcome::Silent | NegotiationOutcome::ConnectFailed { .. }
-        )
-    }
 }
 
 fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
