@@ -12,12 +12,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod host;
 mod protocol;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+pub use host::HostEvidence;
 pub use protocol::{EncryptionLevel, EncryptionMethod, Protocol, ProtocolSet};
 
 /// Version of the JSON schema of every command's output. Bump on any change
