@@ -139,6 +139,71 @@ finding_ids! {
     /// The server stops the connection sequence before the logon screen
     /// without saying why (no Set Error Info): silence, garbage or a disconnect.
     ConnectionSequenceFailed = "connection-sequence-failed",
+    // Host evidence (`rdpdoctor inspect`, `probe --host-evidence`): what the
+    // Windows machine's registry, certificate store and event logs say.
+    /// `fDenyTSConnections` = 1: Remote Desktop is switched off.
+    RdpDisabled = "rdp-disabled",
+    /// TermService (Remote Desktop Services) is disabled.
+    RdpServiceDisabled = "rdp-service-disabled",
+    /// The listener is configured for another port than the one clients use.
+    ListenerPortDiffers = "listener-port-differs",
+    /// The firewall is on for the profile of a network this machine is on,
+    /// and no active rule lets RDP in on that profile.
+    FirewallBlocksRdp = "firewall-blocks-rdp",
+    /// A firewall profile that is on has no active rule letting RDP in (no
+    /// network of that profile is known to be in use).
+    FirewallRuleInactive = "firewall-rule-inactive",
+    /// `SecurityLayer` = 0: the server forces Standard RDP Security.
+    HostSecurityLayerRdp = "host-security-layer-rdp",
+    /// `UserAuthentication` = 0: Network Level Authentication is off.
+    HostNlaOff = "host-nla-off",
+    /// FIPS is required (`MinEncryptionLevel` = 4 or `FIPSAlgorithmPolicy`).
+    HostFipsRequired = "host-fips-required",
+    /// `MaxOutstandingConnections` is low enough for scans to fill it.
+    MaxOutstandingLow = "max-outstanding-low",
+    /// W32Time does not synchronise the clock.
+    TimeSyncOff = "time-sync-off",
+    /// The certificate `SSLCertificateSHA1Hash` names is in no store read.
+    ConfiguredCertMissing = "configured-cert-missing",
+    /// The listener's certificate in the store has expired.
+    StoredCertExpired = "stored-cert-expired",
+    /// The certificate served on the wire is not the one configured.
+    ServedCertNotConfigured = "served-cert-not-configured",
+    /// The RDP self-signed certificate's key file is missing or empty.
+    MachineKeysKeyMissing = "machinekeys-key-missing",
+    /// SCHANNEL has TLS 1.2 switched off.
+    SchannelTls12Disabled = "schannel-tls12-disabled",
+    /// SCHANNEL has TLS 1.0 switched off (clients that speak only TLS 1.0 fail).
+    SchannelTls10Disabled = "schannel-tls10-disabled",
+    /// CredSSP `AllowEncryptionOracle` = 0 (Force Updated Clients).
+    CredsspOracleForceUpdated = "credssp-oracle-force-updated",
+    /// CredSSP `AllowEncryptionOracle` = 2 (Vulnerable).
+    CredsspOracleVulnerable = "credssp-oracle-vulnerable",
+    /// Events: the TLS server credential's private key could not be used
+    /// (Schannel 36870, TermService 1057).
+    EventCertPrivateKey = "event-cert-private-key",
+    /// Events: the expired self-signed certificate could not be replaced (1058).
+    EventCertRenewalFailed = "event-cert-renewal-failed",
+    /// Events: the certificate configuration was invalid and was reset (1059).
+    EventCertConfigReset = "event-cert-config-reset",
+    /// Events: TLS handshakes failed on protocol or cipher (Schannel 36871/36874/36888).
+    EventTlsMismatch = "event-tls-mismatch",
+    /// Events: a user was denied Remote Desktop logon rights (4825, or 4625
+    /// with 0xC000015B).
+    EventNotAllowedRdp = "event-not-allowed-rdp",
+    /// Events: logons failed on user name or password (4625, RdpCoreTS 140).
+    EventBadCredentials = "event-bad-credentials",
+    /// Events: logons failed on the account (locked, disabled, expired, restricted).
+    EventAccountProblem = "event-account-problem",
+    /// Events: logons failed because the password expired or must change.
+    EventPasswordExpired = "event-password-expired",
+    /// Events: the client logged disconnects with a reason (RDPClient 1026).
+    EventClientDisconnect = "event-client-disconnect",
+    /// Events: the server's security layer dropped clients (RdpCoreTS 139).
+    EventSecurityLayerError = "event-security-layer-error",
+    /// The host evidence disagrees with what the probe saw: another machine,
+    /// or a state that has changed since.
+    HostWireDisagree = "host-wire-disagree",
 }
 
 impl FindingId {
@@ -168,6 +233,19 @@ impl FindingId {
             ClientTlsVersionUnsupported => "TLS",
             SecurityExchangeFailed => "Negotiation",
             ConnectionSequenceFailed => "Logon screen",
+            RdpDisabled | RdpServiceDisabled | ListenerPortDiffers | HostSecurityLayerRdp
+            | HostNlaOff | HostFipsRequired | MaxOutstandingLow => "Host settings",
+            FirewallBlocksRdp | FirewallRuleInactive => "Host firewall",
+            ConfiguredCertMissing | StoredCertExpired | ServedCertNotConfigured
+            | MachineKeysKeyMissing => "Host certificate",
+            SchannelTls12Disabled | SchannelTls10Disabled | CredsspOracleForceUpdated
+            | CredsspOracleVulnerable | TimeSyncOff => "Host policy",
+            EventCertPrivateKey | EventCertRenewalFailed | EventCertConfigReset
+            | EventTlsMismatch | EventNotAllowedRdp | EventBadCredentials | EventAccountProblem
+            | EventPasswordExpired | EventClientDisconnect | EventSecurityLayerError => {
+                "Host events"
+            }
+            HostWireDisagree => "Host settings",
         }
     }
 }

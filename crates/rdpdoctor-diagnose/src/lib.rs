@@ -21,6 +21,7 @@ pub mod context;
 pub mod derive;
 pub mod finding;
 pub mod fixes;
+pub mod host;
 pub mod paths;
 pub mod posture;
 pub mod rank;
@@ -28,6 +29,7 @@ pub mod scoring;
 pub mod server;
 pub mod verdict;
 
+use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_evidence::{DeepOutcome, PortState, ProbeReport};
 use serde::Serialize;
 
@@ -173,6 +175,27 @@ pub fn rank_findings(
 
 /// Judges a probe report.
 pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorHint> {
+    judge_with_host(report, None, ctx)
+}
+
+/// The host side of the evidence: what `rdpdoctor inspect` read, and "now"
+/// for the certificate dates and the event window (the engine has no clock).
+#[derive(Debug, Clone, Copy)]
+pub struct HostInput<'a> {
+    /// The host evidence.
+    pub evidence: &'a HostEvidence,
+    /// Unix seconds.
+    pub now_unix: i64,
+}
+
+/// Judges a probe report together with host evidence of the same machine
+/// (`probe --host-evidence`): the verdict stays the wire's (what clients
+/// do), and the host findings join the ranking of causes.
+pub fn judge_with_host(
+    report: &ProbeReport,
+    host: Option<HostInput<'_>>,
+    ctx: &Context,
+) -> Result<Judgement, BadErrorHint> {
     let posture = report.negotiation.as_ref().map(posture::judge);
     let server = server::identify(report, posture.as_ref());
     let mut findings = derive::derive(report, posture.as_ref());
@@ -216,21 +239,13 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
             .collect(),
         });
     }
+    if let Some(h) = host {
+        findings.extend(host::derive(h.evidence, Some(report), h.now_unix));
+    }
     let verdict = verdict::derive(report, &focus);
     verdict::reconcile(&mut findings, verdict);
 
-    let error = match &ctx.error {
-        None => None,
-        Some(text) => {
-            let ex = rdpdoctor_kb::explain(&error_words(text))
-                .map_err(|e| BadErrorHint(e.to_string()))?;
-            let ec = ErrorContext {
-                input: text.clone(),
-                codes: ex.codes.clone(),
-            };
-            Some((ec, ex))
-        }
-    };
+    let error = parse_error(ctx)?;
     let reached = rank::Reached {
         furthest: furthest_stage(report, posture.as_ref(), &security_paths),
         logon_screen: report
@@ -238,7 +253,6 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
             .as_ref()
             .is_some_and(|d| matches!(d.outcome, DeepOutcome::LogonScreen)),
     };
-    let mut causes = rank::rank(&findings, error.as_ref().map(|(c, e)| (c, e)), &reached);
     let cert = report.certificate.as_ref().map(|c| {
         if c.self_signed {
             rdpdoctor_kb::CertKind::SelfSigned
@@ -246,18 +260,147 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
             rdpdoctor_kb::CertKind::CaIssued
         }
     });
+    let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
+        wire_headline(verdict, causes.first(), findings, report)
+    };
+    Ok(finish(
+        Parts {
+            security: posture,
+            server,
+            findings,
+            security_paths,
+            verdict,
+            clients: focus,
+            cert,
+            reached,
+            error,
+        },
+        ctx,
+        headline,
+    ))
+}
+
+/// Judges host evidence alone (`rdpdoctor inspect`): no client was watched
+/// connecting, so the verdict comes from what the host's state blocks.
+pub fn judge_host(host: HostInput<'_>, ctx: &Context) -> Result<Judgement, BadErrorHint> {
+    let h = host.evidence;
+    let mut findings = host::derive(h, None, host.now_unix);
+    let verdict = verdict::from_host(h, &findings);
+    verdict::reconcile(&mut findings, verdict);
+    let error = parse_error(ctx)?;
+    let server = ServerIdentity {
+        implementation: Implementation::Windows,
+        version: h.identity.build.as_ref().map(|b| b.value.clone()),
+        basis: vec!["host evidence: a Windows registry or event log".to_owned()],
+    };
+    let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
+        host_headline(verdict, causes.first(), findings, h)
+    };
+    Ok(finish(
+        Parts {
+            security: None,
+            server,
+            findings,
+            security_paths: Vec::new(),
+            verdict,
+            clients: Vec::new(),
+            cert: None,
+            reached: rank::Reached {
+                furthest: None,
+                logon_screen: false,
+            },
+            error,
+        },
+        ctx,
+        headline,
+    ))
+}
+
+type ParsedError = Option<(ErrorContext, rdpdoctor_kb::Explanation)>;
+
+fn parse_error(ctx: &Context) -> Result<ParsedError, BadErrorHint> {
+    match &ctx.error {
+        None => Ok(None),
+        Some(text) => {
+            let ex = rdpdoctor_kb::explain(&error_words(text))
+                .map_err(|e| BadErrorHint(e.to_string()))?;
+            let ec = ErrorContext {
+                input: text.clone(),
+                codes: ex.codes.clone(),
+            };
+            Ok(Some((ec, ex)))
+        }
+    }
+}
+
+/// What [`finish`] needs from either kind of judgement.
+struct Parts {
+    security: Option<SecurityPosture>,
+    server: ServerIdentity,
+    findings: Vec<Finding>,
+    security_paths: Vec<SecurityPath>,
+    verdict: Verdict,
+    clients: Vec<ClientPrediction>,
+    cert: Option<rdpdoctor_kb::CertKind>,
+    reached: rank::Reached,
+    error: ParsedError,
+}
+
+/// Ranks the causes, orders their fixes, and writes the headline.
+fn finish(
+    p: Parts,
+    ctx: &Context,
+    headline: impl Fn(Verdict, &[RankedCause], &[Finding]) -> String,
+) -> Judgement {
+    let mut causes = rank::rank(
+        &p.findings,
+        p.error.as_ref().map(|(c, e)| (c, e)),
+        &p.reached,
+    );
     let fit = fixes::FitFacts {
-        server: server.implementation,
-        cert,
+        server: p.server.implementation,
+        cert: p.cert,
         environment: ctx.environment,
         clients: &ctx.clients,
     };
     for c in &mut causes {
         c.fixes = fixes::order(&c.fixes, &fit);
     }
-    let failing = verdict.is_failing();
-    let headline = match (verdict, causes.first()) {
-        (Verdict::Healthy, _) => match warnings(&findings) {
+    let verdict = p.verdict;
+    let first_fix = if verdict.is_failing() || verdict == Verdict::WorksWithWarnings {
+        causes.first().and_then(|c| {
+            c.fixes.first().map(|f| FirstFix {
+                cause: c.id.clone(),
+                fix: f.clone(),
+            })
+        })
+    } else {
+        None
+    };
+    Judgement {
+        security: p.security,
+        server: p.server,
+        diagnosis: Diagnosis {
+            headline: headline(verdict, &causes, &p.findings),
+            first_fix,
+            error: p.error.map(|(c, _)| c),
+            causes,
+            clients: p.clients,
+        },
+        findings: p.findings,
+        security_paths: p.security_paths,
+        verdict,
+    }
+}
+
+fn wire_headline(
+    verdict: Verdict,
+    top: Option<&RankedCause>,
+    findings: &[Finding],
+    report: &ProbeReport,
+) -> String {
+    match (verdict, top) {
+        (Verdict::Healthy, _) => match warnings(findings) {
             0 => "Healthy: every client connects; nothing wrong found from here.".to_owned(),
             n => format!(
                 "Healthy: every client connects ({} to read).",
@@ -271,7 +414,7 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
         ),
         (Verdict::WorksWithWarnings, None) => format!(
             "Works, with warnings: every client connects, some only after a certificate prompt ({}).",
-            plural(warnings(&findings), "warning")
+            plural(warnings(findings), "warning")
         ),
         (Verdict::Inconclusive, _) => format!(
             "Can't tell: the probe stopped at its {} ceiling before it learned enough (raise --ceiling).",
@@ -283,31 +426,36 @@ pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorH
             c.confidence.name()
         ),
         (_, None) => "No known cause matches the evidence: see the findings.".to_owned(),
-    };
-    let first_fix = if failing || verdict == Verdict::WorksWithWarnings {
-        causes.first().and_then(|c| {
-            c.fixes.first().map(|f| FirstFix {
-                cause: c.id.clone(),
-                fix: f.clone(),
-            })
-        })
-    } else {
-        None
-    };
-    Ok(Judgement {
-        security: posture,
-        server,
-        findings,
-        security_paths,
-        verdict,
-        diagnosis: Diagnosis {
-            headline,
-            first_fix,
-            error: error.map(|(c, _)| c),
-            causes,
-            clients: focus,
-        },
-    })
+    }
+}
+
+fn host_headline(
+    verdict: Verdict,
+    top: Option<&RankedCause>,
+    findings: &[Finding],
+    h: &HostEvidence,
+) -> String {
+    match (verdict, top) {
+        (Verdict::Inconclusive, _) => {
+            "Can't tell: the sources hold no Remote Desktop settings or events (give the SYSTEM and SOFTWARE hives, a reg export, or the event logs).".to_owned()
+        }
+        (Verdict::Healthy | Verdict::WorksWithWarnings, _) => {
+            let read = verdict::host_coverage_text(h);
+            match warnings(findings) {
+                0 => format!("Nothing in the host's {read} stops RDP."),
+                n => format!(
+                    "Nothing in the host's {read} stops RDP ({} to read).",
+                    plural(n, "warning")
+                ),
+            }
+        }
+        (_, Some(c)) => format!(
+            "Most likely: {} ({} confidence).",
+            c.title,
+            c.confidence.name()
+        ),
+        (_, None) => "No known cause matches the host evidence: see the findings.".to_owned(),
+    }
 }
 
 fn warnings(findings: &[Finding]) -> usize {

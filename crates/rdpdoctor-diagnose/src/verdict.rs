@@ -9,9 +9,17 @@
 //! | `some-clients-fail` | at least one fails | 1 |
 //! | `works-with-warnings` | every client connects, some only after a certificate prompt | 0 |
 //! | `healthy` | every client connects without a prompt (warnings are still listed) | 0 |
+//!
+//! Host evidence alone (`rdpdoctor inspect`, no probe) watched no client, so
+//! its verdict says what the host's state blocks: `no-client-connects` when
+//! a finding stops every client (RDP switched off, TermService disabled, the
+//! firewall on the network's profile), `some-clients-fail` for any other
+//! `fail` finding, `inconclusive` when no source held Remote Desktop settings
+//! or events, else `healthy` (warnings are still listed).
 
 use crate::clients::{ClientPrediction, Verdict as C};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingId, Severity};
+use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_evidence::{PortState, ProbeReport};
 use serde::Serialize;
 
@@ -109,4 +117,49 @@ pub fn reconcile(findings: &mut [Finding], verdict: Verdict) {
         }
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+}
+
+/// Host findings that stop every client.
+const BLOCKS_EVERY_CLIENT: [FindingId; 3] = [
+    FindingId::RdpDisabled,
+    FindingId::RdpServiceDisabled,
+    FindingId::FirewallBlocksRdp,
+];
+
+/// The verdict for host evidence alone (see the module table).
+pub fn from_host(h: &HostEvidence, findings: &[Finding]) -> Verdict {
+    let fails: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Fail)
+        .collect();
+    if fails.iter().any(|f| BLOCKS_EVERY_CLIENT.contains(&f.id)) {
+        Verdict::NoClientConnects
+    } else if !fails.is_empty() {
+        Verdict::SomeClientsFail
+    } else if !h.coverage.system && h.events.records_matched == 0 && findings.is_empty() {
+        Verdict::Inconclusive
+    } else {
+        Verdict::Healthy
+    }
+}
+
+/// What the host evidence covered, for sentences: `registry (SYSTEM,
+/// SOFTWARE) and event logs`.
+pub fn host_coverage_text(h: &HostEvidence) -> String {
+    let c = h.coverage;
+    let hives: Vec<&str> = [
+        (c.system, "SYSTEM"),
+        (c.software, "SOFTWARE"),
+        (c.user, "NTUSER.DAT"),
+    ]
+    .into_iter()
+    .filter(|(read, _)| *read)
+    .map(|(_, n)| n)
+    .collect();
+    match (hives.is_empty(), c.events) {
+        (false, true) => format!("registry ({}) and event logs", hives.join(", ")),
+        (false, false) => format!("registry ({})", hives.join(", ")),
+        (true, true) => "event logs".to_owned(),
+        (true, false) => "sources".to_owned(),
+    }
 }

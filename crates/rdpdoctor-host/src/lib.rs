@@ -31,8 +31,9 @@ use std::path::PathBuf;
 /// What the user asked for beyond the sources.
 #[derive(Debug, Clone)]
 pub struct InspectOptions {
-    /// Event records older than this (Unix seconds) are left out.
-    pub since_unix: i64,
+    /// Event records older than this (Unix seconds) are left out; `None`:
+    /// the default window.
+    pub since_unix: Option<i64>,
     /// "Now", Unix seconds (the engine and the tests pass it; no clock here).
     pub now_unix: i64,
 }
@@ -69,4 +70,17 @@ pub fn inspect(paths: &[PathBuf], opts: &InspectOptions) -> HostEvidence {
     }
     ev.events = events.finish();
     ev
+}
+
+/// Why the live machine cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// Not on Windows.
+    #[error("inspect --local reads the live registry and event logs, and needs Windows")]
+    NotWindows,
+}
+
+/// Reads the running machine (Windows only).
+pub fn inspect_local(_opts: &InspectOptions) -> Result<HostEvidence, LocalError> {
+    Err(LocalError::NotWindows)
 }

@@ -14,8 +14,14 @@ pub const WIDTH: usize = 80;
 
 /// The head of a probe report.
 pub fn head(report: &ProbeReport, j: &Judgement, style: &Style) -> String {
-    let mut out = String::new();
     let target = format!("{}:{}", report.target.host, report.target.port);
+    head_of(&target, j, style)
+}
+
+/// The head of any report: `subject` names what was diagnosed (server text
+/// in it must already be neutralised).
+pub fn head_of(target: &str, j: &Judgement, style: &Style) -> String {
+    let mut out = String::new();
     let verdict = j.verdict.name().to_uppercase().replace('-', " ");
     let line1 = fit(&format!("{target}: {verdict}"), WIDTH);
     let _ = writeln!(out, "{}", verdict_style(j.verdict, style, &line1));

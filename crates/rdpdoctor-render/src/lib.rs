@@ -6,6 +6,7 @@
 
 pub mod diagnosis;
 pub mod head;
+pub mod host;
 pub mod safe;
 pub mod style;
 pub mod text;
@@ -28,6 +29,27 @@ pub fn probe_json(
     judgement: &rdpdoctor_diagnose::Judgement,
 ) -> serde_json::Value {
     let mut v = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+    if let (Some(obj), Ok(serde_json::Value::Object(j))) =
+        (v.as_object_mut(), serde_json::to_value(judgement))
+    {
+        obj.extend(j);
+    }
+    v
+}
+
+/// The JSON of `rdpdoctor inspect`: the schema version, the host evidence
+/// (`host`), then the judgement's fields, as docs/json-schema.md documents.
+pub fn inspect_json(
+    host: &rdpdoctor_evidence::HostEvidence,
+    judgement: &rdpdoctor_diagnose::Judgement,
+    inspected_at: &str,
+) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "schema_version": rdpdoctor_evidence::SCHEMA_VERSION,
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "inspected_at": inspected_at,
+        "host": host,
+    });
     if let (Some(obj), Ok(serde_json::Value::Object(j))) =
         (v.as_object_mut(), serde_json::to_value(judgement))
     {

@@ -434,25 +434,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
     }
 
     let _ = writeln!(d.out);
-    if judgement.findings.is_empty() {
-        let _ = writeln!(d.out, "{}", style.good("No findings."));
-    } else {
-        let _ = writeln!(d.out, "{}", style.bold("Findings"));
-        for f in &judgement.findings {
-            let tag = match f.severity {
-                Severity::Fail => "FAIL",
-                Severity::Warn => "warn",
-                Severity::Info => "info",
-            };
-            let _ = writeln!(
-                d.out,
-                "  {} {:<28} {}",
-                style.severity(f.severity, tag),
-                f.id.name(),
-                sentence(&f.summary)
-            );
-        }
-    }
+    d.out.push_str(&findings(&judgement.findings, style));
     let _ = writeln!(
         d.out,
         "\n{}",
@@ -469,7 +451,32 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
     d.out
 }
 
-fn kebab<T: serde::Serialize>(v: &T) -> String {
+/// The findings block: one line each, most severe first.
+pub fn findings(list: &[rdpdoctor_diagnose::Finding], style: &Style) -> String {
+    let mut out = String::new();
+    if list.is_empty() {
+        let _ = writeln!(out, "{}", style.good("No findings."));
+        return out;
+    }
+    let _ = writeln!(out, "{}", style.bold("Findings"));
+    for f in list {
+        let tag = match f.severity {
+            Severity::Fail => "FAIL",
+            Severity::Warn => "warn",
+            Severity::Info => "info",
+        };
+        let _ = writeln!(
+            out,
+            "  {} {:<28} {}",
+            style.severity(f.severity, tag),
+            f.id.name(),
+            sentence(&f.summary)
+        );
+    }
+    out
+}
+
+pub(crate) fn kebab<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 const EXIT_CODES: &str = "Examples:
   rdpdoctor probe rdp.example.com
+  rdpdoctor inspect /mnt/vmdisk                 # a stopped VM's Windows volume
   rdpdoctor explain 0x904 0x7
   rdpdoctor demo
 
@@ -29,6 +30,9 @@ pub enum Command {
     /// Probe one RDP host over the wire, without credentials, and report what fails
     #[command(after_help = PROBE_HELP)]
     Probe(ProbeArgs),
+    /// Read a Windows host's own state (registry, certificate store, firewall, event logs) and diagnose it
+    #[command(after_help = INSPECT_HELP)]
+    Inspect(InspectArgs),
     /// Explain an error code or pasted error text, with its likely causes and fixes
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
@@ -132,6 +136,7 @@ Examples:
   rdpdoctor probe rdp.example.com --address 10.0.0.5   # check the name, connect to this IP
   rdpdoctor probe rdp.example.com --error 0x904:0x7     # rank the causes of the error you saw
   rdpdoctor probe rdp.example.com --client mstsc-win10 --on azure --brief
+  rdpdoctor probe rdp.example.com --host-evidence /mnt/vm  # weigh the host's own state too
 
 The first lines answer: the verdict, the most likely cause, the fix to try first.
 
@@ -141,6 +146,59 @@ Exit status:
 
   2  bad usage or input: a target that is not a usable name or address is refused
      before anything is sent (IPv4 shorthands such as 10.5, names longer than DNS allows)";
+
+const INSPECT_HELP: &str = "Sources, recognised by their content (not their names):
+  hive files          SYSTEM, SOFTWARE, a user's NTUSER.DAT (their .LOG1/.LOG2 are applied)
+  reg export files    reg export HKLM\\SYSTEM sys.reg (REGEDIT5 UTF-16 or REGEDIT4)
+  event logs          .evtx files (wevtutil epl System sys.evtx), or a folder of them
+  a Windows volume    the folder holding Windows\\System32 (a stopped VM's disk, mounted)
+  --local             the running Windows machine
+
+Examples:
+  rdpdoctor inspect /mnt/vm                              # a mounted disk of a stopped VM
+  rdpdoctor inspect SYSTEM SOFTWARE System.evtx Security.evtx
+  rdpdoctor inspect rdp-settings.reg --since 3d --format json
+  rdpdoctor probe server01 --host-evidence /mnt/server01  # the wire and the host together
+
+The first lines answer: the verdict, the most likely cause, the fix to try first.
+A source that cannot be read is named on stderr, one line each; what could be read is used.
+
+Exit status:
+  0  nothing read stops RDP (warnings may still be listed)
+  1  something read stops some or all clients, or the sources say too little to tell
+  2  bad usage, or nothing usable in any source";
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Hive files, .reg exports, .evtx files, folders of them, or a mounted Windows volume
+    #[arg(value_name = "SOURCE", required_unless_present = "local")]
+    pub sources: Vec<PathBuf>,
+    /// Read the running Windows machine (registry, certificate store, event logs)
+    #[arg(long, conflicts_with = "sources")]
+    pub local: bool,
+    /// Event records since WHEN: 7d, 12h, 30m, a date (2026-11-01), an RFC 3339 time, or all
+    #[arg(long, value_name = "WHEN", value_parser = since_parser)]
+    pub since: Option<i64>,
+    /// The error the client showed (e.g. 0x904:0x7): ranks the causes that produce it first
+    #[arg(long, value_name = "CODE")]
+    pub error: Option<String>,
+    /// Where the server runs: orders the fixes for how you can reach it
+    #[arg(long = "on", value_name = "WHERE", value_parser = environment_parser())]
+    pub environment: Option<rdpdoctor_diagnose::Environment>,
+    /// Print only the answer: the verdict, the most likely cause and the fix to try first
+    #[arg(long)]
+    pub brief: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Colour in the text report
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+fn since_parser(s: &str) -> Result<i64, String> {
+    crate::inspect_cmd::parse_since(s)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -211,6 +269,12 @@ pub struct ProbeArgs {
     /// Print only the answer: the verdict, the most likely cause and the fix to try first
     #[arg(long)]
     pub brief: bool,
+    /// Host evidence of the same machine, judged with the wire: hives, .reg exports, .evtx files, a volume (repeatable)
+    #[arg(long, value_name = "SOURCE")]
+    pub host_evidence: Vec<PathBuf>,
+    /// With --host-evidence: event records since WHEN (7d, 12h, a date, all)
+    #[arg(long, value_name = "WHEN", value_parser = since_parser)]
+    pub since: Option<i64>,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -338,7 +402,7 @@ fn command_path(args: &[OsString]) -> String {
         .filter_map(|a| a.to_str())
         .filter(|a| !a.starts_with('-'));
     match words.next() {
-        Some(c @ ("probe" | "explain" | "demo")) => format!("rdpdoctor {c}"),
+        Some(c @ ("probe" | "inspect" | "explain" | "demo")) => format!("rdpdoctor {c}"),
         Some("lab") if words.next() == Some("serve") => "rdpdoctor lab serve".to_owned(),
         Some("lab") => "rdpdoctor lab".to_owned(),
         _ => "rdpdoctor".to_owned(),

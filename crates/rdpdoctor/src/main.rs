@@ -6,6 +6,7 @@
 mod cli;
 mod demo_cmd;
 mod explain_cmd;
+mod inspect_cmd;
 mod lab_cmd;
 mod probe_cmd;
 
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         cli::Command::Probe(args) => args.check().and_then(|()| probe_cmd::run(args)),
+        cli::Command::Inspect(args) => inspect_cmd::run(args),
         cli::Command::Explain(args) => explain_cmd::run(args),
         cli::Command::Demo(args) => demo_cmd::run(args),
         cli::Command::Lab {

@@ -16,15 +16,16 @@ impl Progress for Spinner {
 
 pub fn run(args: ProbeArgs) -> Result<u8, String> {
     let target = parse_target(&args.target).map_err(|e| e.to_string())?;
-    // Check the error hint before spending time on the network.
+    // Check the error hint and read the host evidence before spending time
+    // on the network.
     if let Some(e) = &args.error {
-        rdpdoctor_kb::explain(&rdpdoctor_diagnose::error_words(e)).map_err(|_| {
-            format!(
-                "--error {}: no known code or error text in it (see rdpdoctor explain --help)",
-                crate::cli::quote(e)
-            )
-        })?;
+        check_error_hint(e)?;
     }
+    let host = if args.host_evidence.is_empty() {
+        None
+    } else {
+        Some(crate::inspect_cmd::read(&args.host_evidence, false, args.since)?)
+    };
     let opts = ProbeOptions {
         step_timeout: Duration::from_secs_f64(args.timeout),
         ceiling: Duration::from_secs_f64(args.ceiling),
@@ -64,9 +65,23 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         clients: args.client.clone(),
         environment: args.environment,
     };
-    let judgement = rdpdoctor_diagnose::judge(&report, &ctx).map_err(|e| e.to_string())?;
+    let input = host.as_ref().map(|h| rdpdoctor_diagnose::HostInput {
+        evidence: h,
+        now_unix: crate::inspect_cmd::now_unix(),
+    });
+    let judgement = rdpdoctor_diagnose::judge_with_host(&report, input, &ctx)
+        .map_err(|e| e.to_string())?;
     let out = match args.format {
-        Format::Json => rdpdoctor_render::json(&rdpdoctor_render::probe_json(&report, &judgement)),
+        Format::Json => {
+            let mut v = rdpdoctor_render::probe_json(&report, &judgement);
+            if let (Some(h), Some(obj)) = (&host, v.as_object_mut()) {
+                obj.insert(
+                    "host".to_owned(),
+                    serde_json::to_value(h).unwrap_or(serde_json::Value::Null),
+                );
+            }
+            rdpdoctor_render::json(&v)
+        }
         Format::Text => {
             let style = args.color.style();
             let mut s = rdpdoctor_render::head::head(&report, &judgement, &style);
@@ -75,6 +90,10 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
                 s.push_str(&rdpdoctor_render::text::probe_report(
                     &report, &judgement, &style,
                 ));
+                if let Some(h) = &host {
+                    s.push('\n');
+                    s.push_str(&rdpdoctor_render::host::host_report(h, &judgement, &style));
+                }
                 s.push('\n');
                 s.push_str(&rdpdoctor_render::diagnosis::diagnosis(
                     &judgement.diagnosis,
@@ -87,4 +106,16 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     };
     crate::print_out(&out)?;
     Ok(judgement.verdict.exit_code())
+}
+
+/// `--error`: one line and exit 2 when nothing in it is a known code or text.
+pub fn check_error_hint(e: &str) -> Result<(), String> {
+    rdpdoctor_kb::explain(&rdpdoctor_diagnose::error_words(e))
+        .map(|_| ())
+        .map_err(|_| {
+            format!(
+                "--error {}: no known code or error text in it (see rdpdoctor explain --help)",
+                crate::cli::quote(e)
+            )
+        })
 }

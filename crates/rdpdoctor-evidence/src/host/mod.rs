@@ -24,6 +24,9 @@ pub use registry::{
 pub struct HostEvidence {
     /// Every source given (or found inside a volume), with what came of it.
     pub sources: Vec<HostSource>,
+    /// Which parts of the machine the sources covered: a check whose part
+    /// was not read says nothing (it is not "all clear").
+    pub coverage: Coverage,
     /// The machine: name, Windows edition and build, MachineGuid.
     pub identity: WindowsIdentity,
     /// Remote Desktop settings, each with the Group Policy precedence applied.
@@ -52,6 +55,19 @@ impl HostEvidence {
             .iter()
             .any(|s| !matches!(s.status, SourceStatus::Unusable { .. }))
     }
+}
+
+/// Which parts of a machine were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Coverage {
+    /// `HKLM\SYSTEM` (a SYSTEM hive, an export of it, or live).
+    pub system: bool,
+    /// `HKLM\SOFTWARE` (policies, the certificate stores, NetworkList).
+    pub software: bool,
+    /// A user's `HKCU` (NTUSER.DAT).
+    pub user: bool,
+    /// At least one event log.
+    pub events: bool,
 }
 
 /// One source and what came of reading it.

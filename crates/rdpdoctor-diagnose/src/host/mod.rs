@@ -1,0 +1,86 @@
+//! Host evidence → findings: what the Windows machine's own registry,
+//! certificate store, MachineKeys and event logs say, and where that agrees
+//! or disagrees with the wire.
+//!
+//! Pure like the rest of the engine: "now" comes in as an argument. Every
+//! finding names its origin (file, key and value, or event record) in its
+//! evidence, so a user can check it with `reg query` or Event Viewer.
+
+mod cross;
+mod events;
+mod settings;
+
+use crate::finding::{Finding, FindingId, Severity};
+use rdpdoctor_evidence::ProbeReport;
+use rdpdoctor_evidence::host::{HostEvidence, Origin, Setting};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// The port clients use when nothing says otherwise.
+pub const DEFAULT_RDP_PORT: u32 = 3389;
+
+/// The findings host evidence supports; `wire` is the probe of the same
+/// machine, when there is one.
+pub fn derive(host: &HostEvidence, wire: Option<&ProbeReport>, now_unix: i64) -> Vec<Finding> {
+    let mut out = Out(Vec::new());
+    settings::derive(host, wire, now_unix, &mut out);
+    events::derive(host, &mut out);
+    if let Some(r) = wire {
+        cross::derive(host, r, &mut out);
+    }
+    out.0
+}
+
+pub(crate) struct Out(pub Vec<Finding>);
+
+impl Out {
+    pub(crate) fn add(
+        &mut self,
+        id: FindingId,
+        severity: Severity,
+        summary: String,
+        evidence: Vec<(&str, Value)>,
+    ) {
+        self.0.push(Finding {
+            id,
+            severity,
+            summary,
+            qualifier: None,
+            evidence: evidence
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        });
+    }
+}
+
+/// `KEY\Value` as `reg query` would name it, with the source file.
+pub(crate) fn origin_text(o: &Origin) -> String {
+    match &o.value {
+        Some(v) => format!("{}\\{v}", o.key),
+        None => o.key.clone(),
+    }
+}
+
+/// The evidence entry for a setting: its value, where it came from, and what
+/// it overrode.
+pub(crate) fn setting_json<T: Serialize>(s: &Setting<T>) -> Value {
+    json!({
+        "value": s.value,
+        "from": origin_text(&s.origin),
+        "source": s.origin.source,
+        "overrides": s.shadowed.iter().map(|x| json!({
+            "value": x.value,
+            "from": origin_text(&x.origin),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// " (set by Group Policy)" when the effective value comes from a policy key.
+pub(crate) fn by_policy<T>(s: &Setting<T>) -> &'static str {
+    if s.origin.key.to_ascii_lowercase().contains("\\policies\\") {
+        " (set by Group Policy)"
+    } else {
+        ""
+    }
+}
