@@ -7,6 +7,7 @@ mod cli;
 mod demo_cmd;
 mod explain_cmd;
 mod lab_cmd;
+mod password;
 mod probe_cmd;
 
 use std::io::Write;
