@@ -139,6 +139,34 @@ finding_ids! {
     /// The server stops the connection sequence before the logon screen
     /// without saying why (no Set Error Info): silence, garbage or a disconnect.
     ConnectionSequenceFailed = "connection-sequence-failed",
+    /// `--user`: the server accepted the user name and password.
+    LogonSucceeded = "logon-succeeded",
+    /// `--user`: wrong user name or password (STATUS_LOGON_FAILURE and kin).
+    BadCredentials = "bad-credentials",
+    /// `--user`: the server closed the connection right after the NTLM
+    /// AUTHENTICATE, with no status (FreeRDP-based servers on a bad password).
+    LogonRefusedWithoutStatus = "logon-refused-without-status",
+    /// `--user`: the password expired or must be changed at the next logon.
+    PasswordExpired = "password-expired",
+    /// `--user`: the account is locked out.
+    AccountLocked = "account-locked",
+    /// `--user`: the account is disabled.
+    AccountDisabled = "account-disabled",
+    /// `--user`: the account expired.
+    AccountExpired = "account-expired",
+    /// `--user`: an account restriction (logon hours, workstations, blank password).
+    AccountRestricted = "account-restricted",
+    /// `--user`: the user may not log on through Remote Desktop
+    /// (STATUS_LOGON_TYPE_NOT_GRANTED, or AUTHZ_ACCESS_DENIED under HYBRID_EX).
+    LogonTypeNotGranted = "logon-type-not-granted",
+    /// `--user`: STATUS_TIME_DIFFERENCE_AT_DC, the clocks of the server and its DC disagree.
+    DcTimeSkew = "dc-time-skew",
+    /// `--user`: no domain controller could check the logon, or a trust failed.
+    LogonServerUnavailable = "logon-server-unavailable",
+    /// `--user`: the server refused the logon with a status not classified above.
+    LogonFailedOther = "logon-failed-other",
+    /// `--user`: the credentials could not be checked (no path, no answer, an error).
+    LogonNotChecked = "logon-not-checked",
 }
 
 impl FindingId {
@@ -168,7 +196,42 @@ impl FindingId {
             ClientTlsVersionUnsupported => "TLS",
             SecurityExchangeFailed => "Negotiation",
             ConnectionSequenceFailed => "Logon screen",
+            LogonSucceeded
+            | BadCredentials
+            | LogonRefusedWithoutStatus
+            | PasswordExpired
+            | AccountLocked
+            | AccountDisabled
+            | AccountExpired
+            | AccountRestricted
+            | LogonTypeNotGranted
+            | DcTimeSkew
+            | LogonServerUnavailable
+            | LogonFailedOther
+            | LogonNotChecked => "Logon",
         }
+    }
+}
+
+impl FindingId {
+    /// The server refused the credentials of `--user` (every client fails
+    /// with them, whatever the security layer).
+    pub fn is_logon_refusal(self) -> bool {
+        use FindingId::*;
+        matches!(
+            self,
+            BadCredentials
+                | LogonRefusedWithoutStatus
+                | PasswordExpired
+                | AccountLocked
+                | AccountDisabled
+                | AccountExpired
+                | AccountRestricted
+                | LogonTypeNotGranted
+                | DcTimeSkew
+                | LogonServerUnavailable
+                | LogonFailedOther
+        )
     }
 }
 
