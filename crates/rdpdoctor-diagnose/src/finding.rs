@@ -217,21 +217,8 @@ impl FindingId {
     /// The server refused the credentials of `--user` (every client fails
     /// with them, whatever the security layer).
     pub fn is_logon_refusal(self) -> bool {
-        use FindingId::*;
-        matches!(
-            self,
-            BadCredentials
-                | LogonRefusedWithoutStatus
-                | PasswordExpired
-                | AccountLocked
-                | AccountDisabled
-                | AccountExpired
-                | AccountRestricted
-                | LogonTypeNotGranted
-                | DcTimeSkew
-                | LogonServerUnavailable
-                | LogonFailedOther
-        )
+        self.stage() == "Logon"
+            && !matches!(self, FindingId::LogonSucceeded | FindingId::LogonNotChecked)
     }
 }
 

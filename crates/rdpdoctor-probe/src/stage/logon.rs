@@ -232,14 +232,7 @@ pub async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
             break;
         }
         ev.phase_reached = sent_phases.get(turn).copied().unwrap_or(ev.phase_reached);
-        let frame = match framed
-            .read_frame(
-                credssp::ts_request_len,
-                credssp::MAX_TS_REQUEST,
-                deadline.step(),
-            )
-            .await
-        {
+        let frame = match super::credssp::read_ts_request(&mut framed, deadline).await {
             Ok(f) => f,
             Err(e) => {
                 stopped(ev, &e, "waiting for the server's TSRequest");
