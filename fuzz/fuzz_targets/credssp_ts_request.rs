@@ -1,5 +1,6 @@
 #![no_main]
-//! CredSSP TSRequest framing and decoding.
+//! CredSSP TSRequest framing and decoding, and the Early User Authorization
+//! Result that follows CredSSP under HYBRID_EX.
 
 use libfuzzer_sys::fuzz_target;
 use rdpdoctor_wire::{credssp, ntlm};
@@ -12,5 +13,9 @@ fuzz_target!(|data: &[u8]| {
         && let Some(token) = ts.nego_token.as_deref().and_then(ntlm::find_ntlmssp)
     {
         let _ = ntlm::decode_challenge(token);
+    }
+    if let Ok(v) = credssp::decode_early_user_auth_result(data) {
+        assert!(data.len() >= credssp::EARLY_USER_AUTH_RESULT_LEN);
+        let _ = credssp::authz_result_name(v);
     }
 });

@@ -238,6 +238,14 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
         modes: modes.clone(),
         interop: interop.clone(),
     };
+    // `--user`: a refused logon fails every client with those credentials.
+    if let Some(refusal) = f.findings.iter().find(|x| x.id.is_logon_refusal()) {
+        return out(
+            Verdict::Fails,
+            format!("the server refuses these credentials ({})", refusal.id),
+            None,
+        );
+    }
     let r = f.report;
     let (Some(_neg), Some(posture)) = (&r.negotiation, f.posture) else {
         return if r.timings.ceiling_hit {

@@ -9,6 +9,8 @@ use rdpdoctor_evidence::{
 };
 use serde_json::{Value, json};
 
+mod logon;
+
 /// Certificates expiring within this many days get `cert-expires-soon`.
 pub const EXPIRES_SOON_DAYS: i64 = 30;
 /// When even the *fastest* X.224 answer (timed from the established
@@ -81,6 +83,7 @@ pub fn derive(report: &ProbeReport, posture: Option<&SecurityPosture>) -> Vec<Fi
     credssp_and_ntlm(report, &mut out);
     rdp_security(report, &mut out);
     deep(report, &mut out);
+    logon::derive(report, &mut out);
     let mut findings = out.0;
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings

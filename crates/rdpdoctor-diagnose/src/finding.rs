@@ -204,6 +204,34 @@ finding_ids! {
     /// The host evidence disagrees with what the probe saw: another machine,
     /// or a state that has changed since.
     HostWireDisagree = "host-wire-disagree",
+    /// `--user`: the server accepted the user name and password.
+    LogonSucceeded = "logon-succeeded",
+    /// `--user`: wrong user name or password (STATUS_LOGON_FAILURE and kin).
+    BadCredentials = "bad-credentials",
+    /// `--user`: the server closed the connection right after the NTLM
+    /// AUTHENTICATE, with no status (FreeRDP-based servers on a bad password).
+    LogonRefusedWithoutStatus = "logon-refused-without-status",
+    /// `--user`: the password expired or must be changed at the next logon.
+    PasswordExpired = "password-expired",
+    /// `--user`: the account is locked out.
+    AccountLocked = "account-locked",
+    /// `--user`: the account is disabled.
+    AccountDisabled = "account-disabled",
+    /// `--user`: the account expired.
+    AccountExpired = "account-expired",
+    /// `--user`: an account restriction (logon hours, workstations, blank password).
+    AccountRestricted = "account-restricted",
+    /// `--user`: the user may not log on through Remote Desktop
+    /// (STATUS_LOGON_TYPE_NOT_GRANTED, or AUTHZ_ACCESS_DENIED under HYBRID_EX).
+    LogonTypeNotGranted = "logon-type-not-granted",
+    /// `--user`: STATUS_TIME_DIFFERENCE_AT_DC, the clocks of the server and its DC disagree.
+    DcTimeSkew = "dc-time-skew",
+    /// `--user`: no domain controller could check the logon, or a trust failed.
+    LogonServerUnavailable = "logon-server-unavailable",
+    /// `--user`: the server refused the logon with a status not classified above.
+    LogonFailedOther = "logon-failed-other",
+    /// `--user`: the credentials could not be checked (no path, no answer, an error).
+    LogonNotChecked = "logon-not-checked",
 }
 
 impl FindingId {
@@ -246,7 +274,29 @@ impl FindingId {
                 "Host events"
             }
             HostWireDisagree => "Host settings",
+            LogonSucceeded
+            | BadCredentials
+            | LogonRefusedWithoutStatus
+            | PasswordExpired
+            | AccountLocked
+            | AccountDisabled
+            | AccountExpired
+            | AccountRestricted
+            | LogonTypeNotGranted
+            | DcTimeSkew
+            | LogonServerUnavailable
+            | LogonFailedOther
+            | LogonNotChecked => "Logon",
         }
+    }
+}
+
+impl FindingId {
+    /// The server refused the credentials of `--user` (every client fails
+    /// with them, whatever the security layer).
+    pub fn is_logon_refusal(self) -> bool {
+        self.stage() == "Logon"
+            && !matches!(self, FindingId::LogonSucceeded | FindingId::LogonNotChecked)
     }
 }
 

@@ -438,3 +438,129 @@ fn verdict_exit_status_and_client_table_agree() {
     );
     assert_eq!(j.verdict.exit_code(), 1);
 }
+
+/// A report with one `--user` logon attempt that ended as given.
+fn logon(
+    outcome: LogonOutcome,
+    phase: LogonPhase,
+    ntstatus: Option<u32>,
+    early: Option<u32>,
+) -> ProbeReport {
+    let mut r = report();
+    r.logon = Some(LogonEvidence {
+        user: "CONTOSO\\alice".into(),
+        method: LogonMethod::Credssp,
+        via: Some(Protocol::HybridEx),
+        phase_reached: phase,
+        outcome,
+        credssp_version: Some(6),
+        ntstatus,
+        early_user_auth: early,
+        early_user_auth_name: None,
+        logon_error: None,
+        error_info: None,
+        error_info_name: None,
+        detail: None,
+        elapsed_ms: 10.0,
+    });
+    r
+}
+
+#[test]
+fn each_logon_status_gives_its_finding() {
+    use LogonOutcome::Rejected;
+    use LogonPhase::NtlmAuthenticate as Auth;
+    for (code, id) in [
+        (0xC000_006D, "bad-credentials"),
+        (0xC000_006A, "bad-credentials"),
+        (0xC000_0064, "bad-credentials"),
+        (0xC007_030C, "bad-credentials"),
+        (0xC000_0071, "password-expired"),
+        (0xC000_0224, "password-expired"),
+        (0xC000_0234, "account-locked"),
+        (0xC000_0072, "account-disabled"),
+        (0xC000_0193, "account-expired"),
+        (0xC000_006E, "account-restricted"),
+        (0xC000_015B, "logon-type-not-granted"),
+        (0xC000_0133, "dc-time-skew"),
+        (0xC000_005E, "logon-server-unavailable"),
+        (0xC000_0001, "logon-failed-other"),
+    ] {
+        let f = derive(&logon(Rejected, Auth, Some(code), None));
+        assert_eq!(f.len(), 1, "{code:#x}");
+        assert_eq!(f[0].id.name(), id, "{code:#x}");
+        assert_eq!(f[0].severity, Severity::Fail);
+        assert!(
+            f[0].summary.contains(&format!("0x{code:08X}")),
+            "{}",
+            f[0].summary
+        );
+    }
+    // The KB names the status in the finding.
+    let f = derive(&logon(Rejected, Auth, Some(0xC000_006D), None));
+    assert!(
+        f[0].summary.contains("STATUS_LOGON_FAILURE"),
+        "{}",
+        f[0].summary
+    );
+    // The exact fix for the exact case: the Remote Desktop Users SID for the
+    // logon right, w32tm only for the time status.
+    let f = derive(&logon(Rejected, Auth, Some(0xC000_015B), None));
+    assert!(f[0].summary.contains("S-1-5-32-555"));
+    let f = derive(&logon(Rejected, Auth, Some(0xC000_0133), None));
+    assert!(f[0].summary.contains("w32tm"));
+    let f = derive(&logon(Rejected, Auth, Some(0xC000_0234), None));
+    assert!(!f[0].summary.contains("w32tm"));
+}
+
+#[test]
+fn logon_outcomes_without_a_status() {
+    use LogonOutcome::{AccessDenied, Authenticated, Closed, NotAttempted};
+    use LogonPhase::{CredentialsDelegated, EarlyUserAuthorization, NtlmAuthenticate, Tls};
+    let cases = [
+        (
+            logon(Authenticated, EarlyUserAuthorization, None, Some(0)),
+            "logon-succeeded",
+        ),
+        (
+            logon(Authenticated, CredentialsDelegated, None, None),
+            "logon-succeeded",
+        ),
+        (
+            logon(AccessDenied, EarlyUserAuthorization, None, Some(5)),
+            "logon-type-not-granted",
+        ),
+        (
+            logon(Closed, NtlmAuthenticate, None, None),
+            "logon-refused-without-status",
+        ),
+        (logon(Closed, Tls, None, None), "logon-not-checked"),
+        (
+            logon(NotAttempted, LogonPhase::None, None, None),
+            "logon-not-checked",
+        ),
+    ];
+    for (r, id) in cases {
+        assert_eq!(ids(&r), vec![id]);
+    }
+}
+
+#[test]
+fn a_refused_logon_fails_every_client_and_ranks_its_cause() {
+    let j = judge(
+        &logon(
+            LogonOutcome::AccessDenied,
+            LogonPhase::EarlyUserAuthorization,
+            None,
+            Some(5),
+        ),
+        &Context::default(),
+    )
+    .unwrap();
+    assert_eq!(j.diagnosis.causes[0].id, "user-not-allowed");
+    let f = j
+        .findings
+        .iter()
+        .find(|f| f.id == FindingId::LogonTypeNotGranted);
+    assert_eq!(f.map(|f| f.severity), Some(Severity::Fail));
+}

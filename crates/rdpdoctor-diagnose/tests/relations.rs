@@ -58,7 +58,17 @@ fn every_relation_names_a_real_finding_qualifier_and_cause() {
             );
         }
     }
-    let informational = [FindingId::NlaOptional, FindingId::ClockInSync];
+    let informational = [
+        FindingId::NlaOptional,
+        FindingId::ClockInSync,
+        FindingId::LogonSucceeded,
+        FindingId::LogonNotChecked,
+        // The client's logged disconnect reasons point wherever their code
+        // does: the summary decodes them (`rdpdoctor explain` ranks them).
+        FindingId::EventClientDisconnect,
+        // Says the evidence may not be of this machine: no cause of its own.
+        FindingId::HostWireDisagree,
+    ];
     for id in FindingId::ALL {
         let covered = kb
             .causes()
@@ -104,6 +114,20 @@ fn each_decisive_finding_ranks_its_cause_first() {
         (NlaRequired, Info, "nla-required-client-lacks"),
         (NotRdp, Fail, "port-used-by-other-service"),
         (NoProtocolAccepted, Fail, "listener-refuses-every-protocol"),
+        (BadCredentials, Fail, "wrong-credentials"),
+        (LogonRefusedWithoutStatus, Fail, "wrong-credentials"),
+        (PasswordExpired, Fail, "account-restricted"),
+        (AccountLocked, Fail, "account-restricted"),
+        (AccountDisabled, Fail, "account-restricted"),
+        (AccountExpired, Fail, "account-restricted"),
+        (AccountRestricted, Fail, "account-restricted"),
+        (LogonTypeNotGranted, Fail, "user-not-allowed"),
+        (DcTimeSkew, Fail, "clock-skew"),
+        (
+            LogonServerUnavailable,
+            Fail,
+            "dc-unreachable-or-trust-broken",
+        ),
     ] {
         assert_eq!(top(&[f(finding, sev)], None), cause, "{finding}");
     }

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod host;
+pub mod logon;
 mod protocol;
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 pub use host::HostEvidence;
+pub use logon::{LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase};
 pub use protocol::{EncryptionLevel, EncryptionMethod, Protocol, ProtocolSet};
 
 /// Version of the JSON schema of every command's output. Bump on any change
@@ -59,6 +61,8 @@ pub struct ProbeReport {
     /// The deep probe: the connection sequence past security, towards the
     /// logon screen, where the server does not require NLA.
     pub deep: Option<DeepEvidence>,
+    /// The credentialed check (`--user`): one logon attempt; never the password.
+    pub logon: Option<LogonEvidence>,
     /// Wall time of each stage.
     pub timings: Timings,
     /// The deadlines the probe ran under: a step that got no answer got none
@@ -693,6 +697,7 @@ impl ProbeReport {
             ntlm: None,
             rdp_security: None,
             deep: None,
+            logon: None,
             timings: Timings::default(),
             limits: Limits::default(),
         }

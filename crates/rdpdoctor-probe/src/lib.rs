@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod credentials;
 pub mod io;
 pub mod stage;
 pub mod target;
@@ -26,6 +27,7 @@ use rdpdoctor_evidence::{CertificateFacts, ProbeReport, Protocol, Stage, Target}
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+pub use credentials::Credentials;
 pub use target::{DEFAULT_PORT, TargetError, parse_target};
 
 /// How to probe.
@@ -41,6 +43,8 @@ pub struct ProbeOptions {
     pub address: Option<IpAddr>,
     /// Do a reverse (PTR) lookup of the address used.
     pub reverse_dns: bool,
+    /// Credentials for one logon attempt after the other stages (`--user`).
+    pub credentials: Option<Credentials>,
 }
 
 impl Default for ProbeOptions {
@@ -51,6 +55,7 @@ impl Default for ProbeOptions {
             samples: 5,
             address: None,
             reverse_dns: true,
+            credentials: None,
         }
     }
 }
@@ -198,6 +203,10 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         report.timings.critical_path_round_trips = Some(waited + run.round_trips);
         report.deep = Some(run.evidence);
     }
+    if let Some(creds) = &opts.credentials {
+        progress.stage("logging on (one attempt)");
+        report.logon = Some(logon(addr, host, &report, creds, &deadline).await);
+    }
     if let Some(info) = cert_info {
         let server_dns = report
             .ntlm
@@ -211,6 +220,30 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         ));
     }
     finish(report, started, &deadline)
+}
+
+/// The one logon attempt: CredSSP where the server can select it, else a
+/// Client Info PDU over the path the deep probe took. After every other
+/// stage, so nothing else runs beside the one connection that carries the
+/// password.
+async fn logon(
+    addr: SocketAddr,
+    host: &str,
+    report: &ProbeReport,
+    creds: &Credentials,
+    deadline: &Deadline,
+) -> rdpdoctor_evidence::LogonEvidence {
+    let Some(neg) = report.negotiation.as_ref() else {
+        let mut ev = stage::logon::evidence(creds, rdpdoctor_evidence::LogonMethod::None);
+        ev.detail = Some("no security negotiation completed".into());
+        return ev;
+    };
+    if neg.can_select(Protocol::Hybrid) || neg.can_select(Protocol::HybridEx) {
+        return stage::logon::nla(addr, host, creds, deadline).await;
+    }
+    let mut ev = stage::logon::evidence(creds, rdpdoctor_evidence::LogonMethod::None);
+    ev.detail = Some("the server offers no Network Level Authentication, and the Client Info path is not built yet".into());
+    ev
 }
 
 fn finish(mut report: ProbeReport, started: Instant, deadline: &Deadline) -> ProbeReport {

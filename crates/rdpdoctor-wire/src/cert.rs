@@ -59,6 +59,23 @@ pub struct CertificateInfo {
     pub sha256_fingerprint: String,
 }
 
+/// The `subjectPublicKey` of a DER certificate: the contents of the BIT
+/// STRING in its SubjectPublicKeyInfo (for RSA, the RSAPublicKey DER). CredSSP
+/// binds the authentication to exactly these bytes of the TLS server's
+/// certificate ([MS-CSSP 3.1.5](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cssp/385a7489-d46b-464c-b224-f7340e308a5c), `pubKeyAuth`).
+pub fn subject_public_key(der: &[u8]) -> Result<Vec<u8>, WireError> {
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| WireError::Invalid {
+        what: "X.509 certificate",
+        detail: e.to_string(),
+    })?;
+    Ok(cert
+        .tbs_certificate
+        .subject_pki
+        .subject_public_key
+        .data
+        .to_vec())
+}
+
 /// Decodes one DER certificate.
 pub fn analyze(der: &[u8]) -> Result<CertificateInfo, WireError> {
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| WireError::Invalid {

@@ -265,6 +265,38 @@ pub fn version_note(version: u32) -> &'static str {
     }
 }
 
+/// [MS-RDPBCGR 2.2.10.2] Early User Authorization Result PDU: after CredSSP
+/// under PROTOCOL_HYBRID_EX, the server sends one little-endian u32 over TLS
+/// (no TPKT, no DER).
+///
+/// <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/d0e560a3-25cb-4563-8bdc-6c4cc625bbfc>
+pub const EARLY_USER_AUTH_RESULT_LEN: usize = 4;
+/// AUTHZ_SUCCESS: the user may log on through Remote Desktop.
+pub const AUTHZ_SUCCESS: u32 = 0x0000_0000;
+/// AUTHZ_ACCESS_DENIED: authenticated, but not allowed to log on through
+/// Remote Desktop (mstsc: 0x904, extended 0x7).
+pub const AUTHZ_ACCESS_DENIED: u32 = 0x0000_0005;
+
+/// Framer for the Early User Authorization Result: always 4 bytes.
+pub fn early_user_auth_result_len(_buf: &[u8]) -> Result<Option<usize>, WireError> {
+    Ok(Some(EARLY_USER_AUTH_RESULT_LEN))
+}
+
+/// Decodes an Early User Authorization Result PDU: the raw `authzResult`
+/// (kept as sent, so an undefined value is shown rather than guessed at).
+pub fn decode_early_user_auth_result(buf: &[u8]) -> Result<u32, WireError> {
+    Reader::new(buf).u32_le("Early User Authorization Result")
+}
+
+/// The spec's name of an `authzResult`, when it has one.
+pub fn authz_result_name(value: u32) -> Option<&'static str> {
+    match value {
+        AUTHZ_SUCCESS => Some("AUTHZ_SUCCESS"),
+        AUTHZ_ACCESS_DENIED => Some("AUTHZ_ACCESS_DENIED"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,6 +96,10 @@ fn exercise(input: &[u8]) {
         assert!(n <= input.len() && n <= credssp::MAX_TS_REQUEST);
     }
     let _ = credssp::ts_request_declared_len(input);
+    if let Ok(v) = credssp::decode_early_user_auth_result(input) {
+        assert!(input.len() >= credssp::EARLY_USER_AUTH_RESULT_LEN);
+        let _ = credssp::authz_result_name(v);
+    }
     if let Ok(ts) = credssp::decode_ts_request(input)
         && let Some(token) = ts.nego_token.as_deref().and_then(ntlm::find_ntlmssp)
     {
@@ -394,4 +398,18 @@ fn every_prefix_of_every_seed_is_handled() {
         failures.len(),
         failures[0]
     );
+}
+
+#[test]
+fn early_user_auth_result_decodes_and_truncation_is_an_error() {
+    assert_eq!(
+        credssp::decode_early_user_auth_result(&[5, 0, 0, 0]).unwrap(),
+        5
+    );
+    assert_eq!(credssp::authz_result_name(5), Some("AUTHZ_ACCESS_DENIED"));
+    assert_eq!(credssp::authz_result_name(0), Some("AUTHZ_SUCCESS"));
+    assert_eq!(credssp::authz_result_name(7), None);
+    for n in 0..4 {
+        assert!(credssp::decode_early_user_auth_result(&[0; 4][..n]).is_err());
+    }
 }

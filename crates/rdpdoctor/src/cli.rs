@@ -137,6 +137,16 @@ Examples:
   rdpdoctor probe rdp.example.com --error 0x904:0x7     # rank the causes of the error you saw
   rdpdoctor probe rdp.example.com --client mstsc-win10 --on azure --brief
   rdpdoctor probe rdp.example.com --host-evidence /mnt/vm  # weigh the host's own state too
+  rdpdoctor probe rdp.example.com --user 'CONTOSO\\alice'   # one logon attempt (asks for the password)
+
+Credentials (--user): one authentication attempt per run, never retried and never
+looped over passwords or users, so a probe cannot lock an account. The password
+comes from a prompt without echo on a terminal, else from the RDPDOCTOR_PASSWORD
+environment variable, or from --password-file FILE (which wins over the variable);
+never from the command line. A password file holds the password on its first line:
+one trailing line end (\n or \r\n) is removed, anything else (spaces included) is
+part of the password. With NLA the check is CredSSP/NTLM and reports the server's
+NTSTATUS; without NLA the credentials go in a Client Info PDU.
 
 The first lines answer: the verdict, the most likely cause, the fix to try first.
 
@@ -266,6 +276,12 @@ pub struct ProbeArgs {
     /// Where the server runs: orders the fixes for how you can reach it (e.g. Azure Run Command)
     #[arg(long = "on", value_name = "WHERE", value_parser = environment_parser())]
     pub environment: Option<rdpdoctor_diagnose::Environment>,
+    /// Log on once as this user: USER, DOMAIN\USER or USER@DOMAIN (see Credentials below)
+    #[arg(long, value_name = "[DOMAIN\\]USER")]
+    pub user: Option<String>,
+    /// Read the password from FILE (its first line; one trailing newline is removed); needs --user
+    #[arg(long, value_name = "FILE", requires = "user")]
+    pub password_file: Option<PathBuf>,
     /// Print only the answer: the verdict, the most likely cause and the fix to try first
     #[arg(long)]
     pub brief: bool,

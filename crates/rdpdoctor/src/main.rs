@@ -8,6 +8,7 @@ mod demo_cmd;
 mod explain_cmd;
 mod inspect_cmd;
 mod lab_cmd;
+mod password;
 mod probe_cmd;
 
 use std::io::Write;

@@ -26,12 +26,21 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     } else {
         Some(crate::inspect_cmd::read(&args.host_evidence, false, args.since)?)
     };
+    // The password before the network, so a bad one costs no traffic.
+    let credentials = match &args.user {
+        Some(user) => Some(crate::password::credentials(
+            user,
+            args.password_file.as_deref(),
+        )?),
+        None => None,
+    };
     let opts = ProbeOptions {
         step_timeout: Duration::from_secs_f64(args.timeout),
         ceiling: Duration::from_secs_f64(args.ceiling),
         samples: args.samples,
         address: args.address,
         reverse_dns: !args.no_reverse_dns,
+        credentials,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -44,14 +44,7 @@ pub async fn run(
         ev.error = Some(e.describe());
         return (ev, None);
     }
-    let frame = match framed
-        .read_frame(
-            credssp::ts_request_len,
-            credssp::MAX_TS_REQUEST,
-            deadline.step(),
-        )
-        .await
-    {
+    let frame = match read_ts_request(&mut framed, deadline).await {
         Ok(f) => f,
         Err(e) => {
             ev.error = Some(format!("no TSRequest from the server: {}", e.describe()));
@@ -84,6 +77,20 @@ pub async fn run(
     // compare against the midpoint.
     let local_mid = sent_at + (received_at - sent_at) / 2;
     (ev, Some(ntlm_facts(&challenge, local_mid)))
+}
+
+/// Reads one whole TSRequest, bounded in size and time.
+pub(crate) async fn read_ts_request<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    framed: &mut FramedStream<S>,
+    deadline: &Deadline,
+) -> Result<Vec<u8>, crate::io::ReadError> {
+    framed
+        .read_frame(
+            credssp::ts_request_len,
+            credssp::MAX_TS_REQUEST,
+            deadline.step(),
+        )
+        .await
 }
 
 /// Turns a decoded CHALLENGE into evidence; `local_millis` is our clock when the server stamped its own.

@@ -1,0 +1,222 @@
+//! The credentialed check (`probe --user`) → findings. The server's own
+//! status decides: an NTSTATUS from CredSSP's `errorCode` ([MS-CSSP 2.2.1]),
+//! the Early User Authorization Result ([MS-RDPBCGR 2.2.10.2]), or Logon
+//! Error Info ([MS-RDPBCGR 2.2.10.1.1.4.1.1]). Names come from the KB.
+
+use super::Out;
+use crate::finding::{FindingId, Severity};
+use rdpdoctor_evidence::{LogonEvidence, LogonOutcome, LogonPhase, ProbeReport};
+use serde_json::{Value, json};
+
+/// NTSTATUS values ([MS-ERREF 2.3.1]) and what each one means for the logon.
+const BAD_CREDENTIALS: [u32; 5] = [
+    0xC000_006D, // STATUS_LOGON_FAILURE
+    0xC000_006A, // STATUS_WRONG_PASSWORD
+    0xC000_0064, // STATUS_NO_SUCH_USER
+    0xC007_030C, // sspi-rs servers (IronRDP): SEC_E_LOGON_DENIED in an NTSTATUS shell
+    0x8009_030C, // SEC_E_LOGON_DENIED as an HRESULT
+];
+const PASSWORD_EXPIRED: [u32; 2] = [0xC000_0071, 0xC000_0224];
+const ACCOUNT_LOCKED: u32 = 0xC000_0234;
+const ACCOUNT_DISABLED: u32 = 0xC000_0072;
+const ACCOUNT_EXPIRED: u32 = 0xC000_0193;
+/// STATUS_ACCOUNT_RESTRICTION, STATUS_INVALID_LOGON_HOURS, STATUS_INVALID_WORKSTATION.
+const ACCOUNT_RESTRICTED: [u32; 3] = [0xC000_006E, 0xC000_006F, 0xC000_0070];
+const LOGON_TYPE_NOT_GRANTED: u32 = 0xC000_015B;
+const TIME_DIFFERENCE_AT_DC: u32 = 0xC000_0133;
+/// STATUS_NO_LOGON_SERVERS, STATUS_TRUSTED_DOMAIN_FAILURE,
+/// STATUS_TRUSTED_RELATIONSHIP_FAILURE, STATUS_NETLOGON_NOT_STARTED.
+const LOGON_SERVER_UNAVAILABLE: [u32; 4] = [0xC000_005E, 0xC000_018C, 0xC000_018D, 0xC000_0192];
+/// [MS-RDPBCGR 2.2.10.2] AUTHZ_ACCESS_DENIED.
+const AUTHZ_ACCESS_DENIED: u32 = 5;
+
+/// The finding an NTSTATUS gives.
+pub fn finding_for_ntstatus(code: u32) -> FindingId {
+    use FindingId::*;
+    match code {
+        c if BAD_CREDENTIALS.contains(&c) => BadCredentials,
+        c if PASSWORD_EXPIRED.contains(&c) => PasswordExpired,
+        ACCOUNT_LOCKED => AccountLocked,
+        ACCOUNT_DISABLED => AccountDisabled,
+        ACCOUNT_EXPIRED => AccountExpired,
+        c if ACCOUNT_RESTRICTED.contains(&c) => AccountRestricted,
+        LOGON_TYPE_NOT_GRANTED => LogonTypeNotGranted,
+        TIME_DIFFERENCE_AT_DC => DcTimeSkew,
+        c if LOGON_SERVER_UNAVAILABLE.contains(&c) => LogonServerUnavailable,
+        _ => LogonFailedOther,
+    }
+}
+
+/// The KB's name of an NTSTATUS, e.g. `STATUS_LOGON_FAILURE`.
+pub fn ntstatus_name(code: u32) -> Option<String> {
+    rdpdoctor_kb::kb()
+        .lookup(rdpdoctor_kb::Family::Ntstatus, code)
+        .map(|c| c.name.clone())
+}
+
+/// What to do, for the user, per finding (the KB's causes carry the full fixes).
+fn action(id: FindingId, user: &str) -> String {
+    use FindingId::*;
+    match id {
+        BadCredentials | LogonRefusedWithoutStatus => format!(
+            "check the password and the account form (DOMAIN\\user, .\\user for a local account) of {user}"
+        ),
+        PasswordExpired => format!(
+            "set a new password for {user} (with NLA it cannot be changed during the RDP logon)"
+        ),
+        AccountLocked => {
+            format!("unlock {user} (Unlock-ADAccount, or lusrmgr.msc for a local account)")
+        }
+        AccountDisabled => format!("enable {user} (Enable-ADAccount, or lusrmgr.msc)"),
+        AccountExpired => {
+            format!("extend or clear the expiry date of {user} (Clear-ADAccountExpiration)")
+        }
+        AccountRestricted => format!(
+            "check the logon hours, allowed workstations and blank-password policy of {user}"
+        ),
+        LogonTypeNotGranted => format!(
+            "add {user} to Remote Desktop Users (Add-LocalGroupMember -SID S-1-5-32-555 -Member '{user}') and check the user rights Allow / Deny log on through Remote Desktop Services"
+        ),
+        DcTimeSkew => {
+            "resynchronise the clocks of the server and its domain controller (w32tm /resync)"
+                .to_owned()
+        }
+        LogonServerUnavailable => {
+            "check that the server reaches a domain controller (Test-ComputerSecureChannel)"
+                .to_owned()
+        }
+        _ => String::new(),
+    }
+}
+
+pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
+    let Some(l) = &r.logon else { return };
+    let mut ev: Vec<(&str, Value)> = vec![
+        ("user", json!(l.user)),
+        ("method", json!(l.method)),
+        ("phase_reached", json!(l.phase_reached)),
+        ("outcome", json!(l.outcome)),
+    ];
+    if let Some(v) = l.via {
+        ev.push(("via", json!(v)));
+    }
+    if let Some(code) = l.ntstatus {
+        return by_status(l, code, ev, out);
+    }
+    if let Some(v) = l.early_user_auth.filter(|v| *v != 0) {
+        ev.push(("early_user_auth", json!(v)));
+        ev.push(("early_user_auth_name", json!(l.early_user_auth_name)));
+        let id = if v == AUTHZ_ACCESS_DENIED {
+            FindingId::LogonTypeNotGranted
+        } else {
+            FindingId::LogonFailedOther
+        };
+        let label = l
+            .early_user_auth_name
+            .clone()
+            .unwrap_or_else(|| format!("0x{v:08X}"));
+        let summary = if id == FindingId::LogonTypeNotGranted {
+            format!(
+                "{} authenticated, but the server does not allow this user to log on through Remote Desktop ({label}; mstsc shows 0x904 / extended 0x7): {}",
+                l.user,
+                action(id, &l.user)
+            )
+        } else {
+            format!(
+                "The server answered the logon of {} with Early User Authorization Result {label}",
+                l.user
+            )
+        };
+        return out.add(id, Severity::Fail, summary, &ev);
+    }
+    if let Some(e) = &l.logon_error {
+        ev.push(("logon_error_type", json!(e.notification_type)));
+        ev.push(("logon_error_type_name", json!(e.notification_type_name)));
+        ev.push(("logon_error_data", json!(e.notification_data)));
+    }
+    if let Some(code) = l.error_info {
+        ev.push(("error_info", json!(code)));
+        ev.push(("error_info_name", json!(l.error_info_name)));
+    }
+    if let Some(d) = &l.detail {
+        ev.push(("detail", json!(d)));
+    }
+    match l.outcome {
+        LogonOutcome::Authenticated => out.add(
+            FindingId::LogonSucceeded,
+            Severity::Info,
+            format!(
+                "The server accepted the password of {} ({})",
+                l.user,
+                match l.phase_reached {
+                    LogonPhase::EarlyUserAuthorization => "NLA, and AUTHZ_SUCCESS: allowed to log on through Remote Desktop",
+                    LogonPhase::DemandActive => "the session started",
+                    _ => "NLA: its public-key echo proved it checked the password",
+                }
+            ),
+            &ev,
+        ),
+        LogonOutcome::Closed if l.phase_reached == LogonPhase::NtlmAuthenticate => out.add(
+            FindingId::LogonRefusedWithoutStatus,
+            Severity::Fail,
+            format!(
+                "The server closed the connection right after the NTLM AUTHENTICATE of {}, with no status code: it refused the user name or password (FreeRDP-based servers answer a bad password this way); {}",
+                l.user,
+                action(FindingId::LogonRefusedWithoutStatus, &l.user)
+            ),
+            &ev,
+        ),
+        LogonOutcome::Rejected => out.add(
+            FindingId::LogonFailedOther,
+            Severity::Fail,
+            format!("The server refused the logon of {}", l.user),
+            &ev,
+        ),
+        _ => out.add(
+            FindingId::LogonNotChecked,
+            Severity::Warn,
+            format!(
+                "The credentials of {} could not be checked: {}",
+                l.user,
+                l.detail.as_deref().unwrap_or("the server did not say whether they are right")
+            ),
+            &ev,
+        ),
+    }
+}
+
+fn by_status(l: &LogonEvidence, code: u32, mut ev: Vec<(&str, Value)>, out: &mut Out) {
+    let name = ntstatus_name(code);
+    ev.push(("ntstatus", json!(code)));
+    ev.push(("ntstatus_name", json!(name)));
+    let id = finding_for_ntstatus(code);
+    let label = match &name {
+        Some(n) => format!("{n} (0x{code:08X})"),
+        None => format!("0x{code:08X}"),
+    };
+    let what = match id {
+        FindingId::BadCredentials => "wrong user name or password",
+        FindingId::PasswordExpired => "the password expired or must be changed",
+        FindingId::AccountLocked => "the account is locked out",
+        FindingId::AccountDisabled => "the account is disabled",
+        FindingId::AccountExpired => "the account expired",
+        FindingId::AccountRestricted => "an account restriction forbids this logon",
+        FindingId::LogonTypeNotGranted => "the user may not log on through Remote Desktop",
+        FindingId::DcTimeSkew => "the server's and its domain controller's clocks disagree",
+        FindingId::LogonServerUnavailable => "no domain controller could check the logon",
+        _ => "the server refused the logon",
+    };
+    let act = action(id, &l.user);
+    let summary = if act.is_empty() {
+        format!(
+            "The server refused the logon of {} with {label}: {what}",
+            l.user
+        )
+    } else {
+        format!(
+            "The server refused the logon of {} with {label}: {what}; {act}",
+            l.user
+        )
+    };
+    out.add(id, Severity::Fail, summary, &ev);
+}

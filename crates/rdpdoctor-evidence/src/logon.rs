@@ -1,0 +1,123 @@
+//! The credentialed check (`rdpdoctor probe HOST --user [DOMAIN\]USER`): how
+//! far one logon attempt got and what the server said about it, with the raw
+//! codes. Never the password.
+
+use crate::Protocol;
+use serde::{Deserialize, Serialize};
+
+/// One logon attempt (there is never more than one per probe: a probe must
+/// not lock an account).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogonEvidence {
+    /// The user name as sent: `DOMAIN\user`, `user@domain` or `user`.
+    pub user: String,
+    /// How the credentials reached the server.
+    pub method: LogonMethod,
+    /// The security protocol the server selected for the attempt.
+    pub via: Option<Protocol>,
+    /// The last phase completed.
+    pub phase_reached: LogonPhase,
+    /// How it ended.
+    pub outcome: LogonOutcome,
+    /// The TSRequest version the server answered with (CredSSP).
+    pub credssp_version: Option<u32>,
+    /// `errorCode` of the server's TSRequest, an NTSTATUS ([MS-CSSP 2.2.1],
+    /// version 3 and later), e.g. 0xC000006D (STATUS_LOGON_FAILURE; the
+    /// knowledge base names it).
+    pub ntstatus: Option<u32>,
+    /// The Early User Authorization Result under HYBRID_EX
+    /// ([MS-RDPBCGR 2.2.10.2]): 0 AUTHZ_SUCCESS, 5 AUTHZ_ACCESS_DENIED.
+    pub early_user_auth: Option<u32>,
+    /// Its name in the specification, when it has one.
+    pub early_user_auth_name: Option<String>,
+    /// Logon Error Info from a Save Session Info PDU ([MS-RDPBCGR 2.2.10.1.1.4.1.1]).
+    pub logon_error: Option<LogonErrorInfo>,
+    /// A Set Error Info PDU's code (ERRINFO) that ended the attempt.
+    pub error_info: Option<u32>,
+    /// Its name, when known.
+    pub error_info_name: Option<String>,
+    /// Why the attempt stopped, in one line, when it did not get a verdict
+    /// from the server (a closed connection, no answer, a local failure).
+    pub detail: Option<String>,
+    /// Wall time of the attempt, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// How the credentials went to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogonMethod {
+    /// CredSSP with NTLM (Network Level Authentication, [MS-CSSP]).
+    Credssp,
+    /// A Client Info PDU over TLS or Standard RDP Security ([MS-RDPBCGR 2.2.1.11]).
+    ClientInfo,
+    /// The server selected nothing credentials can be sent over.
+    None,
+}
+
+/// How far one attempt got, in protocol order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogonPhase {
+    /// Nothing completed (no connection, or the server selected no usable protocol).
+    None,
+    /// The X.224 negotiation selected a protocol.
+    Negotiated,
+    /// The TLS handshake completed.
+    Tls,
+    /// The NTLM NEGOTIATE went out.
+    NtlmNegotiate,
+    /// The server's NTLM CHALLENGE arrived.
+    NtlmChallenge,
+    /// The NTLM AUTHENTICATE (with the public-key proof) went out.
+    NtlmAuthenticate,
+    /// The server's public-key echo verified: it checked the password.
+    PublicKeyEcho,
+    /// The credentials (TSCredentials) were delegated.
+    CredentialsDelegated,
+    /// The Early User Authorization Result arrived (HYBRID_EX).
+    EarlyUserAuthorization,
+    /// The Client Info PDU with the credentials went out.
+    ClientInfo,
+    /// The server sent Demand Active (the session starts).
+    DemandActive,
+}
+
+/// How the attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogonOutcome {
+    /// The server accepted the credentials (NLA: its public-key echo
+    /// verified, and AUTHZ_SUCCESS where HYBRID_EX was selected).
+    Authenticated,
+    /// The credentials are right but the user may not log on through Remote
+    /// Desktop (AUTHZ_ACCESS_DENIED).
+    AccessDenied,
+    /// The server refused the logon with a code (NTSTATUS, Logon Error Info or ERRINFO).
+    Rejected,
+    /// The server closed the connection after the credentials, without a code.
+    Closed,
+    /// No answer within the step timeout after the credentials went out.
+    NoAnswer,
+    /// The server went on towards a session (Demand Active) without saying
+    /// whether the credentials were right: without NLA, a wrong password is
+    /// often only shown on the logon screen.
+    NotVerified,
+    /// The credentials never reached the server (connection, negotiation or
+    /// TLS failed, or the server offers no way to send them).
+    NotAttempted,
+    /// Something on our side or a malformed answer stopped the exchange.
+    Error,
+}
+
+/// [MS-RDPBCGR 2.2.10.1.1.4.1.1] Logon Errors Info: `ErrorNotificationType`
+/// and `ErrorNotificationData`, raw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogonErrorInfo {
+    /// ErrorNotificationType, e.g. 0xFFFFFFFF LOGON_FAILED_BAD_PASSWORD.
+    pub notification_type: u32,
+    /// Its name in the specification, when it has one.
+    pub notification_type_name: Option<String>,
+    /// ErrorNotificationData (a session id, or an error code).
+    pub notification_data: u32,
+}

@@ -1,0 +1,331 @@
+//! Stage 9 (only with `--user`): one logon attempt.
+//!
+//! Where the server can select CredSSP, the credentials go through Network
+//! Level Authentication ([MS-CSSP 3.1.5]) with NTLM, driven by the `sspi`
+//! crate (sspi-rs, the stack IronRDP's connector uses): X.224 asking for
+//! SSL | HYBRID | HYBRID_EX as mstsc does, TLS, NEGOTIATE → CHALLENGE →
+//! AUTHENTICATE with the public-key proof, the server's public-key echo (it
+//! can only compute it after checking the password), the delegated
+//! credentials, and under HYBRID_EX the Early User Authorization Result
+//! ([MS-RDPBCGR 2.2.10.2]). Every server TSRequest is first read with this
+//! project's own decoder, so its `errorCode` (an NTSTATUS) is kept raw even
+//! where sspi would only turn it into an error string.
+//!
+//! Elsewhere the credentials go in a Client Info PDU ([`super::deep`]).
+//!
+//! **One attempt, never a loop**: a probe must not lock an account. Nothing
+//! here retries after the credentials went out.
+//!
+//! [MS-CSSP 3.1.5]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cssp/385a7489-d46b-464c-b224-f7340e308a5c
+//! [MS-RDPBCGR 2.2.10.2]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/d0e560a3-25cb-4563-8bdc-6c4cc625bbfc
+
+use super::negotiation::connect_and_negotiate;
+use super::tls::client_config;
+use crate::credentials::Credentials;
+use crate::io::{Deadline, FramedStream, ReadError};
+use rdpdoctor_evidence::{
+    LogonEvidence, LogonMethod, LogonOutcome, LogonPhase, NegotiationOutcome,
+};
+use rdpdoctor_wire::credssp;
+use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, SSL};
+use rustls::pki_types::ServerName;
+use sspi::credssp::{ClientMode, ClientState, CredSspClient, CredSspMode, TsRequest};
+use std::net::SocketAddr;
+use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// The workstation name sent in the NTLM AUTHENTICATE (never the user's host name).
+const WORKSTATION: &str = "RDPDOCTOR";
+
+/// The TSRequest version announced (as current Windows).
+const TS_REQUEST_VERSION: u32 = 6;
+
+/// A fresh record of an attempt that has not started.
+pub fn evidence(creds: &Credentials, method: LogonMethod) -> LogonEvidence {
+    LogonEvidence {
+        user: creds.display_user(),
+        method,
+        via: None,
+        phase_reached: LogonPhase::None,
+        outcome: LogonOutcome::NotAttempted,
+        credssp_version: None,
+        ntstatus: None,
+        early_user_auth: None,
+        early_user_auth_name: None,
+        logon_error: None,
+        error_info: None,
+        error_info_name: None,
+        detail: None,
+        elapsed_ms: 0.0,
+    }
+}
+
+/// One NLA logon attempt against `addr`.
+pub async fn nla(
+    addr: SocketAddr,
+    host: &str,
+    creds: &Credentials,
+    deadline: &Deadline,
+) -> LogonEvidence {
+    let t = Instant::now();
+    let mut ev = evidence(creds, LogonMethod::Credssp);
+    attempt(addr, host, creds, deadline, &mut ev).await;
+    ev.elapsed_ms = crate::io::elapsed_ms(t);
+    ev
+}
+
+async fn attempt(
+    addr: SocketAddr,
+    host: &str,
+    creds: &Credentials,
+    deadline: &Deadline,
+    ev: &mut LogonEvidence,
+) {
+    let (outcome, framed) =
+        connect_and_negotiate(addr, Some(SSL | HYBRID | HYBRID_EX), deadline).await;
+    let selected = match (&outcome, framed) {
+        (NegotiationOutcome::Selected { protocol, .. }, Some(f))
+            if protocol.bits.is_some_and(|b| b & (HYBRID | HYBRID_EX) != 0) =>
+        {
+            let bits = protocol.bits.unwrap_or(0);
+            (f, bits)
+        }
+        (other, _) => {
+            ev.detail = Some(format!(
+                "the server did not select CredSSP for the attempt: {}",
+                describe_negotiation(other)
+            ));
+            return;
+        }
+    };
+    let (framed, bits) = selected;
+    let hybrid_ex = bits & HYBRID_EX != 0;
+    ev.via = Some(if hybrid_ex {
+        rdpdoctor_evidence::Protocol::HybridEx
+    } else {
+        rdpdoctor_evidence::Protocol::Hybrid
+    });
+    ev.phase_reached = LogonPhase::Negotiated;
+
+    let tcp = framed.into_parts().0;
+    let config = client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let name = ServerName::try_from(host.to_owned())
+        .unwrap_or_else(|_| ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into()));
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let tls = match tokio::time::timeout(deadline.step(), connector.connect(name, tcp)).await {
+        Err(_) => {
+            ev.detail = Some("the TLS handshake did not finish before the deadline".into());
+            return;
+        }
+        Ok(Err(e)) => {
+            ev.detail = Some(format!("TLS handshake failed: {e}"));
+            return;
+        }
+        Ok(Ok(s)) => s,
+    };
+    let leaf = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|c| c.as_ref().to_vec());
+    ev.phase_reached = LogonPhase::Tls;
+    let public_key = match leaf
+        .as_deref()
+        .map(rdpdoctor_wire::cert::subject_public_key)
+    {
+        Some(Ok(k)) => k,
+        Some(Err(e)) => {
+            ev.outcome = LogonOutcome::Error;
+            ev.detail = Some(format!("the server's certificate does not decode: {e}"));
+            return;
+        }
+        None => {
+            ev.outcome = LogonOutcome::Error;
+            ev.detail = Some("the server presented no certificate".into());
+            return;
+        }
+    };
+    credssp_exchange(
+        FramedStream::new(tls),
+        host,
+        creds,
+        public_key,
+        hybrid_ex,
+        deadline,
+        ev,
+    )
+    .await;
+}
+
+/// The CredSSP conversation over an established TLS stream.
+pub async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    mut framed: FramedStream<S>,
+    host: &str,
+    creds: &Credentials,
+    public_key: Vec<u8>,
+    hybrid_ex: bool,
+    deadline: &Deadline,
+    ev: &mut LogonEvidence,
+) {
+    let identity = match sspi_identity(creds) {
+        Ok(i) => i,
+        Err(e) => {
+            ev.outcome = LogonOutcome::Error;
+            ev.detail = Some(e);
+            return;
+        }
+    };
+    let mut client = match CredSspClient::new_with_version(
+        public_key,
+        identity,
+        CredSspMode::WithCredentials,
+        TS_REQUEST_VERSION,
+        ClientMode::Ntlm(sspi::ntlm::NtlmConfig::new(WORKSTATION.to_owned())),
+        format!("TERMSRV/{host}"),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            ev.outcome = LogonOutcome::Error;
+            ev.detail = Some(format!("CredSSP could not start: {}", e.description));
+            return;
+        }
+    };
+
+    // Each turn: what sspi makes of the last server TSRequest goes out; the
+    // phase each one completes, in order.
+    let mut incoming = TsRequest::default();
+    let sent_phases = [LogonPhase::NtlmNegotiate, LogonPhase::NtlmAuthenticate];
+    for turn in 0..3 {
+        let state = client.process(incoming).resolve_to_result();
+        let (request, last) = match state {
+            Ok(ClientState::ReplyNeeded(r)) => (r, false),
+            Ok(ClientState::FinalMessage(r)) => (r, true),
+            Err(e) => {
+                ev.outcome = LogonOutcome::Error;
+                ev.detail = Some(match ev.phase_reached {
+                    // sspi checks the echo when it reads the third TSRequest.
+                    LogonPhase::NtlmAuthenticate => format!(
+                        "the server's public-key echo does not verify ({}): a TLS-intercepting device, or a broken server",
+                        e.description
+                    ),
+                    _ => format!("CredSSP failed: {}", e.description),
+                });
+                return;
+            }
+        };
+        if last {
+            ev.phase_reached = LogonPhase::PublicKeyEcho;
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = request.encode_ts_request(&mut bytes) {
+            ev.outcome = LogonOutcome::Error;
+            ev.detail = Some(format!("the TSRequest does not encode: {e}"));
+            return;
+        }
+        if let Err(e) = framed.send(&bytes, deadline.step()).await {
+            stopped(ev, &e, "sending a TSRequest");
+            return;
+        }
+        if last {
+            ev.phase_reached = LogonPhase::CredentialsDelegated;
+            break;
+        }
+        ev.phase_reached = sent_phases.get(turn).copied().unwrap_or(ev.phase_reached);
+        let frame = match super::credssp::read_ts_request(&mut framed, deadline).await {
+            Ok(f) => f,
+            Err(e) => {
+                stopped(ev, &e, "waiting for the server's TSRequest");
+                return;
+            }
+        };
+        let ours = match credssp::decode_ts_request(&frame) {
+            Ok(t) => t,
+            Err(e) => {
+                ev.outcome = LogonOutcome::Error;
+                ev.detail = Some(format!("the server's TSRequest does not decode: {e}"));
+                return;
+            }
+        };
+        ev.credssp_version = Some(ours.version);
+        if let Some(code) = ours.error_code {
+            ev.ntstatus = Some(code);
+            ev.outcome = LogonOutcome::Rejected;
+            return;
+        }
+        if turn == 0 && ours.nego_token.is_some() {
+            ev.phase_reached = LogonPhase::NtlmChallenge;
+        }
+        incoming = match TsRequest::from_buffer(&frame) {
+            Ok(t) => t,
+            Err(e) => {
+                ev.outcome = LogonOutcome::Error;
+                ev.detail = Some(format!("the server's TSRequest does not decode: {e}"));
+                return;
+            }
+        };
+    }
+
+    if !hybrid_ex {
+        // PROTOCOL_HYBRID: the echo proved the password; the server says no
+        // more until the RDP connection sequence.
+        ev.outcome = LogonOutcome::Authenticated;
+        return;
+    }
+    match framed
+        .read_frame(
+            credssp::early_user_auth_result_len,
+            credssp::EARLY_USER_AUTH_RESULT_LEN,
+            deadline.step(),
+        )
+        .await
+    {
+        Ok(frame) => match credssp::decode_early_user_auth_result(&frame) {
+            Ok(v) => {
+                ev.phase_reached = LogonPhase::EarlyUserAuthorization;
+                ev.early_user_auth = Some(v);
+                ev.early_user_auth_name = credssp::authz_result_name(v).map(str::to_owned);
+                ev.outcome = match v {
+                    credssp::AUTHZ_SUCCESS => LogonOutcome::Authenticated,
+                    credssp::AUTHZ_ACCESS_DENIED => LogonOutcome::AccessDenied,
+                    _ => LogonOutcome::Rejected,
+                };
+            }
+            Err(e) => {
+                ev.outcome = LogonOutcome::Error;
+                ev.detail = Some(format!(
+                    "the Early User Authorization Result does not decode: {e}"
+                ));
+            }
+        },
+        Err(e) => stopped(ev, &e, "waiting for the Early User Authorization Result"),
+    }
+}
+
+/// The outcome of a read or write that failed mid-exchange.
+fn stopped(ev: &mut LogonEvidence, e: &ReadError, doing: &str) {
+    ev.outcome = match e {
+        ReadError::Timeout { .. } => LogonOutcome::NoAnswer,
+        ReadError::Closed { .. } | ReadError::Reset { .. } => LogonOutcome::Closed,
+        _ => LogonOutcome::Error,
+    };
+    ev.detail = Some(format!("{doing}: {}", e.describe()));
+}
+
+fn sspi_identity(creds: &Credentials) -> Result<sspi::Credentials, String> {
+    let username = sspi::Username::new(creds.user(), creds.domain())
+        .map_err(|e| format!("--user is not a user name sspi accepts: {e}"))?;
+    Ok(sspi::Credentials::AuthIdentity(sspi::AuthIdentity {
+        username,
+        password: sspi::Secret::new(String::clone(creds.password())),
+    }))
+}
+
+fn describe_negotiation(o: &NegotiationOutcome) -> String {
+    match o {
+        NegotiationOutcome::Selected { protocol, .. } => {
+            format!("it selected {}", protocol.label())
+        }
+        other => format!("{other:?}"),
+    }
+}
