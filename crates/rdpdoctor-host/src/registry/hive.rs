@@ -63,6 +63,12 @@ impl HiveFile {
     fn open_inner(path: &Path, logs: &[PathBuf]) -> Result<HiveFile, (SourceKind, String)> {
         let unreadable = |e: String| (SourceKind::Unknown, e);
         let shown = path.display();
+        let cut = cut_short(path).map_err(|e| unreadable(format!("{shown}: {e}")))?;
+        if let Some(cut) = &cut
+            && cut.is_fatal()
+        {
+            return Err(unreadable(format!("{shown} {cut}")));
+        }
         let mut notes = Vec::new();
         let parser = match build(path, logs) {
             Ok(p) => p,
@@ -76,6 +82,14 @@ impl HiveFile {
             }
             Err(e) => return Err(unreadable(format!("{shown} is not a readable hive: {e}"))),
         };
+        for text in log_texts(parser.get_parse_logs()) {
+            // notatin skips a log file it cannot parse and says so only here.
+            if let Some(why) = text.strip_prefix("Skipping log file; ") {
+                notes.push(format!(
+                    "a transaction log beside it could not be read ({why}); the hive was read without it"
+                ));
+            }
+        }
         if logs.is_empty() {
             let dirty = log_texts(parser.get_parse_logs())
                 .any(|t| t.contains("primary and secondary sequence numbers do not match"));
@@ -96,13 +110,24 @@ impl HiveFile {
             notes,
             poisoned: false,
         };
-        let top = hive.root_subkeys().map_err(unreadable)?;
-        hive.kind = kind_of(&top, |p| hive.has_key(p)).map_err(|what| {
-            (
-                SourceKind::OtherHive,
-                format!("{shown} is {what}, not a SYSTEM, SOFTWARE or NTUSER.DAT hive"),
-            )
-        })?;
+        let top = hive.root_subkeys();
+        let kind = top.and_then(|top| {
+            kind_of(&top, |p| hive.has_key(p)).map_err(|what| {
+                format!("{shown} is {what}, not a SYSTEM, SOFTWARE or NTUSER.DAT hive")
+            })
+        });
+        hive.kind = match (kind, &cut) {
+            (Ok(kind), _) => kind,
+            // A cut hive's kind may not be readable: the cut is the news.
+            (Err(_), Some(cut)) => return Err(unreadable(format!("{shown} {cut}"))),
+            (Err(e), None) if e.contains("not a SYSTEM") => {
+                return Err((SourceKind::OtherHive, e));
+            }
+            (Err(e), None) => return Err(unreadable(e)),
+        };
+        if let Some(cut) = cut {
+            hive.notes.insert(0, format!("the file {cut}"));
+        }
         Ok(hive)
     }
 
@@ -184,6 +209,72 @@ impl HiveFile {
         self.current_control_set = Some(c);
         c
     }
+}
+
+/// A hive shorter than its base block says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CutShort {
+    /// Bytes the base block announces (4096 + the hive bins' size).
+    pub announced: u64,
+    /// Bytes in the file.
+    pub actual: u64,
+}
+
+impl CutShort {
+    /// Not even the 4096-byte base block is whole.
+    fn is_fatal(&self) -> bool {
+        self.actual < BASE_BLOCK
+    }
+}
+
+impl std::fmt::Display for CutShort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_fatal() {
+            write!(
+                f,
+                "is cut short: {} bytes, less than a hive's 4096-byte header",
+                self.actual
+            )
+        } else {
+            write!(
+                f,
+                "is cut short: its header announces {} bytes, the file has {}",
+                self.announced, self.actual
+            )
+        }
+    }
+}
+
+/// The base block's size; the hive bins' data size is the u32 at 0x28
+/// (the `regf` layout: <https://github.com/msuhanov/regf/blob/master/Windows%20registry%20file%20format%20specification.md>).
+const BASE_BLOCK: u64 = 4096;
+
+/// Checks the file against the size its base block announces.
+pub fn check_length(header: &[u8], actual: u64) -> Option<CutShort> {
+    let size = header
+        .get(0x28..0x2C)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes);
+    match size {
+        None => Some(CutShort {
+            announced: BASE_BLOCK,
+            actual,
+        }),
+        Some(n) => {
+            let announced = BASE_BLOCK + u64::from(n);
+            (actual < announced).then_some(CutShort { announced, actual })
+        }
+    }
+}
+
+fn cut_short(path: &Path) -> std::io::Result<Option<CutShort>> {
+    use std::io::Read;
+    let actual = std::fs::metadata(path)?.len();
+    let mut header = Vec::with_capacity(64);
+    std::fs::File::open(path)?
+        .take(64)
+        .read_to_end(&mut header)?;
+    Ok(check_length(&header, actual))
 }
 
 fn build(path: &Path, logs: &[PathBuf]) -> Result<Parser, notatin::err::Error> {
