@@ -278,7 +278,7 @@ fn cut_short(path: &Path) -> std::io::Result<Option<CutShort>> {
 }
 
 fn build(path: &Path, logs: &[PathBuf]) -> Result<Parser, notatin::err::Error> {
-    let mut b = ParserBuilder::from_path(path.to_owned());
+    let mut b = ParserBuilder::from_path(PathBuf::from(path));
     b.recover_deleted(false);
     for l in logs {
         b.with_transaction_log(l.clone());

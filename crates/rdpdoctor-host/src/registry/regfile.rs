@@ -126,10 +126,10 @@ pub fn parse(text: &str) -> Result<RegFile, RegError> {
             header_seen = true;
             continue;
         }
-        if let Err(why) = parse_line(line, &mut file) {
-            if file.problems.len() < MAX_PROBLEMS {
-                file.problems.push(format!("line {number}: {why}"));
-            }
+        if let Err(why) = parse_line(line, &mut file)
+            && file.problems.len() < MAX_PROBLEMS
+        {
+            file.problems.push(format!("line {number}: {why}"));
         }
     }
     Ok(file)
