@@ -22,6 +22,9 @@ PACKAGES=(
     libssl-dev          # the Rust openssl crate links against system OpenSSL
     pkg-config          # ... and finds it with pkg-config
     libopus-dev         # IronRDP's example server links libopus (lab/build-ironrdp.sh)
+    libhivex-bin        # hivexget: the independent hive reader the host tests check with
+    libwin-hivex-perl   # hivexregedit --merge: writes the host tests' fault variants into hive copies
+    xz-utils            # xz -dc: the hive fixtures are xz-compressed
 )
 
 missing=()

@@ -25,7 +25,7 @@ pub mod events;
 pub mod registry;
 pub mod volume;
 
-use rdpdoctor_evidence::host::{HostEvidence, HostSource};
+use rdpdoctor_evidence::host::{Coverage, HostEvidence, HostSource, SourceKind, SourceStatus};
 use std::path::PathBuf;
 
 /// What the user asked for beyond the sources.
@@ -38,49 +38,91 @@ pub struct InspectOptions {
     pub now_unix: i64,
 }
 
+/// A source's place in the output, filled once everything is read (a
+/// damaged hive shows its damage only when its keys are read).
+enum Slot {
+    Done(HostSource),
+    Registry(registry::Loaded),
+}
+
 /// Reads every source into one [`HostEvidence`]. Never fails: a source that
-/// cannot be read is listed with [`rdpdoctor_evidence::host::SourceStatus::Unusable`];
-/// the caller decides (exit 2 when [`HostEvidence::anything_read`] is false).
+/// cannot be read is listed with [`SourceStatus::Unusable`]; the caller
+/// decides (exit 2 when [`HostEvidence::anything_read`] is false).
 pub fn inspect(paths: &[PathBuf], opts: &InspectOptions) -> HostEvidence {
     let mut hives = registry::Hives::default();
     let mut events = events::Reader::new(opts);
-    let mut sources: Vec<HostSource> = Vec::new();
+    let mut slots: Vec<Slot> = Vec::new();
     let mut volume_keys = Vec::new();
     for p in paths {
         for item in classify::expand(p) {
-            let source = match item.kind {
-                classify::Item::Registry(kind) => hives.load(&item.path, kind),
-                classify::Item::Evtx => events.read_file(&item.path),
+            let slot = match item.kind {
+                classify::Item::Hive { logs } => match hives.load_hive(&item.path, &logs) {
+                    Ok(l) => Slot::Registry(l),
+                    Err(s) => Slot::Done(s),
+                },
+                classify::Item::RegExport => match hives.load_export(&item.path) {
+                    Ok(l) => Slot::Registry(l),
+                    Err(s) => Slot::Done(s),
+                },
+                classify::Item::Evtx => Slot::Done(events.read_file(&item.path)),
                 classify::Item::MachineKeys => {
                     volume_keys.push(item.path.clone());
                     continue;
                 }
-                classify::Item::Unusable(source) => source,
+                classify::Item::Unusable(source) => Slot::Done(source),
             };
-            sources.push(source);
+            slots.push(slot);
         }
     }
-    let mut ev = HostEvidence {
-        sources,
-        ..HostEvidence::default()
-    };
-    registry::extract(&hives, &mut ev);
+    let mut ev = HostEvidence::default();
+    registry::extract(&mut hives, &mut ev);
+    ev.coverage = coverage(&hives);
+    ev.sources = slots
+        .into_iter()
+        .filter_map(|s| match s {
+            Slot::Done(s) => Some(s),
+            Slot::Registry(l) => hives.status(l),
+        })
+        .collect();
     for dir in volume_keys {
         ev.machine_keys = Some(volume::machine_keys(&dir, &ev));
     }
     ev.events = events.finish();
+    ev.coverage.events = ev.sources.iter().any(|s| {
+        s.kind == SourceKind::Evtx && !matches!(s.status, SourceStatus::Unusable { .. })
+    });
     ev
 }
 
-/// Why the live machine cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum LocalError {
-    /// Not on Windows.
-    #[error("inspect --local reads the live registry and event logs, and needs Windows")]
-    NotWindows,
+/// Which registry roots some source holds.
+fn coverage(hives: &registry::Hives) -> Coverage {
+    Coverage {
+        system: hives.covers(registry::Root::System),
+        software: hives.covers(registry::Root::Software),
+        user: hives.covers(registry::Root::User),
+        events: false,
+    }
 }
 
-/// Reads the running machine (Windows only).
-pub fn inspect_local(_opts: &InspectOptions) -> Result<HostEvidence, LocalError> {
-    Err(LocalError::NotWindows)
+/// Reads the machine rdpdoctor runs on (`inspect --local`): the live
+/// registry. Off Windows this is `Err(`[`registry::live::NEEDS_WINDOWS`]`)`:
+/// the CLI prints it and exits with status 2.
+pub fn inspect_local(_opts: &InspectOptions) -> Result<HostEvidence, String> {
+    let live = registry::live::open()?;
+    let mut hives = registry::Hives::default();
+    let loaded = hives.add(live);
+    let mut ev = HostEvidence::default();
+    registry::extract(&mut hives, &mut ev);
+    ev.coverage = coverage(&hives);
+    ev.sources = hives.status(loaded).into_iter().collect();
+    if ev.sources.is_empty() {
+        ev.sources.push(HostSource {
+            path: "live".to_owned(),
+            kind: SourceKind::Live,
+            status: SourceStatus::Unusable {
+                problem: "the live registry could not be read".to_owned(),
+            },
+        });
+    }
+    Ok(ev)
 }

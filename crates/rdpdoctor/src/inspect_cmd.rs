@@ -21,7 +21,7 @@ pub fn read(sources: &[PathBuf], local: bool, since: Option<i64>) -> Result<Host
         now_unix: now,
     };
     let ev = if local {
-        rdpdoctor_host::inspect_local(&opts).map_err(|e| e.to_string())?
+        rdpdoctor_host::inspect_local(&opts)?
     } else {
         rdpdoctor_host::inspect(sources, &opts)
     };
