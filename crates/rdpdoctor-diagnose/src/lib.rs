@@ -296,7 +296,7 @@ pub fn judge_host(host: HostInput<'_>, ctx: &Context) -> Result<Judgement, BadEr
     let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
         host_headline(verdict, causes.first(), findings, h)
     };
-    Ok(finish(
+    let mut j = finish(
         Parts {
             security: None,
             server,
@@ -313,7 +313,13 @@ pub fn judge_host(host: HostInput<'_>, ctx: &Context) -> Result<Judgement, BadEr
         },
         ctx,
         headline,
-    ))
+    );
+    // Without the settings that say whether RDP is on, no fix is the one
+    // to try first.
+    if j.verdict == Verdict::Inconclusive {
+        j.diagnosis.first_fix = None;
+    }
+    Ok(j)
 }
 
 type ParsedError = Option<(ErrorContext, rdpdoctor_kb::Explanation)>;
@@ -437,7 +443,7 @@ fn host_headline(
 ) -> String {
     match (verdict, top) {
         (Verdict::Inconclusive, _) => {
-            "Can't tell: the sources hold no Remote Desktop settings or events (give the SYSTEM and SOFTWARE hives, a reg export, or the event logs).".to_owned()
+            "Can't tell: no Terminal Server settings were read (give the SYSTEM hive or a reg export of it); the findings show what the sources hold.".to_owned()
         }
         (Verdict::Healthy | Verdict::WorksWithWarnings, _) => {
             let read = verdict::host_coverage_text(h);

@@ -14,8 +14,9 @@
 //! its verdict says what the host's state blocks: `no-client-connects` when
 //! a finding stops every client (RDP switched off, TermService disabled, the
 //! firewall on the network's profile), `some-clients-fail` for any other
-//! `fail` finding, `inconclusive` when no source held Remote Desktop settings
-//! or events, else `healthy` (warnings are still listed).
+//! `fail` finding, `inconclusive` when no source held the Terminal Server
+//! settings (logs alone cannot say RDP is on), else `healthy` (warnings are
+//! still listed).
 
 use crate::clients::{ClientPrediction, Verdict as C};
 use crate::finding::{Finding, FindingId, Severity};
@@ -136,7 +137,12 @@ pub fn from_host(h: &HostEvidence, findings: &[Finding]) -> Verdict {
         Verdict::NoClientConnects
     } else if !fails.is_empty() {
         Verdict::SomeClientsFail
-    } else if !h.coverage.system && h.events.records_matched == 0 && findings.is_empty() {
+    } else if h.terminal_server.deny_ts_connections.is_none()
+        && h.terminal_server.port_number.is_none()
+    {
+        // The Terminal Server settings were not read (no SYSTEM source, or
+        // its keys damaged): "nothing stops RDP" would be a guess, whatever
+        // the logs say.
         Verdict::Inconclusive
     } else {
         Verdict::Healthy

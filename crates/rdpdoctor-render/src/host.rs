@@ -7,13 +7,25 @@
 //! [`crate::safe`].
 
 use crate::Style;
-use crate::safe::term_max;
+use crate::safe::{line, term_max};
 use crate::text::kebab;
 use rdpdoctor_diagnose::{Judgement, Severity};
 use rdpdoctor_evidence::host::{
     FirewallProfileName, HostEvidence, ServiceStart, Setting, SourceStatus,
 };
 use std::fmt::Write;
+
+/// What went wrong with a source, without the path the source's own
+/// message may start with (the report names the path already).
+pub fn problem(s: &rdpdoctor_evidence::host::HostSource) -> String {
+    let p = match &s.status {
+        SourceStatus::Read => return String::new(),
+        SourceStatus::Partial { problem } | SourceStatus::Unusable { problem } => problem,
+    };
+    p.strip_prefix(&format!("{}: ", s.path))
+        .unwrap_or(p)
+        .to_owned()
+}
 
 /// How many event groups the text lists (JSON has them all).
 const MAX_EVENT_GROUPS: usize = 12;
@@ -117,20 +129,20 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
     for s in &h.sources {
         let (tag, note) = match &s.status {
             SourceStatus::Read => (style.good("read   "), String::new()),
-            SourceStatus::Partial { problem } => (
+            SourceStatus::Partial { .. } => (
                 style.severity(Severity::Warn, "partial"),
-                format!(": {}", term_max(problem, 160)),
+                format!(": {}", line(&problem(s), 200)),
             ),
-            SourceStatus::Unusable { problem } => (
+            SourceStatus::Unusable { .. } => (
                 style.severity(Severity::Fail, "unread "),
-                format!(": {}", term_max(problem, 160)),
+                format!(": {}", line(&problem(s), 200)),
             ),
         };
         let _ = writeln!(
             d.out,
             "  {tag} {:<14} {}{note}",
             kebab(&s.kind),
-            term_max(&s.path, 120)
+            line(&s.path, 120)
         );
     }
     let _ = writeln!(d.out);
@@ -149,7 +161,12 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
         .into_iter()
         .flatten()
         .collect();
-        d.section("Host settings", &parts.join(" · "));
+        let summary = if parts.is_empty() {
+            "the Terminal Server settings could not be read".to_owned()
+        } else {
+            parts.join(" · ")
+        };
+        d.section("Host settings", &summary);
         let svcs: Vec<String> = h
             .services
             .iter()

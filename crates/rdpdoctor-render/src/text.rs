@@ -470,10 +470,20 @@ pub fn findings(list: &[rdpdoctor_diagnose::Finding], style: &Style) -> String {
             "  {} {:<28} {}",
             style.severity(f.severity, tag),
             f.id.name(),
-            sentence(&f.summary)
+            summary(f)
         );
     }
     out
+}
+
+/// A finding's summary, neutralised. Host findings quote registry paths,
+/// whose backslashes stay single (control characters are still escaped).
+pub fn summary(f: &rdpdoctor_diagnose::Finding) -> String {
+    if f.id.stage().starts_with("Host") {
+        crate::safe::line(&f.summary, crate::safe::MAX_SENTENCE_CHARS)
+    } else {
+        sentence(&f.summary)
+    }
 }
 
 pub(crate) fn kebab<T: serde::Serialize>(v: &T) -> String {

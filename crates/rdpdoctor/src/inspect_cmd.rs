@@ -29,8 +29,10 @@ pub fn read(sources: &[PathBuf], local: bool, since: Option<i64>) -> Result<Host
     for s in &ev.sources {
         let problem = match &s.status {
             SourceStatus::Read => continue,
-            SourceStatus::Partial { problem } => format!("read in part: {problem}"),
-            SourceStatus::Unusable { problem } => problem.clone(),
+            SourceStatus::Partial { .. } => {
+                format!("read in part: {}", rdpdoctor_render::host::problem(s))
+            }
+            SourceStatus::Unusable { .. } => rdpdoctor_render::host::problem(s),
         };
         let line = rdpdoctor_render::safe::line(&format!("{}: {problem}", s.path), 388);
         let _ = writeln!(err, "rdpdoctor: {line}");

@@ -1,0 +1,269 @@
+//! `rdpdoctor inspect` as a user runs it, on real Windows hives and event
+//! logs (../shared/fixtures) and on fault variants made from them with
+//! hivex: the verdict, the exit status, the findings and the cause ranked
+//! first, and one-line errors for what cannot be read.
+
+#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
+#[allow(dead_code)]
+mod hostkit;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rdpdoctor")
+}
+
+struct Run {
+    out: Output,
+    json: Option<Value>,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    fn json(&self) -> &Value {
+        self.json.as_ref().unwrap_or_else(|| {
+            panic!(
+                "no JSON on stdout; stderr: {}\nstdout: {}",
+                self.stderr(),
+                String::from_utf8_lossy(&self.out.stdout)
+            )
+        })
+    }
+    fn findings(&self) -> Vec<String> {
+        self.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+    fn finding(&self, id: &str) -> &Value {
+        self.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("no finding {id} in {:?}", self.findings()))
+    }
+    fn top_cause(&self) -> (String, String) {
+        let c = &self.json()["diagnosis"]["causes"][0];
+        (
+            c["id"].as_str().unwrap_or("").to_owned(),
+            c["confidence"].as_str().unwrap_or("").to_owned(),
+        )
+    }
+    fn verdict(&self) -> &str {
+        self.json()["verdict"].as_str().unwrap()
+    }
+}
+
+fn inspect(args: &[&Path], extra: &[&str]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.arg("inspect").args(args).args(extra);
+    if !extra.contains(&"--format") {
+        cmd.args(["--format", "json"]);
+    }
+    let out = cmd.output().expect("rdpdoctor runs");
+    let json = serde_json::from_slice(&out.stdout).ok();
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "rdpdoctor panicked: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Run { out, json }
+}
+
+/// A `.reg` export of the SOFTWARE side: a network whose category is Public.
+fn public_network_reg(dir: &Path) -> PathBuf {
+    let p = dir.join("networklist.reg");
+    hostkit::write_reg_utf16(
+        &p,
+        "Windows Registry Editor Version 5.00\n\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles\\{6B1A2C3D-0000-4000-8000-000000000001}]\n\
+         \"ProfileName\"=\"Network 2\"\n\
+         \"Category\"=dword:00000000\n\n",
+    );
+    p
+}
+
+#[test]
+fn a_real_system_hive_with_rdp_on_is_healthy_and_names_the_inactive_public_rule() {
+    let system = hostkit::hive("SYSTEM");
+    let r = inspect(&[&system], &[]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert_eq!(r.verdict(), "healthy");
+    let host = &r.json()["host"];
+    // The values SOURCES.tsv lists for this hive (read there with regipy).
+    assert_eq!(host["terminal_server"]["deny_ts_connections"]["value"], 0);
+    assert_eq!(host["terminal_server"]["port_number"]["value"], 3389);
+    assert_eq!(host["terminal_server"]["security_layer"]["value"], 1);
+    assert_eq!(host["terminal_server"]["user_authentication"]["value"], 0);
+    let fw = r.finding("firewall-rule-inactive");
+    assert_eq!(fw["severity"], "warn");
+    assert_eq!(fw["evidence"]["blocked_profiles"], serde_json::json!(["Public"]));
+    assert!(
+        fw["evidence"]["inactive_rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "RemoteDesktop-In-TCP_1"),
+        "{fw}"
+    );
+    assert!(r.findings().contains(&"host-nla-off".to_owned()));
+    assert!(r.json()["diagnosis"]["first_fix"].is_null());
+}
+
+#[test]
+fn rdp_switched_off_is_the_answer_with_its_fix_first() {
+    let hive = hostkit::hive("SYSTEM_WIN_10_1709");
+    let r = inspect(&[&hive], &[]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    assert_eq!(r.verdict(), "no-client-connects");
+    assert_eq!(r.finding("rdp-disabled")["severity"], "fail");
+    assert_eq!(
+        r.top_cause(),
+        ("remote-desktop-disabled".to_owned(), "high".to_owned())
+    );
+    assert_eq!(
+        r.json()["diagnosis"]["first_fix"]["cause"],
+        "remote-desktop-disabled"
+    );
+    // The hive is dirty with no transaction logs beside it: read, and said so.
+    let err = r.stderr();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("SYSTEM_WIN_10_1709") && err.contains("read in part"), "{err}");
+    // The text report answers in its first lines.
+    let text = inspect(&[&hive], &["--format", "text", "--color", "never"]);
+    let out = String::from_utf8_lossy(&text.out.stdout).into_owned();
+    let head: Vec<&str> = out.lines().take(3).collect();
+    assert!(head[0].contains("NO CLIENT CONNECTS"), "{out}");
+    assert!(head[1].contains("Remote Desktop is turned off"), "{out}");
+    assert!(head[2].starts_with("Try first:"), "{out}");
+}
+
+#[test]
+fn a_public_network_turns_the_inactive_rule_into_the_cause() {
+    let dir = hostkit::scratch("inspect-public");
+    let system = hostkit::hive("SYSTEM");
+    let reg = public_network_reg(&dir);
+    let r = inspect(&[&system, &reg], &[]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    assert_eq!(r.verdict(), "no-client-connects");
+    let f = r.finding("firewall-blocks-rdp");
+    assert_eq!(f["severity"], "fail");
+    assert_eq!(f["evidence"]["networks"][0]["name"], "Network 2");
+    assert_eq!(
+        r.top_cause(),
+        (
+            "firewall-or-public-network-profile".to_owned(),
+            "high".to_owned()
+        )
+    );
+}
+
+#[test]
+fn termservice_disabled_in_a_hivex_variant_is_found() {
+    let dir = hostkit::scratch("inspect-termservice");
+    let copy = dir.join("SYSTEM");
+    std::fs::copy(hostkit::hive("SYSTEM"), &copy).unwrap();
+    hostkit::hivex_merge(
+        &copy,
+        "REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\services\\TermService]\n\"Start\"=dword:00000004\n\n",
+    );
+    // The independent reader agrees before rdpdoctor is asked.
+    assert_eq!(
+        hostkit::hivexget(&copy, "\\ControlSet001\\services\\TermService", "Start"),
+        "4"
+    );
+    let r = inspect(&[&copy], &[]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    assert_eq!(r.finding("rdp-service-disabled")["severity"], "fail");
+    assert_eq!(r.top_cause().0, "port-closed-or-service-stopped");
+}
+
+#[test]
+fn a_group_policy_security_layer_wins_and_says_what_it_overrides() {
+    let dir = hostkit::scratch("inspect-gp");
+    let system = hostkit::hive("SYSTEM");
+    let reg = dir.join("policy.reg");
+    hostkit::write_reg_utf16(
+        &reg,
+        "Windows Registry Editor Version 5.00\n\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services]\n\
+         \"SecurityLayer\"=dword:00000000\n\n",
+    );
+    let r = inspect(&[&system, &reg], &[]);
+    let f = r.finding("host-security-layer-rdp");
+    assert!(
+        f["summary"].as_str().unwrap().contains("Group Policy"),
+        "{f}"
+    );
+    let ev = &f["evidence"]["SecurityLayer"];
+    assert_eq!(ev["value"], 0);
+    assert!(ev["from"].as_str().unwrap().contains("Policies"), "{ev}");
+    assert_eq!(ev["overrides"][0]["value"], 1, "{ev}");
+    assert!(
+        ev["overrides"][0]["from"]
+            .as_str()
+            .unwrap()
+            .contains("RDP-Tcp"),
+        "{ev}"
+    );
+    assert_eq!(r.top_cause().0, "server-forces-rdp-security");
+}
+
+#[test]
+fn what_cannot_be_read_is_one_line_each_and_exit_2_only_when_nothing_was() {
+    let dir = hostkit::scratch("inspect-bad");
+    let junk = dir.join("notes.txt");
+    std::fs::write(&junk, "not a hive\n").unwrap();
+    // Nothing usable: exit 2, a line naming the file, and the summary line.
+    let r = inspect(&[&junk], &[]);
+    assert_eq!(r.code(), 2);
+    let err = r.stderr();
+    assert!(err.lines().count() <= 2, "{err}");
+    assert!(err.lines().next().unwrap().contains("notes.txt"), "{err}");
+    assert!(r.out.stdout.is_empty());
+    // Beside a good hive: the report, and the bad file named on stderr.
+    let system = hostkit::hive("SYSTEM");
+    let r = inspect(&[&junk, &system], &[]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
+    let sources = r.json()["host"]["sources"].as_array().unwrap();
+    assert!(sources.iter().any(|s| s["status"]["state"] == "unusable"));
+    // A folder that is no Windows volume.
+    let empty = hostkit::scratch("inspect-empty-folder");
+    let r = inspect(&[&empty], &[]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    // The damaged hive: what could be read, never a panic, and no verdict
+    // it cannot back.
+    let damaged = hostkit::hive("corrupted_system_hive");
+    let r = inspect(&[&damaged], &[]);
+    assert_eq!(r.verdict(), "inconclusive");
+    assert_eq!(r.code(), 1);
+    assert!(r.json()["diagnosis"]["first_fix"].is_null());
+    // A bad --since is usage.
+    let r = inspect(&[&system], &["--since", "yesterday"]);
+    assert_eq!(r.code(), 2);
+    assert_eq!(r.stderr().lines().count(), 1);
+}
+
+#[test]
+fn inspect_local_off_windows_is_one_line_and_exit_2() {
+    let out = Command::new(bin())
+        .args(["inspect", "--local"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs Windows"), "{err}");
+}
