@@ -31,8 +31,9 @@ use std::path::PathBuf;
 /// What the user asked for beyond the sources.
 #[derive(Debug, Clone)]
 pub struct InspectOptions {
-    /// Event records older than this (Unix seconds) are left out.
-    pub since_unix: i64,
+    /// Event records older than this (Unix seconds) are left out; `None`:
+    /// the default window (30 days up to the newest record read).
+    pub since_unix: Option<i64>,
     /// "Now", Unix seconds (the engine and the tests pass it; no clock here).
     pub now_unix: i64,
 }
