@@ -33,7 +33,10 @@ fn main() {
     }
     let events = reader.finish();
     let secs = start.elapsed().as_secs_f64();
-    for s in sources.iter().filter(|s| !matches!(s.status, rdpdoctor_evidence::host::SourceStatus::Read)) {
+    for s in sources
+        .iter()
+        .filter(|s| !matches!(s.status, rdpdoctor_evidence::host::SourceStatus::Read))
+    {
         eprintln!("{:?}", s.status);
     }
     eprintln!(

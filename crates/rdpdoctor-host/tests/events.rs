@@ -66,14 +66,21 @@ fn all_fixtures() -> Vec<String> {
 }
 
 /// The group with this channel, id and key fields.
-fn group<'a>(ev: &'a EventEvidence, channel: &str, id: u32, key: &[(&str, &str)]) -> &'a EventGroup {
+fn group<'a>(
+    ev: &'a EventEvidence,
+    channel: &str,
+    id: u32,
+    key: &[(&str, &str)],
+) -> &'a EventGroup {
     ev.groups
         .iter()
         .find(|g| {
             g.channel == channel
                 && g.event_id == id
                 && g.key.len() == key.len()
-                && key.iter().all(|(k, v)| g.key.get(*k).map(String::as_str) == Some(*v))
+                && key
+                    .iter()
+                    .all(|(k, v)| g.key.get(*k).map(String::as_str) == Some(*v))
         })
         .unwrap_or_else(|| panic!("no group {channel} {id} {key:?} in {:#?}", ev.groups))
 }
@@ -85,7 +92,9 @@ fn ids(ev: &EventEvidence) -> Vec<(u32, u64)> {
 #[test]
 fn failed_rdp_logons_are_grouped_by_status_substatus_and_logon_type() {
     let Some((sources, ev)) = read(
-        &["Yamato-Security_hayabusa-sample-evtx__ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx"],
+        &[
+            "Yamato-Security_hayabusa-sample-evtx__ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx",
+        ],
         Some(0),
     ) else {
         return;
@@ -97,7 +106,11 @@ fn failed_rdp_logons_are_grouped_by_status_substatus_and_logon_type() {
         &ev,
         "Security",
         4625,
-        &[("Status", "0xC000006E"), ("SubStatus", "0x0"), ("LogonType", "10")],
+        &[
+            ("Status", "0xC000006E"),
+            ("SubStatus", "0x0"),
+            ("LogonType", "10"),
+        ],
     );
     assert_eq!(g.count, 2);
     assert_eq!(g.provider, "Microsoft-Windows-Security-Auditing");
@@ -110,7 +123,10 @@ fn failed_rdp_logons_are_grouped_by_status_substatus_and_logon_type() {
 
 #[test]
 fn a_security_log_keeps_4625_and_leaves_the_other_events() {
-    let Some((_, ev)) = read(&["omerbenamram_evtx__Security_short_selected.evtx"], Some(0)) else {
+    let Some((_, ev)) = read(
+        &["omerbenamram_evtx__Security_short_selected.evtx"],
+        Some(0),
+    ) else {
         return;
     };
     // 4611, 4625, 4673, 4776, 5152 x2, 5157: only 4625 bears on RDP.
@@ -120,7 +136,11 @@ fn a_security_log_keeps_4625_and_leaves_the_other_events() {
         &ev,
         "Security",
         4625,
-        &[("Status", "0xC000006D"), ("SubStatus", "0xC000006A"), ("LogonType", "10")],
+        &[
+            ("Status", "0xC000006D"),
+            ("SubStatus", "0xC000006A"),
+            ("LogonType", "10"),
+        ],
     );
     assert_eq!(g.newest.data["TargetUserName"], "Administrator");
     assert_eq!(g.newest.data["IpAddress"], "23.94.153.202");
@@ -132,7 +152,9 @@ fn a_security_log_keeps_4625_and_leaves_the_other_events() {
 #[test]
 fn a_user_denied_remote_desktop_is_counted_with_the_account() {
     let Some((_, ev)) = read(
-        &["Yamato-Security_hayabusa-sample-evtx__ID4825-Denied_RDP_connection_with_valid_credentials.evtx"],
+        &[
+            "Yamato-Security_hayabusa-sample-evtx__ID4825-Denied_RDP_connection_with_valid_credentials.evtx",
+        ],
         Some(0),
     ) else {
         return;
@@ -155,12 +177,18 @@ fn rdpcorets_disconnect_reasons_and_state_errors_are_grouped() {
     assert_eq!(ev.records_unreadable, 4);
     match &sources[0].status {
         SourceStatus::Partial { problem } => {
-            assert!(problem.contains(name) && problem.contains("4 records"), "{problem}");
+            assert!(
+                problem.contains(name) && problem.contains("4 records"),
+                "{problem}"
+            );
             assert!(!problem.contains('\n'));
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(group(&ev, RDPCORETS, 103, &[("ReasonCode", "14")]).count, 120);
+    assert_eq!(
+        group(&ev, RDPCORETS, 103, &[("ReasonCode", "14")]).count,
+        120
+    );
     assert_eq!(group(&ev, RDPCORETS, 103, &[("ReasonCode", "0")]).count, 8);
     assert_eq!(group(&ev, RDPCORETS, 103, &[("ReasonCode", "13")]).count, 1);
     let disconnect = group(
@@ -218,7 +246,9 @@ fn rdp_connection_attempts_are_counted() {
 #[test]
 fn listener_connections_and_network_logons_are_counted() {
     let Some((sources, ev)) = read(
-        &["omerbenamram_evtx__2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager-Operational.evtx"],
+        &[
+            "omerbenamram_evtx__2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager-Operational.evtx",
+        ],
         Some(0),
     ) else {
         return;
@@ -236,8 +266,10 @@ fn listener_connections_and_network_logons_are_counted() {
 
 #[test]
 fn a_network_logon_keeps_user_and_address() {
-    let Some((_, ev)) = read(&["Velocidex_velociraptor__RDPAuth_RemoteConnectionManager.evtx"], Some(0))
-    else {
+    let Some((_, ev)) = read(
+        &["Velocidex_velociraptor__RDPAuth_RemoteConnectionManager.evtx"],
+        Some(0),
+    ) else {
         return;
     };
     // 258 and 1136 are not kept.
@@ -245,13 +277,18 @@ fn a_network_logon_keeps_user_and_address() {
     let g = group(&ev, RCM, 1149, &[]);
     assert_eq!(g.newest.data["Param1"], "vagrant");
     assert_eq!(g.newest.data["Param3"], "192.168.38.1");
-    assert_eq!(group(&ev, RCM, 261, &[]).newest.data["listenerName"], "RDP-Tcp");
+    assert_eq!(
+        group(&ev, RCM, 261, &[]).newest.data["listenerName"],
+        "RDP-Tcp"
+    );
 }
 
 #[test]
 fn session_disconnects_are_grouped_by_reason() {
-    let Some((_, ev)) = read(&["Velocidex_velociraptor__RDPAuth_LocalSessionManager.evtx"], Some(0))
-    else {
+    let Some((_, ev)) = read(
+        &["Velocidex_velociraptor__RDPAuth_LocalSessionManager.evtx"],
+        Some(0),
+    ) else {
         return;
     };
     assert_eq!(ev.records_scanned, 17);
@@ -297,12 +334,19 @@ fn files_are_merged_into_one_set_of_groups() {
     let logons = group(&ev, RCM, 1149, &[]);
     assert_eq!(logons.count, 17);
     // The newest of the 17 comes from the hayabusa file (2021-12-16).
-    assert!(logons.newest.source.contains("ID1149"), "{}", logons.newest.source);
+    assert!(
+        logons.newest.source.contains("ID1149"),
+        "{}",
+        logons.newest.source
+    );
     assert_eq!(ev.records_unreadable, 6);
     let window = ev.window.as_ref().unwrap();
     assert_eq!(window.since, "1970-01-01T00:00:00Z");
     assert_eq!(window.default_days, None);
-    assert_eq!(window.newest_seen.as_deref(), Some("2021-12-16T10:23:39.1362551Z"));
+    assert_eq!(
+        window.newest_seen.as_deref(),
+        Some("2021-12-16T10:23:39.1362551Z")
+    );
 }
 
 #[test]
@@ -314,7 +358,10 @@ fn the_default_window_is_30_days_up_to_the_newest_record_not_now() {
     };
     let window = ev.window.as_ref().unwrap();
     assert_eq!(window.default_days, Some(30));
-    assert_eq!(window.newest_seen.as_deref(), Some("2021-12-16T10:23:39.1362551Z"));
+    assert_eq!(
+        window.newest_seen.as_deref(),
+        Some("2021-12-16T10:23:39.1362551Z")
+    );
     assert_eq!(window.since, "2021-11-17T00:00:00Z");
     // Only the December 2021 records: the hayabusa 131s and 1149s; the
     // 2018 RdpCoreTS records and the October 2021 4625s are out.
@@ -328,7 +375,9 @@ fn since_cuts_between_two_records() {
     // The two 4625s: 21:50:11 and 21:51:57 on 2021-10-23.
     let since = 1_635_025_860; // 2021-10-23T21:51:00Z
     let Some((_, ev)) = read(
-        &["Yamato-Security_hayabusa-sample-evtx__ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx"],
+        &[
+            "Yamato-Security_hayabusa-sample-evtx__ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx",
+        ],
         Some(since),
     ) else {
         return;
@@ -338,7 +387,10 @@ fn since_cuts_between_two_records() {
     assert_eq!(g.first, "2021-10-23T21:51:57.2125134Z");
     assert_eq!(ev.window.as_ref().unwrap().since, "2021-10-23T21:51:00Z");
     // A window after every record: nothing matched, the records still read.
-    let Some((_, ev)) = read(&["omerbenamram_evtx__Security_short_selected.evtx"], Some(NOW)) else {
+    let Some((_, ev)) = read(
+        &["omerbenamram_evtx__Security_short_selected.evtx"],
+        Some(NOW),
+    ) else {
         return;
     };
     assert!(ev.groups.is_empty());

@@ -39,7 +39,8 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("rdpdoctor-evtx-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("rdpdoctor-evtx-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
@@ -96,7 +97,10 @@ fn a_truncated_log_keeps_the_whole_chunks_and_says_it_was_cut() {
     let SourceStatus::Partial { problem } = &source.status else {
         panic!("{:?}", source.status)
     };
-    assert!(problem.contains("cut.evtx") && problem.contains("truncated"), "{problem}");
+    assert!(
+        problem.contains("cut.evtx") && problem.contains("truncated"),
+        "{problem}"
+    );
     assert!(!problem.contains('\n'));
     // Three whole chunks read: some records, fewer than the whole file's.
     assert!(ev.records_scanned > 0 && ev.records_scanned < whole.records_scanned);
@@ -120,7 +124,10 @@ fn a_chunk_with_a_broken_header_is_skipped_and_the_others_read() {
     let SourceStatus::Partial { problem } = &source.status else {
         panic!("{:?}", source.status)
     };
-    assert!(problem.contains("chunk.evtx") && problem.contains("1 chunk"), "{problem}");
+    assert!(
+        problem.contains("chunk.evtx") && problem.contains("1 chunk"),
+        "{problem}"
+    );
     assert!(ev.records_scanned > 0 && ev.records_scanned < whole.records_scanned);
     // Still the disconnect reasons of the other chunks.
     assert!(ev.groups.iter().any(|g| g.event_id == 103));
@@ -197,7 +204,11 @@ fn a_file_that_is_no_event_log_is_unusable_with_one_line() {
     // A folder given as a file, and a path that does not exist.
     for p in [scratch.0.clone(), scratch.0.join("missing.evtx")] {
         let (source, _) = read(&p);
-        assert!(matches!(source.status, SourceStatus::Unusable { .. }), "{:?}", source.status);
+        assert!(
+            matches!(source.status, SourceStatus::Unusable { .. }),
+            "{:?}",
+            source.status
+        );
         assert!(!problem(&source).contains('\n'));
     }
 }
@@ -213,6 +224,9 @@ fn a_log_whose_chunks_are_all_broken_is_unusable() {
     let SourceStatus::Unusable { problem } = &source.status else {
         panic!("{:?}", source.status)
     };
-    assert!(problem.contains("broken.evtx") && problem.contains("no record"), "{problem}");
+    assert!(
+        problem.contains("broken.evtx") && problem.contains("no record"),
+        "{problem}"
+    );
     assert_eq!(ev.records_scanned, 0);
 }

@@ -28,8 +28,7 @@ const RCM: &str = "Microsoft-Windows-TerminalServices-RemoteConnectionManager";
 const RDPCORETS: &str = "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational";
 const RCM_OPERATIONAL: &str =
     "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational";
-const LSM_OPERATIONAL: &str =
-    "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational";
+const LSM_OPERATIONAL: &str = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational";
 const RDPCLIENT: &str = "Microsoft-Windows-TerminalServices-RDPClient/Operational";
 
 /// What `rdpdoctor inspect` keeps from event logs.

@@ -28,8 +28,8 @@ pub struct Decoded {
     /// `System/Computer`.
     pub computer: Option<String>,
     /// The data fields (`EventData/Data[@Name]`, or the fields of the
-    /// element under `UserData`), sorted by name within each; unnamed data
-    /// items are `Data1`, `Data2`, …
+    /// element under `UserData`), in the order serde_json's map keeps them;
+    /// unnamed data items are `Data1`, `Data2`, …
     pub fields: Vec<(String, String)>,
 }
 
@@ -206,7 +206,8 @@ mod tests {
         let d = decode(&v);
         assert_eq!(d.event_id, Some(1056));
         assert_eq!(d.provider, "P");
-        let names: Vec<_> = d.fields.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        let mut names: Vec<_> = d.fields.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        names.sort();
         assert_eq!(names, ["Data1=a", "Data2=b", "Reason=5", "Session=2"]);
     }
 }

@@ -34,8 +34,8 @@ struct Group {
     first: Timestamp,
     /// Per UTC day: (records, the oldest record's time); a moving window only.
     days: BTreeMap<i64, (u64, Timestamp)>,
-    newest_time: Timestamp,
-    newest: EventRecord,
+    /// The newest record rendered, with its time and record id.
+    newest: Option<(Timestamp, u64, EventRecord)>,
 }
 
 /// The window records are counted in.
@@ -74,40 +74,94 @@ impl Groups {
     /// Counts one record. In a moving window it is counted on `bin_day`, and
     /// `first_day` is the oldest day still in the window: older day counts
     /// are dropped, so memory stays bounded.
-    pub fn add(
-        &mut self,
-        key: GroupKey,
-        time: Timestamp,
-        record: EventRecord,
-        bin_day: i64,
-        first_day: i64,
-    ) {
+    pub fn count(&mut self, key: &GroupKey, time: Timestamp, bin_day: i64, first_day: i64) {
         let moving = matches!(self.window, Window::BeforeNewest);
-        if !self.groups.contains_key(&key) && self.groups.len() >= MAX_GROUPS {
-            self.ungrouped += 1;
-            return;
+        if !self.groups.contains_key(key) {
+            if self.groups.len() >= MAX_GROUPS {
+                self.ungrouped += 1;
+                return;
+            }
+            self.groups.insert(
+                key.clone(),
+                Group {
+                    count: 0,
+                    first: time,
+                    days: BTreeMap::new(),
+                    newest: None,
+                },
+            );
         }
-        let g = self.groups.entry(key).or_insert_with(|| Group {
-            count: 0,
-            first: time,
-            days: BTreeMap::new(),
-            newest_time: time,
-            newest: record.clone(),
-        });
+        let Some(g) = self.groups.get_mut(key) else {
+            return;
+        };
         if moving {
             let d = g.days.entry(bin_day).or_insert((0, time));
             d.0 += 1;
             d.1 = d.1.min(time);
-            if g.days.first_key_value().is_some_and(|(d, _)| *d < first_day) {
+            if g.days
+                .first_key_value()
+                .is_some_and(|(d, _)| *d < first_day)
+            {
                 g.days = g.days.split_off(&first_day);
             }
         } else {
             g.count += 1;
             g.first = g.first.min(time);
         }
-        if (time, record.record_id) > (g.newest_time, g.newest.record_id) {
-            g.newest_time = time;
-            g.newest = record;
+    }
+
+    /// Whether a record would be its (counted) group's newest example.
+    pub fn would_be_newest(&self, key: &GroupKey, time: Timestamp, record_id: u64) -> bool {
+        self.groups.get(key).is_some_and(|g| {
+            g.newest
+                .as_ref()
+                .is_none_or(|(t, id, _)| (time, record_id) > (*t, *id))
+        })
+    }
+
+    /// Makes `record` the group's example if it is newer than the one kept.
+    pub fn set_newest(&mut self, key: &GroupKey, time: Timestamp, record: EventRecord) {
+        if self.would_be_newest(key, time, record.record_id)
+            && let Some(g) = self.groups.get_mut(key)
+        {
+            g.newest = Some((time, record.record_id, record));
+        }
+    }
+
+    /// Adds the groups another reader counted (on another thread).
+    pub fn merge(&mut self, other: Groups, first_day: i64) {
+        self.ungrouped += other.ungrouped;
+        for (key, o) in other.groups {
+            if !self.groups.contains_key(&key) && self.groups.len() >= MAX_GROUPS {
+                self.ungrouped += o.count + o.days.values().map(|(n, _)| n).sum::<u64>();
+                continue;
+            }
+            let g = self.groups.entry(key).or_insert(Group {
+                count: 0,
+                first: o.first,
+                days: BTreeMap::new(),
+                newest: None,
+            });
+            g.count += o.count;
+            g.first = g.first.min(o.first);
+            for (d, (n, t)) in o.days.range(first_day..) {
+                let e = g.days.entry(*d).or_insert((0, *t));
+                e.0 += n;
+                e.1 = e.1.min(*t);
+            }
+            if g.days
+                .first_key_value()
+                .is_some_and(|(d, _)| *d < first_day)
+            {
+                g.days = g.days.split_off(&first_day);
+            }
+            if let Some((t, id, r)) = o.newest
+                && g.newest
+                    .as_ref()
+                    .is_none_or(|(gt, gid, _)| (t, id) > (*gt, *gid))
+            {
+                g.newest = Some((t, id, r));
+            }
         }
     }
 
@@ -127,6 +181,15 @@ impl Groups {
                         (count, first)
                     }
                 };
+                // Every group has an example unless each rendering of its
+                // newest records failed: then the example is bare.
+                let newest = g.newest.map(|(_, _, r)| r).unwrap_or_else(|| EventRecord {
+                    time: first.to_string(),
+                    record_id: 0,
+                    source: String::new(),
+                    computer: None,
+                    data: BTreeMap::new(),
+                });
                 (count > 0).then(|| EventGroup {
                     channel: k.channel.to_owned(),
                     provider: k.provider,
@@ -134,7 +197,7 @@ impl Groups {
                     key: k.key,
                     count,
                     first: first.to_string(),
-                    newest: g.newest,
+                    newest,
                 })
             })
             .collect();

@@ -72,6 +72,38 @@ impl Reader {
         }
     }
 
+    /// A reader with the same window and what is known of the templates, to
+    /// parse chunks on another thread; see [`Reader::absorb`].
+    fn worker(&self) -> Reader {
+        Reader {
+            window: self.window,
+            future_limit: self.future_limit,
+            now: self.now,
+            newest_seen: self.newest_seen,
+            groups: Groups::new(self.window),
+            templates: self.templates.clone(),
+            files_read: 0,
+            records_scanned: 0,
+            records_unreadable: 0,
+            chunks_unreadable: 0,
+        }
+    }
+
+    /// Takes in what a worker read.
+    fn absorb(&mut self, worker: Reader) {
+        self.newest_seen = match (self.newest_seen, worker.newest_seen) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (guid, follows) in worker.templates {
+            if self.templates.len() < scan::MAX_TEMPLATES {
+                self.templates.insert(guid, follows);
+            }
+        }
+        let first_day = self.first_day();
+        self.groups.merge(worker.groups, first_day);
+    }
+
     /// The first UTC day of a moving window, as far as the records read so
     /// far tell.
     fn first_day(&self) -> i64 {
@@ -94,9 +126,8 @@ impl Reader {
         let name = path.display().to_string();
         // The evtx crate is not expected to panic; if it does on a hostile
         // file, that file is unusable and the others are still read.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            scan::scan_file(self, path)
-        }));
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan::scan_file(self, path)));
         let status = match outcome {
             Err(_) => SourceStatus::Unusable {
                 problem: format!("{name}: the event log reader failed on this file"),

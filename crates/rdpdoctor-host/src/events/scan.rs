@@ -14,16 +14,16 @@
 //! record, and a template that does not follow it is always rendered.
 //! Only records that match the catalogue are rendered and decoded.
 
+use super::Reader;
 use super::catalogue;
 use super::decode::{self, Decoded};
 use super::groups::{GroupKey, day};
-use super::Reader;
 use evtx::binxml::value_variant::BinXmlValue;
-use evtx::{EvtxParser, EvtxRecord, ParserSettings, Utf16LeSlice};
+use evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings, Utf16LeSlice};
 use rdpdoctor_evidence::host::EventRecord;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// An `.evtx` file header, then 64 KiB chunks (MS-EVEN6 / libevtx layout).
 const FILE_HEADER: u64 = 4096;
@@ -68,36 +68,117 @@ pub fn scan_file(reader: &mut Reader, path: &Path) -> Result<FileOutcome, NotEvt
         ..FileOutcome::default()
     };
     let source = path.display().to_string();
-    for chunk in parser.chunks() {
-        let Ok(mut data) = chunk else {
+    let chunks = len.saturating_sub(FILE_HEADER) / CHUNK;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(MAX_THREADS);
+    if threads < 2 || chunks < 2 * threads as u64 {
+        for chunk in parser.chunks() {
+            match chunk {
+                Ok(data) => reader.chunk(data, &settings, &source, &mut out),
+                Err(_) => out.unreadable_chunks += 1,
+            }
+        }
+        return Ok(out);
+    }
+    // Larger files: this thread reads the chunks (64 KiB each, at most
+    // 2 per worker in flight), the workers parse them, each into a reader
+    // of its own, merged at the end.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<EvtxChunkData>(threads * 2);
+    let rx = Mutex::new(rx);
+    let results = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let mut worker = reader.worker();
+                let (rx, settings, source) = (&rx, &settings, &source);
+                scope.spawn(move || {
+                    let mut out = FileOutcome::default();
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(data) = next else { break };
+                        worker.chunk(data, settings, source, &mut out);
+                    }
+                    (worker, out)
+                })
+            })
+            .collect();
+        for chunk in parser.chunks() {
+            match chunk {
+                Ok(data) => {
+                    if tx.send(data).is_err() {
+                        break;
+                    }
+                }
+                Err(_) => out.unreadable_chunks += 1,
+            }
+        }
+        drop(tx);
+        workers.into_iter().map(|w| w.join()).collect::<Vec<_>>()
+    });
+    for result in results {
+        // A worker's panic goes on to `read_file`, which reports the file.
+        let (worker, o) = result.unwrap_or_else(|p| std::panic::resume_unwind(p));
+        reader.absorb(worker);
+        out.records += o.records;
+        out.unreadable_records += o.unreadable_records;
+        out.unreadable_chunks += o.unreadable_chunks;
+    }
+    Ok(out)
+}
+
+/// The most threads one file is parsed on.
+const MAX_THREADS: usize = 4;
+
+impl Reader {
+    /// One chunk's records.
+    fn chunk(
+        &mut self,
+        mut data: EvtxChunkData,
+        settings: &Arc<ParserSettings>,
+        source: &str,
+        out: &mut FileOutcome,
+    ) {
+        let Ok(mut chunk) = data.parse(Arc::clone(settings)) else {
             out.unreadable_chunks += 1;
-            continue;
-        };
-        let Ok(mut chunk) = data.parse(Arc::clone(&settings)) else {
-            out.unreadable_chunks += 1;
-            continue;
+            return;
         };
         // Template definitions are named by GUID where they first appear
         // in a chunk, and by offset after that.
         let mut defs: HashMap<u32, String> = HashMap::new();
+        let mut pending = Pending::new();
         for record in chunk.iter().take(MAX_RECORDS_PER_CHUNK) {
             out.records += 1;
             match record {
                 Ok(r) => {
-                    if !reader.record(r, &mut defs, &source) {
+                    if !self.record(r, &mut defs, &mut pending, source) {
                         out.unreadable_records += 1;
                     }
                 }
                 Err(_) => out.unreadable_records += 1,
             }
         }
+        self.flush(pending, source);
     }
-    Ok(out)
 }
+
+/// Per chunk, for groups without key fields: the newest record seen, not
+/// rendered yet. Such records are counted from their substitution values
+/// alone; only the chunk's newest per group is rendered, as the group's
+/// example, when the chunk is done.
+type Pending<'a> = HashMap<GroupKey, EvtxRecord<'a>>;
 
 impl Reader {
     /// One record; false when it could not be rendered.
-    fn record(&mut self, r: EvtxRecord<'_>, defs: &mut HashMap<u32, String>, source: &str) -> bool {
+    fn record<'a>(
+        &mut self,
+        r: EvtxRecord<'a>,
+        defs: &mut HashMap<u32, String>,
+        pending: &mut Pending<'a>,
+        source: &str,
+    ) -> bool {
         let time = r.timestamp;
         if time <= self.future_limit {
             self.newest_seen = Some(self.newest_seen.map_or(time, |n| n.max(time)));
@@ -117,14 +198,40 @@ impl Reader {
             defs.get(&t.template_def_offset).cloned()
         });
         let peek = first.and_then(|t| standard_peek(&t.values));
-        let verdict = template.as_ref().and_then(|g| self.templates.get(g).copied());
+        let verdict = template
+            .as_ref()
+            .and_then(|g| self.templates.get(g).copied());
         if verdict == Some(true)
-            && let Some((id, channel)) = peek
+            && let Some((id, channel, provider)) = peek
         {
             if !catalogue::any_id(id) {
                 return true;
             }
-            if !catalogue::channel_and_id(&text(channel).unwrap_or_default(), id) {
+            let channel = text(channel).unwrap_or_default();
+            if !catalogue::channel_and_id(&channel, id) {
+                return true;
+            }
+            let provider = provider
+                .to_string()
+                .map(|p| decode::cap(&p))
+                .unwrap_or_default();
+            let Some(entry) = catalogue::find(&channel, &provider, id) else {
+                return true;
+            };
+            if entry.key.is_empty() {
+                let key = GroupKey {
+                    channel: entry.channel,
+                    provider,
+                    event_id: u32::from(id),
+                    key: Default::default(),
+                };
+                self.count(&key, time);
+                let newer = pending
+                    .get(&key)
+                    .is_none_or(|p| (time, r.event_record_id) > (p.timestamp, p.event_record_id));
+                if newer && self.groups.would_be_newest(&key, time, r.event_record_id) {
+                    pending.insert(key, r);
+                }
                 return true;
             }
         }
@@ -138,8 +245,10 @@ impl Reader {
         if verdict.is_none()
             && let Some(guid) = template
         {
-            let follows = peek.is_some_and(|(id, ch)| {
-                Some(id) == d.event_id && text(ch).map(|c| decode::cap(&c)) == d.channel
+            let follows = peek.is_some_and(|(id, ch, pv)| {
+                Some(id) == d.event_id
+                    && text(ch).map(|c| decode::cap(&c)) == d.channel
+                    && text(Some(pv)).map(|p| decode::cap(&p)).as_ref() == Some(&d.provider)
             });
             if self.templates.len() < MAX_TEMPLATES {
                 self.templates.insert(guid, follows);
@@ -149,19 +258,35 @@ impl Reader {
         true
     }
 
+    /// A rendered record: counted when it matches the catalogue, and kept
+    /// as its group's example when it is the newest.
     fn matched(&mut self, d: Decoded, time: evtx::Timestamp, record_id: u64, source: &str) {
-        let (Some(id), Some(channel)) = (d.event_id, d.channel.as_deref()) else {
+        let Some((key, entry)) = group_key(&d) else {
             return;
         };
-        let Some(entry) = catalogue::find(channel, &d.provider, id) else {
+        self.count(&key, time);
+        self.offer(key, entry, d, time, record_id, source);
+    }
+
+    fn count(&mut self, key: &GroupKey, time: evtx::Timestamp) {
+        let bin_day = day(time).min(day(self.future_limit));
+        let first_day = self.first_day();
+        self.groups.count(key, time, bin_day, first_day);
+    }
+
+    /// Makes a rendered record its group's example if it is the newest.
+    fn offer(
+        &mut self,
+        key: GroupKey,
+        entry: &catalogue::Entry,
+        d: Decoded,
+        time: evtx::Timestamp,
+        record_id: u64,
+        source: &str,
+    ) {
+        if !self.groups.would_be_newest(&key, time, record_id) {
             return;
-        };
-        let key = GroupKey {
-            channel: entry.channel,
-            provider: d.provider.clone(),
-            event_id: u32::from(id),
-            key: decode::key_of(&d.fields, entry.key),
-        };
+        }
         let record = EventRecord {
             time: time.to_string(),
             record_id,
@@ -169,33 +294,65 @@ impl Reader {
             computer: d.computer,
             data: decode::data_of(&d.fields, entry.data),
         };
-        let bin_day = day(time).min(day(self.future_limit));
-        let first_day = self.first_day();
-        self.groups.add(key, time, record, bin_day, first_day);
+        self.groups.set_newest(&key, time, record);
     }
+
+    /// Renders the chunk's newest record of each group counted without
+    /// rendering (see [`Pending`]).
+    fn flush(&mut self, pending: Pending<'_>, source: &str) {
+        for (key, r) in pending {
+            let (time, record_id) = (r.timestamp, r.event_record_id);
+            let Ok(json) = r.into_json_value() else {
+                continue;
+            };
+            let d = decode::decode(&json.data);
+            if let Some((k, entry)) = group_key(&d)
+                && k == key
+            {
+                self.offer(key, entry, d, time, record_id, source);
+            }
+        }
+    }
+}
+
+/// The group of a rendered record, when the catalogue keeps it.
+fn group_key(d: &Decoded) -> Option<(GroupKey, &'static catalogue::Entry)> {
+    let (Some(id), Some(channel)) = (d.event_id, d.channel.as_deref()) else {
+        return None;
+    };
+    let entry = catalogue::find(channel, &d.provider, id)?;
+    let key = GroupKey {
+        channel: entry.channel,
+        provider: d.provider.clone(),
+        event_id: u32::from(id),
+        key: decode::key_of(&d.fields, entry.key),
+    };
+    Some((key, entry))
 }
 
 /// The most templates whose layout is remembered (a hostile file could
 /// define one per record); past it, unknown templates are rendered.
-const MAX_TEMPLATES: usize = 4096;
+pub(super) const MAX_TEMPLATES: usize = 4096;
 
-/// EventID and Channel from the standard outer template's values, when the
-/// values have its shape.
-fn standard_peek<'a>(values: &[BinXmlValue<'a>]) -> Option<(u16, Option<Utf16LeSlice<'a>>)> {
+/// EventID, Channel and Provider from the standard outer template's
+/// values, when the values have its shape.
+fn standard_peek<'a>(values: &[BinXmlValue<'a>]) -> Option<Peek<'a>> {
     let id = match values.get(EVENT_ID)? {
         BinXmlValue::UInt16Type(id) => *id,
         _ => return None,
     };
-    if !matches!(values.get(PROVIDER)?, BinXmlValue::StringType(_)) {
+    let BinXmlValue::StringType(provider) = values.get(PROVIDER)? else {
         return None;
-    }
+    };
     let channel = match values.get(CHANNEL)? {
         BinXmlValue::StringType(s) => Some(*s),
         BinXmlValue::NullType => None,
         _ => return None,
     };
-    Some((id, channel))
+    Some((id, channel, *provider))
 }
+
+type Peek<'a> = (u16, Option<Utf16LeSlice<'a>>, Utf16LeSlice<'a>);
 
 /// A channel name as text (`None` when absent or not UTF-16).
 fn text(s: Option<Utf16LeSlice<'_>>) -> Option<String> {
