@@ -5,37 +5,15 @@
 use rdpdoctor_evidence::host::{EventEvidence, EventGroup, HostSource, SourceStatus};
 use rdpdoctor_host::InspectOptions;
 use rdpdoctor_host::events::Reader;
-use std::path::PathBuf;
+mod common;
+
+use common::fixtures;
 
 const RDPCORETS: &str = "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational";
 const RCM: &str = "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational";
 const LSM: &str = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational";
 /// 2027-01-15: "now" for the tests, long after every fixture.
 const NOW: i64 = 1_800_000_000;
-
-/// The fixtures: `$RDPDOCTOR_EVTX_FIXTURES`, or `shared/fixtures/evtx` beside
-/// the checkout or beside the folder of worktrees. Absent: the tests say so
-/// and pass, unless `RDPDOCTOR_REQUIRE_FIXTURES` is set.
-fn fixtures() -> Option<PathBuf> {
-    let found = std::env::var_os("RDPDOCTOR_EVTX_FIXTURES")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .map(|a| a.join("shared/fixtures/evtx")),
-        )
-        .find(|d| d.join("SOURCES.tsv").is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("RDPDOCTOR_REQUIRE_FIXTURES").is_none(),
-            "no shared/fixtures/evtx found above {}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        println!("note: no shared/fixtures/evtx; skipping");
-    }
-    found
-}
 
 /// Reads the named fixtures with records since `since` (None: default window).
 fn read(names: &[&str], since: Option<i64>) -> Option<(Vec<HostSource>, EventEvidence)> {

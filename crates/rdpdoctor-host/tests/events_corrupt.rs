@@ -7,32 +7,15 @@ use rdpdoctor_host::InspectOptions;
 use rdpdoctor_host::events::Reader;
 use std::path::{Path, PathBuf};
 
+mod common;
+
+use common::fixtures;
+
 const RDPCORETS_FILE: &str =
     "omerbenamram_evtx__2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS-Operational.evtx";
 const SECURITY_FILE: &str = "omerbenamram_evtx__Security_short_selected.evtx";
 const HEADER: usize = 4096;
 const CHUNK: usize = 65_536;
-
-/// See tests/events.rs.
-fn fixtures() -> Option<PathBuf> {
-    let found = std::env::var_os("RDPDOCTOR_EVTX_FIXTURES")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .map(|a| a.join("shared/fixtures/evtx")),
-        )
-        .find(|d| d.join("SOURCES.tsv").is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("RDPDOCTOR_REQUIRE_FIXTURES").is_none(),
-            "no shared/fixtures/evtx found"
-        );
-        println!("note: no shared/fixtures/evtx; skipping");
-    }
-    found
-}
 
 /// A scratch folder of this test's own, removed when dropped.
 struct Scratch(PathBuf);

@@ -162,13 +162,6 @@ pub fn any_id(id: u16) -> bool {
     CATALOGUE.iter().any(|e| e.ids.contains(&id))
 }
 
-/// Whether any entry covers this channel and id (provider not checked yet).
-pub fn channel_and_id(channel: &str, id: u16) -> bool {
-    CATALOGUE
-        .iter()
-        .any(|e| e.ids.contains(&id) && e.channel.eq_ignore_ascii_case(channel))
-}
-
 /// The entry for a record, with its provider checked.
 pub fn find(channel: &str, provider: &str, id: u16) -> Option<&'static Entry> {
     CATALOGUE.iter().find(|e| {

@@ -12,7 +12,11 @@
 //! format ([MS-EVEN6 2.2.12](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-even6/)),
 //! so it is checked once per template (by its GUID) against the rendered
 //! record, and a template that does not follow it is always rendered.
-//! Only records that match the catalogue are rendered and decoded.
+//! Only records that match the catalogue are rendered and decoded, and of
+//! those without key fields (261, 131, 4825, …) only the newest of each
+//! group per chunk, as its example: the others are counted from their
+//! values. A file of 4 chunks or more per core is parsed on up to
+//! [`MAX_THREADS`] threads, one chunk at a time each, merged at the end.
 
 use super::Reader;
 use super::catalogue;
@@ -147,13 +151,14 @@ impl Reader {
         };
         // Template definitions are named by GUID where they first appear
         // in a chunk, and by offset after that.
-        let mut defs: HashMap<u32, String> = HashMap::new();
+        let mut defs: HashMap<u32, Def> = HashMap::new();
+        let mut classes = Classes::new();
         let mut pending = Pending::new();
         for record in chunk.iter().take(MAX_RECORDS_PER_CHUNK) {
             out.records += 1;
             match record {
                 Ok(r) => {
-                    if !self.record(r, &mut defs, &mut pending, source) {
+                    if !self.record(r, &mut defs, &mut classes, &mut pending, source) {
                         out.unreadable_records += 1;
                     }
                 }
@@ -170,12 +175,34 @@ impl Reader {
 /// example, when the chunk is done.
 type Pending<'a> = HashMap<GroupKey, EvtxRecord<'a>>;
 
+/// A template definition of the chunk: whether it follows the standard
+/// layout, or its GUID while that is not known yet.
+enum Def {
+    Known(bool),
+    Unknown(String),
+}
+
+/// What to do with a record of a standard template, per chunk, by its
+/// (EventID, Channel, Provider) values as logged: decided once, not per
+/// record.
+enum Class {
+    /// Not in the catalogue.
+    Skip,
+    /// In the catalogue with key fields: render.
+    Render,
+    /// In the catalogue without key fields: count from the values.
+    Count(GroupKey),
+}
+
+type Classes<'a> = HashMap<(u16, &'a [u8], &'a [u8]), Class>;
+
 impl Reader {
     /// One record; false when it could not be rendered.
     fn record<'a>(
         &mut self,
         r: EvtxRecord<'a>,
-        defs: &mut HashMap<u32, String>,
+        defs: &mut HashMap<u32, Def>,
+        classes: &mut Classes<'a>,
         pending: &mut Pending<'a>,
         source: &str,
     ) -> bool {
@@ -191,48 +218,53 @@ impl Reader {
         // layout.
         let instances = r.template_instances().ok();
         let first = instances.as_ref().and_then(|i| i.first());
-        let template = first.and_then(|t| {
-            if let Some(guid) = &t.template_guid {
-                defs.insert(t.template_def_offset, guid.to_string());
-            }
-            defs.get(&t.template_def_offset).cloned()
-        });
+        let offset = first.map(|t| t.template_def_offset);
+        if let Some(t) = first
+            && let Some(guid) = &t.template_guid
+        {
+            let guid = guid.to_string();
+            let def = match self.templates.get(&guid) {
+                Some(follows) => Def::Known(*follows),
+                None => Def::Unknown(guid),
+            };
+            defs.insert(t.template_def_offset, def);
+        }
+        let def = offset.and_then(|o| defs.get(&o));
+        let verdict = match def {
+            Some(Def::Known(follows)) => Some(*follows),
+            _ => None,
+        };
+        let unknown = match def {
+            Some(Def::Unknown(guid)) => Some(guid.clone()),
+            _ => None,
+        };
         let peek = first.and_then(|t| standard_peek(&t.values));
-        let verdict = template
-            .as_ref()
-            .and_then(|g| self.templates.get(g).copied());
         if verdict == Some(true)
             && let Some((id, channel, provider)) = peek
         {
             if !catalogue::any_id(id) {
                 return true;
             }
-            let channel = text(channel).unwrap_or_default();
-            if !catalogue::channel_and_id(&channel, id) {
-                return true;
-            }
-            let provider = provider
-                .to_string()
-                .map(|p| decode::cap(&p))
-                .unwrap_or_default();
-            let Some(entry) = catalogue::find(&channel, &provider, id) else {
-                return true;
-            };
-            if entry.key.is_empty() {
-                let key = GroupKey {
-                    channel: entry.channel,
-                    provider,
-                    event_id: u32::from(id),
-                    key: Default::default(),
-                };
-                self.count(&key, time);
-                let newer = pending
-                    .get(&key)
-                    .is_none_or(|p| (time, r.event_record_id) > (p.timestamp, p.event_record_id));
-                if newer && self.groups.would_be_newest(&key, time, r.event_record_id) {
-                    pending.insert(key, r);
+            let class = classes
+                .entry((
+                    id,
+                    channel.map_or(&[][..], |c| c.as_bytes()),
+                    provider.as_bytes(),
+                ))
+                .or_insert_with(|| classify(id, channel, provider));
+            match class {
+                Class::Skip => return true,
+                Class::Render => {}
+                Class::Count(key) => {
+                    self.count(key, time);
+                    let newer = pending.get(key).is_none_or(|p| {
+                        (time, r.event_record_id) > (p.timestamp, p.event_record_id)
+                    });
+                    if newer && self.groups.would_be_newest(key, time, r.event_record_id) {
+                        pending.insert(key.clone(), r);
+                    }
+                    return true;
                 }
-                return true;
             }
         }
         // Render: a matching record, or a template not known to follow the
@@ -242,14 +274,15 @@ impl Reader {
             return false;
         };
         let d = decode::decode(&json.data);
-        if verdict.is_none()
-            && let Some(guid) = template
-        {
+        if let Some(guid) = unknown {
             let follows = peek.is_some_and(|(id, ch, pv)| {
                 Some(id) == d.event_id
                     && text(ch).map(|c| decode::cap(&c)) == d.channel
                     && text(Some(pv)).map(|p| decode::cap(&p)).as_ref() == Some(&d.provider)
             });
+            if let Some(o) = offset {
+                defs.insert(o, Def::Known(follows));
+            }
             if self.templates.len() < MAX_TEMPLATES {
                 self.templates.insert(guid, follows);
             }
@@ -312,6 +345,24 @@ impl Reader {
                 self.offer(key, entry, d, time, record_id, source);
             }
         }
+    }
+}
+
+/// What to do with records of this EventID, Channel and Provider.
+fn classify(id: u16, channel: Option<Utf16LeSlice<'_>>, provider: Utf16LeSlice<'_>) -> Class {
+    let channel = text(channel).unwrap_or_default();
+    let provider = text(Some(provider))
+        .map(|p| decode::cap(&p))
+        .unwrap_or_default();
+    match catalogue::find(&channel, &provider, id) {
+        None => Class::Skip,
+        Some(entry) if !entry.key.is_empty() => Class::Render,
+        Some(entry) => Class::Count(GroupKey {
+            channel: entry.channel,
+            provider,
+            event_id: u32::from(id),
+            key: Default::default(),
+        }),
     }
 }
 
