@@ -32,7 +32,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub struct InspectOptions {
     /// Event records older than this (Unix seconds) are left out; `None`:
-    /// the default window.
+    /// the default window (30 days up to the newest record read).
     pub since_unix: Option<i64>,
     /// "Now", Unix seconds (the engine and the tests pass it; no clock here).
     pub now_unix: i64,

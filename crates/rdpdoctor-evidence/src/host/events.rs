@@ -9,12 +9,21 @@ use std::collections::BTreeMap;
 pub struct EventEvidence {
     /// The window the records were taken from.
     pub window: Option<EventWindow>,
-    /// Records looked at (every record in the files read).
+    /// Records looked at (every record in the files read, the unreadable
+    /// ones apart).
     pub records_scanned: u64,
     /// Records that matched a known channel and event id, inside the window.
     pub records_matched: u64,
-    /// Records that could not be decoded (corrupt chunks, bad templates).
+    /// Records that could not be decoded (corrupt records, bad templates).
     pub records_unreadable: u64,
+    /// Chunks (64 KiB blocks of records) that could not be read at all:
+    /// their records are in no count.
+    #[serde(default)]
+    pub chunks_unreadable: u64,
+    /// Matched records in no group, because a hostile or damaged log made
+    /// more groups than are kept; counted in `records_matched`.
+    #[serde(default)]
+    pub records_ungrouped: u64,
     /// One group per (channel, event id, decoded key fields).
     pub groups: Vec<EventGroup>,
 }
@@ -26,6 +35,12 @@ pub struct EventWindow {
     pub since: String,
     /// The newest record read, when any.
     pub newest_seen: Option<String>,
+    /// `None` when the user gave the start (`--since`); otherwise the
+    /// default window's length: this many UTC days, ending with the day of
+    /// the newest record read (not "now": a stopped VM's logs end when it
+    /// stopped).
+    #[serde(default)]
+    pub default_days: Option<u32>,
 }
 
 /// Records of one kind: same channel, event id and key fields

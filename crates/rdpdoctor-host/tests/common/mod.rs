@@ -145,3 +145,13 @@ pub fn hivexget(hive: &Path, key: &str, value: &str) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// The event log fixtures (`shared/fixtures/evtx`, found as [`fixtures`]
+/// finds the hives). Always `Some`: a missing fixture folder fails the test
+/// rather than letting it pass without looking.
+pub fn evtx_fixtures() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("RDPDOCTOR_EVTX_FIXTURES") {
+        return Some(PathBuf::from(dir));
+    }
+    Some(fixtures().join("evtx"))
+}
