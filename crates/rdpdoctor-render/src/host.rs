@@ -172,10 +172,12 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
             .iter()
             .map(|s| match &s.start {
                 Some(st) => format!("{} {}", term_max(&s.name, 40), start_name(st.value)),
-                None => format!("{} absent", term_max(&s.name, 40)),
+                None => format!("{} not found", term_max(&s.name, 40)),
             })
             .collect();
-        if !svcs.is_empty() {
+        if h.services.iter().all(|s| s.start.is_none()) {
+            d.detail("services: none found in the sources");
+        } else if !svcs.is_empty() {
             d.detail(&format!("services: {}", svcs.join(" · ")));
         }
     } else {
@@ -183,7 +185,10 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
     }
 
     // Firewall.
-    match &h.firewall {
+    let held = |fw: &&rdpdoctor_evidence::host::FirewallEvidence| {
+        !fw.rules.is_empty() || fw.profiles.iter().any(|p| p.enabled.is_some())
+    };
+    match h.firewall.as_ref().filter(held) {
         Some(fw) => {
             let profiles: Vec<String> = fw
                 .profiles
@@ -227,7 +232,7 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
                 ));
             }
         }
-        None => d.skipped("Host firewall", "no SYSTEM hive or export read"),
+        None => d.skipped("Host firewall", "no firewall policy in the sources"),
     }
 
     // Certificate.
@@ -292,7 +297,7 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
     if pol.is_empty() && !h.coverage.system {
         d.skipped("Host policy", "no registry read");
     } else if pol.is_empty() {
-        d.section("Host policy", "Windows defaults (no SCHANNEL, CredSSP or FIPS values set)");
+        d.section("Host policy", "no SCHANNEL, CredSSP or FIPS values found (Windows defaults, if the sources hold those keys)");
     } else {
         d.section("Host policy", &pol.join(" · "));
     }

@@ -297,3 +297,34 @@ fn hostile_names_in_the_registry_never_reach_the_terminal_raw() {
     // The name is still there to read, escaped.
     assert!(out.contains("Net\\x1b]0;pwned"), "{out}");
 }
+
+/// A `reg export` of only the listener's key: what Azure's ResetRDPCert
+/// leaves behind is named, and the firewall it does not hold is not judged.
+#[test]
+fn a_partial_export_is_judged_on_what_it_holds() {
+    let dir = hostkit::scratch("inspect-reset");
+    let reg = dir.join("rdp-tcp.reg");
+    hostkit::write_reg_utf16(
+        &reg,
+        "Windows Registry Editor Version 5.00\n\n\
+         [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server]\n\
+         \"fDenyTSConnections\"=dword:00000000\n\n\
+         [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp]\n\
+         \"PortNumber\"=dword:00000d3d\n\
+         \"SecurityLayer\"=dword:00000000\n\
+         \"MinEncryptionLevel\"=dword:00000001\n\n",
+    );
+    let r = inspect(&[&reg], &[]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let f = r.finding("host-security-layer-rdp");
+    assert!(
+        f["summary"].as_str().unwrap().contains("ResetRDPCert"),
+        "{f}"
+    );
+    let ids = r.findings();
+    assert!(
+        !ids.iter().any(|i| i.starts_with("firewall")),
+        "no firewall policy was read, so none is judged: {ids:?}"
+    );
+    assert_eq!(r.top_cause().0, "server-forces-rdp-security");
+}

@@ -25,7 +25,13 @@ pub(super) fn derive(h: &HostEvidence, wire: Option<&ProbeReport>, now: i64, out
         .as_ref()
         .map_or(DEFAULT_RDP_PORT, |s| s.value);
     listener_port(h, wire, out);
-    if let Some(fw) = &h.firewall {
+    // Judge the firewall only where some source held its policy: a partial
+    // export without the FirewallPolicy key says nothing about it.
+    if let Some(fw) = h
+        .firewall
+        .as_ref()
+        .filter(|fw| !fw.rules.is_empty() || fw.profiles.iter().any(|p| p.enabled.is_some()))
+    {
         firewall(fw, port, out);
     }
     certificates(h, now, out);
