@@ -17,7 +17,6 @@
 
 mod common;
 #[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod hostkit;
 use common::*;
 use rdpdoctor_diagnose::{FindingId, Qualifier};
