@@ -5,6 +5,10 @@
 //! - `probe` against every emulated fault (`rdpdoctor lab serve`, loopback
 //!   only), with `--error`/`--client`/`--on`, and against a closed port;
 //! - `explain` with several kinds of input; `demo --format json` once;
+//! - `inspect` of the real hive fixtures (alone, damaged, and with `.reg`
+//!   exports, a mounted-volume folder and the real event logs), and
+//!   `probe --host-evidence` against an emulated fault; every host finding id
+//!   (the event ones the fixtures lack from hand-built event groups);
 //! - copies of real output with one field renamed (or an enum value, or a
 //!   field left out) must fail;
 //! - the schema's enums are the code's, and docs/json-schema.md names every
@@ -12,11 +16,14 @@
 //! - (lab, `#[ignore]`d) `probe` of every scenario in lab/scenarios.tsv.
 
 mod common;
+#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
+mod hostkit;
 use common::*;
 use rdpdoctor_diagnose::{FindingId, Qualifier};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 fn schema() -> Value {
@@ -244,7 +251,8 @@ fn the_schema_is_draft_2020_12_and_closed() {
         [
             "#/$defs/ProbeOutput",
             "#/$defs/ExplainOutput",
-            "#/$defs/DemoOutput"
+            "#/$defs/DemoOutput",
+            "#/$defs/InspectOutput"
         ]
     );
 }
@@ -595,6 +603,454 @@ fn renamed_fields_fail_validation() {
         &renamed(&ex, "/codes/0/family", "family_id"),
         "explain codes[].family renamed",
     );
+}
+
+// ------------------------------------------------------------------ host evidence
+
+/// `rdpdoctor inspect --format json --since all SOURCES...`: the document and
+/// the exit status.
+fn inspect(sources: &[&Path]) -> (Value, i32) {
+    let mut cmd = Command::new(bin());
+    cmd.args(["inspect", "--format", "json", "--since", "all"])
+        .args(sources);
+    let out = cmd.output().expect("rdpdoctor inspect runs");
+    let code = out.status.code().unwrap_or(-1);
+    assert_ne!(code, 101, "{}", String::from_utf8_lossy(&out.stderr));
+    (json_of(&out, &format!("inspect {sources:?}")), code)
+}
+
+/// A self-signed certificate that expired on 2020-12-31 (made by openssl
+/// under faketime, as lab/up.sh makes its expired one), as DER, with the
+/// SHA-1 thumbprint openssl computes.
+fn expired_certificate(dir: &Path) -> (Vec<u8>, String) {
+    let der = dir.join("cert.der");
+    let out = Command::new("faketime")
+        .args(["2020-01-01 00:00:00", "openssl", "req", "-x509"])
+        .args(["-newkey", "rsa:2048", "-nodes", "-days", "365"])
+        .args(["-subj", "/CN=WKS-WIN732BITA"])
+        .args(["-addext", "subjectAltName=DNS:wks-win732bita"])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .args(["-outform", "DER", "-out"])
+        .arg(&der)
+        .output()
+        .expect("faketime and openssl run (lab/install.sh installs faketime)");
+    assert!(
+        out.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fp = Command::new("openssl")
+        .args([
+            "x509",
+            "-inform",
+            "DER",
+            "-noout",
+            "-fingerprint",
+            "-sha1",
+            "-in",
+        ])
+        .arg(&der)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&fp.stdout);
+    let thumb = text.trim().rsplit('=').next().unwrap().replace(':', "");
+    assert_eq!(thumb.len(), 40, "{text}");
+    (std::fs::read(&der).unwrap(), thumb)
+}
+
+/// `"name"=hex:xx,xx,…` as `reg export` writes binary values.
+fn reg_hex(name: &str, bytes: &[u8]) -> String {
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{name}\"=hex:{}", hex.join(","))
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+const HKLM: &str = "HKEY_LOCAL_MACHINE";
+
+/// A `reg export` of SYSTEM values that each trip a host check; the listener
+/// names `thumbprint`.
+fn system_reg(path: &Path, thumbprint: &str) {
+    let scc = format!("{HKLM}\\SYSTEM\\CurrentControlSet");
+    let schannel = format!("{scc}\\Control\\SecurityProviders\\SCHANNEL\\Protocols");
+    hostkit::write_reg_utf16(
+        path,
+        &format!(
+            "Windows Registry Editor Version 5.00\n\n\
+             [{scc}\\Control\\Terminal Server]\n\"MaxOutstandingConnections\"=dword:00000002\n\n\
+             [{scc}\\Control\\Terminal Server\\WinStations\\RDP-Tcp]\n\
+             \"PortNumber\"=dword:00000d3e\n\"MinEncryptionLevel\"=dword:00000004\n{}\n\n\
+             [{scc}\\Services\\TermService]\n\"Start\"=dword:00000004\n\n\
+             [{scc}\\Services\\SessionEnv]\n\"Start\"=dword:00000007\n\n\
+             [{scc}\\Services\\W32Time]\n\"Start\"=dword:00000004\n\n\
+             [{scc}\\Services\\W32Time\\Parameters]\n\"Type\"=\"NoSync\"\n\n\
+             [{schannel}\\TLS 1.2\\Server]\n\"Enabled\"=dword:00000000\n\n\
+             [{schannel}\\TLS 1.2\\Client]\n\"DisabledByDefault\"=dword:00000001\n\n\
+             [{schannel}\\TLS 1.0\\Server]\n\"Enabled\"=dword:00000000\n\"DisabledByDefault\"=dword:00000001\n\n\
+             [{scc}\\Control\\Lsa]\n\"LmCompatibilityLevel\"=dword:00000005\n\n\
+             [{scc}\\Control\\Lsa\\FipsAlgorithmPolicy]\n\"Enabled\"=dword:00000001\n\n",
+            reg_hex("SSLCertificateSHA1Hash", &hex_bytes(thumbprint))
+        ),
+    );
+}
+
+/// A `reg export` of SOFTWARE: a Group Policy security layer, the identity,
+/// a Public network and one of a category Windows does not define, CredSSP
+/// `AllowEncryptionOracle` = `oracle`, and the "Remote Desktop" store with
+/// `cert` (DER and thumbprint) and a blob that does not decode.
+fn software_reg(path: &Path, oracle: u32, cert: Option<(&[u8], &str)>) {
+    let sw = format!("{HKLM}\\SOFTWARE");
+    let nl = format!("{sw}\\Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles");
+    let store = format!("{sw}\\Microsoft\\SystemCertificates\\Remote Desktop\\Certificates");
+    let mut text = format!(
+        "Windows Registry Editor Version 5.00\n\n\
+         [{sw}\\Policies\\Microsoft\\Windows NT\\Terminal Services]\n\"SecurityLayer\"=dword:00000000\n\n\
+         [{sw}\\Microsoft\\Windows NT\\CurrentVersion]\n\
+         \"ProductName\"=\"Windows Server 2019 Datacenter\"\n\"CurrentBuild\"=\"17763\"\n\"DisplayVersion\"=\"1809\"\n\n\
+         [{sw}\\Microsoft\\Cryptography]\n\"MachineGuid\"=\"3f1c2b4a-5d6e-4f70-8192-a3b4c5d6e7f8\"\n\n\
+         [{nl}\\{{6B1A2C3D-0000-4000-8000-000000000001}}]\n\"ProfileName\"=\"Network 2\"\n\"Category\"=dword:00000000\n\n\
+         [{nl}\\{{6B1A2C3D-0000-4000-8000-000000000002}}]\n\"ProfileName\"=\"Lab\"\n\"Category\"=dword:00000005\n\n\
+         [{sw}\\Microsoft\\Windows\\CurrentVersion\\Policies\\System\\CredSSP\\Parameters]\n\
+         \"AllowEncryptionOracle\"=dword:{oracle:08x}\n\n\
+         [{store}\\0000000000000000000000000000000000000000]\n{}\n\n",
+        reg_hex("Blob", b"not a blob")
+    );
+    if let Some((der, thumb)) = cert {
+        let blob =
+            rdpdoctor_host::registry::certblob::serialize(&[(3, &hex_bytes(thumb)), (32, der)]);
+        text.push_str(&format!(
+            "[{store}\\{thumb}]\n{}\n\n",
+            reg_hex("Blob", &blob)
+        ));
+    }
+    hostkit::write_reg_utf16(path, &text);
+}
+
+/// A folder laid out as a mounted Windows volume: the real SYSTEM hive, and
+/// a MachineKeys folder without the RDP certificate's key.
+fn volume(dir: &Path) -> std::path::PathBuf {
+    let root = dir.join("volume");
+    let config = root.join("Windows/System32/config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::copy(hostkit::hive("SYSTEM"), config.join("SYSTEM")).unwrap();
+    let keys = root.join("ProgramData/Microsoft/Crypto/RSA/MachineKeys");
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::write(keys.join("6de9cb26d2b98c01ec4e9e8b34824aa2_other"), b"key").unwrap();
+    root
+}
+
+#[test]
+fn inspect_json_of_the_real_fixtures_matches_the_schema() {
+    let dir = hostkit::scratch("json-schema-inspect");
+    let mut seen = BTreeSet::new();
+
+    // The real hive alone: healthy, exit 0.
+    let system = hostkit::hive("SYSTEM");
+    let (doc, code) = inspect(&[&system]);
+    assert_valid("InspectOutput", &doc, "inspect SYSTEM");
+    assert_eq!((doc["verdict"].as_str(), code), (Some("healthy"), 0));
+    assert_eq!(doc["host"]["sources"][0]["status"]["state"], "read");
+    assert_eq!(doc["security"], Value::Null);
+    seen.extend(finding_ids(&doc));
+
+    // The damaged hive: a partial source, no verdict it cannot back.
+    let damaged = hostkit::hive("corrupted_system_hive");
+    let (doc, code) = inspect(&[&damaged]);
+    assert_valid("InspectOutput", &doc, "inspect corrupted_system_hive");
+    assert_eq!(doc["host"]["sources"][0]["status"]["state"], "partial");
+    assert_eq!((doc["verdict"].as_str(), code), (Some("inconclusive"), 1));
+
+    // Exports first (the first source of a value wins), then the hive and
+    // every real event log: nearly every branch of the host evidence.
+    let (der, thumb) = expired_certificate(&dir);
+    let sys_reg = dir.join("system.reg");
+    system_reg(&sys_reg, &thumb);
+    let sw_reg = dir.join("software.reg");
+    software_reg(&sw_reg, 2, Some((&der, &thumb)));
+    let evtx = hostkit::evtx_fixtures().unwrap();
+    let (all, code) = inspect(&[&sys_reg, &sw_reg, &system, &evtx]);
+    assert_valid("InspectOutput", &all, "inspect .reg + hive + evtx");
+    assert_eq!(code, 1);
+    let h = &all["host"];
+    assert_eq!(h["coverage"]["events"], true);
+    assert!(
+        h["events"]["groups"].as_array().unwrap().len() > 5,
+        "{}",
+        h["events"]
+    );
+    assert_eq!(h["identity"]["build"]["value"], "17763");
+    // What serde writes for a value Windows gives no name.
+    let session_env = &h["services"][1]["start"];
+    assert_eq!(session_env["value"]["other"], 7, "{session_env}");
+    let networks = h["firewall"]["networks"].as_array().unwrap();
+    assert!(
+        networks.iter().any(|n| n["category"]["other"] == 5),
+        "{networks:?}"
+    );
+    let certs = h["certificates"].as_array().unwrap();
+    assert!(
+        certs.iter().any(|c| c["decode_error"].is_string()),
+        "{certs:?}"
+    );
+    assert!(
+        certs.iter().any(|c| c["not_after_unix"].is_i64()),
+        "{certs:?}"
+    );
+    // The exports' values override the hive's, and say so.
+    let port = &h["terminal_server"]["port_number"];
+    assert_eq!(
+        (&port["value"], &port["shadowed"][0]["value"]),
+        (&3390.into(), &3389.into())
+    );
+    seen.extend(finding_ids(&all));
+
+    // A volume folder (MachineKeys without the RDP key), with a listener
+    // naming a certificate no store holds and CredSSP forcing updated peers.
+    let sys_reg2 = dir.join("system-missing-cert.reg");
+    system_reg(&sys_reg2, "DEADBEEF00112233445566778899AABBCCDDEEFF");
+    let sw_reg2 = dir.join("software-oracle0.reg");
+    software_reg(&sw_reg2, 0, None);
+    let vol = volume(&dir);
+    let (doc, _) = inspect(&[&sys_reg2, &sw_reg2, &vol]);
+    assert_valid("InspectOutput", &doc, "inspect .reg + volume");
+    assert_eq!(doc["host"]["machine_keys"]["rdp_key_present"], false);
+    seen.extend(finding_ids(&doc));
+
+    // Remote Desktop switched off.
+    let (doc, code) = inspect(&[&hostkit::hive("SYSTEM_WIN_10_1709")]);
+    assert_valid("InspectOutput", &doc, "inspect SYSTEM_WIN_10_1709");
+    assert_eq!(
+        (doc["verdict"].as_str(), code),
+        (Some("no-client-connects"), 1)
+    );
+    seen.extend(finding_ids(&doc));
+
+    for id in [
+        "rdp-disabled",
+        "rdp-service-disabled",
+        "listener-port-differs",
+        "firewall-blocks-rdp",
+        "firewall-rule-inactive",
+        "host-security-layer-rdp",
+        "host-nla-off",
+        "host-fips-required",
+        "max-outstanding-low",
+        "time-sync-off",
+        "configured-cert-missing",
+        "stored-cert-expired",
+        "machinekeys-key-missing",
+        "schannel-tls12-disabled",
+        "schannel-tls10-disabled",
+        "credssp-oracle-force-updated",
+        "credssp-oracle-vulnerable",
+        "event-not-allowed-rdp",
+        "event-bad-credentials",
+        "event-account-problem",
+    ] {
+        assert!(
+            seen.contains(id),
+            "no real inspect output for {id}: {seen:?}"
+        );
+    }
+
+    // A renamed host field, a status tag, a setting's origin, an enum value
+    // in another spelling: each fails.
+    let broken = [
+        (
+            renamed(&all, "/host/terminal_server/port_number", "port"),
+            "terminal_server.port_number renamed",
+        ),
+        (
+            renamed(&all, "/host/sources/0/status/state", "status"),
+            "sources[].status.state renamed",
+        ),
+        (
+            renamed(&all, "/host/terminal_server/port_number/origin", "from"),
+            "a setting's origin renamed",
+        ),
+        (
+            renamed(&all, "/host/events/records_scanned", "scanned"),
+            "events.records_scanned renamed",
+        ),
+        (
+            renamed(&all, "/inspected_at", "started_at"),
+            "inspected_at renamed",
+        ),
+        (
+            replaced(
+                &all,
+                "/host/firewall/profiles/0/name",
+                Value::from("Domain"),
+            ),
+            "a profile name not in kebab-case",
+        ),
+        (
+            replaced(
+                &all,
+                "/security_paths",
+                serde_json::json!([{"protocol": "rdp", "gets_through": null, "reason": "-"}]),
+            ),
+            "security_paths for host evidence",
+        ),
+        (
+            replaced(&all, "/verdict", Value::from("unreachable")),
+            "a verdict inspect never gives",
+        ),
+    ];
+    for (doc, what) in &broken {
+        assert_invalid("InspectOutput", doc, what);
+    }
+    let i = finding_ids(&all)
+        .iter()
+        .position(|i| i == "host-security-layer-rdp")
+        .unwrap();
+    assert_invalid(
+        "InspectOutput",
+        &renamed(
+            &all,
+            &format!("/findings/{i}/evidence/SecurityLayer/overrides"),
+            "shadowed",
+        ),
+        "a setting's overrides renamed in a finding's evidence",
+    );
+}
+
+#[test]
+fn probe_json_with_host_evidence_matches_the_schema() {
+    let dir = hostkit::scratch("json-schema-probe-host");
+    let serve = LabServe::start(&["healthy-nla"]);
+    let (_, addr) = &serve.listeners[0];
+    // Remote Desktop off in the hive, another port and certificate in the
+    // export: the wire and the host disagree.
+    let sys_reg = dir.join("system.reg");
+    system_reg(&sys_reg, "DEADBEEF00112233445566778899AABBCCDDEEFF");
+    let hive = hostkit::hive("SYSTEM_WIN_10_1709");
+    let (h, r) = (hive.display().to_string(), sys_reg.display().to_string());
+    let p = probe_target(false, addr, &["--host-evidence", &h, "--host-evidence", &r]);
+    assert_valid("ProbeOutput", &p.json, "probe --host-evidence");
+    assert!(
+        p.json["host"]["coverage"]["system"] == true,
+        "{}",
+        p.json["host"]
+    );
+    for id in [
+        "served-cert-not-configured",
+        "host-wire-disagree",
+        "rdp-disabled",
+        "listener-port-differs",
+    ] {
+        p.assert_has(id);
+    }
+    let i = finding_ids(&p.json)
+        .iter()
+        .position(|i| i == "listener-port-differs")
+        .unwrap();
+    assert!(p.json["findings"][i]["evidence"]["probed_port"].is_u64());
+    assert_invalid(
+        "ProbeOutput",
+        &renamed(&p.json, "/host/identity/computer_name", "computer"),
+        "host.identity.computer_name renamed",
+    );
+    // Without --host-evidence there is no `host` at all.
+    let plain = probe_target(false, addr, &[]);
+    assert!(plain.json.get("host").is_none());
+}
+
+/// The event findings the real logs lack, from the engine on hand-built
+/// event groups, against `$defs/Finding`.
+#[test]
+fn every_event_finding_matches_the_schema() {
+    use rdpdoctor_evidence::host::{EventGroup, EventRecord, HostEvidence};
+    let group = |channel: &str, provider: &str, id: u32, key: &[(&str, &str)]| EventGroup {
+        channel: channel.into(),
+        provider: provider.into(),
+        event_id: id,
+        key: key
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect(),
+        count: 3,
+        first: "2024-05-01T10:00:00Z".into(),
+        newest: EventRecord {
+            time: "2024-05-02T10:00:00.1234567Z".into(),
+            record_id: 42,
+            source: "System.evtx".into(),
+            computer: Some("WIN-RDP01".into()),
+            data: key
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+        },
+    };
+    let mut h = HostEvidence::default();
+    h.events.groups = vec![
+        group("System", "Schannel", 36870, &[]),
+        group(
+            "System",
+            "Microsoft-Windows-TerminalServices-RemoteConnectionManager",
+            1058,
+            &[],
+        ),
+        group(
+            "System",
+            "Microsoft-Windows-TerminalServices-RemoteConnectionManager",
+            1059,
+            &[],
+        ),
+        group("System", "Schannel", 36874, &[("AlertDesc", "40")]),
+        group(
+            "Security",
+            "Microsoft-Windows-Security-Auditing",
+            4625,
+            &[
+                ("Status", "0xC000006D"),
+                ("SubStatus", "0xC0000071"),
+                ("LogonType", "10"),
+            ],
+        ),
+        group(
+            "Microsoft-Windows-TerminalServices-RDPClient/Operational",
+            "Microsoft-Windows-TerminalServices-ClientActiveXCore",
+            1026,
+            &[("Reason", "2308")],
+        ),
+        group(
+            "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
+            "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS",
+            139,
+            &[],
+        ),
+    ];
+    let findings = rdpdoctor_diagnose::host::derive(&h, None, 1_900_000_000);
+    let ids: BTreeSet<String> = findings.iter().map(|f| f.id.name().to_owned()).collect();
+    for id in [
+        "event-cert-private-key",
+        "event-cert-renewal-failed",
+        "event-cert-config-reset",
+        "event-tls-mismatch",
+        "event-password-expired",
+        "event-client-disconnect",
+        "event-security-layer-error",
+    ] {
+        assert!(ids.contains(id), "{id} not derived: {ids:?}");
+    }
+    for f in &findings {
+        let v = serde_json::to_value(f).unwrap();
+        assert_valid_def("Finding", &v, &format!("finding {}", f.id));
+    }
+}
+
+/// `doc` is valid against `$defs/<def>` (a part of a document).
+#[track_caller]
+fn assert_valid_def(def: &str, doc: &Value, what: &str) {
+    let errs = errors(Some(def), doc);
+    assert!(errs.is_empty(), "{what}: {}", errs.join("\n"));
 }
 
 // ------------------------------------------------------------------ the lab
