@@ -236,8 +236,7 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
     }
 
     // Certificate.
-    if h.coverage.software || ts.ssl_certificate_sha1_hash.is_some() || h.machine_keys.is_some()
-    {
+    if h.coverage.software || ts.ssl_certificate_sha1_hash.is_some() || h.machine_keys.is_some() {
         let configured = match &ts.ssl_certificate_sha1_hash {
             Some(s) => format!("configured {}", term_max(&s.value, 40)),
             None => "self-signed (none configured)".to_owned(),
@@ -324,7 +323,7 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
             ),
         );
         let mut groups: Vec<_> = ev.groups.iter().collect();
-        groups.sort_by(|a, b| b.count.cmp(&a.count));
+        groups.sort_by_key(|g| std::cmp::Reverse(g.count));
         for g in groups.iter().take(MAX_EVENT_GROUPS) {
             let key: Vec<String> = g
                 .key

@@ -368,7 +368,7 @@ pub fn quote(s: &str) -> String {
 /// What `main` does with the command line.
 pub enum Parsed {
     /// Run this.
-    Run(Cli),
+    Run(Box<Cli>),
     /// `--help` or `--version` was printed: exit 0.
     Printed,
     /// A usage error, as one line (without the `rdpdoctor: ` prefix).
@@ -379,7 +379,7 @@ pub enum Parsed {
 /// them; every usage error becomes one line.
 pub fn parse(args: Vec<OsString>) -> Parsed {
     match Cli::try_parse_from(&args) {
-        Ok(cli) => Parsed::Run(cli),
+        Ok(cli) => Parsed::Run(Box::new(cli)),
         Err(e) => match e.kind() {
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
                 // A closed stdout (`--help | head -1`) is not an error.

@@ -27,7 +27,7 @@ const MAX_ERROR_CHARS: usize = 388;
 
 fn main() -> ExitCode {
     let cli = match cli::parse(std::env::args_os().collect()) {
-        cli::Parsed::Run(cli) => cli,
+        cli::Parsed::Run(cli) => *cli,
         cli::Parsed::Printed => return ExitCode::SUCCESS,
         cli::Parsed::Usage(message) => return error_exit(&message),
     };

@@ -4,7 +4,6 @@
 //! first, and one-line errors for what cannot be read.
 
 #[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod hostkit;
 
 use serde_json::Value;
@@ -108,7 +107,10 @@ fn a_real_system_hive_with_rdp_on_is_healthy_and_names_the_inactive_public_rule(
     assert_eq!(host["terminal_server"]["user_authentication"]["value"], 0);
     let fw = r.finding("firewall-rule-inactive");
     assert_eq!(fw["severity"], "warn");
-    assert_eq!(fw["evidence"]["blocked_profiles"], serde_json::json!(["Public"]));
+    assert_eq!(
+        fw["evidence"]["blocked_profiles"],
+        serde_json::json!(["public"])
+    );
     assert!(
         fw["evidence"]["inactive_rules"]
             .as_array()
@@ -139,7 +141,10 @@ fn rdp_switched_off_is_the_answer_with_its_fix_first() {
     // The hive is dirty with no transaction logs beside it: read, and said so.
     let err = r.stderr();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("SYSTEM_WIN_10_1709") && err.contains("read in part"), "{err}");
+    assert!(
+        err.contains("SYSTEM_WIN_10_1709") && err.contains("read in part"),
+        "{err}"
+    );
     // The text report answers in its first lines.
     let text = inspect(&[&hive], &["--format", "text", "--color", "never"]);
     let out = String::from_utf8_lossy(&text.out.stdout).into_owned();
@@ -288,11 +293,7 @@ fn hostile_names_in_the_registry_never_reach_the_terminal_raw() {
     let out = String::from_utf8_lossy(&r.out.stdout).into_owned();
     assert!(out.contains("firewall-blocks-rdp"), "{out}");
     for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'] {
-        assert!(
-            !out.contains(bad),
-            "raw {:?} in the report:\n{out}",
-            bad
-        );
+        assert!(!out.contains(bad), "raw {:?} in the report:\n{out}", bad);
     }
     // The name is still there to read, escaped.
     assert!(out.contains("Net\\x1b]0;pwned"), "{out}");

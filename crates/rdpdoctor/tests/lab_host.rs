@@ -5,7 +5,6 @@
 
 mod common;
 #[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod hostkit;
 
 use common::*;
@@ -72,7 +71,10 @@ fn filtered_port_plus_public_profile_is_the_firewall_with_high_confidence() {
     );
     assert_eq!(p.code, 1);
     // The report carries the host evidence it used.
-    assert_eq!(p.json["host"]["terminal_server"]["port_number"]["value"], 3389);
+    assert_eq!(
+        p.json["host"]["terminal_server"]["port_number"]["value"],
+        3389
+    );
 }
 
 /// Nothing listens on the port probed, and the host says its listener is

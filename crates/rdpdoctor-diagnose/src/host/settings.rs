@@ -68,7 +68,10 @@ fn switches(h: &HostEvidence, out: &mut Out) {
     }
     if let Some(s) = ts.security_layer.as_ref().filter(|s| s.value == 0) {
         // Azure's ResetRDPCert Run Command leaves exactly this behind.
-        let reset = ts.min_encryption_level.as_ref().is_some_and(|m| m.value == 1)
+        let reset = ts
+            .min_encryption_level
+            .as_ref()
+            .is_some_and(|m| m.value == 1)
             && ts.ssl_certificate_sha1_hash.is_none();
         out.add(
             F::HostSecurityLayerRdp,
@@ -97,7 +100,11 @@ fn switches(h: &HostEvidence, out: &mut Out) {
         );
     }
     let fips_level = ts.min_encryption_level.as_ref().filter(|s| s.value == 4);
-    let fips_policy = h.crypto.fips_algorithm_policy.as_ref().filter(|s| s.value == 1);
+    let fips_policy = h
+        .crypto
+        .fips_algorithm_policy
+        .as_ref()
+        .filter(|s| s.value == 1);
     if fips_level.is_some() || fips_policy.is_some() {
         let mut ev = Vec::new();
         let mut why = Vec::new();
@@ -203,8 +210,8 @@ fn admits(rule: &FirewallRule, profile: FirewallProfileName, port: u32) -> bool 
         .is_none_or(|d| d.eq_ignore_ascii_case("in"));
     let tcp = rule.protocol.is_none_or(|p| p == 6);
     let on_profile = rule.profiles.is_empty() || rule.profiles.contains(&profile);
-    let on_port = rule.local_ports.is_empty()
-        || rule.local_ports.iter().any(|p| port_matches(p, port));
+    let on_port =
+        rule.local_ports.is_empty() || rule.local_ports.iter().any(|p| port_matches(p, port));
     rule.active && allow && inbound && tcp && on_profile && on_port
 }
 
@@ -232,12 +239,13 @@ fn profile_name(p: FirewallProfileName) -> &'static str {
 }
 
 fn firewall(fw: &FirewallEvidence, port: u32, out: &mut Out) {
-    // A profile whose EnableFirewall was not found is on: that is Windows'
-    // default, and the one a missing value means.
     let blocked: Vec<FirewallProfileName> = fw
         .profiles
         .iter()
-        .filter(|p| p.enabled.as_ref().is_none_or(|s| s.value != 0))
+        // A profile whose EnableFirewall was not read is not judged: on a
+        // whole hive Windows' default is on, but a damaged hive or a partial
+        // export may simply not hold it.
+        .filter(|p| p.enabled.as_ref().is_some_and(|s| s.value != 0))
         .filter(|p| !fw.rules.iter().any(|r| admits(r, p.name, port)))
         .map(|p| p.name)
         .collect();
@@ -265,7 +273,7 @@ fn firewall(fw: &FirewallEvidence, port: u32, out: &mut Out) {
         })
         .collect();
     let evidence = vec![
-        ("blocked_profiles", json!(names)),
+        ("blocked_profiles", json!(blocked)),
         ("port", json!(port)),
         ("inactive_rules", json!(inactive)),
         (
@@ -426,7 +434,7 @@ fn crypto(h: &HostEvidence, out: &mut Out) {
             ("from", json!(from)),
         ];
         match p.protocol.as_str() {
-            "tls-1.2" => out.add(
+            "tls1.2" => out.add(
                 F::SchannelTls12Disabled,
                 Severity::Warn,
                 format!(
@@ -439,7 +447,7 @@ fn crypto(h: &HostEvidence, out: &mut Out) {
                 ),
                 ev,
             ),
-            "tls-1.0" if p.side == SchannelSide::Server => out.add(
+            "tls1.0" if p.side == SchannelSide::Server => out.add(
                 F::SchannelTls10Disabled,
                 Severity::Info,
                 "TLS 1.0 is switched off for the server side in SCHANNEL: clients that speak only TLS 1.0 (Windows 7 without its 2016–2018 updates) cannot connect".to_owned(),

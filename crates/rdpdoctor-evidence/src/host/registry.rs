@@ -234,7 +234,7 @@ pub enum SchannelSide {
 /// One `SCHANNEL\Protocols\<protocol>\<side>` key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchannelProtocol {
-    /// `ssl-3.0`, `tls-1.0`, `tls-1.1`, `tls-1.2`, `tls-1.3`.
+    /// `ssl3.0`, `tls1.0`, `tls1.1`, `tls1.2`, `tls1.3`.
     pub protocol: String,
     /// Server or client.
     pub side: SchannelSide,

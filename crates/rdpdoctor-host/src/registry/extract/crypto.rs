@@ -16,11 +16,11 @@ const LSA: &str = "CurrentControlSet\\Control\\Lsa";
 /// `Lsa\LmCompatibilityLevel`.
 pub fn crypto(hives: &mut Hives, c: &mut CryptoPolicy) {
     for (name, id) in [
-        ("SSL 3.0", "ssl-3.0"),
-        ("TLS 1.0", "tls-1.0"),
-        ("TLS 1.1", "tls-1.1"),
-        ("TLS 1.2", "tls-1.2"),
-        ("TLS 1.3", "tls-1.3"),
+        ("SSL 3.0", "ssl3.0"),
+        ("TLS 1.0", "tls1.0"),
+        ("TLS 1.1", "tls1.1"),
+        ("TLS 1.2", "tls1.2"),
+        ("TLS 1.3", "tls1.3"),
     ] {
         for (side, sub) in [
             (SchannelSide::Server, "Server"),
