@@ -155,3 +155,30 @@ pub fn evtx_fixtures() -> Option<PathBuf> {
     }
     Some(fixtures().join("evtx"))
 }
+
+/// A SOFTWARE-shaped hive made by hivex from a real hive (there is no real
+/// SOFTWARE fixture): no control sets, the keys SOFTWARE has, and
+/// `Microsoft\Cryptography\MachineGuid` set.
+pub fn software_hive(path: &Path, machine_guid: &str) {
+    std::fs::copy(hive("SYSTEM"), path).unwrap();
+    hivex_merge(
+        path,
+        &format!(
+            "Windows Registry Editor Version 5.00\n\n\
+             [-HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n\n\
+             [-HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001]\n\n\
+             [-HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002]\n\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft]\n\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Cryptography]\n\
+             \"MachineGuid\"=\"{machine_guid}\"\n\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Windows NT]\n\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Windows NT\\CurrentVersion]\n\
+             \"ProductName\"=\"Windows 7 Professional\"\n\
+             \"CurrentBuild\"=\"7601\"\n"
+        ),
+    );
+    assert_eq!(
+        hivexget(path, "Microsoft\\Cryptography", "MachineGuid"),
+        machine_guid
+    );
+}
