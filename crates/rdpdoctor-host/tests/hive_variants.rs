@@ -9,16 +9,13 @@
 mod cert;
 mod common;
 
-use cert::{certificate, hex_bytes, reg_hex};
+use cert::{RDP_TCP, certificate, hex_bytes, reg_hex, set_listener_certificate};
 use common::{hive, hivex_merge, hivexget, run, scratch, source, write_reg_utf16};
 use rdpdoctor_evidence::host::{
     FirewallProfileName, NetworkCategory, ServiceStart, SourceKind, SourceStatus,
 };
 use rdpdoctor_host::registry::certblob;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const RDP_TCP: &str = "ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
 
 fn system_copy(test: &str) -> (PathBuf, PathBuf) {
     let dir = scratch(test);
@@ -103,26 +100,7 @@ fn group_policy_in_an_export_wins_over_the_hive_and_the_store_is_decoded() {
     let (dir, h) = system_copy("gp_precedence");
     // The listener names a certificate that is not in the store.
     let missing = "DEADBEEF00112233445566778899AABBCCDDEEFF";
-    hivex_merge(
-        &h,
-        &format!(
-            "Windows Registry Editor Version 5.00\n\n\
-             [HKEY_LOCAL_MACHINE\\SYSTEM\\{RDP_TCP}]\n\
-             {}\n",
-            reg_hex("\"SSLCertificateSHA1Hash\"", &hex_bytes(missing))
-        ),
-    );
-    let raw = Command::new("hivexget")
-        .arg(&h)
-        .arg(RDP_TCP)
-        .arg("SSLCertificateSHA1Hash")
-        .output()
-        .unwrap();
-    assert_eq!(
-        raw.stdout,
-        hex_bytes(missing),
-        "hivexget reads the thumbprint back"
-    );
+    set_listener_certificate(&h, missing);
     let (der, thumb) = expired_certificate(&dir);
     let blob = certblob::serialize(&[(3, &hex_bytes(&thumb)), (32, &der)]);
     // What `reg export` of the policies and the store writes: UTF-16LE, BOM.

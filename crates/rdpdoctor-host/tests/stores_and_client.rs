@@ -7,14 +7,12 @@
 mod cert;
 mod common;
 
-use cert::{certificate, hex_bytes, reg_hex};
-use common::{hive, hivex_merge, hivexget, run, scratch, source, write_reg_utf16};
+use cert::{certificate, hex_bytes, reg_hex, set_listener_certificate};
+use common::{hive, hive_of_another_kind, hivexget, run, scratch, source, write_reg_utf16};
 use rdpdoctor_evidence::host::{CertificateStore, SourceKind, SourceStatus};
 use rdpdoctor_host::registry::certblob;
 use std::path::Path;
-use std::process::Command;
 
-const RDP_TCP: &str = "ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
 /// What `certlm.msc` shows as the key container of a CA-issued machine
 /// certificate whose key a CryptoAPI provider keeps.
 const CONTAINER: &str = "te-RDP-4f1c2a9e-77b0-4c1e-9d0a-5e3b2f6c8d11";
@@ -28,22 +26,7 @@ fn the_listener_certificate_is_found_in_the_personal_store_with_its_key_containe
     let (my_der, my_thumb) = certificate(&dir, "RDS01.corp.example", (2024, 1, 1), (2034, 1, 1));
     let (rd_der, rd_thumb) = certificate(&dir, "RDS01", (2024, 1, 1), (2025, 1, 1));
     // The listener names the Personal store's certificate.
-    hivex_merge(
-        &h,
-        &format!(
-            "Windows Registry Editor Version 5.00\n\n\
-             [HKEY_LOCAL_MACHINE\\SYSTEM\\{RDP_TCP}]\n\
-             {}\n",
-            reg_hex("\"SSLCertificateSHA1Hash\"", &hex_bytes(&my_thumb))
-        ),
-    );
-    let raw = Command::new("hivexget")
-        .arg(&h)
-        .arg(RDP_TCP)
-        .arg("SSLCertificateSHA1Hash")
-        .output()
-        .unwrap();
-    assert_eq!(raw.stdout, hex_bytes(&my_thumb), "hivexget reads it back");
+    set_listener_certificate(&h, &my_thumb);
     let link = certblob::serialize_key_prov_info(CONTAINER, PROVIDER, 12);
     let my_blob = certblob::serialize(&[(2, &link), (3, &hex_bytes(&my_thumb)), (32, &my_der)]);
     // The self-signed one without a key link: a certificate whose key is lost.
@@ -154,15 +137,10 @@ fn a_damaged_key_link_is_said_and_the_certificate_is_still_read() {
 /// keys a user's hive has (`Control Panel`, `Environment`) and the Remote
 /// Desktop client's keys added. `hivexget` checks what was written.
 fn user_hive(path: &Path, cert_hash: &str) {
-    std::fs::copy(hive("SYSTEM"), path).unwrap();
-    hivex_merge(
+    hive_of_another_kind(
         path,
         &format!(
-            "Windows Registry Editor Version 5.00\n\n\
-             [-HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n\n\
-             [-HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001]\n\n\
-             [-HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002]\n\n\
-             [HKEY_LOCAL_MACHINE\\SYSTEM\\Control Panel]\n\n\
+            "[HKEY_LOCAL_MACHINE\\SYSTEM\\Control Panel]\n\n\
              [HKEY_LOCAL_MACHINE\\SYSTEM\\Control Panel\\Desktop]\n\
              \"WallPaper\"=\"\"\n\n\
              [HKEY_LOCAL_MACHINE\\SYSTEM\\Environment]\n\

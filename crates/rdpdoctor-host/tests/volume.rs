@@ -6,7 +6,6 @@ mod common;
 
 use common::{hive, problem, run, scratch, software_hive, source};
 use rdpdoctor_evidence::host::{SourceKind, SourceStatus};
-use std::path::Path;
 
 const GUID: &str = "4a5e1b2c-7d3f-4e6a-9b8c-0d1e2f3a4b5c";
 

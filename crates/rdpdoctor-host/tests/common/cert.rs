@@ -3,6 +3,7 @@
 //! share without rcgen).
 #![allow(dead_code)]
 
+use crate::common::hivex_merge;
 use std::path::Path;
 use std::process::Command;
 
@@ -67,4 +68,33 @@ pub fn hex_bytes(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
+}
+
+/// The RDP-Tcp listener of a SYSTEM hive copy (ControlSet001).
+pub const RDP_TCP: &str = "ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
+
+/// Points the listener of a SYSTEM hive copy at certificate `thumb`
+/// (`SSLCertificateSHA1Hash`, binary, as Windows writes it) with hivex, and
+/// checks the bytes with hivex's own reader.
+pub fn set_listener_certificate(hive: &Path, thumb: &str) {
+    hivex_merge(
+        hive,
+        &format!(
+            "Windows Registry Editor Version 5.00\n\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\{RDP_TCP}]\n\
+             {}\n",
+            reg_hex("\"SSLCertificateSHA1Hash\"", &hex_bytes(thumb))
+        ),
+    );
+    let raw = Command::new("hivexget")
+        .arg(hive)
+        .arg(RDP_TCP)
+        .arg("SSLCertificateSHA1Hash")
+        .output()
+        .unwrap();
+    assert_eq!(
+        raw.stdout,
+        hex_bytes(thumb),
+        "hivexget reads the thumbprint back"
+    );
 }
