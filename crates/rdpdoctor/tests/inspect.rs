@@ -108,10 +108,7 @@ fn a_real_system_hive_with_rdp_on_is_healthy_and_names_the_inactive_public_rule(
     assert_eq!(host["terminal_server"]["user_authentication"]["value"], 0);
     let fw = r.finding("firewall-rule-inactive");
     assert_eq!(fw["severity"], "warn");
-    assert_eq!(
-        fw["evidence"]["blocked_profiles"],
-        serde_json::json!(["Public"])
-    );
+    assert_eq!(fw["evidence"]["blocked_profiles"], serde_json::json!(["Public"]));
     assert!(
         fw["evidence"]["inactive_rules"]
             .as_array()
@@ -142,10 +139,7 @@ fn rdp_switched_off_is_the_answer_with_its_fix_first() {
     // The hive is dirty with no transaction logs beside it: read, and said so.
     let err = r.stderr();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains("SYSTEM_WIN_10_1709") && err.contains("read in part"),
-        "{err}"
-    );
+    assert!(err.contains("SYSTEM_WIN_10_1709") && err.contains("read in part"), "{err}");
     // The text report answers in its first lines.
     let text = inspect(&[&hive], &["--format", "text", "--color", "never"]);
     let out = String::from_utf8_lossy(&text.out.stdout).into_owned();
@@ -272,6 +266,36 @@ fn inspect_local_off_windows_is_one_line_and_exit_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("needs Windows"), "{err}");
+}
+
+/// A disk image can hold anything: names read from it reach the terminal
+/// only neutralised (no escape sequences, no bidi overrides, no bells).
+#[test]
+fn hostile_names_in_the_registry_never_reach_the_terminal_raw() {
+    let dir = hostkit::scratch("inspect-hostile");
+    let system = hostkit::hive("SYSTEM");
+    let reg = dir.join("hostile.reg");
+    hostkit::write_reg_utf16(
+        &reg,
+        "Windows Registry Editor Version 5.00\n\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles\\{6B1A2C3D-0000-4000-8000-000000000009}]\n\
+         \"ProfileName\"=\"Net\u{1b}]0;pwned\u{7}\u{202e}work\u{9b}2J\"\n\
+         \"Category\"=dword:00000000\n\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\n\
+         \"ProductName\"=\"Windows\u{1b}[2J Server\"\n\n",
+    );
+    let r = inspect(&[&system, &reg], &["--format", "text", "--color", "never"]);
+    let out = String::from_utf8_lossy(&r.out.stdout).into_owned();
+    assert!(out.contains("firewall-blocks-rdp"), "{out}");
+    for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'] {
+        assert!(
+            !out.contains(bad),
+            "raw {:?} in the report:\n{out}",
+            bad
+        );
+    }
+    // The name is still there to read, escaped.
+    assert!(out.contains("Net\\x1b]0;pwned"), "{out}");
 }
 
 /// A stopped VM's disk as a rescue machine mounts it, in the letter case a

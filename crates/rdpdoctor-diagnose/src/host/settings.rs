@@ -61,12 +61,20 @@ fn switches(h: &HostEvidence, out: &mut Out) {
         }
     }
     if let Some(s) = ts.security_layer.as_ref().filter(|s| s.value == 0) {
+        // Azure's ResetRDPCert Run Command leaves exactly this behind.
+        let reset = ts.min_encryption_level.as_ref().is_some_and(|m| m.value == 1)
+            && ts.ssl_certificate_sha1_hash.is_none();
         out.add(
             F::HostSecurityLayerRdp,
             Severity::Warn,
             format!(
-                "SecurityLayer = 0{}: the server forces Standard RDP Security (no TLS, no server authentication); clients that require TLS or NLA fail",
-                by_policy(s)
+                "SecurityLayer = 0{}: the server forces Standard RDP Security (no TLS, no server authentication); clients that require TLS or NLA fail{}",
+                by_policy(s),
+                if reset {
+                    ". With MinEncryptionLevel = 1 and no certificate bound, these are the values Azure's ResetRDPCert leaves behind: set them back"
+                } else {
+                    ""
+                }
             ),
             vec![("SecurityLayer", setting_json(s))],
         );
