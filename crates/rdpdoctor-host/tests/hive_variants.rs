@@ -5,17 +5,17 @@
 //! store, networks), which has no real hive fixture, as `.reg` exports
 //! written next to the hive the way `reg export` writes them.
 
+#[path = "common/cert.rs"]
+mod cert;
 mod common;
 
+use cert::{RDP_TCP, certificate, hex_bytes, reg_hex, set_listener_certificate};
 use common::{hive, hivex_merge, hivexget, run, scratch, source, write_reg_utf16};
 use rdpdoctor_evidence::host::{
     FirewallProfileName, NetworkCategory, ServiceStart, SourceKind, SourceStatus,
 };
 use rdpdoctor_host::registry::certblob;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const RDP_TCP: &str = "ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
 
 fn system_copy(test: &str) -> (PathBuf, PathBuf) {
     let dir = scratch(test);
@@ -90,52 +90,9 @@ fn max_outstanding_connections_and_security_layer_0_are_read() {
 }
 
 /// A self-signed certificate that expired in 2021, as Remote Desktop
-/// Services would have made it, with its DER and thumbprint (computed by
-/// the openssl command, not by rdpdoctor).
+/// Services would have made it.
 fn expired_certificate(dir: &Path) -> (Vec<u8>, String) {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["wks-win732bita".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "WKS-WIN732BITA");
-    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
-    let der = params.self_signed(&key).unwrap().der().to_vec();
-    let file = dir.join("cert.der");
-    std::fs::write(&file, &der).unwrap();
-    let out = Command::new("openssl")
-        .args([
-            "x509",
-            "-inform",
-            "DER",
-            "-noout",
-            "-fingerprint",
-            "-sha1",
-            "-in",
-        ])
-        .arg(&file)
-        .output()
-        .expect("openssl runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let thumb = text.trim().rsplit('=').next().unwrap().replace(':', "");
-    assert_eq!(thumb.len(), 40, "{text}");
-    (der, thumb)
-}
-
-/// Bytes as `reg export` writes them: `hex:xx,xx,…` with `\` continuation
-/// lines indented by two spaces.
-fn reg_hex(prefix: &str, bytes: &[u8]) -> String {
-    let mut out = format!("{prefix}=hex:");
-    for (i, b) in bytes.iter().enumerate() {
-        out.push_str(&format!("{b:02x}"));
-        if i + 1 < bytes.len() {
-            out.push(',');
-            if i % 25 == 24 {
-                out.push_str("\\\n  ");
-            }
-        }
-    }
-    out
+    certificate(dir, "WKS-WIN732BITA", (2020, 1, 1), (2021, 1, 1))
 }
 
 #[test]
@@ -143,26 +100,7 @@ fn group_policy_in_an_export_wins_over_the_hive_and_the_store_is_decoded() {
     let (dir, h) = system_copy("gp_precedence");
     // The listener names a certificate that is not in the store.
     let missing = "DEADBEEF00112233445566778899AABBCCDDEEFF";
-    hivex_merge(
-        &h,
-        &format!(
-            "Windows Registry Editor Version 5.00\n\n\
-             [HKEY_LOCAL_MACHINE\\SYSTEM\\{RDP_TCP}]\n\
-             {}\n",
-            reg_hex("\"SSLCertificateSHA1Hash\"", &hex_bytes(missing))
-        ),
-    );
-    let raw = Command::new("hivexget")
-        .arg(&h)
-        .arg(RDP_TCP)
-        .arg("SSLCertificateSHA1Hash")
-        .output()
-        .unwrap();
-    assert_eq!(
-        raw.stdout,
-        hex_bytes(missing),
-        "hivexget reads the thumbprint back"
-    );
+    set_listener_certificate(&h, missing);
     let (der, thumb) = expired_certificate(&dir);
     let blob = certblob::serialize(&[(3, &hex_bytes(&thumb)), (32, &der)]);
     // What `reg export` of the policies and the store writes: UTF-16LE, BOM.
@@ -254,11 +192,4 @@ fn group_policy_in_an_export_wins_over_the_hive_and_the_store_is_decoded() {
         .unwrap();
     assert_eq!(named.value, missing);
     assert!(ev.certificates.iter().all(|c| c.thumbprint != named.value));
-}
-
-fn hex_bytes(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }

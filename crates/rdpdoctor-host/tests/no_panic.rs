@@ -62,6 +62,8 @@ fn exercise(input: &[u8]) {
     let _ = regfile::parse(&String::from_utf8_lossy(input));
     let _ = firewall_rule::parse(&String::from_utf8_lossy(input));
     let _ = certblob::certificate(input);
+    let _ = certblob::key_link(input);
+    let _ = certblob::key_prov_info(input);
 }
 
 #[test]
@@ -71,6 +73,11 @@ fn decoders_never_panic_on_mutated_and_cut_inputs() {
         b"REGEDIT4\n[HKEY_CURRENT_USER\\A]\n\"x\"=hex(2):41,00\n".to_vec(),
         b"v2.30|Action=Allow|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=3389|Name=@FirewallAPI.dll,-28753|".to_vec(),
         certblob::serialize(&[(3, &[0xAA; 20]), (32, &[0x30, 0x03, 0x02, 0x01, 0x01])]),
+        certblob::serialize(&[(
+            2,
+            &certblob::serialize_key_prov_info("TSSecKeySet1", "Microsoft RSA SChannel", 12),
+        )]),
+        b"REGEDIT4\n[HKEY_CURRENT_USER\\A]\n\"s\"=\"a\r\n\\\"b\\\\\"\n@=\"x\n".to_vec(),
     ];
     for seed in &seeds {
         for n in 0..=seed.len() {

@@ -4,37 +4,10 @@
 
 mod common;
 
-use common::{hive, hivex_merge, hivexget, problem, run, scratch, source};
+use common::{hive, problem, run, scratch, software_hive, source};
 use rdpdoctor_evidence::host::{SourceKind, SourceStatus};
-use std::path::Path;
 
 const GUID: &str = "4a5e1b2c-7d3f-4e6a-9b8c-0d1e2f3a4b5c";
-
-/// A SOFTWARE-shaped hive made by hivex from a real hive (there is no real
-/// SOFTWARE fixture): no control sets, the keys SOFTWARE has.
-fn software_hive(path: &Path) {
-    std::fs::copy(hive("SYSTEM"), path).unwrap();
-    hivex_merge(
-        path,
-        &format!(
-            "Windows Registry Editor Version 5.00\n\n\
-             [-HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n\n\
-             [-HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001]\n\n\
-             [-HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002]\n\n\
-             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft]\n\n\
-             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Cryptography]\n\
-             \"MachineGuid\"=\"{GUID}\"\n\n\
-             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Windows NT]\n\n\
-             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Windows NT\\CurrentVersion]\n\
-             \"ProductName\"=\"Windows 7 Professional\"\n\
-             \"CurrentBuild\"=\"7601\"\n"
-        ),
-    );
-    assert_eq!(
-        hivexget(path, "Microsoft\\Cryptography", "MachineGuid"),
-        GUID
-    );
-}
 
 #[test]
 fn a_mounted_volume_gives_its_hives_and_the_rdp_key_file() {
@@ -42,7 +15,7 @@ fn a_mounted_volume_gives_its_hives_and_the_rdp_key_file() {
     let config = root.join("windows/SYSTEM32/Config");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::copy(hive("SYSTEM"), config.join("system")).unwrap();
-    software_hive(&config.join("SOFTWARE"));
+    software_hive(&config.join("SOFTWARE"), GUID);
     let keys = root.join("programdata/Microsoft/crypto/RSA/MACHINEKEYS");
     std::fs::create_dir_all(&keys).unwrap();
     let rdp_key = format!("f686aace6942fb7f7ceb231212eef4a4_{GUID}");
@@ -84,7 +57,7 @@ fn a_volume_without_the_rdp_key_says_so_and_a_bad_transaction_log_costs_only_its
     let config = root.join("Windows/System32/config");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::copy(hive("SYSTEM"), config.join("SYSTEM")).unwrap();
-    software_hive(&config.join("SOFTWARE"));
+    software_hive(&config.join("SOFTWARE"), GUID);
     // A transaction log that is not one: the hive is still read.
     std::fs::write(config.join("SYSTEM.log1"), vec![0u8; 8192]).unwrap();
     let keys = root.join("ProgramData/Microsoft/Crypto/RSA/MachineKeys");

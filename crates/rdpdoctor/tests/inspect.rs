@@ -329,3 +329,53 @@ fn a_partial_export_is_judged_on_what_it_holds() {
     );
     assert_eq!(r.top_cause().0, "server-forces-rdp-security");
 }
+
+/// A stopped VM's disk as a rescue machine mounts it, in the letter case a
+/// copy may have: the real SYSTEM hive, a SOFTWARE-shaped hive with its
+/// MachineGuid (made with hivex), and MachineKeys holding other keys.
+fn mounted_volume(name: &str, guid: &str) -> (PathBuf, PathBuf) {
+    let root = hostkit::scratch(name);
+    let config = root.join("WINDOWS/system32/Config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::copy(hostkit::hive("SYSTEM"), config.join("SYSTEM")).unwrap();
+    hostkit::software_hive(&config.join("software"), guid);
+    let keys = root.join("programdata/MICROSOFT/Crypto/rsa/MachineKeys");
+    std::fs::create_dir_all(&keys).unwrap();
+    // Other machine keys, among them one of another machine's RDP key.
+    for other in [
+        "6de9cb26d2b98c01ec4e9e8b34824aa2_0b1c2d3e-0000-4000-8000-000000000001".to_owned(),
+        "d6d986f09a1ee04e24c949879fdb506c_0b1c2d3e-0000-4000-8000-000000000001".to_owned(),
+        "f686aace6942fb7f7ceb231212eef4a4_0b1c2d3e-0000-4000-8000-000000000001".to_owned(),
+    ] {
+        std::fs::write(keys.join(other), vec![1u8; 2048]).unwrap();
+    }
+    (root, keys)
+}
+
+#[test]
+fn a_mounted_volume_without_its_rdp_key_file_blames_the_private_key() {
+    let guid = "7c1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
+    let (root, keys) = mounted_volume("inspect-volume-no-key", guid);
+    let r = inspect(&[&root], &[]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let host = &r.json()["host"];
+    assert_eq!(host["identity"]["machine_guid"]["value"], guid);
+    assert_eq!(host["terminal_server"]["port_number"]["value"], 3389);
+    let key_file = format!("f686aace6942fb7f7ceb231212eef4a4_{guid}");
+    let mk = r.finding("machinekeys-key-missing");
+    assert_eq!(mk["evidence"]["key_file"], key_file.as_str());
+    assert_eq!(mk["evidence"]["files"], 3);
+    assert_eq!(r.top_cause().0, "rdp-cert-private-key-broken");
+
+    // The key file back, not empty: the finding goes.
+    std::fs::write(keys.join(&key_file), vec![7u8; 1234]).unwrap();
+    let r = inspect(&[&root], &[]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert!(
+        !r.findings().contains(&"machinekeys-key-missing".to_owned()),
+        "{:?}",
+        r.findings()
+    );
+    assert_eq!(r.json()["host"]["machine_keys"]["rdp_key_present"], true);
+    assert_ne!(r.top_cause().0, "rdp-cert-private-key-broken");
+}

@@ -5,8 +5,8 @@ use super::{DEFAULT_RDP_PORT, Out, by_policy, origin_text, setting_json};
 use crate::finding::{FindingId as F, Severity};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::{
-    CertificateStoreEntry, FirewallEvidence, FirewallProfileName, FirewallRule, HostEvidence,
-    NetworkCategory, SchannelSide, ServiceStart,
+    CertificateStore, CertificateStoreEntry, FirewallEvidence, FirewallProfileName, FirewallRule,
+    HostEvidence, NetworkCategory, SchannelSide, ServiceStart,
 };
 use serde_json::json;
 
@@ -335,7 +335,14 @@ fn listener_certs(h: &HostEvidence) -> Vec<&CertificateStoreEntry> {
             .iter()
             .filter(|c| c.thumbprint.eq_ignore_ascii_case(&s.value))
             .collect(),
-        None => h.certificates.iter().collect(),
+        // The self-signed listener certificate lives in the "Remote
+        // Desktop" store; the Personal store holds every other certificate
+        // the machine has.
+        None => h
+            .certificates
+            .iter()
+            .filter(|c| c.store == CertificateStore::RemoteDesktop)
+            .collect(),
     }
 }
 

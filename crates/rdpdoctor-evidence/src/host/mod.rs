@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 
 pub use events::{EventEvidence, EventGroup, EventRecord, EventWindow};
 pub use registry::{
-    CertificateStoreEntry, CryptoPolicy, FirewallEvidence, FirewallProfile, FirewallProfileName,
-    FirewallRule, MachineKeys, NetworkCategory, NetworkProfile, SchannelProtocol, SchannelSide,
-    ServiceConfig, ServiceStart, TerminalServerSettings, TimeSettings, WindowsIdentity,
+    CertificateStore, CertificateStoreEntry, ClientServer, ClientSettings, CryptoPolicy,
+    FirewallEvidence, FirewallProfile, FirewallProfileName, FirewallRule, MachineKeys,
+    NetworkCategory, NetworkProfile, SchannelProtocol, SchannelSide, ServiceConfig, ServiceStart,
+    TerminalServerSettings, TimeSettings, WindowsIdentity,
 };
 
 /// Everything `rdpdoctor inspect` read about one Windows machine.
@@ -36,7 +37,8 @@ pub struct HostEvidence {
     /// Windows Firewall profiles, Remote Desktop rules and network categories;
     /// `None` when no SYSTEM hive (or live registry) was read.
     pub firewall: Option<FirewallEvidence>,
-    /// Certificates in the "Remote Desktop" store (`SOFTWARE\Microsoft\SystemCertificates\Remote Desktop`).
+    /// Certificates in the "Remote Desktop" and Personal (`MY`) machine
+    /// stores (`SOFTWARE\Microsoft\SystemCertificates\<store>`), each with its store.
     pub certificates: Vec<CertificateStoreEntry>,
     /// The MachineKeys folder, on a mounted volume.
     pub machine_keys: Option<MachineKeys>,
@@ -46,6 +48,10 @@ pub struct HostEvidence {
     pub time: TimeSettings,
     /// Event log records that bear on RDP failures, grouped.
     pub events: EventEvidence,
+    /// Remote Desktop client settings from a user's hive (NTUSER.DAT or an
+    /// HKCU export); empty when none was read (see [`Coverage::user`]).
+    #[serde(default)]
+    pub client: ClientSettings,
 }
 
 impl HostEvidence {

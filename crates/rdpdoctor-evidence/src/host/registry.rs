@@ -171,11 +171,29 @@ pub struct FirewallEvidence {
     pub networks: Vec<NetworkProfile>,
 }
 
-/// One certificate in the "Remote Desktop" store, decoded from its `Blob`
-/// (a serialized certificate store element whose `CERT_CERT_PROP_ID`
-/// property holds the DER certificate).
+/// Which machine certificate store a certificate is in
+/// (`SOFTWARE\Microsoft\SystemCertificates\<store>\Certificates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertificateStore {
+    /// `Remote Desktop`: where Remote Desktop Services keeps its self-signed
+    /// listener certificate.
+    #[default]
+    RemoteDesktop,
+    /// `MY` (Personal, `certlm.msc`): where a certificate that
+    /// `SSLCertificateSHA1Hash` names usually is (one from a CA, or deployed
+    /// by Group Policy).
+    My,
+}
+
+/// One certificate in a machine store ("Remote Desktop" or Personal),
+/// decoded from its `Blob` (a serialized certificate store element whose
+/// `CERT_CERT_PROP_ID` property holds the DER certificate).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateStoreEntry {
+    /// The store it is in.
+    #[serde(default)]
+    pub store: CertificateStore,
     /// The key name: the SHA-1 thumbprint, upper-case hex.
     pub thumbprint: String,
     /// SHA-1 of the DER certificate as decoded (should equal `thumbprint`).
@@ -198,6 +216,17 @@ pub struct CertificateStoreEntry {
     pub self_signed: Option<bool>,
     /// e.g. `rsa-2048`.
     pub key: Option<String>,
+    /// The private key's container name from the blob's
+    /// `CERT_KEY_PROV_INFO_PROP_ID` property (for a CryptoAPI key, the
+    /// `MachineKeys` file is named after it); `None` when the blob links no
+    /// private key (the certificate cannot serve TLS from this store).
+    #[serde(default)]
+    pub key_container: Option<String>,
+    /// The key's provider from the same property, e.g. `Microsoft
+    /// Enhanced RSA and AES Cryptographic Provider` (a CNG key storage
+    /// provider keeps its keys under `Crypto\Keys`, not `Crypto\RSA`).
+    #[serde(default)]
+    pub key_provider: Option<String>,
     /// Why the blob could not be decoded, when it could not.
     pub decode_error: Option<String>,
     /// Where it is.
@@ -270,4 +299,30 @@ pub struct TimeSettings {
     pub ntp_server: Option<Setting<String>>,
     /// The W32Time service's start type.
     pub service_start: Option<Setting<ServiceStart>>,
+}
+
+/// Remote Desktop client settings of one user (`HKCU\Software\Microsoft\Terminal Server Client`,
+/// from NTUSER.DAT or an HKCU export): what this machine's mstsc does as a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ClientSettings {
+    /// `AuthenticationLevelOverride`: 0 = connect without warning when the
+    /// server cannot be authenticated, 1 = do not connect, 2 = warn.
+    pub authentication_level_override: Option<Setting<u32>>,
+    /// `RDGClientTransport`: 1 = the RD Gateway is reached over RPC-over-HTTP
+    /// only (no HTTP/UDP transport).
+    pub rdg_client_transport: Option<Setting<u32>>,
+    /// The servers the user has connected to (`Servers\<name>`).
+    pub servers: Vec<ClientServer>,
+}
+
+/// One server the client remembers (`…\Terminal Server Client\Servers\<name>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientServer {
+    /// The key name: the server as the user typed it (name, address, `:port`).
+    pub name: String,
+    /// `UsernameHint`: the user name last used for it.
+    pub username_hint: Option<Setting<String>>,
+    /// `CertHash`: SHA-1 thumbprint of the certificate the user accepted,
+    /// upper-case hex.
+    pub cert_hash: Option<Setting<String>>,
 }

@@ -4,10 +4,11 @@
 //! and regedit write: UTF-16LE with a BOM) and "REGEDIT4" (ANSI). Lines are
 //! `[KEY]`, `[-KEY]` (delete), `"name"=data` or `@=data` (the default
 //! value), `"name"=-` (delete), `;` comments; `hex…:` data continues on the
-//! next line after a trailing `\`. Data: `"string"`, `dword:XXXXXXXX`,
+//! next line after a trailing `\`, and a string holding a line break runs
+//! on to the line with its closing quote. Data: `"string"`, `dword:XXXXXXXX`,
 //! `hex:` (REG_BINARY) and `hex(N):` for other types (2 = REG_EXPAND_SZ,
 //! 7 = REG_MULTI_SZ, b = REG_QWORD, …) with strings in UTF-16LE (REGEDIT5)
-//! or single bytes (REGEDIT4).
+//! or single bytes in the ANSI code page (REGEDIT4; read as Windows-1252).
 //!
 //! Why not the `regashii` crate: it stops at the first line it cannot parse
 //! and returns what came before as if the file ended there, with no word of
@@ -64,9 +65,11 @@ pub enum RegError {
 const MAX_PROBLEMS: usize = 50;
 
 /// Decodes the bytes of a file: UTF-16LE when it starts with the BOM
-/// `FF FE`, UTF-8 (with or without its BOM) when valid, else one byte per
-/// character (REGEDIT4 files are in the ANSI code page; the names and data
-/// rdpdoctor reads are ASCII).
+/// `FF FE`, UTF-8 (with or without its BOM) when valid, else Windows-1252.
+/// REGEDIT4 files are written in the system's ANSI code page; 1252 is the
+/// one of Western-European and US English Windows, and a byte it does not
+/// map stays a character (never an error), so a file in another code page
+/// still gives its ASCII names and data.
 pub fn decode_text(bytes: &[u8]) -> Result<String, RegError> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         if rest.len() % 2 != 0 {
@@ -77,8 +80,16 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, RegError> {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_owned()),
-        Err(_) => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
+        Err(_) => Ok(ansi(bytes)),
     }
+}
+
+/// Windows-1252 bytes to text.
+fn ansi(bytes: &[u8]) -> String {
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
 }
 
 /// UTF-16LE to text (a lone surrogate becomes U+FFFD; an odd last byte is
@@ -135,27 +146,117 @@ pub fn parse(text: &str) -> Result<RegFile, RegError> {
     Ok(file)
 }
 
-/// Joins continuation lines (a trailing `\` continues on the next line,
-/// whose leading spaces are dropped); yields the first physical line's
-/// number with each logical line.
+/// Joins continuation lines: a trailing `\` continues hex data on the next
+/// line (whose leading spaces are dropped), and a string value whose closing
+/// quote is on a later line spans the lines between, with the line breaks
+/// kept in the string (regedit writes a `REG_SZ` holding a line break that
+/// way). Yields the first physical line's number with each logical line.
 fn logical_lines(text: &str) -> impl Iterator<Item = (usize, String)> + '_ {
-    let mut lines = text.lines().enumerate().peekable();
+    let lines: Vec<(&str, &str)> = text.split_inclusive('\n').map(split_break).collect();
+    let mut i = 0usize;
     std::iter::from_fn(move || {
-        let (i, first) = lines.next()?;
+        let start = i;
+        let (first, _) = *lines.get(i)?;
+        i += 1;
         let mut line = first.trim_end().to_owned();
         while line.ends_with('\\') && is_hex_data(&line) {
             line.pop();
-            match lines.next() {
-                Some((_, next)) => line.push_str(next.trim()),
+            match lines.get(i) {
+                Some((next, _)) => line.push_str(next.trim()),
                 None => break,
             }
+            i += 1;
         }
-        Some((i + 1, line))
+        if opens_string(&line)
+            && let Some(end) = closing_line(&lines, start)
+        {
+            line = lines
+                .get(start..=end)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(n, (l, br))| if start + n == end { *l } else { *br })
+                .fold(String::new(), |mut acc, piece| {
+                    acc.push_str(piece);
+                    acc
+                });
+            i = end + 1;
+        }
+        Some((start + 1, line))
     })
 }
 
+/// A physical line (with its break, if any) split into its text and the
+/// whole of it: `("a", "a\r\n")`.
+fn split_break(raw: &str) -> (&str, &str) {
+    let text = raw.strip_suffix('\n').unwrap_or(raw);
+    (text.strip_suffix('\r').unwrap_or(text), raw)
+}
+
+/// At most this many lines are joined into one string value: past it, the
+/// first line is a string without its closing quote (a damaged file must
+/// not swallow the rest of itself).
+const MAX_STRING_LINES: usize = 10_000;
+
+/// The line on which the string value opened at line `start` closes, when
+/// it does (within [`MAX_STRING_LINES`]). One pass over each line: a quote
+/// that no `\` escapes closes it.
+fn closing_line(lines: &[(&str, &str)], start: usize) -> Option<usize> {
+    let (first, raw) = lines.get(start)?;
+    let mut escaped = scan(open_string_tail(first)?, false).1;
+    // The line break itself is a character of the string.
+    escaped = scan(raw.get(first.len()..).unwrap_or_default(), escaped).1;
+    for end in start + 1..lines.len().min(start + MAX_STRING_LINES) {
+        let (text, raw) = lines.get(end)?;
+        let (closed, e) = scan(text, escaped);
+        if let Some(after) = closed {
+            // Regedit escapes every quote inside a string, so the first bare
+            // one closes it, and only a comment may follow: anything else
+            // means the string never closed and this line is a value of its own.
+            let rest = text.get(after..).unwrap_or_default().trim();
+            return (rest.is_empty() || rest.starts_with(';')).then_some(end);
+        }
+        escaped = scan(raw.get(text.len()..).unwrap_or_default(), e).1;
+    }
+    None
+}
+
+/// Scans string characters from inside a string: where the text after an
+/// unescaped quote that ends it starts, and whether the last character left
+/// an escape pending.
+fn scan(s: &str, mut escaped: bool) -> (Option<usize>, bool) {
+    for (i, c) in s.char_indices() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => return (Some(i + 1), false),
+            _ => {}
+        }
+    }
+    (None, escaped)
+}
+
+/// Whether a value line's string data has no closing quote on it.
+fn opens_string(line: &str) -> bool {
+    open_string_tail(line).is_some()
+}
+
+/// The text after the opening quote of a value line's string data, when
+/// that string does not close on the line.
+fn open_string_tail(line: &str) -> Option<&str> {
+    let rest = if let Some(rest) = line.strip_prefix('@') {
+        rest
+    } else if line.starts_with('"') {
+        quoted(line).ok()?.1
+    } else {
+        return None;
+    };
+    let data = rest.trim_start().strip_prefix('=')?.trim_start();
+    (data.starts_with('"') && quoted(data).is_err()).then(|| data.get(1..).unwrap_or_default())
+}
+
 /// A continuation `\` only ends lines of hex data (a key path may end in a
-/// backslash by mistake, a string cannot span lines).
+/// backslash by mistake; a string spans lines only inside its quotes).
 fn is_hex_data(line: &str) -> bool {
     line.split_once('=')
         .is_some_and(|(_, d)| d.trim_start().starts_with("hex"))
@@ -297,7 +398,7 @@ fn typed(kind: u32, bytes: Vec<u8>, format: Format) -> Data {
 fn strings(bytes: &[u8], format: Format) -> Vec<String> {
     let text: String = match format {
         Format::Regedit5 => utf16le(bytes),
-        Format::Regedit4 => bytes.iter().map(|&b| char::from(b)).collect(),
+        Format::Regedit4 => ansi(bytes),
     };
     let mut parts: Vec<String> = text.split('\0').map(str::to_owned).collect();
     while parts.last().is_some_and(String::is_empty) {
@@ -353,6 +454,56 @@ mod tests {
             "{:?}",
             f.problems
         );
+    }
+
+    #[test]
+    fn a_string_with_line_breaks_spans_lines_as_regedit_writes_it() {
+        // A REG_SZ holding "first\r\n[not a key]\r\n  \"quoted\" \\" and one
+        // holding "a\nb" (a lone LF), then an ordinary value.
+        let text = "Windows Registry Editor Version 5.00\r\n\r\n\
+            [HKEY_CURRENT_USER\\X]\r\n\
+            \"Note\"=\"first\r\n[not a key]\r\n  \\\"quoted\\\" \\\\\"\r\n\
+            @=\"a\nb\"\r\n\
+            \"After\"=dword:00000001\r\n";
+        let f = parse(text).unwrap();
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        assert_eq!(f.sections.len(), 1, "{:?}", f.sections);
+        let v = &f.sections[0].values;
+        assert_eq!(
+            v[0],
+            (
+                "Note".into(),
+                Some(Data::Sz("first\r\n[not a key]\r\n  \"quoted\" \\".into()))
+            )
+        );
+        assert_eq!(v[1], (String::new(), Some(Data::Sz("a\nb".into()))));
+        assert_eq!(v[2], ("After".into(), Some(Data::Dword(1))));
+    }
+
+    #[test]
+    fn a_string_that_never_closes_costs_only_its_line() {
+        let text = "REGEDIT4\n[HKEY_CURRENT_USER\\A]\n\"x\"=\"open\n\"y\"=dword:2\n";
+        let f = parse(text).unwrap();
+        assert_eq!(
+            f.sections[0].values,
+            vec![("y".into(), Some(Data::Dword(2)))]
+        );
+        assert_eq!(f.problems, ["line 3: a string without its closing quote"]);
+    }
+
+    #[test]
+    fn regedit4_in_the_ansi_code_page_is_read_as_windows_1252() {
+        // "René €" and "Ä‰" in Windows-1252: 0xE9 é, 0x80 €, 0xC4 Ä, 0x89 ‰
+        // (not UTF-8, and 0x80/0x89 differ from Latin-1).
+        let mut bytes = b"REGEDIT4\r\n\r\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Terminal Server Client\\Servers\\srv]\r\n\"UsernameHint\"=\"CORP\\\\Ren".to_vec();
+        bytes.extend_from_slice(&[0xE9, b' ', 0x80]);
+        bytes.extend_from_slice(b"\"\r\n\"E\"=hex(2):c4,89,00\r\n");
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let f = parse(&decode_text(&bytes).unwrap()).unwrap();
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        let v = &f.sections[0].values;
+        assert_eq!(v[0].1, Some(Data::Sz("CORP\\René €".into())));
+        assert_eq!(v[1].1, Some(Data::Sz("Ä‰".into())));
     }
 
     #[test]

@@ -155,3 +155,43 @@ pub fn evtx_fixtures() -> Option<PathBuf> {
     }
     Some(fixtures().join("evtx"))
 }
+
+/// A SOFTWARE-shaped hive made by hivex from a real hive (there is no real
+/// SOFTWARE fixture): no control sets, the keys SOFTWARE has, and
+/// `Microsoft\Cryptography\MachineGuid` set.
+pub fn software_hive(path: &Path, machine_guid: &str) {
+    hive_of_another_kind(
+        path,
+        &format!(
+            "[HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft]\n\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Cryptography]\n\
+             \"MachineGuid\"=\"{machine_guid}\"\n\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Windows NT]\n\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\Microsoft\\Windows NT\\CurrentVersion]\n\
+             \"ProductName\"=\"Windows 7 Professional\"\n\
+             \"CurrentBuild\"=\"7601\"\n"
+        ),
+    );
+    assert_eq!(
+        hivexget(path, "Microsoft\\Cryptography", "MachineGuid"),
+        machine_guid
+    );
+}
+
+/// A copy of the real SYSTEM hive at `path` with its SYSTEM keys (`Select`,
+/// the control sets) deleted and `keys` (`.reg` sections, written below
+/// `HKEY_LOCAL_MACHINE\SYSTEM`, which stands for the hive's root) merged
+/// in, with hivex: the way to make a hive of another kind from real bytes.
+pub fn hive_of_another_kind(path: &Path, keys: &str) {
+    std::fs::copy(hive("SYSTEM"), path).unwrap();
+    hivex_merge(
+        path,
+        &format!(
+            "Windows Registry Editor Version 5.00\n\n\
+             [-HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n\n\
+             [-HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001]\n\n\
+             [-HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002]\n\n\
+             {keys}"
+        ),
+    );
+}

@@ -1,27 +1,53 @@
-//! The "Remote Desktop" certificate store
+//! The machine certificate stores that hold a Remote Desktop listener's
+//! certificate: "Remote Desktop"
 //! (`SOFTWARE\Microsoft\SystemCertificates\Remote Desktop\Certificates\<thumbprint>`),
-//! where Remote Desktop Services keeps its self-signed listener certificate
+//! where Remote Desktop Services keeps its self-signed listener certificate,
+//! and Personal (`…\SystemCertificates\MY\Certificates\<thumbprint>`),
+//! where a certificate that `SSLCertificateSHA1Hash` names usually is
 //! (<https://learn.microsoft.com/troubleshoot/windows-server/remote/remote-desktop-listener-certificate-configurations>).
 
 use crate::registry::Hives;
 use crate::registry::certblob;
 use crate::registry::view::{Data, Root};
-use rdpdoctor_evidence::host::CertificateStoreEntry;
+use rdpdoctor_evidence::host::{CertificateStore, CertificateStoreEntry};
 use rdpdoctor_wire::cert;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-const STORE: &str = "Microsoft\\SystemCertificates\\Remote Desktop\\Certificates";
+/// The stores read, and where each is below `HKLM\SOFTWARE`.
+const STORES: [(CertificateStore, &str); 2] = [
+    (
+        CertificateStore::RemoteDesktop,
+        "Microsoft\\SystemCertificates\\Remote Desktop\\Certificates",
+    ),
+    (
+        CertificateStore::My,
+        "Microsoft\\SystemCertificates\\MY\\Certificates",
+    ),
+];
 
-/// Every certificate in the store, decoded from its `Blob`.
-pub fn remote_desktop_store(hives: &mut Hives) -> Vec<CertificateStoreEntry> {
+/// Every certificate in the stores, decoded from its `Blob`.
+pub fn machine_stores(hives: &mut Hives) -> Vec<CertificateStoreEntry> {
     let mut out = Vec::new();
-    for thumb in hives.subkeys(Root::Software, STORE) {
-        let path = format!("{STORE}\\{thumb}");
+    for (store, at) in STORES {
+        read_store(hives, store, at, &mut out);
+    }
+    out
+}
+
+fn read_store(
+    hives: &mut Hives,
+    store: CertificateStore,
+    at: &str,
+    out: &mut Vec<CertificateStoreEntry>,
+) {
+    for thumb in hives.subkeys(Root::Software, at) {
+        let path = format!("{at}\\{thumb}");
         let Some(key) = hives.keys(Root::Software, &path).into_iter().next() else {
             continue;
         };
         let mut e = CertificateStoreEntry {
+            store,
             thumbprint: thumb.to_ascii_uppercase(),
             computed_thumbprint: None,
             subject: None,
@@ -33,6 +59,8 @@ pub fn remote_desktop_store(hives: &mut Hives) -> Vec<CertificateStoreEntry> {
             not_after_unix: None,
             self_signed: None,
             key: None,
+            key_container: None,
+            key_provider: None,
             decode_error: None,
             origin: key.origin("Blob"),
         };
@@ -42,10 +70,18 @@ pub fn remote_desktop_store(hives: &mut Hives) -> Vec<CertificateStoreEntry> {
         }
         out.push(e);
     }
-    out
 }
 
 fn fill(e: &mut CertificateStoreEntry, blob: &[u8]) {
+    match certblob::key_link(blob) {
+        Ok(Some(link)) => {
+            e.key_container = link.container;
+            e.key_provider = link.provider;
+        }
+        Ok(None) => {}
+        // The certificate itself may still decode: say why the link did not.
+        Err(err) => e.decode_error = Some(err),
+    }
     let der = match certblob::certificate(blob) {
         Ok(der) => der,
         Err(err) => {

@@ -6,6 +6,7 @@
 //! sources giving the same key, the one given first wins.
 
 mod certs;
+mod client;
 mod crypto;
 mod firewall;
 mod machine;
@@ -22,8 +23,9 @@ pub fn extract(hives: &mut Hives, ev: &mut HostEvidence) {
     machine::time(hives, &mut ev.time);
     let port = ev.terminal_server.port_number.as_ref().map(|s| s.value);
     ev.firewall = firewall::firewall(hives, port);
-    ev.certificates = certs::remote_desktop_store(hives);
+    ev.certificates = certs::machine_stores(hives);
     crypto::crypto(hives, &mut ev.crypto);
+    client::client(hives, &mut ev.client);
 }
 
 /// One place a setting can be: root, key path below it, value name.
