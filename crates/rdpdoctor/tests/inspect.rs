@@ -3,6 +3,7 @@
 //! hivex: the verdict, the exit status, the findings and the cause ranked
 //! first, and one-line errors for what cannot be read.
 
+mod common;
 #[path = "../../rdpdoctor-host/tests/common/mod.rs"]
 mod hostkit;
 
@@ -378,4 +379,59 @@ fn a_mounted_volume_without_its_rdp_key_file_blames_the_private_key() {
     );
     assert_eq!(r.json()["host"]["machine_keys"]["rdp_key_present"], true);
     assert_ne!(r.top_cause().0, "rdp-cert-private-key-broken");
+}
+
+/// The wire and the disk together: an emulated Windows host that has no
+/// usable certificate (RDP_NEG_FAILURE SSL_CERT_NOT_ON_SERVER), and its
+/// disk, whose MachineKeys lacks the self-signed certificate's key file.
+/// Either alone leaves two causes close; together the broken private key
+/// is the answer, with high confidence.
+#[test]
+fn no_usable_certificate_on_the_wire_and_no_key_file_on_the_disk() {
+    let guid = "7c1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d7";
+    let (root, _) = mounted_volume("inspect-wire-and-volume", guid);
+    let lab = common::LabServe::start(&["ssl-cert-not-on-server"]);
+    let addr = lab.listeners[0].1.clone();
+    let probe = |extra: &[&str]| {
+        let mut args = vec!["probe", addr.as_str(), "--format", "json", "--timeout", "3"];
+        args.extend_from_slice(extra);
+        let out = Command::new(bin()).args(&args).output().unwrap();
+        let json: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        json
+    };
+    let top = |j: &Value| {
+        (
+            j["diagnosis"]["causes"][0]["id"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+            j["diagnosis"]["causes"][0]["confidence"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        )
+    };
+    let wire = probe(&[]);
+    assert_ne!(
+        top(&wire),
+        ("rdp-cert-private-key-broken".to_owned(), "high".to_owned()),
+        "the wire alone cannot tell a broken key from a missing certificate"
+    );
+    let root_s = root.display().to_string();
+    let both = probe(&["--host-evidence", &root_s]);
+    let ids: Vec<&str> = both["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"ssl-cert-not-on-server"), "{ids:?}");
+    assert!(ids.contains(&"machinekeys-key-missing"), "{ids:?}");
+    assert_eq!(
+        top(&both),
+        ("rdp-cert-private-key-broken".to_owned(), "high".to_owned()),
+        "{:#}",
+        both["diagnosis"]["causes"]
+    );
 }

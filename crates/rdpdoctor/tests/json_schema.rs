@@ -22,9 +22,8 @@ use common::*;
 use rdpdoctor_diagnose::{FindingId, Qualifier};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 fn schema() -> Value {
     let path = repo_root().join("docs/rdpdoctor.schema.json");
@@ -123,49 +122,6 @@ fn explain(args: &[&str]) -> Value {
     let (out, _) = run(false, &a);
     assert_eq!(out.status.code(), Some(0), "explain {args:?}");
     json_of(&out, &format!("explain {args:?}"))
-}
-
-/// `rdpdoctor lab serve` playing every fault on 127.0.0.1 (a free port
-/// each); killed when dropped.
-struct LabServe {
-    child: Child,
-    /// (fault name, address)
-    listeners: Vec<(String, String)>,
-}
-
-impl LabServe {
-    fn start(faults: &[&str]) -> LabServe {
-        let mut cmd = Command::new(bin());
-        cmd.args(["lab", "serve"]);
-        for f in faults {
-            cmd.args(["--fault", f]);
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start rdpdoctor lab serve");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut listeners = Vec::new();
-        for _ in faults {
-            // `fault NAME listening on ADDR`
-            let line = lines.next().expect("a listener line").unwrap();
-            let words: Vec<&str> = line.split(' ').collect();
-            assert!(
-                words.len() == 5 && words[0] == "fault" && words[3] == "on",
-                "{line}"
-            );
-            listeners.push((words[1].to_owned(), words[4].to_owned()));
-        }
-        LabServe { child, listeners }
-    }
-}
-
-impl Drop for LabServe {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn fault_names() -> Vec<&'static str> {

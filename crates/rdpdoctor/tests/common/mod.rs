@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 use std::collections::HashMap;
+use std::io::BufRead as _;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -492,4 +493,47 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             .map(|r| line(r.iter().map(String::as_str).collect())),
     );
     out.join("\n")
+}
+
+/// `rdpdoctor lab serve` playing every fault on 127.0.0.1 (a free port
+/// each); killed when dropped.
+pub struct LabServe {
+    child: std::process::Child,
+    /// (fault name, address)
+    pub listeners: Vec<(String, String)>,
+}
+
+impl LabServe {
+    pub fn start(faults: &[&str]) -> LabServe {
+        let mut cmd = std::process::Command::new(bin());
+        cmd.args(["lab", "serve"]);
+        for f in faults {
+            cmd.args(["--fault", f]);
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start rdpdoctor lab serve");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut listeners = Vec::new();
+        for _ in faults {
+            // `fault NAME listening on ADDR`
+            let line = lines.next().expect("a listener line").unwrap();
+            let words: Vec<&str> = line.split(' ').collect();
+            assert!(
+                words.len() == 5 && words[0] == "fault" && words[3] == "on",
+                "{line}"
+            );
+            listeners.push((words[1].to_owned(), words[4].to_owned()));
+        }
+        LabServe { child, listeners }
+    }
+}
+
+impl Drop for LabServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
