@@ -172,6 +172,8 @@ Examples:
 
 The first lines answer: the verdict, the most likely cause, the fix to try first.
 A source that cannot be read is named on stderr, one line each; what could be read is used.
+When two sources hold the same registry value, the one named first wins (the report
+lists the others as overridden).
 
 Exit status:
   0  nothing read stops RDP (warnings may still be listed)
