@@ -458,6 +458,7 @@ fn logon(
         early_user_auth: early,
         early_user_auth_name: None,
         logon_error: None,
+        logon_notification: None,
         error_info: None,
         error_info_name: None,
         detail: None,
