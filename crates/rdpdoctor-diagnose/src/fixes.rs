@@ -99,9 +99,7 @@ pub fn order(fixes: &[Fix], facts: &FitFacts<'_>) -> Vec<Fix> {
         .iter()
         .any(|(_, _, f)| for_present_finding(f, facts.findings));
     let case = |f: &Fix| -> u8 {
-        if !any_for_present {
-            0
-        } else if for_present_finding(f, facts.findings) {
+        if !any_for_present || for_present_finding(f, facts.findings) {
             0
         } else if f.for_findings.is_empty() {
             1

@@ -245,7 +245,8 @@ async fn logon(
         return stage::deep::logon::run(addr, host, via, creds, deadline).await;
     }
     let mut ev = stage::logon::evidence(creds, rdpdoctor_evidence::LogonMethod::None);
-    ev.detail = Some("the server selected no security protocol the credentials can be sent over".into());
+    ev.detail =
+        Some("the server selected no security protocol the credentials can be sent over".into());
     ev
 }
 

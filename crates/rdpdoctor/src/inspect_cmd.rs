@@ -72,7 +72,9 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
             let mut s = rdpdoctor_render::head::head_of(&subject, &judgement, &style);
             if !args.brief {
                 s.push('\n');
-                s.push_str(&rdpdoctor_render::host::host_report(&host, &judgement, &style));
+                s.push_str(&rdpdoctor_render::host::host_report(
+                    &host, &judgement, &style,
+                ));
                 s.push('\n');
                 s.push_str(&rdpdoctor_render::diagnosis::diagnosis(
                     &judgement.diagnosis,
@@ -91,7 +93,10 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
 pub fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 

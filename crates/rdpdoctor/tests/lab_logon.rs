@@ -301,7 +301,10 @@ fn ironrdp_tls_right_and_wrong_password_through_the_client_info() {
     let l = logon(&r.probe);
     assert_eq!(l["outcome"], "closed", "{l}");
     assert_eq!(l["phase_reached"], "client-info", "{l}");
-    assert!(l["error_info"].is_null() && l["logon_error"].is_null(), "{l}");
+    assert!(
+        l["error_info"].is_null() && l["logon_error"].is_null(),
+        "{l}"
+    );
     r.probe.assert_has("logon-refused-without-status");
     r.probe.assert_lacks("logon-succeeded");
     assert_eq!(r.probe.code, 1);

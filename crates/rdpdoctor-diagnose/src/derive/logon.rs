@@ -323,12 +323,7 @@ fn client_info_by_contrast(
     }
 }
 
-fn by_logon_error(
-    l: &LogonEvidence,
-    e: &LogonErrorInfo,
-    ev: Vec<(&str, Value)>,
-    out: &mut Out,
-) {
+fn by_logon_error(l: &LogonEvidence, e: &LogonErrorInfo, ev: Vec<(&str, Value)>, out: &mut Out) {
     let id = finding_for_logon_error(e);
     let ty = e
         .notification_type_name

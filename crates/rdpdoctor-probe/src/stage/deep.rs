@@ -252,9 +252,7 @@ async fn secure_and_sequence(
     match (opened, via) {
         (Err(detail), _) => DeepOutcome::Failed { detail },
         (Ok(framed), Via::Tls) => match tls_handshake(framed, host, turns, deadline).await {
-            Ok(stream) => {
-                sequence(&mut FramedStream::new(stream), via, deadline, p, creds).await
-            }
+            Ok(stream) => sequence(&mut FramedStream::new(stream), via, deadline, p, creds).await,
             Err(detail) => DeepOutcome::Failed { detail },
         },
         (Ok(framed), Via::Rdp(_)) => {

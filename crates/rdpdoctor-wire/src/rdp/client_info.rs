@@ -85,7 +85,10 @@ fn packet(opts: &ClientInfoOptions, password: Option<&str>) -> Zeroizing<Vec<u8>
     let secret = Zeroizing::new(utf16z(password.unwrap_or("")));
     // Sized once, so that no reallocation leaves a copy of the password behind.
     let mut p = Zeroizing::new(Vec::with_capacity(
-        512 + domain.len() + user.len() + secret.len(),
+        512usize
+            .saturating_add(domain.len())
+            .saturating_add(user.len())
+            .saturating_add(secret.len()),
     ));
     push_u32(&mut p, 0x0409); // CodePage: the keyboard layout (en-US) with INFO_UNICODE
     let autologon = if password.is_some() {

@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use super::licensing::{LicenseSummary, license_summary};
-use super::session_info::{PDUTYPE2_SAVE_SESSION_INFO, SaveSessionInfo, decode_save_session_info};
 use super::sec_flags;
+use super::session_info::{PDUTYPE2_SAVE_SESSION_INFO, SaveSessionInfo, decode_save_session_info};
 use super::share::{PDUTYPE2_SET_ERROR_INFO_PDU, pdu_type};
 use crate::error::WireError;
 use crate::mcs;

@@ -375,13 +375,20 @@ fn the_logon_client_info_carries_the_credentials_as_ironrdp_reads_them() {
         ironrdp_core::decode(sd.data).expect("ironrdp decodes the Client Info");
     let c = &pdu.client_info.credentials;
     assert_eq!(
-        (c.username.as_str(), c.domain.as_deref(), c.password.as_str()),
+        (
+            c.username.as_str(),
+            c.domain.as_deref(),
+            c.password.as_str()
+        ),
         ("labuser", Some("LAB"), "Pässword1!")
     );
     let info = decode_client_info(&f).unwrap();
     assert!(info.has_password);
     assert_eq!(info.flags & info_flags::AUTOLOGON, info_flags::AUTOLOGON);
-    assert_eq!(info.flags & info_flags::LOGONNOTIFY, info_flags::LOGONNOTIFY);
+    assert_eq!(
+        info.flags & info_flags::LOGONNOTIFY,
+        info_flags::LOGONNOTIFY
+    );
     // Longer than the packet carries: an error, never a truncated password.
     let long = "x".repeat(MAX_INFO_STRING_UNITS + 1);
     assert!(encode_client_info_logon(1007, 1003, &opts, &long, None).is_err());

@@ -91,11 +91,16 @@ pub(super) fn client_info(
         user_name: creds.user().to_owned(),
         client_address: String::new(),
     };
-    rdp::encode_client_info_logon(user_id, io_channel, &opts, creds.password().as_str(), session).map_err(
-        |e| DeepOutcome::Failed {
-            detail: format!("the Client Info PDU cannot carry these credentials: {e}"),
-        },
+    rdp::encode_client_info_logon(
+        user_id,
+        io_channel,
+        &opts,
+        creds.password().as_str(),
+        session,
     )
+    .map_err(|e| DeepOutcome::Failed {
+        detail: format!("the Client Info PDU cannot carry these credentials: {e}"),
+    })
 }
 
 /// Keeps what a Save Session Info PDU said about the logon; `Some` ends the
