@@ -295,10 +295,7 @@ fn seeds() -> Vec<Vec<u8>> {
 /// The data of a Save Session Info PDU alone (after the Share Data Header),
 /// with both extended fields, for `decode_save_session_info` itself.
 fn save_session_info_data() -> Vec<u8> {
-    let mut v = Vec::new();
-    for w in [3u32] {
-        v.extend_from_slice(&w.to_le_bytes());
-    }
+    let mut v = 3u32.to_le_bytes().to_vec();
     v.extend_from_slice(&46u16.to_le_bytes());
     for w in [3u32, 28, 28, 1, 7, 0, 0, 0, 0, 8, 0xFFFF_FFFE, 1] {
         v.extend_from_slice(&w.to_le_bytes());
