@@ -207,13 +207,7 @@ pub fn encode_save_session_info_logon_errors(
     push_u32(&mut payload, errors.notification_type);
     push_u32(&mut payload, errors.notification_data);
     payload.extend_from_slice(&[0; 570]); // Pad
-    let pdu = share_data(
-        share_id,
-        SERVER_CHANNEL_ID,
-        PDUTYPE2_SAVE_SESSION_INFO,
-        &payload,
-    );
-    mcs::encode_send_data_indication(user_id, io_channel, &pdu)
+    frame(user_id, io_channel, share_id, &payload)
 }
 
 /// Server side: a Save Session Info PDU with INFOTYPE_LOGON_PLAINNOTIFY
@@ -226,11 +220,17 @@ pub fn encode_save_session_info_plain_notify(
     let mut payload = Vec::with_capacity(4 + 576);
     push_u32(&mut payload, info_type::PLAIN_NOTIFY);
     payload.extend_from_slice(&[0; 576]);
+    frame(user_id, io_channel, share_id, &payload)
+}
+
+/// A Save Session Info PDU with `payload` (infoType and infoData), in an
+/// MCS Send Data Indication on `io_channel`.
+fn frame(user_id: u16, io_channel: u16, share_id: u32, payload: &[u8]) -> Vec<u8> {
     let pdu = share_data(
         share_id,
         SERVER_CHANNEL_ID,
         PDUTYPE2_SAVE_SESSION_INFO,
-        &payload,
+        payload,
     );
     mcs::encode_send_data_indication(user_id, io_channel, &pdu)
 }
