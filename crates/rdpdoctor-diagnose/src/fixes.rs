@@ -1,10 +1,13 @@
 //! Orders a cause's fixes for what is known about the server and the user:
 //! the server's implementation, its certificate, where it runs (`--on`) and
-//! the user's client (`--client`). Fixes for another platform are dropped
-//! (a Windows `reg add` is no fix for xrdp); the rest keep the KB's order
-//! within the same fit.
+//! the user's client (`--client`), and the findings (a fix written for one
+//! of the findings present, `for_findings` in the KB, goes first: unlock for
+//! a locked account, a new password for an expired one). Fixes for another
+//! platform are dropped (a Windows `reg add` is no fix for xrdp); the rest
+//! keep the KB's order within the same fit.
 
 use crate::context::{ClientId, Environment};
+use crate::finding::Finding;
 use crate::server::Implementation;
 use rdpdoctor_kb::{AppliesTo, CertKind, Client, Fix, FixKind, Platform};
 
@@ -18,6 +21,15 @@ pub struct FitFacts<'a> {
     pub environment: Option<Environment>,
     /// The user's clients, when they said.
     pub clients: &'a [ClientId],
+    /// The findings of the judgement.
+    pub findings: &'a [Finding],
+}
+
+/// Whether `f` is written for one of the findings present.
+fn for_present_finding(f: &Fix, findings: &[Finding]) -> bool {
+    f.for_findings
+        .iter()
+        .any(|want| findings.iter().any(|x| x.id.name() == want))
 }
 
 fn platform_of(i: Implementation) -> Option<Platform> {
@@ -81,7 +93,21 @@ pub fn order(fixes: &[Fix], facts: &FitFacts<'_>) -> Vec<Fix> {
         .enumerate()
         .filter_map(|(i, f)| fit(f, facts).map(|r| (r, i, f)))
         .collect();
+    // When some fix is written for a finding present: those first, fixes
+    // written for no finding in particular next, fixes for another case last.
+    let any_for_present = v
+        .iter()
+        .any(|(_, _, f)| for_present_finding(f, facts.findings));
+    let case = |f: &Fix| -> u8 {
+        if !any_for_present || for_present_finding(f, facts.findings) {
+            0
+        } else if f.for_findings.is_empty() {
+            1
+        } else {
+            2
+        }
+    };
     // Weakening fixes go after the ones that keep security, within a rank.
-    v.sort_by_key(|(r, i, f)| (*r, f.weakens_security, *i));
+    v.sort_by_key(|(r, i, f)| (case(f), *r, f.weakens_security, *i));
     v.into_iter().map(|(_, _, f)| f.clone()).collect()
 }

@@ -368,6 +368,7 @@ fn finish(
         cert: p.cert,
         environment: ctx.environment,
         clients: &ctx.clients,
+        findings: &p.findings,
     };
     for c in &mut causes {
         c.fixes = fixes::order(&c.fixes, &fit);

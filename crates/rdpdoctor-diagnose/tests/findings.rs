@@ -458,6 +458,7 @@ fn logon(
         early_user_auth: early,
         early_user_auth_name: None,
         logon_error: None,
+        logon_notification: None,
         error_info: None,
         error_info_name: None,
         detail: None,
@@ -563,4 +564,122 @@ fn a_refused_logon_fails_every_client_and_ranks_its_cause() {
         .iter()
         .find(|f| f.id == FindingId::LogonTypeNotGranted);
     assert_eq!(f.map(|f| f.severity), Some(Severity::Fail));
+}
+
+/// `account-restricted` covers several cases; the fix to try first is the
+/// one for the case the server named.
+#[test]
+fn the_first_fix_fits_the_account_finding() {
+    for (code, finding, fix) in [
+        (0xC000_0071, "password-expired", "reset-password-ad"),
+        (0xC000_0224, "password-expired", "reset-password-ad"),
+        (0xC000_0234, "account-locked", "unlock-ad-account"),
+        (0xC000_0072, "account-disabled", "unlock-ad-account"),
+    ] {
+        let r = logon(
+            LogonOutcome::Rejected,
+            LogonPhase::NtlmAuthenticate,
+            Some(code),
+            None,
+        );
+        let j = judge(&r, &Context::default()).unwrap();
+        assert!(j.findings.iter().any(|f| f.id.name() == finding));
+        let first = j.diagnosis.first_fix.as_ref().expect("a fix to try first");
+        assert_eq!(first.cause, "account-restricted", "{code:#x}");
+        assert_eq!(first.fix.id, fix, "{code:#x}");
+    }
+    // A locked account never gets the password-change fixes first.
+    let r = logon(
+        LogonOutcome::Rejected,
+        LogonPhase::NtlmAuthenticate,
+        Some(0xC000_0234),
+        None,
+    );
+    let j = judge(&r, &Context::default()).unwrap();
+    let c = &j.diagnosis.causes[0];
+    let pos = |id: &str| c.fixes.iter().position(|f| f.id == id);
+    assert!(pos("unlock-ad-account") < pos("reset-password-ad"));
+    assert!(pos("enable-local-user") < pos("temp-disable-nla-for-password-change"));
+}
+
+/// A Client Info logon attempt (no NLA) that ended as given.
+fn client_info_logon(
+    outcome: LogonOutcome,
+    phase: LogonPhase,
+    error: Option<(u32, u32)>,
+) -> ProbeReport {
+    let mut r = logon(outcome, phase, None, None);
+    let l = r.logon.as_mut().unwrap();
+    l.method = LogonMethod::ClientInfo;
+    l.via = Some(Protocol::Ssl);
+    l.credssp_version = None;
+    l.logon_error = error.map(|(t, d)| LogonErrorInfo {
+        notification_type: t,
+        notification_type_name: None,
+        notification_data: d,
+        notification_data_name: None,
+    });
+    r
+}
+
+#[test]
+fn logon_errors_info_gives_the_finding_of_its_codes() {
+    use LogonOutcome::Rejected;
+    use LogonPhase::ClientInfo;
+    for (ty, data, id) in [
+        (0xC000_006D, 0, "bad-credentials"),
+        (0, 0, "bad-credentials"),
+        (0, 1, "password-expired"),
+        (0xC000_0224, 1, "password-expired"),
+        (0xC000_0234, 2, "account-locked"),
+        (0, 2, "logon-failed-other"),
+        (0xFFFF_FFFF, 2, "logon-failed-other"),
+    ] {
+        let f = derive(&client_info_logon(Rejected, ClientInfo, Some((ty, data))));
+        assert_eq!(f.len(), 1, "{ty:#x}/{data}");
+        assert_eq!(f[0].id.name(), id, "{ty:#x}/{data}");
+        assert_eq!(f[0].severity, Severity::Fail);
+    }
+    // A LOGON_MSG_* notification follows a successful authentication.
+    let f = derive(&client_info_logon(
+        LogonOutcome::Authenticated,
+        ClientInfo,
+        Some((0xFFFF_FFFE, 1)),
+    ));
+    assert_eq!(f[0].id.name(), "logon-succeeded");
+}
+
+#[test]
+fn a_client_info_logon_is_weighed_against_the_deep_probe_without_credentials() {
+    let deep = |outcome: DeepOutcome, phase: DeepPhase| DeepEvidence {
+        via: Protocol::Ssl,
+        phase_reached: phase,
+        outcome,
+        licensing: None,
+        channels: vec![],
+        elapsed_ms: 1.0,
+    };
+    let dropped = deep(
+        DeepOutcome::Disconnected {
+            detail: "closed".into(),
+        },
+        DeepPhase::ClientInfo,
+    );
+    let logon_screen = deep(DeepOutcome::LogonScreen, DeepPhase::DemandActive);
+    // Demand Active with the credentials, a drop without: the server checked them.
+    let mut r = client_info_logon(LogonOutcome::NotVerified, LogonPhase::DemandActive, None);
+    r.deep = Some(dropped.clone());
+    assert_eq!(ids(&r), vec!["logon-succeeded"]);
+    // Demand Active both ways: nothing is known.
+    r.deep = Some(logon_screen.clone());
+    assert_eq!(ids(&r), vec!["logon-not-checked"]);
+    // Closed right after the Client Info with the credentials.
+    let mut r = client_info_logon(LogonOutcome::Closed, LogonPhase::ClientInfo, None);
+    for d in [dropped, logon_screen] {
+        r.deep = Some(d);
+        let f = derive(&r);
+        let mine: Vec<_> = f.iter().filter(|f| f.id.name().contains("logon")).collect();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].id.name(), "logon-refused-without-status");
+    }
 }

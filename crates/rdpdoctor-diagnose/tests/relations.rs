@@ -82,6 +82,27 @@ fn every_relation_names_a_real_finding_qualifier_and_cause() {
 }
 
 #[test]
+fn every_fix_is_for_real_findings_of_its_own_cause() {
+    for c in rdpdoctor_kb::kb().causes() {
+        for fix in &c.fixes {
+            for f in &fix.for_findings {
+                assert!(
+                    FindingId::from_name(f).is_some(),
+                    "fix {} is for unknown finding {f}",
+                    fix.id
+                );
+                assert!(
+                    c.evidence.iter().any(|r| &r.finding == f),
+                    "fix {} is for {f}, which is no evidence of its cause {}",
+                    fix.id,
+                    c.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn every_confirm_step_names_a_real_finding() {
     for c in rdpdoctor_kb::kb().causes() {
         for s in &c.confirm {

@@ -189,8 +189,9 @@ fn credssp_version(fault: Fault) -> u32 {
 }
 
 /// [MS-CSSP 3.1.5] NEGOTIATE in, CHALLENGE out; the client's AUTHENTICATE
-/// is answered with STATUS_LOGON_FAILURE (the emulator has no accounts), or
-/// by closing for CredSSP 2, which has no errorCode.
+/// ([MS-NLMP 2.2.1.3]) is answered with the fault's NTSTATUS
+/// ([`Fault::logon_status`]) or STATUS_LOGON_FAILURE (the emulator has no
+/// accounts), or by closing for CredSSP 2, which has no errorCode.
 async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut Framed<S>,
     ctx: &Arc<Ctx>,
@@ -217,10 +218,20 @@ async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     s.send(&reply.to_der()).await?;
     // AUTHENTICATE_MESSAGE + pubKeyAuth.
     let frame = s.read_frame(ts_framer, credssp::MAX_TS_REQUEST).await?;
-    credssp::decode_ts_request(&frame).map_err(garbage)?;
+    let ts = credssp::decode_ts_request(&frame).map_err(garbage)?;
+    let authenticate = ts
+        .nego_token
+        .as_deref()
+        .and_then(ntlm::find_ntlmssp)
+        .filter(|m| m.get(8..12) == Some(&[3, 0, 0, 0]));
+    if authenticate.is_none() {
+        return Err(garbage(
+            "the second TSRequest carries no NTLM AUTHENTICATE_MESSAGE",
+        ));
+    }
     if version >= 3 {
-        s.send(&ts_request_error(version, STATUS_LOGON_FAILURE))
-            .await?;
+        let code = ctx.cfg.fault.logon_status().unwrap_or(STATUS_LOGON_FAILURE);
+        s.send(&ts_request_error(version, code)).await?;
     }
     Err(End::Done)
 }

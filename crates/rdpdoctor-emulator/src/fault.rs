@@ -47,7 +47,29 @@ pub enum Fault {
     Silent,
     /// Like `healthy-tls`, each reply delayed by `--delay`.
     Slow,
+    /// NLA required; the AUTHENTICATE is answered with errorCode
+    /// STATUS_PASSWORD_EXPIRED.
+    PasswordExpired,
+    /// … STATUS_PASSWORD_MUST_CHANGE ("User must change password at next logon").
+    PasswordMustChange,
+    /// … STATUS_ACCOUNT_RESTRICTION (e.g. a blank password, logon hours).
+    AccountRestriction,
+    /// … STATUS_ACCOUNT_LOCKED_OUT.
+    AccountLockedOut,
+    /// … STATUS_ACCOUNT_DISABLED.
+    AccountDisabled,
+    /// … STATUS_LOGON_TYPE_NOT_GRANTED (no "Allow log on through Remote Desktop Services").
+    LogonTypeNotGranted,
 }
+
+/// The user name the emulator's logon faults expect; any password is
+/// "right" (the emulator has no accounts: its status answers do not depend
+/// on the password, as Windows' do not for a locked or disabled account).
+/// `demo` sends [`DEMO_PASSWORD`] in-process, never through argv or the
+/// environment.
+pub const DEMO_USER: &str = "demo";
+/// The throwaway password `demo` sends to the logon faults.
+pub const DEMO_PASSWORD: &str = "Demo-Pass-1";
 
 /// How a listener answers the X.224 Connection Request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +120,12 @@ impl Fault {
         Fault::AcceptThenClose,
         Fault::Silent,
         Fault::Slow,
+        Fault::PasswordExpired,
+        Fault::PasswordMustChange,
+        Fault::AccountRestriction,
+        Fault::AccountLockedOut,
+        Fault::AccountDisabled,
+        Fault::LogonTypeNotGranted,
     ];
 
     /// The kebab-case name used on the command line, e.g. `expired-cert`.
@@ -121,6 +149,12 @@ impl Fault {
             Fault::AcceptThenClose => "accept-then-close",
             Fault::Silent => "silent",
             Fault::Slow => "slow",
+            Fault::PasswordExpired => "password-expired",
+            Fault::PasswordMustChange => "password-must-change",
+            Fault::AccountRestriction => "account-restriction",
+            Fault::AccountLockedOut => "account-locked-out",
+            Fault::AccountDisabled => "account-disabled",
+            Fault::LogonTypeNotGranted => "logon-type-not-granted",
         }
     }
 
@@ -172,6 +206,24 @@ impl Fault {
             Fault::AcceptThenClose => "accepts the TCP connection and closes it at once",
             Fault::Silent => "accepts the TCP connection and never answers",
             Fault::Slow => "like healthy-tls, with every reply delayed by --delay (default 2.5 s)",
+            Fault::PasswordExpired => {
+                "NLA required; the NTLM AUTHENTICATE is answered with errorCode STATUS_PASSWORD_EXPIRED (0xC0000071)"
+            }
+            Fault::PasswordMustChange => {
+                "NLA required; the NTLM AUTHENTICATE is answered with errorCode STATUS_PASSWORD_MUST_CHANGE (0xC0000224)"
+            }
+            Fault::AccountRestriction => {
+                "NLA required; the NTLM AUTHENTICATE is answered with errorCode STATUS_ACCOUNT_RESTRICTION (0xC000006E)"
+            }
+            Fault::AccountLockedOut => {
+                "NLA required; the NTLM AUTHENTICATE is answered with errorCode STATUS_ACCOUNT_LOCKED_OUT (0xC0000234)"
+            }
+            Fault::AccountDisabled => {
+                "NLA required; the NTLM AUTHENTICATE is answered with errorCode STATUS_ACCOUNT_DISABLED (0xC0000072)"
+            }
+            Fault::LogonTypeNotGranted => {
+                "NLA required; the NTLM AUTHENTICATE is answered with errorCode STATUS_LOGON_TYPE_NOT_GRANTED (0xC000015B)"
+            }
         }
     }
 
@@ -199,6 +251,13 @@ impl Fault {
             Fault::SslCertNotOnServer => &[F::SslCertNotOnServer],
             Fault::AcceptThenClose => &[F::ConnectionClosedByServer],
             Fault::Silent => &[F::ServerSilent],
+            Fault::PasswordExpired | Fault::PasswordMustChange => {
+                &[F::NlaRequired, F::PasswordExpired]
+            }
+            Fault::AccountRestriction => &[F::NlaRequired, F::AccountRestricted],
+            Fault::AccountLockedOut => &[F::NlaRequired, F::AccountLocked],
+            Fault::AccountDisabled => &[F::NlaRequired, F::AccountDisabled],
+            Fault::LogonTypeNotGranted => &[F::NlaRequired, F::LogonTypeNotGranted],
         }
     }
 
@@ -228,7 +287,33 @@ impl Fault {
             // Accepted and never served: a listener that has run out of
             // handshake slots (MaxOutstandingConnections) looks like this.
             Fault::Silent | Fault::Slow => "too-many-pending-connections",
+            Fault::PasswordExpired
+            | Fault::PasswordMustChange
+            | Fault::AccountRestriction
+            | Fault::AccountLockedOut
+            | Fault::AccountDisabled => "account-restricted",
+            Fault::LogonTypeNotGranted => "user-not-allowed",
         })
+    }
+
+    /// The NTSTATUS this host answers an NTLM AUTHENTICATE with; `None`
+    /// for STATUS_LOGON_FAILURE (the emulator has no accounts).
+    pub fn logon_status(self) -> Option<u32> {
+        Some(match self {
+            Fault::PasswordExpired => 0xC000_0071,
+            Fault::PasswordMustChange => 0xC000_0224,
+            Fault::AccountRestriction => 0xC000_006E,
+            Fault::AccountLockedOut => 0xC000_0234,
+            Fault::AccountDisabled => 0xC000_0072,
+            Fault::LogonTypeNotGranted => 0xC000_015B,
+            _ => return None,
+        })
+    }
+
+    /// Whether a probe shows this fault only with credentials (`--user`):
+    /// the server's answer to the AUTHENTICATE.
+    pub fn needs_credentials(self) -> bool {
+        self.logon_status().is_some()
     }
 
     /// Whether [`expected_findings`](Self::expected_findings) needs the
@@ -248,7 +333,15 @@ impl Fault {
             | Fault::ServerDenied
             | Fault::LicensingError
             | Fault::Tls10Only => Layer::TlsOnly,
-            Fault::NlaRequired | Fault::CredsspV2 | Fault::ClockSkew => Layer::NlaOnly,
+            Fault::NlaRequired
+            | Fault::CredsspV2
+            | Fault::ClockSkew
+            | Fault::PasswordExpired
+            | Fault::PasswordMustChange
+            | Fault::AccountRestriction
+            | Fault::AccountLockedOut
+            | Fault::AccountDisabled
+            | Fault::LogonTypeNotGranted => Layer::NlaOnly,
             Fault::RdpSecurityOnly | Fault::FipsRequired => Layer::RdpOnly,
             Fault::SslCertNotOnServer => Layer::CertMissing,
             Fault::AcceptThenClose | Fault::Silent => Layer::None,

@@ -51,7 +51,7 @@ pub mod hostile;
 mod pdu;
 
 pub use certs::CaPem;
-pub use fault::Fault;
+pub use fault::{DEMO_PASSWORD, DEMO_USER, Fault};
 
 use conn::{Ctx, TlsAcceptor};
 use std::net::SocketAddr;

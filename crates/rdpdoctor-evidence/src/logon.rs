@@ -32,6 +32,11 @@ pub struct LogonEvidence {
     pub early_user_auth_name: Option<String>,
     /// Logon Error Info from a Save Session Info PDU ([MS-RDPBCGR 2.2.10.1.1.4.1.1]).
     pub logon_error: Option<LogonErrorInfo>,
+    /// The `infoType` of a Save Session Info PDU that said the user logged
+    /// on ([MS-RDPBCGR 2.2.10.1.1]: 0 INFOTYPE_LOGON, 1 INFOTYPE_LOGON_LONG,
+    /// 2 INFOTYPE_LOGON_PLAINNOTIFY).
+    #[serde(default)]
+    pub logon_notification: Option<u32>,
     /// A Set Error Info PDU's code (ERRINFO) that ended the attempt.
     pub error_info: Option<u32>,
     /// Its name, when known.
@@ -114,10 +119,18 @@ pub enum LogonOutcome {
 /// and `ErrorNotificationData`, raw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogonErrorInfo {
-    /// ErrorNotificationType, e.g. 0xFFFFFFFF LOGON_FAILED_BAD_PASSWORD.
+    /// ErrorNotificationType: an NTSTATUS (e.g. 0xC000006D
+    /// STATUS_LOGON_FAILURE), a LOGON_MSG_* code, or 0xFFFFFFFF
+    /// ERROR_CODE_ACCESS_DENIED.
     pub notification_type: u32,
-    /// Its name in the specification, when it has one.
+    /// Its name in the specification (LOGON_MSG_*, ERROR_CODE_ACCESS_DENIED);
+    /// an NTSTATUS is named by the findings, from the knowledge base.
     pub notification_type_name: Option<String>,
-    /// ErrorNotificationData (a session id, or an error code).
+    /// ErrorNotificationData: 0 LOGON_FAILED_BAD_PASSWORD, 1
+    /// LOGON_FAILED_UPDATE_PASSWORD, 2 LOGON_FAILED_OTHER, 3 LOGON_WARNING,
+    /// or a session id under a LOGON_MSG_* type.
     pub notification_data: u32,
+    /// Its name in the specification, when it is not a session id.
+    #[serde(default)]
+    pub notification_data_name: Option<String>,
 }

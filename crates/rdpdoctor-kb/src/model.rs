@@ -432,6 +432,11 @@ pub struct Fix {
     /// Only for this kind of certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert: Option<CertKind>,
+    /// The findings (ids) this fix is written for, when a cause covers
+    /// several cases (a locked account, an expired password …): with one of
+    /// them present it goes first. Ordering data only, not in the JSON.
+    #[serde(default, skip_serializing)]
+    pub for_findings: Vec<String>,
 }
 
 impl Fix {

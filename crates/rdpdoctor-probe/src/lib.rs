@@ -241,8 +241,12 @@ async fn logon(
     if neg.can_select(Protocol::Hybrid) || neg.can_select(Protocol::HybridEx) {
         return stage::logon::nla(addr, host, creds, deadline).await;
     }
+    if let Some(via) = stage::deep::choose(neg) {
+        return stage::deep::logon::run(addr, host, via, creds, deadline).await;
+    }
     let mut ev = stage::logon::evidence(creds, rdpdoctor_evidence::LogonMethod::None);
-    ev.detail = Some("the server offers no Network Level Authentication, and the Client Info path is not built yet".into());
+    ev.detail =
+        Some("the server selected no security protocol the credentials can be sent over".into());
     ev
 }
 

@@ -137,6 +137,14 @@ fn exercise(input: &[u8]) {
     }
     let _ = rdp::decode_client_info(input);
     let _ = rdp::decode_info_packet(input);
+    if let Ok(rdp::SaveSessionInfo::Extended {
+        logon_errors: Some(e),
+        ..
+    }) = rdp::decode_save_session_info(input)
+    {
+        let _ = rdp::logon_error_type_name(e.notification_type);
+        let _ = rdp::logon_error_data_name(e.notification_type, e.notification_data);
+    }
     let _ = security::decode_security_exchange(input);
     let _ = license::decode_license_request(input);
     static KEYS: OnceLock<(license::LicenseKeys, [SessionKeys; 2])> = OnceLock::new();
@@ -261,6 +269,17 @@ fn seeds() -> Vec<Vec<u8>> {
         rdp::encode_license_error_valid_client(1002, 1003),
         rdp::encode_set_error_info(1002, 1003, 7),
         rdp::encode_demand_active(1002, 1003, 0x0001_03EA),
+        rdp::encode_save_session_info_logon_errors(
+            1002,
+            1003,
+            0x0001_03EA,
+            rdp::LogonErrors {
+                notification_type: 0xC000_006D,
+                notification_data: rdp::logon_failed::BAD_PASSWORD,
+            },
+        ),
+        rdp::encode_save_session_info_plain_notify(1002, 1003, 0x0001_03EA),
+        save_session_info_data(),
         security::encode_security_exchange(1007, 1003, &[7; 72]),
         encrypted_demand_active(),
         hex(include_str!(
@@ -271,6 +290,17 @@ fn seeds() -> Vec<Vec<u8>> {
         )),
         hex(include_str!("data/freerdp-2.11-shadow-nla.ts-request.hex")),
     ]
+}
+
+/// The data of a Save Session Info PDU alone (after the Share Data Header),
+/// with both extended fields, for `decode_save_session_info` itself.
+fn save_session_info_data() -> Vec<u8> {
+    let mut v = 3u32.to_le_bytes().to_vec();
+    v.extend_from_slice(&46u16.to_le_bytes());
+    for w in [3u32, 28, 28, 1, 7, 0, 0, 0, 0, 8, 0xFFFF_FFFE, 1] {
+        v.extend_from_slice(&w.to_le_bytes());
+    }
+    v
 }
 
 /// A Demand Active as a FIPS server sends it, for the session decoders.

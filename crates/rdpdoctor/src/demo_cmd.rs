@@ -136,11 +136,29 @@ async fn demo_one(fault: Fault, step: Duration) -> Row {
             return row;
         }
     };
+    // The logon faults answer the AUTHENTICATE: the probe logs on once, with
+    // the emulator's throwaway demo account, passed in-process (never in
+    // argv or the environment).
+    let credentials = if fault.needs_credentials() {
+        match rdpdoctor_probe::Credentials::new(
+            rdpdoctor_emulator::DEMO_USER,
+            zeroize::Zeroizing::new(rdpdoctor_emulator::DEMO_PASSWORD.to_owned()),
+        ) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                row.problem = Some(e);
+                return row;
+            }
+        }
+    } else {
+        None
+    };
     let opts = ProbeOptions {
         step_timeout: step,
         ceiling: step * 6,
         samples: 3,
         reverse_dns: false,
+        credentials,
         ..Default::default()
     };
     let report = probe(target, &opts, &NoProgress).await;

@@ -64,7 +64,38 @@ fn check_fault(fault: Fault) {
     } else {
         &[]
     };
-    let p = probe_target(false, &target, extra);
+    // The logon faults need one logon attempt: the demo account, its
+    // password in a file (never argv).
+    let pw_file = std::env::temp_dir().join(format!(
+        "rdpdoctor-emulator-{}-{fault}.pw",
+        std::process::id()
+    ));
+    let mut args: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+    if fault.needs_credentials() {
+        std::fs::write(&pw_file, rdpdoctor_emulator::DEMO_PASSWORD).unwrap();
+        args.extend([
+            "--user".into(),
+            rdpdoctor_emulator::DEMO_USER.into(),
+            "--password-file".into(),
+            pw_file.to_string_lossy().into_owned(),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let p = probe_target(false, &target, &args);
+    let _ = std::fs::remove_file(&pw_file);
+    if let Some(code) = fault.logon_status() {
+        assert_eq!(
+            p.json["logon"]["ntstatus"], code,
+            "{fault}: {}",
+            p.json["logon"]
+        );
+        assert_eq!(p.json["logon"]["phase_reached"], "ntlm-authenticate");
+        assert!(
+            !p.json
+                .to_string()
+                .contains(rdpdoctor_emulator::DEMO_PASSWORD)
+        );
+    }
     let ids = p.finding_ids();
     for want in fault.expected_findings() {
         p.assert_has(want.name());
@@ -175,6 +206,12 @@ fault_tests! {
     probe_ssl_cert_not_on_server => Fault::SslCertNotOnServer,
     probe_accept_then_close => Fault::AcceptThenClose,
     probe_silent => Fault::Silent,
+    probe_password_expired => Fault::PasswordExpired,
+    probe_password_must_change => Fault::PasswordMustChange,
+    probe_account_restriction => Fault::AccountRestriction,
+    probe_account_locked_out => Fault::AccountLockedOut,
+    probe_account_disabled => Fault::AccountDisabled,
+    probe_logon_type_not_granted => Fault::LogonTypeNotGranted,
     probe_slow => Fault::Slow,
 }
 
@@ -427,6 +464,66 @@ const CASES: &[Case] = &[
         // BIO_read line depends on timing, the transport failure does not.
         says: "ERRCONNECT_CONNECT_TRANSPORT_FAILED",
         like: "shadow-nla refusing the credentials (CredSSP 2 has no errorCode)",
+    },
+    // xfreerdp 2.11 +auth-only: "SPNEGO received NTSTATUS: STATUS_PASSWORD_EXPIRED [0xC0000071] from
+    // server", then ERRCONNECT_PASSWORD_EXPIRED (rc 148).
+    Case {
+        fault: Fault::PasswordExpired,
+        sec: "nla",
+        extra: &[],
+        rc: 148,
+        says: "SPNEGO received NTSTATUS: STATUS_PASSWORD_EXPIRED [0xC0000071]",
+        like: "Windows answering the AUTHENTICATE with this errorCode (no real server here can)",
+    },
+    // xfreerdp 2.11 +auth-only: "SPNEGO received NTSTATUS: STATUS_PASSWORD_MUST_CHANGE [0xC0000224] from
+    // server", then ERRCONNECT_PASSWORD_MUST_CHANGE (rc 149).
+    Case {
+        fault: Fault::PasswordMustChange,
+        sec: "nla",
+        extra: &[],
+        rc: 149,
+        says: "SPNEGO received NTSTATUS: STATUS_PASSWORD_MUST_CHANGE [0xC0000224]",
+        like: "Windows answering the AUTHENTICATE with this errorCode (no real server here can)",
+    },
+    // xfreerdp 2.11 +auth-only: "SPNEGO received NTSTATUS: STATUS_ACCOUNT_RESTRICTION [0xC000006E] from
+    // server", then ERRCONNECT_ACCOUNT_RESTRICTION (rc 156).
+    Case {
+        fault: Fault::AccountRestriction,
+        sec: "nla",
+        extra: &[],
+        rc: 156,
+        says: "SPNEGO received NTSTATUS: STATUS_ACCOUNT_RESTRICTION [0xC000006E]",
+        like: "Windows answering the AUTHENTICATE with this errorCode (no real server here can)",
+    },
+    // xfreerdp 2.11 +auth-only: "SPNEGO received NTSTATUS: STATUS_ACCOUNT_LOCKED_OUT [0xC0000234] from
+    // server", then ERRCONNECT_ACCOUNT_LOCKED_OUT (rc 135).
+    Case {
+        fault: Fault::AccountLockedOut,
+        sec: "nla",
+        extra: &[],
+        rc: 135,
+        says: "SPNEGO received NTSTATUS: STATUS_ACCOUNT_LOCKED_OUT [0xC0000234]",
+        like: "Windows answering the AUTHENTICATE with this errorCode (no real server here can)",
+    },
+    // xfreerdp 2.11 +auth-only: "SPNEGO received NTSTATUS: STATUS_ACCOUNT_DISABLED [0xC0000072] from
+    // server", then ERRCONNECT_ACCOUNT_DISABLED (rc 151).
+    Case {
+        fault: Fault::AccountDisabled,
+        sec: "nla",
+        extra: &[],
+        rc: 151,
+        says: "SPNEGO received NTSTATUS: STATUS_ACCOUNT_DISABLED [0xC0000072]",
+        like: "Windows answering the AUTHENTICATE with this errorCode (no real server here can)",
+    },
+    // xfreerdp 2.11 +auth-only: "SPNEGO received NTSTATUS: STATUS_LOGON_TYPE_NOT_GRANTED [0xC000015B] from
+    // server", then ERRCONNECT_LOGON_TYPE_NOT_GRANTED (rc 158).
+    Case {
+        fault: Fault::LogonTypeNotGranted,
+        sec: "nla",
+        extra: &[],
+        rc: 158,
+        says: "SPNEGO received NTSTATUS: STATUS_LOGON_TYPE_NOT_GRANTED [0xC000015B]",
+        like: "Windows answering the AUTHENTICATE with this errorCode (no real server here can)",
     },
     Case {
         fault: Fault::ClockSkew,

@@ -10,6 +10,9 @@
 //! - IronRDP's example server in hybrid mode (sspi-rs): the right password
 //!   gets AUTHZ_SUCCESS under HYBRID_EX; a wrong one gets errorCode
 //!   0xC007030C, the number xfreerdp prints as "SPNEGO failed with NTSTATUS".
+//! - IronRDP's example server in TLS mode (no NLA): the credentials go in the
+//!   Client Info PDU; it drops a wrong password with no code, and goes on to
+//!   Demand Active with the right one.
 //!
 //! Lab tests are `#[ignore]`d (lab/test.sh runs them); the bad-input tests
 //! need no lab.
@@ -139,11 +142,16 @@ fn process_tree(pid: u32) -> Vec<u32> {
     all
 }
 
-/// The reference client's run for the same attempt.
+/// The reference client's run for the same attempt, over NLA.
 fn xfreerdp(s: &Scenario, extra: &[&str]) -> (i32, String) {
+    xfreerdp_sec(s, "nla", extra)
+}
+
+/// The reference client's run for the same attempt, with `/sec:SEC`.
+fn xfreerdp_sec(s: &Scenario, sec: &str, extra: &[&str]) -> (i32, String) {
     let out = Command::new("bash")
         .arg(repo_root().join("lab/xfreerdp.sh"))
-        .args([&s.address, &s.port.to_string(), "nla"])
+        .args([&s.address, &s.port.to_string(), sec])
         .args(extra)
         .output()
         .expect("run lab/xfreerdp.sh");
@@ -241,6 +249,75 @@ fn ironrdp_hybrid_right_and_wrong_password() {
     let (rc, log) = xfreerdp(&s, &[&format!("/p:{wrong}")]);
     assert_ne!(rc, 0, "{log}");
     assert_eq!(xfreerdp_ntstatus(&log), Some(ours), "{log}");
+}
+
+/// Lines of a lab server's log that contain `needle`.
+fn server_log_count(name: &str, needle: &str) -> usize {
+    let env = lab_env();
+    let dir = env.get("RDPDOCTOR_LAB_LOGS").expect("RDPDOCTOR_LAB_LOGS");
+    std::fs::read_to_string(format!("{dir}/{name}.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .count()
+}
+
+/// IronRDP's example server with `--sec tls` checks the Client Info
+/// credentials (ironrdp-acceptor: "invalid credentials", then it drops the
+/// connection without sending anything). Without NLA the probe's Client Info
+/// carries them: the right password goes on to Demand Active, which the
+/// findings call a success only because the deep probe's Client Info
+/// without credentials was dropped; the wrong one is dropped with no code.
+/// xfreerdp +auth-only /sec:tls: the right password "Authentication only,
+/// exit status 0" (rc 0); the wrong one "BIO_read returned a system error 0:
+/// Success", ERRCONNECT_CONNECT_TRANSPORT_FAILED (rc 147), no ERRINFO.
+#[test]
+#[ignore = "needs the lab (lab/up.sh)"]
+fn ironrdp_tls_right_and_wrong_password_through_the_client_info() {
+    let s = scenario("ironrdp-tls");
+    let pw = lab_password();
+    let refused_before = server_log_count(&s.name, "invalid credentials");
+    let r = run_logon(&s.target(), "labuser", pw.as_bytes(), &pw);
+    let l = logon(&r.probe);
+    assert_eq!(l["method"], "client-info", "{l}");
+    assert_eq!(l["via"], "ssl", "{l}");
+    assert_eq!(l["phase_reached"], "demand-active", "{l}");
+    // The server itself never says so: the outcome stays honest.
+    assert_eq!(l["outcome"], "not-verified", "{l}");
+    r.probe.assert_has("logon-succeeded");
+    r.probe.assert_lacks("logon-not-checked");
+    let summary = r.probe.finding_summary("logon-succeeded").unwrap();
+    assert!(summary.contains("without credentials"), "{summary}");
+    assert_eq!(r.probe.code, 0, "{}", r.probe.stderr);
+    // The deep probe's anonymous Client Info, refused (1 line); the right
+    // password, accepted (none).
+    let refused_right = server_log_count(&s.name, "invalid credentials") - refused_before;
+    let (rc, log) = xfreerdp_sec(&s, "tls", &[]);
+    assert_eq!(rc, 0, "xfreerdp /sec:tls with the right password:\n{log}");
+
+    let wrong = "Wr0ng-Pass-For-rdpdoctor";
+    let before = server_log_count(&s.name, "invalid credentials");
+    let r = run_logon(&s.target(), "labuser", wrong.as_bytes(), wrong);
+    let l = logon(&r.probe);
+    assert_eq!(l["outcome"], "closed", "{l}");
+    assert_eq!(l["phase_reached"], "client-info", "{l}");
+    assert!(
+        l["error_info"].is_null() && l["logon_error"].is_null(),
+        "{l}"
+    );
+    r.probe.assert_has("logon-refused-without-status");
+    r.probe.assert_lacks("logon-succeeded");
+    assert_eq!(r.probe.code, 1);
+    // The server refused both Client Info PDUs: the anonymous one and ours.
+    let refused_wrong = server_log_count(&s.name, "invalid credentials") - before;
+    assert_eq!(
+        refused_wrong,
+        refused_right + 1,
+        "the server logged one more refusal for the wrong password"
+    );
+    let (rc, log) = xfreerdp_sec(&s, "tls", &[&format!("/p:{wrong}")]);
+    assert_eq!(rc, 147, "xfreerdp /sec:tls with a wrong password:\n{log}");
+    assert!(!log.contains("ERRINFO"), "{log}");
 }
 
 /// `rdpdoctor probe 127.0.0.1:1 ARGS` with the environment given: one line

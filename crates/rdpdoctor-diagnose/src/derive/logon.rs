@@ -5,7 +5,10 @@
 
 use super::Out;
 use crate::finding::{FindingId, Severity};
-use rdpdoctor_evidence::{LogonEvidence, LogonOutcome, LogonPhase, ProbeReport};
+use rdpdoctor_evidence::{
+    DeepOutcome, DeepPhase, LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase,
+    ProbeReport,
+};
 use serde_json::{Value, json};
 
 /// NTSTATUS values ([MS-ERREF 2.3.1]) and what each one means for the logon.
@@ -29,6 +32,28 @@ const TIME_DIFFERENCE_AT_DC: u32 = 0xC000_0133;
 const LOGON_SERVER_UNAVAILABLE: [u32; 4] = [0xC000_005E, 0xC000_018C, 0xC000_018D, 0xC000_0192];
 /// [MS-RDPBCGR 2.2.10.2] AUTHZ_ACCESS_DENIED.
 const AUTHZ_ACCESS_DENIED: u32 = 5;
+
+/// [MS-RDPBCGR 2.2.10.1.1.4.1.1] `ErrorNotificationData`: LOGON_FAILED_BAD_PASSWORD,
+/// LOGON_FAILED_UPDATE_PASSWORD, LOGON_FAILED_OTHER; `ErrorNotificationType`
+/// ERROR_CODE_ACCESS_DENIED.
+const LOGON_FAILED_BAD_PASSWORD: u32 = 0;
+const LOGON_FAILED_UPDATE_PASSWORD: u32 = 1;
+const ERROR_CODE_ACCESS_DENIED: u32 = 0xFFFF_FFFF;
+
+/// The finding Logon Errors Info gives (a refusal: not a LOGON_MSG_*
+/// notification): the NTSTATUS in `ErrorNotificationType` when it names the
+/// reason, else `ErrorNotificationData`'s LOGON_FAILED_* code.
+pub fn finding_for_logon_error(e: &LogonErrorInfo) -> FindingId {
+    let by_status = (e.notification_type != ERROR_CODE_ACCESS_DENIED
+        && e.notification_type >= 0xC000_0000)
+        .then(|| finding_for_ntstatus(e.notification_type))
+        .filter(|id| *id != FindingId::LogonFailedOther);
+    by_status.unwrap_or(match e.notification_data {
+        LOGON_FAILED_BAD_PASSWORD => FindingId::BadCredentials,
+        LOGON_FAILED_UPDATE_PASSWORD => FindingId::PasswordExpired,
+        _ => FindingId::LogonFailedOther,
+    })
+}
 
 /// The finding an NTSTATUS gives.
 pub fn finding_for_ntstatus(code: u32) -> FindingId {
@@ -131,8 +156,22 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
     }
     if let Some(e) = &l.logon_error {
         ev.push(("logon_error_type", json!(e.notification_type)));
-        ev.push(("logon_error_type_name", json!(e.notification_type_name)));
+        ev.push((
+            "logon_error_type_name",
+            json!(
+                e.notification_type_name
+                    .clone()
+                    .or_else(|| ntstatus_name(e.notification_type))
+            ),
+        ));
         ev.push(("logon_error_data", json!(e.notification_data)));
+        ev.push(("logon_error_data_name", json!(e.notification_data_name)));
+        if l.outcome == LogonOutcome::Rejected {
+            return by_logon_error(l, e, ev, out);
+        }
+    }
+    if let Some(t) = l.logon_notification {
+        ev.push(("logon_notification", json!(t)));
     }
     if let Some(code) = l.error_info {
         ev.push(("error_info", json!(code)));
@@ -140,6 +179,12 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
     }
     if let Some(d) = &l.detail {
         ev.push(("detail", json!(d)));
+    }
+    if l.method == LogonMethod::ClientInfo
+        && let Some(found) = client_info_by_contrast(r, l)
+    {
+        let (id, severity, summary) = found;
+        return out.add(id, severity, summary, &ev);
     }
     match l.outcome {
         LogonOutcome::Authenticated => out.add(
@@ -150,6 +195,8 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
                 l.user,
                 match l.phase_reached {
                     LogonPhase::EarlyUserAuthorization => "NLA, and AUTHZ_SUCCESS: allowed to log on through Remote Desktop",
+                    _ if l.logon_error.is_some() => "the server's Save Session Info went on to session arbitration",
+                    _ if l.logon_notification.is_some() => "the server's Save Session Info said the user logged on",
                     LogonPhase::DemandActive => "the session started",
                     _ => "NLA: its public-key echo proved it checked the password",
                 }
@@ -169,7 +216,14 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
         LogonOutcome::Rejected => out.add(
             FindingId::LogonFailedOther,
             Severity::Fail,
-            format!("The server refused the logon of {}", l.user),
+            match (l.error_info, &l.error_info_name) {
+                (Some(code), name) => format!(
+                    "The server refused the logon of {} with Set Error Info {} (0x{code:X})",
+                    l.user,
+                    name.as_deref().unwrap_or("(unnamed)")
+                ),
+                _ => format!("The server refused the logon of {}", l.user),
+            },
             &ev,
         ),
         _ => out.add(
@@ -218,5 +272,78 @@ fn by_status(l: &LogonEvidence, code: u32, mut ev: Vec<(&str, Value)>, out: &mut
             l.user
         )
     };
+    out.add(id, Severity::Fail, summary, &ev);
+}
+
+/// Without NLA, a server that says nothing about the logon still answers
+/// the Client Info PDU: what it did with the credentials, weighed against
+/// what it did with the deep probe's Client Info without them.
+fn client_info_by_contrast(
+    r: &ProbeReport,
+    l: &LogonEvidence,
+) -> Option<(FindingId, Severity, String)> {
+    let anonymous_refused = r.deep.as_ref().is_some_and(|d| {
+        d.phase_reached >= DeepPhase::ClientInfo
+            && d.phase_reached < DeepPhase::DemandActive
+            && matches!(
+                d.outcome,
+                DeepOutcome::Disconnected { .. } | DeepOutcome::ErrorInfo { .. }
+            )
+    });
+    let anonymous_went_on = r
+        .deep
+        .as_ref()
+        .is_some_and(|d| d.outcome == DeepOutcome::LogonScreen);
+    match (l.outcome, l.phase_reached) {
+        (LogonOutcome::NotVerified, LogonPhase::DemandActive) if anonymous_refused => Some((
+            FindingId::LogonSucceeded,
+            Severity::Info,
+            format!(
+                "The server accepted the password of {}: with it the server went on to Demand Active, while it ended the same sequence without credentials right after the Client Info PDU (it checks the Client Info credentials, as IronRDP's server does)",
+                l.user
+            ),
+        )),
+        (LogonOutcome::Closed, LogonPhase::ClientInfo) => Some((
+            FindingId::LogonRefusedWithoutStatus,
+            Severity::Fail,
+            format!(
+                "The server closed the connection right after the Client Info PDU with the credentials of {}, with no status code: {}; {}",
+                l.user,
+                if anonymous_went_on {
+                    "the same sequence without credentials reached the logon screen, so it refused these credentials"
+                } else if anonymous_refused {
+                    "it ends the sequence without credentials the same way, so it refused these credentials (or refuses every logon this way)"
+                } else {
+                    "it refused the user name or password"
+                },
+                action(FindingId::LogonRefusedWithoutStatus, &l.user)
+            ),
+        )),
+        _ => None,
+    }
+}
+
+fn by_logon_error(l: &LogonEvidence, e: &LogonErrorInfo, ev: Vec<(&str, Value)>, out: &mut Out) {
+    let id = finding_for_logon_error(e);
+    let ty = e
+        .notification_type_name
+        .clone()
+        .or_else(|| ntstatus_name(e.notification_type))
+        .map_or(format!("0x{:08X}", e.notification_type), |n| {
+            format!("{n} (0x{:08X})", e.notification_type)
+        });
+    let data = e
+        .notification_data_name
+        .clone()
+        .unwrap_or_else(|| format!("0x{:08X}", e.notification_data));
+    let act = action(id, &l.user);
+    let mut summary = format!(
+        "The server refused the logon of {} in its Logon Errors Info: {data}, {ty}",
+        l.user
+    );
+    if !act.is_empty() {
+        summary.push_str("; ");
+        summary.push_str(&act);
+    }
     out.add(id, Severity::Fail, summary, &ev);
 }

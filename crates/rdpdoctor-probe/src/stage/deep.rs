@@ -29,10 +29,12 @@
 
 mod frames;
 mod keys;
+pub mod logon;
 pub mod rsa;
 pub mod turns;
 
 use super::negotiation::connect_and_negotiate;
+use crate::credentials::Credentials;
 use crate::io::{Deadline, FramedStream};
 use frames::{MAX_SERVER_PDUS, Stop, read, read_slow_path, send, wire_stop};
 use rdpdoctor_evidence::{
@@ -48,6 +50,7 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use turns::{Counted, Turns};
+use zeroize::Zeroizing;
 
 /// The static virtual channels requested, as mstsc requests them.
 pub const CHANNELS: [&str; 4] = ["rdpdr", "rdpsnd", "cliprdr", "drdynvc"];
@@ -163,6 +166,22 @@ struct Progress {
     phase: DeepPhase,
     licensing: Option<String>,
     channels: Vec<String>,
+    /// With credentials: the Logon Errors Info the server answered with.
+    logon_errors: Option<rdp::LogonErrors>,
+    /// With credentials: the `infoType` of a Save Session Info logon notification.
+    logon_notification: Option<u32>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            phase: DeepPhase::Security,
+            licensing: None,
+            channels: Vec::new(),
+            logon_errors: None,
+            logon_notification: None,
+        }
+    }
 }
 
 /// Runs the deep probe through `via` (also for forcing a path in tests).
@@ -203,23 +222,8 @@ async fn go_on(
     (start, turns): (Instant, Turns),
     started_early: bool,
 ) -> DeepRun {
-    let mut p = Progress {
-        phase: DeepPhase::Security,
-        licensing: None,
-        channels: Vec::new(),
-    };
-    let outcome = match (opened, via) {
-        (Err(detail), _) => DeepOutcome::Failed { detail },
-        (Ok(framed), Via::Tls) => match tls_handshake(framed, host, &turns, deadline).await {
-            Ok(stream) => sequence(&mut FramedStream::new(stream), via, deadline, &mut p).await,
-            Err(detail) => DeepOutcome::Failed { detail },
-        },
-        (Ok(framed), Via::Rdp(_)) => {
-            let (tcp, pending) = framed.into_parts();
-            let mut framed = FramedStream::new(Counted::new(tcp, turns.clone(), pending));
-            sequence(&mut framed, via, deadline, &mut p).await
-        }
-    };
+    let mut p = Progress::new();
+    let outcome = secure_and_sequence(opened, host, via, &turns, deadline, &mut p, None).await;
     DeepRun {
         evidence: DeepEvidence {
             via: via.protocol(),
@@ -231,6 +235,31 @@ async fn go_on(
         },
         round_trips: turns.get(),
         started_early,
+    }
+}
+
+/// After the X.224 exchange: TLS when `via` says so, then the sequence, with
+/// `creds` in the Client Info PDU when given.
+async fn secure_and_sequence(
+    opened: Result<FramedStream<TcpStream>, String>,
+    host: &str,
+    via: Via,
+    turns: &Turns,
+    deadline: &Deadline,
+    p: &mut Progress,
+    creds: Option<&Credentials>,
+) -> DeepOutcome {
+    match (opened, via) {
+        (Err(detail), _) => DeepOutcome::Failed { detail },
+        (Ok(framed), Via::Tls) => match tls_handshake(framed, host, turns, deadline).await {
+            Ok(stream) => sequence(&mut FramedStream::new(stream), via, deadline, p, creds).await,
+            Err(detail) => DeepOutcome::Failed { detail },
+        },
+        (Ok(framed), Via::Rdp(_)) => {
+            let (tcp, pending) = framed.into_parts();
+            let mut framed = FramedStream::new(Counted::new(tcp, turns.clone(), pending));
+            sequence(&mut framed, via, deadline, p, creds).await
+        }
     }
 }
 
@@ -287,8 +316,9 @@ async fn sequence<S: AsyncRead + AsyncWrite + Unpin>(
     via: Via,
     deadline: &Deadline,
     p: &mut Progress,
+    creds: Option<&Credentials>,
 ) -> DeepOutcome {
-    match steps(framed, via, deadline, p).await {
+    match steps(framed, via, deadline, p, creds).await {
         Ok(outcome) | Err(outcome) => {
             // Leave as a client does: an MCS Disconnect Provider Ultimatum
             // (rn-user-requested), best effort, then the connection drops.
@@ -305,6 +335,7 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
     via: Via,
     deadline: &Deadline,
     p: &mut Progress,
+    creds: Option<&Credentials>,
 ) -> Result<DeepOutcome, Stop> {
     // Basic Settings Exchange.
     let (methods, selected) = match via {
@@ -410,14 +441,19 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
         p.phase = DeepPhase::SecurityExchange;
     }
 
-    // Secure Settings Exchange: no user, no domain, no password.
-    let info = rdp::encode_client_info_with(
-        user_id,
-        net.io_channel,
-        &ClientInfoOptions::default(),
-        session.as_mut(),
-    );
+    // Secure Settings Exchange: no user, no domain, no password — except for
+    // the one logon attempt of `probe --user` ([`logon`]).
+    let info = match creds {
+        None => Zeroizing::new(rdp::encode_client_info_with(
+            user_id,
+            net.io_channel,
+            &ClientInfoOptions::default(),
+            session.as_mut(),
+        )),
+        Some(c) => logon::client_info(c, user_id, net.io_channel, session.as_mut())?,
+    };
     send(framed, &info, deadline, "the Client Info PDU").await?;
+    drop(info);
     p.phase = DeepPhase::ClientInfo;
 
     // Licensing, then Demand Active (or the reason why not).
@@ -475,7 +511,14 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
                     ),
                 });
             }
-            ServerPdu::DeactivateAll | ServerPdu::Other { .. } => {}
+            // [2.2.10.1] Only an attempt with credentials asked for it
+            // (INFO_LOGONNOTIFY with INFO_AUTOLOGON); the answer decides it.
+            ServerPdu::SaveSessionInfo(info) if creds.is_some() => {
+                if let Some(stop) = logon::save_session_info(&info, p) {
+                    return Ok(stop);
+                }
+            }
+            ServerPdu::SaveSessionInfo(_) | ServerPdu::DeactivateAll | ServerPdu::Other { .. } => {}
         }
     }
     Ok(DeepOutcome::Failed {

@@ -53,6 +53,7 @@ pub fn evidence(creds: &Credentials, method: LogonMethod) -> LogonEvidence {
         early_user_auth: None,
         early_user_auth_name: None,
         logon_error: None,
+        logon_notification: None,
         error_info: None,
         error_info_name: None,
         detail: None,

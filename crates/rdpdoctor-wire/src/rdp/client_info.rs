@@ -13,6 +13,7 @@ use crate::error::WireError;
 use crate::mcs;
 use crate::reader::Reader;
 use crate::security::Session;
+use zeroize::Zeroizing;
 
 /// [2.2.1.11.1.1] TS_INFO_PACKET `flags`.
 pub mod info_flags {
@@ -35,7 +36,7 @@ pub mod info_flags {
 }
 
 /// What to put in a Client Info PDU. There is deliberately no password field:
-/// rdpdoctor never sends a credential this way.
+/// the password goes only through [`encode_client_info_logon`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClientInfoOptions {
     /// `Domain` (empty for rdpdoctor's probe).
@@ -46,12 +47,14 @@ pub struct ClientInfoOptions {
     pub client_address: String,
 }
 
+/// NUL-terminated UTF-16LE, at most 255 code units. Allocated once (a UTF-8
+/// string has at least as many bytes as UTF-16 code units), so that a
+/// password is never left behind by a reallocation.
 fn utf16z(s: &str) -> Vec<u8> {
-    let mut v: Vec<u8> = s
-        .encode_utf16()
-        .take(255)
-        .flat_map(u16::to_le_bytes)
-        .collect();
+    let mut v = Vec::with_capacity(s.len().saturating_mul(2).saturating_add(2));
+    for unit in s.encode_utf16().take(MAX_INFO_STRING_UNITS) {
+        v.extend_from_slice(&unit.to_le_bytes());
+    }
     v.extend_from_slice(&[0, 0]);
     v
 }
@@ -67,15 +70,37 @@ fn cb(z: &[u8]) -> u16 {
 ///
 /// <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/732394f5-e2b5-4ac5-8a0a-35345386b0d1>
 pub fn client_info_packet(opts: &ClientInfoOptions) -> Vec<u8> {
+    std::mem::take(&mut *packet(opts, None))
+}
+
+/// The longest Domain, UserName or Password a TS_INFO_PACKET carries, in
+/// UTF-16 code units without the terminator ([2.2.1.11.1.1]: 512 bytes with it).
+pub const MAX_INFO_STRING_UNITS: usize = 255;
+
+/// [`client_info_packet`], with a password and INFO_AUTOLOGON when `password` is given.
+fn packet(opts: &ClientInfoOptions, password: Option<&str>) -> Zeroizing<Vec<u8>> {
     let domain = utf16z(&opts.domain);
     let user = utf16z(&opts.user_name);
     let empty = utf16z("");
-    let mut p = Vec::with_capacity(512);
+    let secret = Zeroizing::new(utf16z(password.unwrap_or("")));
+    // Sized once, so that no reallocation leaves a copy of the password behind.
+    let mut p = Zeroizing::new(Vec::with_capacity(
+        512usize
+            .saturating_add(domain.len())
+            .saturating_add(user.len())
+            .saturating_add(secret.len()),
+    ));
     push_u32(&mut p, 0x0409); // CodePage: the keyboard layout (en-US) with INFO_UNICODE
+    let autologon = if password.is_some() {
+        info_flags::AUTOLOGON
+    } else {
+        0
+    };
     push_u32(
         &mut p,
         info_flags::MOUSE
             | info_flags::DISABLECTRLALTDEL
+            | autologon
             | info_flags::UNICODE
             | info_flags::MAXIMIZESHELL
             | info_flags::LOGONNOTIFY
@@ -84,12 +109,12 @@ pub fn client_info_packet(opts: &ClientInfoOptions) -> Vec<u8> {
     );
     push_u16(&mut p, cb(&domain));
     push_u16(&mut p, cb(&user));
-    push_u16(&mut p, 0); // cbPassword
+    push_u16(&mut p, cb(&secret)); // cbPassword
     push_u16(&mut p, 0); // cbAlternateShell
     push_u16(&mut p, 0); // cbWorkingDir
     p.extend_from_slice(&domain);
     p.extend_from_slice(&user);
-    p.extend_from_slice(&empty); // Password
+    p.extend_from_slice(&secret); // Password
     p.extend_from_slice(&empty); // AlternateShell
     p.extend_from_slice(&empty); // WorkingDir
     // TS_EXTENDED_INFO_PACKET
@@ -109,6 +134,41 @@ pub fn client_info_packet(opts: &ClientInfoOptions) -> Vec<u8> {
     );
     push_u16(&mut p, 0); // cbAutoReconnectCookie
     p
+}
+
+/// [2.2.1.11] Client Info PDU with the user's credentials and INFO_AUTOLOGON
+/// (the server logs the user on with them) and INFO_LOGONNOTIFY (the server
+/// answers with a Save Session Info PDU, [2.2.10.1]), encrypted by `session`
+/// under Standard RDP Security. Every buffer that holds the password is
+/// wiped when dropped. A user name, domain or password longer than the
+/// packet carries is an error, never truncated (a truncated password would
+/// read as a wrong one).
+///
+/// <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/732394f5-e2b5-4ac5-8a0a-35345386b0d1>
+pub fn encode_client_info_logon(
+    user_id: u16,
+    io_channel: u16,
+    opts: &ClientInfoOptions,
+    password: &str,
+    session: Option<&mut Session>,
+) -> Result<Zeroizing<Vec<u8>>, WireError> {
+    for (what, s) in [
+        ("Client Info Domain", opts.domain.as_str()),
+        ("Client Info UserName", opts.user_name.as_str()),
+        ("Client Info Password", password),
+    ] {
+        if s.encode_utf16().count() > MAX_INFO_STRING_UNITS {
+            return Err(WireError::invalid(
+                what,
+                format!("longer than {MAX_INFO_STRING_UNITS} UTF-16 code units"),
+            ));
+        }
+    }
+    let packet = packet(opts, Some(password));
+    let data = Zeroizing::new(secure(session, sec_flags::SEC_INFO_PKT, &packet));
+    Ok(Zeroizing::new(mcs::encode_send_data_request(
+        user_id, io_channel, &data,
+    )))
 }
 
 /// [2.2.1.11] Client Info PDU for the TLS/CredSSP path (and Standard RDP

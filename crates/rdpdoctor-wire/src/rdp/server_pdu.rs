@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::licensing::{LicenseSummary, license_summary};
 use super::sec_flags;
+use super::session_info::{PDUTYPE2_SAVE_SESSION_INFO, SaveSessionInfo, decode_save_session_info};
 use super::share::{PDUTYPE2_SET_ERROR_INFO_PDU, pdu_type};
 use crate::error::WireError;
 use crate::mcs;
@@ -30,12 +31,13 @@ pub enum ServerPdu {
     },
     /// [2.2.5.1] Set Error Info: `errorInfo` ([`error_info_name`](super::error_info_name)).
     SetErrorInfo(u32),
+    /// [2.2.10.1] Save Session Info: a logon notification or Logon Errors Info.
+    SaveSessionInfo(SaveSessionInfo),
     /// [2.2.3.1] Deactivate All.
     DeactivateAll,
     /// MCS Disconnect Provider Ultimatum with its T.125 reason.
     DisconnectProviderUltimatum(u8),
-    /// Anything else: fast-path output, other Share Data PDUs (status info,
-    /// save session info …), auto-detect, multitransport, redirection.
+    /// Anything else: fast-path output, other Share Data PDUs (status info …), auto-detect, multitransport, redirection.
     Other {
         /// The MCS channel (0 for fast-path).
         channel_id: u16,
@@ -182,6 +184,11 @@ fn decode_share_control(channel_id: u16, data: &[u8]) -> Result<ServerPdu, WireE
                 return Ok(ServerPdu::SetErrorInfo(
                     r.u32_le("TS_SET_ERROR_INFO_PDU errorInfo")?,
                 ));
+            }
+            if pdu_type2 == PDUTYPE2_SAVE_SESSION_INFO && compressed & 0x20 == 0 {
+                return Ok(ServerPdu::SaveSessionInfo(decode_save_session_info(
+                    r.rest(),
+                )?));
             }
             Ok(ServerPdu::Other {
                 channel_id,

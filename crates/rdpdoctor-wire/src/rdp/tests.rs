@@ -361,3 +361,37 @@ fn finalization_pdus_match_the_spec_and_classify() {
     }
     assert_eq!(decode_client_share_pdu(&[1]), ClientSharePdu::Other);
 }
+
+#[test]
+fn the_logon_client_info_carries_the_credentials_as_ironrdp_reads_them() {
+    let opts = ClientInfoOptions {
+        domain: "LAB".into(),
+        user_name: "labuser".into(),
+        client_address: String::new(),
+    };
+    let f = encode_client_info_logon(1007, 1003, &opts, "Pässword1!", None).unwrap();
+    let sd = crate::mcs::decode_send_data_request(&f).unwrap();
+    let pdu: ironrdp_pdu::rdp::ClientInfoPdu =
+        ironrdp_core::decode(sd.data).expect("ironrdp decodes the Client Info");
+    let c = &pdu.client_info.credentials;
+    assert_eq!(
+        (
+            c.username.as_str(),
+            c.domain.as_deref(),
+            c.password.as_str()
+        ),
+        ("labuser", Some("LAB"), "Pässword1!")
+    );
+    let info = decode_client_info(&f).unwrap();
+    assert!(info.has_password);
+    assert_eq!(info.flags & info_flags::AUTOLOGON, info_flags::AUTOLOGON);
+    assert_eq!(
+        info.flags & info_flags::LOGONNOTIFY,
+        info_flags::LOGONNOTIFY
+    );
+    // Longer than the packet carries: an error, never a truncated password.
+    let long = "x".repeat(MAX_INFO_STRING_UNITS + 1);
+    assert!(encode_client_info_logon(1007, 1003, &opts, &long, None).is_err());
+    let max = "x".repeat(MAX_INFO_STRING_UNITS);
+    assert!(encode_client_info_logon(1007, 1003, &opts, &max, None).is_ok());
+}
