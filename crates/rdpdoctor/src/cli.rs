@@ -76,13 +76,13 @@ const COMPLETIONS_HELP: &str = "Examples:
   rdpdoctor completions bash > ~/.local/share/bash-completion/completions/rdpdoctor
   rdpdoctor completions zsh > ~/.zfunc/_rdpdoctor      # with fpath+=(~/.zfunc) before compinit
   rdpdoctor completions fish > ~/.config/fish/completions/rdpdoctor.fish
-  rdpdoctor completions powershell >> $PROFILE
+  rdpdoctor completions powershell | Out-String | Invoke-Expression   # a line for $PROFILE
 
 They come from this binary's own command-line definition: regenerate after an upgrade.";
 
 const MAN_HELP: &str = "Examples:
   rdpdoctor man | man -l -
-  rdpdoctor man --dir ~/.local/share/man/man1     # rdpdoctor.1, rdpdoctor-probe.1, …";
+  rdpdoctor man --dir ~/.cargo/share/man/man1     # then: man rdpdoctor-probe";
 
 #[cfg(feature = "lab")]
 const LAB_HELP: &str = "Examples:

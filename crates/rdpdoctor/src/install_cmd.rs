@@ -18,7 +18,7 @@ pub struct CompletionsArgs {
 /// `rdpdoctor man` options.
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// Write rdpdoctor.1 and one page per command (rdpdoctor-probe.1, …) into DIR instead
+    /// Write rdpdoctor.1 and one page per command (rdpdoctor-probe.1, …) into DIR (made if missing)
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }
@@ -45,12 +45,14 @@ pub fn man(args: ManArgs) -> Result<u8, String> {
         }
         Some(dir) => {
             let mut written = String::new();
-            write_pages(&command, &dir, &mut written).map_err(|e| {
-                format!(
-                    "cannot write the manual pages into {}: {e}",
-                    crate::cli::quote(&dir.to_string_lossy())
-                )
-            })?;
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| write_pages(&command, &dir, &mut written))
+                .map_err(|e| {
+                    format!(
+                        "cannot write the manual pages into {}: {e}",
+                        crate::cli::quote(&dir.to_string_lossy())
+                    )
+                })?;
             crate::print_out(&written)?;
         }
     }

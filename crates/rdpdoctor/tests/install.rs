@@ -145,8 +145,8 @@ fn man_page_renders_and_lists_the_commands() {
 
 #[test]
 fn man_dir_writes_a_page_per_command() {
-    let dir = std::env::temp_dir().join(format!("rdpdoctor-man-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // A folder that does not exist yet: --dir makes it.
+    let dir = std::env::temp_dir().join(format!("rdpdoctor-man-{}/man1", std::process::id()));
     let listed = stdout_of(&["man", "--dir", dir.to_str().unwrap()]);
     let mut names: Vec<String> = listed
         .lines()
@@ -171,9 +171,9 @@ fn man_dir_writes_a_page_per_command() {
         probe.contains("host\\-evidence"),
         "probe's options in its page"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
 
-    let out = rdpdoctor(&["man", "--dir", "/nonexistent/rdpdoctor/man1"]);
+    let out = rdpdoctor(&["man", "--dir", "/dev/null/man1"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
