@@ -444,7 +444,7 @@ pub fn parse(args: Vec<OsString>) -> Parsed {
     }
 }
 
-/// `0.1.0 (knowledge base 2026-11-26, 455 codes, 62 causes)`: the binary's
+/// `0.1.0 (knowledge base 2026-11-26, 500 codes, 39 causes)`: the binary's
 /// version and that of the knowledge base built into it.
 pub fn long_version() -> String {
     let kb = rdpdoctor_kb::kb();
