@@ -4,9 +4,12 @@
 //! the library crates (see ARCHITECTURE.md).
 
 mod cli;
+#[cfg(feature = "lab")]
 mod demo_cmd;
 mod explain_cmd;
 mod inspect_cmd;
+mod install_cmd;
+#[cfg(feature = "lab")]
 mod lab_cmd;
 mod password;
 mod probe_cmd;
@@ -35,10 +38,18 @@ fn main() -> ExitCode {
         cli::Command::Probe(args) => args.check().and_then(|()| probe_cmd::run(args)),
         cli::Command::Inspect(args) => inspect_cmd::run(args),
         cli::Command::Explain(args) => explain_cmd::run(args),
+        #[cfg(feature = "lab")]
         cli::Command::Demo(args) => demo_cmd::run(args),
+        #[cfg(feature = "lab")]
         cli::Command::Lab {
             cmd: cli::LabCommand::Serve(args),
         } => lab_cmd::run(args),
+        #[cfg(not(feature = "lab"))]
+        cli::Command::Demo(_) | cli::Command::Lab(_) => {
+            Err("this build has no lab commands (built without the lab feature)".to_owned())
+        }
+        cli::Command::Completions(args) => install_cmd::completions(args),
+        cli::Command::Man(args) => install_cmd::man(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
