@@ -20,12 +20,13 @@ pub mod catalogue;
 pub mod decode;
 pub mod groups;
 mod scan;
+mod templates;
+mod values;
 
 use crate::InspectOptions;
 use evtx::Timestamp;
 use groups::{DEFAULT_WINDOW_DAYS, Groups, Window, day};
 use rdpdoctor_evidence::host::{EventEvidence, EventWindow, HostSource, SourceKind, SourceStatus};
-use std::collections::HashMap;
 use std::path::Path;
 
 /// Reads event log files one after another into one [`EventEvidence`].
@@ -37,8 +38,8 @@ pub struct Reader {
     now: Timestamp,
     newest_seen: Option<Timestamp>,
     groups: Groups,
-    /// Template GUID → whether it follows the standard System layout.
-    templates: HashMap<String, bool>,
+    /// What is known of the templates, by GUID.
+    templates: templates::Templates,
     files_read: u64,
     records_scanned: u64,
     records_unreadable: u64,
@@ -64,7 +65,7 @@ impl Reader {
             now: timestamp(opts.now_unix),
             newest_seen: None,
             groups: Groups::new(window),
-            templates: HashMap::new(),
+            templates: templates::Templates::default(),
             files_read: 0,
             records_scanned: 0,
             records_unreadable: 0,
@@ -95,11 +96,7 @@ impl Reader {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        for (guid, follows) in worker.templates {
-            if self.templates.len() < scan::MAX_TEMPLATES {
-                self.templates.insert(guid, follows);
-            }
-        }
+        self.templates.absorb(worker.templates);
         let first_day = self.first_day();
         self.groups.merge(worker.groups, first_day);
     }
