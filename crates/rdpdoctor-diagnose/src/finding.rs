@@ -264,15 +264,25 @@ impl FindingId {
             RdpDisabled | RdpServiceDisabled | ListenerPortDiffers | HostSecurityLayerRdp
             | HostNlaOff | HostFipsRequired | MaxOutstandingLow => "Host settings",
             FirewallBlocksRdp | FirewallRuleInactive => "Host firewall",
-            ConfiguredCertMissing | StoredCertExpired | ServedCertNotConfigured
+            ConfiguredCertMissing
+            | StoredCertExpired
+            | ServedCertNotConfigured
             | MachineKeysKeyMissing => "Host certificate",
-            SchannelTls12Disabled | SchannelTls10Disabled | CredsspOracleForceUpdated
-            | CredsspOracleVulnerable | TimeSyncOff => "Host policy",
-            EventCertPrivateKey | EventCertRenewalFailed | EventCertConfigReset
-            | EventTlsMismatch | EventNotAllowedRdp | EventBadCredentials | EventAccountProblem
-            | EventPasswordExpired | EventClientDisconnect | EventSecurityLayerError => {
-                "Host events"
-            }
+            SchannelTls12Disabled
+            | SchannelTls10Disabled
+            | CredsspOracleForceUpdated
+            | CredsspOracleVulnerable
+            | TimeSyncOff => "Host policy",
+            EventCertPrivateKey
+            | EventCertRenewalFailed
+            | EventCertConfigReset
+            | EventTlsMismatch
+            | EventNotAllowedRdp
+            | EventBadCredentials
+            | EventAccountProblem
+            | EventPasswordExpired
+            | EventClientDisconnect
+            | EventSecurityLayerError => "Host events",
             HostWireDisagree => "Host settings",
             LogonSucceeded
             | BadCredentials

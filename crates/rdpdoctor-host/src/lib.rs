@@ -88,9 +88,10 @@ pub fn inspect(paths: &[PathBuf], opts: &InspectOptions) -> HostEvidence {
         ev.machine_keys = Some(volume::machine_keys(&dir, &ev));
     }
     ev.events = events.finish();
-    ev.coverage.events = ev.sources.iter().any(|s| {
-        s.kind == SourceKind::Evtx && !matches!(s.status, SourceStatus::Unusable { .. })
-    });
+    ev.coverage.events = ev
+        .sources
+        .iter()
+        .any(|s| s.kind == SourceKind::Evtx && !matches!(s.status, SourceStatus::Unusable { .. }));
     ev
 }
 

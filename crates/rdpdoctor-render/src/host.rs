@@ -231,8 +231,7 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
     }
 
     // Certificate.
-    if h.coverage.software || ts.ssl_certificate_sha1_hash.is_some() || h.machine_keys.is_some()
-    {
+    if h.coverage.software || ts.ssl_certificate_sha1_hash.is_some() || h.machine_keys.is_some() {
         let configured = match &ts.ssl_certificate_sha1_hash {
             Some(s) => format!("configured {}", term_max(&s.value, 40)),
             None => "self-signed (none configured)".to_owned(),
@@ -292,7 +291,10 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
     if pol.is_empty() && !h.coverage.system {
         d.skipped("Host policy", "no registry read");
     } else if pol.is_empty() {
-        d.section("Host policy", "Windows defaults (no SCHANNEL, CredSSP or FIPS values set)");
+        d.section(
+            "Host policy",
+            "Windows defaults (no SCHANNEL, CredSSP or FIPS values set)",
+        );
     } else {
         d.section("Host policy", &pol.join(" · "));
     }

@@ -74,7 +74,9 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
             let mut s = rdpdoctor_render::head::head_of(&subject, &judgement, &style);
             if !args.brief {
                 s.push('\n');
-                s.push_str(&rdpdoctor_render::host::host_report(&host, &judgement, &style));
+                s.push_str(&rdpdoctor_render::host::host_report(
+                    &host, &judgement, &style,
+                ));
                 s.push('\n');
                 s.push_str(&rdpdoctor_render::diagnosis::diagnosis(
                     &judgement.diagnosis,
@@ -93,16 +95,20 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
 pub fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
 /// `--since`: `7d`, `12h`, `30m`, a date (`2026-11-01`), an RFC 3339 time,
-/// or `all`; as Unix seconds (`i64::MIN` for `all`).
+/// or `all`; as Unix seconds ([`rdpdoctor_host::events::SINCE_ALL`], no
+/// lower bound, for `all`).
 pub fn parse_since(s: &str) -> Result<i64, String> {
     let t = s.trim();
     if t.eq_ignore_ascii_case("all") {
-        return Ok(i64::MIN);
+        return Ok(rdpdoctor_host::events::SINCE_ALL);
     }
     let unit = |c: char| match c {
         'd' => Some(86_400),

@@ -24,7 +24,11 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     let host = if args.host_evidence.is_empty() {
         None
     } else {
-        Some(crate::inspect_cmd::read(&args.host_evidence, false, args.since)?)
+        Some(crate::inspect_cmd::read(
+            &args.host_evidence,
+            false,
+            args.since,
+        )?)
     };
     // The password before the network, so a bad one costs no traffic.
     let credentials = match &args.user {
@@ -78,8 +82,8 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         evidence: h,
         now_unix: crate::inspect_cmd::now_unix(),
     });
-    let judgement = rdpdoctor_diagnose::judge_with_host(&report, input, &ctx)
-        .map_err(|e| e.to_string())?;
+    let judgement =
+        rdpdoctor_diagnose::judge_with_host(&report, input, &ctx).map_err(|e| e.to_string())?;
     let out = match args.format {
         Format::Json => {
             let mut v = rdpdoctor_render::probe_json(&report, &judgement);

@@ -108,7 +108,10 @@ fn a_real_system_hive_with_rdp_on_is_healthy_and_names_the_inactive_public_rule(
     assert_eq!(host["terminal_server"]["user_authentication"]["value"], 0);
     let fw = r.finding("firewall-rule-inactive");
     assert_eq!(fw["severity"], "warn");
-    assert_eq!(fw["evidence"]["blocked_profiles"], serde_json::json!(["Public"]));
+    assert_eq!(
+        fw["evidence"]["blocked_profiles"],
+        serde_json::json!(["Public"])
+    );
     assert!(
         fw["evidence"]["inactive_rules"]
             .as_array()
@@ -139,7 +142,10 @@ fn rdp_switched_off_is_the_answer_with_its_fix_first() {
     // The hive is dirty with no transaction logs beside it: read, and said so.
     let err = r.stderr();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("SYSTEM_WIN_10_1709") && err.contains("read in part"), "{err}");
+    assert!(
+        err.contains("SYSTEM_WIN_10_1709") && err.contains("read in part"),
+        "{err}"
+    );
     // The text report answers in its first lines.
     let text = inspect(&[&hive], &["--format", "text", "--color", "never"]);
     let out = String::from_utf8_lossy(&text.out.stdout).into_owned();

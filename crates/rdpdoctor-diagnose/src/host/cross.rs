@@ -49,22 +49,28 @@ pub(super) fn derive(h: &HostEvidence, r: &ProbeReport, out: &mut Out) {
                     | NegotiationOutcome::NoNegotiationData
             )
         })
-    })
-        && r.tcp.as_ref().is_some_and(|t| t.state == PortState::Open);
+    }) && r.tcp.as_ref().is_some_and(|t| t.state == PortState::Open);
     if rdp_answered {
         if h.terminal_server
             .deny_ts_connections
             .as_ref()
             .is_some_and(|s| s.value == 1)
         {
-            why.push("the host evidence says Remote Desktop is switched off, yet an RDP server answered".into());
+            why.push(
+                "the host evidence says Remote Desktop is switched off, yet an RDP server answered"
+                    .into(),
+            );
         }
         let disabled = h.services.iter().any(|s| {
             s.name.eq_ignore_ascii_case("TermService")
-                && s.start.as_ref().is_some_and(|x| x.value == ServiceStart::Disabled)
+                && s.start
+                    .as_ref()
+                    .is_some_and(|x| x.value == ServiceStart::Disabled)
         });
         if disabled {
-            why.push("the host evidence says TermService is disabled, yet an RDP server answered".into());
+            why.push(
+                "the host evidence says TermService is disabled, yet an RDP server answered".into(),
+            );
         }
     }
     if !why.is_empty() {

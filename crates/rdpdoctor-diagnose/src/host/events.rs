@@ -47,7 +47,9 @@ fn number(s: &str) -> Option<u32> {
         return u32::from_str_radix(h, 16).ok();
     }
     if let Ok(n) = t.parse::<i64>() {
-        return u32::try_from(n).ok().or_else(|| i32::try_from(n).ok().map(|n| n as u32));
+        return u32::try_from(n)
+            .ok()
+            .or_else(|| i32::try_from(n).ok().map(|n| n as u32));
     }
     u32::from_str_radix(t, 16).ok()
 }
@@ -146,9 +148,15 @@ pub(super) fn derive(h: &HostEvidence, out: &mut Out) {
     for g in &h.events.groups {
         let id = g.event_id;
         if is(g, "schannel", &[36870]) {
-            key.push(g, "Schannel 36870: the TLS server credential's private key".into());
+            key.push(
+                g,
+                "Schannel 36870: the TLS server credential's private key".into(),
+            );
         } else if is(g, "system", &[1057]) {
-            key.push(g, "1057: could not create the self-signed certificate".into());
+            key.push(
+                g,
+                "1057: could not create the self-signed certificate".into(),
+            );
         } else if is(g, "system", &[1058]) {
             renewal.push(g, "1058".into());
         } else if is(g, "system", &[1059]) {

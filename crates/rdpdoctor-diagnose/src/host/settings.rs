@@ -83,7 +83,11 @@ fn switches(h: &HostEvidence, out: &mut Out) {
         );
     }
     let fips_level = ts.min_encryption_level.as_ref().filter(|s| s.value == 4);
-    let fips_policy = h.crypto.fips_algorithm_policy.as_ref().filter(|s| s.value == 1);
+    let fips_policy = h
+        .crypto
+        .fips_algorithm_policy
+        .as_ref()
+        .filter(|s| s.value == 1);
     if fips_level.is_some() || fips_policy.is_some() {
         let mut ev = Vec::new();
         let mut why = Vec::new();
@@ -189,8 +193,8 @@ fn admits(rule: &FirewallRule, profile: FirewallProfileName, port: u32) -> bool 
         .is_none_or(|d| d.eq_ignore_ascii_case("in"));
     let tcp = rule.protocol.is_none_or(|p| p == 6);
     let on_profile = rule.profiles.is_empty() || rule.profiles.contains(&profile);
-    let on_port = rule.local_ports.is_empty()
-        || rule.local_ports.iter().any(|p| port_matches(p, port));
+    let on_port =
+        rule.local_ports.is_empty() || rule.local_ports.iter().any(|p| port_matches(p, port));
     rule.active && allow && inbound && tcp && on_profile && on_port
 }
 

@@ -205,6 +205,7 @@ impl Reader {
         if time <= self.future_limit {
             self.newest_seen = Some(self.newest_seen.map_or(time, |n| n.max(time)));
         }
+        self.oldest_seen = Some(self.oldest_seen.map_or(time, |o| o.min(time)));
         // Before anything is decoded: outside the window?
         if time < self.earliest_wanted() {
             return true;
