@@ -27,6 +27,7 @@ use super::templates::{Layout, MIN_RENDERINGS};
 use super::values::{self, Instance};
 use evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings, Utf16LeSlice};
 use rdpdoctor_evidence::host::EventRecord;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,9 @@ const CHUNK: u64 = 65_536;
 /// More records than a 64 KiB chunk can hold (24-byte header + 4-byte
 /// trailer each): past this, a chunk's record walk is cut off.
 const MAX_RECORDS_PER_CHUNK: usize = 65_536 / 28 + 1;
+
+/// FILETIME 0 as Unix seconds.
+const FILETIME_ZERO: i64 = -11_644_473_600;
 
 /// The standard outer template's value positions.
 const EVENT_ID: usize = 3;
@@ -205,7 +209,10 @@ impl Reader {
         if time <= self.future_limit {
             self.newest_seen = Some(self.newest_seen.map_or(time, |n| n.max(time)));
         }
-        self.oldest_seen = Some(self.oldest_seen.map_or(time, |o| o.min(time)));
+        // FILETIME 0 (1601-01-01) is a record without a time, not the oldest.
+        if time.as_second() != FILETIME_ZERO {
+            self.oldest_seen = Some(self.oldest_seen.map_or(time, |o| o.min(time)));
+        }
         // Before anything is decoded: outside the window?
         if time < self.earliest_wanted() {
             return true;
@@ -252,22 +259,22 @@ impl Reader {
             };
             let key = match class {
                 Class::Skip => return true,
-                Class::Count(key) => Some(key.clone()),
+                Class::Count(key) => Some(Cow::Borrowed(key)),
                 Class::Keyed(index, base) => catalogue::CATALOGUE.get(*index).and_then(|entry| {
                     let key = self.templates.key(&inst.guid, *index, entry, inst)?;
-                    Some(GroupKey {
+                    Some(Cow::Owned(GroupKey {
                         key,
                         ..base.clone()
-                    })
+                    }))
                 }),
             };
             if let Some(key) = key {
                 self.count(&key, time);
                 let newer = pending
-                    .get(&key)
+                    .get(&*key)
                     .is_none_or(|p| (time, r.event_record_id) > (p.timestamp, p.event_record_id));
                 if newer && self.groups.would_be_newest(&key, time, r.event_record_id) {
-                    pending.insert(key, r);
+                    pending.insert(key.into_owned(), r);
                 }
                 return true;
             }
