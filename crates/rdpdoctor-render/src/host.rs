@@ -185,10 +185,7 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
     }
 
     // Firewall.
-    let held = |fw: &&rdpdoctor_evidence::host::FirewallEvidence| {
-        !fw.rules.is_empty() || fw.profiles.iter().any(|p| p.enabled.is_some())
-    };
-    match h.firewall.as_ref().filter(held) {
+    match h.firewall.as_ref().filter(|fw| fw.holds_policy()) {
         Some(fw) => {
             let profiles: Vec<String> = fw
                 .profiles

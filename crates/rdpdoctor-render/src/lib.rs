@@ -57,3 +57,25 @@ pub fn inspect_json(
     }
     v
 }
+
+/// A whole text report: the head (the answer first), then each section,
+/// then the diagnosis, a blank line between them.
+pub fn text_report(
+    head: String,
+    sections: &[String],
+    judgement: &rdpdoctor_diagnose::Judgement,
+    style: &Style,
+) -> String {
+    let mut s = head;
+    for section in sections {
+        s.push('\n');
+        s.push_str(section);
+    }
+    s.push('\n');
+    s.push_str(&diagnosis::diagnosis(
+        &judgement.diagnosis,
+        judgement.verdict,
+        style,
+    ));
+    s
+}

@@ -34,7 +34,8 @@ pub fn read(sources: &[PathBuf], local: bool, since: Option<i64>) -> Result<Host
             }
             SourceStatus::Unusable { .. } => rdpdoctor_render::host::problem(s),
         };
-        let line = rdpdoctor_render::safe::line(&format!("{}: {problem}", s.path), 388);
+        let line =
+            rdpdoctor_render::safe::line(&format!("{}: {problem}", s.path), crate::MAX_ERROR_CHARS);
         let _ = writeln!(err, "rdpdoctor: {line}");
     }
     if !ev.anything_read() {
@@ -57,34 +58,28 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
         clients: Vec::new(),
         environment: args.environment,
     };
+    let now = now_unix();
     let input = rdpdoctor_diagnose::HostInput {
         evidence: &host,
-        now_unix: now_unix(),
+        now_unix: now,
     };
     let judgement = rdpdoctor_diagnose::judge_host(input, &ctx).map_err(|e| e.to_string())?;
     let out = match args.format {
         Format::Json => rdpdoctor_render::json(&rdpdoctor_render::inspect_json(
             &host,
             &judgement,
-            &rfc3339(now_unix()),
+            &rfc3339(now),
         )),
         Format::Text => {
             let style = args.color.style();
             let subject = rdpdoctor_render::host::subject(&host);
-            let mut s = rdpdoctor_render::head::head_of(&subject, &judgement, &style);
-            if !args.brief {
-                s.push('\n');
-                s.push_str(&rdpdoctor_render::host::host_report(
-                    &host, &judgement, &style,
-                ));
-                s.push('\n');
-                s.push_str(&rdpdoctor_render::diagnosis::diagnosis(
-                    &judgement.diagnosis,
-                    judgement.verdict,
-                    &style,
-                ));
+            let head = rdpdoctor_render::head::head_of(&subject, &judgement, &style);
+            if args.brief {
+                head
+            } else {
+                let body = rdpdoctor_render::host::host_report(&host, &judgement, &style);
+                rdpdoctor_render::text_report(head, &[body], &judgement, &style)
             }
-            s
         }
     };
     crate::print_out(&out)?;

@@ -26,7 +26,7 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// The longest error message, in characters, after `rdpdoctor: ` (inputs in
 /// it are quoted shorter still; this is the net for any that are not).
-const MAX_ERROR_CHARS: usize = 388;
+pub const MAX_ERROR_CHARS: usize = 388;
 
 fn main() -> ExitCode {
     let cli = match cli::parse(std::env::args_os().collect()) {

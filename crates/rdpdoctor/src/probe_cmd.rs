@@ -97,24 +97,18 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         }
         Format::Text => {
             let style = args.color.style();
-            let mut s = rdpdoctor_render::head::head(&report, &judgement, &style);
-            if !args.brief {
-                s.push('\n');
-                s.push_str(&rdpdoctor_render::text::probe_report(
+            let head = rdpdoctor_render::head::head(&report, &judgement, &style);
+            if args.brief {
+                head
+            } else {
+                let mut body = vec![rdpdoctor_render::text::probe_report(
                     &report, &judgement, &style,
-                ));
+                )];
                 if let Some(h) = &host {
-                    s.push('\n');
-                    s.push_str(&rdpdoctor_render::host::host_report(h, &judgement, &style));
+                    body.push(rdpdoctor_render::host::host_report(h, &judgement, &style));
                 }
-                s.push('\n');
-                s.push_str(&rdpdoctor_render::diagnosis::diagnosis(
-                    &judgement.diagnosis,
-                    judgement.verdict,
-                    &style,
-                ));
+                rdpdoctor_render::text_report(head, &body, &judgement, &style)
             }
-            s
         }
     };
     crate::print_out(&out)?;

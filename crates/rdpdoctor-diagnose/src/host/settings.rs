@@ -25,13 +25,7 @@ pub(super) fn derive(h: &HostEvidence, wire: Option<&ProbeReport>, now: i64, out
         .as_ref()
         .map_or(DEFAULT_RDP_PORT, |s| s.value);
     listener_port(h, wire, out);
-    // Judge the firewall only where some source held its policy: a partial
-    // export without the FirewallPolicy key says nothing about it.
-    if let Some(fw) = h
-        .firewall
-        .as_ref()
-        .filter(|fw| !fw.rules.is_empty() || fw.profiles.iter().any(|p| p.enabled.is_some()))
-    {
+    if let Some(fw) = h.firewall.as_ref().filter(|fw| fw.holds_policy()) {
         firewall(fw, port, out);
     }
     certificates(h, now, out);
@@ -370,13 +364,15 @@ fn certificates(h: &HostEvidence, now: i64, out: &mut Out) {
             ],
         );
     }
-    let expired: Vec<&CertificateStoreEntry> = listener_certs(h)
-        .into_iter()
+    let listener = listener_certs(h);
+    let expired: Vec<&CertificateStoreEntry> = listener
+        .iter()
+        .copied()
         .filter(|c| c.not_after_unix.is_some_and(|t| t < now))
         .collect();
     // With several self-signed certificates, only all of them expired says
     // the listener's is (Windows keeps the old one beside a renewed one).
-    let all_expired = !expired.is_empty() && expired.len() == listener_certs(h).len();
+    let all_expired = !expired.is_empty() && expired.len() == listener.len();
     if all_expired && let Some(c) = expired.first() {
         let days = (now - c.not_after_unix.unwrap_or(now)) / 86_400;
         out.add(

@@ -171,6 +171,15 @@ pub struct FirewallEvidence {
     pub networks: Vec<NetworkProfile>,
 }
 
+impl FirewallEvidence {
+    /// True when some source held the firewall's policy (a profile's
+    /// `EnableFirewall` or a rule): a partial export without the
+    /// FirewallPolicy key says nothing about the firewall.
+    pub fn holds_policy(&self) -> bool {
+        !self.rules.is_empty() || self.profiles.iter().any(|p| p.enabled.is_some())
+    }
+}
+
 /// Which machine certificate store a certificate is in
 /// (`SOFTWARE\Microsoft\SystemCertificates\<store>\Certificates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
