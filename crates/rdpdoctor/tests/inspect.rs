@@ -81,19 +81,6 @@ fn inspect(args: &[&Path], extra: &[&str]) -> Run {
     Run { out, json }
 }
 
-/// A `.reg` export of the SOFTWARE side: a network whose category is Public.
-fn public_network_reg(dir: &Path) -> PathBuf {
-    let p = dir.join("networklist.reg");
-    hostkit::write_reg_utf16(
-        &p,
-        "Windows Registry Editor Version 5.00\n\n\
-         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles\\{6B1A2C3D-0000-4000-8000-000000000001}]\n\
-         \"ProfileName\"=\"Network 2\"\n\
-         \"Category\"=dword:00000000\n\n",
-    );
-    p
-}
-
 #[test]
 fn a_real_system_hive_with_rdp_on_is_healthy_and_names_the_inactive_public_rule() {
     let system = hostkit::hive("SYSTEM");
@@ -159,7 +146,7 @@ fn rdp_switched_off_is_the_answer_with_its_fix_first() {
 fn a_public_network_turns_the_inactive_rule_into_the_cause() {
     let dir = hostkit::scratch("inspect-public");
     let system = hostkit::hive("SYSTEM");
-    let reg = public_network_reg(&dir);
+    let reg = hostkit::public_network_reg(&dir, "Network 2");
     let r = inspect(&[&system, &reg], &[]);
     assert_eq!(r.code(), 1, "{}", r.stderr());
     assert_eq!(r.verdict(), "no-client-connects");

@@ -609,36 +609,8 @@ fn expired_certificate(dir: &Path) -> (Vec<u8>, String) {
         "openssl: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let fp = Command::new("openssl")
-        .args([
-            "x509",
-            "-inform",
-            "DER",
-            "-noout",
-            "-fingerprint",
-            "-sha1",
-            "-in",
-        ])
-        .arg(&der)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&fp.stdout);
-    let thumb = text.trim().rsplit('=').next().unwrap().replace(':', "");
-    assert_eq!(thumb.len(), 40, "{text}");
+    let thumb = hostkit::openssl_sha1(&der);
     (std::fs::read(&der).unwrap(), thumb)
-}
-
-/// `"name"=hex:xx,xx,…` as `reg export` writes binary values.
-fn reg_hex(name: &str, bytes: &[u8]) -> String {
-    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{name}\"=hex:{}", hex.join(","))
-}
-
-fn hex_bytes(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 const HKLM: &str = "HKEY_LOCAL_MACHINE";
@@ -664,7 +636,10 @@ fn system_reg(path: &Path, thumbprint: &str) {
              [{schannel}\\TLS 1.0\\Server]\n\"Enabled\"=dword:00000000\n\"DisabledByDefault\"=dword:00000001\n\n\
              [{scc}\\Control\\Lsa]\n\"LmCompatibilityLevel\"=dword:00000005\n\n\
              [{scc}\\Control\\Lsa\\FipsAlgorithmPolicy]\n\"Enabled\"=dword:00000001\n\n",
-            reg_hex("SSLCertificateSHA1Hash", &hex_bytes(thumbprint))
+            hostkit::reg_hex(
+                "\"SSLCertificateSHA1Hash\"",
+                &hostkit::hex_bytes(thumbprint)
+            )
         ),
     );
 }
@@ -688,14 +663,16 @@ fn software_reg(path: &Path, oracle: u32, cert: Option<(&[u8], &str)>) {
          [{sw}\\Microsoft\\Windows\\CurrentVersion\\Policies\\System\\CredSSP\\Parameters]\n\
          \"AllowEncryptionOracle\"=dword:{oracle:08x}\n\n\
          [{store}\\0000000000000000000000000000000000000000]\n{}\n\n",
-        reg_hex("Blob", b"not a blob")
+        hostkit::reg_hex("\"Blob\"", b"not a blob")
     );
     if let Some((der, thumb)) = cert {
-        let blob =
-            rdpdoctor_host::registry::certblob::serialize(&[(3, &hex_bytes(thumb)), (32, der)]);
+        let blob = rdpdoctor_host::registry::certblob::serialize(&[
+            (3, &hostkit::hex_bytes(thumb)),
+            (32, der),
+        ]);
         text.push_str(&format!(
             "[{store}\\{thumb}]\n{}\n\n",
-            reg_hex("Blob", &blob)
+            hostkit::reg_hex("\"Blob\"", &blob)
         ));
     }
     hostkit::write_reg_utf16(path, &text);

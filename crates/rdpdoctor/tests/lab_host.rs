@@ -48,14 +48,7 @@ fn filtered_port_plus_public_profile_is_the_firewall_with_high_confidence() {
     );
 
     let dir = hostkit::scratch("lab-host-public");
-    let reg = dir.join("networklist.reg");
-    hostkit::write_reg_utf16(
-        &reg,
-        "Windows Registry Editor Version 5.00\n\n\
-         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles\\{6B1A2C3D-0000-4000-8000-000000000002}]\n\
-         \"ProfileName\"=\"Network 3\"\n\
-         \"Category\"=dword:00000000\n\n",
-    );
+    let reg = hostkit::public_network_reg(&dir, "Network 3");
     let system = hostkit::hive("SYSTEM");
     let p = with_host("ns-drop", &[&system, &reg]);
     p.assert_has("port-filtered");

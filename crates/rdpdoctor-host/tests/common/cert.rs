@@ -3,7 +3,8 @@
 //! share without rcgen).
 #![allow(dead_code)]
 
-use crate::common::hivex_merge;
+pub use crate::common::{hex_bytes, reg_hex};
+use crate::common::{hivex_merge, openssl_sha1};
 use std::path::Path;
 use std::process::Command;
 
@@ -27,47 +28,8 @@ pub fn certificate(
     let der = params.self_signed(&key).unwrap().der().to_vec();
     let file = dir.join(format!("{cn}.der"));
     std::fs::write(&file, &der).unwrap();
-    let out = Command::new("openssl")
-        .args([
-            "x509",
-            "-inform",
-            "DER",
-            "-noout",
-            "-fingerprint",
-            "-sha1",
-            "-in",
-        ])
-        .arg(&file)
-        .output()
-        .expect("openssl runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let thumb = text.trim().rsplit('=').next().unwrap().replace(':', "");
-    assert_eq!(thumb.len(), 40, "{text}");
+    let thumb = openssl_sha1(&file);
     (der, thumb)
-}
-
-/// Bytes as `reg export` writes them: `hex:xx,xx,…` with `\` continuation
-/// lines indented by two spaces.
-pub fn reg_hex(prefix: &str, bytes: &[u8]) -> String {
-    let mut out = format!("{prefix}=hex:");
-    for (i, b) in bytes.iter().enumerate() {
-        out.push_str(&format!("{b:02x}"));
-        if i + 1 < bytes.len() {
-            out.push(',');
-            if i % 25 == 24 {
-                out.push_str("\\\n  ");
-            }
-        }
-    }
-    out
-}
-
-/// Hex digits to bytes.
-pub fn hex_bytes(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 /// The RDP-Tcp listener of a SYSTEM hive copy (ControlSet001).

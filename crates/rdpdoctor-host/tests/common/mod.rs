@@ -195,3 +195,65 @@ pub fn hive_of_another_kind(path: &Path, keys: &str) {
         ),
     );
 }
+
+/// A `.reg` export of the SOFTWARE side, as `reg export` writes it: one
+/// known network, `name`, whose category is Public.
+pub fn public_network_reg(dir: &Path, name: &str) -> PathBuf {
+    let p = dir.join("networklist.reg");
+    write_reg_utf16(
+        &p,
+        &format!(
+            "Windows Registry Editor Version 5.00\n\n\
+             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles\\{{6B1A2C3D-0000-4000-8000-000000000001}}]\n\
+             \"ProfileName\"=\"{name}\"\n\
+             \"Category\"=dword:00000000\n\n"
+        ),
+    );
+    p
+}
+
+/// Bytes as `reg export` writes them: `hex:xx,xx,…` with `\` continuation
+/// lines indented by two spaces.
+pub fn reg_hex(prefix: &str, bytes: &[u8]) -> String {
+    let mut out = format!("{prefix}=hex:");
+    for (i, b) in bytes.iter().enumerate() {
+        out.push_str(&format!("{b:02x}"));
+        if i + 1 < bytes.len() {
+            out.push(',');
+            if i % 25 == 24 {
+                out.push_str("\\\n  ");
+            }
+        }
+    }
+    out
+}
+
+/// Hex digits to bytes.
+pub fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The SHA-1 thumbprint of a DER certificate file, upper-case hex, as the
+/// openssl command computes it (not rdpdoctor).
+pub fn openssl_sha1(der_file: &Path) -> String {
+    let out = Command::new("openssl")
+        .args([
+            "x509",
+            "-inform",
+            "DER",
+            "-noout",
+            "-fingerprint",
+            "-sha1",
+            "-in",
+        ])
+        .arg(der_file)
+        .output()
+        .expect("openssl runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let thumb = text.trim().rsplit('=').next().unwrap().replace(':', "");
+    assert_eq!(thumb.len(), 40, "{text}");
+    thumb
+}
