@@ -25,6 +25,8 @@ PACKAGES=(
     libhivex-bin        # hivexget: the independent hive reader the host tests check with
     libwin-hivex-perl   # hivexregedit --merge: writes the host tests' fault variants into hive copies
     xz-utils            # xz -dc: the hive fixtures are xz-compressed
+    wine                # runs the Windows .exe in tests/lab_wine.rs (the `wine` command)
+    wine64              # ... its 64-bit loader (the .exe is x86_64)
 )
 
 missing=()
@@ -53,7 +55,7 @@ fi
 
 # Fail here, not later in up.sh, if a package did not bring what we use.
 for cmd in /usr/sbin/xrdp xfreerdp freerdp-shadow-cli winpr-hash Xvfb faketime nmap \
-    nft ip openssl /usr/bin/python3 flock setsid pkg-config; do
+    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot; do
     command -v "$cmd" >/dev/null || {
         echo "lab/install.sh: ERROR: $cmd not found after install" >&2
         exit 1
