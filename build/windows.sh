@@ -26,17 +26,9 @@ TARGET=x86_64-pc-windows-gnu
 T0=$EPOCHREALTIME
 elapsed() { echo $(((${EPOCHREALTIME//[!0-9]/} - ${T0//[!0-9]/}) / 1000000)); }
 
-PACKAGES=(gcc-mingw-w64-x86-64 perl make)
-missing=()
-for p in "${PACKAGES[@]}"; do
-    dpkg -s "$p" 2>/dev/null | grep -qx 'Status: install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "build/windows.sh: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# shellcheck source=../lab/lib.sh
+. lab/lib.sh
+apt_install_missing build/windows.sh gcc-mingw-w64-x86-64 perl make
 
 if [[ ! -d "$(rustc --print sysroot)/lib/rustlib/$TARGET" ]]; then
     rustup target add "$TARGET"
@@ -46,7 +38,7 @@ fi
 ENV_PREFIX=X86_64_PC_WINDOWS_GNU
 ossl_version=$(awk '/^name = "openssl-src"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 [[ -n $ossl_version ]] || { echo "build/windows.sh: no openssl-src in Cargo.lock" >&2; exit 1; }
-cache=${RDPDOCTOR_LAB_CACHE:-/var/cache/rdpdoctor}/openssl-$ossl_version-$TARGET
+cache=$LAB_CACHE/openssl-$ossl_version-$TARGET
 if [[ ${RDPDOCTOR_NO_OPENSSL_CACHE-} != 1 && -s $cache/lib/libssl.a ]]; then
     echo "build/windows.sh: OpenSSL $ossl_version for $TARGET cached ($cache)"
     export "${ENV_PREFIX}_OPENSSL_NO_VENDOR=1" "${ENV_PREFIX}_OPENSSL_DIR=$cache" \

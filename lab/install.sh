@@ -29,22 +29,9 @@ PACKAGES=(
     wine64              # ... its 64-bit loader (the .exe is x86_64)
 )
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-    # `dpkg -s` also succeeds for removed packages whose config files remain.
-    if ! dpkg -s "$p" 2>/dev/null | grep -qx 'Status: install ok installed'; then
-        missing+=("$p")
-    fi
-done
-
-if ((${#missing[@]})); then
-    echo "lab/install.sh: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-    echo "lab/install.sh: all ${#PACKAGES[@]} packages already installed"
-fi
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+apt_install_missing lab/install.sh "${PACKAGES[@]}"
 
 # xrdp reads /etc/xrdp/rsakeys.ini whatever --config says (Standard RDP Security
 # keys). The package's postinst makes it, but a half-configured install may not.
