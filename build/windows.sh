@@ -51,11 +51,12 @@ fi
 
 cargo build --release --locked --target "$TARGET" -p rdpdoctor --features vendored-openssl
 
-exe=target/$TARGET/release/rdpdoctor.exe
+tdir=${CARGO_TARGET_DIR:-target}
+exe=$tdir/$TARGET/release/rdpdoctor.exe
 if ((!cached)) && [[ ${RDPDOCTOR_NO_OPENSSL_CACHE-} != 1 ]]; then
     # The newest vendored install in the target dir is the one just linked.
     # shellcheck disable=SC2012
-    built=$(ls -td target/"$TARGET"/release/build/openssl-sys-*/out/openssl-build/install 2>/dev/null | head -1)
+    built=$(ls -td "$tdir/$TARGET"/release/build/openssl-sys-*/out/openssl-build/install 2>/dev/null | head -1)
     if [[ -n $built && -s $built/lib/libssl.a ]]; then
         mkdir -p "$(dirname "$cache")"
         rm -rf "$cache.tmp"
