@@ -66,8 +66,9 @@ fn prefix() -> &'static Path {
         // services with it, which hold the run's stdout open until the server
         // quits 3 s later. So: one server that stays until 60 s after the last
         // run (then it ends, and its services with it), its services started
-        // here with no stdio of ours. Then a run costs about 0.1 s.
-        for (program, args) in [("wineserver", &["-p", "60"][..]), ("wineboot", &[][..])] {
+        // here with no stdio of ours. Then a run costs about 0.1 s. (`-p60`,
+        // not `-p 60`: wineserver reads a lone `-p` as "forever".)
+        for (program, args) in [("wineserver", &["-p60"][..]), ("wineboot", &[][..])] {
             let status = wine_command(&prefix, program)
                 .args(args)
                 .stdout(std::process::Stdio::null())
