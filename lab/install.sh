@@ -25,6 +25,10 @@ PACKAGES=(
     libhivex-bin        # hivexget: the independent hive reader the host tests check with
     libwin-hivex-perl   # hivexregedit --merge: writes the host tests' fault variants into hive copies
     xz-utils            # xz -dc: the hive fixtures are xz-compressed
+    man-db              # man -l: tests/install.rs renders the generated manual pages
+    groff-base          # ... with groff, warnings on
+    zsh                 # zsh -n / fish --no-execute: tests/install.rs checks the
+    fish                # ... completion scripts rdpdoctor generates
     wine                # runs the Windows .exe in tests/lab_wine.rs (the `wine` command)
     wine64              # ... its 64-bit loader (the .exe is x86_64)
 )

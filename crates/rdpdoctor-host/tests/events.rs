@@ -375,3 +375,23 @@ fn since_cuts_between_two_records() {
     assert_eq!(ev.records_scanned, 7);
     assert_eq!(ev.records_matched, 0);
 }
+
+#[test]
+fn since_all_has_no_lower_bound_and_starts_at_the_oldest_record() {
+    let name = "Yamato-Security_hayabusa-sample-evtx__ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx";
+    let Some((_, all)) = read(&[name], Some(rdpdoctor_host::events::SINCE_ALL)) else {
+        return;
+    };
+    let w = all.window.as_ref().unwrap();
+    // Not a year-minus-9999 date: the oldest record read.
+    assert_eq!(w.since, "2021-10-23T21:50:11.6665197Z");
+    assert!(w.unbounded);
+    assert_eq!(w.default_days, None);
+    assert_eq!(ids(&all), [(4625, 2)]);
+    // A fixed --since is bounded.
+    let Some((_, since)) = read(&[name], Some(0)) else {
+        return;
+    };
+    assert!(!since.window.as_ref().unwrap().unbounded);
+    assert_eq!(since.groups, all.groups);
+}

@@ -37,6 +37,34 @@ pub use model::{
     normalize_text,
 };
 
+/// The knowledge base's version: the date of its last change, `YYYY-MM-DD`
+/// (`kb/kb.toml`, read at compile time; no parsing at run time).
+pub const VERSION: &str = kb_version(include_str!("../kb/kb.toml"));
+
+/// The `version = "…"` line of `kb/kb.toml`, in a const context.
+/// `tests/integrity.rs` checks the file with the TOML parser and the date's form.
+const fn kb_version(text: &str) -> &str {
+    const KEY: &[u8] = b"version = \"";
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + KEY.len() + 11 <= b.len() {
+        let mut j = 0;
+        while j < KEY.len() && b[i + j] == KEY[j] {
+            j += 1;
+        }
+        if j == KEY.len() && b[i + KEY.len() + 10] == b'"' {
+            let (_, rest) = b.split_at(i + KEY.len());
+            let (date, _) = rest.split_at(10);
+            match std::str::from_utf8(date) {
+                Ok(s) => return s,
+                Err(_) => panic!("kb/kb.toml: version is not UTF-8"),
+            }
+        }
+        i += 1;
+    }
+    panic!("kb/kb.toml needs a line version = \"YYYY-MM-DD\"")
+}
+
 /// The embedded knowledge base, parsed on first use.
 pub fn kb() -> &'static Kb {
     static KB: OnceLock<Kb> = OnceLock::new();

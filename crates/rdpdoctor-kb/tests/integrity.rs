@@ -358,3 +358,32 @@ fn every_file_under_kb_codes_is_embedded() {
     }
     assert_eq!(files.len(), ids.len());
 }
+
+/// `kb/kb.toml` is TOML with one `[kb]` table, and its version is a real date:
+/// `rdpdoctor --version` shows it as the knowledge base's version.
+#[test]
+fn kb_version_is_a_date_read_from_kb_toml() {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        kb: Header,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Header {
+        version: String,
+    }
+    let file: File = toml::from_str(include_str!("../kb/kb.toml")).expect("kb/kb.toml parses");
+    assert_eq!(rdpdoctor_kb::VERSION, file.kb.version);
+    let parts: Vec<u32> = file
+        .kb
+        .version
+        .split('-')
+        .map(|p| p.parse().expect("digits"))
+        .collect();
+    assert!(
+        matches!(parts[..], [2026..=9999, 1..=12, 1..=31]) && file.kb.version.len() == 10,
+        "version must be YYYY-MM-DD: {}",
+        file.kb.version
+    );
+}

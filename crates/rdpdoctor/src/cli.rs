@@ -37,20 +37,59 @@ pub enum Command {
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
     /// Start every emulated misconfiguration on loopback, probe and diagnose each one
+    #[cfg(feature = "lab")]
     #[command(after_help = DEMO_HELP)]
     Demo(DemoArgs),
     /// Emulated misconfigured RDP hosts, for trying rdpdoctor and clients against them
+    #[cfg(feature = "lab")]
     #[command(after_help = LAB_HELP)]
     Lab {
         #[command(subcommand)]
         cmd: LabCommand,
     },
+    /// Not in this build (without the `lab` feature): says so
+    #[cfg(not(feature = "lab"))]
+    #[command(hide = true)]
+    Demo(NoLabArgs),
+    /// Not in this build (without the `lab` feature): says so
+    #[cfg(not(feature = "lab"))]
+    #[command(hide = true)]
+    Lab(NoLabArgs),
+    /// Print shell completions for SHELL to standard output
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(crate::install_cmd::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --dir
+    #[command(after_help = MAN_HELP)]
+    Man(crate::install_cmd::ManArgs),
 }
 
+/// `demo` and `lab` in a build without the emulator: whatever follows is
+/// accepted, so the answer is always "this build has no lab commands".
+#[cfg(not(feature = "lab"))]
+#[derive(Debug, Args)]
+pub struct NoLabArgs {
+    #[arg(hide = true, num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true)]
+    pub rest: Vec<OsString>,
+}
+
+const COMPLETIONS_HELP: &str = "Examples:
+  rdpdoctor completions bash > ~/.local/share/bash-completion/completions/rdpdoctor
+  rdpdoctor completions zsh > ~/.zfunc/_rdpdoctor      # with fpath+=(~/.zfunc) before compinit
+  rdpdoctor completions fish > ~/.config/fish/completions/rdpdoctor.fish
+  rdpdoctor completions powershell | Out-String | Invoke-Expression   # a line for $PROFILE
+
+They come from this binary's own command-line definition: regenerate after an upgrade.";
+
+const MAN_HELP: &str = "Examples:
+  rdpdoctor man | man -l -
+  rdpdoctor man --dir ~/.cargo/share/man/man1     # then: man rdpdoctor-probe";
+
+#[cfg(feature = "lab")]
 const LAB_HELP: &str = "Examples:
   rdpdoctor lab serve --list
   rdpdoctor lab serve --fault expired-cert=127.0.0.1:13389";
 
+#[cfg(feature = "lab")]
 #[derive(Debug, Subcommand)]
 pub enum LabCommand {
     /// Serve one or more faults (misconfigured Windows hosts) until Ctrl-C
@@ -73,6 +112,7 @@ Exit status:
   0  the input was recognised
   2  nothing in the input was recognised, more than 1 MiB of input, or bad usage";
 
+#[cfg(feature = "lab")]
 const DEMO_HELP: &str =
     "Starts the built-in emulator of misconfigured Windows RDP hosts (one per fault,
 on 127.0.0.1), probes each one as `rdpdoctor probe` would, and prints what it
@@ -87,6 +127,7 @@ Exit status:
   1  at least one was not
   2  bad usage";
 
+#[cfg(feature = "lab")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Seconds allowed for each network step of each probe
@@ -396,7 +437,17 @@ pub enum Parsed {
 /// Parses the command line. Help and version go to stdout as clap writes
 /// them; every usage error becomes one line.
 pub fn parse(args: Vec<OsString>) -> Parsed {
-    match Cli::try_parse_from(&args) {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    // Only `--version` pays for loading the knowledge base to count it.
+    if args.iter().skip(1).any(|a| a == "--version" || a == "-V") {
+        let version: &'static str = long_version().leak();
+        command = command.version(version).long_version(version);
+    }
+    match command
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => Parsed::Run(Box::new(cli)),
         Err(e) => match e.kind() {
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
@@ -407,6 +458,24 @@ pub fn parse(args: Vec<OsString>) -> Parsed {
             _ => Parsed::Usage(usage_error(&e, &args)),
         },
     }
+}
+
+/// `0.1.0 (knowledge base 2026-11-26, 500 codes, 39 causes)`: the binary's
+/// version and that of the knowledge base built into it.
+pub fn long_version() -> String {
+    let kb = rdpdoctor_kb::kb();
+    let lab = if cfg!(feature = "lab") {
+        ""
+    } else {
+        "; built without the lab feature"
+    };
+    format!(
+        "{} (knowledge base {}, {} codes, {} causes{lab})",
+        env!("CARGO_PKG_VERSION"),
+        rdpdoctor_kb::VERSION,
+        kb.codes().len(),
+        kb.causes().len()
+    )
 }
 
 fn context(e: &clap::Error, kind: ContextKind) -> Option<String> {
@@ -436,7 +505,9 @@ fn command_path(args: &[OsString]) -> String {
         .filter_map(|a| a.to_str())
         .filter(|a| !a.starts_with('-'));
     match words.next() {
-        Some(c @ ("probe" | "inspect" | "explain" | "demo")) => format!("rdpdoctor {c}"),
+        Some(c @ ("probe" | "inspect" | "explain" | "demo" | "completions" | "man")) => {
+            format!("rdpdoctor {c}")
+        }
         Some("lab") if words.next() == Some("serve") => "rdpdoctor lab serve".to_owned(),
         Some("lab") => "rdpdoctor lab".to_owned(),
         _ => "rdpdoctor".to_owned(),

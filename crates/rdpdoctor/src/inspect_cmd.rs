@@ -103,11 +103,12 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 /// `--since`: `7d`, `12h`, `30m`, a date (`2026-11-01`), an RFC 3339 time,
-/// or `all`; as Unix seconds (`i64::MIN` for `all`).
+/// or `all`; as Unix seconds ([`rdpdoctor_host::events::SINCE_ALL`], no
+/// lower bound, for `all`).
 pub fn parse_since(s: &str) -> Result<i64, String> {
     let t = s.trim();
     if t.eq_ignore_ascii_case("all") {
-        return Ok(i64::MIN);
+        return Ok(rdpdoctor_host::events::SINCE_ALL);
     }
     let unit = |c: char| match c {
         'd' => Some(86_400),

@@ -4,9 +4,12 @@
 //! the library crates (see ARCHITECTURE.md).
 
 mod cli;
+#[cfg(feature = "lab")]
 mod demo_cmd;
 mod explain_cmd;
 mod inspect_cmd;
+mod install_cmd;
+#[cfg(feature = "lab")]
 mod lab_cmd;
 mod output;
 mod password;
@@ -47,10 +50,18 @@ fn main() -> ExitCode {
         cli::Command::Probe(args) => args.check().and_then(|()| probe_cmd::run(args)),
         cli::Command::Inspect(args) => inspect_cmd::run(args),
         cli::Command::Explain(args) => explain_cmd::run(args),
+        #[cfg(feature = "lab")]
         cli::Command::Demo(args) => demo_cmd::run(args),
+        #[cfg(feature = "lab")]
         cli::Command::Lab {
             cmd: cli::LabCommand::Serve(args),
         } => lab_cmd::run(args),
+        #[cfg(not(feature = "lab"))]
+        cli::Command::Demo(_) | cli::Command::Lab(_) => {
+            Err("this build has no lab commands (built without the lab feature)".to_owned())
+        }
+        cli::Command::Completions(args) => install_cmd::completions(args),
+        cli::Command::Man(args) => install_cmd::man(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -70,5 +81,11 @@ fn error_exit(message: &str) -> ExitCode {
 
 /// Writes a command's output to stdout or the `--output` file (see [`output`]).
 pub fn print_out(text: &str, format: cli::Format) -> Result<(), String> {
-    output::print(text, format)
+    output::print(text, Some(format))
+}
+
+/// Writes generated files (completion scripts, manual pages) to stdout
+/// exactly, without the Windows ASCII fallback of [`print_out`].
+pub fn print_verbatim(text: &str) -> Result<(), String> {
+    output::print(text, None)
 }

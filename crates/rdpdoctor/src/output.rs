@@ -45,13 +45,15 @@ pub fn is_file() -> bool {
     FILE.get().is_some()
 }
 
-/// Writes a command's output to the `--output` file or to stdout.
+/// Writes a command's output to the `--output` file or to stdout. `format`
+/// says how to spell it in ASCII where stdout needs that; `None` writes it
+/// as it is always (completion scripts and manual pages must stay exact).
 ///
 /// Rust ignores SIGPIPE, so a reader that went away (`| head -1`) shows up
 /// as an `EPIPE` write error, which `print!` turns into a panic. Here it just
 /// ends the output: the command still exits with the status of its result.
 /// Any other write error (a full disk) is an error message.
-pub fn print(text: &str, format: Format) -> Result<(), String> {
+pub fn print(text: &str, format: Option<Format>) -> Result<(), String> {
     let result = match FILE.get() {
         Some(file) => {
             let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
@@ -59,7 +61,9 @@ pub fn print(text: &str, format: Format) -> Result<(), String> {
         }
         None => {
             let ascii;
-            let text = if stdout_needs_ascii() {
+            let text = if let Some(format) = format
+                && stdout_needs_ascii()
+            {
                 ascii = to_ascii(text, format);
                 &ascii
             } else {

@@ -66,23 +66,15 @@ fn check_fault(fault: Fault) {
     };
     // The logon faults need one logon attempt: the demo account, its
     // password in a file (never argv).
-    let pw_file = std::env::temp_dir().join(format!(
-        "rdpdoctor-emulator-{}-{fault}.pw",
-        std::process::id()
-    ));
     let mut args: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+    let mut _pw = None;
     if fault.needs_credentials() {
-        std::fs::write(&pw_file, rdpdoctor_emulator::DEMO_PASSWORD).unwrap();
-        args.extend([
-            "--user".into(),
-            rdpdoctor_emulator::DEMO_USER.into(),
-            "--password-file".into(),
-            pw_file.to_string_lossy().into_owned(),
-        ]);
+        let (logon, file) = demo_logon_args(&format!("emulator-{fault}"));
+        args.extend(logon);
+        _pw = Some(file);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let p = probe_target(false, &target, &args);
-    let _ = std::fs::remove_file(&pw_file);
     if let Some(code) = fault.logon_status() {
         assert_eq!(
             p.json["logon"]["ntstatus"], code,

@@ -342,12 +342,25 @@ fn probe_json_of_every_emulated_fault_matches_the_schema() {
             .map(|(name, addr)| {
                 s.spawn(move || {
                     // A silent server costs a step timeout per stage: keep it short.
-                    let extra: &[&str] = if name == "silent" {
-                        &["--timeout", "2"]
+                    let mut extra: Vec<String> = if name == "silent" {
+                        vec!["--timeout".into(), "2".into()]
                     } else {
-                        &[]
+                        Vec::new()
                     };
-                    (name.clone(), probe_target(false, addr, extra))
+                    // The logon faults answer one logon attempt.
+                    let fault = rdpdoctor_emulator::Fault::ALL
+                        .iter()
+                        .find(|f| f.name() == name)
+                        .copied();
+                    let mut _pw = None;
+                    if fault.is_some_and(|f| f.needs_credentials()) {
+                        let (args, file) = demo_logon_args(&format!("schema-{name}"));
+                        extra.extend(args);
+                        _pw = Some(file);
+                    }
+                    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+                    let p = probe_target(false, addr, &extra);
+                    (name.clone(), p)
                 })
             })
             .collect();

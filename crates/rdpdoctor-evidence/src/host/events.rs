@@ -31,7 +31,8 @@ pub struct EventEvidence {
 /// The time window (RFC 3339 UTC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventWindow {
-    /// Records before this were left out.
+    /// Records before this were left out; with [`EventWindow::unbounded`],
+    /// the oldest record read (none was left out).
     pub since: String,
     /// The newest record read, when any.
     pub newest_seen: Option<String>,
@@ -41,6 +42,9 @@ pub struct EventWindow {
     /// stopped).
     #[serde(default)]
     pub default_days: Option<u32>,
+    /// No lower bound (`--since all`): every record read is in the window.
+    #[serde(default)]
+    pub unbounded: bool,
 }
 
 /// Records of one kind: same channel, event id and key fields

@@ -164,7 +164,12 @@ pub fn any_id(id: u16) -> bool {
 
 /// The entry for a record, with its provider checked.
 pub fn find(channel: &str, provider: &str, id: u16) -> Option<&'static Entry> {
-    CATALOGUE.iter().find(|e| {
+    find_index(channel, provider, id).map(|(_, e)| e)
+}
+
+/// [`find`], with the entry's index in [`CATALOGUE`].
+pub fn find_index(channel: &str, provider: &str, id: u16) -> Option<(usize, &'static Entry)> {
+    CATALOGUE.iter().enumerate().find(|(_, e)| {
         e.ids.contains(&id)
             && e.channel.eq_ignore_ascii_case(channel)
             && (e.providers.is_empty()

@@ -10,7 +10,8 @@
 //! - [`groups`]: counts per group, first time, newest example, in bounded
 //!   memory.
 //!
-//! The window: `--since` when given; otherwise the
+//! The window: `--since` when given ([`SINCE_ALL`]: no lower bound);
+//! otherwise the
 //! [`groups::DEFAULT_WINDOW_DAYS`] UTC days ending with the day of the
 //! newest record read (of any kind), since the logs of a stopped VM's disk
 //! can end long before "now". Record times after "now" + 1 day (a wrong
@@ -20,13 +21,18 @@ pub mod catalogue;
 pub mod decode;
 pub mod groups;
 mod scan;
+mod templates;
+mod values;
 
 use crate::InspectOptions;
 use evtx::Timestamp;
 use groups::{DEFAULT_WINDOW_DAYS, Groups, Window, day};
 use rdpdoctor_evidence::host::{EventEvidence, EventWindow, HostSource, SourceKind, SourceStatus};
-use std::collections::HashMap;
 use std::path::Path;
+
+/// `since_unix` for "no lower bound" (`--since all`): every record is in
+/// the window, whose `since` is then the oldest record read.
+pub const SINCE_ALL: i64 = i64::MIN;
 
 /// Reads event log files one after another into one [`EventEvidence`].
 #[derive(Debug)]
@@ -36,9 +42,13 @@ pub struct Reader {
     future_limit: Timestamp,
     now: Timestamp,
     newest_seen: Option<Timestamp>,
+    /// The oldest record read (any kind), for an unbounded window.
+    oldest_seen: Option<Timestamp>,
+    /// `--since all`.
+    unbounded: bool,
     groups: Groups,
-    /// Template GUID → whether it follows the standard System layout.
-    templates: HashMap<String, bool>,
+    /// What is known of the templates, by GUID.
+    templates: templates::Templates,
     files_read: u64,
     records_scanned: u64,
     records_unreadable: u64,
@@ -63,8 +73,10 @@ impl Reader {
             future_limit: timestamp(opts.now_unix.saturating_add(86_400)),
             now: timestamp(opts.now_unix),
             newest_seen: None,
+            oldest_seen: None,
+            unbounded: opts.since_unix == Some(SINCE_ALL),
             groups: Groups::new(window),
-            templates: HashMap::new(),
+            templates: templates::Templates::default(),
             files_read: 0,
             records_scanned: 0,
             records_unreadable: 0,
@@ -80,6 +92,8 @@ impl Reader {
             future_limit: self.future_limit,
             now: self.now,
             newest_seen: self.newest_seen,
+            oldest_seen: None,
+            unbounded: self.unbounded,
             groups: Groups::new(self.window),
             templates: self.templates.clone(),
             files_read: 0,
@@ -95,11 +109,11 @@ impl Reader {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        for (guid, follows) in worker.templates {
-            if self.templates.len() < scan::MAX_TEMPLATES {
-                self.templates.insert(guid, follows);
-            }
-        }
+        self.oldest_seen = match (self.oldest_seen, worker.oldest_seen) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.templates.absorb(worker.templates);
         let first_day = self.first_day();
         self.groups.merge(worker.groups, first_day);
     }
@@ -155,6 +169,7 @@ impl Reader {
         let first_day = self.first_day();
         let newest_seen = self.newest_seen.map(|t| t.to_string());
         let (since, default_days) = match self.window {
+            Window::Since(_) if self.unbounded => (self.oldest_seen.unwrap_or(self.now), None),
             Window::Since(t) => (t, None),
             Window::BeforeNewest => (timestamp(first_day * 86_400), Some(DEFAULT_WINDOW_DAYS)),
         };
@@ -162,6 +177,7 @@ impl Reader {
             since: since.to_string(),
             newest_seen,
             default_days: default_days.and_then(|d| u32::try_from(d).ok()),
+            unbounded: self.unbounded,
         });
         let records_ungrouped = self.groups.ungrouped;
         let groups = self.groups.finish(first_day);

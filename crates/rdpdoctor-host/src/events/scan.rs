@@ -2,29 +2,32 @@
 //! of no interest left before they are rendered.
 //!
 //! The `evtx` crate renders a record to JSON or XML; rendering is most of
-//! its cost (on the fixtures: iterating 100 MB of records 95 ms, reading
-//! their substitution values 113 ms, rendering them to JSON 273 ms). So a
-//! record is tested first on its header time, then on the substitution
-//! values of its template instance ([`evtx::EvtxRecord::template_instances`]):
-//! Windows writes every record with one outer template whose values hold
-//! the System fields at fixed places (3: EventID, 14: Provider Name,
-//! 16: Channel). That layout is a convention of the writer, not of the
-//! format ([MS-EVEN6 2.2.12](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-even6/)),
-//! so it is checked once per template (by its GUID) against the rendered
-//! record, and a template that does not follow it is always rendered.
-//! Only records that match the catalogue are rendered and decoded, and of
-//! those without key fields (261, 131, 4825, …) only the newest of each
-//! group per chunk, as its example: the others are counted from their
-//! values. A file of 4 chunks or more per core is parsed on up to
-//! [`MAX_THREADS`] threads, one chunk at a time each, merged at the end.
+//! its cost. So a record is tested first on its header time, then on the
+//! substitution values of its template instance, read in place
+//! ([`super::values`]): Windows writes every record with one outer template
+//! whose values hold the System fields at fixed places (3: EventID,
+//! 14: Provider Name, 16: Channel), or, for classic providers, the
+//! EventID there and Provider and Channel as text of the template. That
+//! layout is a convention of the writer, not of the format
+//! ([MS-EVEN6 2.2.12](https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-even6/)),
+//! so it is learned per template (by its GUID) from renderings
+//! ([`super::templates`]), and a template that follows neither is always
+//! rendered. Records of the catalogue are counted from their values, their
+//! key fields too once the template's places are learned (the event data's
+//! values, [`super::values::Instance::data`]); only the newest of each group
+//! per chunk is rendered, as its example. A file of 4 chunks or more per
+//! core is parsed on up to [`MAX_THREADS`] threads, one chunk at a time
+//! each, merged at the end.
 
 use super::Reader;
 use super::catalogue;
 use super::decode::{self, Decoded};
 use super::groups::{GroupKey, day};
-use evtx::binxml::value_variant::BinXmlValue;
+use super::templates::{Layout, MIN_RENDERINGS};
+use super::values::{self, Instance};
 use evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings, Utf16LeSlice};
 use rdpdoctor_evidence::host::EventRecord;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -35,6 +38,9 @@ const CHUNK: u64 = 65_536;
 /// More records than a 64 KiB chunk can hold (24-byte header + 4-byte
 /// trailer each): past this, a chunk's record walk is cut off.
 const MAX_RECORDS_PER_CHUNK: usize = 65_536 / 28 + 1;
+
+/// FILETIME 0 as Unix seconds.
+const FILETIME_ZERO: i64 = -11_644_473_600;
 
 /// The standard outer template's value positions.
 const EVENT_ID: usize = 3;
@@ -149,16 +155,13 @@ impl Reader {
             out.unreadable_chunks += 1;
             return;
         };
-        // Template definitions are named by GUID where they first appear
-        // in a chunk, and by offset after that.
-        let mut defs: HashMap<u32, Def> = HashMap::new();
         let mut classes = Classes::new();
         let mut pending = Pending::new();
         for record in chunk.iter().take(MAX_RECORDS_PER_CHUNK) {
             out.records += 1;
             match record {
                 Ok(r) => {
-                    if !self.record(r, &mut defs, &mut classes, &mut pending, source) {
+                    if !self.record(r, &mut classes, &mut pending, source) {
                         out.unreadable_records += 1;
                     }
                 }
@@ -169,18 +172,10 @@ impl Reader {
     }
 }
 
-/// Per chunk, for groups without key fields: the newest record seen, not
-/// rendered yet. Such records are counted from their substitution values
-/// alone; only the chunk's newest per group is rendered, as the group's
-/// example, when the chunk is done.
+/// Per chunk, for groups counted from their values: the newest record
+/// seen, not rendered yet. Only the chunk's newest per group is rendered, as
+/// the group's example, when the chunk is done.
 type Pending<'a> = HashMap<GroupKey, EvtxRecord<'a>>;
-
-/// A template definition of the chunk: whether it follows the standard
-/// layout, or its GUID while that is not known yet.
-enum Def {
-    Known(bool),
-    Unknown(String),
-}
 
 /// What to do with a record of a standard template, per chunk, by its
 /// (EventID, Channel, Provider) values as logged: decided once, not per
@@ -188,20 +183,24 @@ enum Def {
 enum Class {
     /// Not in the catalogue.
     Skip,
-    /// In the catalogue with key fields: render.
-    Render,
     /// In the catalogue without key fields: count from the values.
     Count(GroupKey),
+    /// In the catalogue with key fields (entry index, the group without
+    /// them): count from the values once the template's places are known.
+    Keyed(usize, GroupKey),
 }
 
-type Classes<'a> = HashMap<(u16, &'a [u8], &'a [u8]), Class>;
+/// The classes of a chunk, by (EventID, Channel, Provider) as logged; few
+/// per chunk, so a list. Past [`MAX_CLASSES`], records are classified
+/// each time.
+type Classes<'a> = Vec<((u16, &'a [u8], &'a [u8]), Class)>;
+const MAX_CLASSES: usize = 64;
 
 impl Reader {
     /// One record; false when it could not be rendered.
     fn record<'a>(
         &mut self,
         r: EvtxRecord<'a>,
-        defs: &mut HashMap<u32, Def>,
         classes: &mut Classes<'a>,
         pending: &mut Pending<'a>,
         source: &str,
@@ -210,81 +209,105 @@ impl Reader {
         if time <= self.future_limit {
             self.newest_seen = Some(self.newest_seen.map_or(time, |n| n.max(time)));
         }
+        // FILETIME 0 (1601-01-01) is a record without a time, not the oldest.
+        if time.as_second() != FILETIME_ZERO {
+            self.oldest_seen = Some(self.oldest_seen.map_or(time, |o| o.min(time)));
+        }
         // Before anything is decoded: outside the window?
         if time < self.earliest_wanted() {
             return true;
         }
-        // The template's substitution values, when it follows the standard
-        // layout.
-        let instances = r.template_instances().ok();
-        let first = instances.as_ref().and_then(|i| i.first());
-        let offset = first.map(|t| t.template_def_offset);
-        if let Some(t) = first
-            && let Some(guid) = &t.template_guid
-        {
-            let guid = guid.to_string();
-            let def = match self.templates.get(&guid) {
-                Some(follows) => Def::Known(*follows),
-                None => Def::Unknown(guid),
-            };
-            defs.insert(t.template_def_offset, def);
-        }
-        let def = offset.and_then(|o| defs.get(&o));
-        let verdict = match def {
-            Some(Def::Known(follows)) => Some(*follows),
+        // The template's substitution values, when its layout is known.
+        let inst = values::instance(r.chunk.data, r.binxml_offset, r.binxml_size);
+        let layout = inst.as_ref().and_then(|i| self.templates.layout(&i.guid));
+        let peek = inst.as_ref().and_then(standard_peek);
+        let peek = match (layout, peek) {
+            (Some(Layout::Standard), Some(p)) => Some(p),
+            (Some(Layout::Constant { seen, .. }), _) if *seen >= MIN_RENDERINGS => inst
+                .as_ref()
+                .and_then(event_id)
+                .map(|id| (id, None, &[][..])),
             _ => None,
         };
-        let unknown = match def {
-            Some(Def::Unknown(guid)) => Some(guid.clone()),
-            _ => None,
-        };
-        let peek = first.and_then(|t| standard_peek(&t.values));
-        if verdict == Some(true)
-            && let Some((id, channel, provider)) = peek
-        {
+        if let (Some(inst), Some((id, channel, provider))) = (&inst, peek) {
             if !catalogue::any_id(id) {
                 return true;
             }
-            let class = classes
-                .entry((
-                    id,
-                    channel.map_or(&[][..], |c| c.as_bytes()),
-                    provider.as_bytes(),
-                ))
-                .or_insert_with(|| classify(id, channel, provider));
-            match class {
-                Class::Skip => return true,
-                Class::Render => {}
-                Class::Count(key) => {
-                    self.count(key, time);
-                    let newer = pending.get(key).is_none_or(|p| {
-                        (time, r.event_record_id) > (p.timestamp, p.event_record_id)
-                    });
-                    if newer && self.groups.would_be_newest(key, time, r.event_record_id) {
-                        pending.insert(key.clone(), r);
-                    }
-                    return true;
+            // Classes of a constant layout are by template and EventID.
+            let constant = matches!(layout, Some(Layout::Constant { .. }));
+            let at = match constant {
+                true => (id, inst.guid_bytes, &[][..]),
+                false => (id, channel.unwrap_or(&[]), provider),
+            };
+            let classify = || match layout {
+                Some(Layout::Constant {
+                    channel, provider, ..
+                }) => classify_text(id, channel.as_deref().unwrap_or_default(), provider),
+                _ => classify(id, channel, provider),
+            };
+            let fresh;
+            let class = match classes.iter().position(|(k, _)| *k == at) {
+                Some(i) => &classes[i].1,
+                None if classes.len() < MAX_CLASSES => {
+                    classes.push((at, classify()));
+                    &classes[classes.len() - 1].1
                 }
+                None => {
+                    fresh = classify();
+                    &fresh
+                }
+            };
+            let key = match class {
+                Class::Skip => return true,
+                Class::Count(key) => Some(Cow::Borrowed(key)),
+                Class::Keyed(index, base) => catalogue::CATALOGUE.get(*index).and_then(|entry| {
+                    let key = self.templates.key(&inst.guid, *index, entry, inst)?;
+                    Some(Cow::Owned(GroupKey {
+                        key,
+                        ..base.clone()
+                    }))
+                }),
+            };
+            if let Some(key) = key {
+                self.count(&key, time);
+                let newer = pending
+                    .get(&*key)
+                    .is_none_or(|p| (time, r.event_record_id) > (p.timestamp, p.event_record_id));
+                if newer && self.groups.would_be_newest(&key, time, r.event_record_id) {
+                    pending.insert(key.into_owned(), r);
+                }
+                return true;
             }
         }
-        // Render: a matching record, or a template not known to follow the
-        // layout.
+        // Render: a matching record whose key places are not known yet, or a
+        // template not known to follow the layout.
         let record_id = r.event_record_id;
         let Ok(json) = r.into_json_value() else {
             return false;
         };
         let d = decode::decode(&json.data);
-        if let Some(guid) = unknown {
-            let follows = peek.is_some_and(|(id, ch, pv)| {
-                Some(id) == d.event_id
-                    && text(ch).map(|c| decode::cap(&c)) == d.channel
-                    && text(Some(pv)).map(|p| decode::cap(&p)).as_ref() == Some(&d.provider)
-            });
-            if let Some(o) = offset {
-                defs.insert(o, Def::Known(follows));
-            }
-            if self.templates.len() < MAX_TEMPLATES {
-                self.templates.insert(guid, follows);
+        if let Some(inst) = &inst {
+            let follows = match layout {
+                Some(Layout::Standard) => true,
+                Some(Layout::Other) => false,
+                _ => {
+                    let standard = standard_peek(inst).is_some_and(|(id, ch, pv)| {
+                        Some(id) == d.event_id
+                            && text(ch).map(|c| decode::cap(&c)) == d.channel
+                            && text(Some(pv)).map(|p| decode::cap(&p)).as_ref() == Some(&d.provider)
+                    });
+                    let constant = (event_id(inst) == d.event_id
+                        && matches!(inst.raw(PROVIDER), Some((values::NULL, _))))
+                    .then_some((d.channel.as_deref(), d.provider.as_str()));
+                    self.templates.learn_layout(inst.guid, standard, constant)
+                }
+            };
+            if follows
+                && let Some((index, entry)) = entry_of(&d)
+                && !entry.key.is_empty()
+            {
+                self.templates
+                    .learn(&inst.guid, index, entry, &d.fields, inst);
             }
         }
         self.matched(d, time, record_id, source);
@@ -349,21 +372,39 @@ impl Reader {
 }
 
 /// What to do with records of this EventID, Channel and Provider.
-fn classify(id: u16, channel: Option<Utf16LeSlice<'_>>, provider: Utf16LeSlice<'_>) -> Class {
+fn classify(id: u16, channel: Option<&[u8]>, provider: &[u8]) -> Class {
     let channel = text(channel).unwrap_or_default();
     let provider = text(Some(provider))
         .map(|p| decode::cap(&p))
         .unwrap_or_default();
-    match catalogue::find(&channel, &provider, id) {
-        None => Class::Skip,
-        Some(entry) if !entry.key.is_empty() => Class::Render,
-        Some(entry) => Class::Count(GroupKey {
-            channel: entry.channel,
-            provider,
-            event_id: u32::from(id),
-            key: Default::default(),
-        }),
+    classify_text(id, &channel, &provider)
+}
+
+/// [`classify`] with the text decoded.
+fn classify_text(id: u16, channel: &str, provider: &str) -> Class {
+    let provider = provider.to_owned();
+    let Some((index, entry)) = catalogue::find_index(channel, &provider, id) else {
+        return Class::Skip;
+    };
+    let key = GroupKey {
+        channel: entry.channel,
+        provider,
+        event_id: u32::from(id),
+        key: Default::default(),
+    };
+    if entry.key.is_empty() {
+        Class::Count(key)
+    } else {
+        Class::Keyed(index, key)
     }
+}
+
+/// The catalogue entry of a rendered record, with its index.
+fn entry_of(d: &Decoded) -> Option<(usize, &'static catalogue::Entry)> {
+    let (Some(id), Some(channel)) = (d.event_id, d.channel.as_deref()) else {
+        return None;
+    };
+    catalogue::find_index(channel, &d.provider, id)
 }
 
 /// The group of a rendered record, when the catalogue keeps it.
@@ -381,31 +422,32 @@ fn group_key(d: &Decoded) -> Option<(GroupKey, &'static catalogue::Entry)> {
     Some((key, entry))
 }
 
-/// The most templates whose layout is remembered (a hostile file could
-/// define one per record); past it, unknown templates are rendered.
-pub(super) const MAX_TEMPLATES: usize = 4096;
-
-/// EventID, Channel and Provider from the standard outer template's
-/// values, when the values have its shape.
-fn standard_peek<'a>(values: &[BinXmlValue<'a>]) -> Option<Peek<'a>> {
-    let id = match values.get(EVENT_ID)? {
-        BinXmlValue::UInt16Type(id) => *id,
-        _ => return None,
-    };
-    let BinXmlValue::StringType(provider) = values.get(PROVIDER)? else {
-        return None;
-    };
-    let channel = match values.get(CHANNEL)? {
-        BinXmlValue::StringType(s) => Some(*s),
-        BinXmlValue::NullType => None,
-        _ => return None,
-    };
-    Some((id, channel, *provider))
+/// EventID from the standard outer template's values.
+fn event_id(inst: &Instance<'_>) -> Option<u16> {
+    match inst.raw(EVENT_ID)? {
+        (values::UINT16, b) => Some(u16::from_le_bytes(b.try_into().ok()?)),
+        _ => None,
+    }
 }
 
-type Peek<'a> = (u16, Option<Utf16LeSlice<'a>>, Utf16LeSlice<'a>);
+/// EventID, Channel and Provider from the standard outer template's
+/// values, when the values have its shape (UTF-16 bytes).
+fn standard_peek<'a>(inst: &Instance<'a>) -> Option<Peek<'a>> {
+    let id = event_id(inst)?;
+    let (values::STRING, provider) = inst.raw(PROVIDER)? else {
+        return None;
+    };
+    let channel = match inst.raw(CHANNEL)? {
+        (values::STRING, b) => Some(values::until_nul(b)),
+        (values::NULL, _) => None,
+        _ => return None,
+    };
+    Some((id, channel, values::until_nul(provider)))
+}
 
-/// A channel name as text (`None` when absent or not UTF-16).
-fn text(s: Option<Utf16LeSlice<'_>>) -> Option<String> {
-    s.and_then(|s| s.to_string().ok())
+type Peek<'a> = (u16, Option<&'a [u8]>, &'a [u8]);
+
+/// UTF-16 text (`None` when absent or not UTF-16).
+fn text(s: Option<&[u8]>) -> Option<String> {
+    s.and_then(|s| Utf16LeSlice::new(s, s.len() / 2).to_string().ok())
 }

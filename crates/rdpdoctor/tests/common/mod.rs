@@ -537,3 +537,27 @@ impl Drop for LabServe {
         let _ = self.child.wait();
     }
 }
+
+/// The arguments of one logon attempt against an emulated logon fault: the
+/// demo account, its password in a file (never argv). The file is removed
+/// when the returned guard drops.
+pub fn demo_logon_args(tag: &str) -> (Vec<String>, PasswordFile) {
+    let path = std::env::temp_dir().join(format!("rdpdoctor-{tag}-{}.pw", std::process::id()));
+    std::fs::write(&path, rdpdoctor_emulator::DEMO_PASSWORD).unwrap();
+    let args = vec![
+        "--user".into(),
+        rdpdoctor_emulator::DEMO_USER.into(),
+        "--password-file".into(),
+        path.to_string_lossy().into_owned(),
+    ];
+    (args, PasswordFile(path))
+}
+
+/// A password file that is removed when dropped.
+pub struct PasswordFile(pub std::path::PathBuf);
+
+impl Drop for PasswordFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
