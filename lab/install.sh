@@ -29,24 +29,13 @@ PACKAGES=(
     groff-base          # ... with groff, warnings on
     zsh                 # zsh -n / fish --no-execute: tests/install.rs checks the
     fish                # ... completion scripts rdpdoctor generates
+    wine                # runs the Windows .exe in tests/lab_wine.rs (the `wine` command)
+    wine64              # ... its 64-bit loader (the .exe is x86_64)
 )
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-    # `dpkg -s` also succeeds for removed packages whose config files remain.
-    if ! dpkg -s "$p" 2>/dev/null | grep -qx 'Status: install ok installed'; then
-        missing+=("$p")
-    fi
-done
-
-if ((${#missing[@]})); then
-    echo "lab/install.sh: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-    echo "lab/install.sh: all ${#PACKAGES[@]} packages already installed"
-fi
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+apt_install_missing lab/install.sh "${PACKAGES[@]}"
 
 # xrdp reads /etc/xrdp/rsakeys.ini whatever --config says (Standard RDP Security
 # keys). The package's postinst makes it, but a half-configured install may not.
@@ -57,7 +46,7 @@ fi
 
 # Fail here, not later in up.sh, if a package did not bring what we use.
 for cmd in /usr/sbin/xrdp xfreerdp freerdp-shadow-cli winpr-hash Xvfb faketime nmap \
-    nft ip openssl /usr/bin/python3 flock setsid pkg-config; do
+    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot; do
     command -v "$cmd" >/dev/null || {
         echo "lab/install.sh: ERROR: $cmd not found after install" >&2
         exit 1

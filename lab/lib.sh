@@ -20,7 +20,7 @@ IRONRDP_BIN=$LAB_CACHE/ironrdp-$IRONRDP_VERSION/bin/server
 # Debian's interpreter, not whatever python3 is first in PATH (pyenv shims are slow
 # to start and may lack nothing we need, but the lab should not depend on them).
 PY=/usr/bin/python3
-[[ -x $PY ]] || PY=$(command -v python3)
+[[ -x $PY ]] || PY=$(command -v python3 || true) # install.sh sources this before python3 is there
 
 # The env file is written last by up.sh and removed first by down.sh:
 # its presence means "the lab is up".
@@ -29,6 +29,27 @@ LAB_ENV=$LAB/env
 die() {
     printf 'lab: ERROR: %s\n' "$*" >&2
     exit 1
+}
+
+# Installs the Debian packages of "$@" (after the caller's name in $1) that are
+# missing: `apt-get update` once, only when something has to be installed.
+apt_install_missing() {
+    local who=$1 p
+    shift
+    local missing=()
+    for p in "$@"; do
+        # `dpkg -s` also succeeds for removed packages whose config files remain.
+        if ! dpkg -s "$p" 2>/dev/null | grep -qx 'Status: install ok installed'; then
+            missing+=("$p")
+        fi
+    done
+    if ((${#missing[@]})); then
+        echo "$who: installing ${missing[*]}"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    else
+        echo "$who: all $# packages already installed"
+    fi
 }
 
 note() {

@@ -11,6 +11,9 @@ bash lab/install.sh
 # Build first, so a compile error is not mistaken for a lab problem and the
 # lab is up only while tests run.
 cargo build --workspace --all-targets --locked
+# The Windows .exe, which tests/lab_wine.rs runs under Wine beside the Linux
+# binary (mingw-w64, OpenSSL cached in /var/cache/rdpdoctor; prints its time).
+bash build/windows.sh
 
 trap 'bash lab/down.sh >/dev/null 2>&1 || true' EXIT
 bash lab/up.sh

@@ -149,6 +149,9 @@ pub struct ExplainArgs {
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Write the report to FILE (UTF-8, no byte order mark) instead of stdout; `-` is stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Read the text to explain from FILE (at most 1 MiB; `-` is standard input)
     #[arg(long, value_name = "FILE", conflicts_with = "input")]
     pub file: Option<PathBuf>,
@@ -247,6 +250,9 @@ pub struct InspectArgs {
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Write the report to FILE (UTF-8, no byte order mark) instead of stdout; `-` is stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 fn since_parser(s: &str) -> Result<i64, String> {
@@ -272,7 +278,9 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    /// The style for stdout: this choice, whether stdout is a terminal, and `NO_COLOR`.
+    /// The style for stdout: this choice, whether stdout is a terminal (not
+    /// with `--output`), `NO_COLOR`, and on Windows whether the console
+    /// takes escape sequences.
     pub fn style(self) -> rdpdoctor_render::Style {
         use std::io::IsTerminal;
         let choice = match self {
@@ -280,9 +288,14 @@ impl ColorChoice {
             ColorChoice::Always => "always",
             ColorChoice::Never => "never",
         };
+        // Windows 10+ consoles show colour once VT processing is switched on
+        // (ENABLE_VIRTUAL_TERMINAL_PROCESSING); an older console refuses, and then
+        // `auto` means no colour. None elsewhere: nothing to switch on.
+        let vt = self != ColorChoice::Never
+            && anstyle_query::windows::enable_ansi_colors().unwrap_or(true);
         rdpdoctor_render::Style::decide(
             choice,
-            std::io::stdout().is_terminal(),
+            !crate::output::is_file() && std::io::stdout().is_terminal() && vt,
             std::env::var_os("NO_COLOR").as_deref(),
         )
     }
@@ -340,6 +353,9 @@ pub struct ProbeArgs {
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Write the report to FILE (UTF-8, no byte order mark) instead of stdout; `-` is stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `--client`: one of the engine's client profiles (the engine owns the list).

@@ -97,7 +97,7 @@ pub fn run(args: DemoArgs) -> Result<u8, String> {
         Format::Json => rdpdoctor_render::json(&report),
         Format::Text => table(&report, &args.color.style()),
     };
-    crate::print_out(&out)?;
+    crate::print_out(&out, args.format)?;
     Ok(if report.correct == report.total {
         EXIT_OK
     } else {

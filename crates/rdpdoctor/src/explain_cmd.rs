@@ -56,7 +56,7 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
             rdpdoctor_render::diagnosis::explanation(&explanation, &style)
         }
     };
-    crate::print_out(&out)?;
+    crate::print_out(&out, args.format)?;
     Ok(EXIT_OK)
 }
 

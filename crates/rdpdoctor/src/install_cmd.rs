@@ -27,7 +27,7 @@ pub struct ManArgs {
 pub fn completions(args: CompletionsArgs) -> Result<u8, String> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "rdpdoctor", &mut script);
-    crate::print_out(&String::from_utf8_lossy(&script))?;
+    crate::print_verbatim(&String::from_utf8_lossy(&script))?;
     Ok(crate::EXIT_OK)
 }
 
@@ -41,7 +41,7 @@ pub fn man(args: ManArgs) -> Result<u8, String> {
             clap_mangen::Man::new(command)
                 .render(&mut page)
                 .map_err(|e| format!("cannot render the manual page: {e}"))?;
-            crate::print_out(&String::from_utf8_lossy(&page))?;
+            crate::print_verbatim(&String::from_utf8_lossy(&page))?;
         }
         Some(dir) => {
             let mut written = String::new();
@@ -53,7 +53,7 @@ pub fn man(args: ManArgs) -> Result<u8, String> {
                         crate::cli::quote(&dir.to_string_lossy())
                     )
                 })?;
-            crate::print_out(&written)?;
+            crate::print_out(&written, crate::cli::Format::Text)?;
         }
     }
     Ok(crate::EXIT_OK)

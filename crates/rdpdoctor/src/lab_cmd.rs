@@ -150,7 +150,7 @@ fn load_ca(args: &LabServeArgs) -> Result<Option<CaPem>, String> {
 /// Runs `rdpdoctor lab serve`.
 pub fn run(args: LabServeArgs) -> Result<u8, String> {
     if args.list {
-        crate::print_out(&list())?;
+        crate::print_out(&list(), crate::cli::Format::Text)?;
         return Ok(0);
     }
     let listeners = listeners(&args)?;

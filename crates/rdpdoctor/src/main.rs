@@ -11,10 +11,11 @@ mod inspect_cmd;
 mod install_cmd;
 #[cfg(feature = "lab")]
 mod lab_cmd;
+mod output;
 mod password;
 mod probe_cmd;
 
-use std::io::Write;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 /// Exit status: no `fail` finding.
@@ -34,6 +35,17 @@ fn main() -> ExitCode {
         cli::Parsed::Printed => return ExitCode::SUCCESS,
         cli::Parsed::Usage(message) => return error_exit(&message),
     };
+    let output = match &cli.command {
+        cli::Command::Probe(a) => a.output.as_deref(),
+        cli::Command::Inspect(a) => a.output.as_deref(),
+        cli::Command::Explain(a) => a.output.as_deref(),
+        _ => None,
+    };
+    if let Some(path) = output
+        && let Err(message) = output::to_file(path)
+    {
+        return error_exit(&message);
+    }
     let result = match cli.command {
         cli::Command::Probe(args) => args.check().and_then(|()| probe_cmd::run(args)),
         cli::Command::Inspect(args) => inspect_cmd::run(args),
@@ -67,17 +79,13 @@ fn error_exit(message: &str) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// Writes a command's output to stdout.
-///
-/// Rust ignores SIGPIPE, so a reader that went away (`| head -1`) shows up
-/// as an `EPIPE` write error, which `print!` turns into a panic. Here it just
-/// ends the output: the command still exits with the status of its result.
-/// Any other write error (a full disk) is an error message.
-pub fn print_out(text: &str) -> Result<(), String> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(format!("cannot write the output: {e}")),
-    }
+/// Writes a command's output to stdout or the `--output` file (see [`output`]).
+pub fn print_out(text: &str, format: cli::Format) -> Result<(), String> {
+    output::print(text, Some(format))
+}
+
+/// Writes generated files (completion scripts, manual pages) to stdout
+/// exactly, without the Windows ASCII fallback of [`print_out`].
+pub fn print_verbatim(text: &str) -> Result<(), String> {
+    output::print(text, None)
 }

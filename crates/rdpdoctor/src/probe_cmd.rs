@@ -111,7 +111,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             }
         }
     };
-    crate::print_out(&out)?;
+    crate::print_out(&out, args.format)?;
     Ok(judgement.verdict.exit_code())
 }
 

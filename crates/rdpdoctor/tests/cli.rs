@@ -439,3 +439,37 @@ fn impossible_targets_are_refused_before_the_network() {
     let (out, _) = run(false, &["probe", &name254]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 253"));
 }
+
+#[test]
+fn output_file_holds_exactly_what_stdout_would() {
+    let dir = std::env::temp_dir().join(format!("rdpdoctor-cli-output.{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for format in ["text", "json"] {
+        let args = ["explain", "0x904", "0x7", "--format", format];
+        let (stdout, _) = run(false, &args);
+        let file = dir.join(format!("explain.{format}"));
+        let (out, _) = run(
+            false,
+            &[&args[..], &["--output", file.to_str().unwrap()]].concat(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert!(
+            out.stdout.is_empty(),
+            "the report went to the file, not stdout"
+        );
+        let written = std::fs::read(&file).unwrap();
+        assert!(!written.starts_with(b"\xef\xbb\xbf"), "no byte order mark");
+        assert!(std::str::from_utf8(&written).is_ok(), "UTF-8");
+        assert_eq!(written, stdout.stdout, "{format}");
+    }
+    // A file that cannot be written: one line, exit 2, before any work.
+    let (out, _) = run(
+        false,
+        &["probe", "127.0.0.1:1", "-o", "/nonexistent-dir/report.txt"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot write the output to"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
