@@ -45,6 +45,21 @@ pub struct ProbeOptions {
     pub reverse_dns: bool,
     /// Credentials for one logon attempt after the other stages (`--user`).
     pub credentials: Option<Credentials>,
+    /// How much to probe.
+    pub profile: Profile,
+}
+
+/// How much of the probe to run: everything (`probe`), or what matters
+/// fleet-wide (`scan --profile fast`, an exporter module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// TCP, the X.224 negotiation, TLS and the certificate, the NTLM facts
+    /// (CredSSP). No Standard RDP Security offers, no deep probe (MCS …
+    /// Demand Active), no logon.
+    Fast,
+    /// Every stage.
+    #[default]
+    Full,
 }
 
 impl Default for ProbeOptions {
@@ -56,6 +71,7 @@ impl Default for ProbeOptions {
             address: None,
             reverse_dns: true,
             credentials: None,
+            profile: Profile::Full,
         }
     }
 }
@@ -129,7 +145,8 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
     // the TCP samples, one more connection to a server with a tiny listen
     // backlog (xrdp: 2) can cost a sample a 1 s SYN retransmit, which reads
     // as an unstable network.
-    let early_deep = stage::deep::start_early(addr, &target.host, &deadline);
+    let full = opts.profile == Profile::Full;
+    let early_deep = full.then(|| stage::deep::start_early(addr, &target.host, &deadline));
 
     progress.stage("negotiating security");
     let t = Instant::now();
@@ -159,12 +176,19 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
     };
     let rdp_fut = async {
         let t = Instant::now();
-        (
-            stage::rdp_security::run(addr, &neg, &deadline).await,
-            io::elapsed_ms(t),
-        )
+        let r = if full {
+            stage::rdp_security::run(addr, &neg, &deadline).await
+        } else {
+            None
+        };
+        (r, io::elapsed_ms(t))
     };
-    let deep_fut = stage::deep::finish(early_deep, addr, host, &neg, &deadline);
+    let deep_fut = async {
+        match early_deep {
+            Some(early) => stage::deep::finish(early, addr, host, &neg, &deadline).await,
+            None => None,
+        }
+    };
     let ((tls, tls_ms), (cs, cs_ms), (rdp, rdp_ms), deep) =
         tokio::join!(tls_fut, credssp_fut, rdp_fut, deep_fut);
     let matrix_round_trips = stage::deep::matrix_round_trips(&neg);
@@ -203,7 +227,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         report.timings.critical_path_round_trips = Some(waited + run.round_trips);
         report.deep = Some(run.evidence);
     }
-    if let Some(creds) = &opts.credentials {
+    if let (Some(creds), true) = (&opts.credentials, full) {
         progress.stage("logging on (one attempt)");
         report.logon = Some(logon(addr, host, &report, creds, &deadline).await);
     }

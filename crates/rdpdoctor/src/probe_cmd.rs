@@ -45,6 +45,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         address: args.address,
         reverse_dns: !args.no_reverse_dns,
         credentials,
+        profile: rdpdoctor_probe::Profile::Full,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
