@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diagnosis;
+pub mod fleet;
 pub mod head;
 pub mod host;
 pub mod safe;
