@@ -7,7 +7,8 @@
 //! - `reg export` files (REGEDIT5 UTF-16LE with BOM, or REGEDIT4);
 //! - `.evtx` event log files and folders of them;
 //! - a mounted Windows volume (the folder holding `Windows\System32`);
-//! - the live machine on Windows (`inspect --local`).
+//! - the live machine on Windows (`inspect --local`): the registry, the
+//!   MachineKeys folder and the event logs ([`local`]).
 //!
 //! A source is recognised by its content, not its name. Reading never
 //! panics and never stops at the first bad file: every source gets a
@@ -16,14 +17,21 @@
 //! Layout: [`classify`] sniffs a path; [`registry`] loads hives and exports
 //! into one view and extracts the settings with Group Policy precedence;
 //! [`events`] streams event logs, filtering by channel and event id before
-//! decoding a record fully; [`volume`] finds the files on a mounted volume.
+//! decoding a record fully; [`volume`] finds the files on a mounted volume;
+//! [`local`] reads the running Windows machine.
+//!
+//! `unsafe` is denied everywhere but in `win32`, the Windows API calls of
+//! `inspect --local` (compiled on Windows only).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod classify;
 pub mod events;
+pub mod local;
 pub mod registry;
 pub mod volume;
+#[cfg(windows)]
+mod win32;
 
 use rdpdoctor_evidence::host::{Coverage, HostEvidence, HostSource, SourceKind, SourceStatus};
 use std::path::PathBuf;
@@ -96,7 +104,7 @@ pub fn inspect(paths: &[PathBuf], opts: &InspectOptions) -> HostEvidence {
 }
 
 /// Which registry roots some source holds.
-fn coverage(hives: &registry::Hives) -> Coverage {
+pub(crate) fn coverage(hives: &registry::Hives) -> Coverage {
     Coverage {
         system: hives.covers(registry::Root::System),
         software: hives.covers(registry::Root::Software),
@@ -106,24 +114,9 @@ fn coverage(hives: &registry::Hives) -> Coverage {
 }
 
 /// Reads the machine rdpdoctor runs on (`inspect --local`): the live
-/// registry. Off Windows this is `Err(`[`registry::live::NEEDS_WINDOWS`]`)`:
-/// the CLI prints it and exits with status 2.
-pub fn inspect_local(_opts: &InspectOptions) -> Result<HostEvidence, String> {
-    let live = registry::live::open()?;
-    let mut hives = registry::Hives::default();
-    let loaded = hives.add(live);
-    let mut ev = HostEvidence::default();
-    registry::extract(&mut hives, &mut ev);
-    ev.coverage = coverage(&hives);
-    ev.sources = hives.status(loaded).into_iter().collect();
-    if ev.sources.is_empty() {
-        ev.sources.push(HostSource {
-            path: "live".to_owned(),
-            kind: SourceKind::Live,
-            status: SourceStatus::Unusable {
-                problem: "the live registry could not be read".to_owned(),
-            },
-        });
-    }
-    Ok(ev)
+/// registry, MachineKeys and the event logs ([`local`]). Off Windows this is
+/// `Err(`[`registry::live::NEEDS_WINDOWS`]`)`: the CLI prints it and exits
+/// with status 2.
+pub fn inspect_local(opts: &InspectOptions) -> Result<HostEvidence, String> {
+    local::inspect_local(opts)
 }

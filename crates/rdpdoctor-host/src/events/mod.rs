@@ -137,7 +137,12 @@ impl Reader {
 
     /// Reads one `.evtx` file.
     pub fn read_file(&mut self, path: &Path) -> HostSource {
-        let name = path.display().to_string();
+        self.read_file_as(path, path.display().to_string())
+    }
+
+    /// Reads one `.evtx` file, naming it `name` in the sources (a live
+    /// channel's export is named by its channel, not its temporary file).
+    pub fn read_file_as(&mut self, path: &Path, name: String) -> HostSource {
         // The evtx crate is not expected to panic; if it does on a hostile
         // file, that file is unusable and the others are still read.
         let outcome =
