@@ -306,3 +306,279 @@ fn probe_of_real_lab_servers_matches_the_linux_build() {
         finding_ids(&shadow)
     );
 }
+
+/// `wine reg add KEY /v NAME /t TYPE /d DATA /f` in our prefix.
+fn reg_add(key: &str, name: &str, kind: &str, data: &str) {
+    let out = wine_command(prefix(), "wine")
+        .args(["reg", "add", key, "/v", name, "/t", kind, "/d", data, "/f"])
+        .output()
+        .expect("run wine reg");
+    assert!(out.status.success(), "reg add {key} {name}: {out:?}");
+}
+
+const TS: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server";
+const TS_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";
+
+/// Writes the Terminal Server values of one round into Wine's registry.
+fn write_terminal_server(deny: u32, port: u32, layer: u32, nla: u32, policy_layer: u32) {
+    let rdp_tcp = format!(r"{TS}\WinStations\RDP-Tcp");
+    reg_add(TS, "fDenyTSConnections", "REG_DWORD", &deny.to_string());
+    reg_add(&rdp_tcp, "PortNumber", "REG_DWORD", &port.to_string());
+    reg_add(&rdp_tcp, "SecurityLayer", "REG_DWORD", &layer.to_string());
+    reg_add(
+        &rdp_tcp,
+        "UserAuthentication",
+        "REG_DWORD",
+        &nla.to_string(),
+    );
+    reg_add(
+        TS_POLICY,
+        "SecurityLayer",
+        "REG_DWORD",
+        &policy_layer.to_string(),
+    );
+}
+
+/// `inspect --local --format json` under Wine: its exit status and report.
+fn inspect_local_json() -> (Option<i32>, Value, String) {
+    let (out, took) = wine(&["inspect", "--local", "--format", "json"]);
+    eprintln!("wine: inspect --local in {:.2} s", took.as_secs_f64());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "inspect --local: not JSON ({e}):\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code(),
+        report,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A setting's value, and the key and value name it was read from.
+fn setting<'a>(report: &'a Value, name: &str) -> (&'a Value, &'a str, &'a str) {
+    let s = &report["host"]["terminal_server"][name];
+    (
+        &s["value"],
+        s["origin"]["key"].as_str().unwrap_or(""),
+        s["origin"]["value"].as_str().unwrap_or(""),
+    )
+}
+
+/// A certificate made with the openssl command, as the registry's `Blob`
+/// holds it (property 0x20, CERT_CERT_PROP_ID: id, 1, length, DER), and its
+/// SHA-1 thumbprint in upper-case hex.
+fn certificate_blob(dir: &Path) -> (String, String) {
+    let der = dir.join("wine-rdp.der");
+    let out = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", "/CN=wine-rdp-host", "-keyout"])
+        .arg(dir.join("wine-rdp.key"))
+        .args(["-outform", "DER", "-out"])
+        .arg(&der)
+        .output()
+        .expect("run openssl");
+    assert!(out.status.success(), "openssl req: {out:?}");
+    let der = std::fs::read(&der).unwrap();
+    let fp = Command::new("openssl")
+        .args(["dgst", "-sha1", "-r"])
+        .arg(dir.join("wine-rdp.der"))
+        .output()
+        .expect("run openssl dgst");
+    let thumb = String::from_utf8_lossy(&fp.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_ascii_uppercase();
+    let mut blob = Vec::new();
+    blob.extend(0x20u32.to_le_bytes());
+    blob.extend(1u32.to_le_bytes());
+    blob.extend(u32::try_from(der.len()).unwrap().to_le_bytes());
+    blob.extend(&der);
+    let hex: String = blob.iter().map(|b| format!("{b:02X}")).collect();
+    (hex, thumb)
+}
+
+#[test]
+#[ignore = "needs Wine and the .exe: run lab/test.sh"]
+fn inspect_local_reads_what_reg_add_wrote_into_wines_registry() {
+    // Round 1: Remote Desktop allowed on 3389; the policy's SecurityLayer
+    // (2, TLS) beats the listener's (1).
+    write_terminal_server(0, 3389, 1, 1, 2);
+    let (_, first, _) = inspect_local_json();
+    assert_eq!(setting(&first, "deny_ts_connections").0, 0);
+    assert!(
+        !finding_ids(&first).contains(&"rdp-disabled"),
+        "{:?}",
+        finding_ids(&first)
+    );
+
+    // Round 2: switched off, another port, NLA off; a certificate in the
+    // "Remote Desktop" store and the RDP key file in MachineKeys.
+    write_terminal_server(1, 3390, 1, 0, 2);
+    let dir = temp_file("certificate").with_file_name("");
+    let (blob, thumb) = certificate_blob(&dir);
+    let store =
+        format!(r"HKLM\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop\Certificates\{thumb}");
+    reg_add(&store, "Blob", "REG_BINARY", &blob);
+    let guid = first["host"]["identity"]["machine_guid"]["value"]
+        .as_str()
+        .expect("Wine's MachineGuid")
+        .trim_matches(['{', '}'])
+        .to_owned();
+    let keys = prefix().join("drive_c/ProgramData/Microsoft/Crypto/RSA/MachineKeys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let key_file = keys.join(format!("f686aace6942fb7f7ceb231212eef4a4_{guid}"));
+    std::fs::write(&key_file, vec![7u8; 1234]).unwrap();
+    let (code, report, stderr) = inspect_local_json();
+    let _ = std::fs::remove_file(&key_file);
+
+    // The values read back, each with the key and value it came from.
+    let (deny, key, value) = setting(&report, "deny_ts_connections");
+    assert_eq!(deny, 1);
+    // Wine keeps CurrentControlSet as a key of its own (no ControlSet001):
+    // the reader falls back to it.
+    assert!(
+        key.eq_ignore_ascii_case(&TS.replace(
+            r"HKLM\SYSTEM\CurrentControlSet",
+            r"HKLM\SYSTEM\ControlSet001"
+        )) || key.eq_ignore_ascii_case(TS),
+        "{key}"
+    );
+    assert_eq!(value, "fDenyTSConnections");
+    assert_eq!(setting(&report, "port_number").0, 3390);
+    assert!(
+        setting(&report, "port_number")
+            .1
+            .ends_with(r"\WinStations\RDP-Tcp")
+    );
+    assert_eq!(setting(&report, "user_authentication").0, 0);
+    let (layer, key, _) = setting(&report, "security_layer");
+    assert_eq!(layer, 2, "the Group Policy value wins");
+    assert!(key.eq_ignore_ascii_case(TS_POLICY), "{key}");
+    let shadowed = &report["host"]["terminal_server"]["security_layer"]["shadowed"];
+    assert_eq!(
+        shadowed[0]["value"], 1,
+        "the local value it overrides: {shadowed}"
+    );
+    assert_eq!(report["host"]["sources"][0]["kind"], "live");
+    assert_eq!(report["host"]["coverage"]["system"], true);
+    assert_eq!(report["host"]["coverage"]["software"], true);
+
+    // The certificate store, read through the same registry.
+    let certs = report["host"]["certificates"].as_array().unwrap();
+    let cert = certs
+        .iter()
+        .find(|c| c["thumbprint"] == thumb.as_str())
+        .unwrap_or_else(|| panic!("{thumb} not in {certs:?}"));
+    assert_eq!(cert["store"], "remote-desktop");
+    assert_eq!(cert["computed_thumbprint"], thumb.as_str());
+    assert!(
+        cert["subject"]
+            .as_str()
+            .unwrap_or("")
+            .contains("wine-rdp-host"),
+        "{cert}"
+    );
+
+    // MachineKeys, found through %ProgramData%.
+    let mk = &report["host"]["machine_keys"];
+    assert_eq!(mk["rdp_key_present"], true, "{mk}");
+    assert_eq!(mk["rdp_key_bytes"], 1234, "{mk}");
+
+    // What a user sees: Remote Desktop off is the top cause; the port.
+    let ids = finding_ids(&report);
+    assert!(ids.contains(&"rdp-disabled"), "{ids:?}");
+    assert!(ids.contains(&"listener-port-differs"), "{ids:?}");
+    assert_eq!(
+        report["diagnosis"]["causes"][0]["id"], "remote-desktop-disabled",
+        "{}",
+        report["diagnosis"]["headline"]
+    );
+    assert_ne!(report["verdict"], "healthy");
+    assert_eq!(code, Some(1));
+
+    // Wine's EvtExportLog is a stub: the event logs are listed as not read,
+    // with the reason, on stderr and in the report, never as empty logs.
+    assert_eq!(report["host"]["coverage"]["events"], false);
+    let logs = report["host"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "evtx")
+        .expect("an event log source");
+    assert_eq!(logs["status"]["state"], "unusable");
+    let problem = logs["status"]["problem"].as_str().unwrap();
+    assert!(problem.starts_with("not read (EvtExportLog: "), "{problem}");
+    assert!(stderr.contains("EvtExportLog"), "{stderr}");
+
+    // The text report: the values with their policy origin, the finding.
+    let (out, _) = wine(&["inspect", "--local"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "fDenyTSConnections 1",
+        "port 3390",
+        "SecurityLayer 2 (policy)",
+        "rdp-disabled",
+        "event logs (",
+        "no event log read",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs Wine and the .exe: run lab/test.sh"]
+fn text_into_a_pipe_is_ascii_files_are_utf8_and_no_color_holds() {
+    // The Linux report has arrows and dots outside ASCII ...
+    let args = ["explain", "0x904", "0x7"];
+    let (linux, _) = run(false, &args);
+    assert!(
+        !linux.stdout.is_ascii(),
+        "the test needs a report with non-ASCII"
+    );
+    // ... the .exe writing into a pipe, whose reader decodes with the
+    // console's code page (not 65001 here: Wine gives no console), spells
+    // them in ASCII, line for line.
+    let (out, _) = wine(&args);
+    assert!(out.status.success(), "{out:?}");
+    let bad: Vec<&u8> = out.stdout.iter().filter(|b| !b.is_ascii()).collect();
+    assert!(bad.is_empty(), "non-ASCII bytes into the pipe: {bad:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        String::from_utf8_lossy(&linux.stdout).lines().count()
+    );
+    // --output FILE: UTF-8 without a byte order mark, as on Linux.
+    let file = temp_file("explain-utf8.txt");
+    let (out, _) = wine(&[&args[..], &["--output", &windows_path(&file)]].concat());
+    assert!(out.status.success(), "{out:?}");
+    let written = std::fs::read(&file).unwrap();
+    assert!(!written.starts_with(b"\xef\xbb\xbf"), "no byte order mark");
+    assert!(String::from_utf8(written.clone()).is_ok(), "UTF-8");
+    assert_eq!(written, linux.stdout);
+    // Colour: none with NO_COLOR; `--color always` shows it is there to
+    // switch off.
+    let colour = |extra: &[&str], no_color: bool| -> Vec<u8> {
+        let mut c = wine_command(prefix(), "wine");
+        c.arg(exe()).args(args).args(extra);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        c.output().expect("run wine").stdout
+    };
+    assert!(
+        !colour(&[], true).contains(&0x1b),
+        "escape codes with NO_COLOR"
+    );
+    assert!(!colour(&["-o", &windows_path(&file)], true).contains(&0x1b));
+    assert!(!std::fs::read(&file).unwrap().contains(&0x1b));
+    assert!(colour(&["--color", "always"], false).contains(&0x1b));
+}
