@@ -14,6 +14,9 @@ cargo build --workspace --all-targets --locked
 # The Windows .exe, which tests/lab_wine.rs runs under Wine beside the Linux
 # binary (mingw-w64, OpenSSL cached in /var/cache/rdpdoctor; prints its time).
 bash build/windows.sh
+# Clippy for that target: the cfg(windows) code (the live registry, EvtExportLog,
+# the console code page) compiles nowhere else. Reuses the cached OpenSSL.
+bash build/windows.sh clippy
 
 trap 'bash lab/down.sh >/dev/null 2>&1 || true' EXIT
 bash lab/up.sh

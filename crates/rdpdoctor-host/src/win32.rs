@@ -60,20 +60,23 @@ impl Win32Error {
 impl std::fmt::Display for Win32Error {
     /// A few words a user can act on, then the code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let words = match self.0 {
-            2 | 3 => "not found",
-            5 => "access denied (run it as an administrator)",
-            50 | 120 => "not implemented on this system",
-            1314 => "a required privilege is not held (run it as an administrator)",
-            15007 => "no such channel",
-            _ => "",
+        let (words, hint) = match self.0 {
+            2 | 3 => ("not found", ""),
+            5 => ("access denied", "; run it as an administrator"),
+            50 | 120 => ("not implemented on this system", ""),
+            1314 => (
+                "a required privilege is not held",
+                "; run it as an administrator",
+            ),
+            15007 => ("no such channel", ""),
+            _ => ("", ""),
         };
         if words.is_empty() {
             // The system's own text for anything else ("… (os error N)").
             let io = std::io::Error::from_raw_os_error(self.0 as i32);
             write!(f, "{io}")
         } else {
-            write!(f, "{words} (error {})", self.0)
+            write!(f, "{words} (error {}{hint})", self.0)
         }
     }
 }
