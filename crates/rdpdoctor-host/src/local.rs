@@ -79,7 +79,7 @@ pub fn inspect_local(opts: &InspectOptions) -> Result<HostEvidence, String> {
     // Live logs end now: the window is the last 30 days unless --since says.
     let since = opts
         .since_unix
-        .unwrap_or(opts.now_unix - LIVE_WINDOW_DAYS * 86_400);
+        .unwrap_or(opts.now_unix.saturating_sub(LIVE_WINDOW_DAYS * 86_400));
     let reader_opts = InspectOptions {
         since_unix: Some(since),
         now_unix: opts.now_unix,
