@@ -291,4 +291,16 @@ mod tests {
         assert_eq!(decode(3, &[9]), Data::Binary(vec![9]));
         assert_eq!(decode(1, &[]), Data::Sz(String::new()));
     }
+
+    #[test]
+    fn any_type_and_length_decodes_without_a_panic() {
+        // Lone surrogates, odd lengths, unknown types, NULs anywhere.
+        let bytes: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(0x9d) ^ 0xd8).collect();
+        for kind in 0..=16 {
+            for len in 0..bytes.len() {
+                let _ = decode(kind, &bytes[..len]);
+            }
+        }
+        assert_eq!(decode(u32::MAX, &[1, 2]), Data::Binary(vec![1, 2]));
+    }
 }
