@@ -420,7 +420,9 @@ fn inspect_local_reads_what_reg_add_wrote_into_wines_registry() {
     // Round 2: switched off, another port, NLA off; a certificate in the
     // "Remote Desktop" store and the RDP key file in MachineKeys.
     write_terminal_server(1, 3390, 1, 0, 2);
-    let dir = temp_file("certificate").with_file_name("");
+    // A folder of its own: the other tests of this process use the parent.
+    let dir = temp_file("certificate");
+    std::fs::create_dir_all(&dir).unwrap();
     let (blob, thumb) = certificate_blob(&dir);
     let store =
         format!(r"HKLM\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop\Certificates\{thumb}");
