@@ -8,6 +8,8 @@ pub mod diagnosis;
 pub mod fleet;
 pub mod head;
 pub mod host;
+pub mod html;
+pub mod markdown;
 pub mod outline;
 pub mod safe;
 pub mod style;
