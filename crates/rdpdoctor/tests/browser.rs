@@ -164,8 +164,7 @@ fn element_text(dom: &str, marker: &str) -> String {
     let mut text = String::new();
     let mut depth = 0i32;
     let mut in_tag = false;
-    let mut chars = rest.char_indices();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in rest.char_indices() {
         match c {
             '<' => {
                 if rest[i..].starts_with("</") {
