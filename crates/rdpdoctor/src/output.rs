@@ -162,6 +162,15 @@ mod tests {
     }
 
     #[test]
+    fn html_in_ascii_is_the_same_page() {
+        let html = "<span>\u{2716} NO CLIENT CONNECTS</span> · bücher 🦀";
+        assert_eq!(
+            to_ascii(html, Format::Html),
+            "<span>&#x2716; NO CLIENT CONNECTS</span> &#xb7; b&#xfc;cher &#x1f980;"
+        );
+    }
+
+    #[test]
     fn text_keeps_its_meaning_in_ascii() {
         assert_eq!(
             to_ascii("DNS → TCP … a – b · c ✓", Format::Text),
