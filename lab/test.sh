@@ -22,6 +22,8 @@ trap 'bash lab/down.sh >/dev/null 2>&1 || true' EXIT
 bash lab/up.sh
 
 # --no-fail-fast: one run shows every failing test binary, not just the first.
+# install.sh installed chromium: here tests/browser.rs must run, not skip.
+export RDPDOCTOR_REQUIRE_BROWSER=1
 cargo test --workspace --locked --no-fail-fast -- --include-ignored
 
 echo "lab/test.sh: all tests passed in $(( $(date +%s) - started )) s"

@@ -174,7 +174,7 @@ fn cause_body(
     }
 }
 
-fn kind(k: FixKind) -> &'static str {
+pub(crate) fn kind(k: FixKind) -> &'static str {
     match k {
         FixKind::Gui => "GUI",
         FixKind::Powershell => "PowerShell",

@@ -5,12 +5,77 @@
 use crate::Style;
 use crate::diagnosis::verdict_style;
 use crate::style::fit;
-use rdpdoctor_diagnose::{Judgement, Severity};
+use rdpdoctor_diagnose::{FirstFix, Judgement, Severity, Verdict};
 use rdpdoctor_evidence::ProbeReport;
 use std::fmt::Write;
 
 /// Columns the head fits in.
 pub const WIDTH: usize = 80;
+
+/// The answer a report starts with, in every format: the verdict, the most
+/// likely cause (the headline), the fix to try first, and the server.
+#[derive(Debug, Clone)]
+pub struct Answer<'a> {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The verdict as the head shows it: `NO CLIENT CONNECTS`.
+    pub verdict_label: String,
+    /// One sentence: the most likely cause with its confidence, or that
+    /// nothing is wrong (from the engine; it may quote server text).
+    pub headline: &'a str,
+    /// The fix to try first.
+    pub first_fix: Option<&'a FirstFix>,
+    /// The first line of the fix's command or GUI path, trimmed.
+    pub first_step: Option<&'a str>,
+    /// The server implementation and its version: `Windows 10.0.17763`.
+    pub server: String,
+    /// Fail findings.
+    pub fails: usize,
+    /// Warn findings.
+    pub warns: usize,
+}
+
+impl<'a> Answer<'a> {
+    /// The answer of a judgement.
+    pub fn of(j: &'a Judgement) -> Self {
+        let count = |s: Severity| j.findings.iter().filter(|f| f.severity == s).count();
+        Answer {
+            verdict: j.verdict,
+            verdict_label: verdict_label(j.verdict),
+            headline: &j.diagnosis.headline,
+            first_fix: j.diagnosis.first_fix.as_ref(),
+            first_step: j.diagnosis.first_fix.as_ref().and_then(|f| {
+                f.fix
+                    .command
+                    .as_deref()
+                    .or(f.fix.path.as_deref())
+                    .and_then(|how| how.lines().find(|l| !l.trim().is_empty()))
+                    .map(str::trim)
+            }),
+            // The version is the server's (NTLM) or a registry string.
+            server: match (&j.server.version, j.server.implementation) {
+                (Some(v), i) => format!("{} {}", i.label(), crate::safe::term_max(v, 40)),
+                (None, i) => i.label().to_owned(),
+            },
+            fails: count(Severity::Fail),
+            warns: count(Severity::Warn),
+        }
+    }
+
+    /// What to do when there is no fix to try first.
+    pub fn no_fix(&self) -> &'static str {
+        if self.verdict.is_failing() {
+            "read the findings below."
+        } else {
+            "Nothing to fix."
+        }
+    }
+}
+
+/// `NO CLIENT CONNECTS` for `no-client-connects`.
+pub fn verdict_label(v: Verdict) -> String {
+    v.name().to_uppercase().replace('-', " ")
+}
 
 /// The head of a probe report.
 pub fn head(report: &ProbeReport, j: &Judgement, style: &Style) -> String {
@@ -22,15 +87,15 @@ pub fn head(report: &ProbeReport, j: &Judgement, style: &Style) -> String {
 /// in it must already be neutralised).
 pub fn head_of(target: &str, j: &Judgement, style: &Style) -> String {
     let mut out = String::new();
-    let verdict = j.verdict.name().to_uppercase().replace('-', " ");
-    let line1 = fit(&format!("{target}: {verdict}"), WIDTH);
+    let a = Answer::of(j);
+    let line1 = fit(&format!("{target}: {}", a.verdict_label), WIDTH);
     let _ = writeln!(out, "{}", verdict_style(j.verdict, style, &line1));
     // The headline may take two lines; the fix to try first still falls
     // within the first five.
-    for line in wrap(&j.diagnosis.headline, WIDTH, 2) {
+    for line in wrap(a.headline, WIDTH, 2) {
         let _ = writeln!(out, "{line}");
     }
-    match &j.diagnosis.first_fix {
+    match a.first_fix {
         Some(f) => {
             let weak = if f.fix.weakens_security {
                 " (weakens security: see undo)"
@@ -42,37 +107,25 @@ pub fn head_of(target: &str, j: &Judgement, style: &Style) -> String {
                 "{}",
                 style.bold(&fit(&format!("Try first: {}{weak}", f.fix.title), WIDTH))
             );
-            if let Some(how) = f.fix.command.as_deref().or(f.fix.path.as_deref()) {
-                let first = how.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-                let _ = writeln!(out, "  {}", fit(first.trim(), WIDTH - 2));
+            if f.fix.command.is_some() || f.fix.path.is_some() {
+                let _ = writeln!(out, "  {}", fit(a.first_step.unwrap_or(""), WIDTH - 2));
             }
         }
         None if j.verdict.is_failing() => {
-            let _ = writeln!(out, "Try first: read the findings below.");
+            let _ = writeln!(out, "Try first: {}", a.no_fix());
         }
         None => {
-            let _ = writeln!(out, "Nothing to fix.");
+            let _ = writeln!(out, "{}", a.no_fix());
         }
     }
-    let fails = j
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Fail)
-        .count();
-    let warns = j
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warn)
-        .count();
-    let server = match (&j.server.version, j.server.implementation) {
-        (Some(v), i) => format!("{} {v}", i.label()),
-        (None, i) => i.label().to_owned(),
-    };
     let _ = writeln!(
         out,
         "{}",
         style.dim(&fit(
-            &format!("Server: {server} · {fails} fail, {warns} warn findings · details below"),
+            &format!(
+                "Server: {} · {} fail, {} warn findings · details below",
+                a.server, a.fails, a.warns
+            ),
             WIDTH
         ))
     );

@@ -1,423 +1,57 @@
 //! The terminal report of a probe: one line per stage with a verdict, the
-//! details under it, then the findings.
+//! details under it (the stages themselves: [`crate::outline`]), then the
+//! findings.
 
 use crate::Style;
-use crate::safe::{sentence, term};
+use crate::outline::{Mark, Section};
+use crate::safe::sentence;
 use rdpdoctor_diagnose::{Judgement, Severity};
-use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome};
+use rdpdoctor_evidence::ProbeReport;
 use std::fmt::Write;
 
-struct Doc<'a> {
-    out: String,
-    style: &'a Style,
-    judgement: &'a Judgement,
-}
-
-impl Doc<'_> {
-    fn verdict(&self, stage: &str) -> Option<Severity> {
-        self.judgement
-            .findings
-            .iter()
-            .filter(|f| f.id.stage() == stage && f.severity > Severity::Info)
-            .map(|f| f.severity)
-            .max()
-    }
-
-    /// A stage line: `[ ok ] Stage        summary`. `ran` false = skipped.
-    fn stage(&mut self, name: &str, ran: bool, summary: &str) {
-        let tag = if !ran {
-            self.style.dim("[ -- ]")
-        } else {
-            match self.verdict(name) {
-                Some(Severity::Fail) => self.style.severity(Severity::Fail, "[FAIL]"),
-                Some(Severity::Warn) => self.style.severity(Severity::Warn, "[warn]"),
-                _ => self.style.good("[ ok ]"),
-            }
+/// Sections as the terminal shows them: `[ ok ] Stage        summary`,
+/// details dimmed under it.
+pub(crate) fn sections(out: &mut String, sections: &[Section], style: &Style) {
+    for s in sections {
+        let tag = match s.mark {
+            Mark::Skipped => style.dim("[ -- ]"),
+            Mark::Fail => style.severity(Severity::Fail, "[FAIL]"),
+            Mark::Warn => style.severity(Severity::Warn, "[warn]"),
+            Mark::Ok => style.good("[ ok ]"),
         };
         let _ = writeln!(
-            self.out,
-            "{tag} {}{summary}",
-            self.style.bold(&format!("{name:<13}"))
+            out,
+            "{tag} {}{}",
+            style.bold(&format!("{:<13}", s.name)),
+            s.summary
         );
-    }
-
-    fn detail(&mut self, text: &str) {
-        let _ = writeln!(self.out, "       {}", self.style.dim(text));
+        for d in &s.details {
+            let _ = writeln!(out, "       {}", style.dim(d));
+        }
     }
 }
 
 /// Renders a probe report's stages, paths and findings for a terminal.
 pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) -> String {
-    let mut d = Doc {
-        out: String::new(),
-        style,
-        judgement,
-    };
     let r = report;
+    let mut out = String::new();
     let _ = writeln!(
-        d.out,
-        "{} {}:{}  {}",
+        out,
+        "{} {}  {}",
         style.bold("rdpdoctor probe"),
-        r.target.host,
-        r.target.port,
+        crate::outline::probe_title(r),
         style.dim(&r.started_at)
     );
-    let _ = writeln!(d.out);
-
-    // DNS
-    let a = &r.addresses;
-    if r.target.host_is_ip {
-        d.stage(
-            "DNS",
-            true,
-            &format!("{} (an address; no lookup needed)", r.target.host),
-        );
-    } else if let Some(err) = &a.error {
-        d.stage(
-            "DNS",
-            true,
-            &format!("{} does not resolve: {}", r.target.host, term(err)),
-        );
-    } else {
-        let list: Vec<String> = a.resolved.iter().map(|i| i.to_string()).collect();
-        d.stage(
-            "DNS",
-            true,
-            &format!("{} → {}", r.target.host, list.join(", ")),
-        );
-    }
-    if let Some(used) = a.used
-        && (a.resolved.len() > 1 || a.resolved.first() != Some(&used))
-    {
-        d.detail(&format!("using {used}"));
-    }
-    if let Some(ptr) = &a.reverse_name {
-        d.detail(&format!("reverse name {}", term(ptr)));
-    }
-
-    // TCP
-    match &r.tcp {
-        None => d.stage("TCP", false, "not tried"),
-        Some(t) => {
-            let state = match t.state {
-                PortState::Open => "open".to_owned(),
-                PortState::Refused => {
-                    "refused (RST): nothing listens, or a firewall rejects".to_owned()
-                }
-                PortState::Filtered => "filtered: no answer before the deadline".to_owned(),
-                PortState::Unreachable => "unreachable (ICMP error)".to_owned(),
-                PortState::AcceptedThenClosed => {
-                    "accepted the connection, then closed it".to_owned()
-                }
-                PortState::AcceptedAndSilent => {
-                    "accepted the connection and never answered".to_owned()
-                }
-            };
-            let rtt = t
-                .rtt_ms
-                .map(|s| {
-                    format!(
-                        " · connect {:.1}/{:.1}/{:.1} ms (min/median/max)",
-                        s.min, s.median, s.max
-                    )
-                })
-                .unwrap_or_default();
-            d.stage("TCP", true, &format!("{state}{rtt}"));
-            d.detail(&format!(
-                "{} samples, {} failed",
-                t.samples.len(),
-                t.failures
-            ));
-            if let Some(p) = &t.other_protocol {
-                d.detail(&format!(
-                    "answered like {}: {}",
-                    term(p),
-                    term(t.first_response.as_deref().unwrap_or(""))
-                ));
-            }
-        }
-    }
-
-    // Negotiation
-    match (&r.negotiation, &judgement.security) {
-        (Some(n), Some(p)) => {
-            let claimed = if p.nla_basis == Some(rdpdoctor_diagnose::NlaBasis::ClaimedByServer) {
-                " (claimed by the server)"
-            } else {
-                ""
-            };
-            let sel: Vec<&str> = p.selectable.iter().map(|x| x.name()).collect();
-            d.stage(
-                "Negotiation",
-                true,
-                &format!(
-                    "layer {} · NLA {}{claimed} · selectable: {}",
-                    kebab(&p.layer),
-                    kebab(&p.nla),
-                    if sel.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        sel.join(", ")
-                    }
-                ),
-            );
-            for a in &n.attempts {
-                let req = a.requested.label();
-                let got = match &a.outcome {
-                    NegotiationOutcome::Selected { protocol, .. } => {
-                        format!("selected {}", protocol.label())
-                    }
-                    NegotiationOutcome::Failure { code, name } => format!(
-                        "refused: {} ({code})",
-                        term(name.as_deref().unwrap_or("unknown failure code"))
-                    ),
-                    NegotiationOutcome::NoNegotiationData => {
-                        "answered without negotiation data (RDP)".to_owned()
-                    }
-                    NegotiationOutcome::Closed => "closed without answering".to_owned(),
-                    NegotiationOutcome::Silent => {
-                        format!("no answer within {}", r.limits.step_secs())
-                    }
-                    NegotiationOutcome::Disconnected { reason } => {
-                        format!("MCS Disconnect Provider Ultimatum ({reason})")
-                    }
-                    NegotiationOutcome::Garbage { error, .. } => {
-                        format!("unexpected answer: {}", term(error))
-                    }
-                    NegotiationOutcome::ConnectFailed { error } => {
-                        format!("connect failed: {}", term(error))
-                    }
-                };
-                d.detail(&format!("{req:<24} {got}"));
-            }
-        }
-        _ => d.stage("Negotiation", false, "not reached"),
-    }
-
-    // TLS
-    match &r.tls {
-        None => d.stage("TLS", false, "not offered"),
-        Some(t) => {
-            let accepted: Vec<&str> = t.accepted_versions().iter().map(|v| v.name()).collect();
-            let modern = match (&t.version, &t.cipher_suite) {
-                (Some(v), Some(c)) => format!("{} {}", v.name(), term(c)),
-                _ => format!(
-                    "modern handshake failed: {}",
-                    term(t.error.as_deref().unwrap_or("?"))
-                ),
-            };
-            d.stage(
-                "TLS",
-                true,
-                &format!(
-                    "{modern} · accepts {}",
-                    if accepted.is_empty() {
-                        "no version".to_owned()
-                    } else {
-                        accepted.join(", ")
-                    }
-                ),
-            );
-            for v in &t.versions {
-                let s = match v.accepted {
-                    Some(true) => format!(
-                        "accepted ({})",
-                        term(v.cipher_suite.as_deref().unwrap_or(""))
-                    ),
-                    Some(false) => format!("refused: {}", term(v.detail.as_deref().unwrap_or(""))),
-                    None => format!("not tested: {}", term(v.detail.as_deref().unwrap_or(""))),
-                };
-                d.detail(&format!("{:<8} {s}", v.version.name()));
-            }
-        }
-    }
-
-    // Certificate
-    match &r.certificate {
-        None => d.stage("Certificate", false, "none seen"),
-        Some(c) => {
-            let when = if c.expired {
-                format!("EXPIRED {} ({} days ago)", c.not_after, -c.days_left)
-            } else if c.not_yet_valid {
-                format!("not valid until {}", c.not_before)
-            } else {
-                format!("valid until {} ({} days left)", c.not_after, c.days_left)
-            };
-            let who = term(c.common_name.as_deref().unwrap_or(&c.subject));
-            d.stage(
-                "Certificate",
-                true,
-                &format!(
-                    "{who} · {when} · {}",
-                    if c.self_signed {
-                        "self-signed"
-                    } else {
-                        "CA-issued"
-                    }
-                ),
-            );
-            if !c.subject_alt_names.is_empty() {
-                d.detail(&format!(
-                    "names {}",
-                    sentence(&c.subject_alt_names.join(", "))
-                ));
-            }
-            d.detail(&format!("issuer {}", term(&c.issuer)));
-            d.detail(&format!(
-                "key {} {} · signature {}",
-                term(&c.key_type),
-                c.key_bits.map(|b| format!("{b} bits")).unwrap_or_default(),
-                term(&c.signature_algorithm)
-            ));
-            if !c.extended_key_usage.is_empty() {
-                d.detail(&format!(
-                    "EKU {}",
-                    sentence(&c.extended_key_usage.join(", "))
-                ));
-            }
-            d.detail(&format!("SHA-1 thumbprint {}", term(&c.sha1_thumbprint)));
-        }
-    }
-
-    // CredSSP / NTLM
-    match &r.credssp {
-        None => d.stage("CredSSP", false, "not offered (no NLA)"),
-        Some(c) => {
-            let v = c
-                .server_version
-                .map(|v| format!("TSRequest version {v}"))
-                .unwrap_or_else(|| format!("failed: {}", term(c.error.as_deref().unwrap_or("?"))));
-            d.stage("CredSSP", true, &v);
-            if let Some(n) = &r.ntlm {
-                let name = term(
-                    n.dns_computer_name
-                        .as_deref()
-                        .or(n.netbios_computer_name.as_deref())
-                        .unwrap_or_default(),
-                );
-                let domain = n
-                    .dns_domain_name
-                    .as_deref()
-                    .or(n.netbios_domain_name.as_deref())
-                    .map(term);
-                d.detail(&format!(
-                    "computer {name}{}",
-                    domain
-                        .map(|dm| format!(" · domain {dm}"))
-                        .unwrap_or_default()
-                ));
-                if let Some(os) = &n.os_version {
-                    d.detail(&format!(
-                        "OS version {}{}",
-                        term(os),
-                        // Only a Windows server's NTLM version names its
-                        // release: winpr (FreeRDP) always says 6.1.7601.
-                        match judgement.server.implementation {
-                            rdpdoctor_diagnose::Implementation::Windows
-                            | rdpdoctor_diagnose::Implementation::Unknown => n
-                                .windows_release
-                                .as_ref()
-                                .map(|w| format!(" (as Windows: {})", term(w)))
-                                .unwrap_or_default(),
-                            other => format!(
-                                " (a fixed value of {}, not a Windows release)",
-                                other.label()
-                            ),
-                        }
-                    ));
-                }
-                if let (Some(t), Some(skew)) = (&n.server_time, n.clock_skew_seconds) {
-                    d.detail(&format!("server clock {} (skew {skew:+} s)", term(t)));
-                }
-            }
-        }
-    }
-
-    // Standard RDP Security
-    match &r.rdp_security {
-        None => d.stage("RDP security", false, "not accepted by the server"),
-        Some(s) => {
-            d.stage(
-                "RDP security",
-                true,
-                &format!(
-                    "{}{}",
-                    s.encryption_level
-                        .map(|l| l.label())
-                        .map_or("every offer refused".to_owned(), |l| format!(
-                            "encryption level {l}"
-                        )),
-                    s.server_rdp_version_name
-                        .as_ref()
-                        .map(|v| format!(" · server {}", term(v)))
-                        .unwrap_or_default()
-                ),
-            );
-            for o in &s.offers {
-                let got = match &o.outcome {
-                    RdpSecurityOutcome::Accepted {
-                        encryption_method, ..
-                    } => {
-                        format!("chose {}", encryption_method.label())
-                    }
-                    RdpSecurityOutcome::Refused { detail } => format!("refused: {}", term(detail)),
-                };
-                let offered: Vec<&str> = o.offered.iter().map(|m| m.label()).collect();
-                d.detail(&format!("offer {:<26} {got}", offered.join("|")));
-            }
-        }
-    }
-
-    // Deep probe
-    match &r.deep {
-        None => d.stage(
-            "Logon screen",
-            false,
-            "not tried (NLA required, or no security layer got through)",
-        ),
-        Some(dp) => {
-            use rdpdoctor_evidence::DeepOutcome;
-            let summary = match &dp.outcome {
-                DeepOutcome::LogonScreen => format!(
-                    "reached over {}: a client would see the logon screen",
-                    dp.via.spec_name()
-                ),
-                DeepOutcome::ErrorInfo { code, name } => format!(
-                    "the server ended it with {} (0x{code:08X}) after {}",
-                    term(name.as_deref().unwrap_or("an error")),
-                    kebab(&dp.phase_reached)
-                ),
-                DeepOutcome::Disconnected { detail } => {
-                    format!(
-                        "disconnected after {}: {}",
-                        kebab(&dp.phase_reached),
-                        term(detail)
-                    )
-                }
-                DeepOutcome::Timeout => format!("no answer after {}", kebab(&dp.phase_reached)),
-                DeepOutcome::Failed { detail } => {
-                    format!(
-                        "stopped after {}: {}",
-                        kebab(&dp.phase_reached),
-                        term(detail)
-                    )
-                }
-            };
-            // Stopped by an earlier stage's failure: nothing to judge here.
-            let ran = !matches!(dp.outcome, DeepOutcome::Failed { .. });
-            d.stage("Logon screen", ran, &summary);
-            if let Some(l) = &dp.licensing {
-                d.detail(&format!("licensing {}", term(l)));
-            }
-            if !dp.channels.is_empty() {
-                d.detail(&format!("channels {}", sentence(&dp.channels.join(", "))));
-            }
-        }
-    }
+    let _ = writeln!(out);
+    sections(
+        &mut out,
+        &crate::outline::probe_sections(r, judgement),
+        style,
+    );
 
     if !judgement.security_paths.is_empty() {
-        let _ = writeln!(d.out);
-        let _ = writeln!(d.out, "{}", style.bold("A client forcing"));
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", style.bold("A client forcing"));
         for p in &judgement.security_paths {
             let verdict = match p.gets_through {
                 Some(true) => style.good("gets through"),
@@ -425,7 +59,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
                 None => style.dim("unknown"),
             };
             let _ = writeln!(
-                d.out,
+                out,
                 "  {:<9} {verdict}: {}",
                 rdpdoctor_diagnose::paths::client_switch(p.protocol),
                 sentence(&p.reason)
@@ -433,10 +67,10 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
         }
     }
 
-    let _ = writeln!(d.out);
-    d.out.push_str(&findings(&judgement.findings, style));
+    let _ = writeln!(out);
+    out.push_str(&findings(&judgement.findings, style));
     let _ = writeln!(
-        d.out,
+        out,
         "\n{}",
         style.dim(&format!(
             "Probe took {:.0} ms{}.",
@@ -448,7 +82,7 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
             }
         ))
     );
-    d.out
+    out
 }
 
 /// The findings block: one line each, most severe first.

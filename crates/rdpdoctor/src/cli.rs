@@ -134,7 +134,7 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 3.0, value_name = "SECS", value_parser = positive_secs)]
     pub timeout: f64,
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = text_or_json(), default_value = "text")]
     pub format: Format,
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -144,7 +144,7 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = text_or_json(), default_value = "text")]
     pub format: Format,
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -177,6 +177,8 @@ Examples:
   rdpdoctor probe 'full address:s:rdp.example.com:3390'   # a line of a .rdp file
   rdpdoctor probe bücher.example                           # international names (punycode)
   rdpdoctor probe '[::1]:3389' --format json | jq '.findings[].id'
+  rdpdoctor probe rdp.example.com --format markdown          # to paste into a ticket
+  rdpdoctor probe rdp.example.com --format html -o rdp.html  # one file to mail or attach
   rdpdoctor probe rdp.example.com --address 10.0.0.5   # check the name, connect to this IP
   rdpdoctor probe rdp.example.com --error 0x904:0x7     # rank the causes of the error you saw
   rdpdoctor probe rdp.example.com --client mstsc-win10 --on azure --brief
@@ -212,6 +214,7 @@ Examples:
   rdpdoctor inspect /mnt/vm                              # a mounted disk of a stopped VM
   rdpdoctor inspect SYSTEM SOFTWARE System.evtx Security.evtx
   rdpdoctor inspect rdp-settings.reg --since 3d --format json
+  rdpdoctor inspect /mnt/vm --format html -o vm.html    # one self-contained file, no external assets
   rdpdoctor probe server01 --host-evidence /mnt/server01  # the wire and the host together
 
 The first lines answer: the verdict, the most likely cause, the fix to try first.
@@ -265,6 +268,22 @@ pub enum Format {
     Text,
     /// The versioned JSON schema (docs/json-schema.md).
     Json,
+    /// Markdown to paste into a ticket (GitHub-flavoured: tables, fenced commands).
+    Markdown,
+    /// One self-contained HTML file (no external assets, no script).
+    Html,
+}
+
+/// `--format` of the commands that print only text or JSON (`explain`, `demo`).
+fn text_or_json() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["text", "json"]).map(|s| {
+        if s == "json" {
+            Format::Json
+        } else {
+            Format::Text
+        }
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

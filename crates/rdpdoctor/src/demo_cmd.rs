@@ -95,7 +95,8 @@ pub fn run(args: DemoArgs) -> Result<u8, String> {
     };
     let out = match args.format {
         Format::Json => rdpdoctor_render::json(&report),
-        Format::Text => table(&report, &args.color.style()),
+        // `--format` takes only text or json here.
+        Format::Text | Format::Markdown | Format::Html => table(&report, &args.color.style()),
     };
     crate::print_out(&out, args.format)?;
     Ok(if report.correct == report.total {

@@ -51,7 +51,8 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
             tool_version: env!("CARGO_PKG_VERSION"),
             explanation: &explanation,
         }),
-        Format::Text => {
+        // `--format` takes only text or json here.
+        Format::Text | Format::Markdown | Format::Html => {
             let style = args.color.style();
             rdpdoctor_render::diagnosis::explanation(&explanation, &style)
         }

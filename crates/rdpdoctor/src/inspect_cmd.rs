@@ -70,6 +70,16 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
             &judgement,
             &rfc3339(now),
         )),
+        Format::Markdown if args.brief => {
+            rdpdoctor_render::markdown::answer(&rdpdoctor_render::host::subject(&host), &judgement)
+        }
+        Format::Markdown => {
+            rdpdoctor_render::markdown::inspect_report(&host, &judgement, &rfc3339(now))
+        }
+        Format::Html if args.brief => {
+            rdpdoctor_render::html::answer(&rdpdoctor_render::host::subject(&host), &judgement)
+        }
+        Format::Html => rdpdoctor_render::html::inspect_report(&host, &judgement, &rfc3339(now)),
         Format::Text => {
             let style = args.color.style();
             let subject = rdpdoctor_render::host::subject(&host);

@@ -98,8 +98,10 @@ fn stdout_needs_ascii() -> bool {
 }
 
 /// `text` in ASCII: JSON with `\uXXXX` escapes (lossless: non-ASCII occurs
-/// only inside JSON strings), a text report with the characters the
-/// renderers use spelled in ASCII and anything else as `?`.
+/// only inside JSON strings), HTML with character references (lossless:
+/// non-ASCII occurs only in text and attribute values, never in the style
+/// sheet), a text or Markdown report with the characters the renderers use
+/// spelled in ASCII and anything else as `?`.
 pub fn to_ascii(text: &str, format: Format) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -114,7 +116,12 @@ pub fn to_ascii(text: &str, format: Format) -> String {
                     out.push_str(&format!("\\u{unit:04x}"));
                 }
             }
-            Format::Text => out.push_str(ascii_for(c)),
+            // HTML: a character reference is the same character.
+            Format::Html => {
+                use std::fmt::Write;
+                let _ = write!(out, "&#x{:x};", c as u32);
+            }
+            Format::Text | Format::Markdown => out.push_str(ascii_for(c)),
         }
     }
     out
@@ -152,6 +159,15 @@ mod tests {
         let back: serde_json::Value = serde_json::from_str(&ascii).unwrap();
         let orig: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(back, orig);
+    }
+
+    #[test]
+    fn html_in_ascii_is_the_same_page() {
+        let html = "<span>\u{2716} NO CLIENT CONNECTS</span> · bücher 🦀";
+        assert_eq!(
+            to_ascii(html, Format::Html),
+            "<span>&#x2716; NO CLIENT CONNECTS</span> &#xb7; b&#xfc;cher &#x1f980;"
+        );
     }
 
     #[test]

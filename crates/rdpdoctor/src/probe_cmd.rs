@@ -96,6 +96,18 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             }
             rdpdoctor_render::json(&v)
         }
+        Format::Markdown if args.brief => rdpdoctor_render::markdown::answer(
+            &rdpdoctor_render::outline::probe_title(&report),
+            &judgement,
+        ),
+        Format::Markdown => {
+            rdpdoctor_render::markdown::probe_report(&report, &judgement, host.as_ref())
+        }
+        Format::Html if args.brief => rdpdoctor_render::html::answer(
+            &rdpdoctor_render::outline::probe_title(&report),
+            &judgement,
+        ),
+        Format::Html => rdpdoctor_render::html::probe_report(&report, &judgement, host.as_ref()),
         Format::Text => {
             let style = args.color.style();
             let head = rdpdoctor_render::head::head(&report, &judgement, &style);

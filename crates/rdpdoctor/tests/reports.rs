@@ -1,0 +1,123 @@
+//! `--format markdown` and `--format html` as a user runs them: the answer
+//! first, `--output FILE`, `--brief`, and the commands that have no such
+//! format saying so. (The reports in a browser: tests/browser.rs.)
+
+mod common;
+#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
+mod hostkit;
+
+use std::process::{Command, Output};
+
+fn rdpdoctor(args: &[&str]) -> Output {
+    let out = Command::new(common::bin()).args(args).output().unwrap();
+    assert_ne!(out.status.code(), Some(101), "panicked");
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8")
+}
+
+/// A port on 127.0.0.1 that nothing listens on.
+fn closed_port() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = l.local_addr().unwrap().to_string();
+    drop(l);
+    a
+}
+
+#[test]
+fn a_markdown_probe_starts_with_the_answer_and_its_command() {
+    let target = closed_port();
+    let out = rdpdoctor(&[
+        "probe",
+        &target,
+        "--format",
+        "markdown",
+        "--samples",
+        "1",
+        "--no-reverse-dns",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let md = stdout(&out);
+    let first = md.lines().next().unwrap();
+    assert_eq!(first, format!("# {target}: UNREACHABLE"));
+    // Within the first lines: the cause, then the fix with its command fenced.
+    let head: Vec<&str> = md.lines().take(12).collect();
+    assert!(head.iter().any(|l| l.starts_with("Most likely:")), "{md}");
+    assert!(head.iter().any(|l| l.starts_with("**Try first:**")), "{md}");
+    assert!(head.iter().any(|l| l.starts_with("```")), "{md}");
+    assert!(md.contains("## Findings\n\n| severity | finding | what was seen |"));
+    assert!(md.contains("`port-closed`"), "{md}");
+}
+
+#[test]
+fn an_html_inspect_goes_to_the_output_file_whole() {
+    let system = hostkit::hive("SYSTEM");
+    let dir = hostkit::scratch("reports-html");
+    let file = dir.join("report.html");
+    let out = rdpdoctor(&[
+        "inspect",
+        system.to_str().unwrap(),
+        "--format",
+        "html",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.stdout.is_empty());
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+    assert!(html.ends_with("</html>\n"));
+    assert!(html.contains("<span class=\"verdict\" id=\"verdict\">"));
+    assert!(html.contains("WKS-WIN732BITA"));
+    // Self-contained: nothing to fetch.
+    for outside in ["src=", "http://", "https://", "@import", "url("] {
+        assert!(!html.contains(outside), "{outside} in the page");
+    }
+    // The same verdict as the JSON, and the same exit status.
+    let json = rdpdoctor(&["inspect", system.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let verdict = v["verdict"]
+        .as_str()
+        .unwrap()
+        .to_uppercase()
+        .replace('-', " ");
+    assert!(html.contains(&format!(" {verdict}</span>")), "{verdict}");
+    assert_eq!(out.status.code(), json.status.code());
+}
+
+#[test]
+fn brief_keeps_only_the_answer() {
+    let system = hostkit::hive("SYSTEM");
+    let md = stdout(&rdpdoctor(&[
+        "inspect",
+        system.to_str().unwrap(),
+        "--format",
+        "markdown",
+        "--brief",
+    ]));
+    assert!(md.starts_with("# WKS-WIN732BITA: "), "{md}");
+    assert!(!md.contains("## Findings"), "{md}");
+    let html = stdout(&rdpdoctor(&[
+        "inspect",
+        system.to_str().unwrap(),
+        "--format",
+        "html",
+        "--brief",
+    ]));
+    assert!(html.contains("id=\"verdict\"") && !html.contains("Findings</h2>"));
+}
+
+#[test]
+fn explain_and_demo_say_which_formats_they_have() {
+    for cmd in [
+        &["explain", "0x904", "--format", "html"][..],
+        &["demo", "--format", "markdown"],
+    ] {
+        let out = rdpdoctor(cmd);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("text or json"), "{err}");
+    }
+}
