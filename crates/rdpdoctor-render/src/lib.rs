@@ -8,6 +8,7 @@ pub mod diagnosis;
 pub mod fleet;
 pub mod head;
 pub mod host;
+pub mod metrics;
 pub mod safe;
 pub mod style;
 pub mod text;
