@@ -24,6 +24,10 @@ use rdpdoctor_evidence::{DeepOutcome, PortState, ProbeReport, Stage, TlsVersion}
 /// The most characters of a server-controlled label value.
 pub const MAX_LABEL_CHARS: usize = 128;
 
+const HELP_SUCCESS: &str = "1 when an RDP service answered and the host could be judged (see rdp_verdict), 0 when it is unreachable or the probe could not tell.";
+const HELP_DURATION: &str = "How long the probe took.";
+const HELP_DEADLINE: &str = "1 when the probe's overall deadline cut it short.";
+
 /// Every verdict, for the `rdp_verdict` state set.
 const VERDICTS: [Verdict; 6] = [
     Verdict::Healthy,
@@ -111,6 +115,16 @@ pub fn probe_metrics(report: &ProbeReport, judgement: &Judgement) -> String {
     encode(&f.0)
 }
 
+/// The metrics of a probe that produced no report in time (the exporter's
+/// guard fired): it failed, it took `duration_secs`, its deadline was hit.
+pub fn cut_short(duration_secs: f64) -> String {
+    let mut f = Families(Vec::new());
+    f.flag("probe_success", HELP_SUCCESS, false);
+    f.gauge("probe_duration_seconds", HELP_DURATION, &[], duration_secs);
+    f.flag("rdp_probe_deadline_hit", HELP_DEADLINE, true);
+    encode(&f.0)
+}
+
 /// The text form of metric families (the encoder fails only on an empty
 /// family, which [`Families`] never makes).
 pub fn encode(families: &[MetricFamily]) -> String {
@@ -120,16 +134,12 @@ pub fn encode(families: &[MetricFamily]) -> String {
 }
 
 fn general(f: &mut Families, r: &ProbeReport, j: &Judgement) {
-    f.flag(
-        "probe_success",
-        "1 when an RDP service answered and the host could be judged (see rdp_verdict), 0 when it is unreachable or the probe could not tell.",
-        probe_succeeded(j),
-    );
+    f.flag("probe_success", HELP_SUCCESS, probe_succeeded(j));
     f.gauge(
         "probe_duration_seconds",
-        "How long the probe took.",
+        HELP_DURATION,
         &[],
-        r.timings.total_ms / 1000.0,
+        secs(r.timings.total_ms),
     );
     if let Some(ip) = r.addresses.used {
         f.gauge(
@@ -144,12 +154,12 @@ fn general(f: &mut Families, r: &ProbeReport, j: &Judgement) {
             "rdp_phase_duration_seconds",
             "Wall time of each stage of the probe (dns, tcp, negotiation, tls, credssp, rdp-security, deep).",
             &[("phase", stage_name(*stage))],
-            ms / 1000.0,
+            secs(*ms),
         );
     }
     f.flag(
         "rdp_probe_deadline_hit",
-        "1 when the probe's overall deadline cut it short.",
+        HELP_DEADLINE,
         r.timings.ceiling_hit,
     );
     if let Some(tcp) = &r.tcp {
@@ -166,7 +176,7 @@ fn general(f: &mut Families, r: &ProbeReport, j: &Judgement) {
                 "rdp_tcp_connect_seconds",
                 "Median TCP connect time over the samples that connected.",
                 &[],
-                rtt.median / 1000.0,
+                secs(rtt.median),
             );
         }
     }
@@ -358,6 +368,12 @@ fn judged(f: &mut Families, r: &ProbeReport, j: &Judgement) {
             if j.verdict == v { 1.0 } else { 0.0 },
         );
     }
+}
+
+/// Milliseconds as seconds, to the microsecond (what the probe's clock
+/// resolves; `0.03119`, not `0.031190000000000002`).
+fn secs(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1_000_000.0
 }
 
 /// A stage's name as in the JSON's `timings.stages_ms`.
