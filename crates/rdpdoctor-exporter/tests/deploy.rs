@@ -163,4 +163,5 @@ fn promtool_accepts_the_rules_their_tests_and_the_config() {
     promtool(&["check", "rules", "alerts.yml"]);
     promtool(&["test", "rules", "alerts.test.yml"]);
     promtool(&["check", "config", "prometheus.yml"]);
+    promtool(&["check", "config", "prometheus-sharded.yml"]);
 }
