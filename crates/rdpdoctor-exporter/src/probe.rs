@@ -13,6 +13,7 @@ use crate::server::State;
 use rdpdoctor_evidence::{ProbeReport, Stage, Target};
 use rdpdoctor_probe::{ProbeOptions, parse_target};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The answer to a `/probe` request.
@@ -62,7 +63,7 @@ fn port_given(input: &str, t: &Target) -> bool {
 }
 
 /// Answers one `/probe` request.
-pub async fn handle(state: &State, query: &str, scrape_timeout: Option<&str>) -> Answer {
+pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str>) -> Answer {
     let arrived = Instant::now();
     let mut target_arg = None;
     let mut module_arg = None;
@@ -151,10 +152,10 @@ pub async fn handle(state: &State, query: &str, scrape_timeout: Option<&str>) ->
     };
 
     // A slot, waited for at most half the budget, so the probe keeps the rest.
-    state.stats.waiting.inc();
+    let waiting = Gauged::inc(state.stats.waiting.clone());
     let permit = tokio::time::timeout(budget / 2, state.slots.clone().acquire_owned()).await;
-    state.stats.waiting.dec();
-    let Ok(Ok(_permit)) = permit else {
+    drop(waiting);
+    let Ok(Ok(permit)) = permit else {
         state.stats.busy_refusals.inc();
         return Answer::error(
             503,
@@ -177,44 +178,59 @@ pub async fn handle(state: &State, query: &str, scrape_timeout: Option<&str>) ->
         credentials: None,
         profile: module.profile,
     };
-    state.stats.probe_started();
-    let _running = InFlight(state);
-    let started = Instant::now();
-    // The probe keeps its own ceiling; this only guards against a step that
-    // does not, so that the answer still comes.
-    let outer = remaining + Duration::from_secs(2);
-    let probed = tokio::time::timeout(
-        outer,
-        rdpdoctor_probe::probe(target, &opts, &rdpdoctor_probe::NoProgress),
-    )
-    .await;
-    let elapsed = started.elapsed().as_secs_f64();
-    state
-        .stats
-        .probe_duration
-        .with_label_values(&[&module_name])
-        .observe(elapsed);
-    let body = match probed {
-        Ok(report) => render(state, &report, &module_name),
-        Err(_) => {
-            state
-                .stats
-                .probes
-                .with_label_values(&[&module_name, "0"])
-                .inc();
-            rdpdoctor_render::metrics::cut_short(elapsed)
+    // The probe runs in a task of its own that holds the slot until the
+    // probe has ended: when Prometheus gives up and closes the connection,
+    // the probe's connections to the target still end by its deadline, and
+    // until then they count against max_concurrent_probes.
+    let running = Gauged::inc(state.stats.in_flight.clone());
+    state.stats.note_peak();
+    let task_state = state.clone();
+    let task = tokio::spawn(async move {
+        let _slot = (permit, running);
+        let started = Instant::now();
+        // The probe keeps its own ceiling; this only guards against a step
+        // that does not, so that the answer still comes and the slot frees.
+        let outer = remaining + Duration::from_secs(2);
+        let probed = tokio::time::timeout(
+            outer,
+            rdpdoctor_probe::probe(target, &opts, &rdpdoctor_probe::NoProgress),
+        )
+        .await;
+        let elapsed = started.elapsed().as_secs_f64();
+        let stats = &task_state.stats;
+        stats
+            .probe_duration
+            .with_label_values(&[&module_name])
+            .observe(elapsed);
+        match probed {
+            Ok(report) => render(&task_state, &report, &module_name),
+            Err(_) => {
+                stats.probes.with_label_values(&[&module_name, "0"]).inc();
+                rdpdoctor_render::metrics::cut_short(elapsed)
+            }
         }
-    };
-    Answer { status: 200, body }
+    });
+    match task.await {
+        Ok(body) => Answer { status: 200, body },
+        Err(e) => Answer::error(500, format!("the probe failed: {e}")),
+    }
 }
 
-/// Decrements the in-flight gauge however the probe ends (also when the
-/// client goes away and the request's future is dropped).
-struct InFlight<'a>(&'a State);
+/// A gauge raised for as long as this lives: lowered however the wait or
+/// the probe ends, also when the client goes away and the request's future
+/// is dropped.
+struct Gauged(prometheus::IntGauge);
 
-impl Drop for InFlight<'_> {
+impl Gauged {
+    fn inc(g: prometheus::IntGauge) -> Gauged {
+        g.inc();
+        Gauged(g)
+    }
+}
+
+impl Drop for Gauged {
     fn drop(&mut self) {
-        self.0.stats.in_flight.dec();
+        self.0.dec();
     }
 }
 

@@ -117,7 +117,7 @@ pub async fn serve(
     }
 }
 
-async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn route(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let path = req.uri().path();
     let handler = match path {
@@ -139,7 +139,7 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     resp
 }
 
-async fn answer(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+async fn answer(state: &Arc<State>, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = text(405, "only GET and HEAD are served\n".into());
         r.headers_mut().insert(

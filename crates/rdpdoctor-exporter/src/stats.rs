@@ -151,9 +151,8 @@ impl Stats {
         }
     }
 
-    /// A probe starts: counts it and raises the high-water mark.
-    pub fn probe_started(&self) {
-        self.in_flight.inc();
+    /// Raises the high-water mark of probes in flight to the current count.
+    pub fn note_peak(&self) {
         let now = self.in_flight.get();
         let peak = self
             .in_flight_peak

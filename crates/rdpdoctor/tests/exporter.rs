@@ -281,3 +281,37 @@ fn sigterm_lets_the_probe_in_flight_finish_and_refuses_new_connections() {
         "{log}"
     );
 }
+
+#[test]
+fn a_scrape_given_up_keeps_its_slot_until_the_probe_ends_then_frees_its_sockets() {
+    use std::io::Write;
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let e = Exporter::start(&["--allow", "127.0.0.1/32"]);
+    let fds = || {
+        std::fs::read_dir(format!("/proc/{}/fd", e.child.id()))
+            .unwrap()
+            .count()
+    };
+    let before = fds();
+    // Prometheus gives up and closes the connection: the probe (2.5 s of
+    // budget) goes on to its deadline, holding its slot, then lets go.
+    let mut c = std::net::TcpStream::connect(e.addr).unwrap();
+    write!(
+        c,
+        "GET /probe?target=127.0.0.1:{port} HTTP/1.1\r\nHost: x\r\nX-Prometheus-Scrape-Timeout-Seconds: 3\r\n\r\n"
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(fds() > before, "the probe holds connections to the target");
+    drop(c);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        e.metric("rdpdoctor_exporter_probes_in_flight"),
+        Some(1.0),
+        "the probe's connections still count against the bound"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(e.metric("rdpdoctor_exporter_probes_in_flight"), Some(0.0));
+    assert!(fds() <= before + 1, "{} fds, {before} before", fds());
+}
