@@ -139,6 +139,10 @@ printf 'requests\t%s\n' "$total"
 printf 'requests per second\t%s\n' "$(awk -v n="$total" -v s="$elapsed" 'BEGIN {printf "%.1f", n / s}')"
 sort "$work/codes" | uniq -c | awk '{printf "HTTP %s\t%s\n", $2, $1}'
 printf 'round wall time median_s\t%s\n' "$(median <"$work/round_s")"
+printf 'probes answered per second (HTTP 200)\t%s\n' "$(grep -c '^200$' "$work/codes" | awk -v s="$elapsed" '{printf "%.1f", $1 / s}')"
+printf 'mean probe duration_s (/metrics)\t%s\n' "$(awk -v s="$(metric 'rdpdoctor_exporter_probe_duration_seconds_sum{module="fast"}')" -v c="$(metric 'rdpdoctor_exporter_probe_duration_seconds_count{module="fast"}')" 'BEGIN {printf "%.2f", s / c}')"
+printf 'exporter CPU seconds (/metrics)\t%s\n' "$(metric process_cpu_seconds_total)"
+printf 'load average at the end (machine)\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'max_concurrent_probes\t%s\n' "$limit"
 printf 'probes_in_flight_max (/metrics)\t%s\n' "$(metric rdpdoctor_exporter_probes_in_flight_max)"
 printf 'busy_refusals_total (503)\t%s\n' "$(metric rdpdoctor_exporter_busy_refusals_total)"
@@ -147,4 +151,6 @@ printf 'connections that reached the outside listener\t%s\n' "$reached"
 printf 'open fds idle before / after\t%s / %s\n' "$fd_before" "$fd_after"
 printf 'RSS KiB idle before / median first minute / median last minute / max / idle after\t%s / %s / %s / %s / %s\n' \
   "$rss_before" "$first_min" "$last_min" "$max_rss" "$rss_after"
+printf 'RSS MiB, median of each minute\t%s\n' "$(awk -v s="$start" '{m = int(($1 - s) / 60); if (m >= 0) print m, $2}' "$work/rss" |
+  sort -k1,1n -k2,2n | awk '{v[$1] = v[$1] " " $2; n[$1]++} END {for (m = 0; m in n; m++) {split(substr(v[m], 2), a, " "); printf "%s%.0f", (m ? " " : ""), a[int((n[m] + 1) / 2)] / 1024}}')"
 printf '403 message\t%s\n' "$refused_msg"
