@@ -32,6 +32,8 @@ PACKAGES=(
     wine                # runs the Windows .exe in tests/lab_wine.rs (the `wine` command)
     wine64              # ... its 64-bit loader (the .exe is x86_64)
     chromium            # tests/browser.rs loads the HTML reports headless and reads the DOM
+    prometheus          # a real Prometheus scraping `rdpdoctor exporter` (tests/lab_exporter.rs); promtool
+    curl                # bench/exporter-load.sh: 200 concurrent /probe requests
 )
 
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -47,7 +49,7 @@ fi
 
 # Fail here, not later in up.sh, if a package did not bring what we use.
 for cmd in /usr/sbin/xrdp xfreerdp freerdp-shadow-cli winpr-hash Xvfb faketime nmap \
-    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot chromium; do
+    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot chromium prometheus promtool curl; do
     command -v "$cmd" >/dev/null || {
         echo "lab/install.sh: ERROR: $cmd not found after install" >&2
         exit 1

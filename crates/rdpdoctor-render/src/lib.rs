@@ -11,6 +11,7 @@ pub mod host;
 pub mod html;
 pub mod markdown;
 pub mod outline;
+pub mod metrics;
 pub mod safe;
 pub mod style;
 pub mod text;

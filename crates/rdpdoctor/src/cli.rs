@@ -55,6 +55,9 @@ pub enum Command {
     #[cfg(not(feature = "lab"))]
     #[command(hide = true)]
     Lab(NoLabArgs),
+    /// Serve Prometheus metrics: /probe?target=HOST probes one RDP host per scrape, in allowed networks only
+    #[command(after_help = EXPORTER_HELP)]
+    Exporter(ExporterArgs),
     /// Print shell completions for SHELL to standard output
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(crate::install_cmd::CompletionsArgs),
@@ -318,6 +321,50 @@ impl ColorChoice {
             std::env::var_os("NO_COLOR").as_deref(),
         )
     }
+}
+
+const EXPORTER_HELP: &str =
+    "Prometheus scrapes /probe?target=HOST[:PORT]&module=NAME (the blackbox_exporter
+pattern; deploy/prometheus.yml shows the relabelling), /metrics for the exporter itself.
+Nothing is probed outside the --allow networks: other targets get 403 before any packet
+is sent to them, and with no --allow every target does. A name must resolve only to
+allowed addresses; the probe then connects to the address that was checked.
+
+Examples:
+  rdpdoctor exporter --allow 10.20.0.0/16                       # on 127.0.0.1:9389
+  rdpdoctor exporter --listen 0.0.0.0:9389 --config /etc/rdpdoctor/exporter.toml
+  rdpdoctor exporter --allow 192.168.7.0/24 --allow 2001:db8:7::/48
+  curl 'http://127.0.0.1:9389/probe?target=rdp01.corp.example&module=fast'
+
+Config file (TOML; every key optional, see deploy/exporter.toml):
+  allow = [\"10.20.0.0/16\"]        max_concurrent_probes = 32
+  timeout_offset_seconds = 0.5     default_module = \"fast\"
+  [modules.fast]  profile = \"fast\"  timeout_seconds = 15  step_timeout_seconds = 5
+                  port = 3389  tcp_samples = 3  reverse_dns = false
+
+The per-probe timeout is Prometheus's X-Prometheus-Scrape-Timeout-Seconds less the offset,
+capped by the module's timeout_seconds. Over max_concurrent_probes a request waits for a
+slot for half its timeout, then gets 503. SIGTERM or Ctrl-C: no new connections; requests
+in flight finish (each probe ends by its deadline).
+
+Exit status:
+  0  stopped by SIGTERM or Ctrl-C
+  2  bad usage, a bad config file, or the address cannot be listened on";
+
+#[derive(Debug, Args)]
+pub struct ExporterArgs {
+    /// Where to serve HTTP
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9389")]
+    pub listen: std::net::SocketAddr,
+    /// The config file (TOML): modules, allowed networks, the concurrency bound
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A network targets may be in, as CIDR or one address (repeatable; added to the config file's)
+    #[arg(long = "allow", value_name = "CIDR")]
+    pub allow: Vec<String>,
+    /// The most probes that run at once (overrides the config file)
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_probes: Option<usize>,
 }
 
 #[derive(Debug, Args)]

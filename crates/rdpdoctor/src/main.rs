@@ -7,6 +7,7 @@ mod cli;
 #[cfg(feature = "lab")]
 mod demo_cmd;
 mod explain_cmd;
+mod exporter_cmd;
 mod inspect_cmd;
 mod install_cmd;
 #[cfg(feature = "lab")]
@@ -60,6 +61,7 @@ fn main() -> ExitCode {
         cli::Command::Demo(_) | cli::Command::Lab(_) => {
             Err("this build has no lab commands (built without the lab feature)".to_owned())
         }
+        cli::Command::Exporter(args) => exporter_cmd::run(args),
         cli::Command::Completions(args) => install_cmd::completions(args),
         cli::Command::Man(args) => install_cmd::man(args),
     };

@@ -1,0 +1,213 @@
+//! The HTTP/1 server: `/probe`, `/metrics`, `/`; bounded requests, bounded
+//! connections, and a graceful shutdown.
+//!
+//! Bounds: the request line and headers fit in [`MAX_HEAD_BYTES`] (hyper
+//! answers 431 otherwise) and arrive within [`HEADER_READ_TIMEOUT`]; the URI
+//! is at most [`MAX_URI_BYTES`] (414); a request with a body is refused (413:
+//! every endpoint is a GET); at most [`MAX_CONNECTIONS`] connections are
+//! served at once (the next waits in the kernel's accept queue); at most
+//! `max_concurrent_probes` probes run at once, and a probe request over that
+//! waits for a slot for half its timeout, then gets 503.
+
+use crate::config::Config;
+use crate::stats::Stats;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// The request line and headers together.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// The request target (path and query).
+pub const MAX_URI_BYTES: usize = 4096;
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// From a connection's first byte (or the end of its previous request) to
+/// the end of its headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The Prometheus text format's content type.
+const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// What every request handler shares.
+pub struct State {
+    /// The configuration.
+    pub config: Config,
+    /// The exporter's own metrics.
+    pub stats: Stats,
+    /// Probe slots (`max_concurrent_probes`).
+    pub slots: Arc<Semaphore>,
+}
+
+impl State {
+    /// State for `config`.
+    pub fn new(config: Config) -> State {
+        State {
+            stats: Stats::new(config.max_concurrent_probes),
+            slots: Arc::new(Semaphore::new(config.max_concurrent_probes)),
+            config,
+        }
+    }
+}
+
+/// Serves on `listener` until `shutdown` completes, then stops accepting,
+/// lets requests in flight finish (probes end by their own deadline), and
+/// returns; connections still open `grace` after that are cut.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = connections.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait for some to close.
+                    eprintln!("rdpdoctor exporter: accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let gauge = state.stats.connections.clone();
+        let state = state.clone();
+        let svc = hyper::service::service_fn(move |req| {
+            let state = state.clone();
+            async move { Ok::<_, Infallible>(route(&state, req).await) }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .max_buf_size(MAX_HEAD_BYTES)
+            .serve_connection(TokioIo::new(stream), svc);
+        let conn = graceful.watch(conn);
+        gauge.inc();
+        tokio::spawn(async move {
+            let _ = conn.await;
+            gauge.dec();
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => {
+            eprintln!("rdpdoctor exporter: requests still open {} s after the shutdown signal: cut", grace.as_secs());
+        }
+    }
+}
+
+async fn route(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let path = req.uri().path();
+    let handler = match path {
+        "/probe" => "/probe",
+        "/metrics" => "/metrics",
+        "/" => "/",
+        _ => "other",
+    };
+    let resp = answer(state, &req).await;
+    state
+        .stats
+        .requests
+        .with_label_values(&[handler, resp.status().as_str()])
+        .inc();
+    state
+        .stats
+        .request_duration
+        .observe(started.elapsed().as_secs_f64());
+    resp
+}
+
+async fn answer(state: &Arc<State>, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = text(405, "only GET and HEAD are served\n".into());
+        r.headers_mut().insert(
+            hyper::header::ALLOW,
+            "GET, HEAD".parse().expect("static header"),
+        );
+        return r;
+    }
+    let has_body = req.headers().contains_key(TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if has_body {
+        // Closing is the bounded way not to read it.
+        let mut r = text(
+            413,
+            "a request body is not accepted: every endpoint is a GET\n".into(),
+        );
+        r.headers_mut()
+            .insert(CONNECTION, "close".parse().expect("static header"));
+        return r;
+    }
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri_len > MAX_URI_BYTES {
+        return text(
+            414,
+            format!(
+                "the request target is {uri_len} bytes, at most {MAX_URI_BYTES} are accepted\n"
+            ),
+        );
+    }
+    match req.uri().path() {
+        "/probe" => {
+            let timeout = req
+                .headers()
+                .get("x-prometheus-scrape-timeout-seconds")
+                .and_then(|v| v.to_str().ok());
+            let a = crate::probe::handle(state, req.uri().query().unwrap_or(""), timeout).await;
+            if a.status == 200 {
+                with_type(200, a.body, TEXT_FORMAT)
+            } else {
+                text(a.status, a.body)
+            }
+        }
+        "/metrics" => with_type(200, state.stats.render(), TEXT_FORMAT),
+        "/" => with_type(
+            200,
+            crate::page::index(&state.config),
+            "text/html; charset=utf-8",
+        ),
+        _ => text(
+            404,
+            "not found: the exporter serves /probe?target=HOST, /metrics and /\n".into(),
+        ),
+    }
+}
+
+fn text(status: u16, body: String) -> Response<Full<Bytes>> {
+    with_type(status, body, "text/plain; charset=utf-8")
+}
+
+fn with_type(status: u16, body: String, content_type: &'static str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    r
+}

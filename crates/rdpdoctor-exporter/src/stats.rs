@@ -1,0 +1,168 @@
+//! The exporter's own metrics (`/metrics`): requests by handler and status,
+//! probes in flight and waiting for a slot, probe durations, refusals, and
+//! the process's file descriptors, memory and CPU (Linux).
+
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// The exporter's metrics.
+pub struct Stats {
+    registry: Registry,
+    /// Requests answered, by handler and HTTP status.
+    pub requests: IntCounterVec,
+    /// Probes running now.
+    pub in_flight: IntGauge,
+    /// The most probes that ran at once since start.
+    pub in_flight_max: IntGauge,
+    in_flight_peak: AtomicI64,
+    /// Probes waiting for a slot.
+    pub waiting: IntGauge,
+    /// Probe durations, by module.
+    pub probe_duration: HistogramVec,
+    /// Probes finished, by module and probe_success.
+    pub probes: IntCounterVec,
+    /// Targets refused by the allowlist.
+    pub allowlist_refusals: IntCounter,
+    /// Probes refused because no slot freed up in time.
+    pub busy_refusals: IntCounter,
+    /// HTTP connections open.
+    pub connections: IntGauge,
+    /// Time from a request to its answer, for every handler.
+    pub request_duration: Histogram,
+}
+
+const NS: &str = "rdpdoctor_exporter";
+
+impl Stats {
+    /// Registers everything; `limit` is the concurrency bound, exported as is.
+    pub fn new(limit: usize) -> Stats {
+        let registry = Registry::new();
+        let opts = |name: &str, help: &str| Opts::new(name, help).namespace(NS);
+        let requests = IntCounterVec::new(
+            opts(
+                "http_requests_total",
+                "HTTP requests answered, by handler and status code.",
+            ),
+            &["handler", "code"],
+        )
+        .expect("static metric");
+        let in_flight = IntGauge::with_opts(opts("probes_in_flight", "Probes running now."))
+            .expect("static metric");
+        let in_flight_max = IntGauge::with_opts(opts(
+            "probes_in_flight_max",
+            "The most probes that ran at once since the exporter started.",
+        ))
+        .expect("static metric");
+        let waiting = IntGauge::with_opts(opts(
+            "probes_waiting",
+            "Probe requests waiting for a free slot (over max_concurrent_probes).",
+        ))
+        .expect("static metric");
+        let limit_gauge = IntGauge::with_opts(opts(
+            "probe_limit",
+            "max_concurrent_probes: the most probes that run at once.",
+        ))
+        .expect("static metric");
+        limit_gauge.set(i64::try_from(limit).unwrap_or(i64::MAX));
+        let probe_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "probe_duration_seconds",
+                "How long probes took, by module (the wait for a slot not included).",
+            )
+            .namespace(NS)
+            .buckets(vec![
+                0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0,
+            ]),
+            &["module"],
+        )
+        .expect("static metric");
+        let probes = IntCounterVec::new(
+            opts(
+                "probes_total",
+                "Probes finished, by module and whether probe_success was 1.",
+            ),
+            &["module", "success"],
+        )
+        .expect("static metric");
+        let allowlist_refusals = IntCounter::with_opts(opts(
+            "allowlist_refusals_total",
+            "Targets refused (403) because an address is outside the allowed networks; nothing was sent to them.",
+        ))
+        .expect("static metric");
+        let busy_refusals = IntCounter::with_opts(opts(
+            "busy_refusals_total",
+            "Probe requests refused (503) because no slot freed up within half their timeout.",
+        ))
+        .expect("static metric");
+        let connections = IntGauge::with_opts(opts("http_connections", "HTTP connections open."))
+            .expect("static metric");
+        let request_duration = Histogram::with_opts(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time from a request to its answer, every handler.",
+            )
+            .namespace(NS)
+            .buckets(vec![0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
+        )
+        .expect("static metric");
+        let build = IntGauge::with_opts(
+            opts("build_info", "The exporter's version.")
+                .const_label("version", env!("CARGO_PKG_VERSION")),
+        )
+        .expect("static metric");
+        build.set(1);
+        for c in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(in_flight.clone()),
+            Box::new(in_flight_max.clone()),
+            Box::new(waiting.clone()),
+            Box::new(limit_gauge),
+            Box::new(probe_duration.clone()),
+            Box::new(probes.clone()),
+            Box::new(allowlist_refusals.clone()),
+            Box::new(busy_refusals.clone()),
+            Box::new(connections.clone()),
+            Box::new(request_duration.clone()),
+            Box::new(build),
+        ] {
+            registry.register(c).expect("unique metric names");
+        }
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("unique metric names");
+        Stats {
+            registry,
+            requests,
+            in_flight,
+            in_flight_max,
+            in_flight_peak: AtomicI64::new(0),
+            waiting,
+            probe_duration,
+            probes,
+            allowlist_refusals,
+            busy_refusals,
+            connections,
+            request_duration,
+        }
+    }
+
+    /// Raises the high-water mark of probes in flight to the current count.
+    pub fn note_peak(&self) {
+        let now = self.in_flight.get();
+        let peak = self
+            .in_flight_peak
+            .fetch_max(now, Ordering::SeqCst)
+            .max(now);
+        self.in_flight_max.set(peak);
+    }
+
+    /// The text exposition of everything.
+    pub fn render(&self) -> String {
+        rdpdoctor_render::metrics::encode(&self.registry.gather())
+    }
+}
