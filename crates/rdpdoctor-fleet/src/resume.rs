@@ -99,7 +99,8 @@ pub fn parse_resume(text: &str, name: &str) -> Result<Done, ResumeError> {
 mod tests {
     use super::*;
 
-    const A: &str = r#"{"schema_version":2,"target":{"input":"a","host":"A","port":3389},"verdict":"healthy"}"#;
+    const A: &str =
+        r#"{"schema_version":2,"target":{"input":"a","host":"A","port":3389},"verdict":"healthy"}"#;
     const B: &str = r#"{"target":{"host":"10.0.0.2","port":3390}}"#;
 
     #[test]
@@ -135,7 +136,10 @@ mod tests {
     fn a_foreign_line_names_its_number() {
         let text = format!("{A}\n\nhello\n{B}\n");
         let e = parse_resume(&text, "scan.ndjson").unwrap_err().0;
-        assert!(e.starts_with("scan.ndjson line 3: not a JSON report"), "{e}");
+        assert!(
+            e.starts_with("scan.ndjson line 3: not a JSON report"),
+            "{e}"
+        );
         let e = parse_resume("{\"x\":1}\n", "f").unwrap_err().0;
         assert!(e.contains("no \"target\""), "{e}");
         assert!(parse_resume("", "f").unwrap().keys.is_empty());

@@ -72,8 +72,11 @@ where
 /// One host under its deadline. The probe ends itself at its ceiling; should
 /// it not, the report says the ceiling was hit and holds what is known: nothing.
 async fn probe_one(target: Target, opts: &ProbeOptions, deadline: Duration) -> ProbeReport {
-    match tokio::time::timeout(deadline, rdpdoctor_probe::probe(target.clone(), opts, &NoProgress))
-        .await
+    match tokio::time::timeout(
+        deadline,
+        rdpdoctor_probe::probe(target.clone(), opts, &NoProgress),
+    )
+    .await
     {
         Ok(report) => report,
         Err(_) => {

@@ -95,9 +95,7 @@ pub fn parse_token(token: &str, limit: u128) -> Result<Spec, String> {
     let size = range_size(&net);
     if size > limit {
         let hint = if limit < FORCED_RANGE_LIMIT {
-            format!(
-                "narrow it, or add --force (up to {FORCED_RANGE_LIMIT} addresses per range)"
-            )
+            format!("narrow it, or add --force (up to {FORCED_RANGE_LIMIT} addresses per range)")
         } else {
             "narrow it or split it".to_owned()
         };
@@ -136,10 +134,7 @@ fn split_range_port(token: &str) -> Result<(&str, u16), String> {
             "" => Ok((inside, DEFAULT_PORT)),
             a => match a.strip_prefix(':') {
                 Some(p) => Ok((inside, port_of(p)?)),
-                None => Err(format!(
-                    "{}: only :PORT may follow ']'",
-                    quote(token)
-                )),
+                None => Err(format!("{}: only :PORT may follow ']'", quote(token))),
             },
         };
     }
@@ -242,9 +237,7 @@ impl Hosts<'_> {
             let ip = self.next_addr?;
             self.next_addr = next_ip(ip).filter(|n| net.contains(n));
             let dup = self.in_earlier_range(ip, port, self.at)
-                || self
-                    .seen_one
-                    .contains(&host_key(&ip.to_string(), port));
+                || self.seen_one.contains(&host_key(&ip.to_string(), port));
             if !dup {
                 return Some(range_target(ip, port));
             }
@@ -326,8 +319,20 @@ mod tests {
     #[test]
     fn names_addresses_and_ports() {
         assert_eq!(
-            hosts(&["server01", "10.0.0.7:3390", "[::1]:3390", "::1", "/v:rdp.example:4000"]),
-            ["server01", "10.0.0.7:3390", "[::1]:3390", "::1", "/v:rdp.example:4000"]
+            hosts(&[
+                "server01",
+                "10.0.0.7:3390",
+                "[::1]:3390",
+                "::1",
+                "/v:rdp.example:4000"
+            ]),
+            [
+                "server01",
+                "10.0.0.7:3390",
+                "[::1]:3390",
+                "::1",
+                "/v:rdp.example:4000"
+            ]
         );
     }
 
@@ -352,13 +357,26 @@ mod tests {
     #[test]
     fn the_last_addresses_of_the_space_end_the_range() {
         assert_eq!(hosts(&["255.255.255.254/31"]).len(), 2);
-        assert_eq!(hosts(&["ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"]).len(), 2);
+        assert_eq!(
+            hosts(&["ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"]).len(),
+            2
+        );
     }
 
     #[test]
     fn duplicates_are_probed_once_where_first_seen() {
-        let h = hosts(&["10.0.0.1", "10.0.0.0/30", "10.0.0.2/31", "SERVER", "server", "10.0.0.3"]);
-        assert_eq!(h, ["10.0.0.1", "10.0.0.0", "10.0.0.2", "10.0.0.3", "SERVER"]);
+        let h = hosts(&[
+            "10.0.0.1",
+            "10.0.0.0/30",
+            "10.0.0.2/31",
+            "SERVER",
+            "server",
+            "10.0.0.3",
+        ]);
+        assert_eq!(
+            h,
+            ["10.0.0.1", "10.0.0.0", "10.0.0.2", "10.0.0.3", "SERVER"]
+        );
         // Another port is another host.
         assert_eq!(hosts(&["10.0.0.0/31", "10.0.0.0/31:3390"]).len(), 4);
     }
@@ -402,7 +420,8 @@ mod tests {
         let e = set.add_list(text, "hosts.txt", RANGE_LIMIT).unwrap_err().0;
         assert!(e.starts_with("hosts.txt line 5: "), "{e}");
         let mut set = TargetSet::new();
-        set.add_list("a\r\nb c\n10.0.0.0/31", "-", RANGE_LIMIT).unwrap();
+        set.add_list("a\r\nb c\n10.0.0.0/31", "-", RANGE_LIMIT)
+            .unwrap();
         assert_eq!(set.count(), 5);
     }
 }

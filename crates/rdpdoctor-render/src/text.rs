@@ -4,7 +4,7 @@
 use crate::Style;
 use crate::safe::{sentence, term};
 use rdpdoctor_diagnose::{Judgement, Severity};
-use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome};
+use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome, Stage};
 use std::fmt::Write;
 
 struct Doc<'a> {
@@ -335,6 +335,11 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
 
     // Standard RDP Security
     match &r.rdp_security {
+        None if r.not_checked.contains(&Stage::RdpSecurity) => d.stage(
+            "RDP security",
+            false,
+            "not checked (fast profile: TLS got through)",
+        ),
         None => d.stage("RDP security", false, "not accepted by the server"),
         Some(s) => {
             d.stage(
@@ -370,6 +375,9 @@ pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) 
 
     // Deep probe
     match &r.deep {
+        None if r.not_checked.contains(&Stage::Deep) => {
+            d.stage("Logon screen", false, "not checked (fast profile)")
+        }
         None => d.stage(
             "Logon screen",
             false,
