@@ -180,6 +180,8 @@ pub struct Summary {
     findings: BTreeMap<(Severity, String), Group>,
     causes: BTreeMap<String, Group>,
     verdicts: BTreeMap<u8, (Verdict, usize)>,
+    /// Hosts whose probe left stages out (fast profile), by stage note.
+    not_checked: BTreeMap<String, usize>,
 }
 
 impl Summary {
@@ -211,6 +213,9 @@ impl Summary {
             }
             g.severity = Some(f.severity);
             g.add(row.input);
+        }
+        if let Some(note) = crate::head::not_checked_note(r) {
+            *self.not_checked.entry(note).or_default() += 1;
         }
         let cause = j.diagnosis.causes.first();
         if let (Some(c), true) = (cause, j.verdict != Verdict::Healthy) {
@@ -277,6 +282,10 @@ impl Summary {
             }
         );
         let _ = writeln!(out, "{}", style.bold(&head));
+        for (note, k) in &self.not_checked {
+            // The verdicts hold as far as the probe looked.
+            let _ = writeln!(out, "{}", style.dim(&format!("{k} of them {note}")));
+        }
 
         let plural = |k: usize| format!("{k:>6} host{}", if k == 1 { " " } else { "s" });
         let examples = |g: &Group| {
