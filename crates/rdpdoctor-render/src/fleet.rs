@@ -138,6 +138,16 @@ pub fn csv_row(row: &HostRow<'_>) -> String {
     s
 }
 
+/// Addresses in numeric order (10.0.0.2 before 10.0.0.10), then names.
+fn host_order(input: &str) -> (Option<(std::net::IpAddr, u16)>, String) {
+    let addr = input
+        .parse::<std::net::SocketAddr>()
+        .map(|a| (a.ip(), a.port()))
+        .or_else(|_| input.parse::<std::net::IpAddr>().map(|ip| (ip, 3389)))
+        .ok();
+    (addr, input.to_ascii_lowercase())
+}
+
 /// One host, as the text summary keeps it (a few hundred bytes: a scan of
 /// 65,536 hosts keeps its table, not its reports).
 #[derive(Debug, Clone)]
@@ -343,7 +353,7 @@ impl Summary {
                 ))
             );
             let mut lines: Vec<&Line> = self.lines.iter().collect();
-            lines.sort_by_key(|l| (verdict_rank(l.verdict), l.order));
+            lines.sort_by_cached_key(|l| (verdict_rank(l.verdict), host_order(&l.input), l.order));
             for l in lines {
                 let verdict = format!("{:<19}", l.verdict.name());
                 let verdict = if l.verdict.is_failing() {
