@@ -40,11 +40,13 @@ ns=rdpscan-bench-$$
 work=$(mktemp -d /tmp/rdpscan-bench.XXXXXX)
 emu_pid=
 cleanup() {
-  [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null || true
+  set +e # every step, whatever the one before did
+  if [ -n "$emu_pid" ]; then kill "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null; fi
+  ip netns del "$ns" 2>/dev/null
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 143" INT TERM
 in_ns() { ip netns exec "$ns" "$@"; }
 
 ip netns add "$ns"
@@ -67,7 +69,7 @@ table ip bench {
 }
 EOF
 ulimit -n 65536 2>/dev/null || true
-in_ns "$bin" lab serve --fault nla-required=0.0.0.0:3389 --fault healthy-tls=127.0.0.1:3390 \
+ip netns exec "$ns" "$bin" lab serve --max-connections 8192 --fault nla-required=0.0.0.0:3389 --fault healthy-tls=127.0.0.1:3390 \
   --fault expired-cert=127.0.0.1:3391 --fault healthy-nla=127.0.0.1:3392 >"$work/emu.txt" 2>&1 &
 emu_pid=$!
 for _ in $(seq 50); do [ "$(wc -l <"$work/emu.txt")" -ge 4 ] && break; sleep 0.1; done

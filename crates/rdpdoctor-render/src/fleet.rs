@@ -139,13 +139,13 @@ pub fn csv_row(row: &HostRow<'_>) -> String {
 }
 
 /// Addresses in numeric order (10.0.0.2 before 10.0.0.10), then names.
-fn host_order(input: &str) -> (Option<(std::net::IpAddr, u16)>, String) {
+fn host_order(input: &str) -> (bool, Option<(std::net::IpAddr, u16)>, String) {
     let addr = input
         .parse::<std::net::SocketAddr>()
         .map(|a| (a.ip(), a.port()))
         .or_else(|_| input.parse::<std::net::IpAddr>().map(|ip| (ip, 3389)))
         .ok();
-    (addr, input.to_ascii_lowercase())
+    (addr.is_none(), addr, input.to_ascii_lowercase())
 }
 
 /// One host, as the text summary keeps it (a few hundred bytes: a scan of
@@ -375,5 +375,29 @@ impl Summary {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(cell("plain", true), "plain");
+        assert_eq!(cell("a,b", false), "\"a,b\"");
+        assert_eq!(cell("say \"hi\"", false), "\"say \"\"hi\"\"\"");
+        // A server's name that a spreadsheet would run as a formula.
+        assert_eq!(cell("=HYPERLINK(\"x\")", true), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("-5", false), "-5");
+        assert!(!cell("a\r\nb\x1b[31m", true).contains(['\r', '\n', '\x1b']));
+        assert_eq!(csv_header().trim_end().split(',').count(), CSV_COLUMNS.len());
+    }
+
+    #[test]
+    fn hosts_sort_by_address_then_name() {
+        let mut v = ["10.0.0.10", "server", "10.0.0.2", "[::1]:3390", "10.0.0.2:3390"];
+        v.sort_by_key(|s| host_order(s));
+        assert_eq!(v, ["10.0.0.2", "10.0.0.2:3390", "10.0.0.10", "[::1]:3390", "server"]);
     }
 }

@@ -88,9 +88,14 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
             let mut failing = 0u64;
             while let Some((_target, report)) = rx.recv().await {
                 let judgement = judge(&report)?;
-                let line =
+                // The JSON line only where it goes somewhere (it is the
+                // costliest part of a host's output).
+                let line = if resume_file.is_some() || out.format == ScanFormat::Ndjson {
                     serde_json::to_string(&rdpdoctor_render::probe_json(&report, &judgement))
-                        .map_err(|e| format!("cannot write a report as JSON: {e}"))?;
+                        .map_err(|e| format!("cannot write a report as JSON: {e}"))?
+                } else {
+                    String::new()
+                };
                 if let Some(f) = resume_file.as_mut() {
                     f.write_all(line.as_bytes())
                         .and_then(|()| f.write_all(b"\n"))

@@ -175,8 +175,25 @@ async fn fast_versions(
                 detail: Some("the modern handshake (fast profile)".into()),
             }
         } else if v == TlsVersion::Tls12 && modern == Some(TlsVersion::Tls13) {
+            // The server has just completed a TLS 1.3 handshake: a 1.2
+            // attempt that merely ran out of time says the server (or the
+            // path) was busy, not that it refuses 1.2, which would read as
+            // `tls13-only` and fail clients without TLS 1.3. One more try;
+            // a second timeout is "not tested", never "refused".
+            let timed_out = |r: &TlsVersionResult| {
+                r.accepted == Some(false)
+                    && r.detail.as_deref().is_some_and(|d| d.contains("before the deadline"))
+            };
             let t = std::time::Instant::now();
             let mut r = version_check(addr, host, request, v, deadline).await.0;
+            // Also when the connection closed before TLS began (a server at
+            // its connection limit): that too is no answer about 1.2.
+            if (timed_out(&r) || r.accepted.is_none()) && !deadline.expired() {
+                r = version_check(addr, host, request, v, deadline).await.0;
+            }
+            if timed_out(&r) {
+                r.accepted = None;
+            }
             r.elapsed_ms = Some(crate::io::elapsed_ms(t));
             r
         } else {
