@@ -16,8 +16,8 @@ use tokio::time::Instant;
 /// How to pace a scan.
 #[derive(Debug, Clone)]
 pub struct Schedule {
-    /// Hosts in flight at once (each holds up to ~11 sockets in the fast
-    /// profile, ~30 in the full one).
+    /// Hosts in flight at once (each holds 11 to 14 sockets in the fast
+    /// profile, 20 to 24 in the full one).
     pub concurrency: usize,
     /// Hosts started per second; 0 = as fast as `concurrency` allows.
     pub rate: f64,

@@ -388,16 +388,37 @@ mod tests {
         assert_eq!(cell("a,b", false), "\"a,b\"");
         assert_eq!(cell("say \"hi\"", false), "\"say \"\"hi\"\"\"");
         // A server's name that a spreadsheet would run as a formula.
-        assert_eq!(cell("=HYPERLINK(\"x\")", true), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(
+            cell("=HYPERLINK(\"x\")", true),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
         assert_eq!(cell("-5", false), "-5");
         assert!(!cell("a\r\nb\x1b[31m", true).contains(['\r', '\n', '\x1b']));
-        assert_eq!(csv_header().trim_end().split(',').count(), CSV_COLUMNS.len());
+        assert_eq!(
+            csv_header().trim_end().split(',').count(),
+            CSV_COLUMNS.len()
+        );
     }
 
     #[test]
     fn hosts_sort_by_address_then_name() {
-        let mut v = ["10.0.0.10", "server", "10.0.0.2", "[::1]:3390", "10.0.0.2:3390"];
+        let mut v = [
+            "10.0.0.10",
+            "server",
+            "10.0.0.2",
+            "[::1]:3390",
+            "10.0.0.2:3390",
+        ];
         v.sort_by_key(|s| host_order(s));
-        assert_eq!(v, ["10.0.0.2", "10.0.0.2:3390", "10.0.0.10", "[::1]:3390", "server"]);
+        assert_eq!(
+            v,
+            [
+                "10.0.0.2",
+                "10.0.0.2:3390",
+                "10.0.0.10",
+                "[::1]:3390",
+                "server"
+            ]
+        );
     }
 }

@@ -310,7 +310,7 @@ const SCAN_HELP: &str = "Examples:
   rdpdoctor scan 10.0.0.0/24                        # every address of a range, port 3389
   rdpdoctor scan server01 server02:3390 '[2001:db8::7]:3390' 2001:db8::/120
   rdpdoctor scan -iL hosts.txt                      # one or more targets per line, # comments
-  getent hosts | awk '{print $1}' | rdpdoctor scan -   # targets on stdin
+  cut -d, -f1 servers.csv | rdpdoctor scan -        # targets on stdin
   rdpdoctor scan 10.0.0.0/16 --format ndjson > fleet.ndjson    # one probe report per line
   rdpdoctor scan 10.0.0.0/16 --format csv > fleet.csv
   rdpdoctor scan -iL hosts.txt --resume scan.ndjson  # rerun after a stop: done hosts are skipped
@@ -327,7 +327,7 @@ Output: text (a summary grouped by cause and by finding, then a table, worst
 first), ndjson (one line per host as it finishes: `probe --format json` of
 that host), csv (columns: docs/json-schema.md). A progress bar only when
 stderr is a terminal. More than about 80 hosts at once may need a higher
-open-file limit (ulimit -n): a host holds up to 11 sockets (fast).
+open-file limit (ulimit -n): a host holds 11 to 14 sockets (fast).
 
 Exit status:
   0  every host: healthy or works-with-warnings (every client connects)
@@ -348,7 +348,7 @@ pub enum ScanFormat {
 /// `--profile` of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanProfile {
-    /// TCP, X.224 (the NLA verdict), TLS and the certificate, the NTLM facts: about 11 connections a host.
+    /// TCP, X.224 (the NLA verdict), TLS and the certificate, the NTLM facts: 11 to 14 connections a host
     Fast,
     /// Every stage `rdpdoctor probe` runs.
     Full,

@@ -182,7 +182,9 @@ async fn fast_versions(
             // a second timeout is "not tested", never "refused".
             let timed_out = |r: &TlsVersionResult| {
                 r.accepted == Some(false)
-                    && r.detail.as_deref().is_some_and(|d| d.contains("before the deadline"))
+                    && r.detail
+                        .as_deref()
+                        .is_some_and(|d| d.contains("before the deadline"))
             };
             let t = std::time::Instant::now();
             let mut r = version_check(addr, host, request, v, deadline).await.0;

@@ -8,13 +8,11 @@
 //! negotiates, RFC 5246 7.4.1.1), or dribbles its handshake a byte at a
 //! time, would keep a blocking handshake reading forever.
 
-use openssl::ssl::{
-    Ssl, SslContext, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion,
-};
-use std::sync::OnceLock;
+use openssl::ssl::{Ssl, SslContext, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion};
 use rdpdoctor_evidence::TlsVersion;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Why a handshake did not complete.
@@ -123,8 +121,12 @@ impl Write for Deadlined {
 /// time there. No SNI and no host name check, as before: the question is
 /// only "does the server speak this version".
 fn context(v: TlsVersion) -> Result<SslContext, openssl::error::ErrorStack> {
-    static CONTEXTS: [OnceLock<SslContext>; 4] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static CONTEXTS: [OnceLock<SslContext>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
     let (slot, version) = match v {
         TlsVersion::Tls10 => (&CONTEXTS[0], SslVersion::TLS1),
         TlsVersion::Tls11 => (&CONTEXTS[1], SslVersion::TLS1_1),
