@@ -483,7 +483,14 @@ fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 ),
                 &[("accepted", json!(accepted))],
             );
-        } else if accepted == [TlsVersion::Tls13] {
+        } else if accepted == [TlsVersion::Tls13]
+            // Only when TLS 1.2 was tried and refused: untested (the fast
+            // profile, a busy server) is not "1.3 only".
+            && tls
+                .versions
+                .iter()
+                .any(|v| v.version == TlsVersion::Tls12 && v.accepted == Some(false))
+        {
             out.add(
                 FindingId::Tls13Only,
                 Severity::Warn,

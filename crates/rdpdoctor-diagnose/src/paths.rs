@@ -7,7 +7,7 @@
 //! about the protocol, and the certificate findings speak about trust.
 
 use crate::posture::SecurityPosture;
-use rdpdoctor_evidence::{NegotiationOutcome, ProbeReport, Protocol, RdpSecurityOutcome};
+use rdpdoctor_evidence::{NegotiationOutcome, ProbeReport, Protocol, RdpSecurityOutcome, Stage};
 use serde::{Deserialize, Serialize};
 
 /// The security protocols a client can force: `rdp` (`/sec:rdp`), `ssl`
@@ -122,7 +122,15 @@ pub fn predict(r: &ProbeReport, posture: Option<&SecurityPosture>) -> Vec<Securi
                 _ => None,
             })
         });
-        if offers_ok {
+        if r.rdp_security.is_none() && r.not_checked.contains(&Stage::RdpSecurity) {
+            // The fast profile skips the offers when TLS got through: the
+            // path is unknown, not closed.
+            path(
+                Protocol::Rdp,
+                None,
+                "not checked (fast profile: the Standard RDP Security offers were not tried)",
+            )
+        } else if offers_ok {
             path(
                 Protocol::Rdp,
                 Some(true),

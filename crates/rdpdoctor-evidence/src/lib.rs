@@ -68,6 +68,11 @@ pub struct ProbeReport {
     /// The deadlines the probe ran under: a step that got no answer got none
     /// *within these*, which is all a probe can say.
     pub limits: Limits,
+    /// Stages this probe's profile left out that a full probe would have
+    /// run (`scan --profile fast`): *not checked*, which says nothing of
+    /// the server either way. Empty (and left out of the JSON) for a full probe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<Stage>,
 }
 
 /// The deadlines a probe ran under (`--timeout`, `--ceiling`).
@@ -700,6 +705,7 @@ impl ProbeReport {
             logon: None,
             timings: Timings::default(),
             limits: Limits::default(),
+            not_checked: Vec::new(),
         }
     }
 }

@@ -80,15 +80,45 @@ pub fn verdict_label(v: Verdict) -> String {
 /// The head of a probe report.
 pub fn head(report: &ProbeReport, j: &Judgement, style: &Style) -> String {
     let target = format!("{}:{}", report.target.host, report.target.port);
-    head_of(&target, j, style)
+    head_with(&target, j, style, not_checked_note(report).as_deref())
+}
+
+/// What a fast probe left out, for the verdict's line: its verdict holds
+/// only as far as it looked (`(not checked: logon screen)`).
+pub fn not_checked_note(report: &ProbeReport) -> Option<String> {
+    use rdpdoctor_evidence::Stage;
+    if report.not_checked.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = report
+        .not_checked
+        .iter()
+        .map(|s| match s {
+            Stage::RdpSecurity => "RDP security",
+            Stage::Deep => "logon screen",
+            Stage::Dns => "DNS",
+            Stage::Tcp => "TCP",
+            Stage::Negotiation => "negotiation",
+            Stage::Tls => "TLS",
+            Stage::Credssp => "CredSSP",
+        })
+        .collect();
+    Some(format!("(fast profile; not checked: {})", names.join(", ")))
 }
 
 /// The head of any report: `subject` names what was diagnosed (server text
 /// in it must already be neutralised).
 pub fn head_of(target: &str, j: &Judgement, style: &Style) -> String {
+    head_with(target, j, style, None)
+}
+
+fn head_with(target: &str, j: &Judgement, style: &Style, note: Option<&str>) -> String {
     let mut out = String::new();
     let a = Answer::of(j);
-    let line1 = fit(&format!("{target}: {}", a.verdict_label), WIDTH);
+    let line1 = match note {
+        Some(n) => fit(&format!("{target}: {} {n}", a.verdict_label), WIDTH),
+        None => fit(&format!("{target}: {}", a.verdict_label), WIDTH),
+    };
     let _ = writeln!(out, "{}", verdict_style(j.verdict, style, &line1));
     // The headline may take two lines; the fix to try first still falls
     // within the first five.

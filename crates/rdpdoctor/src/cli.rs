@@ -8,11 +8,12 @@ use std::path::PathBuf;
 
 const EXIT_CODES: &str = "Examples:
   rdpdoctor probe rdp.example.com
+  rdpdoctor scan 10.0.0.0/24                    # many hosts: what fails, grouped by cause
   rdpdoctor inspect /mnt/vmdisk                 # a stopped VM's Windows volume
   rdpdoctor explain 0x904 0x7
   rdpdoctor demo
 
-Exit status (probe):
+Exit status (probe; scan: the worst host):
   0  verdict healthy or works-with-warnings (every client connects)
   1  some clients fail, none connects, unreachable, or inconclusive
   2  bad usage or input (a one-line error on stderr)";
@@ -30,6 +31,9 @@ pub enum Command {
     /// Probe one RDP host over the wire, without credentials, and report what fails
     #[command(after_help = PROBE_HELP)]
     Probe(ProbeArgs),
+    /// Probe many RDP hosts (names, addresses, CIDR ranges, lists) and summarise what fails and why
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
     /// Read a Windows host's own state (registry, certificate store, firewall, event logs) and diagnose it
     #[command(after_help = INSPECT_HELP)]
     Inspect(InspectArgs),
@@ -175,6 +179,7 @@ Standard RDP Security (each encryption method). Stages after the negotiation run
 
 Examples:
   rdpdoctor probe rdp.example.com
+  rdpdoctor scan 10.0.0.0/24                    # many hosts: what fails, grouped by cause
   rdpdoctor probe 10.0.0.5:3390 --timeout 2
   rdpdoctor probe /v:rdp.example.com:3390                  # as given to mstsc
   rdpdoctor probe 'full address:s:rdp.example.com:3390'   # a line of a .rdp file
@@ -367,6 +372,110 @@ pub struct ExporterArgs {
     pub max_concurrent_probes: Option<usize>,
 }
 
+const SCAN_HELP: &str = "Examples:
+  rdpdoctor scan 10.0.0.0/24                        # every address of a range, port 3389
+  rdpdoctor scan server01 server02:3390 '[2001:db8::7]:3390' 2001:db8::/120
+  rdpdoctor scan -iL hosts.txt                      # one or more targets per line, # comments
+  cut -d, -f1 servers.csv | rdpdoctor scan -        # targets on stdin
+  rdpdoctor scan 10.0.0.0/16 --format ndjson > fleet.ndjson    # one probe report per line
+  rdpdoctor scan 10.0.0.0/16 --format csv > fleet.csv
+  rdpdoctor scan -iL hosts.txt --resume scan.ndjson  # rerun after a stop: done hosts are skipped
+  rdpdoctor scan 10.0.0.0/8 --force --rate 500 --concurrency 200
+
+A range larger than 65,536 addresses (a /16, or an IPv6 /112) needs --force
+(at most 16,777,216). --profile fast (the default) checks what matters
+fleet-wide: TCP, the X.224 negotiation (the NLA verdict), TLS and the
+certificate, the NTLM facts; what it leaves out reads \"not checked\".
+--profile full runs every stage of `rdpdoctor probe`. Each host gets the
+verdict `rdpdoctor probe` would give it; no reverse DNS unless --reverse-dns.
+
+Output: text (a summary grouped by cause and by finding, then a table, worst
+first), ndjson (one line per host as it finishes: `probe --format json` of
+that host), csv (columns: docs/json-schema.md), markdown or html (a fleet table, worst
+first, and each host's report; these keep every report until the end, so at
+most 10,000 hosts). A progress bar only when
+stderr is a terminal. More than about 80 hosts at once may need a higher
+open-file limit (ulimit -n): a host holds 11 to 14 sockets (fast).
+
+Exit status:
+  0  every host: healthy or works-with-warnings (every client connects)
+  1  at least one host: some clients fail, none connects, unreachable, or inconclusive
+  2  bad usage or input (a one-line error on stderr; no host is probed)";
+
+/// `--format` of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// A summary for people: the answer, grouped by cause and finding, then one line per host.
+    Text,
+    /// One JSON report per host and line, as it finishes (the `probe` schema).
+    Ndjson,
+    /// One row per host (columns in docs/json-schema.md).
+    Csv,
+    /// A fleet table and a section per host, to paste into a ticket (at most 10,000 hosts).
+    Markdown,
+    /// One self-contained HTML page: a fleet table with a drill-down per host (at most 10,000 hosts).
+    Html,
+}
+
+/// `--profile` of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanProfile {
+    /// TCP, X.224 (the NLA verdict), TLS and the certificate, the NTLM facts: 11 to 14 connections a host
+    Fast,
+    /// Every stage `rdpdoctor probe` runs.
+    Full,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// HOST, HOST:PORT, IPv4, [IPv6]:PORT, CIDR ranges (10.0.0.0/24, 10.0.0.0/24:3390, [2001:db8::/120]:3390), or - for stdin
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Read targets from FILE (whitespace-separated, # comments); also spelled -iL (repeatable)
+    #[arg(long = "input-list", value_name = "FILE")]
+    pub input_list: Vec<PathBuf>,
+    /// Allow ranges over 65,536 addresses (up to 16,777,216)
+    #[arg(long)]
+    pub force: bool,
+    /// How much to check per host
+    #[arg(long, value_enum, default_value_t = ScanProfile::Fast)]
+    pub profile: ScanProfile,
+    /// Hosts probed at once
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+    /// Hosts started per second (0: as fast as --concurrency allows)
+    #[arg(long, default_value_t = 100.0, value_name = "HOSTS", value_parser = rate_parser)]
+    pub rate: f64,
+    /// Seconds allowed for each network step of a host
+    #[arg(long, default_value_t = 3.0, value_name = "SECS", value_parser = positive_secs)]
+    pub timeout: f64,
+    /// Seconds allowed for one host (its deadline)
+    #[arg(long, default_value_t = 20.0, value_name = "SECS", value_parser = positive_secs)]
+    pub ceiling: f64,
+    /// TCP connect samples per host
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub samples: u32,
+    /// Look up each address's reverse (PTR) name (off: one more query per host)
+    #[arg(long)]
+    pub reverse_dns: bool,
+    /// Append each host's report to FILE as it finishes; hosts already in it are not probed again
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Colour in the text report
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+fn rate_parser(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=100_000.0).contains(&v) => Ok(v),
+        _ => Err("use a number of hosts per second from 0 (no limit) to 100000".to_owned()),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT] (port 3389 by default); also /v:HOST[:PORT] and `full address:s:HOST[:PORT]`
@@ -404,6 +513,9 @@ pub struct ProbeArgs {
     /// Read the password from FILE (its first line; one trailing newline is removed); needs --user
     #[arg(long, value_name = "FILE", requires = "user")]
     pub password_file: Option<PathBuf>,
+    /// How much to check: full (every stage) or fast (what `scan` checks by default)
+    #[arg(long, value_enum, default_value_t = ScanProfile::Full)]
+    pub profile: ScanProfile,
     /// Print only the answer: the verdict, the most likely cause and the fix to try first
     #[arg(long)]
     pub brief: bool,
@@ -504,6 +616,11 @@ pub enum Parsed {
 /// them; every usage error becomes one line.
 pub fn parse(args: Vec<OsString>) -> Parsed {
     use clap::{CommandFactory, FromArgMatches};
+    // nmap's spelling of a target list file, `-iL FILE`, as clap's long option.
+    let args: Vec<OsString> = args
+        .into_iter()
+        .map(|a| if a == "-iL" { "--input-list".into() } else { a })
+        .collect();
     let mut command = Cli::command();
     // Only `--version` pays for loading the knowledge base to count it.
     if args.iter().skip(1).any(|a| a == "--version" || a == "-V") {

@@ -44,6 +44,10 @@ pub struct LabServeArgs {
     /// The CA's private key (PKCS#8 PEM), with --ca-cert
     #[arg(long, value_name = "FILE", requires = "ca_cert")]
     pub ca_key: Option<PathBuf>,
+    /// Connections each fault serves at once; more are closed on accept (a
+    /// bench playing many hosts needs more than the default)
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: u32,
     /// List the faults, what each does, and the findings a probe reports for it
     #[arg(long)]
     pub list: bool,
@@ -164,6 +168,7 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
         let mut stdout_open = true;
         for (fault, addr) in listeners {
             let mut cfg = FaultConfig::new(fault);
+            cfg.max_connections = args.max_connections as usize;
             cfg.skew_secs = args.skew;
             cfg.delay = Duration::from_secs_f64(args.delay);
             cfg.issuer = issuer.clone();

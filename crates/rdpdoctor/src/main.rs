@@ -15,6 +15,7 @@ mod lab_cmd;
 mod output;
 mod password;
 mod probe_cmd;
+mod scan_cmd;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         cli::Command::Probe(args) => args.check().and_then(|()| probe_cmd::run(args)),
+        cli::Command::Scan(args) => scan_cmd::run(args),
         cli::Command::Inspect(args) => inspect_cmd::run(args),
         cli::Command::Explain(args) => explain_cmd::run(args),
         #[cfg(feature = "lab")]

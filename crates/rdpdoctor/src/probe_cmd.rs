@@ -45,7 +45,10 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         address: args.address,
         reverse_dns: !args.no_reverse_dns,
         credentials,
-        profile: rdpdoctor_probe::Profile::Full,
+        profile: match args.profile {
+            crate::cli::ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
+            crate::cli::ScanProfile::Full => rdpdoctor_probe::Profile::Full,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -65,28 +65,54 @@ pub(crate) async fn tls_ready_stream(
 }
 
 /// Runs the modern-client handshake and the version matrix, concurrently.
+/// With `matrix_always` false (the fast profile) the matrix runs only when
+/// the modern handshake fails: then it tells a legacy-only server from a
+/// broken one; otherwise each version reads "not tested" (`accepted: null`).
 pub async fn run(
     addr: SocketAddr,
     host: &str,
     neg: &NegotiationEvidence,
     deadline: &Deadline,
+    matrix_always: bool,
 ) -> Option<TlsOutcome> {
     let (request, via) = tls_request(neg)?;
     let modern = modern_handshake(addr, host, request, deadline);
-    let mut version_tasks = Vec::new();
-    for v in TlsVersion::ALL {
-        let host = host.to_owned();
-        let deadline = deadline.clone();
-        version_tasks.push(tokio::spawn(async move {
-            let t = std::time::Instant::now();
-            let mut r = version_check(addr, &host, request, v, &deadline).await;
-            r.0.elapsed_ms = Some(crate::io::elapsed_ms(t));
-            r
-        }));
-    }
-    let (version, cipher_suite, error, failure, leaf_der) = match modern.await {
+    let spawn_matrix = || {
+        TlsVersion::ALL.map(|v| {
+            let host = host.to_owned();
+            let deadline = deadline.clone();
+            tokio::spawn(async move {
+                let t = std::time::Instant::now();
+                let mut r = version_check(addr, &host, request, v, &deadline).await;
+                r.0.elapsed_ms = Some(crate::io::elapsed_ms(t));
+                r
+            })
+        })
+    };
+    let early_tasks = matrix_always.then(spawn_matrix);
+    let modern = modern.await;
+    let version_tasks = match (early_tasks, &modern) {
+        (Some(t), _) => Some(t),
+        (None, Err(_)) => Some(spawn_matrix()),
+        (None, Ok(_)) => None,
+    };
+    let (version, cipher_suite, error, failure, leaf_der) = match modern {
         Ok(m) => (Some(m.0), Some(m.1), None, None, m.2),
         Err((e, leaf)) => (None, None, Some(e.message), e.failure, leaf),
+    };
+    let Some(version_tasks) = version_tasks else {
+        let versions = fast_versions(addr, host, request, version, &cipher_suite, deadline).await;
+        return Some(TlsOutcome {
+            evidence: TlsEvidence {
+                via,
+                version,
+                cipher_suite,
+                error,
+                failure,
+                versions,
+            },
+            leaf_der,
+        });
     };
     let mut versions = Vec::new();
     // The certificate from the newest version that completed, when the
@@ -122,6 +148,68 @@ pub async fn run(
         },
         leaf_der,
     })
+}
+
+/// The fast profile's version row once the modern handshake got through:
+/// that version is accepted (a handshake completed); after TLS 1.3, one
+/// more handshake asks whether TLS 1.2 is accepted too, because that decides
+/// whether clients without TLS 1.3 (mstsc on Windows 10, macOS) connect;
+/// TLS 1.0 and 1.1 read "not tested" (`accepted: null`), so the fast profile
+/// does not report `tls-legacy-enabled`.
+async fn fast_versions(
+    addr: SocketAddr,
+    host: &str,
+    request: u32,
+    modern: Option<TlsVersion>,
+    suite: &Option<String>,
+    deadline: &Deadline,
+) -> Vec<TlsVersionResult> {
+    let mut versions = Vec::new();
+    for v in TlsVersion::ALL {
+        let r = if Some(v) == modern {
+            TlsVersionResult {
+                elapsed_ms: None,
+                version: v,
+                accepted: Some(true),
+                cipher_suite: suite.clone(),
+                detail: Some("the modern handshake (fast profile)".into()),
+            }
+        } else if v == TlsVersion::Tls12 && modern == Some(TlsVersion::Tls13) {
+            // The server has just completed a TLS 1.3 handshake: a 1.2
+            // attempt that merely ran out of time says the server (or the
+            // path) was busy, not that it refuses 1.2, which would read as
+            // `tls13-only` and fail clients without TLS 1.3. One more try;
+            // a second timeout is "not tested", never "refused".
+            let timed_out = |r: &TlsVersionResult| {
+                r.accepted == Some(false)
+                    && r.detail
+                        .as_deref()
+                        .is_some_and(|d| d.contains("before the deadline"))
+            };
+            let t = std::time::Instant::now();
+            let mut r = version_check(addr, host, request, v, deadline).await.0;
+            // Also when the connection closed before TLS began (a server at
+            // its connection limit): that too is no answer about 1.2.
+            if (timed_out(&r) || r.accepted.is_none()) && !deadline.expired() {
+                r = version_check(addr, host, request, v, deadline).await.0;
+            }
+            if timed_out(&r) {
+                r.accepted = None;
+            }
+            r.elapsed_ms = Some(crate::io::elapsed_ms(t));
+            r
+        } else {
+            TlsVersionResult {
+                elapsed_ms: None,
+                version: v,
+                accepted: None,
+                cipher_suite: None,
+                detail: Some("fast profile".into()),
+            }
+        };
+        versions.push(r);
+    }
+    versions
 }
 
 type Modern = (TlsVersion, String, Option<Vec<u8>>);

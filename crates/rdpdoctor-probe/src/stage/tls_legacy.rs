@@ -8,10 +8,11 @@
 //! negotiates, RFC 5246 7.4.1.1), or dribbles its handshake a byte at a
 //! time, would keep a blocking handshake reading forever.
 
-use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode, SslVersion};
+use openssl::ssl::{Ssl, SslContext, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion};
 use rdpdoctor_evidence::TlsVersion;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Why a handshake did not complete.
@@ -112,6 +113,42 @@ impl Write for Deadlined {
     }
 }
 
+/// The client context for one version, built once per process. Not
+/// `SslConnector::builder`: it loads the system's CA bundle (every
+/// certificate PEM-decoded) for each context, about 30 ms of CPU under
+/// OpenSSL 3 and lock contention across threads, for a verification this
+/// check switches off anyway; a scan of thousands of hosts spent most of its
+/// time there. No SNI and no host name check, as before: the question is
+/// only "does the server speak this version".
+fn context(v: TlsVersion) -> Result<SslContext, openssl::error::ErrorStack> {
+    static CONTEXTS: [OnceLock<SslContext>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let (slot, version) = match v {
+        TlsVersion::Tls10 => (&CONTEXTS[0], SslVersion::TLS1),
+        TlsVersion::Tls11 => (&CONTEXTS[1], SslVersion::TLS1_1),
+        TlsVersion::Tls12 => (&CONTEXTS[2], SslVersion::TLS1_2),
+        TlsVersion::Tls13 => (&CONTEXTS[3], SslVersion::TLS1_3),
+    };
+    if let Some(ctx) = slot.get() {
+        return Ok(ctx.clone());
+    }
+    let mut b = SslContext::builder(SslMethod::tls_client())?;
+    // What `SslConnector::builder` set besides the CA bundle: OpenSSL's bug
+    // workarounds (old servers need them), no compression, automatic retry.
+    b.set_options(SslOptions::ALL | SslOptions::NO_COMPRESSION);
+    b.set_mode(SslMode::AUTO_RETRY);
+    b.set_security_level(0);
+    b.set_cipher_list("ALL:@SECLEVEL=0")?;
+    b.set_min_proto_version(Some(version))?;
+    b.set_max_proto_version(Some(version))?;
+    b.set_verify(SslVerifyMode::NONE);
+    Ok(slot.get_or_init(|| b.build()).clone())
+}
+
 /// Runs one handshake on an already-negotiated stream, all of it within `budget`.
 pub fn handshake(
     stream: TcpStream,
@@ -127,23 +164,10 @@ pub fn handshake(
         until: Instant::now() + budget,
         received: 0,
     };
-    let version = match v {
-        TlsVersion::Tls10 => SslVersion::TLS1,
-        TlsVersion::Tls11 => SslVersion::TLS1_1,
-        TlsVersion::Tls12 => SslVersion::TLS1_2,
-        TlsVersion::Tls13 => SslVersion::TLS1_3,
-    };
-    let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(local)?;
-    b.set_security_level(0);
-    b.set_cipher_list("ALL:@SECLEVEL=0").map_err(local)?;
-    b.set_min_proto_version(Some(version)).map_err(local)?;
-    b.set_max_proto_version(Some(version)).map_err(local)?;
-    b.set_verify(SslVerifyMode::NONE);
-    let connector = b.build();
-    let mut cfg = connector.configure().map_err(local)?;
-    cfg.set_verify_hostname(false);
-    cfg.set_use_server_name_indication(false);
-    match cfg.connect("rdp", stream) {
+    let ctx = context(v).map_err(local)?;
+    let mut ssl = Ssl::new(&ctx).map_err(local)?;
+    ssl.set_connect_state();
+    match ssl.connect(stream) {
         Ok(s) => Ok(Completed {
             cipher: s
                 .ssl()

@@ -4,7 +4,7 @@ use super::{Builder, Section};
 use crate::safe::{sentence, term};
 use crate::text::kebab;
 use rdpdoctor_diagnose::Judgement;
-use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome};
+use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome, Stage};
 
 /// What a probe report is about: `host:port` as the user named it (a
 /// validated host name or address; `term` for names read from a file).
@@ -288,6 +288,11 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
 
     // Standard RDP Security
     match &r.rdp_security {
+        None if r.not_checked.contains(&Stage::RdpSecurity) => d.stage(
+            "RDP security",
+            false,
+            "not checked (fast profile: TLS got through)",
+        ),
         None => d.stage("RDP security", false, "not accepted by the server"),
         Some(s) => {
             d.stage(
@@ -323,6 +328,9 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
 
     // Deep probe
     match &r.deep {
+        None if r.not_checked.contains(&Stage::Deep) => {
+            d.stage("Logon screen", false, "not checked (fast profile)")
+        }
         None => d.stage(
             "Logon screen",
             false,

@@ -1,0 +1,362 @@
+//! `rdpdoctor scan`: many hosts, each probed and judged as `probe` would,
+//! summarised (text), streamed (ndjson, csv), and resumable.
+
+use crate::cli::{ScanArgs, ScanFormat, ScanProfile};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rdpdoctor_evidence::{ProbeReport, Target};
+use rdpdoctor_fleet::targets::{FORCED_RANGE_LIMIT, RANGE_LIMIT, TargetSet, host_key};
+use rdpdoctor_fleet::{Done, Schedule, parse_resume};
+use rdpdoctor_render::fleet::{HostRow, Summary, csv_header, csv_row};
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+/// The most bytes read from a target list or stdin (a /8 written out one
+/// address per line is 230 MB; lists are names and ranges, far smaller).
+const MAX_LIST_BYTES: u64 = 64 << 20;
+
+/// The most hosts `--format markdown|html` keeps (each host's whole report
+/// stays in memory for its drill-down section).
+const MAX_REPORT_HOSTS: u64 = 10_000;
+
+pub fn run(args: ScanArgs) -> Result<u8, String> {
+    let set = targets(&args)?;
+    if matches!(args.format, ScanFormat::Markdown | ScanFormat::Html) {
+        let n = set.iter().count() as u64;
+        if n > MAX_REPORT_HOSTS {
+            return Err(format!(
+                "--format {} keeps every host's report for its section: at most {MAX_REPORT_HOSTS} hosts, and these targets are {n}; use --format ndjson or csv",
+                if args.format == ScanFormat::Html {
+                    "html"
+                } else {
+                    "markdown"
+                }
+            ));
+        }
+    }
+    let (done, resume_text, mut resume_file) = match &args.resume {
+        Some(path) => open_resume(path)?,
+        None => (Done::default(), String::new(), None),
+    };
+    // The hosts to probe, and those a previous run finished.
+    let mut resumed: HashSet<(String, u16)> = HashSet::new();
+    let mut todo = 0u64;
+    for t in set.iter() {
+        let key = host_key(&t.host, t.port);
+        if done.keys.contains(&key) {
+            resumed.insert(key);
+        } else {
+            todo += 1;
+        }
+    }
+
+    let opts = rdpdoctor_probe::ProbeOptions {
+        step_timeout: Duration::from_secs_f64(args.timeout),
+        ceiling: Duration::from_secs_f64(args.ceiling),
+        samples: args.samples,
+        address: None,
+        reverse_dns: args.reverse_dns,
+        credentials: None,
+        profile: match args.profile {
+            ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
+            ScanProfile::Full => rdpdoctor_probe::Profile::Full,
+        },
+    };
+    let schedule = Schedule {
+        concurrency: args.concurrency as usize,
+        rate: args.rate,
+        probe: opts,
+    };
+    let mut out = Output::new(args.format, args.color.style());
+
+    // What a previous run finished, for this target set: shown again, not probed.
+    for range in &done.lines {
+        let Some(line) = resume_text.get(range.clone()) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let Ok(report) = serde_json::from_value::<ProbeReport>(v) else {
+            continue;
+        };
+        if !resumed.remove(&host_key(&report.target.host, report.target.port)) {
+            continue;
+        }
+        if !out.host(&report, &judge(&report)?, line)? {
+            return Ok(out.worst);
+        }
+    }
+
+    let bar = progress_bar(todo);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result: Result<(), String> = runtime.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Target, ProbeReport)>(256);
+        let hosts = set
+            .iter()
+            .filter(|t| !done.keys.contains(&host_key(&t.host, t.port)));
+        let producer = rdpdoctor_fleet::scan(hosts, &schedule, tx);
+        let consumer = async {
+            let mut failing = 0u64;
+            while let Some((_target, report)) = rx.recv().await {
+                let judgement = judge(&report)?;
+                // The JSON line only where it goes somewhere (it is the
+                // costliest part of a host's output).
+                let line = if resume_file.is_some() || out.format == ScanFormat::Ndjson {
+                    serde_json::to_string(&rdpdoctor_render::probe_json(&report, &judgement))
+                        .map_err(|e| format!("cannot write a report as JSON: {e}"))?
+                } else {
+                    String::new()
+                };
+                if let Some(f) = resume_file.as_mut() {
+                    f.write_all(line.as_bytes())
+                        .and_then(|()| f.write_all(b"\n"))
+                        .map_err(|e| format!("cannot append to the resume file: {e}"))?;
+                }
+                let keep_going = out.host(&report, &judgement, &line)?;
+                if let Some(b) = &bar {
+                    if out.last_failing {
+                        failing += 1;
+                    }
+                    b.inc(1);
+                    b.set_message(format!("{failing} with something to fix"));
+                }
+                if !keep_going {
+                    // Output closed (`| head`): stop probing, quietly.
+                    rx.close();
+                    break;
+                }
+            }
+            Ok::<(), String>(())
+        };
+        let ((), r) = tokio::join!(producer, consumer);
+        r
+    });
+    // Hosts still in flight after a closed output are abandoned, not awaited.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    result?;
+    out.finish()?;
+    Ok(out.worst)
+}
+
+/// The target set from the arguments, `-iL` files and stdin.
+fn targets(args: &ScanArgs) -> Result<TargetSet, String> {
+    let limit = if args.force {
+        FORCED_RANGE_LIMIT
+    } else {
+        RANGE_LIMIT
+    };
+    let mut set = TargetSet::new();
+    for t in &args.targets {
+        if t == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .lock()
+                .take(MAX_LIST_BYTES + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| format!("cannot read targets from stdin: {e}"))?;
+            check_size(text.len(), "stdin")?;
+            set.add_list(&text, "stdin", limit).map_err(|e| e.0)?;
+        } else {
+            set.add_arg(t, limit).map_err(|e| e.0)?;
+        }
+    }
+    for path in &args.input_list {
+        let name = crate::cli::quote(&path.display().to_string());
+        let mut text = String::new();
+        File::open(path)
+            .and_then(|f| f.take(MAX_LIST_BYTES + 1).read_to_string(&mut text))
+            .map_err(|e| format!("cannot read the target list {name}: {e}"))?;
+        check_size(text.len(), &name)?;
+        set.add_list(&text, &name, limit).map_err(|e| e.0)?;
+    }
+    if set.specs().is_empty() {
+        return Err(
+            "no targets: give TARGET..., -iL FILE, or - to read them from stdin (see rdpdoctor scan --help)"
+                .to_owned(),
+        );
+    }
+    Ok(set)
+}
+
+fn check_size(len: usize, name: &str) -> Result<(), String> {
+    if len as u64 > MAX_LIST_BYTES {
+        return Err(format!(
+            "{name} holds more than {} MiB of targets: use CIDR ranges, or split the list",
+            MAX_LIST_BYTES >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the resume file (if any), cuts a torn last line, and opens it for
+/// appending.
+fn open_resume(path: &Path) -> Result<(Done, String, Option<File>), String> {
+    let name = crate::cli::quote(&path.display().to_string());
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| format!("the resume file {name} is not UTF-8 text: is it an rdpdoctor scan --format ndjson file?"))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read the resume file {name}: {e}")),
+    };
+    let done = parse_resume(&text, &name).map_err(|e| e.0)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot open the resume file {name} to append: {e}"))?;
+    if done.keep_len < text.len() {
+        file.set_len(done.keep_len as u64)
+            .map_err(|e| format!("cannot cut the torn last line of {name}: {e}"))?;
+    }
+    if done.needs_newline {
+        file.write_all(b"\n")
+            .map_err(|e| format!("cannot append to the resume file {name}: {e}"))?;
+    }
+    Ok((done, text, Some(file)))
+}
+
+/// Counts and ETA on stderr, only when a person watches it.
+fn progress_bar(total: u64) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() || total == 0 {
+        return None;
+    }
+    let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    b.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} hosts · {per_sec} · {msg} · ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b.enable_steady_tick(Duration::from_millis(200));
+    Some(b)
+}
+
+/// Where each host goes: stdout as it finishes (ndjson, csv) or the summary
+/// (text, at the end).
+struct Output {
+    format: ScanFormat,
+    style: rdpdoctor_render::Style,
+    summary: Summary,
+    /// Every host's report and judgement (markdown, html).
+    kept: Vec<(ProbeReport, rdpdoctor_diagnose::Judgement)>,
+    stdout: std::io::BufWriter<std::io::Stdout>,
+    header_done: bool,
+    /// The exit status so far: the worst host's.
+    worst: u8,
+    last_failing: bool,
+}
+
+impl Output {
+    fn new(format: ScanFormat, style: rdpdoctor_render::Style) -> Self {
+        Output {
+            format,
+            style,
+            summary: Summary::new(),
+            kept: Vec::new(),
+            stdout: std::io::BufWriter::new(std::io::stdout()),
+            header_done: false,
+            worst: crate::EXIT_OK,
+            last_failing: false,
+        }
+    }
+
+    /// One host: its report, judgement and JSON line. False when stdout is
+    /// closed (stop quietly).
+    fn host(
+        &mut self,
+        report: &ProbeReport,
+        judgement: &rdpdoctor_diagnose::Judgement,
+        line: &str,
+    ) -> Result<bool, String> {
+        self.worst = self.worst.max(judgement.verdict.exit_code());
+        self.last_failing = judgement.verdict.is_failing();
+        let row = HostRow {
+            input: &report.target.input,
+            report,
+            judgement,
+        };
+        let text = match self.format {
+            ScanFormat::Text => {
+                self.summary.add(&row);
+                return Ok(true);
+            }
+            ScanFormat::Markdown | ScanFormat::Html => {
+                self.kept.push((report.clone(), judgement.clone()));
+                return Ok(true);
+            }
+            ScanFormat::Ndjson => format!("{line}\n"),
+            ScanFormat::Csv => {
+                let mut s = String::new();
+                if !self.header_done {
+                    self.header_done = true;
+                    s.push_str(&csv_header());
+                }
+                s.push_str(&csv_row(&row));
+                s
+            }
+        };
+        self.write(&text)
+    }
+
+    fn write(&mut self, text: &str) -> Result<bool, String> {
+        match self
+            .stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| self.stdout.flush())
+        {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(format!("cannot write the output: {e}")),
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        match self.format {
+            ScanFormat::Text => {
+                let text = self.summary.render(&self.style);
+                self.write(&text).map(|_| ())
+            }
+            ScanFormat::Csv if !self.header_done => self.write(&csv_header()).map(|_| ()),
+            ScanFormat::Markdown | ScanFormat::Html => {
+                let rows: Vec<HostRow<'_>> = self
+                    .kept
+                    .iter()
+                    .map(|(report, judgement)| HostRow {
+                        input: &report.target.input,
+                        report,
+                        judgement,
+                    })
+                    .collect();
+                let (text, format) = if self.format == ScanFormat::Html {
+                    (
+                        rdpdoctor_render::html::fleet(&rows),
+                        crate::cli::Format::Html,
+                    )
+                } else {
+                    (
+                        rdpdoctor_render::markdown::fleet(&rows),
+                        crate::cli::Format::Markdown,
+                    )
+                };
+                self.stdout
+                    .flush()
+                    .map_err(|e| format!("cannot write the output: {e}"))?;
+                crate::print_out(&text, format)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The judgement `probe` gives a report (no `--error`, `--client`, `--on`).
+fn judge(report: &ProbeReport) -> Result<rdpdoctor_diagnose::Judgement, String> {
+    rdpdoctor_diagnose::judge(report, &rdpdoctor_diagnose::Context::default())
+        .map_err(|e| e.to_string())
+}
