@@ -7,10 +7,24 @@ use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, Verdict};
 use rdpdoctor_kb::{ConfirmStep, Explanation, Fix, FixKind};
 use std::fmt::Write;
 
-/// How many causes to show in full; the rest get one line each.
-const FULL_CAUSES: usize = 3;
-/// How many causes to list in text at most.
+/// How many causes every format shows in full; the rest get one line each.
+pub(crate) const FULL_CAUSES: usize = 3;
+/// How many causes a report for people lists at most.
 const MAX_LISTED: usize = 5;
+
+/// The causes worth reading, in every format for people: up to
+/// [`MAX_LISTED`], and none that weighs less than a tenth of the first.
+/// JSON has them all.
+pub(crate) fn shown_causes(
+    d: &rdpdoctor_diagnose::Diagnosis,
+) -> Vec<&rdpdoctor_diagnose::RankedCause> {
+    let top = d.causes.first().map_or(0.0, |c| c.score);
+    d.causes
+        .iter()
+        .take(MAX_LISTED)
+        .filter(|c| c.score >= top * 0.1)
+        .collect()
+}
 
 /// The diagnosis section that ends a probe report.
 pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
@@ -29,15 +43,7 @@ pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
             let _ = writeln!(out, "    {}", style.dim(&sentence(&line)));
         }
     }
-    // In text, the causes worth reading: up to MAX_LISTED, and none that
-    // weighs less than a tenth of the first. JSON has them all.
-    let top = d.causes.first().map_or(0.0, |c| c.score);
-    let shown: Vec<_> = d
-        .causes
-        .iter()
-        .take(MAX_LISTED)
-        .filter(|c| c.score >= top * 0.1)
-        .collect();
+    let shown = shown_causes(d);
     for (i, c) in shown.iter().enumerate() {
         let _ = writeln!(out);
         if i >= FULL_CAUSES {

@@ -46,18 +46,9 @@ pub const KEY_FINDINGS: usize = 3;
 /// given order among equals; each with its place in the input (from 1),
 /// which names its section in the reports.
 pub fn worst_first<'r, 'a>(rows: &'r [HostRow<'a>]) -> Vec<(usize, &'r HostRow<'a>)> {
-    use rdpdoctor_diagnose::Verdict as V;
-    let rank = |v: V| match v {
-        V::NoClientConnects => 0,
-        V::Unreachable => 1,
-        V::SomeClientsFail => 2,
-        V::Inconclusive => 3,
-        V::WorksWithWarnings => 4,
-        V::Healthy => 5,
-    };
     let mut v: Vec<(usize, &HostRow<'a>)> =
         rows.iter().enumerate().map(|(i, r)| (i + 1, r)).collect();
-    v.sort_by_key(|(i, r)| (rank(r.judgement.verdict), *i));
+    v.sort_by_key(|(i, r)| (verdict_rank(r.judgement.verdict), *i));
     v
 }
 
@@ -87,13 +78,14 @@ fn kebab<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-/// How bad a verdict is, for "worst first": no client connects, then some
-/// clients fail, unreachable, inconclusive, warnings, healthy.
+/// How bad a verdict is, for "worst first" in every fleet format: no client
+/// connects, then unreachable (no client connects either), some clients
+/// fail, inconclusive, warnings, healthy.
 pub fn verdict_rank(v: Verdict) -> u8 {
     match v {
         Verdict::NoClientConnects => 0,
-        Verdict::SomeClientsFail => 1,
-        Verdict::Unreachable => 2,
+        Verdict::Unreachable => 1,
+        Verdict::SomeClientsFail => 2,
         Verdict::Inconclusive => 3,
         Verdict::WorksWithWarnings => 4,
         Verdict::Healthy => 5,

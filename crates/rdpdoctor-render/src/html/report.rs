@@ -12,10 +12,7 @@ use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_kb::Fix;
 use std::fmt::Write;
 
-/// Causes shown with their evidence (the first with confirm steps and
-/// fixes), and listed at most, as in the text report.
-const FULL_CAUSES: usize = 3;
-const LISTED: usize = 5;
+use crate::diagnosis::FULL_CAUSES;
 
 /// The answer alone (`--brief`), as a page. `subject` is already
 /// neutralised ([`crate::outline::probe_title`], [`crate::host::subject`]).
@@ -259,13 +256,7 @@ fn diagnosis(b: &mut String, j: &Judgement) {
             b.push_str("</ul>\n");
         }
     }
-    let top = d.causes.first().map_or(0.0, |c| c.score);
-    let shown: Vec<_> = d
-        .causes
-        .iter()
-        .take(LISTED)
-        .filter(|c| c.score >= top * 0.1)
-        .collect();
+    let shown = crate::diagnosis::shown_causes(d);
     if shown.is_empty() {
         b.push_str("<p>No known cause matches the evidence.</p>\n");
     }

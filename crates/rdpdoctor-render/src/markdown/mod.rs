@@ -20,10 +20,7 @@ use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_kb::{Fix, FixKind, Platform};
 use std::fmt::Write;
 
-/// How many causes are shown with their evidence (the first with its
-/// confirm steps and fixes); the rest get a line each, up to [`LISTED`].
-const FULL_CAUSES: usize = 3;
-const LISTED: usize = 5;
+use crate::diagnosis::FULL_CAUSES;
 
 /// The answer alone (`--brief`): the verdict, the most likely cause, the fix
 /// to try first. `subject` names what was diagnosed, already neutralised
@@ -247,13 +244,7 @@ fn diagnosis(out: &mut String, j: &Judgement) {
     }
     // The causes worth reading: none that weighs less than a tenth of the
     // first (as in the text report). JSON has them all.
-    let top = d.causes.first().map_or(0.0, |c| c.score);
-    let shown: Vec<_> = d
-        .causes
-        .iter()
-        .take(LISTED)
-        .filter(|c| c.score >= top * 0.1)
-        .collect();
+    let shown = crate::diagnosis::shown_causes(d);
     for (i, c) in shown.iter().enumerate() {
         let _ = writeln!(
             out,
