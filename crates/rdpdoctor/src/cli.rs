@@ -379,6 +379,7 @@ const SCAN_HELP: &str = "Examples:
   cut -d, -f1 servers.csv | rdpdoctor scan -        # targets on stdin
   rdpdoctor scan 10.0.0.0/16 --format ndjson > fleet.ndjson    # one probe report per line
   rdpdoctor scan 10.0.0.0/16 --format csv > fleet.csv
+  rdpdoctor scan -iL hosts.txt --format html -o fleet.html   # a page with a section per host
   rdpdoctor scan -iL hosts.txt --resume scan.ndjson  # rerun after a stop: done hosts are skipped
   rdpdoctor scan 10.0.0.0/8 --force --rate 500 --concurrency 200
 
@@ -464,6 +465,9 @@ pub struct ScanArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
+    /// Write the output to FILE (UTF-8, no byte order mark) instead of stdout; `-` is stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

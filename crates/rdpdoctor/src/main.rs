@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         cli::Command::Probe(a) => a.output.as_deref(),
         cli::Command::Inspect(a) => a.output.as_deref(),
         cli::Command::Explain(a) => a.output.as_deref(),
+        cli::Command::Scan(a) => a.output.as_deref(),
         _ => None,
     };
     if let Some(path) = output

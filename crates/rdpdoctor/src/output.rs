@@ -54,6 +54,12 @@ pub fn is_file() -> bool {
 /// ends the output: the command still exits with the status of its result.
 /// Any other write error (a full disk) is an error message.
 pub fn print(text: &str, format: Option<Format>) -> Result<(), String> {
+    write(text, format).map(|_| ())
+}
+
+/// [`print`], telling whether the reader is still there: `Ok(false)` once
+/// stdout is closed (`scan` then stops probing, quietly).
+pub fn write(text: &str, format: Option<Format>) -> Result<bool, String> {
     let result = match FILE.get() {
         Some(file) => {
             let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
@@ -74,8 +80,8 @@ pub fn print(text: &str, format: Option<Format>) -> Result<(), String> {
         }
     };
     match result {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(format!("cannot write the output: {e}")),
     }
 }

@@ -246,7 +246,6 @@ struct Output {
     summary: Summary,
     /// Every host's report and judgement (markdown, html).
     kept: Vec<(ProbeReport, rdpdoctor_diagnose::Judgement)>,
-    stdout: std::io::BufWriter<std::io::Stdout>,
     header_done: bool,
     /// The exit status so far: the worst host's.
     worst: u8,
@@ -260,7 +259,6 @@ impl Output {
             style,
             summary: Summary::new(),
             kept: Vec::new(),
-            stdout: std::io::BufWriter::new(std::io::stdout()),
             header_done: false,
             worst: crate::EXIT_OK,
             last_failing: false,
@@ -305,16 +303,16 @@ impl Output {
         self.write(&text)
     }
 
+    /// To stdout or `--output`, spelled in ASCII where a Windows console's
+    /// code page needs it; false once the reader is gone.
     fn write(&mut self, text: &str) -> Result<bool, String> {
-        match self
-            .stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| self.stdout.flush())
-        {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-            Err(e) => Err(format!("cannot write the output: {e}")),
-        }
+        let format = match self.format {
+            ScanFormat::Text | ScanFormat::Csv => crate::cli::Format::Text,
+            ScanFormat::Ndjson => crate::cli::Format::Json,
+            ScanFormat::Markdown => crate::cli::Format::Markdown,
+            ScanFormat::Html => crate::cli::Format::Html,
+        };
+        crate::output::write(text, Some(format))
     }
 
     fn finish(&mut self) -> Result<(), String> {
@@ -325,30 +323,23 @@ impl Output {
             }
             ScanFormat::Csv if !self.header_done => self.write(&csv_header()).map(|_| ()),
             ScanFormat::Markdown | ScanFormat::Html => {
-                let rows: Vec<HostRow<'_>> = self
-                    .kept
-                    .iter()
-                    .map(|(report, judgement)| HostRow {
-                        input: &report.target.input,
-                        report,
-                        judgement,
-                    })
-                    .collect();
-                let (text, format) = if self.format == ScanFormat::Html {
-                    (
-                        rdpdoctor_render::html::fleet(&rows),
-                        crate::cli::Format::Html,
-                    )
-                } else {
-                    (
-                        rdpdoctor_render::markdown::fleet(&rows),
-                        crate::cli::Format::Markdown,
-                    )
+                let text = {
+                    let rows: Vec<HostRow<'_>> = self
+                        .kept
+                        .iter()
+                        .map(|(report, judgement)| HostRow {
+                            input: &report.target.input,
+                            report,
+                            judgement,
+                        })
+                        .collect();
+                    if self.format == ScanFormat::Html {
+                        rdpdoctor_render::html::fleet(&rows)
+                    } else {
+                        rdpdoctor_render::markdown::fleet(&rows)
+                    }
                 };
-                self.stdout
-                    .flush()
-                    .map_err(|e| format!("cannot write the output: {e}"))?;
-                crate::print_out(&text, format)
+                self.write(&text).map(|_| ())
             }
             _ => Ok(()),
         }

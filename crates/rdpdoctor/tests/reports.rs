@@ -121,3 +121,36 @@ fn explain_and_demo_say_which_formats_they_have() {
         assert!(err.contains("text or json"), "{err}");
     }
 }
+
+#[test]
+fn scan_writes_a_fleet_page_with_a_section_per_host_to_the_output_file() {
+    let (a, b) = (closed_port(), closed_port());
+    let dir = hostkit::scratch("reports-scan-html");
+    let file = dir.join("fleet.html");
+    let out = rdpdoctor(&[
+        "scan",
+        &a,
+        &b,
+        "--format",
+        "html",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    // Exit status by the worst verdict (unreachable); nothing on stdout.
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "no BOM, the page first");
+    assert_eq!(html.matches("<a href=\"#host-").count(), 2, "{html}");
+    for i in 1..=2 {
+        assert!(html.contains(&format!("id=\"host-{i}\"")), "{html}");
+    }
+    assert!(html.contains(&a) && html.contains(&b));
+
+    // Markdown the same way: the fleet table has a row per host.
+    let out = rdpdoctor(&["scan", &a, &b, "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(1));
+    let md = stdout(&out);
+    assert!(md.starts_with("# rdpdoctor scan: 2 hosts"), "{md}");
+    assert_eq!(md.matches("**UNREACHABLE**").count(), 2, "{md}");
+}
