@@ -140,7 +140,10 @@ fn scan_writes_a_fleet_page_with_a_section_per_host_to_the_output_file() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let html = std::fs::read_to_string(&file).unwrap();
-    assert!(html.starts_with("<!DOCTYPE html>"), "no BOM, the page first");
+    assert!(
+        html.starts_with("<!DOCTYPE html>"),
+        "no BOM, the page first"
+    );
     assert_eq!(html.matches("<a href=\"#host-").count(), 2, "{html}");
     for i in 1..=2 {
         assert!(html.contains(&format!("id=\"host-{i}\"")), "{html}");
