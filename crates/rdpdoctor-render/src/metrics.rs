@@ -17,9 +17,10 @@
 //! then escapes backslash, quote and newline as the format requires.
 
 use crate::safe;
+use crate::text::kebab;
 use prometheus::proto::{Gauge, LabelPair, Metric, MetricFamily, MetricType};
 use rdpdoctor_diagnose::{Judgement, NlaPolicy, SecurityLayer, Verdict};
-use rdpdoctor_evidence::{DeepOutcome, PortState, ProbeReport, Stage, TlsVersion};
+use rdpdoctor_evidence::{DeepOutcome, PortState, ProbeReport};
 
 /// The most characters of a server-controlled label value.
 pub const MAX_LABEL_CHARS: usize = 128;
@@ -153,7 +154,7 @@ fn general(f: &mut Families, r: &ProbeReport, j: &Judgement) {
         f.gauge(
             "rdp_phase_duration_seconds",
             "Wall time of each stage of the probe (dns, tcp, negotiation, tls, credssp, rdp-security, deep).",
-            &[("phase", stage_name(*stage))],
+            &[("phase", &kebab(stage))],
             secs(*ms),
         );
     }
@@ -167,7 +168,7 @@ fn general(f: &mut Families, r: &ProbeReport, j: &Judgement) {
             f.gauge(
                 "rdp_port_state",
                 "How the TCP port behaved: 1 for the observed state, 0 for the others.",
-                &[("state", port_state_name(s))],
+                &[("state", &kebab(&s))],
                 if tcp.state == s { 1.0 } else { 0.0 },
             );
         }
@@ -188,7 +189,7 @@ fn security(f: &mut Families, r: &ProbeReport, j: &Judgement) {
             f.gauge(
                 "rdp_security_layer_info",
                 "The server's security layer as an admin configures it (rdp, tls, negotiate).",
-                &[("layer", security_layer_name(p.layer))],
+                &[("layer", &kebab(&p.layer))],
                 1.0,
             );
         }
@@ -214,7 +215,7 @@ fn security(f: &mut Families, r: &ProbeReport, j: &Judgement) {
                 "rdp_tls_info",
                 "The TLS version and cipher suite a modern client negotiated.",
                 &[
-                    ("version", tls_name(v)),
+                    ("version", &kebab(&v)),
                     (
                         "cipher_suite",
                         &label_value(tls.cipher_suite.as_deref().unwrap_or("")),
@@ -228,7 +229,7 @@ fn security(f: &mut Families, r: &ProbeReport, j: &Judgement) {
                 f.gauge(
                     "rdp_tls_version_accepted",
                     "1 when the server accepts a handshake limited to this TLS version, 0 when it refuses it.",
-                    &[("version", tls_name(v.version))],
+                    &[("version", &kebab(&v.version))],
                     if accepted { 1.0 } else { 0.0 },
                 );
             }
@@ -343,7 +344,7 @@ fn judged(f: &mut Families, r: &ProbeReport, j: &Judgement) {
             "rdp_server_info",
             "The server implementation judged from its wire behaviour, and its version where the wire tells it.",
             &[
-                ("implementation", implementation_name(j)),
+                ("implementation", &kebab(&j.server.implementation)),
                 ("version", &label_value(j.server.version.as_deref().unwrap_or(""))),
             ],
             1.0,
@@ -374,61 +375,4 @@ fn judged(f: &mut Families, r: &ProbeReport, j: &Judgement) {
 /// resolves; `0.03119`, not `0.031190000000000002`).
 fn secs(ms: f64) -> f64 {
     (ms * 1000.0).round() / 1_000_000.0
-}
-
-/// A stage's name as in the JSON's `timings.stages_ms`.
-fn stage_name(s: Stage) -> &'static str {
-    match s {
-        Stage::Dns => "dns",
-        Stage::Tcp => "tcp",
-        Stage::Negotiation => "negotiation",
-        Stage::Tls => "tls",
-        Stage::Credssp => "credssp",
-        Stage::RdpSecurity => "rdp-security",
-        Stage::Deep => "deep",
-    }
-}
-
-/// A TLS version's name as in the JSON (`tls1.2`).
-fn tls_name(v: TlsVersion) -> &'static str {
-    match v {
-        TlsVersion::Tls10 => "tls1.0",
-        TlsVersion::Tls11 => "tls1.1",
-        TlsVersion::Tls12 => "tls1.2",
-        TlsVersion::Tls13 => "tls1.3",
-    }
-}
-
-/// A port state's name as in the JSON's `tcp.state`.
-fn port_state_name(s: PortState) -> &'static str {
-    match s {
-        PortState::Open => "open",
-        PortState::Refused => "refused",
-        PortState::Filtered => "filtered",
-        PortState::Unreachable => "unreachable",
-        PortState::AcceptedThenClosed => "accepted-then-closed",
-        PortState::AcceptedAndSilent => "accepted-and-silent",
-    }
-}
-
-/// A security layer's name as in the JSON's `security.layer`.
-fn security_layer_name(l: SecurityLayer) -> &'static str {
-    match l {
-        SecurityLayer::Rdp => "rdp",
-        SecurityLayer::Tls => "tls",
-        SecurityLayer::Negotiate => "negotiate",
-        SecurityLayer::Unknown => "unknown",
-    }
-}
-
-/// The implementation's name as in the JSON's `server.implementation`.
-fn implementation_name(j: &Judgement) -> &'static str {
-    use rdpdoctor_diagnose::Implementation as I;
-    match j.server.implementation {
-        I::Windows => "windows",
-        I::Xrdp => "xrdp",
-        I::Freerdp => "freerdp",
-        I::Ironrdp => "ironrdp",
-        I::Unknown => "unknown",
-    }
 }

@@ -100,27 +100,41 @@ pub async fn run(
         Ok(m) => (Some(m.0), Some(m.1), None, None, m.2),
         Err((e, leaf)) => (None, None, Some(e.message), e.failure, leaf),
     };
-    let Some(version_tasks) = version_tasks else {
-        let versions = fast_versions(addr, host, request, version, &cipher_suite, deadline).await;
-        return Some(TlsOutcome {
-            evidence: TlsEvidence {
-                via,
-                version,
-                cipher_suite,
-                error,
-                failure,
-                versions,
-            },
+    let (versions, leaf_der) = match version_tasks {
+        None => (
+            fast_versions(addr, host, request, version, &cipher_suite, deadline).await,
             leaf_der,
-        });
+        ),
+        Some(tasks) => {
+            let (versions, matrix_leaf) = await_matrix(tasks).await;
+            (versions, leaf_der.or(matrix_leaf))
+        }
     };
+    Some(TlsOutcome {
+        evidence: TlsEvidence {
+            via,
+            version,
+            cipher_suite,
+            error,
+            failure,
+            versions,
+        },
+        leaf_der,
+    })
+}
+
+/// The version matrix's answers, oldest version first, and the certificate
+/// from the newest version that completed.
+async fn await_matrix(
+    tasks: [tokio::task::JoinHandle<(TlsVersionResult, Option<Vec<u8>>)>; 4],
+) -> (Vec<TlsVersionResult>, Option<Vec<u8>>) {
     let mut versions = Vec::new();
     // The certificate from the newest version that completed, when the
     // modern client saw none: e.g. an RSA-512 key cannot make the RSA-PSS
     // signature TLS 1.3 needs, so the modern handshake fails before the
     // server sends its certificate, while OpenSSL's TLS 1.2 gets it.
     let mut matrix_leaf = None;
-    for (t, v) in version_tasks.into_iter().zip(TlsVersion::ALL) {
+    for (t, v) in tasks.into_iter().zip(TlsVersion::ALL) {
         let (result, leaf) = t.await.unwrap_or_else(|e| {
             (
                 TlsVersionResult {
@@ -136,18 +150,7 @@ pub async fn run(
         matrix_leaf = leaf.or(matrix_leaf);
         versions.push(result);
     }
-    let leaf_der = leaf_der.or(matrix_leaf);
-    Some(TlsOutcome {
-        evidence: TlsEvidence {
-            via,
-            version,
-            cipher_suite,
-            error,
-            failure,
-            versions,
-        },
-        leaf_der,
-    })
+    (versions, matrix_leaf)
 }
 
 /// The fast profile's version row once the modern handshake got through:
