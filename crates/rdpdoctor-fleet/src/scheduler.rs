@@ -11,7 +11,6 @@ use rdpdoctor_probe::{NoProgress, ProbeOptions};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
-use tokio::time::Instant;
 
 /// How to pace a scan.
 #[derive(Debug, Clone)]
@@ -46,15 +45,21 @@ where
     let permits = Arc::new(Semaphore::new(concurrency));
     let opts = Arc::new(schedule.probe.clone());
     let deadline = schedule.host_deadline();
-    let gap = (schedule.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / schedule.rate));
-    let start = Instant::now();
-    for (i, target) in hosts.enumerate() {
-        if let Some(gap) = gap {
-            tokio::time::sleep_until(start + gap.mul_f64(i as f64)).await;
-        }
+    // One start per tick. `Delay`: a tick missed while every slot was busy
+    // is not made up later, so hosts never start faster than `rate`, even
+    // when many slots free at once.
+    let mut ticks = (schedule.rate > 0.0).then(|| {
+        let mut t = tokio::time::interval(Duration::from_secs_f64(1.0 / schedule.rate));
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        t
+    });
+    for target in hosts {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
+        if let Some(t) = ticks.as_mut() {
+            t.tick().await;
+        }
         if tx.is_closed() {
             return;
         }
