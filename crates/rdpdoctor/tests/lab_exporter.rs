@@ -341,15 +341,16 @@ fn prometheus_scrapes_the_exporter_and_the_expired_certificate_alert_fires() {
     assert_eq!(nla_alerts[0]["state"], "pending");
 
     // The series, through the query API.
+    // Each target is scraped on its own schedule: wait for all four.
+    p.wait_for("every target scraped", Duration::from_secs(30), || {
+        p.query("up{job=\"rdp\"}").len() == 4
+    });
     let (not_after, _) = lab_cert("expired.crt");
     assert_eq!(
         value_of(&p.query("rdp_cert_not_after_timestamp_seconds"), &expired),
         Some(not_after as f64)
     );
     assert_eq!(value_of(&p.query("rdp_nla_required"), &nla), Some(1.0));
-    p.wait_for("every target scraped", Duration::from_secs(30), || {
-        p.query("up{job=\"rdp\"}").len() == 4
-    });
     let success = p.query("probe_success");
     assert_eq!(value_of(&success, &expired), Some(1.0), "{success:?}");
     assert_eq!(value_of(&success, &closed), Some(0.0), "{success:?}");
@@ -373,13 +374,18 @@ fn prometheus_scrapes_the_exporter_and_the_expired_certificate_alert_fires() {
         refused["lastError"].as_str().unwrap_or("").contains("403"),
         "{refused}"
     );
-    // The exporter's own job.
-    let own = p.query("rdpdoctor_exporter_allowlist_refusals_total");
-    assert!(
-        own.first()
+    // The exporter's own job, scraped on its own schedule: its first scrapes
+    // may come before the first refusal, so wait for one that counts it.
+    let refusals = || {
+        p.query("rdpdoctor_exporter_allowlist_refusals_total")
+            .first()
             .and_then(|r| r["value"][1].as_str())
-            .is_some_and(|v| v != "0"),
-        "{own:?}"
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    p.wait_for(
+        "scrape of the exporter's own job counting a refusal",
+        Duration::from_secs(30),
+        || refusals().is_some_and(|v| v > 0.0),
     );
 }
 
