@@ -18,12 +18,45 @@ pub mod text;
 
 pub use style::Style;
 
-/// Pretty JSON with a trailing newline.
+/// Pretty JSON with a trailing newline, terminal-safe (see [`json_inert`]).
 pub fn json<T: serde::Serialize>(value: &T) -> String {
-    let mut s =
-        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut s = json_inert(
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
+    );
     s.push('\n');
     s
+}
+
+/// One line of JSON (NDJSON), terminal-safe (see [`json_inert`]).
+pub fn json_line<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_string(value).map(json_inert)
+}
+
+/// `json` with every character beyond C0 that a terminal or an editor would obey
+/// ([`safe::is_unsafe`]: DEL, C1 controls such as CSI U+009B, bidi overrides and
+/// isolates, LINE/PARAGRAPH SEPARATOR, BOM) written as a `\uXXXX` escape.
+/// serde_json escapes only U+0000–U+001F, so `rdpdoctor probe --format
+/// json` on a terminal or in a pager would otherwise pass a server's CSI
+/// through. The value is unchanged: these characters occur only inside
+/// JSON strings, where an escape means the same character.
+pub fn json_inert(json: String) -> String {
+    // C0 controls are left: serde_json has escaped them inside strings, so
+    // any left are the pretty printer's own newlines.
+    let to_escape = |c: char| c >= '\u{7f}' && safe::is_unsafe(c);
+    if !json.chars().any(to_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if to_escape(c) {
+            // Every unsafe character is in the Basic Multilingual Plane: one
+            // UTF-16 unit.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The JSON of `rdpdoctor probe`: the evidence's fields, then the

@@ -11,6 +11,7 @@ use rdpdoctor_diagnose::{Context, HostInput, judge, judge_host};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_render::fleet::HostRow;
+use rdpdoctor_render::safe;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -248,7 +249,7 @@ fn pipes_in_a_cell(html: &str) -> bool {
 }
 
 #[test]
-fn a_hostile_probe_report_is_inert_in_markdown_and_html() {
+fn a_hostile_probe_report_is_inert_in_markdown_html_and_json() {
     let ctx = Context {
         error: Some("0x904 </td><script>alert(1)</script> | x |".into()),
         ..Context::default()
@@ -265,6 +266,18 @@ fn a_hostile_probe_report_is_inert_in_markdown_and_html() {
         // Capped: 10,000-character values make no 10,000-character line.
         assert!(html.len() < 200_000, "{} bytes", html.len());
         assert!(md.lines().all(|l| l.chars().count() < 3_000));
+        // JSON: nothing a terminal obeys, raw; the same value read back.
+        let value = rdpdoctor_render::probe_json(&r, &j);
+        for json in [
+            rdpdoctor_render::json(&value),
+            rdpdoctor_render::json_line(&value).unwrap(),
+        ] {
+            assert!(
+                !json.chars().any(|c| c >= '\u{7f}' && safe::is_unsafe(c)),
+                "{json}"
+            );
+            assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), value);
+        }
     }
     assert!(
         split_no_cell,

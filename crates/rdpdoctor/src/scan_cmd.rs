@@ -108,7 +108,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                 // The JSON line only where it goes somewhere (it is the
                 // costliest part of a host's output).
                 let line = if resume_file.is_some() || out.format == ScanFormat::Ndjson {
-                    serde_json::to_string(&rdpdoctor_render::probe_json(&report, &judgement))
+                    rdpdoctor_render::json_line(&rdpdoctor_render::probe_json(&report, &judgement))
                         .map_err(|e| format!("cannot write a report as JSON: {e}"))?
                 } else {
                     String::new()

@@ -24,7 +24,7 @@ fn certificate_and_ntlm_names_are_escaped() {
     let mut cfg = FaultConfig::new(Fault::HealthyNla);
     cfg.netbios_name = "WIN\x1b]0;pwned\x07".into();
     cfg.netbios_domain = "CORP\x1b[2J\r".into();
-    cfg.dns_domain = "corp\u{202e}elpmaxe\u{9b}31m.example\x1b]52;c;cHduZWQ=\x07".into();
+    cfg.dns_domain = cfg_dns_domain();
     // Subject alternative names are IA5 (ASCII), controls included.
     cfg.extra_cert_names = vec!["evil\x1b[2J\r.example".into()];
     let emu = runtime
@@ -34,6 +34,33 @@ fn certificate_and_ntlm_names_are_escaped() {
         ))
         .unwrap();
     let target = emu.local_addr().to_string();
+    let dns_domain = cfg_dns_domain();
+    // JSON keeps the names whole, with the dangerous ones as \u escapes:
+    // probe's document and scan's NDJSON line.
+    for args in [
+        &[
+            "probe",
+            &target,
+            "--no-reverse-dns",
+            "--samples",
+            "1",
+            "--format",
+            "json",
+        ][..],
+        &["scan", &target, "--format", "ndjson"][..],
+    ] {
+        let (out, _) = run(false, args);
+        assert_ne!(out.status.code(), Some(101), "panicked");
+        let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
+        let bad: Vec<char> = stdout.chars().filter(|c| dangerous(*c)).collect();
+        assert!(bad.is_empty(), "{args:?}: raw {bad:?}\n{stdout}");
+        assert!(stdout.contains(r"\u009b31m"), "{stdout}");
+        let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON value");
+        assert!(
+            strings(&v).any(|s| s == dns_domain),
+            "the DNS domain, read back whole: {stdout}"
+        );
+    }
     let (out, _) = run(
         false,
         &[
@@ -64,4 +91,20 @@ fn certificate_and_ntlm_names_are_escaped() {
         .find(|l| l.trim_start().starts_with("computer "))
         .expect("the NTLM computer line");
     assert!(computer.contains(r"\x1b]52;c;cHduZWQ=\x07"), "{computer}");
+}
+
+/// A DNS domain that reverses the text, sends a C1 CSI and writes the
+/// clipboard (OSC 52).
+fn cfg_dns_domain() -> String {
+    "corp\u{202e}elpmaxe\u{9b}31m.example\x1b]52;c;cHduZWQ=\x07".into()
+}
+
+/// Every string in a JSON value.
+fn strings(v: &serde_json::Value) -> Box<dyn Iterator<Item = &str> + '_> {
+    match v {
+        serde_json::Value::String(s) => Box::new(std::iter::once(s.as_str())),
+        serde_json::Value::Array(a) => Box::new(a.iter().flat_map(strings)),
+        serde_json::Value::Object(o) => Box::new(o.values().flat_map(strings)),
+        _ => Box::new(std::iter::empty()),
+    }
 }
