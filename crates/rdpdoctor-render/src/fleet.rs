@@ -66,17 +66,10 @@ pub fn verdict_counts(rows: &[HostRow<'_>]) -> Vec<(rdpdoctor_diagnose::Verdict,
 
 use crate::Style;
 use crate::safe::{term, term_max};
+use crate::text::kebab;
 use rdpdoctor_diagnose::{Severity, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-
-/// The kebab-case name serde gives an enum value (the JSON's spelling).
-fn kebab<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
 
 /// How bad a verdict is, for "worst first" in every fleet format: no client
 /// connects, then unreachable (no client connects either), some clients
