@@ -191,6 +191,7 @@ Examples:
   rdpdoctor probe rdp.example.com --error 0x904:0x7     # rank the causes of the error you saw
   rdpdoctor probe rdp.example.com --client mstsc-win10 --on azure --brief
   rdpdoctor probe rdp.example.com --host-evidence /mnt/vm  # weigh the host's own state too
+  rdpdoctor probe localhost --host-local   # on the Windows server itself, with its own state
   rdpdoctor probe rdp.example.com --user 'CONTOSO\\alice'   # one logon attempt (asks for the password)
 
 Credentials (--user): one authentication attempt per run, never retried and never
@@ -526,7 +527,10 @@ pub struct ProbeArgs {
     /// Host evidence of the same machine, judged with the wire: hives, .reg exports, .evtx files, a volume (repeatable)
     #[arg(long, value_name = "SOURCE")]
     pub host_evidence: Vec<PathBuf>,
-    /// With --host-evidence: event records since WHEN (7d, 12h, a date, all)
+    /// This Windows machine's own state (as `inspect --local`), judged with the wire: for a probe of the machine you are on
+    #[arg(long, conflicts_with = "host_evidence")]
+    pub host_local: bool,
+    /// With --host-evidence or --host-local: event records since WHEN (7d, 12h, a date, all)
     #[arg(long, value_name = "WHEN", value_parser = since_parser)]
     pub since: Option<i64>,
     /// Output format

@@ -21,12 +21,12 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     if let Some(e) = &args.error {
         check_error_hint(e)?;
     }
-    let host = if args.host_evidence.is_empty() {
+    let host = if args.host_evidence.is_empty() && !args.host_local {
         None
     } else {
         Some(crate::inspect_cmd::read(
             &args.host_evidence,
-            false,
+            args.host_local,
             args.since,
         )?)
     };

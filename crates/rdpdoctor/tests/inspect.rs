@@ -261,6 +261,33 @@ fn inspect_local_off_windows_is_one_line_and_exit_2() {
     assert!(err.contains("needs Windows"), "{err}");
 }
 
+/// `probe --host-local` reads the machine before the network: off Windows
+/// it is one line and exit 2, with no connection made.
+#[test]
+fn probe_host_local_off_windows_is_one_line_exit_2_and_no_traffic() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let out = Command::new(bin())
+        .args(["probe", &target, "--no-reverse-dns", "--host-local"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs Windows"), "{err}");
+    assert!(
+        listener.accept().is_err(),
+        "a connection was made before the host was read"
+    );
+    // Both ways of naming the host at once: usage.
+    let out = Command::new(bin())
+        .args(["probe", &target, "--host-local", "--host-evidence", "x.reg"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
 /// A disk image can hold anything: names read from it reach the terminal
 /// only neutralised (no escape sequences, no bidi overrides, no bells).
 #[test]

@@ -532,6 +532,39 @@ fn inspect_local_reads_what_reg_add_wrote_into_wines_registry() {
     ] {
         assert!(text.contains(want), "{want:?} not in:\n{text}");
     }
+
+    // `probe --host-local` on the machine itself: the listener's port
+    // refuses (nothing listens there), and the machine's own registry says
+    // why, so Remote Desktop switched off is the answer, with high confidence.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    write_terminal_server(1, u32::from(port), 1, 0, 2);
+    let target = format!("127.0.0.1:{port}");
+    let (out, _) = wine(&[
+        "probe",
+        &target,
+        "--no-reverse-dns",
+        "--host-local",
+        "--format",
+        "json",
+    ]);
+    let probe: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "probe --host-local: not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let ids = finding_ids(&probe);
+    assert!(ids.contains(&"port-closed"), "{ids:?}");
+    assert!(ids.contains(&"rdp-disabled"), "{ids:?}");
+    assert_eq!(probe["host"]["sources"][0]["kind"], "live");
+    let top = &probe["diagnosis"]["causes"][0];
+    assert_eq!(top["id"], "remote-desktop-disabled", "{top}");
+    assert_eq!(top["confidence"], "high", "{top}");
+    assert_eq!(out.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
