@@ -249,33 +249,23 @@ fn what_cannot_be_read_is_one_line_each_and_exit_2_only_when_nothing_was() {
     assert_eq!(r.stderr().lines().count(), 1);
 }
 
+/// `inspect --local` and `probe --host-local` off Windows: one line, exit 2;
+/// the probe reads the machine before the network, so no connection is made.
 #[test]
-fn inspect_local_off_windows_is_one_line_and_exit_2() {
-    let out = Command::new(bin())
-        .args(["inspect", "--local"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("needs Windows"), "{err}");
-}
-
-/// `probe --host-local` reads the machine before the network: off Windows
-/// it is one line and exit 2, with no connection made.
-#[test]
-fn probe_host_local_off_windows_is_one_line_exit_2_and_no_traffic() {
+fn local_off_windows_is_one_line_exit_2_and_no_traffic() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let target = listener.local_addr().unwrap().to_string();
-    let out = Command::new(bin())
-        .args(["probe", &target, "--no-reverse-dns", "--host-local"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("needs Windows"), "{err}");
+    for args in [
+        &["inspect", "--local"][..],
+        &["probe", &target, "--no-reverse-dns", "--host-local"][..],
+    ] {
+        let out = Command::new(bin()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("needs Windows"), "{err}");
+    }
     assert!(
         listener.accept().is_err(),
         "a connection was made before the host was read"
