@@ -315,3 +315,42 @@ fn bad_web_config_is_one_line_and_exit_2_before_listening() {
         );
     }
 }
+
+#[test]
+fn a_flood_of_wrong_passwords_does_not_hold_up_a_scrape_whose_password_was_verified() {
+    let w = WebDir::new("flood", "");
+    let e = Exporter::start(&["--config", &w.config()]);
+    let url = format!("https://{}/metrics", e.addr);
+    let (ca, good, wrong) = (w.path("ca.crt"), w.path("netrc"), w.path("netrc-wrong"));
+    let ok = |args: &[&str]| curl(&url, args).status;
+    assert_eq!(ok(&["--cacert", &ca, "--netrc-file", &good]), 200);
+    // 24 wrong passwords at once: each costs a bcrypt verification, and those
+    // run a few at a time, so the last waits for the ones before it.
+    let flood_started = Instant::now();
+    let (good_took, flood_took) = std::thread::scope(|s| {
+        let flood: Vec<_> = (0..24)
+            .map(|_| s.spawn(|| ok(&["--cacert", &ca, "--netrc-file", &wrong])))
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let t = Instant::now();
+        assert_eq!(ok(&["--cacert", &ca, "--netrc-file", &good]), 200);
+        let good_took = t.elapsed();
+        for f in flood {
+            assert_eq!(f.join().unwrap(), 401);
+        }
+        (good_took, flood_started.elapsed())
+    });
+    eprintln!(
+        "remembered password: {good_took:?} during a flood of 24 wrong ones that took {flood_took:?}"
+    );
+    assert!(
+        good_took * 2 < flood_took,
+        "the verified scrape took {good_took:?}, the flood {flood_took:?}"
+    );
+    let own = curl(&url, &["--cacert", &ca, "--netrc-file", &good]);
+    assert_eq!(
+        sample_value(&own.body, "rdpdoctor_exporter_auth_failures_total"),
+        Some(24.0),
+        "every wrong password counted"
+    );
+}
