@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -239,6 +239,11 @@ pub async fn accept(acceptor: &TlsAcceptor, stream: TcpStream) -> Option<TlsStre
         // HTTP request with its method, in capitals.
         if n == 1 && first[0].is_ascii_uppercase() {
             let mut stream = stream;
+            // Read what came (the request's head, bounded) first: closing a
+            // socket with unread bytes resets it, and the client might lose
+            // the answer.
+            let mut head = vec![0u8; crate::server::MAX_HEAD_BYTES];
+            let _ = stream.read(&mut head).await;
             let body = "this port speaks HTTPS: use https://\n";
             let answer = format!(
                 "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -291,6 +296,12 @@ mod tests {
         )
         .unwrap();
         assert!(w.tls.unwrap().summary.contains("TLS 1.3+"));
+        let w = load(
+            &d,
+            "[web.tls_server_config]\ncert_file = \"a.crt\"\nkey_file = \"a.key\"\nclient_auth_type = \"VerifyClientCertIfGiven\"\nclient_ca_file = \"a.crt\"\n",
+        )
+        .unwrap();
+        assert!(w.tls.unwrap().summary.contains("verified if given"));
         std::fs::remove_dir_all(&d).unwrap();
     }
 
