@@ -49,11 +49,16 @@ pub fn run(listen: SocketAddr, config: Config) -> Result<(), String> {
             Some(t) => ("https", format!("{}; ", t.summary)),
             None => ("http", String::new()),
         };
-        let auth = match config.web.users.len() {
+        let mut auth = match config.web.users.len() {
             0 => "no authentication".to_owned(),
             1 => "basic auth, 1 user".to_owned(),
             n => format!("basic auth, {n} users"),
         };
+        if !config.web.users.is_empty() && config.web.tls.is_none() {
+            auth.push_str(
+                " over plain HTTP: passwords cross the network readable, add [web.tls_server_config]",
+            );
+        }
         eprintln!(
             "rdpdoctor exporter: listening on {scheme}://{bound}/ ({tls}{auth}; modules {}; at most {} probes at once; allowed target networks: {})",
             modules.join(", "),

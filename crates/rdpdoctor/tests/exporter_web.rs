@@ -354,3 +354,27 @@ fn a_flood_of_wrong_passwords_does_not_hold_up_a_scrape_whose_password_was_verif
         "every wrong password counted"
     );
 }
+
+#[test]
+fn basic_auth_without_tls_works_and_the_startup_line_warns() {
+    let w = WebDir::new("plain", "");
+    // The users of the WebDir's config, without its TLS table.
+    let text = std::fs::read_to_string(w.config()).unwrap();
+    let users = text.split_once("[web.basic_auth_users]").unwrap().1;
+    let plain = w.dir.join("plain.toml");
+    std::fs::write(&plain, format!("[web.basic_auth_users]{users}")).unwrap();
+    let e = Exporter::start(&["--config", plain.to_str().unwrap()]);
+    let first = e.stderr.lock().unwrap().clone();
+    assert!(
+        first.contains("http://") && first.contains("passwords cross the network readable"),
+        "{first}"
+    );
+    let url = format!("http://{}/metrics", e.addr);
+    assert_eq!(curl(&url, &[]).status, 401);
+    assert_eq!(
+        curl(&url, &["--netrc-file", &w.path("netrc-wrong")]).status,
+        401
+    );
+    let r = curl(&url, &["--netrc-file", &w.path("netrc")]);
+    assert_eq!(r.status, 200, "{r:?}");
+}
