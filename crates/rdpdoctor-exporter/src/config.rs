@@ -14,9 +14,16 @@
 //! port = 3389                 # when the target names no port
 //! tcp_samples = 3
 //! reverse_dns = false
+//!
+//! [web.tls_server_config]     # TLS and basic auth: see `web`
+//! cert_file = "exporter.crt"
+//! key_file = "exporter.key"
+//! [web.basic_auth_users]
+//! prometheus = "$2y$10$…"
 //! ```
 
 use crate::allow::{Allowlist, parse_cidr};
+use crate::web::{FileWeb, Web};
 use rdpdoctor_probe::Profile;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -40,6 +47,8 @@ pub struct Config {
     pub default_module: String,
     /// Modules by name.
     pub modules: BTreeMap<String, Module>,
+    /// TLS and basic-auth users (`[web]`).
+    pub web: Web,
 }
 
 /// How one kind of scrape probes.
@@ -93,6 +102,7 @@ impl Default for Config {
             timeout_offset: Duration::from_millis(500),
             default_module: "fast".to_owned(),
             modules,
+            web: Web::default(),
         }
     }
 }
@@ -107,6 +117,8 @@ struct File {
     default_module: Option<String>,
     #[serde(default)]
     modules: BTreeMap<String, FileModule>,
+    #[serde(default)]
+    web: FileWeb,
 }
 
 #[derive(Deserialize)]
@@ -131,12 +143,19 @@ impl Config {
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
-        Config::parse(&text).map_err(|e| format!("{name}: {e}"))
+        let dir = path.parent().unwrap_or(Path::new(""));
+        Config::parse_in(&text, dir).map_err(|e| format!("{name}: {e}"))
+    }
+
+    /// [`Config::parse_in`] the current directory.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        Config::parse_in(text, Path::new(""))
     }
 
     /// Parses a config file's text over the defaults: modules named in it
-    /// replace the built-in ones of the same name, the others stay.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    /// replace the built-in ones of the same name, the others stay. Files
+    /// named by `[web]` are read from `dir` when their paths are relative.
+    pub fn parse_in(text: &str, dir: &Path) -> Result<Config, String> {
         let file: File = toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
@@ -179,6 +198,7 @@ impl Config {
             }
             c.default_module = d;
         }
+        c.web = Web::load(file.web, dir)?;
         Ok(c)
     }
 
@@ -272,6 +292,8 @@ mod tests {
             ("[modules.x]\ntimeout_seconds = -1", "timeout_seconds"),
             ("default_module = \"nope\"", "no module"),
             ("[modules.\"a b\"]", "module name"),
+            ("[web.tls_server_config]\ncertfile = \"x\"", "unknown field"),
+            ("[web]\nusers = {}", "unknown field"),
         ] {
             let e = Config::parse(text).unwrap_err();
             assert!(e.contains(says), "{text}: {e}");

@@ -8,16 +8,21 @@
 //!
 //! Only targets inside the allowed networks are probed ([`allow`]); nothing
 //! is allowed by default. Modules, the allowlist and the concurrency bound
-//! come from a TOML file ([`config`]) and the command line.
+//! come from a TOML file ([`config`]) and the command line. With `[web]` in
+//! that file the exporter serves HTTPS ([`web`]) and asks for basic-auth
+//! credentials checked against bcrypt hashes ([`auth`]), as exporter-toolkit
+//! does for Prometheus's own exporters.
 
 #![forbid(unsafe_code)]
 
 pub mod allow;
+pub mod auth;
 pub mod config;
 mod page;
 pub mod probe;
 pub mod server;
 pub mod stats;
+pub mod web;
 
 pub use config::Config;
 
@@ -40,8 +45,22 @@ pub fn run(listen: SocketAddr, config: Config) -> Result<(), String> {
         let bound = listener.local_addr().unwrap_or(listen);
         let nets: Vec<String> = config.allow.networks().iter().map(|n| n.to_string()).collect();
         let modules: Vec<&str> = config.modules.keys().map(String::as_str).collect();
+        let (scheme, tls) = match &config.web.tls {
+            Some(t) => ("https", format!("{}; ", t.summary)),
+            None => ("http", String::new()),
+        };
+        let mut auth = match config.web.users.len() {
+            0 => "no authentication".to_owned(),
+            1 => "basic auth, 1 user".to_owned(),
+            n => format!("basic auth, {n} users"),
+        };
+        if !config.web.users.is_empty() && config.web.tls.is_none() {
+            auth.push_str(
+                " over plain HTTP: passwords cross the network readable, add [web.tls_server_config]",
+            );
+        }
         eprintln!(
-            "rdpdoctor exporter: listening on http://{bound}/ (modules {}; at most {} probes at once; allowed target networks: {})",
+            "rdpdoctor exporter: listening on {scheme}://{bound}/ ({tls}{auth}; modules {}; at most {} probes at once; allowed target networks: {})",
             modules.join(", "),
             config.max_concurrent_probes,
             if nets.is_empty() {

@@ -1,5 +1,9 @@
 //! The HTTP/1 server: `/probe`, `/metrics`, `/`; bounded requests, bounded
-//! connections, and a graceful shutdown.
+//! connections, and a graceful shutdown. With `[web]`, over TLS (the
+//! handshake within [`crate::web::HANDSHAKE_TIMEOUT`]) and behind basic
+//! authentication, checked before anything else a request asks for
+//! ([`crate::auth`]): a request without the right credentials gets 401 and
+//! probes nothing.
 //!
 //! Bounds: the request line and headers fit in [`MAX_HEAD_BYTES`] (hyper
 //! answers 431 otherwise) and arrive within [`HEADER_READ_TIMEOUT`]; the URI
@@ -9,17 +13,22 @@
 //! `max_concurrent_probes` probes run at once, and a probe request over that
 //! waits for a slot for half its timeout, then gets 503.
 
+use crate::auth::{Auth, Verdict};
 use crate::config::Config;
 use crate::stats::Stats;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+use hyper::header::{
+    AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING, WWW_AUTHENTICATE,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::Watcher;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -44,6 +53,8 @@ pub struct State {
     pub stats: Stats,
     /// Probe slots (`max_concurrent_probes`).
     pub slots: Arc<Semaphore>,
+    /// Basic authentication, when users are configured.
+    pub auth: Option<Auth>,
 }
 
 impl State {
@@ -52,6 +63,7 @@ impl State {
         State {
             stats: Stats::new(config.max_concurrent_probes),
             slots: Arc::new(Semaphore::new(config.max_concurrent_probes)),
+            auth: Auth::new(config.web.users.clone()),
             config,
         }
     }
@@ -67,6 +79,12 @@ pub async fn serve(
     grace: Duration,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let tls = state
+        .config
+        .web
+        .tls
+        .as_ref()
+        .map(|t| tokio_rustls::TlsAcceptor::from(t.server.clone()));
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -91,19 +109,19 @@ pub async fn serve(
         };
         let gauge = state.stats.connections.clone();
         let state = state.clone();
-        let svc = hyper::service::service_fn(move |req| {
-            let state = state.clone();
-            async move { Ok::<_, Infallible>(route(&state, req).await) }
-        });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .max_buf_size(MAX_HEAD_BYTES)
-            .serve_connection(TokioIo::new(stream), svc);
-        let conn = graceful.watch(conn);
+        let tls = tls.clone();
+        // Subscribed now, before a shutdown can be signalled: a connection
+        // still in its TLS handshake is waited for too.
+        let watcher = graceful.watcher();
         gauge.inc();
         tokio::spawn(async move {
-            let _ = conn.await;
+            match tls {
+                None => http(stream, state, watcher).await,
+                Some(acceptor) => match crate::web::accept(&acceptor, stream).await {
+                    Some(stream) => http(stream, state, watcher).await,
+                    None => state.stats.tls_handshake_failures.inc(),
+                },
+            }
             gauge.dec();
             drop(permit);
         });
@@ -115,6 +133,24 @@ pub async fn serve(
             eprintln!("rdpdoctor exporter: requests still open {} s after the shutdown signal: cut", grace.as_secs());
         }
     }
+}
+
+/// HTTP/1 on one connection (plain or TLS), until it closes or a graceful
+/// shutdown ends it.
+async fn http<S>(stream: S, state: Arc<State>, watcher: Watcher)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(route(&state, req).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .serve_connection(TokioIo::new(stream), svc);
+    let _ = watcher.watch(conn).await;
 }
 
 async fn route(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -140,6 +176,30 @@ async fn route(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Byte
 }
 
 async fn answer(state: &Arc<State>, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    // First: nothing else a request asks for is looked at without credentials.
+    if let Some(auth) = &state.auth {
+        match auth.check(req.headers().get(AUTHORIZATION)).await {
+            Verdict::Allowed => {}
+            Verdict::Denied => {
+                state.stats.auth_failures.inc();
+                let mut r = text(
+                    401,
+                    "unauthorized: this exporter needs basic-auth credentials\n".into(),
+                );
+                r.headers_mut().insert(
+                    WWW_AUTHENTICATE,
+                    hyper::header::HeaderValue::from_static(crate::auth::CHALLENGE),
+                );
+                return r;
+            }
+            Verdict::Busy => {
+                return text(
+                    503,
+                    "busy: too many password checks at once; try again\n".into(),
+                );
+            }
+        }
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = text(405, "only GET and HEAD are served\n".into());
         r.headers_mut().insert(

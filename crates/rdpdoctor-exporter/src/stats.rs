@@ -1,5 +1,6 @@
 //! The exporter's own metrics (`/metrics`): requests by handler and status,
-//! probes in flight and waiting for a slot, probe durations, refusals, and
+//! probes in flight and waiting for a slot, probe durations, refusals,
+//! authentication and TLS handshake failures, and
 //! the process's file descriptors, memory and CPU (Linux).
 
 use prometheus::{
@@ -27,6 +28,11 @@ pub struct Stats {
     pub allowlist_refusals: IntCounter,
     /// Probes refused because no slot freed up in time.
     pub busy_refusals: IntCounter,
+    /// Requests refused (401) for missing or wrong credentials.
+    pub auth_failures: IntCounter,
+    /// TLS connections that ended before a request: a failed or timed-out
+    /// handshake, or plain HTTP on the TLS port.
+    pub tls_handshake_failures: IntCounter,
     /// HTTP connections open.
     pub connections: IntGauge,
     /// Time from a request to its answer, for every handler.
@@ -96,6 +102,16 @@ impl Stats {
             "Probe requests refused (503) because no slot freed up within half their timeout.",
         ))
         .expect("static metric");
+        let auth_failures = IntCounter::with_opts(opts(
+            "auth_failures_total",
+            "Requests refused (401) for missing or wrong basic-auth credentials; nothing was probed for them.",
+        ))
+        .expect("static metric");
+        let tls_handshake_failures = IntCounter::with_opts(opts(
+            "tls_handshake_failures_total",
+            "Connections whose TLS handshake failed or timed out, or that spoke plain HTTP to the TLS port.",
+        ))
+        .expect("static metric");
         let connections = IntGauge::with_opts(opts("http_connections", "HTTP connections open."))
             .expect("static metric");
         let request_duration = Histogram::with_opts(
@@ -123,6 +139,8 @@ impl Stats {
             Box::new(probes.clone()),
             Box::new(allowlist_refusals.clone()),
             Box::new(busy_refusals.clone()),
+            Box::new(auth_failures.clone()),
+            Box::new(tls_handshake_failures.clone()),
             Box::new(connections.clone()),
             Box::new(request_duration.clone()),
             Box::new(build),
@@ -146,6 +164,8 @@ impl Stats {
             probes,
             allowlist_refusals,
             busy_refusals,
+            auth_failures,
+            tls_handshake_failures,
             connections,
             request_duration,
         }

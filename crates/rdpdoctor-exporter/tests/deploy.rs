@@ -165,3 +165,25 @@ fn promtool_accepts_the_rules_their_tests_and_the_config() {
     promtool(&["check", "config", "prometheus.yml"]);
     promtool(&["check", "config", "prometheus-sharded.yml"]);
 }
+
+#[test]
+fn the_example_exporter_toml_loads_and_its_web_example_has_the_right_keys() {
+    let path = root().join("deploy/exporter.toml");
+    let c = rdpdoctor_exporter::Config::load(&path).unwrap();
+    assert!(c.modules.contains_key("fast_3390"));
+    assert!(c.web.tls.is_none() && c.web.users.is_empty());
+    // Uncommented, the [web] example is read as far as its first file: the
+    // keys and the hash are accepted, the certificate is not there.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let web = text
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest) if rest.starts_with('[') || rest.contains(" = ") => rest,
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(web.contains("\n[web.basic_auth_users]\n"), "{web}");
+    let e = rdpdoctor_exporter::Config::parse(&web).unwrap_err();
+    assert!(e.starts_with("/etc/rdpdoctor/"), "{e}");
+}

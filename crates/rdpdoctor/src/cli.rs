@@ -341,12 +341,17 @@ Examples:
   rdpdoctor exporter --listen 0.0.0.0:9389 --config /etc/rdpdoctor/exporter.toml
   rdpdoctor exporter --allow 192.168.7.0/24 --allow 2001:db8:7::/48
   curl 'http://127.0.0.1:9389/probe?target=rdp01.corp.example&module=fast'
+  curl --cacert ca.crt --netrc-file prom.netrc 'https://rdpmon:9389/metrics'   # with [web]
 
 Config file (TOML; every key optional, see deploy/exporter.toml):
   allow = [\"10.20.0.0/16\"]        max_concurrent_probes = 32
   timeout_offset_seconds = 0.5     default_module = \"fast\"
   [modules.fast]  profile = \"fast\"  timeout_seconds = 15  step_timeout_seconds = 5
                   port = 3389  tcp_samples = 3  reverse_dns = false
+  [web.tls_server_config]  cert_file = \"exporter.crt\"  key_file = \"exporter.key\"
+                  (HTTPS; client_auth_type, client_ca_file, min_version as exporter-toolkit)
+  [web.basic_auth_users]  prometheus = \"$2y$10$...\"   (a bcrypt hash: htpasswd -nBC 10 \"\")
+  With users, every request needs them: 401 before anything is looked at or probed.
 
 The per-probe timeout is Prometheus's X-Prometheus-Scrape-Timeout-Seconds less the offset,
 capped by the module's timeout_seconds. Over max_concurrent_probes a request waits for a
@@ -359,10 +364,10 @@ Exit status:
 
 #[derive(Debug, Args)]
 pub struct ExporterArgs {
-    /// Where to serve HTTP
+    /// Where to serve HTTP (HTTPS with [web.tls_server_config] in the config file)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9389")]
     pub listen: std::net::SocketAddr,
-    /// The config file (TOML): modules, allowed networks, the concurrency bound
+    /// The config file (TOML): modules, allowed networks, the concurrency bound, TLS and users
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A network targets may be in, as CIDR or one address (repeatable; added to the config file's)

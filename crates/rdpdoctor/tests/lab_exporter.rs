@@ -11,7 +11,7 @@ mod common;
 mod exporter_util;
 
 use common::*;
-use exporter_util::{Exporter, request, sample_value};
+use exporter_util::{Exporter, WebDir, request, sample_value};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -488,4 +488,103 @@ fn two_exporters_share_the_targets_by_hashmod_each_scraped_once() {
         .collect();
     assert_eq!(counted, per_shard.to_vec());
     eprintln!("shards: {per_shard:?} of {} targets", targets.len());
+}
+
+#[test]
+#[ignore = "needs the lab: run lab/test.sh"]
+fn prometheus_scrapes_over_https_with_basic_auth_and_a_wrong_password_is_401() {
+    let w = WebDir::new("lab-prom", "");
+    let e = Exporter::start(&["--allow", "127.0.0.1/32", "--config", &w.config()]);
+    let expired = target("xrdp-expired");
+    std::fs::write(w.dir.join("wrong-password"), "not-the-password").unwrap();
+    // deploy/prometheus.yml with its commented [web] lines in force, in both
+    // jobs: https, the CA of the exporter's certificate, the user and the
+    // file holding the password.
+    let commented = "    # scheme: https\n    # tls_config:\n    #   ca_file: /etc/prometheus/rdpdoctor-ca.crt       # the CA of the exporter's cert_file\n    # basic_auth:\n    #   username: prometheus\n    #   password_file: /etc/prometheus/rdpdoctor.password   # the password; the exporter holds its bcrypt hash\n";
+    // Only each line's leading "# ": the comments after the values stay.
+    let uncommented: String = commented
+        .lines()
+        .map(|l| format!("    {}\n", l.trim_start().trim_start_matches("# ")))
+        .collect();
+    let shipped = std::fs::read_to_string(repo_root().join("deploy/prometheus.yml")).unwrap();
+    assert_eq!(
+        shipped.matches(commented).count(),
+        2,
+        "deploy/prometheus.yml changed: update this test"
+    );
+    let mut config = shipped
+        .replace(commented, &uncommented)
+        .replace("/etc/prometheus/rdpdoctor-ca.crt", &w.path("ca.crt"))
+        .replace("/etc/prometheus/rdpdoctor.password", &w.path("password"))
+        .replace("scrape_interval: 1m", "scrape_interval: 2s")
+        .replace("scrape_timeout: 20s", "scrape_timeout: 2s")
+        .replace("evaluation_interval: 1m", "evaluation_interval: 1s")
+        .replace("127.0.0.1:9389", &e.addr.to_string())
+        .replace(
+            "          - rdp01.corp.example          # port 3389, or the module's port\n          - rdp02.corp.example:3390\n          - 10.20.0.15\n",
+            &format!("          - {expired}\n"),
+        );
+    assert!(config.contains(&expired) && config.contains("scheme: https\n"));
+    // A third job: the right exporter, the wrong password.
+    config.push_str(&format!(
+        "\n  - job_name: wrong_password\n    scheme: https\n    tls_config:\n      ca_file: {}\n    basic_auth:\n      username: prometheus\n      password_file: {}\n    static_configs:\n      - targets: ['{}']\n",
+        w.path("ca.crt"),
+        w.path("wrong-password"),
+        e.addr
+    ));
+    let p = Prometheus::start("https", &config);
+    p.wait_for("a scrape of every job", Duration::from_secs(30), || {
+        p.query("up").len() == 3
+    });
+    let up = p.query("up");
+    let job = |name: &str| {
+        up.iter()
+            .find(|r| r["metric"]["job"] == name)
+            .and_then(|r| r["value"][1].as_str())
+            .map(str::to_owned)
+    };
+    assert_eq!(job("rdp").as_deref(), Some("1"), "{up:?}");
+    assert_eq!(job("rdpdoctor_exporter").as_deref(), Some("1"), "{up:?}");
+    assert_eq!(job("wrong_password").as_deref(), Some("0"), "{up:?}");
+    assert_eq!(
+        value_of(&p.query("probe_success"), &expired),
+        Some(1.0),
+        "the probe over https"
+    );
+    let targets = p.api("/api/v1/targets?state=active");
+    let wrong = targets["activeTargets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["labels"]["job"] == "wrong_password")
+        .unwrap()
+        .clone();
+    assert!(
+        wrong["lastError"].as_str().unwrap_or("").contains("401"),
+        "{wrong}"
+    );
+    assert!(
+        wrong["scrapeUrl"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("https://"),
+        "{wrong}"
+    );
+    // The exporter counted the wrong password, and its log never shows one.
+    p.wait_for(
+        "the exporter's job counting a 401",
+        Duration::from_secs(30),
+        || {
+            p.query("rdpdoctor_exporter_auth_failures_total")
+                .first()
+                .and_then(|r| r["value"][1].as_str())
+                .and_then(|v| v.parse::<f64>().ok())
+                .is_some_and(|v| v > 0.0)
+        },
+    );
+    let log = e.stderr.lock().unwrap().clone();
+    assert!(
+        !log.contains(&w.password) && !log.contains("not-the-password"),
+        "{log}"
+    );
 }

@@ -1,5 +1,7 @@
 //! Running `rdpdoctor exporter` in a test: started on 127.0.0.1 port 0, its
-//! address read from its first stderr line; a plain HTTP/1.1 client.
+//! address read from its first stderr line; a plain HTTP/1.1 client; and
+//! [`WebDir`], the files of a `[web]` config (TLS, basic auth) with curl as
+//! the HTTPS client.
 //!
 //! Included with `#[path = "common/exporter.rs"] mod exporter_util;` beside
 //! `mod common;`.
@@ -8,6 +10,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,7 +37,7 @@ impl Exporter {
         let mut first = String::new();
         lines.read_line(&mut first).unwrap();
         let addr = first
-            .split("http://")
+            .split("://")
             .nth(1)
             .and_then(|s| s.split('/').next())
             .and_then(|s| s.parse().ok())
@@ -167,4 +170,133 @@ fn dechunk(mut s: &[u8]) -> Vec<u8> {
         s = rest[n..].strip_prefix(b"\r\n").unwrap_or(&rest[n..]);
     }
     out
+}
+
+/// A temporary directory with what a `[web]` config names: a CA (`ca.crt`),
+/// the exporter's certificate for 127.0.0.1 and localhost signed by it
+/// (`server.crt`, `server.key`), a client certificate it signed
+/// (`client.crt`, `client.key`), the user's password alone in `password`
+/// (Prometheus's `password_file`), curl's `netrc` and `netrc-wrong`, and
+/// `exporter.toml` (relative paths) with `[web]` and the bcrypt hash of the
+/// password. Removed on drop.
+pub struct WebDir {
+    pub dir: PathBuf,
+    pub user: String,
+    pub password: String,
+}
+
+impl WebDir {
+    /// `web_extra` goes into `[web.tls_server_config]`.
+    pub fn new(name: &str, web_extra: &str) -> WebDir {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair, KeyUsagePurpose,
+        };
+        let dir = std::env::temp_dir().join(format!("rdpdoctor-web-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "rdpdoctor test CA");
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca, ca_key);
+        std::fs::write(dir.join("ca.crt"), ca_cert.pem()).unwrap();
+        for (file, names, usage) in [
+            (
+                "server",
+                vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
+                ExtendedKeyUsagePurpose::ServerAuth,
+            ),
+            (
+                "client",
+                vec!["prometheus.test".to_owned()],
+                ExtendedKeyUsagePurpose::ClientAuth,
+            ),
+        ] {
+            let key = KeyPair::generate().unwrap();
+            let mut p = CertificateParams::new(names).unwrap();
+            p.distinguished_name.push(DnType::CommonName, file);
+            p.extended_key_usages = vec![usage];
+            let cert = p.signed_by(&key, &issuer).unwrap();
+            std::fs::write(dir.join(format!("{file}.crt")), cert.pem()).unwrap();
+            std::fs::write(dir.join(format!("{file}.key")), key.serialize_pem()).unwrap();
+        }
+        let user = "prometheus".to_owned();
+        let password = format!("pw-{}-{name}", std::process::id());
+        std::fs::write(dir.join("password"), &password).unwrap();
+        for (file, pw) in [("netrc", password.as_str()), ("netrc-wrong", "not-it")] {
+            std::fs::write(
+                dir.join(file),
+                format!("machine 127.0.0.1 login {user} password {pw}\n"),
+            )
+            .unwrap();
+        }
+        let hash = bcrypt::hash(&password, 10).unwrap();
+        std::fs::write(
+            dir.join("exporter.toml"),
+            format!(
+                "[web.tls_server_config]\ncert_file = \"server.crt\"\nkey_file = \"server.key\"\n{web_extra}\n[web.basic_auth_users]\n{user} = \"{hash}\"\n"
+            ),
+        )
+        .unwrap();
+        WebDir {
+            dir,
+            user,
+            password,
+        }
+    }
+
+    /// The path of one of its files, as a string for a command line.
+    pub fn path(&self, file: &str) -> String {
+        self.dir.join(file).to_str().unwrap().to_owned()
+    }
+
+    pub fn config(&self) -> String {
+        self.path("exporter.toml")
+    }
+}
+
+impl Drop for WebDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What curl got: its exit status, the HTTP status (0 when none), the
+/// response's head and body.
+#[derive(Debug)]
+pub struct Curl {
+    pub exit: i32,
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+/// `curl -sS -i ARGS… URL`, within 20 s.
+pub fn curl(url: &str, args: &[&str]) -> Curl {
+    let out = Command::new("curl")
+        .args(["-sS", "-i", "--max-time", "20"])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl (lab/install.sh installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Curl {
+        exit: out.status.code().unwrap_or(-1),
+        status,
+        head: format!("{head}{}", String::from_utf8_lossy(&out.stderr)),
+        body: body.to_owned(),
+    }
 }
