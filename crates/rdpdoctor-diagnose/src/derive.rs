@@ -431,10 +431,11 @@ fn exchange_stalls(times: &[f64]) -> usize {
 }
 
 fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
+    let step = r.limits.step_secs();
     if let Some(tls) = &r.tls {
         if tls.version.is_none() && tls.accepted_versions().is_empty() {
             let why = match tls.failure {
-                Some(HandshakeFailure::NoAnswer) => "the ClientHello was never answered: something on the path (a filtering firewall, an antivirus or TLS-inspecting proxy, a VPN with a broken MTU) swallows the handshake".to_owned(),
+                Some(HandshakeFailure::NoAnswer) => format!("the ClientHello got no answer within {step}: something on the path (a filtering firewall, an antivirus or TLS-inspecting proxy, a VPN with a broken MTU) swallows the handshake"),
                 Some(HandshakeFailure::Reset) => "the handshake was reset: the server could not use its certificate or key, or something cut it".to_owned(),
                 Some(HandshakeFailure::Closed) => "the server closed the connection during the handshake".to_owned(),
                 Some(HandshakeFailure::Alert) => format!(

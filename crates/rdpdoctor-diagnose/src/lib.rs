@@ -497,7 +497,9 @@ fn furthest_stage(
         });
     };
     if p.selectable.is_empty() {
-        return if p.answered {
+        // Refused everything: nobody gets anywhere. Some requests without an
+        // answer: the evidence does not say.
+        return if p.refuses_everything() {
             Some(Stage::Nothing)
         } else {
             None

@@ -73,6 +73,11 @@ pub struct SecurityPosture {
     pub answered: bool,
     /// Undefined failure codes or selections seen (spec violations).
     pub violations: Vec<String>,
+    /// Requests carrying RDP_NEG_REQ that got no answer at all: silent
+    /// until the deadline, or the connection failed. Not part of the JSON
+    /// (the attempts are).
+    #[serde(skip)]
+    pub unanswered: usize,
 }
 
 impl SecurityPosture {
@@ -87,9 +92,12 @@ impl SecurityPosture {
     }
 
     /// True when no request got any protocol selected although the server
-    /// answered: it refuses everything.
+    /// answered every one: it refuses everything. A request with no answer
+    /// within the deadline is not a refusal: a server that refused the RDP
+    /// request and stayed silent to the TLS ones (a listener overloaded, a
+    /// path dropping packets) has not refused TLS.
     pub fn refuses_everything(&self) -> bool {
-        self.answered && self.selectable.is_empty()
+        self.answered && self.selectable.is_empty() && self.unanswered == 0
     }
 }
 
@@ -112,6 +120,16 @@ pub fn judge(neg: &NegotiationEvidence) -> SecurityPosture {
             )
     });
     let mut answered = neg_req_answered;
+    let unanswered = attempts
+        .iter()
+        .filter(|a| {
+            a.requested.bits.is_some()
+                && matches!(
+                    a.outcome,
+                    NegotiationOutcome::Silent | NegotiationOutcome::ConnectFailed { .. }
+                )
+        })
+        .count();
     for a in attempts {
         if let NegotiationOutcome::Failure { code, .. } = a.outcome
             && !DEFINED_FAILURE_CODES.contains(&code)
@@ -186,6 +204,7 @@ pub fn judge(neg: &NegotiationEvidence) -> SecurityPosture {
         selectable,
         answered,
         violations,
+        unanswered,
     }
 }
 
@@ -257,6 +276,27 @@ mod tests {
         assert_eq!(p.nla, NlaPolicy::Required);
         assert_eq!(p.nla_basis, Some(NlaBasis::ClaimedByServer));
         assert_eq!(p.layer, SecurityLayer::Unknown);
+    }
+
+    /// CI saw this from xrdp (TLS only) behind the lab's TLS-dropping filter,
+    /// on a loaded machine: the RDP and HYBRID requests refused, the TLS
+    /// ones silent until the deadline. That is not "refuses everything".
+    #[test]
+    fn silence_is_not_a_refusal() {
+        let p = judge_rows(vec![
+            row(Some(0), fail(1)),
+            row(Some(1), NegotiationOutcome::Silent),
+            row(Some(2), fail(1)),
+            row(
+                Some(3),
+                NegotiationOutcome::ConnectFailed {
+                    error: "timed-out".into(),
+                },
+            ),
+        ]);
+        assert!(p.answered);
+        assert!(!p.refuses_everything(), "{p:?}");
+        assert_eq!(p.unanswered, 2);
     }
 
     #[test]

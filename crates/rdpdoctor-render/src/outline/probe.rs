@@ -62,9 +62,10 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                 PortState::AcceptedThenClosed => {
                     "accepted the connection, then closed it".to_owned()
                 }
-                PortState::AcceptedAndSilent => {
-                    "accepted the connection and never answered".to_owned()
-                }
+                PortState::AcceptedAndSilent => format!(
+                    "accepted the connection, then no answer within {}",
+                    r.limits.step_secs()
+                ),
             };
             let rtt = t
                 .rtt_ms
