@@ -242,7 +242,7 @@ struct Recheck {
     hosts: usize,
     /// Their last probe did not time out.
     answered: usize,
-    /// Their final verdict is not their first attempt's.
+    /// Their final verdict or findings are not their first attempt's.
     changed: usize,
 }
 
@@ -316,12 +316,13 @@ impl Summary {
 
     /// Counts a host that was probed again after its probe timed out after
     /// it answered TCP: whether the last probe got every answer in time, and
-    /// whether the verdict changed from the first attempt's. The host itself
+    /// whether the verdict or the findings (above info) changed from the
+    /// first attempt's. The host itself
     /// is counted by [`add`](Self::add), once, with its final report.
-    pub fn rechecked(&mut self, answered_in_full: bool, verdict_changed: bool) {
+    pub fn rechecked(&mut self, answered_in_full: bool, changed: bool) {
         self.recheck.hosts += 1;
         self.recheck.answered += usize::from(answered_in_full);
-        self.recheck.changed += usize::from(verdict_changed);
+        self.recheck.changed += usize::from(changed);
     }
 
     /// The worst verdict seen (`None` with no host).
@@ -365,7 +366,7 @@ impl Summary {
                 out,
                 "{}",
                 style.dim(&format!(
-                    "{} host{} re-checked after a timeout: {} answered in full, {} changed verdict",
+                    "{} host{} re-checked after a timeout: {} answered in full, {} with another verdict or findings than at first",
                     rc.hosts,
                     if rc.hosts == 1 { "" } else { "s" },
                     rc.answered,

@@ -104,8 +104,8 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         let producer = rdpdoctor_fleet::scan(hosts, &schedule, tx);
         let consumer = async {
             let mut failing = 0u64;
-            // Hosts held for a re-check: their first attempt's verdict.
-            let mut first: HashMap<(String, u16), rdpdoctor_diagnose::Verdict> = HashMap::new();
+            // Hosts held for a re-check: what their first attempt said.
+            let mut first: HashMap<(String, u16), Said> = HashMap::new();
             let mut phase = String::new();
             while let Some(event) = rx.recv().await {
                 let report = match event {
@@ -115,7 +115,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                         // re-check's report replaces it.
                         let key = host_key(&target.host, target.port);
                         if !first.contains_key(&key) {
-                            first.insert(key, judge(&report)?.verdict);
+                            first.insert(key, said(&judge(&report)?));
                         }
                         if let Some(b) = &bar {
                             b.set_message(format!(
@@ -128,7 +128,11 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                     Event::Recheck { round, hosts } => {
                         phase = format!(
                             " · re-check{}: {hosts} host{} timed out",
-                            if round > 1 { format!(" {round}") } else { String::new() },
+                            if round > 1 {
+                                format!(" {round}")
+                            } else {
+                                String::new()
+                            },
                             if hosts == 1 { "" } else { "s" }
                         );
                         if let Some(b) = &bar {
@@ -142,7 +146,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                     let before = first.remove(&host_key(&report.target.host, report.target.port));
                     out.summary.rechecked(
                         !report.timed_out_after_answer(),
-                        before.is_some_and(|v| v != judgement.verdict),
+                        before.is_some_and(|b| b != said(&judgement)),
                     );
                 }
                 // The JSON line only where it goes somewhere (it is the
@@ -384,6 +388,21 @@ impl Output {
             _ => Ok(()),
         }
     }
+}
+
+/// What a host's judgement tells its admin: the verdict and the findings
+/// above info (what a re-check that "changed" something changed).
+type Said = (rdpdoctor_diagnose::Verdict, Vec<&'static str>);
+
+fn said(j: &rdpdoctor_diagnose::Judgement) -> Said {
+    let mut ids: Vec<&'static str> = j
+        .findings
+        .iter()
+        .filter(|f| f.severity > rdpdoctor_diagnose::Severity::Info)
+        .map(|f| f.id.name())
+        .collect();
+    ids.sort_unstable();
+    (j.verdict, ids)
 }
 
 /// The judgement `probe` gives a report (no `--error`, `--client`, `--on`).
