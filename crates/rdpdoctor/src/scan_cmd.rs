@@ -7,6 +7,7 @@ use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_fleet::targets::{FORCED_RANGE_LIMIT, RANGE_LIMIT, TargetSet, host_key};
 use rdpdoctor_fleet::{Done, Event, Schedule, parse_resume};
 use rdpdoctor_render::fleet::{HostRow, Summary, csv_header, csv_row};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
@@ -113,9 +114,8 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                     Event::Held(target, report) => {
                         // Not written anywhere (nor to --resume): the
                         // re-check's report replaces it.
-                        let key = host_key(&target.host, target.port);
-                        if !first.contains_key(&key) {
-                            first.insert(key, said(&judge(&report)?));
+                        if let Entry::Vacant(e) = first.entry(host_key(&target.host, target.port)) {
+                            e.insert(said(&judge(&report)?));
                         }
                         if let Some(b) = &bar {
                             b.set_message(format!(
