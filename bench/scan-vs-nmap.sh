@@ -12,6 +12,8 @@
 # same sample too, for a like-for-like ratio.
 # CONCURRENCY: scan's --concurrency (default 256; --rate 0).
 # RETRIES: scan's --retries (default 1; 0 = no re-check after a timeout).
+# BENCH_CPUS=0 pins the emulator and the scans to CPU 0 (a loaded machine);
+# BENCH_KEEP=FILE keeps the whole-range scan's NDJSON there.
 #
 # Who answers: `rdpdoctor lab serve` (the emulator, built from the same wire
 # codecs as the probe) with four faults; nft redirects by address range, so
@@ -52,7 +54,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap "exit 143" INT TERM
-in_ns() { ip netns exec "$ns" "$@"; }
+# BENCH_CPUS (e.g. 0): the emulator and the scans share only these CPUs
+# (taskset): a loaded machine, reproducibly.
+pin=()
+[ -n "${BENCH_CPUS:-}" ] && pin=(taskset -c "$BENCH_CPUS")
+in_ns() { ip netns exec "$ns" "${pin[@]}" "$@"; }
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up
@@ -74,7 +80,7 @@ table ip bench {
 }
 EOF
 ulimit -n 65536 2>/dev/null || true
-ip netns exec "$ns" "$bin" lab serve --max-connections 8192 --fault nla-required=0.0.0.0:3389 --fault healthy-tls=127.0.0.1:3390 \
+ip netns exec "$ns" "${pin[@]}" "$bin" lab serve --max-connections 8192 --fault nla-required=0.0.0.0:3389 --fault healthy-tls=127.0.0.1:3390 \
   --fault expired-cert=127.0.0.1:3391 --fault healthy-nla=127.0.0.1:3392 >"$work/emu.txt" 2>&1 &
 emu_pid=$!
 for _ in $(seq 50); do [ "$(wc -l <"$work/emu.txt")" -ge 4 ] && break; sleep 0.1; done
@@ -92,7 +98,7 @@ nmap_spec_scan() { # the same sample as scan targets
 }
 
 echo "# scan-vs-nmap: $(nproc) cores, $(date -u +%FT%TZ), rdpdoctor $("$bin" --version | cut -d' ' -f2), $(nmap --version | head -1)"
-echo "# range $range ($hosts hosts) in namespace $ns; scan --concurrency $concurrency --rate 0 --retries $retries; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# range $range ($hosts hosts) in namespace $ns; scan --concurrency $concurrency --rate 0 --retries $retries; load average $(cut -d' ' -f1-3 /proc/loadavg)${BENCH_CPUS:+; pinned to CPU $BENCH_CPUS}"
 
 # 1. nmap on the sample.
 t0=$(date +%s.%N)
@@ -131,7 +137,8 @@ wrong=$(awk -F, 'NR > 1 {
   split($2, a, "."); o = a[3] + 0
   want = (o < 128) ? "required" : (o < 224) ? "absent" : "optional"
   if ($4 != "works-with-warnings" || $7 != want) n++ } END { print n + 0 }' "$work/scan.csv")
-rechecked=$(grep -c '"attempts":' "$work/scan.ndjson" || true)
+[ -n "${BENCH_KEEP:-}" ] && cp "$work/scan.ndjson" "$BENCH_KEEP"
+rechecked=$(jq -c 'select(.attempts)' "$work/scan.ndjson" | wc -l)
 rechecked_wrong=$(jq -r 'select(.attempts) | [.target.host, .verdict, (.security.nla // "")] | join(" ")' "$work/scan.ndjson" |
   awk '{ split($1, a, "."); o = a[3] + 0
     want = (o < 128) ? "required" : (o < 224) ? "absent" : "optional"

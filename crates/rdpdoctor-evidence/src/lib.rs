@@ -735,8 +735,7 @@ impl ProbeReport {
     /// [`NegotiationOutcome::Silent`], a connect `timeout`, a TLS handshake
     /// [`HandshakeFailure::NoAnswer`], [`DeepOutcome::Timeout`],
     /// [`LogonOutcome::NoAnswer`]); CredSSP, the TLS version matrix and the
-    /// Standard RDP Security offers only as text, where every timeout says
-    /// "before the deadline" (`rdpdoctor-probe`'s wording for a step timeout).
+    /// Standard RDP Security offers only as text, read by `step_timed_out`.
     pub fn timed_out_after_answer(&self) -> bool {
         if self.timings.ceiling_hit {
             return true;
@@ -748,10 +747,7 @@ impl ProbeReport {
         if !answered {
             return false;
         }
-        let timed_out = |text: &Option<String>| {
-            text.as_deref()
-                .is_some_and(|t| t.contains(STEP_TIMEOUT_WORDS))
-        };
+        let timed_out = |text: &Option<String>| text.as_deref().is_some_and(step_timed_out);
         let tcp = self.tcp.as_ref().is_some_and(|t| {
             t.samples
                 .iter()
@@ -772,13 +768,13 @@ impl ProbeReport {
         let credssp = self.credssp.as_ref().is_some_and(|c| timed_out(&c.error));
         let rdp_security = self.rdp_security.as_ref().is_some_and(|r| {
             r.offers.iter().any(|o| match &o.outcome {
-                RdpSecurityOutcome::Refused { detail } => detail.contains(STEP_TIMEOUT_WORDS),
+                RdpSecurityOutcome::Refused { detail } => step_timed_out(detail),
                 _ => false,
             })
         });
         let deep = self.deep.as_ref().is_some_and(|d| match &d.outcome {
             DeepOutcome::Timeout => true,
-            DeepOutcome::Failed { detail } => detail.contains(STEP_TIMEOUT_WORDS),
+            DeepOutcome::Failed { detail } => step_timed_out(detail),
             _ => false,
         });
         let logon = self
@@ -789,8 +785,16 @@ impl ProbeReport {
     }
 }
 
-/// How `rdpdoctor-probe` ends the text of every step that timed out.
-const STEP_TIMEOUT_WORDS: &str = "before the deadline";
+/// True when an error text of `rdpdoctor-probe` says a step timed out: it
+/// says "before the deadline" for a read or a handshake, and where the X.224
+/// exchange that opens a TLS or CredSSP connection failed it names the
+/// [`NegotiationOutcome`] (`Silent`, or `ConnectFailed { error: "timeout" }`
+/// when the connect itself timed out).
+fn step_timed_out(text: &str) -> bool {
+    text.contains("before the deadline")
+        || text.ends_with(": Silent")
+        || text.contains(r#"error: "timeout""#)
+}
 
 #[cfg(test)]
 mod tests {
@@ -872,7 +876,20 @@ mod tests {
             error: Some("no TSRequest from the server: no answer before the deadline".into()),
         });
         assert!(r.timed_out_after_answer());
+        // Its connect timed out (seen under load: the X.224 exchange that
+        // opens CredSSP's connection, named as the probe names it).
+        r.credssp.as_mut().unwrap().error = Some(
+            r#"the X.224 exchange did not lead to TLS: ConnectFailed { error: "timeout" }"#.into(),
+        );
+        assert!(r.timed_out_after_answer());
+        r.credssp.as_mut().unwrap().error =
+            Some("the X.224 exchange did not lead to TLS: Silent".into());
+        assert!(r.timed_out_after_answer());
         r.credssp.as_mut().unwrap().error = Some("the server reset the connection".into());
+        assert!(!r.timed_out_after_answer());
+        r.credssp.as_mut().unwrap().error = Some(
+            r#"the X.224 exchange did not lead to TLS: ConnectFailed { error: "refused" }"#.into(),
+        );
         assert!(!r.timed_out_after_answer());
         // The ceiling, whatever TCP did (the scheduler's own net leaves no TCP evidence).
         let mut r = report(false);
