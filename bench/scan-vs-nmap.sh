@@ -4,13 +4,16 @@
 # script makes (so nothing leaves the machine: the namespace has only its own
 # loopback, where 127.1.0.0/16 is local), and removes on exit.
 #
-#   cargo build --release && sudo bash bench/scan-vs-nmap.sh [PREFIX] [NMAP_SAMPLE] [CONCURRENCY]
+#   cargo build --release && sudo bash bench/scan-vs-nmap.sh [PREFIX] [NMAP_SAMPLE] [CONCURRENCY] [RETRIES]
 #
 # PREFIX: the range scanned, default 16 (127.1.0.0/16 = 65,536 hosts).
 # NMAP_SAMPLE: hosts nmap scans (default 256, spread over the four quarters
 # below); its rate is extrapolated to the range, and `scan` runs on the
 # same sample too, for a like-for-like ratio.
 # CONCURRENCY: scan's --concurrency (default 256; --rate 0).
+# RETRIES: scan's --retries (default 1; 0 = no re-check after a timeout).
+# BENCH_CPUS=0 pins the emulator and the scans to CPU 0 (a loaded machine);
+# BENCH_KEEP=FILE keeps the whole-range scan's NDJSON there.
 #
 # Who answers: `rdpdoctor lab serve` (the emulator, built from the same wire
 # codecs as the probe) with four faults; nft redirects by address range, so
@@ -20,7 +23,10 @@
 #   127.1.192.0/19 expired-cert  (127.0.0.1:3391) → nla "absent", cert-expired
 #   127.1.224.0/19 healthy-nla   (127.0.0.1:3392) → nla "optional"
 # Measured: wall time, hosts/s and peak RSS (/usr/bin/time -v) of the scan,
-# NLA verdicts counted per range, and a sample of hosts probed one by one
+# NLA verdicts counted per range, wrong verdicts (a verdict other than
+# works-with-warnings, or an NLA verdict other than the range's: every one is
+# the scanner's, since every server is healthy and local), hosts re-checked
+# after a timeout (from the --resume file the scan writes beside its CSV), and a sample of hosts probed one by one
 # (`probe --profile fast --samples 1`) whose verdict, NLA verdict, findings
 # and top cause must equal the scan's line. Prints a report; writes nothing
 # outside a temporary folder, which it removes.
@@ -29,6 +35,7 @@ cd "$(dirname "$0")/.."
 prefix=${1:-16}
 sample=${2:-256}
 concurrency=${3:-256}
+retries=${4:-1}
 bin=${RDPDOCTOR_BIN:-target/release/rdpdoctor}
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 bin=$(realpath "$bin")
@@ -47,7 +54,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap "exit 143" INT TERM
-in_ns() { ip netns exec "$ns" "$@"; }
+# BENCH_CPUS (e.g. 0): the emulator and the scans share only these CPUs
+# (taskset): a loaded machine, reproducibly.
+pin=()
+[ -n "${BENCH_CPUS:-}" ] && pin=(taskset -c "$BENCH_CPUS")
+in_ns() { ip netns exec "$ns" "${pin[@]}" "$@"; }
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up
@@ -69,7 +80,7 @@ table ip bench {
 }
 EOF
 ulimit -n 65536 2>/dev/null || true
-ip netns exec "$ns" "$bin" lab serve --max-connections 8192 --fault nla-required=0.0.0.0:3389 --fault healthy-tls=127.0.0.1:3390 \
+ip netns exec "$ns" "${pin[@]}" "$bin" lab serve --max-connections 8192 --fault nla-required=0.0.0.0:3389 --fault healthy-tls=127.0.0.1:3390 \
   --fault expired-cert=127.0.0.1:3391 --fault healthy-nla=127.0.0.1:3392 >"$work/emu.txt" 2>&1 &
 emu_pid=$!
 for _ in $(seq 50); do [ "$(wc -l <"$work/emu.txt")" -ge 4 ] && break; sleep 0.1; done
@@ -87,7 +98,7 @@ nmap_spec_scan() { # the same sample as scan targets
 }
 
 echo "# scan-vs-nmap: $(nproc) cores, $(date -u +%FT%TZ), rdpdoctor $("$bin" --version | cut -d' ' -f2), $(nmap --version | head -1)"
-echo "# range $range ($hosts hosts) in namespace $ns; scan --concurrency $concurrency --rate 0"
+echo "# range $range ($hosts hosts) in namespace $ns; scan --concurrency $concurrency --rate 0 --retries $retries; load average $(cut -d' ' -f1-3 /proc/loadavg)${BENCH_CPUS:+; pinned to CPU $BENCH_CPUS}"
 
 # 1. nmap on the sample.
 t0=$(date +%s.%N)
@@ -100,14 +111,15 @@ nmap_nla=$(grep -c 'CredSSP (NLA): SUCCESS' "$work/nmap.txt" || true)
 # 2. scan on the same sample.
 nmap_spec_scan >"$work/sample.txt"
 t0=$(date +%s.%N)
-in_ns "$bin" scan -iL "$work/sample.txt" --format csv --rate 0 --concurrency "$concurrency" >"$work/sample.csv" || true
+in_ns "$bin" scan -iL "$work/sample.txt" --format csv --rate 0 --concurrency "$concurrency" --retries "$retries" \
+  >"$work/sample.csv" || true
 t1=$(date +%s.%N)
 sample_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
 
 # 3. scan on the whole range, under /usr/bin/time -v.
 t0=$(date +%s.%N)
 in_ns /usr/bin/time -v "$bin" scan "$range" --force --format csv --rate 0 --concurrency "$concurrency" \
-  >"$work/scan.csv" 2>"$work/time.txt" || true
+  --retries "$retries" --resume "$work/scan.ndjson" >"$work/scan.csv" 2>"$work/time.txt" || true
 t1=$(date +%s.%N)
 scan_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
@@ -119,6 +131,18 @@ nla_table=$(awk -F, 'NR > 1 {
   split($2, a, "."); o = a[3] + 0
   r = (o < 128) ? "127.1.0.0/17 nla-required" : (o < 192) ? "127.1.128.0/18 healthy-tls" : (o < 224) ? "127.1.192.0/19 expired-cert" : "127.1.224.0/19 healthy-nla"
   n[r " → nla " $7 ", " $4]++ } END { for (k in n) printf "#   %7d  %s\n", n[k], k }' "$work/scan.csv" | sort -k3)
+
+# Wrong verdicts (every server is healthy: each is the scanner's), and re-checks.
+wrong=$(awk -F, 'NR > 1 {
+  split($2, a, "."); o = a[3] + 0
+  want = (o < 128) ? "required" : (o < 224) ? "absent" : "optional"
+  if ($4 != "works-with-warnings" || $7 != want) n++ } END { print n + 0 }' "$work/scan.csv")
+[ -n "${BENCH_KEEP:-}" ] && cp "$work/scan.ndjson" "$BENCH_KEEP"
+rechecked=$(jq -c 'select(.attempts)' "$work/scan.ndjson" | wc -l)
+rechecked_wrong=$(jq -r 'select(.attempts) | [.target.host, .verdict, (.security.nla // "")] | join(" ")' "$work/scan.ndjson" |
+  awk '{ split($1, a, "."); o = a[3] + 0
+    want = (o < 128) ? "required" : (o < 224) ? "absent" : "optional"
+    if ($2 != "works-with-warnings" || $3 != want) n++ } END { print n + 0 }')
 
 # 4. A sample probed one by one: the same verdict, NLA, findings, top cause.
 same=0 differ=0
@@ -142,6 +166,7 @@ awk -v h="$hosts" -v rows="$rows" -v s="$scan_s" -v rss="$rss_kb" -v ns="$nmap_s
   printf "# nmap printed \"CredSSP (NLA): SUCCESS\" for %d of %d sampled hosts (it reports NLA where the server merely accepts it)\n", nn, nh
   printf "# single probes equal to the scan line: %d of %d\n", same, same + differ
 }'
+echo "# wrong verdicts (whole range): $wrong of $rows; hosts re-checked after a timeout: $rechecked, of which still wrong: $rechecked_wrong"
 echo "# scan verdicts by range (count, range → nla, verdict):"
 echo "$nla_table"
 echo "# hosts judged worse than their range's fault (a few shown):"

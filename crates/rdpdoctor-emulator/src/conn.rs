@@ -59,7 +59,8 @@ fn garbage(e: impl std::fmt::Display) -> End {
 }
 
 /// Serves one connection; never panics, always ends (deadlines everywhere).
-pub(crate) async fn handle(tcp: TcpStream, ctx: Arc<Ctx>) -> End {
+/// `stall`: hold it without an answer instead ([`crate::FaultConfig::stall_first`]).
+pub(crate) async fn handle(tcp: TcpStream, ctx: Arc<Ctx>, stall: bool) -> End {
     let _ = tcp.set_nodelay(true);
     let cfg = &ctx.cfg;
     let deadline = Instant::now() + cfg.connection_budget;
@@ -69,6 +70,10 @@ pub(crate) async fn handle(tcp: TcpStream, ctx: Arc<Ctx>) -> End {
         Duration::ZERO
     };
     let mut s = Framed::new(tcp, cfg.read_timeout, deadline, delay);
+    if stall {
+        s.drain(cfg.hold).await;
+        return End::Timeout;
+    }
     match cfg.fault {
         // Dropping the socket sends a FIN (an RST if the client already sent bytes).
         Fault::AcceptThenClose => return End::Done,

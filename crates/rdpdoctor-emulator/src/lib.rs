@@ -90,6 +90,12 @@ pub struct FaultConfig {
     /// More DNS names for the TLS certificate (it always names the FQDN,
     /// `localhost`, 127.0.0.1 and the listening IP, except for `wrong-name-cert`).
     pub extra_cert_names: Vec<String>,
+    /// The first this-many connections accepted are held without an answer
+    /// (as `silent` holds every one), then the fault plays as usual: a server
+    /// that answers TCP, stalls its first handshakes and then recovers, as a
+    /// prober starved of CPU sees a healthy one. The peer of `scan`'s
+    /// re-check after a timeout. 0 (the default): none.
+    pub stall_first: usize,
 }
 
 impl FaultConfig {
@@ -109,6 +115,7 @@ impl FaultConfig {
             max_connections: 128,
             issuer: None,
             extra_cert_names: Vec::new(),
+            stall_first: 0,
         }
     }
 
@@ -293,6 +300,7 @@ async fn accept_loop(
 ) {
     let permits = Arc::new(Semaphore::new(max));
     let mut connections = JoinSet::new();
+    let mut to_stall = ctx.cfg.stall_first;
     loop {
         tokio::select! {
             _ = &mut stopped => break,
@@ -302,8 +310,10 @@ async fn accept_loop(
                     // Over the cap: the socket is dropped (closed) at once.
                     let Ok(permit) = permits.clone().try_acquire_owned() else { continue };
                     let ctx = ctx.clone();
+                    let stall = to_stall > 0;
+                    to_stall = to_stall.saturating_sub(1);
                     connections.spawn(async move {
-                        let _end = conn::handle(tcp, ctx).await;
+                        let _end = conn::handle(tcp, ctx, stall).await;
                         drop(permit);
                     });
                 }

@@ -73,6 +73,21 @@ pub struct ProbeReport {
     /// the server either way. Empty (and left out of the JSON) for a full probe.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_checked: Vec<Stage>,
+    /// How many times `scan` probed this host for this report: 1, or more
+    /// when the first probe timed out after the host had answered TCP
+    /// ([`ProbeReport::timed_out_after_answer`]) and `scan --retries` probed
+    /// it again, this report replacing the earlier one. Left out of the JSON
+    /// when 1.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub attempts: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// The deadlines a probe ran under (`--timeout`, `--ceiling`).
@@ -706,8 +721,79 @@ impl ProbeReport {
             timings: Timings::default(),
             limits: Limits::default(),
             not_checked: Vec::new(),
+            attempts: 1,
         }
     }
+
+    /// True when the host answered TCP (a connect completed) and then a
+    /// later step got no answer within its step timeout, or when the probe's
+    /// ceiling cut it short: a result that says as much about the prober's
+    /// deadlines (and its load) as about the server, worth one more look.
+    /// A host silent at TCP (filtered, down) is not one: nothing answered.
+    ///
+    /// The probe records most step timeouts as types (an X.224 request
+    /// [`NegotiationOutcome::Silent`], a connect `timeout`, a TLS handshake
+    /// [`HandshakeFailure::NoAnswer`], [`DeepOutcome::Timeout`],
+    /// [`LogonOutcome::NoAnswer`]); CredSSP, the TLS version matrix and the
+    /// Standard RDP Security offers only as text, read by `step_timed_out`.
+    pub fn timed_out_after_answer(&self) -> bool {
+        if self.timings.ceiling_hit {
+            return true;
+        }
+        let answered = self
+            .tcp
+            .as_ref()
+            .is_some_and(|t| t.samples.iter().any(|s| s.connected));
+        if !answered {
+            return false;
+        }
+        let timed_out = |text: &Option<String>| text.as_deref().is_some_and(step_timed_out);
+        let tcp = self.tcp.as_ref().is_some_and(|t| {
+            t.samples
+                .iter()
+                .any(|s| s.error.as_deref() == Some("timeout"))
+        });
+        let negotiation = self.negotiation.as_ref().is_some_and(|n| {
+            n.attempts.iter().any(|a| match &a.outcome {
+                NegotiationOutcome::Silent => true,
+                NegotiationOutcome::ConnectFailed { error } => error == "timeout",
+                _ => false,
+            })
+        });
+        let tls = self.tls.as_ref().is_some_and(|t| {
+            t.failure == Some(HandshakeFailure::NoAnswer)
+                || timed_out(&t.error)
+                || t.versions.iter().any(|v| timed_out(&v.detail))
+        });
+        let credssp = self.credssp.as_ref().is_some_and(|c| timed_out(&c.error));
+        let rdp_security = self.rdp_security.as_ref().is_some_and(|r| {
+            r.offers.iter().any(|o| match &o.outcome {
+                RdpSecurityOutcome::Refused { detail } => step_timed_out(detail),
+                _ => false,
+            })
+        });
+        let deep = self.deep.as_ref().is_some_and(|d| match &d.outcome {
+            DeepOutcome::Timeout => true,
+            DeepOutcome::Failed { detail } => step_timed_out(detail),
+            _ => false,
+        });
+        let logon = self
+            .logon
+            .as_ref()
+            .is_some_and(|l| l.outcome == LogonOutcome::NoAnswer);
+        tcp || negotiation || tls || credssp || rdp_security || deep || logon
+    }
+}
+
+/// True when an error text of `rdpdoctor-probe` says a step timed out: it
+/// says "before the deadline" for a read or a handshake, and where the X.224
+/// exchange that opens a TLS or CredSSP connection failed it names the
+/// [`NegotiationOutcome`] (`Silent`, or `ConnectFailed { error: "timeout" }`
+/// when the connect itself timed out).
+fn step_timed_out(text: &str) -> bool {
+    text.contains("before the deadline")
+        || text.ends_with(": Silent")
+        || text.contains(r#"error: "timeout""#)
 }
 
 #[cfg(test)]
@@ -720,5 +806,109 @@ mod tests {
         let s = Stats::of(&[4.0, 1.0, 3.0, 2.0]).unwrap();
         assert_eq!((s.min, s.median, s.max), (1.0, 2.5, 4.0));
         assert!(Stats::of(&[]).is_none());
+    }
+
+    fn report(connected: bool) -> ProbeReport {
+        let target = Target {
+            input: "h".into(),
+            host: "h".into(),
+            port: 3389,
+            host_is_ip: false,
+        };
+        let mut r = ProbeReport::new(target, "0", String::new());
+        r.tcp = Some(TcpEvidence {
+            state: if connected {
+                PortState::Open
+            } else {
+                PortState::Filtered
+            },
+            samples: vec![ConnectSample {
+                connected,
+                elapsed_ms: 1.0,
+                error: (!connected).then(|| "timeout".to_owned()),
+            }],
+            rtt_ms: None,
+            failures: u32::from(!connected),
+            first_response: None,
+            other_protocol: None,
+        });
+        r
+    }
+
+    fn row(outcome: NegotiationOutcome) -> NegotiationEvidence {
+        NegotiationEvidence {
+            attempts: vec![NegotiationAttempt {
+                requested: ProtocolSet::from_bits(Some(3)),
+                outcome,
+                connect_ms: 1.0,
+                answer_ms: 1.0,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_timeout_after_tcp_answered_is_one_and_silence_at_tcp_is_not() {
+        // Silent at TCP (filtered or down): nothing answered, nothing to re-check.
+        assert!(!report(false).timed_out_after_answer());
+        // Answered, and every step answered.
+        let mut r = report(true);
+        r.negotiation = Some(row(NegotiationOutcome::NoNegotiationData));
+        assert!(!r.timed_out_after_answer());
+        // The X.224 request got no answer.
+        r.negotiation = Some(row(NegotiationOutcome::Silent));
+        assert!(r.timed_out_after_answer());
+        // A later connect timed out.
+        r.negotiation = Some(row(NegotiationOutcome::ConnectFailed {
+            error: "timeout".into(),
+        }));
+        assert!(r.timed_out_after_answer());
+        // A refusal is an answer.
+        r.negotiation = Some(row(NegotiationOutcome::ConnectFailed {
+            error: "refused".into(),
+        }));
+        assert!(!r.timed_out_after_answer());
+        // CredSSP records its timeout as text only.
+        r.credssp = Some(CredSspEvidence {
+            server_version: None,
+            client_version: 6,
+            error_code: None,
+            ntlm_challenge: false,
+            error: Some("no TSRequest from the server: no answer before the deadline".into()),
+        });
+        assert!(r.timed_out_after_answer());
+        // Its connect timed out (seen under load: the X.224 exchange that
+        // opens CredSSP's connection, named as the probe names it).
+        r.credssp.as_mut().unwrap().error = Some(
+            r#"the X.224 exchange did not lead to TLS: ConnectFailed { error: "timeout" }"#.into(),
+        );
+        assert!(r.timed_out_after_answer());
+        r.credssp.as_mut().unwrap().error =
+            Some("the X.224 exchange did not lead to TLS: Silent".into());
+        assert!(r.timed_out_after_answer());
+        r.credssp.as_mut().unwrap().error = Some("the server reset the connection".into());
+        assert!(!r.timed_out_after_answer());
+        r.credssp.as_mut().unwrap().error = Some(
+            r#"the X.224 exchange did not lead to TLS: ConnectFailed { error: "refused" }"#.into(),
+        );
+        assert!(!r.timed_out_after_answer());
+        // The ceiling, whatever TCP did (the scheduler's own net leaves no TCP evidence).
+        let mut r = report(false);
+        r.tcp = None;
+        r.timings.ceiling_hit = true;
+        assert!(r.timed_out_after_answer());
+    }
+
+    #[test]
+    fn attempts_is_in_the_json_only_for_a_recheck() {
+        let mut r = report(true);
+        let v = serde_json::to_value(&r).unwrap();
+        assert!(v.get("attempts").is_none());
+        r.attempts = 2;
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["attempts"], 2);
+        let mut v = serde_json::to_value(&r).unwrap();
+        v.as_object_mut().unwrap().remove("attempts");
+        let back: ProbeReport = serde_json::from_value(v).unwrap();
+        assert_eq!(back.attempts, 1, "an older report reads as one attempt");
     }
 }

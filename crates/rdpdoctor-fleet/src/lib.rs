@@ -14,5 +14,5 @@ pub mod scheduler;
 pub mod targets;
 
 pub use resume::{Done, ResumeError, parse_resume};
-pub use scheduler::{Schedule, scan};
+pub use scheduler::{Event, RECHECK_CONCURRENCY, Schedule, scan};
 pub use targets::{TargetSet, TargetsError};

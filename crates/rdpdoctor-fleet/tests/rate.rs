@@ -29,6 +29,7 @@ async fn hosts_start_no_faster_than_the_rate() {
             ceiling: Duration::from_secs(5),
             ..Default::default()
         },
+        retries: 1,
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let t = Instant::now();

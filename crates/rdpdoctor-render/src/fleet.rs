@@ -233,6 +233,17 @@ pub struct Summary {
     verdicts: BTreeMap<u8, (Verdict, usize)>,
     /// Hosts whose probe left stages out (fast profile), by stage note.
     not_checked: BTreeMap<String, usize>,
+    recheck: Recheck,
+}
+
+/// Hosts probed again after a timeout (`scan --retries`).
+#[derive(Debug, Default)]
+struct Recheck {
+    hosts: usize,
+    /// Their last probe did not time out.
+    answered: usize,
+    /// Their final verdict or findings are not their first attempt's.
+    changed: usize,
 }
 
 impl Summary {
@@ -303,6 +314,17 @@ impl Summary {
         });
     }
 
+    /// Counts a host that was probed again after its probe timed out after
+    /// it answered TCP: whether the last probe got every answer in time, and
+    /// whether the verdict or the findings (above info) changed from the
+    /// first attempt's. The host itself
+    /// is counted by [`add`](Self::add), once, with its final report.
+    pub fn rechecked(&mut self, answered_in_full: bool, changed: bool) {
+        self.recheck.hosts += 1;
+        self.recheck.answered += usize::from(answered_in_full);
+        self.recheck.changed += usize::from(changed);
+    }
+
     /// The worst verdict seen (`None` with no host).
     pub fn worst(&self) -> Option<Verdict> {
         self.verdicts.values().next().map(|(v, _)| *v)
@@ -336,6 +358,21 @@ impl Summary {
         for (note, k) in &self.not_checked {
             // The verdicts hold as far as the probe looked.
             let _ = writeln!(out, "{}", style.dim(&format!("{k} of them {note}")));
+        }
+        let rc = &self.recheck;
+        if rc.hosts > 0 {
+            // Their verdicts are the re-check's: say so, and how much it mattered.
+            let _ = writeln!(
+                out,
+                "{}",
+                style.dim(&format!(
+                    "{} host{} re-checked after a timeout: {} answered in full, {} with another verdict or findings than at first",
+                    rc.hosts,
+                    if rc.hosts == 1 { "" } else { "s" },
+                    rc.answered,
+                    rc.changed
+                ))
+            );
         }
 
         let plural = |k: usize| format!("{k:>6} host{}", if k == 1 { " " } else { "s" });

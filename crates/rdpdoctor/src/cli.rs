@@ -388,6 +388,7 @@ const SCAN_HELP: &str = "Examples:
   rdpdoctor scan -iL hosts.txt --format html -o fleet.html   # a page with a section per host
   rdpdoctor scan -iL hosts.txt --resume scan.ndjson  # rerun after a stop: done hosts are skipped
   rdpdoctor scan 10.0.0.0/8 --force --rate 500 --concurrency 200
+  rdpdoctor scan 10.0.0.0/16 --concurrency 128 --retries 2   # re-check timed-out hosts twice
 
 A range larger than 65,536 addresses (a /16, or an IPv6 /112) needs --force
 (at most 16,777,216). --profile fast (the default) checks what matters
@@ -395,6 +396,17 @@ fleet-wide: TCP, the X.224 negotiation (the NLA verdict), TLS and the
 certificate, the NTLM facts; what it leaves out reads \"not checked\".
 --profile full runs every stage of `rdpdoctor probe`. Each host gets the
 verdict `rdpdoctor probe` would give it; no reverse DNS unless --reverse-dns.
+
+Re-checks: a host that answered TCP and then timed out (X.224, TLS or
+CredSSP got no answer within --timeout, or the host hit --ceiling) is probed
+once more after the main pass, at most 8 hosts at once, still under --rate:
+on a busy machine or at a high --concurrency the scanner itself can be too
+starved to read a server's answer in time. The re-check's report replaces
+the first and says \"attempts\": 2; if it times out again, that stands.
+Hosts silent at TCP (filtered, down) are not re-checked. --retries N: up to
+N re-checks (default 1); --retries 0: none. ndjson and csv hold back only
+those hosts' lines until their re-check; --resume writes a host once its
+result is final.
 
 Output: text (a summary grouped by cause and by finding, then a table, worst
 first), ndjson (one line per host as it finishes: `probe --format json` of
@@ -459,6 +471,9 @@ pub struct ScanArgs {
     /// Seconds allowed for one host (its deadline)
     #[arg(long, default_value_t = 20.0, value_name = "SECS", value_parser = positive_secs)]
     pub ceiling: f64,
+    /// Probe again, after the main pass and at most 8 at once, hosts that answered TCP and then timed out (0: never)
+    #[arg(long, visible_alias = "max-retries", default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=5))]
+    pub retries: u32,
     /// TCP connect samples per host
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub samples: u32,

@@ -3,11 +3,12 @@
 
 use crate::cli::{ScanArgs, ScanFormat, ScanProfile};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rdpdoctor_evidence::{ProbeReport, Target};
+use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_fleet::targets::{FORCED_RANGE_LIMIT, RANGE_LIMIT, TargetSet, host_key};
-use rdpdoctor_fleet::{Done, Schedule, parse_resume};
+use rdpdoctor_fleet::{Done, Event, Schedule, parse_resume};
 use rdpdoctor_render::fleet::{HostRow, Summary, csv_header, csv_row};
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -68,6 +69,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         concurrency: args.concurrency as usize,
         rate: args.rate,
         probe: opts,
+        retries: args.retries,
     };
     let mut out = Output::new(args.format, args.color.style());
 
@@ -96,15 +98,57 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result: Result<(), String> = runtime.block_on(async {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Target, ProbeReport)>(256);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(256);
         let hosts = set
             .iter()
             .filter(|t| !done.keys.contains(&host_key(&t.host, t.port)));
         let producer = rdpdoctor_fleet::scan(hosts, &schedule, tx);
         let consumer = async {
             let mut failing = 0u64;
-            while let Some((_target, report)) = rx.recv().await {
+            // Hosts held for a re-check: what their first attempt said.
+            let mut first: HashMap<(String, u16), Said> = HashMap::new();
+            let mut phase = String::new();
+            while let Some(event) = rx.recv().await {
+                let report = match event {
+                    Event::Done(_, report) => report,
+                    Event::Held(target, report) => {
+                        // Not written anywhere (nor to --resume): the
+                        // re-check's report replaces it.
+                        if let Entry::Vacant(e) = first.entry(host_key(&target.host, target.port)) {
+                            e.insert(said(&judge(&report)?));
+                        }
+                        if let Some(b) = &bar {
+                            b.set_message(format!(
+                                "{failing} with something to fix · {} to re-check after a timeout",
+                                first.len()
+                            ));
+                        }
+                        continue;
+                    }
+                    Event::Recheck { round, hosts } => {
+                        phase = format!(
+                            " · re-check{}: {hosts} host{} timed out",
+                            if round > 1 {
+                                format!(" {round}")
+                            } else {
+                                String::new()
+                            },
+                            if hosts == 1 { "" } else { "s" }
+                        );
+                        if let Some(b) = &bar {
+                            b.set_message(format!("{failing} with something to fix{phase}"));
+                        }
+                        continue;
+                    }
+                };
                 let judgement = judge(&report)?;
+                if report.attempts > 1 {
+                    let before = first.remove(&host_key(&report.target.host, report.target.port));
+                    out.summary.rechecked(
+                        !report.timed_out_after_answer(),
+                        before.is_some_and(|b| b != said(&judgement)),
+                    );
+                }
                 // The JSON line only where it goes somewhere (it is the
                 // costliest part of a host's output).
                 let line = if resume_file.is_some() || out.format == ScanFormat::Ndjson {
@@ -124,7 +168,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                         failing += 1;
                     }
                     b.inc(1);
-                    b.set_message(format!("{failing} with something to fix"));
+                    b.set_message(format!("{failing} with something to fix{phase}"));
                 }
                 if !keep_going {
                     // Output closed (`| head`): stop probing, quietly.
@@ -344,6 +388,21 @@ impl Output {
             _ => Ok(()),
         }
     }
+}
+
+/// What a host's judgement tells its admin: the verdict and the findings
+/// above info (what a re-check that "changed" something changed).
+type Said = (rdpdoctor_diagnose::Verdict, Vec<&'static str>);
+
+fn said(j: &rdpdoctor_diagnose::Judgement) -> Said {
+    let mut ids: Vec<&'static str> = j
+        .findings
+        .iter()
+        .filter(|f| f.severity > rdpdoctor_diagnose::Severity::Info)
+        .map(|f| f.id.name())
+        .collect();
+    ids.sort_unstable();
+    (j.verdict, ids)
 }
 
 /// The judgement `probe` gives a report (no `--error`, `--client`, `--on`).
