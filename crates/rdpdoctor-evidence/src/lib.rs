@@ -276,6 +276,34 @@ pub enum NegotiationOutcome {
     },
 }
 
+/// For sentences (the probe's error texts say why an X.224 exchange did not
+/// open a connection). A timeout reads "no answer before the deadline", as
+/// every step's does.
+impl std::fmt::Display for NegotiationOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Selected { protocol, .. } => {
+                write!(f, "the server selected {}", protocol.label())
+            }
+            Self::Failure { code, name } => match name {
+                Some(n) => write!(f, "RDP_NEG_FAILURE {n}"),
+                None => write!(f, "RDP_NEG_FAILURE 0x{code:X}"),
+            },
+            Self::NoNegotiationData => f.write_str("a Connection Confirm without negotiation data"),
+            Self::Closed => f.write_str("the server closed the connection without an answer"),
+            Self::Disconnected { reason } => {
+                write!(f, "an MCS Disconnect Provider Ultimatum ({reason})")
+            }
+            Self::Silent => f.write_str("no answer to the X.224 request before the deadline"),
+            Self::Garbage { error, .. } => write!(f, "not an X.224 Connection Confirm ({error})"),
+            Self::ConnectFailed { error } if error == "timeout" => {
+                f.write_str("no answer to the TCP connect before the deadline")
+            }
+            Self::ConnectFailed { error } => write!(f, "the TCP connect failed ({error})"),
+        }
+    }
+}
+
 /// One row of the negotiation matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NegotiationAttempt {
@@ -786,14 +814,11 @@ impl ProbeReport {
 }
 
 /// True when an error text of `rdpdoctor-probe` says a step timed out: it
-/// says "before the deadline" for a read or a handshake, and where the X.224
-/// exchange that opens a TLS or CredSSP connection failed it names the
-/// [`NegotiationOutcome`] (`Silent`, or `ConnectFailed { error: "timeout" }`
-/// when the connect itself timed out).
+/// says "before the deadline" for a read or a handshake, and so does the
+/// [`NegotiationOutcome`] it names where the X.224 exchange that opens a TLS
+/// or CredSSP connection got no answer (its `Display`).
 fn step_timed_out(text: &str) -> bool {
     text.contains("before the deadline")
-        || text.ends_with(": Silent")
-        || text.contains(r#"error: "timeout""#)
 }
 
 #[cfg(test)]
@@ -878,18 +903,18 @@ mod tests {
         assert!(r.timed_out_after_answer());
         // Its connect timed out (seen under load: the X.224 exchange that
         // opens CredSSP's connection, named as the probe names it).
-        r.credssp.as_mut().unwrap().error = Some(
-            r#"the X.224 exchange did not lead to TLS: ConnectFailed { error: "timeout" }"#.into(),
-        );
+        let x224 =
+            |o: NegotiationOutcome| Some(format!("the X.224 exchange did not lead to TLS: {o}"));
+        let failed = |e: &str| NegotiationOutcome::ConnectFailed { error: e.into() };
+        r.credssp.as_mut().unwrap().error = x224(failed("timeout"));
         assert!(r.timed_out_after_answer());
-        r.credssp.as_mut().unwrap().error =
-            Some("the X.224 exchange did not lead to TLS: Silent".into());
+        r.credssp.as_mut().unwrap().error = x224(NegotiationOutcome::Silent);
         assert!(r.timed_out_after_answer());
         r.credssp.as_mut().unwrap().error = Some("the server reset the connection".into());
         assert!(!r.timed_out_after_answer());
-        r.credssp.as_mut().unwrap().error = Some(
-            r#"the X.224 exchange did not lead to TLS: ConnectFailed { error: "refused" }"#.into(),
-        );
+        r.credssp.as_mut().unwrap().error = x224(failed("refused"));
+        assert!(!r.timed_out_after_answer());
+        r.credssp.as_mut().unwrap().error = x224(NegotiationOutcome::Closed);
         assert!(!r.timed_out_after_answer());
         // The ceiling, whatever TCP did (the scheduler's own net leaves no TCP evidence).
         let mut r = report(false);

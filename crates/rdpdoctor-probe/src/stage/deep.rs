@@ -192,10 +192,10 @@ pub async fn run_via(addr: SocketAddr, host: &str, via: Via, deadline: &Deadline
     turns.add(x224_round_trips(&x224));
     let opened = match (via, framed) {
         (Via::Tls, Some(framed)) if selected_tls(&x224) => Ok(framed),
-        (Via::Tls, _) => Err(format!("the X.224 exchange did not lead to TLS: {x224:?}")),
+        (Via::Tls, _) => Err(format!("the X.224 exchange did not lead to TLS: {x224}")),
         (Via::Rdp(_), Some(framed)) => Ok(framed),
         (Via::Rdp(_), None) => Err(format!(
-            "the X.224 exchange did not lead to Standard RDP Security: {x224:?}"
+            "the X.224 exchange did not lead to Standard RDP Security: {x224}"
         )),
     };
     go_on(opened, host, via, deadline, (start, turns), false).await

@@ -60,7 +60,7 @@ pub(crate) async fn tls_ready_stream(
         {
             Ok(framed.into_parts().0)
         }
-        (other, _) => Err(format!("the X.224 exchange did not lead to TLS: {other:?}")),
+        (other, _) => Err(format!("the X.224 exchange did not lead to TLS: {other}")),
     }
 }
 

@@ -55,8 +55,8 @@ pub async fn run(
         (Via::Tls, Some(framed)) if selected_tls(&x224) => Ok(framed),
         (Via::Rdp(_), Some(framed)) => Ok(framed),
         _ => Err(format!(
-            "the X.224 exchange did not lead to {:?}: {x224:?}",
-            via.protocol()
+            "the X.224 exchange did not lead to {}: {x224}",
+            via.protocol().spec_name()
         )),
     };
     if opened.is_ok() {
