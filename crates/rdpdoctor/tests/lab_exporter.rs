@@ -270,6 +270,26 @@ impl Drop for Prometheus {
     }
 }
 
+/// deploy/prometheus.yml (or a variant of it) for the lab: seconds instead
+/// of minutes, this exporter, and `targets` instead of the example hosts.
+fn for_the_lab(shipped: &str, exporter: SocketAddr, targets: &[&str]) -> String {
+    let example = "          - rdp01.corp.example          # port 3389, or the module's port\n          - rdp02.corp.example:3390\n          - 10.20.0.15\n";
+    assert!(
+        shipped.contains(example),
+        "deploy/prometheus.yml changed: update this test"
+    );
+    let lab: String = targets
+        .iter()
+        .map(|t| format!("          - {t}\n"))
+        .collect();
+    shipped
+        .replace("scrape_interval: 1m", "scrape_interval: 2s")
+        .replace("scrape_timeout: 20s", "scrape_timeout: 2s")
+        .replace("evaluation_interval: 1m", "evaluation_interval: 1s")
+        .replace("127.0.0.1:9389", &exporter.to_string())
+        .replace(example, &lab)
+}
+
 /// The one value of a single-series query result, by instance.
 fn value_of(result: &[Value], instance: &str) -> Option<f64> {
     result
@@ -290,16 +310,11 @@ fn prometheus_scrapes_the_exporter_and_the_expired_certificate_alert_fires() {
     let outside = "127.0.0.2:33904";
     // deploy/prometheus.yml with the lab's targets, this exporter, and
     // seconds instead of minutes.
-    let config = std::fs::read_to_string(repo_root().join("deploy/prometheus.yml"))
-        .unwrap()
-        .replace("scrape_interval: 1m", "scrape_interval: 2s")
-        .replace("scrape_timeout: 20s", "scrape_timeout: 2s")
-        .replace("evaluation_interval: 1m", "evaluation_interval: 1s")
-        .replace("127.0.0.1:9389", &e.addr.to_string())
-        .replace(
-            "          - rdp01.corp.example          # port 3389, or the module's port\n          - rdp02.corp.example:3390\n          - 10.20.0.15\n",
-            &format!("          - {expired}\n          - {nla}\n          - {closed}\n          - {outside}\n"),
-        );
+    let config = for_the_lab(
+        &std::fs::read_to_string(repo_root().join("deploy/prometheus.yml")).unwrap(),
+        e.addr,
+        &[&expired, &nla, &closed, outside],
+    );
     assert!(
         config.contains(&expired),
         "deploy/prometheus.yml changed: update this test\n{config}"
@@ -512,18 +527,14 @@ fn prometheus_scrapes_over_https_with_basic_auth_and_a_wrong_password_is_401() {
         2,
         "deploy/prometheus.yml changed: update this test"
     );
-    let mut config = shipped
-        .replace(commented, &uncommented)
-        .replace("/etc/prometheus/rdpdoctor-ca.crt", &w.path("ca.crt"))
-        .replace("/etc/prometheus/rdpdoctor.password", &w.path("password"))
-        .replace("scrape_interval: 1m", "scrape_interval: 2s")
-        .replace("scrape_timeout: 20s", "scrape_timeout: 2s")
-        .replace("evaluation_interval: 1m", "evaluation_interval: 1s")
-        .replace("127.0.0.1:9389", &e.addr.to_string())
-        .replace(
-            "          - rdp01.corp.example          # port 3389, or the module's port\n          - rdp02.corp.example:3390\n          - 10.20.0.15\n",
-            &format!("          - {expired}\n"),
-        );
+    let mut config = for_the_lab(
+        &shipped
+            .replace(commented, &uncommented)
+            .replace("/etc/prometheus/rdpdoctor-ca.crt", &w.path("ca.crt"))
+            .replace("/etc/prometheus/rdpdoctor.password", &w.path("password")),
+        e.addr,
+        &[&expired],
+    );
     assert!(config.contains(&expired) && config.contains("scheme: https\n"));
     // A third job: the right exporter, the wrong password.
     config.push_str(&format!(

@@ -7,7 +7,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -156,17 +156,6 @@ fn outcome(j: &Value) -> Outcome {
         top_cause: j["diagnosis"]["causes"][0]["id"].clone(),
         not_checked: j["not_checked"].clone(),
     }
-}
-
-/// The ndjson lines by target input.
-fn by_input(ndjson: &str) -> BTreeMap<String, Value> {
-    ndjson
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-            (v["target"]["input"].as_str().unwrap().to_owned(), v)
-        })
-        .collect()
 }
 
 #[test]

@@ -11,7 +11,6 @@ mod common;
 use common::*;
 use rdpdoctor_emulator::{Fault, FaultConfig, RunningEmulator};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::process::Command;
 
 /// The peers, on one runtime, stopped on drop.
@@ -92,16 +91,6 @@ fn scan(peers: &Peers, extra: &[&str]) -> (i32, String) {
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
-}
-
-fn by_input(ndjson: &str) -> BTreeMap<String, Value> {
-    ndjson
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-            (v["target"]["input"].as_str().unwrap().to_owned(), v)
-        })
-        .collect()
 }
 
 /// What a user reads of a host: verdict, NLA verdict, findings above info, top cause.

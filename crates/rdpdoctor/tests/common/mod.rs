@@ -561,3 +561,14 @@ impl Drop for PasswordFile {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// `scan --format ndjson` output: each line's report by its target input.
+pub fn by_input(ndjson: &str) -> std::collections::BTreeMap<String, Value> {
+    ndjson
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            (v["target"]["input"].as_str().unwrap().to_owned(), v)
+        })
+        .collect()
+}
