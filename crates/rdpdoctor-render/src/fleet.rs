@@ -86,7 +86,7 @@ pub fn verdict_rank(v: Verdict) -> u8 {
 }
 
 /// The columns of `scan --format csv`, in order (docs/json-schema.md, "scan").
-pub const CSV_COLUMNS: [&str; 17] = [
+pub const CSV_COLUMNS: [&str; 18] = [
     "target",
     "address",
     "port",
@@ -104,6 +104,7 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "clock_skew_seconds",
     "findings",
     "top_cause",
+    "attempts",
 ];
 
 /// The CSV header line, with its line end.
@@ -173,6 +174,7 @@ pub fn csv_row(row: &HostRow<'_>) -> String {
             .map(|s| s.to_string())),
         cell(&findings.join(" "), false),
         opt(j.diagnosis.causes.first().map(|c| c.id.clone())),
+        r.attempts.to_string(),
     ];
     let mut s = cells.join(",");
     s.push_str("\r\n");

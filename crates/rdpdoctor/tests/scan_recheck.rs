@@ -206,3 +206,26 @@ fn the_text_summary_counts_the_rechecks_and_the_changed_verdicts() {
     );
     assert!(out.starts_with("4 hosts scanned"), "{out}");
 }
+
+#[test]
+fn the_csv_says_which_hosts_were_rechecked() {
+    let peers = Peers::start();
+    let [healthy, stalling, silent, closed] = peers.targets();
+    let (_, out) = scan(&peers, &["--format", "csv"]);
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|c| *c == "attempts")
+        .expect("an attempts column");
+    let attempts: std::collections::HashMap<String, String> = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[0].to_owned(), cells[col].to_owned())
+        })
+        .collect();
+    assert_eq!(attempts[&healthy], "1", "{out}");
+    assert_eq!(attempts[&stalling], "2", "{out}");
+    assert_eq!(attempts[&silent], "2", "{out}");
+    assert_eq!(attempts[&closed], "1", "{out}");
+}
