@@ -1,5 +1,6 @@
 //! What the probe cannot see and the user can say: their client (`--client`)
-//! and where the server runs (`--on`), plus the error they saw (`--error`).
+//! and where the server runs (`--on`). The error they saw (`--error`) is
+//! evidence: [`crate::Evidence::codes`].
 
 use serde::{Deserialize, Serialize};
 
@@ -96,8 +97,6 @@ impl Environment {
 /// What the user told us.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
-    /// The error the client showed (`--error`), verbatim.
-    pub error: Option<String>,
     /// The clients the user cares about (`--client`); empty = all profiles.
     pub clients: Vec<ClientId>,
     /// Where the server runs (`--on`).

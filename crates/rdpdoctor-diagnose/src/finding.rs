@@ -234,12 +234,84 @@ finding_ids! {
     LogonNotChecked = "logon-not-checked",
 }
 
+/// A section of a report: each probe stage, and each part of the host's
+/// state. Findings name theirs ([`FindingId::section`]); renderers lay
+/// sections out by this type, never by their titles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    /// Name resolution.
+    Dns,
+    /// TCP connect.
+    Tcp,
+    /// The X.224 security negotiation ([MS-RDPBCGR 2.2.1.1–2.2.1.2]).
+    Negotiation,
+    /// TLS.
+    Tls,
+    /// The server's certificate.
+    Certificate,
+    /// CredSSP without credentials ([MS-CSSP]).
+    Credssp,
+    /// Standard RDP Security ([MS-RDPBCGR 5.3]).
+    RdpSecurity,
+    /// The connection sequence to the logon screen.
+    LogonScreen,
+    /// The logon with `--user`.
+    Logon,
+    /// The host's Terminal Server settings.
+    HostSettings,
+    /// The host's firewall.
+    HostFirewall,
+    /// The host's certificate store and MachineKeys.
+    HostCertificate,
+    /// The host's crypto and time policy.
+    HostPolicy,
+    /// The host's event logs.
+    HostEvents,
+}
+
+impl Section {
+    /// The title text reports use.
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Dns => "DNS",
+            Section::Tcp => "TCP",
+            Section::Negotiation => "Negotiation",
+            Section::Tls => "TLS",
+            Section::Certificate => "Certificate",
+            Section::Credssp => "CredSSP",
+            Section::RdpSecurity => "RDP security",
+            Section::LogonScreen => "Logon screen",
+            Section::Logon => "Logon",
+            Section::HostSettings => "Host settings",
+            Section::HostFirewall => "Host firewall",
+            Section::HostCertificate => "Host certificate",
+            Section::HostPolicy => "Host policy",
+            Section::HostEvents => "Host events",
+        }
+    }
+
+    /// True for the parts of the host's state (read by `inspect`), false
+    /// for what the probe measured on the wire.
+    pub fn is_host(self) -> bool {
+        matches!(
+            self,
+            Section::HostSettings
+                | Section::HostFirewall
+                | Section::HostCertificate
+                | Section::HostPolicy
+                | Section::HostEvents
+        )
+    }
+}
+
 impl FindingId {
-    /// The probe stage a finding belongs to (as text reports name it).
-    pub fn stage(self) -> &'static str {
+    /// The section of a report a finding belongs to: a probe stage, or a
+    /// part of the host's state.
+    pub fn section(self) -> Section {
         use FindingId::*;
         match self {
-            DnsFailure => "DNS",
+            DnsFailure => Section::Dns,
             PortClosed
             | PortFiltered
             | HostUnreachable
@@ -247,32 +319,32 @@ impl FindingId {
             | ServerSilent
             | NotRdp
             | UnstableNetwork
-            | SlowServer => "TCP",
+            | SlowServer => Section::Tcp,
             TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
-            | SslCertNotOnServer => "Negotiation",
-            TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => "TLS",
+            | SslCertNotOnServer => Section::Negotiation,
+            TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => Section::Tls,
             CertExpired | CertNotYetValid | CertExpiresSoon | CertNameMismatch | CertSelfSigned
-            | CertWeakSignature | CertWeakKey => "Certificate",
-            CredsspUnpatched | ClockSkew => "CredSSP",
-            RdpEncryptionWeak | FipsRequired => "RDP security",
-            ServerDeniedConnection | LicensingError | ServerErrorInfo => "Logon screen",
-            NoProtocolAccepted | RdpProtocolViolation => "Negotiation",
-            ClockInSync => "CredSSP",
-            ClientTlsVersionUnsupported => "TLS",
-            SecurityExchangeFailed => "Negotiation",
-            ConnectionSequenceFailed => "Logon screen",
+            | CertWeakSignature | CertWeakKey => Section::Certificate,
+            CredsspUnpatched | ClockSkew => Section::Credssp,
+            RdpEncryptionWeak | FipsRequired => Section::RdpSecurity,
+            ServerDeniedConnection | LicensingError | ServerErrorInfo => Section::LogonScreen,
+            NoProtocolAccepted | RdpProtocolViolation => Section::Negotiation,
+            ClockInSync => Section::Credssp,
+            ClientTlsVersionUnsupported => Section::Tls,
+            SecurityExchangeFailed => Section::Negotiation,
+            ConnectionSequenceFailed => Section::LogonScreen,
             RdpDisabled | RdpServiceDisabled | ListenerPortDiffers | HostSecurityLayerRdp
-            | HostNlaOff | HostFipsRequired | MaxOutstandingLow => "Host settings",
-            FirewallBlocksRdp | FirewallRuleInactive => "Host firewall",
+            | HostNlaOff | HostFipsRequired | MaxOutstandingLow => Section::HostSettings,
+            FirewallBlocksRdp | FirewallRuleInactive => Section::HostFirewall,
             ConfiguredCertMissing
             | StoredCertExpired
             | ServedCertNotConfigured
-            | MachineKeysKeyMissing => "Host certificate",
+            | MachineKeysKeyMissing => Section::HostCertificate,
             SchannelTls12Disabled
             | SchannelTls10Disabled
             | CredsspOracleForceUpdated
             | CredsspOracleVulnerable
-            | TimeSyncOff => "Host policy",
+            | TimeSyncOff => Section::HostPolicy,
             EventCertPrivateKey
             | EventCertRenewalFailed
             | EventCertConfigReset
@@ -282,8 +354,8 @@ impl FindingId {
             | EventAccountProblem
             | EventPasswordExpired
             | EventClientDisconnect
-            | EventSecurityLayerError => "Host events",
-            HostWireDisagree => "Host settings",
+            | EventSecurityLayerError => Section::HostEvents,
+            HostWireDisagree => Section::HostSettings,
             LogonSucceeded
             | BadCredentials
             | LogonRefusedWithoutStatus
@@ -296,16 +368,26 @@ impl FindingId {
             | DcTimeSkew
             | LogonServerUnavailable
             | LogonFailedOther
-            | LogonNotChecked => "Logon",
+            | LogonNotChecked => Section::Logon,
         }
+    }
+
+    /// The section's title, as text reports name it (`TLS`, `Host settings`).
+    pub fn stage(self) -> &'static str {
+        self.section().title()
     }
 }
 
 impl FindingId {
+    /// True for a finding read from the host's state, not measured on the wire.
+    pub fn is_host(self) -> bool {
+        self.section().is_host()
+    }
+
     /// The server refused the credentials of `--user` (every client fails
     /// with them, whatever the security layer).
     pub fn is_logon_refusal(self) -> bool {
-        self.stage() == "Logon"
+        self.section() == Section::Logon
             && !matches!(self, FindingId::LogonSucceeded | FindingId::LogonNotChecked)
     }
 }

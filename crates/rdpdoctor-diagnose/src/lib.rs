@@ -1,7 +1,9 @@
 //! The judgement engine: evidence → findings → causes → verdict.
 //!
-//! One pure function, [`judge`], turns a [`ProbeReport`] (and what the user
-//! told us, [`Context`]) into a [`Judgement`]: the security posture, the
+//! One pure function, [`judge`], turns whatever [`Evidence`] a run has (the
+//! wire probe's [`ProbeReport`], the host's state and logs, the codes the
+//! user gave; each optional) and what the user told us ([`Context`]) into a
+//! [`Judgement`]: the security posture, the
 //! server implementation, the findings, which client modes get through, what
 //! each client profile will do, the ranked causes with the evidence for and
 //! against each (with weights), and one verdict that the exit status follows.
@@ -17,11 +19,14 @@
 #![forbid(unsafe_code)]
 
 pub mod clients;
+pub mod codes;
 pub mod context;
 pub mod derive;
 pub mod finding;
 pub mod fixes;
+mod headline;
 pub mod host;
+mod judge;
 pub mod paths;
 pub mod posture;
 pub mod rank;
@@ -29,16 +34,17 @@ pub mod scoring;
 pub mod server;
 pub mod verdict;
 
+use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::HostEvidence;
-use rdpdoctor_evidence::{DeepOutcome, PortState, ProbeReport};
 use serde::Serialize;
 
 pub use clients::{ClientPrediction, Verdict as ClientVerdict};
+pub use codes::CodeShare;
 pub use context::{ClientId, Context, Environment};
-pub use finding::{Finding, FindingId, Qualifier, Severity};
+pub use finding::{Finding, FindingId, Qualifier, Section, Severity};
 pub use paths::SecurityPath;
 pub use posture::{NlaBasis, NlaPolicy, SecurityLayer, SecurityPosture};
-pub use rank::RankedCause;
+pub use rank::{Basis, RankedCause};
 pub use server::{Implementation, ServerIdentity};
 pub use verdict::Verdict;
 
@@ -145,37 +151,11 @@ pub fn error_words(s: &str) -> Vec<String> {
     }
 }
 
-/// Ranks the causes of a set of findings alone (no report: nothing is known
-/// about how far a connection gets), with the user's error if given.
-pub fn rank_findings(
-    findings: &[Finding],
-    error: Option<&str>,
-) -> Result<Vec<RankedCause>, BadErrorHint> {
-    let error = error
-        .map(|text| {
-            let ex = rdpdoctor_kb::explain(&error_words(text))
-                .map_err(|e| BadErrorHint(e.to_string()))?;
-            let ec = ErrorContext {
-                input: text.to_owned(),
-                codes: Vec::new(),
-            };
-            Ok::<_, BadErrorHint>((ec, ex))
-        })
-        .transpose()?;
-    let reached = rank::Reached {
-        furthest: None,
-        logon_screen: false,
-    };
-    Ok(rank::rank(
-        findings,
-        error.as_ref().map(|(c, e)| (c, e)),
-        &reached,
-    ))
-}
-
-/// Judges a probe report.
-pub fn judge(report: &ProbeReport, ctx: &Context) -> Result<Judgement, BadErrorHint> {
-    judge_with_host(report, None, ctx)
+/// Reads the error the user saw (`--error`, or what `explain` was given)
+/// into the codes it holds: the source "codes the user gave". An input with
+/// nothing known in it is the user's mistake (exit 2), never evidence.
+pub fn read_codes(text: &str) -> Result<rdpdoctor_kb::Explanation, BadErrorHint> {
+    rdpdoctor_kb::explain(&error_words(text)).map_err(|e| BadErrorHint(e.to_string()))
 }
 
 /// The host side of the evidence: what `rdpdoctor inspect` read, and "now"
@@ -188,328 +168,84 @@ pub struct HostInput<'a> {
     pub now_unix: i64,
 }
 
-/// Judges a probe report together with host evidence of the same machine
-/// (`probe --host-evidence`): the verdict stays the wire's (what clients
-/// do), and the host findings join the ranking of causes.
-pub fn judge_with_host(
-    report: &ProbeReport,
-    host: Option<HostInput<'_>>,
-    ctx: &Context,
-) -> Result<Judgement, BadErrorHint> {
-    let posture = report.negotiation.as_ref().map(posture::judge);
-    let server = server::identify(report, posture.as_ref());
-    let mut findings = derive::derive(report, posture.as_ref());
-    let security_paths = paths::predict(report, posture.as_ref());
-    derive::after_security(report, posture.as_ref(), &security_paths, &mut findings);
-    let all_clients = clients::predict(&clients::Facts {
-        report,
-        posture: posture.as_ref(),
-        paths: &security_paths,
-        findings: &findings,
-        server: &server,
-    });
-    let focus: Vec<ClientPrediction> = if ctx.clients.is_empty() {
-        let legacy = |id: &str| clients::PROFILES.iter().any(|p| p.id == id && p.legacy);
-        all_clients
-            .into_iter()
-            .filter(|c| !legacy(&c.client))
-            .collect()
-    } else {
-        all_clients
-            .into_iter()
-            .filter(|c| ctx.clients.iter().any(|u| u.id() == c.client))
-            .collect()
-    };
-    // A client that fails for lack of a common TLS version is evidence of its
-    // own: the server-side TLS findings cannot say which client it hits.
-    let no_tls: Vec<&ClientPrediction> = focus.iter().filter(|c| c.no_common_tls).collect();
-    if !no_tls.is_empty() {
-        let names: Vec<&str> = no_tls.iter().map(|c| c.name.as_str()).collect();
-        let reason = no_tls[0].reason.clone();
-        findings.push(Finding {
-            id: FindingId::ClientTlsVersionUnsupported,
-            severity: Severity::Fail,
-            summary: format!("{} cannot connect: {reason}", names.join("; ")),
-            qualifier: None,
-            evidence: [(
-                "clients".to_owned(),
-                serde_json::json!(no_tls.iter().map(|c| &c.client).collect::<Vec<_>>()),
-            )]
-            .into_iter()
-            .collect(),
-        });
-    }
-    if let Some(h) = host {
-        findings.extend(host::derive(h.evidence, Some(report), h.now_unix));
-    }
-    let verdict = verdict::derive(report, &focus);
-    verdict::reconcile(&mut findings, verdict);
-
-    let error = parse_error(ctx)?;
-    let reached = rank::Reached {
-        furthest: furthest_stage(report, posture.as_ref(), &security_paths),
-        logon_screen: report
-            .deep
-            .as_ref()
-            .is_some_and(|d| matches!(d.outcome, DeepOutcome::LogonScreen)),
-    };
-    let cert = report.certificate.as_ref().map(|c| {
-        if c.self_signed {
-            rdpdoctor_kb::CertKind::SelfSigned
-        } else {
-            rdpdoctor_kb::CertKind::CaIssued
-        }
-    });
-    let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
-        wire_headline(verdict, causes.first(), findings, report)
-    };
-    Ok(finish(
-        Parts {
-            security: posture,
-            server,
-            findings,
-            security_paths,
-            verdict,
-            clients: focus,
-            cert,
-            reached,
-            error,
-        },
-        ctx,
-        headline,
-    ))
+/// The codes the user gave: what they typed, and what the knowledge base
+/// read in it ([`read_codes`]).
+#[derive(Debug, Clone, Copy)]
+pub struct UserCodes<'a> {
+    /// What the user gave, verbatim (shown as "the error you saw").
+    pub input: &'a str,
+    /// The codes read from it.
+    pub explanation: &'a rdpdoctor_kb::Explanation,
 }
 
-/// Judges host evidence alone (`rdpdoctor inspect`): no client was watched
-/// connecting, so the verdict comes from what the host's state blocks.
-pub fn judge_host(host: HostInput<'_>, ctx: &Context) -> Result<Judgement, BadErrorHint> {
-    let h = host.evidence;
-    let mut findings = host::derive(h, None, host.now_unix);
-    let verdict = verdict::from_host(h, &findings);
-    verdict::reconcile(&mut findings, verdict);
-    let error = parse_error(ctx)?;
-    let server = ServerIdentity {
-        implementation: Implementation::Windows,
-        version: h.identity.build.as_ref().map(|b| b.value.clone()),
-        basis: vec!["host evidence: a Windows registry or event log".to_owned()],
-    };
-    let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
-        host_headline(verdict, causes.first(), findings, h)
-    };
-    let mut j = finish(
-        Parts {
-            security: None,
-            server,
-            findings,
-            security_paths: Vec::new(),
-            verdict,
-            clients: Vec::new(),
-            cert: None,
-            reached: rank::Reached {
-                furthest: None,
-                logon_screen: false,
-            },
-            error,
-        },
-        ctx,
-        headline,
-    );
-    // Without the settings that say whether RDP is on, no fix is the one
-    // to try first.
-    if j.verdict == Verdict::Inconclusive {
-        j.diagnosis.first_fix = None;
-    }
-    Ok(j)
+/// Everything a run observed or was told, each source optional: the set
+/// [`judge`] takes. A new source is a new optional field here, collected
+/// by its own crate and turned into findings by its own module of this one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Evidence<'a> {
+    /// The wire probe of the server (`probe`, `scan`, the exporter).
+    pub wire: Option<&'a ProbeReport>,
+    /// The host's state and logs (`inspect`, `probe --host-evidence`).
+    pub host: Option<HostInput<'a>>,
+    /// The codes the user gave (`explain`, `--error`).
+    pub codes: Option<UserCodes<'a>>,
 }
 
-type ParsedError = Option<(ErrorContext, rdpdoctor_kb::Explanation)>;
-
-fn parse_error(ctx: &Context) -> Result<ParsedError, BadErrorHint> {
-    match &ctx.error {
-        None => Ok(None),
-        Some(text) => {
-            let ex = rdpdoctor_kb::explain(&error_words(text))
-                .map_err(|e| BadErrorHint(e.to_string()))?;
-            let ec = ErrorContext {
-                input: text.clone(),
-                codes: ex.codes.clone(),
-            };
-            Ok(Some((ec, ex)))
+impl<'a> Evidence<'a> {
+    /// The wire probe alone.
+    pub fn wire(report: &'a ProbeReport) -> Self {
+        Evidence {
+            wire: Some(report),
+            ..Evidence::default()
         }
     }
-}
 
-/// What [`finish`] needs from either kind of judgement.
-struct Parts {
-    security: Option<SecurityPosture>,
-    server: ServerIdentity,
-    findings: Vec<Finding>,
-    security_paths: Vec<SecurityPath>,
-    verdict: Verdict,
-    clients: Vec<ClientPrediction>,
-    cert: Option<rdpdoctor_kb::CertKind>,
-    reached: rank::Reached,
-    error: ParsedError,
-}
-
-/// Ranks the causes, orders their fixes, and writes the headline.
-fn finish(
-    p: Parts,
-    ctx: &Context,
-    headline: impl Fn(Verdict, &[RankedCause], &[Finding]) -> String,
-) -> Judgement {
-    let mut causes = rank::rank(
-        &p.findings,
-        p.error.as_ref().map(|(c, e)| (c, e)),
-        &p.reached,
-    );
-    let fit = fixes::FitFacts {
-        server: p.server.implementation,
-        cert: p.cert,
-        environment: ctx.environment,
-        clients: &ctx.clients,
-        findings: &p.findings,
-    };
-    for c in &mut causes {
-        c.fixes = fixes::order(&c.fixes, &fit);
+    /// The host's state alone.
+    pub fn host(host: HostInput<'a>) -> Self {
+        Evidence {
+            host: Some(host),
+            ..Evidence::default()
+        }
     }
-    let verdict = p.verdict;
-    let first_fix = if verdict.is_failing() || verdict == Verdict::WorksWithWarnings {
-        causes.first().and_then(|c| {
-            c.fixes.first().map(|f| FirstFix {
-                cause: c.id.clone(),
-                fix: f.clone(),
-            })
-        })
-    } else {
-        None
-    };
-    Judgement {
-        security: p.security,
-        server: p.server,
-        diagnosis: Diagnosis {
-            headline: headline(verdict, &causes, &p.findings),
-            first_fix,
-            error: p.error.map(|(c, _)| c),
-            causes,
-            clients: p.clients,
-        },
-        findings: p.findings,
-        security_paths: p.security_paths,
-        verdict,
+
+    /// The user's codes alone (`explain`).
+    pub fn codes(input: &'a str, explanation: &'a rdpdoctor_kb::Explanation) -> Self {
+        Evidence::default().with_codes(Some(UserCodes { input, explanation }))
+    }
+
+    /// Adds (or leaves out) the host's state.
+    pub fn with_host(mut self, host: Option<HostInput<'a>>) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// Adds (or leaves out) the user's codes.
+    pub fn with_codes(mut self, codes: Option<UserCodes<'a>>) -> Self {
+        self.codes = codes;
+        self
     }
 }
 
-fn wire_headline(
-    verdict: Verdict,
-    top: Option<&RankedCause>,
+/// Judges whatever evidence a run has. The verdict comes from the wire's
+/// client predictions when there is a probe; from what the host's state
+/// blocks when the host alone was read; and is "can't tell" from codes
+/// alone, whose causes are then ranked by what the codes point to. The
+/// ranking, the scoring constants and the confidence rules are the same
+/// for every combination of sources.
+pub fn judge(evidence: &Evidence<'_>, ctx: &Context) -> Judgement {
+    judge::judge(evidence, ctx)
+}
+
+/// Ranks the causes of a set of findings alone (no report: nothing is known
+/// about how far a connection gets), with the user's error if given: the KB
+/// relations' view, through the same ranking as [`judge`], for their tests.
+pub fn rank_findings(
     findings: &[Finding],
-    report: &ProbeReport,
-) -> String {
-    match (verdict, top) {
-        (Verdict::Healthy, _) => match warnings(findings) {
-            0 => "Healthy: every client connects; nothing wrong found from here.".to_owned(),
-            n => format!(
-                "Healthy: every client connects ({} to read).",
-                plural(n, "warning")
-            ),
-        },
-        (Verdict::WorksWithWarnings, Some(c)) => format!(
-            "Clients connect after a prompt. Most likely: {} ({} confidence).",
-            c.title,
-            c.confidence.name()
-        ),
-        (Verdict::WorksWithWarnings, None) => format!(
-            "Works, with warnings: every client connects, some only after a certificate prompt ({}).",
-            plural(warnings(findings), "warning")
-        ),
-        (Verdict::Inconclusive, _) => format!(
-            "Can't tell: the probe stopped at its {} ceiling before it learned enough (raise --ceiling).",
-            report.limits.ceiling_secs()
-        ),
-        (_, Some(c)) => format!(
-            "Most likely: {} ({} confidence).",
-            c.title,
-            c.confidence.name()
-        ),
-        (_, None) => "No known cause matches the evidence: see the findings.".to_owned(),
-    }
-}
-
-fn host_headline(
-    verdict: Verdict,
-    top: Option<&RankedCause>,
-    findings: &[Finding],
-    h: &HostEvidence,
-) -> String {
-    match (verdict, top) {
-        (Verdict::Inconclusive, _) => {
-            "Can't tell: no Terminal Server settings were read (give the SYSTEM hive or a reg export of it); the findings show what the sources hold.".to_owned()
-        }
-        (Verdict::Healthy | Verdict::WorksWithWarnings, _) => {
-            let read = verdict::host_coverage_text(h);
-            match warnings(findings) {
-                0 => format!("Nothing in the host's {read} stops RDP."),
-                n => format!(
-                    "Nothing in the host's {read} stops RDP ({} to read).",
-                    plural(n, "warning")
-                ),
-            }
-        }
-        (_, Some(c)) => format!(
-            "Most likely: {} ({} confidence).",
-            c.title,
-            c.confidence.name()
-        ),
-        (_, None) => "No known cause matches the host evidence: see the findings.".to_owned(),
-    }
-}
-
-fn warnings(findings: &[Finding]) -> usize {
-    findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warn)
-        .count()
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
-
-/// How far any client gets, when the evidence says.
-fn furthest_stage(
-    r: &ProbeReport,
-    posture: Option<&SecurityPosture>,
-    paths: &[SecurityPath],
-) -> Option<rank::Stage> {
-    use rank::Stage;
-    if r.timings.ceiling_hit && r.negotiation.is_none() {
-        return None;
-    }
-    let Some(p) = posture else {
-        return r.tcp.as_ref().map(|t| match t.state {
-            PortState::Open => Stage::Security,
-            _ => Stage::Nothing,
-        });
-    };
-    if p.selectable.is_empty() {
-        // Refused everything: nobody gets anywhere. Some requests without an
-        // answer: the evidence does not say.
-        return if p.refuses_everything() {
-            Some(Stage::Nothing)
-        } else {
-            None
-        };
-    }
-    if paths.iter().any(|x| x.gets_through == Some(true)) {
-        Some(Stage::Logon)
-    } else if paths.iter().all(|x| x.gets_through == Some(false)) {
-        Some(Stage::Security)
-    } else {
-        None
-    }
+    error: Option<&str>,
+) -> Result<Vec<RankedCause>, BadErrorHint> {
+    let explanation = error.map(read_codes).transpose()?;
+    let codes = error
+        .zip(explanation.as_ref())
+        .map(|(input, explanation)| UserCodes { input, explanation });
+    Ok(judge::rank_findings(findings, codes))
 }

@@ -1,5 +1,6 @@
 //! Findings (+ the user's error) → ranked causes, through the KB relations.
 
+use crate::codes::CodeShare;
 use crate::finding::Finding;
 use crate::scoring::*;
 use crate::{Confidence, ErrorContext};
@@ -21,6 +22,47 @@ pub struct Support {
     pub why: String,
     /// The finding's own sentence.
     pub summary: String,
+    /// What this piece of evidence rests on.
+    pub basis: Basis,
+}
+
+/// What a piece of evidence for a cause rests on: it bounds how sure a cause
+/// can be ([`Basis::max_confidence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// Only what the user reported (the error code they saw).
+    Reported,
+    /// The finding was observed, but that it stops a client rests on
+    /// documented client behaviour no test here measured (KB relation
+    /// `basis = 'documented'`).
+    Documented,
+    /// Read from the host's own state: registry, certificate store, logs.
+    Read,
+    /// Measured on the wire by the probe.
+    Measured,
+}
+
+impl Basis {
+    /// The most confidence a cause resting on this basis alone may claim.
+    pub fn max_confidence(self) -> Confidence {
+        match self {
+            Basis::Reported => Confidence::Low,
+            Basis::Documented => Confidence::Medium,
+            Basis::Read | Basis::Measured => Confidence::High,
+        }
+    }
+
+    /// The basis of a finding matched by a KB relation.
+    fn of(finding: &Finding, relation: &rdpdoctor_kb::Relation) -> Basis {
+        if relation.documented {
+            Basis::Documented
+        } else if finding.id.is_host() {
+            Basis::Read
+        } else {
+            Basis::Measured
+        }
+    }
 }
 
 /// One piece of evidence against a cause, and the factor it applied.
@@ -48,6 +90,16 @@ pub struct RankedCause {
     pub score: f64,
     /// How sure the diagnosis is.
     pub confidence: Confidence,
+    /// The strongest basis among the evidence for it: confidence never
+    /// exceeds what it allows.
+    pub basis: Basis,
+    /// The cause's share of what the user's codes point to (0..1), when the
+    /// user gave codes (`explain`, `--error`) and they point here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    /// Which pieces of the user's codes point here, and how strongly.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from_codes: Vec<String>,
     /// What points here, with weights.
     pub evidence_for: Vec<Support>,
     /// What argues against it, with factors.
@@ -64,6 +116,8 @@ struct Tally {
     for_: Vec<Support>,
     against: Vec<Against>,
     in_error: bool,
+    share: Option<f64>,
+    from_codes: Vec<String>,
 }
 
 /// What the ranking needs to know about the connection.
@@ -88,7 +142,7 @@ pub enum Stage {
 /// Ranks the causes.
 pub fn rank(
     findings: &[Finding],
-    error: Option<(&ErrorContext, &rdpdoctor_kb::Explanation)>,
+    error: Option<(&ErrorContext, &[CodeShare])>,
     reached: &Reached,
 ) -> Vec<RankedCause> {
     let kb = kb();
@@ -120,25 +174,29 @@ pub fn rank(
                     weight: rel.weight,
                     why: rel.why.clone(),
                     summary: f.summary.clone(),
+                    basis: Basis::of(f, rel),
                 });
             }
         }
     }
-    if let Some((ctx, ex)) = error {
-        for c in &ex.causes {
-            let Some(cause) = kb.cause(&c.id) else {
+    if let Some((ctx, shares)) = error {
+        for c in shares {
+            let Some(cause) = kb.cause(&c.cause) else {
                 continue;
             };
             let t = tally.entry(cause.id.as_str()).or_default();
-            let w = ERROR_HINT_WEIGHT * c.score;
+            let w = ERROR_HINT_WEIGHT * c.share;
             t.score += w;
             t.in_error = true;
+            t.share = Some(c.share);
+            t.from_codes.clone_from(&c.why);
             t.for_.push(Support {
                 finding: "error".into(),
                 qualifier: None,
                 weight: round(w),
-                why: format!("{:.0}% of this error's known causes", c.score * 100.0),
+                why: format!("{:.0}% of this error's known causes", c.share * 100.0),
                 summary: format!("the error you saw: {}", ctx.input.trim()),
+                basis: Basis::Reported,
             });
         }
     }
@@ -148,7 +206,9 @@ pub fn rank(
     }
     let mut causes: Vec<RankedCause> = tally
         .into_iter()
-        .filter(|(_, t)| t.score >= MIN_SCORE)
+        // A cause the user's codes point to stays listed however low, with
+        // what argues against it: the user asked about those codes.
+        .filter(|(_, t)| t.score >= MIN_SCORE || t.share.is_some())
         .filter_map(|(id, t)| {
             let c = kb.cause(id)?;
             Some(RankedCause {
@@ -157,6 +217,14 @@ pub fn rank(
                 summary: c.summary.clone(),
                 score: round(t.score),
                 confidence: Confidence::Low,
+                basis: t
+                    .for_
+                    .iter()
+                    .map(|s| s.basis)
+                    .max()
+                    .unwrap_or(Basis::Reported),
+                share: t.share,
+                from_codes: t.from_codes,
                 evidence_for: t.for_,
                 evidence_against: t.against,
                 confirm: c.confirm.clone(),
@@ -168,10 +236,7 @@ pub fn rank(
     let scores: Vec<f64> = causes.iter().map(|c| c.score).collect();
     for (i, c) in causes.iter_mut().enumerate() {
         let next = scores.get(i + 1).copied().unwrap_or(0.0);
-        let only_error = c.evidence_for.iter().all(|s| s.finding == "error");
-        c.confidence = if only_error {
-            Confidence::Low
-        } else if c.score >= HIGH_SCORE
+        let by_score = if c.score >= HIGH_SCORE
             && c.evidence_against.is_empty()
             && c.score - next >= HIGH_MARGIN
         {
@@ -181,6 +246,8 @@ pub fn rank(
         } else {
             Confidence::Low
         };
+        // Only the user's error: low. Resting on documentation: medium at most.
+        c.confidence = by_score.min(c.basis.max_confidence());
     }
     causes
 }

@@ -8,6 +8,11 @@
 //! lead over the runner-up: a close second means the evidence does not
 //! decide between them.
 
+/// The likelihood every cause keeps from a piece of the user's codes that
+/// does not name it, when the pieces are combined ([`crate::codes`]): a
+/// code table lists a code's usual causes, not every possible one, so one
+/// piece's silence must not rule a cause out.
+pub const CODE_FLOOR: f64 = 0.05;
 /// How much the user's error weighs, times the share of that error's causes
 /// the KB gives this cause.
 pub const ERROR_HINT_WEIGHT: f64 = 1.5;
@@ -22,7 +27,7 @@ pub const NOT_IN_ERROR_FACTOR: f64 = 0.6;
 /// What a cause keeps when the deep probe reached the logon screen and none
 /// of the cause's findings is present.
 pub const REACHED_LOGON_FACTOR: f64 = 0.5;
-/// Causes below this score are not listed.
+/// Causes below this score are not listed, unless the user's codes point to them.
 pub const MIN_SCORE: f64 = 0.05;
 /// High confidence needs at least this score …
 pub const HIGH_SCORE: f64 = 0.9;

@@ -1,6 +1,8 @@
 //! Findings and client-path predictions on hand-built evidence.
 
-use rdpdoctor_diagnose::{Context, Finding, FindingId, Severity, Verdict, judge, posture};
+use rdpdoctor_diagnose::{
+    Context, Evidence, Finding, FindingId, Severity, UserCodes, Verdict, judge, posture, read_codes,
+};
 use rdpdoctor_evidence::*;
 
 fn derive(r: &ProbeReport) -> Vec<Finding> {
@@ -307,7 +309,7 @@ fn a_server_refusing_everything_is_a_failure_not_a_healthy_host() {
         (Some(3), refuse()),
         (None, refuse()),
     ]));
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     assert!(j.has(FindingId::NoProtocolAccepted));
     assert!(
         !j.has(FindingId::NlaNotOffered),
@@ -324,11 +326,15 @@ fn a_server_refusing_everything_is_a_failure_not_a_healthy_host() {
     assert_eq!(j.diagnosis.causes[0].id, "listener-refuses-every-protocol");
     // The user's 0x904 / 0x7 cannot make "user not allowed" the answer when
     // nothing gets past the negotiation.
-    let ctx = Context {
-        error: Some("0x904:0x7".into()),
-        ..Default::default()
+    let codes = read_codes("0x904:0x7").unwrap();
+    let user = UserCodes {
+        input: "0x904:0x7",
+        explanation: &codes,
     };
-    let j = judge(&r, &ctx).unwrap();
+    let j = judge(
+        &Evidence::wire(&r).with_codes(Some(user)),
+        &Context::default(),
+    );
     assert_ne!(j.diagnosis.causes[0].id, "user-not-allowed");
     let una = j
         .diagnosis
@@ -364,7 +370,7 @@ fn undefined_negotiation_answers_are_a_protocol_violation() {
             },
         ),
     ]));
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     assert!(j.has(FindingId::RdpProtocolViolation), "{:?}", j.findings);
     assert!(!j.has(FindingId::NlaRequired), "0xFFFFFFFF is no NLA");
     assert_ne!(j.verdict.exit_code(), 0);
@@ -403,7 +409,7 @@ fn verdict_exit_status_and_client_table_agree() {
             .collect(),
     });
     r.certificate = Some(cert(300));
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     assert_eq!(j.verdict, Verdict::Healthy, "{:#?}", j.diagnosis.clients);
     assert_eq!(j.verdict.exit_code(), 0);
     assert!(
@@ -415,7 +421,7 @@ fn verdict_exit_status_and_client_table_agree() {
     // The same host with an expired certificate: every client connects after
     // a prompt, so it works with warnings, exit 0, and the fix is offered.
     r.certificate = Some(cert(-10));
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     assert_eq!(j.verdict, Verdict::WorksWithWarnings);
     assert_eq!(j.verdict.exit_code(), 0);
     assert!(j.findings.iter().all(|f| f.severity != Severity::Fail));
@@ -428,7 +434,7 @@ fn verdict_exit_status_and_client_table_agree() {
     let mut r = report();
     r.tcp = Some(tcp(PortState::Open, &[0.3], 0));
     r.timings.ceiling_hit = true;
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     assert_eq!(j.verdict, Verdict::Inconclusive);
     assert!(
         j.diagnosis
@@ -548,16 +554,13 @@ fn logon_outcomes_without_a_status() {
 
 #[test]
 fn a_refused_logon_fails_every_client_and_ranks_its_cause() {
-    let j = judge(
-        &logon(
-            LogonOutcome::AccessDenied,
-            LogonPhase::EarlyUserAuthorization,
-            None,
-            Some(5),
-        ),
-        &Context::default(),
-    )
-    .unwrap();
+    let r = logon(
+        LogonOutcome::AccessDenied,
+        LogonPhase::EarlyUserAuthorization,
+        None,
+        Some(5),
+    );
+    let j = judge(&Evidence::wire(&r), &Context::default());
     assert_eq!(j.diagnosis.causes[0].id, "user-not-allowed");
     let f = j
         .findings
@@ -582,7 +585,7 @@ fn the_first_fix_fits_the_account_finding() {
             Some(code),
             None,
         );
-        let j = judge(&r, &Context::default()).unwrap();
+        let j = judge(&Evidence::wire(&r), &Context::default());
         assert!(j.findings.iter().any(|f| f.id.name() == finding));
         let first = j.diagnosis.first_fix.as_ref().expect("a fix to try first");
         assert_eq!(first.cause, "account-restricted", "{code:#x}");
@@ -595,7 +598,7 @@ fn the_first_fix_fits_the_account_finding() {
         Some(0xC000_0234),
         None,
     );
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     let c = &j.diagnosis.causes[0];
     let pos = |id: &str| c.fixes.iter().position(|f| f.id == id);
     assert!(pos("unlock-ad-account") < pos("reset-password-ad"));

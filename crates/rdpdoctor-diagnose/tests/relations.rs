@@ -234,7 +234,7 @@ fn a_finding_that_rules_a_cause_out_pushes_it_down_and_says_why() {
 
 #[test]
 fn the_error_the_user_saw_focuses_the_ranking() {
-    assert_eq!(top(&[], Some("0x904:0x7")), "user-not-allowed");
+    assert_eq!(top(&[], Some("0x904:0x7")), "rdp-cert-expired");
     assert_eq!(top(&[], Some("0x80090302")), "credssp-encryption-oracle");
     let causes = rank_findings(&[], Some("0x904:0x7")).unwrap();
     assert_eq!(
@@ -276,4 +276,31 @@ fn qualified_relations_need_the_qualifier() {
     );
     icmp.qualifier = Some(Qualifier::Slow);
     assert_eq!(top(&[icmp], None), "host-offline-or-unroutable");
+}
+
+/// A cause's confidence never exceeds what its basis allows: the server
+/// demanding FIPS is measured, but that a client lacks FIPS in Standard RDP
+/// Security is documented (macOS), not measured, so the cause is at most of
+/// medium confidence however strong the finding (xrdp `crypt_level=fips`).
+/// The same finding from the host's registry is read, and as documented.
+#[test]
+fn a_cause_resting_on_documented_client_behaviour_is_at_most_medium() {
+    use rdpdoctor_diagnose::Basis;
+    let causes = rank_findings(&[f(FindingId::FipsRequired, Severity::Fail)], None).unwrap();
+    assert_eq!(causes[0].id, "fips-required");
+    assert!(causes[0].score >= 0.9, "{}", causes[0].score);
+    assert_eq!(causes[0].basis, Basis::Documented);
+    assert_eq!(causes[0].confidence, Confidence::Medium);
+    // A measured cause with the same weight still reaches high: the cap is
+    // the basis, not the score.
+    let causes = rank_findings(&[f(FindingId::CertExpired, Severity::Fail)], None).unwrap();
+    assert_eq!(causes[0].basis, Basis::Measured);
+    assert_eq!(causes[0].confidence, Confidence::High);
+    // Read on the host: as sure as the wire.
+    let causes = rank_findings(&[f(FindingId::RdpDisabled, Severity::Fail)], None).unwrap();
+    assert_eq!(causes[0].basis, Basis::Read);
+    // Only the user's error: low.
+    let causes = rank_findings(&[], Some("0x80090302")).unwrap();
+    assert_eq!(causes[0].basis, Basis::Reported);
+    assert_eq!(causes[0].confidence, Confidence::Low);
 }

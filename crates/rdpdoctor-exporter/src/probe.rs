@@ -235,19 +235,17 @@ impl Drop for Gauged {
 }
 
 fn render(state: &State, report: &ProbeReport, module: &str) -> String {
-    match rdpdoctor_diagnose::judge(report, &rdpdoctor_diagnose::Context::default()) {
-        Ok(j) => {
-            let ok = rdpdoctor_render::metrics::probe_succeeded(&j);
-            state
-                .stats
-                .probes
-                .with_label_values(&[module, if ok { "1" } else { "0" }])
-                .inc();
-            rdpdoctor_render::metrics::probe_metrics(report, &j)
-        }
-        // Only a bad --error hint fails; the exporter gives none.
-        Err(_) => rdpdoctor_render::metrics::cut_short(report.timings.total_ms / 1000.0),
-    }
+    let j = rdpdoctor_diagnose::judge(
+        &rdpdoctor_diagnose::Evidence::wire(report),
+        &rdpdoctor_diagnose::Context::default(),
+    );
+    let ok = rdpdoctor_render::metrics::probe_succeeded(&j);
+    state
+        .stats
+        .probes
+        .with_label_values(&[module, if ok { "1" } else { "0" }])
+        .inc();
+    rdpdoctor_render::metrics::probe_metrics(report, &j)
 }
 
 /// The report of a name that did not resolve: the probe's own `dns-failure`.

@@ -23,7 +23,10 @@ fn exported() -> BTreeSet<String> {
     for name in ["xrdp-expired", "shadow-skew", "closed", "xrdp-rdp"] {
         let json = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
         let report: rdpdoctor_evidence::ProbeReport = serde_json::from_str(&json).unwrap();
-        let j = rdpdoctor_diagnose::judge(&report, &Default::default()).unwrap();
+        let j = rdpdoctor_diagnose::judge(
+            &rdpdoctor_diagnose::Evidence::wire(&report),
+            &Default::default(),
+        );
         text.push_str(&rdpdoctor_render::metrics::probe_metrics(&report, &j));
     }
     let stats = rdpdoctor_exporter::stats::Stats::new(4);

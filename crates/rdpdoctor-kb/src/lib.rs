@@ -15,19 +15,21 @@
 //! ```
 //! let e = rdpdoctor_kb::explain(&["0x904".into(), "0x7".into()]).unwrap();
 //! assert_eq!(e.codes[0].name, "disconnectReasonAtClientWinsockFDCLOSE");
-//! assert_eq!(e.causes[0].id, "user-not-allowed");
+//! // What each piece points to; the judgement engine ranks them.
+//! assert!(!e.pointers.is_empty());
 //! ```
 
 mod explain;
 mod interop;
 mod load;
 mod model;
+mod priors;
 
 use std::sync::OnceLock;
 
 pub use explain::{
-    ACCEPTED_FORMS, ExplainError, ExplainedCode, Explanation, MatchedMessage, RankedCause, explain,
-    explain_with,
+    ACCEPTED_FORMS, ExplainError, ExplainedCode, Explanation, MatchedMessage, Pointer, Pointers,
+    explain, explain_with,
 };
 pub use interop::{InteropFact, interop};
 pub use load::{Kb, LoadError};
@@ -36,6 +38,7 @@ pub use model::{
     Family, FamilyInfo, Fix, FixKind, Message, Platform, Reach, Relation, Shell, Side,
     normalize_text,
 };
+pub use priors::Prior;
 
 /// The knowledge base's version: the date of its last change, `YYYY-MM-DD`
 /// (`kb/kb.toml`, read at compile time; no parsing at run time).

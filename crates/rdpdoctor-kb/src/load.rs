@@ -175,6 +175,7 @@ pub struct Kb {
     codes: Vec<Code>,
     causes: Vec<Cause>,
     messages: Vec<Message>,
+    priors: Vec<crate::priors::Prior>,
     #[serde(skip)]
     index: Index,
 }
@@ -207,7 +208,18 @@ const EXTRA_PREFIXES: &[&str] = &["TLSV1_ALERT_", "SSLV3_ALERT_", "TLS1_AD_", "S
 impl Kb {
     /// Parse the embedded files.
     pub fn load_embedded() -> Result<Kb, LoadError> {
-        Kb::from_sources(CODE_FILES, CAUSES_FILE, MESSAGES_FILE)
+        let mut kb = Kb::from_sources(CODE_FILES, CAUSES_FILE, MESSAGES_FILE)?;
+        kb.add_priors(crate::priors::PRIORS_FILE)?;
+        Ok(kb)
+    }
+
+    /// The field priors (`kb/priors.toml`).
+    pub fn priors(&self) -> &[crate::priors::Prior] {
+        &self.priors
+    }
+
+    pub(crate) fn set_priors(&mut self, priors: Vec<crate::priors::Prior>) {
+        self.priors = priors;
     }
 
     /// Parse the given (name, contents) files.
@@ -256,6 +268,7 @@ impl Kb {
             codes,
             causes: causes_file.cause,
             messages: messages_file.message,
+            priors: Vec::new(),
             index: Index::default(),
         };
         kb.build_index().map_err(|message| LoadError::Invalid {

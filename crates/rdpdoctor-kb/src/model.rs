@@ -472,6 +472,11 @@ pub struct Relation {
     pub weight: f64,
     /// Why, in a few words a reader can check.
     pub why: String,
+    /// The finding is observed, but that it stops a client rests on
+    /// documented client behaviour that no test here measured: a cause
+    /// resting on such relations alone is at most of medium confidence.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub documented: bool,
 }
 
 /// A stage of the connection sequence a cause needs to be reached.

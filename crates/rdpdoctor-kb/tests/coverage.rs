@@ -167,7 +167,7 @@ fn every_freerdp_string_in_the_lab_notes_is_recognised() {
             assert_eq!(code.name, name, "{s}: the number and the name disagree");
         }
         assert!(
-            !e.causes.is_empty() || name == "ERRINFO_SUCCESS",
+            !e.pointers.is_empty() || name == "ERRINFO_SUCCESS",
             "`{s}` gives no cause"
         );
     }
@@ -183,6 +183,6 @@ fn every_freerdp_string_in_the_lab_notes_is_recognised() {
     ] {
         let e = rdpdoctor_kb::explain(&[format!("exit code {rc}")]).unwrap();
         assert_eq!(e.codes[0].name, name);
-        assert!(!e.causes.is_empty());
+        assert!(!e.pointers.is_empty());
     }
 }

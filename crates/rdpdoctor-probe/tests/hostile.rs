@@ -5,7 +5,10 @@ use rdpdoctor_diagnose::{FindingId, Judgement, Severity};
 use rdpdoctor_evidence::{PortState, ProbeReport};
 
 fn judged(r: &ProbeReport) -> Judgement {
-    rdpdoctor_diagnose::judge(r, &rdpdoctor_diagnose::Context::default()).expect("no error hint")
+    rdpdoctor_diagnose::judge(
+        &rdpdoctor_diagnose::Evidence::wire(r),
+        &rdpdoctor_diagnose::Context::default(),
+    )
 }
 use rdpdoctor_probe::{NoProgress, ProbeOptions, parse_target, probe};
 use std::net::SocketAddr;

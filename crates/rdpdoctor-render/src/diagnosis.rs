@@ -3,7 +3,7 @@
 use crate::Style;
 use crate::safe::{sentence, term};
 use rdpdoctor_diagnose::Severity;
-use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, Verdict};
+use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, RankedCause, Verdict};
 use rdpdoctor_kb::{ConfirmStep, Explanation, Fix, FixKind};
 use std::fmt::Write;
 
@@ -191,8 +191,9 @@ pub(crate) fn kind(k: FixKind) -> &'static str {
     }
 }
 
-/// `rdpdoctor explain` for a terminal.
-pub fn explanation(e: &Explanation, style: &Style) -> String {
+/// `rdpdoctor explain` for a terminal: the codes as the knowledge base
+/// reads them, then `causes`, the judgement's ranking of what they point to.
+pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style) -> String {
     let mut out = String::new();
     for c in &e.codes {
         let _ = writeln!(
@@ -221,26 +222,54 @@ pub fn explanation(e: &Explanation, style: &Style) -> String {
     for n in &e.notes {
         let _ = writeln!(out, "{}", style.dim(&format!("note: {}", sentence(n))));
     }
-    if e.causes.is_empty() {
+    for p in e.pointers.iter().filter(|p| p.source.is_some()) {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.dim(&format!(
+                "note: ranked as the field reports it: {}.",
+                p.label
+            ))
+        );
+    }
+    if causes.is_empty() {
         let _ = writeln!(out, "\nNo cause is known for this code.");
         return out;
     }
     let _ = writeln!(out, "\n{}", style.bold("Likely causes, most likely first"));
-    for (i, c) in e.causes.iter().enumerate() {
+    for (i, c) in causes.iter().enumerate() {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
             "  {}. {} {}",
             i + 1,
             style.bold(&c.title),
-            style.dim(&format!("[{}, {:.0}%]", c.id, c.score * 100.0))
+            style.dim(&format!(
+                "[{}, {:.0}%]",
+                c.id,
+                c.share.unwrap_or(0.0) * 100.0
+            ))
         );
-        for w in &c.why {
+        for w in &c.from_codes {
             let _ = writeln!(out, "     + {}", sentence(w));
         }
         if i < FULL_CAUSES {
             let _ = writeln!(out, "     {}", c.summary);
             cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
+        }
+    }
+    let tell: Vec<&String> = e.pointers.iter().flat_map(|p| &p.how_to_tell).collect();
+    if !tell.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold("To tell them apart"));
+        for t in tell {
+            let _ = writeln!(out, "  • {t}");
+        }
+        for p in e.pointers.iter().filter_map(|p| p.source.as_ref()) {
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.dim(&format!("source of the ranking: {p}"))
+            );
         }
     }
     let _ = writeln!(

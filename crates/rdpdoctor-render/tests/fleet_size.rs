@@ -3,7 +3,7 @@
 //! README's come from `cargo test --release -p rdpdoctor-render --test
 //! fleet_size -- --nocapture`).
 
-use rdpdoctor_diagnose::{Context, judge};
+use rdpdoctor_diagnose::{Context, Evidence, judge};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_render::fleet::HostRow;
 use std::time::Instant;
@@ -11,7 +11,7 @@ use std::time::Instant;
 #[test]
 fn a_thousand_host_fleet_stays_small_per_host() {
     let r: ProbeReport = serde_json::from_str(include_str!("data/probe-healthy-nla.json")).unwrap();
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     let names: Vec<String> = (0..1000)
         .map(|i| format!("10.0.{}.{}:3389", i / 250, 1 + i % 250))
         .collect();

@@ -7,7 +7,7 @@
 //! rendered. A Markdown reader (pulldown-cmark) and the tag structure of
 //! the HTML must show every payload as text.
 
-use rdpdoctor_diagnose::{Context, HostInput, judge, judge_host};
+use rdpdoctor_diagnose::{Context, Evidence, HostInput, UserCodes, judge, read_codes};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_render::fleet::HostRow;
@@ -250,14 +250,17 @@ fn pipes_in_a_cell(html: &str) -> bool {
 
 #[test]
 fn a_hostile_probe_report_is_inert_in_markdown_html_and_json() {
-    let ctx = Context {
-        error: Some("0x904 </td><script>alert(1)</script> | x |".into()),
-        ..Context::default()
+    let ctx = Context::default();
+    let said = "0x904 </td><script>alert(1)</script> | x |";
+    let codes = read_codes(said).unwrap();
+    let user = UserCodes {
+        input: said,
+        explanation: &codes,
     };
     let mut split_no_cell = false;
     for deal in 0..DEALS {
         let r = hostile_probe(deal);
-        let j = judge(&r, &ctx).unwrap();
+        let j = judge(&Evidence::wire(&r).with_codes(Some(user)), &ctx);
         let host = hostile_host(deal);
         let md = rdpdoctor_render::markdown::probe_report(&r, &j, Some(&host));
         split_no_cell |= pipes_in_a_cell(&assert_inert_markdown(&md));
@@ -290,14 +293,13 @@ fn a_hostile_host_is_inert_in_markdown_and_html() {
     let mut split_no_cell = false;
     for deal in 0..DEALS {
         let h = hostile_host(deal);
-        let j = judge_host(
-            HostInput {
+        let j = judge(
+            &Evidence::host(HostInput {
                 evidence: &h,
                 now_unix: 1_790_000_000,
-            },
+            }),
             &Context::default(),
-        )
-        .unwrap();
+        );
         let md = rdpdoctor_render::markdown::inspect_report(&h, &j, "2026-11-26T00:00:00Z");
         split_no_cell |= pipes_in_a_cell(&assert_inert_markdown(&md));
         assert_inert_html(&rdpdoctor_render::html::inspect_report(
@@ -315,7 +317,7 @@ fn a_hostile_host_is_inert_in_markdown_and_html() {
 #[test]
 fn a_hostile_fleet_is_inert_and_keeps_one_row_per_host() {
     let r = hostile_probe(0);
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     let inputs: Vec<String> = PAYLOADS
         .iter()
         .map(|p| p.to_string())

@@ -1,7 +1,7 @@
 //! What a person sees: the answer in the first lines, 80 columns, columns that
 //! line up with colour on.
 
-use rdpdoctor_diagnose::{Context, judge};
+use rdpdoctor_diagnose::{Context, Evidence, judge};
 use rdpdoctor_evidence::*;
 use rdpdoctor_render::Style;
 use rdpdoctor_render::style::visible_width;
@@ -37,7 +37,7 @@ fn refused_report() -> ProbeReport {
 #[test]
 fn the_answer_comes_first_within_80_columns() {
     let r = refused_report();
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     let head = rdpdoctor_render::head::head(&r, &j, &Style::PLAIN);
     let lines: Vec<&str> = head.lines().collect();
     assert!(lines.len() <= 6, "{head}");
@@ -58,7 +58,7 @@ fn the_answer_comes_first_within_80_columns() {
 #[test]
 fn stage_columns_line_up_with_colour_on() {
     let r = refused_report();
-    let j = judge(&r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(&r), &Context::default());
     let color = Style { color: true };
     let text = rdpdoctor_render::text::probe_report(&r, &j, &color);
     let plain = rdpdoctor_render::text::probe_report(&r, &j, &Style::PLAIN);

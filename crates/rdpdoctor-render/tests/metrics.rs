@@ -2,7 +2,7 @@
 //! alerts on, hostile label text neutralised, and a real parser's verdict
 //! (`promtool check metrics`, Debian's prometheus package).
 
-use rdpdoctor_diagnose::{Context, judge};
+use rdpdoctor_diagnose::{Context, Evidence, judge};
 use rdpdoctor_evidence::*;
 use rdpdoctor_render::metrics::probe_metrics;
 
@@ -137,7 +137,7 @@ fn nla_expired() -> ProbeReport {
 }
 
 fn metrics(r: &ProbeReport) -> String {
-    let j = judge(r, &Context::default()).unwrap();
+    let j = judge(&Evidence::wire(r), &Context::default());
     probe_metrics(r, &j)
 }
 

@@ -4,7 +4,7 @@
 use crate::cli::{DemoArgs, Format};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 use indicatif::{ProgressBar, ProgressStyle};
-use rdpdoctor_diagnose::{Context, Judgement, Severity, judge as judge_report};
+use rdpdoctor_diagnose::{Context, Evidence, Judgement, Severity, judge as judge_report};
 use rdpdoctor_emulator::{Fault, FaultConfig};
 use rdpdoctor_evidence::{DeepOutcome, ProbeReport};
 use rdpdoctor_probe::{NoProgress, ProbeOptions, parse_target, probe};
@@ -165,14 +165,9 @@ async fn demo_one(fault: Fault, step: Duration) -> Row {
     let report = probe(target, &opts, &NoProgress).await;
     emulator.shutdown().await;
     row.probe_ms = t.elapsed().as_secs_f64() * 1000.0;
-    // No error hint is given, so the diagnosis cannot fail.
-    match judge_report(&report, &Context::default()) {
-        Ok(j) => {
-            row.found = found(&j);
-            judge(fault, &report, &j, &mut row);
-        }
-        Err(e) => row.problem = Some(e.to_string()),
-    }
+    let j = judge_report(&Evidence::wire(&report), &Context::default());
+    row.found = found(&j);
+    judge(fault, &report, &j, &mut row);
     row
 }
 

@@ -2,6 +2,7 @@
 
 use crate::EXIT_OK;
 use crate::cli::{ExplainArgs, Format, quote};
+use rdpdoctor_diagnose::RankedCause;
 use rdpdoctor_kb::Explanation;
 use serde::Serialize;
 use std::io::Read;
@@ -12,13 +13,42 @@ use std::path::Path;
 pub const MAX_INPUT: u64 = 1024 * 1024;
 
 /// The JSON of `rdpdoctor explain`: the versions every command's JSON
-/// starts with, then the explanation's fields (docs/json-schema.md).
+/// starts with, then the explanation's fields, then the ranked causes
+/// (docs/json-schema.md).
 #[derive(Serialize)]
 struct ExplainJson<'a> {
     schema_version: u32,
     tool_version: &'static str,
     #[serde(flatten)]
     explanation: &'a Explanation,
+    causes: Vec<ExplainCause<'a>>,
+}
+
+/// One cause in `explain`'s JSON: the engine's ranked cause, with its share
+/// of what the codes point to (the field names of schema version 2).
+#[derive(Serialize)]
+struct ExplainCause<'a> {
+    id: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    share: f64,
+    why: &'a [String],
+    confirm: &'a [rdpdoctor_kb::ConfirmStep],
+    fixes: &'a [rdpdoctor_kb::Fix],
+}
+
+impl<'a> ExplainCause<'a> {
+    fn new(c: &'a RankedCause) -> Self {
+        ExplainCause {
+            id: &c.id,
+            title: &c.title,
+            summary: &c.summary,
+            share: c.share.unwrap_or(0.0),
+            why: &c.from_codes,
+            confirm: &c.confirm,
+            fixes: &c.fixes,
+        }
+    }
 }
 
 pub fn run(args: ExplainArgs) -> Result<u8, String> {
@@ -28,12 +58,12 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
         (None, [one]) if one == "-" => vec![read_stdin()?],
         (None, words) => words.to_vec(),
     };
-    let explanation = match rdpdoctor_kb::explain(&input) {
+    let text = input.join(" ");
+    let explanation = match rdpdoctor_diagnose::read_codes(&text) {
         Ok(e) => e,
-        Err(rdpdoctor_kb::ExplainError::Unknown(_)) => {
+        Err(_) => {
             // One line: what was wrong (the input quoted, not all of it),
             // and where the accepted forms are listed.
-            let text = input.join(" ");
             let text = text.trim();
             return Err(if text.is_empty() {
                 "nothing to explain: the input is empty (see rdpdoctor explain --help)".to_owned()
@@ -45,16 +75,24 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
             });
         }
     };
+    // The same judgement as `probe --error`, over the codes alone.
+    let ctx = rdpdoctor_diagnose::Context::default();
+    let judgement = rdpdoctor_diagnose::judge(
+        &rdpdoctor_diagnose::Evidence::codes(text.trim(), &explanation),
+        &ctx,
+    );
+    let causes = &judgement.diagnosis.causes;
     let out = match args.format {
         Format::Json => rdpdoctor_render::json(&ExplainJson {
             schema_version: rdpdoctor_evidence::SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
             explanation: &explanation,
+            causes: causes.iter().map(ExplainCause::new).collect(),
         }),
         // `--format` takes only text or json here.
         Format::Text | Format::Markdown | Format::Html => {
             let style = args.color.style();
-            rdpdoctor_render::diagnosis::explanation(&explanation, &style)
+            rdpdoctor_render::diagnosis::explanation(&explanation, causes, &style)
         }
     };
     crate::print_out(&out, args.format)?;

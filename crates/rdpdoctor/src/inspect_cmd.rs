@@ -49,12 +49,9 @@ pub fn read(sources: &[PathBuf], local: bool, since: Option<i64>) -> Result<Host
 }
 
 pub fn run(args: InspectArgs) -> Result<u8, String> {
-    if let Some(e) = &args.error {
-        crate::probe_cmd::check_error_hint(e)?;
-    }
+    let codes = crate::probe_cmd::read_error_hint(args.error.as_deref())?;
     let host = read(&args.sources, args.local, args.since)?;
     let ctx = rdpdoctor_diagnose::Context {
-        error: args.error.clone(),
         clients: Vec::new(),
         environment: args.environment,
     };
@@ -63,7 +60,12 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
         evidence: &host,
         now_unix: now,
     };
-    let judgement = rdpdoctor_diagnose::judge_host(input, &ctx).map_err(|e| e.to_string())?;
+    let evidence = rdpdoctor_diagnose::Evidence::host(input).with_codes(
+        codes
+            .as_ref()
+            .map(|c| crate::probe_cmd::ErrorHint::as_user_codes(c)),
+    );
+    let judgement = rdpdoctor_diagnose::judge(&evidence, &ctx);
     let out = match args.format {
         Format::Json => rdpdoctor_render::json(&rdpdoctor_render::inspect_json(
             &host,

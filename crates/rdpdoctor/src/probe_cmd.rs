@@ -18,9 +18,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     let target = parse_target(&args.target).map_err(|e| e.to_string())?;
     // Check the error hint and read the host evidence before spending time
     // on the network.
-    if let Some(e) = &args.error {
-        check_error_hint(e)?;
-    }
+    let codes = read_error_hint(args.error.as_deref())?;
     let host = if args.host_evidence.is_empty() && !args.host_local {
         None
     } else {
@@ -78,7 +76,6 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     }
 
     let ctx = rdpdoctor_diagnose::Context {
-        error: args.error.clone(),
         clients: args.client.clone(),
         environment: args.environment,
     };
@@ -86,8 +83,10 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         evidence: h,
         now_unix: crate::inspect_cmd::now_unix(),
     });
-    let judgement =
-        rdpdoctor_diagnose::judge_with_host(&report, input, &ctx).map_err(|e| e.to_string())?;
+    let evidence = rdpdoctor_diagnose::Evidence::wire(&report)
+        .with_host(input)
+        .with_codes(codes.as_ref().map(ErrorHint::as_user_codes));
+    let judgement = rdpdoctor_diagnose::judge(&evidence, &ctx);
     let out = match args.format {
         Format::Json => {
             let mut v = rdpdoctor_render::probe_json(&report, &judgement);
@@ -131,10 +130,33 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     Ok(judgement.verdict.exit_code())
 }
 
-/// `--error`: one line and exit 2 when nothing in it is a known code or text.
-pub fn check_error_hint(e: &str) -> Result<(), String> {
-    rdpdoctor_kb::explain(&rdpdoctor_diagnose::error_words(e))
-        .map(|_| ())
+/// The error the user saw (`--error`), read into its codes.
+pub struct ErrorHint {
+    text: String,
+    explanation: rdpdoctor_kb::Explanation,
+}
+
+impl ErrorHint {
+    /// As the engine takes it.
+    pub fn as_user_codes(&self) -> rdpdoctor_diagnose::UserCodes<'_> {
+        rdpdoctor_diagnose::UserCodes {
+            input: &self.text,
+            explanation: &self.explanation,
+        }
+    }
+}
+
+/// `--error`, read before any packet: one line and exit 2 when nothing in
+/// it is a known code or text.
+pub fn read_error_hint(e: Option<&str>) -> Result<Option<ErrorHint>, String> {
+    let Some(e) = e else { return Ok(None) };
+    rdpdoctor_diagnose::read_codes(e)
+        .map(|explanation| {
+            Some(ErrorHint {
+                text: e.to_owned(),
+                explanation,
+            })
+        })
         .map_err(|_| {
             format!(
                 "--error {}: no known code or error text in it (see rdpdoctor explain --help)",

@@ -87,7 +87,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         if !resumed.remove(&host_key(&report.target.host, report.target.port)) {
             continue;
         }
-        if !out.host(&report, &judge(&report)?, line)? {
+        if !out.host(&report, &judge(&report), line)? {
             return Ok(out.worst);
         }
     }
@@ -115,7 +115,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                         // Not written anywhere (nor to --resume): the
                         // re-check's report replaces it.
                         if let Entry::Vacant(e) = first.entry(host_key(&target.host, target.port)) {
-                            e.insert(said(&judge(&report)?));
+                            e.insert(said(&judge(&report)));
                         }
                         if let Some(b) = &bar {
                             b.set_message(format!(
@@ -141,7 +141,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                         continue;
                     }
                 };
-                let judgement = judge(&report)?;
+                let judgement = judge(&report);
                 if report.attempts > 1 {
                     let before = first.remove(&host_key(&report.target.host, report.target.port));
                     out.summary.rechecked(
@@ -406,7 +406,9 @@ fn said(j: &rdpdoctor_diagnose::Judgement) -> Said {
 }
 
 /// The judgement `probe` gives a report (no `--error`, `--client`, `--on`).
-fn judge(report: &ProbeReport) -> Result<rdpdoctor_diagnose::Judgement, String> {
-    rdpdoctor_diagnose::judge(report, &rdpdoctor_diagnose::Context::default())
-        .map_err(|e| e.to_string())
+fn judge(report: &ProbeReport) -> rdpdoctor_diagnose::Judgement {
+    rdpdoctor_diagnose::judge(
+        &rdpdoctor_diagnose::Evidence::wire(report),
+        &rdpdoctor_diagnose::Context::default(),
+    )
 }

@@ -372,7 +372,12 @@ fn a_fleet_report_has_a_row_and_a_section_per_host_in_chromium() {
     }
     let judgements: Vec<_> = reports
         .iter()
-        .map(|r| rdpdoctor_diagnose::judge(r, &rdpdoctor_diagnose::Context::default()).unwrap())
+        .map(|r| {
+            rdpdoctor_diagnose::judge(
+                &rdpdoctor_diagnose::Evidence::wire(r),
+                &rdpdoctor_diagnose::Context::default(),
+            )
+        })
         .collect();
     // A host list is a file the user was given: its names are text too.
     inputs[1] = format!("{SCRIPT} {IMG}");

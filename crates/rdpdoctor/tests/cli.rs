@@ -110,7 +110,7 @@ fn explain_decodes_the_mstsc_pair_in_hex_and_decimal() {
             .lines()
             .find(|l| l.trim_start().starts_with("1. "))
             .unwrap();
-        assert!(first_cause.contains("user-not-allowed"), "{first_cause}");
+        assert!(first_cause.contains("rdp-cert-expired"), "{first_cause}");
     }
 }
 
@@ -133,7 +133,7 @@ fn explain_json_and_the_forms_people_paste() {
     let dialog = "This computer can't connect to the remote computer. Try connecting again. Error code: 0x904 Extended error code: 0x7";
     let (out, _) = run(false, &["explain", "--format", "json", dialog]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["causes"][0]["id"], "user-not-allowed");
+    assert_eq!(v["causes"][0]["id"], "rdp-cert-expired");
 }
 
 #[test]
@@ -305,7 +305,7 @@ fn explain_takes_its_options_anywhere() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{args:?}: not JSON: {e}"));
         assert_eq!(v["input"], "0x904 0x7", "{args:?}");
-        assert_eq!(v["causes"][0]["id"], "user-not-allowed", "{args:?}");
+        assert_eq!(v["causes"][0]["id"], "rdp-cert-expired", "{args:?}");
     }
     // After `--`, everything is text, even what looks like an option.
     let (out, _) = run(false, &["explain", "--", "--format", "json"]);
@@ -324,7 +324,7 @@ fn explain_reads_standard_input_and_files() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["causes"][0]["id"], "user-not-allowed");
+    assert_eq!(v["causes"][0]["id"], "rdp-cert-expired");
 
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let file = dir.join("explain-input.log");
@@ -341,7 +341,7 @@ fn explain_reads_standard_input_and_files() {
     );
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["causes"][0]["id"], "user-not-allowed");
+    assert_eq!(v["causes"][0]["id"], "rdp-cert-expired");
     // `--file -` is standard input too.
     let out = run_with_stdin(&["explain", "--file", "-", "--format", "json"], dialog);
     assert_eq!(out.status.code(), Some(0));

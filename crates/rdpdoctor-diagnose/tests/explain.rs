@@ -1,17 +1,38 @@
 //! `rdpdoctor explain`: what a user types, and what they should get back.
+//! The knowledge base reads the codes; the causes are the judgement
+//! engine's ranking over the codes alone, as `explain` shows them.
 
+use rdpdoctor_diagnose::{Context, Evidence, RankedCause, judge};
 use rdpdoctor_kb::{ExplainError, Explanation, Family, explain};
 
-fn ex(args: &[&str]) -> Explanation {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    explain(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+/// What `explain` shows: the codes read, and the ranked causes.
+struct Ex {
+    read: Explanation,
+    causes: Vec<RankedCause>,
 }
 
-fn top(e: &Explanation) -> &str {
+impl std::ops::Deref for Ex {
+    type Target = Explanation;
+    fn deref(&self) -> &Explanation {
+        &self.read
+    }
+}
+
+fn ex(args: &[&str]) -> Ex {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let read = explain(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    let input = args.join(" ");
+    let causes = judge(&Evidence::codes(&input, &read), &Context::default())
+        .diagnosis
+        .causes;
+    Ex { read, causes }
+}
+
+fn top(e: &Ex) -> &str {
     e.causes.first().map(|c| c.id.as_str()).unwrap_or("<none>")
 }
 
-fn assert_pair_904_7(e: &Explanation) {
+fn assert_pair_904_7(e: &Ex) {
     assert_eq!(e.codes[0].family, Family::MstscDisconnect);
     assert_eq!(e.codes[0].name, "disconnectReasonAtClientWinsockFDCLOSE");
     assert!(
@@ -27,21 +48,33 @@ fn assert_pair_904_7(e: &Explanation) {
             .iter()
             .any(|s| s.contains("ERRINFO_SERVER_DENIED_CONNECTION"))
     );
+    // As the field ranks this pair (kb/priors.toml): the expired certificate,
+    // then the broken private key (MachineKeys), then the network's firewall
+    // or an antivirus; a user without the Remote Desktop right has its own
+    // extended code (0x9) and comes well below.
+    let ids: Vec<&str> = e.causes.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
-        top(e),
-        "user-not-allowed",
+        ids[..2],
+        ["rdp-cert-expired", "rdp-cert-private-key-broken"],
         "causes: {:?}",
         e.causes
             .iter()
-            .map(|c| (&c.id, c.score))
+            .map(|c| (&c.id, c.share))
             .collect::<Vec<_>>()
     );
-    // then the firewall / antivirus dropping the connection
-    let next: Vec<&str> = e.causes[1..3].iter().map(|c| c.id.as_str()).collect();
+    let next = &ids[2..4];
     assert!(
         next.contains(&"firewall-or-public-network-profile")
             || next.contains(&"endpoint-protection-interference"),
         "runners-up: {next:?}"
+    );
+    let rank = |id: &str| ids.iter().position(|c| *c == id).unwrap_or(usize::MAX);
+    assert!(rank("user-not-allowed") > 4, "{ids:?}");
+    // The ranking names its source, and what tells the causes apart.
+    assert!(
+        e.pointers
+            .iter()
+            .any(|p| p.source.is_some() && !p.how_to_tell.is_empty())
     );
 }
 
@@ -336,10 +369,13 @@ fn generic_text_alone_still_gives_an_answer() {
 #[test]
 fn scores_are_ranked_and_sum_to_about_one() {
     let e = ex(&["0x904", "0x7"]);
-    let sum: f64 = e.causes.iter().map(|c| c.score).sum();
+    // The shares are normalised over every cause the codes point to; the
+    // ranking then lists those above its threshold.
+    let shares = rdpdoctor_diagnose::codes::shares(&e.read);
+    let sum: f64 = shares.iter().map(|c| c.share).sum();
     assert!((sum - 1.0).abs() < 0.02, "sum {sum}");
-    assert!(e.causes.windows(2).all(|w| w[0].score >= w[1].score));
-    assert!(!e.causes[0].why.is_empty());
+    assert!(e.causes.windows(2).all(|w| w[0].share >= w[1].share));
+    assert!(!e.causes[0].from_codes.is_empty());
     assert!(!e.causes[0].confirm.is_empty() && !e.causes[0].fixes.is_empty());
 }
 
@@ -359,11 +395,100 @@ fn unknown_input_says_what_is_accepted() {
 #[test]
 fn explanation_serializes_to_json() {
     let e = ex(&["0x904", "0x7"]);
-    let v = serde_json::to_value(&e).unwrap();
+    let v = serde_json::to_value(&*e).unwrap();
     assert_eq!(v["codes"][0]["family"], "mstsc-disconnect");
     assert_eq!(v["codes"][1]["family"], "mstsc-extended");
-    assert_eq!(v["causes"][0]["id"], "user-not-allowed");
-    assert!(v["causes"][0]["fixes"][0]["kind"].is_string());
+    let causes = serde_json::to_value(&e.causes).unwrap();
+    assert_eq!(causes[0]["id"], "rdp-cert-expired");
+    assert!(causes[0]["fixes"][0]["kind"].is_string());
     // the whole knowledge base serializes too
     serde_json::to_string(rdpdoctor_kb::kb()).unwrap();
+}
+
+/// `explain X` and `probe HOST --error X` rank through the same code: the
+/// same codes alone give the same causes, in the same order, with the same
+/// shares and weights, whether `explain` judges them or a probe that
+/// observed nothing carries them (and the relations' own entry point too).
+#[test]
+fn explain_and_probe_error_rank_through_the_same_code() {
+    use rdpdoctor_diagnose::{UserCodes, rank_findings, read_codes};
+    use rdpdoctor_evidence::{ProbeReport, Target};
+    let nothing_observed = ProbeReport::new(
+        Target {
+            input: "rdp.example.com".into(),
+            host: "rdp.example.com".into(),
+            port: 3389,
+            host_is_ip: false,
+        },
+        "test",
+        "2026-12-07T00:00:00Z".into(),
+    );
+    let key = |causes: &[RankedCause]| -> Vec<(String, f64, Option<f64>, Vec<String>)> {
+        causes
+            .iter()
+            .map(|c| (c.id.clone(), c.score, c.share, c.from_codes.clone()))
+            .collect()
+    };
+    for input in [
+        "0x904:0x7",
+        "0x204",
+        "0x80090302",
+        "ERRINFO_SERVER_DENIED_CONNECTION",
+        "An authentication error has occurred. The function requested is not supported",
+        "exit 147",
+    ] {
+        let read = read_codes(input).unwrap();
+        let user = UserCodes {
+            input,
+            explanation: &read,
+        };
+        let ctx = Context::default();
+        let explain = judge(&Evidence::codes(input, &read), &ctx).diagnosis.causes;
+        let probe = judge(
+            &Evidence::wire(&nothing_observed).with_codes(Some(user)),
+            &ctx,
+        )
+        .diagnosis
+        .causes;
+        assert!(!explain.is_empty(), "{input}");
+        assert_eq!(key(&explain), key(&probe), "{input}");
+        assert_eq!(
+            key(&explain),
+            key(&rank_findings(&[], Some(input)).unwrap()),
+            "{input}"
+        );
+        // Each cause's weight from the codes is the one documented rule.
+        for c in &explain {
+            let share = c.share.unwrap();
+            assert_eq!(c.evidence_for[0].finding, "error");
+            assert!((c.score - 1.5 * share).abs() < 0.002, "{input}: {c:?}");
+        }
+    }
+}
+
+/// The field prior's causes exist and are among those its codes point to:
+/// the protocol meaning bounds the field's list.
+#[test]
+fn every_cause_a_prior_names_exists_and_its_codes_allow_it() {
+    let kb = rdpdoctor_kb::kb();
+    assert!(!kb.priors().is_empty());
+    for p in kb.priors() {
+        assert!(
+            !p.source.is_empty() && !p.how_to_tell.is_empty(),
+            "{}",
+            p.title
+        );
+        for w in &p.causes {
+            assert!(kb.cause(&w.cause).is_some(), "{}: {}", p.title, w.cause);
+            let pointed = p.codes.iter().any(|c| {
+                kb.lookup_ref(*c)
+                    .is_some_and(|code| code.causes.iter().any(|x| x.cause == w.cause))
+            });
+            assert!(
+                pointed,
+                "{}: no code of the prior points to {}",
+                p.title, w.cause
+            );
+        }
+    }
 }
