@@ -227,7 +227,7 @@ pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style) -> St
             out,
             "{}",
             style.dim(&format!(
-                "note: ranked as the field reports it: {}.",
+                "note: {} ranked as a whole, as the field reports this combination (source below).",
                 p.label
             ))
         );
