@@ -249,7 +249,29 @@ pub fn rank(
         // Only the user's error: low. Resting on documentation: medium at most.
         c.confidence = by_score.min(c.basis.max_confidence());
     }
+    explained_below(&mut causes);
     causes
+}
+
+/// A cause is never ranked below one it explains (KB `explains`) that it is
+/// at least as sure of: RDP switched off (read on the host, high) explains
+/// the closed port (medium), so it comes first and its fix is the one to try.
+fn explained_below(causes: &mut Vec<RankedCause>) {
+    let kb = kb();
+    // Each move puts a cause above one it explains, so no pair moves twice:
+    // at most one pass per cause.
+    for _ in 0..causes.len() {
+        let mv = causes.iter().enumerate().find_map(|(i, c)| {
+            let explains = &kb.cause(&c.id)?.explains;
+            causes[..i]
+                .iter()
+                .position(|b| explains.contains(&b.id) && c.confidence >= b.confidence)
+                .map(|j| (i, j))
+        });
+        let Some((i, j)) = mv else { break };
+        let c = causes.remove(i);
+        causes.insert(j, c);
+    }
 }
 
 fn against(cause: &Cause, t: &mut Tally, findings: &[Finding], has_error: bool, reached: &Reached) {

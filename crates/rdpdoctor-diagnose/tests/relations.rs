@@ -304,3 +304,37 @@ fn a_cause_resting_on_documented_client_behaviour_is_at_most_medium() {
     assert_eq!(causes[0].basis, Basis::Reported);
     assert_eq!(causes[0].confidence, Confidence::Low);
 }
+
+/// A cause is never below one it explains that it is at least as sure of:
+/// RDP switched off (read on the host) explains the closed port, so it comes
+/// first, and with it its fix ("enable Remote Desktop"), not "start the
+/// service", which is useless while fDenyTSConnections = 1.
+#[test]
+fn rdp_switched_off_ranks_above_the_closed_port_it_explains() {
+    let causes = rank_findings(
+        &[
+            f(FindingId::PortClosed, Severity::Fail),
+            f(FindingId::RdpDisabled, Severity::Fail),
+        ],
+        None,
+    )
+    .unwrap();
+    let ids: Vec<&str> = causes.iter().map(|c| c.id.as_str()).collect();
+    let rd = ids
+        .iter()
+        .position(|c| *c == "remote-desktop-disabled")
+        .unwrap();
+    let closed = ids
+        .iter()
+        .position(|c| *c == "port-closed-or-service-stopped")
+        .unwrap();
+    assert!(rd < closed, "{ids:?}");
+    assert!(causes[rd].confidence >= causes[closed].confidence);
+    // Every cause an `explains` names exists.
+    let kb = rdpdoctor_kb::kb();
+    for c in kb.causes() {
+        for e in &c.explains {
+            assert!(kb.cause(e).is_some(), "{}: explains {e}", c.id);
+        }
+    }
+}

@@ -535,6 +535,11 @@ pub struct Cause {
     /// Probe findings that make this cause unlikely.
     #[serde(default)]
     pub ruled_out_by: Vec<String>,
+    /// Causes this one explains when both are present: RDP switched off
+    /// explains the closed port. The engine never ranks this cause below
+    /// one it explains that it is at least as sure of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explains: Vec<String>,
     pub symptoms: Vec<String>,
     pub confirm: Vec<ConfirmStep>,
     pub fixes: Vec<Fix>,

@@ -439,3 +439,31 @@ fn no_usable_certificate_on_the_wire_and_no_key_file_on_the_disk() {
         both["diagnosis"]["causes"]
     );
 }
+
+/// The wire and the host together: a closed port on a machine whose
+/// registry has Remote Desktop switched off. RDP off explains the closed
+/// port, so it is the answer (high, read on the host) and its fix comes
+/// first, not "start Remote Desktop Services", useless while
+/// fDenyTSConnections = 1.
+#[test]
+fn a_closed_port_on_a_host_with_rdp_off_answers_rdp_off() {
+    let hive = hostkit::hive("SYSTEM_WIN_10_1709");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let target = format!("127.0.0.1:{port}");
+    let out = Command::new(bin())
+        .args(["probe", &target, "--no-reverse-dns", "--format", "json"])
+        .arg("--host-evidence")
+        .arg(&hive)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnosis"];
+    assert_eq!(d["causes"][0]["id"], "remote-desktop-disabled", "{d}");
+    assert_eq!(d["causes"][0]["confidence"], "high", "{d}");
+    assert_eq!(d["causes"][0]["basis"], "measured", "{d}");
+    assert_eq!(d["first_fix"]["cause"], "remote-desktop-disabled", "{d}");
+}
