@@ -140,6 +140,7 @@ fn wire(
             cert,
             reached,
             user,
+            wire: Some(report),
         },
         ctx,
         headline,
@@ -172,6 +173,7 @@ fn host_only(host: crate::HostInput<'_>, user: Option<Codes>, ctx: &Context) -> 
             cert: None,
             reached: NOWHERE,
             user,
+            wire: None,
         },
         ctx,
         headline,
@@ -204,6 +206,7 @@ fn codes_only(user: Option<Codes>, ctx: &Context) -> Judgement {
             cert: None,
             reached: NOWHERE,
             user,
+            wire: None,
         },
         ctx,
         |_, causes: &[RankedCause], _: &[Finding]| codes_headline(causes.first()),
@@ -213,7 +216,7 @@ fn codes_only(user: Option<Codes>, ctx: &Context) -> Judgement {
 }
 
 /// What [`finish`] needs from every kind of judgement.
-struct Parts {
+struct Parts<'a> {
     security: Option<SecurityPosture>,
     server: ServerIdentity,
     findings: Vec<Finding>,
@@ -223,17 +226,25 @@ struct Parts {
     cert: Option<rdpdoctor_kb::CertKind>,
     reached: rank::Reached,
     user: Option<Codes>,
+    /// The wire probe, when there was one.
+    wire: Option<&'a ProbeReport>,
 }
 
 /// Ranks the causes, orders their fixes, and writes the headline.
 fn finish(
-    p: Parts,
+    p: Parts<'_>,
     ctx: &Context,
     headline: impl Fn(Verdict, &[RankedCause], &[Finding]) -> String,
 ) -> Judgement {
+    // An error the port contradicts came from somewhere else: shown, not ranked.
+    let contradicted = match (&p.wire, &p.user) {
+        (Some(report), Some(user)) => crate::agreement::port_contradicts(report, &user.context),
+        _ => None,
+    };
+    let ranked_codes = p.user.as_ref().filter(|_| contradicted.is_none());
     let mut causes = rank::rank(
         &p.findings,
-        p.user.as_ref().map(|c| (&c.context, c.shares.as_slice())),
+        ranked_codes.map(|c| (&c.context, c.shares.as_slice())),
         &p.reached,
     );
     let fit = fixes::FitFacts {
@@ -247,6 +258,12 @@ fn finish(
         c.fixes = fixes::order(&c.fixes, &fit);
     }
     let verdict = p.verdict;
+    let error_check = contradicted.or_else(|| match (&p.wire, &p.user) {
+        (Some(report), Some(user)) => {
+            crate::agreement::check(report, verdict, &user.context, &causes)
+        }
+        _ => None,
+    });
     let first_fix = if verdict.is_failing() || verdict == Verdict::WorksWithWarnings {
         causes.first().and_then(|c| {
             c.fixes.first().map(|f| FirstFix {
@@ -264,6 +281,7 @@ fn finish(
             headline: headline(verdict, &causes, &p.findings),
             first_fix,
             error: p.user.map(|c| c.context),
+            error_check,
             causes,
             clients: p.clients,
         },

@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+mod agreement;
 pub mod clients;
 pub mod codes;
 pub mod context;
@@ -99,6 +100,10 @@ pub struct Diagnosis {
     pub first_fix: Option<FirstFix>,
     /// The error the user saw, when given.
     pub error: Option<ErrorContext>,
+    /// When the error the user gave does not fit what the probe saw: why,
+    /// and what to check next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_check: Option<String>,
     /// Causes, most likely first.
     pub causes: Vec<RankedCause>,
     /// What common clients will do against this host (only the ones the user

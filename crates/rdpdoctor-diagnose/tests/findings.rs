@@ -376,9 +376,8 @@ fn undefined_negotiation_answers_are_a_protocol_violation() {
     assert_ne!(j.verdict.exit_code(), 0);
 }
 
-#[test]
-fn verdict_exit_status_and_client_table_agree() {
-    // A healthy TLS host: healthy, exit 0, no "most likely" cause pushed.
+/// A healthy TLS host: TLS 1.2 and 1.3, a certificate with 300 days left.
+fn healthy_tls() -> ProbeReport {
     let mut r = open(report());
     let sel = |b| NegotiationOutcome::Selected {
         protocol: ProtocolSet::from_bits(Some(b)),
@@ -409,6 +408,13 @@ fn verdict_exit_status_and_client_table_agree() {
             .collect(),
     });
     r.certificate = Some(cert(300));
+    r
+}
+
+#[test]
+fn verdict_exit_status_and_client_table_agree() {
+    // A healthy TLS host: healthy, exit 0, no "most likely" cause pushed.
+    let mut r = healthy_tls();
     let j = judge(&Evidence::wire(&r), &Context::default());
     assert_eq!(j.verdict, Verdict::Healthy, "{:#?}", j.diagnosis.clients);
     assert_eq!(j.verdict.exit_code(), 0);
@@ -685,4 +691,29 @@ fn a_client_info_logon_is_weighed_against_the_deep_probe_without_credentials() {
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].id.name(), "logon-refused-without-status");
     }
+}
+
+/// `--error` on a host where every client connects: the error did not
+/// happen on this probe, and for a code whose causes include the account's
+/// (0x904 / 0x7: a user without the Remote Desktop right), the next check is
+/// `--user`, which settles it (not "this user isn't allowed. Nothing to fix").
+#[test]
+fn an_error_on_a_healthy_host_suggests_the_check_that_settles_it() {
+    let r = healthy_tls();
+    let codes = read_codes("0x904:0x7").unwrap();
+    let user = UserCodes {
+        input: "0x904:0x7",
+        explanation: &codes,
+    };
+    let j = judge(
+        &Evidence::wire(&r).with_codes(Some(user)),
+        &Context::default(),
+    );
+    assert_eq!(j.verdict, Verdict::Healthy);
+    let check = j.diagnosis.error_check.as_deref().expect("no error_check");
+    assert!(check.contains("did not happen on this probe"), "{check}");
+    assert!(check.contains("--user"), "{check}");
+    // Without an error there is nothing to disagree with.
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    assert!(j.diagnosis.error_check.is_none());
 }

@@ -154,6 +154,8 @@ struct CodeEntry {
     same_as: Vec<CodeRef>,
     #[serde(default)]
     causes: Vec<CauseWeight>,
+    #[serde(default)]
+    after_connect: bool,
 }
 
 #[derive(Deserialize)]
@@ -248,6 +250,7 @@ impl Kb {
                     channel: e.channel,
                     provider: e.provider,
                     same_as: e.same_as,
+                    after_connect: e.after_connect,
                     causes: e.causes,
                 });
             }

@@ -275,6 +275,11 @@ pub struct Code {
     pub same_as: Vec<CodeRef>,
     /// Candidate causes with their likelihood. Codes without their own list inherit
     /// the list of the first `same_as` code that has one.
+    /// The code is only ever seen after the client's TCP connection was
+    /// made (the server sent it, or it reports a connection that closed):
+    /// a probe that finds the port closed contradicts it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub after_connect: bool,
     pub causes: Vec<CauseWeight>,
 }
 

@@ -23,6 +23,9 @@ pub struct Answer<'a> {
     /// One sentence: the most likely cause with its confidence, or that
     /// nothing is wrong (from the engine; it may quote server text).
     pub headline: &'a str,
+    /// When the error the user gave does not fit what the probe saw: why,
+    /// and the next check (from the engine).
+    pub error_check: Option<&'a str>,
     /// The fix to try first.
     pub first_fix: Option<&'a FirstFix>,
     /// The first line of the fix's command or GUI path, trimmed.
@@ -43,6 +46,7 @@ impl<'a> Answer<'a> {
             verdict: j.verdict,
             verdict_label: verdict_label(j.verdict),
             headline: &j.diagnosis.headline,
+            error_check: j.diagnosis.error_check.as_deref(),
             first_fix: j.diagnosis.first_fix.as_ref(),
             first_step: j.diagnosis.first_fix.as_ref().and_then(|f| {
                 f.fix
@@ -124,6 +128,12 @@ fn head_with(target: &str, j: &Judgement, style: &Style, note: Option<&str>) -> 
     // within the first five.
     for line in wrap(a.headline, WIDTH, 2) {
         let _ = writeln!(out, "{line}");
+    }
+    // The error the user gave and the probe disagree: said in the head.
+    if let Some(check) = a.error_check {
+        for line in wrap(&crate::safe::term(&format!("Note: {check}")), WIDTH, 3) {
+            let _ = writeln!(out, "{line}");
+        }
     }
     match a.first_fix {
         Some(f) => {

@@ -53,6 +53,9 @@ pub struct ExplainedCode {
     pub same_as: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Only ever seen after a TCP connection was made (see the code table).
+    #[serde(skip)]
+    pub after_connect: bool,
 }
 
 /// A known error text found in the input.
@@ -380,5 +383,6 @@ fn explained(kb: &Kb, c: &Code, how: &str) -> ExplainedCode {
             })
             .collect(),
         note: c.note.clone(),
+        after_connect: c.after_connect,
     }
 }
