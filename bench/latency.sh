@@ -189,7 +189,7 @@ printf 'rdpdoctor deep outcome per run: %s; xfreerdp rc per run: %s\n' "${r_out[
 printf 'rdpdoctor reported round trips: critical path %s, deep probe %s (per run: %s / %s)\n' \
     "$rt" "$deep" "${r_rt[*]}" "${r_deep[*]}"
 printf 'rdpdoctor stages, last run (ms): %s\n\n' \
-    "$(jq -r '.timings.stages | to_entries | map("\(.key) \(.value | floor)") | join(", ")' "$tmp/probe-$runs.json")"
+    "$(jq -r '.timings.stages_ms | to_entries | map("\(.key) \(.value | floor)") | join(", ")' "$tmp/probe-$runs.json")"
 printf '%-44s %10s %12s %14s\n' tool median_s wall_in_RTTs ratio_to_rdpdoctor
 row() { awk -v t="$1" -v s="$2" -v rtt="$rtt_ms" -v r="$r" \
     'BEGIN {printf "%-44s %10.3f %12.1f %14.2f\n", t, s, s * 1000 / rtt, s / r}'; }

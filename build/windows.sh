@@ -88,4 +88,7 @@ fi
 # dependency for this target. Stripping twice is harmless (cargo leaves a fresh
 # .exe alone, so this often finds it stripped already).
 x86_64-w64-mingw32-strip --strip-all "$exe"
-echo "build/windows.sh: $exe ($(stat -c %s "$exe") bytes, stripped) in $(elapsed) s"
+# The checksum beside the .exe, for whoever copies it to a Windows machine:
+# there, `Get-FileHash rdpdoctor.exe` (SHA256 by default) must print the same.
+(cd "$(dirname "$exe")" && sha256sum rdpdoctor.exe > rdpdoctor.exe.sha256)
+echo "build/windows.sh: $exe ($(stat -c %s "$exe") bytes, stripped) in $(elapsed) s; sha256 $(cut -d' ' -f1 "$exe.sha256")"
