@@ -1,7 +1,7 @@
 //! The head line of a judgement: one sentence with the answer, worded for
 //! the evidence a run had (the wire, the host alone, or the user's codes).
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingId, Severity};
 use crate::rank::RankedCause;
 use crate::verdict::{self, Verdict};
 use rdpdoctor_evidence::ProbeReport;
@@ -19,6 +19,25 @@ pub(crate) fn codes_headline(top: Option<&RankedCause>) -> String {
 }
 
 pub(crate) fn wire_headline(
+    verdict: Verdict,
+    top: Option<&RankedCause>,
+    findings: &[Finding],
+    report: &ProbeReport,
+) -> String {
+    let has = |id: FindingId| findings.iter().any(|f| f.id == id);
+    let base = wire_answer(verdict, top, findings, report);
+    // What `--user` showed is part of the answer: a refused account is not
+    // a broken server, and a logon that worked is worth saying.
+    if findings.iter().any(|f| f.id.is_logon_refusal()) {
+        format!("The server answers; these credentials are refused. {base}")
+    } else if has(FindingId::LogonSucceeded) && !verdict.is_failing() {
+        format!("{base} The logon with --user succeeded.")
+    } else {
+        base
+    }
+}
+
+fn wire_answer(
     verdict: Verdict,
     top: Option<&RankedCause>,
     findings: &[Finding],

@@ -254,8 +254,9 @@ pub fn rank(
 }
 
 /// A cause is never ranked below one it explains (KB `explains`) that it is
-/// at least as sure of: RDP switched off (read on the host, high) explains
-/// the closed port (medium), so it comes first and its fix is the one to try.
+/// surer of: RDP switched off (read on the host, high) explains the closed
+/// port (medium), so it comes first and its fix is the one to try. Equally
+/// sure, the scores decide.
 fn explained_below(causes: &mut Vec<RankedCause>) {
     let kb = kb();
     // Each move puts a cause above one it explains, so no pair moves twice:
@@ -265,7 +266,7 @@ fn explained_below(causes: &mut Vec<RankedCause>) {
             let explains = &kb.cause(&c.id)?.explains;
             causes[..i]
                 .iter()
-                .position(|b| explains.contains(&b.id) && c.confidence >= b.confidence)
+                .position(|b| explains.contains(&b.id) && c.confidence > b.confidence)
                 .map(|j| (i, j))
         });
         let Some((i, j)) = mv else { break };

@@ -573,6 +573,14 @@ fn a_refused_logon_fails_every_client_and_ranks_its_cause() {
         .iter()
         .find(|f| f.id == FindingId::LogonTypeNotGranted);
     assert_eq!(f.map(|f| f.severity), Some(Severity::Fail));
+    // The head says it is the account, not the server.
+    assert!(
+        j.diagnosis
+            .headline
+            .starts_with("The server answers; these credentials are refused."),
+        "{}",
+        j.diagnosis.headline
+    );
 }
 
 /// `account-restricted` covers several cases; the fix to try first is the

@@ -305,7 +305,7 @@ fn a_cause_resting_on_documented_client_behaviour_is_at_most_medium() {
     assert_eq!(causes[0].confidence, Confidence::Low);
 }
 
-/// A cause is never below one it explains that it is at least as sure of:
+/// A cause is never below one it explains that it is surer of:
 /// RDP switched off (read on the host) explains the closed port, so it comes
 /// first, and with it its fix ("enable Remote Desktop"), not "start the
 /// service", which is useless while fDenyTSConnections = 1.
@@ -329,7 +329,7 @@ fn rdp_switched_off_ranks_above_the_closed_port_it_explains() {
         .position(|c| *c == "port-closed-or-service-stopped")
         .unwrap();
     assert!(rd < closed, "{ids:?}");
-    assert!(causes[rd].confidence >= causes[closed].confidence);
+    assert!(causes[rd].confidence > causes[closed].confidence);
     // Every cause an `explains` names exists.
     let kb = rdpdoctor_kb::kb();
     for c in kb.causes() {

@@ -542,7 +542,7 @@ pub struct Cause {
     pub ruled_out_by: Vec<String>,
     /// Causes this one explains when both are present: RDP switched off
     /// explains the closed port. The engine never ranks this cause below
-    /// one it explains that it is at least as sure of.
+    /// one it explains that it is surer of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub explains: Vec<String>,
     pub symptoms: Vec<String>,

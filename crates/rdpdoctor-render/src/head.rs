@@ -84,7 +84,14 @@ pub fn verdict_label(v: Verdict) -> String {
 /// The head of a probe report.
 pub fn head(report: &ProbeReport, j: &Judgement, style: &Style) -> String {
     let target = format!("{}:{}", report.target.host, report.target.port);
-    head_with(&target, j, style, not_checked_note(report).as_deref())
+    // A verdict reached with the --user credentials holds for them only.
+    let refused = j.findings.iter().any(|f| f.id.is_logon_refusal());
+    let note = match (not_checked_note(report), refused) {
+        (Some(n), true) => Some(format!("(with these credentials) {n}")),
+        (None, true) => Some("(with these credentials)".to_owned()),
+        (n, false) => n,
+    };
+    head_with(&target, j, style, note.as_deref())
 }
 
 /// What a fast probe left out, for the verdict's line: its verdict holds
