@@ -294,7 +294,11 @@ pub fn judge_host(host: HostInput<'_>, ctx: &Context) -> Result<Judgement, BadEr
         basis: vec!["host evidence: a Windows registry or event log".to_owned()],
     };
     let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
-        host_headline(verdict, causes.first(), findings, h)
+        let line = host_headline(verdict, causes.first(), findings, h);
+        match host::window_note(h, findings).filter(|_| verdict != Verdict::Inconclusive) {
+            Some(note) => format!("{line} {note}"),
+            None => line,
+        }
     };
     let mut j = finish(
         Parts {
@@ -443,9 +447,7 @@ fn host_headline(
     h: &HostEvidence,
 ) -> String {
     match (verdict, top) {
-        (Verdict::Inconclusive, _) => {
-            "Can't tell: no Terminal Server settings were read (give the SYSTEM hive or a reg export of it); the findings show what the sources hold.".to_owned()
-        }
+        (Verdict::Inconclusive, _) => host::inconclusive_headline(h),
         (Verdict::Healthy | Verdict::WorksWithWarnings, _) => {
             let read = verdict::host_coverage_text(h);
             match warnings(findings) {
