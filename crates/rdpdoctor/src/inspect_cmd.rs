@@ -74,7 +74,7 @@ fn one_event_machine(ev: &mut HostEvidence, computer: Option<&str>) -> Result<()
             let shown: Vec<&str> = names.iter().take(3).copied().collect();
             let more = if names.len() > 3 { ", …" } else { "" };
             let line = format!(
-                "the event logs hold records of {} computers ({}{more}): inspect one machine at a time (--computer NAME, or its SYSTEM hive beside the logs)",
+                "the event logs hold records of {} computers ({}{more}): inspect one machine at a time (inspect --computer NAME, or its SYSTEM hive beside the logs)",
                 names.len(),
                 shown.join(", ")
             );
