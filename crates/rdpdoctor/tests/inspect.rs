@@ -500,6 +500,12 @@ fn events_of_other_computers_are_shown_as_such_and_never_blamed_on_the_host() {
         out.contains("recorded on fs02.offsec.lan, not on this host"),
         "{out}"
     );
+    // The head does not count those logs as this host's.
+    let head: String = out.lines().take(4).collect::<Vec<_>>().join(" ");
+    assert!(
+        head.contains("The event logs are of 7 other computers, not this host's"),
+        "{out}"
+    );
 }
 
 /// A folder gathered from many machines and no hive to say which is the

@@ -34,9 +34,19 @@ pub fn inconclusive_headline(h: &HostEvidence) -> String {
 /// A sentence for the head when the event window left out records and no
 /// event record in it gave a finding: the only evidence in the logs may be
 /// outside the window.
+///
+/// Or, when every record read was logged on other computers than the
+/// registry's, a sentence saying so: the logs say nothing about this host.
 pub fn window_note(h: &HostEvidence, findings: &[Finding]) -> Option<String> {
     if findings.iter().any(|f| f.id.name().starts_with("event-")) {
         return None;
+    }
+    let m = &h.events.machines;
+    if !m.is_empty() && m.iter().all(|m| h.is_other_machine(m.computer.as_deref())) {
+        return Some(match m.len() {
+            1 => "The event logs are of another computer, not this host's.".to_owned(),
+            n => format!("The event logs are of {n} other computers, not this host's."),
+        });
     }
     left_out_text(h).map(|t| {
         let mut c = t.chars();
