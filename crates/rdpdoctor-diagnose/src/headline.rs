@@ -80,9 +80,7 @@ pub(crate) fn host_headline(
     h: &HostEvidence,
 ) -> String {
     match (verdict, top) {
-        (Verdict::Inconclusive, _) => {
-            "Can't tell: no Terminal Server settings were read (give the SYSTEM hive or a reg export of it); the findings show what the sources hold.".to_owned()
-        }
+        (Verdict::Inconclusive, _) => crate::host::inconclusive_headline(h),
         (Verdict::Healthy | Verdict::WorksWithWarnings, _) => {
             let read = verdict::host_coverage_text(h);
             match warnings(findings) {

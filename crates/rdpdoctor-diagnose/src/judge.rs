@@ -160,7 +160,11 @@ fn host_only(host: crate::HostInput<'_>, user: Option<Codes>, ctx: &Context) -> 
         basis: vec!["host evidence: a Windows registry or event log".to_owned()],
     };
     let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
-        host_headline(verdict, causes.first(), findings, h)
+        let line = host_headline(verdict, causes.first(), findings, h);
+        match host::window_note(h, findings).filter(|_| verdict != Verdict::Inconclusive) {
+            Some(note) => format!("{line} {note}"),
+            None => line,
+        }
     };
     let mut j = finish(
         Parts {

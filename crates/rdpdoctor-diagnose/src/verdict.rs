@@ -162,7 +162,10 @@ pub fn host_coverage_text(h: &HostEvidence) -> String {
     .filter(|(read, _)| *read)
     .map(|(_, n)| n)
     .collect();
-    match (hives.is_empty(), c.events) {
+    // Logs holding only other computers' records say nothing of this host.
+    let m = &h.events.machines;
+    let others_only = !m.is_empty() && m.iter().all(|m| h.is_other_machine(m.computer.as_deref()));
+    match (hives.is_empty(), c.events && !others_only) {
         (false, true) => format!("registry ({}) and event logs", hives.join(", ")),
         (false, false) => format!("registry ({})", hives.join(", ")),
         (true, true) => "event logs".to_owned(),

@@ -84,6 +84,7 @@ pub fn inspect(paths: &[PathBuf], opts: &InspectOptions) -> HostEvidence {
     }
     let mut ev = HostEvidence::default();
     registry::extract(&mut hives, &mut ev);
+    ev.source_machines = hives.machines();
     ev.coverage = coverage(&hives);
     ev.sources = slots
         .into_iter()

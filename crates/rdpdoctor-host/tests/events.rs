@@ -299,23 +299,53 @@ fn a_system_log_gives_only_the_rdp_certificate_event() {
     );
 }
 
+/// The groups with this channel and id, by computer.
+fn by_computer(ev: &EventEvidence, channel: &str, id: u32) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = ev
+        .groups
+        .iter()
+        .filter(|g| g.channel == channel && g.event_id == id)
+        .map(|g| (g.computer.clone().unwrap_or_default(), g.count))
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
-fn files_are_merged_into_one_set_of_groups() {
+fn files_are_merged_into_one_set_of_groups_per_computer() {
     let names = all_fixtures();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let Some((sources, ev)) = read(&names, Some(0)) else {
         return;
     };
     assert_eq!(sources.len(), 11);
-    // 131: 126 (vss RdpCoreTS) + 154 (hayabusa); 1149: 5 + 1 + 11.
-    assert_eq!(group(&ev, RDPCORETS, 131, &[]).count, 280);
-    let logons = group(&ev, RCM, 1149, &[]);
-    assert_eq!(logons.count, 17);
+    // 131: 126 (vss RdpCoreTS) + 154 (hayabusa), two machines kept apart.
+    assert_eq!(
+        by_computer(&ev, RDPCORETS, 131),
+        [
+            ("DESKTOP-1N4R894".to_owned(), 126),
+            ("mssql01.offsec.lan".to_owned(), 154)
+        ]
+    );
+    // 1149: 5 + 1 + 11, the 11 of the hayabusa file by its newest record's
+    // computer.
+    let logons = by_computer(&ev, RCM, 1149);
+    assert_eq!(logons.iter().map(|(_, n)| n).sum::<u64>(), 17, "{logons:?}");
+    assert!(
+        logons.contains(&("adfs01.offsec.lan".to_owned(), 11)),
+        "{logons:?}"
+    );
+    let newest = ev
+        .groups
+        .iter()
+        .filter(|g| g.channel == RCM && g.event_id == 1149)
+        .max_by(|a, b| a.newest.time.cmp(&b.newest.time))
+        .unwrap();
     // The newest of the 17 comes from the hayabusa file (2021-12-16).
     assert!(
-        logons.newest.source.contains("ID1149"),
+        newest.newest.source.contains("ID1149"),
         "{}",
-        logons.newest.source
+        newest.newest.source
     );
     assert_eq!(ev.records_unreadable, 6);
     let window = ev.window.as_ref().unwrap();
@@ -340,11 +370,40 @@ fn the_default_window_is_30_days_up_to_the_newest_record_not_now() {
         window.newest_seen.as_deref(),
         Some("2021-12-16T10:23:39.1362551Z")
     );
-    assert_eq!(window.since, "2021-11-17T00:00:00Z");
-    // Only the December 2021 records: the hayabusa 131s and 1149s; the
-    // 2018 RdpCoreTS records and the October 2021 4625s are out.
-    assert_eq!(ids(&ev), [(131, 154), (1149, 11)]);
-    assert_eq!(ev.records_matched, 165);
+    // Each computer's window ends with its own newest record: mssql01's
+    // and adfs01's in December 2021 (the window all logs had before), the
+    // 2018 RdpCoreTS records' computer in August 2018, fs02's in July 2020.
+    let since = |c: &str| {
+        ev.machines
+            .iter()
+            .find(|m| m.computer.as_deref() == Some(c))
+            .map(|m| m.since.clone())
+            .unwrap_or_else(|| panic!("no machine {c} in {:#?}", ev.machines))
+    };
+    assert_eq!(since("mssql01.offsec.lan"), "2021-11-17T00:00:00Z");
+    assert_eq!(since("adfs01.offsec.lan"), "2021-11-17T00:00:00Z");
+    assert_eq!(since("DESKTOP-1N4R894"), "2018-07-10T00:00:00Z");
+    assert_eq!(since("fs02.offsec.lan"), "2020-06-13T00:00:00Z");
+    assert_eq!(ev.machines.len(), 7);
+    // The window's own start is the earliest of theirs.
+    assert_eq!(window.since, "2016-05-31T00:00:00Z");
+    assert_eq!(
+        by_computer(&ev, RDPCORETS, 131)[1],
+        ("mssql01.offsec.lan".to_owned(), 154)
+    );
+    assert_eq!(
+        by_computer(&ev, "Security", 4825),
+        [("fs02.offsec.lan".to_owned(), 2)]
+    );
+    // Only DESKTOP-1N4R894's 1056 of 2018-07-06 is older than its window:
+    // left out, and counted as such; with --since all the 2471 are in.
+    assert_eq!(ev.records_matched, 2470);
+    assert_eq!(ev.records_left_out, 1);
+    assert_eq!(ev.left_out.len(), 1);
+    assert_eq!(
+        (ev.left_out[0].event_id, ev.left_out[0].computer.as_deref()),
+        (1056, Some("DESKTOP-1N4R894"))
+    );
     assert_eq!(ev.records_scanned, 5076);
 }
 

@@ -68,7 +68,10 @@ impl<'a> Answer<'a> {
 
     /// What to do when there is no fix to try first.
     pub fn no_fix(&self) -> &'static str {
-        if self.verdict.is_failing() {
+        if self.verdict.is_failing() && self.fails + self.warns == 0 {
+            // No finding to read: the headline says what is missing.
+            "nothing to act on yet: see the line above."
+        } else if self.verdict.is_failing() {
             "read the findings below."
         } else {
             "Nothing to fix."

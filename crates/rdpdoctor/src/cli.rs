@@ -247,6 +247,9 @@ pub struct InspectArgs {
     /// Event records since WHEN: 7d, 12h, 30m, a date (2026-11-01), an RFC 3339 time, or all
     #[arg(long, value_name = "WHEN", value_parser = since_parser)]
     pub since: Option<i64>,
+    /// The machine to report on when the event logs hold records of several computers (its name as the records give it, or its first label)
+    #[arg(long, value_name = "NAME")]
+    pub computer: Option<String>,
     /// The error the client showed (e.g. 0x904:0x7): ranks the causes that produce it first
     #[arg(long, value_name = "CODE")]
     pub error: Option<String>,

@@ -26,6 +26,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             &args.host_evidence,
             args.host_local,
             args.since,
+            None,
         )?)
     };
     // The password before the network, so a bad one costs no traffic.
@@ -75,6 +76,9 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         b.finish_and_clear();
     }
 
+    if let Some(h) = &host {
+        crate::inspect_cmd::same_machine_as_wire(h, &report)?;
+    }
     let ctx = rdpdoctor_diagnose::Context {
         clients: args.client.clone(),
         environment: args.environment,

@@ -467,3 +467,225 @@ fn a_closed_port_on_a_host_with_rdp_off_answers_rdp_off() {
     assert_eq!(d["causes"][0]["basis"], "measured", "{d}");
     assert_eq!(d["first_fix"]["cause"], "remote-desktop-disabled", "{d}");
 }
+
+fn text_of(r: &Run) -> String {
+    String::from_utf8_lossy(&r.out.stdout).into_owned()
+}
+
+/// Two real hives of two computers: refused in one line naming both, never
+/// one machine's answer with the other's settings silently dropped.
+#[test]
+fn hives_of_two_machines_are_refused_naming_both() {
+    let (a, b) = (hostkit::hive("SYSTEM"), hostkit::hive("SYSTEM_WIN_10_1709"));
+    for format in ["text", "json"] {
+        let r = inspect(&[&a, &b], &["--format", format]);
+        assert_eq!(r.code(), 2, "{}", r.stderr());
+        let err = r.stderr();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("WKS-WIN732BITA") && err.contains("DESKTOP-2KGM189"),
+            "{err}"
+        );
+        assert!(r.out.stdout.is_empty());
+    }
+    // The same machine's hive twice is one machine.
+    let r = inspect(&[&a, &a], &[]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+}
+
+/// The real hive of WKS-WIN732BITA beside event logs of other computers:
+/// their 4825 and 4625 are shown as recorded elsewhere and never become
+/// findings about this host, in the default window or with `--since all`.
+#[test]
+fn events_of_other_computers_are_shown_as_such_and_never_blamed_on_the_host() {
+    let system = hostkit::hive("SYSTEM");
+    let evtx = hostkit::evtx_fixtures().unwrap();
+    for since in ["30d", "all"] {
+        let mut extra = vec!["--since", since];
+        if since == "30d" {
+            extra.clear();
+        }
+        let r = inspect(&[&system, &evtx], &extra);
+        assert_eq!(r.code(), 0, "{}", r.stderr());
+        assert_eq!(r.verdict(), "healthy");
+        let events: Vec<String> = r
+            .findings()
+            .into_iter()
+            .filter(|f| f.starts_with("event-"))
+            .collect();
+        assert!(events.is_empty(), "blamed on the host: {events:?}");
+        let groups = r.json()["host"]["events"]["groups"].as_array().unwrap();
+        assert!(
+            groups
+                .iter()
+                .any(|g| g["event_id"] == 4825 && g["computer"] == "fs02.offsec.lan"),
+            "{groups:?}"
+        );
+    }
+    let r = inspect(&[&system, &evtx], &["--format", "text", "--color", "never"]);
+    let out = text_of(&r);
+    assert!(
+        out.contains("recorded on fs02.offsec.lan, not on this host"),
+        "{out}"
+    );
+    // The head does not count those logs as this host's.
+    let head: String = out.lines().take(4).collect::<Vec<_>>().join(" ");
+    assert!(
+        head.contains("The event logs are of 7 other computers, not this host's"),
+        "{out}"
+    );
+}
+
+/// A folder gathered from many machines and no hive to say which is the
+/// host: refused naming them, or read for the one `--computer` names, whose
+/// default window counts back from its own newest record (so fs02's 4825,
+/// a year older than the newest log, is found by default).
+#[test]
+fn logs_of_many_computers_are_read_one_computer_at_a_time() {
+    let evtx = hostkit::evtx_fixtures().unwrap();
+    let r = inspect(&[&evtx], &[]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    let err = r.stderr();
+    let last = err.lines().last().unwrap_or("");
+    assert!(
+        last.contains("7 computers") && last.contains("--computer"),
+        "{err}"
+    );
+    assert!(r.out.stdout.is_empty());
+
+    let r = inspect(&[&evtx], &["--computer", "fs02.offsec.lan"]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    let f = r.finding("event-not-allowed-rdp");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("recorded on fs02.offsec.lan"),
+        "{f}"
+    );
+    // FS03's failed logons are not fs02's.
+    assert!(
+        !r.findings().contains(&"event-account-problem".to_owned()),
+        "{:?}",
+        r.findings()
+    );
+    let ev = &r.json()["host"]["events"];
+    assert_eq!(ev["records_matched"], 2, "{ev}");
+    assert_eq!(ev["window"]["since"], "2020-06-13T00:00:00Z", "{ev}");
+    // A name the logs do not hold: one line, exit 2.
+    let r = inspect(&[&evtx], &["--computer", "nosuchhost"]);
+    assert_eq!(r.code(), 2);
+    assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
+}
+
+/// One machine's real logs (DESKTOP-1N4R894's RdpCoreTS, RemoteConnection
+/// Manager and System logs): the default window says how many records it
+/// left out and how to include them; `--since all` includes them.
+#[test]
+fn the_default_window_says_what_it_left_out() {
+    let dir = hostkit::scratch("inspect-window");
+    let evtx = hostkit::evtx_fixtures().unwrap();
+    for f in [
+        "omerbenamram_evtx__2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS-Operational.evtx",
+        "omerbenamram_evtx__2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager-Operational.evtx",
+        "omerbenamram_evtx__2-vss_7-System.evtx",
+    ] {
+        std::fs::copy(evtx.join(f), dir.join(f)).unwrap();
+    }
+    let r = inspect(&[&dir], &[]);
+    let ev = &r.json()["host"]["events"];
+    assert_eq!(ev["records_left_out"], 1, "{ev}");
+    assert_eq!(ev["left_out"][0]["event_id"], 1056, "{ev}");
+    let in_window = ev["records_matched"].as_u64().unwrap();
+    let t = inspect(&[&dir], &["--format", "text", "--color", "never"]);
+    let out = text_of(&t);
+    assert!(
+        out.contains("1 older left out (--since all includes them)"),
+        "{out}"
+    );
+    let all = inspect(&[&dir], &["--since", "all"]);
+    let ev = &all.json()["host"]["events"];
+    assert_eq!(ev["records_left_out"], 0, "{ev}");
+    assert_eq!(ev["records_matched"].as_u64(), Some(in_window + 1), "{ev}");
+}
+
+/// When the only evidence is outside the window, the head says so (not
+/// "no findings") and how to include it.
+#[test]
+fn evidence_only_outside_the_window_is_said_in_the_head() {
+    let log = hostkit::evtx_fixtures()
+        .unwrap()
+        .join("Yamato-Security_hayabusa-sample-evtx__ID4825-Denied_RDP_connection_with_valid_credentials.evtx");
+    let r = inspect(
+        &[&log],
+        &[
+            "--since",
+            "2021-01-01",
+            "--format",
+            "text",
+            "--color",
+            "never",
+        ],
+    );
+    let out = text_of(&r);
+    let head: String = out.lines().take(4).collect::<Vec<_>>().join(" ");
+    assert!(
+        head.contains("2 older RDP events (4825)") && head.contains("--since all"),
+        "{out}"
+    );
+    assert!(!head.contains("read the findings below"), "{out}");
+    let r = inspect(&[&log], &["--since", "all"]);
+    assert!(r.findings().contains(&"event-not-allowed-rdp".to_owned()));
+}
+
+/// The damaged real hive: the head says the hive could not be read and
+/// what to give instead, not "read the findings below" over no findings.
+#[test]
+fn a_damaged_hive_says_so_in_the_head_with_what_to_give_instead() {
+    let damaged = hostkit::hive("corrupted_system_hive");
+    let r = inspect(&[&damaged], &["--format", "text", "--color", "never"]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    let out = text_of(&r);
+    let head: String = out.lines().take(4).collect::<Vec<_>>().join(" ");
+    assert!(head.contains("SYSTEM hive could not be read"), "{out}");
+    assert!(
+        head.contains(".LOG1/.LOG2") && head.contains("reg export"),
+        "{out}"
+    );
+    assert!(!head.contains("read the findings below"), "{out}");
+    let md = inspect(&[&damaged], &["--format", "markdown", "--brief"]);
+    assert!(
+        text_of(&md).contains("SYSTEM hive could not be read"),
+        "{}",
+        text_of(&md)
+    );
+}
+
+/// `probe --host-evidence` with the hive of another machine than the one
+/// that answers (NTLM names it WIN-RDP01): one line naming both, exit 2.
+#[test]
+fn probe_with_another_machines_hive_is_refused() {
+    let lab = common::LabServe::start(&["healthy-nla"]);
+    let addr = lab.listeners[0].1.clone();
+    let hive = hostkit::hive("SYSTEM").display().to_string();
+    let out = Command::new(bin())
+        .args([
+            "probe",
+            addr.as_str(),
+            "--no-reverse-dns",
+            "--timeout",
+            "3",
+            "--host-evidence",
+            &hive,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("WKS-WIN732BITA") && err.contains("WIN-RDP01"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}

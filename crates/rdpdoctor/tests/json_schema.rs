@@ -579,9 +579,14 @@ fn renamed_fields_fail_validation() {
 /// `rdpdoctor inspect --format json --since all SOURCES...`: the document and
 /// the exit status.
 fn inspect(sources: &[&Path]) -> (Value, i32) {
+    inspect_with(sources, &[])
+}
+
+fn inspect_with(sources: &[&Path], extra: &[&str]) -> (Value, i32) {
     let mut cmd = Command::new(bin());
     cmd.args(["inspect", "--format", "json", "--since", "all"])
-        .args(sources);
+        .args(sources)
+        .args(extra);
     let out = cmd.output().expect("rdpdoctor inspect runs");
     let code = out.status.code().unwrap_or(-1);
     assert_ne!(code, 101, "{}", String::from_utf8_lossy(&out.stderr));
@@ -755,6 +760,26 @@ fn inspect_json_of_the_real_fixtures_matches_the_schema() {
         (&3390.into(), &3389.into())
     );
     seen.extend(finding_ids(&all));
+    // The hive above is of another machine than the logs: their records
+    // are kept, each with its computer, and judged only for that computer.
+    assert!(
+        h["events"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["computer"].is_string()),
+        "{}",
+        h["events"]
+    );
+    for computer in ["fs02.offsec.lan", "FS03.offsec.lan", "DESKTOP-1N4R894"] {
+        let (doc, _) = inspect_with(&[&evtx], &["--computer", computer]);
+        assert_valid(
+            "InspectOutput",
+            &doc,
+            &format!("inspect evtx --computer {computer}"),
+        );
+        seen.extend(finding_ids(&doc));
+    }
 
     // A volume folder (MachineKeys without the RDP key), with a listener
     // naming a certificate no store holds and CredSSP forcing updated peers.
@@ -876,7 +901,14 @@ fn probe_json_with_host_evidence_matches_the_schema() {
     // export: the wire and the host disagree.
     let sys_reg = dir.join("system.reg");
     system_reg(&sys_reg, "DEADBEEF00112233445566778899AABBCCDDEEFF");
-    let hive = hostkit::hive("SYSTEM_WIN_10_1709");
+    // The real hive with RDP off, as the machine that answers names itself
+    // (host evidence of another machine is refused).
+    let hive = dir.join("SYSTEM_WIN_10_1709");
+    std::fs::copy(hostkit::hive("SYSTEM_WIN_10_1709"), &hive).unwrap();
+    hostkit::hivex_merge(
+        &hive,
+        "REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\ComputerName\\ComputerName]\n\"ComputerName\"=\"WIN-RDP01\"\n\n",
+    );
     let (h, r) = (hive.display().to_string(), sys_reg.display().to_string());
     let p = probe_target(false, addr, &["--host-evidence", &h, "--host-evidence", &r]);
     assert_valid("ProbeOutput", &p.json, "probe --host-evidence");
@@ -914,6 +946,7 @@ fn probe_json_with_host_evidence_matches_the_schema() {
 fn every_event_finding_matches_the_schema() {
     use rdpdoctor_evidence::host::{EventGroup, EventRecord, HostEvidence};
     let group = |channel: &str, provider: &str, id: u32, key: &[(&str, &str)]| EventGroup {
+        computer: Some("WIN-RDP01".into()),
         channel: channel.into(),
         provider: provider.into(),
         event_id: id,

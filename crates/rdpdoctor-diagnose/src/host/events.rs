@@ -75,6 +75,7 @@ fn example(g: &EventGroup) -> Value {
         "newest": g.newest.time,
         "record_id": g.newest.record_id,
         "source": g.newest.source,
+        "computer": g.computer,
     })
 }
 
@@ -114,17 +115,31 @@ impl<'a> Bucket<'a> {
         let mut parts = self.parts.clone();
         parts.sort();
         parts.dedup();
+        // Which machine logged them: a folder of logs may hold several.
+        let mut computers: Vec<&str> = self
+            .groups
+            .iter()
+            .filter_map(|g| g.computer.as_deref())
+            .collect();
+        computers.sort_by_key(|c| c.to_ascii_lowercase());
+        computers.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        let on = match computers.as_slice() {
+            [] => String::new(),
+            [one] => format!(", recorded on {one}"),
+            many => format!(", recorded on {}", many.join(", ")),
+        };
         out.add(
             id,
             sev,
             format!(
-                "{what}: {n} event{} ({}), newest {newest}",
+                "{what}: {n} event{} ({}), newest {newest}{on}",
                 if n == 1 { "" } else { "s" },
                 parts.join("; ")
             ),
             vec![
                 ("count", json!(n)),
                 ("newest", json!(newest)),
+                ("computers", json!(computers)),
                 (
                     "events",
                     json!(self.groups.iter().map(|g| example(g)).collect::<Vec<_>>()),
@@ -145,7 +160,14 @@ pub(super) fn derive(h: &HostEvidence, out: &mut Out) {
     let mut expired = Bucket::default();
     let mut client = Bucket::default();
     let mut seclayer = Bucket::default();
-    for g in &h.events.groups {
+    // Records logged on another machine than the one the registry names
+    // say nothing about this host: they are shown as such, never judged.
+    let here = h
+        .events
+        .groups
+        .iter()
+        .filter(|g| !h.is_other_machine(g.computer.as_deref()));
+    for g in here {
         let id = g.event_id;
         if is(g, "schannel", &[36870]) {
             key.push(

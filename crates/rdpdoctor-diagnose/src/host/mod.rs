@@ -8,7 +8,10 @@
 
 mod cross;
 mod events;
+mod missing;
 mod settings;
+
+pub use missing::{inconclusive_headline, window_note};
 
 use crate::finding::{Finding, FindingId, Severity};
 use rdpdoctor_evidence::ProbeReport;

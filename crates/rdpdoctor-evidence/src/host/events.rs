@@ -24,8 +24,51 @@ pub struct EventEvidence {
     /// more groups than are kept; counted in `records_matched`.
     #[serde(default)]
     pub records_ungrouped: u64,
-    /// One group per (channel, event id, decoded key fields).
+    /// One group per (computer, channel, event id, decoded key fields).
     pub groups: Vec<EventGroup>,
+    /// Records that matched a known channel and event id but were older
+    /// than the window: read, and left out of `groups` and every finding
+    /// (`--since all` includes them).
+    #[serde(default)]
+    pub records_left_out: u64,
+    /// What `records_left_out` holds, per computer, channel and event id.
+    #[serde(default)]
+    pub left_out: Vec<EventCount>,
+    /// Every computer the records were logged on (`System/Computer`), each
+    /// with its own window: a folder gathered from many machines holds logs
+    /// that end at different times.
+    #[serde(default)]
+    pub machines: Vec<EventMachine>,
+}
+
+/// Matched records of one computer, channel and event id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventCount {
+    /// The computer that logged them (`System/Computer`).
+    pub computer: Option<String>,
+    /// The channel.
+    pub channel: String,
+    /// The event id.
+    pub event_id: u32,
+    /// How many records.
+    pub count: u64,
+}
+
+/// One computer's records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventMachine {
+    /// `System/Computer` as logged; `None` for records whose computer could
+    /// not be read.
+    pub computer: Option<String>,
+    /// Its newest record (any kind; RFC 3339).
+    pub newest_seen: Option<String>,
+    /// Its window's start (RFC 3339): with the default window, 30 days
+    /// ending with the day of this computer's newest record.
+    pub since: String,
+    /// Its matched records inside the window.
+    pub records_matched: u64,
+    /// Its matched records before the window.
+    pub records_left_out: u64,
 }
 
 /// The time window (RFC 3339 UTC).
@@ -51,6 +94,9 @@ pub struct EventWindow {
 /// (e.g. 4625 with Status 0xC000015B and LogonType 10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventGroup {
+    /// The computer the records were logged on (`System/Computer`).
+    #[serde(default)]
+    pub computer: Option<String>,
     /// The channel, e.g. `System` or
     /// `Microsoft-Windows-TerminalServices-RDPClient/Operational`.
     pub channel: String,

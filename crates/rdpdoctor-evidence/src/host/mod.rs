@@ -12,7 +12,7 @@ mod registry;
 
 use serde::{Deserialize, Serialize};
 
-pub use events::{EventEvidence, EventGroup, EventRecord, EventWindow};
+pub use events::{EventCount, EventEvidence, EventGroup, EventMachine, EventRecord, EventWindow};
 pub use registry::{
     CertificateStore, CertificateStoreEntry, ClientServer, ClientSettings, CryptoPolicy,
     FirewallEvidence, FirewallProfile, FirewallProfileName, FirewallRule, MachineKeys,
@@ -52,15 +52,55 @@ pub struct HostEvidence {
     /// HKCU export); empty when none was read (see [`Coverage::user`]).
     #[serde(default)]
     pub client: ClientSettings,
+    /// Who each registry source says the machine is (its own
+    /// `ComputerName`, `MachineGuid`), so that sources of two machines are
+    /// never merged: `inspect` refuses them. Event records carry their own
+    /// `Computer` ([`EventEvidence::machines`]).
+    #[serde(default)]
+    pub source_machines: Vec<SourceMachine>,
+}
+
+/// Who one registry source says the machine is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceMachine {
+    /// The source path, as in [`HostEvidence::sources`].
+    pub source: String,
+    /// `SYSTEM\…\Control\ComputerName\ComputerName\ComputerName`, when the
+    /// source holds it.
+    pub computer_name: Option<String>,
+    /// `SOFTWARE\Microsoft\Cryptography\MachineGuid`, when the source holds it.
+    pub machine_guid: Option<String>,
 }
 
 impl HostEvidence {
+    /// True when an event record's `Computer` names a machine other than
+    /// the one the registry sources name: known on both sides and
+    /// different. `Computer` is the DNS name (`dc.windomain.local`),
+    /// `ComputerName` the NetBIOS name (`DC`, at most 15 characters): their
+    /// first labels are compared, ignoring case.
+    pub fn is_other_machine(&self, computer: Option<&str>) -> bool {
+        match (&self.identity.computer_name, computer) {
+            (Some(name), Some(c)) => !same_machine(&name.value, c),
+            _ => false,
+        }
+    }
+
     /// True when at least one source gave something usable.
     pub fn anything_read(&self) -> bool {
         self.sources
             .iter()
             .any(|s| !matches!(s.status, SourceStatus::Unusable { .. }))
     }
+}
+
+/// Whether a NetBIOS computer name and an event record's `Computer` (a DNS
+/// name, or a NetBIOS one) name the same machine: the first DNS label,
+/// ignoring case, also as NetBIOS cuts it to 15 characters.
+pub fn same_machine(netbios: &str, computer: &str) -> bool {
+    let name = netbios.trim();
+    let label = computer.trim().split('.').next().unwrap_or_default();
+    let cut: String = label.chars().take(15).collect();
+    label.eq_ignore_ascii_case(name) || cut.eq_ignore_ascii_case(name)
 }
 
 /// Which parts of a machine were read.

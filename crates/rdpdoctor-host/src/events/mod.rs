@@ -13,9 +13,13 @@
 //! The window: `--since` when given ([`SINCE_ALL`]: no lower bound);
 //! otherwise the
 //! [`groups::DEFAULT_WINDOW_DAYS`] UTC days ending with the day of the
-//! newest record read (of any kind), since the logs of a stopped VM's disk
-//! can end long before "now". Record times after "now" + 1 day (a wrong
-//! clock, a damaged record) do not move the window.
+//! newest record read (of any kind) on the same computer, since the logs of
+//! a stopped VM's disk can end long before "now" and a folder gathered from
+//! many machines holds logs that end at different times
+//! ([`groups::by_machine`]). Record times after "now" + 1 day (a wrong
+//! clock, a damaged record) do not move the window. Matched records before
+//! the window are still counted, as left out, so that the report can say
+//! what the window hid.
 
 pub mod catalogue;
 pub mod decode;
@@ -26,7 +30,7 @@ mod values;
 
 use crate::InspectOptions;
 use evtx::Timestamp;
-use groups::{DEFAULT_WINDOW_DAYS, Groups, Window, day};
+use groups::{DEFAULT_WINDOW_DAYS, FileGroups, Groups, Window, day};
 use rdpdoctor_evidence::host::{EventEvidence, EventWindow, HostSource, SourceKind, SourceStatus};
 use std::path::Path;
 
@@ -46,7 +50,12 @@ pub struct Reader {
     oldest_seen: Option<Timestamp>,
     /// `--since all`.
     unbounded: bool,
+    /// The file being read's groups.
     groups: Groups,
+    /// The files read so far, each with its groups.
+    files: Vec<FileGroups>,
+    /// The newest record (any kind) of every file read so far.
+    newest_overall: Option<Timestamp>,
     /// What is known of the templates, by GUID.
     templates: templates::Templates,
     files_read: u64,
@@ -76,6 +85,8 @@ impl Reader {
             oldest_seen: None,
             unbounded: opts.since_unix == Some(SINCE_ALL),
             groups: Groups::new(window),
+            files: Vec::new(),
+            newest_overall: None,
             templates: templates::Templates::default(),
             files_read: 0,
             records_scanned: 0,
@@ -95,6 +106,8 @@ impl Reader {
             oldest_seen: None,
             unbounded: self.unbounded,
             groups: Groups::new(self.window),
+            files: Vec::new(),
+            newest_overall: None,
             templates: self.templates.clone(),
             files_read: 0,
             records_scanned: 0,
@@ -124,17 +137,6 @@ impl Reader {
         day(self.newest_seen.unwrap_or(self.now)) - (DEFAULT_WINDOW_DAYS - 1)
     }
 
-    /// Records before this cannot be in the window.
-    fn earliest_wanted(&self) -> Timestamp {
-        match self.window {
-            Window::Since(t) => t,
-            Window::BeforeNewest => match self.newest_seen {
-                Some(_) => timestamp(self.first_day() * 86_400),
-                None => Timestamp::MIN,
-            },
-        }
-    }
-
     /// Reads one `.evtx` file.
     pub fn read_file(&mut self, path: &Path) -> HostSource {
         self.read_file_as(path, path.display().to_string())
@@ -143,6 +145,23 @@ impl Reader {
     /// Reads one `.evtx` file, naming it `name` in the sources (a live
     /// channel's export is named by its channel, not its temporary file).
     pub fn read_file_as(&mut self, path: &Path, name: String) -> HostSource {
+        // Each file is counted apart, its window moving with its own newest
+        // record; `finish` puts the files of one computer together.
+        self.newest_seen = None;
+        let source = self.read_one(path, name);
+        let groups = std::mem::replace(&mut self.groups, Groups::new(self.window));
+        self.newest_overall = match (self.newest_overall, self.newest_seen) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.files.push(FileGroups {
+            newest: self.newest_seen,
+            groups,
+        });
+        source
+    }
+
+    fn read_one(&mut self, path: &Path, name: String) -> HostSource {
         // The evtx crate is not expected to panic; if it does on a hostile
         // file, that file is unusable and the others are still read.
         let outcome =
@@ -171,29 +190,41 @@ impl Reader {
 
     /// The grouped evidence.
     pub fn finish(self) -> EventEvidence {
-        let first_day = self.first_day();
-        let newest_seen = self.newest_seen.map(|t| t.to_string());
+        let m = groups::by_machine(self.files, self.window, self.now);
+        let newest_seen = self.newest_overall.map(|t| t.to_string());
         let (since, default_days) = match self.window {
             Window::Since(_) if self.unbounded => (self.oldest_seen.unwrap_or(self.now), None),
             Window::Since(t) => (t, None),
-            Window::BeforeNewest => (timestamp(first_day * 86_400), Some(DEFAULT_WINDOW_DAYS)),
+            Window::BeforeNewest => {
+                let first_day = m.first_day.unwrap_or_else(|| {
+                    day(self.newest_overall.unwrap_or(self.now)) - (DEFAULT_WINDOW_DAYS - 1)
+                });
+                (timestamp(first_day * 86_400), Some(DEFAULT_WINDOW_DAYS))
+            }
         };
+        let mut machines = m.machines;
+        if self.unbounded {
+            for machine in &mut machines {
+                machine.since = since.to_string();
+            }
+        }
         let window = (self.files_read > 0).then(|| EventWindow {
             since: since.to_string(),
             newest_seen,
             default_days: default_days.and_then(|d| u32::try_from(d).ok()),
             unbounded: self.unbounded,
         });
-        let records_ungrouped = self.groups.ungrouped;
-        let groups = self.groups.finish(first_day);
         EventEvidence {
             window,
             records_scanned: self.records_scanned,
-            records_matched: groups.iter().map(|g| g.count).sum::<u64>() + records_ungrouped,
+            records_matched: m.groups.iter().map(|g| g.count).sum::<u64>() + m.ungrouped,
             records_unreadable: self.records_unreadable,
             chunks_unreadable: self.chunks_unreadable,
-            records_ungrouped,
-            groups,
+            records_ungrouped: m.ungrouped,
+            groups: m.groups,
+            records_left_out: m.left_out.iter().map(|c| c.count).sum(),
+            left_out: m.left_out,
+            machines,
         }
     }
 }

@@ -213,10 +213,8 @@ impl Reader {
         if time.as_second() != FILETIME_ZERO {
             self.oldest_seen = Some(self.oldest_seen.map_or(time, |o| o.min(time)));
         }
-        // Before anything is decoded: outside the window?
-        if time < self.earliest_wanted() {
-            return true;
-        }
+        // A record before the window is still classified: counted as left
+        // out, it tells the report what the window hid.
         // The template's substitution values, when its layout is known.
         let inst = values::instance(r.chunk.data, r.binxml_offset, r.binxml_size);
         let layout = inst.as_ref().and_then(|i| self.templates.layout(&i.guid));
@@ -387,6 +385,7 @@ fn classify_text(id: u16, channel: &str, provider: &str) -> Class {
         return Class::Skip;
     };
     let key = GroupKey {
+        computer: None,
         channel: entry.channel,
         provider,
         event_id: u32::from(id),
@@ -414,6 +413,7 @@ fn group_key(d: &Decoded) -> Option<(GroupKey, &'static catalogue::Entry)> {
     };
     let entry = catalogue::find(channel, &d.provider, id)?;
     let key = GroupKey {
+        computer: None,
         channel: entry.channel,
         provider: d.provider.clone(),
         event_id: u32::from(id),

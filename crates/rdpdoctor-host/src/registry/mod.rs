@@ -19,7 +19,7 @@ pub mod view;
 pub use extract::extract;
 pub use view::{Data, Key, RegistrySource, Root, Value};
 
-use rdpdoctor_evidence::host::{HostSource, Origin, SourceKind, SourceStatus};
+use rdpdoctor_evidence::host::{HostSource, Origin, SourceKind, SourceMachine, SourceStatus};
 use std::path::{Path, PathBuf};
 
 /// Every registry source loaded so far, in the order given.
@@ -73,6 +73,33 @@ impl Hives {
             kind: s.kind(),
             status: s.status(),
         })
+    }
+
+    /// Who each source says the machine is: its own `ComputerName` and
+    /// `MachineGuid`, asked of that source alone (the merged view takes the
+    /// first source's, which would hide a second machine).
+    pub fn machines(&mut self) -> Vec<SourceMachine> {
+        let text = |s: &mut Box<dyn RegistrySource>, root: Root, path: &str, name: &str| {
+            s.key(root, path)?
+                .value(name)?
+                .as_str()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        self.sources
+            .iter_mut()
+            .map(|s| SourceMachine {
+                source: s.name().to_owned(),
+                computer_name: text(
+                    s,
+                    Root::System,
+                    "CurrentControlSet\\Control\\ComputerName\\ComputerName",
+                    "ComputerName",
+                ),
+                machine_guid: text(s, Root::Software, "Microsoft\\Cryptography", "MachineGuid"),
+            })
+            .filter(|m| m.computer_name.is_some() || m.machine_guid.is_some())
+            .collect()
     }
 
     /// Whether any source holds keys of `root`.

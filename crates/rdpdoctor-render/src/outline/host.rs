@@ -252,15 +252,27 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
     // Events.
     let ev = &h.events;
     if h.coverage.events {
-        let since = ev
-            .window
-            .as_ref()
-            .map(|w| format!(" since {}", term_max(&w.since, 40)))
-            .unwrap_or_default();
+        let per_computer = ev.machines.len() > 1;
+        let since = match ev.window.as_ref() {
+            Some(w) if per_computer && w.default_days.is_some() => format!(
+                " in each computer's last {} days",
+                w.default_days.unwrap_or_default()
+            ),
+            Some(w) => format!(" since {}", term_max(&w.since, 40)),
+            None => String::new(),
+        };
+        let left_out = if ev.records_left_out > 0 {
+            format!(
+                ", {} older left out (--since all includes them)",
+                ev.records_left_out
+            )
+        } else {
+            String::new()
+        };
         d.section(
             "Host events",
             &format!(
-                "{} records read, {} about RDP{since}{}",
+                "{} records read, {} about RDP{since}{left_out}{}",
                 ev.records_scanned,
                 ev.records_matched,
                 if ev.records_unreadable > 0 {
@@ -270,16 +282,29 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
                 }
             ),
         );
+        // This host's records first; another machine's are named as such.
         let mut groups: Vec<_> = ev.groups.iter().collect();
-        groups.sort_by_key(|g| std::cmp::Reverse(g.count));
+        groups.sort_by_key(|g| {
+            (
+                h.is_other_machine(g.computer.as_deref()),
+                std::cmp::Reverse(g.count),
+            )
+        });
         for g in groups.iter().take(MAX_EVENT_GROUPS) {
             let key: Vec<String> = g
                 .key
                 .iter()
                 .map(|(k, v)| format!("{}={}", term_max(k, 24), term_max(v, 40)))
                 .collect();
+            let on = match g.computer.as_deref() {
+                Some(c) if h.is_other_machine(Some(c)) => {
+                    format!(" · recorded on {}, not on this host", term_max(c, 64))
+                }
+                Some(c) if per_computer => format!(" · on {}", term_max(c, 64)),
+                _ => String::new(),
+            };
             d.detail(&format!(
-                "{:>6} × {} {} {} newest {}",
+                "{:>6} × {} {} {} newest {}{on}",
                 g.count,
                 term_max(short_channel(&g.channel), 40),
                 g.event_id,
