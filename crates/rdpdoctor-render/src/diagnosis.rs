@@ -1,127 +1,74 @@
 //! The diagnosis and `explain` output for terminals.
 
 use crate::Style;
+use crate::doc::{Confirm, FULL_CAUSES, Fix};
 use crate::safe::{sentence, term};
 use rdpdoctor_diagnose::Severity;
 use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, Verdict};
-use rdpdoctor_kb::{ConfirmStep, Explanation, Fix, FixKind};
+use rdpdoctor_kb::Explanation;
 use std::fmt::Write;
 
-/// How many causes every format shows in full; the rest get one line each.
-pub(crate) const FULL_CAUSES: usize = 3;
-/// How many causes a report for people lists at most.
-const MAX_LISTED: usize = 5;
-
-/// The causes worth reading, in every format for people: up to
-/// [`MAX_LISTED`], and none that weighs less than a tenth of the first.
-/// JSON has them all.
-pub(crate) fn shown_causes(
-    d: &rdpdoctor_diagnose::Diagnosis,
-) -> Vec<&rdpdoctor_diagnose::RankedCause> {
-    let top = d.causes.first().map_or(0.0, |c| c.score);
-    d.causes
-        .iter()
-        .take(MAX_LISTED)
-        .filter(|c| c.score >= top * 0.1)
-        .collect()
-}
-
-/// The diagnosis section that ends a probe report.
+/// The diagnosis section that ends a probe report: a layout of
+/// [`crate::doc::Diagnosis`].
 pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
+    let doc = crate::doc::diagnosis(d, verdict);
     let mut out = String::new();
     let _ = writeln!(out, "{}", style.bold("Diagnosis"));
-    let headline = verdict_style(verdict, style, &sentence(&d.headline));
+    let headline = verdict_style(doc.verdict, style, &doc.headline.term);
     let _ = writeln!(out, "  {headline}");
-    if let Some(e) = &d.error {
+    if let Some(e) = &doc.error {
         let _ = writeln!(
             out,
             "  {}",
-            style.dim(&format!("The error you saw: {}", term(&e.input)))
+            style.dim(&format!("The error you saw: {}", e.input))
         );
         for c in &e.codes {
-            let line = format!("{}: {}", c.display, c.meaning);
-            let _ = writeln!(out, "    {}", style.dim(&sentence(&line)));
+            let _ = writeln!(out, "    {}", style.dim(&c.term));
         }
     }
-    let shown = shown_causes(d);
-    for (i, c) in shown.iter().enumerate() {
+    for (i, c) in doc.causes.iter().enumerate() {
         let _ = writeln!(out);
-        if i >= FULL_CAUSES {
-            let _ = write!(out, "  {}. {} ", i + 1, c.title);
-            let _ = writeln!(
-                out,
-                "{}",
-                style.dim(&format!("[{}, {} confidence]", c.id, c.confidence.name()))
-            );
+        let tag = style.dim(&format!("[{}, {} confidence]", c.id, c.confidence));
+        let Some(detail) = &c.detail else {
+            let _ = writeln!(out, "  {}. {} {tag}", i + 1, c.title);
             continue;
-        }
-        let _ = writeln!(
-            out,
-            "  {}. {} {}",
-            i + 1,
-            style.bold(&c.title),
-            style.dim(&format!("[{}, {} confidence]", c.id, c.confidence.name()))
-        );
-        for e in &c.evidence_for {
-            let q = e
-                .qualifier
-                .as_deref()
-                .map(|q| format!("/{q}"))
-                .unwrap_or_default();
+        };
+        let _ = writeln!(out, "  {}. {} {tag}", i + 1, style.bold(&c.title));
+        for e in &detail.evidence_for {
             let _ = writeln!(
                 out,
-                "     + {}{q} ({:+.2}: {}): {}",
-                e.finding,
-                e.weight,
-                sentence(&e.why),
-                sentence(&e.summary)
+                "     + {} ({:+.2}: {}): {}",
+                e.finding, e.weight, e.why.term, e.summary.term
             );
         }
-        for e in &c.evidence_against {
-            let _ = writeln!(
-                out,
-                "     - {} (×{}): {}",
-                e.finding,
-                e.factor,
-                sentence(&e.why)
-            );
+        for e in &detail.evidence_against {
+            let _ = writeln!(out, "     - {} (×{}): {}", e.finding, e.factor, e.why.term);
         }
-        if i == 0 {
-            cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
-        }
+        cause_body(&mut out, &detail.confirm, &detail.fixes, style, "     ");
     }
-    if d.causes.len() > shown.len() {
+    if doc.hidden > 0 {
         let _ = writeln!(
             out,
             "\n  {}",
             style.dim(&format!(
                 "{} less likely causes: see --format json",
-                d.causes.len() - shown.len()
+                doc.hidden
             ))
         );
     }
-    if !d.clients.is_empty() {
+    if !doc.clients.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style.bold("Clients"));
-        for p in &d.clients {
+        for p in &doc.clients {
             let v = match p.verdict {
                 ClientVerdict::Connects => style.good("connects"),
                 ClientVerdict::Warns => style.severity(Severity::Warn, "warns   "),
                 ClientVerdict::Fails => style.severity(Severity::Fail, "fails   "),
                 ClientVerdict::Unknown => style.dim("unknown "),
             };
-            let _ = writeln!(
-                out,
-                "  {v} {:<54} {}",
-                p.name,
-                style.dim(&sentence(&p.reason))
-            );
+            let _ = writeln!(out, "  {v} {:<54} {}", p.name, style.dim(&p.reason.term));
             if let Some(f) = &p.fix {
-                let _ = writeln!(
-                    out,
-                    "           {}",
-                    style.dim(&format!("→ {}", sentence(f)))
-                );
+                let _ = writeln!(out, "           {}", style.dim(&format!("→ {}", f.term)));
             }
         }
     }
@@ -129,13 +76,7 @@ pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
 }
 
 /// Confirm steps and fixes, indented.
-fn cause_body(
-    out: &mut String,
-    confirm: &[ConfirmStep],
-    fixes: &[Fix],
-    style: &Style,
-    indent: &str,
-) {
+fn cause_body(out: &mut String, confirm: &[Confirm], fixes: &[Fix], style: &Style, indent: &str) {
     if !confirm.is_empty() {
         let _ = writeln!(out, "{indent}{}", style.bold("Confirm:"));
         for s in confirm {
@@ -158,7 +99,7 @@ fn cause_body(
             let _ = writeln!(
                 out,
                 "{indent}  • [{}] {}{}",
-                kind(f.kind),
+                f.kind,
                 f.title,
                 style.severity(Severity::Warn, warn)
             );
@@ -177,17 +118,6 @@ fn cause_body(
                 let _ = writeln!(out, "{indent}      {}", style.dim(&format!("undo: {u}")));
             }
         }
-    }
-}
-
-pub(crate) fn kind(k: FixKind) -> &'static str {
-    match k {
-        FixKind::Gui => "GUI",
-        FixKind::Powershell => "PowerShell",
-        FixKind::Cmd => "cmd",
-        FixKind::GroupPolicy => "Group Policy",
-        FixKind::Azure => "Azure",
-        FixKind::ClientSwitch => "client",
     }
 }
 
@@ -240,7 +170,9 @@ pub fn explanation(e: &Explanation, style: &Style) -> String {
         }
         if i < FULL_CAUSES {
             let _ = writeln!(out, "     {}", c.summary);
-            cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
+            let confirm = crate::doc::confirm(&c.confirm);
+            let fixes: Vec<Fix> = c.fixes.iter().map(crate::doc::fix).collect();
+            cause_body(&mut out, &confirm, &fixes, style, "     ");
         }
     }
     let _ = writeln!(
