@@ -339,3 +339,48 @@ impl Report {
         out
     }
 }
+
+/// One part of a fix after its title, in the order every format shows them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FixPart<'a> {
+    /// The GUI path.
+    Path(&'a str),
+    /// The command.
+    Command(&'a str, &'static str),
+    /// The steps (never empty).
+    Steps(&'a [String]),
+    /// How to undo it.
+    Undo(&'a str),
+}
+
+impl Fix {
+    /// `[kind] title` and `weak` when the fix weakens security; `esc`
+    /// escapes the title for the layout, `open` and `close` are its brackets.
+    pub(crate) fn heading(
+        &self,
+        esc: fn(&str) -> String,
+        (open, close): (&str, &str),
+        weak: &str,
+    ) -> String {
+        let weak = if self.weakens_security { weak } else { "" };
+        format!("{open}{}{close} {}{weak}", self.kind, esc(&self.title))
+    }
+
+    /// The path, the command, the steps and the undo, those it has.
+    pub(crate) fn parts(&self) -> Vec<FixPart<'_>> {
+        let mut parts = Vec::new();
+        if let Some(p) = &self.path {
+            parts.push(FixPart::Path(p));
+        }
+        if let Some(c) = &self.command {
+            parts.push(FixPart::Command(c, self.lang));
+        }
+        if !self.steps.is_empty() {
+            parts.push(FixPart::Steps(&self.steps));
+        }
+        if let Some(u) = &self.undo {
+            parts.push(FixPart::Undo(u));
+        }
+        parts
+    }
+}

@@ -4,7 +4,7 @@
 use super::escape::{command, text};
 use super::{badge, page, tone};
 use crate::doc::{
-    self, Answer, ClientRow, Diagnosis, FindingRow, Fix, Host, Layout as _, Report, Wire,
+    self, Answer, ClientRow, Diagnosis, FindingRow, Fix, FixPart, Host, Layout as _, Report, Wire,
 };
 use crate::fleet::HostRow;
 use crate::outline::{Mark, Section, SourceMark};
@@ -103,35 +103,36 @@ fn title(subject: &str, a: &Answer) -> String {
     format!("{}: {} \u{2014} rdpdoctor", text(subject), a.label)
 }
 
+/// `[PowerShell] Title (weakens security: see undo)`.
 fn fix_title(f: &Fix) -> String {
-    format!(
-        "[{}] {}{}",
-        f.kind,
-        text(&f.title),
-        if f.weakens_security {
-            " <span class=\"weak\">(weakens security: see undo)</span>"
-        } else {
-            ""
-        }
+    f.heading(
+        text,
+        ("[", "]"),
+        " <span class=\"weak\">(weakens security: see undo)</span>",
     )
 }
 
+/// A fix's GUI path, command, steps and undo.
 fn fix_body(b: &mut String, f: &Fix) {
-    if let Some(p) = &f.path {
-        let _ = writeln!(b, "<p>Where: <code>{}</code></p>", text(p));
-    }
-    if let Some(c) = &f.command {
-        let _ = writeln!(b, "<pre><code>{}</code></pre>", command(c));
-    }
-    if !f.steps.is_empty() {
-        b.push_str("<ul>\n");
-        for s in &f.steps {
-            let _ = writeln!(b, "<li>{}</li>", text(s));
+    for part in f.parts() {
+        match part {
+            FixPart::Path(p) => {
+                let _ = writeln!(b, "<p>Where: <code>{}</code></p>", text(p));
+            }
+            FixPart::Command(c, _) => {
+                let _ = writeln!(b, "<pre><code>{}</code></pre>", command(c));
+            }
+            FixPart::Steps(steps) => {
+                b.push_str("<ul>\n");
+                for s in steps {
+                    let _ = writeln!(b, "<li>{}</li>", text(s));
+                }
+                b.push_str("</ul>\n");
+            }
+            FixPart::Undo(u) => {
+                let _ = writeln!(b, "<p>Undo: {}</p>", text(u));
+            }
         }
-        b.push_str("</ul>\n");
-    }
-    if let Some(u) = &f.undo {
-        let _ = writeln!(b, "<p>Undo: {}</p>", text(u));
     }
 }
 

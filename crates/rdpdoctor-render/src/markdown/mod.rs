@@ -10,7 +10,9 @@
 
 pub mod escape;
 
-use crate::doc::{self, Answer, Diagnosis, FindingRow, Fix, Host, Layout as _, Report, Wire};
+use crate::doc::{
+    self, Answer, Diagnosis, FindingRow, Fix, FixPart, Host, Layout as _, Report, Wire,
+};
 use crate::fleet::HostRow;
 use crate::outline::{Mark, Section, SourceMark};
 use escape::{code, fence, text};
@@ -98,37 +100,32 @@ pub fn fleet(rows: &[HostRow<'_>]) -> String {
     out
 }
 
-/// `[PowerShell] Title (weakens security)`.
+/// `\[PowerShell\] Title — *weakens security: see undo*`.
 fn fix_title(f: &Fix) -> String {
-    format!(
-        "\\[{}\\] {}{}",
-        f.kind,
-        text(&f.title),
-        if f.weakens_security {
-            " — *weakens security: see undo*"
-        } else {
-            ""
-        }
-    )
+    f.heading(text, ("\\[", "\\]"), " — *weakens security: see undo*")
 }
 
 /// A fix's GUI path, command, steps and undo.
 fn fix_body(out: &mut String, f: &Fix) {
-    if let Some(p) = &f.path {
-        let _ = writeln!(out, "Where: {}\n", code(p));
-    }
-    if let Some(c) = &f.command {
-        out.push_str(&fence(f.lang, c));
-        out.push('\n');
-    }
-    for s in &f.steps {
-        let _ = writeln!(out, "- {}", text(s));
-    }
-    if !f.steps.is_empty() {
-        out.push('\n');
-    }
-    if let Some(u) = &f.undo {
-        let _ = writeln!(out, "Undo: {}\n", text(u));
+    for part in f.parts() {
+        match part {
+            FixPart::Path(p) => {
+                let _ = writeln!(out, "Where: {}\n", code(p));
+            }
+            FixPart::Command(c, lang) => {
+                out.push_str(&fence(lang, c));
+                out.push('\n');
+            }
+            FixPart::Steps(steps) => {
+                for s in steps {
+                    let _ = writeln!(out, "- {}", text(s));
+                }
+                out.push('\n');
+            }
+            FixPart::Undo(u) => {
+                let _ = writeln!(out, "Undo: {}\n", text(u));
+            }
+        }
     }
 }
 
