@@ -12,9 +12,11 @@
 //! [`Quoted`], which holds both forms.
 
 mod build;
+mod table;
 
 pub(crate) use build::{FULL_CAUSES, confirm, fix};
 pub use build::{answer, diagnosis, fleet, inspect, probe};
+pub use table::{Cell, Table, Tone};
 
 use crate::outline::{Section, SourceRow};
 use rdpdoctor_diagnose::{ClientVerdict, Severity, Verdict};

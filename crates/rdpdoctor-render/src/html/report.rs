@@ -4,11 +4,12 @@
 use super::escape::{command, text};
 use super::{badge, page, tone};
 use crate::doc::{
-    self, Answer, ClientRow, Diagnosis, FindingRow, Fix, FixPart, Host, Layout as _, Report, Wire,
+    self, Answer, Cell, ClientRow, Diagnosis, FindingRow, Fix, FixPart, Host, Layout as _, Report,
+    Table, Wire,
 };
 use crate::fleet::HostRow;
-use crate::outline::{Mark, Section, SourceMark};
-use rdpdoctor_diagnose::{ClientVerdict, Judgement, Severity};
+use crate::outline::{Mark, Section};
+use rdpdoctor_diagnose::Judgement;
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::HostEvidence;
 use std::fmt::Write;
@@ -184,27 +185,11 @@ impl doc::Layout for Html {
         let h = if place.is_some() { "h3" } else { "h2" };
         let _ = writeln!(b, "<section class=\"findings\">\n<{h}>Findings</{h}>");
         if list.is_empty() {
-            b.push_str("<p>No findings.</p>\n</section>\n");
-            return;
+            b.push_str("<p>No findings.</p>\n");
+        } else {
+            table(b, &Table::findings(list));
         }
-        b.push_str(
-            "<table class=\"findings\">\n<thead><tr><th>severity</th><th>finding</th>\
-         <th>what was seen</th></tr></thead>\n<tbody>\n",
-        );
-        for f in list {
-            let (class, tag) = match f.severity {
-                Severity::Fail => ("fail", "FAIL"),
-                Severity::Warn => ("warn", "warn"),
-                Severity::Info => ("skipped", "info"),
-            };
-            let _ = writeln!(
-                b,
-                "<tr><td class=\"mark {class}\">{tag}</td><td><code>{}</code></td><td>{}</td></tr>",
-                f.id,
-                text(&f.summary)
-            );
-        }
-        b.push_str("</tbody>\n</table>\n</section>\n");
+        b.push_str("</section>\n");
     }
 
     fn diagnosis(b: &mut String, d: &Diagnosis) {
@@ -297,26 +282,9 @@ impl doc::Layout for Html {
         if list.is_empty() {
             return;
         }
-        b.push_str(
-            "<section id=\"clients\">\n<h2>Clients</h2>\n<table>\n<thead><tr><th>client</th>\
-         <th>prediction</th><th>why</th><th>what to do</th></tr></thead>\n<tbody>\n",
-        );
-        for p in list {
-            let (class, v) = match p.verdict {
-                ClientVerdict::Connects => ("ok", "connects"),
-                ClientVerdict::Warns => ("warn", "warns"),
-                ClientVerdict::Fails => ("fail", "fails"),
-                ClientVerdict::Unknown => ("skipped", "unknown"),
-            };
-            let _ = writeln!(
-                b,
-                "<tr><td>{}</td><td class=\"mark {class}\">{v}</td><td>{}</td><td>{}</td></tr>",
-                text(&p.name),
-                text(&p.reason.line),
-                p.fix.as_ref().map(|f| text(&f.line)).unwrap_or_default()
-            );
-        }
-        b.push_str("</tbody>\n</table>\n</section>\n");
+        b.push_str("<section id=\"clients\">\n<h2>Clients</h2>\n");
+        table(b, &Table::clients(list));
+        b.push_str("</section>\n");
     }
 
     /// The evidence from the wire: when, how long, the stages, the paths.
@@ -336,24 +304,8 @@ impl doc::Layout for Html {
         );
         sections(b, &w.sections, true);
         if !w.paths.is_empty() {
-            b.push_str(
-                "<h3>A client forcing a security mode</h3>\n<table>\n<thead><tr><th>mode</th>\
-             <th>gets through</th><th>why</th></tr></thead>\n<tbody>\n",
-            );
-            for p in &w.paths {
-                let (class, v) = match p.gets_through {
-                    Some(true) => ("ok", "yes"),
-                    Some(false) => ("fail", "no"),
-                    None => ("skipped", "unknown"),
-                };
-                let _ = writeln!(
-                    b,
-                    "<tr><td><code>{}</code></td><td class=\"mark {class}\">{v}</td><td>{}</td></tr>",
-                    p.mode,
-                    text(&p.reason.line)
-                );
-            }
-            b.push_str("</tbody>\n</table>\n");
+            b.push_str("<h3>A client forcing a security mode</h3>\n");
+            table(b, &Table::paths(&w.paths));
         }
         b.push_str("</section>\n");
     }
@@ -364,25 +316,7 @@ impl doc::Layout for Html {
             "<section id=\"host\">\n<h2>Evidence from the host</h2>\n<p>{}</p>",
             text(&h.title)
         );
-        b.push_str(
-            "<table class=\"sources\">\n<thead><tr><th>source</th><th>kind</th><th>path</th>\
-         <th>problem</th></tr></thead>\n<tbody>\n",
-        );
-        for s in &h.sources {
-            let (class, m) = match s.mark {
-                SourceMark::Read => ("ok", "read"),
-                SourceMark::Partial => ("warn", "partial"),
-                SourceMark::Unread => ("fail", "unread"),
-            };
-            let _ = writeln!(
-                b,
-                "<tr><td class=\"mark {class}\">{m}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td></tr>",
-                text(&s.kind),
-                text(&s.path),
-                text(&s.problem)
-            );
-        }
-        b.push_str("</tbody>\n</table>\n");
+        table(b, &Table::sources(&h.sources));
         sections(b, &h.sections, true);
         b.push_str("</section>\n");
     }
@@ -390,6 +324,34 @@ impl doc::Layout for Html {
     fn inspected(b: &mut String, at: &str) {
         let _ = writeln!(b, "<p class=\"dim\">Inspected {}.</p>", text(at));
     }
+}
+
+/// A table: the column names, then a row per entry.
+fn table(b: &mut String, t: &Table) {
+    let class = t
+        .class
+        .map(|c| format!(" class=\"{c}\""))
+        .unwrap_or_default();
+    let _ = write!(b, "<table{class}>\n<thead><tr>");
+    for c in t.columns {
+        let _ = write!(b, "<th>{c}</th>");
+    }
+    b.push_str("</tr></thead>\n<tbody>\n");
+    for row in &t.rows {
+        b.push_str("<tr>");
+        for c in row {
+            let _ = match c {
+                Cell::Text(s) => write!(b, "<td>{}</td>", text(s)),
+                Cell::Mono(s) => write!(b, "<td class=\"mono\">{}</td>", text(s)),
+                Cell::Code(s) => write!(b, "<td><code>{s}</code></td>"),
+                Cell::Mark { tone, word, .. } => {
+                    write!(b, "<td class=\"mark {}\">{word}</td>", tone.class())
+                }
+            };
+        }
+        b.push_str("</tr>\n");
+    }
+    b.push_str("</tbody>\n</table>\n");
 }
 
 /// Sections as a table: the mark in words, the name, the summary and the

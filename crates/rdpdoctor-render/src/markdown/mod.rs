@@ -11,12 +11,12 @@
 pub mod escape;
 
 use crate::doc::{
-    self, Answer, Diagnosis, FindingRow, Fix, FixPart, Host, Layout as _, Report, Wire,
+    self, Answer, Cell, Diagnosis, FindingRow, Fix, FixPart, Host, Layout as _, Report, Table, Wire,
 };
 use crate::fleet::HostRow;
-use crate::outline::{Mark, Section, SourceMark};
+use crate::outline::{Mark, Section};
 use escape::{code, fence, text};
-use rdpdoctor_diagnose::{ClientVerdict, Judgement, Severity};
+use rdpdoctor_diagnose::Judgement;
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::HostEvidence;
 use std::fmt::Write;
@@ -161,17 +161,7 @@ impl doc::Layout for Markdown {
             return;
         }
         let _ = writeln!(out, "{level} Findings\n");
-        let _ = writeln!(out, "| severity | finding | what was seen |");
-        let _ = writeln!(out, "|---|---|---|");
-        for f in list {
-            let sev = match f.severity {
-                Severity::Fail => "**FAIL**",
-                Severity::Warn => "warn",
-                Severity::Info => "info",
-            };
-            let _ = writeln!(out, "| {sev} | `{}` | {} |", f.id, text(&f.summary));
-        }
-        out.push('\n');
+        table(out, &Table::findings(list));
     }
 
     fn diagnosis(out: &mut String, d: &Diagnosis) {
@@ -255,24 +245,7 @@ impl doc::Layout for Markdown {
             return;
         }
         let _ = writeln!(out, "## Clients\n");
-        let _ = writeln!(out, "| client | prediction | why | what to do |");
-        let _ = writeln!(out, "|---|---|---|---|");
-        for p in list {
-            let v = match p.verdict {
-                ClientVerdict::Connects => "connects",
-                ClientVerdict::Warns => "warns",
-                ClientVerdict::Fails => "**fails**",
-                ClientVerdict::Unknown => "unknown",
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {v} | {} | {} |",
-                text(&p.name),
-                text(&p.reason.line),
-                p.fix.as_ref().map(|f| text(&f.line)).unwrap_or_default()
-            );
-        }
-        out.push('\n');
+        table(out, &Table::clients(list));
     }
 
     /// The evidence from the wire: when, how long, the stages, the paths.
@@ -295,45 +268,38 @@ impl doc::Layout for Markdown {
             return;
         }
         let _ = writeln!(out, "### A client forcing a security mode\n");
-        let _ = writeln!(out, "| mode | gets through | why |");
-        let _ = writeln!(out, "|---|---|---|");
-        for p in &w.paths {
-            let v = match p.gets_through {
-                Some(true) => "yes",
-                Some(false) => "**no**",
-                None => "unknown",
-            };
-            let _ = writeln!(out, "| `{}` | {v} | {} |", p.mode, text(&p.reason.line));
-        }
-        out.push('\n');
+        table(out, &Table::paths(&w.paths));
     }
 
     fn host(out: &mut String, h: &Host) {
         let _ = writeln!(out, "## Evidence from the host\n");
         let _ = writeln!(out, "{}\n", text(&h.title));
-        let _ = writeln!(out, "| source | kind | path | problem |");
-        let _ = writeln!(out, "|---|---|---|---|");
-        for s in &h.sources {
-            let m = match s.mark {
-                SourceMark::Read => "read",
-                SourceMark::Partial => "**partial**",
-                SourceMark::Unread => "**unread**",
-            };
-            let _ = writeln!(
-                out,
-                "| {m} | {} | {} | {} |",
-                text(&s.kind),
-                text(&s.path),
-                text(&s.problem)
-            );
-        }
-        out.push('\n');
+        table(out, &Table::sources(&h.sources));
         sections(out, &h.sections, true);
     }
 
     fn inspected(out: &mut String, at: &str) {
         let _ = writeln!(out, "Inspected {}.\n", text(at));
     }
+}
+
+/// A table: a header row, a delimiter row, a row per entry, a blank line.
+fn table(out: &mut String, t: &Table) {
+    let _ = writeln!(out, "| {} |", t.columns.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(t.columns.len()));
+    for row in &t.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Text(s) | Cell::Mono(s) => text(s),
+                Cell::Code(s) => format!("`{s}`"),
+                Cell::Mark { word, stress, .. } if *stress => format!("**{word}**"),
+                Cell::Mark { word, .. } => (*word).to_owned(),
+            })
+            .collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out.push('\n');
 }
 
 /// Sections as a list: `- **FAIL** **TLS**: summary`, details nested.
