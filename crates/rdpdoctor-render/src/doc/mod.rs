@@ -12,10 +12,12 @@
 //! [`Quoted`], which holds both forms.
 
 mod build;
+mod markup;
 mod table;
 
 pub(crate) use build::{FULL_CAUSES, confirm, fix};
 pub use build::{answer, diagnosis, fleet, inspect, probe};
+pub(crate) use markup::{Inline, Item, Markup, findings, fix_body};
 pub use table::{Cell, Table, Tone};
 
 use crate::outline::{Section, SourceRow};
@@ -297,49 +299,6 @@ pub struct FleetRow {
     pub findings: Vec<FindingRow>,
     /// Its stages.
     pub sections: Vec<Section>,
-}
-
-/// A format for people (Markdown, HTML): how it writes each part of a
-/// report. [`Report::lay_out`] writes the parts in the one order every such
-/// format shows them; a fleet writes each host's answer and findings with
-/// its place in the input.
-pub(crate) trait Layout {
-    /// The answer box; `place` is a fleet host's place in the input.
-    fn answer(out: &mut String, subject: &str, a: &Answer, place: Option<usize>);
-    /// The findings table; `place` as for `answer`.
-    fn findings(out: &mut String, list: &[FindingRow], place: Option<usize>);
-    /// The error the user saw and the causes.
-    fn diagnosis(out: &mut String, d: &Diagnosis);
-    /// The client table.
-    fn clients(out: &mut String, list: &[ClientRow]);
-    /// The evidence from the wire.
-    fn wire(out: &mut String, subject: &str, w: &Wire);
-    /// The evidence from the host.
-    fn host(out: &mut String, h: &Host);
-    /// When the host was inspected.
-    fn inspected(out: &mut String, at: &str);
-}
-
-impl Report {
-    /// The report in layout `L`: the answer, the findings, the diagnosis,
-    /// the clients, then the evidence from the wire and from the host.
-    pub(crate) fn lay_out<L: Layout>(&self) -> String {
-        let mut out = String::new();
-        L::answer(&mut out, &self.subject, &self.answer, None);
-        L::findings(&mut out, &self.findings, None);
-        L::diagnosis(&mut out, &self.diagnosis);
-        L::clients(&mut out, &self.clients);
-        if let Some(w) = &self.wire {
-            L::wire(&mut out, &self.subject, w);
-        }
-        if let Some(h) = &self.host {
-            L::host(&mut out, h);
-        }
-        if let Some(at) = &self.inspected_at {
-            L::inspected(&mut out, at);
-        }
-        out
-    }
 }
 
 /// One part of a fix after its title, in the order every format shows them.

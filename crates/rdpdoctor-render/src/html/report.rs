@@ -1,12 +1,9 @@
 //! The parts of an HTML report, a layout of [`crate::doc`]: the answer,
-//! findings, diagnosis, clients, stages, host evidence, and the fleet table.
+//! the blocks every markup format writes, the stages, and the fleet table.
 
 use super::escape::{command, text};
 use super::{badge, page, tone};
-use crate::doc::{
-    self, Answer, Cell, ClientRow, Diagnosis, FindingRow, Fix, FixPart, Host, Layout as _, Report,
-    Table, Wire,
-};
+use crate::doc::{self, Answer, Cell, Fix, Inline, Item, Markup, Report, Table};
 use crate::fleet::HostRow;
 use crate::outline::{Mark, Section};
 use rdpdoctor_diagnose::Judgement;
@@ -38,9 +35,6 @@ pub fn inspect_report(h: &HostEvidence, j: &Judgement, inspected_at: &str) -> St
 fn report(doc: &Report) -> String {
     page(&title(&doc.subject, &doc.answer), &doc.lay_out::<Html>())
 }
-
-/// The HTML layout of [`crate::doc`].
-struct Html;
 
 /// A fleet (`rdpdoctor scan --format html`): hosts per verdict, the table of
 /// hosts worst first (each links to its section, `#host-N`, N its place in
@@ -91,9 +85,9 @@ pub fn fleet(rows: &[HostRow<'_>]) -> String {
         let _ = writeln!(b, "<section class=\"host\" id=\"host-{i}\">");
         let subject = format!("{i}. {}", r.input);
         Html::answer(&mut b, &subject, &r.answer, Some(i));
-        Html::findings(&mut b, &r.findings, Some(i));
+        doc::findings::<Html>(&mut b, &r.findings, 3);
         b.push_str("<details>\n<summary>Stages</summary>\n");
-        sections(&mut b, &r.sections, true);
+        Html::sections(&mut b, &r.sections, true);
         b.push_str("</details>\n<p class=\"back\"><a href=\"#hosts\">\u{2191} back to the table</a></p>\n</section>\n");
     }
     page(&format!("rdpdoctor scan: {n} hosts"), &b)
@@ -104,40 +98,95 @@ fn title(subject: &str, a: &Answer) -> String {
     format!("{}: {} \u{2014} rdpdoctor", text(subject), a.label)
 }
 
-/// `[PowerShell] Title (weakens security: see undo)`.
-fn fix_title(f: &Fix) -> String {
-    f.heading(
-        text,
-        ("[", "]"),
-        " <span class=\"weak\">(weakens security: see undo)</span>",
-    )
+/// The HTML layout of [`crate::doc`].
+struct Html;
+
+/// A line's pieces: our words as they are, text escaped, code and values
+/// in `<code>`.
+fn line(pieces: &[Inline]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Inline::Lit(s) | Inline::Raw(s) => s.clone(),
+            Inline::Text(s) => text(s),
+            Inline::Code(s) | Inline::Value(s) => format!("<code>{}</code>", text(s)),
+            Inline::Strong(s) => format!("<strong>{s}</strong>"),
+        })
+        .collect()
 }
 
-/// A fix's GUI path, command, steps and undo.
-fn fix_body(b: &mut String, f: &Fix) {
-    for part in f.parts() {
-        match part {
-            FixPart::Path(p) => {
-                let _ = writeln!(b, "<p>Where: <code>{}</code></p>", text(p));
-            }
-            FixPart::Command(c, _) => {
-                let _ = writeln!(b, "<pre><code>{}</code></pre>", command(c));
-            }
-            FixPart::Steps(steps) => {
-                b.push_str("<ul>\n");
-                for s in steps {
-                    let _ = writeln!(b, "<li>{}</li>", text(s));
-                }
-                b.push_str("</ul>\n");
-            }
-            FixPart::Undo(u) => {
-                let _ = writeln!(b, "<p>Undo: {}</p>", text(u));
-            }
-        }
+impl Markup for Html {
+    fn heading(b: &mut String, level: usize, pieces: &[Inline]) {
+        let _ = writeln!(b, "<h{level}>{}</h{level}>", line(pieces));
     }
-}
 
-impl doc::Layout for Html {
+    fn para(b: &mut String, dim: bool, pieces: &[Inline]) {
+        let class = if dim { " class=\"dim\"" } else { "" };
+        let _ = writeln!(b, "<p{class}>{}</p>", line(pieces));
+    }
+
+    /// `<ul>`, a command in a `<pre>` inside its item.
+    fn list(b: &mut String, items: &[Item]) {
+        b.push_str("<ul>\n");
+        for i in items {
+            let _ = write!(b, "<li>{}", line(&i.line));
+            if let Some(cmd) = &i.command {
+                let _ = write!(b, "<pre><code>{}</code></pre>", command(cmd));
+            }
+            b.push_str("</li>\n");
+        }
+        b.push_str("</ul>\n");
+    }
+
+    fn command(b: &mut String, _lang: &str, cmd: &str) {
+        let _ = writeln!(b, "<pre><code>{}</code></pre>", command(cmd));
+    }
+
+    /// A table: the column names, then a row per entry.
+    fn table(b: &mut String, t: &Table) {
+        let class = t
+            .class
+            .map(|c| format!(" class=\"{c}\""))
+            .unwrap_or_default();
+        let _ = write!(b, "<table{class}>\n<thead><tr>");
+        for c in t.columns {
+            let _ = write!(b, "<th>{c}</th>");
+        }
+        b.push_str("</tr></thead>\n<tbody>\n");
+        for row in &t.rows {
+            b.push_str("<tr>");
+            for c in row {
+                let _ = match c {
+                    Cell::Text(s) => write!(b, "<td>{}</td>", text(s)),
+                    Cell::Mono(s) => write!(b, "<td class=\"mono\">{}</td>", text(s)),
+                    Cell::Code(s) => write!(b, "<td><code>{s}</code></td>"),
+                    Cell::Mark { tone, word, .. } => {
+                        write!(b, "<td class=\"mark {}\">{word}</td>", tone.class())
+                    }
+                };
+            }
+            b.push_str("</tr>\n");
+        }
+        b.push_str("</tbody>\n</table>\n");
+    }
+
+    fn open(b: &mut String, attr: &str, level: usize, title: &str) {
+        let _ = writeln!(b, "<section {attr}>\n<h{level}>{title}</h{level}>");
+    }
+
+    fn close(b: &mut String) {
+        b.push_str("</section>\n");
+    }
+
+    /// `[PowerShell] Title (weakens security: see undo)`.
+    fn fix_title(f: &Fix) -> String {
+        f.heading(
+            text,
+            ("[", "]"),
+            " <span class=\"weak\">(weakens security: see undo)</span>",
+        )
+    }
+
     /// The answer box: the verdict (`id`), the headline, the fix to try first
     /// with its command, the server. `subject` is already neutralised.
     fn answer(b: &mut String, subject: &str, a: &Answer, place: Option<usize>) {
@@ -159,9 +208,9 @@ impl doc::Layout for Html {
                 let _ = writeln!(
                     b,
                     "<div class=\"try-first\"><strong>Try first:</strong> {}",
-                    fix_title(f)
+                    Self::fix_title(f)
                 );
-                fix_body(b, f);
+                doc::fix_body::<Self>(b, f);
                 b.push_str("</div>\n");
             }
             None => {
@@ -181,205 +230,33 @@ impl doc::Layout for Html {
         );
     }
 
-    fn findings(b: &mut String, list: &[FindingRow], place: Option<usize>) {
-        let h = if place.is_some() { "h3" } else { "h2" };
-        let _ = writeln!(b, "<section class=\"findings\">\n<{h}>Findings</{h}>");
-        if list.is_empty() {
-            b.push_str("<p>No findings.</p>\n");
-        } else {
-            table(b, &Table::findings(list));
-        }
-        b.push_str("</section>\n");
-    }
-
-    fn diagnosis(b: &mut String, d: &Diagnosis) {
-        b.push_str("<section id=\"diagnosis\">\n<h2>Diagnosis</h2>\n");
-        if let Some(e) = &d.error {
-            let _ = writeln!(
-                b,
-                "<p>The error you saw: <code>{}</code></p>",
-                text(&e.input)
-            );
-            if !e.codes.is_empty() {
-                b.push_str("<ul>\n");
-                for c in &e.codes {
-                    let _ = writeln!(
-                        b,
-                        "<li><code>{}</code>: {}</li>",
-                        text(&c.display),
-                        text(&c.meaning)
-                    );
-                }
-                b.push_str("</ul>\n");
-            }
-        }
-        if d.causes.is_empty() {
-            b.push_str("<p>No known cause matches the evidence.</p>\n");
-        }
-        for (i, c) in d.causes.iter().enumerate() {
-            let _ = writeln!(
-                b,
-                "<h3>{}. {}</h3>\n<p class=\"dim\">{} confidence · <code>{}</code></p>",
-                i + 1,
-                text(&c.title),
-                c.confidence,
-                text(&c.id)
-            );
-            let Some(detail) = &c.detail else { continue };
-            if !detail.evidence_for.is_empty() || !detail.evidence_against.is_empty() {
-                b.push_str("<ul>\n");
-                for e in &detail.evidence_for {
-                    let _ = writeln!(
-                        b,
-                        "<li>for: <code>{}</code> ({:+.2}, {}): {}</li>",
-                        text(&e.finding),
-                        e.weight,
-                        text(&e.why.line),
-                        text(&e.summary.line)
-                    );
-                }
-                for e in &detail.evidence_against {
-                    let _ = writeln!(
-                        b,
-                        "<li>against: <code>{}</code> (×{}): {}</li>",
-                        text(&e.finding),
-                        e.factor,
-                        text(&e.why.line)
-                    );
-                }
-                b.push_str("</ul>\n");
-            }
-            if !detail.confirm.is_empty() {
-                b.push_str("<p><strong>Confirm:</strong></p>\n<ul>\n");
-                for s in &detail.confirm {
-                    let _ = write!(b, "<li>{}", text(&s.how));
-                    if let Some(cmd) = &s.command {
-                        let _ = write!(b, "<pre><code>{}</code></pre>", command(cmd));
-                    }
-                    b.push_str("</li>\n");
-                }
-                b.push_str("</ul>\n");
-            }
-            if !detail.fixes.is_empty() {
-                b.push_str("<p><strong>Fixes:</strong></p>\n");
-                for f in &detail.fixes {
-                    let _ = writeln!(b, "<p>{}</p>", fix_title(f));
-                    fix_body(b, f);
-                }
-            }
-        }
-        if d.hidden > 0 {
-            let _ = writeln!(
-                b,
-                "<p class=\"dim\">{} less likely causes: see <code>--format json</code>.</p>",
-                d.hidden
-            );
-        }
-        b.push_str("</section>\n");
-    }
-
-    fn clients(b: &mut String, list: &[ClientRow]) {
-        if list.is_empty() {
-            return;
-        }
-        b.push_str("<section id=\"clients\">\n<h2>Clients</h2>\n");
-        table(b, &Table::clients(list));
-        b.push_str("</section>\n");
-    }
-
-    /// The evidence from the wire: when, how long, the stages, the paths.
-    fn wire(b: &mut String, subject: &str, w: &Wire) {
-        let _ = writeln!(
-            b,
-            "<section id=\"wire\">\n<h2>Evidence from the wire</h2>\n<p class=\"dim\">Probe of {} \
-         started {}, took {:.0} ms{}.</p>",
-            text(subject),
-            text(&w.started_at),
-            w.took_ms,
-            if w.ceiling_hit {
-                " (stopped at the overall time limit)"
-            } else {
-                ""
-            }
-        );
-        sections(b, &w.sections, true);
-        if !w.paths.is_empty() {
-            b.push_str("<h3>A client forcing a security mode</h3>\n");
-            table(b, &Table::paths(&w.paths));
-        }
-        b.push_str("</section>\n");
-    }
-
-    fn host(b: &mut String, h: &Host) {
-        let _ = writeln!(
-            b,
-            "<section id=\"host\">\n<h2>Evidence from the host</h2>\n<p>{}</p>",
-            text(&h.title)
-        );
-        table(b, &Table::sources(&h.sources));
-        sections(b, &h.sections, true);
-        b.push_str("</section>\n");
-    }
-
-    fn inspected(b: &mut String, at: &str) {
-        let _ = writeln!(b, "<p class=\"dim\">Inspected {}.</p>", text(at));
-    }
-}
-
-/// A table: the column names, then a row per entry.
-fn table(b: &mut String, t: &Table) {
-    let class = t
-        .class
-        .map(|c| format!(" class=\"{c}\""))
-        .unwrap_or_default();
-    let _ = write!(b, "<table{class}>\n<thead><tr>");
-    for c in t.columns {
-        let _ = write!(b, "<th>{c}</th>");
-    }
-    b.push_str("</tr></thead>\n<tbody>\n");
-    for row in &t.rows {
-        b.push_str("<tr>");
-        for c in row {
-            let _ = match c {
-                Cell::Text(s) => write!(b, "<td>{}</td>", text(s)),
-                Cell::Mono(s) => write!(b, "<td class=\"mono\">{}</td>", text(s)),
-                Cell::Code(s) => write!(b, "<td><code>{s}</code></td>"),
-                Cell::Mark { tone, word, .. } => {
-                    write!(b, "<td class=\"mark {}\">{word}</td>", tone.class())
-                }
+    /// Sections as a table: the mark in words, the name, the summary and the
+    /// details under it.
+    fn sections(b: &mut String, list: &[Section], details: bool) {
+        b.push_str("<table class=\"stages\">\n<tbody>\n");
+        for s in list {
+            let class = match s.mark {
+                Mark::Ok => "ok",
+                Mark::Warn => "warn",
+                Mark::Fail => "fail",
+                Mark::Skipped => "skipped",
             };
-        }
-        b.push_str("</tr>\n");
-    }
-    b.push_str("</tbody>\n</table>\n");
-}
-
-/// Sections as a table: the mark in words, the name, the summary and the
-/// details under it.
-fn sections(b: &mut String, list: &[Section], details: bool) {
-    b.push_str("<table class=\"stages\">\n<tbody>\n");
-    for s in list {
-        let class = match s.mark {
-            Mark::Ok => "ok",
-            Mark::Warn => "warn",
-            Mark::Fail => "fail",
-            Mark::Skipped => "skipped",
-        };
-        let _ = write!(
-            b,
-            "<tr class=\"{class}\"><th>{}</th><td class=\"mark {class}\">{}</td><td>{}",
-            text(&s.name),
-            s.mark.tag(),
-            text(&s.summary)
-        );
-        if details && !s.details.is_empty() {
-            b.push_str("<ul class=\"dim\">");
-            for d in &s.details {
-                let _ = write!(b, "<li>{}</li>", text(d));
+            let _ = write!(
+                b,
+                "<tr class=\"{class}\"><th>{}</th><td class=\"mark {class}\">{}</td><td>{}",
+                text(&s.name),
+                s.mark.tag(),
+                text(&s.summary)
+            );
+            if details && !s.details.is_empty() {
+                b.push_str("<ul class=\"dim\">");
+                for d in &s.details {
+                    let _ = write!(b, "<li>{}</li>", text(d));
+                }
+                b.push_str("</ul>");
             }
-            b.push_str("</ul>");
+            b.push_str("</td></tr>\n");
         }
-        b.push_str("</td></tr>\n");
+        b.push_str("</tbody>\n</table>\n");
     }
-    b.push_str("</tbody>\n</table>\n");
 }
