@@ -47,14 +47,8 @@ pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
         cause_body(&mut out, &detail.confirm, &detail.fixes, style, "     ");
     }
     if doc.hidden > 0 {
-        let _ = writeln!(
-            out,
-            "\n  {}",
-            style.dim(&format!(
-                "{} less likely causes: see --format json",
-                doc.hidden
-            ))
-        );
+        let more = format!("{} less likely causes: see --format json", doc.hidden);
+        let _ = writeln!(out, "\n  {}", style.dim(&more));
     }
     if !doc.clients.is_empty() {
         let _ = writeln!(out);
@@ -114,8 +108,12 @@ fn cause_body(out: &mut String, confirm: &[Confirm], fixes: &[Fix], style: &Styl
             for s in &f.steps {
                 let _ = writeln!(out, "{indent}      {}", style.dim(&format!("- {s}")));
             }
-            if let Some(u) = &f.undo {
-                let _ = writeln!(out, "{indent}      {}", style.dim(&format!("undo: {u}")));
+            // An undo of several lines (a command) keeps them aligned
+            // under its first.
+            let undo = f.undo.iter().flat_map(|u| u.lines());
+            for (i, line) in undo.filter(|l| !l.trim().is_empty()).enumerate() {
+                let lead = if i == 0 { "undo: " } else { "      " };
+                let _ = writeln!(out, "{indent}      {}", style.dim(&format!("{lead}{line}")));
             }
         }
     }

@@ -196,6 +196,7 @@ pub(crate) fn fix(f: &rdpdoctor_kb::Fix) -> Fix {
         },
         steps: f.steps.clone(),
         undo: f.undo.clone(),
+        undo_is_command: matches!(f.kind, FixKind::Cmd | FixKind::Powershell | FixKind::Azure),
     }
 }
 

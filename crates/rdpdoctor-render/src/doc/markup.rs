@@ -108,6 +108,10 @@ pub(crate) fn fix_body<M: Markup>(out: &mut String, f: &Fix) {
                 M::list(out, &items);
             }
             FixPart::Undo(u) => M::para(out, false, &[lit("Undo: "), txt(u)]),
+            FixPart::UndoCommand(u, lang) => {
+                M::para(out, false, &[lit("Undo:")]);
+                M::command(out, lang, u);
+            }
         }
     }
 }

@@ -219,6 +219,9 @@ pub struct Fix {
     pub steps: Vec<String>,
     /// How to undo it.
     pub undo: Option<String>,
+    /// The undo is a command (the fix is one: cmd, PowerShell, Azure CLI),
+    /// laid out as one; otherwise it is a sentence.
+    pub undo_is_command: bool,
 }
 
 /// One client prediction.
@@ -310,8 +313,10 @@ pub(crate) enum FixPart<'a> {
     Command(&'a str, &'static str),
     /// The steps (never empty).
     Steps(&'a [String]),
-    /// How to undo it.
+    /// How to undo it, in words.
     Undo(&'a str),
+    /// How to undo it: a command in the fix's language.
+    UndoCommand(&'a str, &'static str),
 }
 
 impl Fix {
@@ -339,8 +344,10 @@ impl Fix {
         if !self.steps.is_empty() {
             parts.push(FixPart::Steps(&self.steps));
         }
-        if let Some(u) = &self.undo {
-            parts.push(FixPart::Undo(u));
+        match &self.undo {
+            Some(u) if self.undo_is_command => parts.push(FixPart::UndoCommand(u, self.lang)),
+            Some(u) => parts.push(FixPart::Undo(u)),
+            None => {}
         }
         parts
     }
