@@ -85,14 +85,18 @@ pub fn answer(j: &Judgement) -> Answer {
 }
 
 fn findings(j: &Judgement) -> Vec<FindingRow> {
-    j.findings
-        .iter()
-        .map(|f| FindingRow {
+    j.findings.iter().map(FindingRow::of).collect()
+}
+
+impl FindingRow {
+    /// A finding as every format shows it.
+    pub fn of(f: &rdpdoctor_diagnose::Finding) -> Self {
+        FindingRow {
             severity: f.severity,
             id: f.id.name(),
             summary: crate::text::summary(f),
-        })
-        .collect()
+        }
+    }
 }
 
 /// The diagnosis: the causes worth reading (up to [`MAX_LISTED`], none that
