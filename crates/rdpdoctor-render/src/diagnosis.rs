@@ -1,8 +1,7 @@
 //! The diagnosis and `explain` output for terminals.
 
 use crate::Style;
-use crate::doc::{Confirm, FULL_CAUSES, Fix};
-use crate::safe::{sentence, term};
+use crate::doc::{Confirm, Fix};
 use rdpdoctor_diagnose::Severity;
 use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, Verdict};
 use rdpdoctor_kb::Explanation;
@@ -119,58 +118,51 @@ fn cause_body(out: &mut String, confirm: &[Confirm], fixes: &[Fix], style: &Styl
     }
 }
 
-/// `rdpdoctor explain` for a terminal.
+/// `rdpdoctor explain` for a terminal: a layout of [`crate::doc::explain`].
 pub fn explanation(e: &Explanation, style: &Style) -> String {
+    let doc = crate::doc::explain(e);
     let mut out = String::new();
-    for c in &e.codes {
-        let _ = writeln!(
-            out,
-            "{} {}",
-            style.bold(&term(&c.display)),
-            style.dim(&format!("({})", c.family_title))
-        );
+    for c in &doc.codes {
+        let family = format!("({})", c.family);
+        let _ = writeln!(out, "{} {}", style.bold(&c.display), style.dim(&family));
         let _ = writeln!(out, "  {} — {}", c.name, c.meaning);
         if !c.same_as.is_empty() {
-            let _ = writeln!(
-                out,
-                "  {}",
-                style.dim(&format!("same value as: {}", c.same_as.join(", ")))
-            );
+            let same = format!("same value as: {}", c.same_as.join(", "));
+            let _ = writeln!(out, "  {}", style.dim(&same));
         }
         if let Some(n) = &c.note {
             let _ = writeln!(out, "  {}", style.dim(n));
         }
         let _ = writeln!(out, "  {}", style.dim(&format!("source: {}", c.source)));
     }
-    for m in &e.messages {
-        let _ = writeln!(out, "{} {}", style.bold("Recognised text:"), m.text);
+    for m in &doc.messages {
+        let _ = writeln!(out, "{} {m}", style.bold("Recognised text:"));
     }
     // Notes quote what the user pasted (a log may carry colour codes).
-    for n in &e.notes {
-        let _ = writeln!(out, "{}", style.dim(&format!("note: {}", sentence(n))));
+    for n in &doc.notes {
+        let _ = writeln!(out, "{}", style.dim(&format!("note: {}", n.term)));
     }
-    if e.causes.is_empty() {
+    if doc.causes.is_empty() {
         let _ = writeln!(out, "\nNo cause is known for this code.");
         return out;
     }
     let _ = writeln!(out, "\n{}", style.bold("Likely causes, most likely first"));
-    for (i, c) in e.causes.iter().enumerate() {
+    for (i, c) in doc.causes.iter().enumerate() {
         let _ = writeln!(out);
+        let tag = format!("[{}, {:.0}%]", c.id, c.score * 100.0);
         let _ = writeln!(
             out,
             "  {}. {} {}",
             i + 1,
             style.bold(&c.title),
-            style.dim(&format!("[{}, {:.0}%]", c.id, c.score * 100.0))
+            style.dim(&tag)
         );
         for w in &c.why {
-            let _ = writeln!(out, "     + {}", sentence(w));
+            let _ = writeln!(out, "     + {}", w.term);
         }
-        if i < FULL_CAUSES {
-            let _ = writeln!(out, "     {}", c.summary);
-            let confirm = crate::doc::confirm(&c.confirm);
-            let fixes: Vec<Fix> = c.fixes.iter().map(crate::doc::fix).collect();
-            cause_body(&mut out, &confirm, &fixes, style, "     ");
+        if let Some(d) = &c.detail {
+            let _ = writeln!(out, "     {}", d.summary);
+            cause_body(&mut out, &d.confirm, &d.fixes, style, "     ");
         }
     }
     let _ = writeln!(

@@ -12,11 +12,13 @@
 //! [`Quoted`], which holds both forms.
 
 mod build;
+mod explain;
 mod markup;
 mod table;
 
 pub(crate) use build::{FULL_CAUSES, confirm, fix};
 pub use build::{answer, diagnosis, fleet, inspect, probe};
+pub use explain::{Code, Explained, ExplainedCause, ExplainedDetail, explain};
 pub(crate) use markup::{Inline, Item, Markup, findings, fix_body};
 pub use table::{Cell, Table, Tone};
 
