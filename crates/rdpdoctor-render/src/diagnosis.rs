@@ -1,127 +1,67 @@
 //! The diagnosis and `explain` output for terminals.
 
 use crate::Style;
-use crate::safe::{sentence, term};
+use crate::doc::{Confirm, Fix};
 use rdpdoctor_diagnose::Severity;
 use rdpdoctor_diagnose::{ClientVerdict, Diagnosis, RankedCause, Verdict};
-use rdpdoctor_kb::{ConfirmStep, Explanation, Fix, FixKind};
+use rdpdoctor_kb::Explanation;
 use std::fmt::Write;
 
-/// How many causes every format shows in full; the rest get one line each.
-pub(crate) const FULL_CAUSES: usize = 3;
-/// How many causes a report for people lists at most.
-const MAX_LISTED: usize = 5;
-
-/// The causes worth reading, in every format for people: up to
-/// [`MAX_LISTED`], and none that weighs less than a tenth of the first.
-/// JSON has them all.
-pub(crate) fn shown_causes(
-    d: &rdpdoctor_diagnose::Diagnosis,
-) -> Vec<&rdpdoctor_diagnose::RankedCause> {
-    let top = d.causes.first().map_or(0.0, |c| c.score);
-    d.causes
-        .iter()
-        .take(MAX_LISTED)
-        .filter(|c| c.score >= top * 0.1)
-        .collect()
-}
-
-/// The diagnosis section that ends a probe report.
+/// The diagnosis section that ends a probe report: a layout of
+/// [`crate::doc::Diagnosis`].
 pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
+    let doc = crate::doc::diagnosis(d, verdict);
     let mut out = String::new();
     let _ = writeln!(out, "{}", style.bold("Diagnosis"));
-    let headline = verdict_style(verdict, style, &sentence(&d.headline));
+    let headline = verdict_style(doc.verdict, style, &doc.headline.term);
     let _ = writeln!(out, "  {headline}");
-    if let Some(e) = &d.error {
+    if let Some(e) = &doc.error {
         let _ = writeln!(
             out,
             "  {}",
-            style.dim(&format!("The error you saw: {}", term(&e.input)))
+            style.dim(&format!("The error you saw: {}", e.input))
         );
         for c in &e.codes {
-            let line = format!("{}: {}", c.display, c.meaning);
-            let _ = writeln!(out, "    {}", style.dim(&sentence(&line)));
+            let _ = writeln!(out, "    {}", style.dim(&c.term));
         }
     }
-    let shown = shown_causes(d);
-    for (i, c) in shown.iter().enumerate() {
+    for (i, c) in doc.causes.iter().enumerate() {
         let _ = writeln!(out);
-        if i >= FULL_CAUSES {
-            let _ = write!(out, "  {}. {} ", i + 1, c.title);
-            let _ = writeln!(
-                out,
-                "{}",
-                style.dim(&format!("[{}, {} confidence]", c.id, c.confidence.name()))
-            );
+        let tag = style.dim(&format!("[{}, {} confidence]", c.id, c.confidence));
+        let Some(detail) = &c.detail else {
+            let _ = writeln!(out, "  {}. {} {tag}", i + 1, c.title);
             continue;
-        }
-        let _ = writeln!(
-            out,
-            "  {}. {} {}",
-            i + 1,
-            style.bold(&c.title),
-            style.dim(&format!("[{}, {} confidence]", c.id, c.confidence.name()))
-        );
-        for e in &c.evidence_for {
-            let q = e
-                .qualifier
-                .as_deref()
-                .map(|q| format!("/{q}"))
-                .unwrap_or_default();
+        };
+        let _ = writeln!(out, "  {}. {} {tag}", i + 1, style.bold(&c.title));
+        for e in &detail.evidence_for {
             let _ = writeln!(
                 out,
-                "     + {}{q} ({:+.2}: {}): {}",
-                e.finding,
-                e.weight,
-                sentence(&e.why),
-                sentence(&e.summary)
+                "     + {} ({:+.2}: {}): {}",
+                e.finding, e.weight, e.why.term, e.summary.term
             );
         }
-        for e in &c.evidence_against {
-            let _ = writeln!(
-                out,
-                "     - {} (×{}): {}",
-                e.finding,
-                e.factor,
-                sentence(&e.why)
-            );
+        for e in &detail.evidence_against {
+            let _ = writeln!(out, "     - {} (×{}): {}", e.finding, e.factor, e.why.term);
         }
-        if i == 0 {
-            cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
-        }
+        cause_body(&mut out, &detail.confirm, &detail.fixes, style, "     ");
     }
-    if d.causes.len() > shown.len() {
-        let _ = writeln!(
-            out,
-            "\n  {}",
-            style.dim(&format!(
-                "{} less likely causes: see --format json",
-                d.causes.len() - shown.len()
-            ))
-        );
+    if doc.hidden > 0 {
+        let more = format!("{} less likely causes: see --format json", doc.hidden);
+        let _ = writeln!(out, "\n  {}", style.dim(&more));
     }
-    if !d.clients.is_empty() {
+    if !doc.clients.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style.bold("Clients"));
-        for p in &d.clients {
+        for p in &doc.clients {
             let v = match p.verdict {
                 ClientVerdict::Connects => style.good("connects"),
                 ClientVerdict::Warns => style.severity(Severity::Warn, "warns   "),
                 ClientVerdict::Fails => style.severity(Severity::Fail, "fails   "),
                 ClientVerdict::Unknown => style.dim("unknown "),
             };
-            let _ = writeln!(
-                out,
-                "  {v} {:<54} {}",
-                p.name,
-                style.dim(&sentence(&p.reason))
-            );
+            let _ = writeln!(out, "  {v} {:<54} {}", p.name, style.dim(&p.reason.term));
             if let Some(f) = &p.fix {
-                let _ = writeln!(
-                    out,
-                    "           {}",
-                    style.dim(&format!("→ {}", sentence(f)))
-                );
+                let _ = writeln!(out, "           {}", style.dim(&format!("→ {}", f.term)));
             }
         }
     }
@@ -129,13 +69,7 @@ pub fn diagnosis(d: &Diagnosis, verdict: Verdict, style: &Style) -> String {
 }
 
 /// Confirm steps and fixes, indented.
-fn cause_body(
-    out: &mut String,
-    confirm: &[ConfirmStep],
-    fixes: &[Fix],
-    style: &Style,
-    indent: &str,
-) {
+fn cause_body(out: &mut String, confirm: &[Confirm], fixes: &[Fix], style: &Style, indent: &str) {
     if !confirm.is_empty() {
         let _ = writeln!(out, "{indent}{}", style.bold("Confirm:"));
         for s in confirm {
@@ -158,7 +92,7 @@ fn cause_body(
             let _ = writeln!(
                 out,
                 "{indent}  • [{}] {}{}",
-                kind(f.kind),
+                f.kind,
                 f.title,
                 style.severity(Severity::Warn, warn)
             );
@@ -173,102 +107,82 @@ fn cause_body(
             for s in &f.steps {
                 let _ = writeln!(out, "{indent}      {}", style.dim(&format!("- {s}")));
             }
-            if let Some(u) = &f.undo {
-                let _ = writeln!(out, "{indent}      {}", style.dim(&format!("undo: {u}")));
+            // An undo of several lines (a command) keeps them aligned
+            // under its first.
+            let undo = f.undo.iter().flat_map(|u| u.lines());
+            for (i, line) in undo.filter(|l| !l.trim().is_empty()).enumerate() {
+                let lead = if i == 0 { "undo: " } else { "      " };
+                let _ = writeln!(out, "{indent}      {}", style.dim(&format!("{lead}{line}")));
             }
         }
     }
 }
 
-pub(crate) fn kind(k: FixKind) -> &'static str {
-    match k {
-        FixKind::Gui => "GUI",
-        FixKind::Powershell => "PowerShell",
-        FixKind::Cmd => "cmd",
-        FixKind::GroupPolicy => "Group Policy",
-        FixKind::Azure => "Azure",
-        FixKind::ClientSwitch => "client",
-    }
-}
-
-/// `rdpdoctor explain` for a terminal: the codes as the knowledge base
-/// reads them, then `causes`, the judgement's ranking of what they point to.
+/// `rdpdoctor explain` for a terminal: a layout of [`crate::doc::explain`]
+/// (the codes as the knowledge base reads them, and `causes`, the judgement
+/// engine's ranking over them).
 pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style) -> String {
+    let doc = crate::doc::explain(e, causes);
     let mut out = String::new();
-    for c in &e.codes {
-        let _ = writeln!(
-            out,
-            "{} {}",
-            style.bold(&term(&c.display)),
-            style.dim(&format!("({})", c.family_title))
-        );
+    for c in &doc.codes {
+        let family = format!("({})", c.family);
+        let _ = writeln!(out, "{} {}", style.bold(&c.display), style.dim(&family));
         let _ = writeln!(out, "  {} — {}", c.name, c.meaning);
         if !c.same_as.is_empty() {
-            let _ = writeln!(
-                out,
-                "  {}",
-                style.dim(&format!("same value as: {}", c.same_as.join(", ")))
-            );
+            let same = format!("same value as: {}", c.same_as.join(", "));
+            let _ = writeln!(out, "  {}", style.dim(&same));
         }
         if let Some(n) = &c.note {
             let _ = writeln!(out, "  {}", style.dim(n));
         }
         let _ = writeln!(out, "  {}", style.dim(&format!("source: {}", c.source)));
     }
-    for m in &e.messages {
-        let _ = writeln!(out, "{} {}", style.bold("Recognised text:"), m.text);
+    for m in &doc.messages {
+        let _ = writeln!(out, "{} {m}", style.bold("Recognised text:"));
     }
     // Notes quote what the user pasted (a log may carry colour codes).
-    for n in &e.notes {
-        let _ = writeln!(out, "{}", style.dim(&format!("note: {}", sentence(n))));
+    for n in &doc.notes {
+        let _ = writeln!(out, "{}", style.dim(&format!("note: {}", n.term)));
     }
-    for p in e.pointers.iter().filter(|p| p.source.is_some()) {
-        let _ = writeln!(
-            out,
-            "{}",
-            style.dim(&format!(
-                "note: {} ranked as a whole, as the field reports this combination (source below).",
-                p.label
-            ))
+    for f in &doc.field {
+        let note = format!(
+            "note: {f} ranked as a whole, as the field reports this combination (source below)."
         );
+        let _ = writeln!(out, "{}", style.dim(&note));
     }
-    if causes.is_empty() {
+    if doc.causes.is_empty() {
         let _ = writeln!(out, "\nNo cause is known for this code.");
         return out;
     }
     let _ = writeln!(out, "\n{}", style.bold("Likely causes, most likely first"));
-    for (i, c) in causes.iter().enumerate() {
+    for (i, c) in doc.causes.iter().enumerate() {
         let _ = writeln!(out);
+        let tag = format!("[{}, {:.0}%]", c.id, c.score * 100.0);
         let _ = writeln!(
             out,
             "  {}. {} {}",
             i + 1,
             style.bold(&c.title),
-            style.dim(&format!(
-                "[{}, {:.0}%]",
-                c.id,
-                c.share.unwrap_or(0.0) * 100.0
-            ))
+            style.dim(&tag)
         );
-        for w in &c.from_codes {
-            let _ = writeln!(out, "     + {}", sentence(w));
+        for w in &c.why {
+            let _ = writeln!(out, "     + {}", w.term);
         }
-        if i < FULL_CAUSES {
-            let _ = writeln!(out, "     {}", c.summary);
-            cause_body(&mut out, &c.confirm, &c.fixes, style, "     ");
+        if let Some(d) = &c.detail {
+            let _ = writeln!(out, "     {}", d.summary);
+            cause_body(&mut out, &d.confirm, &d.fixes, style, "     ");
         }
     }
-    let tell: Vec<&String> = e.pointers.iter().flat_map(|p| &p.how_to_tell).collect();
-    if !tell.is_empty() {
+    if !doc.how_to_tell.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("To tell them apart"));
-        for t in tell {
+        for t in &doc.how_to_tell {
             let _ = writeln!(out, "  • {t}");
         }
-        for p in e.pointers.iter().filter_map(|p| p.source.as_ref()) {
+        for s in &doc.sources {
             let _ = writeln!(
                 out,
                 "  {}",
-                style.dim(&format!("source of the ranking: {p}"))
+                style.dim(&format!("source of the ranking: {s}"))
             );
         }
     }

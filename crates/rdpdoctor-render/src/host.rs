@@ -34,20 +34,20 @@ pub fn subject(h: &HostEvidence) -> String {
     }
 }
 
-/// The host part of a report, without the head and the diagnosis.
+/// The host part of a report, without the head and the diagnosis: a layout
+/// of [`crate::doc::inspect`]'s host and findings.
 pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
+    let doc = crate::doc::inspect(h, j, "");
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} {}",
-        style.bold("rdpdoctor inspect"),
-        crate::outline::host_title(h)
-    );
+    let Some(host) = &doc.host else {
+        return out;
+    };
+    let _ = writeln!(out, "{} {}", style.bold("rdpdoctor inspect"), host.title);
     let _ = writeln!(out);
 
     // Sources.
     let _ = writeln!(out, "{}", style.bold("Sources"));
-    for s in crate::outline::sources(h) {
+    for s in &host.sources {
         let (tag, note) = match s.mark {
             SourceMark::Read => (style.good("read   "), String::new()),
             SourceMark::Partial => (
@@ -62,8 +62,8 @@ pub fn host_report(h: &HostEvidence, j: &Judgement, style: &Style) -> String {
         let _ = writeln!(out, "  {tag} {:<14} {}{note}", s.kind, s.path);
     }
     let _ = writeln!(out);
-    crate::text::sections(&mut out, &crate::outline::host_sections(h, j), style);
+    crate::text::sections(&mut out, &host.sections, style);
     let _ = writeln!(out);
-    out.push_str(&crate::text::findings(&j.findings, style));
+    crate::text::findings_into(&mut out, &doc.findings, style);
     out
 }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diagnosis;
+pub mod doc;
 pub mod fleet;
 pub mod head;
 pub mod host;

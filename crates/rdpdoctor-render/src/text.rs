@@ -3,6 +3,7 @@
 //! findings.
 
 use crate::Style;
+use crate::doc::FindingRow;
 use crate::outline::{Mark, Section};
 use crate::safe::sentence;
 use rdpdoctor_diagnose::{Judgement, Severity};
@@ -31,66 +32,62 @@ pub(crate) fn sections(out: &mut String, sections: &[Section], style: &Style) {
     }
 }
 
-/// Renders a probe report's stages, paths and findings for a terminal.
+/// Renders a probe report's stages, paths and findings for a terminal: a
+/// layout of [`crate::doc::probe`].
 pub fn probe_report(report: &ProbeReport, judgement: &Judgement, style: &Style) -> String {
-    let r = report;
+    let doc = crate::doc::probe(report, judgement, None);
     let mut out = String::new();
+    let Some(w) = &doc.wire else {
+        return out;
+    };
     let _ = writeln!(
         out,
         "{} {}  {}",
         style.bold("rdpdoctor probe"),
-        crate::outline::probe_title(r),
-        style.dim(&r.started_at)
+        doc.subject,
+        style.dim(&w.started_at)
     );
     let _ = writeln!(out);
-    sections(
-        &mut out,
-        &crate::outline::probe_sections(r, judgement),
-        style,
-    );
+    sections(&mut out, &w.sections, style);
 
-    if !judgement.security_paths.is_empty() {
+    if !w.paths.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style.bold("A client forcing"));
-        for p in &judgement.security_paths {
+        for p in &w.paths {
             let verdict = match p.gets_through {
                 Some(true) => style.good("gets through"),
                 Some(false) => style.severity(Severity::Fail, "fails"),
                 None => style.dim("unknown"),
             };
-            let _ = writeln!(
-                out,
-                "  {:<9} {verdict}: {}",
-                rdpdoctor_diagnose::paths::client_switch(p.protocol),
-                sentence(&p.reason)
-            );
+            let _ = writeln!(out, "  {:<9} {verdict}: {}", p.mode, p.reason.term);
         }
     }
 
     let _ = writeln!(out);
-    out.push_str(&findings(&judgement.findings, style));
-    let _ = writeln!(
-        out,
-        "\n{}",
-        style.dim(&format!(
-            "Probe took {:.0} ms{}.",
-            r.timings.total_ms,
-            if r.timings.ceiling_hit {
-                " (stopped at the overall time limit)"
-            } else {
-                ""
-            }
-        ))
-    );
+    findings_into(&mut out, &doc.findings, style);
+    let limit = if w.ceiling_hit {
+        " (stopped at the overall time limit)"
+    } else {
+        ""
+    };
+    let took = format!("Probe took {:.0} ms{limit}.", w.took_ms);
+    let _ = writeln!(out, "\n{}", style.dim(&took));
     out
 }
 
 /// The findings block: one line each, most severe first.
 pub fn findings(list: &[rdpdoctor_diagnose::Finding], style: &Style) -> String {
     let mut out = String::new();
+    let rows: Vec<FindingRow> = list.iter().map(FindingRow::of).collect();
+    findings_into(&mut out, &rows, style);
+    out
+}
+
+/// The findings block of a report's model.
+pub(crate) fn findings_into(out: &mut String, list: &[FindingRow], style: &Style) {
     if list.is_empty() {
         let _ = writeln!(out, "{}", style.good("No findings."));
-        return out;
+        return;
     }
     let _ = writeln!(out, "{}", style.bold("Findings"));
     for f in list {
@@ -103,11 +100,10 @@ pub fn findings(list: &[rdpdoctor_diagnose::Finding], style: &Style) -> String {
             out,
             "  {} {:<28} {}",
             style.severity(f.severity, tag),
-            f.id.name(),
-            summary(f)
+            f.id,
+            f.summary
         );
     }
-    out
 }
 
 /// A finding's summary, neutralised. Host findings quote registry paths,

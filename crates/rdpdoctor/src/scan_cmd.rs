@@ -72,6 +72,15 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         retries: args.retries,
     };
     let mut out = Output::new(args.format, args.color.style());
+    if matches!(args.format, ScanFormat::Markdown | ScanFormat::Html) {
+        // The reports number hosts by their place in the input, not by
+        // when their probe finished.
+        out.order = set
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (host_key(&t.host, t.port), i))
+            .collect();
+    }
 
     // What a previous run finished, for this target set: shown again, not probed.
     for range in &done.lines {
@@ -290,6 +299,8 @@ struct Output {
     summary: Summary,
     /// Every host's report and judgement (markdown, html).
     kept: Vec<(ProbeReport, rdpdoctor_diagnose::Judgement)>,
+    /// Each host's place in the input (markdown, html).
+    order: HashMap<(String, u16), usize>,
     header_done: bool,
     /// The exit status so far: the worst host's.
     worst: u8,
@@ -303,6 +314,7 @@ impl Output {
             style,
             summary: Summary::new(),
             kept: Vec::new(),
+            order: HashMap::new(),
             header_done: false,
             worst: crate::EXIT_OK,
             last_failing: false,
@@ -367,6 +379,11 @@ impl Output {
             }
             ScanFormat::Csv if !self.header_done => self.write(&csv_header()).map(|_| ()),
             ScanFormat::Markdown | ScanFormat::Html => {
+                let order = &self.order;
+                self.kept.sort_by_key(|(r, _)| {
+                    let key = host_key(&r.target.host, r.target.port);
+                    order.get(&key).copied().unwrap_or(usize::MAX)
+                });
                 let text = {
                     let rows: Vec<HostRow<'_>> = self
                         .kept
