@@ -3,9 +3,8 @@
 //! hivex: the verdict, the exit status, the findings and the cause ranked
 //! first, and one-line errors for what cannot be read.
 
-mod common;
-#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-mod hostkit;
+use rdpdoctor_testkit::cli;
+use rdpdoctor_testkit::host as hostkit;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -394,7 +393,7 @@ fn a_mounted_volume_without_its_rdp_key_file_blames_the_private_key() {
 fn no_usable_certificate_on_the_wire_and_no_key_file_on_the_disk() {
     let guid = "7c1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d7";
     let (root, _) = mounted_volume("inspect-wire-and-volume", guid);
-    let lab = common::LabServe::start(&["ssl-cert-not-on-server"]);
+    let lab = cli::LabServe::start(&["ssl-cert-not-on-server"]);
     let addr = lab.listeners[0].1.clone();
     let probe = |extra: &[&str]| {
         let mut args = vec!["probe", addr.as_str(), "--format", "json", "--timeout", "3"];

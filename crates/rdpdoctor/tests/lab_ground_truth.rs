@@ -8,8 +8,7 @@
 //! collects every difference before failing, so one run shows every wrong row.
 //! Run by lab/test.sh; `ground_truth_table_is_well_formed` needs no lab.
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
