@@ -13,7 +13,6 @@
 //! an emulated Windows host, varied field by field, and hand-built ones), so nothing here depends on the clock, the tool's version or timing:
 //! a test that can fail only when the layout changes.
 
-use expect_test::expect_file;
 use rdpdoctor_diagnose::{Context, HostInput, Judgement, judge_with_host};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::HostEvidence;
@@ -36,32 +35,13 @@ fn judgement(r: &ProbeReport, host: Option<&HostEvidence>, ctx: &Context) -> Jud
 }
 
 /// Compares `actual` with `tests/snapshots/NAME` (rewritten with
-/// UPDATE_EXPECT=1), after [`fixed`].
+/// UPDATE_EXPECT=1; the tool's version and the HTML style sheet replaced).
+#[track_caller]
 fn snapshot(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(name);
-    expect_file![path].assert_eq(&fixed(actual));
-}
-
-/// What may vary without a layout change, replaced: the tool's version, and
-/// an HTML page's style sheet (`src/html/style.css`, the same in every page;
-/// each page keeps the CSP line that names its hash).
-fn fixed(actual: &str) -> String {
-    let out = actual.replace(
-        &format!("rdpdoctor {}", env!("CARGO_PKG_VERSION")),
-        "rdpdoctor VERSION",
-    );
-    match (out.find("<style>"), out.find("</style>")) {
-        (Some(a), Some(b)) if a < b => {
-            format!(
-                "{}<style>…</style>{}",
-                &out[..a],
-                &out[b + "</style>".len()..]
-            )
-        }
-        _ => out,
-    }
+    rdpdoctor_testkit::snapshot::check(&path, actual);
 }
 
 /// Every format `rdpdoctor probe` writes for `r`, under `name.*`.

@@ -3,8 +3,8 @@
 //! (`fixtures`), hive variants made with hivex and host evidence read from
 //! them (`host`, feature `host`), certificates for the stores (`cert`),
 //! the binary run as a user runs it, the lab's scenarios and its ground truth
-//! (`run`, `lab`, `truth`, `exporter`, feature `cli`), and fixed reports
-//! (`reports`, feature `reports`).
+//! (`run`, `lab`, `truth`, `exporter`, feature `cli`), fixed reports
+//! (`reports`, feature `reports`), and whole-output snapshots (`snapshot`).
 //!
 //! Only a dev-dependency: nothing here ships.
 
@@ -22,6 +22,8 @@ pub mod lab;
 pub mod reports;
 #[cfg(feature = "cli")]
 pub mod run;
+#[cfg(feature = "snapshot")]
+pub mod snapshot;
 #[cfg(feature = "cli")]
 pub mod truth;
 

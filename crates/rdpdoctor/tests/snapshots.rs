@@ -15,7 +15,6 @@
 //! evidence (it differs between checkouts); `explain` runs the binary, with
 //! the tool's version replaced.
 
-use expect_test::expect_file;
 use rdpdoctor_diagnose::{Context, HostInput, Judgement, judge_host};
 use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_render::{Style, head, host, html, markdown};
@@ -29,23 +28,13 @@ const NOW_RFC3339: &str = "2030-03-17T17:46:40Z";
 const SHOWN_PATH: &str = "/evidence/SYSTEM";
 
 /// Compares `actual` with `tests/snapshots/NAME` (rewritten with
-/// UPDATE_EXPECT=1), with the tool's version and an HTML page's style sheet
-/// (`rdpdoctor-render/src/html/style.css`) replaced.
+/// UPDATE_EXPECT=1; the tool's version and the HTML style sheet replaced).
+#[track_caller]
 fn snapshot(name: &str, actual: &str) {
-    let version = env!("CARGO_PKG_VERSION");
-    let mut out = actual
-        .replace(&format!("rdpdoctor {version}"), "rdpdoctor VERSION")
-        .replace(
-            &format!("\"tool_version\": \"{version}\""),
-            "\"tool_version\": \"VERSION\"",
-        );
-    if let (Some(a), Some(b)) = (out.find("<style>"), out.find("</style>")) {
-        out = format!("{}<style>…</style>{}", &out[..a], &out[b + 8..]);
-    }
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(name);
-    expect_file![path].assert_eq(&out);
+    rdpdoctor_testkit::snapshot::check(&path, actual);
 }
 
 /// The one place these tests call the engine (its entry points are about to
