@@ -45,12 +45,12 @@ pub(crate) fn check(
                 && kb.cause(&c.id).and_then(|k| k.reach) == Some(Reach::Logon)
         });
         let next = if about_the_account && report.logon.is_none() {
-            "; check the account with --user DOMAIN\\user"
+            " or the account: check it with --user DOMAIN\\user"
         } else {
-            ""
+            " or the account"
         };
         return Some(format!(
-            "every client connects from here now: the error you gave ({said}) did not happen on this probe (another host or port, an intermittent fault, or the account{next})."
+            "every client connects from here now: the error you gave ({said}) did not happen on this probe. Another host or port, a passing fault,{next}."
         ));
     }
     let from_error: Vec<&RankedCause> = causes.iter().filter(|c| c.share.is_some()).collect();

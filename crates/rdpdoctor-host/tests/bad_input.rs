@@ -1,10 +1,8 @@
 //! Bad input is normal input: each bad source is one line naming the file,
 //! the good sources beside it are still read, and nothing panics.
 
-mod common;
-
-use common::{hive, hivex_merge, problem, run, scratch, source};
 use rdpdoctor_evidence::host::{SourceKind, SourceStatus};
+use rdpdoctor_testkit::host::{hive, hivex_merge, problem, run, scratch, source};
 
 #[test]
 fn a_file_that_is_not_a_hive_is_named_and_the_hive_beside_it_is_read() {

@@ -5,9 +5,8 @@
 use rdpdoctor_evidence::host::{EventEvidence, EventGroup, HostSource, SourceStatus};
 use rdpdoctor_host::InspectOptions;
 use rdpdoctor_host::events::Reader;
-mod common;
 
-use common::evtx_fixtures as fixtures;
+use rdpdoctor_testkit::host::evtx_fixtures as fixtures;
 
 const RDPCORETS: &str = "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational";
 const RCM: &str = "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational";
@@ -16,8 +15,8 @@ const LSM: &str = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operat
 const NOW: i64 = 1_800_000_000;
 
 /// Reads the named fixtures with records since `since` (None: default window).
-fn read(names: &[&str], since: Option<i64>) -> Option<(Vec<HostSource>, EventEvidence)> {
-    let dir = fixtures()?;
+fn read(names: &[&str], since: Option<i64>) -> (Vec<HostSource>, EventEvidence) {
+    let dir = fixtures();
     let mut reader = Reader::new(&InspectOptions {
         since_unix: since,
         now_unix: NOW,
@@ -26,13 +25,11 @@ fn read(names: &[&str], since: Option<i64>) -> Option<(Vec<HostSource>, EventEvi
         .iter()
         .map(|n| reader.read_file(&dir.join(n)))
         .collect();
-    Some((sources, reader.finish()))
+    (sources, reader.finish())
 }
 
 fn all_fixtures() -> Vec<String> {
-    let Some(dir) = fixtures() else {
-        return Vec::new();
-    };
+    let dir = fixtures();
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -69,14 +66,12 @@ fn ids(ev: &EventEvidence) -> Vec<(u32, u64)> {
 
 #[test]
 fn failed_rdp_logons_are_grouped_by_status_substatus_and_logon_type() {
-    let Some((sources, ev)) = read(
+    let (sources, ev) = read(
         &[
             "Yamato-Security_hayabusa-sample-evtx__ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx",
         ],
         Some(0),
-    ) else {
-        return;
-    };
+    );
     assert_eq!(sources[0].status, SourceStatus::Read);
     assert_eq!(ev.records_scanned, 2);
     // 0xc000006e as logged, upper-cased so that spellings merge.
@@ -101,12 +96,10 @@ fn failed_rdp_logons_are_grouped_by_status_substatus_and_logon_type() {
 
 #[test]
 fn a_security_log_keeps_4625_and_leaves_the_other_events() {
-    let Some((_, ev)) = read(
+    let (_, ev) = read(
         &["omerbenamram_evtx__Security_short_selected.evtx"],
         Some(0),
-    ) else {
-        return;
-    };
+    );
     // 4611, 4625, 4673, 4776, 5152 x2, 5157: only 4625 bears on RDP.
     assert_eq!(ev.records_scanned, 7);
     assert_eq!(ids(&ev), [(4625, 1)]);
@@ -129,14 +122,12 @@ fn a_security_log_keeps_4625_and_leaves_the_other_events() {
 
 #[test]
 fn a_user_denied_remote_desktop_is_counted_with_the_account() {
-    let Some((_, ev)) = read(
+    let (_, ev) = read(
         &[
             "Yamato-Security_hayabusa-sample-evtx__ID4825-Denied_RDP_connection_with_valid_credentials.evtx",
         ],
         Some(0),
-    ) else {
-        return;
-    };
+    );
     let g = group(&ev, "Security", 4825, &[]);
     assert_eq!(g.count, 2);
     assert_eq!(g.newest.data["AccountName"], "svc6test1");
@@ -146,9 +137,7 @@ fn a_user_denied_remote_desktop_is_counted_with_the_account() {
 #[test]
 fn rdpcorets_disconnect_reasons_and_state_errors_are_grouped() {
     let name = "omerbenamram_evtx__2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS-Operational.evtx";
-    let Some((sources, ev)) = read(&[name], Some(0)) else {
-        return;
-    };
+    let (sources, ev) = read(&[name], Some(0));
     // 1910 records, 4 of them unreadable (SOURCES.tsv): the file is read in
     // part, and the one line says which file and what.
     assert_eq!(ev.records_scanned, 1910);
@@ -209,12 +198,10 @@ fn rdpcorets_disconnect_reasons_and_state_errors_are_grouped() {
 
 #[test]
 fn rdp_connection_attempts_are_counted() {
-    let Some((_, ev)) = read(
+    let (_, ev) = read(
         &["Yamato-Security_hayabusa-sample-evtx__ID131-RDP_brutforce_(no_user_info).evtx"],
         Some(0),
-    ) else {
-        return;
-    };
+    );
     let g = group(&ev, RDPCORETS, 131, &[]);
     assert_eq!(g.count, 154);
     assert_eq!(g.newest.data["ConnType"], "TCP");
@@ -223,14 +210,12 @@ fn rdp_connection_attempts_are_counted() {
 
 #[test]
 fn listener_connections_and_network_logons_are_counted() {
-    let Some((sources, ev)) = read(
+    let (sources, ev) = read(
         &[
             "omerbenamram_evtx__2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager-Operational.evtx",
         ],
         Some(0),
-    ) else {
-        return;
-    };
+    );
     // SOURCES.tsv says 261 x1769 from 1774 records and 2 errors: that reader
     // (PyPI evtx 0.14) leaves a chunk at its first bad record header, while
     // evtx 0.15 goes on to the next record: records 401576-401596 (21 more
@@ -244,12 +229,10 @@ fn listener_connections_and_network_logons_are_counted() {
 
 #[test]
 fn a_network_logon_keeps_user_and_address() {
-    let Some((_, ev)) = read(
+    let (_, ev) = read(
         &["Velocidex_velociraptor__RDPAuth_RemoteConnectionManager.evtx"],
         Some(0),
-    ) else {
-        return;
-    };
+    );
     // 258 and 1136 are not kept.
     assert_eq!(ids(&ev), [(261, 1), (1149, 1)]);
     let g = group(&ev, RCM, 1149, &[]);
@@ -263,12 +246,10 @@ fn a_network_logon_keeps_user_and_address() {
 
 #[test]
 fn session_disconnects_are_grouped_by_reason() {
-    let Some((_, ev)) = read(
+    let (_, ev) = read(
         &["Velocidex_velociraptor__RDPAuth_LocalSessionManager.evtx"],
         Some(0),
-    ) else {
-        return;
-    };
+    );
     assert_eq!(ev.records_scanned, 17);
     assert_eq!(group(&ev, LSM, 40, &[("Reason", "5")]).count, 2);
     assert_eq!(group(&ev, LSM, 40, &[("Reason", "0")]).count, 1);
@@ -280,9 +261,7 @@ fn session_disconnects_are_grouped_by_reason() {
 
 #[test]
 fn a_system_log_gives_only_the_rdp_certificate_event() {
-    let Some((sources, ev)) = read(&["omerbenamram_evtx__2-vss_7-System.evtx"], Some(0)) else {
-        return;
-    };
+    let (sources, ev) = read(&["omerbenamram_evtx__2-vss_7-System.evtx"], Some(0));
     assert_eq!(sources[0].status, SourceStatus::Read);
     assert_eq!(ev.records_scanned, 1160);
     assert_eq!(ids(&ev), [(1056, 1)]);
@@ -315,9 +294,7 @@ fn by_computer(ev: &EventEvidence, channel: &str, id: u32) -> Vec<(String, u64)>
 fn files_are_merged_into_one_set_of_groups_per_computer() {
     let names = all_fixtures();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let Some((sources, ev)) = read(&names, Some(0)) else {
-        return;
-    };
+    let (sources, ev) = read(&names, Some(0));
     assert_eq!(sources.len(), 11);
     // 131: 126 (vss RdpCoreTS) + 154 (hayabusa), two machines kept apart.
     assert_eq!(
@@ -361,9 +338,7 @@ fn files_are_merged_into_one_set_of_groups_per_computer() {
 fn the_default_window_is_30_days_up_to_the_newest_record_not_now() {
     let names = all_fixtures();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let Some((_, ev)) = read(&names, None) else {
-        return;
-    };
+    let (_, ev) = read(&names, None);
     let window = ev.window.as_ref().unwrap();
     assert_eq!(window.default_days, Some(30));
     assert_eq!(
@@ -411,25 +386,21 @@ fn the_default_window_is_30_days_up_to_the_newest_record_not_now() {
 fn since_cuts_between_two_records() {
     // The two 4625s: 21:50:11 and 21:51:57 on 2021-10-23.
     let since = 1_635_025_860; // 2021-10-23T21:51:00Z
-    let Some((_, ev)) = read(
+    let (_, ev) = read(
         &[
             "Yamato-Security_hayabusa-sample-evtx__ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx",
         ],
         Some(since),
-    ) else {
-        return;
-    };
+    );
     assert_eq!(ids(&ev), [(4625, 1)]);
     let g = &ev.groups[0];
     assert_eq!(g.first, "2021-10-23T21:51:57.2125134Z");
     assert_eq!(ev.window.as_ref().unwrap().since, "2021-10-23T21:51:00Z");
     // A window after every record: nothing matched, the records still read.
-    let Some((_, ev)) = read(
+    let (_, ev) = read(
         &["omerbenamram_evtx__Security_short_selected.evtx"],
         Some(NOW),
-    ) else {
-        return;
-    };
+    );
     assert!(ev.groups.is_empty());
     assert_eq!(ev.records_scanned, 7);
     assert_eq!(ev.records_matched, 0);
@@ -438,9 +409,7 @@ fn since_cuts_between_two_records() {
 #[test]
 fn since_all_has_no_lower_bound_and_starts_at_the_oldest_record() {
     let name = "Yamato-Security_hayabusa-sample-evtx__ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx";
-    let Some((_, all)) = read(&[name], Some(rdpdoctor_host::events::SINCE_ALL)) else {
-        return;
-    };
+    let (_, all) = read(&[name], Some(rdpdoctor_host::events::SINCE_ALL));
     let w = all.window.as_ref().unwrap();
     // Not a year-minus-9999 date: the oldest record read.
     assert_eq!(w.since, "2021-10-23T21:50:11.6665197Z");
@@ -448,9 +417,7 @@ fn since_all_has_no_lower_bound_and_starts_at_the_oldest_record() {
     assert_eq!(w.default_days, None);
     assert_eq!(ids(&all), [(4625, 2)]);
     // A fixed --since is bounded.
-    let Some((_, since)) = read(&[name], Some(0)) else {
-        return;
-    };
+    let (_, since) = read(&[name], Some(0));
     assert!(!since.window.as_ref().unwrap().unbounded);
     assert_eq!(since.groups, all.groups);
 }

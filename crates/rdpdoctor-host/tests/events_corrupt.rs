@@ -7,9 +7,7 @@ use rdpdoctor_host::InspectOptions;
 use rdpdoctor_host::events::Reader;
 use std::path::{Path, PathBuf};
 
-mod common;
-
-use common::evtx_fixtures as fixtures;
+use rdpdoctor_testkit::host::evtx_fixtures as fixtures;
 
 const RDPCORETS_FILE: &str =
     "omerbenamram_evtx__2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS-Operational.evtx";
@@ -69,7 +67,7 @@ fn assert_no_panic(s: &HostSource) {
 
 #[test]
 fn a_truncated_log_keeps_the_whole_chunks_and_says_it_was_cut() {
-    let Some(dir) = fixtures() else { return };
+    let dir = fixtures();
     let bytes = std::fs::read(dir.join(RDPCORETS_FILE)).unwrap();
     let (_, whole) = read(&dir.join(RDPCORETS_FILE));
     let scratch = Scratch::new("truncated");
@@ -92,7 +90,7 @@ fn a_truncated_log_keeps_the_whole_chunks_and_says_it_was_cut() {
 
 #[test]
 fn a_chunk_with_a_broken_header_is_skipped_and_the_others_read() {
-    let Some(dir) = fixtures() else { return };
+    let dir = fixtures();
     let mut bytes = std::fs::read(dir.join(RDPCORETS_FILE)).unwrap();
     let (_, whole) = read(&dir.join(RDPCORETS_FILE));
     // Overwrite the second chunk's "ElfChnk\0" signature.
@@ -118,7 +116,7 @@ fn a_chunk_with_a_broken_header_is_skipped_and_the_others_read() {
 
 #[test]
 fn overwritten_bytes_anywhere_never_panic() {
-    let Some(dir) = fixtures() else { return };
+    let dir = fixtures();
     let scratch = Scratch::new("fuzz");
     for name in [SECURITY_FILE, RDPCORETS_FILE] {
         let original = std::fs::read(dir.join(name)).unwrap();
@@ -164,7 +162,7 @@ fn overwritten_bytes_anywhere_never_panic() {
 
 #[test]
 fn a_file_that_is_no_event_log_is_unusable_with_one_line() {
-    let Some(dir) = fixtures() else { return };
+    let dir = fixtures();
     let scratch = Scratch::new("notevtx");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty.evtx", Vec::new()),
@@ -198,7 +196,7 @@ fn a_file_that_is_no_event_log_is_unusable_with_one_line() {
 
 #[test]
 fn a_log_whose_chunks_are_all_broken_is_unusable() {
-    let Some(dir) = fixtures() else { return };
+    let dir = fixtures();
     let mut bytes = std::fs::read(dir.join(SECURITY_FILE)).unwrap();
     bytes[HEADER..HEADER + 8].copy_from_slice(b"XXXXXXXX");
     let scratch = Scratch::new("allbroken");

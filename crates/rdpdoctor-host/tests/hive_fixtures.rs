@@ -2,10 +2,8 @@
 //! would give them to `rdpdoctor inspect`, against the values an
 //! independent parser (regipy) read from them (SOURCES.tsv).
 
-mod common;
-
-use common::{hive, problem, run, source};
 use rdpdoctor_evidence::host::{FirewallProfileName, ServiceStart, SourceKind, SourceStatus};
+use rdpdoctor_testkit::host::{hive, problem, run, source};
 
 #[test]
 fn system_hive_gives_the_rdp_settings_firewall_and_services_regipy_read() {

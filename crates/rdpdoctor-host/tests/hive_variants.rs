@@ -5,16 +5,14 @@
 //! store, networks), which has no real hive fixture, as `.reg` exports
 //! written next to the hive the way `reg export` writes them.
 
-#[path = "common/cert.rs"]
-mod cert;
-mod common;
+use rdpdoctor_testkit::cert;
 
 use cert::{RDP_TCP, certificate, hex_bytes, reg_hex, set_listener_certificate};
-use common::{hive, hivex_merge, hivexget, run, scratch, source, write_reg_utf16};
 use rdpdoctor_evidence::host::{
     FirewallProfileName, NetworkCategory, ServiceStart, SourceKind, SourceStatus,
 };
 use rdpdoctor_host::registry::certblob;
+use rdpdoctor_testkit::host::{hive, hivex_merge, hivexget, run, scratch, source, write_reg_utf16};
 use std::path::{Path, PathBuf};
 
 fn system_copy(test: &str) -> (PathBuf, PathBuf) {

@@ -2,7 +2,7 @@
 //! blobs) and the hive reader never panic: random and mutated inputs, and
 //! every prefix of valid ones. (fuzz/ has a target for each decoder.)
 
-mod common;
+use rdpdoctor_testkit::host as testkit;
 
 use rdpdoctor_host::registry::{certblob, firewall_rule, regfile};
 
@@ -93,8 +93,8 @@ fn decoders_never_panic_on_mutated_and_cut_inputs() {
 
 #[test]
 fn damaged_copies_of_a_real_hive_never_end_the_run() {
-    let dir = common::scratch("hive_mutations");
-    let full = std::fs::read(common::hive("corrupted_system_hive")).unwrap();
+    let dir = testkit::scratch("hive_mutations");
+    let full = std::fs::read(testkit::hive("corrupted_system_hive")).unwrap();
     let mut rng = XorShift(0x0bad_cafe_0000_0001);
     for i in 0..12 {
         let mut bytes = full.clone();
@@ -105,7 +105,7 @@ fn damaged_copies_of_a_real_hive_never_end_the_run() {
         }
         let path = dir.join(format!("hive-{i}"));
         std::fs::write(&path, &bytes).unwrap();
-        let ev = common::run(&[&path]);
+        let ev = testkit::run(&[&path]);
         assert_eq!(ev.sources.len(), 1, "{i}");
     }
 }

@@ -3,14 +3,14 @@
 //! settings from a user's hive (NTUSER.DAT made with hivex from a real hive,
 //! there being no real one among the fixtures) or an HKCU export.
 
-#[path = "common/cert.rs"]
-mod cert;
-mod common;
+use rdpdoctor_testkit::cert;
 
 use cert::{certificate, hex_bytes, reg_hex, set_listener_certificate};
-use common::{hive, hive_of_another_kind, hivexget, run, scratch, source, write_reg_utf16};
 use rdpdoctor_evidence::host::{CertificateStore, SourceKind, SourceStatus};
 use rdpdoctor_host::registry::certblob;
+use rdpdoctor_testkit::host::{
+    hive, hive_of_another_kind, hivexget, run, scratch, source, write_reg_utf16,
+};
 use std::path::Path;
 
 /// What `certlm.msc` shows as the key container of a CA-issued machine

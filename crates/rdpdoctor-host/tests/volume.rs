@@ -2,10 +2,8 @@
 //! machine): its hives, transaction logs and MachineKeys found whatever the
 //! letter case of the copy.
 
-mod common;
-
-use common::{hive, problem, run, scratch, software_hive, source};
 use rdpdoctor_evidence::host::{SourceKind, SourceStatus};
+use rdpdoctor_testkit::host::{hive, problem, run, scratch, software_hive, source};
 
 const GUID: &str = "4a5e1b2c-7d3f-4e6a-9b8c-0d1e2f3a4b5c";
 

@@ -141,7 +141,8 @@ fn head_with(target: &str, j: &Judgement, style: &Style, note: Option<&str>) -> 
     }
     // The error the user gave and the probe disagree: said in the head.
     if let Some(check) = a.error_check {
-        for line in wrap(&crate::safe::term(&format!("Note: {check}")), WIDTH, 3) {
+        let note = crate::safe::line(&format!("Note: {check}"), crate::safe::MAX_SENTENCE_CHARS);
+        for line in wrap(&note, WIDTH, 3) {
             let _ = writeln!(out, "{line}");
         }
     }

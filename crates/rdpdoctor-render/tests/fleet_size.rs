@@ -10,7 +10,8 @@ use std::time::Instant;
 
 #[test]
 fn a_thousand_host_fleet_stays_small_per_host() {
-    let r: ProbeReport = serde_json::from_str(include_str!("data/probe-healthy-nla.json")).unwrap();
+    let r: ProbeReport =
+        serde_json::from_value(rdpdoctor_testkit::reports::recorded_probe_json()).unwrap();
     let j = judge(&Evidence::wire(&r), &Context::default());
     let names: Vec<String> = (0..1000)
         .map(|i| format!("10.0.{}.{}:3389", i / 250, 1 + i % 250))

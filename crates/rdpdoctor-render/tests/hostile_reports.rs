@@ -96,16 +96,14 @@ fn at<'v>(v: &'v mut Value, path: &[Step]) -> &'v mut Value {
 }
 
 fn hostile_probe(deal: usize) -> ProbeReport {
-    let mut v: Value =
-        serde_json::from_str(include_str!("data/probe-healthy-nla.json")).expect("probe JSON");
+    let mut v: Value = rdpdoctor_testkit::reports::recorded_probe_json();
     let n = poison::<ProbeReport>(&mut v, deal);
     assert!(n >= 40, "only {n} probe strings could be replaced");
     serde_json::from_value(v).unwrap()
 }
 
 fn hostile_host(deal: usize) -> HostEvidence {
-    let mut v: Value =
-        serde_json::from_str(include_str!("data/host-system.json")).expect("host JSON");
+    let mut v: Value = rdpdoctor_testkit::reports::host_system_json();
     let n = poison::<HostEvidence>(&mut v, deal);
     assert!(n >= 40, "only {n} host strings could be replaced");
     serde_json::from_value(v).unwrap()

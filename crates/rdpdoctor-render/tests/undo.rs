@@ -11,8 +11,8 @@ const FIRST: &str = r#"reg add "HKLM\SYSTEM\CurrentControlSet\Control\SecurityPr
 const SECOND: &str = r#"reg add "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Client" /v DisabledByDefault /t REG_DWORD /d 1 /f"#;
 
 fn win7_report() -> (ProbeReport, rdpdoctor_diagnose::Judgement) {
-    let r: ProbeReport =
-        serde_json::from_str(include_str!("data/probe-healthy-nla.json")).expect("probe JSON");
+    let r: ProbeReport = serde_json::from_value(rdpdoctor_testkit::reports::recorded_probe_json())
+        .expect("probe JSON");
     let ctx = Context {
         clients: vec![ClientId::from_id("mstsc-win7").expect("a client")],
         ..Context::default()

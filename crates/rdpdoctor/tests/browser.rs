@@ -13,9 +13,8 @@
 //! `#[ignore]`d (it needs Chromium); `lab/test.sh` runs it, and there, or
 //! with `CI` set, a missing Chromium is a failure, not a skip.
 
-mod common;
-#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-mod hostkit;
+use rdpdoctor_testkit::cli;
+use rdpdoctor_testkit::host as hostkit;
 
 use rdpdoctor_emulator::{Fault, FaultConfig};
 use std::io::Read as _;
@@ -224,7 +223,7 @@ fn a_probe_report_of_a_hostile_server_reads_as_text_in_chromium() {
     let page = out_dir().join("probe.html");
     let target = emu.local_addr().to_string();
     let started = Instant::now();
-    let (out, _) = common::run(
+    let (out, _) = cli::run(
         false,
         &[
             "probe",
@@ -290,7 +289,7 @@ fn an_inspect_report_of_a_real_hive_reads_as_text_in_chromium() {
         ),
     );
     let page = out_dir().join("inspect.html");
-    let out = Command::new(common::bin())
+    let out = Command::new(cli::bin())
         .arg("inspect")
         .args([&system, &reg])
         .args(["--format", "html", "-o"])
@@ -500,7 +499,7 @@ fn the_content_security_policy_stops_an_injected_script_in_chromium() {
     let Some(chrome) = chromium() else { return };
     let dir = hostkit::scratch("browser-csp");
     let system = hostkit::hive("SYSTEM");
-    let out = Command::new(common::bin())
+    let out = Command::new(cli::bin())
         .args(["inspect", system.to_str().unwrap(), "--format", "html"])
         .output()
         .unwrap();

@@ -1,8 +1,7 @@
 //! The command line itself: usage errors, exit codes, output conventions.
 //! These need no lab (they only touch ports nothing listens on, on loopback).
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 
 #[test]
 fn bad_targets_get_one_line_and_exit_2() {

@@ -9,9 +9,8 @@
 //!    against a real server with the same fault (see
 //!    ../shared/reference/lab-notes.md for the real-server side).
 
-mod common;
-use common::*;
 use rdpdoctor_emulator::{CaPem, Fault, FaultConfig, RunningEmulator};
+use rdpdoctor_testkit::cli::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

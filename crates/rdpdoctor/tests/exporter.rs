@@ -3,9 +3,8 @@
 //! the concurrency bound, SIGTERM with a probe in flight. Every peer is a
 //! listener this test opens on loopback.
 
-mod common;
-#[path = "common/exporter.rs"]
-mod exporter_util;
+use rdpdoctor_testkit::cli;
+use rdpdoctor_testkit::exporter as exporter_util;
 
 use exporter_util::{Exporter, request, sample_value};
 use std::net::TcpListener;
@@ -138,7 +137,7 @@ fn bad_command_lines_and_config_files_are_one_line_and_exit_2() {
             "/nonexistent/x.toml",
         ),
     ] {
-        let out = std::process::Command::new(common::bin())
+        let out = std::process::Command::new(cli::bin())
             .args(["exporter", "--listen", "127.0.0.1:0"])
             .args(&args)
             .output()

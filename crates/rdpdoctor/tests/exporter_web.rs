@@ -5,9 +5,8 @@
 //! the allowlist is looked at, proven by a listener on 127.0.0.2 that counts
 //! what reaches it (and is reached once the credentials are right).
 
-mod common;
-#[path = "common/exporter.rs"]
-mod exporter_util;
+use rdpdoctor_testkit::cli;
+use rdpdoctor_testkit::exporter as exporter_util;
 
 use exporter_util::{Exporter, WebDir, curl, sample_value};
 use std::io::{Read, Write};
@@ -314,7 +313,7 @@ fn bad_web_config_is_one_line_and_exit_2_before_listening() {
         ),
     ] {
         std::fs::write(w.dir.join(name), text).unwrap();
-        let out = std::process::Command::new(common::bin())
+        let out = std::process::Command::new(cli::bin())
             .args(["exporter", "--listen", "127.0.0.1:0", "--config"])
             .arg(w.dir.join(name))
             .output()

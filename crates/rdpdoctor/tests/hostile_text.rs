@@ -3,9 +3,8 @@
 //! retitle the window, clear the screen, write the clipboard (OSC 52),
 //! overwrite a line (CR), send a C1 CSI and reverse the text (bidi).
 
-mod common;
-use common::*;
 use rdpdoctor_emulator::{Fault, FaultConfig};
+use rdpdoctor_testkit::cli::*;
 
 /// Characters that must not appear in what rdpdoctor prints.
 fn dangerous(c: char) -> bool {

@@ -3,9 +3,8 @@
 //! hivex: the verdict, the exit status, the findings and the cause ranked
 //! first, and one-line errors for what cannot be read.
 
-mod common;
-#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-mod hostkit;
+use rdpdoctor_testkit::cli;
+use rdpdoctor_testkit::host as hostkit;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -394,7 +393,7 @@ fn a_mounted_volume_without_its_rdp_key_file_blames_the_private_key() {
 fn no_usable_certificate_on_the_wire_and_no_key_file_on_the_disk() {
     let guid = "7c1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d7";
     let (root, _) = mounted_volume("inspect-wire-and-volume", guid);
-    let lab = common::LabServe::start(&["ssl-cert-not-on-server"]);
+    let lab = cli::LabServe::start(&["ssl-cert-not-on-server"]);
     let addr = lab.listeners[0].1.clone();
     let probe = |extra: &[&str]| {
         let mut args = vec!["probe", addr.as_str(), "--format", "json", "--timeout", "3"];
@@ -499,7 +498,7 @@ fn hives_of_two_machines_are_refused_naming_both() {
 #[test]
 fn events_of_other_computers_are_shown_as_such_and_never_blamed_on_the_host() {
     let system = hostkit::hive("SYSTEM");
-    let evtx = hostkit::evtx_fixtures().unwrap();
+    let evtx = hostkit::evtx_fixtures();
     for since in ["30d", "all"] {
         let mut extra = vec!["--since", since];
         if since == "30d" {
@@ -542,7 +541,7 @@ fn events_of_other_computers_are_shown_as_such_and_never_blamed_on_the_host() {
 /// a year older than the newest log, is found by default).
 #[test]
 fn logs_of_many_computers_are_read_one_computer_at_a_time() {
-    let evtx = hostkit::evtx_fixtures().unwrap();
+    let evtx = hostkit::evtx_fixtures();
     let r = inspect(&[&evtx], &[]);
     assert_eq!(r.code(), 2, "{}", r.stderr());
     let err = r.stderr();
@@ -584,7 +583,7 @@ fn logs_of_many_computers_are_read_one_computer_at_a_time() {
 #[test]
 fn the_default_window_says_what_it_left_out() {
     let dir = hostkit::scratch("inspect-window");
-    let evtx = hostkit::evtx_fixtures().unwrap();
+    let evtx = hostkit::evtx_fixtures();
     for f in [
         "omerbenamram_evtx__2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS-Operational.evtx",
         "omerbenamram_evtx__2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager-Operational.evtx",
@@ -614,7 +613,6 @@ fn the_default_window_says_what_it_left_out() {
 #[test]
 fn evidence_only_outside_the_window_is_said_in_the_head() {
     let log = hostkit::evtx_fixtures()
-        .unwrap()
         .join("Yamato-Security_hayabusa-sample-evtx__ID4825-Denied_RDP_connection_with_valid_credentials.evtx");
     let r = inspect(
         &[&log],
@@ -665,7 +663,7 @@ fn a_damaged_hive_says_so_in_the_head_with_what_to_give_instead() {
 /// that answers (NTLM names it WIN-RDP01): one line naming both, exit 2.
 #[test]
 fn probe_with_another_machines_hive_is_refused() {
-    let lab = common::LabServe::start(&["healthy-nla"]);
+    let lab = rdpdoctor_testkit::run::LabServe::start(&["healthy-nla"]);
     let addr = lab.listeners[0].1.clone();
     let hive = hostkit::hive("SYSTEM").display().to_string();
     let out = Command::new(bin())

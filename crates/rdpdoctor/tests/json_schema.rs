@@ -15,11 +15,9 @@
 //!   field and every enum value the schema has;
 //! - (lab, `#[ignore]`d) `probe` of every scenario in lab/scenarios.tsv.
 
-mod common;
-#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-mod hostkit;
-use common::*;
 use rdpdoctor_diagnose::{FindingId, Qualifier};
+use rdpdoctor_testkit::cli::*;
+use rdpdoctor_testkit::host as hostkit;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -724,7 +722,7 @@ fn inspect_json_of_the_real_fixtures_matches_the_schema() {
     system_reg(&sys_reg, &thumb);
     let sw_reg = dir.join("software.reg");
     software_reg(&sw_reg, 2, Some((&der, &thumb)));
-    let evtx = hostkit::evtx_fixtures().unwrap();
+    let evtx = hostkit::evtx_fixtures();
     let (all, code) = inspect(&[&sys_reg, &sw_reg, &system, &evtx]);
     assert_valid("InspectOutput", &all, "inspect .reg + hive + evtx");
     assert_eq!(code, 1);

@@ -6,12 +6,10 @@
 //! the shipped sharded configuration spreading targets over two exporters,
 //! each target scraped by exactly one. Run by lab/test.sh.
 
-mod common;
-#[path = "common/exporter.rs"]
-mod exporter_util;
+use rdpdoctor_testkit::exporter as exporter_util;
 
-use common::*;
 use exporter_util::{Exporter, WebDir, request, sample_value};
+use rdpdoctor_testkit::cli::*;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

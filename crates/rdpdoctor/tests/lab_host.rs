@@ -3,11 +3,9 @@
 //! and variants made with hivex: the merged diagnoses issue 9 names.
 //! `#[ignore]`d: they need the lab (`lab/test.sh` runs them).
 
-mod common;
-#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-mod hostkit;
+use rdpdoctor_testkit::host as hostkit;
 
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use std::path::Path;
 
 fn top(p: &Probe) -> (String, String) {

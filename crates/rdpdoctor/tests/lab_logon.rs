@@ -17,8 +17,7 @@
 //! Lab tests are `#[ignore]`d (lab/test.sh runs them); the bad-input tests
 //! need no lab.
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 

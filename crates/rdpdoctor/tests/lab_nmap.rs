@@ -8,8 +8,7 @@
 //!
 //! Run by lab/test.sh.
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use std::collections::HashMap;
 use std::process::Command;
 

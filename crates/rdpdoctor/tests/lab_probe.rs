@@ -1,8 +1,7 @@
 //! `rdpdoctor probe` against the real servers of the lab (xrdp, FreeRDP's
 //! shadow server, fake listeners, namespaced firewalls). Run by lab/test.sh.
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use std::time::Duration;
 
 const LAB: &str = "needs the lab: run lab/test.sh";

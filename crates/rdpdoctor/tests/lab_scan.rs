@@ -4,8 +4,7 @@
 //! summary's groups, the exit status, resume, stdin, a closed pipe. The
 //! usage errors at the end need no lab.
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};

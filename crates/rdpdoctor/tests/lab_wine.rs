@@ -5,8 +5,7 @@
 //!
 //! Wine is not Windows: what passes here is "tested under Wine" (README).
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -21,8 +21,7 @@
 //!
 //! Run by lab/test.sh; `table_agrees_with_the_measured_matrix` needs no lab.
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use std::collections::HashMap;
 use std::process::Command;
 

@@ -2,8 +2,7 @@
 //! quietly: no "failed printing to stdout" panic, no exit 101. `lab serve`
 //! goes on serving when its stdout closes.
 
-mod common;
-use common::*;
+use rdpdoctor_testkit::cli::*;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 

@@ -2,14 +2,13 @@
 //! first, `--output FILE`, `--brief`, and the commands that have no such
 //! format saying so. (The reports in a browser: tests/browser.rs.)
 
-mod common;
-#[path = "../../rdpdoctor-host/tests/common/mod.rs"]
-mod hostkit;
+use rdpdoctor_testkit::cli;
+use rdpdoctor_testkit::host as hostkit;
 
 use std::process::{Command, Output};
 
 fn rdpdoctor(args: &[&str]) -> Output {
-    let out = Command::new(common::bin()).args(args).output().unwrap();
+    let out = Command::new(cli::bin()).args(args).output().unwrap();
     assert_ne!(out.status.code(), Some(101), "panicked");
     out
 }

@@ -7,9 +7,8 @@
 
 #![cfg(feature = "lab")]
 
-mod common;
-use common::*;
 use rdpdoctor_emulator::{Fault, FaultConfig, RunningEmulator};
+use rdpdoctor_testkit::cli::*;
 use serde_json::Value;
 use std::process::Command;
 

@@ -1,10 +1,8 @@
 //! Certificates and their bytes in `.reg` form, for the host tests that
-//! write certificate stores (kept apart from `mod.rs`, which the CLI tests
-//! share without rcgen).
-#![allow(dead_code)]
+//! write certificate stores (feature `cert`: rcgen only where needed).
 
-pub use crate::common::{hex_bytes, reg_hex};
-use crate::common::{hivex_merge, openssl_sha1};
+pub use crate::host::{hex_bytes, reg_hex};
+use crate::host::{hivex_merge, openssl_sha1};
 use std::path::Path;
 use std::process::Command;
 

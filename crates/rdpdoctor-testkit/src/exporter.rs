@@ -2,11 +2,6 @@
 //! address read from its first stderr line; a plain HTTP/1.1 client; and
 //! [`WebDir`], the files of a `[web]` config (TLS, basic auth) with curl as
 //! the HTTPS client.
-//!
-//! Included with `#[path = "common/exporter.rs"] mod exporter_util;` beside
-//! `mod common;`.
-
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -26,7 +21,7 @@ pub struct Exporter {
 impl Exporter {
     /// `rdpdoctor exporter --listen 127.0.0.1:0 ARGS…`
     pub fn start(args: &[&str]) -> Exporter {
-        let mut child = Command::new(crate::common::bin())
+        let mut child = Command::new(crate::run::bin())
             .args(["exporter", "--listen", "127.0.0.1:0"])
             .args(args)
             .stdout(Stdio::null())

@@ -1,0 +1,181 @@
+//! lab/ground-truth.tsv: what an expert admin concludes for every lab
+//! scenario, parsed into rows (its header documents the columns).
+
+use crate::fixtures::repo_root;
+
+/// A finding a truth row requires: its id, and text its summary must contain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingCheck {
+    pub id: String,
+    pub summary_contains: Option<String>,
+}
+
+/// What `xfreerdp +auth-only /cert:ignore /sec:MODE` does on a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XfreerdpExpect {
+    /// `rdp`, `tls` or `nla` (the `/sec:` value).
+    pub mode: &'static str,
+    /// `Some(true)` = exit 0, `Some(false)` = any other exit, `None` = not run.
+    pub ok: Option<bool>,
+}
+
+/// `security.layer`, `security.nla`, `security.nla_basis`; `None` = any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityExpect {
+    pub layer: Option<String>,
+    pub nla: Option<String>,
+    pub nla_basis: Option<String>,
+}
+
+/// One row of lab/ground-truth.tsv (its header documents the columns).
+#[derive(Debug, Clone)]
+pub struct TruthRow {
+    /// Line number in the file (1-based).
+    pub line: usize,
+    /// `SCENARIO` or `SCENARIO@VARIANT`.
+    pub name: String,
+    pub verdict: String,
+    pub present: Vec<FindingCheck>,
+    pub absent: Vec<String>,
+    /// `None` = '-': no cause may be pushed.
+    pub top_causes: Option<Vec<String>>,
+    pub max_confidence: String,
+    pub xfreerdp: [XfreerdpExpect; 3],
+    pub args: Vec<String>,
+    pub security: Option<SecurityExpect>,
+    pub note: String,
+}
+
+impl TruthRow {
+    /// The lab scenario the row probes (the name before any `@`).
+    pub fn scenario(&self) -> &str {
+        self.name.split('@').next().unwrap_or(&self.name)
+    }
+
+    /// True when the row has at least one xfreerdp expectation.
+    pub fn has_xfreerdp(&self) -> bool {
+        self.xfreerdp.iter().any(|x| x.ok.is_some())
+    }
+}
+
+fn list(field: &str) -> Vec<String> {
+    if field == "-" {
+        return Vec::new();
+    }
+    field
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn finding_check(item: &str) -> Result<FindingCheck, String> {
+    match item.split_once('[') {
+        None => Ok(FindingCheck {
+            id: item.to_owned(),
+            summary_contains: None,
+        }),
+        Some((id, rest)) => {
+            let text = rest
+                .strip_suffix(']')
+                .ok_or_else(|| format!("{item:?}: ID[TEXT] must end with ']'"))?;
+            Ok(FindingCheck {
+                id: id.to_owned(),
+                summary_contains: Some(text.to_owned()),
+            })
+        }
+    }
+}
+
+fn xfreerdp_cell(mode: &'static str, cell: &str) -> Result<XfreerdpExpect, String> {
+    let ok = match cell {
+        "ok" => Some(true),
+        "fail" => Some(false),
+        "-" => None,
+        other => return Err(format!("xfreerdp_{mode} {other:?}: use ok, fail or -")),
+    };
+    Ok(XfreerdpExpect { mode, ok })
+}
+
+fn security_cell(cell: &str) -> Result<Option<SecurityExpect>, String> {
+    if cell == "-" {
+        return Ok(None);
+    }
+    let parts: Vec<&str> = cell.split('/').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return Err(format!("security {cell:?}: use LAYER/NLA[/BASIS] or -"));
+    }
+    let any = |s: Option<&&str>| s.filter(|s| **s != "*").map(|s| (*s).to_owned());
+    Ok(Some(SecurityExpect {
+        layer: any(parts.first()),
+        nla: any(parts.get(1)),
+        nla_basis: any(parts.get(2)),
+    }))
+}
+
+/// Parses one data line of lab/ground-truth.tsv.
+pub fn parse_truth_line(line: usize, text: &str) -> Result<TruthRow, String> {
+    let f: Vec<&str> = text.split('\t').collect();
+    if f.len() != 12 {
+        return Err(format!("{} columns, expected 12", f.len()));
+    }
+    let present = list(f[2])
+        .iter()
+        .map(|i| finding_check(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let top_causes = match f[4] {
+        "-" => None,
+        causes => Some(causes.split('|').map(|c| c.trim().to_owned()).collect()),
+    };
+    let args = if f[9] == "-" {
+        Vec::new()
+    } else {
+        f[9].split_whitespace().map(str::to_owned).collect()
+    };
+    Ok(TruthRow {
+        line,
+        name: f[0].to_owned(),
+        verdict: f[1].to_owned(),
+        present,
+        absent: list(f[3]),
+        top_causes,
+        max_confidence: f[5].to_owned(),
+        xfreerdp: [
+            xfreerdp_cell("rdp", f[6])?,
+            xfreerdp_cell("tls", f[7])?,
+            xfreerdp_cell("nla", f[8])?,
+        ],
+        args,
+        security: security_cell(f[10])?,
+        note: f[11].to_owned(),
+    })
+}
+
+/// Every row of lab/ground-truth.tsv, or every line that does not parse.
+pub fn try_ground_truth() -> Result<Vec<TruthRow>, Vec<String>> {
+    let path = repo_root().join("lab/ground-truth.tsv");
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| vec![format!("{}: {e}", path.display())])?;
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if l.starts_with('#') || l.trim().is_empty() {
+            continue;
+        }
+        match parse_truth_line(i + 1, l) {
+            Ok(r) => rows.push(r),
+            Err(e) => errors.push(format!("lab/ground-truth.tsv line {}: {e}", i + 1)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every row of lab/ground-truth.tsv (panics on a malformed line).
+pub fn ground_truth() -> Vec<TruthRow> {
+    try_ground_truth().unwrap_or_else(|e| panic!("{}", e.join("\n")))
+}
