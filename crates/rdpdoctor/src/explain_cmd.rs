@@ -1,8 +1,9 @@
 //! `rdpdoctor explain`.
 
-use crate::EXIT_OK;
-use crate::cli::{ExplainArgs, Format, quote};
+use crate::args::{ExplainArgs, Format};
+use crate::exit::EXIT_OK;
 use rdpdoctor_kb::Explanation;
+use rdpdoctor_render::safe::quote;
 use serde::Serialize;
 use std::io::Read;
 use std::path::Path;
@@ -57,7 +58,7 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
             rdpdoctor_render::diagnosis::explanation(&explanation, &style)
         }
     };
-    crate::print_out(&out, args.format)?;
+    crate::output::print_out(&out, args.format)?;
     Ok(EXIT_OK)
 }
 

@@ -1,6 +1,6 @@
 //! `rdpdoctor probe`.
 
-use crate::cli::{Format, ProbeArgs};
+use crate::args::{Format, ProbeArgs, ScanProfile};
 use indicatif::{ProgressBar, ProgressStyle};
 use rdpdoctor_probe::{ProbeOptions, Progress, parse_target};
 use std::io::IsTerminal;
@@ -19,12 +19,12 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     // Check the error hint and read the host evidence before spending time
     // on the network.
     if let Some(e) = &args.error {
-        check_error_hint(e)?;
+        crate::inputs::check_error_hint(e)?;
     }
     let host = if args.host_evidence.is_empty() && !args.host_local {
         None
     } else {
-        Some(crate::inspect_cmd::read(
+        Some(crate::inputs::read(
             &args.host_evidence,
             args.host_local,
             args.since,
@@ -46,8 +46,8 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         reverse_dns: !args.no_reverse_dns,
         credentials,
         profile: match args.profile {
-            crate::cli::ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
-            crate::cli::ScanProfile::Full => rdpdoctor_probe::Profile::Full,
+            ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
+            ScanProfile::Full => rdpdoctor_probe::Profile::Full,
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -84,7 +84,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     };
     let input = host.as_ref().map(|h| rdpdoctor_diagnose::HostInput {
         evidence: h,
-        now_unix: crate::inspect_cmd::now_unix(),
+        now_unix: crate::inputs::now_unix(),
     });
     let judgement =
         rdpdoctor_diagnose::judge_with_host(&report, input, &ctx).map_err(|e| e.to_string())?;
@@ -127,18 +127,6 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             }
         }
     };
-    crate::print_out(&out, args.format)?;
+    crate::output::print_out(&out, args.format)?;
     Ok(judgement.verdict.exit_code())
-}
-
-/// `--error`: one line and exit 2 when nothing in it is a known code or text.
-pub fn check_error_hint(e: &str) -> Result<(), String> {
-    rdpdoctor_kb::explain(&rdpdoctor_diagnose::error_words(e))
-        .map(|_| ())
-        .map_err(|_| {
-            format!(
-                "--error {}: no known code or error text in it (see rdpdoctor explain --help)",
-                crate::cli::quote(e)
-            )
-        })
 }
