@@ -18,9 +18,11 @@
 pub mod allow;
 pub mod auth;
 pub mod config;
+pub mod limits;
 mod page;
 pub mod probe;
 pub mod server;
+pub mod state;
 pub mod stats;
 pub mod web;
 
@@ -70,7 +72,7 @@ pub fn run(listen: SocketAddr, config: Config) -> Result<(), String> {
             }
         );
         let grace = config.longest_timeout() + Duration::from_secs(3);
-        let state = Arc::new(server::State::new(config));
+        let state = Arc::new(state::State::new(config));
         server::serve(listener, state, shutdown_signal(), grace).await;
         eprintln!("rdpdoctor exporter: stopped");
         Ok(())

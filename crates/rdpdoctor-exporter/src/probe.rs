@@ -9,9 +9,10 @@
 
 use crate::allow::Refusal;
 use crate::config::Module;
-use crate::server::State;
+use crate::state::State;
 use rdpdoctor_evidence::{ProbeReport, Stage, Target};
 use rdpdoctor_probe::{ProbeOptions, parse_target};
+use rdpdoctor_render::safe::quote;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -309,10 +310,6 @@ fn refusal(state: &State, target: &str, addresses: &[IpAddr]) -> Option<String> 
             outside.join(", ")
         )
     })
-}
-
-fn quote(s: &str) -> String {
-    format!("\"{}\"", rdpdoctor_render::safe::term_max(s, 80))
 }
 
 #[cfg(test)]

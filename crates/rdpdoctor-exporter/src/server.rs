@@ -1,4 +1,5 @@
-//! The HTTP/1 server: `/probe`, `/metrics`, `/`; bounded requests, bounded
+//! The HTTP/1 server: `/probe`, `/metrics`, `/`; bounded requests (the
+//! bounds are [`crate::limits`]), bounded
 //! connections, and a graceful shutdown. With `[web]`, over TLS (the
 //! handshake within [`crate::web::HANDSHAKE_TIMEOUT`]) and behind basic
 //! authentication, checked before anything else a request asks for
@@ -13,9 +14,7 @@
 //! `max_concurrent_probes` probes run at once, and a probe request over that
 //! waits for a slot for half its timeout, then gets 503.
 
-use crate::auth::{Auth, Verdict};
-use crate::config::Config;
-use crate::stats::Stats;
+use crate::auth::Verdict;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{
@@ -32,42 +31,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-/// The request line and headers together.
-pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// The request target (path and query).
-pub const MAX_URI_BYTES: usize = 4096;
-/// Connections served at once.
-pub const MAX_CONNECTIONS: usize = 1024;
-/// From a connection's first byte (or the end of its previous request) to
-/// the end of its headers.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::limits::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_URI_BYTES};
+pub use crate::state::State;
 
 /// The Prometheus text format's content type.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
-
-/// What every request handler shares.
-pub struct State {
-    /// The configuration.
-    pub config: Config,
-    /// The exporter's own metrics.
-    pub stats: Stats,
-    /// Probe slots (`max_concurrent_probes`).
-    pub slots: Arc<Semaphore>,
-    /// Basic authentication, when users are configured.
-    pub auth: Option<Auth>,
-}
-
-impl State {
-    /// State for `config`.
-    pub fn new(config: Config) -> State {
-        State {
-            stats: Stats::new(config.max_concurrent_probes),
-            slots: Arc::new(Semaphore::new(config.max_concurrent_probes)),
-            auth: Auth::new(config.web.users.clone()),
-            config,
-        }
-    }
-}
 
 /// Serves on `listener` until `shutdown` completes, then stops accepting,
 /// lets requests in flight finish (probes end by their own deadline), and

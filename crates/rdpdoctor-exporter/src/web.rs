@@ -27,7 +27,6 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
@@ -36,8 +35,7 @@ use tokio_rustls::server::TlsStream;
 /// The largest PEM file read (a chain of a few certificates is a few KiB).
 const MAX_PEM_BYTES: u64 = 1 << 20;
 
-/// From a connection's accept to the end of its TLS handshake.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::limits::HANDSHAKE_TIMEOUT;
 
 /// The exporter's listener settings: TLS and basic-auth users.
 #[derive(Debug, Clone, Default)]
@@ -242,7 +240,7 @@ pub async fn accept(acceptor: &TlsAcceptor, stream: TcpStream) -> Option<TlsStre
             // Read what came (the request's head, bounded) first: closing a
             // socket with unread bytes resets it, and the client might lose
             // the answer.
-            let mut head = vec![0u8; crate::server::MAX_HEAD_BYTES];
+            let mut head = vec![0u8; crate::limits::MAX_HEAD_BYTES];
             let _ = stream.read(&mut head).await;
             let body = "this port speaks HTTPS: use https://\n";
             let answer = format!(

@@ -60,8 +60,8 @@ pub fn expand(path: &Path) -> Vec<Found> {
     if !meta.is_dir() {
         return vec![file(path)];
     }
-    if let Some(found) = volume::expand(path) {
-        return found;
+    if let Some(layout) = volume::layout(path) {
+        return in_volume(path, layout);
     }
     let logs = evtx_in(path);
     if logs.is_empty() {
@@ -75,6 +75,41 @@ pub fn expand(path: &Path) -> Vec<Found> {
         )];
     }
     logs
+}
+
+/// The sources a mounted Windows volume holds: its hives (a missing one
+/// named as unusable), the profiles' `NTUSER.DAT`, its event logs and its
+/// MachineKeys folder, in that order.
+fn in_volume(root: &Path, layout: volume::Layout) -> Vec<Found> {
+    let mut found = Vec::new();
+    for (hive, path) in layout.hives {
+        match path {
+            Some(p) => found.push(file(&p)),
+            None => found.push(unusable(
+                &layout.config.join(hive),
+                match hive {
+                    "SYSTEM" => SourceKind::SystemHive,
+                    _ => SourceKind::SoftwareHive,
+                },
+                format!(
+                    "{} has no {hive} hive in {}",
+                    root.display(),
+                    layout.config.display()
+                ),
+            )),
+        }
+    }
+    found.extend(layout.profiles.iter().map(|p| file(p)));
+    if let Some(logs) = layout.logs {
+        found.extend(evtx_in(&logs));
+    }
+    if let Some(keys) = layout.machine_keys {
+        found.push(Found {
+            path: keys,
+            kind: Item::MachineKeys,
+        });
+    }
+    found
 }
 
 /// The `.evtx` files directly in a folder (by content), as sources.

@@ -2,8 +2,7 @@
 //! Paths are looked up ignoring letter case (NTFS does; a copy onto ext4
 //! or an image mounted by ntfs-3g keeps whatever case it was given).
 
-use crate::classify::{self, Found, Item};
-use rdpdoctor_evidence::host::{HostEvidence, MachineKeys, SourceKind};
+use rdpdoctor_evidence::host::{HostEvidence, MachineKeys};
 use std::path::{Path, PathBuf};
 
 /// The RDP self-signed certificate's private key file is
@@ -29,30 +28,32 @@ pub fn find_ci(dir: &Path, segments: &[&str]) -> Option<PathBuf> {
     Some(at)
 }
 
-/// The sources inside a mounted Windows volume (`None` when `root` is not
+/// Where a mounted Windows volume keeps what `inspect` reads, as paths;
+/// [`crate::classify`] says what each one is.
+#[derive(Debug)]
+pub struct Layout {
+    /// The `Windows\System32\config` folder.
+    pub config: PathBuf,
+    /// `SYSTEM` and `SOFTWARE`, in that order: each hive's name, and its
+    /// file when the folder has one.
+    pub hives: [(&'static str, Option<PathBuf>); 2],
+    /// Each profile's `NTUSER.DAT`, sorted.
+    pub profiles: Vec<PathBuf>,
+    /// `Windows\System32\winevt\Logs`, when present.
+    pub logs: Option<PathBuf>,
+    /// `ProgramData\Microsoft\Crypto\RSA\MachineKeys`, when it is a folder.
+    pub machine_keys: Option<PathBuf>,
+}
+
+/// The paths inside a mounted Windows volume (`None` when `root` is not
 /// one: it has no `Windows\System32\config`).
-pub fn expand(root: &Path) -> Option<Vec<Found>> {
+pub fn layout(root: &Path) -> Option<Layout> {
     let config = find_ci(root, &["Windows", "System32", "config"]).filter(|p| p.is_dir())?;
-    let mut found = Vec::new();
-    for hive in ["SYSTEM", "SOFTWARE"] {
-        match find_ci(&config, &[hive]).filter(|p| p.is_file()) {
-            Some(p) => found.push(classify::file(&p)),
-            None => found.push(classify::unusable(
-                &config.join(hive),
-                match hive {
-                    "SYSTEM" => SourceKind::SystemHive,
-                    _ => SourceKind::SoftwareHive,
-                },
-                format!(
-                    "{} has no {hive} hive in {}",
-                    root.display(),
-                    config.display()
-                ),
-            )),
-        }
-    }
+    let hive = |name| find_ci(&config, &[name]).filter(|p| p.is_file());
+    let hives = [("SYSTEM", hive("SYSTEM")), ("SOFTWARE", hive("SOFTWARE"))];
+    let mut profiles = Vec::new();
     if let Some(users) = find_ci(root, &["Users"]) {
-        let mut profiles: Vec<PathBuf> = std::fs::read_dir(&users)
+        profiles = std::fs::read_dir(&users)
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -60,23 +61,18 @@ pub fn expand(root: &Path) -> Option<Vec<Found>> {
             .filter(|p| p.is_file())
             .collect();
         profiles.sort();
-        found.extend(profiles.iter().map(|p| classify::file(p)));
     }
-    if let Some(logs) = find_ci(root, &["Windows", "System32", "winevt", "Logs"]) {
-        found.extend(classify::evtx_in(&logs));
-    }
-    if let Some(keys) = find_ci(
-        root,
-        &["ProgramData", "Microsoft", "Crypto", "RSA", "MachineKeys"],
-    )
-    .filter(|p| p.is_dir())
-    {
-        found.push(Found {
-            path: keys,
-            kind: Item::MachineKeys,
-        });
-    }
-    Some(found)
+    Some(Layout {
+        hives,
+        profiles,
+        logs: find_ci(root, &["Windows", "System32", "winevt", "Logs"]),
+        machine_keys: find_ci(
+            root,
+            &["ProgramData", "Microsoft", "Crypto", "RSA", "MachineKeys"],
+        )
+        .filter(|p| p.is_dir()),
+        config,
+    })
 }
 
 /// Looks at the MachineKeys folder for the RDP self-signed certificate's key.

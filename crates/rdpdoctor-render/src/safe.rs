@@ -46,6 +46,17 @@ pub fn line(s: &str, max: usize) -> String {
     escape(s, max, false)
 }
 
+/// How many characters of what the user typed an error message quotes.
+pub const QUOTE_CHARS: usize = 80;
+
+/// `s` in quotes for an error message: control characters escaped, at most
+/// [`QUOTE_CHARS`] characters (a 100 KB argument must not become a 100 KB
+/// line). The one quoting of user input in messages the binary and the
+/// exporter write.
+pub fn quote(s: &str) -> String {
+    format!("\"{}\"", term_max(s, QUOTE_CHARS))
+}
+
 fn escape(s: &str, max: usize, double_backslash: bool) -> String {
     let mut out = String::new();
     let mut count = 0usize;
@@ -155,6 +166,14 @@ mod tests {
     fn a_line_keeps_its_backslashes() {
         assert_eq!(line("bad \"a\\x1b\"\x1b\n", 100), "bad \"a\\x1b\"\\x1b\\n");
         assert_eq!(line(&"z".repeat(500), 100).chars().count(), 100);
+    }
+
+    #[test]
+    fn a_quote_is_escaped_and_bounded() {
+        assert_eq!(quote("a\x1bb"), "\"a\\x1bb\"");
+        let q = quote(&"x".repeat(100_000));
+        assert_eq!(q.chars().count(), QUOTE_CHARS + 2);
+        assert!(q.ends_with("…\""), "{q}");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `rdpdoctor demo`: every emulated fault on loopback, probed and diagnosed,
 //! in one table. Needs no installed packages and no network beyond 127.0.0.1.
 
-use crate::cli::{DemoArgs, Format};
-use crate::{EXIT_FINDINGS, EXIT_OK};
+use crate::args::{DemoArgs, Format};
+use crate::exit::{EXIT_FINDINGS, EXIT_OK};
 use indicatif::{ProgressBar, ProgressStyle};
 use rdpdoctor_diagnose::{Context, Evidence, Judgement, Severity, judge as judge_report};
 use rdpdoctor_emulator::{Fault, FaultConfig};
@@ -98,7 +98,7 @@ pub fn run(args: DemoArgs) -> Result<u8, String> {
         // `--format` takes only text or json here.
         Format::Text | Format::Markdown | Format::Html => table(&report, &args.color.style()),
     };
-    crate::print_out(&out, args.format)?;
+    crate::output::print_out(&out, args.format)?;
     Ok(if report.correct == report.total {
         EXIT_OK
     } else {

@@ -1,9 +1,10 @@
 //! `rdpdoctor explain`.
 
-use crate::EXIT_OK;
-use crate::cli::{ExplainArgs, Format, quote};
+use crate::args::{ExplainArgs, Format};
+use crate::exit::EXIT_OK;
 use rdpdoctor_diagnose::RankedCause;
 use rdpdoctor_kb::Explanation;
+use rdpdoctor_render::safe::quote;
 use serde::Serialize;
 use std::io::Read;
 use std::path::Path;
@@ -95,7 +96,7 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
             rdpdoctor_render::diagnosis::explanation(&explanation, causes, &style)
         }
     };
-    crate::print_out(&out, args.format)?;
+    crate::output::print_out(&out, args.format)?;
     Ok(EXIT_OK)
 }
 

@@ -1,6 +1,6 @@
 //! `rdpdoctor exporter`: the command line over `rdpdoctor_exporter`.
 
-use crate::cli::ExporterArgs;
+use crate::args::ExporterArgs;
 use rdpdoctor_exporter::{Config, allow::parse_cidr};
 
 pub fn run(args: ExporterArgs) -> Result<u8, String> {
@@ -22,5 +22,5 @@ pub fn run(args: ExporterArgs) -> Result<u8, String> {
         config.max_concurrent_probes = n;
     }
     rdpdoctor_exporter::run(args.listen, config)?;
-    Ok(crate::EXIT_OK)
+    Ok(crate::exit::EXIT_OK)
 }

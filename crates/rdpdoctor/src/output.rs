@@ -14,7 +14,7 @@
 //! are written in ASCII (`→` as `->`, `…` as `...`) and JSON escapes every
 //! non-ASCII character as `\uXXXX`, which is the same JSON value.
 
-use crate::cli::Format;
+use crate::args::{ColorChoice, Format};
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -32,7 +32,7 @@ pub fn to_file(path: &Path) -> Result<(), String> {
     let file = File::create(path).map_err(|e| {
         format!(
             "cannot write the output to {}: {e}",
-            crate::cli::quote(&path.to_string_lossy())
+            rdpdoctor_render::safe::quote(&path.to_string_lossy())
         )
     })?;
     // Only main calls this, once.
@@ -150,6 +150,43 @@ fn ascii_for(c: char) -> &'static str {
         '\u{2500}'..='\u{257f}' => "+",
         '\u{a0}' => " ",
         _ => "?",
+    }
+}
+
+/// Writes a command's output to stdout or the `--output` file.
+pub fn print_out(text: &str, format: Format) -> Result<(), String> {
+    print(text, Some(format))
+}
+
+/// Writes generated files (completion scripts, manual pages) to stdout
+/// exactly, without the Windows ASCII fallback of [`print_out`].
+pub fn print_verbatim(text: &str) -> Result<(), String> {
+    print(text, None)
+}
+
+// Here rather than beside `ColorChoice` in `args`: whether colour is shown
+// depends on where the output goes (`--output`), which this module knows.
+impl ColorChoice {
+    /// The style for stdout: this choice, whether stdout is a terminal (not
+    /// with `--output`), `NO_COLOR`, and on Windows whether the console
+    /// takes escape sequences.
+    pub fn style(self) -> rdpdoctor_render::Style {
+        use std::io::IsTerminal;
+        let choice = match self {
+            ColorChoice::Auto => "auto",
+            ColorChoice::Always => "always",
+            ColorChoice::Never => "never",
+        };
+        // Windows 10+ consoles show colour once VT processing is switched on
+        // (ENABLE_VIRTUAL_TERMINAL_PROCESSING); an older console refuses, and then
+        // `auto` means no colour. None elsewhere: nothing to switch on.
+        let vt = self != ColorChoice::Never
+            && anstyle_query::windows::enable_ansi_colors().unwrap_or(true);
+        rdpdoctor_render::Style::decide(
+            choice,
+            !is_file() && std::io::stdout().is_terminal() && vt,
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
     }
 }
 

@@ -32,7 +32,7 @@ pub fn credentials(user: &str, file: Option<&Path>) -> Result<Credentials, Strin
 
 fn from_file(path: &Path) -> Result<Zeroizing<String>, String> {
     use std::io::Read;
-    let shown = crate::cli::quote(&path.to_string_lossy());
+    let shown = rdpdoctor_render::safe::quote(&path.to_string_lossy());
     let file = std::fs::File::open(path)
         .map_err(|e| format!("cannot read the password file {shown}: {}", io_reason(&e)))?;
     let mut bytes = Zeroizing::new(Vec::new());
@@ -64,7 +64,7 @@ fn prompt(user: &str) -> Result<Zeroizing<String>, String> {
             "no password for --user: set {PASSWORD_ENV}, use --password-file FILE, or run on a terminal to be asked"
         ));
     }
-    let shown = rdpdoctor_render::safe::term_max(user, crate::cli::QUOTE_CHARS);
+    let shown = rdpdoctor_render::safe::term_max(user, rdpdoctor_render::safe::QUOTE_CHARS);
     let pw = rpassword::prompt_password(format!("Password for {shown}: "))
         .map(Zeroizing::new)
         .map_err(|e| {

@@ -1,6 +1,6 @@
 //! `rdpdoctor probe`.
 
-use crate::cli::{Format, ProbeArgs};
+use crate::args::{Format, ProbeArgs, ScanProfile};
 use indicatif::{ProgressBar, ProgressStyle};
 use rdpdoctor_probe::{ProbeOptions, Progress, parse_target};
 use std::io::IsTerminal;
@@ -18,11 +18,11 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     let target = parse_target(&args.target).map_err(|e| e.to_string())?;
     // Check the error hint and read the host evidence before spending time
     // on the network.
-    let codes = read_error_hint(args.error.as_deref())?;
+    let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
     let host = if args.host_evidence.is_empty() && !args.host_local {
         None
     } else {
-        Some(crate::inspect_cmd::read(
+        Some(crate::inputs::read(
             &args.host_evidence,
             args.host_local,
             args.since,
@@ -45,8 +45,8 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         reverse_dns: !args.no_reverse_dns,
         credentials,
         profile: match args.profile {
-            crate::cli::ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
-            crate::cli::ScanProfile::Full => rdpdoctor_probe::Profile::Full,
+            ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
+            ScanProfile::Full => rdpdoctor_probe::Profile::Full,
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -77,7 +77,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     }
 
     if let Some(h) = &host {
-        crate::inspect_cmd::same_machine_as_wire(h, &report)?;
+        crate::inputs::same_machine_as_wire(h, &report)?;
     }
     let ctx = rdpdoctor_diagnose::Context {
         clients: args.client.clone(),
@@ -85,11 +85,11 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     };
     let input = host.as_ref().map(|h| rdpdoctor_diagnose::HostInput {
         evidence: h,
-        now_unix: crate::inspect_cmd::now_unix(),
+        now_unix: crate::inputs::now_unix(),
     });
     let evidence = rdpdoctor_diagnose::Evidence::wire(&report)
         .with_host(input)
-        .with_codes(codes.as_ref().map(ErrorHint::as_user_codes));
+        .with_codes(codes.as_ref().map(crate::inputs::ErrorHint::as_user_codes));
     let judgement = rdpdoctor_diagnose::judge(&evidence, &ctx);
     let out = match args.format {
         Format::Json => {
@@ -130,41 +130,6 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             }
         }
     };
-    crate::print_out(&out, args.format)?;
+    crate::output::print_out(&out, args.format)?;
     Ok(judgement.verdict.exit_code())
-}
-
-/// The error the user saw (`--error`), read into its codes.
-pub struct ErrorHint {
-    text: String,
-    explanation: rdpdoctor_kb::Explanation,
-}
-
-impl ErrorHint {
-    /// As the engine takes it.
-    pub fn as_user_codes(&self) -> rdpdoctor_diagnose::UserCodes<'_> {
-        rdpdoctor_diagnose::UserCodes {
-            input: &self.text,
-            explanation: &self.explanation,
-        }
-    }
-}
-
-/// `--error`, read before any packet: one line and exit 2 when nothing in
-/// it is a known code or text.
-pub fn read_error_hint(e: Option<&str>) -> Result<Option<ErrorHint>, String> {
-    let Some(e) = e else { return Ok(None) };
-    rdpdoctor_diagnose::read_codes(e)
-        .map(|explanation| {
-            Some(ErrorHint {
-                text: e.to_owned(),
-                explanation,
-            })
-        })
-        .map_err(|_| {
-            format!(
-                "--error {}: no known code or error text in it (see rdpdoctor explain --help)",
-                crate::cli::quote(e)
-            )
-        })
 }

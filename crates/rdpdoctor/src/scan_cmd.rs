@@ -1,7 +1,7 @@
 //! `rdpdoctor scan`: many hosts, each probed and judged as `probe` would,
 //! summarised (text), streamed (ndjson, csv), and resumable.
 
-use crate::cli::{ScanArgs, ScanFormat, ScanProfile};
+use crate::args::{ScanArgs, ScanFormat, ScanProfile};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_fleet::targets::{FORCED_RANGE_LIMIT, RANGE_LIMIT, TargetSet, host_key};
@@ -223,7 +223,7 @@ fn targets(args: &ScanArgs) -> Result<TargetSet, String> {
         }
     }
     for path in &args.input_list {
-        let name = crate::cli::quote(&path.display().to_string());
+        let name = rdpdoctor_render::safe::quote(&path.display().to_string());
         let mut text = String::new();
         File::open(path)
             .and_then(|f| f.take(MAX_LIST_BYTES + 1).read_to_string(&mut text))
@@ -253,7 +253,7 @@ fn check_size(len: usize, name: &str) -> Result<(), String> {
 /// Reads the resume file (if any), cuts a torn last line, and opens it for
 /// appending.
 fn open_resume(path: &Path) -> Result<(Done, String, Option<File>), String> {
-    let name = crate::cli::quote(&path.display().to_string());
+    let name = rdpdoctor_render::safe::quote(&path.display().to_string());
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes)
             .map_err(|_| format!("the resume file {name} is not UTF-8 text: is it an rdpdoctor scan --format ndjson file?"))?,
@@ -316,7 +316,7 @@ impl Output {
             kept: Vec::new(),
             order: HashMap::new(),
             header_done: false,
-            worst: crate::EXIT_OK,
+            worst: crate::exit::EXIT_OK,
             last_failing: false,
         }
     }
@@ -363,10 +363,10 @@ impl Output {
     /// code page needs it; false once the reader is gone.
     fn write(&mut self, text: &str) -> Result<bool, String> {
         let format = match self.format {
-            ScanFormat::Text | ScanFormat::Csv => crate::cli::Format::Text,
-            ScanFormat::Ndjson => crate::cli::Format::Json,
-            ScanFormat::Markdown => crate::cli::Format::Markdown,
-            ScanFormat::Html => crate::cli::Format::Html,
+            ScanFormat::Text | ScanFormat::Csv => crate::args::Format::Text,
+            ScanFormat::Ndjson => crate::args::Format::Json,
+            ScanFormat::Markdown => crate::args::Format::Markdown,
+            ScanFormat::Html => crate::args::Format::Html,
         };
         crate::output::write(text, Some(format))
     }

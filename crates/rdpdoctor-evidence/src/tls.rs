@@ -1,0 +1,166 @@
+//! TLS: the modern handshake, each TLS version tried, why a handshake
+//! failed, and the facts of the served certificate.
+
+use crate::Protocol;
+use serde::{Deserialize, Serialize};
+
+/// TLS protocol versions, as named in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TlsVersion {
+    /// TLS 1.0
+    #[serde(rename = "tls1.0")]
+    Tls10,
+    /// TLS 1.1
+    #[serde(rename = "tls1.1")]
+    Tls11,
+    /// TLS 1.2
+    #[serde(rename = "tls1.2")]
+    Tls12,
+    /// TLS 1.3
+    #[serde(rename = "tls1.3")]
+    Tls13,
+}
+
+impl TlsVersion {
+    /// All versions, oldest first.
+    pub const ALL: [TlsVersion; 4] = [Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
+
+    /// The name used in text reports, e.g. `TLSv1.2` (JSON says `tls1.2`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tls10 => "TLSv1.0",
+            Self::Tls11 => "TLSv1.1",
+            Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+
+    /// TLS 1.0 and 1.1, deprecated by RFC 8996.
+    pub fn is_legacy(self) -> bool {
+        matches!(self, Self::Tls10 | Self::Tls11)
+    }
+}
+
+/// Whether the server accepted a handshake limited to one TLS version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsVersionResult {
+    /// The version offered (and only that one).
+    pub version: TlsVersion,
+    /// `Some(true)` accepted, `Some(false)` refused, `None` not tested (e.g. built without the `openssl` feature).
+    pub accepted: Option<bool>,
+    /// How long the handshake took (or took to fail), in milliseconds.
+    #[serde(default)]
+    pub elapsed_ms: Option<f64>,
+    /// The cipher suite the server chose, when accepted.
+    pub cipher_suite: Option<String>,
+    /// Why it failed or was not tested.
+    pub detail: Option<String>,
+}
+
+/// How a TLS handshake failed, as seen from the client: the difference
+/// between a server that refuses and a path that swallows the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HandshakeFailure {
+    /// The ClientHello was never answered before the deadline.
+    NoAnswer,
+    /// The server (or something on the path) reset the connection.
+    Reset,
+    /// The connection was closed (FIN) during the handshake.
+    Closed,
+    /// The server answered with a TLS alert.
+    Alert,
+    /// Anything else (bad data, a certificate or signature the client could not process).
+    Other,
+}
+
+impl HandshakeFailure {
+    /// The kebab-case name, as in JSON: `no-answer`, `reset`, `closed`, `alert`, `other`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HandshakeFailure::NoAnswer => "no-answer",
+            HandshakeFailure::Reset => "reset",
+            HandshakeFailure::Closed => "closed",
+            HandshakeFailure::Alert => "alert",
+            HandshakeFailure::Other => "other",
+        }
+    }
+}
+
+/// TLS as a modern client sees it, and which versions the server accepts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsEvidence {
+    /// The protocol requested in X.224 to get to TLS (`ssl` or `hybrid`).
+    pub via: Protocol,
+    /// The version a modern client (rustls, TLS 1.2–1.3) negotiated.
+    pub version: Option<TlsVersion>,
+    /// The cipher suite a modern client negotiated.
+    pub cipher_suite: Option<String>,
+    /// Why a modern client's handshake failed, when it did.
+    pub error: Option<String>,
+    /// How it failed, when it did.
+    pub failure: Option<HandshakeFailure>,
+    /// One handshake per TLS version.
+    pub versions: Vec<TlsVersionResult>,
+}
+
+impl TlsEvidence {
+    /// Versions the server accepted.
+    pub fn accepted_versions(&self) -> Vec<TlsVersion> {
+        self.versions
+            .iter()
+            .filter(|v| v.accepted == Some(true))
+            .map(|v| v.version)
+            .collect()
+    }
+}
+
+/// Facts read from an X.509 certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CertificateFacts {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Subject common name, when present.
+    pub common_name: Option<String>,
+    /// DNS and IP subject alternative names.
+    pub subject_alt_names: Vec<String>,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Subject equals issuer and the signature verifies with its own key.
+    pub self_signed: bool,
+    /// Start of validity (RFC 3339).
+    pub not_before: String,
+    /// End of validity (RFC 3339).
+    pub not_after: String,
+    /// Start of validity, Unix seconds.
+    pub not_before_unix: i64,
+    /// End of validity, Unix seconds.
+    pub not_after_unix: i64,
+    /// Whole days left until `not_after`, negative once expired, as of the probe.
+    pub days_left: i64,
+    /// `not_after` is in the past.
+    pub expired: bool,
+    /// `not_before` is in the future.
+    pub not_yet_valid: bool,
+    /// Public key algorithm, e.g. `RSA`, `EC`.
+    pub key_type: String,
+    /// Public key size in bits.
+    pub key_bits: Option<u32>,
+    /// Signature algorithm, e.g. `sha256WithRSAEncryption`.
+    pub signature_algorithm: String,
+    /// Extended key usages, by name or OID.
+    pub extended_key_usage: Vec<String>,
+    /// The EKU allows TLS server authentication (or there is no EKU extension).
+    pub server_auth: bool,
+    /// The EKU has Remote Desktop Authentication (1.3.6.1.4.1.311.54.1.2).
+    pub remote_desktop_auth: bool,
+    /// Whether the name the user typed matches the CN or a SAN.
+    pub matches_target: Option<bool>,
+    /// Whether the server's own DNS name (from NTLM) matches.
+    pub matches_server_dns_name: Option<bool>,
+    /// SHA-1 thumbprint, upper-case hex without separators: the form Windows
+    /// shows and stores in `SSLCertificateSHA1Hash`.
+    pub sha1_thumbprint: String,
+    /// SHA-256 fingerprint, upper-case hex.
+    pub sha256_fingerprint: String,
+}
