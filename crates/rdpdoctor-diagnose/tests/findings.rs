@@ -212,6 +212,7 @@ fn tls_versions() {
         accepted: Some(accepted),
         cipher_suite: None,
         detail: None,
+        secure_renegotiation: None,
     };
     r.tls = Some(TlsEvidence {
         via: Protocol::Ssl,
@@ -399,6 +400,7 @@ fn verdict_exit_status_and_client_table_agree() {
                 cipher_suite: None,
                 detail: None,
                 elapsed_ms: Some(3.0),
+                secure_renegotiation: None,
             })
             .collect(),
     });

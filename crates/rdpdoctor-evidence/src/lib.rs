@@ -421,6 +421,14 @@ pub struct TlsVersionResult {
     pub cipher_suite: Option<String>,
     /// Why it failed or was not tested.
     pub detail: Option<String>,
+    /// [RFC 5746](https://www.rfc-editor.org/rfc/rfc5746) secure
+    /// renegotiation: whether the server's ServerHello for this version
+    /// carried the renegotiation_info extension; `None` when no ServerHello
+    /// was read (or without the `openssl` feature). `false` is an old
+    /// server (the Windows Server 2008 R2 of Zeek's rdp-to-ssl.pcap): clients
+    /// connect, OpenSSL 3 only with `SSL_OP_LEGACY_SERVER_CONNECT`.
+    #[serde(default)]
+    pub secure_renegotiation: Option<bool>,
 }
 
 /// How a TLS handshake failed, as seen from the client: the difference
@@ -615,8 +623,14 @@ pub struct RdpSecurityEvidence {
     pub server_rdp_version_name: Option<String>,
     /// `proprietary` or `x509`.
     pub server_certificate: Option<String>,
-    /// Key size of the proprietary certificate.
+    /// Size in bits of the server's RSA key, the one the client random is
+    /// sent under: the proprietary certificate's, or the X.509 chain's leaf
+    /// (the server's own certificate, [MS-RDPBCGR 5.3.3.2]).
     pub server_key_bits: Option<u32>,
+    /// [MS-RDPBCGR 2.2.1.4.3.1] whether the server certificate was
+    /// permanently issued (`dwVersion`'s `t` bit is 0) or temporarily (1).
+    #[serde(default)]
+    pub server_certificate_permanent: Option<bool>,
 }
 
 /// The phases of the connection sequence after the security negotiation

@@ -3,8 +3,9 @@
 //! one fact a TLS library does not hand back after a handshake: whether the
 //! server answered with the renegotiation_info extension ([RFC 5746 3.6](https://www.rfc-editor.org/rfc/rfc5746#section-3.6)).
 //!
-//! A server that predates RFC 5746 (Windows Server 2008 R2 without the 2010
-//! update, speaking TLS 1.0 only) sends a ServerHello without extensions.
+//! A server that predates RFC 5746 (the Windows Server 2008 R2 recorded in
+//! Zeek's rdp-to-ssl.pcap, speaking TLS 1.0 only) sends a ServerHello
+//! without extensions.
 //! OpenSSL 3 refuses such a server unless the client sets
 //! `SSL_OP_LEGACY_SERVER_CONNECT`, which mstsc's SChannel effectively does;
 //! the probe's legacy-version check sets it and reports the server's lack of
@@ -51,8 +52,9 @@ impl ServerHello {
 }
 
 /// Decode the ServerHello at the start of the bytes a server sent (TLS
-/// records; the first handshake message may span records). Bytes after it
-/// (Certificate, ServerHelloDone) are ignored. Errors:
+/// records; the first handshake message may span records, and the record
+/// holding its end may be cut short after it). Bytes after it (Certificate,
+/// ServerHelloDone) are ignored. Errors:
 /// [`WireError::Truncated`] when the ServerHello is not all there,
 /// [`WireError::UnexpectedTag`] for a record that is not a handshake (an
 /// alert) or a handshake message that is not a ServerHello,
@@ -74,7 +76,9 @@ pub fn decode_server_hello(bytes: &[u8]) -> Result<ServerHello, WireError> {
         )?;
         records.skip(2, "TLS record version")?;
         let len = usize::from(records.u16_be("TLS record length")?);
-        let body = records.take(len, "TLS record body")?;
+        // The first bytes of a record are enough once the ServerHello is
+        // whole (a caller may keep only the start of the server's flight).
+        let body = records.take(len.min(records.remaining()), "TLS record body")?;
         if handshake.len().saturating_add(body.len()) > MAX_HANDSHAKE_PREFIX {
             return Err(WireError::TooLarge {
                 what: "TLS handshake message",
