@@ -70,23 +70,34 @@ fn serve(script: impl Fn(TcpStream) + Send + Sync + 'static) -> SocketAddr {
     addr
 }
 
-/// `rdpdoctor probe ADDR --format json`, with short deadlines.
-fn probe(addr: SocketAddr) -> Value {
+/// `rdpdoctor probe ADDR --format FORMAT`, with short deadlines.
+fn probe_as(addr: SocketAddr, format: &str) -> std::process::Output {
     let target = addr.to_string();
-    let (out, _) = common::run(
+    common::run(
         false,
         &[
             "probe",
             &target,
             "--format",
-            "json",
+            format,
             "--timeout",
             "2",
             "--samples",
             "1",
             "--no-reverse-dns",
         ],
-    );
+    )
+    .0
+}
+
+/// The text report.
+fn probe_text(addr: SocketAddr) -> String {
+    String::from_utf8(probe_as(addr, "text").stdout).unwrap()
+}
+
+/// The JSON report.
+fn probe(addr: SocketAddr) -> Value {
+    let out = probe_as(addr, "json");
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{e}: {}\n{}",
@@ -228,6 +239,11 @@ fn x509_server_with_an_md5_with_rsa_labelled_key_is_one_clients_connect_to() {
         report["verdict"], "no-client-connects",
         "{}",
         report["head"]
+    );
+    let text = probe_text(addr);
+    assert!(
+        text.contains("certificate X.509 chain · RSA 512 bits · temporary"),
+        "{text}"
     );
 }
 
@@ -417,6 +433,13 @@ fn a_tls_1_0_server_without_secure_renegotiation_completes_the_handshake() {
         finding_ids(&report).contains(&"tls-legacy-only".to_owned()),
         "{:?}",
         finding_ids(&report)
+    );
+    let text = probe_text(addr);
+    assert!(
+        text.lines().any(|l| l.contains("TLSv1.0")
+            && l.contains("accepted")
+            && l.contains("no secure renegotiation (RFC 5746)")),
+        "{text}"
     );
     drop(gnutls);
 }
