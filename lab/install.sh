@@ -34,6 +34,8 @@ PACKAGES=(
     chromium            # tests/browser.rs loads the HTML reports headless and reads the DOM
     prometheus          # a real Prometheus scraping `rdpdoctor exporter` (tests/lab_exporter.rs); promtool
     curl                # bench/exporter-load.sh: 200 concurrent /probe requests
+    tshark              # rdpdoctor-wire/tests/zeek_captures.rs: ServerHello extensions of the recorded captures
+    gnutls-bin          # gnutls-serv: a TLS 1.0 server without secure renegotiation (tests/recorded_servers.rs)
 )
 
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -49,7 +51,7 @@ fi
 
 # Fail here, not later in up.sh, if a package did not bring what we use.
 for cmd in /usr/sbin/xrdp xfreerdp freerdp-shadow-cli winpr-hash Xvfb faketime nmap \
-    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot chromium prometheus promtool curl; do
+    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot chromium prometheus promtool curl tshark gnutls-serv; do
     command -v "$cmd" >/dev/null || {
         echo "lab/install.sh: ERROR: $cmd not found after install" >&2
         exit 1

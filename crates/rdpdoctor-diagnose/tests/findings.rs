@@ -214,6 +214,7 @@ fn tls_versions() {
         accepted: Some(accepted),
         cipher_suite: None,
         detail: None,
+        secure_renegotiation: None,
     };
     r.tls = Some(TlsEvidence {
         via: Protocol::Ssl,
@@ -404,6 +405,7 @@ fn healthy_tls() -> ProbeReport {
                 cipher_suite: None,
                 detail: None,
                 elapsed_ms: Some(3.0),
+                secure_renegotiation: None,
             })
             .collect(),
     });

@@ -268,6 +268,7 @@ async fn mcs_over_tls<S: AsyncRead + AsyncWrite + Unpin>(
             encryption_method: 0,
             encryption_level: 0,
             server_random_len: 0,
+            server_certificate_permanent: Some(true),
             server_certificate: None,
         }),
         server_network: Some(server_network(&client)),
@@ -420,6 +421,7 @@ async fn standard_security(
             encryption_method: enc_method,
             encryption_level: enc_level,
             server_random_len: 32,
+            server_certificate_permanent: Some(true),
             server_certificate: Some(ServerCertificate::Proprietary {
                 public_key_bits: 512,
                 public_exponent: 65537,
@@ -459,6 +461,7 @@ mod tests {
                 encryption_method: 2,
                 encryption_level: 3,
                 server_random_len: 32,
+                server_certificate_permanent: Some(true),
                 server_certificate: Some(ServerCertificate::Proprietary {
                     public_key_bits: 512,
                     public_exponent: 65537,

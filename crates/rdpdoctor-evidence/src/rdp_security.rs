@@ -46,6 +46,12 @@ pub struct RdpSecurityEvidence {
     pub server_rdp_version_name: Option<String>,
     /// `proprietary` or `x509`.
     pub server_certificate: Option<String>,
-    /// Key size of the proprietary certificate.
+    /// Size in bits of the server's RSA key, the one the client random is
+    /// sent under: the proprietary certificate's, or the X.509 chain's leaf
+    /// (the server's own certificate, [MS-RDPBCGR 5.3.3.2]).
     pub server_key_bits: Option<u32>,
+    /// [MS-RDPBCGR 2.2.1.4.3.1] whether the server certificate was
+    /// permanently issued (`dwVersion`'s `t` bit is 0) or temporarily (1).
+    #[serde(default)]
+    pub server_certificate_permanent: Option<bool>,
 }

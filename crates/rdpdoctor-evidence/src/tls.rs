@@ -55,6 +55,14 @@ pub struct TlsVersionResult {
     pub cipher_suite: Option<String>,
     /// Why it failed or was not tested.
     pub detail: Option<String>,
+    /// [RFC 5746](https://www.rfc-editor.org/rfc/rfc5746) secure
+    /// renegotiation: whether the server's ServerHello for this version
+    /// carried the renegotiation_info extension; `None` when no ServerHello
+    /// was read (or without the `openssl` feature). `false` is an old
+    /// server (the Windows Server 2008 R2 of Zeek's rdp-to-ssl.pcap): clients
+    /// connect, OpenSSL 3 only with `SSL_OP_LEGACY_SERVER_CONNECT`.
+    #[serde(default)]
+    pub secure_renegotiation: Option<bool>,
 }
 
 /// How a TLS handshake failed, as seen from the client: the difference

@@ -56,6 +56,7 @@ async fn serve(stream: TcpStream, ending: Ending) -> Option<rdp::ClientInfo> {
                 encryption_method: mcs::encryption_method::BIT_128,
                 encryption_level: mcs::encryption_level::HIGH,
                 server_random_len: 32,
+                server_certificate_permanent: None,
                 server_certificate: Some(mcs::ServerCertificate::X509 {
                     chain: vec![hostile_certificate()],
                 }),
@@ -64,6 +65,7 @@ async fn serve(stream: TcpStream, ending: Ending) -> Option<rdp::ClientInfo> {
                 encryption_method: 0,
                 encryption_level: 0,
                 server_random_len: 0,
+                server_certificate_permanent: None,
                 server_certificate: None,
             },
         }),

@@ -214,3 +214,31 @@ async fn hello_requests_every_few_hundred_ms_do_not_outlast_the_ceiling() {
     let j = judged(&r);
     assert!(j.has(FindingId::TlsHandshakeFailed), "{:?}", j.findings);
 }
+
+/// [MS-RDPBCGR 2.2.1.2.1] an RDP_NEG_RSP whose `length` is 16, not 8: the
+/// Connection Confirm is reported as undecodable, with the field named,
+/// rather than trusted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rdp_neg_rsp_length_other_than_8_is_evidence_not_a_selection() {
+    let addr = serve(|mut s| async move {
+        read_some(&mut s).await;
+        let mut cc = CC_SELECT_SSL;
+        cc[13] = 16;
+        let _ = s.write_all(&cc).await;
+        read_some(&mut s).await;
+    })
+    .await;
+    let (r, took) = run(addr).await;
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let n = r.negotiation.as_ref().unwrap();
+    assert!(!n.attempts.is_empty());
+    for a in &n.attempts {
+        match &a.outcome {
+            rdpdoctor_evidence::NegotiationOutcome::Garbage { error, .. } => {
+                assert!(error.contains("RDP_NEG_RSP length"), "{error}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(judged(&r).security.unwrap().selectable.len(), 0);
+}

@@ -94,6 +94,7 @@ fn nla_expired() -> ProbeReport {
                 elapsed_ms: Some(3.0),
                 cipher_suite: None,
                 detail: None,
+                secure_renegotiation: None,
             },
             TlsVersionResult {
                 version: TlsVersion::Tls13,
@@ -101,6 +102,7 @@ fn nla_expired() -> ProbeReport {
                 elapsed_ms: None,
                 cipher_suite: None,
                 detail: Some("not tested".into()),
+                secure_renegotiation: None,
             },
         ],
     });

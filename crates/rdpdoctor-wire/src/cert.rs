@@ -15,7 +15,42 @@ use sha2::Sha256;
 use std::net::IpAddr;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
-use x509_parser::public_key::PublicKey;
+use x509_parser::public_key::{PublicKey, RSAPublicKey};
+use x509_parser::x509::SubjectPublicKeyInfo;
+
+/// The arc of the PKCS#1 algorithm identifiers (RFC 8017 A.1, A.2):
+/// rsaEncryption is `.1`, md5WithRSAEncryption `.4`, sha1WithRSAEncryption `.5`.
+const OID_PKCS1_ARC: &str = "1.2.840.113549.1.1.";
+
+/// The RSA public key of a SubjectPublicKeyInfo labelled with **any** PKCS#1
+/// algorithm identifier.
+///
+/// x509-parser's `SubjectPublicKeyInfo::parsed` reads the key bits as an
+/// RSAPublicKey only under rsaEncryption (1.2.840.113549.1.1.1) and calls
+/// every other label `Unknown`, which is what RFC 3279 asks of a certificate.
+/// It is not enough for Windows: the Terminal Services licensing
+/// certificates that a Standard RDP Security server sends as its X.509 chain
+/// ([MS-RDPBCGR 2.2.1.4.3.1], [MS-RDPELE 2.2.1.4.2]), and that licensing
+/// sends again in its License Request, label the leaf's key
+/// md5WithRSAEncryption (1.2.840.113549.1.1.4) (Zeek's `rdp-x509.pcap`,
+/// from a real server), and mstsc reads the bits as a PKCS#1 RSAPublicKey
+/// under any PKCS#1 label. Refusing them made such a server look broken.
+pub(crate) fn rsa_public_key<'a>(spki: &'a SubjectPublicKeyInfo<'a>) -> Option<RSAPublicKey<'a>> {
+    if let Ok(PublicKey::RSA(key)) = spki.parsed() {
+        return Some(key);
+    }
+    if !spki
+        .algorithm
+        .algorithm
+        .to_id_string()
+        .starts_with(OID_PKCS1_ARC)
+    {
+        return None;
+    }
+    RSAPublicKey::from_der(&spki.subject_public_key.data)
+        .ok()
+        .map(|(_, key)| key)
+}
 
 /// OID of the Remote Desktop Authentication EKU (used by certificates issued
 /// from the "Remote Desktop Authentication" template).
@@ -154,7 +189,10 @@ pub fn analyze(der: &[u8]) -> Result<CertificateInfo, WireError> {
         server_auth = true;
     }
 
+    // RSA under any PKCS#1 label (see `rsa_public_key`).
+    let rsa = rsa_public_key(&tbs.subject_pki).map(|k| rsa_bits(k.modulus));
     let (key_type, key_bits) = match tbs.subject_pki.parsed() {
+        _ if rsa.is_some() => ("RSA".to_owned(), rsa),
         Ok(PublicKey::RSA(rsa)) => ("RSA".to_owned(), Some(rsa_bits(rsa.modulus))),
         Ok(PublicKey::EC(point)) => ("EC".to_owned(), Some(ec_bits(point.key_size()))),
         Ok(PublicKey::DSA(_)) => ("DSA".to_owned(), None),
@@ -255,7 +293,7 @@ fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
     }
 }
 
-fn rsa_bits(modulus: &[u8]) -> u32 {
+pub(crate) fn rsa_bits(modulus: &[u8]) -> u32 {
     // The DER INTEGER may carry a leading zero byte to keep it positive.
     let significant = match modulus.iter().position(|&b| b != 0) {
         Some(i) => modulus.get(i..).unwrap_or_default(),

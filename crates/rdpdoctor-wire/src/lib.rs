@@ -54,6 +54,7 @@ pub mod security;
 mod spec;
 #[cfg(test)]
 mod test_util;
+pub mod tls;
 pub mod tpkt;
 pub mod x224;
 

@@ -264,9 +264,11 @@ fn cr_cc_variable_part<'a>(
 /// Errors: [`WireError::UnexpectedTpdu`] when the TPDU is something else (an
 /// X.224 Disconnect Request 0x80, say); [`WireError::Truncated`] when fewer
 /// than the 8 bytes of RDP_NEG data follow the header;
-/// [`WireError::Invalid`] for an unknown negotiation type. The RDP_NEG
-/// `length` field is not checked: every known server sends 8, and the meaning
-/// of the other fields does not depend on it.
+/// [`WireError::Invalid`] for an unknown negotiation type, or for an
+/// RDP_NEG_RSP whose `length` is not 8 ([MS-RDPBCGR 2.2.1.2.1]: it "MUST be
+/// set to 0x0008"): a server that gets its own structure's size wrong is not
+/// one whose `selectedProtocol` can be trusted, and the probe reports it as
+/// an undecodable answer.
 pub fn decode_connection_confirm(frame: &[u8]) -> Result<ConnectionConfirm, WireError> {
     let variable = cr_cc_variable_part(frame, tpdu_code::CC, "X.224 Connection Confirm (0xD0)")?;
     if variable.is_empty() {
@@ -282,9 +284,13 @@ pub fn decode_connection_confirm(frame: &[u8]) -> Result<ConnectionConfirm, Wire
     }
     let ty = r.u8("RDP_NEG type")?;
     let flags = r.u8("RDP_NEG flags")?;
-    let _length = r.u16_le("RDP_NEG length")?;
+    let length = r.u16_le("RDP_NEG length")?;
     let value = r.u32_le("RDP_NEG selectedProtocol / failureCode")?;
     match ty {
+        TYPE_RDP_NEG_RSP if length != RDP_NEG_LEN => Err(WireError::invalid(
+            "RDP_NEG_RSP length",
+            format!("{length}, expected 8 (MS-RDPBCGR 2.2.1.2.1)"),
+        )),
         TYPE_RDP_NEG_RSP => Ok(ConnectionConfirm::Response {
             selected_protocol: value,
             flags,
@@ -315,6 +321,9 @@ pub fn encode_connection_confirm(cc: &ConnectionConfirm) -> Vec<u8> {
     }
     tpkt::wrap(&tpdu)
 }
+
+/// The `length` of RDP_NEG_RSP and RDP_NEG_FAILURE ([2.2.1.2.1], [2.2.1.2.2]).
+const RDP_NEG_LEN: u16 = 8;
 
 fn neg_bytes(ty: u8, flags: u8, value: u32) -> [u8; 8] {
     let v = value.to_le_bytes();

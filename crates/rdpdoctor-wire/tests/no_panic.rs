@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use rdpdoctor_wire::frame::{self, Accumulator, Framer};
 use rdpdoctor_wire::mcs::encryption_method as em;
 use rdpdoctor_wire::security::{Role, Session, SessionKeys};
-use rdpdoctor_wire::{credssp, license, mcs, ntlm, rdp, security, tpkt, x224};
+use rdpdoctor_wire::{credssp, license, mcs, ntlm, rdp, security, tls, tpkt, x224};
 
 struct XorShift(u64);
 
@@ -88,6 +88,9 @@ fn exercise(input: &[u8]) {
     let _ = tpkt::declared_len(input);
     let _ = tpkt::sniff(input);
     let _ = x224::decode_connection_confirm(input);
+    if let Ok(h) = tls::decode_server_hello(input) {
+        let _ = h.secure_renegotiation();
+    }
     let _ = x224::decode_connection_request(input);
     if let Ok(c) = mcs::decode_connect_initial(input) {
         assert!(c.channels.len() <= mcs::MAX_CHANNELS);
@@ -228,6 +231,7 @@ fn seeds() -> Vec<Vec<u8>> {
             encryption_method: 2,
             encryption_level: 3,
             server_random_len: 32,
+            server_certificate_permanent: None,
             server_certificate: Some(mcs::ServerCertificate::X509 {
                 chain: vec![vec![0x30; 40], vec![0x31; 60]],
             }),
@@ -289,6 +293,11 @@ fn seeds() -> Vec<Vec<u8>> {
             "data/xrdp-0.9-medium-3-channels.mcs-connect-response.hex"
         )),
         hex(include_str!("data/freerdp-2.11-shadow-nla.ts-request.hex")),
+        // A TLS 1.0 ServerHello with renegotiation_info and extended_master_secret.
+        hex(&format!(
+            "16 03 01 00 35 02 00 00 31 03 01 {} 00 00 2f 00 00 09 ff 01 00 01 00 00 17 00 00",
+            "5a ".repeat(32)
+        )),
     ]
 }
 

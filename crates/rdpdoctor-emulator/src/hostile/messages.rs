@@ -243,6 +243,7 @@ fn no_encryption() -> ServerSecurity {
         encryption_method: method::NONE,
         encryption_level: level::NONE,
         server_random_len: 0,
+        server_certificate_permanent: None,
         server_certificate: None,
     }
 }
@@ -294,6 +295,7 @@ pub(crate) fn connect_response_absurd() -> Vec<u8> {
             encryption_method: u32::MAX,
             encryption_level: u32::MAX,
             server_random_len: 4096,
+            server_certificate_permanent: None,
             server_certificate: None,
         }),
         server_network: Some(ServerNetwork {
@@ -321,6 +323,7 @@ fn rdp_security(certificate: ServerCertificate) -> Vec<u8> {
             encryption_method: method::BIT_128,
             encryption_level: level::HIGH,
             server_random_len: 32,
+            server_certificate_permanent: None,
             server_certificate: Some(certificate),
         },
         network(),
@@ -388,6 +391,7 @@ pub(crate) fn rdp_unknown_certificate() -> Vec<u8> {
             encryption_method: 0x40,
             encryption_level: level::HIGH,
             server_random_len: 32,
+            server_certificate_permanent: None,
             server_certificate: Some(ServerCertificate::Unknown {
                 dw_version: 0x7E,
                 len: 64,

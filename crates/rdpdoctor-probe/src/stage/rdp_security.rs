@@ -62,6 +62,7 @@ pub async fn run(
         server_rdp_version_name: None,
         server_certificate: None,
         server_key_bits: None,
+        server_certificate_permanent: None,
     };
     for t in tasks {
         let Ok((offer, result)) = t.await else {
@@ -86,17 +87,22 @@ pub async fn run(
                     Some(sec) => {
                         let level = EncryptionLevel::from_wire(sec.encryption_level);
                         ev.encryption_level = Some(level);
-                        match &sec.server_certificate {
-                            Some(mcs::ServerCertificate::Proprietary {
-                                public_key_bits, ..
-                            }) => {
-                                ev.server_certificate = Some("proprietary".into());
-                                ev.server_key_bits = Some(*public_key_bits);
+                        if let Some(cert) = &sec.server_certificate {
+                            match cert {
+                                mcs::ServerCertificate::Proprietary { .. } => {
+                                    ev.server_certificate = Some("proprietary".into())
+                                }
+                                mcs::ServerCertificate::X509 { .. } => {
+                                    ev.server_certificate = Some("x509".into())
+                                }
+                                mcs::ServerCertificate::Unknown { .. } => {}
                             }
-                            Some(mcs::ServerCertificate::X509 { .. }) => {
-                                ev.server_certificate = Some("x509".into())
-                            }
-                            _ => {}
+                            // The key the client random is sent under: the
+                            // proprietary key or the X.509 chain's leaf.
+                            ev.server_key_bits = cert.public_key_bits().or(ev.server_key_bits);
+                            ev.server_certificate_permanent = sec
+                                .server_certificate_permanent
+                                .or(ev.server_certificate_permanent);
                         }
                         match EncryptionMethod::from_choice(sec.encryption_method) {
                             // A value that is not exactly one defined method (a

@@ -143,6 +143,7 @@ async fn await_matrix(
                     accepted: None,
                     cipher_suite: None,
                     detail: Some(format!("internal error: {e}")),
+                    secure_renegotiation: None,
                 },
                 None,
             )
@@ -176,6 +177,7 @@ async fn fast_versions(
                 accepted: Some(true),
                 cipher_suite: suite.clone(),
                 detail: Some("the modern handshake (fast profile)".into()),
+                secure_renegotiation: None,
             }
         } else if v == TlsVersion::Tls12 && modern == Some(TlsVersion::Tls13) {
             // The server has just completed a TLS 1.3 handshake: a 1.2
@@ -208,6 +210,7 @@ async fn fast_versions(
                 accepted: None,
                 cipher_suite: None,
                 detail: Some("fast profile".into()),
+                secure_renegotiation: None,
             }
         };
         versions.push(r);
@@ -455,10 +458,20 @@ async fn version_check(
                 accepted: Some(true),
                 cipher_suite: Some(done.cipher),
                 detail: None,
+                secure_renegotiation: done.secure_renegotiation,
             },
             done.leaf_der,
         ),
-        Ok(Err(super::tls_legacy::HandshakeError::Refused(why))) => (refused(v, why), None),
+        Ok(Err(super::tls_legacy::HandshakeError::Refused {
+            why,
+            secure_renegotiation,
+        })) => (
+            TlsVersionResult {
+                secure_renegotiation,
+                ..refused(v, why)
+            },
+            None,
+        ),
         Ok(Err(super::tls_legacy::HandshakeError::Local(why))) => (not_tested(v, why), None),
         Err(e) => (not_tested(v, e.to_string()), None),
     }
@@ -472,6 +485,7 @@ fn refused(v: TlsVersion, why: String) -> TlsVersionResult {
         accepted: Some(false),
         cipher_suite: None,
         detail: Some(why),
+        secure_renegotiation: None,
     }
 }
 
@@ -504,6 +518,7 @@ async fn version_check(
                 accepted: Some(true),
                 cipher_suite: Some(suite),
                 detail: None,
+                secure_renegotiation: None,
             },
             leaf,
         ),
@@ -514,6 +529,7 @@ async fn version_check(
                 accepted: Some(false),
                 cipher_suite: None,
                 detail: Some(e.message),
+                secure_renegotiation: None,
             },
             None,
         ),
@@ -528,5 +544,6 @@ fn not_tested(v: TlsVersion, why: String) -> TlsVersionResult {
         accepted: None,
         cipher_suite: None,
         detail: Some(why),
+        secure_renegotiation: None,
     }
 }

@@ -18,7 +18,12 @@ use std::time::{Duration, Instant};
 /// Why a handshake did not complete.
 pub enum HandshakeError {
     /// The server refused (alert, close, or no common parameters).
-    Refused(String),
+    Refused {
+        /// Why, in a line.
+        why: String,
+        /// Whether its ServerHello, if one came, carried renegotiation_info.
+        secure_renegotiation: Option<bool>,
+    },
     /// Our side could not set up the handshake: nothing was learned about the server.
     Local(String),
 }
@@ -31,7 +36,22 @@ pub struct Completed {
     /// whose RSA-512 key cannot sign what a modern client asks for is seen
     /// here, and only here.
     pub leaf_der: Option<Vec<u8>>,
+    /// [RFC 5746] whether the ServerHello carried renegotiation_info.
+    pub secure_renegotiation: Option<bool>,
 }
+
+/// How much of the server's first bytes is kept to read its ServerHello
+/// from: a ServerHello is well under 1 KiB, and the decoder needs no more
+/// of the record holding it than the ServerHello itself.
+const SERVER_HELLO_CAPTURE: usize = 8 * 1024;
+
+/// `SSL_OP_LEGACY_SERVER_CONNECT`: complete a handshake with a server whose
+/// ServerHello has no renegotiation_info ([RFC 5746 4.1]). OpenSSL 1.x set
+/// it by default (in `SSL_OP_ALL`); OpenSSL 3 does not, and refuses such a
+/// server with "unsafe legacy renegotiation disabled". The `openssl` crate
+/// has no name for it, hence the value from openssl-sys.
+const LEGACY_SERVER_CONNECT: SslOptions =
+    SslOptions::from_bits_retain(openssl_sys::SSL_OP_LEGACY_SERVER_CONNECT as _);
 
 /// A socket whose reads and writes all give up at one instant, however the
 /// peer paces its bytes.
@@ -41,6 +61,8 @@ struct Deadlined {
     until: Instant,
     /// Bytes read so far: says "no answer" from "an answer that never ended".
     received: usize,
+    /// The first [`SERVER_HELLO_CAPTURE`] bytes read: the ServerHello.
+    first: Vec<u8>,
 }
 
 /// What a [`Deadlined`] socket says at its deadline (found again by [`describe`]).
@@ -55,6 +77,14 @@ impl Deadlined {
             INCOMPLETE
         };
         io::Error::new(io::ErrorKind::TimedOut, what)
+    }
+
+    /// [RFC 5746 3.6] whether the server's ServerHello carried
+    /// renegotiation_info; `None` before a ServerHello came whole.
+    fn secure_renegotiation(&self) -> Option<bool> {
+        rdpdoctor_wire::tls::decode_server_hello(&self.first)
+            .ok()
+            .map(|h| h.secure_renegotiation())
     }
 
     /// Time left, or the deadline error once there is none.
@@ -75,6 +105,9 @@ impl Read for Deadlined {
         match self.stream.read(buf) {
             Ok(n) => {
                 self.received += n;
+                let room = SERVER_HELLO_CAPTURE.saturating_sub(self.first.len());
+                self.first
+                    .extend_from_slice(buf.get(..n.min(room)).unwrap_or_default());
                 Ok(n)
             }
             // The socket timeout was the time left: the deadline has passed.
@@ -146,6 +179,15 @@ fn context(v: TlsVersion) -> Result<SslContext, openssl::error::ErrorStack> {
     b.set_min_proto_version(Some(version))?;
     b.set_max_proto_version(Some(version))?;
     b.set_verify(SslVerifyMode::NONE);
+    if v.is_legacy() {
+        // Servers that speak only TLS 1.0/1.1 predate RFC 5746 often enough
+        // (the Windows Server 2008 R2 recorded in Zeek's rdp-to-ssl.pcap sends a ServerHello
+        // without extensions), and mstsc connects to them: so must the check
+        // that asks whether those versions work. The fact is reported
+        // (`secure_renegotiation`), not hidden. TLS 1.2 and 1.3 keep
+        // OpenSSL's refusal.
+        b.set_options(LEGACY_SERVER_CONNECT);
+    }
     Ok(slot.get_or_init(|| b.build()).clone())
 }
 
@@ -163,6 +205,7 @@ pub fn handshake(
         stream,
         until: Instant::now() + budget,
         received: 0,
+        first: Vec::new(),
     };
     let ctx = context(v).map_err(local)?;
     let mut ssl = Ssl::new(&ctx).map_err(local)?;
@@ -175,8 +218,16 @@ pub fn handshake(
                 .map(|c| c.name().to_owned())
                 .unwrap_or_default(),
             leaf_der: s.ssl().peer_certificate().and_then(|c| c.to_der().ok()),
+            secure_renegotiation: s.get_ref().secure_renegotiation(),
         }),
-        Err(e) => Err(HandshakeError::Refused(describe(&e))),
+        Err(e) => Err(HandshakeError::Refused {
+            why: describe(&e),
+            secure_renegotiation: match &e {
+                openssl::ssl::HandshakeError::Failure(m)
+                | openssl::ssl::HandshakeError::WouldBlock(m) => m.get_ref().secure_renegotiation(),
+                openssl::ssl::HandshakeError::SetupFailure(_) => None,
+            },
+        }),
     }
 }
 
@@ -270,7 +321,7 @@ mod tests {
                 t.elapsed()
             );
             match r {
-                Err(HandshakeError::Refused(why)) => assert_eq!(why, says),
+                Err(HandshakeError::Refused { why, .. }) => assert_eq!(why, says),
                 _ => panic!("{gap:?}: the handshake should have failed"),
             }
         }

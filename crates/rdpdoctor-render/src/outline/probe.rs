@@ -175,8 +175,13 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
             for v in &t.versions {
                 let s = match v.accepted {
                     Some(true) => format!(
-                        "accepted ({})",
-                        term(v.cipher_suite.as_deref().unwrap_or(""))
+                        "accepted ({}){}",
+                        term(v.cipher_suite.as_deref().unwrap_or("")),
+                        if v.secure_renegotiation == Some(false) {
+                            " · no secure renegotiation (RFC 5746)"
+                        } else {
+                            ""
+                        }
                     ),
                     Some(false) => format!("refused: {}", term(v.detail.as_deref().unwrap_or(""))),
                     None => format!("not tested: {}", term(v.detail.as_deref().unwrap_or(""))),
@@ -323,6 +328,24 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                 };
                 let offered: Vec<&str> = o.offered.iter().map(|m| m.label()).collect();
                 d.detail(&format!("offer {:<26} {got}", offered.join("|")));
+            }
+            if let Some(kind) = &s.server_certificate {
+                let kind = if kind == "x509" {
+                    "X.509 chain"
+                } else {
+                    "proprietary"
+                };
+                d.detail(&format!(
+                    "certificate {kind}{}{}",
+                    s.server_key_bits
+                        .map(|b| format!(" · RSA {b} bits"))
+                        .unwrap_or_default(),
+                    match s.server_certificate_permanent {
+                        Some(true) => " · permanent",
+                        Some(false) => " · temporary",
+                        None => "",
+                    }
+                ));
             }
         }
     }

@@ -43,6 +43,30 @@ pub enum ServerCertificate {
     },
 }
 
+impl ServerCertificate {
+    /// The size in bits of the RSA key that Standard RDP Security encrypts
+    /// the client random with ([5.3.4.1]): the proprietary certificate's
+    /// `bitlen`, or the modulus of the X.509 chain's last certificate (the
+    /// server's own, [5.3.3.2]) under any PKCS#1 label (see
+    /// `cert::rsa_public_key`). `None` when there is no such key.
+    pub fn public_key_bits(&self) -> Option<u32> {
+        match self {
+            Self::Proprietary {
+                public_key_bits, ..
+            } => Some(*public_key_bits),
+            Self::X509 { chain } => {
+                let (_, leaf) = x509_parser::parse_x509_certificate(chain.last()?).ok()?;
+                crate::cert::rsa_public_key(&leaf.tbs_certificate.subject_pki)
+                    .map(|k| crate::cert::rsa_bits(k.modulus))
+            }
+            Self::Unknown { .. } => None,
+        }
+    }
+}
+
+/// The `t` bit of `dwVersion` (its bit 31: the high bit of the last byte
+/// on the wire), set when the certificate is temporary ([2.2.1.4.3.1]).
+pub(super) const TEMPORARY: u8 = 0x80;
 const CERT_CHAIN_VERSION_1: u32 = 1;
 const CERT_CHAIN_VERSION_2: u32 = 2;
 /// [MS-RDPELE 2.2.1.4.2] NumCertBlobs is at most 200.
@@ -124,6 +148,13 @@ pub(super) fn server_certificate(cert: &[u8]) -> Result<ServerCertificate, WireE
             len: cert.len(),
         }),
     }
+}
+
+/// [2.2.1.4.3.1] whether the certificate was permanently issued to the
+/// server: `dwVersion`'s `t` bit is 0 (1 is "temporarily"); `None` when
+/// `dwVersion` is not all there.
+pub(super) fn certificate_permanent(cert: &[u8]) -> Option<bool> {
+    cert.get(3).map(|t| t & TEMPORARY == 0)
 }
 
 pub(super) fn encode_server_certificate(c: &ServerCertificate) -> Vec<u8> {
@@ -209,12 +240,13 @@ pub(crate) fn certificate_public_key(cert: &[u8]) -> Result<Option<RsaPublicKey>
             };
             let (_, x509) = x509_parser::parse_x509_certificate(leaf)
                 .map_err(|e| WireError::invalid("X.509 server certificate", e.to_string()))?;
-            match x509.tbs_certificate.subject_pki.parsed() {
-                Ok(x509_parser::public_key::PublicKey::RSA(k)) => Ok(Some(RsaPublicKey {
+            // Under any PKCS#1 label, as mstsc reads it (see `cert::rsa_public_key`).
+            match crate::cert::rsa_public_key(&x509.tbs_certificate.subject_pki) {
+                Some(k) => Ok(Some(RsaPublicKey {
                     modulus: trim_be(k.modulus.to_vec()),
                     exponent: trim_be(k.exponent.to_vec()),
                 })),
-                _ => Err(WireError::invalid(
+                None => Err(WireError::invalid(
                     "X.509 server certificate",
                     "its key is not RSA, so the client random cannot be sent",
                 )),

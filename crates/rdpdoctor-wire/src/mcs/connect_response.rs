@@ -14,7 +14,10 @@
 
 use serde::Serialize;
 
-use super::certificate::{ServerCertificate, encode_server_certificate, server_certificate};
+use super::certificate::{
+    ServerCertificate, TEMPORARY, certificate_permanent, encode_server_certificate,
+    server_certificate,
+};
 use super::disconnect::{DPUM_CHOICE, dpum_reason};
 use super::gcc::{
     H221_SERVER_KEY, T124_OID, TAG_CONNECT_RESPONSE, block_type, gcc_conference_create_response,
@@ -53,6 +56,11 @@ pub struct ServerSecurity {
     pub server_random_len: usize,
     /// `serverCertificate`, if any.
     pub server_certificate: Option<ServerCertificate>,
+    /// [2.2.1.4.3.1] the certificate's `dwVersion` `t` bit: `Some(true)` when
+    /// permanently issued to the server (t = 0), `Some(false)` when
+    /// temporarily (t = 1); `None` without a certificate. Encoded as
+    /// permanent unless `Some(false)`.
+    pub server_certificate_permanent: Option<bool>,
 }
 
 /// [MS-RDPBCGR 2.2.1.4.4] Server Network Data (TS_UD_SC_NET).
@@ -230,6 +238,7 @@ pub(super) fn server_security(body: &[u8]) -> Result<ServerSecurity, WireError> 
         encryption_level,
         server_random_len: 0,
         server_certificate: None,
+        server_certificate_permanent: None,
     };
     // With method and level NONE the block ends here ([2.2.1.4.3]); some
     // servers also end it here with other values when TLS is in use.
@@ -243,6 +252,7 @@ pub(super) fn server_security(body: &[u8]) -> Result<ServerSecurity, WireError> 
     let cert = r.take(cert_len, "TS_UD_SC_SEC1 serverCertificate")?;
     if !cert.is_empty() {
         out.server_certificate = Some(server_certificate(cert)?);
+        out.server_certificate_permanent = certificate_permanent(cert);
     }
     Ok(out)
 }
@@ -286,6 +296,12 @@ pub fn encode_connect_response(resp: &ConnectResponse) -> Vec<u8> {
                 .as_ref()
                 .map(encode_server_certificate)
                 .unwrap_or_default();
+            let mut cert = cert;
+            if sec.server_certificate_permanent == Some(false)
+                && let Some(t) = cert.get_mut(3)
+            {
+                *t |= TEMPORARY;
+            }
             push_u32(&mut b, u32::try_from(sec.server_random_len).unwrap_or(0));
             push_u32(&mut b, u32::try_from(cert.len()).unwrap_or(0));
             b.resize(b.len().saturating_add(sec.server_random_len.min(4096)), 0);

@@ -185,6 +185,11 @@ fn chain() -> Vec<Vec<u8>> {
 }
 
 fn standard_security(cert: ServerCertificate) -> ConnectResponse {
+    // As decoded: permanent unless dwVersion's t bit (31) is set.
+    let permanent = match &cert {
+        ServerCertificate::Unknown { dw_version, .. } => dw_version & 0x8000_0000 == 0,
+        _ => true,
+    };
     ConnectResponse {
         result: 0,
         server_core: Some(ServerCore {
@@ -196,6 +201,7 @@ fn standard_security(cert: ServerCertificate) -> ConnectResponse {
             encryption_method: encryption_method::BIT_128,
             encryption_level: encryption_level::CLIENT_COMPATIBLE,
             server_random_len: 32,
+            server_certificate_permanent: Some(permanent),
             server_certificate: Some(cert),
         }),
         server_network: Some(ServerNetwork {
@@ -280,6 +286,16 @@ fn certificate_kinds_round_trip() {
             resp
         );
     }
+    // A temporary certificate ([2.2.1.4.3.1] t = 1) round-trips as one.
+    let mut resp = standard_security(ServerCertificate::X509 { chain: chain() });
+    resp.server_security
+        .as_mut()
+        .unwrap()
+        .server_certificate_permanent = Some(false);
+    assert_eq!(
+        decode_connect_response(&encode_connect_response(&resp)).unwrap(),
+        resp
+    );
     // A temporary (bit 31) proprietary certificate is still proprietary.
     let mut cert = encode_server_certificate(&ServerCertificate::Proprietary {
         public_key_bits: 512,

@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::error::WireError;
+use crate::spec::encryption_method as em;
 use crate::test_util::hex;
 
 fn randoms() -> (Vec<u8>, Vec<u8>) {

@@ -251,3 +251,22 @@ fn serialises_with_a_kind_tag() {
     let json = serde_json::to_string(&ConnectionConfirm::NoNegotiationData).unwrap();
     assert_eq!(json, r#"{"kind":"no_negotiation_data"}"#);
 }
+
+#[test]
+fn an_rdp_neg_rsp_length_other_than_8_is_refused() {
+    // [MS-RDPBCGR 4.1.2] with the RDP_NEG_RSP length (bytes 13–14) bent.
+    let good = hex(SPEC_4_1_2_CC);
+    assert!(decode_connection_confirm(&good).is_ok());
+    for length in [0u16, 7, 9, 16, 0xFFFF] {
+        let mut bad = good.clone();
+        bad[13..15].copy_from_slice(&length.to_le_bytes());
+        assert_eq!(
+            decode_connection_confirm(&bad),
+            Err(WireError::Invalid {
+                what: "RDP_NEG_RSP length",
+                detail: format!("{length}, expected 8 (MS-RDPBCGR 2.2.1.2.1)"),
+            }),
+            "length {length}"
+        );
+    }
+}
