@@ -369,21 +369,10 @@ fn finish(
         environment: ctx.environment,
         clients: &ctx.clients,
         findings: &p.findings,
+        predictions: &p.clients,
     };
-    for c in &mut causes {
-        c.fixes = fixes::order(&c.fixes, &fit);
-    }
     let verdict = p.verdict;
-    let first_fix = if verdict.is_failing() || verdict == Verdict::WorksWithWarnings {
-        causes.first().and_then(|c| {
-            c.fixes.first().map(|f| FirstFix {
-                cause: c.id.clone(),
-                fix: f.clone(),
-            })
-        })
-    } else {
-        None
-    };
+    let first_fix = fixes::first(&mut causes, &fit, verdict);
     Judgement {
         security: p.security,
         server: p.server,

@@ -98,6 +98,20 @@ fn every_fix_is_for_real_findings_of_its_own_cause() {
                     c.id
                 );
             }
+            for f in &fix.not_for_findings {
+                assert!(
+                    FindingId::from_name(f).is_some(),
+                    "fix {} names unknown finding {f} as the other side's",
+                    fix.id
+                );
+            }
+            if let Some(mode) = &fix.forces_protocol {
+                assert!(
+                    ["rdp", "ssl", "hybrid"].contains(&mode.as_str()) && fix.client.is_some(),
+                    "fix {} forces {mode:?}: it must be rdp, ssl or hybrid, for a named client",
+                    fix.id
+                );
+            }
         }
     }
 }

@@ -19,6 +19,7 @@
 //! ```
 
 mod explain;
+mod fix;
 mod interop;
 mod load;
 mod model;
