@@ -153,10 +153,6 @@ pub struct ClientPrediction {
     /// (the engine turns that into the `client-tls-version-unsupported` finding).
     #[serde(skip)]
     pub no_common_tls: bool,
-    /// Where it connects after a prompt: the finding the prompt is about
-    /// (the certificate's, or Standard RDP Security's unverifiable server).
-    #[serde(skip)]
-    pub warns_for: Option<FindingId>,
 }
 
 fn gets(paths: &[SecurityPath], which: Protocol) -> Option<bool> {
@@ -239,7 +235,6 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
         reason,
         fix,
         no_common_tls: false,
-        warns_for: None,
         modes: modes.clone(),
         interop: interop.clone(),
     };
@@ -441,18 +436,14 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
     .find(|id| f.has(*id));
     let uses_tls = tls_usable && (nla_usable || tls_path);
     match cert_warn {
-        Some(id) if uses_tls => {
-            let mut o = out(
-                Verdict::Warns,
-                format!("connects after a certificate warning ({id})"),
-                Some(match p.id {
-                    "xfreerdp2" | "xfreerdp3" => "/cert:tofu to accept once, or trust the server's CA (better)".into(),
-                    _ => "replace the server certificate with one the client trusts, issued for the name it connects to".into(),
-                }),
-            );
-            o.warns_for = Some(id);
-            o
-        }
+        Some(id) if uses_tls => out(
+            Verdict::Warns,
+            format!("connects after a certificate warning ({id})"),
+            Some(match p.id {
+                "xfreerdp2" | "xfreerdp3" => "/cert:tofu to accept once, or trust the server's CA (better)".into(),
+                _ => "replace the server certificate with one the client trusts, issued for the name it connects to".into(),
+            }),
+        ),
         _ => {
             let how = if nla_usable {
                 "NLA"
@@ -467,13 +458,11 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
             // does not ask.
             let prompts = how == "Standard RDP Security" && !p.id.starts_with("xfreerdp");
             if prompts {
-                let mut o = out(
+                out(
                     Verdict::Warns,
                     "connects with Standard RDP Security after a prompt: the server's identity cannot be verified".into(),
                     Some("let the server use TLS (security layer Negotiate or SSL) so clients can verify it".into()),
-                );
-                o.warns_for = Some(FindingId::RdpSecurityOnly);
-                o
+                )
             } else {
                 out(Verdict::Connects, format!("connects with {how}"), None)
             }

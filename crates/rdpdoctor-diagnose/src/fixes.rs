@@ -191,27 +191,6 @@ fn no_fix_known(platform: Platform, c: &RankedCause) -> Fix {
     }
 }
 
-/// When every client connects and some only after a prompt, the cause to
-/// fix first is the one behind that prompt (the certificate a client warns
-/// about), not a finding none of the user's clients fails on: the best
-/// ranked cause that the prompt's finding supports moves to the front.
-fn prompt_first(causes: &mut [RankedCause], facts: &FitFacts<'_>) {
-    let prompts: Vec<&str> = facts
-        .predictions
-        .iter()
-        .filter_map(|p| p.warns_for)
-        .map(|id| id.name())
-        .collect();
-    let behind = causes.iter().position(|c| {
-        c.evidence_for
-            .iter()
-            .any(|s| prompts.contains(&s.finding.as_str()))
-    });
-    if let Some(i) = behind {
-        causes[..=i].rotate_right(1);
-    }
-}
-
 /// Orders every cause's fixes and confirm steps for this server and user
 /// (dropping those for another platform), and chooses the fix to try
 /// first: the top cause's best fix, when the verdict has something to fix.
@@ -232,9 +211,6 @@ pub fn first(
     }
     if !(verdict.is_failing() || verdict == Verdict::WorksWithWarnings) {
         return None;
-    }
-    if verdict == Verdict::WorksWithWarnings {
-        prompt_first(causes, facts);
     }
     let top = causes.first()?;
     let fix = match (top.fixes.first(), known) {
