@@ -153,6 +153,11 @@ fn windows_command(f: &rdpdoctor_kb::Fix) -> bool {
         || text.split_whitespace().any(cmdlet)
 }
 
+/// The client table's row for one profile.
+fn prediction<'a>(j: &'a Judgement, id: &str) -> &'a rdpdoctor_diagnose::clients::ClientPrediction {
+    j.diagnosis.clients.iter().find(|c| c.client == id).unwrap()
+}
+
 fn client(c: ClientId) -> Context {
     Context {
         clients: vec![c],
@@ -178,13 +183,12 @@ fn a_tls13_only_xrdp_is_fixed_on_the_server_in_xrdp_ini() {
     );
     assert!(!f.weakens_security);
     // The client table says the same side.
-    let win10 = j
-        .diagnosis
-        .clients
-        .iter()
-        .find(|c| c.client == "mstsc-win10")
-        .unwrap();
-    assert!(win10.fix.as_deref().unwrap_or("").contains("on the server"));
+    let win10 = prediction(&j, "mstsc-win10");
+    let says = win10.fix.as_deref().unwrap_or("");
+    assert!(
+        says.contains("on the server") && says.contains("ssl_protocols"),
+        "{says}"
+    );
     // Enabling TLS 1.0 or TLS 1.2 on a client does nothing here: it is
     // never offered before the server's fix.
     let tls_cause = &j.diagnosis.causes[0];
@@ -246,12 +250,7 @@ fn a_client_that_connects_is_not_told_it_has_no_tls_in_common() {
     let mut r = xrdp_tls(&[TlsVersion::Tls13]);
     r.certificate = Some(cert(300, true));
     let j = judged(&r, &client(ClientId::MstscWin11));
-    let win11 = j
-        .diagnosis
-        .clients
-        .iter()
-        .find(|c| c.client == "mstsc-win11")
-        .unwrap();
+    let win11 = prediction(&j, "mstsc-win11");
     assert_eq!(win11.verdict, rdpdoctor_diagnose::clients::Verdict::Warns);
     assert_eq!(j.verdict, Verdict::WorksWithWarnings);
     assert!(
@@ -350,13 +349,16 @@ fn xfreerdp2_is_not_told_to_force_a_mode_its_prediction_says_fails() {
     let r = xrdp_rdp(EncryptionLevel::High);
     let j = judged(&r, &client(ClientId::Xfreerdp2));
     assert_eq!(j.server.implementation, Implementation::Xrdp);
-    let xf = j
-        .diagnosis
-        .clients
-        .iter()
-        .find(|c| c.client == "xfreerdp2")
-        .unwrap();
+    let xf = prediction(&j, "xfreerdp2");
     assert_eq!(xf.modes.get(&Protocol::Rdp).copied().flatten(), Some(false));
+    // mstsc connects after a prompt; what it needs is said for xrdp.
+    let j_all = judged(&r, &Context::default());
+    let mstsc = prediction(&j_all, "mstsc-win11");
+    assert!(
+        mstsc.fix.as_deref().unwrap_or("").contains("xrdp.ini"),
+        "{:?}",
+        mstsc.fix
+    );
     let f = first(&j);
     assert!(
         !f.command.as_deref().unwrap_or("").contains("/sec:rdp"),

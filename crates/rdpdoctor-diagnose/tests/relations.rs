@@ -291,3 +291,27 @@ fn qualified_relations_need_the_qualifier() {
     icmp.qualifier = Some(Qualifier::Slow);
     assert_eq!(top(&[icmp], None), "host-offline-or-unroutable");
 }
+
+/// Every situation the client predictions name has its sentence in the KB
+/// (`[[advice]]` in kb/interop.toml), for any client and any server.
+#[test]
+fn every_client_advice_case_has_a_sentence_in_the_kb() {
+    for case in rdpdoctor_diagnose::clients::ADVICE_CASES {
+        for p in rdpdoctor_diagnose::clients::PROFILES {
+            for server in ["windows", "xrdp", "freerdp", "ironrdp", "unknown"] {
+                assert!(
+                    rdpdoctor_kb::client_advice(case, p.id, server).is_some(),
+                    "no advice for {case} ({}, {server})",
+                    p.id
+                );
+            }
+        }
+    }
+    for row in rdpdoctor_kb::client_advice_rows() {
+        assert!(
+            rdpdoctor_diagnose::clients::ADVICE_CASES.contains(&row.case.as_str()),
+            "kb/interop.toml: advice for {:?}, a case no prediction names",
+            row.case
+        );
+    }
+}

@@ -30,7 +30,7 @@ pub use explain::{
     ACCEPTED_FORMS, ExplainError, ExplainedCode, Explanation, MatchedMessage, RankedCause, explain,
     explain_with,
 };
-pub use interop::{InteropFact, interop};
+pub use interop::{ClientAdvice, InteropFact, client_advice, client_advice_rows, interop};
 pub use load::{Kb, LoadError};
 pub use model::{
     AppliesTo, Cause, CauseCode, CauseWeight, CertKind, Check, Client, Code, CodeRef, ConfirmStep,
