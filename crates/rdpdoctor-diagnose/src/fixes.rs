@@ -112,6 +112,13 @@ fn fit(f: &Fix, facts: &FitFacts<'_>) -> Option<u8> {
             None => rank += 1,
         }
     }
+    if let Some(want) = f.on {
+        match facts.environment {
+            Some(env) if env.name() == want.name() => rank = 0,
+            Some(_) => return None,
+            None => rank += 1,
+        }
+    }
     if f.kind == FixKind::GroupPolicy && facts.environment == Some(Environment::DomainMember) {
         rank = rank.saturating_sub(1);
     }
@@ -185,6 +192,7 @@ fn no_fix_known(platform: Platform, c: &RankedCause) -> Fix {
         undo: None,
         platform: Some(platform),
         cert: None,
+        on: None,
         for_findings: Vec::new(),
         forces_protocol: None,
         not_for_findings: Vec::new(),

@@ -12,23 +12,29 @@ use rdpdoctor_kb::{AppliesTo, Platform};
 mod common;
 use common::report;
 
-fn open_report() -> ProbeReport {
-    let mut r = report();
-    r.tcp = Some(TcpEvidence {
-        state: PortState::Open,
+/// Three TCP connects: all accepted (`Open`), or all refused.
+fn tcp(state: PortState) -> TcpEvidence {
+    let connected = state == PortState::Open;
+    TcpEvidence {
+        state,
         samples: vec![
             ConnectSample {
-                connected: true,
+                connected,
                 elapsed_ms: 0.3,
-                error: None,
+                error: (!connected).then(|| "connection refused".to_owned()),
             };
             3
         ],
-        rtt_ms: Stats::of(&[0.3, 0.3, 0.3]),
-        failures: 0,
+        rtt_ms: Stats::of(if connected { &[0.3, 0.3, 0.3] } else { &[] }),
+        failures: if connected { 0 } else { 3 },
         first_response: None,
         other_protocol: None,
-    });
+    }
+}
+
+fn open_report() -> ProbeReport {
+    let mut r = report();
+    r.tcp = Some(tcp(PortState::Open));
     r
 }
 
@@ -501,4 +507,50 @@ fn a_weak_certificate_is_replaced_on_xrdp_and_a_wrong_name_is_fixed_by_the_clien
     let f = first(&j);
     assert_eq!(f.id, "connect-by-cert-name", "{f:#?}");
     assert_eq!(f.side, AppliesTo::Client);
+}
+
+#[test]
+fn the_fix_to_try_first_reaches_a_vm_the_way_its_host_allows() {
+    // Nothing listens: RDP is no way in to fix it.
+    let mut r = report();
+    r.tcp = Some(tcp(PortState::Refused));
+    let on = |environment| Context {
+        environment,
+        ..Context::default()
+    };
+    let plain = judged(&r, &on(None));
+    let cause = plain.diagnosis.causes[0].id.clone();
+    let first_id = |j: &Judgement| first(j).id.clone();
+    assert!(
+        !first_id(&plain).ends_with("-hyper-v"),
+        "{}",
+        first_id(&plain)
+    );
+    let hv = judged(&r, &on(Some(Environment::HyperV)));
+    assert_eq!(hv.diagnosis.causes[0].id, cause);
+    let f = first(&hv);
+    assert!(f.id.ends_with("-hyper-v"), "{f:#?}");
+    assert!(
+        f.command.as_deref().unwrap_or("").contains("-VMName"),
+        "{f:#?}"
+    );
+    let vm = judged(&r, &on(Some(Environment::Vmware)));
+    let f = first(&vm);
+    assert!(f.id.ends_with("-vmware"), "{f:#?}");
+    assert!(
+        f.command
+            .as_deref()
+            .unwrap_or("")
+            .contains("Invoke-VMScript")
+    );
+    // Elsewhere a hypervisor's way in is no fix at all.
+    let az = judged(&r, &on(Some(Environment::Azure)));
+    for c in &az.diagnosis.causes {
+        assert!(
+            c.fixes.iter().all(|f| f.on.is_none()),
+            "{}: {:#?}",
+            c.id,
+            c.fixes
+        );
+    }
 }

@@ -131,6 +131,11 @@ pub struct Fix {
     /// Only for this kind of certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert: Option<CertKind>,
+    /// Only where the server runs on this (the user's `--on`): a way in
+    /// that works when RDP does not (Hyper-V's PowerShell Direct, VMware's
+    /// guest operations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<VmHost>,
     /// The findings (ids) this fix is written for, when a cause covers
     /// several cases (a locked account, an expired password …): with one of
     /// them present it goes first. Ordering data only, not in the JSON.
@@ -193,6 +198,29 @@ impl Platform {
             Platform::Xrdp => "xrdp",
             Platform::Freerdp => "FreeRDP's server",
             Platform::Ironrdp => "IronRDP's server",
+        }
+    }
+}
+
+/// Where a server runs, for fixes that reach it another way than RDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VmHost {
+    /// An Azure VM (use `kind = "azure"` for Run Command).
+    Azure,
+    /// A Hyper-V guest.
+    HyperV,
+    /// A VMware guest.
+    Vmware,
+}
+
+impl VmHost {
+    /// The kebab-case name, as `--on` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            VmHost::Azure => "azure",
+            VmHost::HyperV => "hyper-v",
+            VmHost::Vmware => "vmware",
         }
     }
 }

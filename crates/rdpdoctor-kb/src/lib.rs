@@ -34,7 +34,7 @@ pub use interop::{ClientAdvice, InteropFact, client_advice, client_advice_rows, 
 pub use load::{Kb, LoadError};
 pub use model::{
     AppliesTo, Cause, CauseCode, CauseWeight, CertKind, Check, Client, Code, CodeRef, ConfirmStep,
-    Family, FamilyInfo, Fix, FixKind, Message, Platform, Reach, Relation, Shell, Side,
+    Family, FamilyInfo, Fix, FixKind, Message, Platform, Reach, Relation, Shell, Side, VmHost,
     normalize_text,
 };
 

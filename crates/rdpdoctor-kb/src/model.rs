@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub use crate::fix::{AppliesTo, CertKind, Client, ConfirmStep, Fix, FixKind, Platform, Shell};
+pub use crate::fix::{
+    AppliesTo, CertKind, Client, ConfirmStep, Fix, FixKind, Platform, Shell, VmHost,
+};
 
 /// A table of codes: one file under `kb/codes/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
