@@ -32,8 +32,6 @@ pub struct ClientProfile {
     pub fips: bool,
     /// Has the CredSSP update, so refuses servers without it.
     pub credssp_patched: bool,
-    /// The switch or update that enables legacy TLS on this client.
-    pub legacy_tls_fix: &'static str,
     /// The smallest RSA key it accepts in a server certificate (Windows blocks
     /// keys under 1024 bits; FreeRDP's default TLS security level 1 allows
     /// 1024; Apple platforms require 2048 for TLS server certificates).
@@ -55,7 +53,6 @@ pub const PROFILES: &[ClientProfile] = &[
         fips: true,
         credssp_patched: false,
         min_rsa_bits: 1024,
-        legacy_tls_fix: "",
         legacy: true,
     },
     ClientProfile {
@@ -66,7 +63,6 @@ pub const PROFILES: &[ClientProfile] = &[
         fips: true,
         credssp_patched: true,
         min_rsa_bits: 1024,
-        legacy_tls_fix: "re-enable TLS 1.0 in SCHANNEL\\Protocols\\TLS 1.0\\Client (weakens security)",
         legacy: false,
     },
     ClientProfile {
@@ -77,7 +73,6 @@ pub const PROFILES: &[ClientProfile] = &[
         fips: true,
         credssp_patched: true,
         min_rsa_bits: 1024,
-        legacy_tls_fix: "re-enable TLS 1.0 in SCHANNEL\\Protocols\\TLS 1.0\\Client (weakens security)",
         legacy: false,
     },
     ClientProfile {
@@ -88,7 +83,6 @@ pub const PROFILES: &[ClientProfile] = &[
         fips: false,
         credssp_patched: true,
         min_rsa_bits: 2048,
-        legacy_tls_fix: "",
         legacy: false,
     },
     ClientProfile {
@@ -99,7 +93,6 @@ pub const PROFILES: &[ClientProfile] = &[
         fips: true,
         credssp_patched: true,
         min_rsa_bits: 1024,
-        legacy_tls_fix: "/tls-seclevel:0",
         legacy: false,
     },
     ClientProfile {
@@ -110,7 +103,6 @@ pub const PROFILES: &[ClientProfile] = &[
         fips: true,
         credssp_patched: true,
         min_rsa_bits: 1024,
-        legacy_tls_fix: "/tls-seclevel:0",
         legacy: false,
     },
 ];
@@ -187,13 +179,39 @@ pub fn predict(f: &Facts<'_>) -> Vec<ClientPrediction> {
     PROFILES.iter().map(|p| predict_one(p, f)).collect()
 }
 
+/// The situations a prediction can find that have a sentence in the KB
+/// (`[[advice]]` in `kb/interop.toml`): what the client needs.
+pub const ADVICE_CASES: &[&str] = &[
+    CREDSSP_UNPATCHED,
+    SERVER_TLS_LEGACY_ONLY,
+    CLIENT_LACKS_TLS12,
+    SERVER_TLS13_ONLY,
+    FIPS_REQUIRED,
+    WEAK_RSA_KEY,
+    CERTIFICATE_WARNING,
+    STANDARD_RDP_SECURITY_PROMPT,
+];
+const CREDSSP_UNPATCHED: &str = "credssp-unpatched-server";
+const SERVER_TLS_LEGACY_ONLY: &str = "server-tls-legacy-only";
+const CLIENT_LACKS_TLS12: &str = "client-lacks-tls12";
+const SERVER_TLS13_ONLY: &str = "server-tls13-only";
+const FIPS_REQUIRED: &str = "fips-required";
+const WEAK_RSA_KEY: &str = "weak-rsa-key";
+const CERTIFICATE_WARNING: &str = "certificate-warning";
+const STANDARD_RDP_SECURITY_PROMPT: &str = "standard-rdp-security-prompt";
+
+/// The implementation's id, as `kb/interop.toml` names it.
+fn server_id(f: &Facts<'_>) -> String {
+    serde_json::to_value(f.server.implementation)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// The interop facts for this client against this server, at the server's
 /// encryption level.
 fn interop_for(p: &ClientProfile, f: &Facts<'_>) -> Vec<&'static rdpdoctor_kb::InteropFact> {
-    let server = serde_json::to_value(f.server.implementation)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let server = server_id(f);
     let level = f
         .report
         .rdp_security
@@ -228,6 +246,8 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
         })
         .collect();
     let interop: Vec<String> = facts.iter().map(|i| i.id.clone()).collect();
+    let server = server_id(f);
+    let advise = |case: &str| rdpdoctor_kb::client_advice(case, p.id, &server).map(str::to_owned);
     let out = |verdict, reason: String, fix: Option<String>| ClientPrediction {
         client: p.id.to_owned(),
         name: p.name.to_owned(),
@@ -320,26 +340,22 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
             return out(
                 Verdict::Fails,
                 "the server's CredSSP is unpatched (CVE-2018-0886) and this client refuses it: \"CredSSP encryption oracle remediation\"".into(),
-                Some("update the server (preferred); or on the client set AllowEncryptionOracle=2 (weakens security, undo after)".into()),
+                advise(CREDSSP_UNPATCHED),
             );
         }
         if !server_tls.is_empty() && !common {
             let names: Vec<&str> = server_tls.iter().map(|v| v.name()).collect();
             let mine: Vec<&str> = p.tls.iter().map(|v| v.name()).collect();
-            let fix = if server_tls.iter().all(|v| v.is_legacy()) {
-                if p.legacy_tls_fix.is_empty() {
-                    "enable TLS 1.2 on the server".to_owned()
-                } else {
-                    format!(
-                        "enable TLS 1.2 on the server (preferred), or on the client: {}",
-                        p.legacy_tls_fix
-                    )
-                }
-            } else if p.id == "mstsc-win7" {
-                "install KB3080079 on the client (TLS 1.1/1.2 for RDP), or move it to a supported Windows".to_owned()
+            // Which side must change: a server with only legacy TLS, a
+            // client without TLS 1.2, or a server with TLS 1.3 alone.
+            let case = if server_tls.iter().all(|v| v.is_legacy()) {
+                SERVER_TLS_LEGACY_ONLY
+            } else if !p.tls.contains(&Tls12) {
+                CLIENT_LACKS_TLS12
             } else {
-                "enable TLS 1.2 on the server beside TLS 1.3".to_owned()
+                SERVER_TLS13_ONLY
             };
+            let fix = advise(case);
             let mut o = out(
                 Verdict::Fails,
                 format!(
@@ -347,7 +363,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
                     names.join(", "),
                     mine.join(", ")
                 ),
-                Some(fix),
+                fix,
             );
             o.no_common_tls = true;
             return o;
@@ -356,7 +372,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
             return out(
                 Verdict::Fails,
                 "the server requires FIPS encryption for Standard RDP Security, which this client lacks".into(),
-                Some("let the server use the TLS security layer, or lower its encryption level".into()),
+                advise(FIPS_REQUIRED),
             );
         }
         if let Some(i) = facts.first() {
@@ -415,10 +431,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
                     "refuses the server certificate's {bits}-bit RSA key (it needs {})",
                     p.min_rsa_bits
                 ),
-                Some(
-                    "replace the server certificate: RSA 2048 bits or more, signed with SHA-256"
-                        .into(),
-                ),
+                advise(WEAK_RSA_KEY),
             );
         }
     }
@@ -439,10 +452,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
         Some(id) if uses_tls => out(
             Verdict::Warns,
             format!("connects after a certificate warning ({id})"),
-            Some(match p.id {
-                "xfreerdp2" | "xfreerdp3" => "/cert:tofu to accept once, or trust the server's CA (better)".into(),
-                _ => "replace the server certificate with one the client trusts, issued for the name it connects to".into(),
-            }),
+            advise(CERTIFICATE_WARNING),
         ),
         _ => {
             let how = if nla_usable {
@@ -461,7 +471,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
                 out(
                     Verdict::Warns,
                     "connects with Standard RDP Security after a prompt: the server's identity cannot be verified".into(),
-                    Some("let the server use TLS (security layer Negotiate or SSL) so clients can verify it".into()),
+                    advise(STANDARD_RDP_SECURITY_PROMPT),
                 )
             } else {
                 out(Verdict::Connects, format!("connects with {how}"), None)

@@ -11,9 +11,8 @@ use crate::posture::SecurityPosture;
 use crate::rank::{self, RankedCause};
 use crate::server::{Implementation, ServerIdentity};
 use crate::{
-    ClientPrediction, Context, Diagnosis, ErrorContext, Evidence, FirstFix, Judgement,
-    SecurityPath, UserCodes, Verdict, clients, derive, fixes, host, paths, posture, server,
-    verdict,
+    ClientPrediction, Context, Diagnosis, ErrorContext, Evidence, Judgement, SecurityPath,
+    UserCodes, Verdict, clients, derive, fixes, host, paths, posture, server, verdict,
 };
 use rdpdoctor_evidence::{DeepOutcome, PortState, ProbeReport};
 
@@ -257,10 +256,8 @@ fn finish(
         environment: ctx.environment,
         clients: &ctx.clients,
         findings: &p.findings,
+        predictions: &p.clients,
     };
-    for c in &mut causes {
-        c.fixes = fixes::order(&c.fixes, &fit);
-    }
     let verdict = p.verdict;
     let error_check = contradicted.or_else(|| match (&p.wire, &p.user) {
         (Some(report), Some(user)) => {
@@ -268,16 +265,7 @@ fn finish(
         }
         _ => None,
     });
-    let first_fix = if verdict.is_failing() || verdict == Verdict::WorksWithWarnings {
-        causes.first().and_then(|c| {
-            c.fixes.first().map(|f| FirstFix {
-                cause: c.id.clone(),
-                fix: f.clone(),
-            })
-        })
-    } else {
-        None
-    };
+    let first_fix = fixes::first(&mut causes, &fit, verdict);
     Judgement {
         security: p.security,
         server: p.server,

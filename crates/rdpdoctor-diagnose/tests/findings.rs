@@ -5,22 +5,12 @@ use rdpdoctor_diagnose::{
 };
 use rdpdoctor_evidence::*;
 
+mod common;
+use common::{cert, report};
+
 fn derive(r: &ProbeReport) -> Vec<Finding> {
     let p = r.negotiation.as_ref().map(posture::judge);
     rdpdoctor_diagnose::derive::derive(r, p.as_ref())
-}
-
-fn report() -> ProbeReport {
-    ProbeReport::new(
-        Target {
-            input: "rdp.example.com".into(),
-            host: "rdp.example.com".into(),
-            port: 3389,
-            host_is_ip: false,
-        },
-        "test",
-        "2026-11-21T00:00:00Z".into(),
-    )
 }
 
 fn tcp(state: PortState, rtts: &[f64], failures: u32) -> TcpEvidence {
@@ -51,21 +41,6 @@ fn tcp(state: PortState, rtts: &[f64], failures: u32) -> TcpEvidence {
 
 fn ids(r: &ProbeReport) -> Vec<&'static str> {
     derive(r).iter().map(|f| f.id.name()).collect()
-}
-
-fn cert(not_after_days: i64) -> CertificateFacts {
-    CertificateFacts {
-        subject: "CN=rdp.example.com".into(),
-        common_name: Some("rdp.example.com".into()),
-        key_type: "RSA".into(),
-        key_bits: Some(2048),
-        signature_algorithm: "sha256WithRSAEncryption".into(),
-        days_left: not_after_days,
-        expired: not_after_days < 0,
-        matches_target: Some(true),
-        server_auth: true,
-        ..Default::default()
-    }
 }
 
 #[test]

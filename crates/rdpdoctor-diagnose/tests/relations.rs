@@ -98,6 +98,20 @@ fn every_fix_is_for_real_findings_of_its_own_cause() {
                     c.id
                 );
             }
+            for f in &fix.not_for_findings {
+                assert!(
+                    FindingId::from_name(f).is_some(),
+                    "fix {} names unknown finding {f} as the other side's",
+                    fix.id
+                );
+            }
+            if let Some(mode) = &fix.forces_protocol {
+                assert!(
+                    ["rdp", "ssl", "hybrid"].contains(&mode.as_str()) && fix.client.is_some(),
+                    "fix {} forces {mode:?}: it must be rdp, ssl or hybrid, for a named client",
+                    fix.id
+                );
+            }
         }
     }
 }
@@ -336,5 +350,29 @@ fn rdp_switched_off_ranks_above_the_closed_port_it_explains() {
         for e in &c.explains {
             assert!(kb.cause(e).is_some(), "{}: explains {e}", c.id);
         }
+    }
+}
+
+/// Every situation the client predictions name has its sentence in the KB
+/// (`[[advice]]` in kb/interop.toml), for any client and any server.
+#[test]
+fn every_client_advice_case_has_a_sentence_in_the_kb() {
+    for case in rdpdoctor_diagnose::clients::ADVICE_CASES {
+        for p in rdpdoctor_diagnose::clients::PROFILES {
+            for server in ["windows", "xrdp", "freerdp", "ironrdp", "unknown"] {
+                assert!(
+                    rdpdoctor_kb::client_advice(case, p.id, server).is_some(),
+                    "no advice for {case} ({}, {server})",
+                    p.id
+                );
+            }
+        }
+    }
+    for row in rdpdoctor_kb::client_advice_rows() {
+        assert!(
+            rdpdoctor_diagnose::clients::ADVICE_CASES.contains(&row.case.as_str()),
+            "kb/interop.toml: advice for {:?}, a case no prediction names",
+            row.case
+        );
     }
 }

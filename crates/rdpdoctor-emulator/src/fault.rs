@@ -39,6 +39,10 @@ pub enum Fault {
     FipsRequired,
     /// TLS only, and only TLS 1.0.
     Tls10Only,
+    /// TLS only, and only TLS 1.3: TLS 1.2 refused with alert 70
+    /// (protocol_version), like xrdp with `ssl_protocols=TLSv1.3` or
+    /// SCHANNEL with TLS 1.2 switched off on the server.
+    Tls13Only,
     /// TLS configured but no certificate: SSL_CERT_NOT_ON_SERVER.
     SslCertNotOnServer,
     /// Accepts TCP, closes at once.
@@ -116,6 +120,7 @@ impl Fault {
         Fault::LicensingError,
         Fault::FipsRequired,
         Fault::Tls10Only,
+        Fault::Tls13Only,
         Fault::SslCertNotOnServer,
         Fault::AcceptThenClose,
         Fault::Silent,
@@ -145,6 +150,7 @@ impl Fault {
             Fault::LicensingError => "licensing-error",
             Fault::FipsRequired => "fips-required",
             Fault::Tls10Only => "tls10-only",
+            Fault::Tls13Only => "tls13-only",
             Fault::SslCertNotOnServer => "ssl-cert-not-on-server",
             Fault::AcceptThenClose => "accept-then-close",
             Fault::Silent => "silent",
@@ -200,6 +206,7 @@ impl Fault {
                 "Standard RDP Security only, encryption level and method FIPS; stops after the Security Exchange PDU"
             }
             Fault::Tls10Only => "TLS only, and only TLS 1.0 (OpenSSL, security level 0)",
+            Fault::Tls13Only => "TLS only, and only TLS 1.3 (TLS 1.2 refused with alert 70)",
             Fault::SslCertNotOnServer => {
                 "TLS configured without a certificate: RDP_NEG_FAILURE SSL_CERT_NOT_ON_SERVER to TLS and NLA requests"
             }
@@ -248,6 +255,7 @@ impl Fault {
             Fault::LicensingError => &[F::LicensingError],
             Fault::FipsRequired => &[F::FipsRequired],
             Fault::Tls10Only => &[F::TlsLegacyOnly, F::ClientTlsVersionUnsupported],
+            Fault::Tls13Only => &[F::Tls13Only, F::ClientTlsVersionUnsupported],
             Fault::SslCertNotOnServer => &[F::SslCertNotOnServer],
             Fault::AcceptThenClose => &[F::ConnectionClosedByServer],
             Fault::Silent => &[F::ServerSilent],
@@ -279,7 +287,7 @@ impl Fault {
             Fault::ServerDenied => "user-not-allowed",
             Fault::LicensingError => "rds-licensing",
             Fault::FipsRequired => "fips-required",
-            Fault::Tls10Only => "tls-version-or-cipher-mismatch",
+            Fault::Tls10Only | Fault::Tls13Only => "tls-version-or-cipher-mismatch",
             Fault::SslCertNotOnServer => "ssl-cert-not-on-server",
             // Accepted, then cut before any RDP answer: what endpoint
             // protection does; a saturated listener is the runner-up.
@@ -332,7 +340,8 @@ impl Fault {
             | Fault::TlsRequired
             | Fault::ServerDenied
             | Fault::LicensingError
-            | Fault::Tls10Only => Layer::TlsOnly,
+            | Fault::Tls10Only
+            | Fault::Tls13Only => Layer::TlsOnly,
             Fault::NlaRequired
             | Fault::CredsspV2
             | Fault::ClockSkew

@@ -189,7 +189,14 @@ impl Drop for RunningEmulator {
     }
 }
 
-fn rustls_acceptor(id: &certs::TlsIdentity) -> Result<TlsAcceptor, Error> {
+/// TLS 1.2 and 1.3, as a current server offers them.
+const MODERN_TLS: &[&rustls::SupportedProtocolVersion] =
+    &[&rustls::version::TLS12, &rustls::version::TLS13];
+
+fn rustls_acceptor(
+    id: &certs::TlsIdentity,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<TlsAcceptor, Error> {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain = id
@@ -199,7 +206,7 @@ fn rustls_acceptor(id: &certs::TlsIdentity) -> Result<TlsAcceptor, Error> {
         .collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_pkcs8.clone()));
     let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])
+        .with_protocol_versions(versions)
         .map_err(|e| Error::Tls(e.to_string()))?
         .with_no_client_auth()
         .with_single_cert(chain, key)
@@ -251,7 +258,12 @@ fn context(cfg: FaultConfig, listen: SocketAddr) -> Result<Ctx, Error> {
                 ));
             }
         }
-        _ => rustls_acceptor(&certs::tls_identity(&cfg, listen.ip())?)?,
+        // rustls answers a TLS 1.2 ClientHello with alert 70 (protocol_version).
+        Fault::Tls13Only => rustls_acceptor(
+            &certs::tls_identity(&cfg, listen.ip())?,
+            &[&rustls::version::TLS13],
+        )?,
+        _ => rustls_acceptor(&certs::tls_identity(&cfg, listen.ip())?, MODERN_TLS)?,
     };
     let proprietary = certs::proprietary_key();
     Ok(Ctx {

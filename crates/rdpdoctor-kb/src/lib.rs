@@ -20,6 +20,7 @@
 //! ```
 
 mod explain;
+mod fix;
 mod interop;
 mod load;
 mod model;
@@ -31,11 +32,11 @@ pub use explain::{
     ACCEPTED_FORMS, ExplainError, ExplainedCode, Explanation, MatchedMessage, Pointer, Pointers,
     explain, explain_with,
 };
-pub use interop::{InteropFact, interop};
+pub use interop::{ClientAdvice, InteropFact, client_advice, client_advice_rows, interop};
 pub use load::{Kb, LoadError};
 pub use model::{
     AppliesTo, Cause, CauseCode, CauseWeight, CertKind, Check, Client, Code, CodeRef, ConfirmStep,
-    Family, FamilyInfo, Fix, FixKind, Message, Platform, Reach, Relation, Shell, Side,
+    Family, FamilyInfo, Fix, FixKind, Message, Platform, Reach, Relation, Shell, Side, VmHost,
     normalize_text,
 };
 pub use priors::Prior;

@@ -278,6 +278,9 @@ impl Kb {
             file: "kb/codes".to_string(),
             message,
         })?;
+        for f in kb.causes.iter_mut().flat_map(|c| c.fixes.iter_mut()) {
+            f.side = f.applies_to;
+        }
         kb.inherit_causes();
         kb.link_cause_codes();
         for m in &mut kb.messages {

@@ -11,10 +11,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod cause;
 
-pub use cause::{
-    AppliesTo, Cause, CauseCode, CertKind, Check, Client, ConfirmStep, Fix, FixKind, Platform,
-    Reach, Relation, Shell, Side,
+pub use crate::fix::{
+    AppliesTo, CertKind, Client, ConfirmStep, Fix, FixKind, Platform, Shell, VmHost,
 };
+pub use cause::{Cause, CauseCode, Check, Reach, Relation, Side};
 
 /// A table of codes: one file under `kb/codes/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -387,3 +387,40 @@ fn kb_version_is_a_date_read_from_kb_toml() {
         file.kb.version
     );
 }
+
+/// A fix says which side it changes, from a closed list: a typo or a side
+/// the engine does not know fails when the KB loads, not silently later.
+#[test]
+fn a_fix_side_outside_the_list_fails_to_load() {
+    let fix = |side: &str| {
+        format!("id = 'x'\ntitle = 't'\napplies_to = '{side}'\nkind = 'gui'\npath = 'p'\n")
+    };
+    for side in ["server", "client", "gateway", "network"] {
+        let f: rdpdoctor_kb::Fix = toml::from_str(&fix(side)).expect(side);
+        assert_eq!(f.applies_to.name(), side);
+    }
+    for bad in ["router", "Server", "both", ""] {
+        let r: Result<rdpdoctor_kb::Fix, _> = toml::from_str(&fix(bad));
+        assert!(r.is_err(), "applies_to = {bad:?} was accepted");
+    }
+    // `side` is the JSON's name for it, never a KB key of its own.
+    let with_side = format!("{}side = 'client'\n", fix("server"));
+    assert!(toml::from_str::<rdpdoctor_kb::Fix>(&with_side).is_err());
+}
+
+/// Every fix reports its side in the JSON, the same as the KB's `applies_to`,
+/// and the KB uses the sides beyond client and server where they belong.
+#[test]
+fn every_fix_reports_its_side() {
+    let mut sides = HashSet::new();
+    for c in kb().causes() {
+        for f in &c.fixes {
+            let j = serde_json::to_value(f).unwrap();
+            assert_eq!(j["side"], j["applies_to"], "fix {}", f.id);
+            sides.insert(f.side.name());
+        }
+    }
+    for s in ["server", "client", "gateway", "network"] {
+        assert!(sides.contains(s), "no fix changes the {s}");
+    }
+}

@@ -44,6 +44,12 @@ pub struct TruthRow {
     pub args: Vec<String>,
     pub security: Option<SecurityExpect>,
     pub note: String,
+    /// `diagnosis.first_fix.fix.side` allowed (`server`, `client`, `gateway`,
+    /// `network`); `None` = '-': no fix to try first.
+    pub first_fix_side: Option<Vec<String>>,
+    /// What the first fix is written for (a server fix's platform, a client
+    /// fix's client, or `any`); `None` = '-'.
+    pub first_fix_platform: Option<Vec<String>>,
 }
 
 impl TruthRow {
@@ -98,6 +104,14 @@ fn xfreerdp_cell(mode: &'static str, cell: &str) -> Result<XfreerdpExpect, Strin
     Ok(XfreerdpExpect { mode, ok })
 }
 
+/// `a|b` alternatives, or `None` for '-'.
+fn alternatives(cell: &str) -> Option<Vec<String>> {
+    match cell.trim() {
+        "-" => None,
+        c => Some(c.split('|').map(|a| a.trim().to_owned()).collect()),
+    }
+}
+
 fn security_cell(cell: &str) -> Result<Option<SecurityExpect>, String> {
     if cell == "-" {
         return Ok(None);
@@ -117,8 +131,8 @@ fn security_cell(cell: &str) -> Result<Option<SecurityExpect>, String> {
 /// Parses one data line of lab/ground-truth.tsv.
 pub fn parse_truth_line(line: usize, text: &str) -> Result<TruthRow, String> {
     let f: Vec<&str> = text.split('\t').collect();
-    if f.len() != 12 {
-        return Err(format!("{} columns, expected 12", f.len()));
+    if f.len() != 14 {
+        return Err(format!("{} columns, expected 14", f.len()));
     }
     let present = list(f[2])
         .iter()
@@ -149,6 +163,8 @@ pub fn parse_truth_line(line: usize, text: &str) -> Result<TruthRow, String> {
         args,
         security: security_cell(f[10])?,
         note: f[11].to_owned(),
+        first_fix_side: alternatives(f[12]),
+        first_fix_platform: alternatives(f[13]),
     })
 }
 

@@ -194,6 +194,7 @@ fault_tests! {
     probe_licensing_error => Fault::LicensingError,
     probe_fips_required => Fault::FipsRequired,
     probe_tls10_only => Fault::Tls10Only,
+    probe_tls13_only => Fault::Tls13Only,
     probe_ssl_cert_not_on_server => Fault::SslCertNotOnServer,
     probe_accept_then_close => Fault::AcceptThenClose,
     probe_silent => Fault::Silent,
@@ -204,6 +205,44 @@ fault_tests! {
     probe_account_disabled => Fault::AccountDisabled,
     probe_logon_type_not_granted => Fault::LogonTypeNotGranted,
     probe_slow => Fault::Slow,
+}
+
+/// A TLS 1.3-only server refuses TLS 1.2 (alert 70): the fix to try first
+/// is on the server, even for a user on Windows 10 whose client it fails,
+/// and a Windows 11 user, whose client speaks TLS 1.3, is not told the
+/// server and client share no TLS version.
+#[test]
+fn a_tls13_only_server_is_fixed_on_the_server() {
+    let served = Served::start(FaultConfig::new(Fault::Tls13Only));
+    let target = format!("127.0.0.1:{}", served.port());
+    let p = probe_target(false, &target, &["--client", "mstsc-win10"]);
+    let fix = &p.json["diagnosis"]["first_fix"]["fix"];
+    assert_eq!(fix["side"], "server", "{fix}");
+    assert_eq!(fix["id"], "enable-tls12-server", "{fix}");
+    assert_eq!(fix["weakens_security"], false, "{fix}");
+    let args = [
+        "probe",
+        target.as_str(),
+        "--no-reverse-dns",
+        "--color",
+        "never",
+        "--client",
+        "mstsc-win10",
+    ];
+    let (out, _) = run(false, &args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let head: Vec<&str> = text.lines().take(5).collect();
+    assert!(
+        head.iter()
+            .any(|l| l.starts_with("Try first: Enable TLS 1.2 on the server")),
+        "{}",
+        head.join("\n")
+    );
+    let p = probe_target(false, &target, &["--client", "mstsc-win11"]);
+    let headline = p.json["diagnosis"]["headline"].as_str().unwrap_or_default();
+    assert!(!headline.contains("No TLS version"), "{headline}");
+    let table = p.json["diagnosis"]["clients"].as_array().unwrap();
+    assert!(table.iter().all(|c| c["verdict"] != "fails"), "{table:?}");
 }
 
 #[test]

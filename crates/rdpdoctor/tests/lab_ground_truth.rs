@@ -116,12 +116,97 @@ fn ground_truth_table_is_well_formed() {
         if r.note.trim().is_empty() || r.note == "-" {
             errors.push(format!("{at}: say why in the note"));
         }
+        check_first_fix_cells(r, &at, &mut errors);
     }
     assert!(
         errors.is_empty(),
         "lab/ground-truth.tsv:\n{}",
         errors.join("\n")
     );
+}
+
+/// The sides a fix can change, and what a first fix can be written for.
+const FIX_SIDES: &[&str] = &["server", "client", "gateway", "network"];
+const FIX_PLATFORMS: &[&str] = &[
+    "windows",
+    "xrdp",
+    "freerdp",
+    "ironrdp",
+    "mstsc",
+    "windows-app",
+    "macos",
+    "xfreerdp",
+    "remmina",
+    "any",
+];
+
+/// Columns 13-14: known values, both '-' or neither, and a fix to try first
+/// exactly where the verdict has something to fix.
+fn check_first_fix_cells(r: &TruthRow, at: &str, errors: &mut Vec<String>) {
+    for (name, cell, known) in [
+        ("first_fix_side", &r.first_fix_side, FIX_SIDES),
+        ("first_fix_platform", &r.first_fix_platform, FIX_PLATFORMS),
+    ] {
+        for v in cell.iter().flatten() {
+            if !known.contains(&v.as_str()) {
+                errors.push(format!("{at}: {name} {v:?} is not one of {known:?}"));
+            }
+        }
+    }
+    if r.first_fix_side.is_some() != r.first_fix_platform.is_some() {
+        errors.push(format!(
+            "{at}: first_fix_side and first_fix_platform: both '-' or neither"
+        ));
+    }
+    let has_fix = r.verdict != "healthy" && r.verdict != "inconclusive";
+    if r.first_fix_side.is_some() != has_fix {
+        errors.push(format!(
+            "{at}: verdict {} {}",
+            r.verdict,
+            if has_fix {
+                "needs a fix to try first"
+            } else {
+                "has no fix to try first: '-'"
+            }
+        ));
+    }
+}
+
+/// What the first fix is written for: a server fix's platform (Windows when
+/// absent), a client fix's client, or `any`.
+fn first_fix_platform(fix: &Value) -> String {
+    let field = |k: &str| fix[k].as_str().map(str::to_owned);
+    match fix["side"].as_str() {
+        Some("server") => field("platform").unwrap_or_else(|| "windows".to_owned()),
+        Some("client") => field("client").unwrap_or_else(|| "any".to_owned()),
+        _ => "any".to_owned(),
+    }
+}
+
+/// Holds `diagnosis.first_fix` to columns 13-14.
+fn check_first_fix(row: &TruthRow, j: &Value, out: &mut Vec<Diff>) {
+    let fix = &j["diagnosis"]["first_fix"]["fix"];
+    let title = fix["title"].as_str().unwrap_or("(no fix)");
+    let got_side = fix["side"].as_str();
+    match (&row.first_fix_side, got_side) {
+        (None, None) => {}
+        (Some(want), Some(got)) if want.iter().any(|w| w == got) => {}
+        (want, got) => out.push(diff(
+            "first_fix.fix.side",
+            want.as_ref().map_or("-".to_owned(), |w| w.join("|")),
+            format!("{} ({title})", got.unwrap_or("-")),
+        )),
+    }
+    if let (Some(want), Some(_)) = (&row.first_fix_platform, got_side) {
+        let got = first_fix_platform(fix);
+        if !want.contains(&got) {
+            out.push(diff(
+                "first fix's platform",
+                want.join("|"),
+                format!("{got} ({title})"),
+            ));
+        }
+    }
 }
 
 /// One difference between the table and the report.
@@ -223,6 +308,8 @@ fn check_json(row: &TruthRow, p: &Probe, out: &mut Vec<Diff>) {
             )),
         }
     }
+
+    check_first_fix(row, j, out);
 
     if let Some(sec) = &row.security {
         let checks = [

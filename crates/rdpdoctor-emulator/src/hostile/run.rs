@@ -44,7 +44,9 @@ impl Ctx {
             if matches!(step, Step::KeyUpdates) {
                 let cfg = crate::FaultConfig::new(crate::Fault::HealthyNla);
                 let id = crate::certs::tls_identity(&cfg, std::net::Ipv4Addr::LOCALHOST.into())?;
-                if let crate::conn::TlsAcceptor::Rustls(a) = crate::rustls_acceptor(&id)? {
+                if let crate::conn::TlsAcceptor::Rustls(a) =
+                    crate::rustls_acceptor(&id, crate::MODERN_TLS)?
+                {
                     rustls = Some(a);
                 }
             }

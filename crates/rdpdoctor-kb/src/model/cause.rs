@@ -3,6 +3,7 @@
 //! that confirm it and the fixes, each for the servers and clients it fits.
 
 use super::CodeRef;
+use crate::fix::{ConfirmStep, Fix};
 use serde::{Deserialize, Serialize};
 
 /// Where a cause lives.
@@ -13,14 +14,6 @@ pub enum Side {
     Client,
     Network,
     Both,
-}
-
-/// Which machine a step or fix is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AppliesTo {
-    Server,
-    Client,
 }
 
 /// The stage of rdpdoctor's probe that produces a finding.
@@ -45,116 +38,6 @@ pub enum Check {
     Network,
     /// The deeper probe that goes past the handshake (server denial, licensing).
     Deep,
-}
-
-/// Shell a command is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Shell {
-    Powershell,
-    Cmd,
-    Sh,
-}
-
-/// How to confirm (or rule out) a cause.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmStep {
-    /// What to do and what to look for.
-    pub how: String,
-    /// The rdpdoctor check that shows it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check: Option<Check>,
-    /// The finding id that confirms it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finding: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run_on: Option<AppliesTo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shell: Option<Shell>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_log: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub event_ids: Vec<u32>,
-}
-
-/// RDP clients a fix can be specific to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Client {
-    Mstsc,
-    WindowsApp,
-    Macos,
-    Xfreerdp,
-    Remmina,
-}
-
-/// How a fix is applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FixKind {
-    /// A console or settings page: see `path`.
-    Gui,
-    /// PowerShell: see `command`.
-    Powershell,
-    /// cmd.exe (REG ADD …): see `command`.
-    Cmd,
-    /// A Group Policy setting: see `path`.
-    GroupPolicy,
-    /// Azure CLI (Run Command, NSG …): see `command`.
-    Azure,
-    /// A client option, .rdp line or command line: see `command`.
-    ClientSwitch,
-}
-
-/// One way to fix a cause.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fix {
-    /// Stable id, unique across the knowledge base.
-    pub id: String,
-    pub title: String,
-    pub applies_to: AppliesTo,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client: Option<Client>,
-    pub kind: FixKind,
-    /// Exact console / policy path (gui, group-policy).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// Pasteable command or option (powershell, cmd, azure, client-switch).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub steps: Vec<String>,
-    /// True when the fix lowers security (then `undo` says how to revert).
-    #[serde(default)]
-    pub weakens_security: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub undo: Option<String>,
-    /// For server-side fixes: the server software it is written for
-    /// (Windows when absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<Platform>,
-    /// Only for this kind of certificate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cert: Option<CertKind>,
-    /// The findings (ids) this fix is written for, when a cause covers
-    /// several cases (a locked account, an expired password …): with one of
-    /// them present it goes first. Ordering data only, not in the JSON.
-    #[serde(default, skip_serializing)]
-    pub for_findings: Vec<String>,
-}
-
-impl Fix {
-    /// The server software this fix is for; `None` for client-side fixes.
-    pub fn server_platform(&self) -> Option<Platform> {
-        match self.applies_to {
-            AppliesTo::Client => None,
-            AppliesTo::Server => Some(self.platform.unwrap_or(Platform::Windows)),
-        }
-    }
 }
 
 /// A code that points at a cause (derived from the code tables at load time).
@@ -196,28 +79,6 @@ pub enum Reach {
     /// The security exchange (TLS, CredSSP or Standard RDP Security) must
     /// complete, so the server sees who connects.
     Logon,
-}
-
-/// The server software a fix is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Platform {
-    /// Windows (the default for server-side fixes).
-    Windows,
-    /// xrdp on Linux.
-    Xrdp,
-    /// FreeRDP's server (freerdp-shadow-cli).
-    Freerdp,
-}
-
-/// Which kind of certificate a fix is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CertKind {
-    /// The listener's self-signed certificate.
-    SelfSigned,
-    /// A certificate issued by a CA (an enterprise or public CA).
-    CaIssued,
 }
 
 /// A reason an RDP connection fails.
