@@ -109,7 +109,7 @@ pub(crate) fn findings_into(out: &mut String, list: &[FindingRow], style: &Style
 /// A finding's summary, neutralised. Host findings quote registry paths,
 /// whose backslashes stay single (control characters are still escaped).
 pub fn summary(f: &rdpdoctor_diagnose::Finding) -> String {
-    if f.id.stage().starts_with("Host") {
+    if f.id.is_host() {
         crate::safe::line(&f.summary, crate::safe::MAX_SENTENCE_CHARS)
     } else {
         sentence(&f.summary)

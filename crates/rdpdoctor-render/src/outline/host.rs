@@ -8,6 +8,7 @@ use super::{Builder, Section};
 use crate::safe::{line, term_max};
 use crate::text::kebab;
 use rdpdoctor_diagnose::Judgement;
+use rdpdoctor_diagnose::Section as Sec;
 use rdpdoctor_evidence::host::{
     FirewallProfileName, HostEvidence, ServiceStart, Setting, SourceStatus,
 };
@@ -117,7 +118,7 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
         } else {
             parts.join(" · ")
         };
-        d.section("Host settings", &summary);
+        d.section(Sec::HostSettings, &summary);
         let svcs: Vec<String> = h
             .services
             .iter()
@@ -132,7 +133,7 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
             d.detail(&format!("services: {}", svcs.join(" · ")));
         }
     } else {
-        d.skipped("Host settings", "no SYSTEM hive or export read");
+        d.skipped(Sec::HostSettings, "no SYSTEM hive or export read");
     }
 
     // Firewall.
@@ -155,7 +156,7 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
                     format!("{name} {on}")
                 })
                 .collect();
-            d.section("Host firewall", &profiles.join(" · "));
+            d.section(Sec::HostFirewall, &profiles.join(" · "));
             for r in fw.rules.iter().take(8) {
                 let profiles: Vec<String> = r.profiles.iter().map(kebab).collect();
                 d.detail(&format!(
@@ -180,7 +181,7 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
                 ));
             }
         }
-        None => d.skipped("Host firewall", "no firewall policy in the sources"),
+        None => d.skipped(Sec::HostFirewall, "no firewall policy in the sources"),
     }
 
     // Certificate.
@@ -193,7 +194,7 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
             "{configured} · {} in the Remote Desktop store",
             h.certificates.len()
         );
-        d.section("Host certificate", &summary);
+        d.section(Sec::HostCertificate, &summary);
         for c in h.certificates.iter().take(6) {
             d.detail(&format!(
                 "{} {} until {}{}",
@@ -219,7 +220,7 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
             ));
         }
     } else {
-        d.skipped("Host certificate", "no SOFTWARE hive or export read");
+        d.skipped(Sec::HostCertificate, "no SOFTWARE hive or export read");
     }
 
     // Policy.
@@ -242,11 +243,11 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
     pol.extend(val("LmCompatibilityLevel", &c.lm_compatibility_level));
     pol.extend(val("time sync", &h.time.sync_type));
     if pol.is_empty() && !h.coverage.system {
-        d.skipped("Host policy", "no registry read");
+        d.skipped(Sec::HostPolicy, "no registry read");
     } else if pol.is_empty() {
-        d.section("Host policy", "no SCHANNEL, CredSSP or FIPS values found (Windows defaults, if the sources hold those keys)");
+        d.section(Sec::HostPolicy, "no SCHANNEL, CredSSP or FIPS values found (Windows defaults, if the sources hold those keys)");
     } else {
-        d.section("Host policy", &pol.join(" · "));
+        d.section(Sec::HostPolicy, &pol.join(" · "));
     }
 
     // Events.
@@ -270,7 +271,7 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
             String::new()
         };
         d.section(
-            "Host events",
+            Sec::HostEvents,
             &format!(
                 "{} records read, {} about RDP{since}{left_out}{}",
                 ev.records_scanned,
@@ -319,7 +320,7 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
             ));
         }
     } else {
-        d.skipped("Host events", "no event log read");
+        d.skipped(Sec::HostEvents, "no event log read");
     }
     d.finish()
 }

@@ -68,19 +68,19 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The worst warn or fail finding of `stage` (a [`rdpdoctor_diagnose::FindingId::stage`]).
-    fn worst(&self, stage: &str) -> Option<Severity> {
+    /// The worst warn or fail finding of `stage` ([`rdpdoctor_diagnose::FindingId::section`]).
+    fn worst(&self, stage: rdpdoctor_diagnose::Section) -> Option<Severity> {
         self.judgement
             .findings
             .iter()
-            .filter(|f| f.id.stage() == stage && f.severity > Severity::Info)
+            .filter(|f| f.id.section() == stage && f.severity > Severity::Info)
             .map(|f| f.severity)
             .max()
     }
 
     /// A section for the findings stage `stage` (a host stage is shown
     /// without its `Host ` prefix). `ran` false: skipped, `summary` says why.
-    pub(crate) fn stage(&mut self, stage: &str, ran: bool, summary: &str) {
+    pub(crate) fn stage(&mut self, stage: rdpdoctor_diagnose::Section, ran: bool, summary: &str) {
         let mark = if !ran {
             Mark::Skipped
         } else {
@@ -91,7 +91,7 @@ impl<'a> Builder<'a> {
             }
         };
         self.sections.push(Section {
-            name: stage.trim_start_matches("Host ").to_owned(),
+            name: stage.title().trim_start_matches("Host ").to_owned(),
             mark,
             summary: summary.to_owned(),
             details: Vec::new(),
@@ -99,12 +99,12 @@ impl<'a> Builder<'a> {
     }
 
     /// A host section that ran.
-    pub(crate) fn section(&mut self, stage: &str, summary: &str) {
+    pub(crate) fn section(&mut self, stage: rdpdoctor_diagnose::Section, summary: &str) {
         self.stage(stage, true, summary);
     }
 
     /// A host section with nothing to look at.
-    pub(crate) fn skipped(&mut self, stage: &str, why: &str) {
+    pub(crate) fn skipped(&mut self, stage: rdpdoctor_diagnose::Section, why: &str) {
         self.stage(stage, false, why);
     }
 

@@ -4,6 +4,7 @@ use super::{Builder, Section};
 use crate::safe::{sentence, term};
 use crate::text::kebab;
 use rdpdoctor_diagnose::Judgement;
+use rdpdoctor_diagnose::Section as Sec;
 use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport, RdpSecurityOutcome, Stage};
 
 /// What a probe report is about: `host:port` as the user named it (a
@@ -21,20 +22,20 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
     let a = &r.addresses;
     if r.target.host_is_ip {
         d.stage(
-            "DNS",
+            Sec::Dns,
             true,
             &format!("{} (an address; no lookup needed)", r.target.host),
         );
     } else if let Some(err) = &a.error {
         d.stage(
-            "DNS",
+            Sec::Dns,
             true,
             &format!("{} does not resolve: {}", r.target.host, term(err)),
         );
     } else {
         let list: Vec<String> = a.resolved.iter().map(|i| i.to_string()).collect();
         d.stage(
-            "DNS",
+            Sec::Dns,
             true,
             &format!("{} → {}", r.target.host, list.join(", ")),
         );
@@ -50,7 +51,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
 
     // TCP
     match &r.tcp {
-        None => d.stage("TCP", false, "not tried"),
+        None => d.stage(Sec::Tcp, false, "not tried"),
         Some(t) => {
             let state = match t.state {
                 PortState::Open => "open".to_owned(),
@@ -76,7 +77,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                     )
                 })
                 .unwrap_or_default();
-            d.stage("TCP", true, &format!("{state}{rtt}"));
+            d.stage(Sec::Tcp, true, &format!("{state}{rtt}"));
             d.detail(&format!(
                 "{} samples, {} failed",
                 t.samples.len(),
@@ -102,7 +103,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
             };
             let sel: Vec<&str> = p.selectable.iter().map(|x| x.name()).collect();
             d.stage(
-                "Negotiation",
+                Sec::Negotiation,
                 true,
                 &format!(
                     "layer {} · NLA {}{claimed} · selectable: {}",
@@ -145,12 +146,12 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                 d.detail(&format!("{req:<24} {got}"));
             }
         }
-        _ => d.stage("Negotiation", false, "not reached"),
+        _ => d.stage(Sec::Negotiation, false, "not reached"),
     }
 
     // TLS
     match &r.tls {
-        None => d.stage("TLS", false, "not offered"),
+        None => d.stage(Sec::Tls, false, "not offered"),
         Some(t) => {
             let accepted: Vec<&str> = t.accepted_versions().iter().map(|v| v.name()).collect();
             let modern = match (&t.version, &t.cipher_suite) {
@@ -161,7 +162,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                 ),
             };
             d.stage(
-                "TLS",
+                Sec::Tls,
                 true,
                 &format!(
                     "{modern} · accepts {}",
@@ -193,7 +194,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
 
     // Certificate
     match &r.certificate {
-        None => d.stage("Certificate", false, "none seen"),
+        None => d.stage(Sec::Certificate, false, "none seen"),
         Some(c) => {
             let when = if c.expired {
                 format!("EXPIRED {} ({} days ago)", c.not_after, -c.days_left)
@@ -204,7 +205,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
             };
             let who = term(c.common_name.as_deref().unwrap_or(&c.subject));
             d.stage(
-                "Certificate",
+                Sec::Certificate,
                 true,
                 &format!(
                     "{who} · {when} · {}",
@@ -240,13 +241,13 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
 
     // CredSSP / NTLM
     match &r.credssp {
-        None => d.stage("CredSSP", false, "not offered (no NLA)"),
+        None => d.stage(Sec::Credssp, false, "not offered (no NLA)"),
         Some(c) => {
             let v = c
                 .server_version
                 .map(|v| format!("TSRequest version {v}"))
                 .unwrap_or_else(|| format!("failed: {}", term(c.error.as_deref().unwrap_or("?"))));
-            d.stage("CredSSP", true, &v);
+            d.stage(Sec::Credssp, true, &v);
             if let Some(n) = &r.ntlm {
                 let name = term(
                     n.dns_computer_name
@@ -295,14 +296,14 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
     // Standard RDP Security
     match &r.rdp_security {
         None if r.not_checked.contains(&Stage::RdpSecurity) => d.stage(
-            "RDP security",
+            Sec::RdpSecurity,
             false,
             "not checked (fast profile: TLS got through)",
         ),
-        None => d.stage("RDP security", false, "not accepted by the server"),
+        None => d.stage(Sec::RdpSecurity, false, "not accepted by the server"),
         Some(s) => {
             d.stage(
-                "RDP security",
+                Sec::RdpSecurity,
                 true,
                 &format!(
                     "{}{}",
@@ -353,10 +354,10 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
     // Deep probe
     match &r.deep {
         None if r.not_checked.contains(&Stage::Deep) => {
-            d.stage("Logon screen", false, "not checked (fast profile)")
+            d.stage(Sec::LogonScreen, false, "not checked (fast profile)")
         }
         None => d.stage(
-            "Logon screen",
+            Sec::LogonScreen,
             false,
             "not tried (NLA required, or no security layer got through)",
         ),
@@ -390,7 +391,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
             };
             // Stopped by an earlier stage's failure: nothing to judge here.
             let ran = !matches!(dp.outcome, DeepOutcome::Failed { .. });
-            d.stage("Logon screen", ran, &summary);
+            d.stage(Sec::LogonScreen, ran, &summary);
             if let Some(l) = &dp.licensing {
                 d.detail(&format!("licensing {}", term(l)));
             }
