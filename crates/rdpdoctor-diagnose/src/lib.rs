@@ -133,6 +133,16 @@ impl Judgement {
     pub fn has(&self, id: FindingId) -> bool {
         self.findings.iter().any(|f| f.id == id)
     }
+
+    /// The most likely cause of a failure, as every summary of many hosts
+    /// shows it: none for a healthy host (invariant 9), whatever causes its
+    /// warnings rank; otherwise the first ranked cause.
+    pub fn top_cause(&self) -> Option<&RankedCause> {
+        self.diagnosis
+            .causes
+            .first()
+            .filter(|_| self.verdict != Verdict::Healthy)
+    }
 }
 
 /// Why the error hint could not be used.

@@ -21,9 +21,7 @@ impl HostRow<'_> {
     /// The most likely cause's title and confidence, when there is one.
     pub fn top_cause(&self) -> Option<(&str, rdpdoctor_diagnose::Confidence)> {
         self.judgement
-            .diagnosis
-            .causes
-            .first()
+            .top_cause()
             .map(|c| (c.title.as_str(), c.confidence))
     }
 
@@ -173,7 +171,7 @@ pub fn csv_row(row: &HostRow<'_>) -> String {
             .and_then(|n| n.clock_skew_seconds)
             .map(|s| s.to_string())),
         cell(&findings.join(" "), false),
-        opt(j.diagnosis.causes.first().map(|c| c.id.clone())),
+        opt(j.top_cause().map(|c| c.id.clone())),
         r.attempts.to_string(),
     ];
     let mut s = cells.join(",");
@@ -281,8 +279,8 @@ impl Summary {
         if let Some(note) = crate::head::not_checked_note(r) {
             *self.not_checked.entry(note).or_default() += 1;
         }
-        let cause = j.diagnosis.causes.first();
-        if let (Some(c), true) = (cause, j.verdict != Verdict::Healthy) {
+        let cause = j.top_cause();
+        if let Some(c) = cause {
             let g = self.causes.entry(c.id.clone()).or_default();
             if g.label.is_empty() {
                 g.label = c.title.clone();
@@ -309,10 +307,7 @@ impl Summary {
                 .map(|v| kebab(&v))
                 .unwrap_or_default(),
             cert_days: r.certificate.as_ref().map(|c| c.days_left),
-            cause: cause
-                .filter(|_| j.verdict != Verdict::Healthy)
-                .map(|c| c.id.clone())
-                .unwrap_or_default(),
+            cause: cause.map(|c| c.id.clone()).unwrap_or_default(),
         });
     }
 

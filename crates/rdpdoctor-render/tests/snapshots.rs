@@ -188,6 +188,14 @@ fn scan_over_four_hosts() {
     for row in &rows {
         summary.add(row);
         csv.push_str(&csv_row(row));
+        // Invariant 9: a healthy host has no "most likely cause" in any
+        // fleet format, whatever its warnings rank.
+        if row.judgement.verdict == rdpdoctor_diagnose::Verdict::Healthy {
+            assert_eq!(row.top_cause(), None, "{}", row.input);
+            let line = csv_row(row);
+            let top_cause_cell = line.trim_end().rsplit(',').nth(1);
+            assert_eq!(top_cause_cell, Some(""), "{line}");
+        }
     }
     snapshot("scan/summary.txt", &summary.render(&Style::PLAIN));
     // RFC 4180 rows end in CRLF; expect-test reads files with LF only.
