@@ -121,7 +121,7 @@ fn cause_body(out: &mut String, confirm: &[Confirm], fixes: &[Fix], style: &Styl
 /// `rdpdoctor explain` for a terminal: a layout of [`crate::doc::explain`]
 /// (the codes as the knowledge base reads them, and `causes`, the judgement
 /// engine's ranking over them).
-pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style) -> String {
+pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style, brief: bool) -> String {
     let doc = crate::doc::explain(e, causes);
     let mut out = String::new();
     for c in &doc.codes {
@@ -135,7 +135,9 @@ pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style) -> St
         if let Some(n) = &c.note {
             let _ = writeln!(out, "  {}", style.dim(n));
         }
-        let _ = writeln!(out, "  {}", style.dim(&format!("source: {}", c.source)));
+        if !brief {
+            let _ = writeln!(out, "  {}", style.dim(&format!("source: {}", c.source)));
+        }
     }
     for m in &doc.messages {
         let _ = writeln!(out, "{} {m}", style.bold("Recognised text:"));
@@ -145,13 +147,13 @@ pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style) -> St
         let _ = writeln!(out, "{}", style.dim(&format!("note: {}", n.term)));
     }
     for f in &doc.field {
-        let note = format!(
-            "note: {f} ranked as a whole, as the field reports this combination (source below)."
-        );
+        let below = if brief { "" } else { " (source below)" };
+        let note =
+            format!("note: {f} ranked as a whole, as the field reports this combination{below}.");
         let _ = writeln!(out, "{}", style.dim(&note));
     }
     if doc.causes.is_empty() {
-        let _ = writeln!(out, "\nNo cause is known for this code.");
+        let _ = writeln!(out, "\n{}", crate::doc::NO_CAUSE);
         return out;
     }
     let _ = writeln!(out, "\n{}", style.bold("Likely causes, most likely first"));
@@ -168,12 +170,15 @@ pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style) -> St
         for w in &c.why {
             let _ = writeln!(out, "     + {}", w.term);
         }
+        if brief {
+            continue;
+        }
         if let Some(d) = &c.detail {
             let _ = writeln!(out, "     {}", d.summary);
             cause_body(&mut out, &d.confirm, &d.fixes, style, "     ");
         }
     }
-    if !doc.how_to_tell.is_empty() {
+    if !brief && !doc.how_to_tell.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("To tell them apart"));
         for t in &doc.how_to_tell {
             let _ = writeln!(out, "  • {t}");
@@ -189,7 +194,10 @@ pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style) -> St
     let _ = writeln!(
         out,
         "\n{}",
-        style.dim("To see which of these it is, probe the host: rdpdoctor probe HOST --error '<the codes>'")
+        style.dim(&format!(
+            "To see which of these it is, probe the host: {}",
+            crate::doc::PROBE_HINT
+        ))
     );
     out
 }

@@ -90,10 +90,15 @@ pub fn run(args: ExplainArgs) -> Result<u8, String> {
             explanation: &explanation,
             causes: causes.iter().map(ExplainCause::new).collect(),
         }),
-        // `--format` takes only text or json here.
-        Format::Text | Format::Markdown | Format::Html => {
+        Format::Text => {
             let style = args.color.style();
-            rdpdoctor_render::diagnosis::explanation(&explanation, causes, &style)
+            rdpdoctor_render::diagnosis::explanation(&explanation, causes, &style, args.brief)
+        }
+        Format::Markdown => {
+            rdpdoctor_render::markdown::explain(text.trim(), &explanation, causes, args.brief)
+        }
+        Format::Html => {
+            rdpdoctor_render::html::explain(text.trim(), &explanation, causes, args.brief)
         }
     };
     crate::output::print_out(&out, args.format)?;

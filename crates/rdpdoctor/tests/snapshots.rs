@@ -139,3 +139,42 @@ fn explain_a_pasted_dialog() {
         ],
     );
 }
+
+/// `explain` to paste into a ticket (Markdown, HTML) and `--brief`, laid out
+/// from the same model as the text; what the user pasted is quoted, never
+/// markup.
+#[test]
+fn explain_as_markdown_html_and_brief() {
+    let run = |args: &[&str]| {
+        let mut all = vec!["explain", "--color", "never"];
+        all.extend_from_slice(args);
+        let (out, _) = cli::run_env(false, &all, &[("COLUMNS", "80"), ("NO_COLOR", "1")]);
+        assert_eq!(out.status.code(), Some(0), "explain {args:?}");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let md = run(&["0x904", "0x7", "--format", "markdown"]);
+    snapshot("explain/0x904-0x7.md", &md);
+    snapshot(
+        "explain/0x904-0x7.html",
+        &run(&["0x904", "0x7", "--format", "html"]),
+    );
+    let brief = run(&["0x904", "0x7", "--brief"]);
+    snapshot("explain/0x904-0x7-brief.txt", &brief);
+    // The answer first, and the brief form has no fixes.
+    assert!(
+        md.lines()
+            .nth(2)
+            .is_some_and(|l| l.starts_with("**Most likely:**")),
+        "{md}"
+    );
+    assert!(!brief.contains("Fix:") && brief.contains("1. "), "{brief}");
+
+    let pasted = "0x904 <img src=x onerror=alert(1)> **bold** [link](http://x)";
+    let html = run(&[pasted, "--format", "html"]);
+    assert!(!html.contains("<img"), "{html}");
+    let md = run(&[pasted, "--format", "markdown"]);
+    assert!(
+        !md.contains("**bold**") && !md.contains("[link](http"),
+        "{md}"
+    );
+}

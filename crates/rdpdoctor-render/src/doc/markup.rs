@@ -33,11 +33,16 @@ pub(crate) struct Item {
 }
 
 impl Item {
-    fn line(line: Vec<Inline>) -> Self {
+    pub(crate) fn line(line: Vec<Inline>) -> Self {
         Item {
             line,
             command: None,
         }
+    }
+
+    /// An item of one neutralised text.
+    pub(crate) fn text(s: &str) -> Self {
+        Item::line(vec![txt(s)])
     }
 }
 

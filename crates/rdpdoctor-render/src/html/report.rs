@@ -36,6 +36,22 @@ fn report(doc: &Report) -> String {
     page(&title(&doc.subject, &doc.answer), &doc.lay_out::<Html>())
 }
 
+/// `rdpdoctor explain --format html`, as a page: `input` is what the user
+/// pasted (quoted here); `brief` keeps the causes' titles only.
+pub fn explain(
+    input: &str,
+    e: &rdpdoctor_kb::Explanation,
+    causes: &[rdpdoctor_diagnose::RankedCause],
+    brief: bool,
+) -> String {
+    let input = crate::safe::line(input, doc::MAX_TEXT);
+    let body = doc::explain(e, causes).lay_out::<Html>(&input, brief);
+    page(
+        &format!("rdpdoctor explain: {} \u{2014} rdpdoctor", text(&input)),
+        &body,
+    )
+}
+
 /// A fleet (`rdpdoctor scan --format html`): hosts per verdict, the table of
 /// hosts worst first (each links to its section, `#host-N`, N its place in
 /// the input), then a section per host: its answer, its findings, and its

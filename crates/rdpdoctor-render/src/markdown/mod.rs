@@ -46,6 +46,20 @@ fn report(doc: &Report) -> String {
     out
 }
 
+/// `rdpdoctor explain --format markdown`: `input` is what the user pasted
+/// (quoted here); `brief` keeps the causes' titles only.
+pub fn explain(
+    input: &str,
+    e: &rdpdoctor_kb::Explanation,
+    causes: &[rdpdoctor_diagnose::RankedCause],
+    brief: bool,
+) -> String {
+    let input = crate::safe::line(input, doc::MAX_TEXT);
+    let mut out = doc::explain(e, causes).lay_out::<Markdown>(&input, brief);
+    footer(&mut out);
+    out
+}
+
 /// A fleet (`rdpdoctor scan --format markdown`): how many hosts have each
 /// verdict, a table of the hosts worst first, then a section per host with
 /// its answer, findings and stages.

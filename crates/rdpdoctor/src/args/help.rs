@@ -40,6 +40,8 @@ pub const EXPLAIN_HELP: &str = "Examples:
   rdpdoctor explain event 1058
   rdpdoctor explain \"An authentication error has occurred. The function requested is not supported\"
   rdpdoctor explain --format json 0x904 0x7   # options go anywhere
+  rdpdoctor explain 0x904 0x7 --format markdown -o ticket.md   # to paste into a ticket
+  rdpdoctor explain 0x904 0x7 --brief         # the codes and the causes' titles only
   xclip -o | rdpdoctor explain -              # pasted text or a log on stdin (at most 1 MiB)
   rdpdoctor explain --file freerdp.log        # a log file (at most 1 MiB)
 

@@ -101,8 +101,11 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// Output format
-    #[arg(long, value_parser = text_or_json(), default_value = "text")]
+    #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Only the codes and the causes' titles, without how to confirm and fix
+    #[arg(long)]
+    pub brief: bool,
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
