@@ -340,11 +340,15 @@ fn a_flood_of_wrong_passwords_does_not_hold_up_a_scrape_whose_password_was_verif
     let (ca, good, wrong) = (w.path("ca.crt"), w.path("netrc"), w.path("netrc-wrong"));
     let ok = |args: &[&str]| curl(&url, args).status;
     assert_eq!(ok(&["--cacert", &ca, "--netrc-file", &good]), 200);
-    // 24 wrong passwords at once: each costs a bcrypt verification, and those
-    // run a few at a time, so the last waits for the ones before it.
+    // FLOOD wrong passwords at once: each costs a bcrypt verification, and
+    // those run a few at a time, so the last waits for the ones before it.
+    // Not more: on a loaded 2-core machine the last of 24 waited past the
+    // exporter's 10 s slot wait and got 503, which is the designed answer
+    // to a longer flood, not the behaviour this test is about.
+    const FLOOD: usize = 12;
     let flood_started = Instant::now();
     let (good_took, flood_took) = std::thread::scope(|s| {
-        let flood: Vec<_> = (0..24)
+        let flood: Vec<_> = (0..FLOOD)
             .map(|_| s.spawn(|| ok(&["--cacert", &ca, "--netrc-file", &wrong])))
             .collect();
         std::thread::sleep(Duration::from_millis(300));
@@ -357,7 +361,7 @@ fn a_flood_of_wrong_passwords_does_not_hold_up_a_scrape_whose_password_was_verif
         (good_took, flood_started.elapsed())
     });
     eprintln!(
-        "remembered password: {good_took:?} during a flood of 24 wrong ones that took {flood_took:?}"
+        "remembered password: {good_took:?} during a flood of {FLOOD} wrong ones that took {flood_took:?}"
     );
     assert!(
         good_took * 2 < flood_took,
@@ -366,7 +370,7 @@ fn a_flood_of_wrong_passwords_does_not_hold_up_a_scrape_whose_password_was_verif
     let own = curl(&url, &["--cacert", &ca, "--netrc-file", &good]);
     assert_eq!(
         sample_value(&own.body, "rdpdoctor_exporter_auth_failures_total"),
-        Some(24.0),
+        Some(FLOOD as f64),
         "every wrong password counted"
     );
 }
