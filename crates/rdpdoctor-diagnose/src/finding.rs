@@ -232,6 +232,14 @@ finding_ids! {
     LogonFailedOther = "logon-failed-other",
     /// `--user`: the credentials could not be checked (no path, no answer, an error).
     LogonNotChecked = "logon-not-checked",
+    /// Both ends (`--client-evidence`): this client refuses this server, or
+    /// the server this client, over the CVE-2018-0886 CredSSP update.
+    CredsspPairBlocked = "credssp-pair-blocked",
+    /// Both ends: the pair connects only because one side accepts peers
+    /// without the CredSSP update (AllowEncryptionOracle = 2, CVE-2018-0886).
+    CredsspPairExposed = "credssp-pair-exposed",
+    /// Both ends: both sides have the CredSSP update; every policy value works.
+    CredsspPairAllowed = "credssp-pair-allowed",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -268,6 +276,8 @@ pub enum Section {
     HostPolicy,
     /// The host's event logs.
     HostEvents,
+    /// The user's client and the server, paired (`--client-evidence`).
+    BothEnds,
 }
 
 impl Section {
@@ -288,6 +298,7 @@ impl Section {
             Section::HostCertificate => "Host certificate",
             Section::HostPolicy => "Host policy",
             Section::HostEvents => "Host events",
+            Section::BothEnds => "Both ends",
         }
     }
 
@@ -369,6 +380,7 @@ impl FindingId {
             | LogonServerUnavailable
             | LogonFailedOther
             | LogonNotChecked => Section::Logon,
+            CredsspPairBlocked | CredsspPairExposed | CredsspPairAllowed => Section::BothEnds,
         }
     }
 

@@ -12,8 +12,9 @@ use crate::rank::{self, RankedCause};
 use crate::server::{Implementation, ServerIdentity};
 use crate::{
     ClientPrediction, Context, Diagnosis, ErrorContext, Evidence, Judgement, SecurityPath,
-    UserCodes, Verdict, clients, derive, fixes, host, paths, posture, server, verdict,
+    UserCodes, Verdict, clients, derive, fixes, host, pair, paths, posture, server, verdict,
 };
+use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_evidence::{DeepOutcome, PortState, ProbeReport};
 
 /// The user's codes as the ranking takes them.
@@ -34,9 +35,10 @@ fn codes(c: Option<UserCodes<'_>>) -> Option<Codes> {
 
 pub(crate) fn judge(ev: &Evidence<'_>, ctx: &Context) -> Judgement {
     let user = codes(ev.codes);
+    let client = ev.client.map(|c| c.evidence);
     match (ev.wire, ev.host) {
-        (Some(report), host) => wire(report, host, user, ctx),
-        (None, Some(host)) => host_only(host, user, ctx),
+        (Some(report), host) => wire(report, host, client, user, ctx),
+        (None, Some(host)) => host_only(host, client, user, ctx),
         (None, None) => codes_only(user, ctx),
     }
 }
@@ -59,6 +61,7 @@ const NOWHERE: rank::Reached = rank::Reached {
 fn wire(
     report: &ProbeReport,
     host: Option<crate::HostInput<'_>>,
+    client: Option<&HostEvidence>,
     user: Option<Codes>,
     ctx: &Context,
 ) -> Judgement {
@@ -108,6 +111,9 @@ fn wire(
     if let Some(h) = host {
         findings.extend(host::derive(h.evidence, Some(report), h.now_unix));
     }
+    if let Some(c) = client {
+        findings.extend(pair::derive(c, Some(report), host.map(|h| h.evidence)));
+    }
     let verdict = verdict::derive(report, &focus);
     verdict::reconcile(&mut findings, verdict);
 
@@ -148,9 +154,17 @@ fn wire(
 
 /// Host evidence alone (`rdpdoctor inspect`): no client was watched
 /// connecting, so the verdict comes from what the host's state blocks.
-fn host_only(host: crate::HostInput<'_>, user: Option<Codes>, ctx: &Context) -> Judgement {
+fn host_only(
+    host: crate::HostInput<'_>,
+    client: Option<&HostEvidence>,
+    user: Option<Codes>,
+    ctx: &Context,
+) -> Judgement {
     let h = host.evidence;
     let mut findings = host::derive(h, None, host.now_unix);
+    if let Some(c) = client {
+        findings.extend(pair::derive(c, None, Some(h)));
+    }
     let verdict = verdict::from_host(h, &findings);
     verdict::reconcile(&mut findings, verdict);
     let server = ServerIdentity {

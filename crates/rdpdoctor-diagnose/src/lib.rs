@@ -28,6 +28,7 @@ pub mod fixes;
 mod headline;
 pub mod host;
 mod judge;
+mod pair;
 pub mod paths;
 pub mod posture;
 pub mod rank;
@@ -204,6 +205,9 @@ pub struct Evidence<'a> {
     pub host: Option<HostInput<'a>>,
     /// The codes the user gave (`explain`, `--error`).
     pub codes: Option<UserCodes<'a>>,
+    /// The user's client machine's own state (`--client-evidence`), paired
+    /// with the server's where a failure needs both ends (`pair`).
+    pub client: Option<HostInput<'a>>,
 }
 
 impl<'a> Evidence<'a> {
@@ -231,6 +235,12 @@ impl<'a> Evidence<'a> {
     /// Adds (or leaves out) the host's state.
     pub fn with_host(mut self, host: Option<HostInput<'a>>) -> Self {
         self.host = host;
+        self
+    }
+
+    /// Adds (or leaves out) the user's client machine's state.
+    pub fn with_client(mut self, client: Option<HostInput<'a>>) -> Self {
+        self.client = client;
         self
     }
 

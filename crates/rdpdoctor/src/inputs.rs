@@ -167,6 +167,34 @@ fn one_machine(ev: &HostEvidence) -> Result<(), String> {
     Ok(())
 }
 
+/// `--client-evidence`/`--client-local`: the client machine's state, read
+/// like a host's (one machine), or `None` when neither was given. Refused
+/// when it names the same computer as the server's evidence: one machine's
+/// state paired with itself would blame a mismatch that is not there.
+pub fn read_client(
+    sources: &[PathBuf],
+    local: bool,
+    server: Option<&HostEvidence>,
+) -> Result<Option<HostEvidence>, String> {
+    if sources.is_empty() && !local {
+        return Ok(None);
+    }
+    let client = read(sources, local, None, None)?;
+    let name = |h: &HostEvidence| h.identity.computer_name.as_ref().map(|n| n.value.clone());
+    if let (Some(c), Some(s)) = (name(&client), server.and_then(name))
+        && rdpdoctor_evidence::host::same_machine(&c, &s)
+    {
+        let line = format!(
+            "the client evidence and the server's are both of {c}: give the client machine's own hives (SOFTWARE, NTUSER.DAT) with --client-evidence"
+        );
+        return Err(rdpdoctor_render::safe::line(
+            &line,
+            crate::exit::MAX_ERROR_CHARS,
+        ));
+    }
+    Ok(Some(client))
+}
+
 /// `probe --host-evidence`: refuses host evidence of another machine than
 /// the one that answered, when the wire names it (the NetBIOS computer name
 /// of NTLM's CHALLENGE, [MS-NLMP 2.2.2.1] MsvAvNbComputerName) and it

@@ -10,6 +10,7 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
         args.since,
         args.computer.as_deref(),
     )?;
+    let client = crate::inputs::read_client(&args.client_evidence, args.client_local, Some(&host))?;
     let ctx = rdpdoctor_diagnose::Context {
         clients: Vec::new(),
         environment: args.environment,
@@ -20,6 +21,10 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
         now_unix: now,
     };
     let evidence = rdpdoctor_diagnose::Evidence::host(input)
+        .with_client(client.as_ref().map(|c| rdpdoctor_diagnose::HostInput {
+            evidence: c,
+            now_unix: now,
+        }))
         .with_codes(codes.as_ref().map(crate::inputs::ErrorHint::as_user_codes));
     let judgement = rdpdoctor_diagnose::judge(&evidence, &ctx);
     let out = match args.format {

@@ -29,6 +29,8 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             None,
         )?)
     };
+    let client =
+        crate::inputs::read_client(&args.client_evidence, args.client_local, host.as_ref())?;
     // The password before the network, so a bad one costs no traffic.
     let credentials = match &args.user {
         Some(user) => Some(crate::password::credentials(
@@ -89,6 +91,10 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     });
     let evidence = rdpdoctor_diagnose::Evidence::wire(&report)
         .with_host(input)
+        .with_client(client.as_ref().map(|c| rdpdoctor_diagnose::HostInput {
+            evidence: c,
+            now_unix: crate::inputs::now_unix(),
+        }))
         .with_codes(codes.as_ref().map(crate::inputs::ErrorHint::as_user_codes));
     let judgement = rdpdoctor_diagnose::judge(&evidence, &ctx);
     let out = match args.format {

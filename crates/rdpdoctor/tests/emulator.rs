@@ -730,3 +730,72 @@ fn an_ipv6_host_is_probed_like_any_other() {
     assert_eq!(p.json["diagnosis"]["causes"][0]["id"], "rdp-cert-expired");
     rt.block_on(emu.shutdown());
 }
+
+/// Both ends: a server without the CredSSP update (CredSSP version 2 on the
+/// wire) and the client's own registry (a `.reg` export of its SOFTWARE
+/// hive). A default client (AllowEncryptionOracle absent = Mitigated) is
+/// blocked, and the side to change is the server; a client set to
+/// Vulnerable connects, exposed, and is told to go back once the server is
+/// updated.
+#[test]
+fn the_clients_credssp_policy_is_paired_with_the_servers_update_state() {
+    let served = Served::start(FaultConfig::new(Fault::CredsspV2));
+    let target = format!("127.0.0.1:{}", served.port());
+    let dir = rdpdoctor_testkit::host::scratch("both-ends-credssp");
+    let client_reg = |name: &str, oracle: &str| {
+        let path = dir.join(name);
+        rdpdoctor_testkit::host::write_reg_utf16(
+            &path,
+            &format!(
+                "Windows Registry Editor Version 5.00\n\n\
+                 [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\n\
+                 \"CurrentBuild\"=\"19045\"\n\n{oracle}"
+            ),
+        );
+        path
+    };
+    let default = client_reg("client-default.reg", "");
+    let p = probe_target(
+        false,
+        &target,
+        &["--client-evidence", default.to_str().unwrap()],
+    );
+    let pair = p.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "credssp-pair-blocked")
+        .unwrap_or_else(|| panic!("no credssp-pair-blocked in {:?}", p.finding_ids()));
+    assert_eq!(pair["severity"], "fail", "{pair}");
+    assert_eq!(pair["evidence"]["change"], "server", "{pair}");
+    assert_eq!(pair["evidence"]["client_allow_encryption_oracle"], 1);
+    assert_eq!(pair["evidence"]["client_policy_set"], false);
+    let causes = &p.json["diagnosis"]["causes"];
+    assert_eq!(causes[0]["id"], "credssp-encryption-oracle", "{causes}");
+    let fix = &p.json["diagnosis"]["first_fix"]["fix"];
+    assert_eq!(fix["side"], "server", "{fix}");
+    assert_eq!(fix["id"], "credssp-install-updates", "{fix}");
+    assert_ne!(p.code, 0);
+
+    let vulnerable = client_reg(
+        "client-vulnerable.reg",
+        "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System\\CredSSP\\Parameters]\n\
+         \"AllowEncryptionOracle\"=dword:00000002\n\n",
+    );
+    let p = probe_target(
+        false,
+        &target,
+        &["--client-evidence", vulnerable.to_str().unwrap()],
+    );
+    p.assert_has("credssp-pair-exposed");
+    assert!(!p.finding_ids().contains(&"credssp-pair-blocked".to_owned()));
+    // Without the client's state, nothing is said about the pair.
+    let p = probe_target(false, &target, &[]);
+    assert!(
+        !p.finding_ids()
+            .iter()
+            .any(|id| id.starts_with("credssp-pair")),
+        "{:?}",
+        p.finding_ids()
+    );
+}

@@ -687,3 +687,61 @@ fn probe_with_another_machines_hive_is_refused() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// Both ends from registries alone: a server whose policy is Force Updated
+/// Clients (AllowEncryptionOracle = 0, Windows Server 2022) and a Windows 7
+/// client, whose CredSSP update can't be seen in its registry: the pair is
+/// blocked if the client lacks it, and the side to change is the client.
+/// The same machine given as both ends is refused in one line.
+#[test]
+fn inspect_pairs_the_clients_state_with_the_servers() {
+    let dir = hostkit::scratch("inspect-both-ends");
+    let system = hostkit::hive("SYSTEM");
+    let server_policy = dir.join("server-software.reg");
+    hostkit::write_reg_utf16(
+        &server_policy,
+        "Windows Registry Editor Version 5.00\n\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\n\
+         \"CurrentBuild\"=\"20348\"\n\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System\\CredSSP\\Parameters]\n\
+         \"AllowEncryptionOracle\"=dword:00000000\n\n",
+    );
+    let client = dir.join("client-software.reg");
+    hostkit::write_reg_utf16(
+        &client,
+        "Windows Registry Editor Version 5.00\n\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\n\
+         \"CurrentBuild\"=\"7601\"\n\n",
+    );
+    let client_arg = client.to_str().unwrap();
+    let r = inspect(
+        &[&system, &server_policy],
+        &["--client-evidence", client_arg],
+    );
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let f = r.finding("credssp-pair-blocked");
+    assert_eq!(f["severity"], "warn", "{f}");
+    assert_eq!(f["evidence"]["change"], "client", "{f}");
+    assert_eq!(f["evidence"]["server_allow_encryption_oracle"], 0, "{f}");
+    assert!(
+        f["evidence"]["client_updated"]
+            .as_str()
+            .unwrap()
+            .contains("7601"),
+        "{f}"
+    );
+    // Without the client, the server's policy alone is only a fact.
+    let alone = inspect(&[&system, &server_policy], &[]);
+    assert!(
+        !alone
+            .findings()
+            .iter()
+            .any(|id| id.starts_with("credssp-pair"))
+    );
+
+    // The server's own hive given as the client: refused, one line, exit 2.
+    let same = inspect(&[&system], &["--client-evidence", system.to_str().unwrap()]);
+    assert_eq!(same.code(), 2);
+    let err = same.stderr();
+    assert!(err.contains("both of") && err.lines().count() == 1, "{err}");
+}

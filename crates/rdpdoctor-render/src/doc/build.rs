@@ -21,7 +21,10 @@ pub fn probe(r: &ProbeReport, j: &Judgement, host: Option<&HostEvidence>) -> Rep
         started_at: term(&r.started_at),
         took_ms: r.timings.total_ms,
         ceiling_hit: r.timings.ceiling_hit,
-        sections: crate::outline::probe_sections(r, j),
+        sections: crate::outline::probe_sections(r, j)
+            .into_iter()
+            .chain(crate::outline::both_ends(j))
+            .collect(),
         paths: paths(j),
     });
     doc.host = host.map(|h| host_part(h, j));
@@ -31,7 +34,9 @@ pub fn probe(r: &ProbeReport, j: &Judgement, host: Option<&HostEvidence>) -> Rep
 /// The report of `rdpdoctor inspect`.
 pub fn inspect(h: &HostEvidence, j: &Judgement, inspected_at: &str) -> Report {
     let mut doc = report(crate::host::subject(h), j);
-    doc.host = Some(host_part(h, j));
+    let mut host = host_part(h, j);
+    host.sections.extend(crate::outline::both_ends(j));
+    doc.host = Some(host);
     doc.inspected_at = Some(term(inspected_at));
     doc
 }

@@ -16,6 +16,21 @@ pub use probe::{probe_sections, probe_title};
 
 use rdpdoctor_diagnose::{Judgement, Severity};
 
+/// The user's client paired with the server (`--client-evidence`): a
+/// section when the pair said anything, its summary the most severe
+/// finding's, the others under it.
+pub fn both_ends(j: &Judgement) -> Option<Section> {
+    let stage = rdpdoctor_diagnose::Section::BothEnds;
+    let mut pair = j.findings.iter().filter(|f| f.id.section() == stage);
+    let first = pair.next()?;
+    let mut d = Builder::new(j);
+    d.section(stage, &crate::text::summary(first));
+    for f in pair {
+        d.detail(&crate::text::summary(f));
+    }
+    d.finish().pop()
+}
+
 /// How a section went: from the worst finding of its stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {

@@ -117,6 +117,7 @@ Examples:
   rdpdoctor inspect rdp-settings.reg --since 3d --format json
   rdpdoctor inspect /mnt/vm --format html -o vm.html    # one self-contained file, no external assets
   rdpdoctor probe server01 --host-evidence /mnt/server01  # the wire and the host together
+  rdpdoctor probe server01 --client-local     # on your Windows client: pair its CredSSP policy with the server
 
 The first lines answer: the verdict, the most likely cause, the fix to try first.
 A source that cannot be read is named on stderr, one line each; what could be read is used.

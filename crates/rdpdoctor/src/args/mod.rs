@@ -139,6 +139,12 @@ pub struct InspectArgs {
     /// The machine to report on when the event logs hold records of several computers (its name as the records give it, or its first label)
     #[arg(long, value_name = "NAME")]
     pub computer: Option<String>,
+    /// The state of the client machine you connect from (its SOFTWARE hive, NTUSER.DAT, .reg exports; repeatable): paired with the server where a failure needs both ends (the CredSSP update)
+    #[arg(long, value_name = "SOURCE")]
+    pub client_evidence: Vec<PathBuf>,
+    /// This Windows machine's own state as the client (as `inspect --local`), paired with the server
+    #[arg(long, conflicts_with = "client_evidence")]
+    pub client_local: bool,
     /// The error the client showed (e.g. 0x904:0x7): ranks the causes that produce it first
     #[arg(long, value_name = "CODE")]
     pub error: Option<String>,
@@ -345,6 +351,12 @@ pub struct ProbeArgs {
     /// With --host-evidence or --host-local: event records since WHEN (7d, 12h, a date, all)
     #[arg(long, value_name = "WHEN", value_parser = since_parser)]
     pub since: Option<i64>,
+    /// The state of the client machine you connect from (its SOFTWARE hive, NTUSER.DAT, .reg exports; repeatable): paired with the server where a failure needs both ends (the CredSSP update)
+    #[arg(long, value_name = "SOURCE")]
+    pub client_evidence: Vec<PathBuf>,
+    /// This Windows machine's own state as the client (as `inspect --local`), paired with the server
+    #[arg(long, conflicts_with = "client_evidence")]
+    pub client_local: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
