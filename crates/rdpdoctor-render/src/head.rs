@@ -158,8 +158,20 @@ fn head_with(target: &str, j: &Judgement, style: &Style, note: Option<&str>) -> 
                 "{}",
                 style.bold(&fit(&format!("Try first: {}{weak}", f.fix.title), WIDTH))
             );
-            if f.fix.command.is_some() || f.fix.path.is_some() {
-                let _ = writeln!(out, "  {}", fit(a.first_step.unwrap_or(""), WIDTH - 2));
+            // A command is never cut (a cut one would run as something
+            // else): too wide for the head, it follows in full below.
+            // A GUI path reads fine cut.
+            match a.first_step {
+                Some(step) if step.chars().count() <= WIDTH - 2 => {
+                    let _ = writeln!(out, "  {step}");
+                }
+                Some(_) if f.fix.command.is_some() => {
+                    let _ = writeln!(out, "  {}", style.dim(TOO_WIDE));
+                }
+                Some(step) => {
+                    let _ = writeln!(out, "  {}", fit(step, WIDTH - 2));
+                }
+                None => {}
             }
         }
         None if j.verdict.is_failing() => {
@@ -180,6 +192,29 @@ fn head_with(target: &str, j: &Judgement, style: &Style, note: Option<&str>) -> 
             WIDTH
         ))
     );
+    out
+}
+
+/// What the head says in place of a command too wide for its line.
+const TOO_WIDE: &str = "(its command is too wide for this line: it follows in full below)";
+
+/// `--brief` as text: the head, and the first fix's command in full when the
+/// head had no room for it (a command is never cut).
+pub fn brief(head: String, j: &Judgement) -> String {
+    let Some(f) = &j.diagnosis.first_fix else {
+        return head;
+    };
+    let Some(how) = f.fix.command.as_deref() else {
+        return head;
+    };
+    if !head.contains(TOO_WIDE) {
+        return head;
+    }
+    let mut out = head;
+    out.push('\n');
+    for line in how.lines() {
+        let _ = writeln!(out, "  {line}");
+    }
     out
 }
 

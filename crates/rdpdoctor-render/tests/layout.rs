@@ -47,3 +47,28 @@ fn stage_columns_line_up_with_colour_on() {
         assert!(c.contains('\x1b'), "colour is on");
     }
 }
+
+/// A command is never cut in the head (a cut command would run as something
+/// else): too wide for its line, it is said so, and `--brief` prints it
+/// whole after the head.
+#[test]
+fn the_head_never_cuts_a_command_and_brief_prints_it_whole() {
+    let r = rdpdoctor_testkit::reports::nla_optional();
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    let command = j
+        .diagnosis
+        .first_fix
+        .as_ref()
+        .and_then(|f| f.fix.command.clone())
+        .expect("a first fix with a command");
+    let first = command.lines().next().unwrap().trim();
+    assert!(first.chars().count() > 78, "the case needs a wide command");
+    let head = rdpdoctor_render::head::head(&r, &j, &Style::PLAIN);
+    let prefix: String = first.chars().take(20).collect();
+    assert!(
+        !head.lines().any(|l| l.trim_start().starts_with(&prefix)),
+        "{head}"
+    );
+    let brief = rdpdoctor_render::head::brief(head, &j);
+    assert!(brief.lines().any(|l| l.trim() == first), "{brief}");
+}

@@ -63,7 +63,7 @@ fn probe_formats(name: &str, r: &ProbeReport, host: Option<&HostEvidence>, ctx: 
     if let Some(h) = host {
         body.push(rdpdoctor_render::host::host_report(h, &j, &style));
     }
-    snapshot(&format!("{name}.brief.txt"), &head);
+    snapshot(&format!("{name}.brief.txt"), &head::brief(head.clone(), &j));
     snapshot(
         &format!("{name}.txt"),
         &rdpdoctor_render::text_report(head.clone(), &body, &j, &style),

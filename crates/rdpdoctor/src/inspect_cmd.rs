@@ -48,7 +48,7 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
             let subject = rdpdoctor_render::host::subject(&host);
             let head = rdpdoctor_render::head::head_of(&subject, &judgement, &style);
             if args.brief {
-                head
+                rdpdoctor_render::head::brief(head, &judgement)
             } else {
                 let body = rdpdoctor_render::host::host_report(&host, &judgement, &style);
                 rdpdoctor_render::text_report(head, &[body], &judgement, &style)

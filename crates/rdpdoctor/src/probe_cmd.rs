@@ -124,7 +124,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             let style = args.color.style();
             let head = rdpdoctor_render::head::head(&report, &judgement, &style);
             if args.brief {
-                head
+                rdpdoctor_render::head::brief(head, &judgement)
             } else {
                 let mut body = vec![rdpdoctor_render::text::probe_report(
                     &report, &judgement, &style,
