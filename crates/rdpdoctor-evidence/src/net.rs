@@ -48,7 +48,8 @@ pub enum PortState {
     /// The handshake completed, then the server closed (FIN or RST) before or
     /// right after the first request.
     AcceptedThenClosed,
-    /// The handshake completed, then the server never answered.
+    /// The handshake completed, then the server gave no answer before the
+    /// deadline.
     AcceptedAndSilent,
 }
 

@@ -89,12 +89,34 @@ pub fn head(report: &ProbeReport, j: &Judgement, style: &Style) -> String {
     let target = format!("{}:{}", report.target.host, report.target.port);
     // A verdict reached with the --user credentials holds for them only.
     let refused = j.findings.iter().any(|f| f.id.is_logon_refusal());
-    let note = match (not_checked_note(report), refused) {
+    let not_checked = not_checked_note(report).or_else(|| reached_note(report, j));
+    let note = match (not_checked, refused) {
         (Some(n), true) => Some(format!("(with these credentials) {n}")),
         (None, true) => Some("(with these credentials)".to_owned()),
         (n, false) => n,
     };
     head_with(&target, j, style, note.as_deref())
+}
+
+/// "Unreachable" means no RDP service answered; when TCP itself connected,
+/// the verdict's line says so, so that nobody goes looking for a route.
+fn reached_note(report: &ProbeReport, j: &Judgement) -> Option<String> {
+    use rdpdoctor_evidence::PortState;
+    if j.verdict != Verdict::Unreachable {
+        return None;
+    }
+    let tcp = report.tcp.as_ref()?;
+    match tcp.state {
+        _ if tcp.other_protocol.is_some() => {
+            Some("(TCP connects; another protocol answers)".to_owned())
+        }
+        PortState::AcceptedThenClosed => Some("(TCP connects, then the server closes)".to_owned()),
+        PortState::AcceptedAndSilent => Some(format!(
+            "(TCP connects; no RDP answer in {})",
+            report.limits.step_secs()
+        )),
+        _ => None,
+    }
 }
 
 /// What a fast probe left out, for the verdict's line: its verdict holds

@@ -72,3 +72,30 @@ fn the_head_never_cuts_a_command_and_brief_prints_it_whole() {
     let brief = rdpdoctor_render::head::brief(head, &j);
     assert!(brief.lines().any(|l| l.trim() == first), "{brief}");
 }
+
+/// "Unreachable" is "no RDP service answered": when TCP itself connected,
+/// the verdict's line says so (and a closed port says nothing more).
+#[test]
+fn an_unreachable_verdict_says_when_tcp_connected() {
+    use rdpdoctor_evidence::PortState;
+    let line = |state: PortState| {
+        let mut r = closed_port();
+        r.limits.step_timeout_ms = 5000.0;
+        if let Some(t) = r.tcp.as_mut() {
+            t.state = state;
+            t.samples[0].connected = state != PortState::Refused;
+        }
+        let j = judge(&Evidence::wire(&r), &Context::default());
+        assert_eq!(j.verdict, rdpdoctor_diagnose::Verdict::Unreachable);
+        let head = rdpdoctor_render::head::head(&r, &j, &Style::PLAIN);
+        head.lines().next().unwrap().to_owned()
+    };
+    assert!(
+        line(PortState::AcceptedAndSilent)
+            .ends_with("UNREACHABLE (TCP connects; no RDP answer in 5 s)"),
+        "{}",
+        line(PortState::AcceptedAndSilent)
+    );
+    assert!(line(PortState::AcceptedThenClosed).contains("TCP connects, then the server closes"));
+    assert!(line(PortState::Refused).ends_with("UNREACHABLE"));
+}
