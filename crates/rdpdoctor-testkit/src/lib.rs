@@ -16,6 +16,8 @@ pub mod cert;
 pub mod exporter;
 #[cfg(feature = "host")]
 pub mod host;
+#[cfg(feature = "kdc")]
+pub mod kdc;
 #[cfg(feature = "cli")]
 pub mod lab;
 #[cfg(feature = "reports")]
