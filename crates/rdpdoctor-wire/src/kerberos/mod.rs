@@ -58,6 +58,9 @@ pub struct AsReqFor<'a> {
     pub principal: &'a str,
     /// The realm, as the KDC spells it (upper case in Active Directory).
     pub realm: &'a str,
+    /// The service principal asked for, `/`-separated (`TERMSRV/host`);
+    /// `None`: `krbtgt/REALM`, the ticket-granting service.
+    pub service: Option<&'a str>,
     /// The request's nonce ([RFC 4120 5.4.1]).
     pub nonce: u32,
     /// This machine's clock, seconds since the Unix epoch: `till` is one day
@@ -65,7 +68,7 @@ pub struct AsReqFor<'a> {
     pub now_unix: i64,
 }
 
-/// [RFC 4120 5.4.1] An AS-REQ for `krbtgt/REALM` without pre-authentication
+/// [RFC 4120 5.4.1] An AS-REQ for `krbtgt/REALM` (or another service) without pre-authentication
 /// data, DER-encoded (no TCP length prefix). A KDC answers it without any
 /// password being tried: an AS-REP (the principal needs no pre-auth), or a
 /// KRB-ERROR: KDC_ERR_PREAUTH_REQUIRED (25) for an existing account,
@@ -93,6 +96,10 @@ pub fn as_req(req: &AsReqFor<'_>) -> Result<Vec<u8>, WireError> {
         .map(kstring)
         .collect::<Result<Vec<_>, _>>()?;
     let realm = kstring(req.realm)?;
+    let sname = match req.service {
+        Some(spn) => spn.split('/').map(kstring).collect::<Result<Vec<_>, _>>()?,
+        None => vec![kstring("krbtgt")?, realm.clone()],
+    };
     let till = generalized_time(req.now_unix.saturating_add(86_400))?;
     let nonce = req.nonce.to_be_bytes();
     let body = KdcReqBody {
@@ -107,10 +114,7 @@ pub fn as_req(req: &AsReqFor<'_>) -> Result<Vec<u8>, WireError> {
             cname,
         )))),
         realm: ExplicitContextTag2::from(realm.clone()),
-        sname: Optional::from(Some(ExplicitContextTag3::from(name(
-            2,
-            vec![kstring("krbtgt")?, realm],
-        )))),
+        sname: Optional::from(Some(ExplicitContextTag3::from(name(2, sname)))),
         from: Optional::from(None),
         till: ExplicitContextTag5::from(till),
         rtime: Optional::from(None),

@@ -50,6 +50,7 @@ fn as_req_names_the_principal_and_realm_without_pre_auth() {
     let bytes = as_req(&AsReqFor {
         principal: "alice",
         realm: "RDPLAB.TEST",
+        service: None,
         nonce: 0xDEAD_BEEF,
         now_unix: T,
     })
@@ -72,6 +73,7 @@ fn as_req_refuses_names_that_are_not_ascii_or_empty() {
     let req = |p: &'static str, r: &'static str| AsReqFor {
         principal: p,
         realm: r,
+        service: None,
         nonce: 1,
         now_unix: T,
     };
@@ -112,6 +114,7 @@ fn another_message_is_refused_by_its_tag() {
     let req = as_req(&AsReqFor {
         principal: "a",
         realm: "R",
+        service: Some("TERMSRV/h"),
         nonce: 1,
         now_unix: T,
     })
