@@ -47,13 +47,6 @@ pub struct KerberosOptions {
     pub step_timeout: Duration,
 }
 
-fn now_unix_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// One exchange's result: the reach, the decoded reply, and this machine's
 /// clock halfway between the request and the answer (Unix ms).
 struct Exchange {
@@ -71,7 +64,7 @@ fn reach(outcome: KdcOutcome, started: Instant, detail: Option<String>) -> KdcRe
 }
 
 fn decoded(bytes: &[u8], started: Instant, sent_ms: i64) -> Exchange {
-    let local_mid_ms = sent_ms + (now_unix_ms() - sent_ms) / 2;
+    let local_mid_ms = sent_ms + (crate::now_millis() - sent_ms) / 2;
     match kerberos::decode_reply(bytes) {
         Ok(r) => Exchange {
             reach: reach(KdcOutcome::Answered, started, None),
@@ -113,7 +106,7 @@ async fn over_tcp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchang
         Err(e) => return failed(KdcOutcome::Error, started, e.label()),
     };
     let mut framed = FramedStream::new(stream);
-    let sent_ms = now_unix_ms();
+    let sent_ms = crate::now_millis();
     if let Err(e) = framed.send(&kerberos::tcp_frame(request), budget).await {
         return failed(KdcOutcome::Error, started, e.describe());
     }
@@ -145,7 +138,7 @@ async fn over_udp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchang
     if let Err(e) = sock.connect(addr).await {
         return failed(KdcOutcome::Error, started, e.to_string());
     }
-    let sent_ms = now_unix_ms();
+    let sent_ms = crate::now_millis();
     if let Err(e) = sock.send(request).await {
         return failed(KdcOutcome::Error, started, e.to_string());
     }
@@ -186,7 +179,7 @@ fn request(principal: &str, realm: &str, service: Option<&str>) -> Option<Vec<u8
         realm,
         service,
         nonce: rand_nonce(),
-        now_unix: now_unix_ms() / 1000,
+        now_unix: crate::now_millis() / 1000,
     })
     .ok()
 }
@@ -198,29 +191,6 @@ fn rand_nonce() -> u32 {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     t ^ std::process::id().rotate_left(16)
-}
-
-/// RFC 3339 of a Unix time in milliseconds (UTC).
-fn rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days → civil date (the inverse of days-from-civil).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms.rem_euclid(1000)
-    )
 }
 
 /// Runs the stage: the AS-REQ over TCP and UDP at once, then (with a user
@@ -267,7 +237,7 @@ pub async fn run(opts: &KerberosOptions) -> KerberosEvidence {
                 .stime_unix
                 .saturating_mul(1000)
                 .saturating_add(i64::from(e.susec / 1000));
-            ev.kdc_time = Some(rfc3339(kdc_ms));
+            ev.kdc_time = crate::rfc3339_millis(kdc_ms);
             ev.clock_offset_ms = Some(kdc_ms - x.local_mid_ms);
         }
     }
@@ -287,14 +257,24 @@ pub async fn run(opts: &KerberosOptions) -> KerberosEvidence {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    #[test]
-    fn rfc3339_of_known_instants() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_796_623_200_250), "2026-12-07T06:00:00.250Z");
-        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    /// The stage's options for a loopback KDC port, without a user.
+    pub(in crate::stage::kerberos) fn options(
+        realm: &str,
+        port: u16,
+        step: Duration,
+    ) -> KerberosOptions {
+        KerberosOptions {
+            realm: realm.into(),
+            kdc: format!("127.0.0.1:{port}"),
+            kdc_addr: ([127, 0, 0, 1], port).into(),
+            kdc_source: "flag".into(),
+            user: None,
+            service_host: None,
+            step_timeout: step,
+        }
     }
 
     #[tokio::test]
@@ -305,16 +285,7 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let ev = run(&KerberosOptions {
-            realm: "example.test".into(),
-            kdc: format!("127.0.0.1:{port}"),
-            kdc_addr: ([127, 0, 0, 1], port).into(),
-            kdc_source: "flag".into(),
-            user: None,
-            service_host: None,
-            step_timeout: Duration::from_secs(2),
-        })
-        .await;
+        let ev = run(&options("example.test", port, Duration::from_secs(2))).await;
         assert_eq!(ev.realm, "EXAMPLE.TEST");
         assert_eq!(ev.tcp.outcome, KdcOutcome::Refused);
         assert!(
@@ -337,16 +308,7 @@ mod tests {
             drop(s);
         });
         let started = Instant::now();
-        let ev = run(&KerberosOptions {
-            realm: "EXAMPLE.TEST".into(),
-            kdc: format!("127.0.0.1:{port}"),
-            kdc_addr: ([127, 0, 0, 1], port).into(),
-            kdc_source: "flag".into(),
-            user: None,
-            service_host: None,
-            step_timeout: Duration::from_millis(500),
-        })
-        .await;
+        let ev = run(&options("EXAMPLE.TEST", port, Duration::from_millis(500))).await;
         assert!(started.elapsed() < Duration::from_secs(2));
         assert_eq!(ev.tcp.outcome, KdcOutcome::NoAnswer);
         assert_eq!(ev.tcp.detail.as_deref(), Some("no answer within 0.5 s"));
@@ -373,15 +335,11 @@ mod hostile {
     }
 
     async fn ask(port: u16) -> KerberosEvidence {
-        run(&KerberosOptions {
-            realm: "EXAMPLE.TEST".into(),
-            kdc: format!("127.0.0.1:{port}"),
-            kdc_addr: ([127, 0, 0, 1], port).into(),
-            kdc_source: "flag".into(),
-            user: None,
-            service_host: None,
-            step_timeout: Duration::from_millis(500),
-        })
+        run(&super::tests::options(
+            "EXAMPLE.TEST",
+            port,
+            Duration::from_millis(500),
+        ))
         .await
     }
 
