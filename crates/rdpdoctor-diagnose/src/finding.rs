@@ -232,6 +232,36 @@ finding_ids! {
     LogonFailedOther = "logon-failed-other",
     /// `--user`: the credentials could not be checked (no path, no answer, an error).
     LogonNotChecked = "logon-not-checked",
+    /// `--realm`: the KDC answered over TCP and UDP ([RFC 4120 7.2]).
+    KerberosKdcReachable = "kerberos-kdc-reachable",
+    /// `--realm`: the KDC answered on neither TCP nor UDP: Kerberos fails
+    /// (SEC_E_NO_AUTHENTICATING_AUTHORITY) and Windows falls back to NTLM.
+    KerberosKdcUnreachable = "kerberos-kdc-unreachable",
+    /// `--realm`: the KDC answered on one transport only.
+    KerberosKdcPartlyReachable = "kerberos-kdc-partly-reachable",
+    /// `--realm`: the domain controller's clock is more than 5 minutes from
+    /// this machine's ([RFC 4120 5.9.1] stime; KRB_AP_ERR_SKEW, SEC_E_TIME_SKEW).
+    KerberosDcClockSkew = "kerberos-dc-clock-skew",
+    /// `--realm`: the domain controller's clock agrees with this machine's.
+    KerberosDcClockInSync = "kerberos-dc-clock-in-sync",
+    /// The target is an IP address: no SPN names it, so mstsc authenticates
+    /// NLA with NTLM, not Kerberos.
+    KerberosTargetIsAddress = "kerberos-target-is-address",
+    /// `--realm --user`: the KDC does not know the user (KDC_ERR_C_PRINCIPAL_UNKNOWN, 6).
+    KerberosUserUnknown = "kerberos-user-unknown",
+    /// `--realm --user`: the account may not get tickets: disabled or locked
+    /// (KDC_ERR_CLIENT_REVOKED, 18).
+    KerberosUserRevoked = "kerberos-user-revoked",
+    /// `--realm --user`: the account's password expired (KDC_ERR_KEY_EXPIRED, 23).
+    KerberosPasswordExpired = "kerberos-password-expired",
+    /// `--realm`: the realm is not the KDC's (KDC_ERR_WRONG_REALM, 68).
+    KerberosWrongRealm = "kerberos-wrong-realm",
+    /// `--realm --user`: no `TERMSRV/target` SPN (KDC_ERR_S_PRINCIPAL_UNKNOWN, 7):
+    /// mstsc falls back to NTLM or fails with SEC_E_TARGET_UNKNOWN.
+    KerberosSpnMissing = "kerberos-spn-missing",
+    /// `--realm`: the KDC refused with another error, or answered what is
+    /// not a Kerberos message.
+    KerberosKdcError = "kerberos-kdc-error",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -268,6 +298,8 @@ pub enum Section {
     HostPolicy,
     /// The host's event logs.
     HostEvents,
+    /// The domain's Kerberos: the KDC, its clock, the SPN (`probe --realm`).
+    Kerberos,
 }
 
 impl Section {
@@ -288,6 +320,7 @@ impl Section {
             Section::HostCertificate => "Host certificate",
             Section::HostPolicy => "Host policy",
             Section::HostEvents => "Host events",
+            Section::Kerberos => "Kerberos",
         }
     }
 
@@ -369,6 +402,18 @@ impl FindingId {
             | LogonServerUnavailable
             | LogonFailedOther
             | LogonNotChecked => Section::Logon,
+            KerberosKdcReachable
+            | KerberosKdcUnreachable
+            | KerberosKdcPartlyReachable
+            | KerberosDcClockSkew
+            | KerberosDcClockInSync
+            | KerberosTargetIsAddress
+            | KerberosUserUnknown
+            | KerberosUserRevoked
+            | KerberosPasswordExpired
+            | KerberosWrongRealm
+            | KerberosSpnMissing
+            | KerberosKdcError => Section::Kerberos,
         }
     }
 

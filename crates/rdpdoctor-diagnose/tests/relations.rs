@@ -68,6 +68,9 @@ fn every_relation_names_a_real_finding_qualifier_and_cause() {
         FindingId::EventClientDisconnect,
         // Says the evidence may not be of this machine: no cause of its own.
         FindingId::HostWireDisagree,
+        // `--realm`: the healthy answers of the KDC.
+        FindingId::KerberosKdcReachable,
+        FindingId::KerberosDcClockInSync,
     ];
     for id in FindingId::ALL {
         let covered = kb

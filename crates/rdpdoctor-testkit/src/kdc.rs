@@ -24,7 +24,7 @@ pub const USER_PASSWORD: &str = "Lab-Kerberos-Pass-7431";
 /// or disabled account in AD answers KDC_ERR_CLIENT_REVOKED).
 pub const LOCKED_USER: &str = "mallory";
 /// The RDP service's host name; its SPN is `TERMSRV/<this>`.
-pub const SERVICE_HOST: &str = "rdp.rdplab.test";
+pub const SERVICE_HOST: &str = "localhost";
 /// A host name with no SPN in the realm.
 pub const NO_SPN_HOST: &str = "nospn.rdplab.test";
 

@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdpdoctor_evidence::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};
+pub use rdpdoctor_wire::kerberos::KERBEROS_PORT;
 use rdpdoctor_wire::kerberos::{self, AsReqFor, KdcReply, MAX_REPLY};
 
 use crate::io::{self, ConnectError, FramedStream, ReadError};
@@ -241,7 +242,14 @@ pub async fn run(opts: &KerberosOptions) -> KerberosEvidence {
             ev.clock_offset_ms = Some(kdc_ms - x.local_mid_ms);
         }
     }
-    if let (true, Some(host), Some(_)) = (client_is_user, &opts.service_host, answered) {
+    // The SPN is only looked up for a client the KDC accepts as it is
+    // (KDC_ERR_PREAUTH_REQUIRED, 25, or a ticket): an unknown or revoked
+    // client is refused before the service is looked up.
+    let client_ok = ev
+        .as_reply
+        .as_ref()
+        .is_some_and(|r| matches!(r.error_code, None | Some(25)));
+    if let (true, true, Some(host)) = (client_is_user, client_ok, &opts.service_host) {
         let spn = format!("TERMSRV/{host}");
         if let Some(req) = request(&principal, &realm, Some(&spn)) {
             let x = if tcp_answered {
