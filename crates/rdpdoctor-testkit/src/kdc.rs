@@ -16,14 +16,17 @@ use std::time::{Duration, Instant};
 
 /// The lab realm's name.
 pub const REALM: &str = "RDPLAB.TEST";
-/// A user with a known password (the lab's throwaway one).
-pub const USER: &str = "alice";
+/// A user with a known password (the lab's throwaway one); the name of the
+/// emulator's demo account, so that a probe's NLA logon to `lab serve`
+/// succeeds beside the Kerberos check.
+pub const USER: &str = "demo";
 /// Its password: only ever written to a child's stdin.
 pub const USER_PASSWORD: &str = "Lab-Kerberos-Pass-7431";
 /// A principal that may not get tickets (`-allow_tix`: disabled, as a locked
 /// or disabled account in AD answers KDC_ERR_CLIENT_REVOKED).
 pub const LOCKED_USER: &str = "mallory";
-/// The RDP service's host name; its SPN is `TERMSRV/<this>`.
+/// The RDP service's host name; its SPN is `TERMSRV/<this>`. `localhost`:
+/// a name the tests can give as a target without any DNS lookup.
 pub const SERVICE_HOST: &str = "localhost";
 /// A host name with no SPN in the realm.
 pub const NO_SPN_HOST: &str = "nospn.rdplab.test";
@@ -37,6 +40,8 @@ pub struct KdcOptions {
     /// The KDC's clock ahead of this machine's by this many seconds
     /// (negative: behind), through libfaketime.
     pub skew_secs: i64,
+    /// No `TERMSRV/<SERVICE_HOST>` principal: the SPN is missing.
+    pub without_spn: bool,
 }
 
 /// A running lab KDC.
@@ -105,12 +110,16 @@ impl Kdc {
             "lab-master-key\nlab-master-key\n",
         );
         assert!(out.status.success(), "kdb5_util create: {out:?}");
-        let script = format!(
+        let mut script = format!(
             "addprinc -pw {USER_PASSWORD} {USER}\n\
-             addprinc -pw {USER_PASSWORD} -allow_tix {LOCKED_USER}\n\
-             addprinc -randkey TERMSRV/{SERVICE_HOST}\n\
-             ktadd -k {d}/termsrv.keytab TERMSRV/{SERVICE_HOST}\n"
+             addprinc -pw {USER_PASSWORD} -allow_tix {LOCKED_USER}\n"
         );
+        if !options.without_spn {
+            script.push_str(&format!(
+                "addprinc -randkey TERMSRV/{SERVICE_HOST}\n\
+                 ktadd -k {d}/termsrv.keytab TERMSRV/{SERVICE_HOST}\n"
+            ));
+        }
         let out = run_with_stdin(
             Command::new("kadmin.local")
                 .args(["-r", REALM])

@@ -41,7 +41,13 @@ fn the_lab_realm_answers_as_mit_tools_say() {
 fn the_skewed_kdc_runs_in_its_own_time() {
     // Only that it starts and serves under libfaketime; the offset itself is
     // measured by rdpdoctor's own probe in crates/rdpdoctor/tests/lab_kerberos.rs.
-    let kdc = Kdc::start("lab_kdc_skew", KdcOptions { skew_secs: 360 });
+    let kdc = Kdc::start(
+        "lab_kdc_skew",
+        KdcOptions {
+            skew_secs: 360,
+            ..Default::default()
+        },
+    );
     let (ok, err) = kdc.kinit(&format!("{USER}@{REALM}"), USER_PASSWORD);
     // MIT's client checks the KDC's time in the AS-REP only when asked to;
     // the ticket is issued whatever the skew.

@@ -177,7 +177,9 @@ fn clock(r: &ProbeReport, out: &mut Out) {
     let Some(offset_ms) = k.clock_offset_ms else {
         return;
     };
-    let secs = offset_ms / 1000;
+    // To the nearest second: the KDC's stime is whole seconds (its susec
+    // is not always filled), so the offset is known to about one second.
+    let secs = (offset_ms + offset_ms.signum() * 500) / 1000;
     let rdp = r.ntlm.as_ref().and_then(|n| n.clock_skew_seconds);
     let ev = [
         ("kdc_time", json!(k.kdc_time)),
