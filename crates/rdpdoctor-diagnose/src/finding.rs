@@ -262,6 +262,21 @@ finding_ids! {
     /// `--realm`: the KDC refused with another error, or answered what is
     /// not a Kerberos message.
     KerberosKdcError = "kerberos-kdc-error",
+    /// Events: Kerberos refused tickets for clock skew (Security 4768/4769/4771
+    /// or System Kerberos 3 with KRB_AP_ERR_SKEW, 0x25).
+    EventKerberosClockSkew = "event-kerberos-clock-skew",
+    /// Events: the KDC refused the account (0x6 unknown, 0x12 disabled or
+    /// locked, 0x17 password expired).
+    EventKerberosAccount = "event-kerberos-account",
+    /// Events: Kerberos pre-authentication failed: a wrong password (0x18).
+    EventKerberosBadPassword = "event-kerberos-bad-password",
+    /// Events: a service ticket was refused for an unknown SPN (4769 with 0x7).
+    EventKerberosSpnUnknown = "event-kerberos-spn-unknown",
+    /// Events: KRB_AP_ERR_MODIFIED (System Kerberos 4, or 0x29): a ticket the
+    /// service could not decrypt (duplicate SPN, stale machine password).
+    EventKerberosModified = "event-kerberos-modified",
+    /// Events: NETLOGON 3210 / 5719: the secure channel to the domain failed.
+    EventSecureChannel = "event-secure-channel",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -414,6 +429,12 @@ impl FindingId {
             | KerberosWrongRealm
             | KerberosSpnMissing
             | KerberosKdcError => Section::Kerberos,
+            EventKerberosClockSkew
+            | EventKerberosAccount
+            | EventKerberosBadPassword
+            | EventKerberosSpnUnknown
+            | EventKerberosModified
+            | EventSecureChannel => Section::HostEvents,
         }
     }
 

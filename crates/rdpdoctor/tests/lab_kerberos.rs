@@ -139,6 +139,17 @@ fn every_kerberos_state_matches_the_ground_truth() {
     let (_, pw_file) = demo_logon_args("lab-kerberos");
     let pw = pw_file.0.display().to_string();
     let secret = rdpdoctor_emulator::DEMO_PASSWORD;
+    let mut doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("docs/rdpdoctor.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let obj = doc.as_object_mut().unwrap();
+    obj.remove("oneOf");
+    obj.insert("$ref".into(), Value::from("#/$defs/ProbeOutput"));
+    let schema = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&doc)
+        .expect("the schema compiles");
     let mut errors = Vec::new();
     for row in rows() {
         let (kdc, port) = if row.kdc_up {
@@ -157,6 +168,16 @@ fn every_kerberos_state_matches_the_ground_truth() {
         };
         let (j, all_output) = probe(&row, &rdp_port, port, &pw);
         drop(kdc);
+        // The JSON, `kerberos` and the kerberos-* findings' evidence
+        // included, is what docs/rdpdoctor.schema.json says.
+        let bad: Vec<String> = schema
+            .iter_errors(&j)
+            .map(|e| e.to_string())
+            .take(5)
+            .collect();
+        if !bad.is_empty() {
+            errors.push(format!("{}: not the schema: {bad:?}", row.name));
+        }
         // The secret: never in the output (the command line had only its file).
         assert!(
             !all_output.contains(secret),

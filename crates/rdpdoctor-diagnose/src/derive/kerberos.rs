@@ -12,13 +12,7 @@ use crate::finding::{FindingId, Severity};
 use rdpdoctor_evidence::{KdcOutcome, KdcReplyFacts, ProbeReport};
 use serde_json::json;
 
-/// [RFC 4120 7.5.9] The error codes named below.
-const KDC_ERR_C_PRINCIPAL_UNKNOWN: u32 = 6;
-const KDC_ERR_S_PRINCIPAL_UNKNOWN: u32 = 7;
-const KDC_ERR_CLIENT_REVOKED: u32 = 18;
-const KDC_ERR_KEY_EXPIRED: u32 = 23;
-const KDC_ERR_PREAUTH_REQUIRED: u32 = 25;
-const KDC_ERR_WRONG_REALM: u32 = 68;
+use crate::krb::*;
 
 fn code(r: &Option<KdcReplyFacts>) -> Option<u32> {
     r.as_ref().and_then(|r| r.error_code)
