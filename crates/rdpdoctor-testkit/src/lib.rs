@@ -24,6 +24,8 @@ pub mod lab;
 pub mod reports;
 #[cfg(feature = "cli")]
 pub mod run;
+#[cfg(feature = "cli")]
+pub mod secrets;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
 #[cfg(feature = "cli")]

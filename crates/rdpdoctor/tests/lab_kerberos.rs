@@ -298,3 +298,47 @@ fn bad_realm_and_kdc_are_one_line_errors() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
 }
+
+/// The secrets rule on the Kerberos path: `probe --realm --user` with the
+/// password in a file; the password is in no command line or environment of
+/// rdpdoctor or anything it starts (sampled from /proc while it runs), not
+/// on stdout, stderr or in the JSON, and never reaches the KDC (its log).
+#[test]
+#[ignore]
+fn the_password_never_leaks_on_the_kerberos_path() {
+    let serve = LabServe::start(&["healthy-nla"]);
+    let rdp_port = serve.listeners[0].1.rsplit(':').next().unwrap().to_owned();
+    let (_, pw_file) = demo_logon_args("lab-kerberos-secret");
+    let secret = rdpdoctor_emulator::DEMO_PASSWORD;
+    let k = Kdc::start("lab_kerberos_secret", KdcOptions::default());
+    let target = format!("{}:{rdp_port}", kdc::SERVICE_HOST);
+    let kdc_at = k.address();
+    let mut args = probe_args(&target, &kdc_at);
+    let pw = pw_file.0.display().to_string();
+    args.extend(["--user", kdc::USER, "--password-file", &pw]);
+    let child = std::process::Command::new(bin())
+        .args(&args)
+        .env_remove("RDPDOCTOR_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (out, seen) = rdpdoctor_testkit::secrets::watch(child, secret);
+    assert!(seen > 0, "the process was never sampled");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    let j: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(!j.to_string().contains(secret));
+    assert_eq!(
+        j["kerberos"]["as_reply"]["error_name"],
+        "KDC_ERR_PREAUTH_REQUIRED"
+    );
+    let log = std::fs::read_to_string(k.dir.join("kdc.log")).unwrap_or_default();
+    assert!(
+        log.contains("NEEDED_PREAUTH"),
+        "the KDC logged the request: {log}"
+    );
+    assert!(!log.contains(secret), "the password reached the KDC");
+}
