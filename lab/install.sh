@@ -36,6 +36,9 @@ PACKAGES=(
     curl                # bench/exporter-load.sh: 200 concurrent /probe requests
     tshark              # rdpdoctor-wire/tests/zeek_captures.rs: ServerHello extensions of the recorded captures
     gnutls-bin          # gnutls-serv: a TLS 1.0 server without secure renegotiation (tests/recorded_servers.rs)
+    krb5-kdc            # krb5kdc, kdb5_util: the throwaway realm of the Kerberos tests (testkit kdc.rs)
+    krb5-admin-server   # kadmin.local: its principals and the TERMSRV keytab
+    krb5-user           # kinit, kvno: each KDC state checked with MIT's own tools
 )
 
 # shellcheck source=SCRIPTDIR/lib.sh

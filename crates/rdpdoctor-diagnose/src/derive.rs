@@ -10,6 +10,7 @@ use rdpdoctor_evidence::{
 use serde_json::{Value, json};
 
 mod deep;
+mod kerberos;
 mod logon;
 mod negotiation;
 mod reach;
@@ -94,6 +95,7 @@ pub fn derive(report: &ProbeReport, posture: Option<&SecurityPosture>) -> Vec<Fi
     security::rdp_security(report, &mut out);
     deep::deep(report, &mut out);
     logon::derive(report, &mut out);
+    kerberos::derive(report, &mut out);
     let mut findings = out.0;
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings

@@ -240,6 +240,51 @@ finding_ids! {
     CredsspPairExposed = "credssp-pair-exposed",
     /// Both ends: both sides have the CredSSP update; every policy value works.
     CredsspPairAllowed = "credssp-pair-allowed",
+    /// `--realm`: the KDC answered over TCP and UDP ([RFC 4120 7.2]).
+    KerberosKdcReachable = "kerberos-kdc-reachable",
+    /// `--realm`: the KDC answered on neither TCP nor UDP: Kerberos fails
+    /// (SEC_E_NO_AUTHENTICATING_AUTHORITY) and Windows falls back to NTLM.
+    KerberosKdcUnreachable = "kerberos-kdc-unreachable",
+    /// `--realm`: the KDC answered on one transport only.
+    KerberosKdcPartlyReachable = "kerberos-kdc-partly-reachable",
+    /// `--realm`: the domain controller's clock is more than 5 minutes from
+    /// this machine's ([RFC 4120 5.9.1] stime; KRB_AP_ERR_SKEW, SEC_E_TIME_SKEW).
+    KerberosDcClockSkew = "kerberos-dc-clock-skew",
+    /// `--realm`: the domain controller's clock agrees with this machine's.
+    KerberosDcClockInSync = "kerberos-dc-clock-in-sync",
+    /// The target is an IP address: no SPN names it, so mstsc authenticates
+    /// NLA with NTLM, not Kerberos.
+    KerberosTargetIsAddress = "kerberos-target-is-address",
+    /// `--realm --user`: the KDC does not know the user (KDC_ERR_C_PRINCIPAL_UNKNOWN, 6).
+    KerberosUserUnknown = "kerberos-user-unknown",
+    /// `--realm --user`: the account may not get tickets: disabled or locked
+    /// (KDC_ERR_CLIENT_REVOKED, 18).
+    KerberosUserRevoked = "kerberos-user-revoked",
+    /// `--realm --user`: the account's password expired (KDC_ERR_KEY_EXPIRED, 23).
+    KerberosPasswordExpired = "kerberos-password-expired",
+    /// `--realm`: the realm is not the KDC's (KDC_ERR_WRONG_REALM, 68).
+    KerberosWrongRealm = "kerberos-wrong-realm",
+    /// `--realm --user`: no `TERMSRV/target` SPN (KDC_ERR_S_PRINCIPAL_UNKNOWN, 7):
+    /// mstsc falls back to NTLM or fails with SEC_E_TARGET_UNKNOWN.
+    KerberosSpnMissing = "kerberos-spn-missing",
+    /// `--realm`: the KDC refused with another error, or answered what is
+    /// not a Kerberos message.
+    KerberosKdcError = "kerberos-kdc-error",
+    /// Events: Kerberos refused tickets for clock skew (Security 4768/4769/4771
+    /// or System Kerberos 3 with KRB_AP_ERR_SKEW, 0x25).
+    EventKerberosClockSkew = "event-kerberos-clock-skew",
+    /// Events: the KDC refused the account (0x6 unknown, 0x12 disabled or
+    /// locked, 0x17 password expired).
+    EventKerberosAccount = "event-kerberos-account",
+    /// Events: Kerberos pre-authentication failed: a wrong password (0x18).
+    EventKerberosBadPassword = "event-kerberos-bad-password",
+    /// Events: a service ticket was refused for an unknown SPN (4769 with 0x7).
+    EventKerberosSpnUnknown = "event-kerberos-spn-unknown",
+    /// Events: KRB_AP_ERR_MODIFIED (System Kerberos 4, or 0x29): a ticket the
+    /// service could not decrypt (duplicate SPN, stale machine password).
+    EventKerberosModified = "event-kerberos-modified",
+    /// Events: NETLOGON 3210 / 5719: the secure channel to the domain failed.
+    EventSecureChannel = "event-secure-channel",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -278,6 +323,8 @@ pub enum Section {
     HostEvents,
     /// The user's client and the server, paired (`--client-evidence`).
     BothEnds,
+    /// The domain's Kerberos: the KDC, its clock, the SPN (`probe --realm`).
+    Kerberos,
 }
 
 impl Section {
@@ -299,6 +346,7 @@ impl Section {
             Section::HostPolicy => "Host policy",
             Section::HostEvents => "Host events",
             Section::BothEnds => "Both ends",
+            Section::Kerberos => "Kerberos",
         }
     }
 
@@ -381,6 +429,24 @@ impl FindingId {
             | LogonFailedOther
             | LogonNotChecked => Section::Logon,
             CredsspPairBlocked | CredsspPairExposed | CredsspPairAllowed => Section::BothEnds,
+            KerberosKdcReachable
+            | KerberosKdcUnreachable
+            | KerberosKdcPartlyReachable
+            | KerberosDcClockSkew
+            | KerberosDcClockInSync
+            | KerberosTargetIsAddress
+            | KerberosUserUnknown
+            | KerberosUserRevoked
+            | KerberosPasswordExpired
+            | KerberosWrongRealm
+            | KerberosSpnMissing
+            | KerberosKdcError => Section::Kerberos,
+            EventKerberosClockSkew
+            | EventKerberosAccount
+            | EventKerberosBadPassword
+            | EventKerberosSpnUnknown
+            | EventKerberosModified
+            | EventSecureChannel => Section::HostEvents,
         }
     }
 

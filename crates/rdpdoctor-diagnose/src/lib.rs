@@ -28,6 +28,7 @@ pub mod fixes;
 mod headline;
 pub mod host;
 mod judge;
+mod krb;
 mod pair;
 pub mod paths;
 pub mod posture;

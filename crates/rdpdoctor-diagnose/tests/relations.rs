@@ -70,6 +70,9 @@ fn every_relation_names_a_real_finding_qualifier_and_cause() {
         FindingId::HostWireDisagree,
         // Both ends have the CredSSP update: rules the mismatch out.
         FindingId::CredsspPairAllowed,
+        // `--realm`: the healthy answers of the KDC.
+        FindingId::KerberosKdcReachable,
+        FindingId::KerberosDcClockInSync,
     ];
     for id in FindingId::ALL {
         let covered = kb

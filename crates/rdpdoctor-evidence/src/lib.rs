@@ -21,6 +21,7 @@
 mod credssp;
 mod deep;
 pub mod host;
+pub mod kerberos;
 pub mod logon;
 mod negotiation;
 mod net;
@@ -34,6 +35,7 @@ use std::collections::BTreeMap;
 pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
 pub use host::HostEvidence;
+pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};
 pub use logon::{LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase};
 pub use negotiation::{NegotiationAttempt, NegotiationEvidence, NegotiationOutcome};
 pub use net::{Addresses, ConnectSample, PortState, Stats, Target, TcpEvidence};
@@ -97,6 +99,10 @@ pub struct ProbeReport {
     /// when 1.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub attempts: u32,
+    /// The domain's Kerberos (`probe --realm`): the KDC's reach, its answer
+    /// and its clock. Left out of the JSON when not asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kerberos: Option<KerberosEvidence>,
 }
 
 fn one() -> u32 {
@@ -199,6 +205,7 @@ impl ProbeReport {
             limits: Limits::default(),
             not_checked: Vec::new(),
             attempts: 1,
+            kerberos: None,
         }
     }
 

@@ -184,7 +184,7 @@ mod tests {
         let q = query("Security", Some(2_592_000_000));
         assert_eq!(
             q,
-            "*[System[(EventID=4625 or EventID=4825) and TimeCreated[timediff(@SystemTime) <= 2592000000]]]"
+            "*[System[(EventID=4625 or EventID=4768 or EventID=4769 or EventID=4771 or EventID=4825) and TimeCreated[timediff(@SystemTime) <= 2592000000]]]"
         );
         assert!(query("System", None).contains("EventID=36887"));
     }

@@ -60,6 +60,10 @@ pub(crate) const CODE_FILES: &[(&str, &str)] = &[
     ),
     ("kb/codes/sspi.toml", include_str!("../kb/codes/sspi.toml")),
     (
+        "kb/codes/kerberos.toml",
+        include_str!("../kb/codes/kerberos.toml"),
+    ),
+    (
         "kb/codes/ntstatus.toml",
         include_str!("../kb/codes/ntstatus.toml"),
     ),

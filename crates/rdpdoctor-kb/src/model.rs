@@ -70,11 +70,13 @@ pub enum Family {
     EventSecurity,
     /// Windows events: RD Connection Broker.
     EventSessionBroker,
+    /// Kerberos error codes of a KRB-ERROR (RFC 4120 7.5.9).
+    Kerberos,
 }
 
 impl Family {
     /// Every family, in the order the knowledge base lists them.
-    pub const ALL: [Family; 25] = [
+    pub const ALL: [Family; 26] = [
         Family::MstscDisconnect,
         Family::MstscExtended,
         Family::MstscProtocolError,
@@ -100,6 +102,7 @@ impl Family {
         Family::EventSchannel,
         Family::EventSecurity,
         Family::EventSessionBroker,
+        Family::Kerberos,
     ];
 
     /// The stable kebab-case id (also the file name under `kb/codes/`).
@@ -130,6 +133,7 @@ impl Family {
             Family::EventSchannel => "event-schannel",
             Family::EventSecurity => "event-security",
             Family::EventSessionBroker => "event-session-broker",
+            Family::Kerberos => "kerberos",
         }
     }
 
@@ -157,6 +161,7 @@ impl Family {
                     | Family::CredsspVersion
                     | Family::CredsspOraclePolicy
                     | Family::LogonType
+                    | Family::Kerberos
             )
     }
 }

@@ -80,3 +80,18 @@ fn rdp_neg_failure_names_agree_with_the_wire_crate() {
         diff.join("\n")
     );
 }
+
+#[test]
+fn kerberos_names_agree_with_the_wire_crate() {
+    // The KB explains the codes that matter for RDP; the wire table names
+    // every RFC 4120 7.5.9 code, so only the KB's side must be in it.
+    let kb = kb_names(Family::Kerberos);
+    assert!(kb.len() >= 15, "{}", kb.len());
+    for (value, name) in &kb {
+        assert_eq!(
+            rdpdoctor_wire::kerberos::error_name(*value),
+            Some(name.as_str()),
+            "Kerberos error {value}"
+        );
+    }
+}

@@ -16,12 +16,16 @@ pub mod cert;
 pub mod exporter;
 #[cfg(feature = "host")]
 pub mod host;
+#[cfg(feature = "kdc")]
+pub mod kdc;
 #[cfg(feature = "cli")]
 pub mod lab;
 #[cfg(feature = "reports")]
 pub mod reports;
 #[cfg(feature = "cli")]
 pub mod run;
+#[cfg(feature = "cli")]
+pub mod secrets;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
 #[cfg(feature = "cli")]

@@ -12,6 +12,7 @@
 //! | [`x224`] | MS-RDPBCGR 2.2.1.1–2.2.1.2 | Connection Request / Confirm, security negotiation |
 //! | [`credssp`] | MS-CSSP 2.2.1 | TSRequest (NLA) |
 //! | [`ntlm`] | MS-NLMP 2.2.1 | NEGOTIATE out, CHALLENGE in: server name, OS version, clock |
+//! | [`kerberos`] | RFC 4120 5.4.1, 5.9.1, 7.2 | AS-REQ without pre-auth out, KRB-ERROR (the KDC's clock, the error code) or AS-REP in, TCP length prefix |
 //! | [`mcs`] | MS-RDPBCGR 2.2.1.3–2.2.1.9 | MCS Connect Initial / Response (Standard RDP Security, server certificate), Erect Domain, Attach User, Channel Join, Send Data |
 //! | [`security`] | MS-RDPBCGR 5.3 | Standard RDP Security: client random, session keys, RC4 / FIPS encryption and MACs |
 //! | [`license`] | MS-RDPELE 2.2.2 | the client's licensing replies: New License Request, Platform Challenge Response |
@@ -45,6 +46,7 @@ pub mod credssp;
 pub mod error;
 pub mod frame;
 mod hexser;
+pub mod kerberos;
 pub mod license;
 pub mod mcs;
 pub mod ntlm;

@@ -39,6 +39,16 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         )?),
         None => None,
     };
+    let realm = match &args.realm {
+        Some(realm) => Some(crate::realm::options(
+            realm,
+            args.kdc.as_deref(),
+            args.user.as_deref(),
+            (!target.host_is_ip).then_some(target.host.as_str()),
+            Duration::from_secs_f64(args.timeout),
+        )?),
+        None => None,
+    };
     let opts = ProbeOptions {
         step_timeout: Duration::from_secs_f64(args.timeout),
         ceiling: Duration::from_secs_f64(args.ceiling),
@@ -68,12 +78,18 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     } else {
         None
     };
-    let report = runtime.block_on(async {
+    let mut report = runtime.block_on(async {
         match &bar {
             Some(b) => rdpdoctor_probe::probe(target, &opts, &Spinner(b.clone())).await,
             None => rdpdoctor_probe::probe(target, &opts, &rdpdoctor_probe::NoProgress).await,
         }
     });
+    if let Some(k) = &realm {
+        if let Some(b) = &bar {
+            b.set_message("Kerberos");
+        }
+        report.kerberos = Some(runtime.block_on(rdpdoctor_probe::stage::kerberos::run(k)));
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -52,7 +52,7 @@ struct Run {
 
 fn run_logon(target: &str, user: &str, password: &[u8], secret: &str) -> Run {
     let file = password_file(&user.replace('\\', "_"), password);
-    let mut child = Command::new(bin())
+    let child = Command::new(bin())
         .args([
             "probe",
             target,
@@ -70,25 +70,9 @@ fn run_logon(target: &str, user: &str, password: &[u8], secret: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run rdpdoctor");
-    let pid = child.id();
-    let mut seen = 0;
     let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        for p in process_tree(pid) {
-            seen += 1;
-            for what in ["cmdline", "environ"] {
-                if let Ok(bytes) = std::fs::read(format!("/proc/{p}/{what}")) {
-                    assert!(
-                        !contains(&bytes, secret.as_bytes()),
-                        "the password is in /proc/{p}/{what}"
-                    );
-                }
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let (out, seen) = rdpdoctor_testkit::secrets::watch(child, secret);
     assert!(seen > 0, "the process was never sampled");
-    let out = child.wait_with_output().unwrap();
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -108,37 +92,6 @@ fn run_logon(target: &str, user: &str, password: &[u8], secret: &str) -> Run {
             stderr,
         },
     }
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// `pid` and every process below it.
-fn process_tree(pid: u32) -> Vec<u32> {
-    let mut all = vec![pid];
-    let mut i = 0;
-    while i < all.len() {
-        let parent = all[i];
-        if let Ok(dir) = std::fs::read_dir("/proc") {
-            for e in dir.flatten() {
-                let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-                    continue;
-                };
-                let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
-                // pid (comm) state ppid …; comm may hold spaces, so read after the last ')'.
-                let ppid = stat
-                    .rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                    .and_then(|s| s.parse::<u32>().ok());
-                if ppid == Some(parent) && !all.contains(&p) {
-                    all.push(p);
-                }
-            }
-        }
-        i += 1;
-    }
-    all
 }
 
 /// The reference client's run for the same attempt, over NLA.

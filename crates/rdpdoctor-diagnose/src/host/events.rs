@@ -32,7 +32,7 @@ fn logon_failure(status: u32) -> Option<LogonFailure> {
 }
 
 /// A key field of a group, by name, ignoring case.
-fn field<'a>(g: &'a EventGroup, name: &str) -> Option<&'a str> {
+pub(super) fn field<'a>(g: &'a EventGroup, name: &str) -> Option<&'a str> {
     g.key
         .iter()
         .chain(g.newest.data.iter())
@@ -41,7 +41,7 @@ fn field<'a>(g: &'a EventGroup, name: &str) -> Option<&'a str> {
 }
 
 /// `0xC000015B`, `c000015b`, `-1073741477` or decimal, as a u32.
-fn number(s: &str) -> Option<u32> {
+pub(super) fn number(s: &str) -> Option<u32> {
     let t = s.trim();
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return u32::from_str_radix(h, 16).ok();
@@ -54,7 +54,7 @@ fn number(s: &str) -> Option<u32> {
     u32::from_str_radix(t, 16).ok()
 }
 
-fn code_name(family: Family, value: u32) -> Option<String> {
+pub(super) fn code_name(family: Family, value: u32) -> Option<String> {
     kb().lookup(family, value).map(|c| c.name.clone())
 }
 
@@ -79,20 +79,20 @@ fn example(g: &EventGroup) -> Value {
     })
 }
 
-fn is(g: &EventGroup, channel_part: &str, ids: &[u32]) -> bool {
+pub(super) fn is(g: &EventGroup, channel_part: &str, ids: &[u32]) -> bool {
     ids.contains(&g.event_id)
         && (g.channel.to_ascii_lowercase().contains(channel_part)
             || g.provider.to_ascii_lowercase().contains(channel_part))
 }
 
 #[derive(Default)]
-struct Bucket<'a> {
+pub(super) struct Bucket<'a> {
     groups: Vec<&'a EventGroup>,
     parts: Vec<String>,
 }
 
 impl<'a> Bucket<'a> {
-    fn push(&mut self, g: &'a EventGroup, part: String) {
+    pub(super) fn push(&mut self, g: &'a EventGroup, part: String) {
         self.groups.push(g);
         self.parts.push(part);
     }
@@ -106,7 +106,7 @@ impl<'a> Bucket<'a> {
             .max()
             .unwrap_or("")
     }
-    fn emit(self, out: &mut Out, id: F, sev: Severity, what: &str) {
+    pub(super) fn emit(self, out: &mut Out, id: F, sev: Severity, what: &str) {
         if self.groups.is_empty() {
             return;
         }
@@ -149,6 +149,16 @@ impl<'a> Bucket<'a> {
     }
 }
 
+/// The event groups of this host. Records logged on another machine than
+/// the one the registry names say nothing about this host: they are shown
+/// as such, never judged.
+pub(super) fn this_host(h: &HostEvidence) -> impl Iterator<Item = &EventGroup> {
+    h.events
+        .groups
+        .iter()
+        .filter(|g| !h.is_other_machine(g.computer.as_deref()))
+}
+
 pub(super) fn derive(h: &HostEvidence, out: &mut Out) {
     let mut key = Bucket::default();
     let mut renewal = Bucket::default();
@@ -160,14 +170,7 @@ pub(super) fn derive(h: &HostEvidence, out: &mut Out) {
     let mut expired = Bucket::default();
     let mut client = Bucket::default();
     let mut seclayer = Bucket::default();
-    // Records logged on another machine than the one the registry names
-    // say nothing about this host: they are shown as such, never judged.
-    let here = h
-        .events
-        .groups
-        .iter()
-        .filter(|g| !h.is_other_machine(g.computer.as_deref()));
-    for g in here {
+    for g in this_host(h) {
         let id = g.event_id;
         if is(g, "schannel", &[36870]) {
             key.push(

@@ -154,6 +154,43 @@ pub static CATALOGUE: &[Entry] = &[
         key: &[],
         data: &[],
     },
+    // Kerberos on the domain controller (Security): a TGT requested (4768),
+    // a service ticket requested (4769), pre-authentication failed (4771),
+    // each with its RFC 4120 7.5.9 code in `Status` (hex, 0x0 = success).
+    Entry {
+        channel: "Security",
+        providers: &[],
+        ids: &[4768, 4769, 4771],
+        key: &[("Status", &["Status"])],
+        data: &[
+            "TargetUserName",
+            "TargetDomainName",
+            "ServiceName",
+            "IpAddress",
+            "TicketEncryptionType",
+            "PreAuthType",
+        ],
+    },
+    // Kerberos on a member (System, Security-Kerberos): an error from the
+    // KDC or a service (3, with its code), and KRB_AP_ERR_MODIFIED (4: a
+    // ticket this machine could not decrypt: duplicate SPN or a stale
+    // machine account password).
+    Entry {
+        channel: "System",
+        providers: &["Microsoft-Windows-Security-Kerberos", "Kerberos"],
+        ids: &[3, 4],
+        key: &[("ErrorCode", &["ErrorCode"])],
+        data: &[],
+    },
+    // NETLOGON: the secure channel to the domain failed (3210: the machine
+    // account could not authenticate; 5719: no domain controller reached).
+    Entry {
+        channel: "System",
+        providers: &["NETLOGON"],
+        ids: &[3210, 5719],
+        key: &[],
+        data: &[],
+    },
 ];
 
 /// Whether any entry covers this event id: the cheap first test, before the

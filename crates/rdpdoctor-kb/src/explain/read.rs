@@ -207,6 +207,9 @@ pub(super) fn label_for(toks: &[Tok], i: usize, text: &str) -> Option<Label> {
     {
         return fams(&[Family::RdpNegFailure], "RDP_NEG_FAILURE code");
     }
+    if matches!(p1, "kerberos" | "krb" | "krb5") {
+        return fams(&[Family::Kerberos], "Kerberos error code");
+    }
     if matches!(p1, "status" | "substatus" | "ntstatus") {
         return fams(&[Family::Ntstatus], "NTSTATUS");
     }

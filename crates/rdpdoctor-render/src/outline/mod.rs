@@ -9,6 +9,7 @@
 //! escape that syntax on top.
 
 mod host;
+mod kerberos;
 mod probe;
 
 pub use host::{SourceMark, SourceRow, host_sections, host_title, sources};

@@ -401,5 +401,6 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
         }
     }
 
+    super::kerberos::section(&mut d, r);
     d.finish()
 }

@@ -366,6 +366,12 @@ pub struct ProbeArgs {
     /// Write the report to FILE (UTF-8, no byte order mark) instead of stdout; `-` is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Check the domain's Kerberos for this realm (e.g. CONTOSO.COM): the KDC on TCP and UDP 88, its clock, with --user the account and the TERMSRV SPN (no password is sent to the KDC)
+    #[arg(long, value_name = "REALM")]
+    pub realm: Option<String>,
+    /// With --realm: the KDC to ask, HOST[:PORT] (default: SSPI_KDC_URL, else the realm's name, port 88)
+    #[arg(long, value_name = "HOST[:PORT]", requires = "realm")]
+    pub kdc: Option<String>,
 }
 
 /// `--client`: one of the engine's client profiles (the engine owns the list).

@@ -1,0 +1,182 @@
+//! `probe --realm` findings on hand-built Kerberos evidence.
+
+use rdpdoctor_diagnose::{Finding, FindingId, Section, Severity};
+use rdpdoctor_evidence::*;
+
+#[allow(dead_code)]
+mod common;
+use common::report;
+
+fn derive(r: &ProbeReport) -> Vec<Finding> {
+    rdpdoctor_diagnose::derive::derive(r, None)
+}
+
+fn ids(r: &ProbeReport) -> Vec<&'static str> {
+    let mut v: Vec<_> = derive(r)
+        .into_iter()
+        .filter(|f| f.id.section() == Section::Kerberos)
+        .map(|f| f.id.name())
+        .collect();
+    v.sort();
+    v
+}
+
+fn answered() -> KdcReach {
+    KdcReach {
+        outcome: KdcOutcome::Answered,
+        elapsed_ms: 2,
+        detail: None,
+    }
+}
+
+fn krb_error(code: u32, name: &str) -> Option<KdcReplyFacts> {
+    Some(KdcReplyFacts {
+        message: "krb-error".into(),
+        error_code: Some(code),
+        error_name: Some(name.into()),
+        e_text: None,
+        realm: "CONTOSO.COM".into(),
+    })
+}
+
+/// A healthy realm: the KDC answered the user's AS-REQ with
+/// KDC_ERR_PREAUTH_REQUIRED, its clock `offset_ms` from ours.
+fn with_kdc(offset_ms: i64) -> ProbeReport {
+    let mut r = report();
+    r.kerberos = Some(KerberosEvidence {
+        realm: "CONTOSO.COM".into(),
+        kdc: "dc1.contoso.com:88".into(),
+        kdc_source: "flag".into(),
+        tcp: answered(),
+        udp: answered(),
+        client_principal: "alice@CONTOSO.COM".into(),
+        client_is_user: true,
+        as_reply: krb_error(25, "KDC_ERR_PREAUTH_REQUIRED"),
+        service_principal: Some("TERMSRV/rdp.example.com@CONTOSO.COM".into()),
+        service_reply: krb_error(25, "KDC_ERR_PREAUTH_REQUIRED"),
+        kdc_time: Some("2026-12-07T06:00:00Z".into()),
+        clock_offset_ms: Some(offset_ms),
+    });
+    r
+}
+
+#[test]
+fn no_realm_asked_no_kerberos_findings_even_for_an_address() {
+    let mut r = report();
+    r.target.host = "192.0.2.7".into();
+    r.target.host_is_ip = true;
+    assert!(ids(&r).is_empty());
+}
+
+#[test]
+fn a_healthy_realm_is_reachable_and_in_time() {
+    assert_eq!(
+        ids(&with_kdc(1_500)),
+        ["kerberos-dc-clock-in-sync", "kerberos-kdc-reachable"]
+    );
+}
+
+#[test]
+fn the_dc_clock_six_minutes_off_is_skew_four_is_not() {
+    let r = with_kdc(360_000);
+    let f = derive(&r);
+    let skew = f
+        .iter()
+        .find(|f| f.id == FindingId::KerberosDcClockSkew)
+        .expect("skew finding");
+    assert_eq!(skew.severity, Severity::Warn);
+    assert!(skew.summary.contains("6 min ahead of"), "{}", skew.summary);
+    assert_eq!(skew.evidence["clock_offset_ms"], 360_000);
+    assert!(ids(&with_kdc(-360_000)).contains(&"kerberos-dc-clock-skew"));
+    assert!(!ids(&with_kdc(240_000)).contains(&"kerberos-dc-clock-skew"));
+    assert!(!ids(&with_kdc(-240_000)).contains(&"kerberos-dc-clock-skew"));
+}
+
+#[test]
+fn the_rdp_servers_clock_stays_a_separate_fact() {
+    let mut r = with_kdc(360_000);
+    r.ntlm = Some(NtlmFacts {
+        clock_skew_seconds: Some(2),
+        ..Default::default()
+    });
+    let f = derive(&r);
+    let skew = f
+        .iter()
+        .find(|f| f.id == FindingId::KerberosDcClockSkew)
+        .unwrap();
+    assert_eq!(skew.evidence["rdp_server_clock_skew_seconds"], 2);
+    assert!(skew.summary.contains("the RDP server's own clock is +2 s"));
+    assert!(
+        !f.iter().any(|f| f.id == FindingId::ClockSkew),
+        "the RDP server's clock is in time: no clock-skew of its own"
+    );
+}
+
+#[test]
+fn an_unreachable_kdc_is_no_answer_within_the_deadline() {
+    let mut r = with_kdc(0);
+    let k = r.kerberos.as_mut().unwrap();
+    k.tcp = KdcReach {
+        outcome: KdcOutcome::Refused,
+        elapsed_ms: 1,
+        detail: Some("connection refused".into()),
+    };
+    k.udp = KdcReach {
+        outcome: KdcOutcome::NoAnswer,
+        elapsed_ms: 5000,
+        detail: Some("no answer within 5 s".into()),
+    };
+    k.as_reply = None;
+    k.service_reply = None;
+    k.clock_offset_ms = None;
+    let f = derive(&r);
+    let u = f
+        .iter()
+        .find(|f| f.id == FindingId::KerberosKdcUnreachable)
+        .unwrap();
+    assert!(u.summary.contains("no answer within 5 s"), "{}", u.summary);
+    assert!(!u.summary.contains("never"));
+    assert_eq!(ids(&r), ["kerberos-kdc-unreachable"]);
+}
+
+#[test]
+fn one_transport_blocked_is_partly_reachable() {
+    let mut r = with_kdc(0);
+    r.kerberos.as_mut().unwrap().udp.outcome = KdcOutcome::NoAnswer;
+    assert!(ids(&r).contains(&"kerberos-kdc-partly-reachable"));
+}
+
+#[test]
+fn the_kdcs_answer_for_the_user_is_named() {
+    for (code, name, id) in [
+        (6, "KDC_ERR_C_PRINCIPAL_UNKNOWN", "kerberos-user-unknown"),
+        (18, "KDC_ERR_CLIENT_REVOKED", "kerberos-user-revoked"),
+        (23, "KDC_ERR_KEY_EXPIRED", "kerberos-password-expired"),
+        (68, "KDC_ERR_WRONG_REALM", "kerberos-wrong-realm"),
+        (12, "KDC_ERR_POLICY", "kerberos-kdc-error"),
+    ] {
+        let mut r = with_kdc(0);
+        r.kerberos.as_mut().unwrap().as_reply = krb_error(code, name);
+        assert!(ids(&r).contains(&id), "{code}: {:?}", ids(&r));
+    }
+}
+
+#[test]
+fn an_unknown_probe_principal_says_nothing_of_any_user() {
+    let mut r = with_kdc(0);
+    let k = r.kerberos.as_mut().unwrap();
+    k.client_is_user = false;
+    k.as_reply = krb_error(6, "KDC_ERR_C_PRINCIPAL_UNKNOWN");
+    assert!(!ids(&r).contains(&"kerberos-user-unknown"));
+}
+
+#[test]
+fn a_missing_spn_and_an_address_target_mean_ntlm() {
+    let mut r = with_kdc(0);
+    r.kerberos.as_mut().unwrap().service_reply = krb_error(7, "KDC_ERR_S_PRINCIPAL_UNKNOWN");
+    assert!(ids(&r).contains(&"kerberos-spn-missing"));
+    let mut r = with_kdc(0);
+    r.target.host = "192.0.2.7".into();
+    r.target.host_is_ip = true;
+    assert!(ids(&r).contains(&"kerberos-target-is-address"));
+}

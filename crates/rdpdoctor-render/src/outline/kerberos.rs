@@ -1,0 +1,61 @@
+//! The Kerberos section of a probe report (`probe --realm`): the KDC's
+//! reach, its clock, its answers. Every value the KDC sent (realm, e-text)
+//! goes through `safe::term`.
+
+use super::Builder;
+use crate::safe::term;
+use rdpdoctor_diagnose::Section as Sec;
+use rdpdoctor_evidence::{KdcOutcome, KdcReach, KdcReplyFacts, ProbeReport};
+
+fn reach(r: &KdcReach) -> String {
+    let what = match r.outcome {
+        KdcOutcome::Answered => format!("answered in {} ms", r.elapsed_ms),
+        KdcOutcome::Refused => "refused".into(),
+        KdcOutcome::NoAnswer => "no answer".into(),
+        KdcOutcome::Malformed => "not a KDC's answer".into(),
+        KdcOutcome::Error => "error".into(),
+    };
+    match (&r.detail, r.outcome) {
+        (Some(d), o) if o != KdcOutcome::Answered => format!("{what} ({})", term(d)),
+        _ => what,
+    }
+}
+
+fn reply(r: &KdcReplyFacts) -> String {
+    match (r.error_code, &r.error_name) {
+        (Some(c), Some(n)) => format!("{n} ({c})"),
+        (Some(c), None) => format!("error {c}"),
+        _ => "a ticket (AS-REP)".into(),
+    }
+}
+
+pub(super) fn section(d: &mut Builder<'_>, r: &ProbeReport) {
+    let Some(k) = &r.kerberos else { return };
+    let answered = [k.tcp.outcome, k.udp.outcome].contains(&KdcOutcome::Answered);
+    let summary = match k.clock_offset_ms {
+        Some(ms) => format!(
+            "KDC {} of {}: clock {:+.1} s from ours",
+            term(&k.kdc),
+            term(&k.realm),
+            ms as f64 / 1000.0
+        ),
+        None if answered => format!("KDC {} of {} answered", term(&k.kdc), term(&k.realm)),
+        None => format!(
+            "KDC {} of {}: no Kerberos answer",
+            term(&k.kdc),
+            term(&k.realm)
+        ),
+    };
+    d.stage(Sec::Kerberos, true, &summary);
+    d.detail(&format!("TCP {}", reach(&k.tcp)));
+    d.detail(&format!("UDP {}", reach(&k.udp)));
+    if let Some(a) = &k.as_reply {
+        d.detail(&format!("{}: {}", term(&k.client_principal), reply(a)));
+    }
+    if let (Some(spn), Some(s)) = (&k.service_principal, &k.service_reply) {
+        d.detail(&format!("{}: {}", term(spn), reply(s)));
+    }
+    if let Some(t) = &k.kdc_time {
+        d.detail(&format!("KDC time {}", term(t)));
+    }
+}

@@ -1,0 +1,238 @@
+//! A throwaway MIT Kerberos realm on loopback for the Kerberos tests (feature
+//! `kdc`): `kdb5_util` makes the database in a scratch folder, `kadmin.local`
+//! adds the principals (commands and passwords on its stdin, never in argv),
+//! `krb5kdc -n` serves it on a free loopback port over TCP and UDP, under
+//! libfaketime when the KDC's clock must be skewed. Dropping the `Kdc` stops
+//! the KDC and removes the folder.
+//!
+//! Needs Debian's `krb5-kdc`, `krb5-admin-server`, `krb5-user` and
+//! `faketime` (lab/install.sh).
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The lab realm's name.
+pub const REALM: &str = "RDPLAB.TEST";
+/// A user with a known password (the lab's throwaway one); the name of the
+/// emulator's demo account, so that a probe's NLA logon to `lab serve`
+/// succeeds beside the Kerberos check.
+pub const USER: &str = "demo";
+/// Its password: only ever written to a child's stdin.
+pub const USER_PASSWORD: &str = "Lab-Kerberos-Pass-7431";
+/// A principal that may not get tickets (`-allow_tix`: disabled, as a locked
+/// or disabled account in AD answers KDC_ERR_CLIENT_REVOKED).
+pub const LOCKED_USER: &str = "mallory";
+/// The RDP service's host name; its SPN is `TERMSRV/<this>`. `localhost`:
+/// a name the tests can give as a target without any DNS lookup.
+pub const SERVICE_HOST: &str = "localhost";
+/// A host name with no SPN in the realm.
+pub const NO_SPN_HOST: &str = "nospn.rdplab.test";
+
+/// Debian's libfaketime (package `faketime`).
+pub const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// How a lab KDC is made.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KdcOptions {
+    /// The KDC's clock ahead of this machine's by this many seconds
+    /// (negative: behind), through libfaketime.
+    pub skew_secs: i64,
+    /// No `TERMSRV/<SERVICE_HOST>` principal: the SPN is missing.
+    pub without_spn: bool,
+}
+
+/// A running lab KDC.
+pub struct Kdc {
+    pub dir: PathBuf,
+    pub port: u16,
+    child: Child,
+}
+
+fn free_port() -> u16 {
+    // A port free for both TCP and UDP on 127.0.0.1 (the KDC serves both).
+    for _ in 0..50 {
+        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = tcp.local_addr().unwrap().port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no loopback port free for both TCP and UDP");
+}
+
+fn run_with_stdin(cmd: &mut Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (lab/install.sh installs krb5-kdc, krb5-user)"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+impl Kdc {
+    /// Makes the realm and starts its KDC; returns when it accepts TCP.
+    pub fn start(test: &str, options: KdcOptions) -> Kdc {
+        let dir = crate::fixtures::target_tmp().join("kdc").join(test);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = free_port();
+        let d = dir.display();
+        std::fs::write(
+            dir.join("kdc.conf"),
+            format!(
+                "[kdcdefaults]\n kdc_listen = 127.0.0.1:{port}\n kdc_tcp_listen = 127.0.0.1:{port}\n\
+                 [realms]\n {REALM} = {{\n  database_name = {d}/principal\n  key_stash_file = {d}/stash\n\
+                 \x20 acl_file = {d}/kadm5.acl\n  default_principal_flags = +preauth\n\
+                 \x20 supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal\n }}\n\
+                 [logging]\n kdc = FILE:{d}/kdc.log\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(dir.join("kadm5.acl"), "").unwrap();
+        std::fs::write(dir.join("krb5.conf"), krb5_conf(port)).unwrap();
+
+        // The master key is a throwaway too; it goes on stdin (twice: kdb5_util
+        // asks for it and then to verify it).
+        let out = run_with_stdin(
+            Command::new("kdb5_util")
+                .args(["create", "-s", "-r", REALM])
+                .envs(Self::env_of(&dir)),
+            "lab-master-key\nlab-master-key\n",
+        );
+        assert!(out.status.success(), "kdb5_util create: {out:?}");
+        let mut script = format!(
+            "addprinc -pw {USER_PASSWORD} {USER}\n\
+             addprinc -pw {USER_PASSWORD} -allow_tix {LOCKED_USER}\n"
+        );
+        if !options.without_spn {
+            script.push_str(&format!(
+                "addprinc -randkey TERMSRV/{SERVICE_HOST}\n\
+                 ktadd -k {d}/termsrv.keytab TERMSRV/{SERVICE_HOST}\n"
+            ));
+        }
+        let out = run_with_stdin(
+            Command::new("kadmin.local")
+                .args(["-r", REALM])
+                .envs(Self::env_of(&dir)),
+            &script,
+        );
+        assert!(out.status.success(), "kadmin.local: {out:?}");
+
+        let mut cmd = Command::new("krb5kdc");
+        if options.skew_secs != 0 {
+            // libfaketime preloaded directly rather than through the `faketime`
+            // wrapper, which forks: the child we kill must be the KDC itself.
+            cmd.env("LD_PRELOAD", FAKETIME_LIB)
+                .env("FAKETIME", format!("{:+}", options.skew_secs))
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        }
+        let child = cmd
+            .args(["-n", "-r", REALM])
+            .envs(Self::env_of(&dir))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("krb5kdc.stderr")).unwrap(),
+            ))
+            .spawn()
+            .expect("krb5kdc starts (lab/install.sh installs krb5-kdc)");
+        let kdc = Kdc { dir, port, child };
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the lab KDC listens within 10 s: {}",
+                std::fs::read_to_string(kdc.dir.join("krb5kdc.stderr")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        kdc
+    }
+
+    fn env_of(dir: &Path) -> Vec<(String, String)> {
+        vec![
+            (
+                "KRB5_CONFIG".into(),
+                dir.join("krb5.conf").display().to_string(),
+            ),
+            (
+                "KRB5_KDC_PROFILE".into(),
+                dir.join("kdc.conf").display().to_string(),
+            ),
+            (
+                "KRB5CCNAME".into(),
+                format!("FILE:{}", dir.join("ccache").display()),
+            ),
+        ]
+    }
+
+    /// The environment MIT's client tools need to use this realm only.
+    pub fn env(&self) -> Vec<(String, String)> {
+        Self::env_of(&self.dir)
+    }
+
+    /// `HOST:PORT` of the KDC, as `--kdc` takes it.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// `kinit PRINCIPAL` with the password on stdin: its exit status and
+    /// stderr (MIT's own words for the failure).
+    pub fn kinit(&self, principal: &str, password: &str) -> (bool, String) {
+        let out = run_with_stdin(
+            Command::new("kinit").arg(principal).envs(self.env()),
+            &format!("{password}\n"),
+        );
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// `kvno SPN` with the ticket cache `kinit` left: success and stderr.
+    pub fn kvno(&self, spn: &str) -> (bool, String) {
+        let out = Command::new("kvno")
+            .arg(spn)
+            .envs(self.env())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+fn krb5_conf(port: u16) -> String {
+    format!(
+        "[libdefaults]\n default_realm = {REALM}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n\
+         \x20rdns = false\n dns_canonicalize_hostname = false\n udp_preference_limit = 1\n\
+         [realms]\n {REALM} = {{\n  kdc = 127.0.0.1:{port}\n }}\n\
+         [domain_realm]\n .rdplab.test = {REALM}\n"
+    )
+}
+
+/// A loopback port where nothing listens (TCP refused, UDP unanswered).
+pub fn closed_port() -> u16 {
+    free_port()
+}
+
+impl Drop for Kdc {
+    fn drop(&mut self) {
+        // Only the KDC this helper started, by its id.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

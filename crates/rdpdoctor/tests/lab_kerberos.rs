@@ -1,0 +1,344 @@
+//! The domain's Kerberos against a real MIT KDC on loopback (issue 21): each
+//! row of lab/ground-truth-kerberos.tsv is a KDC made for it (testkit's
+//! `kdc`), checked with MIT's own kinit and kvno, then probed with
+//! `rdpdoctor probe --realm` and held to the row. Needs krb5-kdc,
+//! krb5-admin-server, krb5-user and faketime (lab/install.sh); no lab/up.sh.
+//! `cargo test -p rdpdoctor --features lab --test lab_kerberos -- --ignored`
+
+use rdpdoctor_testkit::cli::*;
+use rdpdoctor_testkit::kdc::{self, Kdc, KdcOptions};
+use serde_json::Value;
+
+struct Row {
+    name: String,
+    kdc_up: bool,
+    skew_secs: i64,
+    spn: bool,
+    user: Option<String>,
+    present: Vec<String>,
+    absent: Vec<String>,
+    cause: Option<String>,
+}
+
+fn rows() -> Vec<Row> {
+    let path = repo_root().join("lab/ground-truth-kerberos.tsv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let list = |s: &str| -> Vec<String> {
+        if s == "-" {
+            vec![]
+        } else {
+            s.split(',').map(str::to_owned).collect()
+        }
+    };
+    let opt = |s: &str| (s != "-").then(|| s.to_owned());
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 9, "9 columns: {l}");
+            Row {
+                name: f[0].into(),
+                kdc_up: match f[1] {
+                    "up" => true,
+                    "closed" => false,
+                    o => panic!("kdc column {o}"),
+                },
+                skew_secs: f[2].parse().unwrap(),
+                spn: f[3] == "yes",
+                user: opt(f[4]),
+                present: list(f[5]),
+                absent: list(f[6]),
+                cause: opt(f[7]),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_kerberos_ground_truth_is_well_formed() {
+    let rows = rows();
+    assert!(rows.len() >= 8);
+    for r in &rows {
+        for id in r.present.iter().chain(&r.absent) {
+            let id = id.split('[').next().unwrap();
+            assert!(
+                rdpdoctor_diagnose::FindingId::from_name(id).is_some(),
+                "{}: unknown finding {id}",
+                r.name
+            );
+        }
+        if let Some(c) = &r.cause {
+            assert!(
+                rdpdoctor_kb::kb().causes().iter().any(|k| &k.id == c),
+                "{}: unknown cause {c}",
+                r.name
+            );
+        }
+    }
+}
+
+/// MIT's own tools agree with the row's state of the KDC.
+fn check_with_mit_tools(row: &Row, kdc: &Kdc) {
+    let Some(user) = &row.user else { return };
+    let principal = format!("{user}@{}", kdc::REALM);
+    let (ok, err) = kdc.kinit(&principal, kdc::USER_PASSWORD);
+    match row.name.as_str() {
+        "unknown-user" => assert!(
+            !ok && err.contains("not found in Kerberos database"),
+            "{err}"
+        ),
+        "locked-user" => assert!(!ok && err.contains("revoked"), "{err}"),
+        _ => assert!(ok, "{}: kinit {principal}: {err}", row.name),
+    }
+    if ok {
+        let (ok, err) = kdc.kvno(&format!("TERMSRV/{}@{}", kdc::SERVICE_HOST, kdc::REALM));
+        assert_eq!(ok, row.spn, "{}: kvno: {err}", row.name);
+    }
+}
+
+/// `probe TARGET --realm … --kdc KDC`, JSON, one TCP sample, 2 s steps.
+fn probe_args<'a>(target: &'a str, kdc_at: &'a str) -> Vec<&'a str> {
+    vec![
+        "probe",
+        target,
+        "--realm",
+        kdc::REALM,
+        "--kdc",
+        kdc_at,
+        "--samples",
+        "1",
+        "--timeout",
+        "2",
+        "--format",
+        "json",
+    ]
+}
+
+fn probe(row: &Row, rdp_port: &str, kdc_port: u16, pw: &str) -> (Value, String) {
+    let target = format!("{}:{rdp_port}", kdc::SERVICE_HOST);
+    let kdc_at = format!("127.0.0.1:{kdc_port}");
+    let mut args = probe_args(&target, &kdc_at);
+    if let Some(u) = &row.user {
+        args.extend(["--user", u, "--password-file", pw]);
+    }
+    let (out, _) = run(false, &args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{}: {e}: {stdout} {stderr}", row.name));
+    (json, format!("{stdout}{stderr}"))
+}
+
+#[test]
+#[ignore]
+fn every_kerberos_state_matches_the_ground_truth() {
+    // A healthy NLA server for the RDP side (the emulator, on loopback), and
+    // the demo account's password in a file: never on a command line.
+    let serve = LabServe::start(&["healthy-nla"]);
+    let rdp_port = serve.listeners[0].1.rsplit(':').next().unwrap().to_owned();
+    let (_, pw_file) = demo_logon_args("lab-kerberos");
+    let pw = pw_file.0.display().to_string();
+    let secret = rdpdoctor_emulator::DEMO_PASSWORD;
+    let mut doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("docs/rdpdoctor.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let obj = doc.as_object_mut().unwrap();
+    obj.remove("oneOf");
+    obj.insert("$ref".into(), Value::from("#/$defs/ProbeOutput"));
+    let schema = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&doc)
+        .expect("the schema compiles");
+    let mut errors = Vec::new();
+    for row in rows() {
+        let (kdc, port) = if row.kdc_up {
+            let k = Kdc::start(
+                &format!("lab_kerberos_{}", row.name),
+                KdcOptions {
+                    skew_secs: row.skew_secs,
+                    without_spn: !row.spn,
+                },
+            );
+            check_with_mit_tools(&row, &k);
+            let p = k.port;
+            (Some(k), p)
+        } else {
+            (None, kdc::closed_port())
+        };
+        let (j, all_output) = probe(&row, &rdp_port, port, &pw);
+        drop(kdc);
+        // The JSON, `kerberos` and the kerberos-* findings' evidence
+        // included, is what docs/rdpdoctor.schema.json says.
+        let bad: Vec<String> = schema
+            .iter_errors(&j)
+            .map(|e| e.to_string())
+            .take(5)
+            .collect();
+        if !bad.is_empty() {
+            errors.push(format!("{}: not the schema: {bad:?}", row.name));
+        }
+        // The secret: never in the output (the command line had only its file).
+        assert!(
+            !all_output.contains(secret),
+            "{}: password in output",
+            row.name
+        );
+        let found: Vec<&str> = j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        for p in &row.present {
+            let (id, text) = match p.split_once('[') {
+                Some((id, t)) => (id, Some(t.trim_end_matches(']'))),
+                None => (p.as_str(), None),
+            };
+            let hit = j["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["id"] == id);
+            match (hit, text) {
+                (None, _) => errors.push(format!("{}: {id} missing ({found:?})", row.name)),
+                (Some(f), Some(t)) if !f["summary"].as_str().unwrap().contains(t) => errors.push(
+                    format!("{}: {id} without \"{t}\": {}", row.name, f["summary"]),
+                ),
+                _ => {}
+            }
+        }
+        for a in &row.absent {
+            if found.contains(&a.as_str()) {
+                errors.push(format!("{}: {a} present", row.name));
+            }
+        }
+        let causes: Vec<&str> = j["diagnosis"]["causes"]
+            .as_array()
+            .map(|c| c.iter().filter_map(|c| c["id"].as_str()).collect())
+            .unwrap_or_default();
+        match &row.cause {
+            Some(c) if !causes.contains(&c.as_str()) => {
+                errors.push(format!("{}: cause {c} not ranked ({causes:?})", row.name))
+            }
+            None if causes
+                .iter()
+                .any(|c| c.starts_with("kerberos-") || *c == "domain-account-unusable") =>
+            {
+                errors.push(format!("{}: a Kerberos cause ranked: {causes:?}", row.name))
+            }
+            _ => {}
+        }
+        // The clock: the measured offset is the KDC's skew, within 2 s.
+        if row.kdc_up {
+            let off = j["kerberos"]["clock_offset_ms"]
+                .as_i64()
+                .unwrap_or(i64::MIN);
+            if (off - row.skew_secs * 1000).abs() > 2000 {
+                errors.push(format!(
+                    "{}: offset {off} ms, expected {} s ± 2 s",
+                    row.name, row.skew_secs
+                ));
+            }
+        } else if !j["kerberos"]["clock_offset_ms"].is_null() {
+            errors.push(format!("{}: a clock from no KDC", row.name));
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+#[ignore]
+fn a_closed_kdc_costs_no_more_than_the_step_timeout() {
+    // UDP to a closed loopback port is refused at once (ICMP); TCP is
+    // refused; the whole probe stays within its deadlines.
+    let port = kdc::closed_port().to_string();
+    let kdc_at = format!("127.0.0.1:{port}");
+    let (out, took) = run(false, &probe_args("localhost:1", &kdc_at));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["kerberos"]["tcp"]["outcome"], "refused");
+    assert!(took.as_secs() < 10, "{took:?}");
+    // MIT's kinit agrees that no KDC answers.
+    let k = Kdc::start("lab_kerberos_mit_closed", KdcOptions::default());
+    let conf = k.dir.join("krb5.conf");
+    std::fs::write(
+        &conf,
+        std::fs::read_to_string(&conf)
+            .unwrap()
+            .replace(&format!("127.0.0.1:{}", k.port), &kdc_at),
+    )
+    .unwrap();
+    let (ok, err) = k.kinit(&format!("{}@{}", kdc::USER, kdc::REALM), kdc::USER_PASSWORD);
+    assert!(!ok && err.contains("Cannot contact any KDC"), "{err}");
+}
+
+#[test]
+fn bad_realm_and_kdc_are_one_line_errors() {
+    for args in [
+        [
+            "probe",
+            "localhost:1",
+            "--realm",
+            "bad realm!",
+            "--kdc",
+            "127.0.0.1",
+        ],
+        [
+            "probe",
+            "localhost:1",
+            "--realm",
+            "RDPLAB.TEST",
+            "--kdc",
+            "127.0.0.1:99999",
+        ],
+    ] {
+        let (out, _) = run(false, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
+
+/// The secrets rule on the Kerberos path: `probe --realm --user` with the
+/// password in a file; the password is in no command line or environment of
+/// rdpdoctor or anything it starts (sampled from /proc while it runs), not
+/// on stdout, stderr or in the JSON, and never reaches the KDC (its log).
+#[test]
+#[ignore]
+fn the_password_never_leaks_on_the_kerberos_path() {
+    let serve = LabServe::start(&["healthy-nla"]);
+    let rdp_port = serve.listeners[0].1.rsplit(':').next().unwrap().to_owned();
+    let (_, pw_file) = demo_logon_args("lab-kerberos-secret");
+    let secret = rdpdoctor_emulator::DEMO_PASSWORD;
+    let k = Kdc::start("lab_kerberos_secret", KdcOptions::default());
+    let target = format!("{}:{rdp_port}", kdc::SERVICE_HOST);
+    let kdc_at = k.address();
+    let mut args = probe_args(&target, &kdc_at);
+    let pw = pw_file.0.display().to_string();
+    args.extend(["--user", kdc::USER, "--password-file", &pw]);
+    let child = std::process::Command::new(bin())
+        .args(&args)
+        .env_remove("RDPDOCTOR_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (out, seen) = rdpdoctor_testkit::secrets::watch(child, secret);
+    assert!(seen > 0, "the process was never sampled");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    let j: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(!j.to_string().contains(secret));
+    assert_eq!(
+        j["kerberos"]["as_reply"]["error_name"],
+        "KDC_ERR_PREAUTH_REQUIRED"
+    );
+    let log = std::fs::read_to_string(k.dir.join("kdc.log")).unwrap_or_default();
+    assert!(
+        log.contains("NEEDED_PREAUTH"),
+        "the KDC logged the request: {log}"
+    );
+    assert!(!log.contains(secret), "the password reached the KDC");
+}
