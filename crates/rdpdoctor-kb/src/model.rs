@@ -70,11 +70,16 @@ pub enum Family {
     EventSecurity,
     /// Windows events: RD Connection Broker.
     EventSessionBroker,
+    /// [MS-TSGU 2.2.6] the RD Gateway's HRESULTs (E_PROXY_*), in the
+    /// gateway's tunnel, channel and authorization responses.
+    TsguHresult,
+    /// Windows events: TerminalServices-Gateway/Operational (the RD Gateway's log).
+    EventGateway,
 }
 
 impl Family {
     /// Every family, in the order the knowledge base lists them.
-    pub const ALL: [Family; 25] = [
+    pub const ALL: [Family; 27] = [
         Family::MstscDisconnect,
         Family::MstscExtended,
         Family::MstscProtocolError,
@@ -100,6 +105,8 @@ impl Family {
         Family::EventSchannel,
         Family::EventSecurity,
         Family::EventSessionBroker,
+        Family::TsguHresult,
+        Family::EventGateway,
     ];
 
     /// The stable kebab-case id (also the file name under `kb/codes/`).
@@ -130,6 +137,8 @@ impl Family {
             Family::EventSchannel => "event-schannel",
             Family::EventSecurity => "event-security",
             Family::EventSessionBroker => "event-session-broker",
+            Family::TsguHresult => "tsgu-hresult",
+            Family::EventGateway => "event-gateway",
         }
     }
 
@@ -144,6 +153,7 @@ impl Family {
                 | Family::EventSchannel
                 | Family::EventSecurity
                 | Family::EventSessionBroker
+                | Family::EventGateway
         )
     }
 
