@@ -232,6 +232,15 @@ finding_ids! {
     LogonFailedOther = "logon-failed-other",
     /// `--user`: the credentials could not be checked (no path, no answer, an error).
     LogonNotChecked = "logon-not-checked",
+    /// The `.rdp` file turns CredSSP off (`enablecredsspsupport:i:0`): its
+    /// client offers no NLA.
+    RdpFileNlaOff = "rdp-file-nla-off",
+    /// The `.rdp` file turns the security negotiation off (`negotiate
+    /// security layer:i:0`): its client uses Standard RDP Security only.
+    RdpFileNegotiationOff = "rdp-file-negotiation-off",
+    /// The `.rdp` file sends the connection through an RD Gateway, which
+    /// this run did not probe.
+    RdpFileGatewayNotProbed = "rdp-file-gateway-not-probed",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -268,6 +277,8 @@ pub enum Section {
     HostPolicy,
     /// The host's event logs.
     HostEvents,
+    /// The client's connection file (`.rdp`).
+    ClientFile,
 }
 
 impl Section {
@@ -288,6 +299,7 @@ impl Section {
             Section::HostCertificate => "Host certificate",
             Section::HostPolicy => "Host policy",
             Section::HostEvents => "Host events",
+            Section::ClientFile => "Client file",
         }
     }
 
@@ -369,6 +381,7 @@ impl FindingId {
             | LogonServerUnavailable
             | LogonFailedOther
             | LogonNotChecked => Section::Logon,
+            RdpFileNlaOff | RdpFileNegotiationOff | RdpFileGatewayNotProbed => Section::ClientFile,
         }
     }
 

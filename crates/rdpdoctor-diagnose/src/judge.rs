@@ -35,7 +35,7 @@ fn codes(c: Option<UserCodes<'_>>) -> Option<Codes> {
 pub(crate) fn judge(ev: &Evidence<'_>, ctx: &Context) -> Judgement {
     let user = codes(ev.codes);
     match (ev.wire, ev.host) {
-        (Some(report), host) => wire(report, host, user, ctx),
+        (Some(report), host) => wire(report, host, user, ctx, ev.rdp_file),
         (None, Some(host)) => host_only(host, user, ctx),
         (None, None) => codes_only(user, ctx),
     }
@@ -61,6 +61,7 @@ fn wire(
     host: Option<crate::HostInput<'_>>,
     user: Option<Codes>,
     ctx: &Context,
+    rdp_file: Option<&rdpdoctor_evidence::RdpFile>,
 ) -> Judgement {
     let posture = report.negotiation.as_ref().map(posture::judge);
     let server = server::identify(report, posture.as_ref());
@@ -74,7 +75,7 @@ fn wire(
         findings: &findings,
         server: &server,
     });
-    let focus: Vec<ClientPrediction> = if ctx.clients.is_empty() {
+    let mut focus: Vec<ClientPrediction> = if ctx.clients.is_empty() {
         let legacy = |id: &str| clients::PROFILES.iter().any(|p| p.id == id && p.legacy);
         all_clients
             .into_iter()
@@ -86,6 +87,10 @@ fn wire(
             .filter(|c| ctx.clients.iter().any(|u| u.id() == c.client))
             .collect()
     };
+    // The .rdp file says what the client offers: its client is the one predicted.
+    if let Some(file) = rdp_file {
+        crate::client_file::apply(file, &security_paths, &mut findings, &mut focus);
+    }
     // A client that fails for lack of a common TLS version is evidence of its
     // own: the server-side TLS findings cannot say which client it hits.
     let no_tls: Vec<&ClientPrediction> = focus.iter().filter(|c| c.no_common_tls).collect();

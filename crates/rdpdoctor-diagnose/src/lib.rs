@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod agreement;
+mod client_file;
 pub mod clients;
 pub mod codes;
 pub mod context;
@@ -194,6 +195,9 @@ pub struct Evidence<'a> {
     pub host: Option<HostInput<'a>>,
     /// The codes the user gave (`explain`, `--error`).
     pub codes: Option<UserCodes<'a>>,
+    /// The client's connection file (`probe --rdp-file`): what the client
+    /// offers, judged against the wire (`client_file`).
+    pub rdp_file: Option<&'a rdpdoctor_evidence::RdpFile>,
 }
 
 impl<'a> Evidence<'a> {

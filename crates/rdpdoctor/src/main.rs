@@ -24,6 +24,7 @@ mod lab_cmd;
 mod output;
 mod password;
 mod probe_cmd;
+mod rdp_input;
 mod scan_cmd;
 
 fn main() -> std::process::ExitCode {
