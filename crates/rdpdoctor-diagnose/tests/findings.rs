@@ -725,6 +725,15 @@ fn rdp_file(lines: &[&str]) -> RdpFile {
     }
 }
 
+/// The judgement of a probe with the client's `.rdp` file.
+fn with_file(r: &ProbeReport, file: &RdpFile) -> rdpdoctor_diagnose::Judgement {
+    let ev = Evidence {
+        rdp_file: Some(file),
+        ..Evidence::wire(r)
+    };
+    judge(&ev, &Context::default())
+}
+
 /// A server that requires NLA: RDP and SSL refused, HYBRID selected.
 fn nla_only() -> ProbeReport {
     let refuse = || NegotiationOutcome::Failure {
@@ -750,11 +759,7 @@ fn nla_only() -> ProbeReport {
 fn an_rdp_file_without_credssp_fails_against_nla_and_is_the_top_cause() {
     let r = nla_only();
     let file = rdp_file(&["full address:s:rdp.example.com", "enablecredsspsupport:i:0"]);
-    let ev = Evidence {
-        rdp_file: Some(&file),
-        ..Evidence::wire(&r)
-    };
-    let j = judge(&ev, &Context::default());
+    let j = with_file(&r, &file);
     let f = j
         .findings
         .iter()
@@ -779,11 +784,7 @@ fn an_rdp_file_without_credssp_fails_against_nla_and_is_the_top_cause() {
 fn an_rdp_file_without_negotiation_is_standard_rdp_security_only() {
     let r = nla_only();
     let file = rdp_file(&["negotiate security layer:i:0"]);
-    let ev = Evidence {
-        rdp_file: Some(&file),
-        ..Evidence::wire(&r)
-    };
-    let j = judge(&ev, &Context::default());
+    let j = with_file(&r, &file);
     assert!(j.has(FindingId::RdpFileNegotiationOff));
     assert_eq!(j.verdict, Verdict::NoClientConnects);
 }
@@ -795,11 +796,7 @@ fn an_rdp_file_gateway_is_a_note_and_changes_no_verdict() {
         "gatewayhostname:s:rdg.example.com:8443",
         "gatewayusagemethod:i:1",
     ]);
-    let ev = Evidence {
-        rdp_file: Some(&file),
-        ..Evidence::wire(&r)
-    };
-    let j = judge(&ev, &Context::default());
+    let j = with_file(&r, &file);
     let f = j
         .findings
         .iter()
@@ -817,9 +814,5 @@ fn an_rdp_file_gateway_is_a_note_and_changes_no_verdict() {
         "gatewayhostname:s:rdg.example.com",
         "gatewayusagemethod:i:0",
     ]);
-    let ev = Evidence {
-        rdp_file: Some(&file),
-        ..Evidence::wire(&r)
-    };
-    assert!(!judge(&ev, &Context::default()).has(FindingId::RdpFileGatewayNotProbed));
+    assert!(!with_file(&r, &file).has(FindingId::RdpFileGatewayNotProbed));
 }
