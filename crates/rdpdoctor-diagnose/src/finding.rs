@@ -241,6 +241,18 @@ finding_ids! {
     /// The `.rdp` file sends the connection through an RD Gateway, which
     /// this run did not probe.
     RdpFileGatewayNotProbed = "rdp-file-gateway-not-probed",
+    /// Events: the RD Gateway refused users on its connection policy (CAP),
+    /// health policy or authentication method (201, 204, 305).
+    EventGatewayCapDenied = "event-gateway-cap-denied",
+    /// Events: the RD Gateway refused users a resource by its resource
+    /// policy (RAP, 301).
+    EventGatewayRapDenied = "event-gateway-rap-denied",
+    /// Events: the RD Gateway could not reach the resource (304).
+    EventGatewayTargetUnreachable = "event-gateway-target-unreachable",
+    /// Events: the RD Gateway was at its connection limit (203).
+    EventGatewayConnectionLimit = "event-gateway-connection-limit",
+    /// Events: the RD Gateway could not create the tunnel (306).
+    EventGatewayTunnelFailed = "event-gateway-tunnel-failed",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -382,6 +394,11 @@ impl FindingId {
             | LogonFailedOther
             | LogonNotChecked => Section::Logon,
             RdpFileNlaOff | RdpFileNegotiationOff | RdpFileGatewayNotProbed => Section::ClientFile,
+            EventGatewayCapDenied
+            | EventGatewayRapDenied
+            | EventGatewayTargetUnreachable
+            | EventGatewayConnectionLimit
+            | EventGatewayTunnelFailed => Section::HostEvents,
         }
     }
 

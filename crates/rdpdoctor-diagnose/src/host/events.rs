@@ -32,7 +32,7 @@ fn logon_failure(status: u32) -> Option<LogonFailure> {
 }
 
 /// A key field of a group, by name, ignoring case.
-fn field<'a>(g: &'a EventGroup, name: &str) -> Option<&'a str> {
+pub(super) fn field<'a>(g: &'a EventGroup, name: &str) -> Option<&'a str> {
     g.key
         .iter()
         .chain(g.newest.data.iter())
@@ -86,13 +86,13 @@ fn is(g: &EventGroup, channel_part: &str, ids: &[u32]) -> bool {
 }
 
 #[derive(Default)]
-struct Bucket<'a> {
+pub(super) struct Bucket<'a> {
     groups: Vec<&'a EventGroup>,
     parts: Vec<String>,
 }
 
 impl<'a> Bucket<'a> {
-    fn push(&mut self, g: &'a EventGroup, part: String) {
+    pub(super) fn push(&mut self, g: &'a EventGroup, part: String) {
         self.groups.push(g);
         self.parts.push(part);
     }
@@ -106,7 +106,7 @@ impl<'a> Bucket<'a> {
             .max()
             .unwrap_or("")
     }
-    fn emit(self, out: &mut Out, id: F, sev: Severity, what: &str) {
+    pub(super) fn emit(self, out: &mut Out, id: F, sev: Severity, what: &str) {
         if self.groups.is_empty() {
             return;
         }

@@ -8,6 +8,7 @@
 
 mod cross;
 mod events;
+mod gateway_events;
 mod missing;
 mod settings;
 
@@ -28,6 +29,7 @@ pub fn derive(host: &HostEvidence, wire: Option<&ProbeReport>, now_unix: i64) ->
     let mut out = Out(Vec::new());
     settings::derive(host, wire, now_unix, &mut out);
     events::derive(host, &mut out);
+    gateway_events::derive(host, &mut out);
     if let Some(r) = wire {
         cross::derive(host, r, &mut out);
     }
