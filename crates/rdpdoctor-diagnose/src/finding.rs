@@ -253,6 +253,9 @@ finding_ids! {
     EventGatewayConnectionLimit = "event-gateway-connection-limit",
     /// Events: the RD Gateway could not create the tunnel (306).
     EventGatewayTunnelFailed = "event-gateway-tunnel-failed",
+    /// A user's mstsc reaches RD Gateways over RPC over HTTP only
+    /// (`RDGClientTransport = 1` in HKCU\Software\Microsoft\Terminal Server Client).
+    ClientRdgRpcTransport = "client-rdg-rpc-transport",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -399,6 +402,7 @@ impl FindingId {
             | EventGatewayTargetUnreachable
             | EventGatewayConnectionLimit
             | EventGatewayTunnelFailed => Section::HostEvents,
+            ClientRdgRpcTransport => Section::HostSettings,
         }
     }
 

@@ -3,6 +3,7 @@
 //! judged with the gateway's causes. No real gateway `.evtx` is among the
 //! shared fixtures, and none is hand-written: the records are the event
 //! groups the `.evtx` reader gives (`rdpdoctor_host::events`), built here.
+//! And a user's `RDGClientTransport`, read from an HKCU export and judged.
 
 use rdpdoctor_diagnose::{Evidence, FindingId, HostInput, judge};
 use rdpdoctor_evidence::host::HostEvidence;
@@ -133,5 +134,54 @@ fn gateway_text_from_the_log_is_neutralised_in_the_report() {
     assert!(
         !text.contains('\u{1b}') && !text.contains('\u{202e}'),
         "{text}"
+    );
+}
+
+/// `inspect` of an HKCU export (as `reg export` writes it) with
+/// `RDGClientTransport = 1`: the fact, its finding, the cause and the fix
+/// that lets mstsc choose the gateway transport again.
+#[test]
+fn rdgclienttransport_1_is_judged_with_the_setting_and_its_fix() {
+    use rdpdoctor_testkit::cli::run;
+    let dir = rdpdoctor_testkit::fixtures::scratch("rdgclienttransport");
+    let inspect = |name: &str, value: u32| {
+        let path = dir.join(name);
+        rdpdoctor_testkit::fixtures::write_reg_utf16(
+            &path,
+            &format!(
+                "Windows Registry Editor Version 5.00\n\n\
+                 [HKEY_CURRENT_USER\\Software\\Microsoft\\Terminal Server Client]\n\
+                 \"RDGClientTransport\"=dword:{value:08x}\n"
+            ),
+        );
+        let (out, _) = run(
+            false,
+            &["inspect", path.to_str().unwrap(), "--format", "json"],
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect's JSON");
+        json
+    };
+    let json = inspect("rpc.reg", 1);
+    assert_eq!(json["host"]["client"]["rdg_client_transport"]["value"], 1);
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "client-rdg-rpc-transport")
+        .expect("the finding");
+    assert_eq!(f["evidence"]["RDGClientTransport"]["value"], 1);
+    let cause = &json["diagnosis"]["causes"][0];
+    assert_eq!(cause["id"], "client-forces-rdg-rpc-transport");
+    assert!(cause["fixes"][0]["command"].as_str().unwrap().contains(
+        "reg delete \"HKCU\\Software\\Microsoft\\Terminal Server Client\" /v RDGClientTransport"
+    ));
+    // 0 (or absent) is the default: nothing to say
+    let json = inspect("http.reg", 0);
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["id"] != "client-rdg-rpc-transport")
     );
 }

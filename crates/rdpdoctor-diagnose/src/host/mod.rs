@@ -6,6 +6,7 @@
 //! finding names its origin (file, key and value, or event record) in its
 //! evidence, so a user can check it with `reg query` or Event Viewer.
 
+mod client_settings;
 mod cross;
 mod events;
 mod gateway_events;
@@ -30,6 +31,7 @@ pub fn derive(host: &HostEvidence, wire: Option<&ProbeReport>, now_unix: i64) ->
     settings::derive(host, wire, now_unix, &mut out);
     events::derive(host, &mut out);
     gateway_events::derive(host, &mut out);
+    client_settings::derive(host, &mut out);
     if let Some(r) = wire {
         cross::derive(host, r, &mut out);
     }
