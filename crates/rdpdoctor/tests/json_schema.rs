@@ -1058,3 +1058,38 @@ fn lab_probe_json_of_every_scenario_matches_the_schema() {
         assert_valid("ProbeOutput", &p.json, &format!("lab scenario {}", s.name));
     }
 }
+
+/// `probe --rdp-file`: the `.rdp` findings and their evidence match the schema.
+#[test]
+fn probe_json_with_an_rdp_file_matches_the_schema() {
+    let serve = LabServe::start(&["nla-required"]);
+    let (_, addr) = &serve.listeners[0];
+    let dir = rdpdoctor_testkit::fixtures::scratch("schema-rdp-file");
+    let path = dir.join("c.rdp");
+    rdpdoctor_testkit::fixtures::write_reg_utf16(
+        &path,
+        &format!(
+            "full address:s:{addr}\nenablecredsspsupport:i:0\n\
+             gatewayhostname:s:rdg.corp.example\ngatewayusagemethod:i:1\n"
+        ),
+    );
+    let (out, _) = run(
+        false,
+        &[
+            "probe",
+            "--rdp-file",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-reverse-dns",
+            "--samples",
+            "1",
+        ],
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = finding_ids(&json);
+    for id in ["rdp-file-nla-off", "rdp-file-gateway-not-probed"] {
+        assert!(ids.iter().any(|i| i == id), "{id}: {ids:?}");
+    }
+    assert_valid("ProbeOutput", &json, "probe --rdp-file");
+}
