@@ -285,6 +285,30 @@ finding_ids! {
     EventKerberosModified = "event-kerberos-modified",
     /// Events: NETLOGON 3210 / 5719: the secure channel to the domain failed.
     EventSecureChannel = "event-secure-channel",
+    /// The `.rdp` file turns CredSSP off (`enablecredsspsupport:i:0`): its
+    /// client offers no NLA.
+    RdpFileNlaOff = "rdp-file-nla-off",
+    /// The `.rdp` file turns the security negotiation off (`negotiate
+    /// security layer:i:0`): its client uses Standard RDP Security only.
+    RdpFileNegotiationOff = "rdp-file-negotiation-off",
+    /// The `.rdp` file sends the connection through an RD Gateway, which
+    /// this run did not probe.
+    RdpFileGatewayNotProbed = "rdp-file-gateway-not-probed",
+    /// Events: the RD Gateway refused users on its connection policy (CAP),
+    /// health policy or authentication method (201, 204, 305).
+    EventGatewayCapDenied = "event-gateway-cap-denied",
+    /// Events: the RD Gateway refused users a resource by its resource
+    /// policy (RAP, 301).
+    EventGatewayRapDenied = "event-gateway-rap-denied",
+    /// Events: the RD Gateway could not reach the resource (304).
+    EventGatewayTargetUnreachable = "event-gateway-target-unreachable",
+    /// Events: the RD Gateway was at its connection limit (203).
+    EventGatewayConnectionLimit = "event-gateway-connection-limit",
+    /// Events: the RD Gateway could not create the tunnel (306).
+    EventGatewayTunnelFailed = "event-gateway-tunnel-failed",
+    /// A user's mstsc reaches RD Gateways over RPC over HTTP only
+    /// (`RDGClientTransport = 1` in HKCU\Software\Microsoft\Terminal Server Client).
+    ClientRdgRpcTransport = "client-rdg-rpc-transport",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -325,6 +349,8 @@ pub enum Section {
     BothEnds,
     /// The domain's Kerberos: the KDC, its clock, the SPN (`probe --realm`).
     Kerberos,
+    /// The client's connection file (`.rdp`).
+    ClientFile,
 }
 
 impl Section {
@@ -347,6 +373,7 @@ impl Section {
             Section::HostEvents => "Host events",
             Section::BothEnds => "Both ends",
             Section::Kerberos => "Kerberos",
+            Section::ClientFile => "Client file",
         }
     }
 
@@ -447,6 +474,13 @@ impl FindingId {
             | EventKerberosSpnUnknown
             | EventKerberosModified
             | EventSecureChannel => Section::HostEvents,
+            RdpFileNlaOff | RdpFileNegotiationOff | RdpFileGatewayNotProbed => Section::ClientFile,
+            EventGatewayCapDenied
+            | EventGatewayRapDenied
+            | EventGatewayTargetUnreachable
+            | EventGatewayConnectionLimit
+            | EventGatewayTunnelFailed => Section::HostEvents,
+            ClientRdgRpcTransport => Section::HostSettings,
         }
     }
 

@@ -37,7 +37,7 @@ pub(crate) fn judge(ev: &Evidence<'_>, ctx: &Context) -> Judgement {
     let user = codes(ev.codes);
     let client = ev.client.map(|c| c.evidence);
     match (ev.wire, ev.host) {
-        (Some(report), host) => wire(report, host, client, user, ctx),
+        (Some(report), host) => wire(report, host, client, user, ctx, ev.rdp_file),
         (None, Some(host)) => host_only(host, client, user, ctx),
         (None, None) => codes_only(user, ctx),
     }
@@ -64,6 +64,7 @@ fn wire(
     client: Option<&HostEvidence>,
     user: Option<Codes>,
     ctx: &Context,
+    rdp_file: Option<&rdpdoctor_evidence::RdpFile>,
 ) -> Judgement {
     let posture = report.negotiation.as_ref().map(posture::judge);
     let server = server::identify(report, posture.as_ref());
@@ -77,7 +78,7 @@ fn wire(
         findings: &findings,
         server: &server,
     });
-    let focus: Vec<ClientPrediction> = if ctx.clients.is_empty() {
+    let mut focus: Vec<ClientPrediction> = if ctx.clients.is_empty() {
         let legacy = |id: &str| clients::PROFILES.iter().any(|p| p.id == id && p.legacy);
         all_clients
             .into_iter()
@@ -89,6 +90,10 @@ fn wire(
             .filter(|c| ctx.clients.iter().any(|u| u.id() == c.client))
             .collect()
     };
+    // The .rdp file says what the client offers: its client is the one predicted.
+    if let Some(file) = rdp_file {
+        crate::client_file::apply(file, &security_paths, &mut findings, &mut focus);
+    }
     // A client that fails for lack of a common TLS version is evidence of its
     // own: the server-side TLS findings cannot say which client it hits.
     let no_tls: Vec<&ClientPrediction> = focus.iter().filter(|c| c.no_common_tls).collect();

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod agreement;
+mod client_file;
 pub mod clients;
 pub mod codes;
 pub mod context;
@@ -209,6 +210,9 @@ pub struct Evidence<'a> {
     /// The user's client machine's own state (`--client-evidence`), paired
     /// with the server's where a failure needs both ends (`pair`).
     pub client: Option<HostInput<'a>>,
+    /// The client's connection file (`probe --rdp-file`): what the client
+    /// offers, judged against the wire (`client_file`).
+    pub rdp_file: Option<&'a rdpdoctor_evidence::RdpFile>,
 }
 
 impl<'a> Evidence<'a> {

@@ -492,3 +492,140 @@ fn every_cause_a_prior_names_exists_and_its_codes_allow_it() {
         }
     }
 }
+
+// The RD Gateway: the E_PROXY_* HRESULTs of [MS-TSGU 2.2.6], the gateway's
+// event ids and xfreerdp's gateway exit code, each giving the cause a user
+// must act on first, with its fix.
+
+/// The first fix of a cause, as the user reads it: title, path and command.
+fn first_fix_path(c: &RankedCause) -> String {
+    let f = c.fixes.first().expect("a fix");
+    format!(
+        "{} {} {}",
+        f.title,
+        f.path.as_deref().unwrap_or(""),
+        f.command.as_deref().unwrap_or("")
+    )
+}
+
+#[test]
+fn rap_denied_gives_the_rap_cause_first_with_the_rap_fix() {
+    let e = ex(&["0x800759DA"]);
+    assert_eq!(e.codes[0].family, Family::TsguHresult);
+    assert_eq!(e.codes[0].name, "E_PROXY_RAP_ACCESSDENIED");
+    let c = &e.causes[0];
+    assert_eq!(c.id, "rd-gateway-access-denied");
+    let fix = first_fix_path(c);
+    assert!(
+        fix.contains("Resource Authorization Policies") && fix.contains("Network Resource"),
+        "{fix}"
+    );
+    // the name alone, as xfreerdp's log prints it, says the same
+    assert_eq!(
+        top(&ex(&["E_PROXY_RAP_ACCESSDENIED"])),
+        "rd-gateway-access-denied"
+    );
+}
+
+#[test]
+fn every_tsgu_family_points_at_its_cause() {
+    for (code, cause) in [
+        ("0x800759DB", "rd-gateway-cap-denied"),
+        ("0x800759DD", "rd-gateway-cannot-reach-host"),
+        ("0x800759E6", "rd-gateway-connection-limit"),
+        ("0x800759EE", "rd-gateway-certificate"),
+        ("0x800759F8", "rd-gateway-cap-denied"),
+        ("0x800759F9", "rd-gateway-cap-denied"),
+        ("0x800759E9", "rd-gateway-cap-denied"),
+        ("0x800759D8", "rd-gateway-cap-denied"),
+        ("0x800759ED", "rd-gateway-cap-denied"),
+        ("0x800759FC", "rd-gateway-access-denied"),
+    ] {
+        let e = ex(&[code]);
+        assert_eq!(top(&e), cause, "{code}");
+        let c = &e.causes[0];
+        assert!(!c.fixes.is_empty(), "{code}: {cause} has no fix");
+    }
+}
+
+#[test]
+fn every_documented_e_proxy_value_is_known() {
+    for (v, name) in [
+        (0x8007_59D8u32, "E_PROXY_INTERNALERROR"),
+        (0x8007_59DA, "E_PROXY_RAP_ACCESSDENIED"),
+        (0x8007_59DB, "E_PROXY_NAP_ACCESSDENIED"),
+        (0x8007_59DD, "E_PROXY_TS_CONNECTFAILED"),
+        (0x8007_59DF, "E_PROXY_ALREADYDISCONNECTED"),
+        (0x8007_59E6, "E_PROXY_MAXCONNECTIONSREACHED"),
+        (0x8007_59E8, "E_PROXY_NOTSUPPORTED"),
+        (0x8007_59E9, "E_PROXY_CAPABILITYMISMATCH"),
+        (0x8007_59ED, "E_PROXY_QUARANTINE_ACCESSDENIED"),
+        (0x8007_59EE, "E_PROXY_NOCERTAVAILABLE"),
+        (0x8007_59F6, "E_PROXY_SESSIONTIMEOUT"),
+        (0x8007_59F7, "E_PROXY_COOKIE_BADPACKET"),
+        (0x8007_59F8, "E_PROXY_COOKIE_AUTHENTICATION_ACCESS_DENIED"),
+        (0x8007_59F9, "E_PROXY_UNSUPPORTED_AUTHENTICATION_METHOD"),
+        (0x8007_59FA, "E_PROXY_REAUTH_AUTHN_FAILED"),
+        (0x8007_59FB, "E_PROXY_REAUTH_CAP_FAILED"),
+        (0x8007_59FC, "E_PROXY_REAUTH_RAP_FAILED"),
+        (0x8007_59FD, "E_PROXY_SDR_NOT_SUPPORTED_BY_TS"),
+        (0x8007_5A00, "E_PROXY_REAUTH_NAP_FAILED"),
+    ] {
+        let e = ex(&[&format!("0x{v:08X}")]);
+        assert_eq!(e.codes[0].name, name, "0x{v:08X}");
+    }
+}
+
+#[test]
+fn gateway_events_point_at_the_gateway_causes() {
+    for (args, cause) in [
+        (&["gateway", "event", "301"][..], "rd-gateway-access-denied"),
+        (&["gateway event 304"][..], "rd-gateway-cannot-reach-host"),
+        (&["gateway event 201"][..], "rd-gateway-cap-denied"),
+        (&["gateway event 203"][..], "rd-gateway-connection-limit"),
+        (&["gateway event 306"][..], "rd-gateway-certificate"),
+        (&["gateway event 305"][..], "rd-gateway-cap-denied"),
+    ] {
+        let e = ex(args);
+        assert_eq!(e.codes[0].family, Family::EventGateway, "{args:?}");
+        assert_eq!(top(&e), cause, "{args:?}");
+    }
+}
+
+#[test]
+fn the_http_transport_fix_is_rdgclienttransport_with_its_undo() {
+    let kb = rdpdoctor_kb::kb();
+    let cause = kb
+        .cause("rd-gateway-http-transport-blocked")
+        .expect("the cause");
+    let fix = cause
+        .fixes
+        .iter()
+        .find(|f| {
+            f.command
+                .as_deref()
+                .unwrap_or("")
+                .contains("RDGClientTransport")
+        })
+        .expect("the client fix");
+    assert!(fix.command.as_deref().unwrap().contains("/d 1"));
+    assert!(fix.undo.as_deref().unwrap_or("").contains(
+        "reg delete \"HKCU\\Software\\Microsoft\\Terminal Server Client\" /v RDGClientTransport"
+    ));
+}
+
+#[test]
+fn xfreerdp_131_now_names_the_gateway_and_0x904_0x7_is_unchanged() {
+    let e = ex(&["exit", "131"]);
+    assert!(
+        e.causes.iter().any(|c| c.id == "rd-gateway-access-denied"),
+        "{:?}",
+        e.causes.iter().map(|c| &c.id).collect::<Vec<_>>()
+    );
+    let e = ex(&["0x904", "0x7"]);
+    assert!(
+        e.causes
+            .iter()
+            .any(|c| c.id == "rd-gateway-cannot-reach-host")
+    );
+}

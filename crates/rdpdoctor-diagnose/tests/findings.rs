@@ -702,3 +702,117 @@ fn an_error_on_a_healthy_host_suggests_the_check_that_settles_it() {
     let j = judge(&Evidence::wire(&r), &Context::default());
     assert!(j.diagnosis.error_check.is_none());
 }
+
+/// An `.rdp` file, built by hand as the parser would give it.
+fn rdp_file(lines: &[&str]) -> RdpFile {
+    RdpFile {
+        encoding: RdpFileEncoding::Utf16LeBom,
+        settings: lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut p = l.splitn(3, ':');
+                RdpSetting {
+                    line: i + 1,
+                    name: p.next().unwrap().to_owned(),
+                    kind: p.next().unwrap().chars().next().unwrap(),
+                    value: p.next().unwrap().to_owned(),
+                }
+            })
+            .collect(),
+        notes: vec![],
+        notes_dropped: 0,
+    }
+}
+
+/// The judgement of a probe with the client's `.rdp` file.
+fn with_file(r: &ProbeReport, file: &RdpFile) -> rdpdoctor_diagnose::Judgement {
+    let ev = Evidence {
+        rdp_file: Some(file),
+        ..Evidence::wire(r)
+    };
+    judge(&ev, &Context::default())
+}
+
+/// A server that requires NLA: RDP and SSL refused, HYBRID selected.
+fn nla_only() -> ProbeReport {
+    let refuse = || NegotiationOutcome::Failure {
+        code: 5,
+        name: Some("HYBRID_REQUIRED_BY_SERVER".into()),
+    };
+    let hybrid = || NegotiationOutcome::Selected {
+        protocol: ProtocolSet::from_bits(Some(2)),
+        flags: 0,
+        flag_names: vec![],
+    };
+    let mut r = open(report());
+    r.negotiation = Some(neg(&[
+        (Some(0), refuse()),
+        (Some(1), refuse()),
+        (Some(2), hybrid()),
+        (Some(3), hybrid()),
+    ]));
+    r
+}
+
+#[test]
+fn an_rdp_file_without_credssp_fails_against_nla_and_is_the_top_cause() {
+    let r = nla_only();
+    let file = rdp_file(&["full address:s:rdp.example.com", "enablecredsspsupport:i:0"]);
+    let j = with_file(&r, &file);
+    let f = j
+        .findings
+        .iter()
+        .find(|f| f.id == FindingId::RdpFileNlaOff)
+        .expect("the finding");
+    assert_eq!(f.severity, Severity::Fail);
+    assert_eq!(f.evidence["line"], 2);
+    assert_eq!(j.verdict, Verdict::NoClientConnects);
+    assert_eq!(j.diagnosis.causes[0].id, "rdp-file-disables-nla");
+    // Without the file, nothing blames one.
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    assert!(!j.has(FindingId::RdpFileNlaOff));
+    assert!(
+        j.diagnosis
+            .causes
+            .iter()
+            .all(|c| c.id != "rdp-file-disables-nla")
+    );
+}
+
+#[test]
+fn an_rdp_file_without_negotiation_is_standard_rdp_security_only() {
+    let r = nla_only();
+    let file = rdp_file(&["negotiate security layer:i:0"]);
+    let j = with_file(&r, &file);
+    assert!(j.has(FindingId::RdpFileNegotiationOff));
+    assert_eq!(j.verdict, Verdict::NoClientConnects);
+}
+
+#[test]
+fn an_rdp_file_gateway_is_a_note_and_changes_no_verdict() {
+    let r = nla_only();
+    let file = rdp_file(&[
+        "gatewayhostname:s:rdg.example.com:8443",
+        "gatewayusagemethod:i:1",
+    ]);
+    let j = with_file(&r, &file);
+    let f = j
+        .findings
+        .iter()
+        .find(|f| f.id == FindingId::RdpFileGatewayNotProbed)
+        .expect("the note");
+    assert_eq!(f.severity, Severity::Info);
+    assert_eq!(f.evidence["port"], 8443);
+    assert!(f.summary.contains("not probed"));
+    assert_eq!(
+        j.verdict,
+        judge(&Evidence::wire(&r), &Context::default()).verdict
+    );
+    // "never use a gateway": no note
+    let file = rdp_file(&[
+        "gatewayhostname:s:rdg.example.com",
+        "gatewayusagemethod:i:0",
+    ]);
+    assert!(!with_file(&r, &file).has(FindingId::RdpFileGatewayNotProbed));
+}

@@ -73,6 +73,8 @@ fn every_relation_names_a_real_finding_qualifier_and_cause() {
         // `--realm`: the healthy answers of the KDC.
         FindingId::KerberosKdcReachable,
         FindingId::KerberosDcClockInSync,
+        // Says a hop of the connection was not probed: no cause of its own.
+        FindingId::RdpFileGatewayNotProbed,
     ];
     for id in FindingId::ALL {
         let covered = kb

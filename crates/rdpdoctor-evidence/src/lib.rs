@@ -26,6 +26,7 @@ pub mod logon;
 mod negotiation;
 mod net;
 mod protocol;
+pub mod rdp_file;
 mod rdp_security;
 mod tls;
 
@@ -40,6 +41,7 @@ pub use logon::{LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonP
 pub use negotiation::{NegotiationAttempt, NegotiationEvidence, NegotiationOutcome};
 pub use net::{Addresses, ConnectSample, PortState, Stats, Target, TcpEvidence};
 pub use protocol::{EncryptionLevel, EncryptionMethod, Protocol, ProtocolSet};
+pub use rdp_file::{GatewayTarget, GatewayUsage, RdpFile, RdpFileEncoding, RdpSetting};
 pub use rdp_security::{RdpSecurityEvidence, RdpSecurityOffer, RdpSecurityOutcome};
 pub use tls::{CertificateFacts, HandshakeFailure, TlsEvidence, TlsVersion, TlsVersionResult};
 

@@ -178,6 +178,7 @@ pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str
         reverse_dns: module.reverse_dns,
         credentials: None,
         profile: module.profile,
+        gateway: None,
     };
     // The probe runs in a task of its own that holds the slot until the
     // probe has ended: when Prometheus gives up and closes the connection,

@@ -28,6 +28,7 @@
 pub mod classify;
 pub mod events;
 pub mod local;
+pub mod rdp_file;
 pub mod registry;
 pub mod volume;
 #[cfg(windows)]

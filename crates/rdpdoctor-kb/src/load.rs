@@ -111,6 +111,14 @@ pub(crate) const CODE_FILES: &[(&str, &str)] = &[
         "kb/codes/event-session-broker.toml",
         include_str!("../kb/codes/event-session-broker.toml"),
     ),
+    (
+        "kb/codes/tsgu-hresult.toml",
+        include_str!("../kb/codes/tsgu-hresult.toml"),
+    ),
+    (
+        "kb/codes/event-gateway.toml",
+        include_str!("../kb/codes/event-gateway.toml"),
+    ),
 ];
 
 pub(crate) const CAUSES_FILE: (&str, &str) = ("kb/causes.toml", include_str!("../kb/causes.toml"));

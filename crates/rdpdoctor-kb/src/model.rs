@@ -72,11 +72,16 @@ pub enum Family {
     EventSessionBroker,
     /// Kerberos error codes of a KRB-ERROR (RFC 4120 7.5.9).
     Kerberos,
+    /// [MS-TSGU 2.2.6] the RD Gateway's HRESULTs (E_PROXY_*), in the
+    /// gateway's tunnel, channel and authorization responses.
+    TsguHresult,
+    /// Windows events: TerminalServices-Gateway/Operational (the RD Gateway's log).
+    EventGateway,
 }
 
 impl Family {
     /// Every family, in the order the knowledge base lists them.
-    pub const ALL: [Family; 26] = [
+    pub const ALL: [Family; 28] = [
         Family::MstscDisconnect,
         Family::MstscExtended,
         Family::MstscProtocolError,
@@ -103,6 +108,8 @@ impl Family {
         Family::EventSecurity,
         Family::EventSessionBroker,
         Family::Kerberos,
+        Family::TsguHresult,
+        Family::EventGateway,
     ];
 
     /// The stable kebab-case id (also the file name under `kb/codes/`).
@@ -134,6 +141,8 @@ impl Family {
             Family::EventSecurity => "event-security",
             Family::EventSessionBroker => "event-session-broker",
             Family::Kerberos => "kerberos",
+            Family::TsguHresult => "tsgu-hresult",
+            Family::EventGateway => "event-gateway",
         }
     }
 
@@ -148,6 +157,7 @@ impl Family {
                 | Family::EventSchannel
                 | Family::EventSecurity
                 | Family::EventSessionBroker
+                | Family::EventGateway
         )
     }
 

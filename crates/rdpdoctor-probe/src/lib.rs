@@ -47,6 +47,9 @@ pub struct ProbeOptions {
     pub credentials: Option<Credentials>,
     /// How much to probe.
     pub profile: Profile,
+    /// The RD Gateway the user's connection goes through (`--rdp-file`'s
+    /// `gatewayhostname`). Carried, not yet probed: the report says so.
+    pub gateway: Option<rdpdoctor_evidence::GatewayTarget>,
 }
 
 /// How much of the probe to run: everything (`probe`), or what matters
@@ -82,6 +85,7 @@ impl Default for ProbeOptions {
             reverse_dns: true,
             credentials: None,
             profile: Profile::Full,
+            gateway: None,
         }
     }
 }

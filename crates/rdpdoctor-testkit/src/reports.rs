@@ -153,3 +153,35 @@ pub fn rdp_security_fips() -> ProbeReport {
         }
     })
 }
+
+/// An event group as `rdpdoctor-host`'s event reader gives it: `count`
+/// records of one computer (`WIN-RDP01`), channel, provider and id, with
+/// the key fields `key` (also the newest record's data).
+pub fn event_group(
+    channel: &str,
+    provider: &str,
+    id: u32,
+    key: &[(&str, &str)],
+) -> rdpdoctor_evidence::host::EventGroup {
+    use rdpdoctor_evidence::host::{EventGroup, EventRecord};
+    let fields: std::collections::BTreeMap<String, String> = key
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    EventGroup {
+        computer: Some("WIN-RDP01".into()),
+        channel: channel.into(),
+        provider: provider.into(),
+        event_id: id,
+        key: fields.clone(),
+        count: 3,
+        first: "2024-05-01T10:00:00Z".into(),
+        newest: EventRecord {
+            time: "2024-05-02T10:00:00.1234567Z".into(),
+            record_id: 42,
+            source: "System.evtx".into(),
+            computer: Some("WIN-RDP01".into()),
+            data: fields,
+        },
+    }
+}

@@ -24,6 +24,7 @@ mod lab_cmd;
 mod output;
 mod password;
 mod probe_cmd;
+mod rdp_input;
 mod realm;
 mod scan_cmd;
 

@@ -15,7 +15,17 @@ impl Progress for Spinner {
 }
 
 pub fn run(args: ProbeArgs) -> Result<u8, String> {
-    let target = parse_target(&args.target).map_err(|e| e.to_string())?;
+    // The connection file first: it may name the target.
+    let rdp_file = match &args.rdp_file {
+        Some(path) => Some(crate::rdp_input::read(path)?),
+        None => None,
+    };
+    let target = match &rdp_file {
+        Some(file) => crate::rdp_input::target(file, args.target.as_deref())?,
+        None => {
+            parse_target(args.target.as_deref().unwrap_or_default()).map_err(|e| e.to_string())?
+        }
+    };
     // Check the error hint and read the host evidence before spending time
     // on the network.
     let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
@@ -60,6 +70,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
             ScanProfile::Full => rdpdoctor_probe::Profile::Full,
         },
+        gateway: rdp_file.as_ref().and_then(|f| f.gateway()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -97,8 +108,18 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     if let Some(h) = &host {
         crate::inputs::same_machine_as_wire(h, &report)?;
     }
+    // An .rdp file is mstsc's: its settings make the client predicted,
+    // unless --client names others.
+    let clients = if args.client.is_empty() && rdp_file.is_some() {
+        vec![
+            rdpdoctor_diagnose::ClientId::MstscWin10,
+            rdpdoctor_diagnose::ClientId::MstscWin11,
+        ]
+    } else {
+        args.client.clone()
+    };
     let ctx = rdpdoctor_diagnose::Context {
-        clients: args.client.clone(),
+        clients,
         environment: args.environment,
     };
     let input = host.as_ref().map(|h| rdpdoctor_diagnose::HostInput {
@@ -112,6 +133,10 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             now_unix: crate::inputs::now_unix(),
         }))
         .with_codes(codes.as_ref().map(crate::inputs::ErrorHint::as_user_codes));
+    let evidence = rdpdoctor_diagnose::Evidence {
+        rdp_file: rdp_file.as_ref(),
+        ..evidence
+    };
     let judgement = rdpdoctor_diagnose::judge(&evidence, &ctx);
     let out = match args.format {
         Format::Json => {

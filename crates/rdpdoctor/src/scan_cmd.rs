@@ -64,6 +64,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
             ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
             ScanProfile::Full => rdpdoctor_probe::Profile::Full,
         },
+        gateway: None,
     };
     let schedule = Schedule {
         concurrency: args.concurrency as usize,

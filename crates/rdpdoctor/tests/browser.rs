@@ -354,6 +354,7 @@ fn a_fleet_report_has_a_row_and_a_section_per_host_in_chromium() {
         reverse_dns: false,
         credentials: None,
         profile: rdpdoctor_probe::Profile::Full,
+        gateway: None,
     };
     let reports: Vec<_> = inputs
         .iter()

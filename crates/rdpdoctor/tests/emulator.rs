@@ -799,3 +799,115 @@ fn the_clients_credssp_policy_is_paired_with_the_servers_update_state() {
         p.finding_ids()
     );
 }
+
+/// An `.rdp` file as mstsc saves it (UTF-16LE with a BOM, CRLF), in a
+/// scratch folder.
+fn rdp_file(test: &str, lines: &[String]) -> std::path::PathBuf {
+    let dir = rdpdoctor_testkit::fixtures::scratch(test);
+    let path = dir.join("connection.rdp");
+    rdpdoctor_testkit::fixtures::write_reg_utf16(&path, &(lines.join("\n") + "\n"));
+    path
+}
+
+fn probe_rdp_file(path: &std::path::Path, format: &str) -> (i32, String) {
+    let path = path.to_str().unwrap();
+    let (out, _) = run(
+        false,
+        &[
+            "probe",
+            "--rdp-file",
+            path,
+            "--format",
+            format,
+            "--color",
+            "never",
+            "--no-reverse-dns",
+            "--samples",
+            "1",
+        ],
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// `probe --rdp-file`: the target and port come from the file, and a file
+/// that turns CredSSP off against a server that requires NLA is the top
+/// cause, with the file's line as the fix.
+#[test]
+fn an_rdp_file_without_credssp_fails_against_an_nla_server_and_says_which_line() {
+    let served = Served::start(FaultConfig::new(Fault::NlaRequired));
+    let path = rdp_file(
+        "rdp-file-nla-off",
+        &[
+            "screen mode id:i:2".into(),
+            "full address:s:127.0.0.1".into(),
+            format!("server port:i:{}", served.port()),
+            "authentication level:i:2".into(),
+            "enablecredsspsupport:i:0".into(),
+            "prompt for credentials:i:0".into(),
+        ],
+    );
+    let (code, stdout) = probe_rdp_file(&path, "json");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert_eq!(json["target"]["port"], served.port());
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "rdp-file-nla-off")
+        .expect("the .rdp finding");
+    assert_eq!(f["severity"], "fail");
+    assert_eq!(f["evidence"]["line"], 5);
+    assert_eq!(
+        json["diagnosis"]["causes"][0]["id"],
+        "rdp-file-disables-nla"
+    );
+    let fix = json["diagnosis"]["causes"][0]["fixes"][0]["title"]
+        .as_str()
+        .unwrap();
+    assert!(fix.contains("enablecredsspsupport:i:1"), "{fix}");
+    assert_eq!(json["verdict"], "no-client-connects");
+    assert_eq!(code, 1);
+}
+
+/// The same server with mstsc's default security, through a gateway the
+/// file names: it connects, and the report says the gateway was not probed.
+#[test]
+fn an_rdp_file_with_a_gateway_says_the_gateway_was_not_probed() {
+    let served = Served::start(FaultConfig::new(Fault::NlaRequired));
+    let path = rdp_file(
+        "rdp-file-gateway",
+        &[
+            format!("full address:s:127.0.0.1:{}", served.port()),
+            "gatewayhostname:s:rdg.corp.example".into(),
+            "gatewayusagemethod:i:1".into(),
+            "gatewaycredentialssource:i:0".into(),
+            "gatewayprofileusagemethod:i:1".into(),
+            "bogus line without colons".into(),
+        ],
+    );
+    let (code, text) = probe_rdp_file(&path, "text");
+    assert!(
+        text.contains("RD Gateway rdg.corp.example:443")
+            && text.contains("the gateway was not probed"),
+        "{text}"
+    );
+    assert_eq!(code, 0, "{text}");
+}
+
+/// A file that is not an `.rdp` file, or is missing: one line, exit 2.
+#[test]
+fn a_bad_rdp_file_is_a_one_line_error() {
+    let dir = rdpdoctor_testkit::fixtures::scratch("rdp-file-bad");
+    let bin = dir.join("binary.rdp");
+    std::fs::write(&bin, (0..=255u8).cycle().take(2048).collect::<Vec<u8>>()).unwrap();
+    for path in [bin, dir.join("missing.rdp")] {
+        let (out, _) = run(false, &["probe", "--rdp-file", path.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(".rdp file"), "{err}");
+    }
+}

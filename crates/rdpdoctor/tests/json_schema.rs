@@ -942,29 +942,8 @@ fn probe_json_with_host_evidence_matches_the_schema() {
 /// event groups, against `$defs/Finding`.
 #[test]
 fn every_event_finding_matches_the_schema() {
-    use rdpdoctor_evidence::host::{EventGroup, EventRecord, HostEvidence};
-    let group = |channel: &str, provider: &str, id: u32, key: &[(&str, &str)]| EventGroup {
-        computer: Some("WIN-RDP01".into()),
-        channel: channel.into(),
-        provider: provider.into(),
-        event_id: id,
-        key: key
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect(),
-        count: 3,
-        first: "2024-05-01T10:00:00Z".into(),
-        newest: EventRecord {
-            time: "2024-05-02T10:00:00.1234567Z".into(),
-            record_id: 42,
-            source: "System.evtx".into(),
-            computer: Some("WIN-RDP01".into()),
-            data: key
-                .iter()
-                .map(|(k, v)| ((*k).into(), (*v).into()))
-                .collect(),
-        },
-    };
+    use rdpdoctor_evidence::host::HostEvidence;
+    let group = rdpdoctor_testkit::reports::event_group;
     let mut h = HostEvidence::default();
     h.events.groups = vec![
         group("System", "Schannel", 36870, &[]),
@@ -1004,6 +983,37 @@ fn every_event_finding_matches_the_schema() {
             &[],
         ),
     ];
+    // The RD Gateway's log, one group per finding.
+    for (id, key) in [
+        (
+            201,
+            &[("Username", "CORP\\bob"), ("ErrorCode", "23003")][..],
+        ),
+        (
+            301,
+            &[
+                ("Username", "CORP\\bob"),
+                ("Resource", "rdp01.corp.example"),
+            ][..],
+        ),
+        (
+            304,
+            &[
+                ("Username", "CORP\\ann"),
+                ("Resource", "rdp02"),
+                ("ErrorCode", "10060"),
+            ][..],
+        ),
+        (203, &[("Username", "CORP\\cy")][..]),
+        (306, &[("Username", "CORP\\dee")][..]),
+    ] {
+        h.events.groups.push(group(
+            "Microsoft-Windows-TerminalServices-Gateway/Operational",
+            "Microsoft-Windows-TerminalServices-Gateway",
+            id,
+            key,
+        ));
+    }
     let findings = rdpdoctor_diagnose::host::derive(&h, None, 1_900_000_000);
     let ids: BTreeSet<String> = findings.iter().map(|f| f.id.name().to_owned()).collect();
     for id in [
@@ -1014,6 +1024,11 @@ fn every_event_finding_matches_the_schema() {
         "event-password-expired",
         "event-client-disconnect",
         "event-security-layer-error",
+        "event-gateway-cap-denied",
+        "event-gateway-rap-denied",
+        "event-gateway-target-unreachable",
+        "event-gateway-connection-limit",
+        "event-gateway-tunnel-failed",
     ] {
         assert!(ids.contains(id), "{id} not derived: {ids:?}");
     }
@@ -1042,4 +1057,39 @@ fn lab_probe_json_of_every_scenario_matches_the_schema() {
         let p = probe(&s.name, &[]);
         assert_valid("ProbeOutput", &p.json, &format!("lab scenario {}", s.name));
     }
+}
+
+/// `probe --rdp-file`: the `.rdp` findings and their evidence match the schema.
+#[test]
+fn probe_json_with_an_rdp_file_matches_the_schema() {
+    let serve = LabServe::start(&["nla-required"]);
+    let (_, addr) = &serve.listeners[0];
+    let dir = rdpdoctor_testkit::fixtures::scratch("schema-rdp-file");
+    let path = dir.join("c.rdp");
+    rdpdoctor_testkit::fixtures::write_reg_utf16(
+        &path,
+        &format!(
+            "full address:s:{addr}\nenablecredsspsupport:i:0\n\
+             gatewayhostname:s:rdg.corp.example\ngatewayusagemethod:i:1\n"
+        ),
+    );
+    let (out, _) = run(
+        false,
+        &[
+            "probe",
+            "--rdp-file",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-reverse-dns",
+            "--samples",
+            "1",
+        ],
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = finding_ids(&json);
+    for id in ["rdp-file-nla-off", "rdp-file-gateway-not-probed"] {
+        assert!(ids.iter().any(|i| i == id), "{id}: {ids:?}");
+    }
+    assert_valid("ProbeOutput", &json, "probe --rdp-file");
 }

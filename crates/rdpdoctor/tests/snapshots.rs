@@ -178,3 +178,13 @@ fn explain_as_markdown_html_and_brief() {
         "{md}"
     );
 }
+
+#[test]
+fn explain_the_gateway_rap_denial() {
+    explain("0x800759DA", &["0x800759DA"]);
+}
+
+#[test]
+fn explain_a_gateway_event() {
+    explain("gateway-event-304", &["gateway", "event", "304"]);
+}

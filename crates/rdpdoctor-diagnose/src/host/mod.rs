@@ -6,8 +6,10 @@
 //! finding names its origin (file, key and value, or event record) in its
 //! evidence, so a user can check it with `reg query` or Event Viewer.
 
+mod client_settings;
 mod cross;
 mod events;
+mod gateway_events;
 mod kerberos_events;
 mod missing;
 mod settings;
@@ -30,6 +32,8 @@ pub fn derive(host: &HostEvidence, wire: Option<&ProbeReport>, now_unix: i64) ->
     settings::derive(host, wire, now_unix, &mut out);
     events::derive(host, &mut out);
     kerberos_events::derive(host, &mut out);
+    gateway_events::derive(host, &mut out);
+    client_settings::derive(host, &mut out);
     if let Some(r) = wire {
         cross::derive(host, r, &mut out);
     }

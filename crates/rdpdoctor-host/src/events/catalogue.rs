@@ -30,6 +30,7 @@ const RCM_OPERATIONAL: &str =
     "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational";
 const LSM_OPERATIONAL: &str = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational";
 const RDPCLIENT: &str = "Microsoft-Windows-TerminalServices-RDPClient/Operational";
+const GATEWAY: &str = "Microsoft-Windows-TerminalServices-Gateway/Operational";
 
 /// What `rdpdoctor inspect` keeps from event logs.
 pub static CATALOGUE: &[Entry] = &[
@@ -190,6 +191,27 @@ pub static CATALOGUE: &[Entry] = &[
         ids: &[3210, 5719],
         key: &[],
         data: &[],
+    },
+    // RD Gateway: CAP met / not met (200/201), connection limit (203), NAP
+    // health policy not met (204), RAP met / not met (300/301), connected
+    // to and disconnected from a resource (302/303), resource unreachable
+    // (304), authentication method refused (305), tunnel not created (306),
+    // session timeout (307), re-authentication failed (309), connection
+    // started (312). Each record's `EventInfo` names the user, the client
+    // address, the authentication method, the resource and an error code:
+    // grouped by user, resource and error.
+    Entry {
+        channel: GATEWAY,
+        providers: &[],
+        ids: &[
+            200, 201, 203, 204, 300, 301, 302, 303, 304, 305, 306, 307, 309, 312,
+        ],
+        key: &[
+            ("Username", &["Username"]),
+            ("Resource", &["Resource"]),
+            ("ErrorCode", &["ErrorCode"]),
+        ],
+        data: &["IpAddress", "AuthType", "ConnectionProtocol"],
     },
 ];
 

@@ -107,9 +107,12 @@ pub(super) const EVENT_PROVIDERS: &[(&str, Family)] = &[
     ("lsm", Family::EventLsm),
     ("rdpcorets", Family::EventRdpcorets),
     ("sessionbroker", Family::EventSessionBroker),
+    ("gateway", Family::EventGateway),
+    ("rdgateway", Family::EventGateway),
+    ("tsgateway", Family::EventGateway),
 ];
 
-pub(super) const ALL_EVENTS: [Family; 7] = [
+pub(super) const ALL_EVENTS: [Family; 8] = [
     Family::EventRdpClient,
     Family::EventRcm,
     Family::EventLsm,
@@ -117,6 +120,7 @@ pub(super) const ALL_EVENTS: [Family; 7] = [
     Family::EventSchannel,
     Family::EventSecurity,
     Family::EventSessionBroker,
+    Family::EventGateway,
 ];
 
 pub(super) fn provider_of(word: &str) -> Option<Family> {

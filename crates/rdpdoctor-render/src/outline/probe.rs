@@ -402,5 +402,20 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
     }
 
     super::kerberos::section(&mut d, r);
+    // The client's connection file (`probe --rdp-file`): its findings,
+    // worded from file-controlled text, so neutralised.
+    let file: Vec<&str> = judgement
+        .findings
+        .iter()
+        .filter(|f| f.id.section() == Sec::ClientFile)
+        .map(|f| f.summary.as_str())
+        .collect();
+    if let Some((first, rest)) = file.split_first() {
+        d.stage(Sec::ClientFile, true, &sentence(first));
+        for s in rest {
+            d.detail(&sentence(s));
+        }
+    }
+
     d.finish()
 }

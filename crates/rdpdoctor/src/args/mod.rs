@@ -302,7 +302,8 @@ fn rate_parser(s: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT] (port 3389 by default); also /v:HOST[:PORT] and `full address:s:HOST[:PORT]`
-    pub target: String,
+    #[arg(required_unless_present = "rdp_file")]
+    pub target: Option<String>,
     /// Anything after the target (only to answer `probe HOST 3389` with a hint)
     #[arg(hide = true)]
     pub extra: Vec<String>,
@@ -372,6 +373,9 @@ pub struct ProbeArgs {
     /// With --realm: the KDC to ask, HOST[:PORT] (default: SSPI_KDC_URL, else the realm's name, port 88)
     #[arg(long, value_name = "HOST[:PORT]", requires = "realm")]
     pub kdc: Option<String>,
+    /// Probe as this .rdp file connects: target, port and the client's security settings from FILE (as mstsc saves it); TARGET, if given, replaces its address
+    #[arg(long, value_name = "FILE")]
+    pub rdp_file: Option<PathBuf>,
 }
 
 /// `--client`: one of the engine's client profiles (the engine owns the list).
@@ -398,7 +402,7 @@ impl ProbeArgs {
             return Ok(());
         };
         if !extra.is_empty() && extra.len() <= 5 && extra.bytes().all(|b| b.is_ascii_digit()) {
-            let host = self.target.trim();
+            let host = self.target.as_deref().unwrap_or_default().trim();
             let host = if host.contains(':') && !host.starts_with('[') {
                 format!("[{host}]")
             } else {
@@ -409,7 +413,10 @@ impl ProbeArgs {
                 rdpdoctor_render::safe::term_max(&host, rdpdoctor_render::safe::QUOTE_CHARS)
             ));
         }
-        if self.target.eq_ignore_ascii_case("full")
+        if self
+            .target
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("full"))
             && extra.to_ascii_lowercase().starts_with("address:")
         {
             return Err(

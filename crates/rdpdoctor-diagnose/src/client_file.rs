@@ -1,0 +1,144 @@
+//! The client's connection file (`probe --rdp-file`) judged against the
+//! wire: the security modes the file lets its client offer
+//! ([MS-RDPBCGR 2.2.1.1.1] requestedProtocols), whether the server takes
+//! one of them, and the gateway the file names. The predictions of the
+//! clients the report is for become those of the file's client.
+
+use crate::clients::{ClientPrediction, Verdict};
+use crate::finding::{Finding, FindingId, Severity};
+use crate::paths::SecurityPath;
+use rdpdoctor_evidence::{GatewayUsage, Protocol, RdpFile};
+use serde_json::json;
+
+/// The modes a client with this file offers, and the setting that limits
+/// them: `None` when the file leaves the client's defaults alone.
+fn limited(file: &RdpFile) -> Option<(FindingId, &'static [Protocol], String)> {
+    if file.negotiation_disabled() {
+        // No RDP_NEG_REQ at all: Standard RDP Security only.
+        return Some((
+            FindingId::RdpFileNegotiationOff,
+            &[Protocol::Rdp],
+            "negotiate security layer:i:0".to_owned(),
+        ));
+    }
+    if file.credssp_disabled() {
+        // mstsc then requests PROTOCOL_SSL (and accepts PROTOCOL_RDP).
+        return Some((
+            FindingId::RdpFileNlaOff,
+            &[Protocol::Ssl, Protocol::Rdp],
+            "enablecredsspsupport:i:0".to_owned(),
+        ));
+    }
+    None
+}
+
+fn usage_name(u: GatewayUsage) -> &'static str {
+    match u {
+        GatewayUsage::Never => "never",
+        GatewayUsage::Always => "always",
+        GatewayUsage::WhenDirectFails => "when the direct connection fails",
+        GatewayUsage::ClientDefault => "the client's default",
+        GatewayUsage::Bypass => "bypassed",
+    }
+}
+
+/// Adds the file's findings and turns the predictions into those of the
+/// file's client.
+pub(crate) fn apply(
+    file: &RdpFile,
+    paths: &[SecurityPath],
+    findings: &mut Vec<Finding>,
+    clients: &mut [ClientPrediction],
+) {
+    if let Some((id, offered, setting)) = limited(file) {
+        let name = setting.split(':').next().unwrap_or_default().to_owned();
+        let line = file.get(&name).map(|s| s.line);
+        let each: Vec<Option<bool>> = offered
+            .iter()
+            .map(|m| {
+                paths
+                    .iter()
+                    .find(|p| p.protocol == *m)
+                    .and_then(|p| p.gets_through)
+            })
+            .collect();
+        let gets = if each.contains(&Some(true)) {
+            Some(true)
+        } else if each.iter().all(|g| *g == Some(false)) {
+            Some(false)
+        } else {
+            None
+        };
+        let what = match id {
+            FindingId::RdpFileNegotiationOff => "uses Standard RDP Security only",
+            _ => "offers no NLA (TLS or Standard RDP Security only)",
+        };
+        let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        let (severity, summary) = match gets {
+            Some(false) => (
+                Severity::Fail,
+                format!(
+                    "The .rdp file's {setting}{at}: its client {what}, and the server accepts none of these: it fails"
+                ),
+            ),
+            Some(true) => (
+                Severity::Info,
+                format!(
+                    "The .rdp file's {setting}{at}: its client {what}; the server accepts that, with less protection than NLA"
+                ),
+            ),
+            None => (
+                Severity::Warn,
+                format!(
+                    "The .rdp file's {setting}{at}: its client {what}; whether the server accepts that was not measured"
+                ),
+            ),
+        };
+        if gets == Some(false) {
+            for c in clients.iter_mut() {
+                c.verdict = Verdict::Fails;
+                c.reason =
+                    format!("with this .rdp file ({setting}) it {what}, which the server refuses");
+                c.fix = Some(format!(
+                    "remove {setting} from the .rdp file (or set it to 1), so the client offers NLA again"
+                ));
+            }
+        }
+        let offered: Vec<&str> = offered.iter().map(|p| p.name()).collect();
+        findings.push(Finding {
+            id,
+            severity,
+            summary,
+            qualifier: None,
+            evidence: [
+                ("setting".to_owned(), json!(setting)),
+                ("line".to_owned(), json!(line)),
+                ("offered".to_owned(), json!(offered)),
+                ("gets_through".to_owned(), json!(gets)),
+            ]
+            .into_iter()
+            .collect(),
+        });
+    }
+    if let Some(g) = file.gateway().filter(|g| g.usage.uses_gateway()) {
+        findings.push(Finding {
+            id: FindingId::RdpFileGatewayNotProbed,
+            severity: Severity::Info,
+            summary: format!(
+                "The .rdp file connects through the RD Gateway {}:{} (gatewayusagemethod: {}); the gateway was not probed: this report is for a direct connection to the target",
+                g.host,
+                g.port,
+                usage_name(g.usage)
+            ),
+            qualifier: None,
+            evidence: [
+                ("host".to_owned(), json!(g.host)),
+                ("port".to_owned(), json!(g.port)),
+                ("usage".to_owned(), json!(g.usage)),
+                ("credentials_source".to_owned(), json!(g.credentials_source)),
+            ]
+            .into_iter()
+            .collect(),
+        });
+    }
+}
