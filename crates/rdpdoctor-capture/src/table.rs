@@ -241,7 +241,8 @@ impl Table {
             stream.add(t.seq, t.payload, ts);
         }
         let i = usize::from(side == Side::Server);
-        if (t.rst || (t.fin && !c.fin[i])) && c.closes.len() < 8 {
+        let first_rst = t.rst && !c.closes.iter().any(|&(by, k, _)| by == side && k == "rst");
+        if (first_rst || (t.fin && !c.fin[i])) && c.closes.len() < 8 {
             c.closes.push((side, if t.rst { "rst" } else { "fin" }, ts));
         }
         if t.fin {

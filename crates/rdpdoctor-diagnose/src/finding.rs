@@ -232,6 +232,31 @@ finding_ids! {
     LogonFailedOther = "logon-failed-other",
     /// `--user`: the credentials could not be checked (no path, no answer, an error).
     LogonNotChecked = "logon-not-checked",
+    /// Capture: the client's SYNs got no SYN+ACK.
+    CaptureSynUnanswered = "capture-syn-unanswered",
+    /// Capture: an ICMP error came back about the connection.
+    CaptureIcmpError = "capture-icmp-error",
+    /// Capture: the server reset the connection before its Connection Confirm.
+    CaptureResetBeforeConfirm = "capture-reset-before-confirm",
+    /// Capture: the server answered RDP_NEG_FAILURE HYBRID_REQUIRED_BY_SERVER.
+    CaptureNlaRequired = "capture-nla-required",
+    /// Capture: the server answered RDP_NEG_FAILURE SSL_REQUIRED_BY_SERVER.
+    CaptureSslRequired = "capture-ssl-required",
+    /// Capture: the server answered SSL_NOT_ALLOWED_BY_SERVER (Standard RDP
+    /// Security only) or another RDP_NEG_FAILURE.
+    CaptureNegotiationRefused = "capture-negotiation-refused",
+    /// Capture: the connection was reset right after the client's ClientHello.
+    CaptureResetAfterClientHello = "capture-reset-after-client-hello",
+    /// Capture: a TLS alert ended the handshake with no version in common.
+    CaptureTlsVersionMismatch = "capture-tls-version-mismatch",
+    /// Capture: another fatal TLS alert ended the handshake.
+    CaptureTlsAlert = "capture-tls-alert",
+    /// Capture: the server closed an NLA connection right after the CredSSP exchange.
+    CaptureClosedAfterCredssp = "capture-closed-after-credssp",
+    /// Capture: many segments were retransmitted.
+    CaptureRetransmissions = "capture-retransmissions",
+    /// Capture: the client's RDP-UDP SYNs got no SYN+ACK.
+    CaptureUdpUnanswered = "capture-udp-unanswered",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -268,6 +293,8 @@ pub enum Section {
     HostPolicy,
     /// The host's event logs.
     HostEvents,
+    /// The user's own connection, from a packet capture.
+    Capture,
 }
 
 impl Section {
@@ -288,6 +315,7 @@ impl Section {
             Section::HostCertificate => "Host certificate",
             Section::HostPolicy => "Host policy",
             Section::HostEvents => "Host events",
+            Section::Capture => "Capture",
         }
     }
 
@@ -369,6 +397,18 @@ impl FindingId {
             | LogonServerUnavailable
             | LogonFailedOther
             | LogonNotChecked => Section::Logon,
+            CaptureSynUnanswered
+            | CaptureIcmpError
+            | CaptureResetBeforeConfirm
+            | CaptureNlaRequired
+            | CaptureSslRequired
+            | CaptureNegotiationRefused
+            | CaptureResetAfterClientHello
+            | CaptureTlsVersionMismatch
+            | CaptureTlsAlert
+            | CaptureClosedAfterCredssp
+            | CaptureRetransmissions
+            | CaptureUdpUnanswered => Section::Capture,
         }
     }
 

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod agreement;
+pub mod capture;
 pub mod clients;
 pub mod codes;
 pub mod context;
@@ -194,6 +195,8 @@ pub struct Evidence<'a> {
     pub host: Option<HostInput<'a>>,
     /// The codes the user gave (`explain`, `--error`).
     pub codes: Option<UserCodes<'a>>,
+    /// A packet capture of the user's own connections (`inspect CAPTURE`).
+    pub capture: Option<&'a rdpdoctor_evidence::CaptureEvidence>,
 }
 
 impl<'a> Evidence<'a> {

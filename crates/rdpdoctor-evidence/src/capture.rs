@@ -225,14 +225,23 @@ pub struct RdpUdpFlow {
 }
 
 impl CaptureEvidence {
-    /// The connection the report is about: the first that failed (a close
-    /// before any encrypted exchange, an RDP_NEG_FAILURE, a fatal alert,
-    /// unanswered SYNs), else the first.
+    /// The connection the report is about: the first that failed with no
+    /// later connection to the same server getting through (a client that
+    /// retried and got in was not stopped), else the last one (the latest
+    /// attempt).
     pub fn focus(&self) -> Option<&CaptureConnection> {
+        let later_got_through = |i: usize, c: &CaptureConnection| {
+            self.connections
+                .iter()
+                .skip(i + 1)
+                .any(|l| l.server == c.server && l.went_on())
+        };
         self.connections
             .iter()
-            .find(|c| c.failed())
-            .or(self.connections.first())
+            .enumerate()
+            .find(|(i, c)| c.failed() && !later_got_through(*i, c))
+            .map(|(_, c)| c)
+            .or(self.connections.last())
     }
 }
 
@@ -256,6 +265,22 @@ impl CaptureConnection {
         unanswered || refused || alert || reset_early || self.closed_after_credssp()
     }
 
+    /// The connection went past where a capture can see, with nothing
+    /// failing: the TLS handshake finished and the session went on (more
+    /// than a CredSSP exchange), or Standard RDP Security got to its MCS
+    /// Connect Response.
+    pub fn went_on(&self) -> bool {
+        let tls_session = self
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.handshake_finished && t.server_application_records > 4);
+        let standard = self
+            .messages
+            .iter()
+            .any(|m| m.name == "mcs-connect-response");
+        (tls_session || standard) && !self.failed()
+    }
+
     /// An NLA connection whose TLS handshake finished, that exchanged only a
     /// few encrypted records (the CredSSP exchange) before the server closed:
     /// what a refused logon looks like from outside TLS.
@@ -270,6 +295,10 @@ impl CaptureConnection {
         nla && tls.handshake_finished
             && tls.server_application_records <= 4
             && tls.client_application_records >= 1
-            && self.tcp.closes.iter().any(|c| c.by == Side::Server)
+            && self
+                .tcp
+                .closes
+                .first()
+                .is_some_and(|c| c.by == Side::Server)
     }
 }
