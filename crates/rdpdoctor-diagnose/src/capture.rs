@@ -220,7 +220,35 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
         } else {
             "client"
         };
-        if a.description == "protocol_version" || (legacy_only && a.from == Side::Server) {
+        // The server chose a legacy version the client offered but will not
+        // use (OpenSSL 3 at its default level: xfreerdp aborts after the
+        // ServerHello with internal_error or protocol_version).
+        let server_legacy = a.from == Side::Client
+            && matches!(
+                tls.server_version.as_deref(),
+                Some("tls1.0" | "tls1.1" | "ssl3")
+            )
+            && tls
+                .client_versions
+                .iter()
+                .any(|v| v == "tls1.2" || v == "tls1.3");
+        if server_legacy {
+            let chosen = tls.server_version.clone().unwrap_or_default();
+            out.push(finding_with(
+                FindingId::CaptureServerTlsLegacy,
+                Severity::Fail,
+                format!(
+                    "The server chose {chosen} and the client ended the handshake with the alert {}: the client refuses legacy TLS and the server offers nothing newer (enable TLS 1.2 on the server)",
+                    a.description
+                ),
+                c,
+                [
+                    ("client_versions", json!(tls.client_versions)),
+                    ("alert", json!(a.description)),
+                    ("alert_from", json!(a.from)),
+                ],
+            ));
+        } else if a.description == "protocol_version" || (legacy_only && a.from == Side::Server) {
             let offered = tls.client_versions.join(", ");
             out.push(finding_with(
                 FindingId::CaptureTlsVersionMismatch,

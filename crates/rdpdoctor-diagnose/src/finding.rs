@@ -257,6 +257,8 @@ finding_ids! {
     CaptureRetransmissions = "capture-retransmissions",
     /// Capture: the client's RDP-UDP SYNs got no SYN+ACK.
     CaptureUdpUnanswered = "capture-udp-unanswered",
+    /// Capture: the server chose legacy TLS (1.0/1.1) and the client refused it.
+    CaptureServerTlsLegacy = "capture-server-tls-legacy",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -408,7 +410,8 @@ impl FindingId {
             | CaptureTlsAlert
             | CaptureClosedAfterCredssp
             | CaptureRetransmissions
-            | CaptureUdpUnanswered => Section::Capture,
+            | CaptureUdpUnanswered
+            | CaptureServerTlsLegacy => Section::Capture,
         }
     }
 

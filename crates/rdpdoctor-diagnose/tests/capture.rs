@@ -235,3 +235,24 @@ fn a_capture_without_rdp_cannot_tell() {
     assert_eq!(j.verdict, Verdict::Inconclusive);
     assert!(j.diagnosis.headline.contains("No RDP connection"));
 }
+
+#[test]
+fn a_client_refusing_the_servers_tls_1_0_is_fixed_on_the_server_first() {
+    let mut c = conn(50009, 0x1);
+    selected(&mut c, 0x1);
+    c.tls = Some(CaptureTls {
+        client_versions: vec!["tls1.3".into(), "tls1.2".into(), "tls1.0".into()],
+        server_version: Some("tls1.0".into()),
+        alerts: vec![CaptureAlert {
+            from: Side::Client,
+            level: "fatal".into(),
+            description: "internal_error".into(),
+        }],
+        ..CaptureTls::default()
+    });
+    let j = judged(&capture(vec![c]));
+    assert_eq!(ids(&j), [FindingId::CaptureServerTlsLegacy]);
+    assert_eq!(top(&j), "tls-version-or-cipher-mismatch");
+    let fix = j.diagnosis.first_fix.as_ref().unwrap();
+    assert_eq!(fix.fix.id, "enable-tls12-server");
+}
