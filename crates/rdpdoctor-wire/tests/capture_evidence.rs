@@ -209,3 +209,65 @@ fn a_file_that_is_not_a_capture_is_refused() {
     assert!(rdpdoctor_capture::read(&b"regf...."[..], "x").is_err());
     assert!(rdpdoctor_capture::read(&b""[..], "x").is_err());
 }
+
+/// Each ClientHello's port, SNI, cipher suites and client_version, by tshark
+/// (the TLS after the Connection Confirm read as TLS).
+fn tshark_client_hellos(pcap_name: &str) -> Vec<(String, String, String, String)> {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(dir().join(pcap_name))
+        .args(["-d", "tcp.port==3389,tls", "-Y", "tls.handshake.type == 1"])
+        .args(["-T", "fields", "-e", "tcp.srcport"])
+        .args(["-e", "tls.handshake.extensions_server_name"])
+        .args([
+            "-e",
+            "tls.handshake.ciphersuite",
+            "-e",
+            "tls.handshake.version",
+        ])
+        .output()
+        .expect("tshark runs (Debian package tshark, in lab/install.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c[0].into(), c[1].into(), c[2].into(), c[3].into())
+        })
+        .collect()
+}
+
+#[test]
+fn every_client_hello_matches_tshark() {
+    for pcap in ["zeek-rdp-to-ssl.pcap", "zeek-rdp-no-cookie-mstshash.pcap"] {
+        let ev = read(pcap);
+        let by_tshark = tshark_client_hellos(pcap);
+        assert_eq!(ev.connections.len(), by_tshark.len(), "{pcap}");
+        for (c, (port, sni, suites, version)) in ev.connections.iter().zip(&by_tshark) {
+            let tls = c.tls.as_ref().unwrap();
+            assert!(
+                c.client.ends_with(&format!(":{port}")),
+                "{pcap}: {}",
+                c.client
+            );
+            assert_eq!(tls.server_name.clone().unwrap_or_default(), *sni, "{pcap}");
+            assert_eq!(tls.client_cipher_suites.join(","), *suites, "{pcap}");
+            // Without supported_versions, the offer is TLS 1.0 up to client_version.
+            let top = match version.as_str() {
+                "0x0301" => "tls1.0",
+                "0x0303" => "tls1.2",
+                other => panic!("{pcap}: client_version {other}"),
+            };
+            assert_eq!(
+                tls.client_versions.last().map(String::as_str),
+                Some(top),
+                "{pcap}"
+            );
+        }
+    }
+}
