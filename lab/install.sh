@@ -35,6 +35,7 @@ PACKAGES=(
     prometheus          # a real Prometheus scraping `rdpdoctor exporter` (tests/lab_exporter.rs); promtool
     curl                # bench/exporter-load.sh: 200 concurrent /probe requests
     tshark              # rdpdoctor-wire/tests/zeek_captures.rs: ServerHello extensions of the recorded captures
+    tcpdump             # tests/lab_capture.rs: records xfreerdp's own connections for inspect CAPTURE
     gnutls-bin          # gnutls-serv: a TLS 1.0 server without secure renegotiation (tests/recorded_servers.rs)
     krb5-kdc            # krb5kdc, kdb5_util: the throwaway realm of the Kerberos tests (testkit kdc.rs)
     krb5-admin-server   # kadmin.local: its principals and the TERMSRV keytab
@@ -54,7 +55,7 @@ fi
 
 # Fail here, not later in up.sh, if a package did not bring what we use.
 for cmd in /usr/sbin/xrdp xfreerdp freerdp-shadow-cli winpr-hash Xvfb faketime nmap \
-    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot chromium prometheus promtool curl tshark gnutls-serv; do
+    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot chromium prometheus promtool curl tshark gnutls-serv tcpdump; do
     command -v "$cmd" >/dev/null || {
         echo "lab/install.sh: ERROR: $cmd not found after install" >&2
         exit 1

@@ -309,6 +309,33 @@ finding_ids! {
     /// A user's mstsc reaches RD Gateways over RPC over HTTP only
     /// (`RDGClientTransport = 1` in HKCU\Software\Microsoft\Terminal Server Client).
     ClientRdgRpcTransport = "client-rdg-rpc-transport",
+    /// Capture: the client's SYNs got no SYN+ACK.
+    CaptureSynUnanswered = "capture-syn-unanswered",
+    /// Capture: an ICMP error came back about the connection.
+    CaptureIcmpError = "capture-icmp-error",
+    /// Capture: the server reset the connection before its Connection Confirm.
+    CaptureResetBeforeConfirm = "capture-reset-before-confirm",
+    /// Capture: the server answered RDP_NEG_FAILURE HYBRID_REQUIRED_BY_SERVER.
+    CaptureNlaRequired = "capture-nla-required",
+    /// Capture: the server answered RDP_NEG_FAILURE SSL_REQUIRED_BY_SERVER.
+    CaptureSslRequired = "capture-ssl-required",
+    /// Capture: the server answered SSL_NOT_ALLOWED_BY_SERVER (Standard RDP
+    /// Security only) or another RDP_NEG_FAILURE.
+    CaptureNegotiationRefused = "capture-negotiation-refused",
+    /// Capture: the connection was reset right after the client's ClientHello.
+    CaptureResetAfterClientHello = "capture-reset-after-client-hello",
+    /// Capture: a TLS alert ended the handshake with no version in common.
+    CaptureTlsVersionMismatch = "capture-tls-version-mismatch",
+    /// Capture: another fatal TLS alert ended the handshake.
+    CaptureTlsAlert = "capture-tls-alert",
+    /// Capture: the server closed an NLA connection right after the CredSSP exchange.
+    CaptureClosedAfterCredssp = "capture-closed-after-credssp",
+    /// Capture: many segments were retransmitted.
+    CaptureRetransmissions = "capture-retransmissions",
+    /// Capture: the client's RDP-UDP SYNs got no SYN+ACK.
+    CaptureUdpUnanswered = "capture-udp-unanswered",
+    /// Capture: the server chose legacy TLS (1.0/1.1) and the client refused it.
+    CaptureServerTlsLegacy = "capture-server-tls-legacy",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -351,6 +378,8 @@ pub enum Section {
     Kerberos,
     /// The client's connection file (`.rdp`).
     ClientFile,
+    /// The user's own connection, from a packet capture.
+    Capture,
 }
 
 impl Section {
@@ -374,6 +403,7 @@ impl Section {
             Section::BothEnds => "Both ends",
             Section::Kerberos => "Kerberos",
             Section::ClientFile => "Client file",
+            Section::Capture => "Capture",
         }
     }
 
@@ -481,6 +511,19 @@ impl FindingId {
             | EventGatewayConnectionLimit
             | EventGatewayTunnelFailed => Section::HostEvents,
             ClientRdgRpcTransport => Section::HostSettings,
+            CaptureSynUnanswered
+            | CaptureIcmpError
+            | CaptureResetBeforeConfirm
+            | CaptureNlaRequired
+            | CaptureSslRequired
+            | CaptureNegotiationRefused
+            | CaptureResetAfterClientHello
+            | CaptureTlsVersionMismatch
+            | CaptureTlsAlert
+            | CaptureClosedAfterCredssp
+            | CaptureRetransmissions
+            | CaptureUdpUnanswered
+            | CaptureServerTlsLegacy => Section::Capture,
         }
     }
 

@@ -36,6 +36,9 @@ fn codes(c: Option<UserCodes<'_>>) -> Option<Codes> {
 pub(crate) fn judge(ev: &Evidence<'_>, ctx: &Context) -> Judgement {
     let user = codes(ev.codes);
     let client = ev.client.map(|c| c.evidence);
+    if let (None, Some(cap)) = (ev.wire, ev.capture) {
+        return capture(cap, ev.host, user, ctx);
+    }
     match (ev.wire, ev.host) {
         (Some(report), host) => wire(report, host, client, user, ctx, ev.rdp_file),
         (None, Some(host)) => host_only(host, client, user, ctx),
@@ -185,18 +188,7 @@ fn host_only(
         }
     };
     let mut j = finish(
-        Parts {
-            security: None,
-            server,
-            findings,
-            security_paths: Vec::new(),
-            verdict,
-            clients: Vec::new(),
-            cert: None,
-            reached: NOWHERE,
-            user,
-            wire: None,
-        },
+        Parts::unprobed(server, findings, verdict, user),
         ctx,
         headline,
     );
@@ -250,6 +242,30 @@ struct Parts<'a> {
     user: Option<Codes>,
     /// The wire probe, when there was one.
     wire: Option<&'a ProbeReport>,
+}
+
+impl Parts<'_> {
+    /// A judgement without a probe: no posture, no paths, no client
+    /// predictions, nothing known about how far a connection gets.
+    fn unprobed(
+        server: ServerIdentity,
+        findings: Vec<Finding>,
+        verdict: Verdict,
+        user: Option<Codes>,
+    ) -> Self {
+        Parts {
+            security: None,
+            server,
+            findings,
+            security_paths: Vec::new(),
+            verdict,
+            clients: Vec::new(),
+            cert: None,
+            reached: NOWHERE,
+            user,
+            wire: None,
+        }
+    }
 }
 
 /// Ranks the causes, orders their fixes, and writes the headline.
@@ -334,4 +350,37 @@ fn furthest_stage(
     } else {
         None
     }
+}
+
+/// A packet capture (`inspect CAPTURE`), with the host's state when it was
+/// given too: the verdict is about the captured client's connection.
+fn capture(
+    cap: &rdpdoctor_evidence::CaptureEvidence,
+    host: Option<crate::HostInput<'_>>,
+    user: Option<Codes>,
+    ctx: &Context,
+) -> Judgement {
+    let mut findings = crate::capture::derive(cap);
+    if let Some(h) = host {
+        findings.extend(host::derive(h.evidence, None, h.now_unix));
+    }
+    let verdict = crate::capture::verdict(cap, &findings);
+    verdict::reconcile(&mut findings, verdict);
+    let server = ServerIdentity {
+        implementation: Implementation::Unknown,
+        version: None,
+        basis: vec!["a packet capture: the server is known by its answers only".to_owned()],
+    };
+    let headline = |verdict: Verdict, causes: &[RankedCause], _: &[Finding]| {
+        crate::capture::headline(verdict, causes.first(), cap)
+    };
+    let mut j = finish(
+        Parts::unprobed(server, findings, verdict, user),
+        ctx,
+        headline,
+    );
+    if !j.verdict.is_failing() || j.verdict == Verdict::Inconclusive {
+        j.diagnosis.first_fix = None;
+    }
+    j
 }

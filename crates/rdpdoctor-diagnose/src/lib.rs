@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod agreement;
+pub mod capture;
 mod client_file;
 pub mod clients;
 pub mod codes;
@@ -213,6 +214,8 @@ pub struct Evidence<'a> {
     /// The client's connection file (`probe --rdp-file`): what the client
     /// offers, judged against the wire (`client_file`).
     pub rdp_file: Option<&'a rdpdoctor_evidence::RdpFile>,
+    /// A packet capture of the user's own connections (`inspect CAPTURE`).
+    pub capture: Option<&'a rdpdoctor_evidence::CaptureEvidence>,
 }
 
 impl<'a> Evidence<'a> {

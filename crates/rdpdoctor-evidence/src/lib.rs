@@ -18,6 +18,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod capture;
+#[cfg(feature = "wire")]
+mod cert_facts;
 mod credssp;
 mod deep;
 pub mod host;
@@ -33,6 +36,7 @@ mod tls;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use capture::CaptureEvidence;
 pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
 pub use host::HostEvidence;

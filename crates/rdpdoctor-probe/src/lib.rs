@@ -322,35 +322,10 @@ pub fn certificate_facts(
     server_dns_name: Option<&str>,
     now: i64,
 ) -> CertificateFacts {
-    let fmt =
-        |secs: i64| rfc3339_millis(secs.saturating_mul(1000)).unwrap_or_else(|| secs.to_string());
-    CertificateFacts {
-        subject: info.subject.clone(),
-        common_name: info.common_name.clone(),
-        subject_alt_names: info
-            .dns_names
-            .iter()
-            .cloned()
-            .chain(info.ip_addresses.iter().map(IpAddr::to_string))
-            .collect(),
-        issuer: info.issuer.clone(),
-        self_signed: info.self_signed,
-        not_before: fmt(info.not_before),
-        not_after: fmt(info.not_after),
-        not_before_unix: info.not_before,
-        not_after_unix: info.not_after,
-        days_left: (info.not_after - now).div_euclid(86_400),
-        expired: now > info.not_after,
-        not_yet_valid: now < info.not_before,
-        key_type: info.key_type.clone(),
-        key_bits: info.key_bits,
-        signature_algorithm: info.signature_algorithm.clone(),
-        extended_key_usage: info.extended_key_usage.clone(),
-        server_auth: info.server_auth,
-        remote_desktop_auth: info.remote_desktop_auth,
-        matches_target: Some(info.matches_host(&target.host)),
-        matches_server_dns_name: server_dns_name.map(|n| info.matches_host(n)),
-        sha1_thumbprint: info.sha1_thumbprint.clone(),
-        sha256_fingerprint: info.sha256_fingerprint.clone(),
-    }
+    CertificateFacts::from_wire(
+        info,
+        now,
+        Some(info.matches_host(&target.host)),
+        server_dns_name.map(|n| info.matches_host(n)),
+    )
 }

@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod capture;
 pub mod diagnosis;
 pub mod doc;
 pub mod fleet;

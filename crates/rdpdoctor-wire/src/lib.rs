@@ -57,6 +57,7 @@ mod spec;
 #[cfg(test)]
 mod test_util;
 pub mod tls;
+pub mod tls_flight;
 pub mod tpkt;
 pub mod x224;
 

@@ -9,28 +9,6 @@ mod pcap;
 use rdpdoctor_wire::{cert, mcs, tls, x224};
 use std::collections::BTreeMap;
 
-/// The rows of a Zeek log in `expected/`, each a map from the `#fields` names.
-fn zeek_log(name: &str) -> Vec<BTreeMap<String, String>> {
-    let path = pcap::dir().join("expected").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let fields: Vec<&str> = text
-        .lines()
-        .find_map(|l| l.strip_prefix("#fields\t"))
-        .expect("a #fields line")
-        .split('\t')
-        .collect();
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| {
-            fields
-                .iter()
-                .zip(l.split('\t'))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
 /// The Connection Confirm and the frames after it, for one connection.
 fn server_frames(c: &pcap::Connection) -> (x224::ConnectionConfirm, Vec<Vec<u8>>) {
     let mut frames = pcap::tpkt_frames(&c.server);
@@ -118,7 +96,7 @@ const SECURITY_FIELDS: [&str; 5] = [
 #[test]
 fn x509_chain_with_an_md5_with_rsa_labelled_key() {
     let conns = pcap::connections("zeek-rdp-x509.pcap");
-    let rdp = zeek_log("zeek-rdp-x509.rdp.log");
+    let rdp = pcap::zeek_log("zeek-rdp-x509.rdp.log");
     assert_eq!(conns.len(), rdp.len(), "one rdp.log row per connection");
     let (cc, frames) = server_frames(&conns[0]);
     assert_eq!(
@@ -139,7 +117,7 @@ fn x509_chain_with_an_md5_with_rsa_labelled_key() {
     let Some(mcs::ServerCertificate::X509 { chain }) = &sec.server_certificate else {
         panic!("an X.509 chain")
     };
-    let x509 = zeek_log("zeek-rdp-x509.x509.log");
+    let x509 = pcap::zeek_log("zeek-rdp-x509.x509.log");
     assert_eq!(chain.len(), x509.len());
     for (der, row) in chain.iter().zip(&x509) {
         let info = cert::analyze(der).expect("the certificate decodes");
@@ -183,7 +161,7 @@ fn x509_chain_with_an_md5_with_rsa_labelled_key() {
 #[test]
 fn proprietary_certificate_and_a_refused_ssl_request() {
     let conns = pcap::connections("zeek-rdp-proprietary-encryption.pcap");
-    let rdp = zeek_log("zeek-rdp-proprietary-encryption.rdp.log");
+    let rdp = pcap::zeek_log("zeek-rdp-proprietary-encryption.rdp.log");
     assert_eq!(conns.len(), rdp.len());
     let (cc, _) = server_frames(&conns[0]);
     assert_eq!(zeek_negotiation(&cc).1, rdp[0]["result"]);
@@ -208,7 +186,7 @@ fn proprietary_certificate_and_a_refused_ssl_request() {
 /// cipher, and its extensions against tshark's reading of the same capture.
 fn server_hellos(pcap_name: &str, log: &str) -> Vec<tls::ServerHello> {
     let conns = pcap::connections(pcap_name);
-    let ssl = zeek_log(log);
+    let ssl = pcap::zeek_log(log);
     assert_eq!(conns.len(), ssl.len());
     conns
         .iter()
@@ -314,7 +292,7 @@ fn tls_1_2_server_hello_extensions_match_tshark() {
             t.contains(&tls::RENEGOTIATION_INFO)
         );
     }
-    let rdp = zeek_log("zeek-rdp-no-cookie-mstshash.rdp.log");
+    let rdp = pcap::zeek_log("zeek-rdp-no-cookie-mstshash.rdp.log");
     let (cc, _) = server_frames(&pcap::connections("zeek-rdp-no-cookie-mstshash.pcap")[0]);
     assert_eq!(zeek_negotiation(&cc).0, rdp[0]["security_protocol"]);
 }

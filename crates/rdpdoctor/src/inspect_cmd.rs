@@ -4,54 +4,81 @@ use crate::args::{Format, InspectArgs};
 
 pub fn run(args: InspectArgs) -> Result<u8, String> {
     let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
-    let host = crate::inputs::read(
-        &args.sources,
-        args.local,
-        args.since,
-        args.computer.as_deref(),
-    )?;
-    let client = crate::inputs::read_client(&args.client_evidence, args.client_local, Some(&host))?;
+    let (capture, sources) = crate::capture_input::split(&args.sources)?;
+    // A capture alone reads no host source; beside one, both are judged.
+    let host = if capture.is_none() || !sources.is_empty() || args.local {
+        Some(crate::inputs::read(
+            &sources,
+            args.local,
+            args.since,
+            args.computer.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let client =
+        crate::inputs::read_client(&args.client_evidence, args.client_local, host.as_ref())?;
     let ctx = rdpdoctor_diagnose::Context {
         clients: Vec::new(),
         environment: args.environment,
     };
     let now = crate::inputs::now_unix();
-    let input = rdpdoctor_diagnose::HostInput {
-        evidence: &host,
+    let input = host.as_ref().map(|h| rdpdoctor_diagnose::HostInput {
+        evidence: h,
         now_unix: now,
-    };
-    let evidence = rdpdoctor_diagnose::Evidence::host(input)
-        .with_client(client.as_ref().map(|c| rdpdoctor_diagnose::HostInput {
-            evidence: c,
-            now_unix: now,
-        }))
-        .with_codes(codes.as_ref().map(crate::inputs::ErrorHint::as_user_codes));
+    });
+    let evidence = rdpdoctor_diagnose::Evidence {
+        host: input,
+        capture: capture.as_ref(),
+        ..rdpdoctor_diagnose::Evidence::default()
+    }
+    .with_client(client.as_ref().map(|c| rdpdoctor_diagnose::HostInput {
+        evidence: c,
+        now_unix: now,
+    }))
+    .with_codes(codes.as_ref().map(crate::inputs::ErrorHint::as_user_codes));
     let judgement = rdpdoctor_diagnose::judge(&evidence, &ctx);
+    let empty = rdpdoctor_evidence::HostEvidence::default();
+    let host_ev = host.as_ref().unwrap_or(&empty);
+    let subject = match (&capture, &host) {
+        (Some(c), None) => rdpdoctor_render::capture::subject(c),
+        _ => rdpdoctor_render::host::subject(host_ev),
+    };
     let out = match args.format {
-        Format::Json => rdpdoctor_render::json(&rdpdoctor_render::inspect_json(
-            &host,
-            &judgement,
-            &rfc3339(now),
-        )),
-        Format::Markdown if args.brief => {
-            rdpdoctor_render::markdown::answer(&rdpdoctor_render::host::subject(&host), &judgement)
+        Format::Json => {
+            let mut v = rdpdoctor_render::inspect_json(host_ev, &judgement, &rfc3339(now));
+            if let (Some(c), Some(obj)) = (&capture, v.as_object_mut())
+                && let Ok(c) = serde_json::to_value(c)
+            {
+                obj.insert("capture".into(), c);
+            }
+            rdpdoctor_render::json(&v)
         }
+        Format::Markdown if args.brief => rdpdoctor_render::markdown::answer(&subject, &judgement),
         Format::Markdown => {
-            rdpdoctor_render::markdown::inspect_report(&host, &judgement, &rfc3339(now))
+            rdpdoctor_render::markdown::inspect_report(host_ev, &judgement, &rfc3339(now))
         }
-        Format::Html if args.brief => {
-            rdpdoctor_render::html::answer(&rdpdoctor_render::host::subject(&host), &judgement)
-        }
-        Format::Html => rdpdoctor_render::html::inspect_report(&host, &judgement, &rfc3339(now)),
+        Format::Html if args.brief => rdpdoctor_render::html::answer(&subject, &judgement),
+        Format::Html => rdpdoctor_render::html::inspect_report(host_ev, &judgement, &rfc3339(now)),
         Format::Text => {
             let style = args.color.style();
-            let subject = rdpdoctor_render::host::subject(&host);
             let head = rdpdoctor_render::head::head_of(&subject, &judgement, &style);
             if args.brief {
                 rdpdoctor_render::head::brief(head, &judgement)
             } else {
-                let body = rdpdoctor_render::host::host_report(&host, &judgement, &style);
-                rdpdoctor_render::text_report(head, &[body], &judgement, &style)
+                let mut bodies = Vec::new();
+                if let Some(c) = &capture {
+                    bodies.push(rdpdoctor_render::capture::capture_report(
+                        c,
+                        &judgement,
+                        host.is_none(),
+                        &style,
+                    ));
+                }
+                if let Some(h) = &host {
+                    bodies.push(rdpdoctor_render::host::host_report(h, &judgement, &style));
+                }
+                rdpdoctor_render::text_report(head, &bodies, &judgement, &style)
             }
         }
     };

@@ -10,6 +10,7 @@
 //! `inputs` → `exit`; nothing imports `cli` back.
 
 mod args;
+mod capture_input;
 mod cli;
 #[cfg(feature = "lab")]
 mod demo_cmd;

@@ -1093,3 +1093,31 @@ fn probe_json_with_an_rdp_file_matches_the_schema() {
     }
     assert_valid("ProbeOutput", &json, "probe --rdp-file");
 }
+
+// ------------------------------------------------------------------ captures
+
+/// `inspect CAPTURE` of each of Zeek's captures, alone and beside the
+/// SYSTEM hive: the inspect document with its `capture`.
+#[test]
+fn inspect_json_of_every_zeek_capture_matches_the_schema() {
+    let dir = rdpdoctor_testkit::fixtures::fixtures().join("pcap");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "pcap") {
+            continue;
+        }
+        let (doc, _) = inspect(&[&path]);
+        assert!(doc["capture"].is_object(), "{}", path.display());
+        assert_valid("InspectOutput", &doc, &path.display().to_string());
+        seen += 1;
+    }
+    assert_eq!(seen, 8, "Zeek's eight captures");
+    let hive = rdpdoctor_testkit::fixtures::hive("SYSTEM");
+    let (doc, _) = inspect(&[&dir.join("zeek-rdp-to-ssl.pcap"), &hive]);
+    assert_eq!(
+        doc["capture"]["connections"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_valid("InspectOutput", &doc, "a capture beside the SYSTEM hive");
+}

@@ -1,14 +1,10 @@
 //! Zeek's recorded RDP captures (`shared/fixtures/pcap`, read in place, never
-//! copied): each TCP connection to port 3389 as the two byte streams its
-//! peers sent, reassembled by sequence number (the captures are small and in
-//! order; a retransmitted segment is dropped, a gap ends the stream).
+//! copied): each RDP connection as the two byte streams its peers sent,
+//! reassembled by `rdpdoctor-capture`.
 //! Shared by the wire decoder tests and the end-to-end replay tests.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-
-/// The RDP port the recorded servers listen on.
-const RDP_PORT: u16 = 3389;
 
 /// `shared/fixtures/pcap`, found like the host tests find their fixtures:
 /// `RDPDOCTOR_FIXTURES`, else the nearest `shared/fixtures` above the crate,
@@ -41,86 +37,19 @@ pub struct Connection {
     pub server: Vec<u8>,
 }
 
-/// One direction being reassembled.
-#[derive(Default)]
-struct Stream {
-    next_seq: Option<u32>,
-    bytes: Vec<u8>,
-    gap: bool,
-}
-
-impl Stream {
-    fn add(&mut self, seq: u32, syn: bool, payload: &[u8]) {
-        if syn {
-            self.next_seq = Some(seq.wrapping_add(1));
-            return;
-        }
-        if payload.is_empty() || self.gap {
-            return;
-        }
-        let next = *self.next_seq.get_or_insert(seq);
-        // How far this segment starts past the next byte expected (as a
-        // signed distance, so a retransmission is negative).
-        let ahead = seq.wrapping_sub(next) as i32;
-        if ahead > 0 {
-            self.gap = true;
-            return;
-        }
-        let overlap = ahead.unsigned_abs() as usize;
-        if overlap >= payload.len() {
-            return;
-        }
-        self.bytes.extend_from_slice(&payload[overlap..]);
-        self.next_seq = Some(seq.wrapping_add(payload.len() as u32));
-    }
-}
-
-/// Every TCP connection to port 3389 in `shared/fixtures/pcap/<name>`, in the
-/// order their first packet appears.
+/// Every RDP connection in `shared/fixtures/pcap/<name>`, in the order their
+/// first packet appears, reassembled by `rdpdoctor-capture` (the reader
+/// `inspect CAPTURE` uses).
 pub fn connections(name: &str) -> Vec<Connection> {
     let path = dir().join(name);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut reader = pcap_file::pcap::PcapReader::new(file).expect("a pcap file");
-    let mut order: Vec<u16> = Vec::new();
-    let mut streams: std::collections::BTreeMap<(u16, bool), Stream> = Default::default();
-    while let Some(packet) = reader.next_packet() {
-        let packet = packet.expect("a whole pcap record");
-        let Ok(sliced) = etherparse::SlicedPacket::from_ethernet(&packet.data) else {
-            continue;
-        };
-        let Some(etherparse::TransportSlice::Tcp(tcp)) = sliced.transport else {
-            continue;
-        };
-        let (client_port, from_server) = if tcp.source_port() == RDP_PORT {
-            (tcp.destination_port(), true)
-        } else if tcp.destination_port() == RDP_PORT {
-            (tcp.source_port(), false)
-        } else {
-            continue;
-        };
-        if !order.contains(&client_port) {
-            order.push(client_port);
-        }
-        streams.entry((client_port, from_server)).or_default().add(
-            tcp.sequence_number(),
-            tcp.syn(),
-            tcp.payload(),
-        );
-    }
-    order
+    rdpdoctor_capture::raw_connections(std::io::BufReader::new(file))
+        .expect("a pcap file")
         .into_iter()
-        .map(|client_port| {
-            let mut take = |from_server| {
-                streams
-                    .remove(&(client_port, from_server))
-                    .map(|s| s.bytes)
-                    .unwrap_or_default()
-            };
-            Connection {
-                client_port,
-                client: take(false),
-                server: take(true),
-            }
+        .map(|c| Connection {
+            client_port: c.client_port,
+            client: c.client,
+            server: c.server,
         })
         .collect()
 }
@@ -135,4 +64,26 @@ pub fn tpkt_frames(mut bytes: &[u8]) -> Vec<Vec<u8>> {
         bytes = rest;
     }
     frames
+}
+
+/// The rows of a Zeek log in `expected/`, each a map from the `#fields` names.
+pub fn zeek_log(name: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let path = dir().join("expected").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let fields: Vec<&str> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("#fields\t"))
+        .expect("a #fields line")
+        .split('\t')
+        .collect();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            fields
+                .iter()
+                .zip(l.split('\t'))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
 }

@@ -127,7 +127,7 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Hive files, .reg exports, .evtx files, folders of them, or a mounted Windows volume
+    /// Hive files, .reg exports, .evtx files, folders of them, a mounted Windows volume, or a packet capture (pcap, pcapng)
     #[arg(value_name = "SOURCE", required_unless_present = "local")]
     pub sources: Vec<PathBuf>,
     /// Read the running Windows machine (registry, certificate store, event logs)

@@ -1,0 +1,348 @@
+//! A packet capture's connections (`inspect CAPTURE`) → findings, in the
+//! Capture section. The findings are about one connection: the first that
+//! failed, else the first ([`CaptureEvidence::focus`]); the others are
+//! counted in the headline. A capture shows only what crossed the wire in the
+//! clear: inside TLS (CredSSP, the logon) it shows sizes and who closed,
+//! never why, and the findings say so.
+
+use rdpdoctor_evidence::CaptureEvidence;
+use rdpdoctor_evidence::capture::{CaptureConnection, Side};
+use serde_json::{Value, json};
+
+use crate::finding::{Finding, FindingId, Severity};
+use crate::rank::RankedCause;
+use crate::verdict::Verdict;
+
+/// [MS-RDPBCGR 2.2.1.2.2] failureCode SSL_REQUIRED_BY_SERVER.
+const SSL_REQUIRED_BY_SERVER: u32 = 1;
+/// HYBRID_REQUIRED_BY_SERVER.
+const HYBRID_REQUIRED_BY_SERVER: u32 = 5;
+/// Retransmitted segments above this share of all are worth a warning.
+const RETRANSMISSION_WARN: f64 = 0.05;
+/// ... counted only over at least this many segments.
+const RETRANSMISSION_MIN_SEGMENTS: u64 = 20;
+
+fn finding_with<const N: usize>(
+    id: FindingId,
+    severity: Severity,
+    summary: String,
+    c: &CaptureConnection,
+    more: [(&str, Value); N],
+) -> Finding {
+    let mut evidence: std::collections::BTreeMap<String, Value> = [
+        ("client".to_owned(), json!(c.client)),
+        ("server".to_owned(), json!(c.server)),
+    ]
+    .into_iter()
+    .collect();
+    evidence.extend(more.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    Finding {
+        id,
+        severity,
+        summary,
+        qualifier: None,
+        evidence,
+    }
+}
+
+/// Every finding of a capture: its focus connection's, and RDP-UDP's.
+pub fn derive(cap: &CaptureEvidence) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(c) = cap.focus() {
+        connection(c, &mut out);
+    }
+    for u in cap.udp.iter().filter(|u| !u.syn_ack) {
+        out.push(Finding {
+            id: FindingId::CaptureUdpUnanswered,
+            severity: Severity::Warn,
+            summary: format!(
+                "The client's {} RDP-UDP SYN datagram(s) to {} got no answer: the UDP transport is blocked or off, and the session stays on TCP",
+                u.syns, u.server
+            ),
+            qualifier: None,
+            evidence: [
+                ("client".to_owned(), json!(u.client)),
+                ("server".to_owned(), json!(u.server)),
+            ]
+            .into_iter()
+            .collect(),
+        });
+    }
+    out
+}
+
+/// The first close by the server (or by either side) and what it followed.
+fn server_close(c: &CaptureConnection) -> Option<&rdpdoctor_evidence::capture::CaptureClose> {
+    c.tcp.closes.iter().find(|x| x.by == Side::Server)
+}
+
+fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
+    let t = &c.tcp;
+    if t.syns > 0 && !t.syn_ack {
+        out.push(finding_with(
+            FindingId::CaptureSynUnanswered,
+            Severity::Fail,
+            format!(
+                "The client sent {} SYN(s) to {} and got no answer in the capture: something on the path drops them (a firewall), or the host is off",
+                t.syns, c.server
+            ),
+            c,
+            [("syns", json!(t.syns))],
+        ));
+    }
+    if let Some(icmp) = t.icmp.first() {
+        out.push(finding_with(
+            FindingId::CaptureIcmpError,
+            Severity::Fail,
+            format!(
+                "An ICMP error came back for the connection to {}: {icmp}",
+                c.server
+            ),
+            c,
+            [("icmp", json!(t.icmp))],
+        ));
+    }
+    if c.confirm.is_none()
+        && c.request.is_some()
+        && let Some(x) = server_close(c)
+    {
+        out.push(finding_with(
+            FindingId::CaptureResetBeforeConfirm,
+            Severity::Fail,
+            format!(
+                "The server {} the connection after the client's Connection Request, before any RDP answer",
+                if x.kind == "rst" { "reset" } else { "closed" }
+            ),
+            c,
+            [("close", json!(x))],
+        ));
+    }
+    negotiation(c, out);
+    tls(c, out);
+    if c.closed_after_credssp() {
+        let tls = c.tls.as_ref();
+        out.push(finding_with(
+            FindingId::CaptureClosedAfterCredssp,
+            Severity::Fail,
+            "The server closed the connection right after the CredSSP exchange inside TLS: the logon was refused (wrong user name or password, or an account or policy refusal; the reason is encrypted and not in the capture)".into(),
+            c,
+            [
+                ("client_records", json!(tls.map(|t| t.client_application_records))),
+                ("server_records", json!(tls.map(|t| t.server_application_records))),
+            ],
+        ));
+    }
+    if t.segments >= RETRANSMISSION_MIN_SEGMENTS {
+        let rate = t.retransmissions as f64 / t.segments as f64;
+        if rate > RETRANSMISSION_WARN {
+            out.push(finding_with(
+                FindingId::CaptureRetransmissions,
+                Severity::Warn,
+                format!(
+                    "{:.0}% of the segments were sent again ({} of {}): the path loses packets",
+                    rate * 100.0,
+                    t.retransmissions,
+                    t.segments
+                ),
+                c,
+                [
+                    ("retransmissions", json!(t.retransmissions)),
+                    ("segments", json!(t.segments)),
+                ],
+            ));
+        }
+    }
+}
+
+fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
+    let Some(cc) = &c.confirm else { return };
+    let Some(code) = cc.failure_code else { return };
+    let requested = c
+        .request
+        .as_ref()
+        .map(|r| r.requested.label())
+        .unwrap_or_else(|| "?".into());
+    let name = cc.failure.clone().unwrap_or_else(|| format!("{code:#x}"));
+    let more = [("requested", json!(requested)), ("failure", json!(name))];
+    let (id, summary) = match code {
+        HYBRID_REQUIRED_BY_SERVER => (
+            FindingId::CaptureNlaRequired,
+            format!(
+                "The client requested {requested} without NLA and the server answered HYBRID_REQUIRED_BY_SERVER: it requires Network Level Authentication, which this client has switched off (.rdp enablecredsspsupport:i:0, FreeRDP /sec:rdp or /sec:tls)"
+            ),
+        ),
+        SSL_REQUIRED_BY_SERVER => (
+            FindingId::CaptureSslRequired,
+            format!(
+                "The client requested {requested} and the server answered SSL_REQUIRED_BY_SERVER: it requires TLS, which this client did not offer (FreeRDP /sec:rdp)"
+            ),
+        ),
+        _ => (
+            FindingId::CaptureNegotiationRefused,
+            format!("The client requested {requested} and the server refused it with {name}"),
+        ),
+    };
+    out.push(finding_with(id, Severity::Fail, summary, c, more));
+}
+
+fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
+    let Some(tls) = &c.tls else { return };
+    let said_hello = c.messages.iter().any(|m| m.name == "tls-client-hello");
+    let answered = c.messages.iter().any(|m| m.name == "tls-server-hello");
+    if said_hello
+        && !answered
+        && let Some(x) = c
+            .tcp
+            .closes
+            .iter()
+            .find(|x| x.kind == "rst" && x.after.as_deref() == Some("tls-client-hello"))
+    {
+        out.push(finding_with(
+            FindingId::CaptureResetAfterClientHello,
+            Severity::Fail,
+            format!(
+                "The connection was reset (by the {}) right after the client's TLS ClientHello, with no ServerHello: something between or on the machines (endpoint protection, TLS inspection) kills the handshake",
+                if x.by == Side::Server { "server's side" } else { "client's side" }
+            ),
+            c,
+            [("close", json!(x))],
+        ));
+    }
+    let fatal = tls.alerts.iter().find(|a| a.level == "fatal");
+    if let Some(a) = fatal {
+        let legacy_only = !tls.client_versions.is_empty()
+            && tls
+                .client_versions
+                .iter()
+                .all(|v| matches!(v.as_str(), "ssl3" | "tls1.0" | "tls1.1"));
+        let who = if a.from == Side::Server {
+            "server"
+        } else {
+            "client"
+        };
+        // The server chose a legacy version the client offered but will not
+        // use (OpenSSL 3 at its default level: xfreerdp aborts after the
+        // ServerHello with internal_error or protocol_version).
+        let server_legacy = a.from == Side::Client
+            && matches!(
+                tls.server_version.as_deref(),
+                Some("tls1.0" | "tls1.1" | "ssl3")
+            )
+            && tls
+                .client_versions
+                .iter()
+                .any(|v| v == "tls1.2" || v == "tls1.3");
+        if server_legacy {
+            let chosen = tls.server_version.clone().unwrap_or_default();
+            out.push(finding_with(
+                FindingId::CaptureServerTlsLegacy,
+                Severity::Fail,
+                format!(
+                    "The server chose {chosen} and the client ended the handshake with the alert {}: the client refuses legacy TLS and the server offers nothing newer (enable TLS 1.2 on the server)",
+                    a.description
+                ),
+                c,
+                [
+                    ("client_versions", json!(tls.client_versions)),
+                    ("alert", json!(a.description)),
+                    ("alert_from", json!(a.from)),
+                ],
+            ));
+        } else if a.description == "protocol_version" || (legacy_only && a.from == Side::Server) {
+            let offered = tls.client_versions.join(", ");
+            out.push(finding_with(
+                FindingId::CaptureTlsVersionMismatch,
+                Severity::Fail,
+                format!(
+                    "The client offered TLS versions {offered} and the {who} ended the handshake with the alert {}: no TLS version in common{}",
+                    a.description,
+                    if legacy_only {
+                        " (the client offers only legacy TLS: update it so it offers TLS 1.2)"
+                    } else {
+                        ""
+                    }
+                ),
+                c,
+                [
+                    ("client_versions", json!(tls.client_versions)),
+                    ("alert", json!(a.description)),
+                    ("alert_from", json!(a.from)),
+                ],
+            ));
+        } else {
+            out.push(finding_with(
+                FindingId::CaptureTlsAlert,
+                Severity::Fail,
+                format!(
+                    "The {who} ended the TLS handshake with the alert {}",
+                    a.description
+                ),
+                c,
+                [
+                    ("alert", json!(a.description)),
+                    ("alert_from", json!(a.from)),
+                ],
+            ));
+        }
+    }
+}
+
+/// The verdict of a capture: about the client that was captured.
+pub fn verdict(cap: &CaptureEvidence, findings: &[Finding]) -> Verdict {
+    let Some(c) = cap.focus() else {
+        return Verdict::Inconclusive;
+    };
+    let fails = findings.iter().any(|f| f.severity == Severity::Fail);
+    if c.tcp.syns > 0 && !c.tcp.syn_ack {
+        // Nothing gets through the path the client took (`unreachable` is the
+        // probe's word for a server it could not reach itself).
+        Verdict::NoClientConnects
+    } else if fails {
+        Verdict::SomeClientsFail
+    } else if c.went_on() {
+        Verdict::Healthy
+    } else {
+        Verdict::Inconclusive
+    }
+}
+
+/// The head line: which connection, then the answer.
+pub fn headline(verdict: Verdict, top: Option<&RankedCause>, cap: &CaptureEvidence) -> String {
+    let n = cap.connections.len();
+    let Some(c) = cap.focus() else {
+        let unanswered = cap.udp.iter().filter(|u| !u.syn_ack).count();
+        return match cap.udp.len() {
+            0 => "No RDP connection in the capture: nothing to judge.".to_owned(),
+            n => format!(
+                "No RDP connection over TCP in the capture; {n} RDP-UDP flow(s), {unanswered} unanswered."
+            ),
+        };
+    };
+    let which = if n > 1 {
+        format!(
+            "{} → {} ({} of {n} connections)",
+            c.client,
+            c.server,
+            cap.connections
+                .iter()
+                .position(|x| std::ptr::eq(x, c))
+                .map_or(1, |i| i + 1)
+        )
+    } else {
+        format!("{} → {}", c.client, c.server)
+    };
+    match (verdict, top) {
+        (Verdict::Healthy | Verdict::WorksWithWarnings, _) => {
+            format!("{which}: got through as far as a capture shows (inside TLS is not visible).")
+        }
+        (Verdict::Inconclusive, _) => {
+            format!("{which}: the capture does not show why (inside TLS is not visible).")
+        }
+        (_, Some(cause)) => format!(
+            "{which} failed. Most likely: {} ({} confidence).",
+            cause.title,
+            cause.confidence.name()
+        ),
+        (_, None) => format!("{which} failed: no known cause matches, see the findings."),
+    }
+}

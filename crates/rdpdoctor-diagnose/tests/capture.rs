@@ -1,0 +1,258 @@
+//! A packet capture's connections judged (`inspect CAPTURE`): hand-built
+//! `CaptureEvidence` for each failure a capture shows, through the one
+//! `judge`, to the finding, the most likely cause, the fix to try first and
+//! the headline naming the connection.
+
+use rdpdoctor_diagnose::finding::{FindingId, Section};
+use rdpdoctor_diagnose::{Context, Evidence, Judgement, judge, verdict::Verdict};
+use rdpdoctor_evidence::ProtocolSet;
+use rdpdoctor_evidence::capture::{
+    CaptureAlert, CaptureClose, CaptureConfirm, CaptureConnection, CaptureEvidence, CaptureMessage,
+    CaptureRequest, CaptureTls, RdpUdpFlow, Side,
+};
+
+fn msg(from: Side, name: &str, at_ms: f64) -> CaptureMessage {
+    CaptureMessage {
+        from,
+        name: name.into(),
+        at_ms,
+    }
+}
+
+fn close(by: Side, kind: &str, after: &str, at_ms: f64) -> CaptureClose {
+    CaptureClose {
+        by,
+        kind: kind.into(),
+        after: Some(after.into()),
+        at_ms,
+    }
+}
+
+/// A connection that got its SYN+ACK and sent a Connection Request for `requested`.
+fn conn(port: u16, requested: u32) -> CaptureConnection {
+    let mut c = CaptureConnection {
+        client: format!("192.0.2.10:{port}"),
+        server: "192.0.2.20:3389".into(),
+        request: Some(CaptureRequest {
+            requested: ProtocolSet::from_bits(Some(requested)),
+            flags: 0,
+            cookie: Some("Cookie: mstshash=alice".into()),
+            mstshash: Some("alice".into()),
+        }),
+        messages: vec![msg(Side::Client, "x224-connection-request", 1.0)],
+        ..CaptureConnection::default()
+    };
+    c.tcp.syns = 1;
+    c.tcp.syn_ack = true;
+    c
+}
+
+fn selected(c: &mut CaptureConnection, protocol: u32) {
+    c.confirm = Some(CaptureConfirm {
+        selected: Some(ProtocolSet::from_bits(Some(protocol))),
+        flags: Some(0),
+        failure_code: None,
+        failure: None,
+    });
+    c.messages
+        .push(msg(Side::Server, "x224-connection-confirm", 2.0));
+}
+
+fn refused(c: &mut CaptureConnection, code: u32, name: &str) {
+    c.confirm = Some(CaptureConfirm {
+        selected: None,
+        flags: None,
+        failure_code: Some(code),
+        failure: Some(name.into()),
+    });
+    c.messages
+        .push(msg(Side::Server, "x224-connection-confirm", 2.0));
+    c.tcp
+        .closes
+        .push(close(Side::Server, "fin", "x224-connection-confirm", 3.0));
+}
+
+fn capture(connections: Vec<CaptureConnection>) -> CaptureEvidence {
+    CaptureEvidence {
+        file: "user.pcapng".into(),
+        format: "pcapng".into(),
+        connections,
+        ..CaptureEvidence::default()
+    }
+}
+
+fn judged(cap: &CaptureEvidence) -> Judgement {
+    let ev = Evidence {
+        capture: Some(cap),
+        ..Evidence::default()
+    };
+    judge(&ev, &Context::default())
+}
+
+fn ids(j: &Judgement) -> Vec<FindingId> {
+    j.findings.iter().map(|f| f.id).collect()
+}
+
+fn top(j: &Judgement) -> &str {
+    j.diagnosis.causes.first().map_or("", |c| c.id.as_str())
+}
+
+#[test]
+fn a_client_with_nla_off_meets_hybrid_required() {
+    let mut c = conn(50001, 0x1);
+    refused(&mut c, 5, "HYBRID_REQUIRED_BY_SERVER");
+    let j = judged(&capture(vec![c]));
+    assert_eq!(ids(&j), [FindingId::CaptureNlaRequired]);
+    assert_eq!(FindingId::CaptureNlaRequired.section(), Section::Capture);
+    assert_eq!(top(&j), "nla-required-client-lacks");
+    assert_eq!(j.verdict, Verdict::SomeClientsFail);
+    let fix = j.diagnosis.first_fix.as_ref().unwrap();
+    assert_eq!(
+        fix.fix.applies_to,
+        rdpdoctor_kb::AppliesTo::Client,
+        "{}",
+        fix.fix.id
+    );
+    assert!(j.findings[0].summary.contains("enablecredsspsupport"));
+}
+
+#[test]
+fn a_standard_security_request_meets_ssl_required() {
+    let mut c = conn(50002, 0x0);
+    refused(&mut c, 1, "SSL_REQUIRED_BY_SERVER");
+    let j = judged(&capture(vec![c]));
+    assert_eq!(ids(&j), [FindingId::CaptureSslRequired]);
+    assert_eq!(top(&j), "server-requires-tls");
+}
+
+#[test]
+fn a_tls_1_0_only_client_refused_with_protocol_version_is_fixed_on_the_client_first() {
+    let mut c = conn(50003, 0x1);
+    selected(&mut c, 0x1);
+    c.tls = Some(CaptureTls {
+        client_versions: vec!["tls1.0".into()],
+        alerts: vec![CaptureAlert {
+            from: Side::Server,
+            level: "fatal".into(),
+            description: "protocol_version".into(),
+        }],
+        ..CaptureTls::default()
+    });
+    c.messages.push(msg(Side::Client, "tls-client-hello", 3.0));
+    c.messages.push(msg(Side::Server, "tls-alert", 4.0));
+    let j = judged(&capture(vec![c]));
+    assert_eq!(ids(&j), [FindingId::CaptureTlsVersionMismatch]);
+    assert_eq!(top(&j), "tls-version-or-cipher-mismatch");
+    let fix = j.diagnosis.first_fix.as_ref().unwrap();
+    assert_eq!(fix.fix.id, "enable-tls12-client");
+}
+
+#[test]
+fn a_reset_right_after_the_client_hello_points_at_endpoint_protection() {
+    let mut c = conn(50004, 0x3);
+    selected(&mut c, 0x2);
+    c.tls = Some(CaptureTls {
+        client_versions: vec!["tls1.2".into(), "tls1.3".into()],
+        ..CaptureTls::default()
+    });
+    c.messages.push(msg(Side::Client, "tls-client-hello", 3.0));
+    c.tcp
+        .closes
+        .push(close(Side::Server, "rst", "tls-client-hello", 3.5));
+    let j = judged(&capture(vec![c]));
+    assert_eq!(ids(&j), [FindingId::CaptureResetAfterClientHello]);
+    assert_eq!(top(&j), "endpoint-protection-interference");
+}
+
+#[test]
+fn unanswered_syns_are_a_filtered_path_and_the_failing_connection_is_named() {
+    let mut ok = conn(50005, 0x3);
+    selected(&mut ok, 0x2);
+    let mut dead = CaptureConnection {
+        client: "192.0.2.10:50006".into(),
+        server: "192.0.2.20:3389".into(),
+        ..CaptureConnection::default()
+    };
+    dead.tcp.syns = 3;
+    let cap = capture(vec![ok, dead]);
+    let j = judged(&cap);
+    assert_eq!(ids(&j), [FindingId::CaptureSynUnanswered]);
+    assert_eq!(top(&j), "firewall-or-public-network-profile");
+    assert_eq!(j.verdict, Verdict::NoClientConnects);
+    let h = &j.diagnosis.headline;
+    assert!(
+        h.contains("192.0.2.10:50006") && h.contains("2 of 2"),
+        "{h}"
+    );
+}
+
+#[test]
+fn a_close_after_the_credssp_exchange_is_the_credentials() {
+    let mut c = conn(50007, 0x3);
+    selected(&mut c, 0x2);
+    c.tls = Some(CaptureTls {
+        handshake_finished: true,
+        client_application_records: 3,
+        server_application_records: 2,
+        ..CaptureTls::default()
+    });
+    c.tcp
+        .closes
+        .push(close(Side::Server, "fin", "tls-application-data", 40.0));
+    let j = judged(&capture(vec![c]));
+    assert_eq!(ids(&j), [FindingId::CaptureClosedAfterCredssp]);
+    assert_eq!(top(&j), "wrong-credentials");
+    assert!(j.findings[0].summary.contains("encrypted"));
+}
+
+#[test]
+fn a_session_that_went_on_is_healthy_and_unanswered_udp_only_warns() {
+    let mut c = conn(50008, 0x3);
+    selected(&mut c, 0x2);
+    c.tls = Some(CaptureTls {
+        handshake_finished: true,
+        client_application_records: 40,
+        server_application_records: 60,
+        ..CaptureTls::default()
+    });
+    let mut cap = capture(vec![c]);
+    cap.udp.push(RdpUdpFlow {
+        client: "192.0.2.10:50008".into(),
+        server: "192.0.2.20:3389".into(),
+        syns: 2,
+        syn_ack: false,
+    });
+    let j = judged(&cap);
+    assert_eq!(ids(&j), [FindingId::CaptureUdpUnanswered]);
+    assert_eq!(j.verdict, Verdict::Healthy);
+    assert!(j.diagnosis.first_fix.is_none());
+}
+
+#[test]
+fn a_capture_without_rdp_cannot_tell() {
+    let j = judged(&capture(Vec::new()));
+    assert!(j.findings.is_empty());
+    assert_eq!(j.verdict, Verdict::Inconclusive);
+    assert!(j.diagnosis.headline.contains("No RDP connection"));
+}
+
+#[test]
+fn a_client_refusing_the_servers_tls_1_0_is_fixed_on_the_server_first() {
+    let mut c = conn(50009, 0x1);
+    selected(&mut c, 0x1);
+    c.tls = Some(CaptureTls {
+        client_versions: vec!["tls1.3".into(), "tls1.2".into(), "tls1.0".into()],
+        server_version: Some("tls1.0".into()),
+        alerts: vec![CaptureAlert {
+            from: Side::Client,
+            level: "fatal".into(),
+            description: "internal_error".into(),
+        }],
+        ..CaptureTls::default()
+    });
+    let j = judged(&capture(vec![c]));
+    assert_eq!(ids(&j), [FindingId::CaptureServerTlsLegacy]);
+    assert_eq!(top(&j), "tls-version-or-cipher-mismatch");
+    let fix = j.diagnosis.first_fix.as_ref().unwrap();
+    assert_eq!(fix.fix.id, "enable-tls12-server");
+}

@@ -1,0 +1,304 @@
+//! What a packet capture (pcap, pcapng) shows of the RDP connections in it:
+//! one record per client→server connection, read by `rdpdoctor-capture`.
+//! Only what crossed the wire in the clear: everything inside TLS (CredSSP,
+//! the logon, the session) is counted, never read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CertificateFacts, ProtocolSet};
+
+/// A capture file and the RDP connections found in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureEvidence {
+    /// The file as the user named it.
+    pub file: String,
+    /// `pcap` or `pcapng`.
+    pub format: String,
+    /// Packets read.
+    pub packets: u64,
+    /// Why reading stopped before the end of the file (a cut last record, a
+    /// corrupt block), one line naming the file; what was read before is kept.
+    pub note: Option<String>,
+    /// The RDP connections, in the order their first packet appears.
+    pub connections: Vec<CaptureConnection>,
+    /// TCP connections not tracked because the table was full.
+    pub connections_not_tracked: u64,
+    /// RDP-UDP ([MS-RDPEMT]/[MS-RDPEUDP]) flows seen by their SYN datagrams.
+    pub udp: Vec<RdpUdpFlow>,
+}
+
+/// Which peer sent something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    /// The connection's initiator.
+    Client,
+    /// The listener.
+    Server,
+}
+
+/// How the connection was recognised as RDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DetectedBy {
+    /// TCP port 3389.
+    Port,
+    /// A TPKT + X.224 Connection Request at the start of the client's bytes.
+    Content,
+}
+
+/// One client→server RDP connection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureConnection {
+    /// The client's address and port (`192.0.2.1:50000`, `[::1]:50000`).
+    pub client: String,
+    /// The server's address and port.
+    pub server: String,
+    /// When its first packet was captured (Unix milliseconds, from the file).
+    pub start_unix_ms: u64,
+    /// `port` or `content`.
+    pub detected_by: Option<DetectedBy>,
+    /// The TCP story.
+    pub tcp: CaptureTcp,
+    /// [MS-RDPBCGR 2.2.1.1] the client's X.224 Connection Request.
+    pub request: Option<CaptureRequest>,
+    /// [MS-RDPBCGR 2.2.1.2] the server's X.224 Connection Confirm.
+    pub confirm: Option<CaptureConfirm>,
+    /// TLS as far as it is in the clear.
+    pub tls: Option<CaptureTls>,
+    /// Standard RDP Security in the clear ([MS-RDPBCGR 2.2.1.3–2.2.1.4]).
+    pub standard_security: Option<CaptureStandardSecurity>,
+    /// The messages each side sent, in capture order (names like
+    /// `x224-connection-request`, `tls-client-hello`, `tls-server-hello`,
+    /// `tls-alert`, `tls-application-data`, `mcs-connect-initial`).
+    pub messages: Vec<CaptureMessage>,
+}
+
+/// One message of the conversation and when its last byte was captured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureMessage {
+    /// Who sent it.
+    pub from: Side,
+    /// Its name.
+    pub name: String,
+    /// Milliseconds after the connection's first packet.
+    pub at_ms: f64,
+}
+
+/// The TCP part of a connection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureTcp {
+    /// SYNs the client sent (more than one: retransmitted).
+    pub syns: u32,
+    /// The server answered with SYN+ACK.
+    pub syn_ack: bool,
+    /// Round-trip time from the first SYN to the SYN+ACK, milliseconds
+    /// (as seen where the capture was taken).
+    pub rtt_ms: Option<f64>,
+    /// Payload bytes the client sent (all of them, even past the cap).
+    pub client_bytes: u64,
+    /// Payload bytes the server sent.
+    pub server_bytes: u64,
+    /// Segments with payload.
+    pub segments: u64,
+    /// Segments whose bytes had all been seen already.
+    pub retransmissions: u64,
+    /// Holes in a direction's bytes (a segment never captured).
+    pub gaps: u32,
+    /// A direction went past the per-direction cap and was kept only in part.
+    pub truncated: bool,
+    /// Resets and FINs, in order.
+    pub closes: Vec<CaptureClose>,
+    /// ICMP errors about this connection (`destination-unreachable code 13`).
+    pub icmp: Vec<String>,
+}
+
+/// A reset or FIN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureClose {
+    /// Who sent it.
+    pub by: Side,
+    /// `rst` or `fin`.
+    pub kind: String,
+    /// The last message of the conversation before it (see
+    /// [`CaptureConnection::messages`]), `None` before any.
+    pub after: Option<String>,
+    /// Milliseconds after the connection's first packet.
+    pub at_ms: f64,
+}
+
+/// What the client asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureRequest {
+    /// `requestedProtocols` (`bits: null` = no RDP_NEG_REQ, a legacy request).
+    pub requested: ProtocolSet,
+    /// RDP_NEG_REQ `flags`.
+    pub flags: u8,
+    /// The routing token or cookie line (`Cookie: mstshash=user`), as sent.
+    pub cookie: Option<String>,
+    /// The `mstshash` user name of the cookie.
+    pub mstshash: Option<String>,
+}
+
+/// What the server answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureConfirm {
+    /// The selected protocol (RDP_NEG_RSP; `rdp` for no negotiation data).
+    pub selected: Option<ProtocolSet>,
+    /// RDP_NEG_RSP `flags`.
+    pub flags: Option<u8>,
+    /// RDP_NEG_FAILURE `failureCode`.
+    pub failure_code: Option<u32>,
+    /// Its name (`HYBRID_REQUIRED_BY_SERVER`).
+    pub failure: Option<String>,
+}
+
+/// TLS in the clear.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureTls {
+    /// The versions the ClientHello offered (`tls1.0` …).
+    pub client_versions: Vec<String>,
+    /// Its cipher suites (`0x002f`), in order.
+    pub client_cipher_suites: Vec<String>,
+    /// Its SNI.
+    pub server_name: Option<String>,
+    /// The ServerHello's version.
+    pub server_version: Option<String>,
+    /// The ServerHello's cipher suite.
+    pub cipher_suite: Option<String>,
+    /// The ServerHello carried renegotiation_info (RFC 5746).
+    pub secure_renegotiation: Option<bool>,
+    /// The certificate chain, leaf first, judged at the capture's time.
+    pub certificates: Vec<CertificateFacts>,
+    /// Alerts in the clear, with who sent them.
+    pub alerts: Vec<CaptureAlert>,
+    /// Both sides sent ChangeCipherSpec: the handshake finished.
+    pub handshake_finished: bool,
+    /// Encrypted records each side sent after the handshake.
+    pub client_application_records: u64,
+    /// The server's.
+    pub server_application_records: u64,
+}
+
+/// A TLS alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureAlert {
+    /// Who sent it.
+    pub from: Side,
+    /// `fatal` or `warning`.
+    pub level: String,
+    /// Its description (`protocol_version`).
+    pub description: String,
+}
+
+/// Standard RDP Security as sent in the clear.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureStandardSecurity {
+    /// CS_SECURITY `encryptionMethods` the client offered (`128bit`, …).
+    pub client_encryption_methods: Vec<String>,
+    /// SC_SECURITY `encryptionMethod` the server chose.
+    pub encryption_method: Option<String>,
+    /// SC_SECURITY `encryptionLevel`.
+    pub encryption_level: Option<String>,
+    /// `proprietary` or `x509`.
+    pub certificate_type: Option<String>,
+    /// The certificate's RSA key size.
+    pub key_bits: Option<u32>,
+    /// Permanently issued (`dwVersion` t = 0).
+    pub permanent: Option<bool>,
+    /// X.509 chain length.
+    pub chain_length: Option<usize>,
+}
+
+/// An RDP-UDP flow ([MS-RDPEUDP 3.1.5.1.1]): the SYN datagrams and whether a
+/// SYN+ACK came back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RdpUdpFlow {
+    /// The client's address and port.
+    pub client: String,
+    /// The server's address and port.
+    pub server: String,
+    /// SYN datagrams the client sent.
+    pub syns: u32,
+    /// The server answered SYN+ACK.
+    pub syn_ack: bool,
+}
+
+impl CaptureEvidence {
+    /// The connection the report is about: the first that failed with no
+    /// later connection to the same server getting through (a client that
+    /// retried and got in was not stopped), else the last one (the latest
+    /// attempt).
+    pub fn focus(&self) -> Option<&CaptureConnection> {
+        let later_got_through = |i: usize, c: &CaptureConnection| {
+            self.connections
+                .iter()
+                .skip(i + 1)
+                .any(|l| l.server == c.server && l.went_on())
+        };
+        self.connections
+            .iter()
+            .enumerate()
+            .find(|(i, c)| c.failed() && !later_got_through(*i, c))
+            .map(|(_, c)| c)
+            .or(self.connections.last())
+    }
+}
+
+impl CaptureConnection {
+    /// Did this connection visibly fail?
+    pub fn failed(&self) -> bool {
+        let unanswered = self.tcp.syns > 0 && !self.tcp.syn_ack;
+        let refused = self
+            .confirm
+            .as_ref()
+            .is_some_and(|c| c.failure_code.is_some());
+        let alert = self
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.alerts.iter().any(|a| a.level == "fatal"));
+        let reset_early = self.tcp.closes.iter().any(|c| {
+            c.kind == "rst"
+                && !self.tls.as_ref().is_some_and(|t| t.handshake_finished)
+                && self.standard_security.is_none()
+        });
+        unanswered || refused || alert || reset_early || self.closed_after_credssp()
+    }
+
+    /// The connection went past where a capture can see, with nothing
+    /// failing: the TLS handshake finished and the session went on (more
+    /// than a CredSSP exchange), or Standard RDP Security got to its MCS
+    /// Connect Response.
+    pub fn went_on(&self) -> bool {
+        let tls_session = self
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.handshake_finished && t.server_application_records > 4);
+        let standard = self
+            .messages
+            .iter()
+            .any(|m| m.name == "mcs-connect-response");
+        (tls_session || standard) && !self.failed()
+    }
+
+    /// An NLA connection whose TLS handshake finished, that exchanged only a
+    /// few encrypted records (the CredSSP exchange) before the server closed:
+    /// what a refused logon looks like from outside TLS.
+    pub fn closed_after_credssp(&self) -> bool {
+        let nla = self
+            .confirm
+            .as_ref()
+            .and_then(|c| c.selected.as_ref())
+            .and_then(|s| s.single())
+            .is_some_and(|p| p.is_nla());
+        let Some(tls) = &self.tls else { return false };
+        nla && tls.handshake_finished
+            && tls.server_application_records <= 4
+            && tls.client_application_records >= 1
+            && self
+                .tcp
+                .closes
+                .first()
+                .is_some_and(|c| c.by == Side::Server)
+    }
+}

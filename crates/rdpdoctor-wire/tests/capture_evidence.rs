@@ -1,0 +1,273 @@
+//! `rdpdoctor_capture::read` (the evidence `inspect CAPTURE` judges) on
+//! Zeek's recorded Windows captures (`shared/fixtures/pcap`, read in place):
+//! every fact it reports is compared field by field with the logs Zeek's own
+//! tests expect from the same file (`expected/*.rdp.log`, `*.ssl.log`,
+//! `*.conn.log`). Here beside the decoders' own Zeek tests, whose helpers it
+//! shares.
+
+mod pcap;
+
+use pcap::{dir, zeek_log as log};
+use rdpdoctor_evidence::CaptureEvidence;
+
+fn read(name: &str) -> CaptureEvidence {
+    let f = std::fs::File::open(dir().join(name)).unwrap();
+    rdpdoctor_capture::read(std::io::BufReader::new(f), name).unwrap()
+}
+
+/// Zeek's names for what we report.
+fn zeek_name(ours: &str) -> &str {
+    match ours {
+        "HIGH" => "High",
+        "CLIENT_COMPATIBLE" => "Client compatible",
+        "proprietary" => "RSA",
+        "x509" => "X.509",
+        "tls1.0" => "TLSv10",
+        "tls1.2" => "TLSv12",
+        "0x002f" => "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "0x009d" => "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        "rdp" => "RDP",
+        "hybrid" => "HYBRID",
+        "hybrid-ex" => "HYBRID_EX",
+        other => other,
+    }
+}
+
+fn or_dash(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "-".into())
+}
+
+#[test]
+fn every_rdp_log_row_matches_field_by_field() {
+    for pcap in [
+        "zeek-rdp-proprietary-encryption",
+        "zeek-rdp-x509",
+        "zeek-rdp-unknown-keyboard",
+        "zeek-rdp-to-ssl",
+        "zeek-rdp-no-cookie-mstshash",
+    ] {
+        let ev = read(&format!("{pcap}.pcap"));
+        assert_eq!(ev.note, None, "{pcap}");
+        let rows = log(&format!("{pcap}.rdp.log"));
+        assert_eq!(ev.connections.len(), rows.len(), "{pcap}: connections");
+        for (c, row) in ev.connections.iter().zip(&rows) {
+            let at = format!("{pcap} {}", c.client);
+            let (ch, cp) = c.client.rsplit_once(':').unwrap();
+            let (sh, sp) = c.server.rsplit_once(':').unwrap();
+            assert_eq!(
+                (ch, cp),
+                (row["id.orig_h"].as_str(), row["id.orig_p"].as_str()),
+                "{at}"
+            );
+            assert_eq!(
+                (sh, sp),
+                (row["id.resp_h"].as_str(), row["id.resp_p"].as_str()),
+                "{at}"
+            );
+            let req = c.request.as_ref().unwrap();
+            // Zeek logs the mstshash user (escaping `\`), or the whole
+            // cookie when it is not an mstshash one, `(empty)` for none.
+            let cookie = req
+                .mstshash
+                .clone()
+                .or(req.cookie.clone())
+                .map(|c| c.replace('\\', "\\\\"))
+                .unwrap_or_else(|| "(empty)".into());
+            assert_eq!(cookie, row["cookie"], "{at}: cookie");
+            let confirm = c.confirm.as_ref().unwrap();
+            let protocol = confirm
+                .selected
+                .as_ref()
+                .map(|s| zeek_name(s.protocols[0].name()).to_string());
+            assert_eq!(or_dash(protocol.clone()), row["security_protocol"], "{at}");
+            match (&confirm.failure, protocol.as_deref()) {
+                (Some(f), _) => assert_eq!(f, &row["result"], "{at}: result"),
+                (None, Some("HYBRID" | "HYBRID_EX")) => assert_eq!(row["result"], "encrypted"),
+                (None, _) => assert!(["Success", "-"].contains(&row["result"].as_str())),
+            }
+            let sec = c.standard_security.clone().unwrap_or_default();
+            let cert = sec
+                .certificate_type
+                .as_deref()
+                .map(zeek_name)
+                .map(String::from);
+            assert_eq!(or_dash(cert), row["cert_type"], "{at}: cert_type");
+            let count = match sec.certificate_type.as_deref() {
+                Some("x509") => sec.chain_length.unwrap(),
+                Some(_) => 1,
+                None => 0,
+            };
+            assert_eq!(count.to_string(), row["cert_count"], "{at}: cert_count");
+            let permanent = sec.permanent.map(|p| if p { "T" } else { "F" }.to_string());
+            assert_eq!(or_dash(permanent), row["cert_permanent"], "{at}");
+            let level = sec
+                .encryption_level
+                .as_deref()
+                .map(zeek_name)
+                .map(String::from);
+            assert_eq!(or_dash(level), row["encryption_level"], "{at}");
+            assert_eq!(
+                or_dash(sec.encryption_method),
+                row["encryption_method"],
+                "{at}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_ssl_log_row_matches_field_by_field() {
+    for pcap in ["zeek-rdp-to-ssl", "zeek-rdp-no-cookie-mstshash"] {
+        let ev = read(&format!("{pcap}.pcap"));
+        let rows = log(&format!("{pcap}.ssl.log"));
+        assert_eq!(ev.connections.len(), rows.len());
+        for (c, row) in ev.connections.iter().zip(&rows) {
+            let tls = c.tls.as_ref().unwrap();
+            let at = format!("{pcap} {}", c.client);
+            assert_eq!(
+                zeek_name(tls.server_version.as_deref().unwrap()),
+                row["version"],
+                "{at}"
+            );
+            assert_eq!(
+                zeek_name(tls.cipher_suite.as_deref().unwrap()),
+                row["cipher"],
+                "{at}"
+            );
+            assert_eq!(or_dash(tls.server_name.clone()), row["server_name"], "{at}");
+            assert_eq!(tls.handshake_finished, row["established"] == "T", "{at}");
+            let leaf = &tls.certificates[0];
+            assert_eq!(
+                leaf.sha256_fingerprint.to_lowercase(),
+                row["cert_chain_fps"],
+                "{at}"
+            );
+            assert_eq!(leaf.subject, row["subject"], "{at}");
+            assert_eq!(leaf.issuer, row["issuer"], "{at}");
+            // The 2008 R2 server speaks TLS 1.0 without renegotiation_info.
+            if pcap == "zeek-rdp-to-ssl" {
+                assert_eq!(tls.secure_renegotiation, Some(false));
+                assert_eq!(
+                    tls.client_versions.last().map(String::as_str),
+                    Some("tls1.0")
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn rdp_udp_flows_match_the_conn_log() {
+    for (pcap, answered) in [
+        ("zeek-rdpeudp-handshake-fail", false),
+        ("zeek-rdpeudp-handshake-success", true),
+        ("zeek-rdpeudp2-handshake-success", true),
+    ] {
+        let ev = read(&format!("{pcap}.pcap"));
+        let rows = log(&format!("{pcap}.conn.log"));
+        assert_eq!(ev.udp.len(), rows.len(), "{pcap}");
+        let (flow, row) = (&ev.udp[0], &rows[0]);
+        let orig = format!("{}:{}", row["id.orig_h"], row["id.orig_p"]);
+        let orig = if orig.starts_with("::") {
+            format!("[{}]:{}", row["id.orig_h"], row["id.orig_p"])
+        } else {
+            orig
+        };
+        assert_eq!(flow.client, orig, "{pcap}");
+        assert_eq!(flow.syn_ack, answered, "{pcap}");
+        // Zeek's S0: a SYN and no answer at all.
+        assert_eq!(row["conn_state"] == "S0", !answered, "{pcap}");
+    }
+}
+
+#[test]
+fn a_cut_capture_keeps_what_came_before_with_a_note_naming_the_file() {
+    let bytes = std::fs::read(dir().join("zeek-rdp-proprietary-encryption.pcap")).unwrap();
+    let cut = &bytes[..bytes.len() / 2 + 7];
+    let ev = rdpdoctor_capture::read(cut, "cut.pcap").unwrap();
+    let note = ev.note.unwrap();
+    assert!(note.starts_with("cut.pcap: "), "{note}");
+    assert!(!note.contains('\n'));
+    assert_eq!(ev.connections.len(), 2);
+    assert_eq!(
+        ev.connections[0]
+            .confirm
+            .as_ref()
+            .unwrap()
+            .failure
+            .as_deref(),
+        Some("SSL_NOT_ALLOWED_BY_SERVER")
+    );
+    // Every cut of the first 4 KiB: never a panic.
+    for n in 0..4096.min(bytes.len()) {
+        let _ = rdpdoctor_capture::read(&bytes[..n], "x.pcap");
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_capture_is_refused() {
+    assert!(rdpdoctor_capture::read(&b"regf...."[..], "x").is_err());
+    assert!(rdpdoctor_capture::read(&b""[..], "x").is_err());
+}
+
+/// Each ClientHello's port, SNI, cipher suites and client_version, by tshark
+/// (the TLS after the Connection Confirm read as TLS).
+fn tshark_client_hellos(pcap_name: &str) -> Vec<(String, String, String, String)> {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(dir().join(pcap_name))
+        .args(["-d", "tcp.port==3389,tls", "-Y", "tls.handshake.type == 1"])
+        .args(["-T", "fields", "-e", "tcp.srcport"])
+        .args(["-e", "tls.handshake.extensions_server_name"])
+        .args([
+            "-e",
+            "tls.handshake.ciphersuite",
+            "-e",
+            "tls.handshake.version",
+        ])
+        .output()
+        .expect("tshark runs (Debian package tshark, in lab/install.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c[0].into(), c[1].into(), c[2].into(), c[3].into())
+        })
+        .collect()
+}
+
+#[test]
+fn every_client_hello_matches_tshark() {
+    for pcap in ["zeek-rdp-to-ssl.pcap", "zeek-rdp-no-cookie-mstshash.pcap"] {
+        let ev = read(pcap);
+        let by_tshark = tshark_client_hellos(pcap);
+        assert_eq!(ev.connections.len(), by_tshark.len(), "{pcap}");
+        for (c, (port, sni, suites, version)) in ev.connections.iter().zip(&by_tshark) {
+            let tls = c.tls.as_ref().unwrap();
+            assert!(
+                c.client.ends_with(&format!(":{port}")),
+                "{pcap}: {}",
+                c.client
+            );
+            assert_eq!(tls.server_name.clone().unwrap_or_default(), *sni, "{pcap}");
+            assert_eq!(tls.client_cipher_suites.join(","), *suites, "{pcap}");
+            // Without supported_versions, the offer is TLS 1.0 up to client_version.
+            let top = match version.as_str() {
+                "0x0301" => "tls1.0",
+                "0x0303" => "tls1.2",
+                other => panic!("{pcap}: client_version {other}"),
+            };
+            assert_eq!(
+                tls.client_versions.last().map(String::as_str),
+                Some(top),
+                "{pcap}"
+            );
+        }
+    }
+}
