@@ -108,7 +108,13 @@ fn wire(
     if let Some(h) = host {
         findings.extend(host::derive(h.evidence, Some(report), h.now_unix));
     }
-    let verdict = verdict::derive(report, &focus);
+    if let Some(g) = &report.gateway {
+        findings.extend(crate::gateway::derive(g));
+    }
+    let verdict = match &report.gateway {
+        Some(g) => crate::gateway::verdict(g, &findings),
+        None => verdict::derive(report, &focus),
+    };
     verdict::reconcile(&mut findings, verdict);
 
     let reached = rank::Reached {
@@ -125,9 +131,11 @@ fn wire(
             rdpdoctor_kb::CertKind::CaIssued
         }
     });
-    let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
-        wire_headline(verdict, causes.first(), findings, report)
-    };
+    let headline =
+        |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| match &report.gateway {
+            Some(g) => crate::gateway::headline(g, verdict, causes.first(), findings),
+            None => wire_headline(verdict, causes.first(), findings, report),
+        };
     finish(
         Parts {
             security: posture,

@@ -20,6 +20,7 @@
 
 mod credssp;
 mod deep;
+mod gateway;
 pub mod host;
 pub mod logon;
 mod negotiation;
@@ -33,6 +34,7 @@ use std::collections::BTreeMap;
 
 pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
+pub use gateway::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
 pub use host::HostEvidence;
 pub use logon::{LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase};
 pub use negotiation::{NegotiationAttempt, NegotiationEvidence, NegotiationOutcome};
@@ -97,6 +99,10 @@ pub struct ProbeReport {
     /// when 1.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub attempts: u32,
+    /// The RD Gateway path (`probe --gateway`), hop by hop; left out of the
+    /// JSON when the probe went direct.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayEvidence>,
 }
 
 fn one() -> u32 {
@@ -199,6 +205,7 @@ impl ProbeReport {
             limits: Limits::default(),
             not_checked: Vec::new(),
             attempts: 1,
+            gateway: None,
         }
     }
 

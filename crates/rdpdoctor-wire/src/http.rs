@@ -156,6 +156,88 @@ pub fn decode_response_head(buf: &[u8]) -> Result<ResponseHead, WireError> {
         .ok()
         .filter(|c| (100..=999).contains(c) && code.len() == 3)
         .ok_or_else(|| WireError::invalid("HTTP status code", "not three digits"))?;
+    let headers = fields(lines)?;
+    Ok(ResponseHead {
+        status,
+        reason: reason.to_string(),
+        minor_version,
+        headers,
+    })
+}
+
+/// [RFC 9112 3] A request's method, target and header fields (what the
+/// emulated gateway reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    /// The method, e.g. `RDG_OUT_DATA`.
+    pub method: String,
+    /// The request target, e.g. `/remoteDesktopGateway/`.
+    pub path: String,
+    /// Every field in order, values trimmed.
+    pub headers: Vec<(String, String)>,
+}
+
+impl RequestHead {
+    /// The first value of the field `name` (case-insensitive).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The length of the request head at the start of `buf`; `Ok(None)` until
+/// its empty line has arrived; refused at [`MAX_HEAD`] bytes.
+pub fn request_head_len(buf: &[u8]) -> Result<Option<usize>, WireError> {
+    let window = buf.get(..MAX_HEAD.min(buf.len())).unwrap_or(buf);
+    if let Some(at) = window.windows(4).position(|w| w == b"\r\n\r\n") {
+        return Ok(Some(at.saturating_add(4)));
+    }
+    if buf.len() >= MAX_HEAD {
+        return Err(WireError::TooLarge {
+            what: "HTTP request head",
+            len: buf.len(),
+            max: MAX_HEAD,
+        });
+    }
+    Ok(None)
+}
+
+/// Decodes a complete request head.
+pub fn decode_request_head(buf: &[u8]) -> Result<RequestHead, WireError> {
+    let len = request_head_len(buf)?.ok_or(WireError::Truncated {
+        needed: buf.len().saturating_add(1),
+        available: buf.len(),
+        what: "HTTP request head",
+    })?;
+    let text = std::str::from_utf8(buf.get(..len).unwrap_or(&[]))
+        .map_err(|_| WireError::invalid("HTTP request head", "not ASCII/UTF-8"))?;
+    let mut lines = text.split("\r\n");
+    let mut parts = lines.next().unwrap_or("").split(' ');
+    let (Some(method), Some(path), Some(version)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(WireError::invalid(
+            "HTTP request line",
+            "not METHOD TARGET VERSION",
+        ));
+    };
+    if !version.starts_with("HTTP/1.") || method.is_empty() {
+        return Err(WireError::invalid(
+            "HTTP request line",
+            "not an HTTP/1.x request",
+        ));
+    }
+    let headers = fields(lines)?;
+    Ok(RequestHead {
+        method: method.to_string(),
+        path: path.to_string(),
+        headers,
+    })
+}
+
+/// Header field lines up to the empty line, bounded by [`MAX_HEADERS`].
+fn fields<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<(String, String)>, WireError> {
     let mut headers = Vec::new();
     for line in lines {
         if line.is_empty() {
@@ -176,12 +258,7 @@ pub fn decode_response_head(buf: &[u8]) -> Result<ResponseHead, WireError> {
         }
         headers.push((name.to_string(), value.trim().to_string()));
     }
-    Ok(ResponseHead {
-        status,
-        reason: reason.to_string(),
-        minor_version,
-        headers,
-    })
+    Ok(headers)
 }
 
 /// A request line and header fields, ending with the empty line
@@ -403,6 +480,21 @@ WWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\nContent-Length: 0\r\n\r
         assert!(chunk_len(&[b'1'; MAX_CHUNK_LINE]).is_err());
         assert!(decode_chunk(b"zz\r\n").is_err());
         assert!(decode_chunk(b"2\r\nabXY").is_err());
+    }
+
+    #[test]
+    fn a_request_head_decodes_and_truncations_wait() {
+        let r =
+            encode_request("RDG_OUT_DATA", "/remoteDesktopGateway/", &[("Host", "gw")]).unwrap();
+        let h = decode_request_head(&r).unwrap();
+        assert_eq!(
+            (h.method.as_str(), h.value("host")),
+            ("RDG_OUT_DATA", Some("gw"))
+        );
+        for n in 0..r.len() {
+            assert_eq!(request_head_len(&r[..n]), Ok(None));
+        }
+        assert!(request_head_len(&vec![b'a'; MAX_HEAD]).is_err());
     }
 
     #[test]

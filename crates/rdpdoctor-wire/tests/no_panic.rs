@@ -79,6 +79,7 @@ fn exercise(input: &[u8]) {
         (credssp::ts_request_declared_len, credssp::MAX_TS_REQUEST),
         (frame::tls_record_len, 300),
         (http::head_len, http::MAX_HEAD),
+        (http::request_head_len, 500),
         (http::chunk_len, 200),
         (websocket::frame_len, 300),
         (tsgu::packet_len, tsgu::MAX_PACKET),
@@ -92,6 +93,7 @@ fn exercise(input: &[u8]) {
         assert!(n <= input.len() && (tpkt::MIN_FRAME..=tpkt::MAX_FRAME).contains(&n));
     }
     let _ = tpkt::declared_len(input);
+    let _ = http::decode_request_head(input);
     if let Ok(h) = http::decode_response_head(input) {
         assert!(h.headers.len() <= http::MAX_HEADERS);
         let _ = (h.auth_schemes(), h.auth_token("NTLM"), h.is_chunked());

@@ -16,6 +16,10 @@ impl Progress for Spinner {
 
 pub fn run(args: ProbeArgs) -> Result<u8, String> {
     let target = parse_target(&args.target).map_err(|e| e.to_string())?;
+    let gateway = match &args.gateway {
+        Some(g) => Some(rdpdoctor_probe::parse_gateway(g)?),
+        None => None,
+    };
     // Check the error hint and read the host evidence before spending time
     // on the network.
     let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
@@ -67,9 +71,14 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         None
     };
     let report = runtime.block_on(async {
-        match &bar {
-            Some(b) => rdpdoctor_probe::probe(target, &opts, &Spinner(b.clone())).await,
-            None => rdpdoctor_probe::probe(target, &opts, &rdpdoctor_probe::NoProgress).await,
+        let spinner = bar.as_ref().map(|b| Spinner(b.clone()));
+        let progress: &dyn Progress = match &spinner {
+            Some(s) => s,
+            None => &rdpdoctor_probe::NoProgress,
+        };
+        match &gateway {
+            Some(g) => rdpdoctor_probe::probe_via_gateway(target, g, &opts, progress).await,
+            None => rdpdoctor_probe::probe(target, &opts, progress).await,
         }
     });
     if let Some(b) = bar {

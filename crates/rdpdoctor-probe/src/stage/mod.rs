@@ -3,6 +3,7 @@
 pub mod credssp;
 pub mod deep;
 pub mod dns;
+pub mod gateway;
 pub mod logon;
 pub mod negotiation;
 pub mod rdp_security;
