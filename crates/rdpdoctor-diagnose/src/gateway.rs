@@ -306,3 +306,16 @@ pub(crate) fn headline(
         ),
     }
 }
+
+/// The target's security paths when it was reached only through a gateway:
+/// unknown, each saying why.
+pub(crate) fn paths_not_probed(paths: Vec<crate::SecurityPath>) -> Vec<crate::SecurityPath> {
+    paths
+        .into_iter()
+        .map(|p| crate::SecurityPath {
+            gets_through: None,
+            reason: "not probed: the target was reached only through the RD Gateway".to_owned(),
+            ..p
+        })
+        .collect()
+}

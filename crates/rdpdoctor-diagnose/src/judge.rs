@@ -115,6 +115,12 @@ fn wire(
         Some(g) => crate::gateway::verdict(g, &findings),
         None => verdict::derive(report, &focus),
     };
+    // Through a gateway the target was not probed: no client prediction or
+    // security path rests on it.
+    let (focus, security_paths) = match &report.gateway {
+        Some(_) => (Vec::new(), crate::gateway::paths_not_probed(security_paths)),
+        None => (focus, security_paths),
+    };
     verdict::reconcile(&mut findings, verdict);
 
     let reached = rank::Reached {

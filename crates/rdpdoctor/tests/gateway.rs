@@ -156,6 +156,27 @@ const EXPECT: &[Expect] = &[
     },
 ];
 
+/// The report is valid against docs/rdpdoctor.schema.json's `ProbeOutput`.
+#[track_caller]
+fn assert_schema_valid(doc: &serde_json::Value, what: &str) {
+    let path = repo_root().join("docs/rdpdoctor.schema.json");
+    let mut s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let obj = s.as_object_mut().unwrap();
+    obj.remove("oneOf");
+    obj.insert("$ref".into(), "#/$defs/ProbeOutput".into());
+    let v = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&s)
+        .expect("the schema compiles");
+    let errs: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("at {}: {e}", e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errs.is_empty(), "{what}: {}", errs.join("\n"));
+}
+
 fn check(e: &Expect) {
     let served = Served::start(e.fault);
     let (logon, _pw) = demo_logon_args(&format!("gateway-{}", e.fault.name()));
@@ -164,6 +185,7 @@ fn check(e: &Expect) {
     args.extend(logon.iter().map(String::as_str));
     let p = probe_target(false, &served.target(), &args);
     let name = e.fault.name();
+    assert_schema_valid(&p.json, name);
     p.assert_has(e.finding);
     let ids = p.finding_ids();
     assert!(

@@ -75,3 +75,23 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
         d.detail(&format!("Server: {}", term(s)));
     }
 }
+
+/// The target's own stages, which `probe --gateway` does not run (they would
+/// go through the gateway's channel): shown as not probed, never as failed.
+pub(super) fn target_not_probed(d: &mut Builder<'_>) {
+    for sec in [
+        Sec::Tcp,
+        Sec::Negotiation,
+        Sec::Tls,
+        Sec::Certificate,
+        Sec::Credssp,
+        Sec::RdpSecurity,
+        Sec::LogonScreen,
+    ] {
+        d.stage(
+            sec,
+            false,
+            "not probed: the target was reached only through the RD Gateway",
+        );
+    }
+}
