@@ -27,6 +27,9 @@
 //! through [`GatewayConfig::relay_to`].
 
 mod conn;
+mod hostile;
+
+pub use hostile::GatewayHostile;
 
 use crate::{Error, FaultConfig, certs};
 use std::net::SocketAddr;
@@ -133,6 +136,8 @@ pub struct GatewayConfig {
     pub hold: Duration,
     /// Connections served at once; more are closed on accept.
     pub max_connections: usize,
+    /// Break one rule of the protocol instead of playing the fault's last step.
+    pub hostile: Option<GatewayHostile>,
 }
 
 impl GatewayConfig {
@@ -146,6 +151,7 @@ impl GatewayConfig {
             read_timeout: Duration::from_secs(10),
             hold: Duration::from_secs(120),
             max_connections: 64,
+            hostile: None,
         }
     }
 }

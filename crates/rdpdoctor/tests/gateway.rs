@@ -8,6 +8,7 @@
 //! The reference client's side of the same faults (real xfreerdp 2.11
 //! through the same gateways) is in `lab_gateway.rs`.
 
+use rdpdoctor_emulator::gateway::GatewayHostile;
 use rdpdoctor_emulator::{
     Fault, FaultConfig, GatewayConfig, GatewayFault, RunningEmulator, RunningGateway,
 };
@@ -22,6 +23,10 @@ struct Served {
 
 impl Served {
     fn start(fault: GatewayFault) -> Served {
+        Served::start_with(GatewayConfig::new(fault))
+    }
+
+    fn start_with(mut cfg: GatewayConfig) -> Served {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -34,7 +39,6 @@ impl Served {
                 any,
             ))
             .unwrap();
-        let mut cfg = GatewayConfig::new(fault);
         cfg.hold = std::time::Duration::from_secs(20);
         let gw = rt
             .block_on(rdpdoctor_emulator::spawn_gateway(cfg, any))
@@ -256,4 +260,70 @@ fn a_bad_gateway_is_a_one_line_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("gateway"), "{err}");
+}
+
+#[test]
+fn hostile_gateways_cost_at_most_the_deadlines() {
+    // (behaviour, the finding, the hop where the path stops, or None when
+    // the path goes through: an endless body the probe never reads).
+    let cases = [
+        (
+            GatewayHostile::EndlessHeaders,
+            "gateway-refused",
+            Some("http"),
+        ),
+        (
+            GatewayHostile::EndlessChunked,
+            "gateway-channel-opened",
+            None,
+        ),
+        (
+            GatewayHostile::UpgradeWithoutFraming,
+            "gateway-refused",
+            Some("handshake"),
+        ),
+        (
+            GatewayHostile::OversizedPacket,
+            "gateway-refused",
+            Some("handshake"),
+        ),
+        (
+            GatewayHostile::ChannelNeverOpens,
+            "gateway-no-answer",
+            Some("channel-create"),
+        ),
+        (
+            GatewayHostile::KeepaliveFlood,
+            "gateway-refused",
+            Some("tunnel-create"),
+        ),
+    ];
+    assert_eq!(cases.len(), GatewayHostile::ALL.len());
+    for (hostile, finding, hop) in cases {
+        let mut cfg = GatewayConfig::new(GatewayFault::Healthy);
+        cfg.hostile = Some(hostile);
+        let served = Served::start_with(cfg);
+        let (logon, _pw) = demo_logon_args(&format!("gateway-{}", hostile.name()));
+        let gw = served.gateway();
+        let mut args: Vec<&str> = vec!["--gateway", &gw, "--timeout", "2", "--ceiling", "20"];
+        args.extend(logon.iter().map(String::as_str));
+        let p = probe_target(false, &served.target(), &args);
+        let name = hostile.name();
+        assert_schema_valid(&p.json, name);
+        p.assert_has(finding);
+        // Two step deadlines at most, whatever the gateway does.
+        assert!(
+            p.elapsed < std::time::Duration::from_secs(10),
+            "{name}: {:?}",
+            p.elapsed
+        );
+        let hops = p.json["gateway"]["hops"].as_array().unwrap();
+        let stopped = hops.iter().find(|h| h["outcome"] != "ok");
+        assert_eq!(
+            stopped.and_then(|h| h["hop"].as_str()),
+            hop,
+            "{name}: {hops:?}"
+        );
+        assert_eq!(p.code, i32::from(hop.is_some()), "{name}");
+    }
 }

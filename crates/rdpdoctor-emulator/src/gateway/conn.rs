@@ -3,7 +3,7 @@
 //! ([MS-TSGU 3.7.5]) and the relay. Every read is bounded and deadlined
 //! (the emulator's [`Framed`]); any error ends the connection quietly.
 
-use super::{GatewayConfig, GatewayFault};
+use super::{GatewayConfig, GatewayFault, GatewayHostile, hostile};
 use crate::framed::{End, Framed};
 use base64::Engine as _;
 use rdpdoctor_wire::http::{self, RequestHead};
@@ -63,6 +63,13 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     for _ in 0..MAX_REQUESTS {
         let head = s.read_frame(http::request_head_len, http::MAX_HEAD).await?;
         let req = http::decode_request_head(&head).map_err(garbage)?;
+        match cfg.hostile {
+            Some(GatewayHostile::EndlessHeaders) => return Err(hostile::endless_headers(s).await),
+            Some(GatewayHostile::EndlessChunked) if req.value("Authorization").is_none() => {
+                return Err(hostile::endless_chunked(s).await);
+            }
+            _ => {}
+        }
         if !req.method.starts_with("RDG_") {
             s.send(&response(405, "Method Not Allowed", &[])).await?;
             return Err(End::Done);
@@ -238,6 +245,13 @@ async fn authorized<S: AsyncRead + AsyncWrite + Unpin>(
         ],
     ))
     .await?;
+    match cfg.hostile {
+        Some(GatewayHostile::UpgradeWithoutFraming) => {
+            return Err(hostile::unframed(s, cfg.hold).await);
+        }
+        Some(GatewayHostile::OversizedPacket) => return Err(hostile::oversized(s, cfg.hold).await),
+        _ => {}
+    }
     let mut ws = Ws::default();
     tsgu_exchange(s, cfg, &mut ws).await
 }
@@ -304,6 +318,17 @@ async fn tsgu_exchange<S: AsyncRead + AsyncWrite + Unpin>(
                     extended_auth: tsgu::HTTP_EXTENDED_AUTH_NONE,
                 });
                 send_packet(s, &r).await?;
+            }
+            ClientPacket::TunnelCreate { .. }
+                if cfg.hostile == Some(GatewayHostile::KeepaliveFlood) =>
+            {
+                return Err(hostile::keepalive_flood(s).await);
+            }
+            ClientPacket::ChannelCreate { .. }
+                if cfg.hostile == Some(GatewayHostile::ChannelNeverOpens) =>
+            {
+                s.drain(cfg.hold).await;
+                return Err(End::Done);
             }
             ClientPacket::TunnelCreate { caps_flags, .. } => {
                 let status = match cfg.fault {
