@@ -49,6 +49,7 @@ pub(crate) fn apply(
     paths: &[SecurityPath],
     findings: &mut Vec<Finding>,
     clients: &mut [ClientPrediction],
+    gateway_probed: bool,
 ) {
     if let Some((id, offered, setting)) = limited(file) {
         let name = setting.split(':').next().unwrap_or_default().to_owned();
@@ -120,7 +121,10 @@ pub(crate) fn apply(
             .collect(),
         });
     }
-    if let Some(g) = file.gateway().filter(|g| g.usage.uses_gateway()) {
+    if let Some(g) = file
+        .gateway()
+        .filter(|g| g.usage.uses_gateway() && !gateway_probed)
+    {
         findings.push(Finding {
             id: FindingId::RdpFileGatewayNotProbed,
             severity: Severity::Info,

@@ -336,6 +336,36 @@ finding_ids! {
     CaptureUdpUnanswered = "capture-udp-unanswered",
     /// Capture: the server chose legacy TLS (1.0/1.1) and the client refused it.
     CaptureServerTlsLegacy = "capture-server-tls-legacy",
+    /// `--gateway`: the gateway's name does not resolve, or TCP to it fails.
+    GatewayUnreachable = "gateway-unreachable",
+    /// `--gateway`: the gateway accepted the connection, then gave no answer in time.
+    GatewayNoAnswer = "gateway-no-answer",
+    /// `--gateway`: the TLS handshake with the gateway failed.
+    GatewayTlsFailed = "gateway-tls-failed",
+    /// `--gateway`: the gateway's certificate has expired (or is not valid yet).
+    GatewayCertExpired = "gateway-cert-expired",
+    /// `--gateway`: the gateway's certificate does not name the gateway.
+    GatewayCertNameMismatch = "gateway-cert-name-mismatch",
+    /// `--gateway`: the gateway's certificate is self-signed.
+    GatewayCertSelfSigned = "gateway-cert-self-signed",
+    /// `--gateway`: no HTTP transport (404/403/410 to RDG_OUT_DATA): RPC over HTTP only.
+    GatewayHttpTransportAbsent = "gateway-http-transport-absent",
+    /// `--gateway`: the gateway refuses the WebSocket transport (legacy HTTP only).
+    GatewayWebsocketRefused = "gateway-websocket-refused",
+    /// `--gateway`: the gateway refuses the user's credentials.
+    GatewayAuthRefused = "gateway-auth-refused",
+    /// `--gateway`: the connection authorization policy (CAP) denies the user (E_PROXY_NAP_ACCESSDENIED).
+    GatewayCapDenied = "gateway-cap-denied",
+    /// `--gateway`: the resource authorization policy (RAP) denies the target (E_PROXY_RAP_ACCESSDENIED).
+    GatewayRapDenied = "gateway-rap-denied",
+    /// `--gateway`: the gateway cannot connect to the target (E_PROXY_TS_CONNECTFAILED).
+    GatewayTargetUnreachable = "gateway-target-unreachable",
+    /// `--gateway`: the gateway reached its connection limit (E_PROXY_MAXCONNECTIONSREACHED).
+    GatewayMaxConnections = "gateway-max-connections",
+    /// `--gateway`: the gateway refused with another status.
+    GatewayRefused = "gateway-refused",
+    /// `--gateway`: the gateway opened a channel to the target.
+    GatewayChannelOpened = "gateway-channel-opened",
 }
 
 /// A section of a report: each probe stage, and each part of the host's
@@ -380,6 +410,8 @@ pub enum Section {
     ClientFile,
     /// The user's own connection, from a packet capture.
     Capture,
+    /// The RD Gateway on the way to the target ([MS-TSGU]).
+    Gateway,
 }
 
 impl Section {
@@ -404,6 +436,7 @@ impl Section {
             Section::Kerberos => "Kerberos",
             Section::ClientFile => "Client file",
             Section::Capture => "Capture",
+            Section::Gateway => "RD Gateway",
         }
     }
 
@@ -524,6 +557,21 @@ impl FindingId {
             | CaptureRetransmissions
             | CaptureUdpUnanswered
             | CaptureServerTlsLegacy => Section::Capture,
+            GatewayUnreachable
+            | GatewayNoAnswer
+            | GatewayTlsFailed
+            | GatewayCertExpired
+            | GatewayCertNameMismatch
+            | GatewayCertSelfSigned
+            | GatewayHttpTransportAbsent
+            | GatewayWebsocketRefused
+            | GatewayAuthRefused
+            | GatewayCapDenied
+            | GatewayRapDenied
+            | GatewayTargetUnreachable
+            | GatewayMaxConnections
+            | GatewayRefused
+            | GatewayChannelOpened => Section::Gateway,
         }
     }
 

@@ -95,7 +95,8 @@ fn wire(
     };
     // The .rdp file says what the client offers: its client is the one predicted.
     if let Some(file) = rdp_file {
-        crate::client_file::apply(file, &security_paths, &mut findings, &mut focus);
+        let probed = report.gateway.is_some();
+        crate::client_file::apply(file, &security_paths, &mut findings, &mut focus, probed);
     }
     // A client that fails for lack of a common TLS version is evidence of its
     // own: the server-side TLS findings cannot say which client it hits.
@@ -122,7 +123,19 @@ fn wire(
     if let Some(c) = client {
         findings.extend(pair::derive(c, Some(report), host.map(|h| h.evidence)));
     }
-    let verdict = verdict::derive(report, &focus);
+    if let Some(g) = &report.gateway {
+        findings.extend(crate::gateway::derive(g));
+    }
+    let verdict = match &report.gateway {
+        Some(g) => crate::gateway::verdict(g, &findings),
+        None => verdict::derive(report, &focus),
+    };
+    // Through a gateway the target was not probed: no client prediction or
+    // security path rests on it.
+    let (focus, security_paths) = match &report.gateway {
+        Some(_) => (Vec::new(), crate::gateway::paths_not_probed(security_paths)),
+        None => (focus, security_paths),
+    };
     verdict::reconcile(&mut findings, verdict);
 
     let reached = rank::Reached {
@@ -139,9 +152,11 @@ fn wire(
             rdpdoctor_kb::CertKind::CaIssued
         }
     });
-    let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| {
-        wire_headline(verdict, causes.first(), findings, report)
-    };
+    let headline =
+        |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| match &report.gateway {
+            Some(g) => crate::gateway::headline(g, verdict, causes.first(), findings),
+            None => wire_headline(verdict, causes.first(), findings, report),
+        };
     finish(
         Parts {
             security: posture,

@@ -27,6 +27,7 @@ pub mod context;
 pub mod derive;
 pub mod finding;
 pub mod fixes;
+mod gateway;
 mod headline;
 pub mod host;
 mod judge;

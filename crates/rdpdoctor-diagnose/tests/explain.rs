@@ -533,7 +533,7 @@ fn every_tsgu_family_points_at_its_cause() {
         ("0x800759DB", "rd-gateway-cap-denied"),
         ("0x800759DD", "rd-gateway-cannot-reach-host"),
         ("0x800759E6", "rd-gateway-connection-limit"),
-        ("0x800759EE", "rd-gateway-certificate"),
+        ("0x800759EE", "rd-gateway-cert-invalid"),
         ("0x800759F8", "rd-gateway-cap-denied"),
         ("0x800759F9", "rd-gateway-cap-denied"),
         ("0x800759E9", "rd-gateway-cap-denied"),
@@ -583,7 +583,7 @@ fn gateway_events_point_at_the_gateway_causes() {
         (&["gateway event 304"][..], "rd-gateway-cannot-reach-host"),
         (&["gateway event 201"][..], "rd-gateway-cap-denied"),
         (&["gateway event 203"][..], "rd-gateway-connection-limit"),
-        (&["gateway event 306"][..], "rd-gateway-certificate"),
+        (&["gateway event 306"][..], "rd-gateway-cert-invalid"),
         (&["gateway event 305"][..], "rd-gateway-cap-denied"),
     ] {
         let e = ex(args);

@@ -816,3 +816,169 @@ fn an_rdp_file_gateway_is_a_note_and_changes_no_verdict() {
     ]);
     assert!(!with_file(&r, &file).has(FindingId::RdpFileGatewayNotProbed));
 }
+/// A report of `probe --gateway`: the hops as given, the target not probed.
+fn through_gateway(hops: Vec<GatewayHop>, certificate: Option<CertificateFacts>) -> ProbeReport {
+    let mut r = ProbeReport::new(
+        Target {
+            input: "rdsh.corp.example".into(),
+            host: "rdsh.corp.example".into(),
+            port: 3389,
+            host_is_ip: false,
+        },
+        "test",
+        String::new(),
+    );
+    let channel_opened = hops
+        .iter()
+        .any(|h| h.hop == GatewayHopKind::ChannelCreate && h.outcome == HopOutcome::Ok);
+    r.gateway = Some(GatewayEvidence {
+        host: "rdgw.corp.example".into(),
+        port: 443,
+        address: Some("192.0.2.7:443".into()),
+        hops,
+        tls_version: Some("TLS 1.3".into()),
+        certificate,
+        http_status: Some(401),
+        auth_schemes: vec!["Negotiate".into(), "NTLM".into()],
+        websocket: Some(true),
+        server_header: None,
+        channel_opened,
+        target_probed: false,
+        udp_port: None,
+    });
+    r
+}
+
+fn gw_hop(hop: GatewayHopKind, outcome: HopOutcome, status: Option<(u32, &str)>) -> GatewayHop {
+    GatewayHop {
+        hop,
+        outcome,
+        status: status.map(|s| s.0),
+        status_name: status.map(|s| s.1.to_owned()),
+        detail: None,
+        elapsed_ms: 1.0,
+    }
+}
+
+fn ok_until(last: GatewayHopKind) -> Vec<GatewayHop> {
+    use GatewayHopKind::*;
+    [
+        Tcp,
+        Tls,
+        Http,
+        HttpAuth,
+        Handshake,
+        TunnelCreate,
+        TunnelAuth,
+        ChannelCreate,
+    ]
+    .into_iter()
+    .take_while(|h| *h != last)
+    .map(|h| gw_hop(h, HopOutcome::Ok, None))
+    .collect()
+}
+
+#[test]
+fn a_gateway_refusal_names_its_hop_its_finding_and_its_cause() {
+    use GatewayHopKind::*;
+    for (hop, status, finding, cause, words) in [
+        (
+            ChannelCreate,
+            (0x800759DA, "E_PROXY_RAP_ACCESSDENIED"),
+            "gateway-rap-denied",
+            "rd-gateway-access-denied",
+            "resource authorization policy",
+        ),
+        (
+            TunnelCreate,
+            (0x800759DB, "E_PROXY_NAP_ACCESSDENIED"),
+            "gateway-cap-denied",
+            "rd-gateway-access-denied",
+            "connection policy, CAP",
+        ),
+        (
+            ChannelCreate,
+            (0x800759DD, "E_PROXY_TS_CONNECTFAILED"),
+            "gateway-target-unreachable",
+            "rd-gateway-cannot-reach-host",
+            "the gateway's channel to the target",
+        ),
+        (
+            TunnelCreate,
+            (0x800759E6, "E_PROXY_MAXCONNECTIONSREACHED"),
+            "gateway-max-connections",
+            "rd-gateway-connection-limit",
+            "E_PROXY_MAXCONNECTIONSREACHED",
+        ),
+        (
+            HttpAuth,
+            (401, "401 Unauthorized"),
+            "gateway-auth-refused",
+            "rd-gateway-auth-refused",
+            "authentication at the gateway",
+        ),
+        (
+            Http,
+            (404, "404 Not Found"),
+            "gateway-http-transport-absent",
+            "rd-gateway-http-transport-blocked",
+            "the gateway's HTTP transport",
+        ),
+    ] {
+        let mut hops = ok_until(hop);
+        hops.push(gw_hop(hop, HopOutcome::Refused, Some(status)));
+        let r = through_gateway(hops, None);
+        let j = judge(&Evidence::wire(&r), &Context::default());
+        let ids: Vec<&str> = j.findings.iter().map(|f| f.id.name()).collect();
+        assert_eq!(ids, [finding], "{}", status.1);
+        assert_eq!(j.findings[0].id.section().title(), "RD Gateway");
+        assert_eq!(j.diagnosis.causes[0].id, cause, "{}", status.1);
+        assert!(
+            j.diagnosis.headline.contains(words),
+            "{}: {}",
+            status.1,
+            j.diagnosis.headline
+        );
+        assert!(j.verdict.is_failing());
+    }
+}
+
+#[test]
+fn the_gateway_certificate_is_judged_apart_from_the_target() {
+    let mut expired = cert(-3);
+    expired.expired = true;
+    expired.matches_target = Some(true);
+    let r = through_gateway(ok_until(GatewayHopKind::ChannelCreate), Some(expired));
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    let ids: Vec<&str> = j.findings.iter().map(|f| f.id.name()).collect();
+    assert!(ids.contains(&"gateway-cert-expired"), "{ids:?}");
+    assert!(!ids.contains(&"cert-expired"), "{ids:?}");
+    assert_eq!(j.diagnosis.causes[0].id, "rd-gateway-cert-invalid");
+    assert_eq!(j.verdict, Verdict::NoClientConnects);
+    assert!(j.diagnosis.headline.contains("the gateway's certificate"));
+}
+
+#[test]
+fn a_gateway_that_opens_the_channel_says_the_target_was_not_probed() {
+    let mut hops = ok_until(GatewayHopKind::ChannelCreate);
+    hops.push(gw_hop(
+        GatewayHopKind::ChannelCreate,
+        HopOutcome::Ok,
+        Some((0, "S_OK")),
+    ));
+    let mut good = cert(200);
+    good.matches_target = Some(true);
+    let r = through_gateway(hops, Some(good));
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    let ids: Vec<&str> = j.findings.iter().map(|f| f.id.name()).collect();
+    assert_eq!(ids, ["gateway-channel-opened"]);
+    assert_eq!(j.verdict, Verdict::Healthy);
+    assert!(j.diagnosis.causes.is_empty());
+    assert!(
+        j.diagnosis
+            .headline
+            .contains("not probed through the gateway"),
+        "{}",
+        j.diagnosis.headline
+    );
+}

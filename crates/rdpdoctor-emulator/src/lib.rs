@@ -45,6 +45,7 @@ mod certs;
 mod conn;
 mod fault;
 mod framed;
+pub mod gateway;
 /// Hostile servers for the hostile-server suite (OpenSSL serves their TLS).
 #[cfg(feature = "openssl")]
 pub mod hostile;
@@ -52,6 +53,7 @@ mod pdu;
 
 pub use certs::CaPem;
 pub use fault::{DEMO_PASSWORD, DEMO_USER, Fault};
+pub use gateway::{GatewayConfig, GatewayFault, RunningGateway, spawn_gateway};
 
 use conn::{Ctx, TlsAcceptor};
 use std::net::SocketAddr;

@@ -23,6 +23,7 @@ pub mod capture;
 mod cert_facts;
 mod credssp;
 mod deep;
+mod gateway;
 pub mod host;
 pub mod kerberos;
 pub mod logon;
@@ -39,6 +40,7 @@ use std::collections::BTreeMap;
 pub use capture::CaptureEvidence;
 pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
+pub use gateway::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
 pub use host::HostEvidence;
 pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};
 pub use logon::{LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase};
@@ -109,6 +111,10 @@ pub struct ProbeReport {
     /// and its clock. Left out of the JSON when not asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kerberos: Option<KerberosEvidence>,
+    /// The RD Gateway path (`probe --gateway`), hop by hop; left out of the
+    /// JSON when the probe went direct.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayEvidence>,
 }
 
 fn one() -> u32 {
@@ -212,6 +218,7 @@ impl ProbeReport {
             not_checked: Vec::new(),
             attempts: 1,
             kerberos: None,
+            gateway: None,
         }
     }
 

@@ -28,6 +28,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use credentials::Credentials;
+pub use stage::gateway::{GatewayCredentials, GatewayTarget, parse_gateway};
 pub use target::{DEFAULT_PORT, TargetError, parse_target};
 
 /// How to probe.
@@ -122,15 +123,7 @@ pub fn rfc3339_millis(ms: i64) -> Option<String> {
 pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress) -> ProbeReport {
     let started = Instant::now();
     let deadline = Deadline::new(opts.step_timeout, opts.ceiling);
-    let mut report = ProbeReport::new(
-        target.clone(),
-        env!("CARGO_PKG_VERSION"),
-        rfc3339_millis(now_millis()).unwrap_or_default(),
-    );
-    report.limits = rdpdoctor_evidence::Limits {
-        step_timeout_ms: opts.step_timeout.as_secs_f64() * 1000.0,
-        ceiling_ms: opts.ceiling.as_secs_f64() * 1000.0,
-    };
+    let mut report = empty_report(&target, opts);
     let stage_time = |report: &mut ProbeReport, stage: Stage, t: Instant| {
         report.timings.stages_ms.insert(stage, io::elapsed_ms(t));
     };
@@ -280,6 +273,34 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
     finish(report, started, &deadline)
 }
 
+/// `probe TARGET --gateway GW`: the path through the RD Gateway, hop by hop
+/// ([`stage::gateway`]). The target's own stages are not run (they would
+/// have to go through the gateway's channel): they are listed in
+/// `not_checked`, and the gateway evidence says `target_probed: false`.
+pub async fn probe_via_gateway(
+    target: Target,
+    gateway: &GatewayTarget,
+    opts: &ProbeOptions,
+    progress: &dyn Progress,
+) -> ProbeReport {
+    let started = Instant::now();
+    let deadline = Deadline::new(opts.step_timeout, opts.ceiling);
+    let mut report = empty_report(&target, opts);
+    progress.stage("through the RD Gateway");
+    let ceiling = opts.ceiling;
+    let run = stage::gateway::run(gateway, &target, opts.credentials.as_ref(), &deadline);
+    report.gateway = tokio::time::timeout(ceiling, run).await.ok();
+    report.not_checked = vec![
+        Stage::Tcp,
+        Stage::Negotiation,
+        Stage::Tls,
+        Stage::Credssp,
+        Stage::RdpSecurity,
+        Stage::Deep,
+    ];
+    finish(report, started, &deadline)
+}
+
 /// The one logon attempt: CredSSP where the server can select it, else a
 /// Client Info PDU over the path the deep probe took. After every other
 /// stage, so nothing else runs beside the one connection that carries the
@@ -306,6 +327,20 @@ async fn logon(
     ev.detail =
         Some("the server selected no security protocol the credentials can be sent over".into());
     ev
+}
+
+/// The report a probe starts from: the target, the tool, the limits.
+fn empty_report(target: &Target, opts: &ProbeOptions) -> ProbeReport {
+    let mut report = ProbeReport::new(
+        target.clone(),
+        env!("CARGO_PKG_VERSION"),
+        rfc3339_millis(now_millis()).unwrap_or_default(),
+    );
+    report.limits = rdpdoctor_evidence::Limits {
+        step_timeout_ms: opts.step_timeout.as_secs_f64() * 1000.0,
+        ceiling_ms: opts.ceiling.as_secs_f64() * 1000.0,
+    };
+    report
 }
 
 fn finish(mut report: ProbeReport, started: Instant, deadline: &Deadline) -> ProbeReport {

@@ -126,6 +126,9 @@ pub fn not_checked_note(report: &ProbeReport) -> Option<String> {
     if report.not_checked.is_empty() {
         return None;
     }
+    if report.gateway.is_some() {
+        return Some("(through the RD Gateway; the target itself not probed)".to_owned());
+    }
     let names: Vec<&str> = report
         .not_checked
         .iter()

@@ -16,6 +16,9 @@
 //! | [`mcs`] | MS-RDPBCGR 2.2.1.3–2.2.1.9 | MCS Connect Initial / Response (Standard RDP Security, server certificate), Erect Domain, Attach User, Channel Join, Send Data |
 //! | [`security`] | MS-RDPBCGR 5.3 | Standard RDP Security: client random, session keys, RC4 / FIPS encryption and MACs |
 //! | [`license`] | MS-RDPELE 2.2.2 | the client's licensing replies: New License Request, Platform Challenge Response |
+//! | [`http`] | RFC 9112 | an RD Gateway's HTTP/1.1 response head and chunked body, bounded |
+//! | [`websocket`] | RFC 6455 5 | WebSocket frames of the gateway's WebSocket transport |
+//! | [`tsgu`] | MS-TSGU 2.2.10 | RD Gateway HTTP transport packets, statuses typed (E_PROXY_*) |
 //! | [`rdp`] | MS-RDPBCGR 2.2.1.11–2.2.1.22, 2.2.5.1, 2.2.9.1.2 | Client Info, licensing, Demand Active, finalization, Set Error Info (ERRINFO names), slow- and fast-path framing |
 //!
 //! Module dependencies run one way: `spec` (numbers and names shared by
@@ -46,6 +49,7 @@ pub mod credssp;
 pub mod error;
 pub mod frame;
 mod hexser;
+pub mod http;
 pub mod kerberos;
 pub mod license;
 pub mod mcs;
@@ -59,6 +63,8 @@ mod test_util;
 pub mod tls;
 pub mod tls_flight;
 pub mod tpkt;
+pub mod tsgu;
+pub mod websocket;
 pub mod x224;
 
 pub use error::WireError;

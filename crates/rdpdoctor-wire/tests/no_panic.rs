@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use rdpdoctor_wire::frame::{self, Accumulator, Framer};
 use rdpdoctor_wire::mcs::encryption_method as em;
 use rdpdoctor_wire::security::{Role, Session, SessionKeys};
-use rdpdoctor_wire::{credssp, license, mcs, ntlm, rdp, security, tls, tpkt, x224};
+use rdpdoctor_wire::{
+    credssp, http, license, mcs, ntlm, rdp, security, tls, tpkt, tsgu, websocket, x224,
+};
 
 struct XorShift(u64);
 
@@ -76,6 +78,11 @@ fn exercise(input: &[u8]) {
         (rdp::frame_len, 100),
         (credssp::ts_request_declared_len, credssp::MAX_TS_REQUEST),
         (frame::tls_record_len, 300),
+        (http::head_len, http::MAX_HEAD),
+        (http::request_head_len, 500),
+        (http::chunk_len, 200),
+        (websocket::frame_len, 300),
+        (tsgu::packet_len, tsgu::MAX_PACKET),
     ] {
         accumulate(input, framer, max);
     }
@@ -86,6 +93,21 @@ fn exercise(input: &[u8]) {
         assert!(n <= input.len() && (tpkt::MIN_FRAME..=tpkt::MAX_FRAME).contains(&n));
     }
     let _ = tpkt::declared_len(input);
+    let _ = http::decode_request_head(input);
+    if let Ok(h) = http::decode_response_head(input) {
+        assert!(h.headers.len() <= http::MAX_HEADERS);
+        let _ = (h.auth_schemes(), h.auth_token("NTLM"), h.is_chunked());
+    }
+    if let Ok(Some(c)) = http::decode_chunk(input) {
+        assert!(c.consumed <= input.len());
+    }
+    if let Ok(f) = websocket::decode_frame(input) {
+        assert!(f.payload.len() <= input.len());
+    }
+    if let Ok(p) = tsgu::decode_server_packet(input) {
+        let _ = p.encode();
+    }
+    let _ = tsgu::decode_client_packet(input);
     let _ = tpkt::sniff(input);
     let _ = x224::decode_connection_confirm(input);
     if let Ok(h) = tls::decode_server_hello(input) {

@@ -2,7 +2,7 @@
 //! loopback, one fault per listener, until Ctrl-C or SIGTERM.
 
 use crate::args::LabServeArgs;
-use rdpdoctor_emulator::{CaPem, Fault, FaultConfig};
+use rdpdoctor_emulator::{CaPem, Fault, FaultConfig, GatewayConfig, GatewayFault};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,7 +21,43 @@ fn list() -> String {
             ids.join(", ")
         ));
     }
+    for g in GatewayFault::ALL {
+        out.push_str(&format!(
+            "{:<24}{} (--gateway)\n",
+            g.name(),
+            g.description()
+        ));
+    }
     out
+}
+
+/// Each `--gateway` as (fault, address).
+fn gateway_listeners(args: &LabServeArgs) -> Result<Vec<(GatewayFault, SocketAddr)>, String> {
+    let mut out = Vec::new();
+    for spec in &args.gateways {
+        let (name, addr) = match spec.split_once('=') {
+            Some((n, a)) => {
+                let addr: SocketAddr = a.parse().map_err(|_| {
+                    format!(
+                        "bad address {} in --gateway: use NAME=IP:PORT, e.g. gw-healthy=127.0.0.1:8443",
+                        rdpdoctor_render::safe::quote(a)
+                    )
+                })?;
+                (n, addr)
+            }
+            None => (spec.as_str(), args.listen),
+        };
+        let fault = GatewayFault::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = GatewayFault::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown gateway fault {}: use one of {}",
+                rdpdoctor_render::safe::quote(name),
+                names.join(", ")
+            )
+        })?;
+        out.push((fault, addr));
+    }
+    Ok(out)
 }
 
 /// Each `--fault` as (fault, address).
@@ -82,6 +118,7 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
         return Ok(0);
     }
     let listeners = listeners(&args)?;
+    let gateways = gateway_listeners(&args)?;
     let issuer = load_ca(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -111,9 +148,31 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
             }
             running.push(emu);
         }
+        let mut gws = Vec::new();
+        for (fault, addr) in gateways {
+            let gw = rdpdoctor_emulator::spawn_gateway(GatewayConfig::new(fault), addr)
+                .await
+                .map_err(|e| format!("gateway {}: {e}", fault.name()))?;
+            if stdout_open {
+                let line = format!(
+                    "gateway {} listening on {}\n",
+                    fault.name(),
+                    gw.local_addr()
+                );
+                let mut out = std::io::stdout().lock();
+                stdout_open = out
+                    .write_all(line.as_bytes())
+                    .and_then(|()| out.flush())
+                    .is_ok();
+            }
+            gws.push(gw);
+        }
         rdpdoctor_emulator::shutdown_signal().await;
         for emu in running {
             emu.shutdown().await;
+        }
+        for gw in gws {
+            gw.shutdown().await;
         }
         Ok(0)
     })

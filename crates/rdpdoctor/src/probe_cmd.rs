@@ -26,6 +26,17 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             parse_target(args.target.as_deref().unwrap_or_default()).map_err(|e| e.to_string())?
         }
     };
+    // --gateway, else the file's gateway when the file says to use one: the
+    // connection is probed the way mstsc makes it.
+    let gateway = match (&args.gateway, rdp_file.as_ref().and_then(|f| f.gateway())) {
+        (Some(g), _) => Some(rdpdoctor_probe::parse_gateway(g)?),
+        (None, Some(g)) if g.usage.uses_gateway() => Some(rdpdoctor_probe::GatewayTarget {
+            host: g.host,
+            port: g.port,
+            credentials: rdpdoctor_probe::GatewayCredentials::default(),
+        }),
+        _ => None,
+    };
     // Check the error hint and read the host evidence before spending time
     // on the network.
     let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
@@ -90,9 +101,14 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         None
     };
     let mut report = runtime.block_on(async {
-        match &bar {
-            Some(b) => rdpdoctor_probe::probe(target, &opts, &Spinner(b.clone())).await,
-            None => rdpdoctor_probe::probe(target, &opts, &rdpdoctor_probe::NoProgress).await,
+        let spinner = bar.as_ref().map(|b| Spinner(b.clone()));
+        let progress: &dyn Progress = match &spinner {
+            Some(s) => s,
+            None => &rdpdoctor_probe::NoProgress,
+        };
+        match &gateway {
+            Some(g) => rdpdoctor_probe::probe_via_gateway(target, g, &opts, progress).await,
+            None => rdpdoctor_probe::probe(target, &opts, progress).await,
         }
     });
     if let Some(k) = &realm {

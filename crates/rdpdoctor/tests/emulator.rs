@@ -872,28 +872,47 @@ fn an_rdp_file_without_credssp_fails_against_an_nla_server_and_says_which_line()
     assert_eq!(code, 1);
 }
 
-/// The same server with mstsc's default security, through a gateway the
-/// file names: it connects, and the report says the gateway was not probed.
+/// An `.rdp` file that says to use an RD Gateway is probed the way mstsc
+/// connects: through the gateway it names (here a closed loopback port, so
+/// the hop that fails is the gateway's TCP), never directly as if the file
+/// said nothing; with `gatewayusagemethod:i:0` the file's gateway is not
+/// used, and the probe goes direct.
 #[test]
-fn an_rdp_file_with_a_gateway_says_the_gateway_was_not_probed() {
+fn an_rdp_file_with_a_gateway_is_probed_through_it() {
     let served = Served::start(FaultConfig::new(Fault::NlaRequired));
-    let path = rdp_file(
-        "rdp-file-gateway",
-        &[
-            format!("full address:s:127.0.0.1:{}", served.port()),
-            "gatewayhostname:s:rdg.corp.example".into(),
-            "gatewayusagemethod:i:1".into(),
-            "gatewaycredentialssource:i:0".into(),
-            "gatewayprofileusagemethod:i:1".into(),
-            "bogus line without colons".into(),
-        ],
-    );
-    let (code, text) = probe_rdp_file(&path, "text");
-    assert!(
-        text.contains("RD Gateway rdg.corp.example:443")
-            && text.contains("the gateway was not probed"),
-        "{text}"
-    );
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let file = |name: &str, usage: u8| {
+        rdp_file(
+            name,
+            &[
+                format!("full address:s:127.0.0.1:{}", served.port()),
+                format!("gatewayhostname:s:127.0.0.1:{closed}"),
+                format!("gatewayusagemethod:i:{usage}"),
+                "gatewaycredentialssource:i:0".into(),
+                "gatewayprofileusagemethod:i:1".into(),
+                "bogus line without colons".into(),
+            ],
+        )
+    };
+    let (code, json) = probe_rdp_file(&file("rdp-file-gateway", 1), "json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["gateway"]["port"], closed, "{json}");
+    assert_eq!(v["gateway"]["target_probed"], false, "{json}");
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"gateway-unreachable"), "{ids:?}");
+    assert!(!ids.contains(&"rdp-file-gateway-not-probed"), "{ids:?}");
+    assert_ne!(code, 0, "{json}");
+
+    let (code, text) = probe_rdp_file(&file("rdp-file-no-gateway", 0), "text");
+    assert!(!text.contains("RD Gateway"), "{text}");
     assert_eq!(code, 0, "{text}");
 }
 

@@ -110,7 +110,7 @@ fn each_refusal_points_at_its_own_cause() {
             306,
             &[("Username", "CORP\\eve")][..],
             FindingId::EventGatewayTunnelFailed,
-            "rd-gateway-certificate",
+            "rd-gateway-cert-invalid",
         ),
     ] {
         let j = judged(&gateway_log(&[(id, key)]));

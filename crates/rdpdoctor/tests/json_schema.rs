@@ -1065,33 +1065,43 @@ fn probe_json_with_an_rdp_file_matches_the_schema() {
     let serve = LabServe::start(&["nla-required"]);
     let (_, addr) = &serve.listeners[0];
     let dir = rdpdoctor_testkit::fixtures::scratch("schema-rdp-file");
-    let path = dir.join("c.rdp");
-    rdpdoctor_testkit::fixtures::write_reg_utf16(
-        &path,
-        &format!(
-            "full address:s:{addr}\nenablecredsspsupport:i:0\n\
-             gatewayhostname:s:rdg.corp.example\ngatewayusagemethod:i:1\n"
+    // A gateway on a closed loopback port: the file's gateway is probed
+    // (and fails at its TCP hop), never a name a resolver would be asked.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    for (name, extra, want) in [
+        ("c.rdp", String::new(), "rdp-file-nla-off"),
+        (
+            "g.rdp",
+            format!("gatewayhostname:s:127.0.0.1:{closed}\ngatewayusagemethod:i:1\n"),
+            "gateway-unreachable",
         ),
-    );
-    let (out, _) = run(
-        false,
-        &[
-            "probe",
-            "--rdp-file",
-            path.to_str().unwrap(),
-            "--format",
-            "json",
-            "--no-reverse-dns",
-            "--samples",
-            "1",
-        ],
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids = finding_ids(&json);
-    for id in ["rdp-file-nla-off", "rdp-file-gateway-not-probed"] {
-        assert!(ids.iter().any(|i| i == id), "{id}: {ids:?}");
+    ] {
+        let path = dir.join(name);
+        rdpdoctor_testkit::fixtures::write_reg_utf16(
+            &path,
+            &format!("full address:s:{addr}\nenablecredsspsupport:i:0\n{extra}"),
+        );
+        let (out, _) = run(
+            false,
+            &[
+                "probe",
+                "--rdp-file",
+                path.to_str().unwrap(),
+                "--format",
+                "json",
+                "--no-reverse-dns",
+                "--samples",
+                "1",
+            ],
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ids = finding_ids(&json);
+        assert!(ids.iter().any(|i| i == want), "{want}: {ids:?}");
+        assert_valid("ProbeOutput", &json, "probe --rdp-file");
     }
-    assert_valid("ProbeOutput", &json, "probe --rdp-file");
 }
 
 // ------------------------------------------------------------------ captures

@@ -3,6 +3,7 @@
 pub mod credssp;
 pub mod deep;
 pub mod dns;
+pub mod gateway;
 pub mod kerberos;
 pub mod logon;
 pub mod negotiation;

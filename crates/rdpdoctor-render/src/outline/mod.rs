@@ -8,6 +8,7 @@
 //! each value is capped. Formats with a syntax of their own (Markdown, HTML)
 //! escape that syntax on top.
 
+mod gateway;
 mod host;
 mod kerberos;
 mod probe;

@@ -18,6 +18,11 @@ pub fn probe_title(r: &ProbeReport) -> String {
 pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
     let mut d = Builder::new(judgement);
     let r = report;
+    if let Some(g) = &r.gateway {
+        super::gateway::section(&mut d, g);
+        super::gateway::target_not_probed(&mut d);
+        return d.finish();
+    }
     // DNS
     let a = &r.addresses;
     if r.target.host_is_ip {

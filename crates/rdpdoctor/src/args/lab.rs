@@ -14,9 +14,12 @@ pub struct LabServeArgs {
     #[arg(
         long = "fault",
         value_name = "NAME[=ADDR]",
-        required_unless_present = "list"
+        required_unless_present_any = ["list", "gateways"]
     )]
     pub faults: Vec<String>,
+    /// An emulated RD Gateway to play (gw-healthy, gw-cap-denied, …; see --list): NAME or NAME=ADDR (repeatable). Its account is the demo's
+    #[arg(long = "gateway", value_name = "NAME[=ADDR]")]
+    pub gateways: Vec<String>,
     /// Where a fault given without =ADDR listens (port 0: a free port for each)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,

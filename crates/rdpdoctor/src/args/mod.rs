@@ -338,6 +338,9 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "FILE", requires = "user")]
     pub password_file: Option<PathBuf>,
     /// How much to check: full (every stage) or fast (what `scan` checks by default)
+    /// Go through this RD Gateway (GATEWAY[:PORT], port 443 by default), hop by hop; with --user, the gateway gets the same credentials
+    #[arg(long, value_name = "GATEWAY[:PORT]")]
+    pub gateway: Option<String>,
     #[arg(long, value_enum, default_value_t = ScanProfile::Full)]
     pub profile: ScanProfile,
     /// Print only the answer: the verdict, the most likely cause and the fix to try first

@@ -1,0 +1,321 @@
+//! The RD Gateway path (`probe --gateway`) → findings in the section
+//! [`Section::Gateway`](crate::finding::Section::Gateway), the verdict when
+//! the path goes through a gateway, and the head line that names the hop
+//! that fails. The gateway's certificate is judged apart from the target's.
+
+use crate::finding::{Finding, FindingId, Severity};
+use crate::rank::RankedCause;
+use crate::verdict::Verdict;
+use rdpdoctor_evidence::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+fn finding(id: FindingId, severity: Severity, summary: String, ev: Vec<(&str, Value)>) -> Finding {
+    Finding {
+        id,
+        severity,
+        summary,
+        qualifier: None,
+        evidence: ev
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+/// [MS-TSGU 2.2.6] The statuses with a finding of their own, and what each says.
+const STATUS_FINDINGS: [(&str, FindingId, &str); 4] = [
+    (
+        "E_PROXY_NAP_ACCESSDENIED",
+        FindingId::GatewayCapDenied,
+        "denies the user by its connection authorization policy (CAP)",
+    ),
+    (
+        "E_PROXY_RAP_ACCESSDENIED",
+        FindingId::GatewayRapDenied,
+        "denies the target by its resource authorization policy (RAP)",
+    ),
+    (
+        "E_PROXY_TS_CONNECTFAILED",
+        FindingId::GatewayTargetUnreachable,
+        "cannot connect to the target",
+    ),
+    (
+        "E_PROXY_MAXCONNECTIONSREACHED",
+        FindingId::GatewayMaxConnections,
+        "has reached its connection limit",
+    ),
+];
+
+/// The finding of the hop where the path stopped.
+fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
+    use FindingId::*;
+    let at = format!("{}:{}", g.host, g.port);
+    let status = h.status_name.clone().unwrap_or_default();
+    let detail = h.detail.clone().unwrap_or_default();
+    let mut facts = vec![("hop", json!(h.hop.name())), ("outcome", json!(h.outcome))];
+    if let Some(s) = h.status {
+        facts.push(("status", json!(format!("{s:#X}"))));
+        facts.push(("status_name", json!(status)));
+    }
+    let fail = Severity::Fail;
+    // The probe names each HRESULT by [MS-TSGU 2.2.6] (`E_PROXY_*`).
+    let code = h.status_name.as_deref();
+    match (h.hop, h.outcome) {
+        (GatewayHopKind::Dns | GatewayHopKind::Tcp, _) => finding(
+            GatewayUnreachable,
+            fail,
+            format!("The RD Gateway {at} cannot be reached: {detail}"),
+            facts,
+        ),
+        (_, HopOutcome::NoAnswer) => finding(
+            GatewayNoAnswer,
+            fail,
+            format!(
+                "The RD Gateway {at} gave no answer at {}: {detail}",
+                h.hop.title()
+            ),
+            facts,
+        ),
+        (GatewayHopKind::Tls, _) => finding(
+            GatewayTlsFailed,
+            fail,
+            format!("TLS with the RD Gateway {at} failed: {detail}"),
+            facts,
+        ),
+        (GatewayHopKind::Http, HopOutcome::Refused)
+            if matches!(h.status, Some(403 | 404 | 410)) =>
+        {
+            finding(
+                GatewayHttpTransportAbsent,
+                fail,
+                format!(
+                    "The RD Gateway {at} answers RDG_OUT_DATA with {status}: it has no HTTP \
+                     transport, only RPC over HTTP"
+                ),
+                facts,
+            )
+        }
+        (GatewayHopKind::HttpAuth, HopOutcome::Refused) if h.status == Some(401) => finding(
+            GatewayAuthRefused,
+            fail,
+            format!("The RD Gateway {at} refuses the credentials (401 after NTLM)"),
+            facts,
+        ),
+        (_, HopOutcome::Refused) => {
+            match STATUS_FINDINGS
+                .iter()
+                .find(|(name, _, _)| Some(*name) == code)
+            {
+                Some((_, id, what)) => finding(
+                    *id,
+                    fail,
+                    format!("The RD Gateway {at} {what} ({status})"),
+                    facts,
+                ),
+                None => finding(
+                    GatewayRefused,
+                    fail,
+                    format!(
+                        "The RD Gateway {at} refused {} with {status}",
+                        h.hop.title()
+                    ),
+                    facts,
+                ),
+            }
+        }
+        _ => finding(
+            GatewayRefused,
+            fail,
+            format!("{} failed at the RD Gateway {at}: {detail}", h.hop.title()),
+            facts,
+        ),
+    }
+}
+
+/// Findings from the gateway path.
+pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let at = format!("{}:{}", g.host, g.port);
+    if let Some(c) = &g.certificate {
+        let facts = || {
+            vec![
+                ("subject", json!(c.subject)),
+                ("not_after", json!(c.not_after)),
+                ("sha256_fingerprint", json!(c.sha256_fingerprint)),
+            ]
+        };
+        if c.expired || c.not_yet_valid {
+            let when = if c.expired {
+                format!("expired on {}", c.not_after)
+            } else {
+                format!("is not valid before {}", c.not_before)
+            };
+            out.push(finding(
+                FindingId::GatewayCertExpired,
+                Severity::Fail,
+                format!("The RD Gateway {at}'s certificate {when}: clients refuse the gateway"),
+                facts(),
+            ));
+        }
+        if c.matches_target == Some(false) {
+            out.push(finding(
+                FindingId::GatewayCertNameMismatch,
+                Severity::Fail,
+                format!("The RD Gateway's certificate does not name {}", g.host),
+                facts(),
+            ));
+        }
+        if c.self_signed {
+            out.push(finding(
+                FindingId::GatewayCertSelfSigned,
+                Severity::Warn,
+                format!(
+                    "The RD Gateway {at}'s certificate is self-signed: clients that do not trust \
+                     it refuse the gateway"
+                ),
+                facts(),
+            ));
+        }
+    }
+    if let Some(h) = g.failed_hop() {
+        out.push(hop_finding(g, h));
+    }
+    if g.websocket == Some(false) {
+        out.push(finding(
+            FindingId::GatewayWebsocketRefused,
+            Severity::Warn,
+            format!(
+                "The RD Gateway {at} refuses the WebSocket transport: only the legacy HTTP \
+                 transport is left (the probe did not follow it)"
+            ),
+            vec![("websocket", json!(false))],
+        ));
+    }
+    if g.channel_opened {
+        out.push(finding(
+            FindingId::GatewayChannelOpened,
+            Severity::Info,
+            format!(
+                "The RD Gateway {at} opened a channel to the target; the target itself was not \
+                 probed through the gateway"
+            ),
+            vec![("target_probed", json!(g.target_probed))],
+        ));
+    }
+    out
+}
+
+/// The verdict of a path through a gateway: the gateway decides first.
+pub(crate) fn verdict(g: &GatewayEvidence, findings: &[Finding]) -> Verdict {
+    let mine = |f: &&Finding| f.id.section() == crate::finding::Section::Gateway;
+    let fails: Vec<&Finding> = findings
+        .iter()
+        .filter(mine)
+        .filter(|f| f.severity == Severity::Fail)
+        .collect();
+    if fails.iter().any(|f| {
+        matches!(
+            f.id,
+            FindingId::GatewayUnreachable | FindingId::GatewayNoAnswer
+        )
+    }) {
+        return Verdict::Unreachable;
+    }
+    if fails
+        .iter()
+        .any(|f| f.id == FindingId::GatewayHttpTransportAbsent)
+        && fails.len() == 1
+    {
+        // Clients that fall back to RPC over HTTP (mstsc by default) still connect.
+        return Verdict::SomeClientsFail;
+    }
+    if !fails.is_empty() {
+        return Verdict::NoClientConnects;
+    }
+    if g.channel_opened {
+        let warns = findings
+            .iter()
+            .filter(mine)
+            .any(|f| f.severity == Severity::Warn);
+        return if warns {
+            Verdict::WorksWithWarnings
+        } else {
+            Verdict::Healthy
+        };
+    }
+    Verdict::Inconclusive
+}
+
+/// The head line: which hop fails, or how far the path got.
+pub(crate) fn headline(
+    g: &GatewayEvidence,
+    verdict: Verdict,
+    top: Option<&RankedCause>,
+    findings: &[Finding],
+) -> String {
+    let at = format!("{}:{}", g.host, g.port);
+    let cause = top
+        .map(|c| format!(" Most likely cause: {}.", c.title))
+        .unwrap_or_default();
+    let cert = findings.iter().find(|f| {
+        matches!(
+            f.id,
+            FindingId::GatewayCertExpired | FindingId::GatewayCertNameMismatch
+        )
+    });
+    if let Some(h) = g.failed_hop() {
+        let word = match h.outcome {
+            HopOutcome::NoAnswer => "gets no answer",
+            HopOutcome::Refused => "is refused",
+            _ => "fails",
+        };
+        let status = h
+            .status_name
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        return format!(
+            "Through the RD Gateway {at}, the hop that fails is {}: it {word}{status}.{cause}",
+            h.hop.title()
+        );
+    }
+    if let Some(f) = cert {
+        return format!(
+            "Through the RD Gateway {at}, the hop that fails is the gateway's certificate: {}.{cause}",
+            f.summary
+        );
+    }
+    match verdict {
+        Verdict::Healthy | Verdict::WorksWithWarnings => format!(
+            "The RD Gateway {at} lets you through: it opened a channel to the target. The target \
+             itself was not probed through the gateway."
+        ),
+        _ if g.websocket == Some(false) => format!(
+            "The RD Gateway {at} authenticates you but offers only the legacy HTTP transport, \
+             which the probe does not follow; the tunnel and the target were not checked."
+        ),
+        _ => format!(
+            "The RD Gateway {at} answers and offers {}; give --user to follow the tunnel to the \
+             target.",
+            if g.auth_schemes.is_empty() {
+                "no authentication scheme".to_owned()
+            } else {
+                g.auth_schemes.join(", ")
+            }
+        ),
+    }
+}
+
+/// The target's security paths when it was reached only through a gateway:
+/// unknown, each saying why.
+pub(crate) fn paths_not_probed(paths: Vec<crate::SecurityPath>) -> Vec<crate::SecurityPath> {
+    paths
+        .into_iter()
+        .map(|p| crate::SecurityPath {
+            gets_through: None,
+            reason: "not probed: the target was reached only through the RD Gateway".to_owned(),
+            ..p
+        })
+        .collect()
+}

@@ -1,0 +1,243 @@
+//! An emulated Remote Desktop Gateway, one [`GatewayFault`] per listener:
+//! TLS on a port, the HTTP transport of [MS-TSGU 3.3.5.1] (`RDG_OUT_DATA
+//! /remoteDesktopGateway/`), NTLM authentication of the HTTP request
+//! ([MS-NLMP], the `sspi` crate's server side, against one lab account),
+//! the WebSocket transport (101, [RFC 6455]), the MS-TSGU exchange
+//! ([MS-TSGU 2.2.10]: handshake, tunnel create, tunnel auth, channel
+//! create) and, when healthy, a relay of the channel's bytes to the target
+//! over TCP.
+//!
+//! ```text
+//! TLS ─ RDG_OUT_DATA ─┬─ 404 ........................................ gw-rpc-only
+//!                     └─ 401 NTLM/Negotiate ─ NTLM ─┬─ 401 ........... gw-auth-refused
+//!                                                   ├─ 200 (legacy) .. gw-no-websocket
+//!                                                   └─ 101 WebSocket ─ handshake ─ tunnel ─┬─ E_PROXY_NAP_ACCESSDENIED ..... gw-cap-denied
+//!                                                                                          ├─ E_PROXY_MAXCONNECTIONSREACHED  gw-max-connections
+//!                                                                                          └─ tunnel auth ─ channel ─┬─ E_PROXY_RAP_ACCESSDENIED gw-rap-denied
+//!                                                                                                                    ├─ E_PROXY_TS_CONNECTFAILED gw-target-unreachable
+//!                                                                                                                    └─ relay .................. gw-healthy
+//! ```
+//!
+//! What it does not do that Windows' gateway does: the legacy two-channel
+//! transport (`RDG_IN_DATA` paired with `RDG_OUT_DATA`; `gw-no-websocket`
+//! answers 200 and goes no further), Negotiate/Kerberos (only NTLM is
+//! checked, though both schemes are offered), the UDP side channel, PAA
+//! cookies and consent messages. Resource names are connected to only when
+//! they are IP addresses or `localhost` (no name is ever resolved), or
+//! through [`GatewayConfig::relay_to`].
+
+mod conn;
+mod hostile;
+
+pub use hostile::GatewayHostile;
+
+use crate::{Error, FaultConfig, certs};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, oneshot};
+use tokio::task::JoinSet;
+
+/// One failure mode of an RD Gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GatewayFault {
+    /// Everything works; the channel is relayed to the target.
+    Healthy,
+    /// The gateway's certificate expired 30 days ago.
+    CertExpired,
+    /// NTLM completes, and the gateway still answers 401.
+    AuthRefused,
+    /// The connection authorization policy (CAP) denies the user:
+    /// E_PROXY_NAP_ACCESSDENIED in the tunnel response.
+    CapDenied,
+    /// The resource authorization policy (RAP) denies the target:
+    /// E_PROXY_RAP_ACCESSDENIED in the channel response.
+    RapDenied,
+    /// The gateway cannot reach the target: E_PROXY_TS_CONNECTFAILED.
+    TargetUnreachable,
+    /// The gateway's connection limit: E_PROXY_MAXCONNECTIONSREACHED in
+    /// the tunnel response.
+    MaxConnections,
+    /// No WebSocket transport: the upgrade is answered 200 (legacy only).
+    NoWebsocket,
+    /// No HTTP transport: `RDG_OUT_DATA` is answered 404 (RPC over HTTP only).
+    RpcOnly,
+    /// TLS completes, then the gateway says nothing.
+    Silent,
+}
+
+impl GatewayFault {
+    /// Every fault.
+    pub const ALL: [GatewayFault; 10] = [
+        Self::Healthy,
+        Self::CertExpired,
+        Self::AuthRefused,
+        Self::CapDenied,
+        Self::RapDenied,
+        Self::TargetUnreachable,
+        Self::MaxConnections,
+        Self::NoWebsocket,
+        Self::RpcOnly,
+        Self::Silent,
+    ];
+
+    /// The kebab-case name (`gw-healthy`, `gw-cap-denied`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Healthy => "gw-healthy",
+            Self::CertExpired => "gw-cert-expired",
+            Self::AuthRefused => "gw-auth-refused",
+            Self::CapDenied => "gw-cap-denied",
+            Self::RapDenied => "gw-rap-denied",
+            Self::TargetUnreachable => "gw-target-unreachable",
+            Self::MaxConnections => "gw-max-connections",
+            Self::NoWebsocket => "gw-no-websocket",
+            Self::RpcOnly => "gw-rpc-only",
+            Self::Silent => "gw-silent",
+        }
+    }
+
+    /// Looks a fault up by its name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// One line: what the gateway does.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Healthy => "a working gateway that relays the channel to the target",
+            Self::CertExpired => "the gateway's TLS certificate expired 30 days ago",
+            Self::AuthRefused => "the gateway refuses the user's credentials (401 after NTLM)",
+            Self::CapDenied => "the connection authorization policy (CAP) denies the user",
+            Self::RapDenied => "the resource authorization policy (RAP) denies the target",
+            Self::TargetUnreachable => "the gateway cannot connect to the target",
+            Self::MaxConnections => "the gateway has reached its connection limit",
+            Self::NoWebsocket => "the gateway has no WebSocket transport (legacy HTTP only)",
+            Self::RpcOnly => "the gateway has no HTTP transport (RPC over HTTP only)",
+            Self::Silent => "the gateway completes TLS, then says nothing",
+        }
+    }
+}
+
+/// How a gateway listener plays its fault.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// The fault.
+    pub fault: GatewayFault,
+    /// The one account the gateway's NTLM accepts.
+    pub user: String,
+    /// Its password (the lab's throwaway one).
+    pub password: String,
+    /// Relay every channel here instead of to the resource the client names.
+    pub relay_to: Option<SocketAddr>,
+    /// A client silent for this long is dropped.
+    pub read_timeout: Duration,
+    /// How long `gw-silent` holds a connection.
+    pub hold: Duration,
+    /// Connections served at once; more are closed on accept.
+    pub max_connections: usize,
+    /// Break one rule of the protocol instead of playing the fault's last step.
+    pub hostile: Option<GatewayHostile>,
+}
+
+impl GatewayConfig {
+    /// The defaults: the demo account, clients dropped after 10 s of silence.
+    pub fn new(fault: GatewayFault) -> Self {
+        GatewayConfig {
+            fault,
+            user: crate::DEMO_USER.into(),
+            password: crate::DEMO_PASSWORD.into(),
+            relay_to: None,
+            read_timeout: Duration::from_secs(10),
+            hold: Duration::from_secs(120),
+            max_connections: 64,
+            hostile: None,
+        }
+    }
+}
+
+/// A gateway listener. Stops on [`shutdown`](Self::shutdown) or when
+/// dropped (the RDP emulator's listener handle does the stopping).
+#[derive(Debug)]
+pub struct RunningGateway {
+    fault: GatewayFault,
+    listener: crate::RunningEmulator,
+}
+
+impl RunningGateway {
+    /// Where it listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr()
+    }
+
+    /// The fault it plays.
+    pub fn fault(&self) -> GatewayFault {
+        self.fault
+    }
+
+    /// Stops listening, cuts every connection, and waits until that is done.
+    pub async fn shutdown(self) {
+        self.listener.shutdown().await;
+    }
+}
+
+/// Starts a gateway on `listen` (port 0 picks a free port). Must be called
+/// inside a tokio runtime.
+pub async fn spawn_gateway(
+    config: GatewayConfig,
+    listen: SocketAddr,
+) -> Result<RunningGateway, Error> {
+    let fault = config.fault;
+    // The certificate: the RDP emulator's, expired for gw-cert-expired.
+    let cert_fault = if fault == GatewayFault::CertExpired {
+        crate::Fault::ExpiredCert
+    } else {
+        crate::Fault::HealthyTls
+    };
+    let mut cert_cfg = FaultConfig::new(cert_fault);
+    cert_cfg.netbios_name = "RDGW01".into();
+    let acceptor = tokio::task::spawn_blocking(move || {
+        let id = certs::tls_identity(&cert_cfg, listen.ip())?;
+        crate::rustls_acceptor(&id, crate::MODERN_TLS)
+    })
+    .await
+    .map_err(|e| Error::Certificate(e.to_string()))??;
+    let crate::conn::TlsAcceptor::Rustls(tls) = acceptor else {
+        return Err(Error::Tls("the gateway serves TLS with rustls".into()));
+    };
+    let (listener, local_addr) = crate::bind(listen).await?;
+    let (stop, mut stopped) = oneshot::channel::<()>();
+    let max = config.max_connections.max(1);
+    let ctx = Arc::new(conn::GwCtx { cfg: config, tls });
+    let task = tokio::spawn(async move {
+        let permits = Arc::new(Semaphore::new(max));
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, _)) => {
+                        let Ok(permit) = permits.clone().try_acquire_owned() else { continue };
+                        let ctx = ctx.clone();
+                        connections.spawn(async move {
+                            conn::handle(tcp, ctx).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
+            }
+        }
+        connections.shutdown().await;
+    });
+    Ok(RunningGateway {
+        fault,
+        listener: crate::RunningEmulator {
+            fault: cert_fault,
+            local_addr,
+            stop: Some(stop),
+            task: Some(task),
+        },
+    })
+}

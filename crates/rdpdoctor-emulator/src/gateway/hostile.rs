@@ -1,0 +1,126 @@
+//! Hostile RD Gateways ([`GatewayHostile`]): each breaks one rule of the
+//! HTTP transport ([MS-TSGU 3.3.5.1], [RFC 9112], [RFC 6455]) at the point
+//! where a client trusts it, so the probe's bounds and deadlines are shown
+//! to hold. Each ends after the connection's hold time at the latest.
+
+use crate::framed::{End, Framed};
+use rdpdoctor_wire::tsgu::ServerPacket;
+use rdpdoctor_wire::websocket::{self, opcode};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// One hostile gateway behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GatewayHostile {
+    /// Answers `RDG_OUT_DATA` with a status line, then header lines forever.
+    EndlessHeaders,
+    /// Answers 401 with a chunked body that never ends.
+    EndlessChunked,
+    /// Answers the upgrade 101, then sends MS-TSGU bytes without WebSocket framing.
+    UpgradeWithoutFraming,
+    /// Sends an MS-TSGU packet header announcing 2 GiB.
+    OversizedPacket,
+    /// Answers everything up to the channel create, which it never answers.
+    ChannelNeverOpens,
+    /// Answers the tunnel create with keepalives, forever.
+    KeepaliveFlood,
+}
+
+impl GatewayHostile {
+    /// Every behaviour.
+    pub const ALL: [GatewayHostile; 6] = [
+        Self::EndlessHeaders,
+        Self::EndlessChunked,
+        Self::UpgradeWithoutFraming,
+        Self::OversizedPacket,
+        Self::ChannelNeverOpens,
+        Self::KeepaliveFlood,
+    ];
+
+    /// The kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EndlessHeaders => "gw-endless-headers",
+            Self::EndlessChunked => "gw-endless-chunked",
+            Self::UpgradeWithoutFraming => "gw-101-without-framing",
+            Self::OversizedPacket => "gw-oversized-packet",
+            Self::ChannelNeverOpens => "gw-channel-never-opens",
+            Self::KeepaliveFlood => "gw-keepalive-flood",
+        }
+    }
+}
+
+/// Writes `chunk` again and again until the client stops reading, the
+/// connection's budget ends, or `most` writes.
+async fn forever<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    chunk: &[u8],
+    most: usize,
+) -> End {
+    for _ in 0..most {
+        if let Err(e) = s.send_now(chunk).await {
+            return e;
+        }
+    }
+    End::Done
+}
+
+/// A status line, then header lines without end.
+pub(super) async fn endless_headers<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
+    if let Err(e) = s.send_now(b"HTTP/1.1 401 Unauthorized\r\n").await {
+        return e;
+    }
+    forever(
+        s,
+        &b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(64),
+        100_000,
+    )
+    .await
+}
+
+/// 401 with a chunked body that never ends.
+pub(super) async fn endless_chunked<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
+    let head = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if let Err(e) = s.send_now(head).await {
+        return e;
+    }
+    forever(
+        s,
+        &rdpdoctor_wire::http::encode_chunk(&[b'a'; 4096]),
+        100_000,
+    )
+    .await
+}
+
+/// After the 101: a handshake response as raw bytes, no frame around it.
+pub(super) async fn unframed<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    hold: Duration,
+) -> End {
+    let raw = ServerPacket::Keepalive.encode();
+    if let Err(e) = s.send_now(&raw).await {
+        return e;
+    }
+    s.drain(hold).await;
+    End::Done
+}
+
+/// After the 101: a frame holding a packet header that announces 2 GiB.
+pub(super) async fn oversized<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    hold: Duration,
+) -> End {
+    let header = [0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80];
+    let frame = websocket::encode_frame(opcode::BINARY, &header, None);
+    if let Err(e) = s.send_now(&frame).await {
+        return e;
+    }
+    s.drain(hold).await;
+    End::Done
+}
+
+/// Keepalive packets, each in its own frame, without end.
+pub(super) async fn keepalive_flood<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
+    let frame = websocket::encode_frame(opcode::BINARY, &ServerPacket::Keepalive.encode(), None);
+    forever(s, &frame, 1_000_000).await
+}

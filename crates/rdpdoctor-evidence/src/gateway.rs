@@ -1,0 +1,141 @@
+//! The RD Gateway path (`probe TARGET --gateway GW`): what each hop from the
+//! client to the target through a Remote Desktop Gateway answered
+//! ([MS-TSGU 3.3.5.1] the HTTP transport, [MS-TSGU 2.2.10] its packets).
+//! Plain data: which hop fails is judged by `rdpdoctor-diagnose`.
+
+use crate::CertificateFacts;
+use serde::{Deserialize, Serialize};
+
+/// The gateway hop by hop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatewayEvidence {
+    /// The gateway's name or address as the user gave it.
+    pub host: String,
+    /// The gateway's port (443 by default).
+    pub port: u16,
+    /// The address connected to.
+    pub address: Option<String>,
+    /// Every hop tried, in order; the last one is where the path stopped
+    /// unless every hop is `ok`.
+    pub hops: Vec<GatewayHop>,
+    /// The TLS version of the gateway's handshake.
+    pub tls_version: Option<String>,
+    /// The gateway's own certificate (not the target's).
+    pub certificate: Option<CertificateFacts>,
+    /// The HTTP status of `RDG_OUT_DATA` without credentials.
+    pub http_status: Option<u16>,
+    /// The authentication schemes the gateway's 401 offers (`NTLM`, `Negotiate`, `Basic`).
+    pub auth_schemes: Vec<String>,
+    /// Whether the gateway accepted the WebSocket transport (101), `None` when not asked.
+    pub websocket: Option<bool>,
+    /// The gateway's `Server` header field (gateway-controlled text).
+    pub server_header: Option<String>,
+    /// The gateway opened a channel to the target.
+    pub channel_opened: bool,
+    /// The target's own stages ran through the channel. False: the report
+    /// holds no evidence of the target itself.
+    pub target_probed: bool,
+    /// The UDP side channel's port, when the gateway announced one.
+    pub udp_port: Option<u16>,
+}
+
+/// One hop of the gateway path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatewayHop {
+    /// Which hop.
+    pub hop: GatewayHopKind,
+    /// What it came to.
+    pub outcome: HopOutcome,
+    /// The HTTP status (HTTP hops) or the gateway's HRESULT (MS-TSGU hops).
+    pub status: Option<u32>,
+    /// The status's name (`E_PROXY_RAP_ACCESSDENIED`, `401 Unauthorized`).
+    pub status_name: Option<String>,
+    /// What happened, in words (may hold gateway-controlled text).
+    pub detail: Option<String>,
+    /// Wall time of the hop, milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// The hops, in the order a client makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayHopKind {
+    /// The gateway's name.
+    Dns,
+    /// TCP to the gateway.
+    Tcp,
+    /// TLS with the gateway.
+    Tls,
+    /// `RDG_OUT_DATA` without credentials: the transport and the schemes.
+    Http,
+    /// `RDG_OUT_DATA` authenticated (NTLM over HTTP).
+    HttpAuth,
+    /// [MS-TSGU 2.2.10.10] Handshake request / response.
+    Handshake,
+    /// [MS-TSGU 2.2.10.18] Tunnel create / response (the CAP).
+    TunnelCreate,
+    /// [MS-TSGU 2.2.10.14] Tunnel auth / response.
+    TunnelAuth,
+    /// [MS-TSGU 2.2.10.2] Channel create / response (the RAP, the target's reach).
+    ChannelCreate,
+}
+
+impl GatewayHopKind {
+    /// The kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Dns => "dns",
+            Self::Tcp => "tcp",
+            Self::Tls => "tls",
+            Self::Http => "http",
+            Self::HttpAuth => "http-auth",
+            Self::Handshake => "handshake",
+            Self::TunnelCreate => "tunnel-create",
+            Self::TunnelAuth => "tunnel-auth",
+            Self::ChannelCreate => "channel-create",
+        }
+    }
+
+    /// How a person names the hop.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Dns => "the gateway's name",
+            Self::Tcp => "TCP to the gateway",
+            Self::Tls => "TLS with the gateway",
+            Self::Http => "the gateway's HTTP transport",
+            Self::HttpAuth => "authentication at the gateway",
+            Self::Handshake => "the MS-TSGU handshake",
+            Self::TunnelCreate => "the gateway's tunnel (connection policy, CAP)",
+            Self::TunnelAuth => "the gateway's tunnel authorisation",
+            Self::ChannelCreate => "the gateway's channel to the target (resource policy, RAP)",
+        }
+    }
+}
+
+/// What one hop came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HopOutcome {
+    /// It went through.
+    Ok,
+    /// The gateway said no (an HTTP status or an HRESULT).
+    Refused,
+    /// No answer within the step's deadline.
+    NoAnswer,
+    /// The gateway closed or reset the connection.
+    Closed,
+    /// Anything else (an error connecting, a reply that made no sense).
+    Failed,
+}
+
+impl GatewayEvidence {
+    /// The first hop that did not go through, if any.
+    pub fn failed_hop(&self) -> Option<&GatewayHop> {
+        self.hops.iter().find(|h| h.outcome != HopOutcome::Ok)
+    }
+
+    /// The hop of this kind, if it was tried.
+    pub fn hop(&self, kind: GatewayHopKind) -> Option<&GatewayHop> {
+        self.hops.iter().find(|h| h.hop == kind)
+    }
+}

@@ -1,0 +1,397 @@
+//! The gateway's TCP, TLS and HTTP hops ([MS-TSGU 3.3.5.1]): the request
+//! `RDG_OUT_DATA /remoteDesktopGateway/` without credentials, then with NTLM
+//! ([MS-NLMP], the `sspi` crate's client) asking for the WebSocket transport.
+
+use super::hop;
+use crate::Credentials;
+use crate::io::{Deadline, FramedStream, ReadError};
+use base64::Engine as _;
+use rdpdoctor_evidence::{GatewayEvidence, GatewayHopKind, HopOutcome, Target};
+use rdpdoctor_wire::http::{self as wire_http, ResponseHead};
+use sspi::{
+    AuthIdentity, BufferType, ClientRequestFlags, CredentialUse, DataRepresentation, Ntlm,
+    SecurityBuffer, Sspi, SspiImpl, Username,
+};
+use std::net::SocketAddr;
+use std::time::Instant;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// One TLS connection to the gateway.
+pub(crate) type Conn = FramedStream<TlsStream<TcpStream>>;
+
+/// The path of the HTTP transport ([MS-TSGU 3.3.5.1]).
+const PATH: &str = "/remoteDesktopGateway/";
+
+/// TCP and TLS to the gateway; the first time (`record`), the hops and the
+/// gateway's certificate are recorded.
+pub(super) async fn open(
+    addr: SocketAddr,
+    gw: &Target,
+    deadline: &Deadline,
+    ev: &mut GatewayEvidence,
+    record: bool,
+) -> Option<Conn> {
+    let t = Instant::now();
+    let tcp = match crate::io::connect(addr, deadline.step()).await {
+        Ok(s) => s,
+        Err(e) => {
+            let outcome = match e {
+                crate::io::ConnectError::Timeout => HopOutcome::NoAnswer,
+                crate::io::ConnectError::Refused => HopOutcome::Refused,
+                _ => HopOutcome::Failed,
+            };
+            let detail = match e {
+                crate::io::ConnectError::Timeout => {
+                    format!("no answer within {} s", deadline.step().as_secs_f64())
+                }
+                other => format!("connect: {}", other.label()),
+            };
+            ev.hops
+                .push(hop(GatewayHopKind::Tcp, outcome, t, Some(detail)));
+            return None;
+        }
+    };
+    if record {
+        ev.hops
+            .push(hop(GatewayHopKind::Tcp, HopOutcome::Ok, t, None));
+    }
+    let t = Instant::now();
+    let (config, seen) = super::super::tls::client_config_recording(&[
+        &rustls::version::TLS12,
+        &rustls::version::TLS13,
+    ]);
+    let name = rustls::pki_types::ServerName::try_from(gw.host.clone()).unwrap_or_else(|_| {
+        rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into())
+    });
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let result = tokio::time::timeout(deadline.step(), connector.connect(name, tcp)).await;
+    if record {
+        let leaf = seen.lock().ok().and_then(|l| l.clone());
+        if let Some(info) = leaf.and_then(|d| rdpdoctor_wire::cert::analyze(&d).ok()) {
+            ev.certificate = Some(crate::certificate_facts(
+                &info,
+                gw,
+                None,
+                crate::now_millis() / 1000,
+            ));
+        }
+    }
+    let stream = match result {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            let detail = format!("TLS handshake failed: {e}");
+            ev.hops.push(hop(
+                GatewayHopKind::Tls,
+                HopOutcome::Failed,
+                t,
+                Some(detail),
+            ));
+            return None;
+        }
+        Err(_) => {
+            let detail = format!(
+                "no answer to the TLS handshake within {} s",
+                deadline.step().as_secs_f64()
+            );
+            ev.hops.push(hop(
+                GatewayHopKind::Tls,
+                HopOutcome::NoAnswer,
+                t,
+                Some(detail),
+            ));
+            return None;
+        }
+    };
+    if record {
+        let version = match stream.get_ref().1.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3",
+            _ => "TLS 1.2",
+        };
+        ev.tls_version = Some(version.into());
+        ev.hops
+            .push(hop(GatewayHopKind::Tls, HopOutcome::Ok, t, None));
+    }
+    Some(FramedStream::new(stream))
+}
+
+/// A random `Sec-WebSocket-Key` ([RFC 6455 4.1]) and connection id.
+fn nonce() -> (String, String) {
+    let mut b = [0u8; 32];
+    let _ = getrandom::getrandom(&mut b);
+    let key = base64::engine::general_purpose::STANDARD.encode(&b[..16]);
+    let id: String = b[16..].iter().map(|x| format!("{x:02x}")).collect();
+    let uuid = format!(
+        "{{{}-{}-{}-{}-{}}}",
+        &id[0..8],
+        &id[8..12],
+        &id[12..16],
+        &id[16..20],
+        &id[20..32]
+    );
+    (key, uuid)
+}
+
+/// `RDG_OUT_DATA`, asking for the WebSocket transport, with an
+/// `Authorization` field when given; returns the answer's head and the
+/// WebSocket key sent.
+async fn request(
+    conn: &mut Conn,
+    gw: &super::GatewayTarget,
+    authorization: Option<&str>,
+    deadline: &Deadline,
+) -> Result<(ResponseHead, String), String> {
+    let (key, id) = nonce();
+    let host = if gw.port == super::DEFAULT_GATEWAY_PORT {
+        gw.host.clone()
+    } else {
+        format!("{}:{}", gw.host, gw.port)
+    };
+    let mut headers = vec![
+        ("Host", host.as_str()),
+        ("Accept", "*/*"),
+        ("Cache-Control", "no-cache"),
+        ("Pragma", "no-cache"),
+        ("User-Agent", "MS-RDGateway/1.0"),
+        ("RDG-Connection-Id", id.as_str()),
+        ("Connection", "Upgrade"),
+        ("Upgrade", "websocket"),
+        ("Sec-WebSocket-Version", "13"),
+        ("Sec-WebSocket-Key", key.as_str()),
+        ("Content-Length", "0"),
+    ];
+    if let Some(a) = authorization {
+        headers.push(("Authorization", a));
+    }
+    let bytes =
+        wire_http::encode_request("RDG_OUT_DATA", PATH, &headers).map_err(|e| e.to_string())?;
+    conn.send(&bytes, deadline.step())
+        .await
+        .map_err(|e| e.describe())?;
+    let head = conn
+        .read_frame(wire_http::head_len, wire_http::MAX_HEAD, deadline.step())
+        .await
+        .map_err(|e| describe(&e, deadline))?;
+    let head = wire_http::decode_response_head(&head).map_err(|e| e.to_string())?;
+    Ok((head, key))
+}
+
+fn describe(e: &ReadError, deadline: &Deadline) -> String {
+    match e {
+        ReadError::Timeout { received } if received.is_empty() => {
+            format!("no answer within {} s", deadline.step().as_secs_f64())
+        }
+        other => other.describe(),
+    }
+}
+
+fn outcome_of(detail: &str) -> HopOutcome {
+    if detail.starts_with("no answer") {
+        HopOutcome::NoAnswer
+    } else if detail.contains("closed") || detail.contains("reset") {
+        HopOutcome::Closed
+    } else {
+        HopOutcome::Failed
+    }
+}
+
+/// The HTTP transport without credentials: which schemes the 401 offers,
+/// or whether the transport is missing (404/403/410: RPC over HTTP only).
+pub(super) async fn anonymous(
+    mut conn: Conn,
+    gw: &super::GatewayTarget,
+    deadline: &Deadline,
+    ev: &mut GatewayEvidence,
+) -> Option<()> {
+    let t = Instant::now();
+    let head = match request(&mut conn, gw, None, deadline).await {
+        Ok((h, _)) => h,
+        Err(detail) => {
+            ev.hops.push(hop(
+                GatewayHopKind::Http,
+                outcome_of(&detail),
+                t,
+                Some(detail),
+            ));
+            return None;
+        }
+    };
+    ev.http_status = Some(head.status);
+    ev.auth_schemes = head.auth_schemes();
+    ev.server_header = head.value("Server").map(str::to_owned);
+    let ok = matches!(head.status, 401 | 101 | 200);
+    let mut h = hop(
+        GatewayHopKind::Http,
+        if ok {
+            HopOutcome::Ok
+        } else {
+            HopOutcome::Refused
+        },
+        t,
+        None,
+    );
+    h.status = Some(u32::from(head.status));
+    h.status_name = Some(format!("{} {}", head.status, head.reason));
+    ev.hops.push(h);
+    ok.then_some(())
+}
+
+/// NTLM over HTTP, asking for the WebSocket transport: the connection on
+/// which the gateway answered 101, or `None` (the hop says why).
+pub(super) async fn authenticate(
+    mut conn: Conn,
+    gw: &super::GatewayTarget,
+    creds: &Credentials,
+    deadline: &Deadline,
+    ev: &mut GatewayEvidence,
+) -> Option<Conn> {
+    let t = Instant::now();
+    let fail = |ev: &mut GatewayEvidence, outcome, detail: String| {
+        ev.hops
+            .push(hop(GatewayHopKind::HttpAuth, outcome, t, Some(detail)));
+        None
+    };
+    let mut ntlm = match Client::new(creds, &gw.host) {
+        Ok(n) => n,
+        Err(e) => return fail(ev, HopOutcome::Failed, e),
+    };
+    let negotiate = match ntlm.step(None) {
+        Ok(n) => n,
+        Err(e) => return fail(ev, HopOutcome::Failed, e),
+    };
+    let auth = format!("NTLM {}", b64(&negotiate));
+    let head = match request(&mut conn, gw, Some(&auth), deadline).await {
+        Ok((h, _)) => h,
+        Err(d) => return fail(ev, outcome_of(&d), d),
+    };
+    let challenge = head
+        .auth_token("NTLM")
+        .and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok());
+    let Some(challenge) = challenge.filter(|_| head.status == 401) else {
+        return status_hop(ev, t, &head, "the gateway sent no NTLM CHALLENGE");
+    };
+    let authenticate = match ntlm.step(Some(challenge)) {
+        Ok(a) => a,
+        Err(e) => return fail(ev, HopOutcome::Failed, e),
+    };
+    let auth = format!("NTLM {}", b64(&authenticate));
+    let (head, key) = match request(&mut conn, gw, Some(&auth), deadline).await {
+        Ok(x) => x,
+        Err(d) => return fail(ev, outcome_of(&d), d),
+    };
+    match head.status {
+        101 => {
+            let accept = head.value("Sec-WebSocket-Accept").unwrap_or("");
+            if accept != rdpdoctor_wire::websocket::accept_key(&key) {
+                return status_hop(ev, t, &head, "the WebSocket accept key is wrong");
+            }
+            ev.websocket = Some(true);
+            let mut h = hop(GatewayHopKind::HttpAuth, HopOutcome::Ok, t, None);
+            h.status = Some(101);
+            h.status_name = Some(format!("101 {}", head.reason));
+            ev.hops.push(h);
+            Some(conn)
+        }
+        200 => {
+            ev.websocket = Some(false);
+            let mut h = hop(
+                GatewayHopKind::HttpAuth,
+                HopOutcome::Ok,
+                t,
+                Some(
+                    "authenticated; the gateway refused the WebSocket transport and offers \
+                     only the legacy HTTP transport, which the probe does not follow"
+                        .into(),
+                ),
+            );
+            h.status = Some(200);
+            h.status_name = Some(format!("200 {}", head.reason));
+            ev.hops.push(h);
+            None
+        }
+        _ => status_hop(
+            ev,
+            t,
+            &head,
+            "the gateway refused the authenticated request",
+        ),
+    }
+}
+
+fn status_hop<T>(
+    ev: &mut GatewayEvidence,
+    t: Instant,
+    head: &ResponseHead,
+    why: &str,
+) -> Option<T> {
+    let mut h = hop(
+        GatewayHopKind::HttpAuth,
+        HopOutcome::Refused,
+        t,
+        Some(why.into()),
+    );
+    h.status = Some(u32::from(head.status));
+    h.status_name = Some(format!("{} {}", head.status, head.reason));
+    ev.hops.push(h);
+    None
+}
+
+fn b64(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+/// sspi's NTLM client, one token at a time.
+struct Client {
+    ntlm: Ntlm,
+    creds: Option<sspi::AuthIdentityBuffers>,
+    target: String,
+}
+
+impl Client {
+    fn new(creds: &Credentials, host: &str) -> Result<Self, String> {
+        let mut ntlm = Ntlm::new();
+        let identity = AuthIdentity {
+            username: Username::new(creds.user(), creds.domain())
+                .map_err(|e| format!("--user is not a user name sspi accepts: {e}"))?,
+            password: sspi::Secret::new(String::clone(creds.password())),
+        };
+        let acquired = ntlm
+            .acquire_credentials_handle()
+            .with_credential_use(CredentialUse::Outbound)
+            .with_auth_data(&identity)
+            .execute(&mut ntlm)
+            .map_err(|e| format!("NTLM: {e}"))?;
+        Ok(Client {
+            ntlm,
+            creds: acquired.credentials_handle,
+            target: format!("HTTP/{host}"),
+        })
+    }
+
+    /// NEGOTIATE (no input) or AUTHENTICATE (the CHALLENGE in).
+    fn step(&mut self, input: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
+        let mut output = vec![SecurityBuffer::new(Vec::new(), BufferType::Token)];
+        let mut input = vec![SecurityBuffer::new(
+            input.unwrap_or_default(),
+            BufferType::Token,
+        )];
+        let mut builder = self
+            .ntlm
+            .initialize_security_context()
+            .with_credentials_handle(&mut self.creds)
+            .with_context_requirements(ClientRequestFlags::ALLOCATE_MEMORY)
+            .with_target_data_representation(DataRepresentation::Native)
+            .with_target_name(&self.target)
+            .with_input(&mut input)
+            .with_output(&mut output);
+        self.ntlm
+            .initialize_security_context_impl(&mut builder)
+            .and_then(|mut g| g.resolve_to_result())
+            .map_err(|e| format!("NTLM: {e}"))?;
+        Ok(output
+            .into_iter()
+            .next()
+            .map(|b| b.buffer)
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,203 @@
+//! The MS-TSGU exchange over the WebSocket transport ([MS-TSGU 3.7.5.1]):
+//! handshake, tunnel create, tunnel auth, channel create to the target, each
+//! answer's HRESULT recorded; then the channel is closed.
+
+use super::hop;
+use super::http::Conn;
+use crate::io::{Deadline, ReadError};
+use rdpdoctor_evidence::{GatewayEvidence, GatewayHopKind, HopOutcome, Target};
+use rdpdoctor_wire::frame::Accumulator;
+use rdpdoctor_wire::tsgu::{self, ClientPacket, ProxyError, ServerPacket};
+use rdpdoctor_wire::websocket::{self, opcode};
+use std::time::Instant;
+
+/// The client name sent in the tunnel auth (never the user's host name).
+const CLIENT_NAME: &str = "RDPDOCTOR";
+/// Keepalives (and other packets) skipped while waiting for one answer:
+/// more is a flood, and the hop fails.
+const MAX_SKIPPED: usize = 32;
+
+/// MS-TSGU packets in WebSocket frames.
+struct Tunnel {
+    conn: Conn,
+    acc: Accumulator,
+}
+
+impl Tunnel {
+    async fn send(&mut self, p: &ClientPacket, deadline: &Deadline) -> Result<(), String> {
+        let bytes = p.encode().map_err(|e| e.to_string())?;
+        let mut mask = [0u8; 4];
+        let _ = getrandom::getrandom(&mut mask);
+        let frame = websocket::encode_frame(opcode::BINARY, &bytes, Some(mask));
+        self.conn
+            .send(&frame, deadline.step())
+            .await
+            .map_err(|e| e.describe())
+    }
+
+    /// The next gateway packet other than a keepalive, within the step deadline.
+    async fn next(&mut self, deadline: &Deadline) -> Result<ServerPacket, (HopOutcome, String)> {
+        let mut skipped = 0;
+        loop {
+            match self.acc.next_frame(tsgu::packet_len, tsgu::MAX_PACKET) {
+                Ok(Some(p)) => match tsgu::decode_server_packet(&p) {
+                    Ok(ServerPacket::Keepalive) | Ok(ServerPacket::Other { .. }) => {
+                        skipped += 1;
+                        if skipped > MAX_SKIPPED {
+                            return Err((
+                                HopOutcome::Failed,
+                                format!("more than {MAX_SKIPPED} keepalives and no answer"),
+                            ));
+                        }
+                        continue;
+                    }
+                    Ok(p) => return Ok(p),
+                    Err(e) => return Err((HopOutcome::Failed, e.to_string())),
+                },
+                Ok(None) => {}
+                Err(e) => return Err((HopOutcome::Failed, e.to_string())),
+            }
+            let frame = self
+                .conn
+                .read_frame(
+                    websocket::frame_len,
+                    websocket::MAX_PAYLOAD + 14,
+                    deadline.step(),
+                )
+                .await
+                .map_err(|e| match e {
+                    ReadError::Timeout { .. } => (
+                        HopOutcome::NoAnswer,
+                        format!("no answer within {} s", deadline.step().as_secs_f64()),
+                    ),
+                    ReadError::Closed { .. } | ReadError::Reset { .. } => {
+                        (HopOutcome::Closed, e.describe())
+                    }
+                    other => (HopOutcome::Failed, other.describe()),
+                })?;
+            let f =
+                websocket::decode_frame(&frame).map_err(|e| (HopOutcome::Failed, e.to_string()))?;
+            match f.opcode {
+                opcode::BINARY | opcode::CONTINUATION => self.acc.feed(&f.payload),
+                opcode::CLOSE => {
+                    return Err((
+                        HopOutcome::Closed,
+                        "the gateway closed the WebSocket".into(),
+                    ));
+                }
+                _ => {
+                    skipped += 1;
+                    if skipped > MAX_SKIPPED {
+                        return Err((HopOutcome::Failed, "a flood of control frames".into()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One request and its answer's status; false when the path stops here.
+async fn exchange(
+    tunnel: &mut Tunnel,
+    kind: GatewayHopKind,
+    request: ClientPacket,
+    deadline: &Deadline,
+    ev: &mut GatewayEvidence,
+) -> Option<ServerPacket> {
+    let t = Instant::now();
+    if let Err(d) = tunnel.send(&request, deadline).await {
+        ev.hops.push(hop(kind, HopOutcome::Closed, t, Some(d)));
+        return None;
+    }
+    let answer = match tunnel.next(deadline).await {
+        Ok(p) => p,
+        Err((outcome, d)) => {
+            ev.hops.push(hop(kind, outcome, t, Some(d)));
+            return None;
+        }
+    };
+    let status = match &answer {
+        ServerPacket::HandshakeResponse(h) if kind == GatewayHopKind::Handshake => h.error,
+        ServerPacket::TunnelResponse(r) if kind == GatewayHopKind::TunnelCreate => {
+            r.status.unwrap_or(ProxyError::Success)
+        }
+        ServerPacket::TunnelAuthResponse(r) if kind == GatewayHopKind::TunnelAuth => r.error,
+        ServerPacket::ChannelResponse(r) if kind == GatewayHopKind::ChannelCreate => r.error,
+        ServerPacket::CloseChannel(s) => *s,
+        other => {
+            let d = format!("an unexpected answer: {other:?}");
+            ev.hops.push(hop(kind, HopOutcome::Failed, t, Some(d)));
+            return None;
+        }
+    };
+    let closed = matches!(answer, ServerPacket::CloseChannel(_));
+    let ok = status.is_success() && !closed;
+    let mut h = hop(
+        kind,
+        if ok {
+            HopOutcome::Ok
+        } else {
+            HopOutcome::Refused
+        },
+        t,
+        closed.then(|| "the gateway closed the channel".to_owned()),
+    );
+    h.status = Some(status.code());
+    h.status_name = Some(
+        status
+            .name()
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{:#010X}", status.code())),
+    );
+    ev.hops.push(h);
+    ok.then_some(answer)
+}
+
+/// Handshake → tunnel create → tunnel auth → channel create to `target`.
+pub(super) async fn run(
+    conn: Conn,
+    target: &Target,
+    deadline: &Deadline,
+    ev: &mut GatewayEvidence,
+) {
+    let mut tunnel = Tunnel {
+        conn,
+        acc: Accumulator::new(),
+    };
+    let steps = [
+        (GatewayHopKind::Handshake, ClientPacket::handshake()),
+        (
+            GatewayHopKind::TunnelCreate,
+            ClientPacket::TunnelCreate {
+                caps_flags: tsgu::HTTP_CAPABILITY_IDLE_TIMEOUT,
+                paa_cookie: None,
+            },
+        ),
+        (
+            GatewayHopKind::TunnelAuth,
+            ClientPacket::TunnelAuth {
+                client_name: CLIENT_NAME.into(),
+            },
+        ),
+        (
+            GatewayHopKind::ChannelCreate,
+            ClientPacket::ChannelCreate {
+                resources: vec![target.host.clone()],
+                alt_resources: Vec::new(),
+                port: target.port,
+                protocol: tsgu::PROTOCOL_RDP,
+            },
+        ),
+    ];
+    for (kind, request) in steps {
+        let Some(answer) = exchange(&mut tunnel, kind, request, deadline, ev).await else {
+            return;
+        };
+        if let ServerPacket::ChannelResponse(r) = answer {
+            ev.channel_opened = true;
+            ev.udp_port = r.udp_port;
+        }
+    }
+    // Done with the channel: close it politely, without waiting long.
+    let _ = tunnel.send(&ClientPacket::CloseChannel(0), deadline).await;
+}

@@ -1,0 +1,97 @@
+//! The RD Gateway section of a probe report (`probe --gateway`): the hops
+//! in order, each with its outcome and status. Gateway text (the reason
+//! phrase, the `Server` field, the certificate's subject, error details)
+//! goes through [`term`].
+
+use super::Builder;
+use crate::safe::term;
+use rdpdoctor_diagnose::Section as Sec;
+use rdpdoctor_evidence::{GatewayEvidence, HopOutcome};
+
+fn outcome(o: HopOutcome) -> &'static str {
+    match o {
+        HopOutcome::Ok => "ok",
+        HopOutcome::Refused => "refused",
+        HopOutcome::NoAnswer => "no answer",
+        HopOutcome::Closed => "closed",
+        HopOutcome::Failed => "failed",
+    }
+}
+
+/// The gateway's section, first: it is the first hop of the path.
+pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
+    let at = term(&format!("{}:{}", g.host, g.port));
+    let summary = match g.failed_hop() {
+        Some(h) => format!(
+            "{at} · stops at {}: {}{}",
+            h.hop.title(),
+            outcome(h.outcome),
+            h.status_name
+                .as_deref()
+                .map(|s| format!(" ({})", term(s)))
+                .unwrap_or_default()
+        ),
+        None if g.channel_opened => format!(
+            "{at} · channel to the target opened; the target itself was not probed through the gateway"
+        ),
+        None => format!(
+            "{at} · answers; the tunnel was not followed (no --user, or the legacy transport)"
+        ),
+    };
+    d.stage(Sec::Gateway, true, &summary);
+    for h in &g.hops {
+        let mut line = format!(
+            "{} {} ({:.0} ms)",
+            h.hop.name(),
+            outcome(h.outcome),
+            h.elapsed_ms
+        );
+        if let Some(s) = &h.status_name {
+            line.push_str(&format!(" · {}", term(s)));
+        }
+        if let Some(x) = &h.detail {
+            line.push_str(&format!(" · {}", term(x)));
+        }
+        d.detail(&line);
+    }
+    if let Some(c) = &g.certificate {
+        d.detail(&format!(
+            "gateway certificate {} · until {}{}",
+            term(&c.subject),
+            term(&c.not_after),
+            if c.self_signed { " · self-signed" } else { "" }
+        ));
+    }
+    if !g.auth_schemes.is_empty() {
+        let schemes: Vec<String> = g.auth_schemes.iter().map(|s| term(s)).collect();
+        d.detail(&format!("offers {}", schemes.join(", ")));
+    }
+    match g.websocket {
+        Some(true) => d.detail("WebSocket transport accepted"),
+        Some(false) => d.detail("WebSocket transport refused: legacy HTTP transport only"),
+        None => {}
+    }
+    if let Some(s) = &g.server_header {
+        d.detail(&format!("Server: {}", term(s)));
+    }
+}
+
+/// The target's own stages, which `probe --gateway` does not run (they would
+/// go through the gateway's channel): shown as not probed, never as failed.
+pub(super) fn target_not_probed(d: &mut Builder<'_>) {
+    for sec in [
+        Sec::Tcp,
+        Sec::Negotiation,
+        Sec::Tls,
+        Sec::Certificate,
+        Sec::Credssp,
+        Sec::RdpSecurity,
+        Sec::LogonScreen,
+    ] {
+        d.stage(
+            sec,
+            false,
+            "not probed: the target was reached only through the RD Gateway",
+        );
+    }
+}

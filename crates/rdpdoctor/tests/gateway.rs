@@ -1,0 +1,329 @@
+//! `rdpdoctor probe TARGET --gateway GW` against the emulated RD Gateway
+//! (`rdpdoctor_emulator::gateway`), one fault per gateway, on loopback:
+//! each fault gives its findings, its most likely cause and a head line
+//! that names the failing hop; the healthy gateway opens a channel to a
+//! real (emulated) RDP server behind it. The password travels in a file,
+//! never in argv, and never shows in the output.
+//!
+//! The reference client's side of the same faults (real xfreerdp 2.11
+//! through the same gateways) is in `lab_gateway.rs`.
+
+use rdpdoctor_emulator::gateway::GatewayHostile;
+use rdpdoctor_emulator::{
+    Fault, FaultConfig, GatewayConfig, GatewayFault, RunningEmulator, RunningGateway,
+};
+use rdpdoctor_testkit::cli::*;
+
+/// A gateway (and, behind it, an emulated NLA server) on 127.0.0.1:0.
+struct Served {
+    gw: Option<RunningGateway>,
+    target: Option<RunningEmulator>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Served {
+    fn start(fault: GatewayFault) -> Served {
+        Served::start_with(GatewayConfig::new(fault))
+    }
+
+    fn start_with(mut cfg: GatewayConfig) -> Served {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let any = "127.0.0.1:0".parse().unwrap();
+        let target = rt
+            .block_on(rdpdoctor_emulator::spawn(
+                FaultConfig::new(Fault::HealthyNla),
+                any,
+            ))
+            .unwrap();
+        cfg.hold = std::time::Duration::from_secs(20);
+        let gw = rt
+            .block_on(rdpdoctor_emulator::spawn_gateway(cfg, any))
+            .unwrap();
+        Served {
+            gw: Some(gw),
+            target: Some(target),
+            rt,
+        }
+    }
+
+    fn gateway(&self) -> String {
+        format!(
+            "127.0.0.1:{}",
+            self.gw.as_ref().unwrap().local_addr().port()
+        )
+    }
+
+    fn target(&self) -> String {
+        format!(
+            "127.0.0.1:{}",
+            self.target.as_ref().unwrap().local_addr().port()
+        )
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(g) = self.gw.take() {
+            self.rt.block_on(g.shutdown());
+        }
+        if let Some(t) = self.target.take() {
+            self.rt.block_on(t.shutdown());
+        }
+    }
+}
+
+/// What each fault must give: its finding, the top cause, the hop the head
+/// line names, the verdict.
+struct Expect {
+    fault: GatewayFault,
+    finding: &'static str,
+    cause: Option<&'static str>,
+    hop: &'static str,
+    verdict: &'static str,
+}
+
+const EXPECT: &[Expect] = &[
+    Expect {
+        fault: GatewayFault::Healthy,
+        finding: "gateway-channel-opened",
+        // Its certificate is self-signed: a warning, the only one.
+        cause: Some("rd-gateway-cert-invalid"),
+        hop: "opened a channel to the target",
+        verdict: "works-with-warnings",
+    },
+    Expect {
+        fault: GatewayFault::CertExpired,
+        finding: "gateway-cert-expired",
+        cause: Some("rd-gateway-cert-invalid"),
+        hop: "the gateway's certificate",
+        verdict: "no-client-connects",
+    },
+    Expect {
+        fault: GatewayFault::AuthRefused,
+        finding: "gateway-auth-refused",
+        cause: Some("rd-gateway-auth-refused"),
+        hop: "authentication at the gateway",
+        verdict: "no-client-connects",
+    },
+    Expect {
+        fault: GatewayFault::CapDenied,
+        finding: "gateway-cap-denied",
+        cause: Some("rd-gateway-access-denied"),
+        hop: "connection policy, CAP",
+        verdict: "no-client-connects",
+    },
+    Expect {
+        fault: GatewayFault::RapDenied,
+        finding: "gateway-rap-denied",
+        cause: Some("rd-gateway-access-denied"),
+        hop: "resource policy, RAP",
+        verdict: "no-client-connects",
+    },
+    Expect {
+        fault: GatewayFault::TargetUnreachable,
+        finding: "gateway-target-unreachable",
+        cause: Some("rd-gateway-cannot-reach-host"),
+        hop: "E_PROXY_TS_CONNECTFAILED",
+        verdict: "no-client-connects",
+    },
+    Expect {
+        fault: GatewayFault::MaxConnections,
+        finding: "gateway-max-connections",
+        cause: Some("rd-gateway-connection-limit"),
+        hop: "E_PROXY_MAXCONNECTIONSREACHED",
+        verdict: "no-client-connects",
+    },
+    Expect {
+        fault: GatewayFault::NoWebsocket,
+        finding: "gateway-websocket-refused",
+        cause: Some("rd-gateway-http-transport-blocked"),
+        hop: "legacy HTTP transport",
+        verdict: "inconclusive",
+    },
+    Expect {
+        fault: GatewayFault::RpcOnly,
+        finding: "gateway-http-transport-absent",
+        cause: Some("rd-gateway-http-transport-blocked"),
+        hop: "the gateway's HTTP transport",
+        verdict: "some-clients-fail",
+    },
+    Expect {
+        fault: GatewayFault::Silent,
+        finding: "gateway-no-answer",
+        cause: Some("rd-gateway-unreachable"),
+        hop: "gets no answer",
+        verdict: "unreachable",
+    },
+];
+
+/// The report is valid against docs/rdpdoctor.schema.json's `ProbeOutput`.
+#[track_caller]
+fn assert_schema_valid(doc: &serde_json::Value, what: &str) {
+    let path = repo_root().join("docs/rdpdoctor.schema.json");
+    let mut s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let obj = s.as_object_mut().unwrap();
+    obj.remove("oneOf");
+    obj.insert("$ref".into(), "#/$defs/ProbeOutput".into());
+    let v = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&s)
+        .expect("the schema compiles");
+    let errs: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("at {}: {e}", e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errs.is_empty(), "{what}: {}", errs.join("\n"));
+}
+
+fn check(e: &Expect) {
+    let served = Served::start(e.fault);
+    let (logon, _pw) = demo_logon_args(&format!("gateway-{}", e.fault.name()));
+    let gw = served.gateway();
+    let mut args: Vec<&str> = vec!["--gateway", &gw, "--timeout", "2"];
+    args.extend(logon.iter().map(String::as_str));
+    let p = probe_target(false, &served.target(), &args);
+    let name = e.fault.name();
+    assert_schema_valid(&p.json, name);
+    p.assert_has(e.finding);
+    let ids = p.finding_ids();
+    assert!(
+        ids.iter().all(|i| i.starts_with("gateway-")),
+        "{name}: only the gateway was probed, yet {ids:?}"
+    );
+    let d = &p.json["diagnosis"];
+    let top = d["causes"][0]["id"].as_str();
+    assert_eq!(top, e.cause, "{name}: causes {}", d["causes"]);
+    let headline = d["headline"].as_str().unwrap_or_default();
+    assert!(
+        headline.contains(e.hop),
+        "{name}: the head line does not name the hop {:?}: {headline}",
+        e.hop
+    );
+    assert_eq!(p.json["verdict"], e.verdict, "{name}: {headline}");
+    let failing = !matches!(e.verdict, "healthy" | "works-with-warnings");
+    assert_eq!(p.code, i32::from(failing), "{name}: exit status");
+    assert_eq!(p.json["gateway"]["target_probed"], false);
+    assert!(
+        !p.json
+            .to_string()
+            .contains(rdpdoctor_emulator::DEMO_PASSWORD),
+        "{name}: the password is in the output"
+    );
+}
+
+#[test]
+fn every_gateway_fault_names_its_hop() {
+    for e in EXPECT {
+        check(e);
+    }
+    assert_eq!(EXPECT.len(), GatewayFault::ALL.len());
+}
+
+#[test]
+fn without_credentials_the_gateway_says_what_it_offers() {
+    let served = Served::start(GatewayFault::Healthy);
+    let gw = served.gateway();
+    let p = probe_target(false, &served.target(), &["--gateway", &gw]);
+    let g = &p.json["gateway"];
+    assert_eq!(g["http_status"], 401);
+    assert_eq!(g["auth_schemes"], serde_json::json!(["Negotiate", "NTLM"]));
+    assert_eq!(p.json["verdict"], "inconclusive");
+    let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
+    assert!(headline.contains("--user"), "{headline}");
+}
+
+#[test]
+fn a_gateway_port_without_a_listener_is_unreachable() {
+    // Bind and drop: a loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gw = format!("127.0.0.1:{port}");
+    let p = probe_target(false, "127.0.0.1:3389", &["--gateway", &gw]);
+    p.assert_has("gateway-unreachable");
+    assert_eq!(p.json["verdict"], "unreachable");
+    assert_eq!(p.code, 1);
+}
+
+#[test]
+fn a_bad_gateway_is_a_one_line_error() {
+    let (out, _) = run(false, &["probe", "127.0.0.1", "--gateway", "gw:99999"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("gateway"), "{err}");
+}
+
+#[test]
+fn hostile_gateways_cost_at_most_the_deadlines() {
+    // (behaviour, the finding, the hop where the path stops, or None when
+    // the path goes through: an endless body the probe never reads).
+    let cases = [
+        (
+            GatewayHostile::EndlessHeaders,
+            "gateway-refused",
+            Some("http"),
+        ),
+        (
+            GatewayHostile::EndlessChunked,
+            "gateway-channel-opened",
+            None,
+        ),
+        (
+            GatewayHostile::UpgradeWithoutFraming,
+            "gateway-refused",
+            Some("handshake"),
+        ),
+        (
+            GatewayHostile::OversizedPacket,
+            "gateway-refused",
+            Some("handshake"),
+        ),
+        (
+            GatewayHostile::ChannelNeverOpens,
+            "gateway-no-answer",
+            Some("channel-create"),
+        ),
+        (
+            GatewayHostile::KeepaliveFlood,
+            "gateway-refused",
+            Some("tunnel-create"),
+        ),
+    ];
+    assert_eq!(cases.len(), GatewayHostile::ALL.len());
+    for (hostile, finding, hop) in cases {
+        let mut cfg = GatewayConfig::new(GatewayFault::Healthy);
+        cfg.hostile = Some(hostile);
+        let served = Served::start_with(cfg);
+        let (logon, _pw) = demo_logon_args(&format!("gateway-{}", hostile.name()));
+        let gw = served.gateway();
+        let mut args: Vec<&str> = vec!["--gateway", &gw, "--timeout", "2", "--ceiling", "20"];
+        args.extend(logon.iter().map(String::as_str));
+        let p = probe_target(false, &served.target(), &args);
+        let name = hostile.name();
+        assert_schema_valid(&p.json, name);
+        p.assert_has(finding);
+        // Two step deadlines at most, whatever the gateway does.
+        assert!(
+            p.elapsed < std::time::Duration::from_secs(10),
+            "{name}: {:?}",
+            p.elapsed
+        );
+        let hops = p.json["gateway"]["hops"].as_array().unwrap();
+        let stopped = hops.iter().find(|h| h["outcome"] != "ok");
+        assert_eq!(
+            stopped.and_then(|h| h["hop"].as_str()),
+            hop,
+            "{name}: {hops:?}"
+        );
+        assert_eq!(p.code, i32::from(hop.is_some()), "{name}");
+    }
+}
