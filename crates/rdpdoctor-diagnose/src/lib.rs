@@ -37,6 +37,7 @@ pub mod paths;
 pub mod posture;
 pub mod rank;
 pub mod scoring;
+pub mod section;
 pub mod server;
 pub mod verdict;
 

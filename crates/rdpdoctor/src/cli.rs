@@ -34,7 +34,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         return error_exit(&message);
     }
     let result = match cli.command {
-        Command::Probe(args) => args.check().and_then(|()| probe_cmd::run(args)),
+        Command::Probe(args) => args.check().and_then(|()| probe_cmd::run(*args)),
         Command::Scan(args) => scan_cmd::run(args),
         Command::Inspect(args) => inspect_cmd::run(args),
         Command::Explain(args) => explain_cmd::run(args),

@@ -28,7 +28,7 @@ pub struct Cli {
 pub enum Command {
     /// Probe one RDP host over the wire, without credentials, and report what fails
     #[command(after_help = PROBE_HELP)]
-    Probe(ProbeArgs),
+    Probe(Box<ProbeArgs>),
     /// Probe many RDP hosts (names, addresses, CIDR ranges, lists) and summarise what fails and why
     #[command(after_help = SCAN_HELP)]
     Scan(ScanArgs),
