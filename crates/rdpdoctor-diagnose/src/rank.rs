@@ -249,6 +249,20 @@ pub fn rank(
         // Only the user's error: low. Resting on documentation: medium at most.
         c.confidence = by_score.min(c.basis.max_confidence());
     }
+    // A top cause the same evidence supports about as well as its runner-up
+    // is a "can't tell": then no cause is more than low (one below the top
+    // must not read surer than it). Two causes resting on different findings
+    // are not rivals: each has its own evidence.
+    if let [top, second, ..] = causes.as_slice() {
+        let shared = top.evidence_for.iter().any(|a| {
+            a.finding != "error" && second.evidence_for.iter().any(|b| b.finding == a.finding)
+        });
+        if shared && top.score - second.score < MEDIUM_MARGIN {
+            for c in causes.iter_mut() {
+                c.confidence = Confidence::Low;
+            }
+        }
+    }
     explained_below(&mut causes);
     causes
 }

@@ -35,3 +35,9 @@ pub const HIGH_SCORE: f64 = 0.9;
 pub const HIGH_MARGIN: f64 = 0.3;
 /// Medium confidence needs at least this score.
 pub const MEDIUM_SCORE: f64 = 0.45;
+/// The top cause needs this lead over a runner-up resting on the same
+/// findings, or no cause is more than low confidence: two causes the same evidence
+/// supports about equally (a server that accepts TCP and closes: a security
+/// product, a saturated listener or a port forward with nothing behind it)
+/// are a "can't tell", said with low confidence.
+pub const MEDIUM_MARGIN: f64 = 0.15;

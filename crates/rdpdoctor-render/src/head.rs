@@ -1,5 +1,6 @@
 //! The answer first: the verdict, the most likely cause and the one fix to
-//! try first, in at most five lines of at most 80 columns. `--brief` prints
+//! try first with every line of its command, in at most nine lines of at
+//! most 80 columns (the fix starts within the first five). `--brief` prints
 //! only this; the full report starts with it.
 
 use crate::Style;
@@ -38,7 +39,47 @@ pub struct Answer<'a> {
     pub warns: usize,
 }
 
+/// How the head shows the fix to try first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadSteps<'a> {
+    /// Nothing to show.
+    None,
+    /// Every line of the command, each within the head's width.
+    Command(Vec<&'a str>),
+    /// The command is too wide or too long for the head: it follows in full
+    /// below (`--brief` prints it). A command is never cut: a cut one would
+    /// run as something else.
+    Deferred,
+    /// A GUI path's first line (it reads fine cut).
+    Path(&'a str),
+}
+
+/// The most lines of a command the head shows in place.
+const HEAD_COMMAND_LINES: usize = 3;
+
 impl<'a> Answer<'a> {
+    /// How the head shows the first fix's command or path.
+    pub fn head_steps(&self) -> HeadSteps<'a> {
+        let Some(f) = self.first_fix else {
+            return HeadSteps::None;
+        };
+        if let Some(cmd) = f.fix.command.as_deref() {
+            let lines: Vec<&str> = cmd
+                .lines()
+                .map(str::trim_end)
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            let fits = lines.len() <= HEAD_COMMAND_LINES
+                && lines.iter().all(|l| l.trim().chars().count() <= WIDTH - 2);
+            return if fits {
+                HeadSteps::Command(lines.into_iter().map(str::trim).collect())
+            } else {
+                HeadSteps::Deferred
+            };
+        }
+        self.first_step.map_or(HeadSteps::None, HeadSteps::Path)
+    }
+
     /// The answer of a judgement.
     pub fn of(j: &'a Judgement) -> Self {
         let count = |s: Severity| j.findings.iter().filter(|f| f.severity == s).count();
@@ -110,9 +151,12 @@ fn reached_note(report: &ProbeReport, j: &Judgement) -> Option<String> {
         _ if tcp.other_protocol.is_some() => {
             Some("(TCP connects; another protocol answers)".to_owned())
         }
-        PortState::AcceptedThenClosed => Some("(TCP connects, then the server closes)".to_owned()),
+        PortState::AcceptedThenClosed => {
+            // Whatever accepted may be a forwarder, not the server.
+            Some("(TCP connects, then closes: no RDP answer)".to_owned())
+        }
         PortState::AcceptedAndSilent => Some(format!(
-            "(TCP connects; no RDP answer in {})",
+            "(TCP connects; no RDP answer within {})",
             report.limits.step_secs()
         )),
         _ => None,
@@ -154,11 +198,21 @@ pub fn head_of(target: &str, j: &Judgement, style: &Style) -> String {
 fn head_with(target: &str, j: &Judgement, style: &Style, note: Option<&str>) -> String {
     let mut out = String::new();
     let a = Answer::of(j);
-    let line1 = match note {
-        Some(n) => fit(&format!("{target}: {} {n}", a.verdict_label), WIDTH),
-        None => fit(&format!("{target}: {}", a.verdict_label), WIDTH),
-    };
-    let _ = writeln!(out, "{}", verdict_style(j.verdict, style, &line1));
+    let line1 = fit(&format!("{target}: {}", a.verdict_label), WIDTH);
+    match note {
+        // The note on the verdict's line when it fits, else under it: never cut.
+        Some(n) if line1.chars().count() + 1 + n.chars().count() <= WIDTH => {
+            let line1 = format!("{line1} {n}");
+            let _ = writeln!(out, "{}", verdict_style(j.verdict, style, &line1));
+        }
+        Some(n) => {
+            let _ = writeln!(out, "{}", verdict_style(j.verdict, style, &line1));
+            let _ = writeln!(out, "  {}", fit(n, WIDTH - 2));
+        }
+        None => {
+            let _ = writeln!(out, "{}", verdict_style(j.verdict, style, &line1));
+        }
+    }
     // The headline may take two lines; the fix to try first still falls
     // within the first five.
     for line in wrap(a.headline, WIDTH, 2) {
@@ -178,25 +232,23 @@ fn head_with(target: &str, j: &Judgement, style: &Style, note: Option<&str>) -> 
             } else {
                 ""
             };
-            let _ = writeln!(
-                out,
-                "{}",
-                style.bold(&fit(&format!("Try first: {}{weak}", f.fix.title), WIDTH))
-            );
-            // A command is never cut (a cut one would run as something
-            // else): too wide for the head, it follows in full below.
-            // A GUI path reads fine cut.
-            match a.first_step {
-                Some(step) if step.chars().count() <= WIDTH - 2 => {
-                    let _ = writeln!(out, "  {step}");
+            // The title may take two lines, as the headline does.
+            for line in wrap(&format!("Try first: {}{weak}", f.fix.title), WIDTH, 2) {
+                let _ = writeln!(out, "{}", style.bold(&line));
+            }
+            match a.head_steps() {
+                HeadSteps::Command(lines) => {
+                    for l in lines {
+                        let _ = writeln!(out, "  {l}");
+                    }
                 }
-                Some(_) if f.fix.command.is_some() => {
+                HeadSteps::Deferred => {
                     let _ = writeln!(out, "  {}", style.dim(TOO_WIDE));
                 }
-                Some(step) => {
+                HeadSteps::Path(step) => {
                     let _ = writeln!(out, "  {}", fit(step, WIDTH - 2));
                 }
-                None => {}
+                HeadSteps::None => {}
             }
         }
         None if j.verdict.is_failing() => {
@@ -220,24 +272,22 @@ fn head_with(target: &str, j: &Judgement, style: &Style, note: Option<&str>) -> 
     out
 }
 
-/// What the head says in place of a command too wide for its line.
-const TOO_WIDE: &str = "(its command is too wide for this line: it follows in full below)";
+/// What the head says in place of a command too wide or too long for it.
+const TOO_WIDE: &str = "(its command does not fit here: it follows in full below)";
 
 /// `--brief` as text: the head, and the first fix's command in full when the
 /// head had no room for it (a command is never cut).
 pub fn brief(head: String, j: &Judgement) -> String {
-    let Some(f) = &j.diagnosis.first_fix else {
+    let a = Answer::of(j);
+    let (HeadSteps::Deferred, Some(how)) = (
+        a.head_steps(),
+        a.first_fix.and_then(|f| f.fix.command.as_deref()),
+    ) else {
         return head;
     };
-    let Some(how) = f.fix.command.as_deref() else {
-        return head;
-    };
-    if !head.contains(TOO_WIDE) {
-        return head;
-    }
     let mut out = head;
     out.push('\n');
-    for line in how.lines() {
+    for line in how.lines().filter(|l| !l.trim().is_empty()) {
         let _ = writeln!(out, "  {line}");
     }
     out

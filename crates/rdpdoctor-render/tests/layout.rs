@@ -12,7 +12,9 @@ fn the_answer_comes_first_within_80_columns() {
     let j = judge(&Evidence::wire(&r), &Context::default());
     let head = rdpdoctor_render::head::head(&r, &j, &Style::PLAIN);
     let lines: Vec<&str> = head.lines().collect();
-    assert!(lines.len() <= 6, "{head}");
+    // Verdict, headline (2), the fix's title (2), its command (up to 3:
+    // every line of it, so that it does what it says), the server.
+    assert!(lines.len() <= 9, "{head}");
     assert!(lines[0].contains("UNREACHABLE"), "{head}");
     assert!(
         lines[..5].iter().any(|l| l.starts_with("Try first:")),
@@ -55,12 +57,7 @@ fn stage_columns_line_up_with_colour_on() {
 fn the_head_never_cuts_a_command_and_brief_prints_it_whole() {
     let r = rdpdoctor_testkit::reports::nla_optional();
     let j = judge(&Evidence::wire(&r), &Context::default());
-    let command = j
-        .diagnosis
-        .first_fix
-        .as_ref()
-        .and_then(|f| f.fix.command.clone())
-        .expect("a first fix with a command");
+    let command = first_command(&j);
     let first = command.lines().next().unwrap().trim();
     assert!(first.chars().count() > 78, "the case needs a wide command");
     let head = rdpdoctor_render::head::head(&r, &j, &Style::PLAIN);
@@ -88,14 +85,58 @@ fn an_unreachable_verdict_says_when_tcp_connected() {
         let j = judge(&Evidence::wire(&r), &Context::default());
         assert_eq!(j.verdict, rdpdoctor_diagnose::Verdict::Unreachable);
         let head = rdpdoctor_render::head::head(&r, &j, &Style::PLAIN);
-        head.lines().next().unwrap().to_owned()
+        // The verdict's note is on its line, or under it when too long.
+        let mut lines = head.lines();
+        let first = lines.next().unwrap().to_owned();
+        match lines.next() {
+            Some(l) if l.starts_with("  (") => format!("{first} {}", l.trim()),
+            _ => first,
+        }
     };
     assert!(
         line(PortState::AcceptedAndSilent)
-            .ends_with("UNREACHABLE (TCP connects; no RDP answer in 5 s)"),
+            .ends_with("UNREACHABLE (TCP connects; no RDP answer within 5 s)"),
         "{}",
         line(PortState::AcceptedAndSilent)
     );
-    assert!(line(PortState::AcceptedThenClosed).contains("TCP connects, then the server closes"));
+    assert!(
+        line(PortState::AcceptedThenClosed).contains("TCP connects, then closes: no RDP answer")
+    );
     assert!(line(PortState::Refused).ends_with("UNREACHABLE"));
+}
+
+/// A fix of several lines shows whole in the head (`Set-Service … -StartupType
+/// Manual` alone does not start the service), or not at all with `--brief`
+/// printing it whole.
+#[test]
+fn a_command_of_several_lines_is_shown_whole() {
+    let r = closed_port();
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    let command = first_command(&j);
+    let lines: Vec<&str> = command
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(
+        lines.len() > 1,
+        "the case needs a command of several lines: {command}"
+    );
+    let head = rdpdoctor_render::head::head(&r, &j, &Style::PLAIN);
+    let brief = rdpdoctor_render::head::brief(head, &j);
+    for l in lines {
+        assert!(
+            brief.lines().any(|b| b.trim() == l),
+            "{l:?} missing:\n{brief}"
+        );
+    }
+}
+
+/// The command of the fix to try first.
+fn first_command(j: &rdpdoctor_diagnose::Judgement) -> String {
+    j.diagnosis
+        .first_fix
+        .as_ref()
+        .and_then(|f| f.fix.command.clone())
+        .expect("a first fix with a command")
 }

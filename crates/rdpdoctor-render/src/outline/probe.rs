@@ -63,7 +63,9 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                 PortState::Refused => {
                     "refused (RST): nothing listens, or a firewall rejects".to_owned()
                 }
-                PortState::Filtered => "filtered: no answer before the deadline".to_owned(),
+                PortState::Filtered => {
+                    format!("filtered: no answer within {}", r.limits.step_secs())
+                }
                 PortState::Unreachable => "unreachable (ICMP error)".to_owned(),
                 PortState::AcceptedThenClosed => {
                     "accepted the connection, then closed it".to_owned()
@@ -107,10 +109,19 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                 ""
             };
             let sel: Vec<&str> = p.selectable.iter().map(|x| x.name()).collect();
-            d.stage(
-                Sec::Negotiation,
-                true,
-                &format!(
+            // A server that answered none of the requests (closed, silent,
+            // could not connect) was never negotiated with: "ok" would claim
+            // a negotiation that did not happen. The TCP section says why.
+            let answered = n.attempts.iter().any(|a| {
+                !matches!(
+                    a.outcome,
+                    NegotiationOutcome::Closed
+                        | NegotiationOutcome::Silent
+                        | NegotiationOutcome::ConnectFailed { .. }
+                )
+            });
+            let summary = if answered {
+                format!(
                     "layer {} · NLA {}{claimed} · selectable: {}",
                     kebab(&p.layer),
                     kebab(&p.nla),
@@ -119,8 +130,11 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                     } else {
                         sel.join(", ")
                     }
-                ),
-            );
+                )
+            } else {
+                format!("no RDP answer to any of {} requests", n.attempts.len())
+            };
+            d.stage(Sec::Negotiation, answered, &summary);
             for a in &n.attempts {
                 let req = a.requested.label();
                 let got = match &a.outcome {
