@@ -68,3 +68,38 @@ fn mit_messages_point_at_the_domain() {
     let (_, t) = top("Clock skew too great");
     assert_eq!(t, "kerberos-dc-clock-skew");
 }
+
+/// A domain controller's event gives the KRB-ERROR code as "Failure Code" or
+/// "Result Code": it is read as Kerberos, not as an RDP_NEG_FAILURE code,
+/// and the event itself is known.
+#[test]
+fn a_dc_event_failure_code_is_a_kerberos_code() {
+    for (input, name, cause) in [
+        (
+            "Event 4771 Kerberos pre-authentication failed. Failure Code: 0x18",
+            "KDC_ERR_PREAUTH_FAILED",
+            "wrong-credentials",
+        ),
+        (
+            "Event ID 4769 A Kerberos service ticket was requested. Failure Code: 0x7",
+            "KDC_ERR_S_PRINCIPAL_UNKNOWN",
+            "kerberos-spn-missing",
+        ),
+        (
+            "4768 Result Code: 0x12",
+            "KDC_ERR_CLIENT_REVOKED",
+            "domain-account-unusable",
+        ),
+    ] {
+        let (codes, top) = top(input);
+        assert!(
+            codes.contains(&(Family::Kerberos, name.to_owned())),
+            "{input}: {codes:?}"
+        );
+        assert!(
+            !codes.iter().any(|(f, _)| *f == Family::RdpNegFailure),
+            "{input}: {codes:?}"
+        );
+        assert_eq!(top, cause, "{input}");
+    }
+}

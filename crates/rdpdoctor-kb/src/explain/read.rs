@@ -205,6 +205,18 @@ pub(super) fn label_for(toks: &[Tok], i: usize, text: &str) -> Option<Label> {
     if (p1 == "type" && p2 == "logon") || p1 == "logontype" {
         return fams(&[Family::LogonType], "Logon Type");
     }
+    // A domain controller's Kerberos events (4768, 4769, 4771) give the
+    // KRB-ERROR code as "Failure Code" or "Result Code": not RDP_NEG_FAILURE.
+    if (p1 == "failurecode"
+        || p1 == "resultcode"
+        || (p1 == "code" && matches!(p2, "failure" | "result")))
+        && kerberos_context(text)
+    {
+        return fams(
+            &[Family::Kerberos],
+            "Kerberos error code (event 4768/4769/4771)",
+        );
+    }
     if p1 == "failurecode"
         || (p1 == "code" && p2 == "failure")
         || (p1 == "error" && p2 == "security" && p3 == "protocol")
@@ -218,6 +230,21 @@ pub(super) fn label_for(toks: &[Tok], i: usize, text: &str) -> Option<Label> {
         return fams(&[Family::Ntstatus], "NTSTATUS");
     }
     None
+}
+
+/// The pasted text is about Kerberos on a domain controller.
+fn kerberos_context(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "4768",
+        "4769",
+        "4771",
+        "kerberos",
+        "pre-authentication",
+        "ticket",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 pub(super) fn interp(kb: &Kb, code: &Code, prior: f64, how: String) -> Interp {
