@@ -1,5 +1,7 @@
-//! A section of a report: each probe stage, and each part of the host's
-//! state, and which section each finding belongs to.
+//! A section of a report: each probe stage, each part of the host's state,
+//! and each new source's own. Which section a finding belongs to is a column
+//! of the list of findings (`finding_ids!` in `finding.rs`), so a new id
+//! cannot forget it.
 
 use crate::finding::FindingId;
 use serde::Serialize;
@@ -91,126 +93,6 @@ impl Section {
 }
 
 impl FindingId {
-    /// The section of a report a finding belongs to: a probe stage, or a
-    /// part of the host's state.
-    pub fn section(self) -> Section {
-        use FindingId::*;
-        match self {
-            DnsFailure => Section::Dns,
-            PortClosed
-            | PortFiltered
-            | HostUnreachable
-            | ConnectionClosedByServer
-            | ServerSilent
-            | NotRdp
-            | UnstableNetwork
-            | SlowServer => Section::Tcp,
-            TlsRequired | RdpSecurityOnly | NlaRequired | NlaNotOffered | NlaOptional
-            | SslCertNotOnServer => Section::Negotiation,
-            TlsHandshakeFailed | TlsLegacyOnly | TlsLegacyEnabled | Tls13Only => Section::Tls,
-            CertExpired | CertNotYetValid | CertExpiresSoon | CertNameMismatch | CertSelfSigned
-            | CertWeakSignature | CertWeakKey => Section::Certificate,
-            CredsspUnpatched | ClockSkew => Section::Credssp,
-            RdpEncryptionWeak | FipsRequired => Section::RdpSecurity,
-            ServerDeniedConnection | LicensingError | ServerErrorInfo => Section::LogonScreen,
-            NoProtocolAccepted | RdpProtocolViolation => Section::Negotiation,
-            ClockInSync => Section::Credssp,
-            ClientTlsVersionUnsupported => Section::Tls,
-            SecurityExchangeFailed => Section::Negotiation,
-            ConnectionSequenceFailed => Section::LogonScreen,
-            RdpDisabled | RdpServiceDisabled | ListenerPortDiffers | HostSecurityLayerRdp
-            | HostNlaOff | HostFipsRequired | MaxOutstandingLow => Section::HostSettings,
-            FirewallBlocksRdp | FirewallRuleInactive => Section::HostFirewall,
-            ConfiguredCertMissing
-            | StoredCertExpired
-            | ServedCertNotConfigured
-            | MachineKeysKeyMissing => Section::HostCertificate,
-            SchannelTls12Disabled
-            | SchannelTls10Disabled
-            | CredsspOracleForceUpdated
-            | CredsspOracleVulnerable
-            | TimeSyncOff => Section::HostPolicy,
-            EventCertPrivateKey
-            | EventCertRenewalFailed
-            | EventCertConfigReset
-            | EventTlsMismatch
-            | EventNotAllowedRdp
-            | EventBadCredentials
-            | EventAccountProblem
-            | EventPasswordExpired
-            | EventClientDisconnect
-            | EventSecurityLayerError => Section::HostEvents,
-            HostWireDisagree => Section::HostSettings,
-            LogonSucceeded
-            | BadCredentials
-            | LogonRefusedWithoutStatus
-            | PasswordExpired
-            | AccountLocked
-            | AccountDisabled
-            | AccountExpired
-            | AccountRestricted
-            | LogonTypeNotGranted
-            | DcTimeSkew
-            | LogonServerUnavailable
-            | LogonFailedOther
-            | LogonNotChecked => Section::Logon,
-            CredsspPairBlocked | CredsspPairExposed | CredsspPairAllowed => Section::BothEnds,
-            KerberosKdcReachable
-            | KerberosKdcUnreachable
-            | KerberosKdcPartlyReachable
-            | KerberosDcClockSkew
-            | KerberosDcClockInSync
-            | KerberosTargetIsAddress
-            | KerberosUserUnknown
-            | KerberosUserRevoked
-            | KerberosPasswordExpired
-            | KerberosWrongRealm
-            | KerberosSpnMissing
-            | KerberosKdcError => Section::Kerberos,
-            EventKerberosClockSkew
-            | EventKerberosAccount
-            | EventKerberosBadPassword
-            | EventKerberosSpnUnknown
-            | EventKerberosModified
-            | EventSecureChannel => Section::HostEvents,
-            RdpFileNlaOff | RdpFileNegotiationOff | RdpFileGatewayNotProbed => Section::ClientFile,
-            EventGatewayCapDenied
-            | EventGatewayRapDenied
-            | EventGatewayTargetUnreachable
-            | EventGatewayConnectionLimit
-            | EventGatewayTunnelFailed => Section::HostEvents,
-            ClientRdgRpcTransport => Section::HostSettings,
-            CaptureSynUnanswered
-            | CaptureIcmpError
-            | CaptureResetBeforeConfirm
-            | CaptureNlaRequired
-            | CaptureSslRequired
-            | CaptureNegotiationRefused
-            | CaptureResetAfterClientHello
-            | CaptureTlsVersionMismatch
-            | CaptureTlsAlert
-            | CaptureClosedAfterCredssp
-            | CaptureRetransmissions
-            | CaptureUdpUnanswered
-            | CaptureServerTlsLegacy => Section::Capture,
-            GatewayUnreachable
-            | GatewayNoAnswer
-            | GatewayTlsFailed
-            | GatewayCertExpired
-            | GatewayCertNameMismatch
-            | GatewayCertSelfSigned
-            | GatewayHttpTransportAbsent
-            | GatewayWebsocketRefused
-            | GatewayAuthRefused
-            | GatewayCapDenied
-            | GatewayRapDenied
-            | GatewayTargetUnreachable
-            | GatewayMaxConnections
-            | GatewayRefused
-            | GatewayChannelOpened => Section::Gateway,
-        }
-    }
-
     /// The section's title, as text reports name it (`TLS`, `Host settings`).
     pub fn stage(self) -> &'static str {
         self.section().title()
