@@ -79,7 +79,7 @@ finding_ids! {
     /// The server accepted TCP, then never answered.
     ServerSilent = "server-silent" => Tcp,
     /// Something other than an RDP server answers on the port.
-    NotRdp = "not-rdp" => Tcp,
+    NotRdp = "not-rdp" => Negotiation,
     /// The server refuses Standard RDP Security: it requires TLS or CredSSP.
     TlsRequired = "tls-required" => Negotiation,
     /// The server only speaks Standard RDP Security: no TLS, no NLA.

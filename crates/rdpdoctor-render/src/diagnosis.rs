@@ -124,6 +124,22 @@ fn cause_body(out: &mut String, confirm: &[Confirm], fixes: &[Fix], style: &Styl
 pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style, brief: bool) -> String {
     let doc = crate::doc::explain(e, causes);
     let mut out = String::new();
+    // The answer first, as in Markdown and HTML.
+    if let Some(c) = doc.causes.first() {
+        let line = format!(
+            "Most likely: {} ({:.0}% of what the codes point to).",
+            c.title,
+            c.score * 100.0
+        );
+        for l in crate::head::wrap(&line, crate::head::WIDTH, 3) {
+            let l = match l.strip_prefix("Most likely:") {
+                Some(rest) => format!("{}{rest}", style.bold("Most likely:")),
+                None => l,
+            };
+            let _ = writeln!(out, "{l}");
+        }
+        let _ = writeln!(out);
+    }
     for c in &doc.codes {
         let family = format!("({})", c.family);
         let _ = writeln!(out, "{} {}", style.bold(&c.display), style.dim(&family));
@@ -158,7 +174,9 @@ pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style, brief
     }
     let _ = writeln!(out, "\n{}", style.bold("Likely causes, most likely first"));
     for (i, c) in doc.causes.iter().enumerate() {
-        let _ = writeln!(out);
+        if !brief {
+            let _ = writeln!(out);
+        }
         let tag = format!("[{}, {:.0}%]", c.id, c.score * 100.0);
         let _ = writeln!(
             out,
@@ -167,11 +185,11 @@ pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style, brief
             style.bold(&c.title),
             style.dim(&tag)
         );
-        for w in &c.why {
-            let _ = writeln!(out, "     + {}", w.term);
-        }
         if brief {
             continue;
+        }
+        for w in &c.why {
+            let _ = writeln!(out, "     + {}", w.term);
         }
         if let Some(d) = &c.detail {
             let _ = writeln!(out, "     {}", d.summary);

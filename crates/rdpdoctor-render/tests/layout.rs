@@ -140,3 +140,29 @@ fn first_command(j: &rdpdoctor_diagnose::Judgement) -> String {
         .and_then(|f| f.fix.command.clone())
         .expect("a first fix with a command")
 }
+
+/// Another protocol on the port: TCP itself is fine (the failure is that no
+/// RDP answers, a negotiation fault), and what answered is shown readable.
+#[test]
+fn another_protocol_is_not_a_tcp_failure_and_reads_as_text() {
+    use rdpdoctor_evidence::PortState;
+    let mut r = closed_port();
+    if let Some(t) = r.tcp.as_mut() {
+        t.state = PortState::Open;
+        t.samples[0].connected = true;
+        t.samples[0].error = None;
+        t.failures = 0;
+        t.other_protocol = Some("http".into());
+        // `<!DOCTYPE HTML>\n<html>` as the probe records it (hex).
+        t.first_response = Some("3c21444f43545950452048544d4c3e0a3c68746d6c3e".into());
+    }
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    assert!(j.has(rdpdoctor_diagnose::FindingId::NotRdp));
+    let text = rdpdoctor_render::text::probe_report(&r, &j, &Style::PLAIN);
+    let tcp = text.lines().find(|l| l.contains("] TCP")).unwrap();
+    assert!(tcp.starts_with("[ ok ]"), "{text}");
+    assert!(
+        text.contains(r#"answered like http: "<!DOCTYPE HTML> <html>""#),
+        "{text}"
+    );
+}

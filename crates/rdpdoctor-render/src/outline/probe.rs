@@ -94,7 +94,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                 d.detail(&format!(
                     "answered like {}: {}",
                     term(p),
-                    term(t.first_response.as_deref().unwrap_or(""))
+                    first_bytes(t.first_response.as_deref().unwrap_or(""))
                 ));
             }
         }
@@ -156,7 +156,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                         format!("MCS Disconnect Provider Ultimatum ({reason})")
                     }
                     NegotiationOutcome::Garbage { error, .. } => {
-                        format!("unexpected answer: {}", term(error))
+                        format!("answered, but {}", term(error))
                     }
                     NegotiationOutcome::ConnectFailed { error } => {
                         format!("connect failed: {}", term(error))
@@ -437,4 +437,27 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
     }
 
     d.finish()
+}
+
+/// The first bytes another protocol answered with (hex in the evidence), as
+/// text when they are printable ASCII (`"<!DOCTYPE HTML>"`: a web server),
+/// else as the hex; neutralised either way.
+fn first_bytes(hex: &str) -> String {
+    let bytes: Option<Vec<u8>> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    match bytes {
+        Some(b)
+            if hex.len().is_multiple_of(2)
+                && !b.is_empty()
+                && b.iter().all(|&c| {
+                    c == b'\t' || c == b'\n' || c == b'\r' || (0x20..0x7f).contains(&c)
+                }) =>
+        {
+            let text = String::from_utf8_lossy(&b);
+            let one_line: Vec<&str> = text.split_whitespace().collect();
+            format!("\"{}\"", term(&one_line.join(" ")))
+        }
+        _ => term(hex),
+    }
 }
