@@ -32,6 +32,17 @@ fn help_has_examples_and_exit_codes() {
     assert!(help.contains("Examples:"), "{help}");
     assert!(help.contains("rdpdoctor probe rdp.example.com"));
     assert!(help.contains("Exit status"));
+    // Each option says its own thing: no option's text runs into another's.
+    let gateway: String = help
+        .split("--gateway")
+        .nth(1)
+        .and_then(|s| s.split("\n      --").next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(gateway.contains("RD Gateway"), "{gateway}");
+    assert!(!gateway.contains("How much to check"), "{gateway}");
+    // The password file's line ends are named, not written as line breaks.
+    assert!(help.contains(r"(\n or \r\n)"), "{help}");
 }
 
 /// A port on loopback where nothing listens: refused, exit 1, JSON schema.

@@ -91,7 +91,7 @@ looped over passwords or users, so a probe cannot lock an account. The password
 comes from a prompt without echo on a terminal, else from the RDPDOCTOR_PASSWORD
 environment variable, or from --password-file FILE (which wins over the variable);
 never from the command line. A password file holds the password on its first line:
-one trailing line end (\n or \r\n) is removed, anything else (spaces included) is
+one trailing line end (\\n or \\r\\n) is removed, anything else (spaces included) is
 part of the password. With NLA the check is CredSSP/NTLM and reports the server's
 NTSTATUS; without NLA the credentials go in a Client Info PDU.
 

@@ -337,10 +337,10 @@ pub struct ProbeArgs {
     /// Read the password from FILE (its first line; one trailing newline is removed); needs --user
     #[arg(long, value_name = "FILE", requires = "user")]
     pub password_file: Option<PathBuf>,
-    /// How much to check: full (every stage) or fast (what `scan` checks by default)
     /// Go through this RD Gateway (GATEWAY[:PORT], port 443 by default), hop by hop; with --user, the gateway gets the same credentials
     #[arg(long, value_name = "GATEWAY[:PORT]")]
     pub gateway: Option<String>,
+    /// How much to check: full (every stage) or fast (what `scan` checks by default)
     #[arg(long, value_enum, default_value_t = ScanProfile::Full)]
     pub profile: ScanProfile,
     /// Print only the answer: the verdict, the most likely cause and the fix to try first
