@@ -374,6 +374,10 @@ finding_ids! {
     GatewayRefused = "gateway-refused" => Gateway,
     /// `--gateway`: the gateway opened a channel to the target.
     GatewayChannelOpened = "gateway-channel-opened" => Gateway,
+    /// `--realm --user`: the KDC refused the password (KDC_ERR_PREAUTH_FAILED, 24).
+    KerberosPasswordWrong = "kerberos-password-wrong" => Kerberos,
+    /// `--realm --user`: the KDC accepted the password (an AS-REP).
+    KerberosPasswordAccepted = "kerberos-password-accepted" => Kerberos,
 }
 
 impl FindingId {

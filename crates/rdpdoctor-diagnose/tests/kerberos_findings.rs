@@ -56,6 +56,8 @@ fn with_kdc(offset_ms: i64) -> ProbeReport {
         service_reply: krb_error(25, "KDC_ERR_PREAUTH_REQUIRED"),
         kdc_time: Some("2026-12-07T06:00:00Z".into()),
         clock_offset_ms: Some(offset_ms),
+        password_reply: None,
+        password_not_tried: None,
     });
     r
 }
@@ -179,4 +181,53 @@ fn a_missing_spn_and_an_address_target_mean_ntlm() {
     r.target.host = "192.0.2.7".into();
     r.target.host_is_ip = true;
     assert!(ids(&r).contains(&"kerberos-target-is-address"));
+}
+
+/// `--realm --user`: the domain controller's answer to the password is
+/// named, and decides between wrong credentials and the rest.
+#[test]
+fn the_kdcs_answer_to_the_password_is_named_and_ranked() {
+    use rdpdoctor_diagnose::{Context, Evidence, judge};
+    let with = |reply: Option<KdcReplyFacts>| {
+        let mut r = with_kdc(1_000);
+        if let Some(k) = r.kerberos.as_mut() {
+            k.password_reply = reply;
+        }
+        r
+    };
+    let wrong = with(krb_error(24, "KDC_ERR_PREAUTH_FAILED"));
+    assert!(
+        ids(&wrong).contains(&"kerberos-password-wrong"),
+        "{:?}",
+        ids(&wrong)
+    );
+    let j = judge(&Evidence::wire(&wrong), &Context::default());
+    assert_eq!(
+        j.top_cause().map(|c| c.id.as_str()),
+        Some("wrong-credentials")
+    );
+
+    let expired = with(krb_error(23, "KDC_ERR_KEY_EXPIRED"));
+    assert!(ids(&expired).contains(&"kerberos-password-expired"));
+
+    let right = with(Some(KdcReplyFacts {
+        message: "as-rep".into(),
+        error_code: None,
+        error_name: None,
+        e_text: None,
+        realm: "CONTOSO.COM".into(),
+    }));
+    assert!(ids(&right).contains(&"kerberos-password-accepted"));
+    let f = derive(&right);
+    let accepted = f
+        .iter()
+        .find(|f| f.id == FindingId::KerberosPasswordAccepted)
+        .unwrap();
+    assert_eq!(accepted.severity, Severity::Info);
+    // Not tried: no finding about the password at all.
+    assert!(
+        !ids(&with(None))
+            .iter()
+            .any(|i| i.starts_with("kerberos-password"))
+    );
 }

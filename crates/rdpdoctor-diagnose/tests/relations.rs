@@ -73,6 +73,9 @@ fn every_relation_names_a_real_finding_qualifier_and_cause() {
         // `--realm`: the healthy answers of the KDC.
         FindingId::KerberosKdcReachable,
         FindingId::KerberosDcClockInSync,
+        // The domain controller accepted the password: rules wrong
+        // credentials out.
+        FindingId::KerberosPasswordAccepted,
         // Says a hop of the connection was not probed: no cause of its own.
         FindingId::RdpFileGatewayNotProbed,
         // The gateway opened its channel: nothing to fix there.

@@ -1,7 +1,8 @@
 //! The domain's Kerberos, as `probe --realm` observed it: whether the KDC
 //! answers over TCP and UDP, what it answered to an AS-REQ without
 //! pre-authentication ([RFC 4120 5.4.1]: no password is tried, nothing counts
-//! against an account's lockout), and the KDC's clock read from the
+//! against an account's lockout), with `--user` what it answered to the
+//! password (the one attempt of the run), and the KDC's clock read from the
 //! KRB-ERROR's `stime`/`susec` ([RFC 4120 5.9.1]). Plain data: whether a
 //! clock is too far off, or an SPN missing, is judged in
 //! `rdpdoctor-diagnose`.
@@ -45,6 +46,18 @@ pub struct KerberosEvidence {
     /// The KDC's clock minus this machine's, milliseconds (this machine's
     /// taken halfway between sending the request and receiving the answer).
     pub clock_offset_ms: Option<i64>,
+    /// The KDC's answer to the AS-REQ with the user's password
+    /// (PA-ENC-TIMESTAMP, [RFC 4120 5.2.7.2]): an AS-REP when it is right,
+    /// KDC_ERR_PREAUTH_FAILED (24) when wrong, KDC_ERR_KEY_EXPIRED (23)
+    /// when it has expired. Left out when not tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_reply: Option<KdcReplyFacts>,
+    /// With `--user`, why the password was not tried against the KDC: the
+    /// RDP logon already refused it (one failed attempt per run), the KDC
+    /// offers no AES key, or it did not ask for pre-authentication. Left
+    /// out when tried, or without `--user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_not_tried: Option<String>,
 }
 
 /// How the KDC answered on one transport.

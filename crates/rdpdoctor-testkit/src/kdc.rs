@@ -20,8 +20,14 @@ pub const REALM: &str = "RDPLAB.TEST";
 /// emulator's demo account, so that a probe's NLA logon to `lab serve`
 /// succeeds beside the Kerberos check.
 pub const USER: &str = "demo";
-/// Its password: only ever written to a child's stdin.
-pub const USER_PASSWORD: &str = "Lab-Kerberos-Pass-7431";
+/// Its password: the emulator's demo password
+/// (`rdpdoctor_emulator::DEMO_PASSWORD`, a test holds them equal), so that
+/// the same password is right for the RDP logon and for the domain. Only
+/// ever written to a child's stdin.
+pub const USER_PASSWORD: &str = "Demo-Pass-1";
+/// Another password for the same user ([`KdcOptions::other_password`]): the
+/// domain's account differs from the one the RDP server accepts.
+pub const OTHER_PASSWORD: &str = "Lab-Kerberos-Pass-7431";
 /// A principal that may not get tickets (`-allow_tix`: disabled, as a locked
 /// or disabled account in AD answers KDC_ERR_CLIENT_REVOKED).
 pub const LOCKED_USER: &str = "mallory";
@@ -42,6 +48,9 @@ pub struct KdcOptions {
     pub skew_secs: i64,
     /// No `TERMSRV/<SERVICE_HOST>` principal: the SPN is missing.
     pub without_spn: bool,
+    /// [`USER`]'s password in the realm is [`OTHER_PASSWORD`], not
+    /// [`USER_PASSWORD`].
+    pub other_password: bool,
 }
 
 /// A running lab KDC.
@@ -110,8 +119,13 @@ impl Kdc {
             "lab-master-key\nlab-master-key\n",
         );
         assert!(out.status.success(), "kdb5_util create: {out:?}");
+        let user_password = if options.other_password {
+            OTHER_PASSWORD
+        } else {
+            USER_PASSWORD
+        };
         let mut script = format!(
-            "addprinc -pw {USER_PASSWORD} {USER}\n\
+            "addprinc -pw {user_password} {USER}\n\
              addprinc -pw {USER_PASSWORD} -allow_tix {LOCKED_USER}\n"
         );
         if !options.without_spn {

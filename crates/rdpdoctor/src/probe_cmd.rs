@@ -2,6 +2,7 @@
 
 use crate::args::{Format, ProbeArgs, ScanProfile};
 use indicatif::{ProgressBar, ProgressStyle};
+use rdpdoctor_evidence::LogonOutcome;
 use rdpdoctor_probe::{ProbeOptions, Progress, parse_target};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -111,11 +112,39 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             None => rdpdoctor_probe::probe(target, &opts, progress).await,
         }
     });
-    if let Some(k) = &realm {
+    if let Some(mut k) = realm {
         if let Some(b) = &bar {
             b.set_message("Kerberos");
         }
-        report.kerberos = Some(runtime.block_on(rdpdoctor_probe::stage::kerberos::run(k)));
+        // At most one attempt per run can count against a lockout: the
+        // password goes to the KDC only when the RDP logon has not already
+        // been refused with it (right, or never sent).
+        match (&opts.credentials, report.logon.as_ref().map(|l| &l.outcome)) {
+            (Some(_), _) if report.gateway.is_some() => {
+                k.password_withheld = Some(
+                    "the RD Gateway already had these credentials: one attempt per run".into(),
+                );
+            }
+            (
+                Some(c),
+                None
+                | Some(
+                    LogonOutcome::Authenticated
+                    | LogonOutcome::AccessDenied
+                    | LogonOutcome::NotVerified
+                    | LogonOutcome::NotAttempted,
+                ),
+            ) => {
+                k.credentials = Some(c.clone());
+            }
+            (Some(_), Some(_)) => {
+                k.password_withheld = Some(
+                    "the RDP logon already tried this password without success: one failed attempt per run".into(),
+                );
+            }
+            (None, _) => {}
+        }
+        report.kerberos = Some(runtime.block_on(rdpdoctor_probe::stage::kerberos::run(&k)));
     }
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -110,6 +110,9 @@ pub fn options(
         user: user.map(str::to_owned),
         service_host: target_host.map(str::to_owned),
         step_timeout,
+        // Set after the wire probe (probe_cmd), by what its logon did.
+        credentials: None,
+        password_withheld: None,
     })
 }
 

@@ -18,6 +18,7 @@ struct Row {
     present: Vec<String>,
     absent: Vec<String>,
     cause: Option<String>,
+    other_password: bool,
 }
 
 fn rows() -> Vec<Row> {
@@ -35,7 +36,7 @@ fn rows() -> Vec<Row> {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            assert_eq!(f.len(), 9, "9 columns: {l}");
+            assert_eq!(f.len(), 10, "10 columns: {l}");
             Row {
                 name: f[0].into(),
                 kdc_up: match f[1] {
@@ -49,9 +50,22 @@ fn rows() -> Vec<Row> {
                 present: list(f[5]),
                 absent: list(f[6]),
                 cause: opt(f[7]),
+                other_password: match f[9] {
+                    "same" => false,
+                    "other" => true,
+                    o => panic!("kdc_password column {o}"),
+                },
             }
         })
         .collect()
+}
+
+/// The lab realm's demo password is the emulator's, so that one password is
+/// right on both sides unless a row says otherwise.
+#[test]
+fn the_realm_and_the_emulator_share_the_demo_password() {
+    assert_eq!(kdc::USER_PASSWORD, rdpdoctor_emulator::DEMO_PASSWORD);
+    assert_ne!(kdc::OTHER_PASSWORD, rdpdoctor_emulator::DEMO_PASSWORD);
 }
 
 #[test]
@@ -81,7 +95,12 @@ fn the_kerberos_ground_truth_is_well_formed() {
 fn check_with_mit_tools(row: &Row, kdc: &Kdc) {
     let Some(user) = &row.user else { return };
     let principal = format!("{user}@{}", kdc::REALM);
-    let (ok, err) = kdc.kinit(&principal, kdc::USER_PASSWORD);
+    let password = if row.other_password {
+        kdc::OTHER_PASSWORD
+    } else {
+        kdc::USER_PASSWORD
+    };
+    let (ok, err) = kdc.kinit(&principal, password);
     match row.name.as_str() {
         "unknown-user" => assert!(
             !ok && err.contains("not found in Kerberos database"),
@@ -132,9 +151,12 @@ fn probe(row: &Row, rdp_port: &str, kdc_port: u16, pw: &str) -> (Value, String) 
 #[test]
 #[ignore]
 fn every_kerberos_state_matches_the_ground_truth() {
-    // A healthy NLA server for the RDP side (the emulator, on loopback), and
-    // the demo account's password in a file: never on a command line.
-    let serve = LabServe::start(&["healthy-nla"]);
+    // A TLS server without NLA for the RDP side (the emulator, on
+    // loopback): its logon does not check the password (the emulator has no
+    // accounts; without NLA a server shows a wrong password only on its
+    // logon screen), so the KDC's answer is the run's one attempt. The demo
+    // account's password is in a file: never on a command line.
+    let serve = LabServe::start(&["healthy-tls"]);
     let rdp_port = serve.listeners[0].1.rsplit(':').next().unwrap().to_owned();
     let (_, pw_file) = demo_logon_args("lab-kerberos");
     let pw = pw_file.0.display().to_string();
@@ -158,6 +180,7 @@ fn every_kerberos_state_matches_the_ground_truth() {
                 KdcOptions {
                     skew_secs: row.skew_secs,
                     without_spn: !row.spn,
+                    other_password: row.other_password,
                 },
             );
             check_with_mit_tools(&row, &k);
@@ -302,11 +325,12 @@ fn bad_realm_and_kdc_are_one_line_errors() {
 /// The secrets rule on the Kerberos path: `probe --realm --user` with the
 /// password in a file; the password is in no command line or environment of
 /// rdpdoctor or anything it starts (sampled from /proc while it runs), not
-/// on stdout, stderr or in the JSON, and never reaches the KDC (its log).
+/// on stdout, stderr or in the JSON, and not in the KDC's log (the KDC gets
+/// only a timestamp encrypted in a key derived from it).
 #[test]
 #[ignore]
 fn the_password_never_leaks_on_the_kerberos_path() {
-    let serve = LabServe::start(&["healthy-nla"]);
+    let serve = LabServe::start(&["healthy-tls"]);
     let rdp_port = serve.listeners[0].1.rsplit(':').next().unwrap().to_owned();
     let (_, pw_file) = demo_logon_args("lab-kerberos-secret");
     let secret = rdpdoctor_emulator::DEMO_PASSWORD;
@@ -340,5 +364,48 @@ fn the_password_never_leaks_on_the_kerberos_path() {
         log.contains("NEEDED_PREAUTH"),
         "the KDC logged the request: {log}"
     );
-    assert!(!log.contains(secret), "the password reached the KDC");
+    assert!(!log.contains(secret), "the password is in the KDC's log");
+    // The one request with the password was answered: the KDC checked it.
+    assert_eq!(j["kerberos"]["password_reply"]["message"], "as-rep", "{j}");
+}
+
+/// One failed attempt per run: when the RDP logon has already refused the
+/// password (the NLA emulator refuses every logon), it is not tried again
+/// against the KDC, whose log shows no pre-authentication failure.
+#[test]
+#[ignore]
+fn a_password_the_rdp_logon_refused_is_not_tried_again() {
+    let serve = LabServe::start(&["healthy-nla"]);
+    let rdp_port = serve.listeners[0].1.rsplit(':').next().unwrap().to_owned();
+    let (_, pw_file) = demo_logon_args("lab-kerberos-once");
+    let k = Kdc::start(
+        "lab_kerberos_once",
+        KdcOptions {
+            other_password: true,
+            ..KdcOptions::default()
+        },
+    );
+    let target = format!("{}:{rdp_port}", kdc::SERVICE_HOST);
+    let kdc_at = k.address();
+    let pw = pw_file.0.display().to_string();
+    let mut args = probe_args(&target, &kdc_at);
+    args.extend(["--user", kdc::USER, "--password-file", &pw]);
+    let (out, _) = run(false, &args);
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["logon"]["outcome"], "rejected", "{}", j["logon"]);
+    assert!(
+        j["kerberos"]["password_reply"].is_null(),
+        "{}",
+        j["kerberos"]
+    );
+    assert!(
+        j["kerberos"]["password_not_tried"]
+            .as_str()
+            .is_some_and(|w| w.contains("one failed attempt per run")),
+        "{}",
+        j["kerberos"]
+    );
+    let log = std::fs::read_to_string(k.dir.join("kdc.log")).unwrap_or_default();
+    assert!(log.contains("NEEDED_PREAUTH"), "{log}");
+    assert!(!log.contains("PREAUTH_FAILED"), "a second attempt: {log}");
 }

@@ -85,6 +85,7 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
         ),
     }
     clock(r, out);
+    password(k, out);
     let Some(reply) = &k.as_reply else { return };
     let user_ev = [
         ("client_principal", json!(k.client_principal)),
@@ -208,5 +209,58 @@ fn clock(r: &ProbeReport, out: &mut Out) {
             ),
             &ev,
         );
+    }
+}
+
+/// The KDC's answer to the user's password (`--realm --user`, the AS-REQ
+/// with PA-ENC-TIMESTAMP, [RFC 4120 5.2.7.2]): what mstsc's Kerberos meets.
+fn password(k: &rdpdoctor_evidence::KerberosEvidence, out: &mut Out) {
+    let Some(reply) = &k.password_reply else {
+        return;
+    };
+    let ev = [
+        ("client_principal", json!(k.client_principal)),
+        ("password_reply", json!(reply)),
+    ];
+    let who = &k.client_principal;
+    match reply.error_code {
+        None => out.add(
+            FindingId::KerberosPasswordAccepted,
+            Severity::Info,
+            format!("The KDC accepted the password of {who} (an AS-REP): Kerberos can authenticate this user"),
+            &ev,
+        ),
+        Some(KDC_ERR_PREAUTH_FAILED) => out.add(
+            FindingId::KerberosPasswordWrong,
+            Severity::Fail,
+            format!("The KDC refused the password of {who} (KDC_ERR_PREAUTH_FAILED, 24): it is wrong for this account"),
+            &ev,
+        ),
+        Some(KDC_ERR_KEY_EXPIRED) => out.add(
+            FindingId::KerberosPasswordExpired,
+            Severity::Fail,
+            format!("The password of {who} expired (KDC_ERR_KEY_EXPIRED, 23): it must be changed before NLA accepts it"),
+            &ev,
+        ),
+        Some(KDC_ERR_CLIENT_REVOKED) => out.add(
+            FindingId::KerberosUserRevoked,
+            Severity::Fail,
+            format!("The account {who} may not get tickets: it is disabled or locked out (KDC_ERR_CLIENT_REVOKED, 18)"),
+            &ev,
+        ),
+        Some(_) => out.add(
+            FindingId::KerberosKdcError,
+            Severity::Warn,
+            format!(
+                "The KDC refused the password of {who} with {}{}",
+                named(reply),
+                reply
+                    .e_text
+                    .as_deref()
+                    .map(|t| format!(": \"{t}\""))
+                    .unwrap_or_default()
+            ),
+            &ev,
+        ),
     }
 }

@@ -3,9 +3,13 @@
 //! pre-authentication ([RFC 4120 5.4.1]), and what is its clock (the
 //! `stime`/`susec` of its KRB-ERROR, [RFC 4120 5.9.1]).
 //!
-//! No password is sent here: an AS-REQ without pre-authentication is answered
-//! before any key is checked (KDC_ERR_PREAUTH_REQUIRED for an account that
-//! exists), so it never counts as a failed logon and cannot lock an account.
+//! The first requests carry no password: an AS-REQ without pre-authentication
+//! is answered before any key is checked (KDC_ERR_PREAUTH_REQUIRED for an
+//! account that exists), so it never counts as a failed logon. With the
+//! user's credentials (given only when the RDP logon has not already refused
+//! them), one more AS-REQ carries PA-ENC-TIMESTAMP ([RFC 4120 5.2.7.2]): the
+//! answer names a wrong or expired password as mstsc's Kerberos would meet
+//! it. That is the run's one attempt that can count against a lockout.
 //! With `--user`, the user's own principal is asked for (unknown, disabled or
 //! locked, wrong realm are answered as such), and a second AS-REQ names
 //! `TERMSRV/target` as the service (an unknown SPN is answered
@@ -46,6 +50,13 @@ pub struct KerberosOptions {
     pub service_host: Option<String>,
     /// The deadline of each request.
     pub step_timeout: Duration,
+    /// The user's credentials, when the password may be tried against the
+    /// KDC (PA-ENC-TIMESTAMP): the caller leaves them out when the RDP
+    /// logon already refused them, so that a run makes at most one failed
+    /// attempt. `Debug` never shows the password.
+    pub credentials: Option<crate::Credentials>,
+    /// Why the password is not tried, when `credentials` is left out with a user.
+    pub password_withheld: Option<String>,
 }
 
 /// One exchange's result: the reach, the decoded reply, and this machine's
@@ -216,6 +227,8 @@ pub async fn run(opts: &KerberosOptions) -> KerberosEvidence {
         service_reply: None,
         kdc_time: None,
         clock_offset_ms: None,
+        password_reply: None,
+        password_not_tried: None,
     };
     let Some(req) = request(&principal, &realm, None) else {
         let why = Some("the user or realm name is not ASCII: Kerberos names are IA5String".into());
@@ -249,6 +262,61 @@ pub async fn run(opts: &KerberosOptions) -> KerberosEvidence {
         .as_reply
         .as_ref()
         .is_some_and(|r| matches!(r.error_code, None | Some(25)));
+    if client_is_user {
+        let preauth = answered.and_then(|x| match &x.reply {
+            Some(KdcReply::Error(e)) if e.error_code == 25 => Some(e.etype_info2.clone()),
+            _ => None,
+        });
+        match (&opts.credentials, preauth) {
+            (None, _) => ev.password_not_tried = opts.password_withheld.clone(),
+            (Some(_), None) => {
+                ev.password_not_tried = Some(
+                    "the KDC did not ask for pre-authentication (KDC_ERR_PREAUTH_REQUIRED)".into(),
+                )
+            }
+            (Some(creds), Some(offered)) => {
+                let now_ms = crate::now_millis();
+                let req = kerberos::as_req_with_password(
+                    &AsReqFor {
+                        principal: &principal,
+                        realm: &realm,
+                        service: None,
+                        nonce: rand_nonce(),
+                        now_unix: now_ms / 1000,
+                    },
+                    &offered,
+                    creds.password(),
+                    u32::try_from(now_ms % 1000).unwrap_or(0) * 1000,
+                );
+                match req {
+                    Ok(Some(req)) => {
+                        let x = if tcp_answered {
+                            over_tcp(opts.kdc_addr, &req, opts.step_timeout).await
+                        } else {
+                            over_udp(opts.kdc_addr, &req, opts.step_timeout).await
+                        };
+                        ev.password_reply = x.reply.as_ref().map(facts);
+                        if ev.password_reply.is_none() {
+                            ev.password_not_tried = Some(format!(
+                                "no answer to the request with the password: {}",
+                                x.reach.detail.unwrap_or_else(|| "no reply".into())
+                            ));
+                        }
+                    }
+                    Ok(None) => {
+                        ev.password_not_tried = Some(
+                            "the KDC offers no AES key for this account (RC4 only): not tried"
+                                .into(),
+                        )
+                    }
+                    Err(_) => {
+                        ev.password_not_tried =
+                            Some("the request with the password could not be built".into())
+                    }
+                }
+            }
+        }
+    }
     if let (true, true, Some(host)) = (client_is_user, client_ok, &opts.service_host) {
         let spn = format!("TERMSRV/{host}");
         if let Some(req) = request(&principal, &realm, Some(&spn)) {
@@ -282,6 +350,8 @@ pub(super) mod tests {
             user: None,
             service_host: None,
             step_timeout: step,
+            credentials: None,
+            password_withheld: None,
         }
     }
 

@@ -31,7 +31,9 @@ use picky_krb::messages::{AsRep, AsReq, KdcReq, KdcReqBody, KrbError};
 use crate::error::WireError;
 
 mod codes;
+mod preauth;
 pub use codes::{CODES, error_name};
+pub use preauth::{EtypeInfo, as_req_with_password};
 
 /// The KDC's port ([RFC 4120 7.2.1], [7.2.2]).
 pub const KERBEROS_PORT: u16 = 88;
@@ -75,6 +77,14 @@ pub struct AsReqFor<'a> {
 /// KDC_ERR_C_PRINCIPAL_UNKNOWN (6), KDC_ERR_CLIENT_REVOKED (18), … Nothing
 /// in it counts as a failed logon.
 pub fn as_req(req: &AsReqFor<'_>) -> Result<Vec<u8>, WireError> {
+    as_req_with(req, None)
+}
+
+/// An AS-REQ with `padata` (none: [`as_req`]).
+fn as_req_with(
+    req: &AsReqFor<'_>,
+    padata: Option<Vec<picky_krb::data_types::PaData>>,
+) -> Result<Vec<u8>, WireError> {
     let kstring = |s: &str| -> Result<KerberosStringAsn1, WireError> {
         IA5String::from_string(s.to_owned())
             .map(KerberosStringAsn1::from)
@@ -133,7 +143,9 @@ pub fn as_req(req: &AsReqFor<'_>) -> Result<Vec<u8>, WireError> {
     let req = AsReq::from(KdcReq {
         pvno: ExplicitContextTag1::from(IntegerAsn1::from(vec![5])),
         msg_type: ExplicitContextTag2::from(IntegerAsn1::from(vec![10])),
-        padata: Optional::from(None),
+        padata: Optional::from(
+            padata.map(|p| picky_asn1::wrapper::ExplicitContextTag3::from(Asn1SequenceOf::from(p))),
+        ),
         req_body: ExplicitContextTag4::from(body),
     });
     picky_asn1_der::to_vec(&req).map_err(|e| WireError::invalid("AS-REQ", e.to_string()))
@@ -190,6 +202,10 @@ pub struct KrbErrorFacts {
     pub sname: String,
     /// `e-text`: the KDC's own words, server-controlled text.
     pub e_text: Option<String>,
+    /// The keys the KDC will check a password against, from the
+    /// PA-ETYPE-INFO2 in `e-data` of KDC_ERR_PREAUTH_REQUIRED
+    /// ([RFC 4120 5.2.7.5]); empty when it sent none.
+    pub etype_info2: Vec<EtypeInfo>,
 }
 
 /// [RFC 4120 5.4.2] What an AS-REP says without decrypting anything.
@@ -261,6 +277,12 @@ pub fn decode_reply(bytes: &[u8]) -> Result<KdcReply, WireError> {
                 susec: integer_u32(e.susec.0.as_unsigned_bytes_be()).unwrap_or(0),
                 realm: string(&e.realm.0),
                 sname: principal(&e.sname.0),
+                etype_info2: e
+                    .e_data
+                    .0
+                    .as_ref()
+                    .map(|d| preauth::etype_info2(&d.0.0))
+                    .unwrap_or_default(),
                 e_text: e.e_text.0.map(|t| string(&t.0)),
             }))
         }
@@ -309,7 +331,7 @@ fn der_total_len(bytes: &[u8]) -> Result<usize, WireError> {
     Ok(len.saturating_add(n).saturating_add(2))
 }
 
-fn string(s: &KerberosStringAsn1) -> String {
+pub(crate) fn string(s: &KerberosStringAsn1) -> String {
     String::from_utf8_lossy(s.as_bytes()).into_owned()
 }
 
@@ -335,7 +357,7 @@ fn integer_u32(be: &[u8]) -> Option<u32> {
 }
 
 /// [RFC 4120 5.2.3] KerberosTime: a GeneralizedTime in UTC, whole seconds.
-fn generalized_time(unix: i64) -> Result<GeneralizedTimeAsn1, WireError> {
+pub(crate) fn generalized_time(unix: i64) -> Result<GeneralizedTimeAsn1, WireError> {
     // Years 1970–9999 only: the date arithmetic below stays far from overflow.
     if !(0..=253_402_300_799).contains(&unix) {
         return Err(WireError::invalid(
