@@ -5,7 +5,8 @@
 //! clear: inside TLS (CredSSP, the logon) it shows sizes and who closed,
 //! never why, and the findings say so.
 
-use crate::facts::capture::CaptureFacts;
+use crate::facts::Facts;
+use crate::facts::capture::*;
 use rdpdoctor_evidence::CaptureEvidence;
 use rdpdoctor_evidence::capture::{CaptureConnection, Side};
 
@@ -22,11 +23,11 @@ const RETRANSMISSION_WARN: f64 = 0.05;
 /// ... counted only over at least this many segments.
 const RETRANSMISSION_MIN_SEGMENTS: u64 = 20;
 
-fn finding_with(
+fn finding_with<F: Facts>(
     id: FindingId,
     severity: Severity,
     summary: String,
-    facts: &CaptureFacts<'_>,
+    facts: &F,
 ) -> Finding {
     Finding::new(id, severity, summary, facts)
 }
@@ -45,7 +46,12 @@ pub fn derive(cap: &CaptureEvidence) -> Vec<Finding> {
                 "The client's {} RDP-UDP SYN datagram(s) to {} got no answer: the UDP transport is blocked or off, and the session stays on TCP",
                 u.syns, u.server
             ),
-            &CaptureFacts::between(&u.client, &u.server),
+            &UdpUnansweredFacts {
+                connection: ConnectionEndpoints {
+                    client: &u.client,
+                    server: &u.server,
+                },
+            },
         ));
     }
     out
@@ -66,9 +72,9 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "The client sent {} SYN(s) to {} and got no answer in the capture: something on the path drops them (a firewall), or the host is off",
                 t.syns, c.server
             ),
-            &CaptureFacts {
-                syns: Some(t.syns),
-                ..CaptureFacts::of(c)
+            &SynUnansweredFacts {
+                connection: ConnectionEndpoints::of(c),
+                syns: t.syns,
             },
         ));
     }
@@ -80,9 +86,9 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "An ICMP error came back for the connection to {}: {icmp}",
                 c.server
             ),
-            &CaptureFacts {
-                icmp: Some(&t.icmp),
-                ..CaptureFacts::of(c)
+            &IcmpErrorFacts {
+                connection: ConnectionEndpoints::of(c),
+                icmp: &t.icmp,
             },
         ));
     }
@@ -97,9 +103,9 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "The server {} the connection after the client's Connection Request, before any RDP answer",
                 if x.kind == "rst" { "reset" } else { "closed" }
             ),
-            &CaptureFacts {
-                close: Some(x),
-                ..CaptureFacts::of(c)
+            &CaptureCloseFacts {
+                connection: ConnectionEndpoints::of(c),
+                close: x,
             },
         ));
     }
@@ -111,10 +117,10 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
             FindingId::CaptureClosedAfterCredssp,
             Severity::Fail,
             "The server closed the connection right after the CredSSP exchange inside TLS: the logon was refused (wrong user name or password, or an account or policy refusal; the reason is encrypted and not in the capture)".into(),
-            &CaptureFacts {
-                client_records: Some(tls.map(|t| t.client_application_records)),
-                server_records: Some(tls.map(|t| t.server_application_records)),
-                ..CaptureFacts::of(c)
+            &ClosedAfterCredsspFacts {
+                connection: ConnectionEndpoints::of(c),
+                client_records: tls.map(|t| t.client_application_records),
+                server_records: tls.map(|t| t.server_application_records),
             },
         ));
     }
@@ -130,10 +136,10 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
                     t.retransmissions,
                     t.segments
                 ),
-                &CaptureFacts {
-                    retransmissions: Some(t.retransmissions),
-                    segments: Some(t.segments),
-                    ..CaptureFacts::of(c)
+                &RetransmissionFacts {
+                    connection: ConnectionEndpoints::of(c),
+                    retransmissions: t.retransmissions,
+                    segments: t.segments,
                 },
             ));
         }
@@ -149,10 +155,10 @@ fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
         .map(|r| r.requested.label())
         .unwrap_or_else(|| "?".into());
     let name = cc.failure.clone().unwrap_or_else(|| format!("{code:#x}"));
-    let facts = CaptureFacts {
-        requested: Some(requested.clone()),
-        failure: Some(name.clone()),
-        ..CaptureFacts::of(c)
+    let facts = NegotiationRefusalFacts {
+        connection: ConnectionEndpoints::of(c),
+        requested: requested.clone(),
+        failure: name.clone(),
     };
     let (id, summary) = match code {
         HYBRID_REQUIRED_BY_SERVER => (
@@ -194,9 +200,9 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "The connection was reset (by the {}) right after the client's TLS ClientHello, with no ServerHello: something between or on the machines (endpoint protection, TLS inspection) kills the handshake",
                 if x.by == Side::Server { "server's side" } else { "client's side" }
             ),
-            &CaptureFacts {
-                close: Some(x),
-                ..CaptureFacts::of(c)
+            &CaptureCloseFacts {
+                connection: ConnectionEndpoints::of(c),
+                close: x,
             },
         ));
     }
@@ -233,11 +239,11 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                     "The server chose {chosen} and the client ended the handshake with the alert {}: the client refuses legacy TLS and the server offers nothing newer (enable TLS 1.2 on the server)",
                     a.description
                 ),
-                &CaptureFacts {
-                    client_versions: Some(&tls.client_versions),
-                    alert: Some(&a.description),
-                    alert_from: Some(a.from),
-                    ..CaptureFacts::of(c)
+                &TlsVersionRefusalFacts {
+                    connection: ConnectionEndpoints::of(c),
+                    client_versions: &tls.client_versions,
+                    alert: &a.description,
+                    alert_from: a.from,
                 },
             ));
         } else if a.description == "protocol_version" || (legacy_only && a.from == Side::Server) {
@@ -254,11 +260,11 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                         ""
                     }
                 ),
-                &CaptureFacts {
-                    client_versions: Some(&tls.client_versions),
-                    alert: Some(&a.description),
-                    alert_from: Some(a.from),
-                    ..CaptureFacts::of(c)
+                &TlsVersionRefusalFacts {
+                    connection: ConnectionEndpoints::of(c),
+                    client_versions: &tls.client_versions,
+                    alert: &a.description,
+                    alert_from: a.from,
                 },
             ));
         } else {
@@ -269,10 +275,10 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                     "The {who} ended the TLS handshake with the alert {}",
                     a.description
                 ),
-                &CaptureFacts {
-                    alert: Some(&a.description),
-                    alert_from: Some(a.from),
-                    ..CaptureFacts::of(c)
+                &TlsAlertFacts {
+                    connection: ConnectionEndpoints::of(c),
+                    alert: &a.description,
+                    alert_from: a.from,
                 },
             ));
         }

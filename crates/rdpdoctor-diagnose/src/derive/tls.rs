@@ -92,7 +92,7 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
         }
     }
     let Some(c) = &r.certificate else { return };
-    let cert = || ServedCertificateFacts::of(c);
+    let certificate = CertificateIdentity::of(c);
     if c.expired {
         out.add(
             FindingId::CertExpired,
@@ -101,10 +101,10 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 "The server's certificate expired on {} ({} days ago): clients warn, and those that refuse untrusted certificates fail",
                 c.not_after, -c.days_left
             ),
-            &ServedCertificateFacts {
-                days_left: Some(c.days_left),
-                self_signed: Some(c.self_signed),
-                ..cert()
+            &ExpiredCertificateFacts {
+                certificate: certificate.clone(),
+                days_left: c.days_left,
+                self_signed: c.self_signed,
             },
         );
     } else if c.not_yet_valid {
@@ -116,7 +116,9 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 Some(_) => " (the server's clock is off: see clock-skew)",
                 None => " (the probe could not read the server's clock)",
             }),
-            &cert(),
+            &NotYetValidCertificateFacts {
+                certificate: certificate.clone(),
+            },
         );
     } else if c.days_left < EXPIRES_SOON_DAYS {
         out.add(
@@ -126,9 +128,9 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 "The server's certificate expires in {} days, on {}",
                 c.days_left, c.not_after
             ),
-            &ServedCertificateFacts {
-                days_left: Some(c.days_left),
-                ..cert()
+            &ExpiringCertificateFacts {
+                certificate: certificate.clone(),
+                days_left: c.days_left,
             },
         );
     }
@@ -141,11 +143,11 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 cert_names(c),
                 r.target.host
             ),
-            &ServedCertificateFacts {
-                target: Some(&r.target.host),
-                common_name: Some(c.common_name.as_deref()),
-                subject_alt_names: Some(&c.subject_alt_names),
-                ..cert()
+            &CertificateNamesFacts {
+                certificate: certificate.clone(),
+                target: &r.target.host,
+                common_name: c.common_name.as_deref(),
+                subject_alt_names: &c.subject_alt_names,
             },
         );
     }
@@ -154,9 +156,9 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
             FindingId::CertSelfSigned,
             Severity::Info,
             "The certificate is self-signed (the Windows default): clients cannot verify it and ask the user to trust it".into(),
-            &ServedCertificateFacts {
-                issuer: Some(&c.issuer),
-                ..cert()
+            &CertificateIssuerFacts {
+                certificate: certificate.clone(),
+                issuer: &c.issuer,
             },
         );
     }
@@ -178,9 +180,9 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 "The certificate is signed with {}, which current clients distrust",
                 c.signature_algorithm
             ),
-            &ServedCertificateFacts {
-                signature_algorithm: Some(&c.signature_algorithm),
-                ..cert()
+            &CertificateSignatureFacts {
+                certificate: certificate.clone(),
+                signature_algorithm: &c.signature_algorithm,
             },
         );
     }
@@ -192,10 +194,10 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 "The certificate's RSA key has only {} bits (2048 is the minimum current TLS stacks accept){refused}",
                 c.key_bits.unwrap_or(0)
             ),
-            &ServedCertificateFacts {
-                key_type: Some(&c.key_type),
-                key_bits: Some(c.key_bits),
-                ..cert()
+            &CertificateKeyFacts {
+                certificate,
+                key_type: &c.key_type,
+                key_bits: c.key_bits,
             },
         );
     }

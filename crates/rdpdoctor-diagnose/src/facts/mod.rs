@@ -37,8 +37,9 @@ pub trait Facts: Serialize {
     /// The findings these facts belong to: [`Finding::new`] takes them for
     /// no other id.
     const IDS: &'static [FindingId];
-    /// Every key these facts can carry, present or left out (the field names).
-    const KEYS: &'static [&'static str];
+    /// Every key these facts can carry, present or left out: the field
+    /// names, with a shared part's (flattened) in place of its field.
+    fn keys() -> Vec<&'static str>;
 }
 
 /// One facts type as data: its name, its findings and its keys (for the
@@ -49,17 +50,20 @@ pub struct FactsType {
     pub name: &'static str,
     /// [`Facts::IDS`].
     pub ids: &'static [FindingId],
-    /// [`Facts::KEYS`].
-    pub keys: &'static [&'static str],
+    /// [`Facts::keys`].
+    pub keys: fn() -> Vec<&'static str>,
 }
 
 /// Declares facts types: each struct with the finding ids it belongs to
-/// (`for [Id, ...]`), its `Facts` implementation (the keys are the field
-/// names) and the module's `TYPES` list.
+/// (`for [Id, ...]`), optionally a part it shares with other findings' facts
+/// (`+ SharedType<'a> as field`: serialised flattened, its keys among the
+/// struct's), its `Facts` implementation (the keys are the field names) and
+/// the module's `TYPES` list.
 macro_rules! facts {
     ($(
         $(#[$meta:meta])*
-        pub struct $name:ident $(<$lt:lifetime>)? for [$($id:ident),+ $(,)?] {
+        pub struct $name:ident $(<$lt:lifetime>)? for [$($id:ident),+ $(,)?]
+            $(+ $shared:ty as $part:ident)? {
             $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
         }
     )*) => {
@@ -67,13 +71,24 @@ macro_rules! facts {
             $(#[$meta])*
             #[derive(Debug, Clone, serde::Serialize)]
             pub struct $name $(<$lt>)? {
+                $(
+                    #[doc = "The part shared with other findings' facts."]
+                    #[serde(flatten)]
+                    pub $part: $shared,
+                )?
                 $( $(#[$fmeta])* pub $field: $ty, )*
             }
 
             impl $(<$lt>)? $crate::facts::Facts for $name $(<$lt>)? {
                 const IDS: &'static [$crate::finding::FindingId] =
                     &[$($crate::finding::FindingId::$id),+];
-                const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+                fn keys() -> Vec<&'static str> {
+                    #[allow(unused_mut)]
+                    let mut keys: Vec<&'static str> = Vec::new();
+                    $( keys.extend_from_slice(<$shared>::KEYS); )?
+                    keys.extend_from_slice(&[$(stringify!($field)),*]);
+                    keys
+                }
             }
         )*
 
@@ -82,12 +97,41 @@ macro_rules! facts {
             $crate::facts::FactsType {
                 name: stringify!($name),
                 ids: &[$($crate::finding::FindingId::$id),+],
-                keys: &[$(stringify!($field)),*],
+                keys: <$crate::facts::static_of!($name $(<$lt>)?) as $crate::facts::Facts>::keys,
             },
         )*];
     };
 }
-pub(crate) use facts;
+
+/// Declares a part several facts types share (flattened into each), with
+/// its keys (`KEYS`, the field names).
+macro_rules! shared_facts {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident $(<$lt:lifetime>)? {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, serde::Serialize)]
+        pub struct $name $(<$lt>)? {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl $(<$lt>)? $name $(<$lt>)? {
+            /// Its keys: the field names.
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+        }
+    };
+}
+
+/// A facts type with `'static` for its lifetime, where one must be named.
+macro_rules! static_of {
+    ($name:ident) => { $name };
+    ($name:ident <$lt:lifetime>) => { $name<'static> };
+}
+
+pub(crate) use {facts, shared_facts, static_of};
 
 /// Every facts type, module by module.
 pub fn all_types() -> Vec<FactsType> {
@@ -113,7 +157,7 @@ fn to_map<F: Facts>(facts: &F) -> BTreeMap<String, Value> {
     match serde_json::to_value(facts) {
         Ok(Value::Object(map)) => {
             debug_assert!(
-                map.keys().all(|k| F::KEYS.contains(&k.as_str())),
+                map.keys().all(|k| F::keys().contains(&k.as_str())),
                 "a key of {} is not its field's name",
                 std::any::type_name::<F>()
             );
@@ -170,10 +214,11 @@ mod tests {
             );
         }
         for t in &types {
-            let mut keys = t.keys.to_vec();
+            let mut keys = (t.keys)();
+            let n = keys.len();
             keys.sort_unstable();
             keys.dedup();
-            assert_eq!(keys.len(), t.keys.len(), "{} repeats a key", t.name);
+            assert_eq!(keys.len(), n, "{} repeats a key", t.name);
         }
     }
 
@@ -195,20 +240,26 @@ mod tests {
 
     #[test]
     fn facts_keep_their_field_names_and_omissions() {
-        let facts = capture::CaptureFacts {
-            syns: Some(3),
-            client_records: Some(None),
-            ..capture::CaptureFacts::between("10.0.0.2:50000", "10.0.0.1:3389")
+        let facts = capture::ClosedAfterCredsspFacts {
+            connection: capture::ConnectionEndpoints {
+                client: "10.0.0.2:50000",
+                server: "10.0.0.1:3389",
+            },
+            client_records: None,
+            server_records: Some(3),
         };
         let f = Finding::new(
-            FindingId::CaptureSynUnanswered,
+            FindingId::CaptureClosedAfterCredssp,
             Severity::Fail,
             String::new(),
             &facts,
         );
         let keys: Vec<&str> = f.evidence.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["client", "client_records", "server", "syns"]);
+        assert_eq!(
+            keys,
+            ["client", "client_records", "server", "server_records"]
+        );
         assert_eq!(f.evidence["client_records"], Value::Null);
-        assert_eq!(f.evidence["syns"], 3);
+        assert_eq!(f.evidence["server_records"], 3);
     }
 }

@@ -1,7 +1,7 @@
 //! Facts of the TLS findings: the handshake, the versions, and the served
 //! certificate (X.509, RFC 5280).
 
-use super::facts;
+use super::{facts, shared_facts};
 use rdpdoctor_evidence::{HandshakeFailure, Protocol, TlsVersion};
 
 facts! {
@@ -22,53 +22,59 @@ facts! {
         pub accepted: Vec<TlsVersion>,
     }
 
-    /// The served certificate (the `cert-*` findings): the four facts every
-    /// one carries, and the one its finding is about.
-    pub struct ServedCertificateFacts<'a> for [
-        CertExpired,
-        CertNotYetValid,
-        CertExpiresSoon,
-        CertNameMismatch,
-        CertSelfSigned,
-        CertWeakSignature,
-        CertWeakKey,
-    ] {
-        /// The subject's distinguished name.
-        pub subject: &'a str,
-        /// notBefore.
-        pub not_before: &'a str,
-        /// notAfter.
-        pub not_after: &'a str,
-        /// The SHA-1 thumbprint, as Windows shows it.
-        pub sha1_thumbprint: &'a str,
-        /// Days until notAfter, negative once expired (`cert-expired`,
-        /// `cert-expires-soon`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub days_left: Option<i64>,
-        /// Whether it is self-signed (`cert-expired`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub self_signed: Option<bool>,
-        /// The host the user typed (`cert-name-mismatch`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub target: Option<&'a str>,
-        /// The subject's CN, or null (`cert-name-mismatch`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub common_name: Option<Option<&'a str>>,
-        /// The subjectAltName DNS names (`cert-name-mismatch`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub subject_alt_names: Option<&'a [String]>,
-        /// The issuer's distinguished name (`cert-self-signed`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub issuer: Option<&'a str>,
-        /// The signature algorithm (`cert-weak-signature`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub signature_algorithm: Option<&'a str>,
-        /// The key's type (`cert-weak-key`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub key_type: Option<&'a str>,
-        /// The key's size in bits, or null (`cert-weak-key`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub key_bits: Option<Option<u32>>,
+    /// An expired certificate (`cert-expired`).
+    pub struct ExpiredCertificateFacts<'a> for [CertExpired]
+        + CertificateIdentity<'a> as certificate {
+        /// Days until notAfter: negative.
+        pub days_left: i64,
+        /// Whether it is self-signed.
+        pub self_signed: bool,
+    }
+
+    /// A certificate not valid yet (`cert-not-yet-valid`).
+    pub struct NotYetValidCertificateFacts<'a> for [CertNotYetValid]
+        + CertificateIdentity<'a> as certificate {
+    }
+
+    /// A certificate that expires soon (`cert-expires-soon`).
+    pub struct ExpiringCertificateFacts<'a> for [CertExpiresSoon]
+        + CertificateIdentity<'a> as certificate {
+        /// Days until notAfter.
+        pub days_left: i64,
+    }
+
+    /// The names a certificate holds against the target (`cert-name-mismatch`).
+    pub struct CertificateNamesFacts<'a> for [CertNameMismatch]
+        + CertificateIdentity<'a> as certificate {
+        /// The host the user typed.
+        pub target: &'a str,
+        /// The subject's CN, or null.
+        pub common_name: Option<&'a str>,
+        /// The subjectAltName DNS names.
+        pub subject_alt_names: &'a [String],
+    }
+
+    /// A self-signed certificate's issuer (`cert-self-signed`).
+    pub struct CertificateIssuerFacts<'a> for [CertSelfSigned]
+        + CertificateIdentity<'a> as certificate {
+        /// The issuer's distinguished name: the subject's.
+        pub issuer: &'a str,
+    }
+
+    /// A certificate's signature algorithm (`cert-weak-signature`).
+    pub struct CertificateSignatureFacts<'a> for [CertWeakSignature]
+        + CertificateIdentity<'a> as certificate {
+        /// The signature algorithm.
+        pub signature_algorithm: &'a str,
+    }
+
+    /// A certificate's key (`cert-weak-key`).
+    pub struct CertificateKeyFacts<'a> for [CertWeakKey]
+        + CertificateIdentity<'a> as certificate {
+        /// The key's type.
+        pub key_type: &'a str,
+        /// Its size in bits, or null.
+        pub key_bits: Option<u32>,
     }
 
     /// The clients that share no TLS version with the server
@@ -79,23 +85,29 @@ facts! {
     }
 }
 
-impl<'a> ServedCertificateFacts<'a> {
-    /// The four facts every certificate finding carries, and no other.
+shared_facts! {
+    /// The four facts that name the served certificate in each `cert-*`
+    /// finding (X.509, RFC 5280 4.1).
+    pub struct CertificateIdentity<'a> {
+        /// The subject's distinguished name.
+        pub subject: &'a str,
+        /// notBefore.
+        pub not_before: &'a str,
+        /// notAfter.
+        pub not_after: &'a str,
+        /// The SHA-1 thumbprint, as Windows shows it.
+        pub sha1_thumbprint: &'a str,
+    }
+}
+
+impl<'a> CertificateIdentity<'a> {
+    /// The certificate's four facts.
     pub fn of(c: &'a rdpdoctor_evidence::CertificateFacts) -> Self {
-        ServedCertificateFacts {
+        CertificateIdentity {
             subject: &c.subject,
             not_before: &c.not_before,
             not_after: &c.not_after,
             sha1_thumbprint: &c.sha1_thumbprint,
-            days_left: None,
-            self_signed: None,
-            target: None,
-            common_name: None,
-            subject_alt_names: None,
-            issuer: None,
-            signature_algorithm: None,
-            key_type: None,
-            key_bits: None,
         }
     }
 }
