@@ -5,9 +5,10 @@
 //! clear: inside TLS (CredSSP, the logon) it shows sizes and who closed,
 //! never why, and the findings say so.
 
+use crate::facts::Facts;
+use crate::facts::capture::*;
 use rdpdoctor_evidence::CaptureEvidence;
 use rdpdoctor_evidence::capture::{CaptureConnection, Side};
-use serde_json::{Value, json};
 
 use crate::finding::{Finding, FindingId, Severity};
 use crate::rank::RankedCause;
@@ -22,27 +23,13 @@ const RETRANSMISSION_WARN: f64 = 0.05;
 /// ... counted only over at least this many segments.
 const RETRANSMISSION_MIN_SEGMENTS: u64 = 20;
 
-fn finding_with<const N: usize>(
+fn finding_with<F: Facts>(
     id: FindingId,
     severity: Severity,
     summary: String,
-    c: &CaptureConnection,
-    more: [(&str, Value); N],
+    facts: &F,
 ) -> Finding {
-    let mut evidence: std::collections::BTreeMap<String, Value> = [
-        ("client".to_owned(), json!(c.client)),
-        ("server".to_owned(), json!(c.server)),
-    ]
-    .into_iter()
-    .collect();
-    evidence.extend(more.into_iter().map(|(k, v)| (k.to_owned(), v)));
-    Finding {
-        id,
-        severity,
-        summary,
-        qualifier: None,
-        evidence,
-    }
+    Finding::new(id, severity, summary, facts)
 }
 
 /// Every finding of a capture: its focus connection's, and RDP-UDP's.
@@ -52,21 +39,20 @@ pub fn derive(cap: &CaptureEvidence) -> Vec<Finding> {
         connection(c, &mut out);
     }
     for u in cap.udp.iter().filter(|u| !u.syn_ack) {
-        out.push(Finding {
-            id: FindingId::CaptureUdpUnanswered,
-            severity: Severity::Warn,
-            summary: format!(
+        out.push(Finding::new(
+            FindingId::CaptureUdpUnanswered,
+            Severity::Warn,
+            format!(
                 "The client's {} RDP-UDP SYN datagram(s) to {} got no answer: the UDP transport is blocked or off, and the session stays on TCP",
                 u.syns, u.server
             ),
-            qualifier: None,
-            evidence: [
-                ("client".to_owned(), json!(u.client)),
-                ("server".to_owned(), json!(u.server)),
-            ]
-            .into_iter()
-            .collect(),
-        });
+            &UdpUnansweredFacts {
+                connection: ConnectionEndpoints {
+                    client: &u.client,
+                    server: &u.server,
+                },
+            },
+        ));
     }
     out
 }
@@ -86,8 +72,10 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "The client sent {} SYN(s) to {} and got no answer in the capture: something on the path drops them (a firewall), or the host is off",
                 t.syns, c.server
             ),
-            c,
-            [("syns", json!(t.syns))],
+            &SynUnansweredFacts {
+                connection: ConnectionEndpoints::of(c),
+                syns: t.syns,
+            },
         ));
     }
     if let Some(icmp) = t.icmp.first() {
@@ -98,8 +86,10 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "An ICMP error came back for the connection to {}: {icmp}",
                 c.server
             ),
-            c,
-            [("icmp", json!(t.icmp))],
+            &IcmpErrorFacts {
+                connection: ConnectionEndpoints::of(c),
+                icmp: &t.icmp,
+            },
         ));
     }
     if c.confirm.is_none()
@@ -113,8 +103,10 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "The server {} the connection after the client's Connection Request, before any RDP answer",
                 if x.kind == "rst" { "reset" } else { "closed" }
             ),
-            c,
-            [("close", json!(x))],
+            &CaptureCloseFacts {
+                connection: ConnectionEndpoints::of(c),
+                close: x,
+            },
         ));
     }
     negotiation(c, out);
@@ -125,11 +117,11 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
             FindingId::CaptureClosedAfterCredssp,
             Severity::Fail,
             "The server closed the connection right after the CredSSP exchange inside TLS: the logon was refused (wrong user name or password, or an account or policy refusal; the reason is encrypted and not in the capture)".into(),
-            c,
-            [
-                ("client_records", json!(tls.map(|t| t.client_application_records))),
-                ("server_records", json!(tls.map(|t| t.server_application_records))),
-            ],
+            &ClosedAfterCredsspFacts {
+                connection: ConnectionEndpoints::of(c),
+                client_records: tls.map(|t| t.client_application_records),
+                server_records: tls.map(|t| t.server_application_records),
+            },
         ));
     }
     if t.segments >= RETRANSMISSION_MIN_SEGMENTS {
@@ -144,11 +136,11 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
                     t.retransmissions,
                     t.segments
                 ),
-                c,
-                [
-                    ("retransmissions", json!(t.retransmissions)),
-                    ("segments", json!(t.segments)),
-                ],
+                &RetransmissionFacts {
+                    connection: ConnectionEndpoints::of(c),
+                    retransmissions: t.retransmissions,
+                    segments: t.segments,
+                },
             ));
         }
     }
@@ -163,7 +155,11 @@ fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
         .map(|r| r.requested.label())
         .unwrap_or_else(|| "?".into());
     let name = cc.failure.clone().unwrap_or_else(|| format!("{code:#x}"));
-    let more = [("requested", json!(requested)), ("failure", json!(name))];
+    let facts = NegotiationRefusalFacts {
+        connection: ConnectionEndpoints::of(c),
+        requested: requested.clone(),
+        failure: name.clone(),
+    };
     let (id, summary) = match code {
         HYBRID_REQUIRED_BY_SERVER => (
             FindingId::CaptureNlaRequired,
@@ -182,7 +178,7 @@ fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
             format!("The client requested {requested} and the server refused it with {name}"),
         ),
     };
-    out.push(finding_with(id, Severity::Fail, summary, c, more));
+    out.push(finding_with(id, Severity::Fail, summary, &facts));
 }
 
 fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
@@ -204,8 +200,10 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "The connection was reset (by the {}) right after the client's TLS ClientHello, with no ServerHello: something between or on the machines (endpoint protection, TLS inspection) kills the handshake",
                 if x.by == Side::Server { "server's side" } else { "client's side" }
             ),
-            c,
-            [("close", json!(x))],
+            &CaptureCloseFacts {
+                connection: ConnectionEndpoints::of(c),
+                close: x,
+            },
         ));
     }
     let fatal = tls.alerts.iter().find(|a| a.level == "fatal");
@@ -241,12 +239,12 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                     "The server chose {chosen} and the client ended the handshake with the alert {}: the client refuses legacy TLS and the server offers nothing newer (enable TLS 1.2 on the server)",
                     a.description
                 ),
-                c,
-                [
-                    ("client_versions", json!(tls.client_versions)),
-                    ("alert", json!(a.description)),
-                    ("alert_from", json!(a.from)),
-                ],
+                &TlsVersionRefusalFacts {
+                    connection: ConnectionEndpoints::of(c),
+                    client_versions: &tls.client_versions,
+                    alert: &a.description,
+                    alert_from: a.from,
+                },
             ));
         } else if a.description == "protocol_version" || (legacy_only && a.from == Side::Server) {
             let offered = tls.client_versions.join(", ");
@@ -262,12 +260,12 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                         ""
                     }
                 ),
-                c,
-                [
-                    ("client_versions", json!(tls.client_versions)),
-                    ("alert", json!(a.description)),
-                    ("alert_from", json!(a.from)),
-                ],
+                &TlsVersionRefusalFacts {
+                    connection: ConnectionEndpoints::of(c),
+                    client_versions: &tls.client_versions,
+                    alert: &a.description,
+                    alert_from: a.from,
+                },
             ));
         } else {
             out.push(finding_with(
@@ -277,11 +275,11 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                     "The {who} ended the TLS handshake with the alert {}",
                     a.description
                 ),
-                c,
-                [
-                    ("alert", json!(a.description)),
-                    ("alert_from", json!(a.from)),
-                ],
+                &TlsAlertFacts {
+                    connection: ConnectionEndpoints::of(c),
+                    alert: &a.description,
+                    alert_from: a.from,
+                },
             ));
         }
     }

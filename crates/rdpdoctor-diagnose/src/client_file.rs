@@ -5,10 +5,10 @@
 //! clients the report is for become those of the file's client.
 
 use crate::clients::{ClientPrediction, Verdict};
+use crate::facts::client_file::{RdpFileGatewayFacts, RdpFileSettingFacts};
 use crate::finding::{Finding, FindingId, Severity};
 use crate::paths::SecurityPath;
 use rdpdoctor_evidence::{GatewayUsage, Protocol, RdpFile};
-use serde_json::json;
 
 /// The modes a client with this file offers, and the setting that limits
 /// them: `None` when the file leaves the client's defaults alone.
@@ -106,43 +106,37 @@ pub(crate) fn apply(
             }
         }
         let offered: Vec<&str> = offered.iter().map(|p| p.name()).collect();
-        findings.push(Finding {
+        findings.push(Finding::new(
             id,
             severity,
             summary,
-            qualifier: None,
-            evidence: [
-                ("setting".to_owned(), json!(setting)),
-                ("line".to_owned(), json!(line)),
-                ("offered".to_owned(), json!(offered)),
-                ("gets_through".to_owned(), json!(gets)),
-            ]
-            .into_iter()
-            .collect(),
-        });
+            &RdpFileSettingFacts {
+                setting: &setting,
+                line,
+                offered,
+                gets_through: gets,
+            },
+        ));
     }
     if let Some(g) = file
         .gateway()
         .filter(|g| g.usage.uses_gateway() && !gateway_probed)
     {
-        findings.push(Finding {
-            id: FindingId::RdpFileGatewayNotProbed,
-            severity: Severity::Info,
-            summary: format!(
+        findings.push(Finding::new(
+            FindingId::RdpFileGatewayNotProbed,
+            Severity::Info,
+            format!(
                 "The .rdp file connects through the RD Gateway {}:{} (gatewayusagemethod: {}); the gateway was not probed: this report is for a direct connection to the target",
                 g.host,
                 g.port,
                 usage_name(g.usage)
             ),
-            qualifier: None,
-            evidence: [
-                ("host".to_owned(), json!(g.host)),
-                ("port".to_owned(), json!(g.port)),
-                ("usage".to_owned(), json!(g.usage)),
-                ("credentials_source".to_owned(), json!(g.credentials_source)),
-            ]
-            .into_iter()
-            .collect(),
-        });
+            &RdpFileGatewayFacts {
+                host: &g.host,
+                port: g.port,
+                usage: g.usage,
+                credentials_source: g.credentials_source,
+            },
+        ));
     }
 }

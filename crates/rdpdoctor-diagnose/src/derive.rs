@@ -1,13 +1,13 @@
 //! Evidence → findings. Pure: no clock, no I/O; every threshold is a named
 //! constant here or in [`crate::scoring`].
 
+use crate::facts::Facts;
 use crate::finding::{Finding, FindingId, Qualifier, Severity};
 use crate::posture::{NlaBasis, NlaPolicy, SSL_CERT_NOT_ON_SERVER, SecurityLayer, SecurityPosture};
 use rdpdoctor_evidence::{
     DeepOutcome, EncryptionLevel, HandshakeFailure, NegotiationOutcome, PortState, ProbeReport,
     RdpSecurityOutcome, Stats, TlsVersion,
 };
-use serde_json::{Value, json};
 
 mod deep;
 mod kerberos;
@@ -51,34 +51,20 @@ pub const CREDSSP_PATCHED_VERSION: u32 = 5;
 struct Out(Vec<Finding>);
 
 impl Out {
-    fn add(
-        &mut self,
-        id: FindingId,
-        severity: Severity,
-        summary: String,
-        evidence: &[(&str, Value)],
-    ) {
-        self.add_q(id, severity, None, summary, evidence);
+    fn add<F: Facts>(&mut self, id: FindingId, severity: Severity, summary: String, facts: &F) {
+        self.0.push(Finding::new(id, severity, summary, facts));
     }
 
-    fn add_q(
+    fn add_q<F: Facts>(
         &mut self,
         id: FindingId,
         severity: Severity,
         qualifier: Option<Qualifier>,
         summary: String,
-        evidence: &[(&str, Value)],
+        facts: &F,
     ) {
-        self.0.push(Finding {
-            id,
-            severity,
-            summary,
-            qualifier,
-            evidence: evidence
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        });
+        self.0
+            .push(Finding::new(id, severity, summary, facts).qualified(qualifier));
     }
 }
 

@@ -3,24 +3,15 @@
 //! the path goes through a gateway, and the head line that names the hop
 //! that fails. The gateway's certificate is judged apart from the target's.
 
+use crate::facts::Facts;
+use crate::facts::gateway::*;
 use crate::finding::{Finding, FindingId, Severity};
 use crate::rank::RankedCause;
 use crate::verdict::Verdict;
 use rdpdoctor_evidence::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
-fn finding(id: FindingId, severity: Severity, summary: String, ev: Vec<(&str, Value)>) -> Finding {
-    Finding {
-        id,
-        severity,
-        summary,
-        qualifier: None,
-        evidence: ev
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect::<BTreeMap<_, _>>(),
-    }
+fn finding<F: Facts>(id: FindingId, severity: Severity, summary: String, facts: &F) -> Finding {
+    Finding::new(id, severity, summary, facts)
 }
 
 /// [MS-TSGU 2.2.6] The statuses with a finding of their own, and what each says.
@@ -53,11 +44,12 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
     let at = format!("{}:{}", g.host, g.port);
     let status = h.status_name.clone().unwrap_or_default();
     let detail = h.detail.clone().unwrap_or_default();
-    let mut facts = vec![("hop", json!(h.hop.name())), ("outcome", json!(h.outcome))];
-    if let Some(s) = h.status {
-        facts.push(("status", json!(format!("{s:#X}"))));
-        facts.push(("status_name", json!(status)));
-    }
+    let facts = GatewayHopFacts {
+        hop: h.hop.name(),
+        outcome: h.outcome,
+        status: h.status.map(|s| format!("{s:#X}")),
+        status_name: h.status.map(|_| status.clone()),
+    };
     let fail = Severity::Fail;
     // The probe names each HRESULT by [MS-TSGU 2.2.6] (`E_PROXY_*`).
     let code = h.status_name.as_deref();
@@ -66,7 +58,7 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
             GatewayUnreachable,
             fail,
             format!("The RD Gateway {at} cannot be reached: {detail}"),
-            facts,
+            &facts,
         ),
         (_, HopOutcome::NoAnswer) => finding(
             GatewayNoAnswer,
@@ -75,13 +67,13 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
                 "The RD Gateway {at} gave no answer at {}: {detail}",
                 h.hop.title()
             ),
-            facts,
+            &facts,
         ),
         (GatewayHopKind::Tls, _) => finding(
             GatewayTlsFailed,
             fail,
             format!("TLS with the RD Gateway {at} failed: {detail}"),
-            facts,
+            &facts,
         ),
         (GatewayHopKind::Http, HopOutcome::Refused)
             if matches!(h.status, Some(403 | 404 | 410)) =>
@@ -93,14 +85,14 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
                     "The RD Gateway {at} answers RDG_OUT_DATA with {status}: it has no HTTP \
                      transport, only RPC over HTTP"
                 ),
-                facts,
+                &facts,
             )
         }
         (GatewayHopKind::HttpAuth, HopOutcome::Refused) if h.status == Some(401) => finding(
             GatewayAuthRefused,
             fail,
             format!("The RD Gateway {at} refuses the credentials (401 after NTLM)"),
-            facts,
+            &facts,
         ),
         (_, HopOutcome::Refused) => {
             match STATUS_FINDINGS
@@ -111,7 +103,7 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
                     *id,
                     fail,
                     format!("The RD Gateway {at} {what} ({status})"),
-                    facts,
+                    &facts,
                 ),
                 None => finding(
                     GatewayRefused,
@@ -120,7 +112,7 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
                         "The RD Gateway {at} refused {} with {status}",
                         h.hop.title()
                     ),
-                    facts,
+                    &facts,
                 ),
             }
         }
@@ -128,7 +120,7 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
             GatewayRefused,
             fail,
             format!("{} failed at the RD Gateway {at}: {detail}", h.hop.title()),
-            facts,
+            &facts,
         ),
     }
 }
@@ -138,12 +130,10 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
     let mut out = Vec::new();
     let at = format!("{}:{}", g.host, g.port);
     if let Some(c) = &g.certificate {
-        let facts = || {
-            vec![
-                ("subject", json!(c.subject)),
-                ("not_after", json!(c.not_after)),
-                ("sha256_fingerprint", json!(c.sha256_fingerprint)),
-            ]
+        let facts = || GatewayCertificateFacts {
+            subject: &c.subject,
+            not_after: &c.not_after,
+            sha256_fingerprint: &c.sha256_fingerprint,
         };
         if c.expired || c.not_yet_valid {
             let when = if c.expired {
@@ -155,7 +145,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
                 FindingId::GatewayCertExpired,
                 Severity::Fail,
                 format!("The RD Gateway {at}'s certificate {when}: clients refuse the gateway"),
-                facts(),
+                &facts(),
             ));
         }
         if c.matches_target == Some(false) {
@@ -163,7 +153,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
                 FindingId::GatewayCertNameMismatch,
                 Severity::Fail,
                 format!("The RD Gateway's certificate does not name {}", g.host),
-                facts(),
+                &facts(),
             ));
         }
         if c.self_signed {
@@ -174,7 +164,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
                     "The RD Gateway {at}'s certificate is self-signed: clients that do not trust \
                      it refuse the gateway"
                 ),
-                facts(),
+                &facts(),
             ));
         }
     }
@@ -189,7 +179,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
                 "The RD Gateway {at} refuses the WebSocket transport: only the legacy HTTP \
                  transport is left (the probe did not follow it)"
             ),
-            vec![("websocket", json!(false))],
+            &WebsocketRefusedFacts { websocket: false },
         ));
     }
     if g.channel_opened {
@@ -200,7 +190,9 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
                 "The RD Gateway {at} opened a channel to the target; the target itself was not \
                  probed through the gateway"
             ),
-            vec![("target_probed", json!(g.target_probed))],
+            &ChannelOpenedFacts {
+                target_probed: g.target_probed,
+            },
         ));
     }
     out

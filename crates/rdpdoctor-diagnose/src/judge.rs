@@ -104,18 +104,14 @@ fn wire(
     if !no_tls.is_empty() {
         let names: Vec<&str> = no_tls.iter().map(|c| c.name.as_str()).collect();
         let reason = no_tls[0].reason.clone();
-        findings.push(Finding {
-            id: FindingId::ClientTlsVersionUnsupported,
-            severity: Severity::Fail,
-            summary: format!("{} cannot connect: {reason}", names.join("; ")),
-            qualifier: None,
-            evidence: [(
-                "clients".to_owned(),
-                serde_json::json!(no_tls.iter().map(|c| &c.client).collect::<Vec<_>>()),
-            )]
-            .into_iter()
-            .collect(),
-        });
+        findings.push(Finding::new(
+            FindingId::ClientTlsVersionUnsupported,
+            Severity::Fail,
+            format!("{} cannot connect: {reason}", names.join("; ")),
+            &crate::facts::tls::ClientTlsFacts {
+                clients: no_tls.iter().map(|c| c.client.as_str()).collect(),
+            },
+        ));
     }
     if let Some(h) = host {
         findings.extend(host::derive(h.evidence, Some(report), h.now_unix));

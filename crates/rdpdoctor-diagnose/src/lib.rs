@@ -25,6 +25,7 @@ pub mod clients;
 pub mod codes;
 pub mod context;
 pub mod derive;
+pub mod facts;
 pub mod finding;
 pub mod fixes;
 mod gateway;

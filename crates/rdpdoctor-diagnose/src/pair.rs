@@ -20,11 +20,11 @@
 //!
 //! [MS-CSSP 2.2.1]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cssp/6aac4dea-08ef-47a6-8747-22ea7f6d8685
 
+use crate::facts::pair::{CredsspPairFacts, Side};
 use crate::finding::{Finding, FindingId, Severity};
-use crate::host::{Out, setting_json};
+use crate::host::{Out, SettingFacts};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::HostEvidence;
-use serde_json::{Value, json};
 
 /// The first Windows build released with the CredSSP update (1809).
 const FIRST_UPDATED_BUILD: u32 = 17763;
@@ -137,18 +137,19 @@ fn pair(
     let why = |u: &Updated| match u {
         Updated::Yes(s) | Updated::No(s) | Updated::Unknown(s) => s.clone(),
     };
-    let mut ev: Vec<(&str, Value)> = vec![
-        ("client_allow_encryption_oracle", json!(c_oracle.value)),
-        ("client_policy_set", json!(c_oracle.set)),
-        ("server_updated", json!(why(&server))),
-        ("client_updated", json!(why(&client_up))),
-    ];
-    if let Some(s) = &client.crypto.allow_encryption_oracle {
-        ev.push(("client_setting", setting_json(s)));
-    }
-    if let Some(o) = s_oracle {
-        ev.push(("server_allow_encryption_oracle", json!(o.value)));
-    }
+    let ev = CredsspPairFacts {
+        client_allow_encryption_oracle: c_oracle.value,
+        client_policy_set: c_oracle.set,
+        server_updated: why(&server),
+        client_updated: why(&client_up),
+        client_setting: client
+            .crypto
+            .allow_encryption_oracle
+            .as_ref()
+            .map(SettingFacts::of),
+        server_allow_encryption_oracle: s_oracle.map(|o| o.value),
+        change: None,
+    };
     match (&server, c_oracle.value) {
         (Updated::No(s), 0 | 1) => out.add(
             FindingId::CredsspPairBlocked,
@@ -157,7 +158,7 @@ fn pair(
                 "This client refuses this server: its {} meets a server without the CredSSP update ({s}). Change the server: install its updates; setting the client to 2 (Vulnerable) is the stopgap",
                 name(c_oracle)
             ),
-            with_side(ev, "server"),
+            &with_side(ev, Side::Server),
         ),
         (Updated::No(s), 2) => out.add(
             FindingId::CredsspPairExposed,
@@ -166,7 +167,7 @@ fn pair(
                 "This client connects to a server without the CredSSP update ({s}) only because its {} accepts it, exposing CVE-2018-0886: update the server, then set the client back to 1",
                 name(c_oracle)
             ),
-            with_side(ev, "server"),
+            &with_side(ev, Side::Server),
         ),
         (Updated::Yes(s), _) => match (s_oracle, &client_up) {
             (Some(o), Updated::Unknown(c)) if o.value == 0 => out.add(
@@ -176,7 +177,7 @@ fn pair(
                     "The server ({s}) has {}: it refuses this client if the client lacks the May 2018 CredSSP update ({c}). Update the client",
                     name(o)
                 ),
-                with_side(ev, "client"),
+                &with_side(ev, Side::Client),
             ),
             (_, Updated::Yes(c)) => out.add(
                 FindingId::CredsspPairAllowed,
@@ -185,7 +186,7 @@ fn pair(
                     "Both ends have the CredSSP update (server: {s}; client: {c}): every AllowEncryptionOracle value connects; the client's is {}",
                     name(c_oracle)
                 ),
-                ev,
+                &ev,
             ),
             _ => {}
         },
@@ -194,9 +195,11 @@ fn pair(
     out.0
 }
 
-fn with_side<'a>(mut ev: Vec<(&'a str, Value)>, side: &str) -> Vec<(&'a str, Value)> {
-    ev.push(("change", json!(side)));
-    ev
+fn with_side(ev: CredsspPairFacts<'_>, side: Side) -> CredsspPairFacts<'_> {
+    CredsspPairFacts {
+        change: Some(side),
+        ..ev
+    }
 }
 
 #[cfg(test)]
@@ -242,7 +245,7 @@ mod tests {
                 vec![("credssp-pair-blocked", Severity::Fail)],
                 "{value:?}"
             );
-            assert_eq!(f[0].evidence["change"], "server");
+            assert_eq!(CredsspPairFacts::change_of(&f[0]), Some(Side::Server));
         }
         let f = pair(&machine(Some("19045"), Some(2)), Some(2), None);
         assert_eq!(ids(&f), vec![("credssp-pair-exposed", Severity::Warn)]);
@@ -250,7 +253,7 @@ mod tests {
         let server = machine(Some("20348"), Some(0));
         let f = pair(&machine(Some("7601"), None), None, Some(&server));
         assert_eq!(ids(&f), vec![("credssp-pair-blocked", Severity::Warn)]);
-        assert_eq!(f[0].evidence["change"], "client");
+        assert_eq!(CredsspPairFacts::change_of(&f[0]), Some(Side::Client));
         // Both updated: allowed, said as a fact.
         let f = pair(&machine(Some("22631"), None), None, Some(&server));
         assert_eq!(ids(&f), vec![("credssp-pair-allowed", Severity::Info)]);

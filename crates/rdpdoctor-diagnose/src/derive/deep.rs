@@ -3,6 +3,7 @@
 //! fail with no reason given.
 
 use super::*;
+use crate::facts::deep::*;
 
 /// ERRINFO_SERVER_DENIED_CONNECTION ([MS-RDPBCGR 2.2.5.1.1]).
 pub const ERRINFO_SERVER_DENIED_CONNECTION: u32 = 0x0000_0007;
@@ -17,11 +18,11 @@ pub(super) fn deep(r: &ProbeReport, out: &mut Out) {
         return;
     };
     let label = name.clone().unwrap_or_else(|| format!("0x{code:08X}"));
-    let ev = [
-        ("error_info", json!(code)),
-        ("error_info_name", json!(name)),
-        ("phase_reached", json!(d.phase_reached)),
-    ];
+    let ev = ErrorInfoFacts {
+        error_info: *code,
+        error_info_name: name.as_deref(),
+        phase_reached: d.phase_reached,
+    };
     if matches!(
         *code,
         ERRINFO_SERVER_DENIED_CONNECTION | ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES
@@ -88,7 +89,7 @@ pub fn after_security(
                 "The server selects a security protocol, then the exchange that follows fails for every mode ({})",
                 reasons.join("; ")
             ),
-            &[("reasons", json!(reasons))],
+            &SecurityExchangeFacts { reasons },
         );
     }
     // Without credentials a server may close the connection once it has the
@@ -136,10 +137,10 @@ pub fn after_security(
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default()
             ),
-            &[
-                ("phase_reached", json!(d.phase_reached)),
-                ("outcome", json!(d.outcome)),
-            ],
+            &SequenceFailedFacts {
+                phase_reached: d.phase_reached,
+                outcome: &d.outcome,
+            },
         );
     }
     findings.extend(out.0);

@@ -8,9 +8,9 @@
 //! [RFC 4120 5.9.1]: https://www.rfc-editor.org/rfc/rfc4120#section-5.9.1
 
 use super::{CLOCK_SKEW_TOLERANCE_SECS, Out, human_duration};
+use crate::facts::kerberos::*;
 use crate::finding::{FindingId, Severity};
 use rdpdoctor_evidence::{KdcOutcome, KdcReplyFacts, ProbeReport};
-use serde_json::json;
 
 use crate::krb::*;
 
@@ -38,15 +38,17 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
                 "The target is an IP address ({}): no SPN names an address, so mstsc authenticates with NTLM, not Kerberos; connect by the host name that has the TERMSRV SPN",
                 r.target.host
             ),
-            &[("target", json!(r.target.host))],
+            &AddressTargetFacts {
+                target: &r.target.host,
+            },
         );
     }
     let ok = |o: KdcOutcome| o == KdcOutcome::Answered;
-    let reach_ev = [
-        ("kdc", json!(k.kdc)),
-        ("tcp", json!(k.tcp)),
-        ("udp", json!(k.udp)),
-    ];
+    let reach_ev = KdcReachFacts {
+        kdc: &k.kdc,
+        tcp: &k.tcp,
+        udp: &k.udp,
+    };
     match (ok(k.tcp.outcome), ok(k.udp.outcome)) {
         (false, false) => {
             let why = |x: &rdpdoctor_evidence::KdcReach| {
@@ -87,10 +89,10 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
     clock(r, out);
     password(k, out);
     let Some(reply) = &k.as_reply else { return };
-    let user_ev = [
-        ("client_principal", json!(k.client_principal)),
-        ("as_reply", json!(reply)),
-    ];
+    let user_ev = UserReplyFacts {
+        client_principal: &k.client_principal,
+        as_reply: reply,
+    };
     match code(&k.as_reply) {
         Some(KDC_ERR_WRONG_REALM) => out.add(
             FindingId::KerberosWrongRealm,
@@ -157,10 +159,10 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
                 "No account holds the SPN {spn} (KDC_ERR_S_PRINCIPAL_UNKNOWN, 7): mstsc cannot use Kerberos for {} and falls back to NTLM, or fails where NTLM is restricted",
                 r.target.host
             ),
-            &[
-                ("service_principal", json!(spn)),
-                ("service_reply", json!(k.service_reply)),
-            ],
+            &SpnReplyFacts {
+                service_principal: spn,
+                service_reply: k.service_reply.as_ref(),
+            },
         );
     }
 }
@@ -176,12 +178,12 @@ fn clock(r: &ProbeReport, out: &mut Out) {
     // is not always filled), so the offset is known to about one second.
     let secs = (offset_ms + offset_ms.signum() * 500) / 1000;
     let rdp = r.ntlm.as_ref().and_then(|n| n.clock_skew_seconds);
-    let ev = [
-        ("kdc_time", json!(k.kdc_time)),
-        ("clock_offset_ms", json!(offset_ms)),
-        ("tolerance_seconds", json!(CLOCK_SKEW_TOLERANCE_SECS)),
-        ("rdp_server_clock_skew_seconds", json!(rdp)),
-    ];
+    let ev = KdcClockFacts {
+        kdc_time: k.kdc_time.as_deref(),
+        clock_offset_ms: offset_ms,
+        tolerance_seconds: CLOCK_SKEW_TOLERANCE_SECS,
+        rdp_server_clock_skew_seconds: rdp,
+    };
     let rdp_text = match rdp {
         Some(s) => {
             format!("; the RDP server's own clock is {s:+} s from ours (its NTLM challenge)")
@@ -218,10 +220,10 @@ fn password(k: &rdpdoctor_evidence::KerberosEvidence, out: &mut Out) {
     let Some(reply) = &k.password_reply else {
         return;
     };
-    let ev = [
-        ("client_principal", json!(k.client_principal)),
-        ("password_reply", json!(reply)),
-    ];
+    let ev = PasswordReplyFacts {
+        client_principal: &k.client_principal,
+        password_reply: reply,
+    };
     let who = &k.client_principal;
     match reply.error_code {
         None => out.add(

@@ -4,12 +4,12 @@
 //! Error Info ([MS-RDPBCGR 2.2.10.1.1.4.1.1]). Names come from the KB.
 
 use super::Out;
+use crate::facts::logon::LogonFacts;
 use crate::finding::{FindingId, Severity};
 use rdpdoctor_evidence::{
     DeepOutcome, DeepPhase, LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase,
     ProbeReport,
 };
-use serde_json::{Value, json};
 
 /// NTSTATUS values ([MS-ERREF 2.3.1]) and what each one means for the logon.
 const BAD_CREDENTIALS: [u32; 5] = [
@@ -116,21 +116,13 @@ fn action(id: FindingId, user: &str) -> String {
 
 pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
     let Some(l) = &r.logon else { return };
-    let mut ev: Vec<(&str, Value)> = vec![
-        ("user", json!(l.user)),
-        ("method", json!(l.method)),
-        ("phase_reached", json!(l.phase_reached)),
-        ("outcome", json!(l.outcome)),
-    ];
-    if let Some(v) = l.via {
-        ev.push(("via", json!(v)));
-    }
+    let mut ev = LogonFacts::of(l);
     if let Some(code) = l.ntstatus {
         return by_status(l, code, ev, out);
     }
     if let Some(v) = l.early_user_auth.filter(|v| *v != 0) {
-        ev.push(("early_user_auth", json!(v)));
-        ev.push(("early_user_auth_name", json!(l.early_user_auth_name)));
+        ev.early_user_auth = Some(v);
+        ev.early_user_auth_name = Some(l.early_user_auth_name.as_deref());
         let id = if v == AUTHZ_ACCESS_DENIED {
             FindingId::LogonTypeNotGranted
         } else {
@@ -155,30 +147,27 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
         return out.add(id, Severity::Fail, summary, &ev);
     }
     if let Some(e) = &l.logon_error {
-        ev.push(("logon_error_type", json!(e.notification_type)));
-        ev.push((
-            "logon_error_type_name",
-            json!(
-                e.notification_type_name
-                    .clone()
-                    .or_else(|| ntstatus_name(e.notification_type))
-            ),
-        ));
-        ev.push(("logon_error_data", json!(e.notification_data)));
-        ev.push(("logon_error_data_name", json!(e.notification_data_name)));
+        ev.logon_error_type = Some(e.notification_type);
+        ev.logon_error_type_name = Some(
+            e.notification_type_name
+                .clone()
+                .or_else(|| ntstatus_name(e.notification_type)),
+        );
+        ev.logon_error_data = Some(e.notification_data);
+        ev.logon_error_data_name = Some(e.notification_data_name.as_deref());
         if l.outcome == LogonOutcome::Rejected {
             return by_logon_error(l, e, ev, out);
         }
     }
     if let Some(t) = l.logon_notification {
-        ev.push(("logon_notification", json!(t)));
+        ev.logon_notification = Some(t);
     }
     if let Some(code) = l.error_info {
-        ev.push(("error_info", json!(code)));
-        ev.push(("error_info_name", json!(l.error_info_name)));
+        ev.error_info = Some(code);
+        ev.error_info_name = Some(l.error_info_name.as_deref());
     }
     if let Some(d) = &l.detail {
-        ev.push(("detail", json!(d)));
+        ev.detail = Some(d.as_str());
     }
     if l.method == LogonMethod::ClientInfo
         && let Some(found) = client_info_by_contrast(r, l)
@@ -239,10 +228,10 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
     }
 }
 
-fn by_status(l: &LogonEvidence, code: u32, mut ev: Vec<(&str, Value)>, out: &mut Out) {
+fn by_status(l: &LogonEvidence, code: u32, mut ev: LogonFacts<'_>, out: &mut Out) {
     let name = ntstatus_name(code);
-    ev.push(("ntstatus", json!(code)));
-    ev.push(("ntstatus_name", json!(name)));
+    ev.ntstatus = Some(code);
+    ev.ntstatus_name = Some(name.clone());
     let id = finding_for_ntstatus(code);
     let label = match &name {
         Some(n) => format!("{n} (0x{code:08X})"),
@@ -323,7 +312,7 @@ fn client_info_by_contrast(
     }
 }
 
-fn by_logon_error(l: &LogonEvidence, e: &LogonErrorInfo, ev: Vec<(&str, Value)>, out: &mut Out) {
+fn by_logon_error(l: &LogonEvidence, e: &LogonErrorInfo, ev: LogonFacts<'_>, out: &mut Out) {
     let id = finding_for_logon_error(e);
     let ty = e
         .notification_type_name

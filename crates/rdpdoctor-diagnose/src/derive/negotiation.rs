@@ -2,17 +2,19 @@
 //! refuses and requires, read from the [`SecurityPosture`].
 
 use super::*;
+use crate::facts::negotiation::*;
 
 pub(super) fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
     let Some(neg) = &r.negotiation else { return };
-    let selectable = json!(p.selectable);
     if neg.failure_codes().contains(&SSL_CERT_NOT_ON_SERVER) {
         out.add(
             FindingId::SslCertNotOnServer,
             Severity::Fail,
             "The server has no usable TLS certificate (RDP_NEG_FAILURE SSL_CERT_NOT_ON_SERVER)"
                 .into(),
-            &[("failure_code", json!(SSL_CERT_NOT_ON_SERVER))],
+            &SslCertNotOnServerFacts {
+                failure_code: SSL_CERT_NOT_ON_SERVER,
+            },
         );
     }
     if !p.violations.is_empty() {
@@ -23,7 +25,9 @@ pub(super) fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
                 "The server's negotiation answers break the RDP specification ({}): no client can rely on them",
                 p.violations.join("; ")
             ),
-            &[("violations", json!(p.violations))],
+            &ProtocolViolationFacts {
+                violations: &p.violations,
+            },
         );
     }
     // A server without a certificate refuses everything too; that finding
@@ -38,7 +42,9 @@ pub(super) fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
             FindingId::NoProtocolAccepted,
             Severity::Fail,
             format!("The server refused every security protocol the probe asked for, NLA included: no client gets past the security negotiation.{claim}"),
-            &[("failure_codes", json!(neg.failure_codes()))],
+            &RefusedEverythingFacts {
+                failure_codes: neg.failure_codes(),
+            },
         );
     }
     match p.layer {
@@ -47,16 +53,19 @@ pub(super) fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
             FindingId::TlsRequired,
             Severity::Info,
             "The server refuses Standard RDP Security: clients must use TLS or NLA".into(),
-            &[
-                ("security_layer", json!(p.layer)),
-                ("rdp_request", json!(neg.outcome_for(Some(0)))),
-            ],
+            &TlsRequiredFacts {
+                security_layer: p.layer,
+                rdp_request: neg.outcome_for(Some(0)),
+            },
         ),
         SecurityLayer::Rdp => out.add(
             FindingId::RdpSecurityOnly,
             Severity::Warn,
             "The server only speaks Standard RDP Security: clients that require TLS or NLA fail, and the link is weakly protected".into(),
-            &[("security_layer", json!(p.layer)), ("selectable", selectable.clone())],
+            &RdpSecurityOnlyFacts {
+                security_layer: p.layer,
+                selectable: &p.selectable,
+            },
         ),
         _ => {}
     }
@@ -67,22 +76,28 @@ pub(super) fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
             FindingId::NlaRequired,
             Severity::Info,
             "The server requires Network Level Authentication (CredSSP): clients without NLA are refused".into(),
-            &[("nla", json!(p.nla)), ("failure_codes", json!(neg.failure_codes()))],
+            &NlaRequiredFacts {
+                nla: p.nla,
+                failure_codes: neg.failure_codes(),
+            },
         ),
         (NlaPolicy::Optional, _) => out.add(
             FindingId::NlaOptional,
             Severity::Warn,
             "The server offers NLA but does not require it: clients can reach the logon screen without authenticating first".into(),
-            &[("nla", json!(p.nla)), ("selectable", selectable.clone())],
+            &NlaOptionalFacts {
+                nla: p.nla,
+                selectable: &p.selectable,
+            },
         ),
         (NlaPolicy::Absent, _) => out.add(
             FindingId::NlaNotOffered,
             Severity::Warn,
             "The server never selects NLA (CredSSP): clients that insist on NLA fail".into(),
-            &[
-                ("nla", json!(p.nla)),
-                ("hybrid_request", json!(neg.outcome_for(Some(2)))),
-            ],
+            &NlaNotOfferedFacts {
+                nla: p.nla,
+                hybrid_request: neg.outcome_for(Some(2)),
+            },
         ),
         (NlaPolicy::Unknown, _) => {}
     }
@@ -111,7 +126,7 @@ pub(super) fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
                 "The RDP service takes at least {:.1} s to answer a connection request on an established connection: the server is slow (busy listener, overload, or an inspecting filter)",
                 answer.min / 1000.0,
             ),
-            &[("answer_ms", json!(answer))],
+            &SlowServerFacts { answer_ms: answer },
         );
     }
     let all_garbage = !neg.attempts.is_empty()
@@ -121,12 +136,13 @@ pub(super) fn negotiation(r: &ProbeReport, p: &SecurityPosture, out: &mut Out) {
             .all(|a| matches!(a.outcome, NegotiationOutcome::Garbage { .. }));
     let tcp_says_other = r.tcp.as_ref().is_some_and(|t| t.other_protocol.is_some());
     if all_garbage && !tcp_says_other {
-        let first = neg.attempts.first().map(|a| json!(a.outcome));
         out.add(
             FindingId::NotRdp,
             Severity::Fail,
             "The server answers, but not with RDP".into(),
-            &[("outcome", first.unwrap_or(Value::Null))],
+            &NotRdpAnswerFacts {
+                outcome: neg.attempts.first().map(|a| &a.outcome),
+            },
         );
     }
 }

@@ -2,6 +2,7 @@
 //! and the path's quality (stalled connects and exchanges, a slow server).
 
 use super::*;
+use crate::facts::reach::*;
 
 pub(super) fn reachability(r: &ProbeReport, out: &mut Out) {
     if let Some(err) = &r.addresses.error {
@@ -9,18 +10,21 @@ pub(super) fn reachability(r: &ProbeReport, out: &mut Out) {
             FindingId::DnsFailure,
             Severity::Fail,
             format!("The name {} does not resolve: {err}", r.target.host),
-            &[("host", json!(r.target.host)), ("error", json!(err))],
+            &DnsFailureFacts {
+                host: &r.target.host,
+                error: err,
+            },
         );
     }
     let Some(tcp) = &r.tcp else { return };
     let step = r.limits.step_secs();
     let addr = r.addresses.used.map(|a| a.to_string()).unwrap_or_default();
     let port = r.target.port;
-    let ev = [
-        ("address", json!(addr)),
-        ("port", json!(port)),
-        ("state", json!(tcp.state)),
-    ];
+    let ev = PortFacts {
+        address: &addr,
+        port,
+        state: &tcp.state,
+    };
     match tcp.state {
         PortState::Refused => out.add(
             FindingId::PortClosed,
@@ -55,11 +59,11 @@ pub(super) fn reachability(r: &ProbeReport, out: &mut Out) {
             FindingId::ConnectionClosedByServer,
             Severity::Fail,
             format!("{addr}:{port} accepted the connection and closed it without an RDP answer"),
-            &[
-                ev[0].clone(),
-                ev[1].clone(),
-                ("first_response", json!(tcp.first_response)),
-            ],
+            &ClosedWithoutAnswerFacts {
+                address: &addr,
+                port,
+                first_response: tcp.first_response.as_deref(),
+            },
         ),
         PortState::AcceptedAndSilent => out.add(
             FindingId::ServerSilent,
@@ -74,12 +78,12 @@ pub(super) fn reachability(r: &ProbeReport, out: &mut Out) {
             FindingId::NotRdp,
             Severity::Fail,
             format!("Something other than RDP answers on {addr}:{port} (looks like {proto})"),
-            &[
-                ev[0].clone(),
-                ev[1].clone(),
-                ("protocol", json!(proto)),
-                ("first_response", json!(tcp.first_response)),
-            ],
+            &OtherProtocolFacts {
+                address: &addr,
+                port,
+                protocol: proto,
+                first_response: tcp.first_response.as_deref(),
+            },
         );
     }
 }
@@ -183,11 +187,11 @@ pub(super) fn network(r: &ProbeReport, out: &mut Out) {
             FindingId::UnstableNetwork,
             Severity::Warn,
             format!("Packet loss or an unstable path: {}", signs.join("; ")),
-            &[
-                ("signs", json!(signs)),
-                ("failures", json!(tcp.failures)),
-                ("rtt_ms", json!(tcp.rtt_ms)),
-            ],
+            &UnstableNetworkFacts {
+                signs: &signs,
+                failures: tcp.failures,
+                rtt_ms: tcp.rtt_ms.as_ref(),
+            },
         );
     }
 }

@@ -3,6 +3,7 @@
 //! RDP Security ([MS-RDPBCGR 5.3]: encryption levels and methods).
 
 use super::*;
+use crate::facts::security::*;
 
 pub(super) fn credssp_and_ntlm(r: &ProbeReport, out: &mut Out) {
     if let Some(n) = &r.ntlm
@@ -16,10 +17,10 @@ pub(super) fn credssp_and_ntlm(r: &ProbeReport, out: &mut Out) {
             format!(
                 "The server's clock agrees with ours within {skew} s (read from its NTLM challenge)"
             ),
-            &[
-                ("server_time", json!(n.server_time)),
-                ("clock_skew_seconds", json!(skew)),
-            ],
+            &ServerClockFacts {
+                server_time: n.server_time.as_deref(),
+                clock_skew_seconds: skew,
+            },
         );
     }
     if let Some(cs) = &r.credssp
@@ -31,7 +32,10 @@ pub(super) fn credssp_and_ntlm(r: &ProbeReport, out: &mut Out) {
                 format!(
                     "The server speaks CredSSP version {v}, older than the CVE-2018-0886 fix (version 5): updated clients refuse it with \"CredSSP encryption oracle remediation\""
                 ),
-                &[("server_version", json!(v)), ("patched_version", json!(CREDSSP_PATCHED_VERSION))],
+                &CredsspVersionFacts {
+                    server_version: v,
+                    patched_version: CREDSSP_PATCHED_VERSION,
+                },
             );
     }
     if let Some(n) = &r.ntlm
@@ -48,7 +52,10 @@ pub(super) fn credssp_and_ntlm(r: &ProbeReport, out: &mut Out) {
                     if skew > 0 { "ahead of" } else { "behind" },
                     n.server_time.as_deref().unwrap_or("?")
                 ),
-                &[("server_time", json!(n.server_time)), ("clock_skew_seconds", json!(skew))],
+                &ServerClockFacts {
+                    server_time: n.server_time.as_deref(),
+                    clock_skew_seconds: skew,
+                },
             );
     }
 }
@@ -60,7 +67,9 @@ pub(super) fn rdp_security(r: &ProbeReport, out: &mut Out) {
             FindingId::FipsRequired,
             Severity::Warn,
             "The server requires FIPS 140 encryption for Standard RDP Security: clients without FIPS support fail".into(),
-            &[("encryption_level", json!(rs.encryption_level))],
+            &EncryptionLevelFacts {
+                encryption_level: rs.encryption_level,
+            },
         );
     }
     let weak: Vec<&str> = rs
@@ -92,10 +101,10 @@ pub(super) fn rdp_security(r: &ProbeReport, out: &mut Out) {
                     format!(", methods {}", weak.join(", "))
                 }
             ),
-            &[
-                ("encryption_level", json!(rs.encryption_level)),
-                ("weak_methods", json!(weak)),
-            ],
+            &WeakEncryptionFacts {
+                encryption_level: rs.encryption_level,
+                weak_methods: weak,
+            },
         );
     }
 }

@@ -2,6 +2,7 @@
 //! failures, expiry, names, key and signature.
 
 use super::*;
+use crate::facts::tls::*;
 
 pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
     let step = r.limits.step_secs();
@@ -29,11 +30,11 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 Severity::Fail,
                 q,
                 format!("The server selected TLS but no TLS handshake completed: {why}"),
-                &[
-                    ("via", json!(tls.via)),
-                    ("failure", json!(tls.failure)),
-                    ("error", json!(tls.error)),
-                ],
+                &TlsHandshakeFacts {
+                    via: tls.via,
+                    failure: tls.failure,
+                    error: tls.error.as_deref(),
+                },
             );
         }
         let accepted = tls.accepted_versions();
@@ -55,7 +56,9 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                     "The server only accepts {}: clients with TLS 1.0/1.1 disabled (current Windows, macOS, FreeRDP) cannot connect",
                     legacy.join(" and ")
                 ),
-                &[("accepted", json!(accepted))],
+                &TlsVersionsFacts {
+                    accepted: accepted.clone(),
+                },
             );
         } else if accepted == [TlsVersion::Tls13]
             // Only when TLS 1.2 was tried and refused: untested (the fast
@@ -69,7 +72,9 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 FindingId::Tls13Only,
                 Severity::Warn,
                 "The server accepts only TLS 1.3: mstsc on Windows 10 / Server 2019 and older (no TLS 1.3 in their Schannel) cannot connect".into(),
-                &[("accepted", json!(accepted))],
+                &TlsVersionsFacts {
+                    accepted: accepted.clone(),
+                },
             );
         } else if !legacy.is_empty() {
             out.add(
@@ -80,21 +85,14 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                     legacy.join(" and "),
                     modern.join(" and ")
                 ),
-                &[("accepted", json!(accepted))],
+                &TlsVersionsFacts {
+                    accepted: accepted.clone(),
+                },
             );
         }
     }
     let Some(c) = &r.certificate else { return };
-    let cert_ev = |extra: &[(&'static str, Value)]| -> Vec<(&'static str, Value)> {
-        let mut v = vec![
-            ("subject", json!(c.subject)),
-            ("not_before", json!(c.not_before)),
-            ("not_after", json!(c.not_after)),
-            ("sha1_thumbprint", json!(c.sha1_thumbprint)),
-        ];
-        v.extend_from_slice(extra);
-        v
-    };
+    let certificate = CertificateIdentity::of(c);
     if c.expired {
         out.add(
             FindingId::CertExpired,
@@ -103,10 +101,11 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 "The server's certificate expired on {} ({} days ago): clients warn, and those that refuse untrusted certificates fail",
                 c.not_after, -c.days_left
             ),
-            &cert_ev(&[
-                ("days_left", json!(c.days_left)),
-                ("self_signed", json!(c.self_signed)),
-            ]),
+            &ExpiredCertificateFacts {
+                certificate: certificate.clone(),
+                days_left: c.days_left,
+                self_signed: c.self_signed,
+            },
         );
     } else if c.not_yet_valid {
         out.add(
@@ -117,7 +116,9 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 Some(_) => " (the server's clock is off: see clock-skew)",
                 None => " (the probe could not read the server's clock)",
             }),
-            &cert_ev(&[]),
+            &NotYetValidCertificateFacts {
+                certificate: certificate.clone(),
+            },
         );
     } else if c.days_left < EXPIRES_SOON_DAYS {
         out.add(
@@ -127,7 +128,10 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 "The server's certificate expires in {} days, on {}",
                 c.days_left, c.not_after
             ),
-            &cert_ev(&[("days_left", json!(c.days_left))]),
+            &ExpiringCertificateFacts {
+                certificate: certificate.clone(),
+                days_left: c.days_left,
+            },
         );
     }
     if c.matches_target == Some(false) {
@@ -139,11 +143,12 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 cert_names(c),
                 r.target.host
             ),
-            &cert_ev(&[
-                ("target", json!(r.target.host)),
-                ("common_name", json!(c.common_name)),
-                ("subject_alt_names", json!(c.subject_alt_names)),
-            ]),
+            &CertificateNamesFacts {
+                certificate: certificate.clone(),
+                target: &r.target.host,
+                common_name: c.common_name.as_deref(),
+                subject_alt_names: &c.subject_alt_names,
+            },
         );
     }
     if c.self_signed {
@@ -151,7 +156,10 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
             FindingId::CertSelfSigned,
             Severity::Info,
             "The certificate is self-signed (the Windows default): clients cannot verify it and ask the user to trust it".into(),
-            &cert_ev(&[("issuer", json!(c.issuer))]),
+            &CertificateIssuerFacts {
+                certificate: certificate.clone(),
+                issuer: &c.issuer,
+            },
         );
     }
     // Weak crypto is a warning: mstsc and FreeRDP (OpenSSL at its level 1)
@@ -172,7 +180,10 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 "The certificate is signed with {}, which current clients distrust",
                 c.signature_algorithm
             ),
-            &cert_ev(&[("signature_algorithm", json!(c.signature_algorithm))]),
+            &CertificateSignatureFacts {
+                certificate: certificate.clone(),
+                signature_algorithm: &c.signature_algorithm,
+            },
         );
     }
     if c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < 2048) {
@@ -183,10 +194,11 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
                 "The certificate's RSA key has only {} bits (2048 is the minimum current TLS stacks accept){refused}",
                 c.key_bits.unwrap_or(0)
             ),
-            &cert_ev(&[
-                ("key_type", json!(c.key_type)),
-                ("key_bits", json!(c.key_bits)),
-            ]),
+            &CertificateKeyFacts {
+                certificate,
+                key_type: &c.key_type,
+                key_bits: c.key_bits,
+            },
         );
     }
 }

@@ -2,7 +2,8 @@
 //! Terminal Server Client, from NTUSER.DAT or an HKCU export) judged: what
 //! they make this machine's mstsc do when it connects out.
 
-use super::{Out, setting_json};
+use super::{Out, SettingFacts};
+use crate::facts::host::RdgClientTransportFacts;
 use crate::finding::{FindingId as F, Severity};
 use rdpdoctor_evidence::host::HostEvidence;
 
@@ -19,7 +20,9 @@ pub(super) fn derive(h: &HostEvidence, out: &mut Out) {
             F::ClientRdgRpcTransport,
             Severity::Warn,
             "RDGClientTransport = 1: this user's mstsc reaches RD Gateways over RPC over HTTP only; a gateway without RPC over HTTP refuses it".to_owned(),
-            vec![("RDGClientTransport", setting_json(s))],
+            &RdgClientTransportFacts {
+                RDGClientTransport: SettingFacts::of(s),
+            },
         );
     }
 }

@@ -2,11 +2,11 @@
 //! the one configured, and whether the evidence is of the machine that
 //! answered, as it is now.
 
-use super::{Out, origin_text, setting_json};
+use super::{Out, SettingFacts, origin_text};
+use crate::facts::host::{HostWireDisagreeFacts, ServedCertNotConfiguredFacts};
 use crate::finding::{FindingId as F, Severity};
 use rdpdoctor_evidence::host::{HostEvidence, ServiceStart};
 use rdpdoctor_evidence::{NegotiationOutcome, PortState, ProbeReport};
-use serde_json::json;
 
 pub(super) fn derive(h: &HostEvidence, r: &ProbeReport, out: &mut Out) {
     if let (Some(cfg), Some(cert)) = (&h.terminal_server.ssl_certificate_sha1_hash, &r.certificate)
@@ -19,10 +19,10 @@ pub(super) fn derive(h: &HostEvidence, r: &ProbeReport, out: &mut Out) {
                 "The server serves certificate {} but SSLCertificateSHA1Hash names {}: the configured certificate is not in use (its key may be unreadable), or another machine answered",
                 cert.sha1_thumbprint, cfg.value
             ),
-            vec![
-                ("served", json!(cert.sha1_thumbprint)),
-                ("SSLCertificateSHA1Hash", setting_json(cfg)),
-            ],
+            &ServedCertNotConfiguredFacts {
+                served: &cert.sha1_thumbprint,
+                SSLCertificateSHA1Hash: SettingFacts::of(cfg),
+            },
         );
     }
     let mut why = Vec::new();
@@ -81,7 +81,7 @@ pub(super) fn derive(h: &HostEvidence, r: &ProbeReport, out: &mut Out) {
                 "The host evidence disagrees with the wire: {}. Is it the same machine, and current?",
                 why.join("; ")
             ),
-            vec![("why", json!(why))],
+            &HostWireDisagreeFacts { why },
         );
     }
 }

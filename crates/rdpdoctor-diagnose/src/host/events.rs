@@ -3,10 +3,10 @@
 //! newest example.
 
 use super::Out;
+use crate::facts::host::{EventFacts, EventGroupFacts};
 use crate::finding::{FindingId as F, Severity};
 use rdpdoctor_evidence::host::{EventGroup, HostEvidence};
 use rdpdoctor_kb::{Family, kb};
-use serde_json::{Value, json};
 
 /// What a failed logon's NTSTATUS says, for the findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,20 +63,6 @@ fn status_text(v: u32) -> String {
         Some(n) => format!("0x{v:08X} {n}"),
         None => format!("0x{v:08X}"),
     }
-}
-
-fn example(g: &EventGroup) -> Value {
-    json!({
-        "channel": g.channel,
-        "event_id": g.event_id,
-        "key": g.key,
-        "count": g.count,
-        "first": g.first,
-        "newest": g.newest.time,
-        "record_id": g.newest.record_id,
-        "source": g.newest.source,
-        "computer": g.computer,
-    })
 }
 
 pub(super) fn is(g: &EventGroup, channel_part: &str, ids: &[u32]) -> bool {
@@ -136,15 +122,12 @@ impl<'a> Bucket<'a> {
                 if n == 1 { "" } else { "s" },
                 parts.join("; ")
             ),
-            vec![
-                ("count", json!(n)),
-                ("newest", json!(newest)),
-                ("computers", json!(computers)),
-                (
-                    "events",
-                    json!(self.groups.iter().map(|g| example(g)).collect::<Vec<_>>()),
-                ),
-            ],
+            &EventFacts {
+                count: n,
+                newest,
+                computers,
+                events: self.groups.iter().map(|g| EventGroupFacts::of(g)).collect(),
+            },
         );
     }
 }

@@ -16,11 +16,12 @@ mod settings;
 
 pub use missing::{inconclusive_headline, window_note};
 
+use crate::facts::Facts;
 use crate::finding::{Finding, FindingId, Severity};
 use rdpdoctor_evidence::ProbeReport;
-use rdpdoctor_evidence::host::{HostEvidence, Origin, Setting};
-use serde::Serialize;
-use serde_json::{Value, json};
+use rdpdoctor_evidence::host::{HostEvidence, Setting};
+
+pub(crate) use crate::facts::host::{SettingFacts, origin_text};
 
 /// The port clients use when nothing says otherwise.
 pub const DEFAULT_RDP_PORT: u32 = 3389;
@@ -43,46 +44,15 @@ pub fn derive(host: &HostEvidence, wire: Option<&ProbeReport>, now_unix: i64) ->
 pub(crate) struct Out(pub Vec<Finding>);
 
 impl Out {
-    pub(crate) fn add(
+    pub(crate) fn add<F: Facts>(
         &mut self,
         id: FindingId,
         severity: Severity,
         summary: String,
-        evidence: Vec<(&str, Value)>,
+        facts: &F,
     ) {
-        self.0.push(Finding {
-            id,
-            severity,
-            summary,
-            qualifier: None,
-            evidence: evidence
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        });
+        self.0.push(Finding::new(id, severity, summary, facts));
     }
-}
-
-/// `KEY\Value` as `reg query` would name it, with the source file.
-pub(crate) fn origin_text(o: &Origin) -> String {
-    match &o.value {
-        Some(v) => format!("{}\\{v}", o.key),
-        None => o.key.clone(),
-    }
-}
-
-/// The evidence entry for a setting: its value, where it came from, and what
-/// it overrode.
-pub(crate) fn setting_json<T: Serialize>(s: &Setting<T>) -> Value {
-    json!({
-        "value": s.value,
-        "from": origin_text(&s.origin),
-        "source": s.origin.source,
-        "overrides": s.shadowed.iter().map(|x| json!({
-            "value": x.value,
-            "from": origin_text(&x.origin),
-        })).collect::<Vec<_>>(),
-    })
 }
 
 /// " (set by Group Policy)" when the effective value comes from a policy key.

@@ -1,14 +1,14 @@
 //! Registry-derived findings: Remote Desktop switches, the listener, the
 //! firewall, the certificate store and MachineKeys, crypto and time policy.
 
-use super::{DEFAULT_RDP_PORT, Out, by_policy, origin_text, setting_json};
+use super::{DEFAULT_RDP_PORT, Out, SettingFacts, by_policy, origin_text};
+use crate::facts::host::*;
 use crate::finding::{FindingId as F, Severity};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::{
     CertificateStore, CertificateStoreEntry, FirewallEvidence, FirewallProfileName, FirewallRule,
     HostEvidence, NetworkCategory, SchannelSide, ServiceStart,
 };
-use serde_json::json;
 
 /// `MaxOutstandingConnections` at or below this lets a handful of scanners
 /// hold every slot (Windows Server's default is 3000).
@@ -43,7 +43,9 @@ fn switches(h: &HostEvidence, out: &mut Out) {
                 by_policy(s),
                 origin_text(&s.origin)
             ),
-            vec![("fDenyTSConnections", setting_json(s))],
+            &RdpDisabledFacts {
+                fDenyTSConnections: SettingFacts::of(s),
+            },
         );
     }
     for svc in &h.services {
@@ -56,7 +58,9 @@ fn switches(h: &HostEvidence, out: &mut Out) {
                     "Remote Desktop Services (TermService) is disabled (Start = 4 in {}): nothing listens for RDP",
                     origin_text(&start.origin)
                 ),
-                vec![("TermService", setting_json(start))],
+                &RdpServiceDisabledFacts {
+                    TermService: SettingFacts::of(start),
+                },
             );
         }
     }
@@ -79,7 +83,9 @@ fn switches(h: &HostEvidence, out: &mut Out) {
                     ""
                 }
             ),
-            vec![("SecurityLayer", setting_json(s))],
+            &SecurityLayerFacts {
+                SecurityLayer: SettingFacts::of(s),
+            },
         );
     }
     if let Some(s) = ts.user_authentication.as_ref().filter(|s| s.value == 0) {
@@ -90,7 +96,9 @@ fn switches(h: &HostEvidence, out: &mut Out) {
                 "UserAuthentication = 0{}: Network Level Authentication is not required",
                 by_policy(s)
             ),
-            vec![("UserAuthentication", setting_json(s))],
+            &HostNlaOffFacts {
+                UserAuthentication: SettingFacts::of(s),
+            },
         );
     }
     let fips_level = ts.min_encryption_level.as_ref().filter(|s| s.value == 4);
@@ -100,15 +108,16 @@ fn switches(h: &HostEvidence, out: &mut Out) {
         .as_ref()
         .filter(|s| s.value == 1);
     if fips_level.is_some() || fips_policy.is_some() {
-        let mut ev = Vec::new();
+        let ev = HostFipsFacts {
+            MinEncryptionLevel: fips_level.map(SettingFacts::of),
+            FIPSAlgorithmPolicy: fips_policy.map(SettingFacts::of),
+        };
         let mut why = Vec::new();
         if let Some(s) = fips_level {
             why.push(format!("MinEncryptionLevel = 4{}", by_policy(s)));
-            ev.push(("MinEncryptionLevel", setting_json(s)));
         }
-        if let Some(s) = fips_policy {
+        if fips_policy.is_some() {
             why.push("FIPSAlgorithmPolicy = 1".to_owned());
-            ev.push(("FIPSAlgorithmPolicy", setting_json(s)));
         }
         out.add(
             F::HostFipsRequired,
@@ -117,7 +126,7 @@ fn switches(h: &HostEvidence, out: &mut Out) {
                 "FIPS is required ({}): clients without FIPS-compliant RDP encryption fail",
                 why.join(", ")
             ),
-            ev,
+            &ev,
         );
     }
     if let Some(s) = ts
@@ -132,7 +141,9 @@ fn switches(h: &HostEvidence, out: &mut Out) {
                 "MaxOutstandingConnections = {}: a few scanners or stuck handshakes fill it and the server stops accepting connections",
                 s.value
             ),
-            vec![("MaxOutstandingConnections", setting_json(s))],
+            &MaxOutstandingFacts {
+                MaxOutstandingConnections: SettingFacts::of(s),
+            },
         );
     }
     let nosync = h
@@ -146,18 +157,15 @@ fn switches(h: &HostEvidence, out: &mut Out) {
         .as_ref()
         .filter(|s| s.value == ServiceStart::Disabled);
     if nosync.is_some() || w32_off.is_some() {
-        let mut ev = Vec::new();
-        if let Some(s) = nosync {
-            ev.push(("Type", setting_json(s)));
-        }
-        if let Some(s) = w32_off {
-            ev.push(("W32Time", setting_json(s)));
-        }
+        let ev = TimeSyncFacts {
+            Type: nosync.map(SettingFacts::of),
+            W32Time: w32_off.map(SettingFacts::of),
+        };
         out.add(
             F::TimeSyncOff,
             Severity::Warn,
             "Windows Time does not synchronise this clock (W32Time disabled or Type = NoSync): it drifts until Kerberos and certificate checks fail".to_owned(),
-            ev,
+            &ev,
         );
     }
 }
@@ -174,10 +182,10 @@ fn listener_port(h: &HostEvidence, wire: Option<&ProbeReport>, out: &mut Out) {
                 "The RDP listener is configured for port {}, but clients connect to port {}",
                 s.value, r.target.port
             ),
-            vec![
-                ("PortNumber", setting_json(s)),
-                ("probed_port", json!(r.target.port)),
-            ],
+            &ListenerPortFacts {
+                PortNumber: SettingFacts::of(s),
+                probed_port: Some(r.target.port),
+            },
         ),
         None if s.value != DEFAULT_RDP_PORT => out.add(
             F::ListenerPortDiffers,
@@ -186,7 +194,10 @@ fn listener_port(h: &HostEvidence, wire: Option<&ProbeReport>, out: &mut Out) {
                 "The RDP listener is configured for port {}, not 3389: clients must connect to HOST:{}",
                 s.value, s.value
             ),
-            vec![("PortNumber", setting_json(s))],
+            &ListenerPortFacts {
+                PortNumber: SettingFacts::of(s),
+                probed_port: None,
+            },
         ),
         _ => {}
     }
@@ -266,20 +277,19 @@ fn firewall(fw: &FirewallEvidence, port: u32, out: &mut Out) {
             blocked.contains(&p)
         })
         .collect();
-    let evidence = vec![
-        ("blocked_profiles", json!(blocked)),
-        ("port", json!(port)),
-        ("inactive_rules", json!(inactive)),
-        (
-            "networks",
-            json!(
-                on_blocked
-                    .iter()
-                    .map(|n| json!({"name": n.name, "category": n.category, "from": origin_text(&n.origin)}))
-                    .collect::<Vec<_>>()
-            ),
-        ),
-    ];
+    let evidence = FirewallFacts {
+        blocked_profiles: blocked.clone(),
+        port,
+        inactive_rules: inactive,
+        networks: on_blocked
+            .iter()
+            .map(|n| NetworkFacts {
+                name: &n.name,
+                category: n.category,
+                from: origin_text(&n.origin),
+            })
+            .collect(),
+    };
     if on_blocked.is_empty() {
         out.add(
             F::FirewallRuleInactive,
@@ -290,7 +300,7 @@ fn firewall(fw: &FirewallEvidence, port: u32, out: &mut Out) {
                 if names.len() == 1 { "" } else { "s" },
                 names.join(" or ")
             ),
-            evidence,
+            &evidence,
         );
     } else {
         let nets: Vec<String> = on_blocked
@@ -306,7 +316,7 @@ fn firewall(fw: &FirewallEvidence, port: u32, out: &mut Out) {
                 if nets.len() == 1 { "is" } else { "are" },
                 nets.join(", ")
             ),
-            evidence,
+            &evidence,
         );
     }
 }
@@ -355,13 +365,10 @@ fn certificates(h: &HostEvidence, now: i64, out: &mut Out) {
                 "SSLCertificateSHA1Hash names certificate {} but no certificate store read holds it: the listener cannot use it",
                 s.value
             ),
-            vec![
-                ("SSLCertificateSHA1Hash", setting_json(s)),
-                (
-                    "stored",
-                    json!(h.certificates.iter().map(|c| &c.thumbprint).collect::<Vec<_>>()),
-                ),
-            ],
+            &ConfiguredCertMissingFacts {
+                SSLCertificateSHA1Hash: SettingFacts::of(s),
+                stored: h.certificates.iter().map(|c| c.thumbprint.as_str()).collect(),
+            },
         );
     }
     let listener = listener_certs(h);
@@ -388,12 +395,12 @@ fn certificates(h: &HostEvidence, now: i64, out: &mut Out) {
                     ""
                 }
             ),
-            vec![
-                ("thumbprint", json!(c.thumbprint)),
-                ("not_after", json!(c.not_after)),
-                ("subject", json!(c.subject)),
-                ("from", json!(origin_text(&c.origin))),
-            ],
+            &StoredCertExpiredFacts {
+                thumbprint: &c.thumbprint,
+                not_after: c.not_after.as_deref(),
+                subject: c.subject.as_deref(),
+                from: origin_text(&c.origin),
+            },
         );
     }
     if let Some(mk) = &h.machine_keys {
@@ -408,11 +415,11 @@ fn certificates(h: &HostEvidence, now: i64, out: &mut Out) {
                     if mk.rdp_key_present == Some(false) { "missing" } else { "empty" },
                     mk.path
                 ),
-                vec![
-                    ("path", json!(mk.path)),
-                    ("key_file", json!(mk.rdp_key_file)),
-                    ("files", json!(mk.files)),
-                ],
+                &MachineKeysFacts {
+                    path: &mk.path,
+                    key_file: mk.rdp_key_file.as_deref(),
+                    files: mk.files,
+                },
             );
         }
     }
@@ -429,13 +436,13 @@ fn crypto(h: &HostEvidence, out: &mut Out) {
             SchannelSide::Client => "client",
         };
         let from = origin_text(&p.origin);
-        let ev = vec![
-            ("protocol", json!(p.protocol)),
-            ("side", json!(side)),
-            ("enabled", json!(p.enabled)),
-            ("disabled_by_default", json!(p.disabled_by_default)),
-            ("from", json!(from)),
-        ];
+        let ev = SchannelFacts {
+            protocol: &p.protocol,
+            side,
+            enabled: p.enabled,
+            disabled_by_default: p.disabled_by_default,
+            from,
+        };
         match p.protocol.as_str() {
             "tls1.2" => out.add(
                 F::SchannelTls12Disabled,
@@ -448,13 +455,13 @@ fn crypto(h: &HostEvidence, out: &mut Out) {
                         "this machine cannot connect to servers that need TLS 1.2"
                     }
                 ),
-                ev,
+                &ev,
             ),
             "tls1.0" if p.side == SchannelSide::Server => out.add(
                 F::SchannelTls10Disabled,
                 Severity::Info,
                 "TLS 1.0 is switched off for the server side in SCHANNEL: clients that speak only TLS 1.0 (Windows 7 without its 2016–2018 updates) cannot connect".to_owned(),
-                ev,
+                &ev,
             ),
             _ => {}
         }
@@ -465,13 +472,17 @@ fn crypto(h: &HostEvidence, out: &mut Out) {
                 F::CredsspOracleForceUpdated,
                 Severity::Info,
                 "CredSSP AllowEncryptionOracle = 0 (Force Updated Clients): NLA with a peer that lacks the May 2018 CredSSP update fails (\"CredSSP encryption oracle remediation\")".to_owned(),
-                vec![("AllowEncryptionOracle", setting_json(s))],
+                &OracleFacts {
+                    AllowEncryptionOracle: SettingFacts::of(s),
+                },
             ),
             2 => out.add(
                 F::CredsspOracleVulnerable,
                 Severity::Warn,
                 "CredSSP AllowEncryptionOracle = 2 (Vulnerable): NLA accepts unpatched peers, exposing CVE-2018-0886; set it back to 1 or 0 once every peer is updated".to_owned(),
-                vec![("AllowEncryptionOracle", setting_json(s))],
+                &OracleFacts {
+                    AllowEncryptionOracle: SettingFacts::of(s),
+                },
             ),
             _ => {}
         }

@@ -1,0 +1,65 @@
+//! Facts of the RD Gateway path's findings (`probe --gateway`): the hop
+//! where the path stopped ([MS-TSGU 3.3.5]), the HRESULT the gateway gave
+//! ([MS-TSGU 2.2.6]), and the gateway's certificate.
+
+use super::facts;
+use rdpdoctor_evidence::HopOutcome;
+
+facts! {
+    /// The hop where the path stopped (`gateway-unreachable`,
+    /// `gateway-no-answer`, `gateway-tls-failed`,
+    /// `gateway-http-transport-absent`, `gateway-auth-refused`,
+    /// `gateway-cap-denied`, `gateway-rap-denied`,
+    /// `gateway-target-unreachable`, `gateway-max-connections`,
+    /// `gateway-refused`).
+    pub struct GatewayHopFacts for [
+        GatewayUnreachable,
+        GatewayNoAnswer,
+        GatewayTlsFailed,
+        GatewayHttpTransportAbsent,
+        GatewayAuthRefused,
+        GatewayCapDenied,
+        GatewayRapDenied,
+        GatewayTargetUnreachable,
+        GatewayMaxConnections,
+        GatewayRefused,
+    ] {
+        /// The hop, as in `gateway.hops`.
+        pub hop: &'static str,
+        /// How it ended.
+        pub outcome: HopOutcome,
+        /// The gateway's status as hexadecimal text, where it answered one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub status: Option<String>,
+        /// Its name ([MS-TSGU 2.2.6] `E_PROXY_*`), empty when unknown.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub status_name: Option<String>,
+    }
+
+    /// The gateway's certificate (`gateway-cert-expired`,
+    /// `gateway-cert-name-mismatch`, `gateway-cert-self-signed`).
+    pub struct GatewayCertificateFacts<'a> for [
+        GatewayCertExpired,
+        GatewayCertNameMismatch,
+        GatewayCertSelfSigned,
+    ] {
+        /// The subject's distinguished name.
+        pub subject: &'a str,
+        /// notAfter.
+        pub not_after: &'a str,
+        /// The SHA-256 fingerprint.
+        pub sha256_fingerprint: &'a str,
+    }
+
+    /// The WebSocket transport refused (`gateway-websocket-refused`).
+    pub struct WebsocketRefusedFacts for [GatewayWebsocketRefused] {
+        /// Whether the gateway took the WebSocket upgrade: false.
+        pub websocket: bool,
+    }
+
+    /// A channel opened (`gateway-channel-opened`).
+    pub struct ChannelOpenedFacts for [GatewayChannelOpened] {
+        /// Whether the target itself was probed through the gateway.
+        pub target_probed: bool,
+    }
+}
