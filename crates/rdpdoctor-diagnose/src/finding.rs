@@ -368,6 +368,9 @@ finding_ids! {
     GatewayRefused = "gateway-refused",
     /// `--gateway`: the gateway opened a channel to the target.
     GatewayChannelOpened = "gateway-channel-opened",
+    /// `--gateway`: the gateway opened a channel, and no RDP answer came
+    /// back through it (silent, closed, or not RDP).
+    GatewayTargetNoRdp = "gateway-target-no-rdp",
 }
 
 impl FindingId {

@@ -207,7 +207,8 @@ impl FindingId {
             | GatewayTargetUnreachable
             | GatewayMaxConnections
             | GatewayRefused
-            | GatewayChannelOpened => Section::Gateway,
+            | GatewayChannelOpened
+            | GatewayTargetNoRdp => Section::Gateway,
         }
     }
 

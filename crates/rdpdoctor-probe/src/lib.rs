@@ -274,9 +274,11 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
 }
 
 /// `probe TARGET --gateway GW`: the path through the RD Gateway, hop by hop
-/// ([`stage::gateway`]). The target's own stages are not run (they would
-/// have to go through the gateway's channel): they are listed in
-/// `not_checked`, and the gateway evidence says `target_probed: false`.
+/// ([`stage::gateway`]), and once a channel is open the target's X.224
+/// negotiation, TLS handshake and certificate through it
+/// ([`stage::gateway::target`]), filling the same fields as a direct probe.
+/// The stages that need a connection of their own to the target are listed
+/// in `not_checked`; without an open channel, all of them.
 pub async fn probe_via_gateway(
     target: Target,
     gateway: &GatewayTarget,
@@ -288,16 +290,41 @@ pub async fn probe_via_gateway(
     let mut report = empty_report(&target, opts);
     progress.stage("through the RD Gateway");
     let ceiling = opts.ceiling;
-    let run = stage::gateway::run(gateway, &target, opts.credentials.as_ref(), &deadline);
-    report.gateway = tokio::time::timeout(ceiling, run).await.ok();
-    report.not_checked = vec![
-        Stage::Tcp,
-        Stage::Negotiation,
-        Stage::Tls,
-        Stage::Credssp,
-        Stage::RdpSecurity,
-        Stage::Deep,
-    ];
+    let run = stage::gateway::run_through(gateway, &target, opts.credentials.as_ref(), &deadline);
+    let (gw, through) = match tokio::time::timeout(ceiling, run).await {
+        Ok((gw, through)) => (Some(gw), through),
+        Err(_) => (None, None),
+    };
+    report.gateway = gw;
+    report.not_checked = vec![Stage::Tcp, Stage::Credssp, Stage::RdpSecurity, Stage::Deep];
+    let Some(through) = through else {
+        report.not_checked = vec![
+            Stage::Tcp,
+            Stage::Negotiation,
+            Stage::Tls,
+            Stage::Credssp,
+            Stage::RdpSecurity,
+            Stage::Deep,
+        ];
+        return finish(report, started, &deadline);
+    };
+    let t = &mut report.timings.stages_ms;
+    t.insert(Stage::Negotiation, through.negotiation_ms);
+    if let Some(ms) = through.tls_ms {
+        t.insert(Stage::Tls, ms);
+    }
+    report.negotiation = Some(through.negotiation);
+    report.tls = through.tls;
+    if let Some(info) = through
+        .leaf_der
+        .as_deref()
+        .and_then(|der| rdpdoctor_wire::cert::analyze(der).ok())
+    {
+        report.certificate = Some(certificate_facts(&info, &target, None, now_millis() / 1000));
+    }
+    if let Some(g) = report.gateway.as_mut() {
+        g.channel_end = through.channel_end;
+    }
     finish(report, started, &deadline)
 }
 
