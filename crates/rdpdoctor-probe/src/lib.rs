@@ -28,7 +28,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use credentials::Credentials;
-pub use stage::gateway::{GatewayCredentials, GatewayTarget, parse_gateway};
+pub use stage::gateway::{GatewayTarget, parse_gateway};
 pub use target::{DEFAULT_PORT, TargetError, parse_target};
 
 /// How to probe.
@@ -48,9 +48,10 @@ pub struct ProbeOptions {
     pub credentials: Option<Credentials>,
     /// How much to probe.
     pub profile: Profile,
-    /// The RD Gateway the user's connection goes through (`--rdp-file`'s
-    /// `gatewayhostname`). Carried, not yet probed: the report says so.
-    pub gateway: Option<rdpdoctor_evidence::GatewayTarget>,
+    /// The RD Gateway the connection goes through (`--gateway`, an `.rdp`
+    /// file's gateway, a scan's or an exporter module's): [`probe`] then
+    /// follows the path through it ([`probe_via_gateway`]).
+    pub gateway: Option<GatewayTarget>,
 }
 
 /// How much of the probe to run: everything (`probe`), or what matters
@@ -119,8 +120,12 @@ pub fn rfc3339_millis(ms: i64) -> Option<String> {
         .ok()
 }
 
-/// Probes `target`. Never fails: what went wrong is evidence.
+/// Probes `target`, directly or through [`ProbeOptions::gateway`]. Never
+/// fails: what went wrong is evidence.
 pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress) -> ProbeReport {
+    if let Some(gw) = &opts.gateway {
+        return probe_via_gateway(target, gw, opts, progress).await;
+    }
     let started = Instant::now();
     let deadline = Deadline::new(opts.step_timeout, opts.ceiling);
     let mut report = empty_report(&target, opts);

@@ -27,28 +27,13 @@ use std::time::Instant;
 /// The default port of an RD Gateway (HTTPS).
 pub const DEFAULT_GATEWAY_PORT: u16 = 443;
 
-/// Whose credentials the gateway gets (mstsc's `gatewaycredentialssource`
-/// and "use my RD Gateway credentials for the remote computer").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GatewayCredentials {
-    /// The same credentials as the target (`--user`): mstsc's default.
-    #[default]
-    SameAsTarget,
-    /// None: only what the gateway says without credentials.
-    None,
-}
-
-/// The gateway to go through: what `--gateway` (and later an `.rdp` file's
-/// `gatewayhostname`, `gatewaycredentialssource`) fills.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GatewayTarget {
-    /// The gateway's name or address.
-    pub host: String,
-    /// Its port (443 by default).
-    pub port: u16,
-    /// Whose credentials it gets.
-    pub credentials: GatewayCredentials,
-}
+/// The gateway to go through: `--gateway`, an `.rdp` file's
+/// `gatewayhostname`, a scan's or an exporter module's gateway. The
+/// credentials it gets are the user's (`--user`), as mstsc's "use my RD
+/// Gateway credentials for the remote computer" does; a file's
+/// `gatewaycredentialssource` is kept as written (smart card and PAA
+/// cookies are not played).
+pub use rdpdoctor_evidence::GatewayTarget;
 
 /// Parses `GATEWAY[:PORT]` (`[v6]:port` too); port 443 by default.
 pub fn parse_gateway(input: &str) -> Result<GatewayTarget, String> {
@@ -69,7 +54,8 @@ pub fn parse_gateway(input: &str) -> Result<GatewayTarget, String> {
         } else {
             DEFAULT_GATEWAY_PORT
         },
-        credentials: GatewayCredentials::SameAsTarget,
+        usage: rdpdoctor_evidence::GatewayUsage::Always,
+        credentials_source: None,
     })
 }
 
@@ -223,9 +209,8 @@ async fn path<'a>(
     let Some(()) = http::anonymous(conn, gw, deadline, &mut ev).await else {
         return (ev, None);
     };
-    let creds = match (gw.credentials, creds) {
-        (GatewayCredentials::SameAsTarget, Some(c)) => c,
-        _ => return (ev, None),
+    let Some(creds) = creds else {
+        return (ev, None);
     };
     let Some(conn) = http::open(addr, &gw_target, deadline, &mut ev, false).await else {
         return (ev, None);
