@@ -40,7 +40,8 @@ pub struct ProbeOptions {
     pub ceiling: Duration,
     /// TCP connect samples.
     pub samples: u32,
-    /// Connect to this address instead of the resolved one (the name is still resolved and checked).
+    /// Connect to this address instead of the resolved one (the name is still resolved and checked);
+    /// through a gateway, the gateway's address.
     pub address: Option<IpAddr>,
     /// Do a reverse (PTR) lookup of the address used.
     pub reverse_dns: bool,
@@ -295,7 +296,13 @@ pub async fn probe_via_gateway(
     let mut report = empty_report(&target, opts);
     progress.stage("through the RD Gateway");
     let ceiling = opts.ceiling;
-    let run = stage::gateway::run_through(gateway, &target, opts.credentials.as_ref(), &deadline);
+    let run = stage::gateway::run_through(
+        gateway,
+        &target,
+        opts.credentials.as_ref(),
+        opts.address,
+        &deadline,
+    );
     let (gw, through) = match tokio::time::timeout(ceiling, run).await {
         Ok((gw, through)) => (Some(gw), through),
         Err(_) => (None, None),

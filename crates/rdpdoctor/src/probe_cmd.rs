@@ -49,13 +49,8 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     let client =
         crate::inputs::read_client(&args.client_evidence, args.client_local, host.as_ref())?;
     // The password before the network, so a bad one costs no traffic.
-    let credentials = match &args.user {
-        Some(user) => Some(crate::password::credentials(
-            user,
-            args.password_file.as_deref(),
-        )?),
-        None => None,
-    };
+    let credentials =
+        crate::password::optional(args.user.as_deref(), args.password_file.as_deref())?;
     let realm = match &args.realm {
         Some(realm) => Some(crate::realm::options(
             realm,

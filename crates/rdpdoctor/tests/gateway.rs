@@ -280,11 +280,13 @@ fn a_gateway_port_without_a_listener_is_unreachable() {
 
 #[test]
 fn a_bad_gateway_is_a_one_line_error() {
-    let (out, _) = run(false, &["probe", "127.0.0.1", "--gateway", "gw:99999"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("gateway"), "{err}");
+    for (command, gw) in [("probe", "gw:99999"), ("scan", "gw:0x1bb")] {
+        let (out, _) = run(false, &[command, "127.0.0.1", "--gateway", gw]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("gateway"), "{err}");
+    }
 }
 
 #[test]

@@ -84,22 +84,24 @@ pub async fn run(
     creds: Option<&Credentials>,
     deadline: &Deadline,
 ) -> GatewayEvidence {
-    let (ev, open) = path(gw, target, creds, deadline).await;
+    let (ev, open) = path(gw, target, creds, None, deadline).await;
     if let Some((tunnel, _)) = open {
         tunnel.close(deadline).await;
     }
     ev
 }
 
-/// Follows the path to `target` through `gw` and, when a channel opens,
-/// probes the target through the gateway ([`target::probe`]); never fails.
+/// Follows the path to `target` through `gw` (at `address` instead of the
+/// gateway's resolved one, when given) and, when a channel opens, probes the
+/// target through the gateway ([`target::probe`]); never fails.
 pub async fn run_through(
     gw: &GatewayTarget,
     target: &Target,
     creds: Option<&Credentials>,
+    address: Option<std::net::IpAddr>,
     deadline: &Deadline,
 ) -> (GatewayEvidence, Option<target::Through>) {
-    let (mut ev, open) = path(gw, target, creds, deadline).await;
+    let (mut ev, open) = path(gw, target, creds, address, deadline).await;
     let (Some((tunnel, again)), Some(creds)) = (open, creds) else {
         return (ev, None);
     };
@@ -172,6 +174,7 @@ async fn path<'a>(
     gw: &'a GatewayTarget,
     target: &Target,
     creds: Option<&Credentials>,
+    address: Option<std::net::IpAddr>,
     deadline: &Deadline,
 ) -> (GatewayEvidence, Option<(tunnel::Tunnel, Again<'a>)>) {
     let mut ev = empty_evidence(gw);
@@ -183,7 +186,7 @@ async fn path<'a>(
         port: gw.port,
         host_is_ip: gw.host.parse::<std::net::IpAddr>().is_ok(),
     };
-    let addresses = super::dns::resolve(&gw_target, None, false, deadline).await;
+    let addresses = super::dns::resolve(&gw_target, address, false, deadline).await;
     let Some(ip) = addresses.used else {
         let detail = addresses
             .error
