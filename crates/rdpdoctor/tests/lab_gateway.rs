@@ -277,7 +277,15 @@ fn xfreerdp_and_rdpdoctor_through_the_gateway_to_the_target() {
     let closed = free_port();
     // (hostile, target port, xfreerdp's exit code, what its log says, the
     // finding rdpdoctor gives, whether rdpdoctor's verdict is failing)
-    let cases: [(Option<GatewayHostile>, u16, i32, &str, &str, bool); 4] = [
+    type Case = (
+        Option<GatewayHostile>,
+        u16,
+        i32,
+        &'static str,
+        &'static str,
+        bool,
+    );
+    let cases: [Case; 4] = [
         (
             None,
             port,
