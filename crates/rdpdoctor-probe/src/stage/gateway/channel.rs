@@ -33,25 +33,27 @@ pub(crate) type ChannelEnd = Arc<Mutex<Option<String>>>;
 /// The open channel as a stream, and the slot where the pump says why the
 /// gateway ended it.
 pub(crate) fn stream(tunnel: Tunnel, deadline: &Deadline) -> (DuplexStream, ChannelEnd) {
-    let (mine, theirs) = tokio::io::duplex(PIPE);
+    let (mine, mut theirs) = tokio::io::duplex(PIPE);
     let end = ChannelEnd::default();
     let slot = end.clone();
     let deadline = deadline.clone();
     tokio::spawn(async move {
         let budget = deadline.remaining();
-        let why = tokio::time::timeout(budget, pump(tunnel, theirs, &deadline))
+        let why = tokio::time::timeout(budget, pump(tunnel, &mut theirs, &deadline))
             .await
             .unwrap_or_else(|_| Some(format!("no answer within {} s", budget.as_secs_f64())));
         if let (Some(why), Ok(mut s)) = (why, slot.lock()) {
             *s = Some(why);
         }
+        // Only now do the stages read the end of the stream: why is known.
+        drop(theirs);
     });
     (mine, end)
 }
 
 /// Moves bytes both ways until either side ends; `Some(why)` when the
 /// gateway's side did.
-async fn pump(mut tunnel: Tunnel, mut local: DuplexStream, deadline: &Deadline) -> Option<String> {
+async fn pump(mut tunnel: Tunnel, local: &mut DuplexStream, deadline: &Deadline) -> Option<String> {
     let mut buf = vec![0u8; CHUNK];
     loop {
         enum Next {

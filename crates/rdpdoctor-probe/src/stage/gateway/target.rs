@@ -206,8 +206,6 @@ where
             }
         }
     }
-    // Give the pumps a moment to record why the gateway ended a channel.
-    tokio::task::yield_now().await;
     through.channel_end = channel_end(&answers);
     through.negotiation.attempts = answers.into_iter().map(|(a, _, _)| a).collect();
     through
