@@ -118,18 +118,23 @@ pub(crate) fn apply(
             },
         ));
     }
-    if let Some(g) = file
-        .gateway()
-        .filter(|g| g.usage.uses_gateway() && !gateway_probed)
-    {
+    // `probe --rdp-file` follows a gateway the file says to use (always, or
+    // when the direct path fails); one left to the client's own default
+    // settings (3) is not probed, since which gateway that is is the
+    // client's, not the file's.
+    if let Some(g) = file.gateway().filter(|g| {
+        (g.usage.uses_gateway() || g.usage == GatewayUsage::ClientDefault) && !gateway_probed
+    }) {
         findings.push(Finding::new(
             FindingId::RdpFileGatewayNotProbed,
             Severity::Info,
             format!(
-                "The .rdp file connects through the RD Gateway {}:{} (gatewayusagemethod: {}); the gateway was not probed: this report is for a direct connection to the target",
+                "The .rdp file connects through the RD Gateway {}:{} (gatewayusagemethod: {}); the gateway was not probed: this report is for a direct connection to the target (--gateway {}:{} probes through it)",
                 g.host,
                 g.port,
-                usage_name(g.usage)
+                usage_name(g.usage),
+                g.host,
+                g.port
             ),
             &RdpFileGatewayFacts {
                 host: &g.host,

@@ -378,6 +378,9 @@ finding_ids! {
     KerberosPasswordWrong = "kerberos-password-wrong" => Kerberos,
     /// `--realm --user`: the KDC accepted the password (an AS-REP).
     KerberosPasswordAccepted = "kerberos-password-accepted" => Kerberos,
+    /// `--gateway`: the gateway opened a channel, and no RDP answer came
+    /// back through it (silent, closed, or not RDP).
+    GatewayTargetNoRdp = "gateway-target-no-rdp" => Gateway,
 }
 
 impl FindingId {

@@ -8,7 +8,9 @@ use crate::facts::gateway::*;
 use crate::finding::{Finding, FindingId, Severity};
 use crate::rank::RankedCause;
 use crate::verdict::Verdict;
-use rdpdoctor_evidence::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
+use rdpdoctor_evidence::{
+    GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, NegotiationOutcome, ProbeReport,
+};
 
 fn finding<F: Facts>(id: FindingId, severity: Severity, summary: String, facts: &F) -> Finding {
     Finding::new(id, severity, summary, facts)
@@ -186,10 +188,14 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
         out.push(finding(
             FindingId::GatewayChannelOpened,
             Severity::Info,
-            format!(
-                "The RD Gateway {at} opened a channel to the target; the target itself was not \
-                 probed through the gateway"
-            ),
+            if g.target_probed {
+                format!("The RD Gateway {at} opened a channel to the target")
+            } else {
+                format!(
+                    "The RD Gateway {at} opened a channel to the target; the target itself was \
+                     not probed through the gateway"
+                )
+            },
             &ChannelOpenedFacts {
                 target_probed: g.target_probed,
             },
@@ -310,4 +316,109 @@ pub(crate) fn paths_not_probed(paths: Vec<crate::SecurityPath>) -> Vec<crate::Se
             ..p
         })
         .collect()
+}
+
+/// Through the channel ([MS-TSGU 2.2.10.6]): the target's own answers to
+/// the X.224 requests sent through the gateway. None was RDP: the gateway
+/// lets the user through, and the target (or the gateway's relay) does not
+/// answer.
+pub(crate) fn derive_through(g: &GatewayEvidence, report: &ProbeReport) -> Vec<Finding> {
+    let Some(neg) = report.negotiation.as_ref().filter(|_| g.target_probed) else {
+        return Vec::new();
+    };
+    let rdp = neg.attempts.iter().any(|a| {
+        !matches!(
+            a.outcome,
+            NegotiationOutcome::Silent
+                | NegotiationOutcome::Closed
+                | NegotiationOutcome::ConnectFailed { .. }
+                | NegotiationOutcome::Garbage { .. }
+        )
+    });
+    if rdp || neg.attempts.is_empty() {
+        return Vec::new();
+    }
+    let at = format!("{}:{}", g.host, g.port);
+    let why = g
+        .channel_end
+        .clone()
+        .or_else(|| neg.attempts.first().map(|a| a.outcome.to_string()))
+        .unwrap_or_default();
+    let facts = TargetNoRdpFacts {
+        target_probed: true,
+        channel_end: g.channel_end.as_deref(),
+    };
+    vec![finding(
+        FindingId::GatewayTargetNoRdp,
+        Severity::Fail,
+        format!(
+            "The RD Gateway {at} opened a channel to the target, but no RDP answer came back \
+             through it: {why}"
+        ),
+        &facts,
+    )]
+}
+
+/// The verdict of a path through a gateway that reached the target: the
+/// gateway's, unless it let the user through; then the target's own, as a
+/// direct probe would judge it, or worse.
+pub(crate) fn verdict_through(
+    g: &GatewayEvidence,
+    report: &ProbeReport,
+    findings: &[Finding],
+    clients: &[crate::clients::ClientPrediction],
+) -> Verdict {
+    // No RDP answer through an open channel: as a direct probe of a port
+    // that answers nothing RDP, unreachable.
+    if findings
+        .iter()
+        .any(|f| f.id == FindingId::GatewayTargetNoRdp)
+    {
+        return Verdict::Unreachable;
+    }
+    let gateway = verdict(g, findings);
+    if !g.target_probed || !matches!(gateway, Verdict::Healthy | Verdict::WorksWithWarnings) {
+        return gateway;
+    }
+    match crate::verdict::derive(report, clients) {
+        Verdict::Healthy => gateway,
+        target => target,
+    }
+}
+
+/// The head line once the target was probed through the gateway and the
+/// gateway let the user through: the target's, said to be through it.
+pub(crate) fn headline_through(
+    g: &GatewayEvidence,
+    verdict: Verdict,
+    top: Option<&RankedCause>,
+    findings: &[Finding],
+    report: &ProbeReport,
+) -> String {
+    let gateway_fails = g.failed_hop().is_some()
+        || findings.iter().any(|f| {
+            f.id.section() == crate::finding::Section::Gateway
+                && f.severity == Severity::Fail
+                && f.id != FindingId::GatewayTargetNoRdp
+        });
+    if !g.target_probed || gateway_fails {
+        return headline(g, verdict, top, findings);
+    }
+    let at = format!("{}:{}", g.host, g.port);
+    if let Some(f) = findings
+        .iter()
+        .find(|f| f.id == FindingId::GatewayTargetNoRdp)
+    {
+        let cause = top
+            .map(|c| format!(" Most likely cause: {}.", c.title))
+            .unwrap_or_default();
+        return format!(
+            "Through the RD Gateway {at}, the hop that fails is the target itself: {}.{cause}",
+            f.summary
+        );
+    }
+    format!(
+        "Through the RD Gateway {at} (it opened a channel to the target): {}",
+        crate::headline::wire_headline(verdict, top, findings, report)
+    )
 }

@@ -121,16 +121,19 @@ fn wire(
     }
     if let Some(g) = &report.gateway {
         findings.extend(crate::gateway::derive(g));
+        findings.extend(crate::gateway::derive_through(g, report));
     }
     let verdict = match &report.gateway {
-        Some(g) => crate::gateway::verdict(g, &findings),
+        Some(g) => crate::gateway::verdict_through(g, report, &findings, &focus),
         None => verdict::derive(report, &focus),
     };
-    // Through a gateway the target was not probed: no client prediction or
-    // security path rests on it.
+    // Through a gateway that did not reach the target: no client prediction
+    // or security path rests on it.
     let (focus, security_paths) = match &report.gateway {
-        Some(_) => (Vec::new(), crate::gateway::paths_not_probed(security_paths)),
-        None => (focus, security_paths),
+        Some(g) if !g.target_probed => {
+            (Vec::new(), crate::gateway::paths_not_probed(security_paths))
+        }
+        _ => (focus, security_paths),
     };
     verdict::reconcile(&mut findings, verdict);
 
@@ -148,11 +151,12 @@ fn wire(
             rdpdoctor_kb::CertKind::CaIssued
         }
     });
-    let headline =
-        |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| match &report.gateway {
-            Some(g) => crate::gateway::headline(g, verdict, causes.first(), findings),
-            None => wire_headline(verdict, causes.first(), findings, report),
-        };
+    let headline = |verdict: Verdict, causes: &[RankedCause], findings: &[Finding]| match &report
+        .gateway
+    {
+        Some(g) => crate::gateway::headline_through(g, verdict, causes.first(), findings, report),
+        None => wire_headline(verdict, causes.first(), findings, report),
+    };
     finish(
         Parts {
             security: posture,

@@ -845,6 +845,7 @@ fn through_gateway(hops: Vec<GatewayHop>, certificate: Option<CertificateFacts>)
         channel_opened,
         target_probed: false,
         udp_port: None,
+        channel_end: None,
     });
     r
 }
@@ -960,15 +961,7 @@ fn the_gateway_certificate_is_judged_apart_from_the_target() {
 
 #[test]
 fn a_gateway_that_opens_the_channel_says_the_target_was_not_probed() {
-    let mut hops = ok_until(GatewayHopKind::ChannelCreate);
-    hops.push(gw_hop(
-        GatewayHopKind::ChannelCreate,
-        HopOutcome::Ok,
-        Some((0, "S_OK")),
-    ));
-    let mut good = cert(200);
-    good.matches_target = Some(true);
-    let r = through_gateway(hops, Some(good));
+    let r = channel_opened();
     let j = judge(&Evidence::wire(&r), &Context::default());
     let ids: Vec<&str> = j.findings.iter().map(|f| f.id.name()).collect();
     assert_eq!(ids, ["gateway-channel-opened"]);
@@ -980,5 +973,123 @@ fn a_gateway_that_opens_the_channel_says_the_target_was_not_probed() {
             .contains("not probed through the gateway"),
         "{}",
         j.diagnosis.headline
+    );
+}
+
+/// The path through a gateway that opened its channel (every hop ok, a
+/// valid gateway certificate); the target not probed yet.
+fn channel_opened() -> ProbeReport {
+    let mut hops = ok_until(GatewayHopKind::ChannelCreate);
+    hops.push(gw_hop(
+        GatewayHopKind::ChannelCreate,
+        HopOutcome::Ok,
+        Some((0, "S_OK")),
+    ));
+    let mut good = cert(200);
+    good.matches_target = Some(true);
+    through_gateway(hops, Some(good))
+}
+
+/// [`channel_opened`], the target probed through the channel: `target`
+/// holds the target's own evidence.
+fn probed_through_gateway(target: ProbeReport) -> ProbeReport {
+    let mut r = channel_opened();
+    let g = r.gateway.as_mut().unwrap();
+    g.target_probed = true;
+    r.negotiation = target.negotiation;
+    r.tls = target.tls;
+    r.certificate = target.certificate;
+    r
+}
+
+#[test]
+fn a_target_probed_through_the_gateway_is_judged_as_directly() {
+    let mut target = healthy_tls();
+    let mut expired = cert(-3);
+    expired.expired = true;
+    expired.matches_target = Some(true);
+    target.certificate = Some(expired);
+    let r = probed_through_gateway(target);
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    let ids: Vec<&str> = j.findings.iter().map(|f| f.id.name()).collect();
+    // The target's certificate, judged as the target's; the gateway's is fine.
+    assert!(ids.contains(&"cert-expired"), "{ids:?}");
+    assert!(!ids.contains(&"gateway-cert-expired"), "{ids:?}");
+    assert!(ids.contains(&"gateway-channel-opened"), "{ids:?}");
+    assert!(!ids.contains(&"gateway-target-no-rdp"), "{ids:?}");
+    assert_eq!(j.diagnosis.causes[0].id, "rdp-cert-expired");
+    assert!(
+        j.diagnosis.headline.starts_with("Through the RD Gateway"),
+        "{}",
+        j.diagnosis.headline
+    );
+    assert!(
+        !j.diagnosis.headline.contains("not probed"),
+        "{}",
+        j.diagnosis.headline
+    );
+}
+
+#[test]
+fn no_rdp_answer_through_an_open_channel_is_the_target_hop() {
+    for (outcome, end) in [
+        (NegotiationOutcome::Silent, None),
+        (
+            NegotiationOutcome::Closed,
+            Some("the gateway closed the channel (E_PROXY_INTERNALERROR)"),
+        ),
+        (
+            NegotiationOutcome::Garbage {
+                error: "not TPKT".into(),
+                first_bytes: "48545450".into(),
+            },
+            None,
+        ),
+    ] {
+        let mut target = report();
+        target.negotiation = Some(neg(&[
+            (Some(11), outcome.clone()),
+            (Some(0), outcome.clone()),
+            (Some(1), outcome.clone()),
+        ]));
+        let mut r = probed_through_gateway(target);
+        r.gateway.as_mut().unwrap().channel_end = end.map(str::to_owned);
+        let j = judge(&Evidence::wire(&r), &Context::default());
+        let f = j
+            .findings
+            .iter()
+            .find(|f| f.id == FindingId::GatewayTargetNoRdp)
+            .unwrap_or_else(|| panic!("{outcome:?}: {:?}", j.findings));
+        assert_eq!(f.id.section().title(), "RD Gateway");
+        if let Some(e) = end {
+            assert!(f.summary.contains(e), "{}", f.summary);
+            assert_eq!(f.evidence["channel_end"], e);
+        }
+        assert_eq!(j.verdict, Verdict::Unreachable, "{outcome:?}");
+        assert!(
+            j.diagnosis.headline.contains("the target itself"),
+            "{}",
+            j.diagnosis.headline
+        );
+        assert!(!j.diagnosis.causes.is_empty(), "{outcome:?}: no cause");
+    }
+    // One real answer among them: the target answers RDP.
+    let mut target = report();
+    target.negotiation = Some(neg(&[
+        (Some(11), NegotiationOutcome::Silent),
+        (
+            Some(0),
+            NegotiationOutcome::Failure {
+                code: 5,
+                name: None,
+            },
+        ),
+    ]));
+    let r = probed_through_gateway(target);
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    assert!(
+        !j.findings
+            .iter()
+            .any(|f| f.id == FindingId::GatewayTargetNoRdp)
     );
 }

@@ -37,6 +37,11 @@ pub struct GatewayEvidence {
     pub target_probed: bool,
     /// The UDP side channel's port, when the gateway announced one.
     pub udp_port: Option<u16>,
+    /// Why the gateway ended a channel to the target before the target's
+    /// stages were done with it (closed it, sent what is not MS-TSGU, no
+    /// answer within the deadline), when it did. Gateway-controlled text.
+    #[serde(default)]
+    pub channel_end: Option<String>,
 }
 
 /// One hop of the gateway path.

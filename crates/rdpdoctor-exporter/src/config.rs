@@ -15,6 +15,11 @@
 //! tcp_samples = 3
 //! reverse_dns = false
 //!
+//! [modules.behind_gateway]    # every target of this module through an RD Gateway
+//! gateway = "rdgw.corp.example:443"
+//! gateway_user = 'CORP\svc-rdpmon'
+//! gateway_password_file = "rdgw.pw"   # its first line; relative to this file
+//!
 //! [web.tls_server_config]     # TLS and basic auth: see `web`
 //! cert_file = "exporter.crt"
 //! key_file = "exporter.key"
@@ -66,6 +71,8 @@ pub struct Module {
     pub tcp_samples: u32,
     /// A PTR lookup of the address probed.
     pub reverse_dns: bool,
+    /// The RD Gateway every target of this module is reached through.
+    pub gateway: Option<crate::gateway::ModuleGateway>,
 }
 
 impl Module {
@@ -87,6 +94,7 @@ impl Module {
             port: rdpdoctor_probe::DEFAULT_PORT,
             tcp_samples: 3,
             reverse_dns: false,
+            gateway: None,
         }
     }
 }
@@ -130,6 +138,9 @@ struct FileModule {
     port: Option<u16>,
     tcp_samples: Option<u32>,
     reverse_dns: Option<bool>,
+    gateway: Option<String>,
+    gateway_user: Option<String>,
+    gateway_password_file: Option<String>,
 }
 
 impl Config {
@@ -189,7 +200,7 @@ impl Config {
                     "module name {name:?}: use up to 64 letters, digits, '_', '-' or '.'"
                 ));
             }
-            let module = module(&name, m)?;
+            let module = module(&name, m, dir)?;
             c.modules.insert(name, module);
         }
         if let Some(d) = file.default_module {
@@ -213,7 +224,7 @@ impl Config {
     }
 }
 
-fn module(name: &str, m: FileModule) -> Result<Module, String> {
+fn module(name: &str, m: FileModule, dir: &Path) -> Result<Module, String> {
     let mut out = match m.profile.as_deref() {
         None | Some("fast") => Module::fast(),
         Some("full") => Module::full(),
@@ -249,6 +260,13 @@ fn module(name: &str, m: FileModule) -> Result<Module, String> {
     if let Some(r) = m.reverse_dns {
         out.reverse_dns = r;
     }
+    out.gateway = crate::gateway::ModuleGateway::from_file(
+        name,
+        m.gateway.as_deref(),
+        m.gateway_user.as_deref(),
+        m.gateway_password_file.as_deref(),
+        dir,
+    )?;
     Ok(out)
 }
 

@@ -18,6 +18,7 @@
 pub mod allow;
 pub mod auth;
 pub mod config;
+pub mod gateway;
 pub mod limits;
 mod page;
 pub mod probe;

@@ -108,14 +108,24 @@ pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str
     let budget = budget(module, scrape_timeout, config.timeout_offset);
     let deadline = arrived + budget;
 
+    // Through a module's gateway the probe's packets go to the gateway:
+    // its addresses are the ones checked (see `crate::gateway`).
+    let (to_host, to_port, to_is_ip) = match &module.gateway {
+        Some(g) => (
+            g.target.host.clone(),
+            g.target.port,
+            g.target.host.parse::<IpAddr>().is_ok(),
+        ),
+        None => (target.host.clone(), target.port, target.host_is_ip),
+    };
     // Addresses first; nothing is sent to the target before they pass.
-    let addresses = if target.host_is_ip {
-        match target.host.parse::<IpAddr>() {
+    let addresses = if to_is_ip {
+        match to_host.parse::<IpAddr>() {
             Ok(ip) => vec![ip],
             Err(_) => return Answer::error(400, "bad address in the target".into()),
         }
     } else {
-        let lookup = tokio::net::lookup_host((target.host.clone(), target.port));
+        let lookup = tokio::net::lookup_host((to_host.clone(), to_port));
         let step = module.step_timeout.min(budget);
         let err = match tokio::time::timeout(step, lookup).await {
             Ok(Ok(found)) => {
@@ -139,12 +149,22 @@ pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str
             // Unresolved: judged as the probe would, and nothing else is tried
             // (the probe would ask the resolver again and could get an
             // address nobody checked).
+            Err(message) if module.gateway.is_some() => {
+                return Answer::error(502, format!("the module's RD Gateway {to_host}: {message}"));
+            }
             Err(message) => {
                 return dns_failure(state, target, module, &module_name, message, arrived);
             }
         }
     };
-    if let Some(refused) = refusal(state, &target_arg, &addresses) {
+    // Through a gateway, a target that is an address is checked too.
+    let through_ip = match (&module.gateway, target.host.parse::<IpAddr>()) {
+        (Some(_), Ok(ip)) => vec![ip],
+        _ => Vec::new(),
+    };
+    if let Some(refused) =
+        refusal(state, &target_arg, &addresses).or_else(|| refusal(state, &target_arg, &through_ip))
+    {
         state.stats.allowlist_refusals.inc();
         return Answer::error(403, refused);
     }
@@ -174,11 +194,13 @@ pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str
         step_timeout: module.step_timeout.min(remaining),
         ceiling: remaining,
         samples: module.tcp_samples,
+        // Through a gateway, the gateway's checked address; the target's is
+        // the gateway's business.
         address: Some(address),
         reverse_dns: module.reverse_dns,
-        credentials: None,
+        credentials: module.gateway.as_ref().and_then(|g| g.credentials.clone()),
         profile: module.profile,
-        gateway: None,
+        gateway: module.gateway.as_ref().map(|g| g.target.clone()),
     };
     // The probe runs in a task of its own that holds the slot until the
     // probe has ended: when Prometheus gives up and closes the connection,

@@ -28,7 +28,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use credentials::Credentials;
-pub use stage::gateway::{GatewayCredentials, GatewayTarget, parse_gateway};
+pub use stage::gateway::{GatewayTarget, parse_gateway};
 pub use target::{DEFAULT_PORT, TargetError, parse_target};
 
 /// How to probe.
@@ -40,7 +40,8 @@ pub struct ProbeOptions {
     pub ceiling: Duration,
     /// TCP connect samples.
     pub samples: u32,
-    /// Connect to this address instead of the resolved one (the name is still resolved and checked).
+    /// Connect to this address instead of the resolved one (the name is still resolved and checked);
+    /// through a gateway, the gateway's address.
     pub address: Option<IpAddr>,
     /// Do a reverse (PTR) lookup of the address used.
     pub reverse_dns: bool,
@@ -48,9 +49,10 @@ pub struct ProbeOptions {
     pub credentials: Option<Credentials>,
     /// How much to probe.
     pub profile: Profile,
-    /// The RD Gateway the user's connection goes through (`--rdp-file`'s
-    /// `gatewayhostname`). Carried, not yet probed: the report says so.
-    pub gateway: Option<rdpdoctor_evidence::GatewayTarget>,
+    /// The RD Gateway the connection goes through (`--gateway`, an `.rdp`
+    /// file's gateway, a scan's or an exporter module's): [`probe`] then
+    /// follows the path through it ([`probe_via_gateway`]).
+    pub gateway: Option<GatewayTarget>,
 }
 
 /// How much of the probe to run: everything (`probe`), or what matters
@@ -119,8 +121,12 @@ pub fn rfc3339_millis(ms: i64) -> Option<String> {
         .ok()
 }
 
-/// Probes `target`. Never fails: what went wrong is evidence.
+/// Probes `target`, directly or through [`ProbeOptions::gateway`]. Never
+/// fails: what went wrong is evidence.
 pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress) -> ProbeReport {
+    if let Some(gw) = &opts.gateway {
+        return probe_via_gateway(target, gw, opts, progress).await;
+    }
     let started = Instant::now();
     let deadline = Deadline::new(opts.step_timeout, opts.ceiling);
     let mut report = empty_report(&target, opts);
@@ -274,9 +280,11 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
 }
 
 /// `probe TARGET --gateway GW`: the path through the RD Gateway, hop by hop
-/// ([`stage::gateway`]). The target's own stages are not run (they would
-/// have to go through the gateway's channel): they are listed in
-/// `not_checked`, and the gateway evidence says `target_probed: false`.
+/// ([`stage::gateway`]), and once a channel is open the target's X.224
+/// negotiation, TLS handshake and certificate through it
+/// ([`stage::gateway::target`]), filling the same fields as a direct probe.
+/// The stages that need a connection of their own to the target are listed
+/// in `not_checked`; without an open channel, all of them.
 pub async fn probe_via_gateway(
     target: Target,
     gateway: &GatewayTarget,
@@ -288,16 +296,47 @@ pub async fn probe_via_gateway(
     let mut report = empty_report(&target, opts);
     progress.stage("through the RD Gateway");
     let ceiling = opts.ceiling;
-    let run = stage::gateway::run(gateway, &target, opts.credentials.as_ref(), &deadline);
-    report.gateway = tokio::time::timeout(ceiling, run).await.ok();
-    report.not_checked = vec![
-        Stage::Tcp,
-        Stage::Negotiation,
-        Stage::Tls,
-        Stage::Credssp,
-        Stage::RdpSecurity,
-        Stage::Deep,
-    ];
+    let run = stage::gateway::run_through(
+        gateway,
+        &target,
+        opts.credentials.as_ref(),
+        opts.address,
+        &deadline,
+    );
+    let (gw, through) = match tokio::time::timeout(ceiling, run).await {
+        Ok((gw, through)) => (Some(gw), through),
+        Err(_) => (None, None),
+    };
+    report.gateway = gw;
+    report.not_checked = vec![Stage::Tcp, Stage::Credssp, Stage::RdpSecurity, Stage::Deep];
+    let Some(through) = through else {
+        report.not_checked = vec![
+            Stage::Tcp,
+            Stage::Negotiation,
+            Stage::Tls,
+            Stage::Credssp,
+            Stage::RdpSecurity,
+            Stage::Deep,
+        ];
+        return finish(report, started, &deadline);
+    };
+    let t = &mut report.timings.stages_ms;
+    t.insert(Stage::Negotiation, through.negotiation_ms);
+    if let Some(ms) = through.tls_ms {
+        t.insert(Stage::Tls, ms);
+    }
+    report.negotiation = Some(through.negotiation);
+    report.tls = through.tls;
+    if let Some(info) = through
+        .leaf_der
+        .as_deref()
+        .and_then(|der| rdpdoctor_wire::cert::analyze(der).ok())
+    {
+        report.certificate = Some(certificate_facts(&info, &target, None, now_millis() / 1000));
+    }
+    if let Some(g) = report.gateway.as_mut() {
+        g.channel_end = through.channel_end;
+    }
     finish(report, started, &deadline)
 }
 

@@ -170,8 +170,18 @@ pub fn not_checked_note(report: &ProbeReport) -> Option<String> {
     if report.not_checked.is_empty() {
         return None;
     }
-    if report.gateway.is_some() {
-        return Some("(through the RD Gateway; the target itself not probed)".to_owned());
+    match &report.gateway {
+        Some(g) if g.target_probed => {
+            return Some(
+                "(through the RD Gateway; not checked through it: CredSSP, RDP security, \
+                 logon screen)"
+                    .to_owned(),
+            );
+        }
+        Some(_) => {
+            return Some("(through the RD Gateway; the target itself not probed)".to_owned());
+        }
+        None => {}
     }
     let names: Vec<&str> = report
         .not_checked

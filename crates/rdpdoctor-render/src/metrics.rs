@@ -16,6 +16,8 @@
 //! dashboard shows what the server sent without obeying it. The encoder
 //! then escapes backslash, quote and newline as the format requires.
 
+mod gateway;
+
 use crate::safe;
 use crate::text::kebab;
 use prometheus::proto::{Gauge, LabelPair, Metric, MetricFamily, MetricType};
@@ -113,6 +115,9 @@ pub fn probe_metrics(report: &ProbeReport, judgement: &Judgement) -> String {
     certificate(&mut f, report);
     credssp(&mut f, report);
     judged(&mut f, report, judgement);
+    if let Some(g) = &report.gateway {
+        gateway::gateway(&mut f, g);
+    }
     encode(&f.0)
 }
 

@@ -12,6 +12,11 @@ pub const PASSWORD_ENV: &str = "RDPDOCTOR_PASSWORD";
 /// A password file larger than this is not a password file.
 const MAX_PASSWORD_FILE: u64 = 4096;
 
+/// [`credentials`] when a user is given (`--user`), else none.
+pub fn optional(user: Option<&str>, file: Option<&Path>) -> Result<Option<Credentials>, String> {
+    user.map(|u| credentials(u, file)).transpose()
+}
+
 /// The credentials for `--user`, or a one-line error (exit 2).
 pub fn credentials(user: &str, file: Option<&Path>) -> Result<Credentials, String> {
     // The user first: a bad --user must not cost a password prompt.

@@ -31,11 +31,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     // connection is probed the way mstsc makes it.
     let gateway = match (&args.gateway, rdp_file.as_ref().and_then(|f| f.gateway())) {
         (Some(g), _) => Some(rdpdoctor_probe::parse_gateway(g)?),
-        (None, Some(g)) if g.usage.uses_gateway() => Some(rdpdoctor_probe::GatewayTarget {
-            host: g.host,
-            port: g.port,
-            credentials: rdpdoctor_probe::GatewayCredentials::default(),
-        }),
+        (None, Some(g)) if g.usage.uses_gateway() => Some(g),
         _ => None,
     };
     // Check the error hint and read the host evidence before spending time
@@ -54,13 +50,8 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     let client =
         crate::inputs::read_client(&args.client_evidence, args.client_local, host.as_ref())?;
     // The password before the network, so a bad one costs no traffic.
-    let credentials = match &args.user {
-        Some(user) => Some(crate::password::credentials(
-            user,
-            args.password_file.as_deref(),
-        )?),
-        None => None,
-    };
+    let credentials =
+        crate::password::optional(args.user.as_deref(), args.password_file.as_deref())?;
     let realm = match &args.realm {
         Some(realm) => Some(crate::realm::options(
             realm,
@@ -82,7 +73,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
             ScanProfile::Full => rdpdoctor_probe::Profile::Full,
         },
-        gateway: rdp_file.as_ref().and_then(|f| f.gateway()),
+        gateway,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -107,10 +98,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             Some(s) => s,
             None => &rdpdoctor_probe::NoProgress,
         };
-        match &gateway {
-            Some(g) => rdpdoctor_probe::probe_via_gateway(target, g, &opts, progress).await,
-            None => rdpdoctor_probe::probe(target, &opts, progress).await,
-        }
+        rdpdoctor_probe::probe(target, &opts, progress).await
     });
     if let Some(mut k) = realm {
         if let Some(b) = &bar {

@@ -23,6 +23,13 @@ const MAX_LIST_BYTES: u64 = 64 << 20;
 const MAX_REPORT_HOSTS: u64 = 10_000;
 
 pub fn run(args: ScanArgs) -> Result<u8, String> {
+    // The gateway and its password before anything else: a bad one costs no traffic.
+    let gateway = match &args.gateway {
+        Some(g) => Some(rdpdoctor_probe::parse_gateway(g)?),
+        None => None,
+    };
+    let credentials =
+        crate::password::optional(args.user.as_deref(), args.password_file.as_deref())?;
     let set = targets(&args)?;
     if matches!(args.format, ScanFormat::Markdown | ScanFormat::Html) {
         let n = set.iter().count() as u64;
@@ -59,12 +66,14 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         samples: args.samples,
         address: None,
         reverse_dns: args.reverse_dns,
-        credentials: None,
+        // Only with --gateway (clap): the gateway's credentials, also used
+        // for nothing else (a probe through a gateway makes no logon).
+        credentials,
         profile: match args.profile {
             ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
             ScanProfile::Full => rdpdoctor_probe::Profile::Full,
         },
-        gateway: None,
+        gateway,
     };
     let schedule = Schedule {
         concurrency: args.concurrency as usize,

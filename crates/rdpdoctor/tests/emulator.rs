@@ -916,6 +916,43 @@ fn an_rdp_file_with_a_gateway_is_probed_through_it() {
     assert_eq!(code, 0, "{text}");
 }
 
+/// A file that leaves the gateway to the client's default settings
+/// (`gatewayusagemethod:i:3`) is not probed through the gateway it names:
+/// the probe goes direct, and `rdp-file-gateway-not-probed` says which
+/// gateway was left out and how to probe through it.
+#[test]
+fn an_rdp_file_leaving_the_gateway_to_the_client_says_it_was_not_probed() {
+    let served = Served::start(FaultConfig::new(Fault::NlaRequired));
+    let path = rdp_file(
+        "rdp-file-gateway-client-default",
+        &[
+            format!("full address:s:127.0.0.1:{}", served.port()),
+            "gatewayhostname:s:rdgw.corp.example:8443".into(),
+            "gatewayusagemethod:i:3".into(),
+        ],
+    );
+    let (_, json) = probe_rdp_file(&path, "json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["gateway"].is_null(), "{json}");
+    assert!(
+        v["negotiation"].is_object(),
+        "the target was probed directly"
+    );
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "rdp-file-gateway-not-probed")
+        .unwrap_or_else(|| panic!("no rdp-file-gateway-not-probed: {json}"));
+    assert_eq!(f["evidence"]["usage"], "client-default");
+    assert_eq!(f["evidence"]["port"], 8443);
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("--gateway rdgw.corp.example:8443"),
+        "{summary}"
+    );
+}
+
 /// A file that is not an `.rdp` file, or is missing: one line, exit 2.
 #[test]
 fn a_bad_rdp_file_is_a_one_line_error() {

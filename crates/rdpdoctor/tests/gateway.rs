@@ -26,7 +26,12 @@ impl Served {
         Served::start_with(GatewayConfig::new(fault))
     }
 
-    fn start_with(mut cfg: GatewayConfig) -> Served {
+    fn start_with(cfg: GatewayConfig) -> Served {
+        Served::start_to(cfg, Fault::HealthyNla)
+    }
+
+    /// A gateway whose channels reach an emulated `target` fault.
+    fn start_to(mut cfg: GatewayConfig, target: Fault) -> Served {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -34,10 +39,7 @@ impl Served {
             .unwrap();
         let any = "127.0.0.1:0".parse().unwrap();
         let target = rt
-            .block_on(rdpdoctor_emulator::spawn(
-                FaultConfig::new(Fault::HealthyNla),
-                any,
-            ))
+            .block_on(rdpdoctor_emulator::spawn(FaultConfig::new(target), any))
             .unwrap();
         cfg.hold = std::time::Duration::from_secs(20);
         let gw = rt
@@ -90,8 +92,9 @@ const EXPECT: &[Expect] = &[
     Expect {
         fault: GatewayFault::Healthy,
         finding: "gateway-channel-opened",
-        // Its certificate is self-signed: a warning, the only one.
-        cause: Some("rd-gateway-cert-invalid"),
+        // The target is then probed through the channel: the top cause is
+        // the one a direct probe of the target gives (checked in `check`).
+        cause: None,
         hop: "opened a channel to the target",
         verdict: "works-with-warnings",
     },
@@ -192,13 +195,35 @@ fn check(e: &Expect) {
     assert_schema_valid(&p.json, name);
     p.assert_has(e.finding);
     let ids = p.finding_ids();
+    // The probe goes past a gateway certificate it reports (as xfreerdp
+    // /cert:ignore does): there too the target is probed through the channel.
+    let through = matches!(e.fault, GatewayFault::Healthy | GatewayFault::CertExpired);
     assert!(
-        ids.iter().all(|i| i.starts_with("gateway-")),
+        through || ids.iter().all(|i| i.starts_with("gateway-")),
         "{name}: only the gateway was probed, yet {ids:?}"
     );
     let d = &p.json["diagnosis"];
     let top = d["causes"][0]["id"].as_str();
-    assert_eq!(top, e.cause, "{name}: causes {}", d["causes"]);
+    if e.fault == GatewayFault::Healthy {
+        // The target was probed through the channel: the gateway's own
+        // self-signed certificate comes first (as before the target was
+        // probed), and the direct probe's top cause for the same target
+        // (without --user: no logon, which the gateway path does not run)
+        // is ranked too.
+        assert_eq!(top, Some("rd-gateway-cert-invalid"), "{name}");
+        let direct = probe_target(false, &served.target(), &["--timeout", "2"]);
+        let want = &direct.json["diagnosis"]["causes"][0]["id"];
+        assert!(want.is_string(), "{name}: the direct probe ranks no cause");
+        let ranked: Vec<&serde_json::Value> = d["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["id"])
+            .collect();
+        assert!(ranked.contains(&want), "{name}: {want} not in {ranked:?}");
+    } else {
+        assert_eq!(top, e.cause, "{name}: causes {}", d["causes"]);
+    }
     let headline = d["headline"].as_str().unwrap_or_default();
     assert!(
         headline.contains(e.hop),
@@ -208,7 +233,7 @@ fn check(e: &Expect) {
     assert_eq!(p.json["verdict"], e.verdict, "{name}: {headline}");
     let failing = !matches!(e.verdict, "healthy" | "works-with-warnings");
     assert_eq!(p.code, i32::from(failing), "{name}: exit status");
-    assert_eq!(p.json["gateway"]["target_probed"], false);
+    assert_eq!(p.json["gateway"]["target_probed"], through, "{name}");
     assert!(
         !p.json
             .to_string()
@@ -255,11 +280,13 @@ fn a_gateway_port_without_a_listener_is_unreachable() {
 
 #[test]
 fn a_bad_gateway_is_a_one_line_error() {
-    let (out, _) = run(false, &["probe", "127.0.0.1", "--gateway", "gw:99999"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("gateway"), "{err}");
+    for (command, gw) in [("probe", "gw:99999"), ("scan", "gw:0x1bb")] {
+        let (out, _) = run(false, &[command, "127.0.0.1", "--gateway", gw]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("gateway"), "{err}");
+    }
 }
 
 #[test]
@@ -298,7 +325,9 @@ fn hostile_gateways_cost_at_most_the_deadlines() {
             Some("tunnel-create"),
         ),
     ];
-    assert_eq!(cases.len(), GatewayHostile::ALL.len());
+    // The two that break the channel itself are in
+    // `a_gateway_breaking_the_channel_gives_a_finding_within_the_deadline`.
+    assert_eq!(cases.len() + 2, GatewayHostile::ALL.len());
     for (hostile, finding, hop) in cases {
         let mut cfg = GatewayConfig::new(GatewayFault::Healthy);
         cfg.hostile = Some(hostile);
@@ -325,5 +354,153 @@ fn hostile_gateways_cost_at_most_the_deadlines() {
             "{name}: {hops:?}"
         );
         assert_eq!(p.code, i32::from(hop.is_some()), "{name}");
+    }
+}
+
+/// The probe with the demo's credentials through `served`'s gateway to `target`.
+fn probe_through(served: &Served, target: &str, tag: &str, extra: &[&str]) -> Probe {
+    let (logon, _pw) = demo_logon_args(tag);
+    let gw = served.gateway();
+    let mut args: Vec<&str> = vec!["--gateway", &gw, "--timeout", "2"];
+    args.extend_from_slice(extra);
+    args.extend(logon.iter().map(String::as_str));
+    probe_target(false, target, &args)
+}
+
+/// The findings about the target (not the gateway's own).
+fn target_findings(p: &Probe) -> Vec<String> {
+    let mut ids: Vec<String> = p
+        .finding_ids()
+        .into_iter()
+        .filter(|i| !i.starts_with("gateway-"))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// (a) Through a healthy gateway to a healthy server (NLA offered), the target's
+/// negotiation, TLS and certificate are measured through the channel and
+/// agree with a direct probe of the same server: the same certificate, the
+/// same security layer and NLA policy, the same findings for those stages.
+#[test]
+fn the_target_is_probed_through_the_channel() {
+    let served = Served::start(GatewayFault::Healthy);
+    let p = probe_through(&served, &served.target(), "through-healthy", &[]);
+    assert_schema_valid(&p.json, "through-healthy");
+    let direct = probe_target(false, &served.target(), &["--timeout", "2"]);
+    let g = &p.json["gateway"];
+    assert_eq!(g["target_probed"], true, "{g}");
+    assert_eq!(g["channel_opened"], true);
+    // mstsc's request selects NLA through the gateway, as directly.
+    let attempts = p.json["negotiation"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 3, "{attempts:?}");
+    assert_eq!(attempts[0]["outcome"]["kind"], "selected", "{attempts:?}");
+    assert_eq!(
+        p.json["security"]["nla"], direct.json["security"]["nla"],
+        "the NLA policy through the gateway differs from the direct probe's"
+    );
+    assert_eq!(
+        p.json["security"]["layer"],
+        direct.json["security"]["layer"]
+    );
+    // The target's certificate, not the gateway's.
+    let fp = &p.json["certificate"]["sha256_fingerprint"];
+    assert!(fp.is_string(), "no certificate through the gateway");
+    assert_eq!(fp, &direct.json["certificate"]["sha256_fingerprint"]);
+    assert_ne!(fp, &g["certificate"]["sha256_fingerprint"]);
+    assert_eq!(p.json["tls"]["version"], direct.json["tls"]["version"]);
+    // Everything the path through the gateway concludes about the target,
+    // the direct probe concludes too (which runs more stages).
+    let through = target_findings(&p);
+    let direct_ids = target_findings(&direct);
+    assert!(
+        through.iter().all(|i| direct_ids.contains(i)),
+        "through the gateway {through:?}, directly {direct_ids:?}"
+    );
+    assert!(
+        through.iter().any(|i| i.starts_with("nla-")),
+        "no NLA finding: {through:?}"
+    );
+    assert!(
+        through.contains(&"cert-self-signed".to_owned()),
+        "{through:?}"
+    );
+    // What did not run through the gateway says so.
+    let nc = p.json["not_checked"].as_array().unwrap();
+    assert!(nc.iter().any(|s| s == "credssp"), "{nc:?}");
+    assert!(
+        !nc.iter().any(|s| s == "tls" || s == "negotiation"),
+        "{nc:?}"
+    );
+}
+
+/// (b) Through a healthy gateway to a server whose certificate expired:
+/// `cert-expired` is the target's (its section is the certificate's), and
+/// the gateway's own certificate gets no expiry finding.
+#[test]
+fn an_expired_target_certificate_is_the_targets_not_the_gateways() {
+    let served = Served::start_to(
+        GatewayConfig::new(GatewayFault::Healthy),
+        Fault::ExpiredCert,
+    );
+    let p = probe_through(&served, &served.target(), "through-expired", &[]);
+    assert_schema_valid(&p.json, "through-expired");
+    p.assert_has("cert-expired");
+    assert!(!p.finding_ids().iter().any(|i| i == "gateway-cert-expired"));
+    assert_eq!(p.json["certificate"]["expired"], true);
+    assert_eq!(p.json["gateway"]["certificate"]["expired"], false);
+    let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
+    assert!(headline.contains("Through the RD Gateway"), "{headline}");
+    let top = p.json["diagnosis"]["causes"][0]["id"].as_str();
+    assert_eq!(top, Some("rdp-cert-expired"), "{headline}");
+}
+
+/// (c) A channel to a port nobody listens on: the gateway's
+/// E_PROXY_TS_CONNECTFAILED, and the target is not probed.
+#[test]
+fn a_channel_to_a_closed_port_is_the_gateways_refusal() {
+    let served = Served::start(GatewayFault::Healthy);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let p = probe_through(&served, &format!("127.0.0.1:{port}"), "through-closed", &[]);
+    assert_schema_valid(&p.json, "through-closed");
+    p.assert_has("gateway-target-unreachable");
+    assert_eq!(p.json["gateway"]["target_probed"], false);
+    assert!(p.json["negotiation"].is_null());
+    let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
+    assert!(headline.contains("E_PROXY_TS_CONNECTFAILED"), "{headline}");
+    assert_eq!(p.code, 1);
+}
+
+/// A gateway that opens the channel and then sends what is not RDP, or
+/// nothing at all: `gateway-target-no-rdp`, within two step deadlines.
+#[test]
+fn a_gateway_breaking_the_channel_gives_a_finding_within_the_deadline() {
+    for (hostile, also) in [
+        (GatewayHostile::ChannelGarbage, Some("not-rdp")),
+        (GatewayHostile::ChannelSilent, None),
+    ] {
+        let mut cfg = GatewayConfig::new(GatewayFault::Healthy);
+        cfg.hostile = Some(hostile);
+        let served = Served::start_with(cfg);
+        let name = hostile.name();
+        let p = probe_through(&served, &served.target(), name, &["--ceiling", "20"]);
+        assert_schema_valid(&p.json, name);
+        p.assert_has("gateway-target-no-rdp");
+        if let Some(f) = also {
+            p.assert_has(f);
+        }
+        assert!(
+            p.elapsed < std::time::Duration::from_secs(8),
+            "{name}: {:?}",
+            p.elapsed
+        );
+        assert_eq!(p.json["verdict"], "unreachable", "{name}");
+        let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
+        assert!(headline.contains("the target itself"), "{name}: {headline}");
+        assert_eq!(p.code, 1, "{name}");
     }
 }

@@ -62,4 +62,14 @@ facts! {
         /// Whether the target itself was probed through the gateway.
         pub target_probed: bool,
     }
+
+    /// A channel opened and no RDP answer came back through it
+    /// (`gateway-target-no-rdp`).
+    pub struct TargetNoRdpFacts<'a> for [GatewayTargetNoRdp] {
+        /// Whether the target itself was probed through the gateway (true).
+        pub target_probed: bool,
+        /// Why the gateway ended the channel, when it said.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub channel_end: Option<&'a str>,
+    }
 }

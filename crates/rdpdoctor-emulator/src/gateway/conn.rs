@@ -382,6 +382,16 @@ async fn tsgu_exchange<S: AsyncRead + AsyncWrite + Unpin>(
                     s.drain(Duration::from_secs(2)).await;
                     return Err(End::Done);
                 };
+                match cfg.hostile {
+                    Some(GatewayHostile::ChannelGarbage) => {
+                        return Err(hostile::channel_garbage(s, cfg.hold).await);
+                    }
+                    Some(GatewayHostile::ChannelSilent) => {
+                        s.drain(cfg.hold).await;
+                        return Err(End::Done);
+                    }
+                    _ => {}
+                }
                 return relay(s, ws, target).await;
             }
             ClientPacket::Keepalive => {}

@@ -24,17 +24,24 @@ pub enum GatewayHostile {
     ChannelNeverOpens,
     /// Answers the tunnel create with keepalives, forever.
     KeepaliveFlood,
+    /// Opens the channel, then answers what comes through it with data
+    /// that is not RDP (an HTTP error page).
+    ChannelGarbage,
+    /// Opens the channel, then relays nothing and says nothing.
+    ChannelSilent,
 }
 
 impl GatewayHostile {
     /// Every behaviour.
-    pub const ALL: [GatewayHostile; 6] = [
+    pub const ALL: [GatewayHostile; 8] = [
         Self::EndlessHeaders,
         Self::EndlessChunked,
         Self::UpgradeWithoutFraming,
         Self::OversizedPacket,
         Self::ChannelNeverOpens,
         Self::KeepaliveFlood,
+        Self::ChannelGarbage,
+        Self::ChannelSilent,
     ];
 
     /// The kebab-case name.
@@ -46,6 +53,8 @@ impl GatewayHostile {
             Self::OversizedPacket => "gw-oversized-packet",
             Self::ChannelNeverOpens => "gw-channel-never-opens",
             Self::KeepaliveFlood => "gw-keepalive-flood",
+            Self::ChannelGarbage => "gw-channel-garbage",
+            Self::ChannelSilent => "gw-channel-silent",
         }
     }
 }
@@ -123,4 +132,22 @@ pub(super) async fn oversized<S: AsyncRead + AsyncWrite + Unpin>(
 pub(super) async fn keepalive_flood<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
     let frame = websocket::encode_frame(opcode::BINARY, &ServerPacket::Keepalive.encode(), None);
     forever(s, &frame, 1_000_000).await
+}
+
+/// After a successful channel response: data packets ([MS-TSGU 2.2.10.6])
+/// that are not RDP, at once, one for each request a client may send.
+pub(super) async fn channel_garbage<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    hold: Duration,
+) -> End {
+    let page = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec();
+    let frame = websocket::encode_frame(opcode::BINARY, &ServerPacket::Data(page).encode(), None);
+    // Then hold the connection until the client goes.
+    for _ in 0..4 {
+        if let Err(e) = s.send_now(&frame).await {
+            return e;
+        }
+    }
+    s.drain(hold).await;
+    End::Done
 }

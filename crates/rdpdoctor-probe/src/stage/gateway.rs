@@ -9,11 +9,14 @@
 //! ```
 //!
 //! Each answer's status is kept (the HTTP status, or the gateway's HRESULT
-//! typed by `rdpdoctor_wire::tsgu::ProxyError`). The target's own stages are
-//! not run through the channel (yet): the evidence says so
-//! (`target_probed: false`). Only collects; the diagnosis judges.
+//! typed by `rdpdoctor_wire::tsgu::ProxyError`). Once a channel is open, the
+//! target's X.224 negotiation and TLS handshake run through it ([`target`],
+//! over the channel's byte stream, [`channel`]); the evidence then says
+//! `target_probed: true`. Only collects; the diagnosis judges.
 
+mod channel;
 mod http;
+pub mod target;
 mod tunnel;
 
 use crate::Credentials;
@@ -24,28 +27,13 @@ use std::time::Instant;
 /// The default port of an RD Gateway (HTTPS).
 pub const DEFAULT_GATEWAY_PORT: u16 = 443;
 
-/// Whose credentials the gateway gets (mstsc's `gatewaycredentialssource`
-/// and "use my RD Gateway credentials for the remote computer").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GatewayCredentials {
-    /// The same credentials as the target (`--user`): mstsc's default.
-    #[default]
-    SameAsTarget,
-    /// None: only what the gateway says without credentials.
-    None,
-}
-
-/// The gateway to go through: what `--gateway` (and later an `.rdp` file's
-/// `gatewayhostname`, `gatewaycredentialssource`) fills.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GatewayTarget {
-    /// The gateway's name or address.
-    pub host: String,
-    /// Its port (443 by default).
-    pub port: u16,
-    /// Whose credentials it gets.
-    pub credentials: GatewayCredentials,
-}
+/// The gateway to go through: `--gateway`, an `.rdp` file's
+/// `gatewayhostname`, a scan's or an exporter module's gateway. The
+/// credentials it gets are the user's (`--user`), as mstsc's "use my RD
+/// Gateway credentials for the remote computer" does; a file's
+/// `gatewaycredentialssource` is kept as written (smart card and PAA
+/// cookies are not played).
+pub use rdpdoctor_evidence::GatewayTarget;
 
 /// Parses `GATEWAY[:PORT]` (`[v6]:port` too); port 443 by default.
 pub fn parse_gateway(input: &str) -> Result<GatewayTarget, String> {
@@ -66,7 +54,8 @@ pub fn parse_gateway(input: &str) -> Result<GatewayTarget, String> {
         } else {
             DEFAULT_GATEWAY_PORT
         },
-        credentials: GatewayCredentials::SameAsTarget,
+        usage: rdpdoctor_evidence::GatewayUsage::Always,
+        credentials_source: None,
     })
 }
 
@@ -87,14 +76,81 @@ pub(crate) fn hop(
     }
 }
 
-/// Follows the path to `target` through `gw`; never fails (failures are evidence).
+/// Follows the path to `target` through `gw`, then closes the channel;
+/// never fails (failures are evidence).
 pub async fn run(
     gw: &GatewayTarget,
     target: &Target,
     creds: Option<&Credentials>,
     deadline: &Deadline,
 ) -> GatewayEvidence {
-    let mut ev = GatewayEvidence {
+    let (ev, open) = path(gw, target, creds, None, deadline).await;
+    if let Some((tunnel, _)) = open {
+        tunnel.close(deadline).await;
+    }
+    ev
+}
+
+/// Follows the path to `target` through `gw` (at `address` instead of the
+/// gateway's resolved one, when given) and, when a channel opens, probes the
+/// target through the gateway ([`target::probe`]); never fails.
+pub async fn run_through(
+    gw: &GatewayTarget,
+    target: &Target,
+    creds: Option<&Credentials>,
+    address: Option<std::net::IpAddr>,
+    deadline: &Deadline,
+) -> (GatewayEvidence, Option<target::Through>) {
+    let (mut ev, open) = path(gw, target, creds, address, deadline).await;
+    let (Some((tunnel, again)), Some(creds)) = (open, creds) else {
+        return (ev, None);
+    };
+    let opened_ms = ev.hops.iter().map(|h| h.elapsed_ms).sum();
+    let more = || again.channel(target, creds, deadline);
+    let through = target::probe(tunnel, opened_ms, more, &target.host, deadline).await;
+    ev.target_probed = true;
+    (ev, Some(through))
+}
+
+/// What opening one more channel needs: the gateway's address and name.
+struct Again<'a> {
+    gw: &'a GatewayTarget,
+    addr: std::net::SocketAddr,
+    gw_target: Target,
+}
+
+impl Again<'_> {
+    /// One more path to an open channel (TCP, TLS, NTLM, MS-TSGU), timed;
+    /// or where it stopped.
+    async fn channel(
+        &self,
+        target: &Target,
+        creds: &Credentials,
+        deadline: &Deadline,
+    ) -> (Result<tunnel::Tunnel, String>, f64) {
+        let t = Instant::now();
+        let mut scratch = empty_evidence(self.gw);
+        let open = async {
+            let conn =
+                http::open(self.addr, &self.gw_target, deadline, &mut scratch, false).await?;
+            let conn = http::authenticate(conn, self.gw, creds, deadline, &mut scratch).await?;
+            tunnel::run(conn, target, deadline, &mut scratch).await
+        };
+        let r = open.await.ok_or_else(|| {
+            let h = scratch.failed_hop();
+            let at = h.map(|h| h.hop.title()).unwrap_or("the gateway");
+            let why = h.and_then(|h| h.status_name.clone().or(h.detail.clone()));
+            format!(
+                "no channel through the RD Gateway: {at}{}",
+                why.map(|w| format!(": {w}")).unwrap_or_default()
+            )
+        });
+        (r, crate::io::elapsed_ms(t))
+    }
+}
+
+fn empty_evidence(gw: &GatewayTarget) -> GatewayEvidence {
+    GatewayEvidence {
         host: gw.host.clone(),
         port: gw.port,
         address: None,
@@ -108,7 +164,20 @@ pub async fn run(
         channel_opened: false,
         target_probed: false,
         udp_port: None,
-    };
+        channel_end: None,
+    }
+}
+
+/// The path hop by hop up to an open channel, with what opening another
+/// one needs.
+async fn path<'a>(
+    gw: &'a GatewayTarget,
+    target: &Target,
+    creds: Option<&Credentials>,
+    address: Option<std::net::IpAddr>,
+    deadline: &Deadline,
+) -> (GatewayEvidence, Option<(tunnel::Tunnel, Again<'a>)>) {
+    let mut ev = empty_evidence(gw);
     // The name: an address as is; a name through the probe's resolver.
     let t = Instant::now();
     let gw_target = Target {
@@ -117,7 +186,7 @@ pub async fn run(
         port: gw.port,
         host_is_ip: gw.host.parse::<std::net::IpAddr>().is_ok(),
     };
-    let addresses = super::dns::resolve(&gw_target, None, false, deadline).await;
+    let addresses = super::dns::resolve(&gw_target, address, false, deadline).await;
     let Some(ip) = addresses.used else {
         let detail = addresses
             .error
@@ -129,7 +198,7 @@ pub async fn run(
             t,
             Some(detail),
         ));
-        return ev;
+        return (ev, None);
     };
     if !gw_target.host_is_ip {
         ev.hops
@@ -138,23 +207,27 @@ pub async fn run(
     let addr = std::net::SocketAddr::new(ip, gw.port);
     ev.address = Some(addr.to_string());
     let Some(conn) = http::open(addr, &gw_target, deadline, &mut ev, true).await else {
-        return ev;
+        return (ev, None);
     };
     let Some(()) = http::anonymous(conn, gw, deadline, &mut ev).await else {
-        return ev;
+        return (ev, None);
     };
-    let creds = match (gw.credentials, creds) {
-        (GatewayCredentials::SameAsTarget, Some(c)) => c,
-        _ => return ev,
+    let Some(creds) = creds else {
+        return (ev, None);
     };
     let Some(conn) = http::open(addr, &gw_target, deadline, &mut ev, false).await else {
-        return ev;
+        return (ev, None);
     };
     let Some(conn) = http::authenticate(conn, gw, creds, deadline, &mut ev).await else {
-        return ev;
+        return (ev, None);
     };
-    tunnel::run(conn, target, deadline, &mut ev).await;
-    ev
+    let open = tunnel::run(conn, target, deadline, &mut ev).await;
+    let again = Again {
+        gw,
+        addr,
+        gw_target,
+    };
+    (ev, open.map(|t| (t, again)))
 }
 
 #[cfg(test)]

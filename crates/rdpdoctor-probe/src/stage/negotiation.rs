@@ -12,6 +12,7 @@ use rdpdoctor_evidence::{
 use rdpdoctor_wire::{mcs, tpkt, x224};
 use std::net::SocketAddr;
 use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use x224::protocol::{HYBRID, HYBRID_EX, RDP, RDSAAD, RDSTLS, SSL};
@@ -94,11 +95,14 @@ pub async fn connect_and_negotiate_timed(
     (outcome, framed, times)
 }
 
-async fn exchange(
-    mut framed: FramedStream<TcpStream>,
+/// One X.224 exchange on an open stream (a TCP connection, or the RD
+/// Gateway's channel): on a selected protocol the stream is handed back,
+/// positioned right after the Connection Confirm.
+pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    mut framed: FramedStream<S>,
     requested: Option<u32>,
     deadline: &Deadline,
-) -> (NegotiationOutcome, Option<FramedStream<TcpStream>>) {
+) -> (NegotiationOutcome, Option<FramedStream<S>>) {
     let request = x224::encode_connection_request(requested, Some(COOKIE));
     if let Err(e) = framed.send(&request, deadline.step()).await {
         return (read_error_outcome(&e), None);

@@ -23,6 +23,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// What the TLS stage hands on: the evidence and the leaf certificate (DER).
 pub struct TlsOutcome {
@@ -280,6 +281,25 @@ pub(crate) async fn rustls_connect(
             failure: None,
             message,
         })?;
+    rustls_handshake(tcp, host, config, deadline).await
+}
+
+/// A rustls handshake on a stream the X.224 exchange has readied (a TCP
+/// connection, or the RD Gateway's channel).
+pub(crate) async fn rustls_handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    tcp: S,
+    host: &str,
+    config: Arc<rustls::ClientConfig>,
+    deadline: &Deadline,
+) -> Result<
+    (
+        TlsVersion,
+        String,
+        Option<Vec<u8>>,
+        tokio_rustls::client::TlsStream<S>,
+    ),
+    TlsConnectError,
+> {
     let name = server_name(host);
     let connector = tokio_rustls::TlsConnector::from(config);
     let stream = match tokio::time::timeout(deadline.step(), connector.connect(name, tcp)).await {

@@ -31,6 +31,10 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
                 .map(|s| format!(" ({})", term(s)))
                 .unwrap_or_default()
         ),
+        None if g.channel_opened && g.target_probed => format!(
+            "{at} · channel to the target opened; the target's negotiation, TLS and certificate \
+             were probed through it"
+        ),
         None if g.channel_opened => format!(
             "{at} · channel to the target opened; the target itself was not probed through the gateway"
         ),
@@ -73,6 +77,27 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
     }
     if let Some(s) = &g.server_header {
         d.detail(&format!("Server: {}", term(s)));
+    }
+    if let Some(e) = &g.channel_end {
+        d.detail(&format!("channel to the target ended: {}", term(e)));
+    }
+}
+
+/// Through the channel, the target's TCP is the gateway's own connection:
+/// not measured.
+pub(super) fn through_before(d: &mut Builder<'_>) {
+    d.stage(
+        Sec::Tcp,
+        false,
+        "not measured: the RD Gateway connects to the target",
+    );
+}
+
+/// The stages that need connections of their own to the target, not run
+/// through the gateway's channel.
+pub(super) fn through_after(d: &mut Builder<'_>) {
+    for sec in [Sec::Credssp, Sec::RdpSecurity, Sec::LogonScreen] {
+        d.stage(sec, false, "not probed through the RD Gateway");
     }
 }
 

@@ -20,7 +20,14 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
     let r = report;
     if let Some(g) = &r.gateway {
         super::gateway::section(&mut d, g);
-        super::gateway::target_not_probed(&mut d);
+        if !g.target_probed {
+            super::gateway::target_not_probed(&mut d);
+            return d.finish();
+        }
+        // The target through the gateway's channel (`gateway::through`).
+        super::gateway::through_before(&mut d);
+        negotiation_to_certificate(&mut d, r, judgement);
+        super::gateway::through_after(&mut d);
         return d.finish();
     }
     // DNS
@@ -100,6 +107,17 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
         }
     }
 
+    negotiation_to_certificate(&mut d, r, judgement);
+    after_certificate(d, r, judgement)
+}
+
+/// The X.224 negotiation, TLS and the certificate: measured directly, or
+/// through the RD Gateway's channel.
+pub(super) fn negotiation_to_certificate(
+    d: &mut Builder<'_>,
+    r: &ProbeReport,
+    judgement: &Judgement,
+) {
     // Negotiation
     match (&r.negotiation, &judgement.security) {
         (Some(n), Some(p)) => {
@@ -257,7 +275,10 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
             d.detail(&format!("SHA-1 thumbprint {}", term(&c.sha1_thumbprint)));
         }
     }
+}
 
+/// CredSSP, RDP security, the logon screen and what follows.
+fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
     // CredSSP / NTLM
     match &r.credssp {
         None => d.stage(Sec::Credssp, false, "not offered (no NLA)"),

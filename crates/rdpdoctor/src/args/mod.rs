@@ -290,6 +290,15 @@ pub struct ScanArgs {
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Reach every target through this RD Gateway (GATEWAY[:PORT], port 443 by default), hop by hop
+    #[arg(long, value_name = "GATEWAY[:PORT]")]
+    pub gateway: Option<String>,
+    /// The gateway's user (USER, DOMAIN\USER or USER@DOMAIN): with it, each target's channel is opened and the target probed through it; needs --gateway
+    #[arg(long, value_name = "[DOMAIN\\]USER", requires = "gateway")]
+    pub user: Option<String>,
+    /// Read the gateway user's password from FILE (its first line); needs --user
+    #[arg(long, value_name = "FILE", requires = "user")]
+    pub password_file: Option<PathBuf>,
 }
 
 fn rate_parser(s: &str) -> Result<f64, String> {

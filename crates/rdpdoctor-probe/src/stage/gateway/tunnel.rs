@@ -1,6 +1,7 @@
 //! The MS-TSGU exchange over the WebSocket transport ([MS-TSGU 3.7.5.1]):
 //! handshake, tunnel create, tunnel auth, channel create to the target, each
-//! answer's HRESULT recorded; then the channel is closed.
+//! answer's HRESULT recorded; the open channel is handed on (to carry the
+//! target's own stages, `super::channel`) or closed.
 
 use super::hop;
 use super::http::Conn;
@@ -18,13 +19,17 @@ const CLIENT_NAME: &str = "RDPDOCTOR";
 const MAX_SKIPPED: usize = 32;
 
 /// MS-TSGU packets in WebSocket frames.
-struct Tunnel {
+pub(super) struct Tunnel {
     conn: Conn,
     acc: Accumulator,
 }
 
 impl Tunnel {
-    async fn send(&mut self, p: &ClientPacket, deadline: &Deadline) -> Result<(), String> {
+    pub(super) async fn send(
+        &mut self,
+        p: &ClientPacket,
+        deadline: &Deadline,
+    ) -> Result<(), String> {
         let bytes = p.encode().map_err(|e| e.to_string())?;
         let mut mask = [0u8; 4];
         let _ = getrandom::getrandom(&mut mask);
@@ -37,16 +42,28 @@ impl Tunnel {
 
     /// The next gateway packet other than a keepalive, within the step deadline.
     async fn next(&mut self, deadline: &Deadline) -> Result<ServerPacket, (HopOutcome, String)> {
+        self.next_within(deadline.step(), MAX_SKIPPED).await
+    }
+
+    /// The next gateway packet other than a keepalive, within `budget` per
+    /// read, skipping at most `max_skipped` keepalives and control frames.
+    /// Cancel-safe: the bytes read so far stay in the connection's buffer
+    /// and `acc`, so the channel's pump can wait on it beside its other side.
+    pub(super) async fn next_within(
+        &mut self,
+        budget: std::time::Duration,
+        max_skipped: usize,
+    ) -> Result<ServerPacket, (HopOutcome, String)> {
         let mut skipped = 0;
         loop {
             match self.acc.next_frame(tsgu::packet_len, tsgu::MAX_PACKET) {
                 Ok(Some(p)) => match tsgu::decode_server_packet(&p) {
                     Ok(ServerPacket::Keepalive) | Ok(ServerPacket::Other { .. }) => {
                         skipped += 1;
-                        if skipped > MAX_SKIPPED {
+                        if skipped > max_skipped {
                             return Err((
                                 HopOutcome::Failed,
-                                format!("more than {MAX_SKIPPED} keepalives and no answer"),
+                                format!("more than {max_skipped} keepalives and no answer"),
                             ));
                         }
                         continue;
@@ -59,16 +76,12 @@ impl Tunnel {
             }
             let frame = self
                 .conn
-                .read_frame(
-                    websocket::frame_len,
-                    websocket::MAX_PAYLOAD + 14,
-                    deadline.step(),
-                )
+                .read_frame(websocket::frame_len, websocket::MAX_PAYLOAD + 14, budget)
                 .await
                 .map_err(|e| match e {
                     ReadError::Timeout { .. } => (
                         HopOutcome::NoAnswer,
-                        format!("no answer within {} s", deadline.step().as_secs_f64()),
+                        format!("no answer within {} s", budget.as_secs_f64()),
                     ),
                     ReadError::Closed { .. } | ReadError::Reset { .. } => {
                         (HopOutcome::Closed, e.describe())
@@ -87,7 +100,7 @@ impl Tunnel {
                 }
                 _ => {
                     skipped += 1;
-                    if skipped > MAX_SKIPPED {
+                    if skipped > max_skipped {
                         return Err((HopOutcome::Failed, "a flood of control frames".into()));
                     }
                 }
@@ -153,13 +166,14 @@ async fn exchange(
     ok.then_some(answer)
 }
 
-/// Handshake → tunnel create → tunnel auth → channel create to `target`.
+/// Handshake → tunnel create → tunnel auth → channel create to `target`:
+/// the open channel, or `None` (the hops say where the path stopped).
 pub(super) async fn run(
     conn: Conn,
     target: &Target,
     deadline: &Deadline,
     ev: &mut GatewayEvidence,
-) {
+) -> Option<Tunnel> {
     let mut tunnel = Tunnel {
         conn,
         acc: Accumulator::new(),
@@ -190,14 +204,18 @@ pub(super) async fn run(
         ),
     ];
     for (kind, request) in steps {
-        let Some(answer) = exchange(&mut tunnel, kind, request, deadline, ev).await else {
-            return;
-        };
+        let answer = exchange(&mut tunnel, kind, request, deadline, ev).await?;
         if let ServerPacket::ChannelResponse(r) = answer {
             ev.channel_opened = true;
             ev.udp_port = r.udp_port;
         }
     }
-    // Done with the channel: close it politely, without waiting long.
-    let _ = tunnel.send(&ClientPacket::CloseChannel(0), deadline).await;
+    ev.channel_opened.then_some(tunnel)
+}
+
+impl Tunnel {
+    /// Done with the channel: close it politely ([MS-TSGU 2.2.10.3]), without waiting long.
+    pub(super) async fn close(mut self, deadline: &Deadline) {
+        let _ = self.send(&ClientPacket::CloseChannel(0), deadline).await;
+    }
 }

@@ -1,0 +1,99 @@
+//! A module's RD Gateway (`gateway`, `gateway_user`,
+//! `gateway_password_file` in `[modules.NAME]`): every target a scrape of
+//! that module names is probed through it ([MS-TSGU]), hop by hop, and with
+//! the user the target's channel is opened and the target probed through it.
+//!
+//! The gateway is the config's, never the scrape's: a `gateway=` URL
+//! parameter would let whoever can scrape send the module's credentials to
+//! a host of their choosing. For the same reason the allowlist (`allow`)
+//! is checked against the gateway's addresses, where the probe's packets
+//! go; the gateway resolves and reaches the target under its own resource
+//! policy (RAP), and a target that is an address is checked as well.
+
+use rdpdoctor_probe::{Credentials, GatewayTarget};
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// The largest gateway password file read (a password is one line).
+const MAX_PASSWORD_FILE: u64 = 4096;
+
+/// The gateway of one module, and the credentials it gets.
+#[derive(Debug, Clone)]
+pub struct ModuleGateway {
+    /// The gateway.
+    pub target: GatewayTarget,
+    /// Its user and password, when the module names one.
+    pub credentials: Option<Credentials>,
+}
+
+impl PartialEq for ModuleGateway {
+    /// The same gateway and user (passwords are not compared).
+    fn eq(&self, other: &Self) -> bool {
+        self.target == other.target
+            && self.credentials.as_ref().map(Credentials::user)
+                == other.credentials.as_ref().map(Credentials::user)
+    }
+}
+
+impl ModuleGateway {
+    /// From a module's lines; errors are one line naming the module.
+    pub fn from_file(
+        module: &str,
+        gateway: Option<&str>,
+        user: Option<&str>,
+        password_file: Option<&str>,
+        dir: &Path,
+    ) -> Result<Option<ModuleGateway>, String> {
+        let Some(gateway) = gateway else {
+            if user.is_some() || password_file.is_some() {
+                return Err(format!(
+                    "module {module}: gateway_user and gateway_password_file need gateway = \"HOST[:PORT]\""
+                ));
+            }
+            return Ok(None);
+        };
+        let target = rdpdoctor_probe::parse_gateway(gateway)
+            .map_err(|e| format!("module {module}: gateway = {gateway:?}: {e}"))?;
+        let credentials = match (user, password_file) {
+            (None, None) => None,
+            (Some(u), Some(f)) => Some(
+                Credentials::new(u, read_password(&dir.join(f))?)
+                    .map_err(|e| format!("module {module}: gateway_user: {e}"))?,
+            ),
+            _ => {
+                return Err(format!(
+                    "module {module}: give gateway_user and gateway_password_file together"
+                ));
+            }
+        };
+        Ok(Some(ModuleGateway {
+            target,
+            credentials,
+        }))
+    }
+}
+
+/// The password file's first line (one trailing newline removed).
+fn read_password(path: &Path) -> Result<Zeroizing<String>, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("cannot read the gateway password file {shown}: {e}"))?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(MAX_PASSWORD_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the gateway password file {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_PASSWORD_FILE {
+        return Err(format!(
+            "the gateway password file {shown} is over 4 KiB: it holds one line, the password"
+        ));
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| format!("the gateway password file {shown} is not UTF-8"))?;
+    let line = text.split('\n').next().unwrap_or_default();
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.is_empty() {
+        return Err(format!("the gateway password file {shown} is empty"));
+    }
+    Ok(Zeroizing::new(line.to_owned()))
+}

@@ -1,0 +1,234 @@
+//! A fleet behind one RD Gateway: `scan --gateway` and an exporter module
+//! with a `gateway` probe every target through the emulated gateway on
+//! loopback (`rdpdoctor_emulator::gateway`), each target's channel opened
+//! and the target probed through it; the hop that fails is named per
+//! target, in the reports and in the metrics. The password travels in a
+//! file, never in argv, and never shows in the output.
+
+use rdpdoctor_emulator::{
+    Fault, FaultConfig, GatewayConfig, GatewayFault, RunningEmulator, RunningGateway,
+};
+use rdpdoctor_testkit::cli::*;
+use rdpdoctor_testkit::exporter::{Exporter, sample_value};
+
+/// A healthy gateway and, behind it, a healthy server, a server with an
+/// expired certificate, and a port nobody listens on.
+struct Fleet {
+    gw: Option<RunningGateway>,
+    targets: Vec<RunningEmulator>,
+    closed: u16,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Fleet {
+    fn start() -> Fleet {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let any = "127.0.0.1:0".parse().unwrap();
+        let targets = [Fault::HealthyNla, Fault::ExpiredCert]
+            .into_iter()
+            .map(|f| {
+                rt.block_on(rdpdoctor_emulator::spawn(FaultConfig::new(f), any))
+                    .unwrap()
+            })
+            .collect();
+        let gw = rt
+            .block_on(rdpdoctor_emulator::spawn_gateway(
+                GatewayConfig::new(GatewayFault::Healthy),
+                any,
+            ))
+            .unwrap();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Fleet {
+            gw: Some(gw),
+            targets,
+            closed,
+            rt,
+        }
+    }
+
+    fn gateway(&self) -> String {
+        format!(
+            "127.0.0.1:{}",
+            self.gw.as_ref().unwrap().local_addr().port()
+        )
+    }
+
+    /// The healthy server, the expired certificate, the closed port.
+    fn targets(&self) -> [String; 3] {
+        let at = |i: usize| format!("127.0.0.1:{}", self.targets[i].local_addr().port());
+        [at(0), at(1), format!("127.0.0.1:{}", self.closed)]
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        if let Some(g) = self.gw.take() {
+            self.rt.block_on(g.shutdown());
+        }
+        for t in self.targets.drain(..) {
+            self.rt.block_on(t.shutdown());
+        }
+    }
+}
+
+fn ids(report: &serde_json::Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["id"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn scan_through_a_gateway_probes_each_target_through_it() {
+    let fleet = Fleet::start();
+    let [healthy, expired, closed] = fleet.targets();
+    let gw = fleet.gateway();
+    let (logon, _pw) = demo_logon_args("scan-gateway");
+    let mut args = vec![
+        "scan",
+        healthy.as_str(),
+        expired.as_str(),
+        closed.as_str(),
+        "--gateway",
+        &gw,
+        "--timeout",
+        "2",
+        "--format",
+        "ndjson",
+        "--color",
+        "never",
+    ];
+    args.extend(logon.iter().map(String::as_str));
+    let (out, _) = run(false, &args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains(rdpdoctor_emulator::DEMO_PASSWORD),
+        "the password is in the output"
+    );
+    let reports = by_input(&stdout);
+    assert_eq!(reports.len(), 3, "{stdout}");
+    let h = &reports[&healthy];
+    assert_eq!(h["gateway"]["target_probed"], true, "{h}");
+    assert!(h["certificate"]["sha256_fingerprint"].is_string(), "{h}");
+    assert!(!ids(h).contains(&"cert-expired"), "{:?}", ids(h));
+    let e = &reports[&expired];
+    assert_eq!(e["gateway"]["target_probed"], true, "{e}");
+    assert!(ids(e).contains(&"cert-expired"), "{:?}", ids(e));
+    let c = &reports[&closed];
+    assert_eq!(c["gateway"]["target_probed"], false, "{c}");
+    assert!(
+        ids(c).contains(&"gateway-target-unreachable"),
+        "{:?}",
+        ids(c)
+    );
+    assert_eq!(c["verdict"], "no-client-connects");
+    // A target failed: scan's exit status says so.
+    assert_ne!(out.status.code(), Some(0));
+}
+
+#[test]
+fn scan_takes_a_user_only_for_a_gateway() {
+    // --user without --gateway: a scan logs on nowhere else (a bad gateway
+    // is `gateway.rs`'s one-line error).
+    let (out, _) = run(false, &["scan", "127.0.0.1", "--user", "demo"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--gateway"), "{err}");
+}
+
+#[test]
+fn an_exporter_module_with_a_gateway_names_the_failing_hop_in_its_metrics() {
+    let fleet = Fleet::start();
+    let [_, expired, closed] = fleet.targets();
+    let dir = rdpdoctor_testkit::fixtures::scratch("exporter-gateway");
+    std::fs::write(dir.join("gw.pw"), rdpdoctor_emulator::DEMO_PASSWORD).unwrap();
+    let config = dir.join("exporter.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[modules.gw]\nprofile = \"fast\"\nstep_timeout_seconds = 2\ngateway = \"{}\"\ngateway_user = \"{}\"\ngateway_password_file = \"gw.pw\"\n",
+            fleet.gateway(),
+            rdpdoctor_emulator::DEMO_USER
+        ),
+    )
+    .unwrap();
+    let e = Exporter::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--allow",
+        "127.0.0.1/32",
+    ]);
+    let (status, body) = e.get(&format!("/probe?target={expired}&module=gw"), &[]);
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains(rdpdoctor_emulator::DEMO_PASSWORD));
+    assert_eq!(
+        sample_value(&body, "rdp_gateway_target_probed"),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        sample_value(&body, r#"rdp_gateway_hop_ok{hop="channel-create"}"#),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        sample_value(&body, r#"rdp_finding{id="cert-expired",severity="warn"}"#),
+        Some(1.0),
+        "{body}"
+    );
+    let (status, body) = e.get(&format!("/probe?target={closed}&module=gw"), &[]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        sample_value(
+            &body,
+            r#"rdp_gateway_failed_hop_info{hop="channel-create",outcome="refused",status="E_PROXY_TS_CONNECTFAILED"}"#
+        ),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        sample_value(&body, r#"rdp_gateway_hop_ok{hop="channel-create"}"#),
+        Some(0.0)
+    );
+    assert_eq!(sample_value(&body, "rdp_gateway_target_probed"), Some(0.0));
+    // The gateway is the module's: a scrape cannot name another (the path
+    // still reaches the module's gateway and stops at the channel).
+    let (_, body) = e.get(
+        &format!("/probe?target={closed}&module=gw&gateway=127.0.0.9:443"),
+        &[],
+    );
+    assert_eq!(
+        sample_value(&body, r#"rdp_gateway_hop_ok{hop="tls"}"#),
+        Some(1.0),
+        "{body}"
+    );
+}
+
+#[test]
+fn an_exporter_gateway_outside_the_allowlist_is_refused() {
+    let fleet = Fleet::start();
+    let dir = rdpdoctor_testkit::fixtures::scratch("exporter-gateway-outside");
+    let config = dir.join("exporter.toml");
+    std::fs::write(
+        &config,
+        format!("[modules.gw]\ngateway = \"{}\"\n", fleet.gateway()),
+    )
+    .unwrap();
+    // The target is allowed, the gateway (where the packets go) is not.
+    let e = Exporter::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--allow",
+        "127.0.0.2/32",
+    ]);
+    let (status, body) = e.get("/probe?target=127.0.0.2:3389&module=gw", &[]);
+    assert_eq!(status, 403, "{body}");
+}
