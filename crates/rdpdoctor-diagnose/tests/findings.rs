@@ -17,6 +17,7 @@ fn tcp(state: PortState, rtts: &[f64], failures: u32) -> TcpEvidence {
     let mut samples: Vec<ConnectSample> = rtts
         .iter()
         .map(|&r| ConnectSample {
+            failure_kind: None,
             connected: true,
             elapsed_ms: r,
             error: None,
@@ -24,6 +25,7 @@ fn tcp(state: PortState, rtts: &[f64], failures: u32) -> TcpEvidence {
         .collect();
     for _ in 0..failures {
         samples.push(ConnectSample {
+            failure_kind: None,
             connected: false,
             elapsed_ms: 5000.0,
             error: Some("timeout".into()),
@@ -154,6 +156,7 @@ fn weak_and_mismatched_certificates() {
 fn credssp_version_and_clock_skew() {
     let mut r = report();
     r.credssp = Some(CredSspEvidence {
+        failure_kind: None,
         server_version: Some(3),
         client_version: 6,
         error_code: None,
@@ -184,6 +187,7 @@ fn credssp_version_and_clock_skew() {
 fn tls_versions() {
     let mut r = report();
     let v = |version, accepted| TlsVersionResult {
+        failure_kind: None,
         elapsed_ms: None,
         version,
         accepted: Some(accepted),
@@ -192,6 +196,7 @@ fn tls_versions() {
         secure_renegotiation: None,
     };
     r.tls = Some(TlsEvidence {
+        failure_kind: None,
         via: Protocol::Ssl,
         version: None,
         cipher_suite: None,
@@ -367,6 +372,7 @@ fn healthy_tls() -> ProbeReport {
         (Some(3), sel(1)),
     ]));
     r.tls = Some(TlsEvidence {
+        failure_kind: None,
         via: Protocol::Ssl,
         version: Some(TlsVersion::Tls13),
         cipher_suite: None,
@@ -375,6 +381,7 @@ fn healthy_tls() -> ProbeReport {
         versions: [TlsVersion::Tls12, TlsVersion::Tls13]
             .into_iter()
             .map(|version| TlsVersionResult {
+                failure_kind: None,
                 version,
                 accepted: Some(true),
                 cipher_suite: None,

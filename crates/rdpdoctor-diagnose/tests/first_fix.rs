@@ -19,6 +19,7 @@ fn tcp(state: PortState) -> TcpEvidence {
         state,
         samples: vec![
             ConnectSample {
+                failure_kind: None,
                 connected,
                 elapsed_ms: 0.3,
                 error: (!connected).then(|| "connection refused".to_owned()),
@@ -72,6 +73,7 @@ fn tls(accepted: &[TlsVersion]) -> TlsEvidence {
         .into_iter()
         .find(|v| accepted.contains(v));
     TlsEvidence {
+        failure_kind: None,
         via: Protocol::Ssl,
         version: best,
         cipher_suite: None,
@@ -85,6 +87,7 @@ fn tls(accepted: &[TlsVersion]) -> TlsEvidence {
         ]
         .into_iter()
         .map(|version| TlsVersionResult {
+            failure_kind: None,
             version,
             accepted: Some(accepted.contains(&version)),
             cipher_suite: None,

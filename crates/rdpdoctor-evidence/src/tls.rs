@@ -63,6 +63,12 @@ pub struct TlsVersionResult {
     /// connect, OpenSSL 3 only with `SSL_OP_LEGACY_SERVER_CONNECT`.
     #[serde(default)]
     pub secure_renegotiation: Option<bool>,
+    /// How the handshake failed, typed, when it was refused or not tested
+    /// for want of an answer (`timeout`, `alert`, `closed`, …); absent when
+    /// it completed, when the cause is on our side, or in an older report
+    /// ([`crate::StepFailure`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<crate::StepFailure>,
 }
 
 /// How a TLS handshake failed, as seen from the client: the difference
@@ -108,6 +114,12 @@ pub struct TlsEvidence {
     pub error: Option<String>,
     /// How it failed, when it did.
     pub failure: Option<HandshakeFailure>,
+    /// How the modern client's attempt failed, typed, including before the
+    /// handshake (the X.224 exchange that should lead to TLS, where
+    /// `failure` is `None`); for a handshake failure it is `failure`'s kind.
+    /// Absent when it succeeded, or in an older report ([`crate::StepFailure`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<crate::StepFailure>,
     /// One handshake per TLS version.
     pub versions: Vec<TlsVersionResult>,
 }

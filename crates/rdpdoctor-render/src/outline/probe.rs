@@ -144,7 +144,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                     NegotiationOutcome::Garbage { error, .. } => {
                         format!("unexpected answer: {}", term(error))
                     }
-                    NegotiationOutcome::ConnectFailed { error } => {
+                    NegotiationOutcome::ConnectFailed { error, .. } => {
                         format!("connect failed: {}", term(error))
                     }
                 };
@@ -330,7 +330,9 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                     } => {
                         format!("chose {}", encryption_method.label())
                     }
-                    RdpSecurityOutcome::Refused { detail } => format!("refused: {}", term(detail)),
+                    RdpSecurityOutcome::Refused { detail, .. } => {
+                        format!("refused: {}", term(detail))
+                    }
                 };
                 let offered: Vec<&str> = o.offered.iter().map(|m| m.label()).collect();
                 d.detail(&format!("offer {:<26} {got}", offered.join("|")));
@@ -386,7 +388,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                     )
                 }
                 DeepOutcome::Timeout => format!("no answer after {}", kebab(&dp.phase_reached)),
-                DeepOutcome::Failed { detail } => {
+                DeepOutcome::Failed { detail, .. } => {
                     format!(
                         "stopped after {}: {}",
                         kebab(&dp.phase_reached),
