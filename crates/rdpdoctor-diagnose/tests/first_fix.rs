@@ -101,10 +101,9 @@ fn tls(accepted: &[TlsVersion]) -> TlsEvidence {
 }
 
 fn cert(days_left: i64, self_signed: bool) -> CertificateFacts {
-    CertificateFacts {
-        self_signed,
-        ..common::cert(days_left)
-    }
+    let mut c = common::cert(days_left);
+    c.self_signed = self_signed;
+    c
 }
 
 /// xrdp with `security_layer=tls`: it answers a request it cannot serve with

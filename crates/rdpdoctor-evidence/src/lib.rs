@@ -19,8 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
-#[cfg(feature = "wire")]
-mod cert_facts;
+mod certificate;
 mod credssp;
 mod deep;
 mod failure;
@@ -39,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use capture::CaptureEvidence;
+pub use certificate::{Certificate, CertificateFacts, SignatureHash};
 pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
 pub use failure::StepFailure;
@@ -51,7 +51,7 @@ pub use net::{Addresses, ConnectSample, PortState, Stats, Target, TcpEvidence};
 pub use protocol::{EncryptionLevel, EncryptionMethod, Protocol, ProtocolSet};
 pub use rdp_file::{GatewayTarget, GatewayUsage, RdpFile, RdpFileEncoding, RdpSetting};
 pub use rdp_security::{RdpSecurityEvidence, RdpSecurityOffer, RdpSecurityOutcome};
-pub use tls::{CertificateFacts, HandshakeFailure, TlsEvidence, TlsVersion, TlsVersionResult};
+pub use tls::{HandshakeFailure, TlsEvidence, TlsVersion, TlsVersionResult};
 
 /// Version of the JSON schema of every command's output. Bump on any change
 /// that removes or renames a field or changes a field's meaning; adding a

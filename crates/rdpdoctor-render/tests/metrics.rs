@@ -111,18 +111,21 @@ fn nla_expired() -> ProbeReport {
         ],
     });
     r.certificate = Some(CertificateFacts {
-        subject: format!("CN={HOSTILE}"),
-        common_name: Some(HOSTILE.into()),
-        issuer: format!("CN={HOSTILE}"),
-        not_after_unix: 1_580_515_200,
-        not_before_unix: 1_549_000_000,
+        certificate: rdpdoctor_evidence::Certificate {
+            subject: format!("CN={HOSTILE}"),
+            common_name: Some(HOSTILE.into()),
+            issuer: format!("CN={HOSTILE}"),
+            not_after_unix: 1_580_515_200,
+            not_before_unix: 1_549_000_000,
+            key_type: "RSA".into(),
+            key_bits: Some(2048),
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            sha1_thumbprint: "AB".repeat(20),
+            ..Default::default()
+        },
         days_left: -2000,
         expired: true,
-        key_type: "RSA".into(),
-        key_bits: Some(2048),
-        signature_algorithm: "sha256WithRSAEncryption".into(),
         matches_target: Some(false),
-        sha1_thumbprint: "AB".repeat(20),
         ..Default::default()
     });
     r.credssp = Some(CredSspEvidence {

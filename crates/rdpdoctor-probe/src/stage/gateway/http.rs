@@ -70,7 +70,7 @@ pub(super) async fn open(
         let leaf = seen.lock().ok().and_then(|l| l.clone());
         if let Some(info) = leaf.and_then(|d| rdpdoctor_wire::cert::analyze(&d).ok()) {
             ev.certificate = Some(crate::certificate_facts(
-                &info,
+                info,
                 gw,
                 None,
                 crate::now_millis() / 1000,
