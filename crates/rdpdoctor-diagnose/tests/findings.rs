@@ -138,6 +138,7 @@ fn weak_and_mismatched_certificates() {
     let mut c = cert(300);
     c.key_bits = Some(1024);
     c.signature_algorithm = "sha1WithRSAEncryption".into();
+    c.signature_oid = "1.2.840.113549.1.1.5".into();
     c.matches_target = Some(false);
     c.self_signed = true;
     r.certificate = Some(c);
@@ -988,4 +989,23 @@ fn a_gateway_that_opens_the_channel_says_the_target_was_not_probed() {
         "{}",
         j.diagnosis.headline
     );
+}
+
+/// The weak signature is decided on the algorithm's OID: a name that
+/// mentions SHA-1 decides nothing, and a SHA-1 OID under any name does.
+#[test]
+fn a_weak_signature_is_read_from_the_oid_not_the_name() {
+    let with = |name: &str, oid: &str| {
+        let mut r = report();
+        let mut c = cert(300);
+        c.signature_algorithm = name.into();
+        c.signature_oid = oid.into();
+        r.certificate = Some(c);
+        ids(&r).contains(&"cert-weak-signature")
+    };
+    assert!(with("1.2.840.113549.1.1.5", "1.2.840.113549.1.1.5"));
+    assert!(with("ecdsa-with-SHA1", "1.2.840.10045.4.1"));
+    assert!(with("md5WithRSAEncryption", "1.2.840.113549.1.1.4"));
+    assert!(!with("sha1-looking-name", "1.2.840.113549.1.1.11"));
+    assert!(!with("rsassaPss", "1.2.840.113549.1.1.10"));
 }

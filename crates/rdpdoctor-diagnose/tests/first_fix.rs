@@ -493,6 +493,7 @@ fn a_weak_certificate_is_replaced_on_xrdp_and_a_wrong_name_is_fixed_by_the_clien
     let mut c = cert(300, false);
     c.key_bits = Some(1024);
     c.signature_algorithm = "sha1WithRSAEncryption".into();
+    c.signature_oid = "1.2.840.113549.1.1.5".into();
     r.certificate = Some(c);
     let j = judged(&r, &Context::default());
     assert_eq!(j.diagnosis.causes[0].id, "cert-untrusted-or-name-mismatch");
