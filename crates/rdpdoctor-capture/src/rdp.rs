@@ -264,7 +264,7 @@ fn read_tls(client: &[u8], server: &[u8], start_us: u64) -> CaptureTls {
         .certificates
         .iter()
         .filter_map(|der| cert::analyze(der).ok())
-        .map(|info| rdpdoctor_evidence::CertificateFacts::from_wire(&info, now, None, None))
+        .map(|info| rdpdoctor_evidence::CertificateFacts::at(info, now, None, None))
         .collect();
     for (from, flight) in [(Side::Client, &c), (Side::Server, &s)] {
         for a in &flight.alerts {

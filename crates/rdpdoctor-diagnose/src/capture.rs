@@ -111,6 +111,7 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
     }
     negotiation(c, out);
     tls(c, out);
+    certificate(c, out);
     if c.closed_after_credssp() {
         let tls = c.tls.as_ref();
         out.push(finding_with(
@@ -283,6 +284,27 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// The server's certificate in the clear (its leaf), judged by the same
+/// function as the probe's: the same findings with the same evidence (about
+/// the focus connection, which the report names), hence the same causes;
+/// the name the client asked for is its SNI.
+fn certificate(c: &CaptureConnection, out: &mut Vec<Finding>) {
+    let Some(tls) = &c.tls else { return };
+    let Some(leaf) = tls.certificates.first() else {
+        return;
+    };
+    let seen = crate::certificate::Seen {
+        target: tls
+            .server_name
+            .as_deref()
+            .map(|name| (name, leaf.matches_host(name))),
+        clock_skew_seconds: None,
+        by: "the capture",
+        strict_client_refused: false,
+    };
+    crate::certificate::findings(leaf, seen, out);
 }
 
 /// The verdict of a capture: about the client that was captured.

@@ -20,6 +20,7 @@
 
 mod agreement;
 pub mod capture;
+mod certificate;
 mod client_file;
 pub mod clients;
 pub mod codes;

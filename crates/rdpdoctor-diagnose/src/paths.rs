@@ -70,7 +70,7 @@ fn outcome_text(o: Option<&NegotiationOutcome>) -> String {
         Some(NegotiationOutcome::Garbage { error, .. }) => {
             format!("the server answers with something else: {error}")
         }
-        Some(NegotiationOutcome::ConnectFailed { error }) => {
+        Some(NegotiationOutcome::ConnectFailed { error, .. }) => {
             format!("the connection fails: {error}")
         }
         None => "not tested".into(),
@@ -118,7 +118,7 @@ pub fn predict(r: &ProbeReport, posture: Option<&SecurityPosture>) -> Vec<Securi
         });
         let refused = r.rdp_security.as_ref().and_then(|s| {
             s.offers.iter().find_map(|o| match &o.outcome {
-                RdpSecurityOutcome::Refused { detail } => Some(detail.clone()),
+                RdpSecurityOutcome::Refused { detail, .. } => Some(detail.clone()),
                 _ => None,
             })
         });

@@ -290,6 +290,7 @@ mod tests {
             row(
                 Some(3),
                 NegotiationOutcome::ConnectFailed {
+                    failure_kind: None,
                     error: "timed-out".into(),
                 },
             ),

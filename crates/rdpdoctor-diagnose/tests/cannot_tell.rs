@@ -20,6 +20,7 @@ fn accepted(state: PortState) -> ProbeReport {
                 connected: true,
                 elapsed_ms: 0.3,
                 error: None,
+                failure_kind: None,
             };
             3
         ],
@@ -67,6 +68,7 @@ fn a_cause_well_ahead_of_the_next_keeps_its_confidence() {
                 connected: false,
                 elapsed_ms: 0.2,
                 error: Some("connection refused".into()),
+                failure_kind: Some(StepFailure::Refused),
             };
             3
         ],

@@ -17,6 +17,7 @@ fn tcp(state: PortState, rtts: &[f64], failures: u32) -> TcpEvidence {
     let mut samples: Vec<ConnectSample> = rtts
         .iter()
         .map(|&r| ConnectSample {
+            failure_kind: None,
             connected: true,
             elapsed_ms: r,
             error: None,
@@ -24,6 +25,7 @@ fn tcp(state: PortState, rtts: &[f64], failures: u32) -> TcpEvidence {
         .collect();
     for _ in 0..failures {
         samples.push(ConnectSample {
+            failure_kind: None,
             connected: false,
             elapsed_ms: 5000.0,
             error: Some("timeout".into()),
@@ -136,6 +138,7 @@ fn weak_and_mismatched_certificates() {
     let mut c = cert(300);
     c.key_bits = Some(1024);
     c.signature_algorithm = "sha1WithRSAEncryption".into();
+    c.signature_oid = "1.2.840.113549.1.1.5".into();
     c.matches_target = Some(false);
     c.self_signed = true;
     r.certificate = Some(c);
@@ -154,6 +157,7 @@ fn weak_and_mismatched_certificates() {
 fn credssp_version_and_clock_skew() {
     let mut r = report();
     r.credssp = Some(CredSspEvidence {
+        failure_kind: None,
         server_version: Some(3),
         client_version: 6,
         error_code: None,
@@ -184,6 +188,7 @@ fn credssp_version_and_clock_skew() {
 fn tls_versions() {
     let mut r = report();
     let v = |version, accepted| TlsVersionResult {
+        failure_kind: None,
         elapsed_ms: None,
         version,
         accepted: Some(accepted),
@@ -192,6 +197,7 @@ fn tls_versions() {
         secure_renegotiation: None,
     };
     r.tls = Some(TlsEvidence {
+        failure_kind: None,
         via: Protocol::Ssl,
         version: None,
         cipher_suite: None,
@@ -367,6 +373,7 @@ fn healthy_tls() -> ProbeReport {
         (Some(3), sel(1)),
     ]));
     r.tls = Some(TlsEvidence {
+        failure_kind: None,
         via: Protocol::Ssl,
         version: Some(TlsVersion::Tls13),
         cipher_suite: None,
@@ -375,6 +382,7 @@ fn healthy_tls() -> ProbeReport {
         versions: [TlsVersion::Tls12, TlsVersion::Tls13]
             .into_iter()
             .map(|version| TlsVersionResult {
+                failure_kind: None,
                 version,
                 accepted: Some(true),
                 cipher_suite: None,
@@ -1042,6 +1050,7 @@ fn no_rdp_answer_through_an_open_channel_is_the_target_hop() {
             NegotiationOutcome::Garbage {
                 error: "not TPKT".into(),
                 first_bytes: "48545450".into(),
+                failure_kind: None,
             },
             None,
         ),
@@ -1092,4 +1101,23 @@ fn no_rdp_answer_through_an_open_channel_is_the_target_hop() {
             .iter()
             .any(|f| f.id == FindingId::GatewayTargetNoRdp)
     );
+}
+
+/// The weak signature is decided on the algorithm's OID: a name that
+/// mentions SHA-1 decides nothing, and a SHA-1 OID under any name does.
+#[test]
+fn a_weak_signature_is_read_from_the_oid_not_the_name() {
+    let with = |name: &str, oid: &str| {
+        let mut r = report();
+        let mut c = cert(300);
+        c.signature_algorithm = name.into();
+        c.signature_oid = oid.into();
+        r.certificate = Some(c);
+        ids(&r).contains(&"cert-weak-signature")
+    };
+    assert!(with("1.2.840.113549.1.1.5", "1.2.840.113549.1.1.5"));
+    assert!(with("ecdsa-with-SHA1", "1.2.840.10045.4.1"));
+    assert!(with("md5WithRSAEncryption", "1.2.840.113549.1.1.4"));
+    assert!(!with("sha1-looking-name", "1.2.840.113549.1.1.11"));
+    assert!(!with("rsassaPss", "1.2.840.113549.1.1.10"));
 }

@@ -19,6 +19,7 @@ fn tcp(state: PortState) -> TcpEvidence {
         state,
         samples: vec![
             ConnectSample {
+                failure_kind: None,
                 connected,
                 elapsed_ms: 0.3,
                 error: (!connected).then(|| "connection refused".to_owned()),
@@ -72,6 +73,7 @@ fn tls(accepted: &[TlsVersion]) -> TlsEvidence {
         .into_iter()
         .find(|v| accepted.contains(v));
     TlsEvidence {
+        failure_kind: None,
         via: Protocol::Ssl,
         version: best,
         cipher_suite: None,
@@ -85,6 +87,7 @@ fn tls(accepted: &[TlsVersion]) -> TlsEvidence {
         ]
         .into_iter()
         .map(|version| TlsVersionResult {
+            failure_kind: None,
             version,
             accepted: Some(accepted.contains(&version)),
             cipher_suite: None,
@@ -98,10 +101,9 @@ fn tls(accepted: &[TlsVersion]) -> TlsEvidence {
 }
 
 fn cert(days_left: i64, self_signed: bool) -> CertificateFacts {
-    CertificateFacts {
-        self_signed,
-        ..common::cert(days_left)
-    }
+    let mut c = common::cert(days_left);
+    c.self_signed = self_signed;
+    c
 }
 
 /// xrdp with `security_layer=tls`: it answers a request it cannot serve with
@@ -491,6 +493,7 @@ fn a_weak_certificate_is_replaced_on_xrdp_and_a_wrong_name_is_fixed_by_the_clien
     let mut c = cert(300, false);
     c.key_bits = Some(1024);
     c.signature_algorithm = "sha1WithRSAEncryption".into();
+    c.signature_oid = "1.2.840.113549.1.1.5".into();
     r.certificate = Some(c);
     let j = judged(&r, &Context::default());
     assert_eq!(j.diagnosis.causes[0].id, "cert-untrusted-or-name-mismatch");

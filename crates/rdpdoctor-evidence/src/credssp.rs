@@ -16,6 +16,11 @@ pub struct CredSspEvidence {
     pub ntlm_challenge: bool,
     /// Why the exchange stopped, when it failed.
     pub error: Option<String>,
+    /// How it stopped, typed (`timeout`, `reset`, `closed`, `invalid`, …);
+    /// absent when it did not fail, or in an older report
+    /// ([`crate::StepFailure`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<crate::StepFailure>,
 }
 
 /// Facts from the server's NTLM CHALLENGE message ([MS-NLMP 2.2.1.2]).

@@ -51,6 +51,11 @@ pub enum DeepOutcome {
     Failed {
         /// Why.
         detail: String,
+        /// How the step that stopped it failed, typed (`timeout` for a TLS
+        /// handshake or a read that got no answer in time); absent for a
+        /// failure on our side, or in an older report ([`crate::StepFailure`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure_kind: Option<crate::StepFailure>,
     },
 }
 

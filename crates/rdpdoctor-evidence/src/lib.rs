@@ -19,10 +19,10 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
-#[cfg(feature = "wire")]
-mod cert_facts;
+mod certificate;
 mod credssp;
 mod deep;
+mod failure;
 mod gateway;
 pub mod host;
 pub mod kerberos;
@@ -38,8 +38,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use capture::CaptureEvidence;
+pub use certificate::{Certificate, CertificateFacts, SignatureHash};
 pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
+pub use failure::StepFailure;
 pub use gateway::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
 pub use host::HostEvidence;
 pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};
@@ -49,7 +51,7 @@ pub use net::{Addresses, ConnectSample, PortState, Stats, Target, TcpEvidence};
 pub use protocol::{EncryptionLevel, EncryptionMethod, Protocol, ProtocolSet};
 pub use rdp_file::{GatewayTarget, GatewayUsage, RdpFile, RdpFileEncoding, RdpSetting};
 pub use rdp_security::{RdpSecurityEvidence, RdpSecurityOffer, RdpSecurityOutcome};
-pub use tls::{CertificateFacts, HandshakeFailure, TlsEvidence, TlsVersion, TlsVersionResult};
+pub use tls::{HandshakeFailure, TlsEvidence, TlsVersion, TlsVersionResult};
 
 /// Version of the JSON schema of every command's output. Bump on any change
 /// that removes or renames a field or changes a field's meaning; adding a
@@ -228,11 +230,12 @@ impl ProbeReport {
     /// deadlines (and its load) as about the server, worth one more look.
     /// A host silent at TCP (filtered, down) is not one: nothing answered.
     ///
-    /// The probe records most step timeouts as types (an X.224 request
-    /// [`NegotiationOutcome::Silent`], a connect `timeout`, a TLS handshake
+    /// Decided on the kinds the probe typed where each step failed
+    /// ([`StepFailure::Timeout`], [`NegotiationOutcome::Silent`],
     /// [`HandshakeFailure::NoAnswer`], [`DeepOutcome::Timeout`],
-    /// [`LogonOutcome::NoAnswer`]); CredSSP, the TLS version matrix and the
-    /// Standard RDP Security offers only as text, read by `step_timed_out`.
+    /// [`LogonOutcome::NoAnswer`]), never on the words of a step's text. A
+    /// report from before the kinds (no `failure_kind`) reads as no timeout
+    /// where only its text said so.
     pub fn timed_out_after_answer(&self) -> bool {
         if self.timings.ceiling_hit {
             return true;
@@ -244,34 +247,34 @@ impl ProbeReport {
         if !answered {
             return false;
         }
-        let timed_out = |text: &Option<String>| text.as_deref().is_some_and(step_timed_out);
-        let tcp = self.tcp.as_ref().is_some_and(|t| {
-            t.samples
-                .iter()
-                .any(|s| s.error.as_deref() == Some("timeout"))
-        });
+        let timed_out = failure::timed_out;
+        let tcp = self
+            .tcp
+            .as_ref()
+            .is_some_and(|t| t.samples.iter().any(|s| timed_out(s.failure_kind)));
         let negotiation = self.negotiation.as_ref().is_some_and(|n| {
-            n.attempts.iter().any(|a| match &a.outcome {
-                NegotiationOutcome::Silent => true,
-                NegotiationOutcome::ConnectFailed { error } => error == "timeout",
-                _ => false,
-            })
+            n.attempts
+                .iter()
+                .any(|a| timed_out(a.outcome.failure_kind()))
         });
         let tls = self.tls.as_ref().is_some_and(|t| {
             t.failure == Some(HandshakeFailure::NoAnswer)
-                || timed_out(&t.error)
-                || t.versions.iter().any(|v| timed_out(&v.detail))
+                || timed_out(t.failure_kind)
+                || t.versions.iter().any(|v| timed_out(v.failure_kind))
         });
-        let credssp = self.credssp.as_ref().is_some_and(|c| timed_out(&c.error));
+        let credssp = self
+            .credssp
+            .as_ref()
+            .is_some_and(|c| timed_out(c.failure_kind));
         let rdp_security = self.rdp_security.as_ref().is_some_and(|r| {
             r.offers.iter().any(|o| match &o.outcome {
-                RdpSecurityOutcome::Refused { detail } => step_timed_out(detail),
+                RdpSecurityOutcome::Refused { failure_kind, .. } => timed_out(*failure_kind),
                 _ => false,
             })
         });
         let deep = self.deep.as_ref().is_some_and(|d| match &d.outcome {
             DeepOutcome::Timeout => true,
-            DeepOutcome::Failed { detail } => step_timed_out(detail),
+            DeepOutcome::Failed { failure_kind, .. } => timed_out(*failure_kind),
             _ => false,
         });
         let logon = self
@@ -280,14 +283,6 @@ impl ProbeReport {
             .is_some_and(|l| l.outcome == LogonOutcome::NoAnswer);
         tcp || negotiation || tls || credssp || rdp_security || deep || logon
     }
-}
-
-/// True when an error text of `rdpdoctor-probe` says a step timed out: it
-/// says "before the deadline" for a read or a handshake, and so does the
-/// [`NegotiationOutcome`] it names where the X.224 exchange that opens a TLS
-/// or CredSSP connection got no answer (its `Display`).
-fn step_timed_out(text: &str) -> bool {
-    text.contains("before the deadline")
 }
 
 #[cfg(test)]
@@ -302,7 +297,8 @@ mod tests {
         assert!(Stats::of(&[]).is_none());
     }
 
-    fn report(connected: bool) -> ProbeReport {
+    /// A report whose host answered TCP (`connected`) or was silent at it.
+    pub(super) fn report(connected: bool) -> ProbeReport {
         let target = Target {
             input: "h".into(),
             host: "h".into(),
@@ -320,6 +316,7 @@ mod tests {
                 connected,
                 elapsed_ms: 1.0,
                 error: (!connected).then(|| "timeout".to_owned()),
+                failure_kind: (!connected).then_some(StepFailure::Timeout),
             }],
             rtt_ms: None,
             failures: u32::from(!connected),
@@ -352,39 +349,54 @@ mod tests {
         r.negotiation = Some(row(NegotiationOutcome::Silent));
         assert!(r.timed_out_after_answer());
         // A later connect timed out.
-        r.negotiation = Some(row(NegotiationOutcome::ConnectFailed {
-            error: "timeout".into(),
-        }));
+        let failed = |e: &str, k: StepFailure| NegotiationOutcome::ConnectFailed {
+            error: e.into(),
+            failure_kind: Some(k),
+        };
+        r.negotiation = Some(row(failed("timeout", StepFailure::Timeout)));
         assert!(r.timed_out_after_answer());
         // A refusal is an answer.
-        r.negotiation = Some(row(NegotiationOutcome::ConnectFailed {
-            error: "refused".into(),
-        }));
+        r.negotiation = Some(row(failed("refused", StepFailure::Refused)));
         assert!(!r.timed_out_after_answer());
-        // CredSSP records its timeout as text only.
+        // CredSSP's read got no answer: the kind says so, whatever the words.
         r.credssp = Some(CredSspEvidence {
             server_version: None,
             client_version: 6,
             error_code: None,
             ntlm_challenge: false,
             error: Some("no TSRequest from the server: no answer before the deadline".into()),
+            failure_kind: Some(StepFailure::Timeout),
         });
         assert!(r.timed_out_after_answer());
         // Its connect timed out (seen under load: the X.224 exchange that
-        // opens CredSSP's connection, named as the probe names it).
-        let x224 =
-            |o: NegotiationOutcome| Some(format!("the X.224 exchange did not lead to TLS: {o}"));
-        let failed = |e: &str| NegotiationOutcome::ConnectFailed { error: e.into() };
-        r.credssp.as_mut().unwrap().error = x224(failed("timeout"));
+        // opens CredSSP's connection, named as the probe names it, with the
+        // kind of that exchange's outcome).
+        let x224 = |r: &mut ProbeReport, o: NegotiationOutcome| {
+            let c = r.credssp.as_mut().unwrap();
+            c.failure_kind = o.failure_kind();
+            c.error = Some(format!("the X.224 exchange did not lead to TLS: {o}"));
+        };
+        x224(&mut r, failed("timeout", StepFailure::Timeout));
         assert!(r.timed_out_after_answer());
-        r.credssp.as_mut().unwrap().error = x224(NegotiationOutcome::Silent);
+        x224(&mut r, NegotiationOutcome::Silent);
         assert!(r.timed_out_after_answer());
         r.credssp.as_mut().unwrap().error = Some("the server reset the connection".into());
+        r.credssp.as_mut().unwrap().failure_kind = Some(StepFailure::Reset);
         assert!(!r.timed_out_after_answer());
-        r.credssp.as_mut().unwrap().error = x224(failed("refused"));
+        x224(&mut r, failed("refused", StepFailure::Refused));
         assert!(!r.timed_out_after_answer());
-        r.credssp.as_mut().unwrap().error = x224(NegotiationOutcome::Closed);
+        x224(&mut r, NegotiationOutcome::Closed);
         assert!(!r.timed_out_after_answer());
+        // The words alone decide nothing: a text that says "deadline" with
+        // another kind is not a timeout, and an older report without a kind
+        // is not one either.
+        r.credssp.as_mut().unwrap().error =
+            Some("no TSRequest from the server: no answer before the deadline".into());
+        r.credssp.as_mut().unwrap().failure_kind = Some(StepFailure::Closed);
+        assert!(!r.timed_out_after_answer());
+        r.credssp.as_mut().unwrap().failure_kind = None;
+        assert!(!r.timed_out_after_answer());
+        r.credssp = None;
         // The ceiling, whatever TCP did (the scheduler's own net leaves no TCP evidence).
         let mut r = report(false);
         r.tcp = None;

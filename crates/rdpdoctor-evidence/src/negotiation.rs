@@ -1,7 +1,7 @@
 //! The X.224 security negotiation matrix ([MS-RDPBCGR 2.2.1.1–2.2.1.2]):
 //! what the server did with each Connection Request.
 
-use crate::{Protocol, ProtocolSet};
+use crate::{Protocol, ProtocolSet, StepFailure};
 use serde::{Deserialize, Serialize};
 
 /// What the server did with one X.224 Connection Request.
@@ -43,11 +43,20 @@ pub enum NegotiationOutcome {
         error: String,
         /// The first bytes received, hex.
         first_bytes: String,
+        /// How the read ended: `invalid` for an answer that does not decode,
+        /// `timeout` for an answer cut short by the deadline; absent in
+        /// older reports ([`StepFailure`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure_kind: Option<StepFailure>,
     },
     /// The TCP connection itself failed.
     ConnectFailed {
         /// The error class.
         error: String,
+        /// The same, typed: `timeout`, `refused`, `unreachable` or `other`;
+        /// absent in older reports ([`StepFailure`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure_kind: Option<StepFailure>,
     },
 }
 
@@ -71,10 +80,34 @@ impl std::fmt::Display for NegotiationOutcome {
             }
             Self::Silent => f.write_str("no answer to the X.224 request before the deadline"),
             Self::Garbage { error, .. } => write!(f, "not an X.224 Connection Confirm ({error})"),
-            Self::ConnectFailed { error } if error == "timeout" => {
-                f.write_str("no answer to the TCP connect before the deadline")
+            Self::ConnectFailed {
+                failure_kind: Some(StepFailure::Timeout),
+                ..
+            } => f.write_str("no answer to the TCP connect before the deadline"),
+            Self::ConnectFailed { error, .. } => write!(f, "the TCP connect failed ({error})"),
+        }
+    }
+}
+
+impl NegotiationOutcome {
+    /// How the exchange failed, when it got no answer a server gives on
+    /// purpose: `timeout` for [`Self::Silent`], `closed` for
+    /// [`Self::Closed`], the connect's or the read's own kind for
+    /// [`Self::ConnectFailed`] and [`Self::Garbage`] (`invalid` when an
+    /// older report did not say). `None` for an answer (a selection, a
+    /// failure code, a Connection Confirm, an MCS disconnect).
+    pub fn failure_kind(&self) -> Option<StepFailure> {
+        match self {
+            Self::Silent => Some(StepFailure::Timeout),
+            Self::Closed => Some(StepFailure::Closed),
+            Self::ConnectFailed { failure_kind, .. } => *failure_kind,
+            Self::Garbage { failure_kind, .. } => {
+                Some(failure_kind.unwrap_or(StepFailure::Invalid))
             }
-            Self::ConnectFailed { error } => write!(f, "the TCP connect failed ({error})"),
+            Self::Selected { .. }
+            | Self::Failure { .. }
+            | Self::NoNegotiationData
+            | Self::Disconnected { .. } => None,
         }
     }
 }

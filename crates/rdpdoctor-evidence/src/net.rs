@@ -62,6 +62,10 @@ pub struct ConnectSample {
     pub elapsed_ms: f64,
     /// The error class when it failed: `refused`, `timeout`, `unreachable`, or the OS message.
     pub error: Option<String>,
+    /// The same, typed (`timeout`, `refused`, `unreachable`, `other`); absent
+    /// when it connected, or in an older report ([`crate::StepFailure`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<crate::StepFailure>,
 }
 
 /// Summary statistics over samples, in milliseconds.

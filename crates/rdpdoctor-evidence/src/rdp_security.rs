@@ -30,6 +30,11 @@ pub enum RdpSecurityOutcome {
     Refused {
         /// What happened.
         detail: String,
+        /// How, typed: `invalid` for an MCS refusal or a message that does
+        /// not decode, `timeout`, `closed`, `reset`; absent in an older
+        /// report ([`crate::StepFailure`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure_kind: Option<crate::StepFailure>,
     },
 }
 

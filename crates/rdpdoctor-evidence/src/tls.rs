@@ -1,5 +1,5 @@
-//! TLS: the modern handshake, each TLS version tried, why a handshake
-//! failed, and the facts of the served certificate.
+//! TLS: the modern handshake, each TLS version tried, and why a handshake
+//! failed (the served certificate's facts are in `certificate`).
 
 use crate::Protocol;
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,12 @@ pub struct TlsVersionResult {
     /// connect, OpenSSL 3 only with `SSL_OP_LEGACY_SERVER_CONNECT`.
     #[serde(default)]
     pub secure_renegotiation: Option<bool>,
+    /// How the handshake failed, typed, when it was refused or not tested
+    /// for want of an answer (`timeout`, `alert`, `closed`, …); absent when
+    /// it completed, when the cause is on our side, or in an older report
+    /// ([`crate::StepFailure`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<crate::StepFailure>,
 }
 
 /// How a TLS handshake failed, as seen from the client: the difference
@@ -108,6 +114,12 @@ pub struct TlsEvidence {
     pub error: Option<String>,
     /// How it failed, when it did.
     pub failure: Option<HandshakeFailure>,
+    /// How the modern client's attempt failed, typed, including before the
+    /// handshake (the X.224 exchange that should lead to TLS, where
+    /// `failure` is `None`); for a handshake failure it is `failure`'s kind.
+    /// Absent when it succeeded, or in an older report ([`crate::StepFailure`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<crate::StepFailure>,
     /// One handshake per TLS version.
     pub versions: Vec<TlsVersionResult>,
 }
@@ -121,54 +133,4 @@ impl TlsEvidence {
             .map(|v| v.version)
             .collect()
     }
-}
-
-/// Facts read from an X.509 certificate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct CertificateFacts {
-    /// Subject distinguished name.
-    pub subject: String,
-    /// Subject common name, when present.
-    pub common_name: Option<String>,
-    /// DNS and IP subject alternative names.
-    pub subject_alt_names: Vec<String>,
-    /// Issuer distinguished name.
-    pub issuer: String,
-    /// Subject equals issuer and the signature verifies with its own key.
-    pub self_signed: bool,
-    /// Start of validity (RFC 3339).
-    pub not_before: String,
-    /// End of validity (RFC 3339).
-    pub not_after: String,
-    /// Start of validity, Unix seconds.
-    pub not_before_unix: i64,
-    /// End of validity, Unix seconds.
-    pub not_after_unix: i64,
-    /// Whole days left until `not_after`, negative once expired, as of the probe.
-    pub days_left: i64,
-    /// `not_after` is in the past.
-    pub expired: bool,
-    /// `not_before` is in the future.
-    pub not_yet_valid: bool,
-    /// Public key algorithm, e.g. `RSA`, `EC`.
-    pub key_type: String,
-    /// Public key size in bits.
-    pub key_bits: Option<u32>,
-    /// Signature algorithm, e.g. `sha256WithRSAEncryption`.
-    pub signature_algorithm: String,
-    /// Extended key usages, by name or OID.
-    pub extended_key_usage: Vec<String>,
-    /// The EKU allows TLS server authentication (or there is no EKU extension).
-    pub server_auth: bool,
-    /// The EKU has Remote Desktop Authentication (1.3.6.1.4.1.311.54.1.2).
-    pub remote_desktop_auth: bool,
-    /// Whether the name the user typed matches the CN or a SAN.
-    pub matches_target: Option<bool>,
-    /// Whether the server's own DNS name (from NTLM) matches.
-    pub matches_server_dns_name: Option<bool>,
-    /// SHA-1 thumbprint, upper-case hex without separators: the form Windows
-    /// shows and stores in `SSLCertificateSHA1Hash`.
-    pub sha1_thumbprint: String,
-    /// SHA-256 fingerprint, upper-case hex.
-    pub sha256_fingerprint: String,
 }

@@ -174,14 +174,15 @@ fn group_policy_in_an_export_wins_over_the_hive_and_the_store_is_decoded() {
     assert_eq!(ev.certificates.len(), 1);
     let c = &ev.certificates[0];
     assert_eq!(c.thumbprint, thumb);
-    assert_eq!(c.computed_thumbprint.as_deref(), Some(thumb.as_str()));
+    assert_eq!(c.computed_thumbprint(), Some(thumb.as_str()));
     assert_eq!(c.decode_error, None);
-    assert!(c.subject.as_deref().unwrap().contains("WKS-WIN732BITA"));
-    assert_eq!(c.dns_names, ["wks-win732bita"]);
-    assert_eq!(c.not_after_unix, Some(1_609_459_200), "2021-01-01");
-    assert_eq!(c.not_after.as_deref(), Some("2021-01-01T00:00:00Z"));
-    assert_eq!(c.self_signed, Some(true));
-    assert!(c.key.as_deref().unwrap().starts_with("ec"), "{:?}", c.key);
+    assert!(c.subject().unwrap().contains("WKS-WIN732BITA"));
+    let said = c.certificate.as_ref().unwrap();
+    assert_eq!(said.dns_names, ["wks-win732bita"]);
+    assert_eq!(c.not_after_unix(), Some(1_609_459_200), "2021-01-01");
+    assert_eq!(c.not_after(), Some("2021-01-01T00:00:00Z"));
+    assert!(said.self_signed);
+    assert!(c.key().unwrap().starts_with("ec"), "{:?}", c.key());
     // The listener's thumbprint is not the store's certificate.
     let named = ev
         .terminal_server

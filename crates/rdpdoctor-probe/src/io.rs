@@ -9,6 +9,7 @@
 //! The framing itself is the wire crate's [`Accumulator`], shared with the
 //! emulator; this module adds the socket, the deadlines and the error kinds.
 
+use rdpdoctor_evidence::StepFailure;
 use rdpdoctor_wire::error::WireError;
 use rdpdoctor_wire::frame::Accumulator;
 use std::io;
@@ -117,6 +118,16 @@ impl ConnectError {
             ConnectError::Other(m) => m.clone(),
         }
     }
+
+    /// The kind the evidence records next to [`ConnectError::label`].
+    pub fn kind(&self) -> StepFailure {
+        match self {
+            ConnectError::Refused => StepFailure::Refused,
+            ConnectError::Timeout => StepFailure::Timeout,
+            ConnectError::Unreachable(_) => StepFailure::Unreachable,
+            ConnectError::Other(_) => StepFailure::Other,
+        }
+    }
 }
 
 /// Connects within `budget`.
@@ -183,6 +194,19 @@ impl ReadError {
             | ReadError::Timeout { received }
             | ReadError::Invalid { received, .. } => received,
             ReadError::Io(_) => &[],
+        }
+    }
+
+    /// The kind the evidence records next to [`ReadError::describe`]: a
+    /// read cut by its deadline is a timeout, with or without a part of an
+    /// answer.
+    pub fn kind(&self) -> StepFailure {
+        match self {
+            ReadError::Closed { .. } => StepFailure::Closed,
+            ReadError::Reset { .. } => StepFailure::Reset,
+            ReadError::Timeout { .. } => StepFailure::Timeout,
+            ReadError::Invalid { .. } => StepFailure::Invalid,
+            ReadError::Io(_) => StepFailure::Other,
         }
     }
 

@@ -270,7 +270,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
             .as_ref()
             .and_then(|n| n.dns_computer_name.as_deref());
         report.certificate = Some(certificate_facts(
-            &info,
+            info,
             &target,
             server_dns,
             now_millis() / 1000,
@@ -332,7 +332,7 @@ pub async fn probe_via_gateway(
         .as_deref()
         .and_then(|der| rdpdoctor_wire::cert::analyze(der).ok())
     {
-        report.certificate = Some(certificate_facts(&info, &target, None, now_millis() / 1000));
+        report.certificate = Some(certificate_facts(info, &target, None, now_millis() / 1000));
     }
     if let Some(g) = report.gateway.as_mut() {
         g.channel_end = through.channel_end;
@@ -391,15 +391,12 @@ fn finish(mut report: ProbeReport, started: Instant, deadline: &Deadline) -> Pro
 /// Certificate evidence, judged at `now` (Unix seconds) against the name the
 /// user typed and, when known, the server's own DNS name.
 pub fn certificate_facts(
-    info: &rdpdoctor_wire::cert::CertificateInfo,
+    info: rdpdoctor_evidence::Certificate,
     target: &Target,
     server_dns_name: Option<&str>,
     now: i64,
 ) -> CertificateFacts {
-    CertificateFacts::from_wire(
-        info,
-        now,
-        Some(info.matches_host(&target.host)),
-        server_dns_name.map(|n| info.matches_host(n)),
-    )
+    let matches_target = Some(info.matches_host(&target.host));
+    let matches_server = server_dns_name.map(|n| info.matches_host(n));
+    CertificateFacts::at(info, now, matches_target, matches_server)
 }

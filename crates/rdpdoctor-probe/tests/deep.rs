@@ -318,7 +318,7 @@ async fn a_hostile_rsa_key_costs_one_step_and_timers_keep_firing() {
         ticks as u128 >= elapsed.as_millis() / 20 / 2,
         "the executor stalled: {ticks} ticks of 20 ms in {elapsed:?}"
     );
-    let DeepOutcome::Failed { detail } = &ev.outcome else {
+    let DeepOutcome::Failed { detail, .. } = &ev.outcome else {
         panic!("expected a failure naming the key, got {:?}", ev.outcome);
     };
     // Either the RSA was cut at the step budget, or the wire crate refused

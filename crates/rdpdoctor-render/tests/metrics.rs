@@ -30,6 +30,7 @@ fn tcp(state: PortState) -> TcpEvidence {
     TcpEvidence {
         state,
         samples: vec![ConnectSample {
+            failure_kind: None,
             connected,
             elapsed_ms: 0.4,
             error: (!connected).then(|| "refused".into()),
@@ -82,6 +83,7 @@ fn nla_expired() -> ProbeReport {
         .collect(),
     });
     r.tls = Some(TlsEvidence {
+        failure_kind: None,
         via: Protocol::Hybrid,
         version: Some(TlsVersion::Tls12),
         cipher_suite: Some("TLS13_AES_256_GCM_SHA384".into()),
@@ -89,6 +91,7 @@ fn nla_expired() -> ProbeReport {
         failure: None,
         versions: vec![
             TlsVersionResult {
+                failure_kind: None,
                 version: TlsVersion::Tls10,
                 accepted: Some(true),
                 elapsed_ms: Some(3.0),
@@ -97,6 +100,7 @@ fn nla_expired() -> ProbeReport {
                 secure_renegotiation: None,
             },
             TlsVersionResult {
+                failure_kind: None,
                 version: TlsVersion::Tls13,
                 accepted: None,
                 elapsed_ms: None,
@@ -107,21 +111,25 @@ fn nla_expired() -> ProbeReport {
         ],
     });
     r.certificate = Some(CertificateFacts {
-        subject: format!("CN={HOSTILE}"),
-        common_name: Some(HOSTILE.into()),
-        issuer: format!("CN={HOSTILE}"),
-        not_after_unix: 1_580_515_200,
-        not_before_unix: 1_549_000_000,
+        certificate: rdpdoctor_evidence::Certificate {
+            subject: format!("CN={HOSTILE}"),
+            common_name: Some(HOSTILE.into()),
+            issuer: format!("CN={HOSTILE}"),
+            not_after_unix: 1_580_515_200,
+            not_before_unix: 1_549_000_000,
+            key_type: "RSA".into(),
+            key_bits: Some(2048),
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            sha1_thumbprint: "AB".repeat(20),
+            ..Default::default()
+        },
         days_left: -2000,
         expired: true,
-        key_type: "RSA".into(),
-        key_bits: Some(2048),
-        signature_algorithm: "sha256WithRSAEncryption".into(),
         matches_target: Some(false),
-        sha1_thumbprint: "AB".repeat(20),
         ..Default::default()
     });
     r.credssp = Some(CredSspEvidence {
+        failure_kind: None,
         server_version: Some(6),
         client_version: 6,
         error_code: None,

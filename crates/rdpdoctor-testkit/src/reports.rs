@@ -100,6 +100,7 @@ pub fn closed_port() -> ProbeReport {
             connected: false,
             elapsed_ms: 0.4,
             error: Some("refused".into()),
+            failure_kind: Some(rdpdoctor_evidence::StepFailure::Refused),
         }],
         rtt_ms: None,
         failures: 1,

@@ -56,43 +56,9 @@ pub(crate) fn rsa_public_key<'a>(spki: &'a SubjectPublicKeyInfo<'a>) -> Option<R
 /// from the "Remote Desktop Authentication" template).
 pub const OID_REMOTE_DESKTOP_AUTH: &str = "1.3.6.1.4.1.311.54.1.2";
 
-/// What a certificate says, independent of when it is looked at.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CertificateInfo {
-    /// Subject DN (RFC 4514 form).
-    pub subject: String,
-    /// The subject's first common name.
-    pub common_name: Option<String>,
-    /// DNS names and IP addresses from the subjectAltName extension.
-    pub dns_names: Vec<String>,
-    /// IP addresses from the subjectAltName extension.
-    pub ip_addresses: Vec<IpAddr>,
-    /// Issuer DN.
-    pub issuer: String,
-    /// Subject equals issuer and the signature verifies with the certificate's own key.
-    pub self_signed: bool,
-    /// notBefore, Unix seconds.
-    pub not_before: i64,
-    /// notAfter, Unix seconds.
-    pub not_after: i64,
-    /// `RSA`, `EC`, `DSA`, `Ed25519`, … or the OID.
-    pub key_type: String,
-    /// Key size in bits, where known.
-    pub key_bits: Option<u32>,
-    /// Signature algorithm name, e.g. `sha256WithRSAEncryption`, or its OID.
-    pub signature_algorithm: String,
-    /// Extended key usages (names for the common ones, OIDs otherwise). Empty
-    /// when the certificate has no EKU extension.
-    pub extended_key_usage: Vec<String>,
-    /// True when the EKU extension is absent (any usage) or lists serverAuth.
-    pub server_auth: bool,
-    /// True when the EKU lists Remote Desktop Authentication.
-    pub remote_desktop_auth: bool,
-    /// SHA-1 of the DER, upper-case hex (Windows' thumbprint form).
-    pub sha1_thumbprint: String,
-    /// SHA-256 of the DER, upper-case hex.
-    pub sha256_fingerprint: String,
-}
+/// What a certificate says: the one model every source shares, defined with
+/// the evidence (`rdpdoctor_evidence::Certificate`) and filled only here.
+pub use rdpdoctor_evidence::Certificate;
 
 /// The `subjectPublicKey` of a DER certificate: the contents of the BIT
 /// STRING in its SubjectPublicKeyInfo (for RSA, the RSAPublicKey DER). CredSSP
@@ -112,7 +78,7 @@ pub fn subject_public_key(der: &[u8]) -> Result<Vec<u8>, WireError> {
 }
 
 /// Decodes one DER certificate.
-pub fn analyze(der: &[u8]) -> Result<CertificateInfo, WireError> {
+pub fn analyze(der: &[u8]) -> Result<Certificate, WireError> {
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| WireError::Invalid {
         what: "X.509 certificate",
         detail: e.to_string(),
@@ -208,23 +174,32 @@ pub fn analyze(der: &[u8]) -> Result<CertificateInfo, WireError> {
         }
     };
 
-    let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
-    let signature_algorithm = signature_name(&sig_oid).map_or(sig_oid, str::to_owned);
+    let signature_oid = cert.signature_algorithm.algorithm.to_id_string();
+    let signature_algorithm =
+        signature_name(&signature_oid).map_or_else(|| signature_oid.clone(), str::to_owned);
 
     // Self-signed: same name on both sides and the signature checks out with
     // the certificate's own key. A CA-issued certificate whose issuer happens to
     // equal its subject fails the signature check and is not called self-signed.
     let self_signed = tbs.subject == tbs.issuer && cert.verify_signature(None).is_ok();
 
-    Ok(CertificateInfo {
+    let not_before = tbs.validity.not_before.timestamp();
+    let not_after = tbs.validity.not_after.timestamp();
+    let subject_alt_names = dns_names
+        .iter()
+        .cloned()
+        .chain(ip_addresses.iter().map(IpAddr::to_string))
+        .collect();
+    Ok(Certificate {
         subject,
         common_name,
-        dns_names,
-        ip_addresses,
+        subject_alt_names,
         issuer: tbs.issuer.to_string(),
         self_signed,
-        not_before: tbs.validity.not_before.timestamp(),
-        not_after: tbs.validity.not_after.timestamp(),
+        not_before: rfc3339(not_before),
+        not_after: rfc3339(not_after),
+        not_before_unix: not_before,
+        not_after_unix: not_after,
         key_type,
         key_bits,
         signature_algorithm,
@@ -233,56 +208,22 @@ pub fn analyze(der: &[u8]) -> Result<CertificateInfo, WireError> {
         remote_desktop_auth,
         sha1_thumbprint: hex_upper(&Sha1::digest(der)),
         sha256_fingerprint: hex_upper(&Sha256::digest(der)),
+        dns_names,
+        ip_addresses,
+        signature_oid,
     })
 }
 
-impl CertificateInfo {
-    /// Whether `host` (a DNS name or an IP literal) is named by this certificate,
-    /// by the RFC 6125 rules clients apply: SANs when present (CN otherwise),
-    /// case-insensitive, a `*.` wildcard covering exactly one left-most label.
-    pub fn matches_host(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.');
-        if let Ok(ip) = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-        {
-            // Windows clients also accept an IP in the CN; FreeRDP only checks names.
-            return self.ip_addresses.contains(&ip)
-                || self
-                    .common_name
-                    .as_deref()
-                    .is_some_and(|cn| cn.parse::<IpAddr>().ok() == Some(ip));
-        }
-        let names: Vec<&str> = if self.dns_names.is_empty() {
-            self.common_name.iter().map(String::as_str).collect()
-        } else {
-            self.dns_names.iter().map(String::as_str).collect()
-        };
-        names.iter().any(|pattern| dns_name_matches(pattern, host))
-    }
-
-    /// Every name the certificate is for (SAN DNS names, SAN IPs, or the CN).
-    pub fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.dns_names.clone();
-        v.extend(self.ip_addresses.iter().map(IpAddr::to_string));
-        if v.is_empty() {
-            v.extend(self.common_name.clone());
-        }
-        v
-    }
-}
-
-fn dns_name_matches(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.trim_end_matches('.');
-    if let Some(suffix) = pattern.strip_prefix("*.") {
-        match host.split_once('.') {
-            Some((label, rest)) => !label.is_empty() && rest.eq_ignore_ascii_case(suffix),
-            None => false,
-        }
-    } else {
-        pattern.eq_ignore_ascii_case(host)
-    }
+/// RFC 3339 UTC, seconds precision, for Unix seconds (the number itself
+/// when out of range).
+fn rfc3339(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| secs.to_string())
 }
 
 fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
@@ -348,15 +289,6 @@ pub fn hex_upper(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcard_covers_one_label_only() {
-        assert!(dns_name_matches("*.example.com", "rdp.example.com"));
-        assert!(dns_name_matches("*.EXAMPLE.com", "rdp.example.COM"));
-        assert!(!dns_name_matches("*.example.com", "a.b.example.com"));
-        assert!(!dns_name_matches("*.example.com", "example.com"));
-        assert!(dns_name_matches("host.example.com.", "host.example.com"));
-    }
 
     #[test]
     fn rsa_bits_ignores_sign_byte() {

@@ -158,6 +158,33 @@ fn check_fault(fault: Fault) {
     if fault == Fault::Slow {
         assert!(p.elapsed > Duration::from_millis(2500), "{:?}", p.elapsed);
     }
+    // How each X.224 request failed is a kind, and the scan's re-check
+    // decides on it: a host that accepts TCP and then says nothing is worth
+    // one more look; one that closes at once has answered.
+    let kinds = |p: &Probe| -> Vec<String> {
+        p.json["negotiation"]["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["outcome"]["kind"].as_str().unwrap_or("?").to_owned())
+            .collect()
+    };
+    let recheck = || {
+        serde_json::from_value::<rdpdoctor_evidence::ProbeReport>(p.json.clone())
+            .expect("the report reads back")
+            .timed_out_after_answer()
+    };
+    match fault {
+        Fault::Silent => {
+            assert!(kinds(&p).iter().all(|k| k == "silent"), "{:?}", kinds(&p));
+            assert!(recheck(), "{fault}: no answer after TCP is re-checked");
+        }
+        Fault::AcceptThenClose => {
+            assert!(kinds(&p).iter().all(|k| k == "closed"), "{:?}", kinds(&p));
+            assert!(!recheck(), "{fault}: a close is an answer");
+        }
+        _ => assert!(!recheck(), "{fault}: nothing timed out"),
+    }
 }
 
 macro_rules! fault_tests {

@@ -468,3 +468,59 @@ cases! {
     deep_unknown_error_info: DeepUnknownErrorInfo => Finding("server-error-info");
     deep_unknown_license_error: DeepUnknownLicenseError => Fails;
 }
+
+/// Each stage says how it failed as a kind (`failure_kind`), set by the
+/// probe where the failure happened, beside its text: a silent step is a
+/// `timeout`, a refused handshake an `alert`, an answer that does not
+/// decode `invalid`; and the scan's re-check decides on these kinds
+/// (`ProbeReport::timed_out_after_answer`).
+#[test]
+fn each_stage_types_how_it_failed() {
+    let json = |h: Hostile| {
+        outcome(h)
+            .json
+            .clone()
+            .unwrap_or_else(|| panic!("{}: no JSON report", h.name()))
+    };
+    let recheck = |v: &Value| {
+        serde_json::from_value::<rdpdoctor_evidence::ProbeReport>(v.clone())
+            .expect("the report reads back")
+            .timed_out_after_answer()
+    };
+    // TLS: the server takes the ClientHello and says nothing.
+    let tls = json(Hostile::TlsSilent);
+    assert_eq!(tls["tls"]["failure_kind"], "timeout", "{}", tls["tls"]);
+    assert!(
+        recheck(&tls),
+        "a TLS handshake without an answer is re-checked"
+    );
+    // TLS: a fatal alert is an answer.
+    let alert = json(Hostile::TlsUnknownAlert);
+    assert_eq!(alert["tls"]["failure_kind"], "alert", "{}", alert["tls"]);
+    // CredSSP: silent after TLS, and an answer that does not decode.
+    let silent = json(Hostile::CredsspSilent);
+    assert_eq!(
+        silent["credssp"]["failure_kind"], "timeout",
+        "{}",
+        silent["credssp"]
+    );
+    assert!(recheck(&silent));
+    let malformed = json(Hostile::CredsspMalformed);
+    assert_eq!(
+        malformed["credssp"]["failure_kind"], "invalid",
+        "{}",
+        malformed["credssp"]
+    );
+    // Standard RDP Security: no MCS Connect Response within the step.
+    let mcs = json(Hostile::McsSilent);
+    let kinds: Vec<&Value> = mcs["rdp_security"]["offers"]
+        .as_array()
+        .map(|o| o.iter().map(|o| &o["outcome"]["failure_kind"]).collect())
+        .unwrap_or_default();
+    assert!(
+        !kinds.is_empty() && kinds.iter().all(|k| *k == "timeout"),
+        "{}",
+        mcs["rdp_security"]
+    );
+    assert!(recheck(&mcs));
+}

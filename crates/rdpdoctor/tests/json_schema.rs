@@ -256,6 +256,11 @@ fn the_schema_enums_are_the_codes() {
         json_names(rdpdoctor_evidence::TlsVersion::ALL),
         "$defs/TlsVersion"
     );
+    assert_eq!(
+        schema_enum(&s, "StepFailure"),
+        json_names(rdpdoctor_evidence::StepFailure::ALL),
+        "$defs/StepFailure"
+    );
     let protocols = rdpdoctor_evidence::Protocol::FLAGS
         .iter()
         .map(|(_, p)| *p)

@@ -143,3 +143,51 @@ fn every_capture_scenario_agrees_with_its_truth_and_the_probe() {
         assert_eq!(top_cause(&probe), row.top_cause, "{}: probe", row.name);
     }
 }
+
+/// The server's certificate in a capture is judged as the probe judges it
+/// (issue 17): the reference client, limited to TLS 1.2 (TLS 1.3 encrypts
+/// the Certificate message, and a capture then sees none), connects to the
+/// emulated expired certificate; the capture's report has the probe's
+/// `cert-expired`, about the same certificate, and ranks the probe's cause
+/// first.
+#[test]
+#[ignore = "needs tcpdump, xfreerdp and xvfb-run: see lab/README.md"]
+fn a_captured_expired_certificate_gets_the_probes_finding_and_cause() {
+    let serve = LabServe::start(&["expired-cert"]);
+    let address = serve.listeners[0].1.clone();
+    let port = address.rsplit_once(':').unwrap().1.to_owned();
+    let dir = scratch("lab_capture_expired_cert_tls12");
+    let file = dir.join("expired-cert-tls12.pcap");
+    record(&file, &port, || {
+        let out = Command::new("timeout")
+            .args(["30", "xvfb-run", "-a", "xfreerdp"])
+            .arg(format!("/v:localhost:{port}"))
+            .args(["/sec:tls", "+enforce-tlsv1_2", "/cert:ignore", "+auth-only"])
+            .args(["/u:labuser", "/p:LabPass1!"])
+            .env("HOME", &dir)
+            .env("XDG_CONFIG_HOME", &dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("xvfb-run xfreerdp");
+        assert!(out.status.code().is_some(), "xfreerdp was killed");
+    });
+    let doc = json(&["inspect", "--format", "json", &file.to_string_lossy()]);
+    let probe = json(&["probe", &address, "--format", "json"]);
+    let finding = |doc: &Value| -> Value {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "cert-expired")
+            .cloned()
+            .unwrap_or_else(|| panic!("no cert-expired in {}", doc["findings"]))
+    };
+    let (seen, probed) = (finding(&doc), finding(&probe));
+    let leaf = &doc["capture"]["connections"][0]["tls"]["certificates"][0];
+    assert_eq!(leaf["sha1_thumbprint"], seen["evidence"]["sha1_thumbprint"]);
+    for key in ["subject", "not_after"] {
+        assert_eq!(seen["evidence"][key], probed["evidence"][key], "{key}");
+    }
+    assert_eq!(top_cause(&doc), "rdp-cert-expired");
+    assert_eq!(top_cause(&probe), "rdp-cert-expired");
+}

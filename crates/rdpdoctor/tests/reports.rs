@@ -123,7 +123,16 @@ fn demo_says_which_formats_it_has_and_explain_writes_every_format() {
 
 #[test]
 fn scan_writes_a_fleet_page_with_a_section_per_host_to_the_output_file() {
-    let (a, b) = (closed_port(), closed_port());
+    // Two different closed ports: both bound at once, then freed (one after
+    // the other, the system may hand out the same port twice).
+    let (a, b) = {
+        let l1 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let l2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        (
+            l1.local_addr().unwrap().to_string(),
+            l2.local_addr().unwrap().to_string(),
+        )
+    };
     let dir = hostkit::scratch("reports-scan-html");
     let file = dir.join("fleet.html");
     let out = rdpdoctor(&[

@@ -124,7 +124,9 @@ pub fn after_security(
     {
         let how = match &d.outcome {
             DeepOutcome::Timeout => format!("no answer within {}", r.limits.step_secs()),
-            DeepOutcome::Disconnected { detail } | DeepOutcome::Failed { detail } => detail.clone(),
+            DeepOutcome::Disconnected { detail } | DeepOutcome::Failed { detail, .. } => {
+                detail.clone()
+            }
             _ => String::new(),
         };
         out.add(

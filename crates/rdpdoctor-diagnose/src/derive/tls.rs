@@ -1,5 +1,6 @@
 //! TLS and the served certificate → findings: versions, handshake
-//! failures, expiry, names, key and signature.
+//! failures, and the certificate through the one judgement of
+//! [`crate::certificate`] (expiry, names, key and signature).
 
 use super::*;
 use crate::facts::tls::*;
@@ -92,121 +93,11 @@ pub(super) fn tls_and_certificate(r: &ProbeReport, out: &mut Out) {
         }
     }
     let Some(c) = &r.certificate else { return };
-    let certificate = CertificateIdentity::of(c);
-    if c.expired {
-        out.add(
-            FindingId::CertExpired,
-            Severity::Warn,
-            format!(
-                "The server's certificate expired on {} ({} days ago): clients warn, and those that refuse untrusted certificates fail",
-                c.not_after, -c.days_left
-            ),
-            &ExpiredCertificateFacts {
-                certificate: certificate.clone(),
-                days_left: c.days_left,
-                self_signed: c.self_signed,
-            },
-        );
-    } else if c.not_yet_valid {
-        out.add(
-            FindingId::CertNotYetValid,
-            Severity::Warn,
-            format!("The server's certificate is not valid until {}: clients warn, and those that refuse untrusted certificates fail. Either it was issued with a future start date, or a clock is wrong{}", c.not_before, match r.ntlm.as_ref().and_then(|n| n.clock_skew_seconds) {
-                Some(s) if s.abs() <= CLOCK_SKEW_TOLERANCE_SECS => " (the server's clock is right: it is the certificate)",
-                Some(_) => " (the server's clock is off: see clock-skew)",
-                None => " (the probe could not read the server's clock)",
-            }),
-            &NotYetValidCertificateFacts {
-                certificate: certificate.clone(),
-            },
-        );
-    } else if c.days_left < EXPIRES_SOON_DAYS {
-        out.add(
-            FindingId::CertExpiresSoon,
-            Severity::Warn,
-            format!(
-                "The server's certificate expires in {} days, on {}",
-                c.days_left, c.not_after
-            ),
-            &ExpiringCertificateFacts {
-                certificate: certificate.clone(),
-                days_left: c.days_left,
-            },
-        );
-    }
-    if c.matches_target == Some(false) {
-        out.add(
-            FindingId::CertNameMismatch,
-            Severity::Warn,
-            format!(
-                "The certificate is for {} but you connected to {}: clients warn, or refuse when they enforce the name",
-                cert_names(c),
-                r.target.host
-            ),
-            &CertificateNamesFacts {
-                certificate: certificate.clone(),
-                target: &r.target.host,
-                common_name: c.common_name.as_deref(),
-                subject_alt_names: &c.subject_alt_names,
-            },
-        );
-    }
-    if c.self_signed {
-        out.add(
-            FindingId::CertSelfSigned,
-            Severity::Info,
-            "The certificate is self-signed (the Windows default): clients cannot verify it and ask the user to trust it".into(),
-            &CertificateIssuerFacts {
-                certificate: certificate.clone(),
-                issuer: &c.issuer,
-            },
-        );
-    }
-    // Weak crypto is a warning: mstsc and FreeRDP (OpenSSL at its level 1)
-    // still connect to an RSA-1024/SHA-1 certificate; strict stacks (rustls,
-    // Apple's) refuse it, and the client predictions say which.
-    let weak_severity = Severity::Warn;
-    let refused = if r.tls.as_ref().is_some_and(|t| t.version.is_none()) {
-        ": strict TLS clients refuse the handshake (rustls did here)"
-    } else {
-        ""
+    let seen = crate::certificate::Seen {
+        target: c.matches_target.map(|m| (r.target.host.as_str(), m)),
+        clock_skew_seconds: r.ntlm.as_ref().and_then(|n| n.clock_skew_seconds),
+        by: "the probe",
+        strict_client_refused: r.tls.as_ref().is_some_and(|t| t.version.is_none()),
     };
-    let sig = c.signature_algorithm.to_ascii_lowercase();
-    if sig.contains("md5") || sig.contains("sha1") || sig.contains("sha-1") {
-        out.add(
-            FindingId::CertWeakSignature,
-            weak_severity,
-            format!(
-                "The certificate is signed with {}, which current clients distrust",
-                c.signature_algorithm
-            ),
-            &CertificateSignatureFacts {
-                certificate: certificate.clone(),
-                signature_algorithm: &c.signature_algorithm,
-            },
-        );
-    }
-    if c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < 2048) {
-        out.add(
-            FindingId::CertWeakKey,
-            weak_severity,
-            format!(
-                "The certificate's RSA key has only {} bits (2048 is the minimum current TLS stacks accept){refused}",
-                c.key_bits.unwrap_or(0)
-            ),
-            &CertificateKeyFacts {
-                certificate,
-                key_type: &c.key_type,
-                key_bits: c.key_bits,
-            },
-        );
-    }
-}
-
-fn cert_names(c: &rdpdoctor_evidence::CertificateFacts) -> String {
-    if !c.subject_alt_names.is_empty() {
-        c.subject_alt_names.join(", ")
-    } else {
-        c.common_name.clone().unwrap_or_else(|| c.subject.clone())
-    }
+    crate::certificate::findings(c, seen, &mut out.0);
 }

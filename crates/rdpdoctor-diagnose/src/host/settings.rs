@@ -375,20 +375,20 @@ fn certificates(h: &HostEvidence, now: i64, out: &mut Out) {
     let expired: Vec<&CertificateStoreEntry> = listener
         .iter()
         .copied()
-        .filter(|c| c.not_after_unix.is_some_and(|t| t < now))
+        .filter(|c| c.not_after_unix().is_some_and(|t| t < now))
         .collect();
     // With several self-signed certificates, only all of them expired says
     // the listener's is (Windows keeps the old one beside a renewed one).
     let all_expired = !expired.is_empty() && expired.len() == listener.len();
     if all_expired && let Some(c) = expired.first() {
-        let days = (now - c.not_after_unix.unwrap_or(now)) / 86_400;
+        let days = (now - c.not_after_unix().unwrap_or(now)) / 86_400;
         out.add(
             F::StoredCertExpired,
             Severity::Warn,
             format!(
                 "The listener's certificate {} expired on {} ({days} days ago){}",
                 c.thumbprint,
-                c.not_after.as_deref().unwrap_or("?"),
+                c.not_after().unwrap_or("?"),
                 if h.terminal_server.ssl_certificate_sha1_hash.is_none() {
                     " and Windows did not replace it"
                 } else {
@@ -397,8 +397,8 @@ fn certificates(h: &HostEvidence, now: i64, out: &mut Out) {
             ),
             &StoredCertExpiredFacts {
                 thumbprint: &c.thumbprint,
-                not_after: c.not_after.as_deref(),
-                subject: c.subject.as_deref(),
+                not_after: c.not_after(),
+                subject: c.subject(),
                 from: origin_text(&c.origin),
             },
         );

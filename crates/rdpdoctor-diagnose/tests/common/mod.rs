@@ -19,15 +19,18 @@ pub fn report() -> ProbeReport {
 /// A CA-issued RSA 2048 certificate for the target, valid for `not_after_days` more days.
 pub fn cert(not_after_days: i64) -> CertificateFacts {
     CertificateFacts {
-        subject: "CN=rdp.example.com".into(),
-        common_name: Some("rdp.example.com".into()),
-        key_type: "RSA".into(),
-        key_bits: Some(2048),
-        signature_algorithm: "sha256WithRSAEncryption".into(),
+        certificate: rdpdoctor_evidence::Certificate {
+            subject: "CN=rdp.example.com".into(),
+            common_name: Some("rdp.example.com".into()),
+            key_type: "RSA".into(),
+            key_bits: Some(2048),
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            server_auth: true,
+            ..Default::default()
+        },
         days_left: not_after_days,
         expired: not_after_days < 0,
         matches_target: Some(true),
-        server_auth: true,
         ..Default::default()
     }
 }

@@ -9,16 +9,18 @@
 
 mod events;
 mod registry;
+mod store_cert;
 
 use serde::{Deserialize, Serialize};
 
 pub use events::{EventCount, EventEvidence, EventGroup, EventMachine, EventRecord, EventWindow};
 pub use registry::{
-    CertificateStore, CertificateStoreEntry, ClientServer, ClientSettings, CryptoPolicy,
-    FirewallEvidence, FirewallProfile, FirewallProfileName, FirewallRule, MachineKeys,
-    NetworkCategory, NetworkProfile, SchannelProtocol, SchannelSide, ServiceConfig, ServiceStart,
+    CertificateStore, ClientServer, ClientSettings, CryptoPolicy, FirewallEvidence,
+    FirewallProfile, FirewallProfileName, FirewallRule, MachineKeys, NetworkCategory,
+    NetworkProfile, SchannelProtocol, SchannelSide, ServiceConfig, ServiceStart,
     TerminalServerSettings, TimeSettings, WindowsIdentity,
 };
+pub use store_cert::CertificateStoreEntry;
 
 /// Everything `rdpdoctor inspect` read about one Windows machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

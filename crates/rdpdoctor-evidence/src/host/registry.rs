@@ -195,53 +195,6 @@ pub enum CertificateStore {
     My,
 }
 
-/// One certificate in a machine store ("Remote Desktop" or Personal),
-/// decoded from its `Blob` (a serialized certificate store element whose
-/// `CERT_CERT_PROP_ID` property holds the DER certificate).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertificateStoreEntry {
-    /// The store it is in.
-    #[serde(default)]
-    pub store: CertificateStore,
-    /// The key name: the SHA-1 thumbprint, upper-case hex.
-    pub thumbprint: String,
-    /// SHA-1 of the DER certificate as decoded (should equal `thumbprint`).
-    pub computed_thumbprint: Option<String>,
-    /// Subject distinguished name.
-    pub subject: Option<String>,
-    /// Issuer distinguished name.
-    pub issuer: Option<String>,
-    /// DNS subject alternative names.
-    pub dns_names: Vec<String>,
-    /// Start of validity (RFC 3339) and Unix seconds.
-    pub not_before: Option<String>,
-    /// Unix seconds.
-    pub not_before_unix: Option<i64>,
-    /// End of validity (RFC 3339).
-    pub not_after: Option<String>,
-    /// Unix seconds.
-    pub not_after_unix: Option<i64>,
-    /// Subject equals issuer.
-    pub self_signed: Option<bool>,
-    /// e.g. `rsa-2048`.
-    pub key: Option<String>,
-    /// The private key's container name from the blob's
-    /// `CERT_KEY_PROV_INFO_PROP_ID` property (for a CryptoAPI key, the
-    /// `MachineKeys` file is named after it); `None` when the blob links no
-    /// private key (the certificate cannot serve TLS from this store).
-    #[serde(default)]
-    pub key_container: Option<String>,
-    /// The key's provider from the same property, e.g. `Microsoft
-    /// Enhanced RSA and AES Cryptographic Provider` (a CNG key storage
-    /// provider keeps its keys under `Crypto\Keys`, not `Crypto\RSA`).
-    #[serde(default)]
-    pub key_provider: Option<String>,
-    /// Why the blob could not be decoded, when it could not.
-    pub decode_error: Option<String>,
-    /// Where it is.
-    pub origin: Origin,
-}
-
 /// The MachineKeys folder on a mounted volume
 /// (`ProgramData\Microsoft\Crypto\RSA\MachineKeys`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@
 
 use super::tls::{client_config, rustls_connect};
 use crate::io::{Deadline, FramedStream};
-use rdpdoctor_evidence::{CredSspEvidence, NtlmFacts};
+use rdpdoctor_evidence::{CredSspEvidence, NtlmFacts, StepFailure};
 use rdpdoctor_wire::x224::protocol::{HYBRID, SSL};
 use rdpdoctor_wire::{credssp, ntlm};
 use std::net::SocketAddr;
@@ -28,12 +28,14 @@ pub async fn run(
         error_code: None,
         ntlm_challenge: false,
         error: None,
+        failure_kind: None,
     };
     let config = client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
     let stream = match rustls_connect(addr, host, SSL | HYBRID, config, deadline).await {
         Ok((_, _, _, s)) => s,
         Err(e) => {
             ev.error = Some(e.message);
+            ev.failure_kind = e.kind;
             return (ev, None);
         }
     };
@@ -42,12 +44,14 @@ pub async fn run(
     let sent_at = now_millis();
     if let Err(e) = framed.send(&request, deadline.step()).await {
         ev.error = Some(e.describe());
+        ev.failure_kind = Some(e.kind());
         return (ev, None);
     }
     let frame = match read_ts_request(&mut framed, deadline).await {
         Ok(f) => f,
         Err(e) => {
             ev.error = Some(format!("no TSRequest from the server: {}", e.describe()));
+            ev.failure_kind = Some(e.kind());
             return (ev, None);
         }
     };
@@ -56,6 +60,7 @@ pub async fn run(
         Ok(t) => t,
         Err(e) => {
             ev.error = Some(format!("the server's TSRequest does not decode: {e}"));
+            ev.failure_kind = Some(StepFailure::Invalid);
             return (ev, None);
         }
     };
@@ -63,12 +68,14 @@ pub async fn run(
     ev.error_code = ts.error_code;
     let Some(token) = ts.nego_token else {
         ev.error = Some("the server's TSRequest carries no NTLM token".into());
+        ev.failure_kind = Some(StepFailure::Invalid);
         return (ev, None);
     };
     let challenge = match ntlm::decode_challenge(&token) {
         Ok(c) => c,
         Err(e) => {
             ev.error = Some(format!("the NTLM CHALLENGE does not decode: {e}"));
+            ev.failure_kind = Some(StepFailure::Invalid);
             return (ev, None);
         }
     };

@@ -38,7 +38,7 @@ use crate::credentials::Credentials;
 use crate::io::{Deadline, FramedStream};
 use frames::{MAX_SERVER_PDUS, Stop, read, read_slow_path, send, wire_stop};
 use rdpdoctor_evidence::{
-    DeepEvidence, DeepOutcome, DeepPhase, NegotiationEvidence, NegotiationOutcome,
+    DeepEvidence, DeepOutcome, DeepPhase, NegotiationEvidence, NegotiationOutcome, StepFailure,
 };
 use rdpdoctor_wire::license::LicenseKeys;
 use rdpdoctor_wire::mcs::{self, encryption_method as em};
@@ -192,13 +192,20 @@ pub async fn run_via(addr: SocketAddr, host: &str, via: Via, deadline: &Deadline
     turns.add(x224_round_trips(&x224));
     let opened = match (via, framed) {
         (Via::Tls, Some(framed)) if selected_tls(&x224) => Ok(framed),
-        (Via::Tls, _) => Err(format!("the X.224 exchange did not lead to TLS: {x224}")),
+        (Via::Tls, _) => Err(x224_stop(&x224, "TLS")),
         (Via::Rdp(_), Some(framed)) => Ok(framed),
-        (Via::Rdp(_), None) => Err(format!(
-            "the X.224 exchange did not lead to Standard RDP Security: {x224}"
-        )),
+        (Via::Rdp(_), None) => Err(x224_stop(&x224, "Standard RDP Security")),
     };
     go_on(opened, host, via, deadline, (start, turns), false).await
+}
+
+/// The outcome when the X.224 exchange did not lead to `to`: failed, with
+/// the kind of the exchange's own failure.
+pub(super) fn x224_stop(x224: &NegotiationOutcome, to: &str) -> DeepOutcome {
+    DeepOutcome::Failed {
+        detail: format!("the X.224 exchange did not lead to {to}: {x224}"),
+        failure_kind: x224.failure_kind(),
+    }
 }
 
 /// The early run: over TLS, or `None` when the server does not select SSL
@@ -215,7 +222,7 @@ async fn run_early(addr: SocketAddr, host: &str, deadline: &Deadline) -> Option<
 /// After the X.224 exchange (`opened`, or why it did not lead to `via`):
 /// TLS when `via` says so, then the sequence; the evidence at the end.
 async fn go_on(
-    opened: Result<FramedStream<TcpStream>, String>,
+    opened: Result<FramedStream<TcpStream>, DeepOutcome>,
     host: &str,
     via: Via,
     deadline: &Deadline,
@@ -241,7 +248,7 @@ async fn go_on(
 /// After the X.224 exchange: TLS when `via` says so, then the sequence, with
 /// `creds` in the Client Info PDU when given.
 async fn secure_and_sequence(
-    opened: Result<FramedStream<TcpStream>, String>,
+    opened: Result<FramedStream<TcpStream>, DeepOutcome>,
     host: &str,
     via: Via,
     turns: &Turns,
@@ -250,10 +257,10 @@ async fn secure_and_sequence(
     creds: Option<&Credentials>,
 ) -> DeepOutcome {
     match (opened, via) {
-        (Err(detail), _) => DeepOutcome::Failed { detail },
+        (Err(stop), _) => stop,
         (Ok(framed), Via::Tls) => match tls_handshake(framed, host, turns, deadline).await {
             Ok(stream) => sequence(&mut FramedStream::new(stream), via, deadline, p, creds).await,
-            Err(detail) => DeepOutcome::Failed { detail },
+            Err(stop) => stop,
         },
         (Ok(framed), Via::Rdp(_)) => {
             let (tcp, pending) = framed.into_parts();
@@ -296,7 +303,7 @@ async fn tls_handshake(
     host: &str,
     turns: &Turns,
     deadline: &Deadline,
-) -> Result<tokio_rustls::client::TlsStream<Counted<TcpStream>>, String> {
+) -> Result<tokio_rustls::client::TlsStream<Counted<TcpStream>>, DeepOutcome> {
     let (tcp, pending) = framed.into_parts();
     let stream = Counted::new(tcp, turns.clone(), pending);
     let config = super::tls::client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
@@ -305,8 +312,14 @@ async fn tls_handshake(
         .unwrap_or_else(|_| ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into()));
     let connector = tokio_rustls::TlsConnector::from(config);
     match tokio::time::timeout(deadline.step(), connector.connect(name, stream)).await {
-        Err(_) => Err("the TLS handshake did not finish before the deadline".into()),
-        Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
+        Err(_) => Err(DeepOutcome::Failed {
+            detail: "the TLS handshake did not finish before the deadline".into(),
+            failure_kind: Some(StepFailure::Timeout),
+        }),
+        Ok(Err(e)) => Err(DeepOutcome::Failed {
+            failure_kind: Some(super::tls::classify(&e).into()),
+            detail: format!("TLS handshake failed: {e}"),
+        }),
         Ok(Ok(s)) => Ok(s),
     }
 }
@@ -356,6 +369,7 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
         .map_err(|e| wire_stop(&e, "the MCS Connect Response"))?;
     if resp.result != 0 {
         return Err(DeepOutcome::Failed {
+            failure_kind: None,
             detail: format!(
                 "the MCS Connect Response has result {} ({})",
                 resp.result,
@@ -365,6 +379,7 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let Some(net) = resp.server_network.clone() else {
         return Err(DeepOutcome::Failed {
+            failure_kind: Some(StepFailure::Invalid),
             detail: "the MCS Connect Response has no network data (I/O channel)".into(),
         });
     };
@@ -478,6 +493,7 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
                     LicenseSummary::PlatformChallenge { body } => {
                         let Some(keys) = &license_keys else {
                             return Err(DeepOutcome::Failed {
+                                failure_kind: Some(StepFailure::Invalid),
                                 detail: "a licensing platform challenge without a license request"
                                     .into(),
                             });
@@ -522,6 +538,7 @@ async fn steps<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     Ok(DeepOutcome::Failed {
+        failure_kind: Some(StepFailure::Invalid),
         detail: format!("{MAX_SERVER_PDUS} server PDUs and no Demand Active"),
     })
 }

@@ -7,7 +7,7 @@
 
 use crate::io::{self, Deadline, FramedStream, ReadError};
 use rdpdoctor_evidence::{
-    NegotiationAttempt, NegotiationEvidence, NegotiationOutcome, ProtocolSet,
+    NegotiationAttempt, NegotiationEvidence, NegotiationOutcome, ProtocolSet, StepFailure,
 };
 use rdpdoctor_wire::{mcs, tpkt, x224};
 use std::net::SocketAddr;
@@ -79,7 +79,10 @@ pub async fn connect_and_negotiate_timed(
                 answer_ms: 0.0,
             };
             return (
-                NegotiationOutcome::ConnectFailed { error: e.label() },
+                NegotiationOutcome::ConnectFailed {
+                    error: e.label(),
+                    failure_kind: Some(e.kind()),
+                },
                 None,
                 times,
             );
@@ -154,6 +157,7 @@ pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             NegotiationOutcome::Garbage {
                 error: e.to_string(),
                 first_bytes: io::hex_prefix(&frame, 32),
+                failure_kind: Some(StepFailure::Invalid),
             },
             None,
         ),
@@ -169,10 +173,12 @@ fn read_error_outcome(e: &ReadError) -> NegotiationOutcome {
         ReadError::Io(m) => NegotiationOutcome::Garbage {
             error: m.clone(),
             first_bytes: String::new(),
+            failure_kind: Some(e.kind()),
         },
         other => NegotiationOutcome::Garbage {
             error: other.describe(),
             first_bytes: io::hex_prefix(other.received(), 32),
+            failure_kind: Some(other.kind()),
         },
     }
 }
@@ -200,6 +206,7 @@ pub async fn run(addr: SocketAddr, deadline: &Deadline) -> NegotiationEvidence {
             outcome: NegotiationOutcome::Garbage {
                 error: format!("internal error: {e}"),
                 first_bytes: String::new(),
+                failure_kind: Some(StepFailure::Other),
             },
             connect_ms: 0.0,
             answer_ms: 0.0,

@@ -8,7 +8,7 @@ use super::negotiation::connect_and_negotiate;
 use crate::io::{Deadline, FramedStream};
 use rdpdoctor_evidence::{
     EncryptionLevel, EncryptionMethod, NegotiationEvidence, NegotiationOutcome,
-    RdpSecurityEvidence, RdpSecurityOffer, RdpSecurityOutcome,
+    RdpSecurityEvidence, RdpSecurityOffer, RdpSecurityOutcome, StepFailure,
 };
 use rdpdoctor_wire::mcs::{self, encryption_method as em};
 use rdpdoctor_wire::{tpkt, x224};
@@ -76,6 +76,7 @@ pub async fn run(
                     resp.result,
                     mcs::result_name(resp.result).unwrap_or("not defined by T.125")
                 ),
+                failure_kind: None,
             },
             Ok(resp) => {
                 if let Some(core) = &resp.server_core {
@@ -112,6 +113,7 @@ pub async fn run(
                                     "the server selected encryption method {:#010x}, which is not one of the methods defined",
                                     sec.encryption_method
                                 ),
+                                failure_kind: None,
                             },
                             method => RdpSecurityOutcome::Accepted {
                                 encryption_method: method,
@@ -121,10 +123,14 @@ pub async fn run(
                     }
                     None => RdpSecurityOutcome::Refused {
                         detail: "no server security data".into(),
+                        failure_kind: None,
                     },
                 }
             }
-            Err(detail) => RdpSecurityOutcome::Refused { detail },
+            Err((kind, detail)) => RdpSecurityOutcome::Refused {
+                detail,
+                failure_kind: kind,
+            },
         };
         ev.offers.push(RdpSecurityOffer {
             offered: EncryptionMethod::from_bits(offer),
@@ -140,21 +146,25 @@ async fn one_offer(
     request: Option<u32>,
     offer: u32,
     deadline: &Deadline,
-) -> Result<mcs::ConnectResponse, String> {
+) -> Result<mcs::ConnectResponse, (Option<StepFailure>, String)> {
     let (outcome, framed) = connect_and_negotiate(addr, request, deadline).await;
     let Some(mut framed) = framed else {
-        return Err(format!("the X.224 exchange failed: {outcome:?}"));
+        return Err((
+            outcome.failure_kind(),
+            format!("the X.224 exchange failed: {outcome:?}"),
+        ));
     };
     connect_initial(&mut framed, offer, x224::protocol::RDP, deadline).await
 }
 
-/// Sends an MCS Connect Initial and reads the Connect Response.
+/// Sends an MCS Connect Initial and reads the Connect Response; otherwise
+/// how and why not.
 pub(crate) async fn connect_initial<S>(
     framed: &mut FramedStream<S>,
     encryption_methods: u32,
     selected_protocol: u32,
     deadline: &Deadline,
-) -> Result<mcs::ConnectResponse, String>
+) -> Result<mcs::ConnectResponse, (Option<StepFailure>, String)>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
@@ -166,13 +176,11 @@ where
         desktop_height: 768,
         channels: Vec::new(),
     });
-    framed
-        .send(&pdu, deadline.step())
-        .await
-        .map_err(|e| e.describe())?;
+    let failed = |e: crate::io::ReadError| (Some(e.kind()), e.describe());
+    framed.send(&pdu, deadline.step()).await.map_err(failed)?;
     let frame = framed
         .read_frame(tpkt::frame_len, tpkt::MAX_FRAME, deadline.step())
         .await
-        .map_err(|e| e.describe())?;
-    mcs::decode_connect_response(&frame).map_err(|e| e.to_string())
+        .map_err(failed)?;
+    mcs::decode_connect_response(&frame).map_err(|e| (Some(StepFailure::Invalid), e.to_string()))
 }

@@ -34,6 +34,7 @@ pub async fn sample(addr: SocketAddr, samples: u32, budget: Duration) -> TcpEvid
             connected: r.is_ok(),
             elapsed_ms,
             error: r.as_ref().err().map(ConnectError::label),
+            failure_kind: r.as_ref().err().map(ConnectError::kind),
         });
         if let Err(e) = r {
             errors.push(e);

@@ -14,8 +14,8 @@
 use super::negotiation::connect_and_negotiate;
 use crate::io::Deadline;
 use rdpdoctor_evidence::{
-    HandshakeFailure, NegotiationEvidence, NegotiationOutcome, Protocol, TlsEvidence, TlsVersion,
-    TlsVersionResult,
+    HandshakeFailure, NegotiationEvidence, NegotiationOutcome, Protocol, StepFailure, TlsEvidence,
+    TlsVersion, TlsVersionResult,
 };
 use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, SSL};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -46,12 +46,13 @@ pub fn tls_request(neg: &NegotiationEvidence) -> Option<(u32, Protocol)> {
 }
 
 /// Opens a connection, negotiates `request`, and returns the raw TCP stream
-/// ready for a TLS ClientHello.
+/// ready for a TLS ClientHello; otherwise why not, with the kind of the
+/// X.224 exchange's outcome.
 pub(crate) async fn tls_ready_stream(
     addr: SocketAddr,
     request: u32,
     deadline: &Deadline,
-) -> Result<tokio::net::TcpStream, String> {
+) -> Result<tokio::net::TcpStream, TlsConnectError> {
     let (outcome, framed) = connect_and_negotiate(addr, Some(request), deadline).await;
     match (outcome, framed) {
         (NegotiationOutcome::Selected { protocol, .. }, Some(framed))
@@ -61,7 +62,11 @@ pub(crate) async fn tls_ready_stream(
         {
             Ok(framed.into_parts().0)
         }
-        (other, _) => Err(format!("the X.224 exchange did not lead to TLS: {other}")),
+        (other, _) => Err(TlsConnectError {
+            failure: None,
+            kind: other.failure_kind(),
+            message: format!("the X.224 exchange did not lead to TLS: {other}"),
+        }),
     }
 }
 
@@ -97,9 +102,9 @@ pub async fn run(
         (None, Err(_)) => Some(spawn_matrix()),
         (None, Ok(_)) => None,
     };
-    let (version, cipher_suite, error, failure, leaf_der) = match modern {
-        Ok(m) => (Some(m.0), Some(m.1), None, None, m.2),
-        Err((e, leaf)) => (None, None, Some(e.message), e.failure, leaf),
+    let (version, cipher_suite, error, failure, failure_kind, leaf_der) = match modern {
+        Ok(m) => (Some(m.0), Some(m.1), None, None, None, m.2),
+        Err((e, leaf)) => (None, None, Some(e.message), e.failure, e.kind, leaf),
     };
     let (versions, leaf_der) = match version_tasks {
         None => (
@@ -118,6 +123,7 @@ pub async fn run(
             cipher_suite,
             error,
             failure,
+            failure_kind,
             versions,
         },
         leaf_der,
@@ -145,6 +151,7 @@ async fn await_matrix(
                     cipher_suite: None,
                     detail: Some(format!("internal error: {e}")),
                     secure_renegotiation: None,
+                    failure_kind: Some(StepFailure::Other),
                 },
                 None,
             )
@@ -179,6 +186,7 @@ async fn fast_versions(
                 cipher_suite: suite.clone(),
                 detail: Some("the modern handshake (fast profile)".into()),
                 secure_renegotiation: None,
+                failure_kind: None,
             }
         } else if v == TlsVersion::Tls12 && modern == Some(TlsVersion::Tls13) {
             // The server has just completed a TLS 1.3 handshake: a 1.2
@@ -187,10 +195,7 @@ async fn fast_versions(
             // `tls13-only` and fail clients without TLS 1.3. One more try;
             // a second timeout is "not tested", never "refused".
             let timed_out = |r: &TlsVersionResult| {
-                r.accepted == Some(false)
-                    && r.detail
-                        .as_deref()
-                        .is_some_and(|d| d.contains("before the deadline"))
+                r.accepted == Some(false) && r.failure_kind == Some(StepFailure::Timeout)
             };
             let t = std::time::Instant::now();
             let mut r = version_check(addr, host, request, v, deadline).await.0;
@@ -212,6 +217,7 @@ async fn fast_versions(
                 cipher_suite: None,
                 detail: Some("fast profile".into()),
                 secure_renegotiation: None,
+                failure_kind: None,
             }
         };
         versions.push(r);
@@ -246,6 +252,8 @@ pub(crate) struct TlsConnectError {
     /// How the handshake failed; `None` when it never started (the X.224
     /// exchange did not lead to TLS).
     pub failure: Option<HandshakeFailure>,
+    /// How the attempt failed, the handshake or the X.224 exchange before it.
+    pub kind: Option<StepFailure>,
     /// One line for the report.
     pub message: String,
 }
@@ -257,7 +265,7 @@ impl std::fmt::Display for TlsConnectError {
 }
 
 /// Classifies a failed handshake by what came back from the server.
-fn classify(e: &std::io::Error) -> HandshakeFailure {
+pub(crate) fn classify(e: &std::io::Error) -> HandshakeFailure {
     use std::io::ErrorKind::*;
     match e.kind() {
         ConnectionReset | ConnectionAborted | BrokenPipe => HandshakeFailure::Reset,
@@ -275,12 +283,7 @@ pub(crate) async fn rustls_connect(
     config: Arc<rustls::ClientConfig>,
     deadline: &Deadline,
 ) -> Result<(TlsVersion, String, Option<Vec<u8>>, TlsStream), TlsConnectError> {
-    let tcp = tls_ready_stream(addr, request, deadline)
-        .await
-        .map_err(|message| TlsConnectError {
-            failure: None,
-            message,
-        })?;
+    let tcp = tls_ready_stream(addr, request, deadline).await?;
     rustls_handshake(tcp, host, config, deadline).await
 }
 
@@ -306,12 +309,15 @@ pub(crate) async fn rustls_handshake<S: AsyncRead + AsyncWrite + Unpin>(
         Err(_) => {
             return Err(TlsConnectError {
                 failure: Some(HandshakeFailure::NoAnswer),
+                kind: Some(StepFailure::Timeout),
                 message: "the TLS handshake did not finish before the deadline".into(),
             });
         }
         Ok(Err(e)) => {
+            let failure = classify(&e);
             return Err(TlsConnectError {
-                failure: Some(classify(&e)),
+                failure: Some(failure),
+                kind: Some(failure.into()),
                 message: format!("TLS handshake failed: {e}"),
             });
         }
@@ -446,12 +452,12 @@ async fn version_check(
 ) -> (TlsVersionResult, Option<Vec<u8>>) {
     let tcp = match tls_ready_stream(addr, request, deadline).await {
         Ok(s) => s,
-        Err(e) => return (not_tested(v, e), None),
+        Err(e) => return (not_tested(v, e.message, e.kind), None),
     };
     let budget = deadline.step();
     let std_stream = match tcp.into_std() {
         Ok(s) => s,
-        Err(e) => return (not_tested(v, e.to_string()), None),
+        Err(e) => return (not_tested(v, e.to_string(), Some(StepFailure::Other)), None),
     };
     // A second handle on the socket: shutting it down ends any blocking
     // read the handshake thread is in, so a timed-out thread is released.
@@ -465,7 +471,11 @@ async fn version_check(
                 let _ = s.shutdown(std::net::Shutdown::Both);
             }
             return (
-                refused(v, "no complete handshake before the deadline".into()),
+                refused(
+                    v,
+                    "no complete handshake before the deadline".into(),
+                    StepFailure::Timeout,
+                ),
                 None,
             );
         }
@@ -479,26 +489,28 @@ async fn version_check(
                 cipher_suite: Some(done.cipher),
                 detail: None,
                 secure_renegotiation: done.secure_renegotiation,
+                failure_kind: None,
             },
             done.leaf_der,
         ),
         Ok(Err(super::tls_legacy::HandshakeError::Refused {
             why,
+            kind,
             secure_renegotiation,
         })) => (
             TlsVersionResult {
                 secure_renegotiation,
-                ..refused(v, why)
+                ..refused(v, why, kind)
             },
             None,
         ),
-        Ok(Err(super::tls_legacy::HandshakeError::Local(why))) => (not_tested(v, why), None),
-        Err(e) => (not_tested(v, e.to_string()), None),
+        Ok(Err(super::tls_legacy::HandshakeError::Local(why))) => (not_tested(v, why, None), None),
+        Err(e) => (not_tested(v, e.to_string(), Some(StepFailure::Other)), None),
     }
 }
 
 #[cfg(feature = "openssl")]
-fn refused(v: TlsVersion, why: String) -> TlsVersionResult {
+fn refused(v: TlsVersion, why: String, kind: StepFailure) -> TlsVersionResult {
     TlsVersionResult {
         elapsed_ms: None,
         version: v,
@@ -506,6 +518,7 @@ fn refused(v: TlsVersion, why: String) -> TlsVersionResult {
         cipher_suite: None,
         detail: Some(why),
         secure_renegotiation: None,
+        failure_kind: Some(kind),
     }
 }
 
@@ -525,6 +538,7 @@ async fn version_check(
                 not_tested(
                     v,
                     "built without the openssl feature: rustls cannot speak TLS 1.0/1.1".into(),
+                    None,
                 ),
                 None,
             );
@@ -539,6 +553,7 @@ async fn version_check(
                 cipher_suite: Some(suite),
                 detail: None,
                 secure_renegotiation: None,
+                failure_kind: None,
             },
             leaf,
         ),
@@ -550,14 +565,17 @@ async fn version_check(
                 cipher_suite: None,
                 detail: Some(e.message),
                 secure_renegotiation: None,
+                failure_kind: e.kind,
             },
             None,
         ),
-        Err(e) => (not_tested(v, e.message), None),
+        Err(e) => (not_tested(v, e.message, e.kind), None),
     }
 }
 
-fn not_tested(v: TlsVersion, why: String) -> TlsVersionResult {
+/// A row not tested: `kind` says why where the server (or the path) is the
+/// reason (the X.224 exchange before TLS got no answer), `None` where it is ours.
+fn not_tested(v: TlsVersion, why: String, kind: Option<StepFailure>) -> TlsVersionResult {
     TlsVersionResult {
         elapsed_ms: None,
         version: v,
@@ -565,5 +583,6 @@ fn not_tested(v: TlsVersion, why: String) -> TlsVersionResult {
         cipher_suite: None,
         detail: Some(why),
         secure_renegotiation: None,
+        failure_kind: kind,
     }
 }

@@ -9,7 +9,7 @@
 //! time, would keep a blocking handshake reading forever.
 
 use openssl::ssl::{Ssl, SslContext, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion};
-use rdpdoctor_evidence::TlsVersion;
+use rdpdoctor_evidence::{StepFailure, TlsVersion};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::OnceLock;
@@ -21,6 +21,9 @@ pub enum HandshakeError {
     Refused {
         /// Why, in a line.
         why: String,
+        /// How, typed where it happened: `timeout` when the socket's
+        /// deadline ended it, `alert`, `closed`, `reset`, else `other`.
+        kind: StepFailure,
         /// Whether its ServerHello, if one came, carried renegotiation_info.
         secure_renegotiation: Option<bool>,
     },
@@ -63,6 +66,10 @@ struct Deadlined {
     received: usize,
     /// The first [`SERVER_HELLO_CAPTURE`] bytes read: the ServerHello.
     first: Vec<u8>,
+    /// Set when the deadline ended a read or a write.
+    hit_deadline: std::cell::Cell<bool>,
+    /// Set when the peer closed (a read of 0 bytes) or reset the connection.
+    ended: std::cell::Cell<Option<StepFailure>>,
 }
 
 /// What a [`Deadlined`] socket says at its deadline (found again by [`describe`]).
@@ -71,6 +78,7 @@ const INCOMPLETE: &str = "the server's handshake did not complete before the dea
 
 impl Deadlined {
     fn timed_out(&self) -> io::Error {
+        self.hit_deadline.set(true);
         let what = if self.received == 0 {
             NO_ANSWER
         } else {
@@ -103,6 +111,10 @@ impl Read for Deadlined {
         let left = self.left()?;
         self.stream.set_read_timeout(Some(left))?;
         match self.stream.read(buf) {
+            Ok(0) => {
+                self.ended.set(Some(StepFailure::Closed));
+                Ok(0)
+            }
             Ok(n) => {
                 self.received += n;
                 let room = SERVER_HELLO_CAPTURE.saturating_sub(self.first.len());
@@ -119,7 +131,15 @@ impl Read for Deadlined {
             {
                 Err(self.timed_out())
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+                ) {
+                    self.ended.set(Some(StepFailure::Reset));
+                }
+                Err(e)
+            }
         }
     }
 }
@@ -206,6 +226,8 @@ pub fn handshake(
         until: Instant::now() + budget,
         received: 0,
         first: Vec::new(),
+        hit_deadline: std::cell::Cell::new(false),
+        ended: std::cell::Cell::new(None),
     };
     let ctx = context(v).map_err(local)?;
     let mut ssl = Ssl::new(&ctx).map_err(local)?;
@@ -222,12 +244,34 @@ pub fn handshake(
         }),
         Err(e) => Err(HandshakeError::Refused {
             why: describe(&e),
+            kind: kind_of(&e),
             secure_renegotiation: match &e {
                 openssl::ssl::HandshakeError::Failure(m)
                 | openssl::ssl::HandshakeError::WouldBlock(m) => m.get_ref().secure_renegotiation(),
                 openssl::ssl::HandshakeError::SetupFailure(_) => None,
             },
         }),
+    }
+}
+
+/// How a handshake failed, typed from the socket's state (its deadline,
+/// the close or reset it saw) and, for an alert, OpenSSL's error; the text
+/// of [`describe`] is for people.
+fn kind_of(e: &openssl::ssl::HandshakeError<Deadlined>) -> StepFailure {
+    let stream = match e {
+        openssl::ssl::HandshakeError::Failure(m) | openssl::ssl::HandshakeError::WouldBlock(m) => {
+            Some(m.get_ref())
+        }
+        openssl::ssl::HandshakeError::SetupFailure(_) => None,
+    };
+    if stream.is_some_and(|s| s.hit_deadline.get()) {
+        StepFailure::Timeout
+    } else if alert_number(&e.to_string()).is_some() {
+        StepFailure::Alert
+    } else {
+        stream
+            .and_then(|s| s.ended.get())
+            .unwrap_or(StepFailure::Other)
     }
 }
 
@@ -321,7 +365,10 @@ mod tests {
                 t.elapsed()
             );
             match r {
-                Err(HandshakeError::Refused { why, .. }) => assert_eq!(why, says),
+                Err(HandshakeError::Refused { why, kind, .. }) => {
+                    assert_eq!(why, says);
+                    assert_eq!(kind, StepFailure::Timeout, "{gap:?}");
+                }
                 _ => panic!("{gap:?}: the handshake should have failed"),
             }
         }

@@ -199,8 +199,8 @@ pub fn host_sections(h: &HostEvidence, j: &Judgement) -> Vec<Section> {
             d.detail(&format!(
                 "{} {} until {}{}",
                 term_max(&c.thumbprint, 40),
-                term_max(c.subject.as_deref().unwrap_or("?"), 60),
-                term_max(c.not_after.as_deref().unwrap_or("?"), 30),
+                term_max(c.subject().unwrap_or("?"), 60),
+                term_max(c.not_after().unwrap_or("?"), 30),
                 c.decode_error
                     .as_deref()
                     .map(|e| format!(" (not decoded: {})", term_max(e, 80)))

@@ -176,7 +176,7 @@ pub(super) fn negotiation_to_certificate(
                     NegotiationOutcome::Garbage { error, .. } => {
                         format!("answered, but {}", term(error))
                     }
-                    NegotiationOutcome::ConnectFailed { error } => {
+                    NegotiationOutcome::ConnectFailed { error, .. } => {
                         format!("connect failed: {}", term(error))
                     }
                 };
@@ -365,7 +365,9 @@ fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement)
                     } => {
                         format!("chose {}", encryption_method.label())
                     }
-                    RdpSecurityOutcome::Refused { detail } => format!("refused: {}", term(detail)),
+                    RdpSecurityOutcome::Refused { detail, .. } => {
+                        format!("refused: {}", term(detail))
+                    }
                 };
                 let offered: Vec<&str> = o.offered.iter().map(|m| m.label()).collect();
                 d.detail(&format!("offer {:<26} {got}", offered.join("|")));
@@ -421,7 +423,7 @@ fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement)
                     )
                 }
                 DeepOutcome::Timeout => format!("no answer after {}", kebab(&dp.phase_reached)),
-                DeepOutcome::Failed { detail } => {
+                DeepOutcome::Failed { detail, .. } => {
                     format!(
                         "stopped after {}: {}",
                         kebab(&dp.phase_reached),

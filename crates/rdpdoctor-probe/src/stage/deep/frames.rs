@@ -2,7 +2,7 @@
 //! and the frame limit, and what a failed read means for the outcome.
 
 use crate::io::{Deadline, FramedStream, ReadError};
-use rdpdoctor_evidence::DeepOutcome;
+use rdpdoctor_evidence::{DeepOutcome, StepFailure};
 use rdpdoctor_wire::{WireError, mcs, rdp, tpkt};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -26,7 +26,10 @@ pub(super) fn read_stop(e: &ReadError, waiting_for: &str) -> Stop {
             ),
         },
         ReadError::Invalid { error, .. } => wire_stop(error, waiting_for),
-        ReadError::Io(m) => DeepOutcome::Failed { detail: m.clone() },
+        ReadError::Io(m) => DeepOutcome::Failed {
+            detail: m.clone(),
+            failure_kind: Some(e.kind()),
+        },
     }
 }
 
@@ -43,6 +46,7 @@ pub(super) fn wire_stop(e: &WireError, waiting_for: &str) -> Stop {
         },
         other => DeepOutcome::Failed {
             detail: format!("{waiting_for}: {other}"),
+            failure_kind: Some(StepFailure::Invalid),
         },
     }
 }
@@ -92,6 +96,7 @@ pub(super) async fn read_slow_path<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     Err(DeepOutcome::Failed {
+        failure_kind: Some(StepFailure::Invalid),
         detail: format!("{MAX_SERVER_PDUS} fast-path PDUs and no {waiting_for}"),
     })
 }

@@ -13,7 +13,10 @@ use rdpdoctor_wire::security::{self, Role, Session, SessionKeys};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 fn failed(detail: String) -> Stop {
-    DeepOutcome::Failed { detail }
+    DeepOutcome::Failed {
+        detail,
+        failure_kind: None,
+    }
 }
 
 pub(super) fn random<const N: usize>() -> Result<[u8; N], Stop> {

@@ -54,10 +54,7 @@ pub async fn run(
     let opened = match (via, framed) {
         (Via::Tls, Some(framed)) if selected_tls(&x224) => Ok(framed),
         (Via::Rdp(_), Some(framed)) => Ok(framed),
-        _ => Err(format!(
-            "the X.224 exchange did not lead to {}: {x224}",
-            via.protocol().spec_name()
-        )),
+        _ => Err(super::x224_stop(&x224, via.protocol().spec_name())),
     };
     if opened.is_ok() {
         ev.phase_reached = LogonPhase::Negotiated;
@@ -99,6 +96,7 @@ pub(super) fn client_info(
         session,
     )
     .map_err(|e| DeepOutcome::Failed {
+        failure_kind: None,
         detail: format!("the Client Info PDU cannot carry these credentials: {e}"),
     })
 }
@@ -186,7 +184,7 @@ fn record(ev: &mut LogonEvidence, via: Via, outcome: &DeepOutcome, p: &Progress)
             LogonOutcome::NoAnswer,
             "no answer to the Client Info PDU with the credentials before the deadline".to_owned(),
         ),
-        DeepOutcome::Failed { detail } if sent => (LogonOutcome::Error, detail.clone()),
+        DeepOutcome::Failed { detail, .. } if sent => (LogonOutcome::Error, detail.clone()),
         DeepOutcome::ErrorInfo { code, name } => (
             LogonOutcome::NotAttempted,
             format!(
@@ -194,7 +192,7 @@ fn record(ev: &mut LogonEvidence, via: Via, outcome: &DeepOutcome, p: &Progress)
                 name.as_deref().unwrap_or("(unnamed)")
             ),
         ),
-        DeepOutcome::Disconnected { detail } | DeepOutcome::Failed { detail } => (
+        DeepOutcome::Disconnected { detail } | DeepOutcome::Failed { detail, .. } => (
             LogonOutcome::NotAttempted,
             format!("before the credentials went out: {detail}"),
         ),

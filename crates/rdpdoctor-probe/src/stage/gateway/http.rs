@@ -6,7 +6,7 @@ use super::hop;
 use crate::Credentials;
 use crate::io::{Deadline, FramedStream, ReadError};
 use base64::Engine as _;
-use rdpdoctor_evidence::{GatewayEvidence, GatewayHopKind, HopOutcome, Target};
+use rdpdoctor_evidence::{GatewayEvidence, GatewayHopKind, HopOutcome, StepFailure, Target};
 use rdpdoctor_wire::http::{self as wire_http, ResponseHead};
 use sspi::{
     AuthIdentity, BufferType, ClientRequestFlags, CredentialUse, DataRepresentation, Ntlm,
@@ -70,7 +70,7 @@ pub(super) async fn open(
         let leaf = seen.lock().ok().and_then(|l| l.clone());
         if let Some(info) = leaf.and_then(|d| rdpdoctor_wire::cert::analyze(&d).ok()) {
             ev.certificate = Some(crate::certificate_facts(
-                &info,
+                info,
                 gw,
                 None,
                 crate::now_millis() / 1000,
@@ -140,7 +140,7 @@ async fn request(
     gw: &super::GatewayTarget,
     authorization: Option<&str>,
     deadline: &Deadline,
-) -> Result<(ResponseHead, String), String> {
+) -> Result<(ResponseHead, String), (HopOutcome, String)> {
     let (key, id) = nonce();
     let host = if gw.port == super::DEFAULT_GATEWAY_PORT {
         gw.host.clone()
@@ -163,16 +163,17 @@ async fn request(
     if let Some(a) = authorization {
         headers.push(("Authorization", a));
     }
-    let bytes =
-        wire_http::encode_request("RDG_OUT_DATA", PATH, &headers).map_err(|e| e.to_string())?;
+    let failed = |e: String| (HopOutcome::Failed, e);
+    let bytes = wire_http::encode_request("RDG_OUT_DATA", PATH, &headers)
+        .map_err(|e| failed(e.to_string()))?;
     conn.send(&bytes, deadline.step())
         .await
-        .map_err(|e| e.describe())?;
+        .map_err(|e| (outcome_of(&e), e.describe()))?;
     let head = conn
         .read_frame(wire_http::head_len, wire_http::MAX_HEAD, deadline.step())
         .await
-        .map_err(|e| describe(&e, deadline))?;
-    let head = wire_http::decode_response_head(&head).map_err(|e| e.to_string())?;
+        .map_err(|e| (outcome_of(&e), describe(&e, deadline)))?;
+    let head = wire_http::decode_response_head(&head).map_err(|e| failed(e.to_string()))?;
     Ok((head, key))
 }
 
@@ -185,13 +186,12 @@ fn describe(e: &ReadError, deadline: &Deadline) -> String {
     }
 }
 
-fn outcome_of(detail: &str) -> HopOutcome {
-    if detail.starts_with("no answer") {
-        HopOutcome::NoAnswer
-    } else if detail.contains("closed") || detail.contains("reset") {
-        HopOutcome::Closed
-    } else {
-        HopOutcome::Failed
+/// The hop's outcome from how the read or write failed, typed where it failed.
+fn outcome_of(e: &ReadError) -> HopOutcome {
+    match e.kind() {
+        StepFailure::Timeout => HopOutcome::NoAnswer,
+        StepFailure::Closed | StepFailure::Reset => HopOutcome::Closed,
+        _ => HopOutcome::Failed,
     }
 }
 
@@ -206,13 +206,9 @@ pub(super) async fn anonymous(
     let t = Instant::now();
     let head = match request(&mut conn, gw, None, deadline).await {
         Ok((h, _)) => h,
-        Err(detail) => {
-            ev.hops.push(hop(
-                GatewayHopKind::Http,
-                outcome_of(&detail),
-                t,
-                Some(detail),
-            ));
+        Err((outcome, detail)) => {
+            ev.hops
+                .push(hop(GatewayHopKind::Http, outcome, t, Some(detail)));
             return None;
         }
     };
@@ -262,7 +258,7 @@ pub(super) async fn authenticate(
     let auth = format!("NTLM {}", b64(&negotiate));
     let head = match request(&mut conn, gw, Some(&auth), deadline).await {
         Ok((h, _)) => h,
-        Err(d) => return fail(ev, outcome_of(&d), d),
+        Err((outcome, d)) => return fail(ev, outcome, d),
     };
     let challenge = head
         .auth_token("NTLM")
@@ -277,7 +273,7 @@ pub(super) async fn authenticate(
     let auth = format!("NTLM {}", b64(&authenticate));
     let (head, key) = match request(&mut conn, gw, Some(&auth), deadline).await {
         Ok(x) => x,
-        Err(d) => return fail(ev, outcome_of(&d), d),
+        Err((outcome, d)) => return fail(ev, outcome, d),
     };
     match head.status {
         101 => {

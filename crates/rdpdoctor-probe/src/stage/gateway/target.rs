@@ -59,7 +59,16 @@ async fn ask(
     deadline: &Deadline,
 ) -> Answer {
     let (outcome, framed, end, answer_ms) = match tunnel {
-        Err(error) => (NegotiationOutcome::ConnectFailed { error }, None, None, 0.0),
+        // No channel: the gateway's own hop says why; the kind is not the target's.
+        Err(error) => (
+            NegotiationOutcome::ConnectFailed {
+                error,
+                failure_kind: None,
+            },
+            None,
+            None,
+            0.0,
+        ),
         Ok(tunnel) => {
             let (stream, end) = channel::stream(tunnel, deadline);
             let t = Instant::now();
@@ -153,6 +162,7 @@ where
                     cipher_suite: Some(suite.clone()),
                     error: None,
                     failure: None,
+                    failure_kind: None,
                     versions: versions(Some((version, suite))),
                 },
                 leaf,
@@ -164,6 +174,7 @@ where
                     cipher_suite: None,
                     error: Some(e.message),
                     failure: e.failure,
+                    failure_kind: e.kind,
                     versions: versions(None),
                 },
                 seen.lock().ok().and_then(|mut s| s.take()),
@@ -229,6 +240,7 @@ fn versions(got: Option<(TlsVersion, String)>) -> Vec<TlsVersionResult> {
                     "not tested through the RD Gateway".into()
                 }),
                 secure_renegotiation: None,
+                failure_kind: None,
             }
         })
         .collect()
@@ -237,13 +249,13 @@ fn versions(got: Option<(TlsVersion, String)>) -> Vec<TlsVersionResult> {
 /// The TLS 1.2 row from a TLS 1.2-only handshake: refused only when the
 /// target answered and failed it; no answer in time is "not tested".
 fn tls12_row(r: Result<String, tls::TlsConnectError>) -> TlsVersionResult {
-    let (accepted, cipher_suite, detail) = match r {
-        Ok(suite) => (Some(true), Some(suite), None),
+    let (accepted, cipher_suite, detail, failure_kind) = match r {
+        Ok(suite) => (Some(true), Some(suite), None, None),
         Err(e) => match e.failure {
             Some(f) if f != rdpdoctor_evidence::HandshakeFailure::NoAnswer => {
-                (Some(false), None, Some(e.message))
+                (Some(false), None, Some(e.message), e.kind)
             }
-            _ => (None, None, Some(e.message)),
+            _ => (None, None, Some(e.message), e.kind),
         },
     };
     TlsVersionResult {
@@ -253,5 +265,6 @@ fn tls12_row(r: Result<String, tls::TlsConnectError>) -> TlsVersionResult {
         cipher_suite,
         detail: detail.or_else(|| Some("the handshake through the RD Gateway".into())),
         secure_renegotiation: None,
+        failure_kind,
     }
 }
