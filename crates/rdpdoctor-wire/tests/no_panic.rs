@@ -7,6 +7,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
+use rdpdoctor_testkit::hex::hex;
 use rdpdoctor_wire::frame::{self, Accumulator, Framer};
 use rdpdoctor_wire::mcs::encryption_method as em;
 use rdpdoctor_wire::security::{Role, Session, SessionKeys};
@@ -197,20 +198,22 @@ fn check(input: &[u8], failures: &mut Vec<String>) {
     }
 }
 
+/// Fails with how many inputs panicked and the first of them, in hex.
+fn assert_none_panicked(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} inputs panicked, first: {}",
+        failures.len(),
+        failures[0]
+    );
+}
+
 fn tpkt_frame(body: &[u8]) -> Vec<u8> {
     let len = (body.len() + 4).min(0xFFFF) as u16;
     let mut f = vec![3, 0];
     f.extend_from_slice(&len.to_be_bytes());
     f.extend_from_slice(body);
     f
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
-        .collect()
 }
 
 fn seeds() -> Vec<Vec<u8>> {
@@ -405,12 +408,7 @@ fn random_inputs_never_panic() {
         };
         check(&input, &mut failures);
     }
-    assert!(
-        failures.is_empty(),
-        "{} inputs panicked, first: {}",
-        failures.len(),
-        failures[0]
-    );
+    assert_none_panicked(&failures);
 }
 
 #[test]
@@ -432,12 +430,7 @@ fn mutated_valid_pdus_never_panic() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} inputs panicked, first: {}",
-        failures.len(),
-        failures[0]
-    );
+    assert_none_panicked(&failures);
     // The corpus must reach past the first checks, or it proves little.
     assert!(
         decoded_somewhere > 1_000,
@@ -453,12 +446,7 @@ fn every_prefix_of_every_seed_is_handled() {
             check(&seed[..cut], &mut failures);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} inputs panicked, first: {}",
-        failures.len(),
-        failures[0]
-    );
+    assert_none_panicked(&failures);
 }
 
 #[test]
