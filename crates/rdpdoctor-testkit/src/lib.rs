@@ -2,7 +2,8 @@
 //! binary: where the shared fixtures are and the real hives decompressed
 //! (`fixtures`), hive variants made with hivex and host evidence read from
 //! them (`host`, feature `host`), certificates for the stores (`cert`),
-//! bytes written as hex (`hex`), a seeded generator (`rng`), the binary run
+//! the frame accumulator's promises (`frames`, feature `wire`), bytes
+//! written as hex (`hex`), a seeded generator (`rng`), the binary run
 //! as a user runs it, the lab's scenarios and its ground truth (`run`, `lab`,
 //! `truth`, `exporter`, feature `cli`), fixed reports (`reports`, feature
 //! `reports`), and whole-output snapshots (`snapshot`).
@@ -10,6 +11,8 @@
 //! Only a dev-dependency: nothing here ships.
 
 pub mod fixtures;
+#[cfg(feature = "wire")]
+pub mod frames;
 pub mod hex;
 pub mod rng;
 

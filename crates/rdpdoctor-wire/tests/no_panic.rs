@@ -7,8 +7,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
+use rdpdoctor_testkit::frames::check_accumulator;
 use rdpdoctor_testkit::hex::hex;
-use rdpdoctor_wire::frame::{self, Accumulator, Framer};
+use rdpdoctor_wire::frame::{self, Framer};
 use rdpdoctor_wire::mcs::encryption_method as em;
 use rdpdoctor_wire::security::{Role, Session, SessionKeys};
 use rdpdoctor_wire::{
@@ -37,39 +38,6 @@ impl XorShift {
     }
 }
 
-/// Feed `input` to an accumulator in pieces (sizes taken from the input
-/// itself) and check its promises: frames come out whole, within the limit,
-/// in order, and nothing is lost or invented.
-fn accumulate(input: &[u8], framer: Framer, max: usize) {
-    let step = usize::from(input.first().copied().unwrap_or(1) % 17).max(1);
-    let mut acc = Accumulator::new();
-    let mut out = Vec::new();
-    for piece in input.chunks(step) {
-        acc.feed(piece);
-        loop {
-            match acc.next_frame(framer, max) {
-                Ok(Some(f)) => {
-                    assert!(!f.is_empty() && f.len() <= max);
-                    out.extend_from_slice(&f);
-                }
-                Ok(None) => {
-                    assert!(acc.room(max) >= 1, "asks for more but has no room");
-                    break;
-                }
-                Err(e) => {
-                    let _ = e.to_string();
-                    out.extend_from_slice(&acc.take());
-                    out.extend_from_slice(&input[out.len()..]);
-                    assert_eq!(out, input);
-                    return;
-                }
-            }
-        }
-    }
-    out.extend_from_slice(acc.buffered());
-    assert_eq!(out, input, "the frames and the rest are the input");
-}
-
 /// Run every decoder on `input`; check the framing helpers' promises.
 fn exercise(input: &[u8]) {
     for (framer, max) in [
@@ -85,7 +53,9 @@ fn exercise(input: &[u8]) {
         (websocket::frame_len, 300),
         (tsgu::packet_len, tsgu::MAX_PACKET),
     ] {
-        accumulate(input, framer, max);
+        // Piece sizes taken from the input itself.
+        let step = usize::from(input.first().copied().unwrap_or(1) % 17).max(1);
+        check_accumulator(input, step, framer, max);
     }
     if let Ok(Some(n)) = rdp::declared_len(input) {
         assert!(n <= rdp::MAX_FRAME);
