@@ -23,6 +23,8 @@
 #   cargo build --release -p rdpdoctor
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=../lab/lib.sh
+. lab/lib.sh # xrdp_ini
 runs=${1:-3}
 one_way=${2:-100}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive number" >&2; exit 2; }
@@ -94,35 +96,8 @@ pids+=($!)
 # xrdp as the lab runs it, on its own throwaway certificate.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/xrdp.key" -out "$tmp/xrdp.crt" \
     -days 2 -subj /CN=localhost >/dev/null 2>&1
-cat >"$tmp/xrdp.ini" <<EOF
-[Globals]
-ini_version=1
-fork=true
-allow_channels=true
-port=tcp://$ADDR_S:$PORT
-security_layer=negotiate
-crypt_level=high
-certificate=$tmp/xrdp.crt
-key_file=$tmp/xrdp.key
-ssl_protocols=TLSv1.2, TLSv1.3
-[Logging]
-LogFile=$tmp/xrdp.log
-LogLevel=INFO
-EnableSyslog=false
-[Channels]
-rdpdr=true
-rdpsnd=true
-drdynvc=true
-cliprdr=true
-[Xorg]
-name=Xorg
-lib=libxup.so
-username=ask
-password=ask
-ip=127.0.0.1
-port=-1
-code=20
-EOF
+xrdp_ini "$tmp/xrdp.ini" "tcp://$ADDR_S:$PORT" negotiate high "$tmp/xrdp.crt" "$tmp/xrdp.key" \
+    "TLSv1.2, TLSv1.3" "" "$tmp/xrdp.log" INFO
 ip netns exec $NS_S /usr/sbin/xrdp --nodaemon --config "$tmp/xrdp.ini" >"$tmp/xrdp.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do

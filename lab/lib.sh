@@ -179,3 +179,52 @@ lab_down() { # [wait_reap=0|1]
     done
     rm -f "$LAB"/pids/*.pid
 }
+
+# Writes an xrdp.ini: xrdp as the lab runs it (up.sh) and as bench/latency.sh
+# measures it. Without allow_channels and [Channels], xrdp grants 0 of the
+# client's static channels and xfreerdp fails after TLS.
+# usage: xrdp_ini FILE LISTEN SECURITY_LAYER CRYPT_LEVEL CERT KEY TLS_PROTOCOLS
+#        CIPHERS LOG_FILE LOG_LEVEL [CHANNEL...]  (channels beyond the four
+#        every client asks for; CIPHERS empty: OpenSSL's default)
+xrdp_ini() {
+    local file=$1 listen=$2 sec=$3 crypt=$4 crt=$5 key=$6 tls=$7 ciphers=$8 log=$9 level=${10}
+    shift 10
+    {
+        cat <<INI
+[Globals]
+ini_version=1
+fork=true
+allow_channels=true
+port=$listen
+security_layer=$sec
+crypt_level=$crypt
+certificate=$crt
+key_file=$key
+ssl_protocols=$tls
+${ciphers:+tls_ciphers=$ciphers}
+[Logging]
+LogFile=$log
+LogLevel=$level
+EnableSyslog=false
+[Channels]
+rdpdr=true
+rdpsnd=true
+drdynvc=true
+cliprdr=true
+INI
+        local channel
+        for channel in "$@"; do
+            printf '%s=true\n' "$channel"
+        done
+        cat <<INI
+[Xorg]
+name=Xorg
+lib=libxup.so
+username=ask
+password=ask
+ip=127.0.0.1
+port=-1
+code=20
+INI
+    } >"$file"
+}

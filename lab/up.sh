@@ -269,39 +269,8 @@ start_xrdp() { # NAME ADDR PORT CONFIG [NETNS]
     # Without allow_channels and [Channels], xrdp grants 0 of the client's static
     # channels and xfreerdp fails after TLS (rc 147, "requested 4 channels, got 0").
     rm -f "$LOGS/$name.xrdp.log"
-    cat >"$ini" <<EOF
-[Globals]
-ini_version=1
-fork=true
-allow_channels=true
-port=tcp://$addr:$port
-security_layer=$sec
-crypt_level=$crypt
-certificate=$crt
-key_file=$key
-ssl_protocols=$tls
-${ciphers:+tls_ciphers=$ciphers}
-[Logging]
-LogFile=$LOGS/$name.xrdp.log
-LogLevel=DEBUG
-EnableSyslog=false
-[Channels]
-rdpdr=true
-rdpsnd=true
-drdynvc=true
-cliprdr=true
-rail=true
-xrdpvr=true
-tcutils=true
-[Xorg]
-name=Xorg
-lib=libxup.so
-username=ask
-password=ask
-ip=127.0.0.1
-port=-1
-code=20
-EOF
+    xrdp_ini "$ini" "tcp://$addr:$port" "$sec" "$crypt" "$crt" "$key" "$tls" "$ciphers" \
+        "$LOGS/$name.xrdp.log" DEBUG rail xrdpvr tcutils
     if [[ -n $ns ]]; then
         # `ip netns exec` execs (no fork) without -batch, so the pid stays xrdp's.
         spawn "$name" "$LAB/xrdp" ip netns exec "$ns" "$XRDP" --nodaemon --config "$ini"
@@ -394,30 +363,28 @@ netns_up() { # RULES_S RULES_C: input-chain rules for rdplab-s and rdplab-c
         NETNS_WHY="veth/address setup failed: $(tail -n 1 "$err")"
         return 1
     }
-    cat >"$LAB/netns/$NS_S.nft" <<EOF
+    nft_input "$NS_S" "$rules" "$err" || return 1
+    rm -f "$LAB/netns/$NS_C.nft"
+    [[ -n $rules_c ]] || return 0
+    # Server-to-client loss is dropped where the client receives it: a drop in the
+    # server's own output hook is not loss on the wire (the local TCP sees an error).
+    nft_input "$NS_C" "$rules_c" "$err"
+}
+
+# nft_input NS RULES ERR: loads RULES (nft lines) as the input chain of table
+# inet rdplab in NS, kept in $LAB/netns/NS.nft; on failure says why in
+# NETNS_WHY (nft's last line; its errors appended to ERR).
+nft_input() {
+    local ns=$1 rules=$2 err=$3
+    cat >"$LAB/netns/$ns.nft" <<EOF
 table inet rdplab {
     chain input {
         type filter hook input priority filter; policy accept;
 $rules    }
 }
 EOF
-    ip netns exec "$NS_S" nft -f "$LAB/netns/$NS_S.nft" 2>>"$err" || {
-        NETNS_WHY="nft failed in $NS_S: $(tail -n 1 "$err")"
-        return 1
-    }
-    rm -f "$LAB/netns/$NS_C.nft"
-    [[ -n $rules_c ]] || return 0
-    # Server-to-client loss is dropped where the client receives it: a drop in the
-    # server's own output hook is not loss on the wire (the local TCP sees an error).
-    cat >"$LAB/netns/$NS_C.nft" <<EOF
-table inet rdplab {
-    chain input {
-        type filter hook input priority filter; policy accept;
-$rules_c    }
-}
-EOF
-    ip netns exec "$NS_C" nft -f "$LAB/netns/$NS_C.nft" 2>>"$err" || {
-        NETNS_WHY="nft failed in $NS_C: $(tail -n 1 "$err")"
+    ip netns exec "$ns" nft -f "$LAB/netns/$ns.nft" 2>>"$err" || {
+        NETNS_WHY="nft failed in $ns: $(tail -n 1 "$err")"
         return 1
     }
 }

@@ -5,7 +5,8 @@
 //! and the limit, the rest is the stream.
 
 use libfuzzer_sys::fuzz_target;
-use rdpdoctor_wire::frame::{self, Accumulator, Framer};
+use rdpdoctor_testkit::frames::check_accumulator;
+use rdpdoctor_wire::frame::{self, Framer};
 use rdpdoctor_wire::{credssp, rdp, tpkt};
 
 fuzz_target!(|data: &[u8]| {
@@ -22,30 +23,6 @@ fuzz_target!(|data: &[u8]| {
         frame::tls_record_len,
     ];
     for framer in framers {
-        let mut acc = Accumulator::new();
-        let mut out = Vec::new();
-        let mut fed = 0;
-        'feed: for piece in stream.chunks(step) {
-            acc.feed(piece);
-            fed += piece.len();
-            loop {
-                match acc.next_frame(framer, max) {
-                    Ok(Some(f)) => {
-                        assert!(!f.is_empty() && f.len() <= max);
-                        out.extend_from_slice(&f);
-                    }
-                    Ok(None) => {
-                        assert!(acc.room(max) >= 1);
-                        break;
-                    }
-                    Err(e) => {
-                        let _ = e.to_string();
-                        break 'feed;
-                    }
-                }
-            }
-        }
-        out.extend_from_slice(&acc.take());
-        assert_eq!(out, stream[..fed]);
+        check_accumulator(stream, step, framer, max);
     }
 });

@@ -43,68 +43,61 @@ pub struct ClientProfile {
 
 use TlsVersion::*;
 
+/// A client with today's defaults: both security layers, FIPS, the CredSSP
+/// update, RSA keys from 1024 bits, not legacy; `tls` is what it offers.
+const fn current(
+    id: &'static str,
+    name: &'static str,
+    tls: &'static [TlsVersion],
+) -> ClientProfile {
+    ClientProfile {
+        id,
+        name,
+        tls,
+        rdp_security: true,
+        fips: true,
+        credssp_patched: true,
+        min_rsa_bits: 1024,
+        legacy: false,
+    }
+}
+
 /// The clients users ask about.
 pub const PROFILES: &[ClientProfile] = &[
     ClientProfile {
-        id: "mstsc-win7",
-        name: "mstsc on Windows 7 SP1 without the 2016–2018 updates",
-        tls: &[Tls10],
-        rdp_security: true,
-        fips: true,
         credssp_patched: false,
-        min_rsa_bits: 1024,
         legacy: true,
+        ..current(
+            "mstsc-win7",
+            "mstsc on Windows 7 SP1 without the 2016–2018 updates",
+            &[Tls10],
+        )
     },
+    current(
+        "mstsc-win10",
+        "mstsc on Windows 10 / Server 2016–2019 (updated)",
+        &[Tls10, Tls11, Tls12],
+    ),
+    current(
+        "mstsc-win11",
+        "mstsc or Windows App on Windows 11 / Server 2022+",
+        &[Tls12, Tls13],
+    ),
     ClientProfile {
-        id: "mstsc-win10",
-        name: "mstsc on Windows 10 / Server 2016–2019 (updated)",
-        tls: &[Tls10, Tls11, Tls12],
-        rdp_security: true,
-        fips: true,
-        credssp_patched: true,
-        min_rsa_bits: 1024,
-        legacy: false,
-    },
-    ClientProfile {
-        id: "mstsc-win11",
-        name: "mstsc or Windows App on Windows 11 / Server 2022+",
-        tls: &[Tls12, Tls13],
-        rdp_security: true,
-        fips: true,
-        credssp_patched: true,
-        min_rsa_bits: 1024,
-        legacy: false,
-    },
-    ClientProfile {
-        id: "macos",
-        name: "Windows App / Microsoft Remote Desktop on macOS",
-        tls: &[Tls12, Tls13],
-        rdp_security: true,
         fips: false,
-        credssp_patched: true,
         min_rsa_bits: 2048,
-        legacy: false,
+        ..current(
+            "macos",
+            "Windows App / Microsoft Remote Desktop on macOS",
+            &[Tls12, Tls13],
+        )
     },
-    ClientProfile {
-        id: "xfreerdp2",
-        name: "xfreerdp 2.x with defaults (OpenSSL 3)",
-        tls: &[Tls12, Tls13],
-        rdp_security: true,
-        fips: true,
-        credssp_patched: true,
-        min_rsa_bits: 1024,
-        legacy: false,
-    },
-    ClientProfile {
-        id: "xfreerdp3",
-        name: "xfreerdp 3.x with defaults",
-        tls: &[Tls12, Tls13],
-        rdp_security: true,
-        fips: true,
-        credssp_patched: true,
-        min_rsa_bits: 1024,
-        legacy: false,
-    },
+    current(
+        "xfreerdp2",
+        "xfreerdp 2.x with defaults (OpenSSL 3)",
+        &[Tls12, Tls13],
+    ),
+    current("xfreerdp3", "xfreerdp 3.x with defaults", &[Tls12, Tls13]),
 ];
 
 /// What a client will do.

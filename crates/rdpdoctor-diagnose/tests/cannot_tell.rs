@@ -7,7 +7,6 @@ use rdpdoctor_diagnose::{Confidence, Context, Evidence, judge};
 use rdpdoctor_evidence::*;
 
 // Shared with the other engine tests; this one needs only `report`.
-#[allow(dead_code)]
 mod common;
 use common::report;
 

@@ -1,20 +1,14 @@
 //! `--error` that the evidence contradicts: the report says so, with the
 //! next check, instead of ranking the error's causes as if it had happened.
 
-use rdpdoctor_diagnose::{Context, Evidence, UserCodes, judge, read_codes};
+use rdpdoctor_diagnose::{Context, Evidence, judge};
 use rdpdoctor_evidence::*;
 
+mod common;
+use common::{report_at, with_error};
+
 fn report(state: PortState) -> ProbeReport {
-    let mut r = ProbeReport::new(
-        Target {
-            input: "rdp.example.com".into(),
-            host: "rdp.example.com".into(),
-            port: 3389,
-            host_is_ip: false,
-        },
-        "test",
-        "2026-12-07T00:00:00Z".into(),
-    );
+    let mut r = report_at("2026-12-07T00:00:00Z");
     r.tcp = Some(TcpEvidence {
         state,
         samples: vec![],
@@ -24,18 +18,6 @@ fn report(state: PortState) -> ProbeReport {
         other_protocol: None,
     });
     r
-}
-
-fn with_error(r: &ProbeReport, said: &str) -> rdpdoctor_diagnose::Judgement {
-    let codes = read_codes(said).unwrap();
-    let user = UserCodes {
-        input: said,
-        explanation: &codes,
-    };
-    judge(
-        &Evidence::wire(r).with_codes(Some(user)),
-        &Context::default(),
-    )
 }
 
 /// 0x904 / 0x7 only happen after a connection is made; a port that refuses

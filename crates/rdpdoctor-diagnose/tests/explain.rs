@@ -5,6 +5,8 @@
 use rdpdoctor_diagnose::{Context, Evidence, RankedCause, judge};
 use rdpdoctor_kb::{ExplainError, Explanation, Family, explain};
 
+mod common;
+
 /// What `explain` shows: the codes read, and the ranked causes.
 struct Ex {
     read: Explanation,
@@ -411,18 +413,8 @@ fn explanation_serializes_to_json() {
 /// observed nothing carries them (and the relations' own entry point too).
 #[test]
 fn explain_and_probe_error_rank_through_the_same_code() {
-    use rdpdoctor_diagnose::{UserCodes, rank_findings, read_codes};
-    use rdpdoctor_evidence::{ProbeReport, Target};
-    let nothing_observed = ProbeReport::new(
-        Target {
-            input: "rdp.example.com".into(),
-            host: "rdp.example.com".into(),
-            port: 3389,
-            host_is_ip: false,
-        },
-        "test",
-        "2026-12-07T00:00:00Z".into(),
-    );
+    use rdpdoctor_diagnose::{rank_findings, read_codes};
+    let nothing_observed = common::report_at("2026-12-07T00:00:00Z");
     let key = |causes: &[RankedCause]| -> Vec<(String, f64, Option<f64>, Vec<String>)> {
         causes
             .iter()
@@ -438,18 +430,12 @@ fn explain_and_probe_error_rank_through_the_same_code() {
         "exit 147",
     ] {
         let read = read_codes(input).unwrap();
-        let user = UserCodes {
-            input,
-            explanation: &read,
-        };
-        let ctx = Context::default();
-        let explain = judge(&Evidence::codes(input, &read), &ctx).diagnosis.causes;
-        let probe = judge(
-            &Evidence::wire(&nothing_observed).with_codes(Some(user)),
-            &ctx,
-        )
-        .diagnosis
-        .causes;
+        let explain = judge(&Evidence::codes(input, &read), &Context::default())
+            .diagnosis
+            .causes;
+        let probe = common::with_error(&nothing_observed, input)
+            .diagnosis
+            .causes;
         assert!(!explain.is_empty(), "{input}");
         assert_eq!(key(&explain), key(&probe), "{input}");
         assert_eq!(

@@ -1,12 +1,12 @@
 //! Findings and client-path predictions on hand-built evidence.
 
 use rdpdoctor_diagnose::{
-    Context, Evidence, Finding, FindingId, Severity, UserCodes, Verdict, judge, posture, read_codes,
+    Context, Evidence, Finding, FindingId, Severity, Verdict, judge, posture,
 };
 use rdpdoctor_evidence::*;
 
 mod common;
-use common::{cert, report};
+use common::{cert, report, with_error};
 
 fn derive(r: &ProbeReport) -> Vec<Finding> {
     let p = r.negotiation.as_ref().map(posture::judge);
@@ -308,15 +308,7 @@ fn a_server_refusing_everything_is_a_failure_not_a_healthy_host() {
     assert_eq!(j.diagnosis.causes[0].id, "listener-refuses-every-protocol");
     // The user's 0x904 / 0x7 cannot make "user not allowed" the answer when
     // nothing gets past the negotiation.
-    let codes = read_codes("0x904:0x7").unwrap();
-    let user = UserCodes {
-        input: "0x904:0x7",
-        explanation: &codes,
-    };
-    let j = judge(
-        &Evidence::wire(&r).with_codes(Some(user)),
-        &Context::default(),
-    );
+    let j = with_error(&r, "0x904:0x7");
     assert_ne!(j.diagnosis.causes[0].id, "user-not-allowed");
     let una = j
         .diagnosis
@@ -693,15 +685,7 @@ fn a_client_info_logon_is_weighed_against_the_deep_probe_without_credentials() {
 #[test]
 fn an_error_on_a_healthy_host_suggests_the_check_that_settles_it() {
     let r = healthy_tls();
-    let codes = read_codes("0x904:0x7").unwrap();
-    let user = UserCodes {
-        input: "0x904:0x7",
-        explanation: &codes,
-    };
-    let j = judge(
-        &Evidence::wire(&r).with_codes(Some(user)),
-        &Context::default(),
-    );
+    let j = with_error(&r, "0x904:0x7");
     assert_eq!(j.verdict, Verdict::Healthy);
     let check = j.diagnosis.error_check.as_deref().expect("no error_check");
     assert!(check.contains("did not happen on this probe"), "{check}");

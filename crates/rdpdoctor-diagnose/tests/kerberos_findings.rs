@@ -3,7 +3,6 @@
 use rdpdoctor_diagnose::{Finding, FindingId, Section, Severity};
 use rdpdoctor_evidence::*;
 
-#[allow(dead_code)]
 mod common;
 use common::report;
 

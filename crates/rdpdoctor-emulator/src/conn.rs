@@ -191,7 +191,7 @@ async fn after_tls<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// SC_CORE of this host, echoing the client's requestedProtocols.
-fn server_core(fault: Fault, requested: Option<u32>) -> ServerCore {
+pub(crate) fn server_core(fault: Fault, requested: Option<u32>) -> ServerCore {
     ServerCore {
         version: if fault == Fault::CredsspV2 {
             0x0008_0004

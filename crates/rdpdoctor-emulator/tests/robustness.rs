@@ -4,6 +4,7 @@
 //! client correctly afterwards. Loopback only.
 
 use rdpdoctor_emulator::{Fault, FaultConfig, RunningEmulator, spawn};
+use rdpdoctor_testkit::rng::XorShift;
 use rdpdoctor_wire::x224::{self, ConnectionConfirm, failure_code, protocol};
 use rdpdoctor_wire::{credssp, mcs, ntlm, tpkt};
 use std::net::SocketAddr;
@@ -158,20 +159,6 @@ async fn tls(tcp: TcpStream) -> tokio_rustls::client::TlsStream<TcpStream> {
         .await
         .expect("TLS handshake in time")
         .expect("TLS handshake")
-}
-
-/// A tiny deterministic generator, so that failures reproduce.
-struct XorShift(u64);
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

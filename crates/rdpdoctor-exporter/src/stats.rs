@@ -41,112 +41,112 @@ pub struct Stats {
 
 const NS: &str = "rdpdoctor_exporter";
 
+/// A metric made from static options and registered; its clone is what the
+/// handlers update (both share one value).
+fn registered<C>(registry: &Registry, metric: prometheus::Result<C>) -> C
+where
+    C: prometheus::core::Collector + Clone + 'static,
+{
+    let metric = metric.expect("static metric");
+    registry
+        .register(Box::new(metric.clone()))
+        .expect("unique metric names");
+    metric
+}
+
 impl Stats {
     /// Registers everything; `limit` is the concurrency bound, exported as is.
     pub fn new(limit: usize) -> Stats {
         let registry = Registry::new();
         let opts = |name: &str, help: &str| Opts::new(name, help).namespace(NS);
-        let requests = IntCounterVec::new(
-            opts(
-                "http_requests_total",
-                "HTTP requests answered, by handler and status code.",
+        let gauge =
+            |name: &str, help: &str| registered(&registry, IntGauge::with_opts(opts(name, help)));
+        let counter =
+            |name: &str, help: &str| registered(&registry, IntCounter::with_opts(opts(name, help)));
+        let requests = registered(
+            &registry,
+            IntCounterVec::new(
+                opts(
+                    "http_requests_total",
+                    "HTTP requests answered, by handler and status code.",
+                ),
+                &["handler", "code"],
             ),
-            &["handler", "code"],
-        )
-        .expect("static metric");
-        let in_flight = IntGauge::with_opts(opts("probes_in_flight", "Probes running now."))
-            .expect("static metric");
-        let in_flight_max = IntGauge::with_opts(opts(
+        );
+        let in_flight = gauge("probes_in_flight", "Probes running now.");
+        let in_flight_max = gauge(
             "probes_in_flight_max",
             "The most probes that ran at once since the exporter started.",
-        ))
-        .expect("static metric");
-        let waiting = IntGauge::with_opts(opts(
+        );
+        let waiting = gauge(
             "probes_waiting",
             "Probe requests waiting for a free slot (over max_concurrent_probes).",
-        ))
-        .expect("static metric");
-        let limit_gauge = IntGauge::with_opts(opts(
+        );
+        let limit_gauge = gauge(
             "probe_limit",
             "max_concurrent_probes: the most probes that run at once.",
-        ))
-        .expect("static metric");
+        );
         limit_gauge.set(i64::try_from(limit).unwrap_or(i64::MAX));
-        let probe_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "probe_duration_seconds",
-                "How long probes took, by module (the wait for a slot not included).",
-            )
-            .namespace(NS)
-            .buckets(vec![
-                0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0,
-            ]),
-            &["module"],
-        )
-        .expect("static metric");
-        let probes = IntCounterVec::new(
-            opts(
-                "probes_total",
-                "Probes finished, by module and whether probe_success was 1.",
+        let probe_duration = registered(
+            &registry,
+            HistogramVec::new(
+                HistogramOpts::new(
+                    "probe_duration_seconds",
+                    "How long probes took, by module (the wait for a slot not included).",
+                )
+                .namespace(NS)
+                .buckets(vec![
+                    0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0,
+                ]),
+                &["module"],
             ),
-            &["module", "success"],
-        )
-        .expect("static metric");
-        let allowlist_refusals = IntCounter::with_opts(opts(
+        );
+        let probes = registered(
+            &registry,
+            IntCounterVec::new(
+                opts(
+                    "probes_total",
+                    "Probes finished, by module and whether probe_success was 1.",
+                ),
+                &["module", "success"],
+            ),
+        );
+        let allowlist_refusals = counter(
             "allowlist_refusals_total",
             "Targets refused (403) because an address is outside the allowed networks; nothing was sent to them.",
-        ))
-        .expect("static metric");
-        let busy_refusals = IntCounter::with_opts(opts(
+        );
+        let busy_refusals = counter(
             "busy_refusals_total",
             "Probe requests refused (503) because no slot freed up within half their timeout.",
-        ))
-        .expect("static metric");
-        let auth_failures = IntCounter::with_opts(opts(
+        );
+        let auth_failures = counter(
             "auth_failures_total",
             "Requests refused (401) for missing or wrong basic-auth credentials; nothing was probed for them.",
-        ))
-        .expect("static metric");
-        let tls_handshake_failures = IntCounter::with_opts(opts(
+        );
+        let tls_handshake_failures = counter(
             "tls_handshake_failures_total",
             "Connections whose TLS handshake failed or timed out, or that spoke plain HTTP to the TLS port.",
-        ))
-        .expect("static metric");
-        let connections = IntGauge::with_opts(opts("http_connections", "HTTP connections open."))
-            .expect("static metric");
-        let request_duration = Histogram::with_opts(
-            HistogramOpts::new(
-                "http_request_duration_seconds",
-                "Time from a request to its answer, every handler.",
-            )
-            .namespace(NS)
-            .buckets(vec![0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
-        )
-        .expect("static metric");
-        let build = IntGauge::with_opts(
-            opts("build_info", "The exporter's version.")
-                .const_label("version", env!("CARGO_PKG_VERSION")),
-        )
-        .expect("static metric");
+        );
+        let connections = gauge("http_connections", "HTTP connections open.");
+        let request_duration = registered(
+            &registry,
+            Histogram::with_opts(
+                HistogramOpts::new(
+                    "http_request_duration_seconds",
+                    "Time from a request to its answer, every handler.",
+                )
+                .namespace(NS)
+                .buckets(vec![0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
+            ),
+        );
+        let build = registered(
+            &registry,
+            IntGauge::with_opts(
+                opts("build_info", "The exporter's version.")
+                    .const_label("version", env!("CARGO_PKG_VERSION")),
+            ),
+        );
         build.set(1);
-        for c in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(in_flight.clone()),
-            Box::new(in_flight_max.clone()),
-            Box::new(waiting.clone()),
-            Box::new(limit_gauge),
-            Box::new(probe_duration.clone()),
-            Box::new(probes.clone()),
-            Box::new(allowlist_refusals.clone()),
-            Box::new(busy_refusals.clone()),
-            Box::new(auth_failures.clone()),
-            Box::new(tls_handshake_failures.clone()),
-            Box::new(connections.clone()),
-            Box::new(request_duration.clone()),
-            Box::new(build),
-        ] {
-            registry.register(c).expect("unique metric names");
-        }
         #[cfg(target_os = "linux")]
         registry
             .register(Box::new(

@@ -3,9 +3,9 @@
 //! the files found inside it. Names are not trusted: `SYSTEM.bak`,
 //! `export.txt` and `Security.evtx.old` are read for what they are.
 
-use crate::registry::regfile;
+use crate::registry::{regfile, unusable as unusable_source};
 use crate::volume;
-use rdpdoctor_evidence::host::{HostSource, SourceKind, SourceStatus};
+use rdpdoctor_evidence::host::{HostSource, SourceKind};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -135,18 +135,22 @@ pub fn evtx_in(dir: &Path) -> Vec<Found> {
 pub fn file(path: &Path) -> Found {
     let shown = path.display();
     let kind = match head(path) {
-        Err(e) => Item::Unusable(source(path, SourceKind::Unknown, format!("{shown}: {e}"))),
+        Err(e) => Item::Unusable(unusable_source(
+            path,
+            SourceKind::Unknown,
+            format!("{shown}: {e}"),
+        )),
         Ok(h) if h.starts_with(HIVE_MAGIC) => Item::Hive {
             logs: transaction_logs(path),
         },
         Ok(h) if h.starts_with(EVTX_MAGIC) => Item::Evtx,
         Ok(h) if is_reg_export(&h) => Item::RegExport,
-        Ok(h) if h.is_empty() => Item::Unusable(source(
+        Ok(h) if h.is_empty() => Item::Unusable(unusable_source(
             path,
             SourceKind::Unknown,
             format!("{shown} is empty"),
         )),
-        Ok(_) => Item::Unusable(source(
+        Ok(_) => Item::Unusable(unusable_source(
             path,
             SourceKind::Unknown,
             format!("{shown} is not a registry hive, a reg export or an event log (.evtx)"),
@@ -205,18 +209,10 @@ pub fn transaction_logs(hive: &Path) -> Vec<PathBuf> {
     logs
 }
 
-fn source(path: &Path, kind: SourceKind, problem: String) -> HostSource {
-    HostSource {
-        path: path.display().to_string(),
-        kind,
-        status: SourceStatus::Unusable { problem },
-    }
-}
-
 /// A path that gives nothing, with its one-line problem.
 pub fn unusable(path: &Path, kind: SourceKind, problem: String) -> Found {
     Found {
         path: path.to_owned(),
-        kind: Item::Unusable(source(path, kind, problem)),
+        kind: Item::Unusable(unusable_source(path, kind, problem)),
     }
 }

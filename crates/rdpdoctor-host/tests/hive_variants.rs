@@ -22,13 +22,22 @@ fn system_copy(test: &str) -> (PathBuf, PathBuf) {
     (dir, copy)
 }
 
+/// A copy of the real SYSTEM hive with the `.reg` lines `changes` merged in
+/// by hivex.
+fn system_variant(test: &str, changes: &str) -> (PathBuf, PathBuf) {
+    let (dir, copy) = system_copy(test);
+    hivex_merge(
+        &copy,
+        &format!("Windows Registry Editor Version 5.00\n\n{changes}"),
+    );
+    (dir, copy)
+}
+
 #[test]
 fn termservice_disabled_is_read_as_disabled() {
-    let (_dir, h) = system_copy("termservice_disabled");
-    hivex_merge(
-        &h,
-        "Windows Registry Editor Version 5.00\n\n\
-         [HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\TermService]\n\
+    let (_dir, h) = system_variant(
+        "termservice_disabled",
+        "[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\TermService]\n\
          \"Start\"=dword:00000004\n",
     );
     assert_eq!(
@@ -59,11 +68,9 @@ fn termservice_disabled_is_read_as_disabled() {
 
 #[test]
 fn max_outstanding_connections_and_security_layer_0_are_read() {
-    let (_dir, h) = system_copy("max_outstanding");
-    hivex_merge(
-        &h,
-        "Windows Registry Editor Version 5.00\n\n\
-         [HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Terminal Server]\n\
+    let (_dir, h) = system_variant(
+        "max_outstanding",
+        "[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Terminal Server]\n\
          \"MaxOutstandingConnections\"=dword:00000002\n\n\
          [HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp]\n\
          \"SecurityLayer\"=dword:00000000\n",

@@ -5,20 +5,7 @@
 use rdpdoctor_testkit::host as testkit;
 
 use rdpdoctor_host::registry::{certblob, firewall_rule, regfile};
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use rdpdoctor_testkit::rng::XorShift;
 
 fn mutate(rng: &mut XorShift, seed: &[u8]) -> Vec<u8> {
     let mut out = seed.to_vec();

@@ -5,8 +5,9 @@
 
 use rdpdoctor_diagnose::{Context, Evidence, judge};
 use rdpdoctor_evidence::ProbeReport;
-use rdpdoctor_render::fleet::HostRow;
 use std::time::Instant;
+
+mod common;
 
 #[test]
 fn a_thousand_host_fleet_stays_small_per_host() {
@@ -16,14 +17,7 @@ fn a_thousand_host_fleet_stays_small_per_host() {
     let names: Vec<String> = (0..1000)
         .map(|i| format!("10.0.{}.{}:3389", i / 250, 1 + i % 250))
         .collect();
-    let rows: Vec<HostRow> = names
-        .iter()
-        .map(|input| HostRow {
-            input,
-            report: &r,
-            judgement: &j,
-        })
-        .collect();
+    let rows = common::same_host_rows(&names, &r, &j);
     let t = Instant::now();
     let html = rdpdoctor_render::html::fleet(&rows);
     let html_ms = t.elapsed().as_secs_f64() * 1000.0;

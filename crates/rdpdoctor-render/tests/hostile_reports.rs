@@ -10,10 +10,11 @@
 use rdpdoctor_diagnose::{Context, Evidence, HostInput, UserCodes, judge, read_codes};
 use rdpdoctor_evidence::ProbeReport;
 use rdpdoctor_evidence::host::HostEvidence;
-use rdpdoctor_render::fleet::HostRow;
 use rdpdoctor_render::safe;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+mod common;
 
 /// Attacks on Markdown, HTML and the terminal; each free-text field gets
 /// one, in turn.
@@ -321,14 +322,7 @@ fn a_hostile_fleet_is_inert_and_keeps_one_row_per_host() {
         .map(|p| p.to_string())
         .chain([long()])
         .collect();
-    let rows: Vec<HostRow> = inputs
-        .iter()
-        .map(|input| HostRow {
-            input,
-            report: &r,
-            judgement: &j,
-        })
-        .collect();
+    let rows = common::same_host_rows(&inputs, &r, &j);
     let html = rdpdoctor_render::html::fleet(&rows);
     assert_inert_html(&html);
     let table = html

@@ -19,7 +19,6 @@ use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_render::fleet::{HostRow, Summary, csv_header, csv_row};
 use rdpdoctor_render::{Style, head, html, markdown, metrics, outline, text};
 use rdpdoctor_testkit::reports::*;
-use std::path::Path;
 
 /// "Now" for the host evidence: 2026-09-21, after the hive was written.
 const NOW: i64 = 1_790_000_000;
@@ -47,10 +46,7 @@ fn judgement(r: &ProbeReport, host: Option<&HostEvidence>, ctx: &Context) -> Jud
 /// UPDATE_EXPECT=1; the tool's version and the HTML style sheet replaced).
 #[track_caller]
 fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    rdpdoctor_testkit::snapshot::check(&path, actual);
+    rdpdoctor_testkit::snapshot::check_in(env!("CARGO_MANIFEST_DIR"), name, actual);
 }
 
 /// Every format `rdpdoctor probe` writes for `r`, under `name.*`.

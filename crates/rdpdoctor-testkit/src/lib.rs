@@ -2,13 +2,19 @@
 //! binary: where the shared fixtures are and the real hives decompressed
 //! (`fixtures`), hive variants made with hivex and host evidence read from
 //! them (`host`, feature `host`), certificates for the stores (`cert`),
-//! the binary run as a user runs it, the lab's scenarios and its ground truth
-//! (`run`, `lab`, `truth`, `exporter`, feature `cli`), fixed reports
-//! (`reports`, feature `reports`), and whole-output snapshots (`snapshot`).
+//! the frame accumulator's promises (`frames`, feature `wire`), bytes
+//! written as hex (`hex`), a seeded generator (`rng`), the binary run
+//! as a user runs it, the lab's scenarios and its ground truth (`run`, `lab`,
+//! `truth`, `exporter`, feature `cli`), fixed reports (`reports`, feature
+//! `reports`), and whole-output snapshots (`snapshot`).
 //!
 //! Only a dev-dependency: nothing here ships.
 
 pub mod fixtures;
+#[cfg(feature = "wire")]
+pub mod frames;
+pub mod hex;
+pub mod rng;
 
 #[cfg(feature = "cert")]
 pub mod cert;

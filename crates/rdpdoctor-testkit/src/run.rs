@@ -36,6 +36,14 @@ pub fn run(netns: bool, args: &[&str]) -> (Output, Duration) {
     run_env(netns, args, &[])
 }
 
+/// `probe TARGET` the quick way (one TCP sample, no reverse DNS lookup), then
+/// `extra`; outside the lab's namespace.
+pub fn probe_once(target: &str, extra: &[&str]) -> (Output, Duration) {
+    let mut args = vec!["probe", target, "--no-reverse-dns", "--samples", "1"];
+    args.extend_from_slice(extra);
+    run(false, &args)
+}
+
 /// Runs the binary with extra environment variables; inside rdplab-c when
 /// `netns` is true (`ip netns exec` keeps the environment).
 pub fn run_env(netns: bool, args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {

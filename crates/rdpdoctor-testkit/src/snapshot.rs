@@ -37,6 +37,16 @@ pub fn check(path: &Path, actual: &str) {
     );
 }
 
+/// Compares `actual` with `tests/snapshots/NAME` of the crate whose
+/// manifest folder is `crate_dir` (its `env!("CARGO_MANIFEST_DIR")`).
+#[track_caller]
+pub fn check_in(crate_dir: &str, name: &str, actual: &str) {
+    check(
+        &Path::new(crate_dir).join("tests/snapshots").join(name),
+        actual,
+    );
+}
+
 /// What may vary without a layout change, replaced: the tool's version
 /// (`rdpdoctor X.Y.Z`, `"tool_version": "X.Y.Z"`), and an HTML page's style
 /// sheet (`rdpdoctor-render/src/html/style.css`, the same in every page;

@@ -7,7 +7,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
-use rdpdoctor_wire::frame::{self, Accumulator, Framer};
+use rdpdoctor_testkit::frames::check_accumulator;
+use rdpdoctor_testkit::hex::hex;
+use rdpdoctor_wire::frame::{self, Framer};
 use rdpdoctor_wire::mcs::encryption_method as em;
 use rdpdoctor_wire::security::{Role, Session, SessionKeys};
 use rdpdoctor_wire::{
@@ -36,39 +38,6 @@ impl XorShift {
     }
 }
 
-/// Feed `input` to an accumulator in pieces (sizes taken from the input
-/// itself) and check its promises: frames come out whole, within the limit,
-/// in order, and nothing is lost or invented.
-fn accumulate(input: &[u8], framer: Framer, max: usize) {
-    let step = usize::from(input.first().copied().unwrap_or(1) % 17).max(1);
-    let mut acc = Accumulator::new();
-    let mut out = Vec::new();
-    for piece in input.chunks(step) {
-        acc.feed(piece);
-        loop {
-            match acc.next_frame(framer, max) {
-                Ok(Some(f)) => {
-                    assert!(!f.is_empty() && f.len() <= max);
-                    out.extend_from_slice(&f);
-                }
-                Ok(None) => {
-                    assert!(acc.room(max) >= 1, "asks for more but has no room");
-                    break;
-                }
-                Err(e) => {
-                    let _ = e.to_string();
-                    out.extend_from_slice(&acc.take());
-                    out.extend_from_slice(&input[out.len()..]);
-                    assert_eq!(out, input);
-                    return;
-                }
-            }
-        }
-    }
-    out.extend_from_slice(acc.buffered());
-    assert_eq!(out, input, "the frames and the rest are the input");
-}
-
 /// Run every decoder on `input`; check the framing helpers' promises.
 fn exercise(input: &[u8]) {
     for (framer, max) in [
@@ -84,7 +53,9 @@ fn exercise(input: &[u8]) {
         (websocket::frame_len, 300),
         (tsgu::packet_len, tsgu::MAX_PACKET),
     ] {
-        accumulate(input, framer, max);
+        // Piece sizes taken from the input itself.
+        let step = usize::from(input.first().copied().unwrap_or(1) % 17).max(1);
+        check_accumulator(input, step, framer, max);
     }
     if let Ok(Some(n)) = rdp::declared_len(input) {
         assert!(n <= rdp::MAX_FRAME);
@@ -197,20 +168,22 @@ fn check(input: &[u8], failures: &mut Vec<String>) {
     }
 }
 
+/// Fails with how many inputs panicked and the first of them, in hex.
+fn assert_none_panicked(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} inputs panicked, first: {}",
+        failures.len(),
+        failures[0]
+    );
+}
+
 fn tpkt_frame(body: &[u8]) -> Vec<u8> {
     let len = (body.len() + 4).min(0xFFFF) as u16;
     let mut f = vec![3, 0];
     f.extend_from_slice(&len.to_be_bytes());
     f.extend_from_slice(body);
     f
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
-        .collect()
 }
 
 fn seeds() -> Vec<Vec<u8>> {
@@ -405,12 +378,7 @@ fn random_inputs_never_panic() {
         };
         check(&input, &mut failures);
     }
-    assert!(
-        failures.is_empty(),
-        "{} inputs panicked, first: {}",
-        failures.len(),
-        failures[0]
-    );
+    assert_none_panicked(&failures);
 }
 
 #[test]
@@ -432,12 +400,7 @@ fn mutated_valid_pdus_never_panic() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} inputs panicked, first: {}",
-        failures.len(),
-        failures[0]
-    );
+    assert_none_panicked(&failures);
     // The corpus must reach past the first checks, or it proves little.
     assert!(
         decoded_somewhere > 1_000,
@@ -453,12 +416,7 @@ fn every_prefix_of_every_seed_is_handled() {
             check(&seed[..cut], &mut failures);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} inputs panicked, first: {}",
-        failures.len(),
-        failures[0]
-    );
+    assert_none_panicked(&failures);
 }
 
 #[test]

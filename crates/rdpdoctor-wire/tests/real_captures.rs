@@ -2,15 +2,8 @@
 //! 2.11.7 freerdp-shadow-cli on Debian 12), answering this crate's own
 //! Connection Request, Connect Initial and TSRequest. See tests/data/README.md.
 
+use rdpdoctor_testkit::hex::hex;
 use rdpdoctor_wire::{credssp, mcs, ntlm, tpkt, x224};
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
-        .collect()
-}
 
 fn response(file: &str) -> mcs::ConnectResponse {
     let frame = hex(file);

@@ -223,19 +223,9 @@ fn a_probe_report_of_a_hostile_server_reads_as_text_in_chromium() {
     let page = out_dir().join("probe.html");
     let target = emu.local_addr().to_string();
     let started = Instant::now();
-    let (out, _) = cli::run(
-        false,
-        &[
-            "probe",
-            &target,
-            "--no-reverse-dns",
-            "--samples",
-            "1",
-            "--format",
-            "html",
-            "--output",
-            page.to_str().unwrap(),
-        ],
+    let (out, _) = cli::probe_once(
+        &target,
+        &["--format", "html", "--output", page.to_str().unwrap()],
     );
     let took = started.elapsed();
     rt.block_on(emu.shutdown());

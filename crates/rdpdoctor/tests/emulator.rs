@@ -367,6 +367,18 @@ struct Case {
     like: &'static str,
 }
 
+/// A case xfreerdp connects in (exit status 0), with no extra arguments.
+const fn connects(fault: Fault, sec: &'static str, like: &'static str) -> Case {
+    Case {
+        fault,
+        sec,
+        extra: &[],
+        rc: 0,
+        says: "exit status 0",
+        like,
+    }
+}
+
 const CASES: &[Case] = &[
     Case {
         fault: Fault::ServerDenied,
@@ -408,22 +420,8 @@ const CASES: &[Case] = &[
         says: "ERRCONNECT_LOGON_FAILURE",
         like: "Windows refusing the credentials (errorCode STATUS_LOGON_FAILURE)",
     },
-    Case {
-        fault: Fault::HealthyNla,
-        sec: "tls",
-        extra: &[],
-        rc: 0,
-        says: "exit status 0",
-        like: "xrdp-negotiate with /sec:tls",
-    },
-    Case {
-        fault: Fault::HealthyTls,
-        sec: "tls",
-        extra: &[],
-        rc: 0,
-        says: "exit status 0",
-        like: "xrdp-tls with /sec:tls",
-    },
+    connects(Fault::HealthyNla, "tls", "xrdp-negotiate with /sec:tls"),
+    connects(Fault::HealthyTls, "tls", "xrdp-tls with /sec:tls"),
     Case {
         fault: Fault::HealthyTls,
         sec: "nla",
@@ -440,14 +438,11 @@ const CASES: &[Case] = &[
         says: "certificate has expired (10)",
         like: "xrdp-expired (CA-signed) with /cert:deny",
     },
-    Case {
-        fault: Fault::ExpiredCert,
-        sec: "tls",
-        extra: &[],
-        rc: 0,
-        says: "exit status 0",
-        like: "an expired certificate with /cert:ignore",
-    },
+    connects(
+        Fault::ExpiredCert,
+        "tls",
+        "an expired certificate with /cert:ignore",
+    ),
     Case {
         fault: Fault::NotYetValidCert,
         sec: "tls",
@@ -472,14 +467,7 @@ const CASES: &[Case] = &[
         says: "SSL_REQUIRED_BY_SERVER",
         like: "a Windows host with SecurityLayer=2 (xrdp-tls closes instead: rc 147)",
     },
-    Case {
-        fault: Fault::TlsRequired,
-        sec: "tls",
-        extra: &[],
-        rc: 0,
-        says: "exit status 0",
-        like: "xrdp-tls with /sec:tls",
-    },
+    connects(Fault::TlsRequired, "tls", "xrdp-tls with /sec:tls"),
     Case {
         fault: Fault::RdpSecurityOnly,
         sec: "tls",
@@ -505,12 +493,8 @@ const CASES: &[Case] = &[
         like: "a TLS-version mismatch (xrdp-tls13 with +enforce-tlsv1_2)",
     },
     Case {
-        fault: Fault::Tls10Only,
-        sec: "tls",
         extra: &["/tls-seclevel:0"],
-        rc: 0,
-        says: "exit status 0",
-        like: "a client that re-enables TLS 1.0",
+        ..connects(Fault::Tls10Only, "tls", "a client that re-enables TLS 1.0")
     },
     Case {
         fault: Fault::CredsspV2,

@@ -60,18 +60,7 @@ fn certificate_and_ntlm_names_are_escaped() {
             "the DNS domain, read back whole: {stdout}"
         );
     }
-    let (out, _) = run(
-        false,
-        &[
-            "probe",
-            &target,
-            "--no-reverse-dns",
-            "--samples",
-            "1",
-            "--color",
-            "never",
-        ],
-    );
+    let (out, _) = probe_once(&target, &["--color", "never"]);
     runtime.block_on(emu.shutdown());
     let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
     assert_ne!(out.status.code(), Some(101), "panicked");

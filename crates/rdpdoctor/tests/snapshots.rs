@@ -19,7 +19,6 @@ use rdpdoctor_diagnose::{Context, Evidence, HostInput, Judgement, judge};
 use rdpdoctor_evidence::host::HostEvidence;
 use rdpdoctor_render::{Style, head, host, html, markdown};
 use rdpdoctor_testkit::{cli, host::hive};
-use std::path::Path;
 
 /// "Now" for the host evidence: 2030-03-17T17:46:40Z.
 const NOW: i64 = 1_900_000_000;
@@ -31,10 +30,7 @@ const SHOWN_PATH: &str = "/evidence/SYSTEM";
 /// UPDATE_EXPECT=1; the tool's version and the HTML style sheet replaced).
 #[track_caller]
 fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    rdpdoctor_testkit::snapshot::check(&path, actual);
+    rdpdoctor_testkit::snapshot::check_in(env!("CARGO_MANIFEST_DIR"), name, actual);
 }
 
 /// The one place these tests call the engine.

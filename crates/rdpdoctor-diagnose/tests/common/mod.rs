@@ -1,9 +1,17 @@
 //! Hand-built evidence shared by the engine's tests.
+// Each test binary uses its own part of this module.
+#![allow(dead_code)]
 
+use rdpdoctor_diagnose::{Context, Evidence, Judgement, UserCodes, judge, read_codes};
 use rdpdoctor_evidence::{CertificateFacts, ProbeReport, Target};
 
 /// An empty report for `rdp.example.com:3389`; each test adds what it saw.
 pub fn report() -> ProbeReport {
+    report_at("2026-11-21T00:00:00Z")
+}
+
+/// An empty report for `rdp.example.com:3389`, made at `generated`.
+pub fn report_at(generated: &str) -> ProbeReport {
     ProbeReport::new(
         Target {
             input: "rdp.example.com".into(),
@@ -12,7 +20,20 @@ pub fn report() -> ProbeReport {
             host_is_ip: false,
         },
         "test",
-        "2026-11-21T00:00:00Z".into(),
+        generated.into(),
+    )
+}
+
+/// The judgement of `r` with the codes the user gave (`--error said`).
+pub fn with_error(r: &ProbeReport, said: &str) -> Judgement {
+    let codes = read_codes(said).unwrap();
+    let user = UserCodes {
+        input: said,
+        explanation: &codes,
+    };
+    judge(
+        &Evidence::wire(r).with_codes(Some(user)),
+        &Context::default(),
     )
 }
 

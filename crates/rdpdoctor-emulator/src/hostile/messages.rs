@@ -223,14 +223,12 @@ pub(crate) fn ts_unknown_error() -> Vec<u8> {
 
 // ------------------------------------------------------------------ MCS / GCC
 
+/// A Connect Response with a healthy host's SC_CORE (RDP 10.7,
+/// requestedProtocols echoed as 0) around `security` and `network`.
 fn response(security: ServerSecurity, network: ServerNetwork) -> ConnectResponse {
     ConnectResponse {
         result: 0,
-        server_core: Some(ServerCore {
-            version: 0x0008_000C,
-            client_requested_protocols: Some(0),
-            early_capability_flags: Some(1),
-        }),
+        server_core: Some(crate::conn::server_core(crate::Fault::HealthyTls, None)),
         server_security: Some(security),
         server_network: Some(network),
         server_message_channel: None,

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 /// At most this many problems are kept per hive (a badly damaged hive has
 /// thousands; the first few say enough).
-const MAX_PROBLEMS: usize = 20;
+pub(crate) const MAX_PROBLEMS: usize = 20;
 
 /// One hive file.
 pub struct HiveFile {

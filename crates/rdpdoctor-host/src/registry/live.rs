@@ -85,8 +85,8 @@ mod imp {
     use crate::win32::{self, Predefined};
     use rdpdoctor_evidence::host::{SourceKind, SourceStatus};
 
-    /// At most this many problems are kept (like a damaged hive's).
-    const MAX_PROBLEMS: usize = 20;
+    /// At most this many problems are kept, as for a damaged hive.
+    use super::super::hive::MAX_PROBLEMS;
 
     pub struct Live {
         /// Which roots opened.

@@ -140,7 +140,8 @@ impl Hives {
     }
 }
 
-fn unusable(path: &Path, kind: SourceKind, problem: String) -> HostSource {
+/// A source that could not be read, and why.
+pub(crate) fn unusable(path: &Path, kind: SourceKind, problem: String) -> HostSource {
     HostSource {
         path: path.display().to_string(),
         kind,

@@ -133,16 +133,14 @@ pub fn explain_with(kb: &Kb, args: &[String]) -> Result<Explanation, ExplainErro
                     a.hex(),
                     b.hex()
                 ));
-                slots.push(Slot {
-                    label: format!("Error code {}", a.hex()),
-                    interps: vec![interp(kb, a, 1.0, "mstsc Error code".to_string())],
-                    message: None,
-                });
-                slots.push(Slot {
-                    label: format!("Extended error code {}", b.hex()),
-                    interps: vec![interp(kb, b, 1.0, "mstsc Extended error code".to_string())],
-                    message: None,
-                });
+                slots.push(Slot::new(
+                    format!("Error code {}", a.hex()),
+                    vec![interp(kb, a, 1.0, "mstsc Error code".to_string())],
+                ));
+                slots.push(Slot::new(
+                    format!("Extended error code {}", b.hex()),
+                    vec![interp(kb, b, 1.0, "mstsc Extended error code".to_string())],
+                ));
             }
         }
         if !paired {
@@ -160,14 +158,7 @@ pub fn explain_with(kb: &Kb, args: &[String]) -> Result<Explanation, ExplainErro
                         families.len()
                     ));
                 }
-                push_slot(
-                    &mut slots,
-                    Slot {
-                        label: piece.to_string(),
-                        interps,
-                        message: None,
-                    },
-                );
+                push_slot(&mut slots, Slot::new(piece.to_string(), interps));
             }
         }
     } else {
@@ -197,14 +188,7 @@ pub fn explain_with(kb: &Kb, args: &[String]) -> Result<Explanation, ExplainErro
                             notes.push(format!("{} ({how}) is not in the knowledge base.", t.text));
                             continue;
                         }
-                        push_slot(
-                            &mut slots,
-                            Slot {
-                                label: format!("{how} {}", t.text),
-                                interps,
-                                message: None,
-                            },
-                        );
+                        push_slot(&mut slots, Slot::new(format!("{how} {}", t.text), interps));
                     }
                     None => {
                         let num = if looks_like_status(&t.text) {
@@ -223,14 +207,7 @@ pub fn explain_with(kb: &Kb, args: &[String]) -> Result<Explanation, ExplainErro
                             if interps.is_empty() {
                                 notes.push(format!("{} is not a code rdpdoctor knows.", t.text));
                             }
-                            push_slot(
-                                &mut slots,
-                                Slot {
-                                    label: t.text.clone(),
-                                    interps,
-                                    message: None,
-                                },
-                            );
+                            push_slot(&mut slots, Slot::new(t.text.clone(), interps));
                         }
                     }
                 }
@@ -250,14 +227,7 @@ pub fn explain_with(kb: &Kb, args: &[String]) -> Result<Explanation, ExplainErro
                         interp(kb, c, kb.family(c.family).prior, how)
                     })
                     .collect();
-                push_slot(
-                    &mut slots,
-                    Slot {
-                        label: t.text.clone(),
-                        interps,
-                        message: None,
-                    },
-                );
+                push_slot(&mut slots, Slot::new(t.text.clone(), interps));
             }
         }
     }

@@ -19,6 +19,15 @@ pub(super) struct Slot {
 }
 
 impl Slot {
+    /// What the user wrote as `label`, read as `interps` (no message).
+    pub(super) fn new(label: String, interps: Vec<Interp>) -> Slot {
+        Slot {
+            label,
+            interps,
+            message: None,
+        }
+    }
+
     pub(super) fn code_set(&self) -> HashSet<usize> {
         self.interps.iter().map(|i| i.code).collect()
     }
@@ -112,17 +121,6 @@ pub(super) const EVENT_PROVIDERS: &[(&str, Family)] = &[
     ("tsgateway", Family::EventGateway),
 ];
 
-pub(super) const ALL_EVENTS: [Family; 8] = [
-    Family::EventRdpClient,
-    Family::EventRcm,
-    Family::EventLsm,
-    Family::EventRdpcorets,
-    Family::EventSchannel,
-    Family::EventSecurity,
-    Family::EventSessionBroker,
-    Family::EventGateway,
-];
-
 pub(super) fn provider_of(word: &str) -> Option<Family> {
     EVENT_PROVIDERS
         .iter()
@@ -168,7 +166,7 @@ pub(super) fn label_for(toks: &[Tok], i: usize, text: &str) -> Option<Label> {
             }
         }
         if provs.is_empty() {
-            provs = ALL_EVENTS.to_vec();
+            provs = Family::ALL.into_iter().filter(|f| f.is_event()).collect();
         }
         return Some(Label::Families(provs, "Windows event ID".to_string()));
     }

@@ -25,12 +25,13 @@ pub fn identity(hives: &mut Hives, id: &mut WindowsIdentity) {
             "ComputerName",
         )],
     );
-    id.product_name = text(hives, &[(Root::Software, CURRENT_VERSION, "ProductName")]);
+    let current_version = |name| (Root::Software, CURRENT_VERSION, name);
+    id.product_name = text(hives, &[current_version("ProductName")]);
     id.build = text(
         hives,
         &[
-            (Root::Software, CURRENT_VERSION, "CurrentBuild"),
-            (Root::Software, CURRENT_VERSION, "CurrentBuildNumber"),
+            current_version("CurrentBuild"),
+            current_version("CurrentBuildNumber"),
         ],
     );
     // DisplayVersion (20H2 on) replaced ReleaseId (up to 2009), which later
@@ -38,8 +39,8 @@ pub fn identity(hives: &mut Hives, id: &mut WindowsIdentity) {
     id.display_version = text(
         hives,
         &[
-            (Root::Software, CURRENT_VERSION, "DisplayVersion"),
-            (Root::Software, CURRENT_VERSION, "ReleaseId"),
+            current_version("DisplayVersion"),
+            current_version("ReleaseId"),
         ],
     );
     id.machine_guid = text(
@@ -56,12 +57,7 @@ pub fn identity(hives: &mut Hives, id: &mut WindowsIdentity) {
 /// <https://learn.microsoft.com/windows-server/remote/remote-desktop-services/clients/change-listening-port>),
 /// Group Policy first where a policy exists.
 pub fn terminal_server(hives: &mut Hives, ts: &mut TerminalServerSettings) {
-    let gp_then = |name: &'static str, local: &'static str| -> [Place<'static>; 2] {
-        [
-            (Root::Software, TS_POLICY, name),
-            (Root::System, local, name),
-        ]
-    };
+    let gp_then = |name, local| policy_then(TS_POLICY, local, name);
     ts.deny_ts_connections = number(hives, &gp_then("fDenyTSConnections", TS));
     ts.single_session_per_user = number(hives, &gp_then("fSingleSessionPerUser", TS));
     ts.max_outstanding_connections =
@@ -76,6 +72,16 @@ pub fn terminal_server(hives: &mut Hives, ts: &mut TerminalServerSettings) {
         &gp_then("SSLCertificateSHA1Hash", RDP_TCP),
         thumbprint,
     );
+}
+
+/// The value `name` under the policy key `policy` (SOFTWARE) first, then
+/// under the local key `local` (SYSTEM).
+fn policy_then(
+    policy: &'static str,
+    local: &'static str,
+    name: &'static str,
+) -> [Place<'static>; 2] {
+    [(Root::Software, policy, name), (Root::System, local, name)]
 }
 
 /// A thumbprint as Windows shows it: REG_BINARY → upper-case hex; a string
@@ -121,19 +127,7 @@ fn service_start(hives: &mut Hives, name: &str) -> Option<Setting<ServiceStart>>
 pub fn time(hives: &mut Hives, t: &mut TimeSettings) {
     const LOCAL: &str = "CurrentControlSet\\Services\\W32Time\\Parameters";
     const POLICY: &str = "Policies\\Microsoft\\W32Time\\Parameters";
-    t.sync_type = text(
-        hives,
-        &[
-            (Root::Software, POLICY, "Type"),
-            (Root::System, LOCAL, "Type"),
-        ],
-    );
-    t.ntp_server = text(
-        hives,
-        &[
-            (Root::Software, POLICY, "NtpServer"),
-            (Root::System, LOCAL, "NtpServer"),
-        ],
-    );
+    t.sync_type = text(hives, &policy_then(POLICY, LOCAL, "Type"));
+    t.ntp_server = text(hives, &policy_then(POLICY, LOCAL, "NtpServer"));
     t.service_start = service_start(hives, "W32Time");
 }
