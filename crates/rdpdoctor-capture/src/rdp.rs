@@ -5,8 +5,8 @@
 
 use rdpdoctor_evidence::ProtocolSet;
 use rdpdoctor_evidence::capture::{
-    CaptureAlert, CaptureConfirm, CaptureMessage, CaptureRequest, CaptureStandardSecurity,
-    CaptureTls, Side,
+    CaptureAlert, CaptureClientCore, CaptureConfirm, CaptureMessage, CaptureRequest,
+    CaptureStandardSecurity, CaptureTls, Side,
 };
 use rdpdoctor_wire::tls_flight::{self, content_type};
 use rdpdoctor_wire::{cert, mcs, tls, tpkt, x224};
@@ -193,6 +193,7 @@ fn read_standard(
                 .iter()
                 .map(|m| m.to_lowercase())
                 .collect();
+            sec.client_core = ci.core.as_ref().map(|core| client_core(core, &ci.channels));
             "mcs-connect-initial"
         } else {
             "rdp-pdu"
@@ -231,6 +232,24 @@ fn read_standard(
     }
     if c_frames.len() > 1 || s_frames.len() > 1 {
         out.standard_security = Some(sec);
+    }
+}
+
+/// The client's Core Data as evidence, its build named.
+fn client_core(core: &mcs::ClientCore, channels: &[String]) -> CaptureClientCore {
+    CaptureClientCore {
+        client_build: core.client_build,
+        windows_release: core
+            .client_build
+            .and_then(mcs::client_build_release)
+            .map(str::to_string),
+        client_name: core.client_name.clone(),
+        keyboard_layout: core.keyboard_layout,
+        desktop_width: core.desktop_width,
+        desktop_height: core.desktop_height,
+        color_depth: core.requested_color_depth(),
+        client_dig_product_id: core.client_dig_product_id.clone(),
+        channels: channels.to_vec(),
     }
 }
 

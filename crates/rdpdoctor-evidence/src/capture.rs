@@ -208,6 +208,35 @@ pub struct CaptureStandardSecurity {
     pub permanent: Option<bool>,
     /// X.509 chain length.
     pub chain_length: Option<usize>,
+    /// The client's Core Data ([MS-RDPBCGR 2.2.1.3.2]), in the clear here.
+    pub client_core: Option<CaptureClientCore>,
+}
+
+/// [MS-RDPBCGR 2.2.1.3.2] the client's Core Data (TS_UD_CS_CORE) and its
+/// static channels ([2.2.1.3.4] CS_NET), as the Connect Initial sent them
+/// in the clear under Standard RDP Security: who the client is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureClientCore {
+    /// `clientBuild` (mstsc sends its Windows' build: 7601, 19045, …).
+    pub client_build: Option<u32>,
+    /// The Windows release that build names (`Windows 7 SP1 / Windows
+    /// Server 2008 R2 SP1`), when it is one of Windows' builds.
+    pub windows_release: Option<String>,
+    /// `clientName`: the client computer's name.
+    pub client_name: Option<String>,
+    /// `keyboardLayout` (1033 = English, United States).
+    pub keyboard_layout: Option<u32>,
+    /// `desktopWidth`.
+    pub desktop_width: u16,
+    /// `desktopHeight`.
+    pub desktop_height: u16,
+    /// The colour depth asked for, in bits (32 with
+    /// RNS_UD_CS_WANT_32BPP_SESSION, else `highColorDepth`).
+    pub color_depth: Option<u16>,
+    /// `clientDigProductId`.
+    pub client_dig_product_id: Option<String>,
+    /// The static virtual channels requested (CS_NET), in order.
+    pub channels: Vec<String>,
 }
 
 /// An RDP-UDP flow ([MS-RDPEUDP 3.1.5.1.1]): the SYN datagrams and whether a

@@ -247,6 +247,11 @@ fn details(c: &CaptureConnection) -> Vec<String> {
                 .unwrap_or_default()
         ));
     }
+    if let Some(s) = &c.standard_security
+        && let Some(core) = &s.client_core
+    {
+        out.push(client_line(core, &s.client_encryption_methods));
+    }
     for x in &t.closes {
         out.push(format!(
             "{} by the {} at {:.1} ms, after {}",
@@ -260,4 +265,34 @@ fn details(c: &CaptureConnection) -> Vec<String> {
         out.push(format!("ICMP: {}", term_max(i, 80)));
     }
     out
+}
+
+/// The client as its Core Data names it: `Client: FROG-POND, build 6000
+/// (Windows Vista), 1152×864, 32-bit colour, channels …, offers 128bit/…`.
+fn client_line(
+    core: &rdpdoctor_evidence::capture::CaptureClientCore,
+    methods: &[String],
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = &core.client_name {
+        parts.push(term_max(n, 32));
+    }
+    match (core.client_build, &core.windows_release) {
+        (Some(b), Some(r)) => parts.push(format!("build {b} ({})", term_max(r, 64))),
+        (Some(b), None) => parts.push(format!("build {b} (not a Windows build we know)")),
+        _ => {}
+    }
+    parts.push(format!("{}×{}", core.desktop_width, core.desktop_height));
+    if let Some(d) = core.color_depth {
+        parts.push(format!("{d}-bit colour"));
+    }
+    if !core.channels.is_empty() {
+        let names: Vec<String> = core.channels.iter().map(|c| term_max(c, 8)).collect();
+        parts.push(format!("channels {}", names.join(",")));
+    }
+    if !methods.is_empty() {
+        let names: Vec<String> = methods.iter().map(|m| term_max(m, 8)).collect();
+        parts.push(format!("offers {}", names.join("/")));
+    }
+    format!("Client (Core Data): {}", parts.join(", "))
 }
