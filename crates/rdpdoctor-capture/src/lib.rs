@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod file;
+mod gateway;
 mod packet;
 mod rdp;
 mod stream;
@@ -42,14 +43,32 @@ pub struct RawConnection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotACapture;
 
+/// What the reader is told besides the file.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The RD Gateway's name (`inspect --gateway`): TLS connections whose SNI
+    /// or server certificate names it are read as the gateway hop.
+    pub gateway: Option<String>,
+}
+
 /// Reads a capture named `file` (the name goes into the evidence and the
 /// note): every RDP connection in it. A file that is not pcap or pcapng is
 /// `Err`; a damaged or cut one keeps what was read, with a note.
-pub fn read<R: Read>(mut reader: R, file: &str) -> Result<CaptureEvidence, NotACapture> {
+pub fn read<R: Read>(reader: R, file: &str) -> Result<CaptureEvidence, NotACapture> {
+    read_with(reader, file, &Options::default())
+}
+
+/// [`read`], with the hop to the RD Gateway named in `opts` read too.
+pub fn read_with<R: Read>(
+    mut reader: R,
+    file: &str,
+    opts: &Options,
+) -> Result<CaptureEvidence, NotACapture> {
     let mut head = [0u8; 4];
     reader.read_exact(&mut head).map_err(|_| NotACapture)?;
     let format = sniff(&head).ok_or(NotACapture)?;
     let mut table = table::Table::new(false);
+    table.gateway = opts.gateway.clone();
     let mut udp = udp::Flows::default();
     let mut packets = 0u64;
     let stop = file::for_each_frame(head.chain(reader), format, |frame| {
@@ -61,6 +80,7 @@ pub fn read<R: Read>(mut reader: R, file: &str) -> Result<CaptureEvidence, NotAC
             table.add(&p, frame.ts_us);
         }
     });
+    let other_tls_server_names = table.other_tls_server_names();
     let (connections, not_tracked) = table.finish();
     Ok(CaptureEvidence {
         file: file.to_string(),
@@ -70,6 +90,8 @@ pub fn read<R: Read>(mut reader: R, file: &str) -> Result<CaptureEvidence, NotAC
         connections,
         connections_not_tracked: not_tracked,
         udp: udp.finish(),
+        gateway: opts.gateway.clone(),
+        other_tls_server_names,
     })
 }
 

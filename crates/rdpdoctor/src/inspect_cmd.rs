@@ -4,7 +4,10 @@ use crate::args::{Format, InspectArgs};
 
 pub fn run(args: InspectArgs) -> Result<u8, String> {
     let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
-    let (capture, sources) = crate::capture_input::split(&args.sources)?;
+    let opts = rdpdoctor_capture::Options {
+        gateway: args.gateway.clone(),
+    };
+    let (capture, sources) = crate::capture_input::split(&args.sources, &opts)?;
     // A capture alone reads no host source; beside one, both are judged.
     let host = if capture.is_none() || !sources.is_empty() || args.local {
         Some(crate::inputs::read(

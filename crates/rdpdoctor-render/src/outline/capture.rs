@@ -11,10 +11,13 @@ use crate::safe::term_max;
 use rdpdoctor_diagnose::Judgement;
 use rdpdoctor_diagnose::Section as Sec;
 use rdpdoctor_evidence::CaptureEvidence;
-use rdpdoctor_evidence::capture::{CaptureConnection, Side};
+use rdpdoctor_evidence::capture::{CaptureConnection, DetectedBy, Side};
 
 /// What a capture cannot show, said under every capture report.
 pub const CAPTURE_LIMITS: &str = "A capture shows what crossed the wire in the clear: inside TLS (CredSSP, the logon, the session) it shows sizes and who closed, never why.";
+
+/// What a capture of the hop to an RD Gateway cannot show.
+const GATEWAY_HOP_LIMITS: &str = "RD Gateway hop: HTTPS to the gateway. The gateway's HTTP answers (401, 403, the E_PROXY_* codes), the tunnel and the RDP connection to the target all run inside this TLS: the capture shows the handshake, the certificate, sizes and who closed, never the gateway's reason.";
 
 /// The file's name, neutralised: what a capture report is about.
 pub fn capture_subject(cap: &CaptureEvidence) -> String {
@@ -47,6 +50,29 @@ pub fn capture_notes(cap: &CaptureEvidence) -> Vec<String> {
             "{} more connection(s) not tracked (the table was full)",
             cap.connections_not_tracked
         ));
+    }
+    let hops = cap
+        .connections
+        .iter()
+        .filter(|c| c.detected_by.is_some_and(|d| d.is_gateway()))
+        .count();
+    match &cap.gateway {
+        Some(g) if hops == 0 => notes.push(format!(
+            "no TLS connection to the RD Gateway {} (by its SNI or certificate) in the capture",
+            term_max(g, 64)
+        )),
+        None if !cap.other_tls_server_names.is_empty() => {
+            let names: Vec<String> = cap
+                .other_tls_server_names
+                .iter()
+                .map(|n| term_max(n, 64))
+                .collect();
+            notes.push(format!(
+                "TLS to port 443 (SNI {}): if one is your RD Gateway, run again with --gateway NAME",
+                names.join(", ")
+            ));
+        }
+        _ => {}
     }
     notes
 }
@@ -130,6 +156,16 @@ fn side(s: Side) -> &'static str {
 /// One line about a connection: endpoints and how far it got.
 fn one_line(c: &CaptureConnection) -> String {
     let mut parts = Vec::new();
+    if let Some(d) = c.detected_by.filter(|d| d.is_gateway()) {
+        parts.push(
+            match (d, c.tls.as_ref().and_then(|t| t.server_name.as_deref())) {
+                (DetectedBy::GatewaySni, Some(sni)) => {
+                    format!("RD Gateway hop (SNI {})", term_max(sni, 64))
+                }
+                _ => "RD Gateway hop (by its certificate)".to_owned(),
+            },
+        );
+    }
     if let Some(r) = &c.request {
         parts.push(format!("requested {}", r.requested.label()));
     }
@@ -201,6 +237,9 @@ fn details(c: &CaptureConnection) -> Vec<String> {
             r.requested.label(),
             r.flags
         ));
+    }
+    if c.detected_by.is_some_and(|d| d.is_gateway()) {
+        out.push(GATEWAY_HOP_LIMITS.to_owned());
     }
     if let Some(tls) = &c.tls {
         if !tls.client_versions.is_empty() {
