@@ -6,6 +6,9 @@
 //! [`MAX_CONNECTIONS`] are reported; the others are counted.
 
 use std::collections::{HashMap, HashSet};
+
+/// Every packet looks a flow up: foldhash rather than SipHash.
+type Fast = foldhash::fast::RandomState;
 use std::net::SocketAddr;
 
 use rdpdoctor_evidence::capture::{CaptureClose, CaptureConnection, DetectedBy, Side};
@@ -57,9 +60,10 @@ pub struct Table {
     /// SNI names of TLS connections to port 443 that were not the gateway.
     other_names: Vec<String>,
     keep: bool,
-    conns: HashMap<Key, Conn>,
-    ignored: HashSet<Key>,
-    handshakes: HashMap<Key, Handshake>,
+    conns: HashMap<Key, Conn, Fast>,
+    /// Flows that are not RDP, by [`either_way`]: one lookup skips a packet.
+    ignored: HashSet<Key, Fast>,
+    handshakes: HashMap<Key, Handshake, Fast>,
     slots: Vec<Option<CaptureConnection>>,
     raw: Vec<Option<RawConnection>>,
     live: usize,
@@ -74,9 +78,9 @@ impl Table {
             gateway: None,
             other_names: Vec::new(),
             keep,
-            conns: HashMap::new(),
-            ignored: HashSet::new(),
-            handshakes: HashMap::new(),
+            conns: HashMap::default(),
+            ignored: HashSet::default(),
+            handshakes: HashMap::default(),
             slots: Vec::new(),
             raw: Vec::new(),
             live: 0,
@@ -100,14 +104,16 @@ impl Table {
     }
 
     fn tcp(&mut self, t: &Tcp<'_>, ts: u64) {
+        // Most packets of a large capture belong to flows already known not
+        // to be RDP: skipped on their headers, with one lookup.
+        if self.ignored.contains(&either_way(t.src, t.dst)) {
+            return;
+        }
         let (key, side) = if self.conns.contains_key(&(t.src, t.dst)) {
             ((t.src, t.dst), Side::Client)
         } else if self.conns.contains_key(&(t.dst, t.src)) {
             ((t.dst, t.src), Side::Server)
         } else {
-            if self.ignored.contains(&(t.src, t.dst)) || self.ignored.contains(&(t.dst, t.src)) {
-                return;
-            }
             // A new connection: from its SYN, or (a capture started late) from
             // the client's first bytes.
             let key = if t.syn && !t.ack {
@@ -171,9 +177,14 @@ impl Table {
         }
     }
 
+    /// Is the flow between `a` and `b` known not to be RDP?
+    pub fn is_ignored(&self, a: SocketAddr, b: SocketAddr) -> bool {
+        self.ignored.contains(&either_way(a, b))
+    }
+
     fn ignore(&mut self, key: Key) {
         if self.ignored.len() < MAX_IGNORED {
-            self.ignored.insert(key);
+            self.ignored.insert(either_way(key.0, key.1));
         }
     }
 
@@ -369,6 +380,11 @@ impl Table {
         }
         self.raw.into_iter().flatten().collect()
     }
+}
+
+/// A flow's key whichever way its packet goes.
+fn either_way(a: SocketAddr, b: SocketAddr) -> Key {
+    if a <= b { (a, b) } else { (b, a) }
 }
 
 /// A close, with the last message before it; `later-data` when payload the

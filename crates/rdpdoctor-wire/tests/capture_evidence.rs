@@ -385,3 +385,46 @@ fn the_client_security_data_matches_zeeks_event() {
     assert_eq!(core.client_build, Some(6000));
     assert_eq!(core.windows_release.as_deref(), Some("Windows Vista"));
 }
+
+#[test]
+fn skimming_a_seekable_capture_reads_the_same_as_reading_it_all() {
+    // `read_seekable` skips the packets of flows that are not RDP after
+    // their headers; what it reports must be what reading every byte does,
+    // for every capture, whole and cut anywhere.
+    let mut names: Vec<String> = RDP_CAPTURES.iter().map(|p| format!("{p}.pcap")).collect();
+    names.extend(["fail", "success"].map(|s| format!("zeek-rdpeudp-handshake-{s}.pcap")));
+    let opts = rdpdoctor_capture::Options::default();
+    for name in &names {
+        let bytes = std::fs::read(dir().join(name)).unwrap();
+        for cut in [bytes.len(), bytes.len() * 3 / 4, bytes.len() / 2, 100, 30] {
+            let part = &bytes[..cut];
+            let all = rdpdoctor_capture::read_with(part, name, &opts);
+            let skimmed = rdpdoctor_capture::read_seekable(std::io::Cursor::new(part), name, &opts);
+            assert_eq!(skimmed, all, "{name} cut at {cut}");
+        }
+    }
+}
+
+/// The same on a large capture of one's own (`bench/capture.sh` keeps its
+/// file with `KEEP=1`): `RDPDOCTOR_BIG_CAPTURE=FILE cargo test -p
+/// rdpdoctor-wire --test capture_evidence -- --ignored skimming_a_large`.
+#[test]
+#[ignore = "needs RDPDOCTOR_BIG_CAPTURE: a large capture (bench/capture.sh, KEEP=1)"]
+fn skimming_a_large_capture_reads_the_same_as_reading_it_all() {
+    let path = std::env::var("RDPDOCTOR_BIG_CAPTURE").expect("RDPDOCTOR_BIG_CAPTURE");
+    let opts = rdpdoctor_capture::Options::default();
+    let open = || std::io::BufReader::new(std::fs::File::open(&path).unwrap());
+    let t = std::time::Instant::now();
+    let all = rdpdoctor_capture::read_with(open(), &path, &opts).unwrap();
+    let whole = t.elapsed();
+    let t = std::time::Instant::now();
+    let skimmed = rdpdoctor_capture::read_seekable(open(), &path, &opts).unwrap();
+    // The figures bench/capture.sh's notes quote (run with --release --nocapture).
+    println!(
+        "read whole: {:.3} s, skimmed: {:.3} s",
+        whole.as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
+    assert!(all.connections.len() > 100, "{}", all.connections.len());
+    assert_eq!(skimmed, all);
+}

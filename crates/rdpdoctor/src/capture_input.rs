@@ -31,7 +31,10 @@ pub fn split(
         }
         let file =
             std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", quote(&shown)))?;
-        let ev = rdpdoctor_capture::read_with(std::io::BufReader::new(file), &shown, opts).map_err(|_| {
+        // A small buffer: the reader seeks past the packets of other traffic,
+        // and a refill after each seek reads the buffer's size.
+        let file = std::io::BufReader::with_capacity(4096, file);
+        let ev = rdpdoctor_capture::read_seekable(file, &shown, opts).map_err(|_| {
             format!(
                 "{} is not a pcap or pcapng capture: give a file written by tcpdump, Wireshark or pktmon",
                 quote(&shown)
