@@ -11,13 +11,15 @@
 #![forbid(unsafe_code)]
 
 mod file;
+mod gateway;
 mod packet;
 mod rdp;
+mod skim;
 mod stream;
 mod table;
 mod udp;
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 
 pub use file::{Format, sniff};
 use rdpdoctor_evidence::CaptureEvidence;
@@ -42,42 +44,127 @@ pub struct RawConnection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotACapture;
 
+/// What the reader is told besides the file.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The RD Gateway's name (`inspect --gateway`): TLS connections whose SNI
+    /// or server certificate names it are read as the gateway hop.
+    pub gateway: Option<String>,
+}
+
 /// Reads a capture named `file` (the name goes into the evidence and the
 /// note): every RDP connection in it. A file that is not pcap or pcapng is
 /// `Err`; a damaged or cut one keeps what was read, with a note.
-pub fn read<R: Read>(mut reader: R, file: &str) -> Result<CaptureEvidence, NotACapture> {
+pub fn read<R: Read>(reader: R, file: &str) -> Result<CaptureEvidence, NotACapture> {
+    read_with(reader, file, &Options::default())
+}
+
+/// [`read`], with the hop to the RD Gateway named in `opts` read too.
+pub fn read_with<R: Read>(
+    mut reader: R,
+    file: &str,
+    opts: &Options,
+) -> Result<CaptureEvidence, NotACapture> {
+    let (head, format) = magic(&mut reader)?;
+    let mut c = Collect::new(opts);
+    let stop = file::for_each_frame(head.chain(reader), format, |frame| {
+        skim::Sink::frame(&mut c, frame)
+    });
+    Ok(c.evidence(file, format, stop, opts))
+}
+
+/// [`read_with`] for a seekable source (a file): a classic pcap is
+/// skimmed ([`skim`]: the packets of flows that are not RDP are skipped
+/// after their headers, their payload never read), pcapng read as by
+/// [`read_with`].
+pub fn read_seekable<R: Read + Seek>(
+    mut reader: R,
+    file: &str,
+    opts: &Options,
+) -> Result<CaptureEvidence, NotACapture> {
+    let (_, format) = magic(&mut reader)?;
+    if format == Format::Pcap {
+        let mut c = Collect::new(opts);
+        if let Ok(Some(stop)) = skim::for_each_record(&mut reader, &mut c) {
+            return Ok(c.evidence(file, format, stop, opts));
+        }
+    }
+    reader.seek(SeekFrom::Start(0)).map_err(|_| NotACapture)?;
+    read_with(reader, file, opts)
+}
+
+/// The first four bytes and the format they name.
+fn magic(reader: &mut impl Read) -> Result<([u8; 4], Format), NotACapture> {
     let mut head = [0u8; 4];
     reader.read_exact(&mut head).map_err(|_| NotACapture)?;
-    let format = sniff(&head).ok_or(NotACapture)?;
-    let mut table = table::Table::new(false);
-    let mut udp = udp::Flows::default();
-    let mut packets = 0u64;
-    let stop = file::for_each_frame(head.chain(reader), format, |frame| {
-        packets += 1;
+    Ok((head, sniff(&head).ok_or(NotACapture)?))
+}
+
+/// What reading gathers, frame by frame.
+struct Collect {
+    table: table::Table,
+    udp: udp::Flows,
+    packets: u64,
+}
+
+impl Collect {
+    fn new(opts: &Options) -> Self {
+        let mut table = table::Table::new(false);
+        table.gateway = opts.gateway.clone();
+        Collect {
+            table,
+            udp: udp::Flows::default(),
+            packets: 0,
+        }
+    }
+
+    fn evidence(
+        self,
+        file: &str,
+        format: Format,
+        stop: Option<String>,
+        opts: &Options,
+    ) -> CaptureEvidence {
+        let other_tls_server_names = self.table.other_tls_server_names();
+        let (connections, not_tracked) = self.table.finish();
+        CaptureEvidence {
+            file: file.to_string(),
+            format: format.name().into(),
+            packets: self.packets,
+            note: stop.map(|why| format!("{file}: {why}; what came before it was read")),
+            connections,
+            connections_not_tracked: not_tracked,
+            udp: self.udp.finish(),
+            gateway: opts.gateway.clone(),
+            other_tls_server_names,
+        }
+    }
+}
+
+impl skim::Sink for Collect {
+    fn wants(&self, link: pcap_file::DataLink, head: &[u8]) -> bool {
+        // Only TCP of a flow known not to be RDP is skipped.
+        !packet::tcp_flow(link, head).is_some_and(|(a, b)| self.table.is_ignored(a, b))
+    }
+
+    fn frame(&mut self, frame: file::Frame<'_>) {
+        self.packets += 1;
         if let Some(p) = packet::decode(frame.link, frame.data) {
             if let packet::Packet::Udp { src, dst, payload } = &p {
-                udp.add(*src, *dst, payload);
+                self.udp.add(*src, *dst, payload);
             }
-            table.add(&p, frame.ts_us);
+            self.table.add(&p, frame.ts_us);
         }
-    });
-    let (connections, not_tracked) = table.finish();
-    Ok(CaptureEvidence {
-        file: file.to_string(),
-        format: format.name().into(),
-        packets,
-        note: stop.map(|why| format!("{file}: {why}; what came before it was read")),
-        connections,
-        connections_not_tracked: not_tracked,
-        udp: udp.finish(),
-    })
+    }
+
+    fn skipped(&mut self) {
+        self.packets += 1;
+    }
 }
 
 /// Every RDP connection's two byte streams, in the order they appear.
 pub fn raw_connections<R: Read>(mut reader: R) -> Result<Vec<RawConnection>, NotACapture> {
-    let mut head = [0u8; 4];
-    reader.read_exact(&mut head).map_err(|_| NotACapture)?;
-    let format = sniff(&head).ok_or(NotACapture)?;
+    let (head, format) = magic(&mut reader)?;
     let mut table = table::Table::new(true);
     file::for_each_frame(head.chain(reader), format, |frame| {
         if let Some(p) = packet::decode(frame.link, frame.data) {

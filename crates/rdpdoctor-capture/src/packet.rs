@@ -146,3 +146,41 @@ fn quoted(payload: &[u8], what: String) -> Option<Packet<'_>> {
         what,
     })
 }
+
+/// A TCP segment's flow (sender, receiver) from the first bytes of a frame,
+/// its payload possibly cut (`etherparse`'s lax slicing): enough to tell a
+/// flow already known from one to read. `None` for anything else.
+pub fn tcp_flow(link: DataLink, head: &[u8]) -> Option<(SocketAddr, SocketAddr)> {
+    let sliced = match link {
+        DataLink::ETHERNET => LaxSlicedPacket::from_ethernet(head).ok()?,
+        DataLink::LINUX_SLL => {
+            let ty = u16::from_be_bytes(*head.get(14..)?.first_chunk::<2>()?);
+            LaxSlicedPacket::from_ether_type(EtherType(ty), head.get(16..)?)
+        }
+        DataLink::LINUX_SLL2 => {
+            let ty = u16::from_be_bytes(*head.first_chunk::<2>()?);
+            LaxSlicedPacket::from_ether_type(EtherType(ty), head.get(SLL2_LEN..)?)
+        }
+        DataLink::RAW | DataLink::IPV4 | DataLink::IPV6 => LaxSlicedPacket::from_ip(head).ok()?,
+        DataLink::NULL | DataLink::LOOP => LaxSlicedPacket::from_ip(head.get(4..)?).ok()?,
+        _ => return None,
+    };
+    let (src, dst) = match sliced.net.as_ref()? {
+        LaxNetSlice::Ipv4(v4) => (
+            IpAddr::V4(v4.header().source_addr()),
+            IpAddr::V4(v4.header().destination_addr()),
+        ),
+        LaxNetSlice::Ipv6(v6) => (
+            IpAddr::V6(v6.header().source_addr()),
+            IpAddr::V6(v6.header().destination_addr()),
+        ),
+        LaxNetSlice::Arp(_) => return None,
+    };
+    match sliced.transport? {
+        TransportSlice::Tcp(tcp) => Some((
+            SocketAddr::new(src, tcp.source_port()),
+            SocketAddr::new(dst, tcp.destination_port()),
+        )),
+        _ => None,
+    }
+}

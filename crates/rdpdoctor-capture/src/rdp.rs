@@ -5,8 +5,8 @@
 
 use rdpdoctor_evidence::ProtocolSet;
 use rdpdoctor_evidence::capture::{
-    CaptureAlert, CaptureConfirm, CaptureMessage, CaptureRequest, CaptureStandardSecurity,
-    CaptureTls, Side,
+    CaptureAlert, CaptureClientCore, CaptureConfirm, CaptureMessage, CaptureRequest,
+    CaptureStandardSecurity, CaptureTls, Side,
 };
 use rdpdoctor_wire::tls_flight::{self, content_type};
 use rdpdoctor_wire::{cert, mcs, tls, tpkt, x224};
@@ -147,32 +147,55 @@ pub fn read(client: &Stream, server: &Stream, start_us: u64) -> Read {
         Some(x224::protocol::RDP) => read_standard(
             &c_frames, &s_frames, client, server, start_us, &mut out, &mut msgs,
         ),
-        Some(_) => {
-            let c_rest = client.bytes.get(c_after..).unwrap_or(&[]);
-            let s_rest = server.bytes.get(s_after..).unwrap_or(&[]);
-            out.tls = Some(read_tls(c_rest, s_rest, start_us));
-            for (side, rest, after, stream) in [
-                (Side::Client, c_rest, c_after, client),
-                (Side::Server, s_rest, s_after, server),
-            ] {
-                for (end, ty, hs) in tls_records(rest) {
-                    let name = match (ty, hs) {
-                        (content_type::HANDSHAKE, Some(1)) => "tls-client-hello",
-                        (content_type::HANDSHAKE, Some(2)) => "tls-server-hello",
-                        (content_type::HANDSHAKE, _) => "tls-handshake",
-                        (content_type::CHANGE_CIPHER_SPEC, _) => "tls-change-cipher-spec",
-                        (content_type::ALERT, _) => "tls-alert",
-                        _ => "tls-application-data",
-                    };
-                    msgs.push(message(side, name, stream, after + end, start_us));
-                }
-            }
+        Some(_) => tls_part(
+            client,
+            server,
+            (c_after, s_after),
+            start_us,
+            &mut out,
+            &mut msgs,
+        ),
+        // TLS from the first byte: the hop to an RD Gateway (`gateway`).
+        None if out.request.is_none()
+            && crate::gateway::starts_with_client_hello(&client.bytes) =>
+        {
+            tls_part(client, server, (0, 0), start_us, &mut out, &mut msgs)
         }
         None => {}
     }
     msgs.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
     out.messages = msgs;
     out
+}
+
+/// TLS from `after` (client, server) on: its facts and its records.
+fn tls_part(
+    client: &Stream,
+    server: &Stream,
+    (c_after, s_after): (usize, usize),
+    start_us: u64,
+    out: &mut Read,
+    msgs: &mut Vec<CaptureMessage>,
+) {
+    let c_rest = client.bytes.get(c_after..).unwrap_or(&[]);
+    let s_rest = server.bytes.get(s_after..).unwrap_or(&[]);
+    out.tls = Some(read_tls(c_rest, s_rest, start_us));
+    for (side, rest, after, stream) in [
+        (Side::Client, c_rest, c_after, client),
+        (Side::Server, s_rest, s_after, server),
+    ] {
+        for (end, ty, hs) in tls_records(rest) {
+            let name = match (ty, hs) {
+                (content_type::HANDSHAKE, Some(1)) => "tls-client-hello",
+                (content_type::HANDSHAKE, Some(2)) => "tls-server-hello",
+                (content_type::HANDSHAKE, _) => "tls-handshake",
+                (content_type::CHANGE_CIPHER_SPEC, _) => "tls-change-cipher-spec",
+                (content_type::ALERT, _) => "tls-alert",
+                _ => "tls-application-data",
+            };
+            msgs.push(message(side, name, stream, after + end, start_us));
+        }
+    }
 }
 
 fn read_standard(
@@ -193,6 +216,7 @@ fn read_standard(
                 .iter()
                 .map(|m| m.to_lowercase())
                 .collect();
+            sec.client_core = ci.core.as_ref().map(|core| client_core(core, &ci.channels));
             "mcs-connect-initial"
         } else {
             "rdp-pdu"
@@ -231,6 +255,24 @@ fn read_standard(
     }
     if c_frames.len() > 1 || s_frames.len() > 1 {
         out.standard_security = Some(sec);
+    }
+}
+
+/// The client's Core Data as evidence, its build named.
+fn client_core(core: &mcs::ClientCore, channels: &[String]) -> CaptureClientCore {
+    CaptureClientCore {
+        client_build: core.client_build,
+        windows_release: core
+            .client_build
+            .and_then(mcs::client_build_release)
+            .map(str::to_string),
+        client_name: core.client_name.clone(),
+        keyboard_layout: core.keyboard_layout,
+        desktop_width: core.desktop_width,
+        desktop_height: core.desktop_height,
+        color_depth: core.requested_color_depth(),
+        client_dig_product_id: core.client_dig_product_id.clone(),
+        channels: channels.to_vec(),
     }
 }
 

@@ -6,13 +6,16 @@
 //! [`MAX_CONNECTIONS`] are reported; the others are counted.
 
 use std::collections::{HashMap, HashSet};
+
+/// Every packet looks a flow up: foldhash rather than SipHash.
+type Fast = foldhash::fast::RandomState;
 use std::net::SocketAddr;
 
 use rdpdoctor_evidence::capture::{CaptureClose, CaptureConnection, DetectedBy, Side};
 
 use crate::packet::{Packet, Tcp};
 use crate::stream::Stream;
-use crate::{RawConnection, rdp};
+use crate::{RawConnection, gateway, rdp};
 
 /// Connections holding bytes at once.
 pub const MAX_LIVE: usize = 128;
@@ -52,10 +55,15 @@ struct Conn {
 
 /// The table.
 pub struct Table {
+    /// The RD Gateway's name the user gave: TLS connections to it are read.
+    pub gateway: Option<String>,
+    /// SNI names of TLS connections to port 443 that were not the gateway.
+    other_names: Vec<String>,
     keep: bool,
-    conns: HashMap<Key, Conn>,
-    ignored: HashSet<Key>,
-    handshakes: HashMap<Key, Handshake>,
+    conns: HashMap<Key, Conn, Fast>,
+    /// Flows that are not RDP, by [`either_way`]: one lookup skips a packet.
+    ignored: HashSet<Key, Fast>,
+    handshakes: HashMap<Key, Handshake, Fast>,
     slots: Vec<Option<CaptureConnection>>,
     raw: Vec<Option<RawConnection>>,
     live: usize,
@@ -67,10 +75,12 @@ impl Table {
     /// [`crate::raw_connections`]).
     pub fn new(keep: bool) -> Self {
         Table {
+            gateway: None,
+            other_names: Vec::new(),
             keep,
-            conns: HashMap::new(),
-            ignored: HashSet::new(),
-            handshakes: HashMap::new(),
+            conns: HashMap::default(),
+            ignored: HashSet::default(),
+            handshakes: HashMap::default(),
             slots: Vec::new(),
             raw: Vec::new(),
             live: 0,
@@ -94,14 +104,16 @@ impl Table {
     }
 
     fn tcp(&mut self, t: &Tcp<'_>, ts: u64) {
+        // Most packets of a large capture belong to flows already known not
+        // to be RDP: skipped on their headers, with one lookup.
+        if self.ignored.contains(&either_way(t.src, t.dst)) {
+            return;
+        }
         let (key, side) = if self.conns.contains_key(&(t.src, t.dst)) {
             ((t.src, t.dst), Side::Client)
         } else if self.conns.contains_key(&(t.dst, t.src)) {
             ((t.dst, t.src), Side::Server)
         } else {
-            if self.ignored.contains(&(t.src, t.dst)) || self.ignored.contains(&(t.dst, t.src)) {
-                return;
-            }
             // A new connection: from its SYN, or (a capture started late) from
             // the client's first bytes.
             let key = if t.syn && !t.ack {
@@ -117,7 +129,16 @@ impl Table {
             };
             let by_port = key.1.port() == PORT;
             let by_content = key.0 == t.src && rdp::starts_with_connection_request(t.payload);
-            if !by_port && !by_content {
+            let detected_by = if by_port {
+                Some(DetectedBy::Port)
+            } else if by_content {
+                Some(DetectedBy::Content)
+            } else if key.0 == t.src && gateway::starts_with_client_hello(t.payload) {
+                self.gateway_hop(key, t.payload)
+            } else {
+                None
+            };
+            if detected_by.is_none() {
                 // Another port: its handshake is remembered (bounded) until
                 // the client's first bytes say whether it is RDP.
                 if t.syn {
@@ -127,7 +148,7 @@ impl Table {
                 }
                 return;
             }
-            if !self.open(key, ts, by_port, by_content) {
+            if !self.open(key, ts, detected_by) {
                 return;
             }
             (
@@ -156,13 +177,49 @@ impl Table {
         }
     }
 
+    /// Is the flow between `a` and `b` known not to be RDP?
+    pub fn is_ignored(&self, a: SocketAddr, b: SocketAddr) -> bool {
+        self.ignored.contains(&either_way(a, b))
+    }
+
     fn ignore(&mut self, key: Key) {
         if self.ignored.len() < MAX_IGNORED {
-            self.ignored.insert(key);
+            self.ignored.insert(either_way(key.0, key.1));
         }
     }
 
-    fn open(&mut self, key: Key, ts: u64, by_port: bool, by_content: bool) -> bool {
+    /// A TLS connection's first bytes, a ClientHello: is it the hop to the
+    /// gateway the user named? By its SNI when the ClientHello is whole in
+    /// them; without SNI, by the certificate when the connection is read
+    /// (tentatively [`DetectedBy::GatewayCertificate`]). Another name on
+    /// port 443 is remembered for the report.
+    fn gateway_hop(&mut self, key: Key, first: &[u8]) -> Option<DetectedBy> {
+        let sni = gateway::server_name(first);
+        match (&self.gateway, sni) {
+            (Some(g), Some(sni)) if gateway::same_host(g, &sni) => Some(DetectedBy::GatewaySni),
+            (Some(_), None) => Some(DetectedBy::GatewayCertificate),
+            (_, Some(sni)) => {
+                if key.1.port() == gateway::HTTPS_PORT {
+                    self.other_name(sni);
+                }
+                None
+            }
+            (None, None) => None,
+        }
+    }
+
+    fn other_name(&mut self, name: String) {
+        if self.other_names.len() < gateway::MAX_OTHER_NAMES && !self.other_names.contains(&name) {
+            self.other_names.push(name);
+        }
+    }
+
+    /// The SNI names of TLS connections to port 443 that were not the gateway.
+    pub fn other_tls_server_names(&self) -> Vec<String> {
+        self.other_names.clone()
+    }
+
+    fn open(&mut self, key: Key, ts: u64, detected_by: Option<DetectedBy>) -> bool {
         if self.live >= MAX_LIVE || self.slots.len() >= MAX_CONNECTIONS {
             self.not_tracked += 1;
             self.ignore(key);
@@ -171,13 +228,6 @@ impl Table {
         self.live += 1;
         self.slots.push(None);
         self.raw.push(None);
-        let detected_by = if by_port {
-            Some(DetectedBy::Port)
-        } else if by_content {
-            Some(DetectedBy::Content)
-        } else {
-            None
-        };
         let mut conn = Conn {
             slot: self.slots.len() - 1,
             start_us: ts,
@@ -213,14 +263,13 @@ impl Table {
             return;
         };
         if c.done && side == Side::Client && t.syn && !t.ack {
-            // The same ports used again: a new connection.
-            let by_content = c.detected_by == Some(DetectedBy::Content);
+            // The same ports used again: a new connection, found as before.
+            let detected_by = c.detected_by;
             let old = self.conns.remove(&key);
             if let Some(old) = old {
                 self.close_out(key, old);
             }
-            let by_port = key.1.port() == PORT;
-            if self.open(key, ts, by_port, by_content) {
+            if self.open(key, ts, detected_by) {
                 self.segment(key, side, t, ts);
             }
             return;
@@ -265,13 +314,13 @@ impl Table {
         self.live -= 1;
         c.client.finish();
         c.server.finish();
-        let ev = evidence(key, c);
+        let ev = evidence(key, c, self.gateway.as_deref());
         let last = (c.client.last_payload_us, c.server.last_payload_us);
         c.client = Stream::default();
         c.server = Stream::default();
         (c.client.last_payload_us, c.server.last_payload_us) = last;
         if let Some(slot) = self.slots.get_mut(c.slot) {
-            *slot = Some(ev);
+            *slot = ev;
         }
     }
 
@@ -292,9 +341,9 @@ impl Table {
                 return;
             }
             self.live -= 1;
-            let ev = evidence(key, &c);
+            let ev = evidence(key, &c, self.gateway.as_deref());
             if let Some(slot) = self.slots.get_mut(c.slot) {
-                *slot = Some(ev);
+                *slot = ev;
             }
             return;
         }
@@ -333,6 +382,11 @@ impl Table {
     }
 }
 
+/// A flow's key whichever way its packet goes.
+fn either_way(a: SocketAddr, b: SocketAddr) -> Key {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
 /// A close, with the last message before it; `later-data` when payload the
 /// message list does not name (past its cap, or unreadable) came after that.
 fn close(
@@ -369,14 +423,34 @@ fn last_payload_ms(c: &Conn) -> f64 {
     last.saturating_sub(c.start_us) as f64 / 1000.0
 }
 
-/// A connection's evidence from its streams and TCP story.
-fn evidence(key: Key, c: &Conn) -> CaptureConnection {
+/// A connection's evidence from its streams and TCP story; `None` for a
+/// TLS connection that turned out not to be the gateway's.
+fn evidence(key: Key, c: &Conn, gateway: Option<&str>) -> Option<CaptureConnection> {
     let read = rdp::read(&c.client, &c.server, c.start_us);
+    let detected_by = match (c.detected_by, gateway) {
+        (Some(DetectedBy::GatewayCertificate), Some(g)) => {
+            let tls = read.tls.as_ref();
+            if tls
+                .and_then(|t| t.server_name.as_deref())
+                .is_some_and(|sni| crate::gateway::same_host(g, sni))
+            {
+                Some(DetectedBy::GatewaySni)
+            } else if tls
+                .and_then(|t| t.certificates.first())
+                .is_some_and(|cert| crate::gateway::certificate_names(cert, g))
+            {
+                Some(DetectedBy::GatewayCertificate)
+            } else {
+                return None;
+            }
+        }
+        (d, _) => d,
+    };
     let mut ev = CaptureConnection {
         client: key.0.to_string(),
         server: key.1.to_string(),
         start_unix_ms: c.start_us / 1000,
-        detected_by: c.detected_by,
+        detected_by,
         request: read.request,
         confirm: read.confirm,
         tls: read.tls,
@@ -404,5 +478,5 @@ fn evidence(key: Key, c: &Conn) -> CaptureConnection {
         .iter()
         .map(|&(by, kind, ts)| close(&ev.messages, last, by, kind, ts, c.start_us))
         .collect();
-    ev
+    Some(ev)
 }

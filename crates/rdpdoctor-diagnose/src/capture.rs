@@ -320,7 +320,16 @@ pub fn verdict(cap: &CaptureEvidence, findings: &[Finding]) -> Verdict {
     } else if fails {
         Verdict::SomeClientsFail
     } else if c.went_on() {
-        Verdict::Healthy
+        // Through, after a certificate warning: as the probe says of such a
+        // server (clients connect after a prompt), with the cause to read,
+        // never "healthy" beside it.
+        if findings.iter().any(|f| {
+            f.severity == Severity::Warn && f.id.section() == crate::finding::Section::Certificate
+        }) {
+            Verdict::WorksWithWarnings
+        } else {
+            Verdict::Healthy
+        }
     } else {
         Verdict::Inconclusive
     }
@@ -352,6 +361,11 @@ pub fn headline(verdict: Verdict, top: Option<&RankedCause>, cap: &CaptureEviden
         format!("{} → {}", c.client, c.server)
     };
     match (verdict, top) {
+        (Verdict::WorksWithWarnings, Some(cause)) => format!(
+            "{which}: got through as far as a capture shows, with warnings. Most likely: {} ({} confidence).",
+            cause.title,
+            cause.confidence.name()
+        ),
         (Verdict::Healthy | Verdict::WorksWithWarnings, _) => {
             format!("{which}: got through as far as a capture shows (inside TLS is not visible).")
         }

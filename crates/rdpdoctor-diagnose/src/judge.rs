@@ -394,7 +394,9 @@ fn capture(
         ctx,
         headline,
     );
-    if !j.verdict.is_failing() || j.verdict == Verdict::Inconclusive {
+    // A fix to try first where something is wrong: a failure, or the
+    // warnings of a connection that got through (its certificate).
+    if matches!(j.verdict, Verdict::Healthy | Verdict::Inconclusive) {
         j.diagnosis.first_fix = None;
     }
     j

@@ -25,6 +25,14 @@ pub struct CaptureEvidence {
     pub connections_not_tracked: u64,
     /// RDP-UDP ([MS-RDPEMT]/[MS-RDPEUDP]) flows seen by their SYN datagrams.
     pub udp: Vec<RdpUdpFlow>,
+    /// The RD Gateway's name the user gave (`inspect --gateway NAME`): TLS
+    /// connections to it are reported as connections (`detected_by`
+    /// `gateway-sni` or `gateway-certificate`).
+    pub gateway: Option<String>,
+    /// The SNI names of TLS connections to port 443 that were not the
+    /// gateway (none named, or another name), distinct, at most 16: where
+    /// to look for a gateway the user did not name.
+    pub other_tls_server_names: Vec<String>,
 }
 
 /// Which peer sent something.
@@ -45,6 +53,13 @@ pub enum DetectedBy {
     Port,
     /// A TPKT + X.224 Connection Request at the start of the client's bytes.
     Content,
+    /// The hop to the RD Gateway the user named (`inspect --gateway`): a TLS
+    /// ClientHello whose SNI is that name. The RDP connection to the target
+    /// runs inside this TLS ([MS-TSGU] over HTTPS) and cannot be seen.
+    GatewaySni,
+    /// The hop to the RD Gateway the user named, by the server certificate's
+    /// names (the client sent no SNI, as for a gateway given by address).
+    GatewayCertificate,
 }
 
 /// One client→server RDP connection.
@@ -208,6 +223,35 @@ pub struct CaptureStandardSecurity {
     pub permanent: Option<bool>,
     /// X.509 chain length.
     pub chain_length: Option<usize>,
+    /// The client's Core Data ([MS-RDPBCGR 2.2.1.3.2]), in the clear here.
+    pub client_core: Option<CaptureClientCore>,
+}
+
+/// [MS-RDPBCGR 2.2.1.3.2] the client's Core Data (TS_UD_CS_CORE) and its
+/// static channels ([2.2.1.3.4] CS_NET), as the Connect Initial sent them
+/// in the clear under Standard RDP Security: who the client is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureClientCore {
+    /// `clientBuild` (mstsc sends its Windows' build: 7601, 19045, …).
+    pub client_build: Option<u32>,
+    /// The Windows release that build names (`Windows 7 SP1 / Windows
+    /// Server 2008 R2 SP1`), when it is one of Windows' builds.
+    pub windows_release: Option<String>,
+    /// `clientName`: the client computer's name.
+    pub client_name: Option<String>,
+    /// `keyboardLayout` (1033 = English, United States).
+    pub keyboard_layout: Option<u32>,
+    /// `desktopWidth`.
+    pub desktop_width: u16,
+    /// `desktopHeight`.
+    pub desktop_height: u16,
+    /// The colour depth asked for, in bits (32 with
+    /// RNS_UD_CS_WANT_32BPP_SESSION, else `highColorDepth`).
+    pub color_depth: Option<u16>,
+    /// `clientDigProductId`.
+    pub client_dig_product_id: Option<String>,
+    /// The static virtual channels requested (CS_NET), in order.
+    pub channels: Vec<String>,
 }
 
 /// An RDP-UDP flow ([MS-RDPEUDP 3.1.5.1.1]): the SYN datagrams and whether a
@@ -222,6 +266,16 @@ pub struct RdpUdpFlow {
     pub syns: u32,
     /// The server answered SYN+ACK.
     pub syn_ack: bool,
+}
+
+impl DetectedBy {
+    /// A hop to the RD Gateway rather than an RDP connection.
+    pub fn is_gateway(self) -> bool {
+        matches!(
+            self,
+            DetectedBy::GatewaySni | DetectedBy::GatewayCertificate
+        )
+    }
 }
 
 impl CaptureEvidence {
@@ -270,10 +324,10 @@ impl CaptureConnection {
     /// than a CredSSP exchange), or Standard RDP Security got to its MCS
     /// Connect Response.
     pub fn went_on(&self) -> bool {
-        let tls_session = self
-            .tls
-            .as_ref()
-            .is_some_and(|t| t.handshake_finished && t.server_application_records > 4);
+        let tls_session = self.tls.as_ref().is_some_and(|t| {
+            t.handshake_finished
+                && t.server_application_records > 4 + t.encrypted_handshake_records()
+        });
         let standard = self
             .messages
             .iter()
@@ -293,12 +347,29 @@ impl CaptureConnection {
             .is_some_and(|p| p.is_nla());
         let Some(tls) = &self.tls else { return false };
         nla && tls.handshake_finished
-            && tls.server_application_records <= 4
+            && tls.server_application_records <= 4 + tls.encrypted_handshake_records()
             && tls.client_application_records >= 1
             && self
                 .tcp
                 .closes
                 .first()
                 .is_some_and(|c| c.by == Side::Server)
+    }
+}
+
+impl CaptureTls {
+    /// How many of the server's application_data records may be its own
+    /// handshake: TLS 1.3 ([RFC 8446 2]) encrypts EncryptedExtensions,
+    /// Certificate, CertificateVerify and Finished, and sends its
+    /// NewSessionTickets after the handshake (OpenSSL: two), each as an
+    /// application_data record; before 1.3 none (measured: FreeRDP's shadow
+    /// server over TLS 1.3 sends 8 such records to a refused NLA logon, 4 of
+    /// them CredSSP's).
+    pub fn encrypted_handshake_records(&self) -> u64 {
+        if self.server_version.as_deref() == Some("tls1.3") {
+            6
+        } else {
+            0
+        }
     }
 }

@@ -133,6 +133,17 @@ const ATTRS: &[&str] = &[
 /// Every `<` opens one of [`TAGS`] (or closes it); no control or bidi
 /// character; the script payload is there as text.
 fn assert_inert_html(html: &str) {
+    assert_our_html_only(html);
+    assert!(
+        html.contains("&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the script payload is not shown as text"
+    );
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+}
+
+/// Every `<` opens one of [`TAGS`] (or closes it), with only [`ATTRS`]; no
+/// control or bidi character; no script; the page's policy.
+fn assert_our_html_only(html: &str) {
     for (i, _) in html.match_indices('<') {
         let rest = &html[i + 1..];
         let name: String = rest
@@ -181,12 +192,7 @@ fn assert_inert_html(html: &str) {
             "raw {c:?} in the HTML"
         );
     }
-    assert!(
-        html.contains("&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
-        "the script payload is not shown as text"
-    );
     assert!(!html.contains("<script"), "a script element");
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
     // The policy that would stop what escaping missed.
     assert!(html.contains("content=\"default-src 'none'; style-src 'sha256-"));
 }
@@ -195,6 +201,25 @@ fn assert_inert_html(html: &str) {
 /// strikethrough): no element from the payloads, every payload as text.
 /// Returns the reader's HTML.
 fn assert_inert_markdown(md: &str) -> String {
+    let html = markdown_without_payload_elements(md);
+    // The payloads survive as text: the pipes, the link, the markup.
+    for text in [
+        "&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
+        "| x | y |",
+        "[a](javascript:alert(1))",
+        "&lt;img src=x onerror=alert(1)&gt;",
+        "*em* _u_ ~~s~~",
+        "line1\\n# heading\\r\\n---\\n| a |",
+    ] {
+        assert!(html.contains(text), "{text:?} not shown as text:\n{html}");
+    }
+    html
+}
+
+/// `md` read by a Markdown reader (CommonMark with GFM tables and
+/// strikethrough): no raw control character, no element from the payloads,
+/// one top heading. Returns the reader's HTML.
+fn markdown_without_payload_elements(md: &str) -> String {
     for c in md.chars() {
         assert!(
             c == '\n' || !(c.is_control() || rdpdoctor_render::safe::is_unsafe(c)),
@@ -220,17 +245,6 @@ fn assert_inert_markdown(md: &str) -> String {
             !html.contains(bad),
             "{bad} in the rendered Markdown:\n{html}"
         );
-    }
-    // The payloads survive as text: the pipes, the link, the markup.
-    for text in [
-        "&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
-        "| x | y |",
-        "[a](javascript:alert(1))",
-        "&lt;img src=x onerror=alert(1)&gt;",
-        "*em* _u_ ~~s~~",
-        "line1\\n# heading\\r\\n---\\n| a |",
-    ] {
-        assert!(html.contains(text), "{text:?} not shown as text:\n{html}");
     }
     // Exactly one top heading (ours): no payload made a heading or a rule.
     assert_eq!(html.matches("<h1>").count(), 1, "{html}");
@@ -365,4 +379,67 @@ fn a_hostile_fleet_is_inert_and_keeps_one_row_per_host() {
         rows.len(),
         "one section per host"
     );
+}
+
+/// Real capture evidence (Zeek's captures of Windows: a TLS connection with
+/// its SNI and certificate, Standard RDP Security with its cookie), every
+/// string replaced by a payload.
+fn hostile_capture(name: &str, deal: usize) -> rdpdoctor_evidence::CaptureEvidence {
+    let path = rdpdoctor_testkit::fixtures::fixtures()
+        .join("pcap")
+        .join(name);
+    let file = std::fs::File::open(&path).expect("a capture fixture");
+    let cap = rdpdoctor_capture::read(std::io::BufReader::new(file), name).expect("a capture");
+    let mut v = serde_json::to_value(&cap).unwrap();
+    let n = poison::<rdpdoctor_evidence::CaptureEvidence>(&mut v, deal);
+    assert!(n >= 10, "only {n} capture strings could be replaced");
+    serde_json::from_value(v).unwrap()
+}
+
+#[test]
+fn a_hostile_capture_is_inert_in_text_markdown_and_html() {
+    // Each payload, dealt to every string of the file in turn, must be
+    // shown as text somewhere (the file name keeps only what follows its
+    // last `/`, addresses are capped: not every deal shows every payload).
+    let shown = [
+        "&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
+        "&lt;img src=x onerror=alert(1)&gt;",
+    ];
+    for name in [
+        "zeek-rdp-to-ssl.pcap",
+        "zeek-rdp-proprietary-encryption.pcap",
+    ] {
+        let mut seen = [false; 2];
+        for deal in 0..DEALS {
+            let cap = hostile_capture(name, deal);
+            let ev = Evidence {
+                capture: Some(&cap),
+                ..Evidence::default()
+            };
+            let j = judge(&ev, &Context::default());
+            let md = rdpdoctor_render::markdown::capture_report(&cap, None, &j, None);
+            assert!(md.contains("## Evidence from the capture"), "{md}");
+            let _ = markdown_without_payload_elements(&md);
+            let html = rdpdoctor_render::html::capture_report(&cap, None, &j, None);
+            assert!(html.contains("<section id=\"capture\">"), "{html}");
+            assert_our_html_only(&html);
+            for (s, p) in seen.iter_mut().zip(shown) {
+                *s |= html.contains(p);
+            }
+            let text = rdpdoctor_render::capture::capture_report(
+                &cap,
+                &j,
+                true,
+                &rdpdoctor_render::Style::PLAIN,
+            );
+            for c in text.chars() {
+                assert!(
+                    c == '\n' || !(c.is_control() || safe::is_unsafe(c)),
+                    "{name}: raw {c:?} in the text report:\n{text}"
+                );
+            }
+            assert!(text.lines().all(|l| l.chars().count() < 3_000));
+        }
+        assert_eq!(seen, [true; 2], "{name}: a payload never shown as text");
+    }
 }

@@ -17,6 +17,7 @@
 //!
 //! | submodule | specification | what |
 //! |---|---|---|
+//! | `client_core` | MS-RDPBCGR 2.2.1.3.2 | Client Core Data: the client's build, name, keyboard (decode, for captures) |
 //! | `connect_initial` | MS-RDPBCGR 2.2.1.3 | Client MCS Connect Initial: encode (probe), decode (emulator) |
 //! | `connect_response` | MS-RDPBCGR 2.2.1.4 | Server MCS Connect Response: decode (probe), encode (emulator) |
 //! | `certificate` | MS-RDPBCGR 2.2.1.4.3.1 | server certificate, proprietary or X.509, and its RSA key |
@@ -30,6 +31,7 @@
 //! `mcs::RsaPublicKey` and so on.
 
 mod certificate;
+mod client_core;
 mod connect_initial;
 mod connect_response;
 mod disconnect;
@@ -40,6 +42,7 @@ mod names;
 
 pub(crate) use certificate::certificate_public_key;
 pub use certificate::{RsaPublicKey, ServerCertificate};
+pub use client_core::{ClientCore, client_build_release, decode_client_core};
 pub use connect_initial::{
     ClientConnectData, ConnectInitialOptions, decode_connect_initial, encode_connect_initial,
 };

@@ -37,15 +37,18 @@ fn or_dash(v: Option<String>) -> String {
     v.unwrap_or_else(|| "-".into())
 }
 
+/// Zeek's captures with an rdp.log.
+const RDP_CAPTURES: [&str; 5] = [
+    "zeek-rdp-proprietary-encryption",
+    "zeek-rdp-x509",
+    "zeek-rdp-unknown-keyboard",
+    "zeek-rdp-to-ssl",
+    "zeek-rdp-no-cookie-mstshash",
+];
+
 #[test]
 fn every_rdp_log_row_matches_field_by_field() {
-    for pcap in [
-        "zeek-rdp-proprietary-encryption",
-        "zeek-rdp-x509",
-        "zeek-rdp-unknown-keyboard",
-        "zeek-rdp-to-ssl",
-        "zeek-rdp-no-cookie-mstshash",
-    ] {
+    for pcap in RDP_CAPTURES {
         let ev = read(&format!("{pcap}.pcap"));
         assert_eq!(ev.note, None, "{pcap}");
         let rows = log(&format!("{pcap}.rdp.log"));
@@ -270,4 +273,158 @@ fn every_client_hello_matches_tshark() {
             );
         }
     }
+}
+
+// The client's side in the clear: under Standard RDP Security the Connect
+// Initial carries the client's Core Data ([MS-RDPBCGR 2.2.1.3.2]) and
+// Security Data ([2.2.1.3.3]) unencrypted; compared with Zeek's rdp.log
+// (`client_build`, `client_name`, `client_dig_product_id`, `desktop_width`,
+// `desktop_height`, `requested_color_depth`, `keyboard_layout`,
+// `client_channels`) and Zeek's `rdp_client_security_data` event output.
+
+/// Zeek's names of mstsc builds (its `RDP::builds`, which names the mstsc
+/// release each Windows build shipped), for the builds in these captures.
+fn zeek_build(build: u32) -> String {
+    match build {
+        6000 => "RDP 6.0".into(),
+        7601 => "RDP 7.1".into(),
+        9600 => "RDP 8.1".into(),
+        n => format!("client_build-{n}"),
+    }
+}
+
+/// Zeek's keyboard layout: its name for the layouts here, or its guess
+/// line carrying the number.
+fn zeek_keyboard(layout: u32, logged: &str) -> bool {
+    match layout {
+        1033 => logged == "English - United States",
+        n => logged.ends_with(&format!("(Best Guess for {n})")),
+    }
+}
+
+#[test]
+fn the_client_core_data_matches_zeeks_rdp_log_field_by_field() {
+    let mut checked = 0;
+    for pcap in RDP_CAPTURES {
+        let ev = read(&format!("{pcap}.pcap"));
+        let rows = log(&format!("{pcap}.rdp.log"));
+        for (c, row) in ev.connections.iter().zip(&rows) {
+            let at = format!("{pcap} {}", c.client);
+            let core = c
+                .standard_security
+                .as_ref()
+                .and_then(|s| s.client_core.as_ref());
+            let Some(core) = core else {
+                // Under TLS the Core Data is encrypted: Zeek has none either.
+                assert_eq!(row["client_build"], "-", "{at}");
+                assert_eq!(row["client_name"], "-", "{at}");
+                continue;
+            };
+            checked += 1;
+            assert_eq!(
+                zeek_build(core.client_build.unwrap()),
+                row["client_build"],
+                "{at}"
+            );
+            assert_eq!(
+                core.client_name.as_deref(),
+                Some(row["client_name"].as_str()),
+                "{at}"
+            );
+            let product = core.client_dig_product_id.as_deref().unwrap_or("");
+            let product = if product.is_empty() {
+                "(empty)"
+            } else {
+                product
+            };
+            assert_eq!(product, row["client_dig_product_id"], "{at}");
+            assert_eq!(core.desktop_width.to_string(), row["desktop_width"], "{at}");
+            assert_eq!(
+                core.desktop_height.to_string(),
+                row["desktop_height"],
+                "{at}"
+            );
+            let depth = core.color_depth.map(|d| format!("{d}bit"));
+            assert_eq!(
+                depth.as_deref(),
+                Some(row["requested_color_depth"].as_str()),
+                "{at}"
+            );
+            assert!(
+                zeek_keyboard(core.keyboard_layout.unwrap(), &row["keyboard_layout"]),
+                "{at}: {:?} against {}",
+                core.keyboard_layout,
+                row["keyboard_layout"]
+            );
+            assert_eq!(core.channels.join(","), row["client_channels"], "{at}");
+            // The build named as a Windows release from the one table.
+            assert!(core.windows_release.is_some(), "{at}");
+        }
+    }
+    // Standard RDP Security connections: proprietary-encryption's second,
+    // x509's, unknown-keyboard's.
+    assert_eq!(checked, 3);
+}
+
+#[test]
+fn the_client_security_data_matches_zeeks_event() {
+    // Zeek: `rdp_client_security_data, [encryption_methods=27, ...]` with
+    // the 40-bit, 128-bit and 56-bit flags set (27 = 0x1b: FIPS too).
+    let ev = read("zeek-rdp-proprietary-encryption.pcap");
+    let expected = std::fs::read_to_string(
+        dir().join("expected/zeek-rdp-proprietary-encryption.rdp-client-security-data.out"),
+    )
+    .unwrap();
+    assert!(expected.contains("encryption_methods=27"), "{expected}");
+    let sec = ev.connections[1].standard_security.as_ref().unwrap();
+    assert_eq!(
+        sec.client_encryption_methods,
+        ["40bit", "128bit", "56bit", "fips"]
+    );
+    let core = sec.client_core.as_ref().unwrap();
+    assert_eq!(core.client_build, Some(6000));
+    assert_eq!(core.windows_release.as_deref(), Some("Windows Vista"));
+}
+
+#[test]
+fn skimming_a_seekable_capture_reads_the_same_as_reading_it_all() {
+    // `read_seekable` skips the packets of flows that are not RDP after
+    // their headers; what it reports must be what reading every byte does,
+    // for every capture, whole and cut anywhere.
+    let mut names: Vec<String> = RDP_CAPTURES.iter().map(|p| format!("{p}.pcap")).collect();
+    names.extend(["fail", "success"].map(|s| format!("zeek-rdpeudp-handshake-{s}.pcap")));
+    let opts = rdpdoctor_capture::Options::default();
+    for name in &names {
+        let bytes = std::fs::read(dir().join(name)).unwrap();
+        for cut in [bytes.len(), bytes.len() * 3 / 4, bytes.len() / 2, 100, 30] {
+            let part = &bytes[..cut];
+            let all = rdpdoctor_capture::read_with(part, name, &opts);
+            let skimmed = rdpdoctor_capture::read_seekable(std::io::Cursor::new(part), name, &opts);
+            assert_eq!(skimmed, all, "{name} cut at {cut}");
+        }
+    }
+}
+
+/// The same on a large capture of one's own (`bench/capture.sh` keeps its
+/// file with `KEEP=1`): `RDPDOCTOR_BIG_CAPTURE=FILE cargo test -p
+/// rdpdoctor-wire --test capture_evidence -- --ignored skimming_a_large`.
+#[test]
+#[ignore = "needs RDPDOCTOR_BIG_CAPTURE: a large capture (bench/capture.sh, KEEP=1)"]
+fn skimming_a_large_capture_reads_the_same_as_reading_it_all() {
+    let path = std::env::var("RDPDOCTOR_BIG_CAPTURE").expect("RDPDOCTOR_BIG_CAPTURE");
+    let opts = rdpdoctor_capture::Options::default();
+    let open = || std::io::BufReader::new(std::fs::File::open(&path).unwrap());
+    let t = std::time::Instant::now();
+    let all = rdpdoctor_capture::read_with(open(), &path, &opts).unwrap();
+    let whole = t.elapsed();
+    let t = std::time::Instant::now();
+    let skimmed = rdpdoctor_capture::read_seekable(open(), &path, &opts).unwrap();
+    // The figures bench/capture.sh's notes quote (run with --release --nocapture).
+    println!(
+        "read whole: {:.3} s, skimmed: {:.3} s",
+        whole.as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
+    assert!(all.connections.len() > 100, "{}", all.connections.len());
+    assert_eq!(skimmed, all);
 }

@@ -10,7 +10,10 @@ use rdpdoctor_evidence::CaptureEvidence;
 use rdpdoctor_render::safe::quote;
 
 /// The capture among `sources` (read), and the other sources.
-pub fn split(sources: &[PathBuf]) -> Result<(Option<CaptureEvidence>, Vec<PathBuf>), String> {
+pub fn split(
+    sources: &[PathBuf],
+    opts: &rdpdoctor_capture::Options,
+) -> Result<(Option<CaptureEvidence>, Vec<PathBuf>), String> {
     let mut capture: Option<(PathBuf, CaptureEvidence)> = None;
     let mut rest = Vec::new();
     for path in sources {
@@ -28,7 +31,10 @@ pub fn split(sources: &[PathBuf]) -> Result<(Option<CaptureEvidence>, Vec<PathBu
         }
         let file =
             std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", quote(&shown)))?;
-        let ev = rdpdoctor_capture::read(std::io::BufReader::new(file), &shown).map_err(|_| {
+        // A small buffer: the reader seeks past the packets of other traffic,
+        // and a refill after each seek reads the buffer's size.
+        let file = std::io::BufReader::with_capacity(4096, file);
+        let ev = rdpdoctor_capture::read_seekable(file, &shown, opts).map_err(|_| {
             format!(
                 "{} is not a pcap or pcapng capture: give a file written by tcpdump, Wireshark or pktmon",
                 quote(&shown)
@@ -38,6 +44,12 @@ pub fn split(sources: &[PathBuf]) -> Result<(Option<CaptureEvidence>, Vec<PathBu
             eprintln!("rdpdoctor: {}", rdpdoctor_render::safe::line(note, 300));
         }
         capture = Some((path.clone(), ev));
+    }
+    if opts.gateway.is_some() && capture.is_none() {
+        return Err(
+            "--gateway names the RD Gateway in a packet capture: give a capture (pcap, pcapng) too"
+                .into(),
+        );
     }
     Ok((capture.map(|(_, ev)| ev), rest))
 }

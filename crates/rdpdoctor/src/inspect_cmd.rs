@@ -4,7 +4,10 @@ use crate::args::{Format, InspectArgs};
 
 pub fn run(args: InspectArgs) -> Result<u8, String> {
     let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
-    let (capture, sources) = crate::capture_input::split(&args.sources)?;
+    let opts = rdpdoctor_capture::Options {
+        gateway: args.gateway.clone(),
+    };
+    let (capture, sources) = crate::capture_input::split(&args.sources, &opts)?;
     // A capture alone reads no host source; beside one, both are judged.
     let host = if capture.is_none() || !sources.is_empty() || args.local {
         Some(crate::inputs::read(
@@ -44,6 +47,8 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
         (Some(c), None) => rdpdoctor_render::capture::subject(c),
         _ => rdpdoctor_render::host::subject(host_ev),
     };
+    // When the host was inspected: said only when host sources were read.
+    let at = host.as_ref().map(|_| rfc3339(now));
     let out = match args.format {
         Format::Json => {
             let mut v = rdpdoctor_render::inspect_json(host_ev, &judgement, &rfc3339(now));
@@ -55,11 +60,22 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
             rdpdoctor_render::json(&v)
         }
         Format::Markdown if args.brief => rdpdoctor_render::markdown::answer(&subject, &judgement),
-        Format::Markdown => {
-            rdpdoctor_render::markdown::inspect_report(host_ev, &judgement, &rfc3339(now))
-        }
+        Format::Markdown => match &capture {
+            Some(c) => rdpdoctor_render::markdown::capture_report(
+                c,
+                host.as_ref(),
+                &judgement,
+                at.as_deref(),
+            ),
+            None => rdpdoctor_render::markdown::inspect_report(host_ev, &judgement, &rfc3339(now)),
+        },
         Format::Html if args.brief => rdpdoctor_render::html::answer(&subject, &judgement),
-        Format::Html => rdpdoctor_render::html::inspect_report(host_ev, &judgement, &rfc3339(now)),
+        Format::Html => match &capture {
+            Some(c) => {
+                rdpdoctor_render::html::capture_report(c, host.as_ref(), &judgement, at.as_deref())
+            }
+            None => rdpdoctor_render::html::inspect_report(host_ev, &judgement, &rfc3339(now)),
+        },
         Format::Text => {
             let style = args.color.style();
             let head = rdpdoctor_render::head::head_of(&subject, &judgement, &style);

@@ -67,7 +67,11 @@ fn a_capture_json_names_the_connections_and_the_2008_r2_tls_1_0_server() {
     assert_eq!(conns[0]["tls"]["server_version"], "tls1.0");
     assert_eq!(conns[0]["tls"]["secure_renegotiation"], false);
     assert_eq!(conns[0]["request"]["mstshash"], "AWAKECODI");
-    assert_eq!(v["verdict"], "healthy");
+    // The recorded client got through, after a certificate that names
+    // another host and is signed with SHA-1: as the probe says of such a
+    // server, it works with warnings (it read "healthy" before certificates
+    // were judged from captures).
+    assert_eq!(v["verdict"], "works-with-warnings");
 }
 
 #[test]

@@ -98,6 +98,13 @@ fn json(args: &[&str]) -> Value {
     })
 }
 
+fn finding_ids(doc: &Value) -> Vec<&str> {
+    doc["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["id"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 fn top_cause(doc: &Value) -> String {
     doc["diagnosis"]["causes"][0]["id"]
         .as_str()
@@ -120,12 +127,7 @@ fn every_capture_scenario_agrees_with_its_truth_and_the_probe() {
         record(&file, &port, || client = xfreerdp(&address, &row.sec, &dir));
         let file = file.to_string_lossy().into_owned();
         let doc = json(&["inspect", "--format", "json", &file]);
-        let ids: Vec<&str> = doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|f| f["id"].as_str())
-            .collect();
+        let ids = finding_ids(&doc);
         assert!(
             ids.contains(&row.finding.as_str()),
             "{}: {ids:?}; xfreerdp said: {client}",
@@ -142,6 +144,300 @@ fn every_capture_scenario_agrees_with_its_truth_and_the_probe() {
         let probe = json(&["probe", &address, "--format", "json"]);
         assert_eq!(top_cause(&probe), row.top_cause, "{}: probe", row.name);
     }
+}
+
+// ------------------------------------------------------------ real peers
+
+/// The lab's throwaway account (lab-notes: the shadow server's SAM file).
+const LAB_USER: &str = "labuser";
+const LAB_PASSWORD: &str = "LabPass1!";
+
+/// Processes this test started, killed by their own ids when it ends.
+struct Started(Vec<std::process::Child>);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn until_listening(addr: &str) {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("nothing listens on {addr}");
+}
+
+fn spawn(cmd: &mut Command, started: &mut Started) {
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (lab/install.sh)"));
+    started.0.push(child);
+}
+
+/// One real server on a free loopback port: xrdp with its own ini (a
+/// certificate made with openssl) or FreeRDP's shadow server on its own
+/// Xvfb display with a SAM file made by winpr-hash. Returns its address.
+fn start_peer(peer: &str, dir: &Path, started: &mut Started) -> String {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let sh = |args: &[&str]| {
+        let ok = Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", args[0]));
+        assert!(ok.status.success(), "{args:?}");
+        ok.stdout
+    };
+    if let Some(layer) = peer.strip_prefix("xrdp-") {
+        let (security, crypt) = match layer {
+            "tls" => ("tls", "high"),
+            "rdp-fips" => ("rdp", "fips"),
+            other => panic!("unknown xrdp peer {other}"),
+        };
+        sh(&[
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "x.key",
+            "-out",
+            "x.crt",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        let ini = dir.join(format!("{peer}.ini"));
+        let d = dir.display();
+        std::fs::write(
+            &ini,
+            format!(
+                "[Globals]\nini_version=1\nfork=true\nallow_channels=true\nport=tcp://{addr}\n\
+                 security_layer={security}\ncrypt_level={crypt}\ncertificate={d}/x.crt\n\
+                 key_file={d}/x.key\nssl_protocols=TLSv1.2, TLSv1.3\n[Logging]\n\
+                 LogFile={d}/{peer}.log\nLogLevel=INFO\nEnableSyslog=false\n[Channels]\n\
+                 rdpdr=true\nrdpsnd=true\ndrdynvc=true\ncliprdr=true\n"
+            ),
+        )
+        .unwrap();
+        spawn(
+            Command::new("/usr/sbin/xrdp")
+                .args(["--nodaemon", "--config"])
+                .arg(&ini),
+            started,
+        );
+    } else {
+        assert_eq!(peer, "shadow-nla", "unknown peer");
+        let display = format!(":{}", 300 + std::process::id() % 200);
+        spawn(
+            Command::new("Xvfb").args([
+                &display,
+                "-screen",
+                "0",
+                "1024x768x24",
+                "-nolisten",
+                "tcp",
+            ]),
+            started,
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let sam = sh(&[
+            "winpr-hash",
+            "-u",
+            LAB_USER,
+            "-p",
+            LAB_PASSWORD,
+            "-f",
+            "sam",
+        ]);
+        std::fs::write(dir.join("sam.txt"), sam).unwrap();
+        spawn(
+            Command::new("freerdp-shadow-cli")
+                .arg("/bind-address:127.0.0.1")
+                .arg(format!("/port:{port}"))
+                .arg("/sec:nla")
+                .arg(format!("/sam-file:{}", dir.join("sam.txt").display()))
+                .current_dir(dir)
+                .env("DISPLAY", &display)
+                .env("HOME", dir),
+            started,
+        );
+    }
+    until_listening(&addr);
+    addr
+}
+
+/// The reference client with the lab's account and `password`; its exit
+/// status and the end of what it said.
+fn xfreerdp_as(address: &str, sec: &str, password: &str, home: &Path) -> (Option<i32>, String) {
+    let out = Command::new("timeout")
+        .args(["30", "xvfb-run", "-a", "xfreerdp"])
+        .arg(format!("/v:{address}"))
+        .arg(format!("/sec:{sec}"))
+        // The lab's throwaway account, or a wrong password for it: the
+        // reference client is the one place a password is on a command line.
+        .args(["/cert:ignore", "+auth-only"])
+        .arg(format!("/u:{LAB_USER}"))
+        .arg(format!("/p:{password}"))
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .stdin(Stdio::null())
+        .output()
+        .expect("xvfb-run xfreerdp");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = text.lines().collect();
+    (
+        out.status.code(),
+        lines[lines.len().saturating_sub(3)..].join("\n"),
+    )
+}
+
+#[test]
+#[ignore = "needs tcpdump, xfreerdp, xvfb-run, xrdp, freerdp-shadow-cli, winpr-hash, openssl: see lab/README.md"]
+fn captures_of_real_peers_agree_with_their_truth_and_the_probe() {
+    let text = std::fs::read_to_string(repo_root().join("lab/capture-truth-peers.tsv")).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("name\t") && !l.trim().is_empty())
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        let [name, peer, sec, password, finding, cause, verdict] = row[..] else {
+            panic!("capture-truth-peers.tsv: {row:?}");
+        };
+        let dir = scratch(&format!("lab_capture_peer_{peer}"));
+        let mut started = Started(Vec::new());
+        let address = start_peer(peer, &dir, &mut started);
+        let port = address.rsplit_once(':').unwrap().1.to_owned();
+        let password = if password == "right" {
+            LAB_PASSWORD
+        } else {
+            "WrongPass9"
+        };
+        let file = dir.join(format!("{peer}.pcap"));
+        let mut client = (None, String::new());
+        record(&file, &port, || {
+            client = xfreerdp_as(&address, sec, password, &dir)
+        });
+        let file = file.to_string_lossy().into_owned();
+        let doc = json(&["inspect", "--format", "json", &file]);
+        let ids = finding_ids(&doc);
+        if finding != "-" {
+            assert!(
+                ids.contains(&finding),
+                "{name}: {ids:?}; xfreerdp: {client:?}"
+            );
+        }
+        assert_eq!(
+            top_cause(&doc),
+            cause,
+            "{name}: capture; xfreerdp: {client:?}"
+        );
+        assert_eq!(doc["verdict"], verdict, "{name}: xfreerdp: {client:?}");
+        let conn = &doc["capture"]["connections"][0];
+        assert_eq!(conn["request"]["mstshash"], LAB_USER, "{name}");
+        if sec == "rdp" {
+            // Standard RDP Security: the client's Core Data in the clear.
+            let core = &conn["standard_security"]["client_core"];
+            assert!(core["client_build"].as_u64().is_some(), "{name}: {core}");
+            assert!(core["client_name"].as_str().is_some(), "{name}: {core}");
+        }
+        // The probe of the same server, with the same account and password.
+        let (out, _) = run_env(
+            false,
+            &["probe", &address, "--user", LAB_USER, "--format", "json"],
+            &[("RDPDOCTOR_PASSWORD", password)],
+        );
+        let probe: Value = serde_json::from_slice(&out.stdout).unwrap();
+        if cause == "-" {
+            assert_ne!(probe["verdict"], "no-client-connects", "{name}: probe");
+        } else {
+            assert_eq!(top_cause(&probe), cause, "{name}: probe");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs tcpdump, xfreerdp and xvfb-run: see lab/README.md"]
+fn the_hop_to_an_rd_gateway_is_found_by_its_name() {
+    // The emulated gateway on port 443 of its own loopback address; real
+    // xfreerdp /g: through it (the CAP denies the user after TLS and NTLM).
+    let gw = "127.0.0.43:443";
+    let mut started = Started(Vec::new());
+    spawn(
+        Command::new(bin()).args(["lab", "serve", "--gateway", &format!("gw-cap-denied={gw}")]),
+        &mut started,
+    );
+    until_listening(gw);
+    let dir = scratch("lab_capture_gateway");
+    let file = dir.join("gateway.pcap");
+    record(&file, "443", || {
+        let _ = Command::new("timeout")
+            .args(["30", "xvfb-run", "-a", "xfreerdp", "/v:127.0.0.1:3389"])
+            .arg(format!("/g:{gw}"))
+            .arg(format!("/gu:{}", rdpdoctor_emulator::DEMO_USER))
+            .arg(format!("/gp:{}", rdpdoctor_emulator::DEMO_PASSWORD))
+            .args([
+                "/gt:http",
+                "/cert:ignore",
+                "+auth-only",
+                "/u:labuser",
+                "/p:LabPass1!",
+            ])
+            .env("HOME", &dir)
+            .env("XDG_CONFIG_HOME", &dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("xvfb-run xfreerdp");
+    });
+    let file = file.to_string_lossy().into_owned();
+    // Named: the hop, by the SNI xfreerdp sends (the gateway's address).
+    let doc = json(&["inspect", "--format", "json", "--gateway", gw, &file]);
+    let conns = doc["capture"]["connections"].as_array().unwrap();
+    assert!(!conns.is_empty(), "{doc}");
+    for c in conns {
+        assert_eq!(c["detected_by"], "gateway-sni", "{c}");
+        assert_eq!(c["tls"]["server_name"], "127.0.0.43", "{c}");
+        assert_eq!(c["tls"]["handshake_finished"], true, "{c}");
+    }
+    let (out, _) = run(false, &["inspect", "--gateway", "127.0.0.43", &file]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("RD Gateway hop (SNI 127.0.0.43)"), "{text}");
+    assert!(text.contains("never the gateway's reason"), "{text}");
+    // Not named: no RDP connection, and the report says where to look.
+    let doc = json(&["inspect", "--format", "json", &file]);
+    assert_eq!(doc["capture"]["connections"].as_array().unwrap().len(), 0);
+    assert_eq!(doc["capture"]["other_tls_server_names"][0], "127.0.0.43");
+    // Another name: not the hop.
+    let doc = json(&[
+        "inspect",
+        "--format",
+        "json",
+        "--gateway",
+        "gw.example.com",
+        &file,
+    ]);
+    assert_eq!(doc["capture"]["connections"].as_array().unwrap().len(), 0);
 }
 
 /// The server's certificate in a capture is judged as the probe judges it

@@ -41,6 +41,34 @@ pub fn inspect(h: &HostEvidence, j: &Judgement, inspected_at: &str) -> Report {
     doc
 }
 
+/// The report of `rdpdoctor inspect CAPTURE`, beside the host's state when
+/// host sources were given too (then `inspected_at` says when).
+pub fn capture(
+    cap: &rdpdoctor_evidence::CaptureEvidence,
+    host: Option<&HostEvidence>,
+    j: &Judgement,
+    inspected_at: Option<&str>,
+) -> Report {
+    let subject = match host {
+        Some(h) => crate::host::subject(h),
+        None => crate::outline::capture_subject(cap),
+    };
+    let mut doc = report(subject, j);
+    doc.capture = Some(Capture {
+        title: crate::outline::capture_title(cap),
+        notes: crate::outline::capture_notes(cap),
+        sections: crate::outline::capture_sections(cap, j),
+        limits: crate::outline::CAPTURE_LIMITS,
+    });
+    doc.host = host.map(|h| {
+        let mut part = host_part(h, j);
+        part.sections.extend(crate::outline::both_ends(j));
+        part
+    });
+    doc.inspected_at = inspected_at.map(term);
+    doc
+}
+
 /// A fleet: the hosts worst first (each with its place in the input).
 pub fn fleet(rows: &[HostRow<'_>]) -> Fleet {
     Fleet {
@@ -71,6 +99,7 @@ fn report(subject: String, j: &Judgement) -> Report {
         wire: None,
         host: None,
         inspected_at: None,
+        capture: None,
     }
 }
 

@@ -5,7 +5,9 @@
 //! command, a table, a section, a report's answer and its stages; nothing
 //! else is written per format.
 
-use super::{Answer, ClientRow, Diagnosis, FindingRow, Fix, FixPart, Host, Report, Table, Wire};
+use super::{
+    Answer, Capture, ClientRow, Diagnosis, FindingRow, Fix, FixPart, Host, Report, Table, Wire,
+};
 use crate::outline::Section;
 
 /// A piece of a line.
@@ -89,6 +91,9 @@ impl Report {
         findings::<M>(&mut out, &self.findings, 2);
         diagnosis::<M>(&mut out, &self.diagnosis);
         clients::<M>(&mut out, &self.clients);
+        if let Some(c) = &self.capture {
+            capture::<M>(&mut out, c);
+        }
         if let Some(w) = &self.wire {
             wire::<M>(&mut out, &self.subject, w);
         }
@@ -259,5 +264,18 @@ fn host<M: Markup>(out: &mut String, h: &Host) {
     M::para(out, false, &[txt(&h.title)]);
     M::table(out, &Table::sources(&h.sources));
     M::sections(out, &h.sections, true);
+    M::close(out);
+}
+
+/// The evidence from a capture: the file, its notes, the connections, the
+/// one the findings are about, what a capture cannot show.
+fn capture<M: Markup>(out: &mut String, c: &Capture) {
+    M::open(out, "id=\"capture\"", 2, "Evidence from the capture");
+    M::para(out, false, &[txt(&c.title)]);
+    for n in &c.notes {
+        M::para(out, true, &[txt(n)]);
+    }
+    M::sections(out, &c.sections, true);
+    M::para(out, true, &[lit(c.limits)]);
     M::close(out);
 }

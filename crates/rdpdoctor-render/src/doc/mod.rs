@@ -17,7 +17,7 @@ mod markup;
 mod table;
 
 pub(crate) use build::{FULL_CAUSES, confirm, fix};
-pub use build::{answer, diagnosis, fleet, inspect, probe};
+pub use build::{answer, capture, diagnosis, fleet, inspect, probe};
 pub use explain::{Code, Explained, ExplainedCause, ExplainedDetail, explain};
 pub(crate) use explain::{NO_CAUSE, PROBE_HINT};
 pub(crate) use markup::{Inline, Item, Markup, findings, fix_body};
@@ -71,6 +71,22 @@ pub struct Report {
     pub host: Option<Host>,
     /// When the host was inspected (`inspect`).
     pub inspected_at: Option<String>,
+    /// What a packet capture showed (`inspect CAPTURE`).
+    pub capture: Option<Capture>,
+}
+
+/// What a packet capture showed: the file, the connections in it, the one
+/// the findings are about ([`crate::outline::capture_sections`]).
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// `name (pcap, 658 packets, 2 RDP connection(s))`, neutralised.
+    pub title: String,
+    /// How reading went (a cut file, connections not tracked), neutralised.
+    pub notes: Vec<String>,
+    /// The connections, then the one the findings are about.
+    pub sections: Vec<Section>,
+    /// What a capture cannot show.
+    pub limits: &'static str,
 }
 
 /// The answer a report starts with: the verdict, the headline, the fix to

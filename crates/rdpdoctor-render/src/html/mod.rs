@@ -13,7 +13,7 @@
 pub mod escape;
 mod report;
 
-pub use report::{answer, explain, fleet, inspect_report, probe_report};
+pub use report::{answer, capture_report, explain, fleet, inspect_report, probe_report};
 
 use base64::Engine as _;
 use rdpdoctor_diagnose::Verdict;

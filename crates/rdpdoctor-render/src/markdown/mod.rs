@@ -39,6 +39,17 @@ pub fn inspect_report(h: &HostEvidence, j: &Judgement, inspected_at: &str) -> St
     report(&doc::inspect(h, j, inspected_at))
 }
 
+/// `rdpdoctor inspect CAPTURE --format markdown`, beside the host's state
+/// when host sources were given too.
+pub fn capture_report(
+    cap: &rdpdoctor_evidence::CaptureEvidence,
+    host: Option<&HostEvidence>,
+    j: &Judgement,
+    inspected_at: Option<&str>,
+) -> String {
+    report(&doc::capture(cap, host, j, inspected_at))
+}
+
 /// A report of one host, with the footer.
 fn report(doc: &Report) -> String {
     let mut out = doc.lay_out::<Markdown>();

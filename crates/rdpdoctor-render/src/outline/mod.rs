@@ -8,11 +8,15 @@
 //! each value is capped. Formats with a syntax of their own (Markdown, HTML)
 //! escape that syntax on top.
 
+mod capture;
 mod gateway;
 mod host;
 mod kerberos;
 mod probe;
 
+pub use capture::{
+    CAPTURE_LIMITS, capture_notes, capture_sections, capture_subject, capture_title,
+};
 pub use host::{SourceMark, SourceRow, host_sections, host_title, sources};
 pub use probe::{probe_sections, probe_title};
 

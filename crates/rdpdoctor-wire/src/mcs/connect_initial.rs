@@ -180,6 +180,8 @@ pub struct ClientConnectData {
     pub encryption_methods: u32,
     /// CS_NET static channel names, at most [`MAX_CHANNELS`].
     pub channels: Vec<String>,
+    /// CS_CORE as a whole ([`super::decode_client_core`]).
+    pub core: Option<super::ClientCore>,
 }
 
 /// Decodes the client data blocks of one complete TPKT frame holding an MCS
@@ -227,6 +229,7 @@ pub fn decode_connect_initial(frame: &[u8]) -> Result<ClientConnectData, WireErr
         let mut body = Reader::new(blocks.take(body_len, "client data block")?);
         match ty {
             block_type::CS_CORE => {
+                out.core = super::decode_client_core(body.rest());
                 let _version = body.u32_le("TS_UD_CS_CORE version");
                 if let (Ok(w), Ok(h)) = (
                     body.u16_le("TS_UD_CS_CORE desktopWidth"),

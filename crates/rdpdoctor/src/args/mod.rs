@@ -163,6 +163,22 @@ pub struct InspectArgs {
     /// Write the report to FILE (UTF-8, no byte order mark) instead of stdout; `-` is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With a capture: your RD Gateway's name (as in the .rdp file's gatewayhostname); TLS connections to it (by SNI, or by its certificate's names) are read as the gateway hop
+    #[arg(long, value_name = "NAME", value_parser = gateway_name_parser)]
+    pub gateway: Option<String>,
+}
+
+/// A gateway name as a host name, an address, or either with `:port`.
+fn gateway_name_parser(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("use the gateway's host name or address, e.g. gw.example.com".into())
+    }
 }
 
 fn since_parser(s: &str) -> Result<i64, String> {

@@ -1,0 +1,92 @@
+//! The hop to an RD Gateway: HTTPS from the client to the gateway, inside
+//! which the RDP connection to the target runs ([MS-TSGU] 3.3.5.1: the HTTP
+//! transport's RDG_OUT_DATA / RDG_IN_DATA requests or the WebSocket upgrade,
+//! then the tunnel and channel packets, all inside TLS). A capture shows only
+//! the TLS handshake in the clear: the SNI, the gateway's certificate, the
+//! alerts and who closed. So a TLS connection is the gateway hop when its
+//! SNI, or (without SNI, as when the gateway is given by address) its
+//! server certificate's names, are the gateway the user named.
+
+use rdpdoctor_evidence::CertificateFacts;
+use rdpdoctor_wire::tls_flight;
+
+/// The port an RD Gateway listens on (HTTPS).
+pub const HTTPS_PORT: u16 = 443;
+/// Distinct SNI names of other TLS connections remembered.
+pub const MAX_OTHER_NAMES: usize = 16;
+
+/// Does this client stream start with a TLS handshake record holding a
+/// ClientHello ([RFC 8446 5.1, 4.1.2])?
+pub fn starts_with_client_hello(bytes: &[u8]) -> bool {
+    matches!(bytes, [22, 3, _, _, _, 1, ..])
+}
+
+/// The SNI of a ClientHello at the start of `bytes`, when it is whole there.
+pub fn server_name(bytes: &[u8]) -> Option<String> {
+    tls_flight::read_flight(bytes)
+        .client_hello
+        .and_then(|h| h.server_name)
+}
+
+/// Host names compare without case and without a trailing dot; a name
+/// given as `host:port` compares by its host.
+pub fn same_host(given: &str, seen: &str) -> bool {
+    let host = |s: &str| -> String {
+        let s = s.trim().trim_end_matches('.');
+        let s = if let Some(v6) = s.strip_prefix('[') {
+            // `[v6]` or `[v6]:port`.
+            v6.split(']').next().unwrap_or(v6)
+        } else {
+            match s.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
+                _ => s,
+            }
+        };
+        s.to_ascii_lowercase()
+    };
+    let (g, s) = (host(given), host(seen));
+    !g.is_empty() && g == s
+}
+
+/// Does the certificate name the gateway: its common name or one of its
+/// subject alternative names (a `*.` wildcard covering one label)?
+pub fn certificate_names(cert: &CertificateFacts, gateway: &str) -> bool {
+    cert.common_name
+        .iter()
+        .chain(&cert.subject_alt_names)
+        .any(|n| same_host(gateway, n) || wildcard(n, gateway))
+}
+
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let Some(suffix) = pattern.strip_prefix("*.") else {
+        return false;
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.split_once('.')
+        .is_some_and(|(_, rest)| rest == suffix.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_as_hosts() {
+        assert!(same_host("GW.example.com", "gw.example.com."));
+        assert!(same_host("gw.example.com:443", "gw.example.com"));
+        assert!(same_host("[::1]:443", "::1"));
+        assert!(!same_host("gw.example.com", "gw.example.org"));
+        assert!(!same_host("", ""));
+        assert!(wildcard("*.example.com", "gw.example.com"));
+        assert!(!wildcard("*.example.com", "a.gw.example.com"));
+    }
+
+    #[test]
+    fn a_client_hello_is_told_from_other_bytes() {
+        assert!(starts_with_client_hello(&[22, 3, 1, 0, 5, 1, 0]));
+        assert!(!starts_with_client_hello(&[22, 3, 1, 0, 5, 2, 0]));
+        assert!(!starts_with_client_hello(&[3, 0, 0, 19, 14, 0xE0]));
+        assert!(!starts_with_client_hello(&[22, 3]));
+        assert_eq!(server_name(&[22, 3, 1, 0, 200, 1, 0]), None);
+    }
+}
