@@ -205,6 +205,36 @@ fn a_close_after_the_credssp_exchange_is_the_credentials() {
     assert!(j.findings[0].summary.contains("encrypted"));
 }
 
+/// The client that read the server's last record may close a few
+/// microseconds before the server's own FIN shows (loopback, FreeRDP's
+/// shadow server): still the server ending it. A client that closes and
+/// the server only much later is not.
+#[test]
+fn a_server_close_racing_the_clients_is_still_the_servers() {
+    let with = |server_after_ms: f64| {
+        let mut c = conn(50009, 0x3);
+        selected(&mut c, 0x2);
+        c.tls = Some(CaptureTls {
+            handshake_finished: true,
+            client_application_records: 3,
+            server_application_records: 2,
+            ..CaptureTls::default()
+        });
+        c.tcp
+            .closes
+            .push(close(Side::Client, "fin", "tls-application-data", 61.343));
+        c.tcp.closes.push(close(
+            Side::Server,
+            "fin",
+            "tls-application-data",
+            61.343 + server_after_ms,
+        ));
+        ids(&judged(&capture(vec![c])))
+    };
+    assert_eq!(with(0.03), [FindingId::CaptureClosedAfterCredssp]);
+    assert!(!with(2_000.0).contains(&FindingId::CaptureClosedAfterCredssp));
+}
+
 #[test]
 fn a_session_that_went_on_is_healthy_and_unanswered_udp_only_warns() {
     let mut c = conn(50008, 0x3);

@@ -349,13 +349,29 @@ impl CaptureConnection {
         nla && tls.handshake_finished
             && tls.server_application_records <= 4 + tls.encrypted_handshake_records()
             && tls.client_application_records >= 1
-            && self
-                .tcp
-                .closes
-                .first()
-                .is_some_and(|c| c.by == Side::Server)
+            && self.server_closed_first()
+    }
+
+    /// The server ended the connection: its close came first, or within
+    /// [`CLOSE_RACE_MS`] of the client's (on a fast path the client that
+    /// read the server's last record may close a few microseconds before
+    /// the server's own FIN is seen: measured on loopback against FreeRDP's
+    /// shadow server refusing an NLA logon).
+    fn server_closed_first(&self) -> bool {
+        let closes = &self.tcp.closes;
+        let Some(first) = closes.first() else {
+            return false;
+        };
+        first.by == Side::Server
+            || closes
+                .iter()
+                .any(|c| c.by == Side::Server && c.at_ms - first.at_ms <= CLOSE_RACE_MS)
     }
 }
+
+/// How close (milliseconds) the server's close may follow the client's and
+/// still count as the server ending the connection.
+pub const CLOSE_RACE_MS: f64 = 5.0;
 
 impl CaptureTls {
     /// How many of the server's application_data records may be its own
