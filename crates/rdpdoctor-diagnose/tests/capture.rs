@@ -188,14 +188,7 @@ fn unanswered_syns_are_a_filtered_path_and_the_failing_connection_is_named() {
 
 #[test]
 fn a_close_after_the_credssp_exchange_is_the_credentials() {
-    let mut c = conn(50007, 0x3);
-    selected(&mut c, 0x2);
-    c.tls = Some(CaptureTls {
-        handshake_finished: true,
-        client_application_records: 3,
-        server_application_records: 2,
-        ..CaptureTls::default()
-    });
+    let mut c = after_credssp(50007);
     c.tcp
         .closes
         .push(close(Side::Server, "fin", "tls-application-data", 40.0));
@@ -212,14 +205,7 @@ fn a_close_after_the_credssp_exchange_is_the_credentials() {
 #[test]
 fn a_server_close_racing_the_clients_is_still_the_servers() {
     let with = |server_after_ms: f64| {
-        let mut c = conn(50009, 0x3);
-        selected(&mut c, 0x2);
-        c.tls = Some(CaptureTls {
-            handshake_finished: true,
-            client_application_records: 3,
-            server_application_records: 2,
-            ..CaptureTls::default()
-        });
+        let mut c = after_credssp(50009);
         c.tcp
             .closes
             .push(close(Side::Client, "fin", "tls-application-data", 61.343));
@@ -285,4 +271,18 @@ fn a_client_refusing_the_servers_tls_1_0_is_fixed_on_the_server_first() {
     assert_eq!(top(&j), "tls-version-or-cipher-mismatch");
     let fix = j.diagnosis.first_fix.as_ref().unwrap();
     assert_eq!(fix.fix.id, "enable-tls12-server");
+}
+
+/// An NLA connection from `port` whose TLS finished and that exchanged only
+/// a CredSSP's worth of records; how it closed is the test's.
+fn after_credssp(port: u16) -> CaptureConnection {
+    let mut c = conn(port, 0x3);
+    selected(&mut c, 0x2);
+    c.tls = Some(CaptureTls {
+        handshake_finished: true,
+        client_application_records: 3,
+        server_application_records: 2,
+        ..CaptureTls::default()
+    });
+    c
 }

@@ -854,21 +854,13 @@ fn gw_hop(hop: GatewayHopKind, outcome: HopOutcome, status: Option<(u32, &str)>)
 }
 
 fn ok_until(last: GatewayHopKind) -> Vec<GatewayHop> {
-    use GatewayHopKind::*;
-    [
-        Tcp,
-        Tls,
-        Http,
-        HttpAuth,
-        Handshake,
-        TunnelCreate,
-        TunnelAuth,
-        ChannelCreate,
-    ]
-    .into_iter()
-    .take_while(|h| *h != last)
-    .map(|h| gw_hop(h, HopOutcome::Ok, None))
-    .collect()
+    // The hops after the name's lookup, in the order probed.
+    GatewayHopKind::ALL
+        .into_iter()
+        .skip(1)
+        .take_while(|h| *h != last)
+        .map(|h| gw_hop(h, HopOutcome::Ok, None))
+        .collect()
 }
 
 #[test]

@@ -86,6 +86,19 @@ pub enum GatewayHopKind {
 }
 
 impl GatewayHopKind {
+    /// Every hop, in the order the probe takes them.
+    pub const ALL: [GatewayHopKind; 9] = [
+        Self::Dns,
+        Self::Tcp,
+        Self::Tls,
+        Self::Http,
+        Self::HttpAuth,
+        Self::Handshake,
+        Self::TunnelCreate,
+        Self::TunnelAuth,
+        Self::ChannelCreate,
+    ];
+
     /// The kebab-case name.
     pub fn name(self) -> &'static str {
         match self {

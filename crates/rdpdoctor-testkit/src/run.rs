@@ -204,3 +204,13 @@ pub fn by_input(ndjson: &str) -> std::collections::BTreeMap<String, Value> {
         })
         .collect()
 }
+
+/// A tokio runtime for a test that serves emulated hosts in-process (two
+/// workers, as the machine has).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}

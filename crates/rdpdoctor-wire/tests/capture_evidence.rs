@@ -216,32 +216,15 @@ fn a_file_that_is_not_a_capture_is_refused() {
 /// Each ClientHello's port, SNI, cipher suites and client_version, by tshark
 /// (the TLS after the Connection Confirm read as TLS).
 fn tshark_client_hellos(pcap_name: &str) -> Vec<(String, String, String, String)> {
-    let out = std::process::Command::new("tshark")
-        .arg("-r")
-        .arg(dir().join(pcap_name))
-        .args(["-d", "tcp.port==3389,tls", "-Y", "tls.handshake.type == 1"])
-        .args(["-T", "fields", "-e", "tcp.srcport"])
-        .args(["-e", "tls.handshake.extensions_server_name"])
-        .args([
-            "-e",
-            "tls.handshake.ciphersuite",
-            "-e",
-            "tls.handshake.version",
-        ])
-        .output()
-        .expect("tshark runs (Debian package tshark, in lab/install.sh)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c[0].into(), c[1].into(), c[2].into(), c[3].into())
-        })
+    let fields = [
+        "tcp.srcport",
+        "tls.handshake.extensions_server_name",
+        "tls.handshake.ciphersuite",
+        "tls.handshake.version",
+    ];
+    pcap::tshark_handshakes(pcap_name, 1, &fields)
+        .into_iter()
+        .map(|c| (c[0].clone(), c[1].clone(), c[2].clone(), c[3].clone()))
         .collect()
 }
 

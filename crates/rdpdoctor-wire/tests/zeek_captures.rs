@@ -223,41 +223,22 @@ fn cipher_name(suite: u16) -> &'static str {
 
 /// The extension types of every ServerHello in a capture, by tshark.
 fn tshark_server_hello_extensions(pcap_name: &str) -> Vec<Vec<u16>> {
-    let out = std::process::Command::new("tshark")
-        .args(["-r"])
-        .arg(pcap::dir().join(pcap_name))
-        .args([
-            // The TLS after RDP's Connection Confirm, read as TLS.
-            "-d",
-            "tcp.port==3389,tls",
-            "-Y",
-            "tls.handshake.type == 2",
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            "tls.handshake.extension.type",
-        ])
-        .output()
-        .expect("tshark runs (Debian package tshark, in lab/install.sh)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let types = l.split('\t').nth(1).unwrap_or_default();
-            types
-                .split(',')
-                .filter(|t| !t.is_empty())
-                .map(|t| t.parse().expect("an extension type"))
-                .collect()
-        })
-        .collect()
+    pcap::tshark_handshakes(
+        pcap_name,
+        2,
+        &["frame.number", "tls.handshake.extension.type"],
+    )
+    .into_iter()
+    .map(|c| {
+        c.get(1)
+            .map(String::as_str)
+            .unwrap_or_default()
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().expect("an extension type"))
+            .collect()
+    })
+    .collect()
 }
 
 /// Windows Server 2008 R2, TLS 1.0 only: a ServerHello without extensions,

@@ -22,11 +22,7 @@ struct Fleet {
 
 impl Fleet {
     fn start() -> Fleet {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = rdpdoctor_testkit::run::runtime();
         let any = "127.0.0.1:0".parse().unwrap();
         let targets = [Fault::HealthyNla, Fault::ExpiredCert]
             .into_iter()

@@ -32,11 +32,7 @@ impl Served {
 
     /// A gateway whose channels reach an emulated `target` fault.
     fn start_to(mut cfg: GatewayConfig, target: Fault) -> Served {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = rdpdoctor_testkit::run::runtime();
         let any = "127.0.0.1:0".parse().unwrap();
         let target = rt
             .block_on(rdpdoctor_emulator::spawn(FaultConfig::new(target), any))

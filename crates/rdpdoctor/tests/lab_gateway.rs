@@ -198,11 +198,7 @@ fn xfreerdp_through_every_emulated_gateway() {
     let dir = tempdir(&dir, "run");
     let mut procs = Procs(Vec::new());
     let (display, shadow) = start_shadow(&dir, &mut procs);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rdpdoctor_testkit::run::runtime();
     let mut measured = Vec::new();
     for (fault, want, says) in XFREERDP_RC {
         let mut cfg = GatewayConfig::new(*fault);
@@ -261,11 +257,7 @@ fn xfreerdp_and_rdpdoctor_through_the_gateway_to_the_target() {
     let dir = tempdir(&dir, "run");
     let mut procs = Procs(Vec::new());
     let display = start_xvfb(140, &mut procs);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rdpdoctor_testkit::run::runtime();
     let any = "127.0.0.1:0".parse().unwrap();
     let target = rt
         .block_on(rdpdoctor_emulator::spawn(

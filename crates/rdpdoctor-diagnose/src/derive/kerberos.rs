@@ -115,19 +115,13 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
         Some(KDC_ERR_CLIENT_REVOKED) if k.client_is_user => out.add(
             FindingId::KerberosUserRevoked,
             Severity::Fail,
-            format!(
-                "The account {} may not get tickets: it is disabled or locked out (KDC_ERR_CLIENT_REVOKED, 18)",
-                k.client_principal
-            ),
+            revoked(&k.client_principal),
             &user_ev,
         ),
         Some(KDC_ERR_KEY_EXPIRED) if k.client_is_user => out.add(
             FindingId::KerberosPasswordExpired,
             Severity::Fail,
-            format!(
-                "The password of {} expired (KDC_ERR_KEY_EXPIRED, 23): it must be changed before NLA accepts it",
-                k.client_principal
-            ),
+            expired(&k.client_principal),
             &user_ev,
         ),
         // What an AS-REQ without pre-auth gets for an account that exists
@@ -137,14 +131,9 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
             FindingId::KerberosKdcError,
             Severity::Warn,
             format!(
-                "The KDC refused the request for {} with {}{}",
+                "The KDC refused the request for {} with {}",
                 k.client_principal,
-                named(reply),
-                reply
-                    .e_text
-                    .as_deref()
-                    .map(|t| format!(": \"{t}\""))
-                    .unwrap_or_default()
+                named_with_text(reply)
             ),
             &user_ev,
         ),
@@ -225,44 +214,61 @@ fn password(k: &rdpdoctor_evidence::KerberosEvidence, out: &mut Out) {
         password_reply: reply,
     };
     let who = &k.client_principal;
-    match reply.error_code {
-        None => out.add(
+    let (id, severity, summary) = match reply.error_code {
+        None => (
             FindingId::KerberosPasswordAccepted,
             Severity::Info,
-            format!("The KDC accepted the password of {who} (an AS-REP): Kerberos can authenticate this user"),
-            &ev,
+            format!(
+                "The KDC accepted the password of {who} (an AS-REP): Kerberos can authenticate this user"
+            ),
         ),
-        Some(KDC_ERR_PREAUTH_FAILED) => out.add(
+        Some(KDC_ERR_PREAUTH_FAILED) => (
             FindingId::KerberosPasswordWrong,
             Severity::Fail,
-            format!("The KDC refused the password of {who} (KDC_ERR_PREAUTH_FAILED, 24): it is wrong for this account"),
-            &ev,
+            format!(
+                "The KDC refused the password of {who} (KDC_ERR_PREAUTH_FAILED, 24): it is wrong for this account"
+            ),
         ),
-        Some(KDC_ERR_KEY_EXPIRED) => out.add(
+        Some(KDC_ERR_KEY_EXPIRED) => (
             FindingId::KerberosPasswordExpired,
             Severity::Fail,
-            format!("The password of {who} expired (KDC_ERR_KEY_EXPIRED, 23): it must be changed before NLA accepts it"),
-            &ev,
+            expired(who),
         ),
-        Some(KDC_ERR_CLIENT_REVOKED) => out.add(
-            FindingId::KerberosUserRevoked,
-            Severity::Fail,
-            format!("The account {who} may not get tickets: it is disabled or locked out (KDC_ERR_CLIENT_REVOKED, 18)"),
-            &ev,
-        ),
-        Some(_) => out.add(
+        Some(KDC_ERR_CLIENT_REVOKED) => {
+            (FindingId::KerberosUserRevoked, Severity::Fail, revoked(who))
+        }
+        Some(_) => (
             FindingId::KerberosKdcError,
             Severity::Warn,
             format!(
-                "The KDC refused the password of {who} with {}{}",
-                named(reply),
-                reply
-                    .e_text
-                    .as_deref()
-                    .map(|t| format!(": \"{t}\""))
-                    .unwrap_or_default()
+                "The KDC refused the password of {who} with {}",
+                named_with_text(reply)
             ),
-            &ev,
         ),
-    }
+    };
+    out.add(id, severity, summary, &ev);
+}
+
+/// The account may not get tickets (KDC_ERR_CLIENT_REVOKED).
+fn revoked(who: &str) -> String {
+    format!(
+        "The account {who} may not get tickets: it is disabled or locked out (KDC_ERR_CLIENT_REVOKED, 18)"
+    )
+}
+
+/// The account's password expired (KDC_ERR_KEY_EXPIRED).
+fn expired(who: &str) -> String {
+    format!(
+        "The password of {who} expired (KDC_ERR_KEY_EXPIRED, 23): it must be changed before NLA accepts it"
+    )
+}
+
+/// The error's name, then the KDC's own words when it sent some.
+fn named_with_text(r: &KdcReplyFacts) -> String {
+    let text = r
+        .e_text
+        .as_deref()
+        .map(|t| format!(": \"{t}\""))
+        .unwrap_or_default();
+    format!("{}{text}", named(r))
 }

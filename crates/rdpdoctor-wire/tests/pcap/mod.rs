@@ -87,3 +87,31 @@ pub fn zeek_log(name: &str) -> Vec<std::collections::BTreeMap<String, String>> {
         })
         .collect()
 }
+
+/// tshark's `fields` for the TLS handshake messages of `handshake_type`
+/// (1 ClientHello, 2 ServerHello) in a capture, the TLS after RDP's
+/// Connection Confirm read as TLS: one row per message, one column per field.
+#[allow(dead_code)]
+pub fn tshark_handshakes(name: &str, handshake_type: u8, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.arg("-r").arg(dir().join(name));
+    cmd.args(["-d", "tcp.port==3389,tls", "-Y"]);
+    cmd.arg(format!("tls.handshake.type == {handshake_type}"));
+    cmd.args(["-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd
+        .output()
+        .expect("tshark runs (Debian package tshark, in lab/install.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect()
+}
