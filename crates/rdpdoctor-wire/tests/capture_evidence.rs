@@ -392,9 +392,16 @@ fn skimming_a_seekable_capture_reads_the_same_as_reading_it_all() {
 /// file with `KEEP=1`): `RDPDOCTOR_BIG_CAPTURE=FILE cargo test -p
 /// rdpdoctor-wire --test capture_evidence -- --ignored skimming_a_large`.
 #[test]
-#[ignore = "needs RDPDOCTOR_BIG_CAPTURE: a large capture (bench/capture.sh, KEEP=1)"]
+#[ignore = "reads RDPDOCTOR_BIG_CAPTURE when set: a large capture (bench/capture.sh, KEEP=1)"]
 fn skimming_a_large_capture_reads_the_same_as_reading_it_all() {
-    let path = std::env::var("RDPDOCTOR_BIG_CAPTURE").expect("RDPDOCTOR_BIG_CAPTURE");
+    // Without a large capture of one's own (the lab run), the largest of
+    // Zeek's, read from its file as `inspect` reads one.
+    let path = std::env::var("RDPDOCTOR_BIG_CAPTURE").unwrap_or_else(|_| {
+        dir()
+            .join("zeek-rdp-proprietary-encryption.pcap")
+            .to_string_lossy()
+            .into_owned()
+    });
     let opts = rdpdoctor_capture::Options::default();
     let open = || std::io::BufReader::new(std::fs::File::open(&path).unwrap());
     let t = std::time::Instant::now();
@@ -408,6 +415,9 @@ fn skimming_a_large_capture_reads_the_same_as_reading_it_all() {
         whole.as_secs_f64(),
         t.elapsed().as_secs_f64()
     );
-    assert!(all.connections.len() > 100, "{}", all.connections.len());
+    if std::env::var_os("RDPDOCTOR_BIG_CAPTURE").is_some() {
+        assert!(all.connections.len() > 100, "{}", all.connections.len());
+    }
+    assert!(!all.connections.is_empty());
     assert_eq!(skimmed, all);
 }
