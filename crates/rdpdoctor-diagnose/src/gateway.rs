@@ -8,9 +8,7 @@ use crate::facts::gateway::*;
 use crate::finding::{Finding, FindingId, Severity};
 use crate::rank::RankedCause;
 use crate::verdict::Verdict;
-use rdpdoctor_evidence::{
-    GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, NegotiationOutcome, ProbeReport,
-};
+use rdpdoctor_evidence::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, ProbeReport};
 
 fn finding<F: Facts>(id: FindingId, severity: Severity, summary: String, facts: &F) -> Finding {
     Finding::new(id, severity, summary, facts)
@@ -326,15 +324,7 @@ pub(crate) fn derive_through(g: &GatewayEvidence, report: &ProbeReport) -> Vec<F
     let Some(neg) = report.negotiation.as_ref().filter(|_| g.target_probed) else {
         return Vec::new();
     };
-    let rdp = neg.attempts.iter().any(|a| {
-        !matches!(
-            a.outcome,
-            NegotiationOutcome::Silent
-                | NegotiationOutcome::Closed
-                | NegotiationOutcome::ConnectFailed { .. }
-                | NegotiationOutcome::Garbage { .. }
-        )
-    });
+    let rdp = neg.attempts.iter().any(|a| a.outcome.is_rdp_answer());
     if rdp || neg.attempts.is_empty() {
         return Vec::new();
     }

@@ -110,6 +110,27 @@ impl NegotiationOutcome {
             | Self::Disconnected { .. } => None,
         }
     }
+
+    /// Something came back, RDP or not (not silent, closed or unconnected).
+    pub fn answered(&self) -> bool {
+        !matches!(
+            self,
+            Self::Silent | Self::Closed | Self::ConnectFailed { .. }
+        )
+    }
+
+    /// An answer an RDP server gives on purpose: a selection, a failure
+    /// code, a Connection Confirm without negotiation data, an MCS
+    /// disconnect.
+    pub fn is_rdp_answer(&self) -> bool {
+        matches!(
+            self,
+            Self::Selected { .. }
+                | Self::Failure { .. }
+                | Self::NoNegotiationData
+                | Self::Disconnected { .. }
+        )
+    }
 }
 
 /// One row of the negotiation matrix.

@@ -119,3 +119,18 @@ pub struct TcpEvidence {
     /// When something other than RDP answered: a guess at what it is (`http`, `tls`, `ssh`, …).
     pub other_protocol: Option<String>,
 }
+
+impl TcpEvidence {
+    /// The first bytes another protocol answered with, decoded from
+    /// `first_response`'s hex; `None` when it holds a word (`closed`,
+    /// `silent`) or nothing.
+    pub fn first_bytes(&self) -> Option<Vec<u8>> {
+        let hex = self.first_response.as_deref()?;
+        if hex.is_empty() || !hex.len().is_multiple_of(2) {
+            return None;
+        }
+        (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect()
+    }
+}

@@ -90,7 +90,7 @@ pub fn settle(tcp: &mut TcpEvidence, neg: &NegotiationEvidence) {
         .find(|o| matches!(o, NegotiationOutcome::Garbage { .. }))
     {
         tcp.first_response = Some(first_bytes.clone());
-        let bytes = hex_decode(first_bytes);
+        let bytes = tcp.first_bytes().unwrap_or_default();
         tcp.other_protocol = io::guess_protocol(&bytes).map(str::to_owned);
         return;
     }
@@ -109,10 +109,4 @@ pub fn settle(tcp: &mut TcpEvidence, neg: &NegotiationEvidence) {
         tcp.state = PortState::AcceptedThenClosed;
         tcp.first_response = Some("closed".into());
     }
-}
-
-fn hex_decode(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect()
 }

@@ -98,11 +98,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
                 t.failures
             ));
             if let Some(p) = &t.other_protocol {
-                d.detail(&format!(
-                    "answered like {}: {}",
-                    term(p),
-                    first_bytes(t.first_response.as_deref().unwrap_or(""))
-                ));
+                d.detail(&format!("answered like {}: {}", term(p), first_bytes(t)));
             }
         }
     }
@@ -130,14 +126,7 @@ pub(super) fn negotiation_to_certificate(
             // A server that answered none of the requests (closed, silent,
             // could not connect) was never negotiated with: "ok" would claim
             // a negotiation that did not happen. The TCP section says why.
-            let answered = n.attempts.iter().any(|a| {
-                !matches!(
-                    a.outcome,
-                    NegotiationOutcome::Closed
-                        | NegotiationOutcome::Silent
-                        | NegotiationOutcome::ConnectFailed { .. }
-                )
-            });
+            let answered = n.attempts.iter().any(|a| a.outcome.answered());
             let summary = if answered {
                 format!(
                     "layer {} · NLA {}{claimed} · selectable: {}",
@@ -462,17 +451,13 @@ fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement)
     d.finish()
 }
 
-/// The first bytes another protocol answered with (hex in the evidence), as
-/// text when they are printable ASCII (`"<!DOCTYPE HTML>"`: a web server),
-/// else as the hex; neutralised either way.
-fn first_bytes(hex: &str) -> String {
-    let bytes: Option<Vec<u8>> = (0..hex.len() / 2)
-        .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect();
-    match bytes {
+/// The first bytes another protocol answered with, as text when they are
+/// printable ASCII (`"<!DOCTYPE HTML>"`: a web server), else as the
+/// evidence's hex; neutralised either way.
+fn first_bytes(t: &rdpdoctor_evidence::TcpEvidence) -> String {
+    match t.first_bytes() {
         Some(b)
-            if hex.len().is_multiple_of(2)
-                && !b.is_empty()
+            if !b.is_empty()
                 && b.iter().all(|&c| {
                     c == b'\t' || c == b'\n' || c == b'\r' || (0x20..0x7f).contains(&c)
                 }) =>
@@ -481,6 +466,6 @@ fn first_bytes(hex: &str) -> String {
             let one_line: Vec<&str> = text.split_whitespace().collect();
             format!("\"{}\"", term(&one_line.join(" ")))
         }
-        _ => term(hex),
+        _ => term(t.first_response.as_deref().unwrap_or("")),
     }
 }
