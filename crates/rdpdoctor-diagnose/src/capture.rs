@@ -320,12 +320,13 @@ pub fn verdict(cap: &CaptureEvidence, findings: &[Finding]) -> Verdict {
     } else if fails {
         Verdict::SomeClientsFail
     } else if c.went_on() {
-        // Through, after a certificate warning: as the probe says of such a
+        // Through, after a certificate prompt: as the probe says of such a
         // server (clients connect after a prompt), with the cause to read,
         // never "healthy" beside it.
-        if findings.iter().any(|f| {
-            f.severity == Severity::Warn && f.id.section() == crate::finding::Section::Certificate
-        }) {
+        if findings
+            .iter()
+            .any(|f| crate::clients::CERTIFICATE_PROMPTS.contains(&f.id))
+        {
             Verdict::WorksWithWarnings
         } else {
             Verdict::Healthy

@@ -128,14 +128,23 @@ pub(crate) fn apply(
         findings.push(Finding::new(
             FindingId::RdpFileGatewayNotProbed,
             Severity::Info,
-            format!(
-                "The .rdp file connects through the RD Gateway {}:{} (gatewayusagemethod: {}); the gateway was not probed: this report is for a direct connection to the target (--gateway {}:{} probes through it)",
-                g.host,
-                g.port,
-                usage_name(g.usage),
-                g.host,
-                g.port
-            ),
+            if g.usage == GatewayUsage::ClientDefault {
+                format!(
+                    "The .rdp file leaves the RD Gateway to the client's own default settings (gatewayusagemethod: {}; the file names {}:{}); no gateway was probed: this report is for a direct connection to the target",
+                    usage_name(g.usage),
+                    g.host,
+                    g.port
+                )
+            } else {
+                format!(
+                    "The .rdp file connects through the RD Gateway {}:{} (gatewayusagemethod: {}); the gateway was not probed: this report is for a direct connection to the target (--gateway {}:{} probes through it)",
+                    g.host,
+                    g.port,
+                    usage_name(g.usage),
+                    g.host,
+                    g.port
+                )
+            },
             &RdpFileGatewayFacts {
                 host: &g.host,
                 port: g.port,

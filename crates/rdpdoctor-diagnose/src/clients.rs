@@ -43,6 +43,19 @@ pub struct ClientProfile {
 
 use TlsVersion::*;
 
+/// The certificate findings a client prompts on before it connects (mstsc's
+/// "The identity of the remote computer cannot be verified"): a connection
+/// that gets through after one works with warnings, on the wire and in a
+/// capture alike.
+pub(crate) const CERTIFICATE_PROMPTS: [FindingId; 6] = [
+    FindingId::CertExpired,
+    FindingId::CertNotYetValid,
+    FindingId::CertNameMismatch,
+    FindingId::CertWeakKey,
+    FindingId::CertWeakSignature,
+    FindingId::CertSelfSigned,
+];
+
 /// A client with today's defaults: both security layers, FIPS, the CredSSP
 /// update, RSA keys from 1024 bits, not legacy; `tls` is what it offers.
 const fn current(
@@ -430,16 +443,7 @@ fn predict_one(p: &ClientProfile, f: &Facts<'_>) -> ClientPrediction {
     }
 
     // It connects; does the certificate make it warn?
-    let cert_warn = [
-        FindingId::CertExpired,
-        FindingId::CertNotYetValid,
-        FindingId::CertNameMismatch,
-        FindingId::CertWeakKey,
-        FindingId::CertWeakSignature,
-        FindingId::CertSelfSigned,
-    ]
-    .into_iter()
-    .find(|id| f.has(*id));
+    let cert_warn = CERTIFICATE_PROMPTS.into_iter().find(|id| f.has(*id));
     let uses_tls = tls_usable && (nla_usable || tls_path);
     match cert_warn {
         Some(id) if uses_tls => out(

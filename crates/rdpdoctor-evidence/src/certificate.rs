@@ -132,9 +132,22 @@ impl SignatureHash {
 }
 
 impl Certificate {
-    /// The hash its signature is made with, from [`Certificate::signature_oid`].
+    /// The hash its signature is made with, from [`Certificate::signature_oid`];
+    /// a report written before the OID was recorded has only the algorithm's
+    /// name, which is the OID itself when the name was not known, else one
+    /// of the weak algorithms' registry names checked here.
     pub fn signature_hash(&self) -> SignatureHash {
-        SignatureHash::of_oid(&self.signature_oid)
+        if !self.signature_oid.is_empty() {
+            return SignatureHash::of_oid(&self.signature_oid);
+        }
+        match self.signature_algorithm.as_str() {
+            "md2WithRSAEncryption" => SignatureHash::Md2,
+            "md5WithRSAEncryption" => SignatureHash::Md5,
+            "sha1WithRSAEncryption" | "ecdsa-with-SHA1" | "dsaWithSHA1" | "dsa-with-sha1" => {
+                SignatureHash::Sha1
+            }
+            other => SignatureHash::of_oid(other),
+        }
     }
 
     /// The key as Windows' certificate tools name it: `rsa-2048`, `ec-256`,

@@ -73,7 +73,7 @@ impl ModuleGateway {
     }
 }
 
-/// The password file's first line (one trailing newline removed).
+/// The password file's one line (one trailing line end removed).
 fn read_password(path: &Path) -> Result<Zeroizing<String>, String> {
     use std::io::Read;
     let shown = path.display();
@@ -88,12 +88,8 @@ fn read_password(path: &Path) -> Result<Zeroizing<String>, String> {
             "the gateway password file {shown} is over 4 KiB: it holds one line, the password"
         ));
     }
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| format!("the gateway password file {shown} is not UTF-8"))?;
-    let line = text.split('\n').next().unwrap_or_default();
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    if line.is_empty() {
-        return Err(format!("the gateway password file {shown} is empty"));
-    }
-    Ok(Zeroizing::new(line.to_owned()))
+    // The same rule as the command line's --password-file: one line, one
+    // trailing line end removed, anything else is part of the password.
+    rdpdoctor_probe::credentials::password_from_file_bytes(std::mem::take(&mut *bytes))
+        .map_err(|e| format!("the gateway password file {shown}: {e}"))
 }

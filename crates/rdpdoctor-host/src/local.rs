@@ -50,6 +50,11 @@ pub fn query(channel: &str, since_ms_ago: Option<u64>) -> String {
         ids.iter().partition(|i| FAILURES_ONLY.contains(i));
     let ids = if failures_only.is_empty() {
         any_of(&all)
+    } else if all.is_empty() {
+        format!(
+            "({} and EventData[Data[@Name='Status']!='0x0'])",
+            any_of(&failures_only)
+        )
     } else {
         format!(
             "({} or ({} and EventData[Data[@Name='Status']!='0x0']))",

@@ -125,10 +125,12 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             ) => {
                 k.credentials = Some(c.clone());
             }
-            (Some(_), Some(_)) => {
-                k.password_withheld = Some(
-                    "the RDP logon already tried this password without success: one failed attempt per run".into(),
-                );
+            (Some(_), Some(outcome)) => {
+                k.password_withheld = Some(if *outcome == LogonOutcome::Error {
+                    "the RDP logon may already have sent this password before it failed: one attempt per run".into()
+                } else {
+                    "the RDP logon already tried this password without success: one failed attempt per run".into()
+                });
             }
             (None, _) => {}
         }

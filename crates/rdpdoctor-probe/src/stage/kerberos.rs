@@ -270,9 +270,16 @@ pub async fn run(opts: &KerberosOptions) -> KerberosEvidence {
         match (&opts.credentials, preauth) {
             (None, _) => ev.password_not_tried = opts.password_withheld.clone(),
             (Some(_), None) => {
-                ev.password_not_tried = Some(
-                    "the KDC did not ask for pre-authentication (KDC_ERR_PREAUTH_REQUIRED)".into(),
-                )
+                // Why there is nothing to check the password against.
+                ev.password_not_tried = Some(match answered.and_then(|x| x.reply.as_ref()) {
+                    None => "the KDC did not answer the request without it".into(),
+                    Some(KdcReply::AsRep(_)) => "the KDC gave a ticket without pre-authentication (the account does not require it): no password is checked".into(),
+                    Some(KdcReply::Error(e)) => format!(
+                        "the KDC already refused the account without it ({})",
+                        kerberos::error_name(e.error_code)
+                            .map_or_else(|| format!("error {}", e.error_code), |n| format!("{n}, {}", e.error_code))
+                    ),
+                })
             }
             (Some(creds), Some(offered)) => {
                 let now_ms = crate::now_millis();

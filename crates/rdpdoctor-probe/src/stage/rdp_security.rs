@@ -151,7 +151,7 @@ async fn one_offer(
     let Some(mut framed) = framed else {
         return Err((
             outcome.failure_kind(),
-            format!("the X.224 exchange failed: {outcome:?}"),
+            format!("the X.224 exchange failed: {outcome}"),
         ));
     };
     connect_initial(&mut framed, offer, x224::protocol::RDP, deadline).await

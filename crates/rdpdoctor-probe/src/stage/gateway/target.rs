@@ -39,7 +39,7 @@ pub struct Through {
     pub leaf_der: Option<Vec<u8>>,
     /// Why the gateway ended a channel before the target's answer, when it did.
     pub channel_end: Option<String>,
-    /// Milliseconds of the negotiation and of the TLS handshake.
+    /// Milliseconds of the X.224 negotiation through the channel.
     pub negotiation_ms: f64,
     /// Milliseconds of the TLS handshake.
     pub tls_ms: Option<f64>,
