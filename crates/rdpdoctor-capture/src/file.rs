@@ -9,6 +9,9 @@ use pcap_file::DataLink;
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
 
+/// What a capture cut inside a record says.
+pub(crate) const CUT: &str = "the file ends inside a record (a cut capture)";
+
 /// The file's format, from its first four bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -128,11 +131,9 @@ fn micros(d: std::time::Duration) -> u64 {
 fn describe(e: &pcap_file::PcapError) -> String {
     match e {
         pcap_file::PcapError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the file ends inside a record (a cut capture)".into()
+            CUT.into()
         }
-        pcap_file::PcapError::IncompleteBuffer => {
-            "the file ends inside a record (a cut capture)".into()
-        }
+        pcap_file::PcapError::IncompleteBuffer => CUT.into(),
         other => format!("a damaged record: {other}"),
     }
 }

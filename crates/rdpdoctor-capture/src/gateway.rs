@@ -28,42 +28,34 @@ pub fn server_name(bytes: &[u8]) -> Option<String> {
         .and_then(|h| h.server_name)
 }
 
+/// A name given as `host`, `host:port`, `[v6]` or `[v6]:port`: its host,
+/// lower case, without a trailing dot.
+fn host_of(s: &str) -> String {
+    let s = s.trim().trim_end_matches('.');
+    let s = if let Some(v6) = s.strip_prefix('[') {
+        v6.split(']').next().unwrap_or(v6)
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => s,
+        }
+    };
+    s.to_ascii_lowercase()
+}
+
 /// Host names compare without case and without a trailing dot; a name
 /// given as `host:port` compares by its host.
 pub fn same_host(given: &str, seen: &str) -> bool {
-    let host = |s: &str| -> String {
-        let s = s.trim().trim_end_matches('.');
-        let s = if let Some(v6) = s.strip_prefix('[') {
-            // `[v6]` or `[v6]:port`.
-            v6.split(']').next().unwrap_or(v6)
-        } else {
-            match s.rsplit_once(':') {
-                Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
-                _ => s,
-            }
-        };
-        s.to_ascii_lowercase()
-    };
-    let (g, s) = (host(given), host(seen));
+    let (g, s) = (host_of(given), host_of(seen));
     !g.is_empty() && g == s
 }
 
-/// Does the certificate name the gateway: its common name or one of its
-/// subject alternative names (a `*.` wildcard covering one label)?
+/// Does the certificate name the gateway, as a client checks it
+/// ([`rdpdoctor_evidence::Certificate::matches_host`]: its SANs, else its
+/// common name, a `*.` wildcard covering one label)?
 pub fn certificate_names(cert: &CertificateFacts, gateway: &str) -> bool {
-    cert.common_name
-        .iter()
-        .chain(&cert.subject_alt_names)
-        .any(|n| same_host(gateway, n) || wildcard(n, gateway))
-}
-
-fn wildcard(pattern: &str, name: &str) -> bool {
-    let Some(suffix) = pattern.strip_prefix("*.") else {
-        return false;
-    };
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    name.split_once('.')
-        .is_some_and(|(_, rest)| rest == suffix.to_ascii_lowercase())
+    let host = host_of(gateway);
+    !host.is_empty() && cert.matches_host(&host)
 }
 
 #[cfg(test)]
@@ -77,8 +69,11 @@ mod tests {
         assert!(same_host("[::1]:443", "::1"));
         assert!(!same_host("gw.example.com", "gw.example.org"));
         assert!(!same_host("", ""));
-        assert!(wildcard("*.example.com", "gw.example.com"));
-        assert!(!wildcard("*.example.com", "a.gw.example.com"));
+        let mut c = CertificateFacts::default();
+        c.certificate.dns_names = vec!["*.example.com".into()];
+        assert!(certificate_names(&c, "gw.example.com"));
+        assert!(certificate_names(&c, "gw.example.com:443"));
+        assert!(!certificate_names(&c, "a.gw.example.com"));
     }
 
     #[test]

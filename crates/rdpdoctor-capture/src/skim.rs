@@ -14,6 +14,7 @@ use std::io::{Read, Seek, SeekFrom};
 use pcap_file::pcap::PcapHeader;
 use pcap_file::{DataLink, Endianness, TsResolution};
 
+use crate::file::CUT;
 use crate::file::Frame;
 
 /// The file header's length ([draft-ietf-opsawg-pcap 4]).
@@ -104,8 +105,6 @@ pub fn for_each_record<R: Read + Seek>(
         pos += incl as u64;
     }
 }
-
-const CUT: &str = "the file ends inside a record (a cut capture)";
 
 /// Reads until `buf` is full or the end; how many bytes came.
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -5,7 +5,6 @@
 //! clear: inside TLS (CredSSP, the logon) it shows sizes and who closed,
 //! never why, and the findings say so.
 
-use crate::facts::Facts;
 use crate::facts::capture::*;
 use rdpdoctor_evidence::CaptureEvidence;
 use rdpdoctor_evidence::capture::{CaptureConnection, Side};
@@ -22,15 +21,6 @@ const HYBRID_REQUIRED_BY_SERVER: u32 = 5;
 const RETRANSMISSION_WARN: f64 = 0.05;
 /// ... counted only over at least this many segments.
 const RETRANSMISSION_MIN_SEGMENTS: u64 = 20;
-
-fn finding_with<F: Facts>(
-    id: FindingId,
-    severity: Severity,
-    summary: String,
-    facts: &F,
-) -> Finding {
-    Finding::new(id, severity, summary, facts)
-}
 
 /// Every finding of a capture: its focus connection's, and RDP-UDP's.
 pub fn derive(cap: &CaptureEvidence) -> Vec<Finding> {
@@ -65,7 +55,7 @@ fn server_close(c: &CaptureConnection) -> Option<&rdpdoctor_evidence::capture::C
 fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
     let t = &c.tcp;
     if t.syns > 0 && !t.syn_ack {
-        out.push(finding_with(
+        out.push(Finding::new(
             FindingId::CaptureSynUnanswered,
             Severity::Fail,
             format!(
@@ -79,7 +69,7 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
         ));
     }
     if let Some(icmp) = t.icmp.first() {
-        out.push(finding_with(
+        out.push(Finding::new(
             FindingId::CaptureIcmpError,
             Severity::Fail,
             format!(
@@ -96,7 +86,7 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
         && c.request.is_some()
         && let Some(x) = server_close(c)
     {
-        out.push(finding_with(
+        out.push(Finding::new(
             FindingId::CaptureResetBeforeConfirm,
             Severity::Fail,
             format!(
@@ -114,7 +104,7 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
     certificate(c, out);
     if c.closed_after_credssp() {
         let tls = c.tls.as_ref();
-        out.push(finding_with(
+        out.push(Finding::new(
             FindingId::CaptureClosedAfterCredssp,
             Severity::Fail,
             "The server closed the connection right after the CredSSP exchange inside TLS: the logon was refused (wrong user name or password, or an account or policy refusal; the reason is encrypted and not in the capture)".into(),
@@ -128,7 +118,7 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
     if t.segments >= RETRANSMISSION_MIN_SEGMENTS {
         let rate = t.retransmissions as f64 / t.segments as f64;
         if rate > RETRANSMISSION_WARN {
-            out.push(finding_with(
+            out.push(Finding::new(
                 FindingId::CaptureRetransmissions,
                 Severity::Warn,
                 format!(
@@ -179,7 +169,7 @@ fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
             format!("The client requested {requested} and the server refused it with {name}"),
         ),
     };
-    out.push(finding_with(id, Severity::Fail, summary, &facts));
+    out.push(Finding::new(id, Severity::Fail, summary, &facts));
 }
 
 fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
@@ -194,7 +184,7 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
             .iter()
             .find(|x| x.kind == "rst" && x.after.as_deref() == Some("tls-client-hello"))
     {
-        out.push(finding_with(
+        out.push(Finding::new(
             FindingId::CaptureResetAfterClientHello,
             Severity::Fail,
             format!(
@@ -233,7 +223,7 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 .any(|v| v == "tls1.2" || v == "tls1.3");
         if server_legacy {
             let chosen = tls.server_version.clone().unwrap_or_default();
-            out.push(finding_with(
+            out.push(Finding::new(
                 FindingId::CaptureServerTlsLegacy,
                 Severity::Fail,
                 format!(
@@ -249,7 +239,7 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
             ));
         } else if a.description == "protocol_version" || (legacy_only && a.from == Side::Server) {
             let offered = tls.client_versions.join(", ");
-            out.push(finding_with(
+            out.push(Finding::new(
                 FindingId::CaptureTlsVersionMismatch,
                 Severity::Fail,
                 format!(
@@ -269,7 +259,7 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 },
             ));
         } else {
-            out.push(finding_with(
+            out.push(Finding::new(
                 FindingId::CaptureTlsAlert,
                 Severity::Fail,
                 format!(

@@ -130,7 +130,7 @@ pub(crate) fn apply(
             Severity::Info,
             if g.usage == GatewayUsage::ClientDefault {
                 format!(
-                    "The .rdp file leaves the RD Gateway to the client's own default settings (gatewayusagemethod: {}; the file names {}:{}); no gateway was probed: this report is for a direct connection to the target",
+                    "The .rdp file leaves the RD Gateway to the client's own default settings (gatewayusagemethod: {}); no gateway was probed: this report is for a direct connection to the target (--gateway {}:{} probes through the gateway the file names)",
                     usage_name(g.usage),
                     g.host,
                     g.port

@@ -3,16 +3,11 @@
 //! the path goes through a gateway, and the head line that names the hop
 //! that fails. The gateway's certificate is judged apart from the target's.
 
-use crate::facts::Facts;
 use crate::facts::gateway::*;
 use crate::finding::{Finding, FindingId, Severity};
 use crate::rank::RankedCause;
 use crate::verdict::Verdict;
 use rdpdoctor_evidence::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, ProbeReport};
-
-fn finding<F: Facts>(id: FindingId, severity: Severity, summary: String, facts: &F) -> Finding {
-    Finding::new(id, severity, summary, facts)
-}
 
 /// [MS-TSGU 2.2.6] The statuses with a finding of their own, and what each says.
 const STATUS_FINDINGS: [(&str, FindingId, &str); 4] = [
@@ -54,13 +49,13 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
     // The probe names each HRESULT by [MS-TSGU 2.2.6] (`E_PROXY_*`).
     let code = h.status_name.as_deref();
     match (h.hop, h.outcome) {
-        (GatewayHopKind::Dns | GatewayHopKind::Tcp, _) => finding(
+        (GatewayHopKind::Dns | GatewayHopKind::Tcp, _) => Finding::new(
             GatewayUnreachable,
             fail,
             format!("The RD Gateway {at} cannot be reached: {detail}"),
             &facts,
         ),
-        (_, HopOutcome::NoAnswer) => finding(
+        (_, HopOutcome::NoAnswer) => Finding::new(
             GatewayNoAnswer,
             fail,
             format!(
@@ -69,7 +64,7 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
             ),
             &facts,
         ),
-        (GatewayHopKind::Tls, _) => finding(
+        (GatewayHopKind::Tls, _) => Finding::new(
             GatewayTlsFailed,
             fail,
             format!("TLS with the RD Gateway {at} failed: {detail}"),
@@ -78,7 +73,7 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
         (GatewayHopKind::Http, HopOutcome::Refused)
             if matches!(h.status, Some(403 | 404 | 410)) =>
         {
-            finding(
+            Finding::new(
                 GatewayHttpTransportAbsent,
                 fail,
                 format!(
@@ -88,7 +83,7 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
                 &facts,
             )
         }
-        (GatewayHopKind::HttpAuth, HopOutcome::Refused) if h.status == Some(401) => finding(
+        (GatewayHopKind::HttpAuth, HopOutcome::Refused) if h.status == Some(401) => Finding::new(
             GatewayAuthRefused,
             fail,
             format!("The RD Gateway {at} refuses the credentials (401 after NTLM)"),
@@ -99,13 +94,13 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
                 .iter()
                 .find(|(name, _, _)| Some(*name) == code)
             {
-                Some((_, id, what)) => finding(
+                Some((_, id, what)) => Finding::new(
                     *id,
                     fail,
                     format!("The RD Gateway {at} {what} ({status})"),
                     &facts,
                 ),
-                None => finding(
+                None => Finding::new(
                     GatewayRefused,
                     fail,
                     format!(
@@ -116,7 +111,7 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
                 ),
             }
         }
-        _ => finding(
+        _ => Finding::new(
             GatewayRefused,
             fail,
             format!("{} failed at the RD Gateway {at}: {detail}", h.hop.title()),
@@ -141,7 +136,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
             } else {
                 format!("is not valid before {}", c.not_before)
             };
-            out.push(finding(
+            out.push(Finding::new(
                 FindingId::GatewayCertExpired,
                 Severity::Fail,
                 format!("The RD Gateway {at}'s certificate {when}: clients refuse the gateway"),
@@ -149,7 +144,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
             ));
         }
         if c.matches_target == Some(false) {
-            out.push(finding(
+            out.push(Finding::new(
                 FindingId::GatewayCertNameMismatch,
                 Severity::Fail,
                 format!("The RD Gateway's certificate does not name {}", g.host),
@@ -157,7 +152,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
             ));
         }
         if c.self_signed {
-            out.push(finding(
+            out.push(Finding::new(
                 FindingId::GatewayCertSelfSigned,
                 Severity::Warn,
                 format!(
@@ -172,7 +167,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
         out.push(hop_finding(g, h));
     }
     if g.websocket == Some(false) {
-        out.push(finding(
+        out.push(Finding::new(
             FindingId::GatewayWebsocketRefused,
             Severity::Warn,
             format!(
@@ -183,7 +178,7 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
         ));
     }
     if g.channel_opened {
-        out.push(finding(
+        out.push(Finding::new(
             FindingId::GatewayChannelOpened,
             Severity::Info,
             if g.target_probed {
@@ -338,7 +333,7 @@ pub(crate) fn derive_through(g: &GatewayEvidence, report: &ProbeReport) -> Vec<F
         target_probed: true,
         channel_end: g.channel_end.as_deref(),
     };
-    vec![finding(
+    vec![Finding::new(
         FindingId::GatewayTargetNoRdp,
         Severity::Fail,
         format!(

@@ -35,7 +35,7 @@ pub const HIGH_SCORE: f64 = 0.9;
 pub const HIGH_MARGIN: f64 = 0.3;
 /// Medium confidence needs at least this score.
 pub const MEDIUM_SCORE: f64 = 0.45;
-/// The top cause needs this lead over a runner-up resting on the same
+/// The top cause needs this lead over a runner-up resting on one of its
 /// findings, or no cause is more than low confidence: two causes the same evidence
 /// supports about equally (a server that accepts TCP and closes: a security
 /// product, a saturated listener or a port forward with nothing behind it)

@@ -285,7 +285,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
 /// ([`stage::gateway::target`]), filling the same fields as a direct probe.
 /// The stages that need a connection of their own to the target are listed
 /// in `not_checked`; without an open channel, all of them.
-pub async fn probe_via_gateway(
+async fn probe_via_gateway(
     target: Target,
     gateway: &GatewayTarget,
     opts: &ProbeOptions,

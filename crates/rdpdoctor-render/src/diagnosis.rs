@@ -126,11 +126,7 @@ pub fn explanation(e: &Explanation, causes: &[RankedCause], style: &Style, brief
     let mut out = String::new();
     // The answer first, as in Markdown and HTML.
     if let Some(c) = doc.causes.first() {
-        let line = format!(
-            "Most likely: {} ({:.0}% of what the codes point to).",
-            c.title,
-            c.score * 100.0
-        );
+        let line = format!("Most likely: {} ({}).", c.title, crate::doc::share(c.score));
         for l in crate::head::wrap(&line, crate::head::WIDTH, 3) {
             let l = match l.strip_prefix("Most likely:") {
                 Some(rest) => format!("{}{rest}", style.bold("Most likely:")),

@@ -1,7 +1,10 @@
 //! The answer first: the verdict, the most likely cause and the one fix to
-//! try first with every line of its command, in at most nine lines of at
-//! most 80 columns (the fix starts within the first five). `--brief` prints
-//! only this; the full report starts with it.
+//! try first with every line of its command, at most 80 columns wide: the
+//! verdict (its note under it when too long for its line), the headline on
+//! two lines, the fix's title on two with up to three lines of its command,
+//! and the server: at most ten lines, three more with the note of a
+//! contradicted `--error`. `--brief` prints only this; the full report starts
+//! with it.
 
 use crate::Style;
 use crate::diagnosis::verdict_style;
@@ -29,8 +32,6 @@ pub struct Answer<'a> {
     pub error_check: Option<&'a str>,
     /// The fix to try first.
     pub first_fix: Option<&'a FirstFix>,
-    /// The first line of the fix's command or GUI path, trimmed.
-    pub first_step: Option<&'a str>,
     /// The server implementation and its version: `Windows 10.0.17763`.
     pub server: String,
     /// Fail findings.
@@ -41,7 +42,7 @@ pub struct Answer<'a> {
 
 /// How the head shows the fix to try first.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeadSteps<'a> {
+pub(crate) enum HeadSteps<'a> {
     /// Nothing to show.
     None,
     /// Every line of the command, each within the head's width.
@@ -59,7 +60,7 @@ const HEAD_COMMAND_LINES: usize = 3;
 
 impl<'a> Answer<'a> {
     /// How the head shows the first fix's command or path.
-    pub fn head_steps(&self) -> HeadSteps<'a> {
+    pub(crate) fn head_steps(&self) -> HeadSteps<'a> {
         let Some(f) = self.first_fix else {
             return HeadSteps::None;
         };
@@ -77,7 +78,11 @@ impl<'a> Answer<'a> {
                 HeadSteps::Deferred
             };
         }
-        self.first_step.map_or(HeadSteps::None, HeadSteps::Path)
+        f.fix
+            .path
+            .as_deref()
+            .and_then(|p| p.lines().find(|l| !l.trim().is_empty()))
+            .map_or(HeadSteps::None, |l| HeadSteps::Path(l.trim()))
     }
 
     /// The answer of a judgement.
@@ -89,14 +94,6 @@ impl<'a> Answer<'a> {
             headline: &j.diagnosis.headline,
             error_check: j.diagnosis.error_check.as_deref(),
             first_fix: j.diagnosis.first_fix.as_ref(),
-            first_step: j.diagnosis.first_fix.as_ref().and_then(|f| {
-                f.fix
-                    .command
-                    .as_deref()
-                    .or(f.fix.path.as_deref())
-                    .and_then(|how| how.lines().find(|l| !l.trim().is_empty()))
-                    .map(str::trim)
-            }),
             // The version is the server's (NTLM) or a registry string.
             server: match (&j.server.version, j.server.implementation) {
                 (Some(v), i) => format!("{} {}", i.label(), crate::safe::term_max(v, 40)),

@@ -215,6 +215,7 @@ mod tests {
         }
         for t in &types {
             let mut keys = (t.keys)();
+            assert!(!keys.is_empty(), "{} carries no facts", t.name);
             let n = keys.len();
             keys.sort_unstable();
             keys.dedup();

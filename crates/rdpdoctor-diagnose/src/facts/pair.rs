@@ -37,14 +37,3 @@ facts! {
         pub change: Option<Side>,
     }
 }
-
-impl CredsspPairFacts<'_> {
-    /// The side a pair finding says to change.
-    pub fn change_of(f: &crate::finding::Finding) -> Option<Side> {
-        match f.evidence.get("change")?.as_str()? {
-            "server" => Some(Side::Server),
-            "client" => Some(Side::Client),
-            _ => None,
-        }
-    }
-}

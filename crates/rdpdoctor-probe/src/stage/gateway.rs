@@ -76,21 +76,6 @@ pub(crate) fn hop(
     }
 }
 
-/// Follows the path to `target` through `gw`, then closes the channel;
-/// never fails (failures are evidence).
-pub async fn run(
-    gw: &GatewayTarget,
-    target: &Target,
-    creds: Option<&Credentials>,
-    deadline: &Deadline,
-) -> GatewayEvidence {
-    let (ev, open) = path(gw, target, creds, None, deadline).await;
-    if let Some((tunnel, _)) = open {
-        tunnel.close(deadline).await;
-    }
-    ev
-}
-
 /// Follows the path to `target` through `gw` (at `address` instead of the
 /// gateway's resolved one, when given) and, when a channel opens, probes the
 /// target through the gateway ([`target::probe`]); never fails.
@@ -102,7 +87,13 @@ pub async fn run_through(
     deadline: &Deadline,
 ) -> (GatewayEvidence, Option<target::Through>) {
     let (mut ev, open) = path(gw, target, creds, address, deadline).await;
-    let (Some((tunnel, again)), Some(creds)) = (open, creds) else {
+    let Some((tunnel, again)) = open else {
+        return (ev, None);
+    };
+    // The target is probed with the user's credentials only; without them
+    // the channel is closed politely.
+    let Some(creds) = creds else {
+        tunnel.close(deadline).await;
         return (ev, None);
     };
     let opened_ms = ev.hops.iter().map(|h| h.elapsed_ms).sum();

@@ -112,6 +112,12 @@ pub fn explain(e: &Explanation, causes: &[RankedCause]) -> Explained {
     }
 }
 
+/// A cause's share of what the user's codes point to, as the answer says
+/// it in every format: `25% of what the codes point to`.
+pub(crate) fn share(score: f64) -> String {
+    format!("{:.0}% of what the codes point to", score * 100.0)
+}
+
 impl Explained {
     /// The explanation in markup `M`, the answer first: `input` (what the
     /// user pasted, neutralised) as the heading, the most likely cause with
@@ -136,10 +142,7 @@ impl Explained {
                     Inline::Strong("Most likely:"),
                     Inline::Lit(" ".to_owned()),
                     Inline::Text(c.title.clone()),
-                    Inline::Lit(format!(
-                        " ({:.0} % of what the codes point to).",
-                        c.score * 100.0
-                    )),
+                    Inline::Lit(format!(" ({}).", share(c.score))),
                 ],
             ),
             None => M::para(&mut out, false, &[Inline::Lit(NO_CAUSE.to_owned())]),

@@ -19,7 +19,7 @@ mod table;
 pub(crate) use build::{FULL_CAUSES, confirm, fix};
 pub use build::{answer, capture, diagnosis, fleet, inspect, probe};
 pub use explain::{Code, Explained, ExplainedCause, ExplainedDetail, explain};
-pub(crate) use explain::{NO_CAUSE, PROBE_HINT};
+pub(crate) use explain::{NO_CAUSE, PROBE_HINT, share};
 pub(crate) use markup::{Inline, Item, Markup, findings, fix_body};
 pub use table::{Cell, Table, Tone};
 

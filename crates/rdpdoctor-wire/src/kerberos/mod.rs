@@ -111,7 +111,6 @@ fn as_req_with(
         None => vec![kstring("krbtgt")?, realm.clone()],
     };
     let till = generalized_time(req.now_unix.saturating_add(86_400))?;
-    let nonce = req.nonce.to_be_bytes();
     let body = KdcReqBody {
         // [RFC 4120 5.4.1] KDCOptions: none (forwardable, renewable … are
         // not needed to learn the KDC's answer).
@@ -129,7 +128,7 @@ fn as_req_with(
         till: ExplicitContextTag5::from(till),
         rtime: Optional::from(None),
         // An INTEGER: a leading zero byte keeps a nonce ≥ 2^31 positive.
-        nonce: ExplicitContextTag7::from(IntegerAsn1::from([&[0u8][..], &nonce[..]].concat())),
+        nonce: ExplicitContextTag7::from(unsigned(req.nonce)),
         etype: ExplicitContextTag8::from(Asn1SequenceOf::from(
             ETYPES
                 .iter()
@@ -343,6 +342,12 @@ fn principal(p: &PrincipalName) -> String {
         .map(string)
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// A `u32` as an ASN.1 INTEGER: a leading zero byte keeps values of 2^31
+/// and above positive (DER allows it).
+pub(crate) fn unsigned(n: u32) -> IntegerAsn1 {
+    IntegerAsn1::from([&[0u8][..], &n.to_be_bytes()[..]].concat())
 }
 
 fn integer_u32(be: &[u8]) -> Option<u32> {

@@ -23,7 +23,7 @@ use picky_krb::constants::types::{
 use picky_krb::crypto::CipherSuite;
 use picky_krb::data_types::{EncryptedData, EtypeInfo2, PaData, PaEncTsEnc};
 
-use super::{AsReqFor, as_req_with, generalized_time, string};
+use super::{AsReqFor, as_req_with, generalized_time, string, unsigned};
 use crate::error::WireError;
 
 /// One key the KDC holds for the principal ([RFC 4120 5.2.7.5] ETYPE-INFO2-ENTRY).
@@ -101,9 +101,7 @@ pub fn as_req_with_password(
     );
     let ts = PaEncTsEnc {
         patimestamp: ExplicitContextTag0::from(generalized_time(req.now_unix)?),
-        pausec: Optional::from(Some(ExplicitContextTag1::from(IntegerAsn1::from(
-            [&[0u8][..], &usec.min(999_999).to_be_bytes()[..]].concat(),
-        )))),
+        pausec: Optional::from(Some(ExplicitContextTag1::from(unsigned(usec.min(999_999))))),
     };
     let plain = picky_asn1_der::to_vec(&ts)
         .map_err(|e| WireError::invalid("PA-ENC-TS-ENC", e.to_string()))?;

@@ -230,13 +230,9 @@ pub fn decode_connect_initial(frame: &[u8]) -> Result<ClientConnectData, WireErr
         match ty {
             block_type::CS_CORE => {
                 out.core = super::decode_client_core(body.rest());
-                let _version = body.u32_le("TS_UD_CS_CORE version");
-                if let (Ok(w), Ok(h)) = (
-                    body.u16_le("TS_UD_CS_CORE desktopWidth"),
-                    body.u16_le("TS_UD_CS_CORE desktopHeight"),
-                ) {
-                    out.desktop_width = w;
-                    out.desktop_height = h;
+                if let Some(core) = &out.core {
+                    out.desktop_width = core.desktop_width;
+                    out.desktop_height = core.desktop_height;
                 }
             }
             block_type::CS_SECURITY => {

@@ -27,7 +27,7 @@ use std::time::Instant;
 use tokio::io::DuplexStream;
 
 /// The requests sent through the gateway, mstsc's first.
-pub const REQUESTS: [u32; 3] = [SSL | HYBRID | HYBRID_EX, RDP, SSL];
+const REQUESTS: [u32; 3] = [SSL | HYBRID | HYBRID_EX, RDP, SSL];
 
 /// What the target answered through the gateway.
 pub struct Through {
