@@ -43,6 +43,20 @@ fn host_of(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
+/// The port of a gateway given as `host:port` or `[v6]:port`; [`HTTPS_PORT`]
+/// when none is given.
+pub fn port_of(given: &str) -> u16 {
+    let s = given.trim();
+    let port = match s.strip_prefix('[') {
+        Some(v6) => v6.split_once("]:").map(|(_, p)| p),
+        None => s
+            .rsplit_once(':')
+            .filter(|(h, _)| !h.contains(':'))
+            .map(|(_, p)| p),
+    };
+    port.and_then(|p| p.parse().ok()).unwrap_or(HTTPS_PORT)
+}
+
 /// Host names compare without case and without a trailing dot; a name
 /// given as `host:port` compares by its host.
 pub fn same_host(given: &str, seen: &str) -> bool {
@@ -69,6 +83,10 @@ mod tests {
         assert!(same_host("[::1]:443", "::1"));
         assert!(!same_host("gw.example.com", "gw.example.org"));
         assert!(!same_host("", ""));
+        assert_eq!(port_of("gw.example.com"), 443);
+        assert_eq!(port_of("gw.example.com:8443"), 8443);
+        assert_eq!(port_of("[::1]:4443"), 4443);
+        assert_eq!(port_of("::1"), 443);
         let mut c = CertificateFacts::default();
         c.certificate.dns_names = vec!["*.example.com".into()];
         assert!(certificate_names(&c, "gw.example.com"));

@@ -197,7 +197,13 @@ impl Table {
         let sni = gateway::server_name(first);
         match (&self.gateway, sni) {
             (Some(g), Some(sni)) if gateway::same_host(g, &sni) => Some(DetectedBy::GatewaySni),
-            (Some(_), None) => Some(DetectedBy::GatewayCertificate),
+            // Without an SNI in the first segment, only a connection to the
+            // gateway's own port waits for its certificate: every other TLS
+            // flow would hold a connection slot for nothing.
+            (Some(g), None) if key.1.port() == gateway::port_of(g) => {
+                Some(DetectedBy::GatewayCertificate)
+            }
+            (Some(_), None) => None,
             (_, Some(sni)) => {
                 if key.1.port() == gateway::HTTPS_PORT {
                     self.other_name(sni);
