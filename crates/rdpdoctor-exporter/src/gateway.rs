@@ -10,8 +10,11 @@
 //! go; the gateway resolves and reaches the target under its own resource
 //! policy (RAP), and a target that is an address is checked as well.
 
+use rdpdoctor_evidence::{GatewayHopKind, HopOutcome};
 use rdpdoctor_probe::{Credentials, GatewayTarget};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use zeroize::Zeroizing;
 
 /// The largest gateway password file read (a password is one line).
@@ -24,6 +27,10 @@ pub struct ModuleGateway {
     pub target: GatewayTarget,
     /// Its user and password, when the module names one.
     pub credentials: Option<Credentials>,
+    /// The gateway refused these credentials once: they are not sent again
+    /// (every scrape of every target would be one more failed logon towards
+    /// the account's lockout) until the configuration is read again.
+    pub refused: Arc<AtomicBool>,
 }
 
 impl PartialEq for ModuleGateway {
@@ -69,7 +76,32 @@ impl ModuleGateway {
         Ok(Some(ModuleGateway {
             target,
             credentials,
+            refused: Arc::default(),
         }))
+    }
+
+    /// The credentials for the next probe: none once the gateway refused them.
+    pub fn credentials_to_send(&self) -> Option<Credentials> {
+        if self.refused.load(Ordering::Relaxed) {
+            None
+        } else {
+            self.credentials.clone()
+        }
+    }
+
+    /// Remembers a refusal of the credentials in `report` (HTTP 401 after
+    /// NTLM at the gateway).
+    pub fn note(&self, report: &rdpdoctor_evidence::ProbeReport) {
+        let refused = report.gateway.as_ref().is_some_and(|g| {
+            g.hops.iter().any(|h| {
+                h.hop == GatewayHopKind::HttpAuth
+                    && h.outcome == HopOutcome::Refused
+                    && h.status == Some(401)
+            })
+        });
+        if refused {
+            self.refused.store(true, Ordering::Relaxed);
+        }
     }
 }
 

@@ -198,7 +198,10 @@ pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str
         // the gateway's business.
         address: Some(address),
         reverse_dns: module.reverse_dns,
-        credentials: module.gateway.as_ref().and_then(|g| g.credentials.clone()),
+        credentials: module
+            .gateway
+            .as_ref()
+            .and_then(|g| g.credentials_to_send()),
         profile: module.profile,
         gateway: module.gateway.as_ref().map(|g| g.target.clone()),
     };
@@ -209,6 +212,7 @@ pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str
     let running = Gauged::inc(state.stats.in_flight.clone());
     state.stats.note_peak();
     let task_state = state.clone();
+    let gateway = module.gateway.clone();
     let task = tokio::spawn(async move {
         let _slot = (permit, running);
         let started = Instant::now();
@@ -227,7 +231,12 @@ pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str
             .with_label_values(&[&module_name])
             .observe(elapsed);
         match probed {
-            Ok(report) => render(&task_state, &report, &module_name),
+            Ok(report) => {
+                if let Some(g) = &gateway {
+                    g.note(&report);
+                }
+                render(&task_state, &report, &module_name)
+            }
             Err(_) => {
                 stats.probes.with_label_values(&[&module_name, "0"]).inc();
                 rdpdoctor_render::metrics::cut_short(elapsed)

@@ -111,11 +111,34 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         }
     }
 
-    let bar = progress_bar(todo);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    // Through a gateway every host's probe authenticates to it: wrong
+    // credentials would be one failed logon per host and per re-check, enough
+    // to lock the account. One host goes first; a refusal stops the scan.
+    // That host is probed again with the others (so its report has the
+    // fleet's re-check): one logon more, not one per host.
+    if let (Some(gw), Some(_)) = (&schedule.probe.gateway, &schedule.probe.credentials) {
+        let first = set
+            .iter()
+            .find(|t| !done.keys.contains(&host_key(&t.host, t.port)));
+        if let Some(first) = first {
+            let report = runtime.block_on(rdpdoctor_probe::probe(
+                first,
+                &schedule.probe,
+                &rdpdoctor_probe::NoProgress,
+            ));
+            if judge(&report).has(rdpdoctor_diagnose::FindingId::GatewayAuthRefused) {
+                return Err(format!(
+                    "the RD Gateway {} refused these credentials on the first host: not tried on the others (each try would be a failed logon that can lock the account)",
+                    rdpdoctor_render::safe::quote(&gw.host)
+                ));
+            }
+        }
+    }
+    let bar = progress_bar(todo);
     let result: Result<(), String> = runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(256);
         let hosts = set

@@ -130,6 +130,47 @@ fn scan_through_a_gateway_probes_each_target_through_it() {
     assert_ne!(out.status.code(), Some(0));
 }
 
+/// An emulated gateway that refuses every password (HTTP 401), on loopback.
+fn refusing_gateway() -> (tokio::runtime::Runtime, rdpdoctor_emulator::RunningGateway) {
+    let rt = rdpdoctor_testkit::run::runtime();
+    let gw = rt
+        .block_on(rdpdoctor_emulator::spawn_gateway(
+            GatewayConfig::new(GatewayFault::AuthRefused),
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    (rt, gw)
+}
+
+/// Wrong credentials for the gateway are tried on one host only: every
+/// further try would be one more failed logon towards a lockout.
+#[test]
+fn scan_stops_when_the_gateway_refuses_the_credentials() {
+    let (rt, gw) = refusing_gateway();
+    let at = format!("127.0.0.1:{}", gw.local_addr().port());
+    let (logon, _pw) = demo_logon_args("scan-gateway-refused");
+    let mut args = vec![
+        "scan",
+        "127.0.0.1:3389",
+        "127.0.0.2:3389",
+        "127.0.0.3:3389",
+        "--gateway",
+        &at,
+        "--timeout",
+        "2",
+        "--format",
+        "ndjson",
+    ];
+    args.extend(logon.iter().map(String::as_str));
+    let (out, _) = run(false, &args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("refused these credentials"), "{err}");
+    assert!(out.stdout.is_empty(), "no host was reported");
+    rt.block_on(gw.shutdown());
+}
+
 #[test]
 fn scan_takes_a_user_only_for_a_gateway() {
     // --user without --gateway: a scan logs on nowhere else (a bad gateway
@@ -144,24 +185,11 @@ fn scan_takes_a_user_only_for_a_gateway() {
 fn an_exporter_module_with_a_gateway_names_the_failing_hop_in_its_metrics() {
     let fleet = Fleet::start();
     let [_, expired, closed] = fleet.targets();
-    let dir = rdpdoctor_testkit::fixtures::scratch("exporter-gateway");
-    std::fs::write(dir.join("gw.pw"), rdpdoctor_emulator::DEMO_PASSWORD).unwrap();
-    let config = dir.join("exporter.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[modules.gw]\nprofile = \"fast\"\nstep_timeout_seconds = 2\ngateway = \"{}\"\ngateway_user = \"{}\"\ngateway_password_file = \"gw.pw\"\n",
-            fleet.gateway(),
-            rdpdoctor_emulator::DEMO_USER
-        ),
-    )
-    .unwrap();
-    let e = Exporter::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--allow",
-        "127.0.0.1/32",
-    ]);
+    let e = gateway_exporter(
+        "exporter-gateway",
+        &fleet.gateway(),
+        rdpdoctor_emulator::DEMO_PASSWORD,
+    );
     let (status, body) = e.get(&format!("/probe?target={expired}&module=gw"), &[]);
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains(rdpdoctor_emulator::DEMO_PASSWORD));
@@ -206,6 +234,52 @@ fn an_exporter_module_with_a_gateway_names_the_failing_hop_in_its_metrics() {
         Some(1.0),
         "{body}"
     );
+}
+
+/// An exporter on loopback whose module `gw` probes through `gateway` as the
+/// demo user with `password` (from a password file).
+fn gateway_exporter(scratch: &str, gateway: &str, password: &str) -> Exporter {
+    let dir = rdpdoctor_testkit::fixtures::scratch(scratch);
+    std::fs::write(dir.join("gw.pw"), password).unwrap();
+    let config = dir.join("exporter.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[modules.gw]\nprofile = \"fast\"\nstep_timeout_seconds = 2\ngateway = \"{gateway}\"\ngateway_user = \"{}\"\ngateway_password_file = \"gw.pw\"\n",
+            rdpdoctor_emulator::DEMO_USER
+        ),
+    )
+    .unwrap();
+    Exporter::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--allow",
+        "127.0.0.1/32",
+    ])
+}
+
+/// The exporter sends a module's gateway credentials again only while the
+/// gateway has not refused them: a second scrape stops before the
+/// authenticated request (no second failed logon), until the config is
+/// read again.
+#[test]
+fn an_exporter_stops_sending_credentials_the_gateway_refused() {
+    let (rt, gw) = refusing_gateway();
+    let at = format!("127.0.0.1:{}", gw.local_addr().port());
+    let e = gateway_exporter("exporter-gateway-refused", &at, "Wrong-Pass-1");
+    let auth = r#"rdp_gateway_hop_ok{hop="http-auth"}"#;
+    let (status, body) = e.get("/probe?target=127.0.0.1:3389&module=gw", &[]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sample_value(&body, auth), Some(0.0), "{body}");
+    let (status, body) = e.get("/probe?target=127.0.0.1:3390&module=gw", &[]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        sample_value(&body, auth),
+        None,
+        "credentials sent again: {body}"
+    );
+    drop(e);
+    rt.block_on(gw.shutdown());
 }
 
 #[test]
