@@ -62,9 +62,10 @@ fn escape(s: &str, max: usize, double_backslash: bool) -> String {
     let mut count = 0usize;
     // Where the output stood when it last had room for the ellipsis after it.
     let mut cut_at = 0usize;
-    for c in s.chars() {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
         let before = out.len();
-        if c == '\\' && !double_backslash {
+        if c == '\\' && !(double_backslash && reads_as_escape(chars.clone())) {
             out.push(c);
         } else {
             push_escaped(&mut out, c);
@@ -80,6 +81,22 @@ fn escape(s: &str, max: usize, double_backslash: bool) -> String {
         }
     }
     out
+}
+
+/// Whether a backslash followed by `rest` would read as the start of an
+/// escape [`push_escaped`] writes (`\\`, `\xHH`, `\u{`), or is followed by a
+/// character that is written as one. Only such a backslash is doubled: the
+/// escapes stay unambiguous (a report shows what the server sent, never text
+/// made to look like an escape) while the backslashes of registry paths and
+/// `DOMAIN\user` names read as they are written.
+fn reads_as_escape(mut rest: std::str::Chars<'_>) -> bool {
+    match rest.next() {
+        Some('\\') => true,
+        Some(c) if is_unsafe(c) => true,
+        Some('x') => rest.take(2).filter(char::is_ascii_hexdigit).count() == 2,
+        Some('u') => rest.next() == Some('{'),
+        _ => false,
+    }
 }
 
 /// Whether `c` must not reach a terminal as itself.
@@ -100,12 +117,10 @@ pub fn is_unsafe(c: char) -> bool {
 fn push_escaped(out: &mut String, c: char) {
     use std::fmt::Write;
     match c {
-        // A backslash is doubled so that an escape shown is never text the
-        // server sent to look like one.
+        // Doubled only where [`reads_as_escape`] says so (the caller decides).
         '\\' => out.push_str("\\\\"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
+        // Line ends and tabs too as `\xHH`: a `\n` form would make every
+        // `DOMAIN\nick` ambiguous.
         c if (c as u32) < 0x80 && is_unsafe(c) => {
             let _ = write!(out, "\\x{:02x}", c as u32);
         }
@@ -123,12 +138,32 @@ mod tests {
     #[test]
     fn escapes_what_a_terminal_would_obey() {
         assert_eq!(term("a\x1b]0;pwned\x07b"), "a\\x1b]0;pwned\\x07b");
-        assert_eq!(term("x\r\ny"), "x\\r\\ny");
+        assert_eq!(term("x\r\ny"), "x\\x0d\\x0ay");
         assert_eq!(term("\u{9b}31m"), "\\u{9b}31m");
         assert_eq!(term("abc\u{202e}def"), "abc\\u{202e}def");
         assert_eq!(term("\u{2066}\u{2069}"), "\\u{2066}\\u{2069}");
         assert_eq!(term("del\x7f"), "del\\x7f");
         assert_eq!(term(r"C:\x1b"), r"C:\\x1b");
+    }
+
+    #[test]
+    fn backslashes_stay_single_unless_they_would_read_as_an_escape() {
+        // What admins read: registry paths and DOMAIN\user names as written.
+        for s in [
+            r"HKLM\SYSTEM\CurrentControlSet",
+            r"CORP\nick",
+            r"CORP\tom",
+            r"CORP\xavier",
+            r"a\u",
+            "end\\",
+        ] {
+            assert_eq!(term(s), s);
+        }
+        // Text that would read as an escape keeps its backslash doubled.
+        assert_eq!(term(r"a\x1b"), r"a\\x1b");
+        assert_eq!(term(r"a\u{202e}"), r"a\\u{202e}");
+        assert_eq!(term(r"a\\b"), r"a\\\b");
+        assert_eq!(term("a\\\x1b"), r"a\\\x1b");
     }
 
     #[test]
@@ -164,7 +199,10 @@ mod tests {
 
     #[test]
     fn a_line_keeps_its_backslashes() {
-        assert_eq!(line("bad \"a\\x1b\"\x1b\n", 100), "bad \"a\\x1b\"\\x1b\\n");
+        assert_eq!(
+            line("bad \"a\\x1b\"\x1b\n", 100),
+            "bad \"a\\x1b\"\\x1b\\x0a"
+        );
         assert_eq!(line(&"z".repeat(500), 100).chars().count(), 100);
     }
 

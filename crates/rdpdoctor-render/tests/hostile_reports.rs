@@ -209,7 +209,7 @@ fn assert_inert_markdown(md: &str) -> String {
         "[a](javascript:alert(1))",
         "&lt;img src=x onerror=alert(1)&gt;",
         "*em* _u_ ~~s~~",
-        "line1\\n# heading\\r\\n---\\n| a |",
+        "line1\\x0a# heading\\x0d\\x0a---\\x0a| a |",
     ] {
         assert!(html.contains(text), "{text:?} not shown as text:\n{html}");
     }

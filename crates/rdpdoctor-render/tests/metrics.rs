@@ -262,7 +262,7 @@ fn hostile_label_text_cannot_forge_samples_or_reach_a_terminal() {
     // The quote is escaped (\"), the backslash shown doubled and escaped
     // again by the format, the newline and ESC as visible escapes.
     assert!(
-        info.contains(r#"subject_cn="evil\"} 1\\nrdp_cert_expired 0\\n\\\\\\x1b]0;pwned\\x07\\u{202e}gpj.exe""#),
+        info.contains(r#"subject_cn="evil\"} 1\\x0ardp_cert_expired 0\\x0a\\\\\\x1b]0;pwned\\x07\\u{202e}gpj.exe""#),
         "{info}"
     );
     // Capped: 5000 characters of a server name are not a label.

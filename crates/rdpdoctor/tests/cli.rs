@@ -248,7 +248,7 @@ fn every_usage_error_is_one_short_line() {
     let garbage = "Z\u{1b}[2J\r".repeat(131 * 1024 / 6);
     let out = run_with_stdin(&["explain", "-"], garbage.as_bytes());
     let line = assert_one_line_error(&out, "131 KB on stdin");
-    assert!(line.contains(r"Z\x1b[2J\rZ"), "{line}");
+    assert!(line.contains(r"Z\x1b[2J\x0dZ"), "{line}");
     // Control characters in the input are shown escaped.
     let (out, _) = run(false, &["probe", hostile]);
     let line = assert_one_line_error(&out, "hostile target");

@@ -73,7 +73,7 @@ fn certificate_and_ntlm_names_are_escaped() {
     // The names are there, visibly escaped: from the certificate and from NTLM.
     assert!(stdout.contains(r"WIN\x1b]0;pwned\x07"), "{stdout}");
     assert!(stdout.contains(r"\u{202e}"), "{stdout}");
-    assert!(stdout.contains(r"evil\x1b[2J\r.example"), "{stdout}");
+    assert!(stdout.contains(r"evil\x1b[2J\x0d.example"), "{stdout}");
     let computer = stdout
         .lines()
         .find(|l| l.trim_start().starts_with("computer "))

@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn control_and_bidi_characters_are_visible_escapes() {
         assert_eq!(value("abc\u{202e}def"), "abc\\u{202e}def");
-        assert_eq!(value("a\nb\r"), "a\\nb\\r");
+        assert_eq!(value("a\nb\r"), "a\\x0ab\\x0d");
         assert_eq!(value("\x1b]0;x\x07"), "\\x1b]0;x\\x07");
         let out = text("x\u{2028}\u{85}\u{2066}y\0");
         assert!(

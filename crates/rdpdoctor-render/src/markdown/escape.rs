@@ -12,7 +12,7 @@
 //! punctuation may be escaped), breaks the extended autolinks (`www.`,
 //! `scheme://`), keeps the start of the text from opening a block (a list
 //! marker, an ordered-list number, indentation), and never lets a line
-//! break through: [`crate::safe`] has already shown it as `\n`.
+//! break through: [`crate::safe`] has already shown it as `\x0a`.
 //!
 //! Commands go in fenced code blocks ([`fence`]) whose fence is longer than
 //! any run of backticks inside, so no line of the command can close it
@@ -183,9 +183,9 @@ mod tests {
 
     #[test]
     fn control_and_bidi_characters_and_newlines_are_visible_escapes() {
-        // safe::term shows them as `\n`, `\u{202e}`; the backslash is then
-        // escaped for Markdown, so the reader sees `\n`, not a line break.
-        assert_eq!(value("a\nb"), r"a\\nb");
+        // safe::term shows them as `\x0a`, `\u{202e}`; the backslash is then
+        // escaped for Markdown, so the reader sees `\x0a`, not a line break.
+        assert_eq!(value("a\nb"), r"a\\x0ab");
         assert_eq!(value("abc\u{202e}def"), r"abc\\u{202e}def");
         assert_eq!(value("\x1b]0;x\x07"), r"\\x1b\]0;x\\x07");
         let out = value("x\r\n\u{2028}\u{85}y");
