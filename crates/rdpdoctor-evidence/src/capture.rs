@@ -25,7 +25,8 @@ pub struct CaptureEvidence {
     pub connections_not_tracked: u64,
     /// RDP-UDP ([MS-RDPEMT]/[MS-RDPEUDP]) flows seen by their SYN datagrams.
     pub udp: Vec<RdpUdpFlow>,
-    /// The RD Gateway's name the user gave (`inspect --gateway NAME`): TLS
+    /// The RD Gateway's name the user gave (`inspect --gateway NAME`, else
+    /// the `gatewayhostname` of `inspect --rdp-file FILE`): TLS
     /// connections to it are reported as connections (`detected_by`
     /// `gateway-sni` or `gateway-certificate`).
     pub gateway: Option<String>,

@@ -94,7 +94,8 @@ pub fn scratch(test: &str) -> PathBuf {
     dir
 }
 
-/// Writes `.reg` text as `reg export` does: UTF-16LE with a BOM, CRLF.
+/// Writes text as `reg export` writes a `.reg` file and mstsc an `.rdp` file:
+/// UTF-16LE with a BOM, CRLF.
 pub fn write_reg_utf16(path: &Path, text: &str) {
     let mut bytes = vec![0xFF, 0xFE];
     for u in text.replace('\n', "\r\n").encode_utf16() {

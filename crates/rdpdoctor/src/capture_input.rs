@@ -55,7 +55,7 @@ pub fn split(
 }
 
 /// A regular file starting with a capture's magic number.
-fn is_capture(path: &std::path::Path) -> bool {
+pub fn is_capture(path: &std::path::Path) -> bool {
     if !path.is_file() {
         return false;
     }

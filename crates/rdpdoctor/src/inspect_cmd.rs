@@ -5,7 +5,21 @@ use crate::args::{Format, InspectArgs};
 pub fn run(args: InspectArgs) -> Result<u8, String> {
     let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
     let opts = rdpdoctor_capture::Options {
-        gateway: args.gateway.clone(),
+        gateway: match &args.rdp_file {
+            Some(path) if args.gateway.is_none() => {
+                if !args
+                    .sources
+                    .iter()
+                    .any(|s| crate::capture_input::is_capture(s))
+                {
+                    return Err("--rdp-file names the RD Gateway of a packet capture: give a capture (pcap, pcapng) too".into());
+                }
+                crate::rdp_input::read(path)?
+                    .gateway()
+                    .map(|g| crate::rdp_input::gateway_name(&g))
+            }
+            _ => args.gateway.clone(),
+        },
     };
     let (capture, sources) = crate::capture_input::split(&args.sources, &opts)?;
     // A capture alone reads no host source; beside one, both are judged.

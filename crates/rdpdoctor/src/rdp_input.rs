@@ -45,3 +45,13 @@ pub fn target(file: &RdpFile, explicit: Option<&str>) -> Result<Target, String> 
     }
     Ok(target)
 }
+
+/// The gateway as `inspect --gateway` takes it: its name, with `:PORT` only
+/// when the port is not 443 (an IPv6 address in brackets then).
+pub fn gateway_name(g: &rdpdoctor_evidence::GatewayTarget) -> String {
+    match (g.port, g.host.contains(':')) {
+        (443, _) => g.host.clone(),
+        (port, true) => format!("[{}]:{port}", g.host),
+        (port, false) => format!("{}:{port}", g.host),
+    }
+}

@@ -115,3 +115,53 @@ fn two_captures_or_a_broken_one_are_a_one_line_error() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(code == Some(1) || code == Some(2), "{code:?}: {out}{err}");
 }
+
+/// An .rdp file as mstsc saves one.
+fn rdp_file(dir: &Path, lines: &[&str]) -> String {
+    let path = dir.join("connection.rdp");
+    rdpdoctor_testkit::fixtures::write_reg_utf16(&path, &(lines.join("\n") + "\n"));
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn the_rdp_file_names_the_captures_gateway_unless_gateway_does() {
+    let dir = scratch("capture_rdp_file");
+    let file = rdp_file(
+        &dir,
+        &[
+            "full address:s:10.0.0.5",
+            "gatewayhostname:s:rdgw.corp.example:8443",
+            "gatewayusagemethod:i:1",
+        ],
+    );
+    let capture = pcap("zeek-rdp-to-ssl.pcap");
+    let gateway_of = |args: &[&str]| {
+        let (out, err, code) = inspect(args);
+        assert_eq!(code, Some(0), "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // The direct connections of the capture stay what they are.
+        assert_eq!(v["capture"]["connections"].as_array().unwrap().len(), 2);
+        v["capture"]["gateway"].clone()
+    };
+    assert_eq!(
+        gateway_of(&["--format", "json", "--rdp-file", &file, &capture]),
+        "rdgw.corp.example:8443"
+    );
+    assert_eq!(
+        gateway_of(&[
+            "--format",
+            "json",
+            "--rdp-file",
+            &file,
+            "--gateway",
+            "gw2.corp.example",
+            &capture
+        ]),
+        "gw2.corp.example"
+    );
+    // No capture: the file has nothing to name; one line, exit 2.
+    let (_, err, code) = inspect(&["--rdp-file", &file, "--local"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("give a capture"), "{err}");
+}

@@ -420,6 +420,24 @@ fn the_hop_to_an_rd_gateway_is_found_by_its_name() {
         assert_eq!(c["tls"]["server_name"], "127.0.0.43", "{c}");
         assert_eq!(c["tls"]["handshake_finished"], true, "{c}");
     }
+    // The same hop when the user's .rdp file names the gateway.
+    let rdp = dir.join("gateway.rdp");
+    rdpdoctor_testkit::fixtures::write_reg_utf16(
+        &rdp,
+        &format!("full address:s:127.0.0.1:3389\ngatewayhostname:s:{gw}\ngatewayusagemethod:i:1\n"),
+    );
+    let by_file = json(&[
+        "inspect",
+        "--format",
+        "json",
+        "--rdp-file",
+        &rdp.to_string_lossy(),
+        &file,
+    ]);
+    assert_eq!(
+        by_file["capture"]["connections"],
+        doc["capture"]["connections"]
+    );
     let (out, _) = run(false, &["inspect", "--gateway", "127.0.0.43", &file]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("RD Gateway hop (SNI 127.0.0.43)"), "{text}");

@@ -85,15 +85,20 @@ Examples:
   rdpdoctor probe rdp.example.com --host-evidence /mnt/vm  # weigh the host's own state too
   rdpdoctor probe localhost --host-local   # on the Windows server itself, with its own state
   rdpdoctor probe rdp.example.com --user 'CONTOSO\\alice'   # one logon attempt (asks for the password)
+  rdpdoctor probe server01 --gateway rdgw.example.com --user 'CONTOSO\\alice'   # through the RD Gateway, hop by hop
+  rdpdoctor probe --rdp-file work.rdp --user 'CONTOSO\\alice'   # as the .rdp file connects (its gateway too)
+  rdpdoctor probe server01.contoso.com --realm CONTOSO.COM   # the domain's KDC and its clock too
 
-Credentials (--user): one authentication attempt per run, never retried and never
-looped over passwords or users, so a probe cannot lock an account. The password
-comes from a prompt without echo on a terminal, else from the RDPDOCTOR_PASSWORD
-environment variable, or from --password-file FILE (which wins over the variable);
-never from the command line. A password file holds the password on its first line:
-one trailing line end (\\n or \\r\\n) is removed, anything else (spaces included) is
-part of the password. With NLA the check is CredSSP/NTLM and reports the server's
-NTSTATUS; without NLA the credentials go in a Client Info PDU.
+Credentials (--user): at most one refused authentication per run, never retried and
+never looped over passwords or users, so a probe cannot lock an account: the RD
+Gateway (--gateway), the server's logon and the KDC (--realm) each get the password
+only when none before them refused it. The password comes from a prompt without echo
+on a terminal, else from the RDPDOCTOR_PASSWORD environment variable, or from
+--password-file FILE (which wins over the variable); never from the command line.
+A password file holds the password on its first line: one trailing line end
+(\\n or \\r\\n) is removed, anything else (spaces included) is part of the password.
+With NLA the check is CredSSP/NTLM and reports the server's NTSTATUS; without NLA
+the credentials go in a Client Info PDU.
 
 The first lines answer: the verdict, the most likely cause, the fix to try first.
 
@@ -109,12 +114,14 @@ pub const INSPECT_HELP: &str = "Sources, recognised by their content (not their 
   reg export files    reg export HKLM\\SYSTEM sys.reg (REGEDIT5 UTF-16 or REGEDIT4)
   event logs          .evtx files (wevtutil epl System sys.evtx), or a folder of them
   a Windows volume    the folder holding Windows\\System32 (a stopped VM's disk, mounted)
+  packet captures     pcap or pcapng (tcpdump, Wireshark, pktmon etl2pcap): the user's own connection
   --local             the running Windows machine
 
 Examples:
   rdpdoctor inspect /mnt/vm                              # a mounted disk of a stopped VM
   rdpdoctor inspect SYSTEM SOFTWARE System.evtx Security.evtx
   rdpdoctor inspect rdp-settings.reg --since 3d --format json
+  rdpdoctor inspect client.pcapng --rdp-file work.rdp   # the user's failing connection, its gateway from the .rdp
   rdpdoctor inspect /mnt/vm --format html -o vm.html    # one self-contained file, no external assets
   rdpdoctor probe server01 --host-evidence /mnt/server01  # the wire and the host together
   rdpdoctor probe server01 --client-local     # on your Windows client: pair its CredSSP policy with the server

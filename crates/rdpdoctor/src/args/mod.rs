@@ -166,6 +166,9 @@ pub struct InspectArgs {
     /// With a capture: your RD Gateway's name (as in the .rdp file's gatewayhostname); TLS connections to it (by SNI, or by its certificate's names) are read as the gateway hop
     #[arg(long, value_name = "NAME", value_parser = gateway_name_parser)]
     pub gateway: Option<String>,
+    /// With a capture: the .rdp file the client connected with; the RD Gateway it names (gatewayhostname) is the capture's, unless --gateway names one
+    #[arg(long, value_name = "FILE")]
+    pub rdp_file: Option<PathBuf>,
 }
 
 /// A gateway name as a host name, an address, or either with `:port`.
@@ -395,7 +398,7 @@ pub struct ProbeArgs {
     /// Write the report to FILE (UTF-8, no byte order mark) instead of stdout; `-` is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Check the domain's Kerberos for this realm (e.g. CONTOSO.COM): the KDC on TCP and UDP 88, its clock, with --user the account and the TERMSRV SPN (no password is sent to the KDC)
+    /// Check the domain's Kerberos for this realm (e.g. CONTOSO.COM): the KDC on TCP and UDP 88, its clock, with --user the account, the TERMSRV SPN and one pre-authentication with the password (only when the server's logon did not refuse it)
     #[arg(long, value_name = "REALM")]
     pub realm: Option<String>,
     /// With --realm: the KDC to ask, HOST[:PORT] (default: SSPI_KDC_URL, else the realm's name, port 88)
