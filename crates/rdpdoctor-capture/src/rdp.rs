@@ -306,7 +306,15 @@ fn read_tls(client: &[u8], server: &[u8], start_us: u64) -> CaptureTls {
         .certificates
         .iter()
         .filter_map(|der| cert::analyze(der).ok())
-        .map(|info| rdpdoctor_evidence::CertificateFacts::at(info, now, None, None))
+        .enumerate()
+        .map(|(i, info)| {
+            // The leaf against the name the client asked for (its SNI).
+            let named = (i == 0)
+                .then_some(t.server_name.as_deref())
+                .flatten()
+                .map(|n| info.matches_host(n));
+            rdpdoctor_evidence::CertificateFacts::at(info, now, named, None)
+        })
         .collect();
     for (from, flight) in [(Side::Client, &c), (Side::Server, &s)] {
         for a in &flight.alerts {

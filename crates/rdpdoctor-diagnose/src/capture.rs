@@ -280,11 +280,19 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
 /// function as the probe's: the same findings with the same evidence (about
 /// the focus connection, which the report names), hence the same causes;
 /// the name the client asked for is its SNI.
+/// On the hop to an RD Gateway the certificate is the gateway's, judged as
+/// the probe's gateway hop judges it (its own findings and cause).
 fn certificate(c: &CaptureConnection, out: &mut Vec<Finding>) {
     let Some(tls) = &c.tls else { return };
     let Some(leaf) = tls.certificates.first() else {
         return;
     };
+    if c.detected_by.is_some_and(|d| d.is_gateway()) {
+        let name = tls.server_name.as_deref().unwrap_or(&c.server);
+        let matches = tls.server_name.as_deref().map(|n| leaf.matches_host(n));
+        crate::gateway::certificate(&c.server, name, leaf, matches, out);
+        return;
+    }
     let seen = crate::certificate::Seen {
         target: tls
             .server_name

@@ -120,48 +120,62 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
     }
 }
 
+/// The findings of an RD Gateway's certificate `c`, the gateway reached at
+/// `at` by the name `name` (which `c` names or not, `name_matches`): its own
+/// findings, never the session host's (mstsc offers no way past a bad
+/// gateway certificate). The probe's gateway hop and a capture's use it.
+pub(crate) fn certificate(
+    at: &str,
+    name: &str,
+    c: &rdpdoctor_evidence::CertificateFacts,
+    name_matches: Option<bool>,
+    out: &mut Vec<Finding>,
+) {
+    let facts = || GatewayCertificateFacts {
+        subject: &c.subject,
+        not_after: &c.not_after,
+        sha256_fingerprint: &c.sha256_fingerprint,
+    };
+    if c.expired || c.not_yet_valid {
+        let when = if c.expired {
+            format!("expired on {}", c.not_after)
+        } else {
+            format!("is not valid before {}", c.not_before)
+        };
+        out.push(Finding::new(
+            FindingId::GatewayCertExpired,
+            Severity::Fail,
+            format!("The RD Gateway {at}'s certificate {when}: clients refuse the gateway"),
+            &facts(),
+        ));
+    }
+    if name_matches == Some(false) {
+        out.push(Finding::new(
+            FindingId::GatewayCertNameMismatch,
+            Severity::Fail,
+            format!("The RD Gateway's certificate does not name {name}"),
+            &facts(),
+        ));
+    }
+    if c.self_signed {
+        out.push(Finding::new(
+            FindingId::GatewayCertSelfSigned,
+            Severity::Warn,
+            format!(
+                "The RD Gateway {at}'s certificate is self-signed: clients that do not trust \
+                 it refuse the gateway"
+            ),
+            &facts(),
+        ));
+    }
+}
+
 /// Findings from the gateway path.
 pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
     let mut out = Vec::new();
     let at = format!("{}:{}", g.host, g.port);
     if let Some(c) = &g.certificate {
-        let facts = || GatewayCertificateFacts {
-            subject: &c.subject,
-            not_after: &c.not_after,
-            sha256_fingerprint: &c.sha256_fingerprint,
-        };
-        if c.expired || c.not_yet_valid {
-            let when = if c.expired {
-                format!("expired on {}", c.not_after)
-            } else {
-                format!("is not valid before {}", c.not_before)
-            };
-            out.push(Finding::new(
-                FindingId::GatewayCertExpired,
-                Severity::Fail,
-                format!("The RD Gateway {at}'s certificate {when}: clients refuse the gateway"),
-                &facts(),
-            ));
-        }
-        if c.matches_target == Some(false) {
-            out.push(Finding::new(
-                FindingId::GatewayCertNameMismatch,
-                Severity::Fail,
-                format!("The RD Gateway's certificate does not name {}", g.host),
-                &facts(),
-            ));
-        }
-        if c.self_signed {
-            out.push(Finding::new(
-                FindingId::GatewayCertSelfSigned,
-                Severity::Warn,
-                format!(
-                    "The RD Gateway {at}'s certificate is self-signed: clients that do not trust \
-                     it refuse the gateway"
-                ),
-                &facts(),
-            ));
-        }
+        certificate(&at, &g.host, c, c.matches_target, &mut out);
     }
     if let Some(h) = g.failed_hop() {
         out.push(hop_finding(g, h));

@@ -144,3 +144,37 @@ fn the_capture_checks_the_name_the_client_asked_for_and_the_signature_by_oid() {
     let c = from_capture(&capture(common::cert(300), Some("RDP.example.com")));
     assert!(cert_findings(&c).is_empty(), "{:?}", cert_findings(&c));
 }
+
+/// On the hop to the RD Gateway (`inspect --gateway`) the certificate is the
+/// gateway's: its own findings and cause (mstsc offers no way past it),
+/// never the session host's `cert-*` and `rdp-cert-*`.
+#[test]
+fn a_gateways_certificate_in_a_capture_is_the_gateways_finding_and_cause() {
+    let mut leaf = common::cert(-40);
+    leaf.self_signed = true;
+    let mut cap = capture(leaf, Some("rdgw.example.com"));
+    let c = &mut cap.connections[0];
+    c.server = "192.0.2.30:443".into();
+    c.confirm = None;
+    c.detected_by = Some(rdpdoctor_evidence::capture::DetectedBy::GatewaySni);
+    cap.gateway = Some("rdgw.example.com".into());
+    let j = from_capture(&cap);
+    let ids: Vec<FindingId> = j.findings.iter().map(|f| f.id).collect();
+    assert_eq!(
+        ids,
+        [
+            FindingId::GatewayCertExpired,
+            FindingId::GatewayCertNameMismatch,
+            FindingId::GatewayCertSelfSigned
+        ],
+        "{:?}",
+        j.findings
+    );
+    assert!(cert_findings(&j).is_empty());
+    assert_eq!(j.diagnosis.causes[0].id, "rd-gateway-cert-invalid");
+    assert!(
+        j.findings[0].summary.contains("192.0.2.30:443"),
+        "{}",
+        j.findings[0].summary
+    );
+}

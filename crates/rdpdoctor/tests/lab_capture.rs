@@ -44,11 +44,17 @@ fn rows() -> Vec<Row> {
 }
 
 /// Records loopback traffic to `port` into `file` while `during` runs.
+/// Records `tcp port PORT` on loopback.
 fn record(file: &Path, port: &str, during: impl FnOnce()) {
+    record_filtered(file, &format!("tcp port {port}"), during);
+}
+
+/// Records what the tcpdump `filter` expression keeps, on loopback.
+fn record_filtered(file: &Path, filter: &str, during: impl FnOnce()) {
     let mut tcpdump = Command::new("tcpdump")
         .args(["-i", "lo", "--immediate-mode", "-U", "-n", "-w"])
         .arg(file)
-        .args(["tcp", "port", port])
+        .args(filter.split_whitespace())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -377,33 +383,35 @@ fn captures_of_real_peers_agree_with_their_truth_and_the_probe() {
     }
 }
 
-#[test]
-#[ignore = "needs tcpdump, xfreerdp and xvfb-run: see lab/README.md"]
-fn the_hop_to_an_rd_gateway_is_found_by_its_name() {
-    // The emulated gateway on port 443 of its own loopback address; real
-    // xfreerdp /g: through it (the CAP denies the user after TLS and NTLM).
-    let gw = "127.0.0.43:443";
+/// Real xfreerdp `/g:` through the emulated gateway `fault` listening on
+/// `gw` (its own loopback address, port 443), recorded by tcpdump into
+/// `scratch("lab_capture_NAME")` (only that address's traffic: tests run at
+/// once); `extra`: more xfreerdp arguments. Returns
+/// the running gateway (stopped when dropped), the folder and the capture.
+fn capture_through_gateway(
+    fault: &str,
+    gw: &str,
+    name: &str,
+    extra: &[&str],
+) -> (Started, std::path::PathBuf, String) {
     let mut started = Started(Vec::new());
     spawn(
-        Command::new(bin()).args(["lab", "serve", "--gateway", &format!("gw-cap-denied={gw}")]),
+        Command::new(bin()).args(["lab", "serve", "--gateway", &format!("{fault}={gw}")]),
         &mut started,
     );
     until_listening(gw);
-    let dir = scratch("lab_capture_gateway");
-    let file = dir.join("gateway.pcap");
-    record(&file, "443", || {
+    let dir = scratch(&format!("lab_capture_{name}"));
+    let file = dir.join(format!("{name}.pcap"));
+    let host = gw.rsplit_once(':').map_or(gw, |(h, _)| h);
+    record_filtered(&file, &format!("tcp port 443 and host {host}"), || {
         let _ = Command::new("timeout")
             .args(["30", "xvfb-run", "-a", "xfreerdp", "/v:127.0.0.1:3389"])
             .arg(format!("/g:{gw}"))
             .arg(format!("/gu:{}", rdpdoctor_emulator::DEMO_USER))
             .arg(format!("/gp:{}", rdpdoctor_emulator::DEMO_PASSWORD))
-            .args([
-                "/gt:http",
-                "/cert:ignore",
-                "+auth-only",
-                "/u:labuser",
-                "/p:LabPass1!",
-            ])
+            .args(["/gt:http", "/cert:ignore", "+auth-only"])
+            .args(["/u:labuser", "/p:LabPass1!"])
+            .args(extra)
             .env("HOME", &dir)
             .env("XDG_CONFIG_HOME", &dir)
             .stdin(Stdio::null())
@@ -411,6 +419,16 @@ fn the_hop_to_an_rd_gateway_is_found_by_its_name() {
             .expect("xvfb-run xfreerdp");
     });
     let file = file.to_string_lossy().into_owned();
+    (started, dir, file)
+}
+
+#[test]
+#[ignore = "needs tcpdump, xfreerdp and xvfb-run: see lab/README.md"]
+fn the_hop_to_an_rd_gateway_is_found_by_its_name() {
+    // The emulated gateway on port 443 of its own loopback address; real
+    // xfreerdp /g: through it (the CAP denies the user after TLS and NTLM).
+    let gw = "127.0.0.43:443";
+    let (_gateway, dir, file) = capture_through_gateway("gw-cap-denied", gw, "gateway", &[]);
     // Named: the hop, by the SNI xfreerdp sends (the gateway's address).
     let doc = json(&["inspect", "--format", "json", "--gateway", gw, &file]);
     let conns = doc["capture"]["connections"].as_array().unwrap();
@@ -456,6 +474,39 @@ fn the_hop_to_an_rd_gateway_is_found_by_its_name() {
         &file,
     ]);
     assert_eq!(doc["capture"]["connections"].as_array().unwrap().len(), 0);
+}
+
+/// An RD Gateway's expired certificate in a capture is the gateway's, as
+/// `probe --gateway` says: real xfreerdp (TLS 1.2, so the Certificate message
+/// is in the clear) through the emulated gateway with an expired
+/// certificate; the capture's hop gets `gateway-cert-expired` and the
+/// gateway's cause, never the session host's `cert-expired`.
+#[test]
+#[ignore = "needs tcpdump, xfreerdp and xvfb-run: see lab/README.md"]
+fn a_captured_gateway_certificate_is_the_gateways() {
+    let gw = "127.0.0.44:443";
+    let (_gateway, _, file) =
+        capture_through_gateway("gw-cert-expired", gw, "gateway_cert", &["+enforce-tlsv1_2"]);
+    let doc = json(&["inspect", "--format", "json", "--gateway", gw, &file]);
+    let ids: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"gateway-cert-expired"), "{ids:?}");
+    assert!(!ids.iter().any(|id| id.starts_with("cert-")), "{ids:?}");
+    assert_eq!(top_cause(&doc), "rd-gateway-cert-invalid");
+    // What the probe of the same gateway says.
+    let probe = json(&[
+        "probe",
+        "127.0.0.1:3389",
+        "--gateway",
+        gw,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(top_cause(&probe), "rd-gateway-cert-invalid");
 }
 
 /// The server's certificate in a capture is judged as the probe judges it
