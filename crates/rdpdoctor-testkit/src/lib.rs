@@ -6,7 +6,8 @@
 //! written as hex (`hex`), a seeded generator (`rng`), the binary run
 //! as a user runs it, the lab's scenarios and its ground truth (`run`, `lab`,
 //! `truth`, `exporter`, feature `cli`), fixed reports (`reports`, feature
-//! `reports`), and whole-output snapshots (`snapshot`).
+//! `reports`), whole-output snapshots (`snapshot`), and captures recorded by
+//! tcpdump (`tcpdump`).
 //!
 //! Only a dev-dependency: nothing here ships.
 
@@ -15,6 +16,7 @@ pub mod fixtures;
 pub mod frames;
 pub mod hex;
 pub mod rng;
+pub mod tcpdump;
 
 #[cfg(feature = "cert")]
 pub mod cert;

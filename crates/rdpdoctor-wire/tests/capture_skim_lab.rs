@@ -3,9 +3,8 @@
 //! skip wrongly (or not at all) without the other capture tests noticing.
 //! Loopback only; needs tcpdump and root (the lab run).
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
 
 /// Counts the bytes read through it (a seek past costs nothing).
 struct Counting<R> {
@@ -56,31 +55,16 @@ fn skimming_skips_other_traffic_and_reads_the_same() {
     );
     let dir = rdpdoctor_testkit::fixtures::scratch("capture_skim_lab");
     let file = dir.join("mixed.pcap");
-    let mut tcpdump = Command::new("tcpdump")
-        .args(["-i", "lo", "--immediate-mode", "-U", "-n", "-w"])
-        .arg(&file)
-        .args(format!("tcp and host 127.0.0.1 and (port {p1} or port {p2})").split(' '))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tcpdump (lab/install.sh installs it)");
-    let mut err = BufReader::new(tcpdump.stderr.take().unwrap());
-    let mut line = String::new();
-    while err.read_line(&mut line).unwrap_or(0) > 0 && !line.contains("listening on") {
-        line.clear();
-    }
-    // 4 MiB of something else, then an RDP Connection Request on another
-    // port (found by its content), then more of the other.
-    let noise = vec![0x5a_u8; 4 << 20];
-    send(&other, &noise);
-    let request = rdpdoctor_wire::x224::encode_connection_request(Some(0x3), Some("skim"));
-    send(&rdp, &request);
-    send(&other, &noise);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let _ = Command::new("kill")
-        .args(["-INT", &tcpdump.id().to_string()])
-        .status();
-    let _ = tcpdump.wait();
+    let filter = format!("tcp and host 127.0.0.1 and (port {p1} or port {p2})");
+    rdpdoctor_testkit::tcpdump::record(&file, &filter, || {
+        // 4 MiB of something else, then an RDP Connection Request on another
+        // port (found by its content), then more of the other.
+        let noise = vec![0x5a_u8; 4 << 20];
+        send(&other, &noise);
+        let request = rdpdoctor_wire::x224::encode_connection_request(Some(0x3), Some("skim"));
+        send(&rdp, &request);
+        send(&other, &noise);
+    });
 
     let bytes = std::fs::read(&file).unwrap();
     let name = file.to_string_lossy().into_owned();

@@ -11,7 +11,6 @@
 use rdpdoctor_testkit::cli::*;
 use rdpdoctor_testkit::fixtures::scratch;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -46,31 +45,7 @@ fn rows() -> Vec<Row> {
 /// Records loopback traffic to `port` into `file` while `during` runs.
 /// Records `tcp port PORT` on loopback.
 fn record(file: &Path, port: &str, during: impl FnOnce()) {
-    record_filtered(file, &format!("tcp port {port}"), during);
-}
-
-/// Records what the tcpdump `filter` expression keeps, on loopback.
-fn record_filtered(file: &Path, filter: &str, during: impl FnOnce()) {
-    let mut tcpdump = Command::new("tcpdump")
-        .args(["-i", "lo", "--immediate-mode", "-U", "-n", "-w"])
-        .arg(file)
-        .args(filter.split_whitespace())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tcpdump (lab/install.sh installs it)");
-    let mut err = BufReader::new(tcpdump.stderr.take().unwrap());
-    let mut line = String::new();
-    // "tcpdump: listening on lo, ...": from here on packets are kept.
-    while err.read_line(&mut line).unwrap_or(0) > 0 && !line.contains("listening on") {
-        line.clear();
-    }
-    during();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let _ = Command::new("kill")
-        .args(["-INT", &tcpdump.id().to_string()])
-        .status();
-    let _ = tcpdump.wait();
+    rdpdoctor_testkit::tcpdump::record(file, &format!("tcp port {port}"), during);
 }
 
 /// Runs the reference client; returns the end of what it said.
@@ -403,7 +378,7 @@ fn capture_through_gateway(
     let dir = scratch(&format!("lab_capture_{name}"));
     let file = dir.join(format!("{name}.pcap"));
     let host = gw.rsplit_once(':').map_or(gw, |(h, _)| h);
-    record_filtered(&file, &format!("tcp port 443 and host {host}"), || {
+    rdpdoctor_testkit::tcpdump::record(&file, &format!("tcp port 443 and host {host}"), || {
         let _ = Command::new("timeout")
             .args(["30", "xvfb-run", "-a", "xfreerdp", "/v:127.0.0.1:3389"])
             .arg(format!("/g:{gw}"))
