@@ -32,8 +32,8 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
                 .unwrap_or_default()
         ),
         None if g.channel_opened && g.target_probed => format!(
-            "{at} · channel to the target opened; the target's negotiation, TLS and certificate \
-             were probed through it"
+            "{at} · channel to the target opened; the target's negotiation, TLS, certificate \
+             and (where it selected NLA) CredSSP were probed through it"
         ),
         None if g.channel_opened => format!(
             "{at} · channel to the target opened; the target itself was not probed through the gateway"
@@ -94,9 +94,13 @@ pub(super) fn through_before(d: &mut Builder<'_>) {
 }
 
 /// The stages that need connections of their own to the target, not run
-/// through the gateway's channel.
-pub(super) fn through_after(d: &mut Builder<'_>) {
-    for sec in [Sec::Credssp, Sec::RdpSecurity, Sec::LogonScreen] {
+/// through the gateway's channel (CredSSP runs on the channel whose target
+/// selected NLA: its section is the direct probe's when it ran).
+pub(super) fn through_after(d: &mut Builder<'_>, r: &rdpdoctor_evidence::ProbeReport) {
+    if r.credssp.is_none() {
+        d.stage(Sec::Credssp, false, "not probed through the RD Gateway");
+    }
+    for sec in [Sec::RdpSecurity, Sec::LogonScreen] {
         d.stage(sec, false, "not probed through the RD Gateway");
     }
 }

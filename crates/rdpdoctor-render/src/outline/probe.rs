@@ -27,7 +27,10 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
         // The target through the gateway's channel (`gateway::through`).
         super::gateway::through_before(&mut d);
         negotiation_to_certificate(&mut d, r, judgement);
-        super::gateway::through_after(&mut d);
+        if r.credssp.is_some() {
+            credssp(&mut d, r, judgement);
+        }
+        super::gateway::through_after(&mut d, r);
         return d.finish();
     }
     // DNS
@@ -268,7 +271,12 @@ pub(super) fn negotiation_to_certificate(
 
 /// CredSSP, RDP security, the logon screen and what follows.
 fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
-    // CredSSP / NTLM
+    credssp(&mut d, r, judgement);
+    after_credssp(d, r, judgement)
+}
+
+/// CredSSP / NTLM: the TSRequest version and what the NTLM CHALLENGE says.
+pub(super) fn credssp(d: &mut Builder<'_>, r: &ProbeReport, judgement: &Judgement) {
     match &r.credssp {
         None => d.stage(Sec::Credssp, false, "not offered (no NLA)"),
         Some(c) => {
@@ -321,7 +329,10 @@ fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement)
             }
         }
     }
+}
 
+/// Standard RDP Security, the logon screen and what follows.
+fn after_credssp(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
     // Standard RDP Security
     match &r.rdp_security {
         None if r.not_checked.contains(&Stage::RdpSecurity) => d.stage(

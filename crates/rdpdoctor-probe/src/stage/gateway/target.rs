@@ -43,6 +43,8 @@ pub struct Through {
     pub negotiation_ms: f64,
     /// Milliseconds of the TLS handshake.
     pub tls_ms: Option<f64>,
+    /// CredSSP and the logon, on the channel whose TLS led to NLA.
+    pub nla: super::nla::Nla,
 }
 
 type Answer = (
@@ -94,14 +96,23 @@ fn leads_to_tls(a: &NegotiationAttempt) -> Option<Protocol> {
     }
 }
 
+/// The NLA protocol the target selected (HYBRID or HYBRID_EX), if it did.
+fn nla_selected(a: &NegotiationAttempt) -> Option<Protocol> {
+    NegotiationEvidence::selected(a).filter(|p| p.is_nla())
+}
+
 /// Runs the target's negotiation and TLS through `first` (the channel the
 /// path opened) and channels from `more` (each a new path through the
-/// gateway, or why it did not open).
+/// gateway, or why it did not open); then, where the TLS channel's target
+/// selected NLA, CredSSP on it with `creds` (the logon only when `full`,
+/// [`super::nla`]).
 pub(super) async fn probe<F, Fut>(
     first: Tunnel,
     first_ms: f64,
     more: F,
     host: &str,
+    creds: &crate::Credentials,
+    full: bool,
     deadline: &Deadline,
 ) -> Through
 where
@@ -134,7 +145,7 @@ where
     let mut tls_on = None;
     for (attempt, framed, _) in answers.iter_mut() {
         if let (Some(via), Some(f)) = (leads_to_tls(attempt), framed.take()) {
-            tls_on = Some((via, f.into_parts().0));
+            tls_on = Some((via, nla_selected(attempt), f.into_parts().0));
             break;
         }
     }
@@ -147,26 +158,32 @@ where
         channel_end: None,
         negotiation_ms,
         tls_ms: None,
+        nla: Default::default(),
     };
-    if let Some((via, stream)) = tls_on {
+    // The TLS stream kept for CredSSP, with the NLA protocol selected on it.
+    let mut kept = None;
+    if let Some((via, nla, stream)) = tls_on {
         let t = Instant::now();
         let (config, seen) =
             tls::client_config_recording(&[&rustls::version::TLS12, &rustls::version::TLS13]);
         let r = tls::rustls_handshake(stream, host, config, deadline).await;
         through.tls_ms = Some(io::elapsed_ms(t));
         let (evidence, leaf) = match r {
-            Ok((version, suite, leaf, _stream)) => (
-                TlsEvidence {
-                    via,
-                    version: Some(version),
-                    cipher_suite: Some(suite.clone()),
-                    error: None,
-                    failure: None,
-                    failure_kind: None,
-                    versions: versions(Some((version, suite))),
-                },
-                leaf,
-            ),
+            Ok((version, suite, leaf, stream)) => {
+                kept = nla.map(|p| (p, stream));
+                (
+                    TlsEvidence {
+                        via,
+                        version: Some(version),
+                        cipher_suite: Some(suite.clone()),
+                        error: None,
+                        failure: None,
+                        failure_kind: None,
+                        versions: versions(Some((version, suite))),
+                    },
+                    leaf,
+                )
+            }
             Err(e) => (
                 TlsEvidence {
                     via,
@@ -216,6 +233,11 @@ where
                 *row = tls12_row(r.map(|(_, suite, _, _)| suite));
             }
         }
+    }
+    // Last, as directly: CredSSP (and the one logon attempt) on the kept stream.
+    if let Some((selected, stream)) = kept {
+        let leaf = through.leaf_der.as_deref();
+        through.nla = super::nla::run(stream, leaf, selected, host, creds, full, deadline).await;
     }
     through.channel_end = channel_end(&answers);
     through.negotiation.attempts = answers.into_iter().map(|(a, _, _)| a).collect();
