@@ -389,13 +389,7 @@ fn probe_through(served: &Served, target: &str, tag: &str, extra: &[&str]) -> Pr
 
 /// The findings about the target (not the gateway's own).
 fn target_findings(p: &Probe) -> Vec<String> {
-    let mut ids: Vec<String> = p
-        .finding_ids()
-        .into_iter()
-        .filter(|i| !i.starts_with("gateway-"))
-        .collect();
-    ids.sort();
-    ids
+    p.target_finding_ids()
 }
 
 /// (a) Through a healthy gateway to a healthy server (NLA offered), the target's
