@@ -407,7 +407,7 @@ pub(crate) fn headline_through(
     // (its logon refusal included: the gateway accepted the same credentials).
     if verdict.is_failing() {
         return format!(
-            "Through the RD Gateway {at} (it opened a channel), the hop that fails is the target itself: {target}"
+            "Through the RD Gateway {at}, the hop that fails is the target itself: {target}"
         );
     }
     format!("Through the RD Gateway {at} (it opened a channel to the target): {target}")
