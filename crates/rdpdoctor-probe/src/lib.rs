@@ -273,9 +273,9 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
 /// `probe TARGET --gateway GW`: the path through the RD Gateway, hop by hop
 /// ([`stage::gateway`]), and once a channel is open the target's X.224
 /// negotiation, TLS handshake and certificate through it
-/// ([`stage::gateway::target`]), then CredSSP and (full profile) the one
-/// logon attempt where the target selected NLA, filling the same fields as
-/// a direct probe.
+/// ([`stage::gateway::target`]), Standard RDP Security's offers where it
+/// selects PROTOCOL_RDP, then CredSSP and (full profile) the one logon
+/// attempt where it selected NLA, filling the same fields as a direct probe.
 /// The stages that need a connection of their own to the target are listed
 /// in `not_checked`; without an open channel, all of them.
 async fn probe_via_gateway(
@@ -331,6 +331,11 @@ async fn probe_via_gateway(
         report.not_checked.retain(|s| *s != Stage::Credssp);
     }
     report.logon = nla.logon;
+    if let Some((rdp, ms)) = through.rdp_security {
+        report.timings.stages_ms.insert(Stage::RdpSecurity, ms);
+        report.rdp_security = Some(rdp);
+        report.not_checked.retain(|s| *s != Stage::RdpSecurity);
+    }
     if let Some(info) = through
         .leaf_der
         .as_deref()

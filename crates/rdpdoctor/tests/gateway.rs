@@ -446,13 +446,14 @@ fn the_target_is_probed_through_the_channel() {
     // What did not run through the gateway says so; CredSSP ran on the
     // channel that selected NLA, and its NTLM facts are the direct probe's.
     let nc = p.json["not_checked"].as_array().unwrap();
-    assert!(nc.iter().any(|s| s == "rdp-security"), "{nc:?}");
     assert!(nc.iter().any(|s| s == "deep"), "{nc:?}");
     assert!(
         !nc.iter()
-            .any(|s| s == "tls" || s == "negotiation" || s == "credssp"),
+            .any(|s| s == "tls" || s == "negotiation" || s == "credssp" || s == "rdp-security"),
         "{nc:?}"
     );
+    // The server also selects RDP (NLA optional): its offers as directly.
+    assert_eq!(p.json["rdp_security"], direct.json["rdp_security"]);
     assert_eq!(
         p.json["credssp"]["server_version"],
         direct.json["credssp"]["server_version"]
@@ -642,4 +643,41 @@ fn the_fast_profile_reads_credssp_through_the_channel_without_a_logon() {
     );
     p.assert_has("clock-in-sync");
     assert_eq!(p.code, 0, "{}", p.json["diagnosis"]["headline"]);
+}
+
+/// Standard RDP Security through the channels: a target that selects
+/// PROTOCOL_RDP gets the direct stage's five encryption-method offers, each
+/// on a channel of its own, and they read exactly as directly (the
+/// `rdp_security` evidence and the findings it gives: `rdp-security-only`,
+/// `fips-required`).
+#[test]
+fn standard_rdp_security_is_probed_through_the_channels() {
+    for (fault, finding) in [
+        (Fault::RdpSecurityOnly, "rdp-security-only"),
+        (Fault::FipsRequired, "fips-required"),
+    ] {
+        let name = fault.name();
+        let served = Served::start_to(GatewayConfig::new(GatewayFault::Healthy), fault);
+        let p = probe_through(&served, &served.target(), &format!("rdp-{name}"), &[]);
+        assert_schema_valid(&p.json, name);
+        let direct = probe_target(false, &served.target(), &["--timeout", "2"]);
+        p.assert_has(finding);
+        let offers = p.json["rdp_security"]["offers"].as_array().unwrap();
+        assert_eq!(offers.len(), 5, "{name}: {offers:?}");
+        assert_eq!(
+            p.json["rdp_security"], direct.json["rdp_security"],
+            "{name}: Standard RDP Security through the gateway differs from directly"
+        );
+        let nc = p.json["not_checked"].as_array().unwrap();
+        assert!(!nc.iter().any(|s| s == "rdp-security"), "{name}: {nc:?}");
+        let (t, d) = (p.target_finding_ids(), direct.target_finding_ids());
+        assert!(
+            t.iter().all(|i| d.contains(i)),
+            "{name}: through {t:?}, directly {d:?}"
+        );
+        assert_eq!(
+            p.json["diagnosis"]["causes"][0]["id"], direct.json["diagnosis"]["causes"][0]["id"],
+            "{name}: top cause"
+        );
+    }
 }

@@ -11,13 +11,15 @@
 //! Each answer's status is kept (the HTTP status, or the gateway's HRESULT
 //! typed by `rdpdoctor_wire::tsgu::ProxyError`). Once a channel is open, the
 //! target's X.224 negotiation and TLS handshake run through it ([`target`],
-//! over the channel's byte stream, [`channel`]), then CredSSP and the logon
-//! with the user's credentials where the target selected NLA ([`nla`]); the
-//! evidence then says `target_probed: true`. Only collects; the diagnosis judges.
+//! over the channel's byte stream, [`channel`]), Standard RDP Security's
+//! offers where it selects PROTOCOL_RDP ([`rdp_security`]), then CredSSP and
+//! the logon with the user's credentials where it selected NLA ([`nla`]);
+//! the evidence then says `target_probed: true`. Only collects; the diagnosis judges.
 
 mod channel;
 mod http;
 pub mod nla;
+mod rdp_security;
 pub mod target;
 mod tunnel;
 

@@ -93,16 +93,20 @@ pub(super) fn through_before(d: &mut Builder<'_>) {
     );
 }
 
-/// The stages that need connections of their own to the target, not run
-/// through the gateway's channel (CredSSP runs on the channel whose target
-/// selected NLA: its section is the direct probe's when it ran).
+/// The stages after the certificate: CredSSP (on the channel whose target
+/// selected NLA) and Standard RDP Security (on channels of their own) have
+/// the direct probe's sections when they ran through the gateway; the deep
+/// probe is not run through it.
 pub(super) fn through_after(d: &mut Builder<'_>, r: &rdpdoctor_evidence::ProbeReport) {
     if r.credssp.is_none() {
         d.stage(Sec::Credssp, false, "not probed through the RD Gateway");
     }
-    for sec in [Sec::RdpSecurity, Sec::LogonScreen] {
-        d.stage(sec, false, "not probed through the RD Gateway");
+    if r.rdp_security.is_some() {
+        super::probe::rdp_security(d, r);
+    } else {
+        d.stage(Sec::RdpSecurity, false, "not probed through the RD Gateway");
     }
+    d.stage(Sec::LogonScreen, false, "not probed through the RD Gateway");
 }
 
 /// The target's own stages, which `probe --gateway` does not run (they would

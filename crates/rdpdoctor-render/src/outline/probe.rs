@@ -272,7 +272,8 @@ pub(super) fn negotiation_to_certificate(
 /// CredSSP, RDP security, the logon screen and what follows.
 fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
     credssp(&mut d, r, judgement);
-    after_credssp(d, r, judgement)
+    rdp_security(&mut d, r);
+    after_rdp_security(d, r, judgement)
 }
 
 /// CredSSP / NTLM: the TSRequest version and what the NTLM CHALLENGE says.
@@ -331,9 +332,8 @@ pub(super) fn credssp(d: &mut Builder<'_>, r: &ProbeReport, judgement: &Judgemen
     }
 }
 
-/// Standard RDP Security, the logon screen and what follows.
-fn after_credssp(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
-    // Standard RDP Security
+/// Standard RDP Security: each encryption-method offer and what it got.
+pub(super) fn rdp_security(d: &mut Builder<'_>, r: &ProbeReport) {
     match &r.rdp_security {
         None if r.not_checked.contains(&Stage::RdpSecurity) => d.stage(
             Sec::RdpSecurity,
@@ -392,7 +392,10 @@ fn after_credssp(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> 
             }
         }
     }
+}
 
+/// The logon screen and what follows.
+fn after_rdp_security(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
     // Deep probe
     match &r.deep {
         None if r.not_checked.contains(&Stage::Deep) => {

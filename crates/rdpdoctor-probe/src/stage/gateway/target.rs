@@ -45,6 +45,10 @@ pub struct Through {
     pub tls_ms: Option<f64>,
     /// CredSSP and the logon, on the channel whose TLS led to NLA.
     pub nla: super::nla::Nla,
+    /// Standard RDP Security's offers and their milliseconds, when the
+    /// target selects PROTOCOL_RDP (full profile; fast: only when no TLS
+    /// handshake got through, as directly).
+    pub rdp_security: Option<(rdpdoctor_evidence::RdpSecurityEvidence, f64)>,
 }
 
 type Answer = (
@@ -54,7 +58,7 @@ type Answer = (
 );
 
 /// One request through `tunnel` (or the reason no channel opened).
-async fn ask(
+pub(super) async fn ask(
     tunnel: Result<Tunnel, String>,
     requested: u32,
     opened_ms: f64,
@@ -159,6 +163,7 @@ where
         negotiation_ms,
         tls_ms: None,
         nla: Default::default(),
+        rdp_security: None,
     };
     // The TLS stream kept for CredSSP, with the NLA protocol selected on it.
     let mut kept = None;
@@ -233,6 +238,21 @@ where
                 *row = tls12_row(r.map(|(_, suite, _, _)| suite));
             }
         }
+    }
+    // Standard RDP Security where the target selects it: the first offer on
+    // the channel whose RDP request it selected.
+    let asked = NegotiationEvidence {
+        attempts: answers.iter().map(|(a, _, _)| a.clone()).collect(),
+    };
+    let tls_got_through = through.tls.as_ref().is_some_and(|t| t.version.is_some());
+    if crate::stage::rdp_security::rdp_request(&asked).is_some() && (full || !tls_got_through) {
+        let t = Instant::now();
+        let first = answers
+            .iter_mut()
+            .find(|(a, _, _)| a.requested == negotiation::protocol_set(Some(RDP)))
+            .and_then(|(_, framed, _)| framed.take());
+        let ev = super::rdp_security::run(first, &more, deadline).await;
+        through.rdp_security = Some((ev, io::elapsed_ms(t)));
     }
     // Last, as directly: CredSSP (and the one logon attempt) on the kept stream.
     if let Some((selected, stream)) = kept {
