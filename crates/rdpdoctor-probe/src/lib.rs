@@ -319,6 +319,16 @@ async fn probe_via_gateway(
     if let Some(ms) = through.tls_ms {
         t.insert(Stage::Tls, ms);
     }
+    // As directly, a stage the target's answers leave nothing to check for
+    // is not "not checked" (no NLA: no CredSSP; no PROTOCOL_RDP: no offers).
+    let neg = &through.negotiation;
+    let nla = neg.can_select(Protocol::Hybrid) || neg.can_select(Protocol::HybridEx);
+    report.not_checked.retain(|s| match s {
+        Stage::Credssp => nla,
+        Stage::RdpSecurity => stage::rdp_security::rdp_request(neg).is_some(),
+        Stage::Deep => stage::deep::choose(neg).is_some(),
+        _ => true,
+    });
     report.negotiation = Some(through.negotiation);
     report.tls = through.tls;
     let nla = through.nla;
@@ -331,6 +341,14 @@ async fn probe_via_gateway(
         report.not_checked.retain(|s| *s != Stage::Credssp);
     }
     report.logon = nla.logon;
+    if let Some(run) = through.deep {
+        report
+            .timings
+            .stages_ms
+            .insert(Stage::Deep, run.evidence.elapsed_ms);
+        report.deep = Some(run.evidence);
+        report.not_checked.retain(|s| *s != Stage::Deep);
+    }
     if let Some((rdp, ms)) = through.rdp_security {
         report.timings.stages_ms.insert(Stage::RdpSecurity, ms);
         report.rdp_security = Some(rdp);

@@ -186,10 +186,15 @@ pub fn not_checked_note(report: &ProbeReport) -> Option<String> {
     match &report.gateway {
         // The target's TCP is the gateway's own connection: never ours to check.
         Some(g) if g.target_probed => {
-            return Some(format!(
-                "(through the RD Gateway; not checked through it: {})",
-                names(&[Stage::Tcp]).join(", ")
-            ));
+            let left = names(&[Stage::Tcp]);
+            return Some(if left.is_empty() {
+                "(through the RD Gateway)".to_owned()
+            } else {
+                format!(
+                    "(through the RD Gateway; not checked through it: {})",
+                    left.join(", ")
+                )
+            });
         }
         Some(_) => {
             return Some("(through the RD Gateway; the target itself not probed)".to_owned());

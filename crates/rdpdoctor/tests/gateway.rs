@@ -445,15 +445,14 @@ fn the_target_is_probed_through_the_channel() {
     );
     // What did not run through the gateway says so; CredSSP ran on the
     // channel that selected NLA, and its NTLM facts are the direct probe's.
+    // Only the target's TCP is not ours to measure through a gateway.
     let nc = p.json["not_checked"].as_array().unwrap();
-    assert!(nc.iter().any(|s| s == "deep"), "{nc:?}");
-    assert!(
-        !nc.iter()
-            .any(|s| s == "tls" || s == "negotiation" || s == "credssp" || s == "rdp-security"),
-        "{nc:?}"
-    );
-    // The server also selects RDP (NLA optional): its offers as directly.
+    assert_eq!(nc, &vec![serde_json::json!("tcp")], "{nc:?}");
+    // The server also selects RDP (NLA optional): its offers as directly;
+    // and the deep probe reaches the logon screen as directly.
     assert_eq!(p.json["rdp_security"], direct.json["rdp_security"]);
+    assert_eq!(p.json["deep"]["outcome"], direct.json["deep"]["outcome"]);
+    assert_eq!(p.json["deep"]["outcome"]["kind"], "logon-screen");
     assert_eq!(
         p.json["credssp"]["server_version"],
         direct.json["credssp"]["server_version"]
@@ -660,7 +659,7 @@ fn standard_rdp_security_is_probed_through_the_channels() {
         let served = Served::start_to(GatewayConfig::new(GatewayFault::Healthy), fault);
         let p = probe_through(&served, &served.target(), &format!("rdp-{name}"), &[]);
         assert_schema_valid(&p.json, name);
-        let direct = probe_target(false, &served.target(), &["--timeout", "2"]);
+        let direct = probe_direct(&served.target(), &format!("direct-rdp-{name}"));
         p.assert_has(finding);
         let offers = p.json["rdp_security"]["offers"].as_array().unwrap();
         assert_eq!(offers.len(), 5, "{name}: {offers:?}");
@@ -679,5 +678,41 @@ fn standard_rdp_security_is_probed_through_the_channels() {
             p.json["diagnosis"]["causes"][0]["id"], direct.json["diagnosis"]["causes"][0]["id"],
             "{name}: top cause"
         );
+    }
+}
+
+/// The deep probe and, for a target without NLA, the logon in the Client
+/// Info PDU, through channels of their own: a server that denies the
+/// connection after the Client Info reads as directly (its Set Error Info,
+/// `server-denied-connection`, the logon refused), and a healthy TLS
+/// server's logon is "not verified" as directly.
+#[test]
+fn the_deep_probe_and_the_client_info_logon_run_through_the_channels() {
+    for (fault, finding) in [
+        (Fault::ServerDenied, "server-denied-connection"),
+        (Fault::HealthyTls, "logon-not-checked"),
+    ] {
+        let name = fault.name();
+        let served = Served::start_to(GatewayConfig::new(GatewayFault::Healthy), fault);
+        let p = probe_through(&served, &served.target(), &format!("deep-{name}"), &[]);
+        assert_schema_valid(&p.json, name);
+        let direct = probe_direct(&served.target(), &format!("direct-deep-{name}"));
+        p.assert_has(finding);
+        assert_eq!(
+            p.json["deep"]["outcome"], direct.json["deep"]["outcome"],
+            "{name}"
+        );
+        assert_eq!(p.json["logon"]["method"], "client-info", "{name}");
+        assert_eq!(
+            p.json["logon"]["outcome"], direct.json["logon"]["outcome"],
+            "{name}"
+        );
+        assert_eq!(
+            p.target_finding_ids(),
+            direct.target_finding_ids(),
+            "{name}: the target's findings through the gateway and directly"
+        );
+        assert_eq!(p.code, direct.code, "{name}: exit status");
+        assert_no_password(&p, name);
     }
 }

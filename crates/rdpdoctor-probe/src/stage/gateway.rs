@@ -17,6 +17,7 @@
 //! the evidence then says `target_probed: true`. Only collects; the diagnosis judges.
 
 mod channel;
+mod deep;
 mod http;
 pub mod nla;
 mod rdp_security;

@@ -31,10 +31,9 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
                 .map(|s| format!(" ({})", term(s)))
                 .unwrap_or_default()
         ),
-        None if g.channel_opened && g.target_probed => format!(
-            "{at} · channel to the target opened; the target's negotiation, TLS, certificate \
-             and (where it selected NLA) CredSSP were probed through it"
-        ),
+        None if g.channel_opened && g.target_probed => {
+            format!("{at} · channel to the target opened; the target was probed through it (below)")
+        }
         None if g.channel_opened => format!(
             "{at} · channel to the target opened; the target itself was not probed through the gateway"
         ),
@@ -93,20 +92,30 @@ pub(super) fn through_before(d: &mut Builder<'_>) {
     );
 }
 
-/// The stages after the certificate: CredSSP (on the channel whose target
-/// selected NLA) and Standard RDP Security (on channels of their own) have
-/// the direct probe's sections when they ran through the gateway; the deep
-/// probe is not run through it.
-pub(super) fn through_after(d: &mut Builder<'_>, r: &rdpdoctor_evidence::ProbeReport) {
-    if r.credssp.is_none() {
-        d.stage(Sec::Credssp, false, "not probed through the RD Gateway");
+/// The stages after the certificate, as the direct probe shows them where
+/// they ran through the gateway (CredSSP on the channel whose target
+/// selected NLA, Standard RDP Security and the deep probe on channels of
+/// their own) or where the target's answers leave nothing to check; else
+/// "not probed through the RD Gateway".
+pub(super) fn through_after(
+    d: &mut Builder<'_>,
+    r: &rdpdoctor_evidence::ProbeReport,
+    judgement: &rdpdoctor_diagnose::Judgement,
+) {
+    use rdpdoctor_evidence::Stage;
+    let not = |d: &mut Builder<'_>, sec| d.stage(sec, false, "not probed through the RD Gateway");
+    match r.not_checked.contains(&Stage::Credssp) {
+        true => not(d, Sec::Credssp),
+        false => super::probe::credssp(d, r, judgement),
     }
-    if r.rdp_security.is_some() {
-        super::probe::rdp_security(d, r);
-    } else {
-        d.stage(Sec::RdpSecurity, false, "not probed through the RD Gateway");
+    match r.not_checked.contains(&Stage::RdpSecurity) {
+        true => not(d, Sec::RdpSecurity),
+        false => super::probe::rdp_security(d, r),
     }
-    d.stage(Sec::LogonScreen, false, "not probed through the RD Gateway");
+    match r.not_checked.contains(&Stage::Deep) {
+        true => not(d, Sec::LogonScreen),
+        false => super::probe::logon_screen(d, r),
+    }
 }
 
 /// The target's own stages, which `probe --gateway` does not run (they would

@@ -27,10 +27,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
         // The target through the gateway's channel (`gateway::through`).
         super::gateway::through_before(&mut d);
         negotiation_to_certificate(&mut d, r, judgement);
-        if r.credssp.is_some() {
-            credssp(&mut d, r, judgement);
-        }
-        super::gateway::through_after(&mut d, r);
+        super::gateway::through_after(&mut d, r, judgement);
         return d.finish();
     }
     // DNS
@@ -396,7 +393,47 @@ pub(super) fn rdp_security(d: &mut Builder<'_>, r: &ProbeReport) {
 
 /// The logon screen and what follows.
 fn after_rdp_security(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
-    // Deep probe
+    logon_screen(&mut d, r);
+    super::kerberos::section(&mut d, r);
+    // The client's connection file (`probe --rdp-file`): its findings,
+    // worded from file-controlled text, so neutralised.
+    let file: Vec<&str> = judgement
+        .findings
+        .iter()
+        .filter(|f| f.id.section() == Sec::ClientFile)
+        .map(|f| f.summary.as_str())
+        .collect();
+    if let Some((first, rest)) = file.split_first() {
+        d.stage(Sec::ClientFile, true, &sentence(first));
+        for s in rest {
+            d.detail(&sentence(s));
+        }
+    }
+
+    d.finish()
+}
+
+/// The first bytes another protocol answered with, as text when they are
+/// printable ASCII (`"<!DOCTYPE HTML>"`: a web server), else as the
+/// evidence's hex; neutralised either way.
+fn first_bytes(t: &rdpdoctor_evidence::TcpEvidence) -> String {
+    match t.first_bytes() {
+        Some(b)
+            if !b.is_empty()
+                && b.iter().all(|&c| {
+                    c == b'\t' || c == b'\n' || c == b'\r' || (0x20..0x7f).contains(&c)
+                }) =>
+        {
+            let text = String::from_utf8_lossy(&b);
+            let one_line: Vec<&str> = text.split_whitespace().collect();
+            format!("\"{}\"", term(&one_line.join(" ")))
+        }
+        _ => term(t.first_response.as_deref().unwrap_or("")),
+    }
+}
+
+/// The deep probe: how far the connection sequence got.
+pub(super) fn logon_screen(d: &mut Builder<'_>, r: &ProbeReport) {
     match &r.deep {
         None if r.not_checked.contains(&Stage::Deep) => {
             d.stage(Sec::LogonScreen, false, "not checked (fast profile)")
@@ -444,42 +481,5 @@ fn after_rdp_security(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement
                 d.detail(&format!("channels {}", sentence(&dp.channels.join(", "))));
             }
         }
-    }
-
-    super::kerberos::section(&mut d, r);
-    // The client's connection file (`probe --rdp-file`): its findings,
-    // worded from file-controlled text, so neutralised.
-    let file: Vec<&str> = judgement
-        .findings
-        .iter()
-        .filter(|f| f.id.section() == Sec::ClientFile)
-        .map(|f| f.summary.as_str())
-        .collect();
-    if let Some((first, rest)) = file.split_first() {
-        d.stage(Sec::ClientFile, true, &sentence(first));
-        for s in rest {
-            d.detail(&sentence(s));
-        }
-    }
-
-    d.finish()
-}
-
-/// The first bytes another protocol answered with, as text when they are
-/// printable ASCII (`"<!DOCTYPE HTML>"`: a web server), else as the
-/// evidence's hex; neutralised either way.
-fn first_bytes(t: &rdpdoctor_evidence::TcpEvidence) -> String {
-    match t.first_bytes() {
-        Some(b)
-            if !b.is_empty()
-                && b.iter().all(|&c| {
-                    c == b'\t' || c == b'\n' || c == b'\r' || (0x20..0x7f).contains(&c)
-                }) =>
-        {
-            let text = String::from_utf8_lossy(&b);
-            let one_line: Vec<&str> = text.split_whitespace().collect();
-            format!("\"{}\"", term(&one_line.join(" ")))
-        }
-        _ => term(t.first_response.as_deref().unwrap_or("")),
     }
 }

@@ -49,6 +49,8 @@ pub struct Through {
     /// target selects PROTOCOL_RDP (full profile; fast: only when no TLS
     /// handshake got through, as directly).
     pub rdp_security: Option<(rdpdoctor_evidence::RdpSecurityEvidence, f64)>,
+    /// The deep probe (full profile).
+    pub deep: Option<crate::stage::deep::DeepRun>,
 }
 
 type Answer = (
@@ -164,6 +166,7 @@ where
         tls_ms: None,
         nla: Default::default(),
         rdp_security: None,
+        deep: None,
     };
     // The TLS stream kept for CredSSP, with the NLA protocol selected on it.
     let mut kept = None;
@@ -245,14 +248,33 @@ where
         attempts: answers.iter().map(|(a, _, _)| a.clone()).collect(),
     };
     let tls_got_through = through.tls.as_ref().is_some_and(|t| t.version.is_some());
-    if crate::stage::rdp_security::rdp_request(&asked).is_some() && (full || !tls_got_through) {
+    let rdp_offers = async {
+        // Fast: only when no TLS handshake got through, as directly.
+        let wanted = full || !tls_got_through;
+        if crate::stage::rdp_security::rdp_request(&asked).is_none() || !wanted {
+            return None;
+        }
         let t = Instant::now();
         let first = answers
             .iter_mut()
             .find(|(a, _, _)| a.requested == negotiation::protocol_set(Some(RDP)))
             .and_then(|(_, framed, _)| framed.take());
         let ev = super::rdp_security::run(first, &more, deadline).await;
-        through.rdp_security = Some((ev, io::elapsed_ms(t)));
+        Some((ev, io::elapsed_ms(t)))
+    };
+    // Beside it, as directly, the deep probe on a channel of its own.
+    let deep_run = async {
+        if full {
+            super::deep::run(&asked, &more, host, deadline).await
+        } else {
+            None
+        }
+    };
+    (through.rdp_security, through.deep) = tokio::join!(rdp_offers, deep_run);
+    // A target without NLA: the logon goes in a Client Info PDU, last.
+    let nla_anywhere = asked.can_select(Protocol::Hybrid) || asked.can_select(Protocol::HybridEx);
+    if full && !nla_anywhere {
+        through.nla.logon = super::deep::logon(&asked, &more, host, creds, deadline).await;
     }
     // Last, as directly: CredSSP (and the one logon attempt) on the kept stream.
     if let Some((selected, stream)) = kept {
