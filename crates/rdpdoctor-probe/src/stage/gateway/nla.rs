@@ -9,7 +9,8 @@
 //! the Early User Authorization Result, [MS-RDPBCGR 2.2.10.2]); the
 //! target's first TSRequest, its NTLM CHALLENGE ([MS-NLMP 2.2.1.2]), is also
 //! the CredSSP stage's evidence (version, names, build, clock). The fast
-//! profile never logs on: it sends only the NEGOTIATE of the CredSSP stage.
+//! profile never logs on, nor do credentials for the gateway only (`scan`,
+//! the exporter): they send only the NEGOTIATE of the CredSSP stage.
 //! The credentials reach the target only here, after the gateway accepted
 //! them (no channel opens otherwise), and only once.
 
@@ -34,18 +35,19 @@ pub struct Nla {
 }
 
 /// CredSSP over `tls`, a stream whose target selected `selected` (HYBRID or
-/// HYBRID_EX) and presented `leaf`.
+/// HYBRID_EX) and presented `leaf`; the logon only when `logon` (the full
+/// profile, with credentials not kept for the gateway only).
 pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     tls: S,
     leaf: Option<&[u8]>,
     selected: Protocol,
     host: &str,
     creds: &Credentials,
-    full: bool,
+    logon: bool,
     deadline: &Deadline,
 ) -> Nla {
     let t = Instant::now();
-    if !full {
+    if !logon {
         let r = credssp::exchange(tls, deadline, crate::now_millis).await;
         return Nla {
             credssp: Some(r),

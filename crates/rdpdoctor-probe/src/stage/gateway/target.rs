@@ -273,13 +273,14 @@ where
     (through.rdp_security, through.deep) = tokio::join!(rdp_offers, deep_run);
     // A target without NLA: the logon goes in a Client Info PDU, last.
     let nla_anywhere = asked.can_select(Protocol::Hybrid) || asked.can_select(Protocol::HybridEx);
-    if full && !nla_anywhere {
+    if full && !nla_anywhere && !creds.gateway_only() {
         through.nla.logon = super::deep::logon(&asked, &more, host, creds, deadline).await;
     }
     // Last, as directly: CredSSP (and the one logon attempt) on the kept stream.
     if let Some((selected, stream)) = kept {
         let leaf = through.leaf_der.as_deref();
-        through.nla = super::nla::run(stream, leaf, selected, host, creds, full, deadline).await;
+        let logon = full && !creds.gateway_only();
+        through.nla = super::nla::run(stream, leaf, selected, host, creds, logon, deadline).await;
     }
     through.channel_end = channel_end(&answers);
     through.negotiation.attempts = answers.into_iter().map(|(a, _, _)| a).collect();
