@@ -312,20 +312,13 @@ fn an_exporter_gateway_outside_the_allowlist_is_refused() {
 fn a_full_scan_through_a_gateway_logs_on_at_no_target() {
     let fleet = Fleet::start();
     let [healthy, _, _] = fleet.targets();
-    let gw = fleet.gateway();
+    let gw = format!("--gateway={}", fleet.gateway());
     let (logon, _pw) = demo_logon_args("scan-gateway-full");
-    let mut args = vec![
-        "scan",
-        healthy.as_str(),
-        "--gateway",
-        &gw,
-        "--profile",
-        "full",
-        "--timeout",
-        "2",
-        "--format",
-        "ndjson",
-    ];
+    let given = [&healthy, &gw, "--profile=full", "--timeout=2"];
+    let mut args: Vec<&str> = std::iter::once("scan")
+        .chain(given.iter().map(|a| a.as_ref()))
+        .chain(["--format", "ndjson"])
+        .collect();
     args.extend(logon.iter().map(String::as_str));
     let (out, _) = run(false, &args);
     let stdout = String::from_utf8_lossy(&out.stdout);
