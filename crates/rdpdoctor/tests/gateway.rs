@@ -598,6 +598,19 @@ fn the_targets_logon_refusal_is_the_targets_not_the_gateways() {
         assert_eq!(p.code, 1, "{name}");
         assert_no_password(&p, name);
     }
+    // The text report's gateway section says which hop refused them.
+    let served = Served::start_to(GatewayConfig::new(GatewayFault::Healthy), Fault::HealthyNla);
+    let (logon, _pw) = demo_logon_args("logon-text");
+    let (gw, target) = (served.gateway(), served.target());
+    let mut args = vec!["probe", &target, "--gateway", &gw, "--timeout", "2"];
+    args.extend(logon.iter().map(String::as_str));
+    let (out, _) = run(false, &args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("accepted by the gateway, refused by the target's logon"),
+        "{text}"
+    );
+    assert!(!text.contains(rdpdoctor_emulator::DEMO_PASSWORD));
 }
 
 /// A refused gateway logon withholds the password from the target: no

@@ -82,6 +82,32 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
     }
 }
 
+/// Which hop answered the credentials, in the gateway's section: the
+/// gateway accepted them (a channel opened), and the target's own logon
+/// through the channel accepted or refused them.
+pub(super) fn target_logon(d: &mut Builder<'_>, r: &rdpdoctor_evidence::ProbeReport) {
+    use rdpdoctor_evidence::LogonOutcome as O;
+    let (Some(g), Some(l)) = (&r.gateway, &r.logon) else {
+        return;
+    };
+    if !g.target_probed {
+        return;
+    }
+    let said = match l.outcome {
+        O::Authenticated => "accepted by the gateway and by the target's logon",
+        O::AccessDenied | O::Rejected | O::Closed => {
+            "accepted by the gateway, refused by the target's logon: the target is the hop that fails"
+        }
+        O::NotVerified => {
+            "accepted by the gateway; the target went on without saying whether it accepts them"
+        }
+        O::NoAnswer | O::NotAttempted | O::Error => {
+            "accepted by the gateway; the target's logon did not come to an answer"
+        }
+    };
+    d.detail(&format!("credentials of {} {said}", term(&l.user)));
+}
+
 /// Through the channel, the target's TCP is the gateway's own connection:
 /// not measured.
 pub(super) fn through_before(d: &mut Builder<'_>) {

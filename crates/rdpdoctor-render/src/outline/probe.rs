@@ -20,6 +20,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
     let r = report;
     if let Some(g) = &r.gateway {
         super::gateway::section(&mut d, g);
+        super::gateway::target_logon(&mut d, r);
         if !g.target_probed {
             super::gateway::target_not_probed(&mut d);
             return d.finish();
