@@ -70,6 +70,15 @@ const XFREERDP_RC: &[(GatewayFault, i32, &str)] = &[
     (GatewayFault::Silent, 124, ""),
 ];
 
+/// One lab test of this file at a time: each picks free ports by binding
+/// and releasing them (another test's connections could take one before its
+/// server binds it) and starts servers that take seconds on a loaded machine.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Children killed (by their own pid) when the test ends.
 struct Procs(Vec<Child>);
 
@@ -217,6 +226,7 @@ fn tempdir(parent: &std::path::Path, name: &str) -> std::path::PathBuf {
 #[test]
 #[ignore = "needs xfreerdp, Xvfb and freerdp-shadow-cli (lab/install.sh)"]
 fn xfreerdp_through_every_emulated_gateway() {
+    let _lab = one_at_a_time();
     let dir = std::env::temp_dir().join(format!("rdpdoctor-lab-gateway-{}", std::process::id()));
     let dir = tempdir(&dir, "run");
     let mut procs = Procs(Vec::new());
@@ -268,6 +278,7 @@ fn xfreerdp_through_every_emulated_gateway() {
 #[test]
 #[ignore = "needs xfreerdp and Xvfb (lab/install.sh)"]
 fn xfreerdp_and_rdpdoctor_through_the_gateway_to_the_target() {
+    let _lab = one_at_a_time();
     use rdpdoctor_emulator::gateway::GatewayHostile;
     use rdpdoctor_emulator::{Fault, FaultConfig};
     use rdpdoctor_testkit::cli::{demo_logon_args, probe_target};
@@ -457,6 +468,7 @@ fn probe_watched(
 #[test]
 #[ignore = "needs xfreerdp, Xvfb, winpr-hash and freerdp-shadow-cli (lab/install.sh)"]
 fn the_logon_through_the_gateway_is_the_targets() {
+    let _lab = one_at_a_time();
     let rows = logon_rows();
     assert!(rows.len() >= 2, "rows for the right and the wrong password");
     let base = std::env::temp_dir().join(format!("rdpdoctor-lab-gw-logon-{}", std::process::id()));
