@@ -416,8 +416,13 @@ pub(crate) fn headline_through(
             f.summary
         );
     }
-    format!(
-        "Through the RD Gateway {at} (it opened a channel to the target): {}",
-        crate::headline::wire_headline(verdict, top, findings, report)
-    )
+    let target = crate::headline::wire_headline(verdict, top, findings, report);
+    // The gateway let the user through: a failure now is the target's own
+    // (its logon refusal included: the gateway accepted the same credentials).
+    if verdict.is_failing() {
+        return format!(
+            "Through the RD Gateway {at}, the hop that fails is the target itself: {target}"
+        );
+    }
+    format!("Through the RD Gateway {at} (it opened a channel to the target): {target}")
 }

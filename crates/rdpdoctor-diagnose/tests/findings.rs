@@ -436,23 +436,7 @@ fn logon(
     early: Option<u32>,
 ) -> ProbeReport {
     let mut r = report();
-    r.logon = Some(LogonEvidence {
-        user: "CONTOSO\\alice".into(),
-        method: LogonMethod::Credssp,
-        via: Some(Protocol::HybridEx),
-        phase_reached: phase,
-        outcome,
-        credssp_version: Some(6),
-        ntstatus,
-        early_user_auth: early,
-        early_user_auth_name: None,
-        logon_error: None,
-        logon_notification: None,
-        error_info: None,
-        error_info_name: None,
-        detail: None,
-        elapsed_ms: 10.0,
-    });
+    r.logon = Some(common::logon_evidence(outcome, phase, ntstatus, early));
     r
 }
 

@@ -63,9 +63,11 @@ impl ModuleGateway {
             .map_err(|e| format!("module {module}: gateway = {gateway:?}: {e}"))?;
         let credentials = match (user, password_file) {
             (None, None) => None,
+            // The gateway's only: no logon at the targets behind it.
             (Some(u), Some(f)) => Some(
                 Credentials::new(u, read_password(&dir.join(f))?)
-                    .map_err(|e| format!("module {module}: gateway_user: {e}"))?,
+                    .map_err(|e| format!("module {module}: gateway_user: {e}"))?
+                    .for_the_gateway_only(),
             ),
             _ => {
                 return Err(format!(

@@ -17,6 +17,9 @@ pub struct Credentials {
     user: String,
     domain: Option<String>,
     password: Zeroizing<String>,
+    /// Only for the RD Gateway's authentication, never a logon at the
+    /// target (a scan's or an exporter module's gateway credentials).
+    gateway_only: bool,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -49,7 +52,22 @@ impl Credentials {
             user: name.to_owned(),
             domain: domain.map(str::to_owned),
             password,
+            gateway_only: false,
         })
+    }
+
+    /// The same credentials, for the RD Gateway only: a probe through the
+    /// gateway then makes no logon at the target (`scan` and the exporter,
+    /// where one logon per host would be one failed logon per host when the
+    /// target refuses the password, enough to lock the account).
+    pub fn for_the_gateway_only(mut self) -> Credentials {
+        self.gateway_only = true;
+        self
+    }
+
+    /// Whether these credentials are for the RD Gateway only.
+    pub fn gateway_only(&self) -> bool {
+        self.gateway_only
     }
 
     /// The account name, without the domain.

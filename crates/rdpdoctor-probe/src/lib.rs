@@ -265,16 +265,7 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         report.logon = Some(logon(addr, host, &report, creds, &deadline).await);
     }
     if let Some(info) = cert_info {
-        let server_dns = report
-            .ntlm
-            .as_ref()
-            .and_then(|n| n.dns_computer_name.as_deref());
-        report.certificate = Some(certificate_facts(
-            info,
-            &target,
-            server_dns,
-            now_millis() / 1000,
-        ));
+        report.certificate = Some(target_certificate(info, &target, &report));
     }
     finish(report, started, &deadline)
 }
@@ -282,7 +273,9 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
 /// `probe TARGET --gateway GW`: the path through the RD Gateway, hop by hop
 /// ([`stage::gateway`]), and once a channel is open the target's X.224
 /// negotiation, TLS handshake and certificate through it
-/// ([`stage::gateway::target`]), filling the same fields as a direct probe.
+/// ([`stage::gateway::target`]), Standard RDP Security's offers where it
+/// selects PROTOCOL_RDP, then CredSSP and (full profile) the one logon
+/// attempt where it selected NLA, filling the same fields as a direct probe.
 /// The stages that need a connection of their own to the target are listed
 /// in `not_checked`; without an open channel, all of them.
 async fn probe_via_gateway(
@@ -301,6 +294,7 @@ async fn probe_via_gateway(
         &target,
         opts.credentials.as_ref(),
         opts.address,
+        opts.profile == Profile::Full,
         &deadline,
     );
     let (gw, through) = match tokio::time::timeout(ceiling, run).await {
@@ -325,14 +319,47 @@ async fn probe_via_gateway(
     if let Some(ms) = through.tls_ms {
         t.insert(Stage::Tls, ms);
     }
+    // As directly, a stage the target's answers leave nothing to check for
+    // is not "not checked" (no NLA: no CredSSP; no PROTOCOL_RDP: no offers).
+    let neg = &through.negotiation;
+    let nla = neg.can_select(Protocol::Hybrid) || neg.can_select(Protocol::HybridEx);
+    report.not_checked.retain(|s| match s {
+        Stage::Credssp => nla,
+        Stage::RdpSecurity => stage::rdp_security::rdp_request(neg).is_some(),
+        Stage::Deep => stage::deep::choose(neg).is_some(),
+        _ => true,
+    });
     report.negotiation = Some(through.negotiation);
     report.tls = through.tls;
+    let nla = through.nla;
+    if let Some((cs, ntlm)) = nla.credssp {
+        if let Some(ms) = nla.credssp_ms {
+            report.timings.stages_ms.insert(Stage::Credssp, ms);
+        }
+        report.credssp = Some(cs);
+        report.ntlm = ntlm;
+        report.not_checked.retain(|s| *s != Stage::Credssp);
+    }
+    report.logon = nla.logon;
+    if let Some(run) = through.deep {
+        report
+            .timings
+            .stages_ms
+            .insert(Stage::Deep, run.evidence.elapsed_ms);
+        report.deep = Some(run.evidence);
+        report.not_checked.retain(|s| *s != Stage::Deep);
+    }
+    if let Some((rdp, ms)) = through.rdp_security {
+        report.timings.stages_ms.insert(Stage::RdpSecurity, ms);
+        report.rdp_security = Some(rdp);
+        report.not_checked.retain(|s| *s != Stage::RdpSecurity);
+    }
     if let Some(info) = through
         .leaf_der
         .as_deref()
         .and_then(|der| rdpdoctor_wire::cert::analyze(der).ok())
     {
-        report.certificate = Some(certificate_facts(info, &target, None, now_millis() / 1000));
+        report.certificate = Some(target_certificate(info, &target, &report));
     }
     if let Some(g) = report.gateway.as_mut() {
         g.channel_end = through.channel_end;
@@ -386,6 +413,20 @@ fn finish(mut report: ProbeReport, started: Instant, deadline: &Deadline) -> Pro
     report.timings.total_ms = io::elapsed_ms(started);
     report.timings.ceiling_hit = deadline.expired();
     report
+}
+
+/// The target's certificate judged now, against the name the user typed and
+/// the DNS name its NTLM CHALLENGE gave, when the probe read one.
+fn target_certificate(
+    info: rdpdoctor_evidence::Certificate,
+    target: &Target,
+    report: &ProbeReport,
+) -> CertificateFacts {
+    let server_dns = report
+        .ntlm
+        .as_ref()
+        .and_then(|n| n.dns_computer_name.as_deref());
+    certificate_facts(info, target, server_dns, now_millis() / 1000)
 }
 
 /// Certificate evidence, judged at `now` (Unix seconds) against the name the

@@ -167,33 +167,44 @@ pub fn not_checked_note(report: &ProbeReport) -> Option<String> {
     if report.not_checked.is_empty() {
         return None;
     }
+    let names = |skip: &[Stage]| -> Vec<&str> {
+        report
+            .not_checked
+            .iter()
+            .filter(|s| !skip.contains(s))
+            .map(|s| match s {
+                Stage::RdpSecurity => "RDP security",
+                Stage::Deep => "logon screen",
+                Stage::Dns => "DNS",
+                Stage::Tcp => "TCP",
+                Stage::Negotiation => "negotiation",
+                Stage::Tls => "TLS",
+                Stage::Credssp => "CredSSP",
+            })
+            .collect()
+    };
     match &report.gateway {
+        // The target's TCP is the gateway's own connection: never ours to check.
         Some(g) if g.target_probed => {
-            return Some(
-                "(through the RD Gateway; not checked through it: CredSSP, RDP security, \
-                 logon screen)"
-                    .to_owned(),
-            );
+            let left = names(&[Stage::Tcp]);
+            return Some(if left.is_empty() {
+                "(through the RD Gateway)".to_owned()
+            } else {
+                format!(
+                    "(through the RD Gateway; not checked through it: {})",
+                    left.join(", ")
+                )
+            });
         }
         Some(_) => {
             return Some("(through the RD Gateway; the target itself not probed)".to_owned());
         }
         None => {}
     }
-    let names: Vec<&str> = report
-        .not_checked
-        .iter()
-        .map(|s| match s {
-            Stage::RdpSecurity => "RDP security",
-            Stage::Deep => "logon screen",
-            Stage::Dns => "DNS",
-            Stage::Tcp => "TCP",
-            Stage::Negotiation => "negotiation",
-            Stage::Tls => "TLS",
-            Stage::Credssp => "CredSSP",
-        })
-        .collect();
-    Some(format!("(fast profile; not checked: {})", names.join(", ")))
+    Some(format!(
+        "(fast profile; not checked: {})",
+        names(&[]).join(", ")
+    ))
 }
 
 /// The head of any report: `subject` names what was diagnosed (server text

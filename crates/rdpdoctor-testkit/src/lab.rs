@@ -89,6 +89,17 @@ impl Probe {
             .unwrap_or_default()
     }
 
+    /// The findings about the target (not an RD Gateway's own), sorted.
+    pub fn target_finding_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .finding_ids()
+            .into_iter()
+            .filter(|i| !i.starts_with("gateway-"))
+            .collect();
+        ids.sort();
+        ids
+    }
+
     #[track_caller]
     pub fn assert_has(&self, id: &str) {
         let ids = self.finding_ids();

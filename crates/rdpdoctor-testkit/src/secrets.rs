@@ -58,3 +58,40 @@ pub fn watch(mut child: Child, secret: &str) -> (Output, usize) {
     }
     (child.wait_with_output().unwrap(), seen)
 }
+
+/// `rdpdoctor ARGS` (a probe with `--format json` and the password in a
+/// file), watched while it runs ([`watch`]): the secret is in no process's
+/// command line or environment, nor on stdout, stderr or in the JSON.
+pub fn probe_watched<I, S>(args: I, secret: &str) -> crate::lab::Probe
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let child = std::process::Command::new(crate::run::bin())
+        .args(args)
+        .env_remove("RDPDOCTOR_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rdpdoctor");
+    let start = std::time::Instant::now();
+    let (out, seen) = watch(child, secret);
+    assert!(seen > 0, "the process was never sampled");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stdout.contains(secret), "the password is on stdout");
+    assert!(!stderr.contains(secret), "the password is on stderr");
+    let json: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    assert!(
+        !json.to_string().contains(secret),
+        "the password is in the JSON"
+    );
+    crate::lab::Probe {
+        json,
+        code: out.status.code().unwrap_or(-1),
+        elapsed: start.elapsed(),
+        stderr,
+    }
+}

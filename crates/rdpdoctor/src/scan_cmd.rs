@@ -66,9 +66,9 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         samples: args.samples,
         address: None,
         reverse_dns: args.reverse_dns,
-        // Only with --gateway (clap): the gateway's credentials, also used
-        // for nothing else (a probe through a gateway makes no logon).
-        credentials,
+        // Only with --gateway (clap): the gateway's credentials, used for
+        // nothing else (no logon at the targets behind it).
+        credentials: credentials.map(rdpdoctor_probe::Credentials::for_the_gateway_only),
         profile: match args.profile {
             ScanProfile::Fast => rdpdoctor_probe::Profile::Fast,
             ScanProfile::Full => rdpdoctor_probe::Profile::Full,

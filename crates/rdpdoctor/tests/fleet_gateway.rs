@@ -302,3 +302,35 @@ fn an_exporter_gateway_outside_the_allowlist_is_refused() {
     let (status, body) = e.get("/probe?target=127.0.0.2:3389&module=gw", &[]);
     assert_eq!(status, 403, "{body}");
 }
+
+/// A scan's gateway credentials are the gateway's only: even with
+/// `--profile full`, no target behind the gateway gets a logon (each would
+/// be one failed logon per host where the target refuses the password; the
+/// emulated target refuses every one). The stages without a logon still run
+/// through the channel: CredSSP's NTLM facts, the deep probe.
+#[test]
+fn a_full_scan_through_a_gateway_logs_on_at_no_target() {
+    let fleet = Fleet::start();
+    let [healthy, _, _] = fleet.targets();
+    let gw = format!("--gateway={}", fleet.gateway());
+    let (logon, _pw) = demo_logon_args("scan-gateway-full");
+    let given = [&healthy, &gw, "--profile=full", "--timeout=2"];
+    let mut args: Vec<&str> = std::iter::once("scan")
+        .chain(given.iter().map(|a| a.as_ref()))
+        .chain(["--format", "ndjson"])
+        .collect();
+    args.extend(logon.iter().map(String::as_str));
+    let (out, _) = run(false, &args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let reports = by_input(&stdout);
+    let h = &reports[&healthy];
+    assert_eq!(h["gateway"]["target_probed"], true, "{h}");
+    assert!(
+        h["logon"].is_null(),
+        "a logon at the target: {}",
+        h["logon"]
+    );
+    assert!(!ids(h).contains(&"bad-credentials"), "{:?}", ids(h));
+    assert_eq!(h["credssp"]["ntlm_challenge"], true, "{h}");
+    assert!(h["deep"]["outcome"].is_object(), "{h}");
+}

@@ -184,7 +184,11 @@ fn check(e: &Expect) {
     let served = Served::start(e.fault);
     let (logon, _pw) = demo_logon_args(&format!("gateway-{}", e.fault.name()));
     let gw = served.gateway();
-    let mut args: Vec<&str> = vec!["--gateway", &gw, "--timeout", "2"];
+    // The fast profile: every gateway hop and the target's stages through
+    // the channel, without the logon at the target (the emulated target has
+    // no accounts and refuses every logon: that case is
+    // `the_targets_logon_refusal_is_the_targets_not_the_gateways`).
+    let mut args: Vec<&str> = vec!["--gateway", &gw, "--timeout", "2", "--profile", "fast"];
     args.extend(logon.iter().map(String::as_str));
     let p = probe_target(false, &served.target(), &args);
     let name = e.fault.name();
@@ -207,7 +211,11 @@ fn check(e: &Expect) {
         // (without --user: no logon, which the gateway path does not run)
         // is ranked too.
         assert_eq!(top, Some("rd-gateway-cert-invalid"), "{name}");
-        let direct = probe_target(false, &served.target(), &["--timeout", "2"]);
+        let direct = probe_target(
+            false,
+            &served.target(),
+            &["--timeout", "2", "--profile", "fast"],
+        );
         let want = &direct.json["diagnosis"]["causes"][0]["id"];
         assert!(want.is_string(), "{name}: the direct probe ranks no cause");
         let ranked: Vec<&serde_json::Value> = d["causes"]
@@ -230,6 +238,12 @@ fn check(e: &Expect) {
     let failing = !matches!(e.verdict, "healthy" | "works-with-warnings");
     assert_eq!(p.code, i32::from(failing), "{name}: exit status");
     assert_eq!(p.json["gateway"]["target_probed"], through, "{name}");
+    assert_no_password(&p, name);
+}
+
+/// The demo's password is nowhere in the JSON.
+#[track_caller]
+fn assert_no_password(p: &Probe, name: &str) {
     assert!(
         !p.json
             .to_string()
@@ -330,7 +344,17 @@ fn hostile_gateways_cost_at_most_the_deadlines() {
         let served = Served::start_with(cfg);
         let (logon, _pw) = demo_logon_args(&format!("gateway-{}", hostile.name()));
         let gw = served.gateway();
-        let mut args: Vec<&str> = vec!["--gateway", &gw, "--timeout", "2", "--ceiling", "20"];
+        // Fast: no logon at the emulated target, which refuses every one.
+        let mut args: Vec<&str> = vec![
+            "--gateway",
+            &gw,
+            "--timeout",
+            "2",
+            "--ceiling",
+            "20",
+            "--profile",
+            "fast",
+        ];
         args.extend(logon.iter().map(String::as_str));
         let p = probe_target(false, &served.target(), &args);
         let name = hostile.name();
@@ -365,13 +389,7 @@ fn probe_through(served: &Served, target: &str, tag: &str, extra: &[&str]) -> Pr
 
 /// The findings about the target (not the gateway's own).
 fn target_findings(p: &Probe) -> Vec<String> {
-    let mut ids: Vec<String> = p
-        .finding_ids()
-        .into_iter()
-        .filter(|i| !i.starts_with("gateway-"))
-        .collect();
-    ids.sort();
-    ids
+    p.target_finding_ids()
 }
 
 /// (a) Through a healthy gateway to a healthy server (NLA offered), the target's
@@ -383,7 +401,11 @@ fn the_target_is_probed_through_the_channel() {
     let served = Served::start(GatewayFault::Healthy);
     let p = probe_through(&served, &served.target(), "through-healthy", &[]);
     assert_schema_valid(&p.json, "through-healthy");
-    let direct = probe_target(false, &served.target(), &["--timeout", "2"]);
+    // The direct probe with the same credentials: both log on once.
+    let (logon, _pw) = demo_logon_args("direct-healthy");
+    let mut args = vec!["--timeout", "2"];
+    args.extend(logon.iter().map(String::as_str));
+    let direct = probe_target(false, &served.target(), &args);
     let g = &p.json["gateway"];
     assert_eq!(g["target_probed"], true, "{g}");
     assert_eq!(g["channel_opened"], true);
@@ -421,12 +443,28 @@ fn the_target_is_probed_through_the_channel() {
         through.contains(&"cert-self-signed".to_owned()),
         "{through:?}"
     );
-    // What did not run through the gateway says so.
+    // What did not run through the gateway says so; CredSSP ran on the
+    // channel that selected NLA, and its NTLM facts are the direct probe's.
+    // Only the target's TCP is not ours to measure through a gateway.
     let nc = p.json["not_checked"].as_array().unwrap();
-    assert!(nc.iter().any(|s| s == "credssp"), "{nc:?}");
+    assert_eq!(nc, &vec![serde_json::json!("tcp")], "{nc:?}");
+    // The server also selects RDP (NLA optional): its offers as directly;
+    // and the deep probe reaches the logon screen as directly.
+    assert_eq!(p.json["rdp_security"], direct.json["rdp_security"]);
+    assert_eq!(p.json["deep"]["outcome"], direct.json["deep"]["outcome"]);
+    assert_eq!(p.json["deep"]["outcome"]["kind"], "logon-screen");
+    assert_eq!(
+        p.json["credssp"]["server_version"],
+        direct.json["credssp"]["server_version"]
+    );
     assert!(
-        !nc.iter().any(|s| s == "tls" || s == "negotiation"),
-        "{nc:?}"
+        p.json["ntlm"]["dns_computer_name"].is_string(),
+        "{}",
+        p.json["ntlm"]
+    );
+    assert_eq!(
+        p.json["ntlm"]["dns_computer_name"],
+        direct.json["ntlm"]["dns_computer_name"]
     );
 }
 
@@ -498,5 +536,196 @@ fn a_gateway_breaking_the_channel_gives_a_finding_within_the_deadline() {
         let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
         assert!(headline.contains("the target itself"), "{name}: {headline}");
         assert_eq!(p.code, 1, "{name}");
+    }
+}
+
+/// The direct probe of `target` with the demo's credentials (one logon).
+fn probe_direct(target: &str, tag: &str) -> Probe {
+    let (logon, _pw) = demo_logon_args(tag);
+    let mut args = vec!["--timeout", "2"];
+    args.extend(logon.iter().map(String::as_str));
+    probe_target(false, target, &args)
+}
+
+/// The logon through the channel: the gateway accepts the demo's
+/// credentials and opens the channel; the emulated target (no accounts)
+/// answers the NTLM AUTHENTICATE with STATUS_LOGON_FAILURE. The refusal is
+/// the target's (`bad-credentials`, its cause ranked first as directly),
+/// never the gateway's (`gateway-auth-refused`), and the head line names the
+/// target as the hop that fails. Each account fault of the target gives the
+/// finding the direct probe gives.
+#[test]
+fn the_targets_logon_refusal_is_the_targets_not_the_gateways() {
+    for (fault, finding) in [
+        (Fault::HealthyNla, "bad-credentials"),
+        (Fault::AccountDisabled, "account-disabled"),
+        (Fault::LogonTypeNotGranted, "logon-type-not-granted"),
+    ] {
+        let name = fault.name();
+        let served = Served::start_to(GatewayConfig::new(GatewayFault::Healthy), fault);
+        let p = probe_through(&served, &served.target(), &format!("logon-{name}"), &[]);
+        assert_schema_valid(&p.json, name);
+        p.assert_has(finding);
+        p.assert_has("gateway-channel-opened");
+        assert!(
+            !p.finding_ids().iter().any(|i| i == "gateway-auth-refused"),
+            "{name}: {:?}",
+            p.finding_ids()
+        );
+        let hops = p.json["gateway"]["hops"].as_array().unwrap();
+        assert!(
+            hops.iter().all(|h| h["outcome"] == "ok"),
+            "{name}: {hops:?}"
+        );
+        let logon = &p.json["logon"];
+        assert_eq!(logon["method"], "credssp", "{name}: {logon}");
+        assert_eq!(logon["outcome"], "rejected", "{name}: {logon}");
+        let direct = probe_direct(&served.target(), &format!("direct-logon-{name}"));
+        assert_eq!(
+            logon["ntstatus"], direct.json["logon"]["ntstatus"],
+            "{name}: the target's status through the gateway differs from directly"
+        );
+        let top = &p.json["diagnosis"]["causes"][0]["id"];
+        assert_eq!(
+            top, &direct.json["diagnosis"]["causes"][0]["id"],
+            "{name}: top cause through the gateway vs directly"
+        );
+        let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
+        assert!(
+            headline.contains("the hop that fails is the target itself"),
+            "{name}: {headline}"
+        );
+        assert_eq!(p.code, 1, "{name}");
+        assert_no_password(&p, name);
+    }
+    // The text report's gateway section says which hop refused them.
+    let served = Served::start_to(GatewayConfig::new(GatewayFault::Healthy), Fault::HealthyNla);
+    let (logon, _pw) = demo_logon_args("logon-text");
+    let (gw, target) = (served.gateway(), served.target());
+    let mut args = vec!["probe", &target, "--gateway", &gw, "--timeout", "2"];
+    args.extend(logon.iter().map(String::as_str));
+    let (out, _) = run(false, &args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("accepted by the gateway, refused by the target's logon"),
+        "{text}"
+    );
+    assert!(!text.contains(rdpdoctor_emulator::DEMO_PASSWORD));
+}
+
+/// A refused gateway logon withholds the password from the target: no
+/// channel, no logon record, the gateway's refusal alone.
+#[test]
+fn a_gateway_refusing_the_credentials_sends_none_to_the_target() {
+    let served = Served::start(GatewayFault::AuthRefused);
+    let p = probe_through(&served, &served.target(), "logon-gw-refused", &[]);
+    p.assert_has("gateway-auth-refused");
+    assert!(p.json["logon"].is_null(), "{}", p.json["logon"]);
+    assert!(
+        !p.finding_ids().iter().any(|i| i == "bad-credentials"),
+        "{:?}",
+        p.finding_ids()
+    );
+    let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
+    assert!(
+        headline.contains("authentication at the gateway"),
+        "{headline}"
+    );
+}
+
+/// The fast profile never logs on at the target, through a gateway as
+/// directly; its CredSSP stage still reads the target's NTLM CHALLENGE
+/// through the channel.
+#[test]
+fn the_fast_profile_reads_credssp_through_the_channel_without_a_logon() {
+    let served = Served::start(GatewayFault::Healthy);
+    let p = probe_through(
+        &served,
+        &served.target(),
+        "fast-credssp",
+        &["--profile", "fast"],
+    );
+    assert_schema_valid(&p.json, "fast-credssp");
+    assert!(p.json["logon"].is_null(), "{}", p.json["logon"]);
+    assert_eq!(p.json["credssp"]["ntlm_challenge"], true, "{}", p.json);
+    assert!(
+        p.json["ntlm"]["os_version"].is_string(),
+        "{}",
+        p.json["ntlm"]
+    );
+    p.assert_has("clock-in-sync");
+    assert_eq!(p.code, 0, "{}", p.json["diagnosis"]["headline"]);
+}
+
+/// Standard RDP Security through the channels: a target that selects
+/// PROTOCOL_RDP gets the direct stage's five encryption-method offers, each
+/// on a channel of its own, and they read exactly as directly (the
+/// `rdp_security` evidence and the findings it gives: `rdp-security-only`,
+/// `fips-required`).
+#[test]
+fn standard_rdp_security_is_probed_through_the_channels() {
+    for (fault, finding) in [
+        (Fault::RdpSecurityOnly, "rdp-security-only"),
+        (Fault::FipsRequired, "fips-required"),
+    ] {
+        let name = fault.name();
+        let served = Served::start_to(GatewayConfig::new(GatewayFault::Healthy), fault);
+        let p = probe_through(&served, &served.target(), &format!("rdp-{name}"), &[]);
+        assert_schema_valid(&p.json, name);
+        let direct = probe_direct(&served.target(), &format!("direct-rdp-{name}"));
+        p.assert_has(finding);
+        let offers = p.json["rdp_security"]["offers"].as_array().unwrap();
+        assert_eq!(offers.len(), 5, "{name}: {offers:?}");
+        assert_eq!(
+            p.json["rdp_security"], direct.json["rdp_security"],
+            "{name}: Standard RDP Security through the gateway differs from directly"
+        );
+        let nc = p.json["not_checked"].as_array().unwrap();
+        assert!(!nc.iter().any(|s| s == "rdp-security"), "{name}: {nc:?}");
+        let (t, d) = (p.target_finding_ids(), direct.target_finding_ids());
+        assert!(
+            t.iter().all(|i| d.contains(i)),
+            "{name}: through {t:?}, directly {d:?}"
+        );
+        assert_eq!(
+            p.json["diagnosis"]["causes"][0]["id"], direct.json["diagnosis"]["causes"][0]["id"],
+            "{name}: top cause"
+        );
+    }
+}
+
+/// The deep probe and, for a target without NLA, the logon in the Client
+/// Info PDU, through channels of their own: a server that denies the
+/// connection after the Client Info reads as directly (its Set Error Info,
+/// `server-denied-connection`, the logon refused), and a healthy TLS
+/// server's logon is "not verified" as directly.
+#[test]
+fn the_deep_probe_and_the_client_info_logon_run_through_the_channels() {
+    for (fault, finding) in [
+        (Fault::ServerDenied, "server-denied-connection"),
+        (Fault::HealthyTls, "logon-not-checked"),
+    ] {
+        let name = fault.name();
+        let served = Served::start_to(GatewayConfig::new(GatewayFault::Healthy), fault);
+        let p = probe_through(&served, &served.target(), &format!("deep-{name}"), &[]);
+        assert_schema_valid(&p.json, name);
+        let direct = probe_direct(&served.target(), &format!("direct-deep-{name}"));
+        p.assert_has(finding);
+        assert_eq!(
+            p.json["deep"]["outcome"], direct.json["deep"]["outcome"],
+            "{name}"
+        );
+        assert_eq!(p.json["logon"]["method"], "client-info", "{name}");
+        assert_eq!(
+            p.json["logon"]["outcome"], direct.json["logon"]["outcome"],
+            "{name}"
+        );
+        assert_eq!(
+            p.target_finding_ids(),
+            direct.target_finding_ids(),
+            "{name}: the target's findings through the gateway and directly"
+        );
+        assert_eq!(p.code, direct.code, "{name}: exit status");
+        assert_no_password(&p, name);
     }
 }

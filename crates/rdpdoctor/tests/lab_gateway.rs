@@ -70,6 +70,15 @@ const XFREERDP_RC: &[(GatewayFault, i32, &str)] = &[
     (GatewayFault::Silent, 124, ""),
 ];
 
+/// One lab test of this file at a time: each picks free ports by binding
+/// and releasing them (another test's connections could take one before its
+/// server binds it) and starts servers that take seconds on a loaded machine.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Children killed (by their own pid) when the test ends.
 struct Procs(Vec<Child>);
 
@@ -80,6 +89,15 @@ impl Drop for Procs {
             let _ = c.wait();
         }
     }
+}
+
+/// The emulated gateway on 127.0.0.1, a free port.
+fn spawn_gateway(rt: &tokio::runtime::Runtime, cfg: GatewayConfig) -> RunningGateway {
+    rt.block_on(rdpdoctor_emulator::spawn_gateway(
+        cfg,
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .unwrap()
 }
 
 fn free_port() -> u16 {
@@ -116,9 +134,16 @@ fn start_xvfb(base: u32, procs: &mut Procs) -> String {
 /// Xvfb and an NLA shadow server with a SAM file for the lab account.
 fn start_shadow(dir: &std::path::Path, procs: &mut Procs) -> (String, u16) {
     let display = start_xvfb(190, procs);
+    let port = start_shadow_on(&display, dir, LAB_PASSWORD, procs);
+    (display, port)
+}
+
+/// An NLA shadow server on `display` whose SAM file gives the lab account
+/// `password`; its port.
+fn start_shadow_on(display: &str, dir: &std::path::Path, password: &str, procs: &mut Procs) -> u16 {
     let sam = dir.join("sam.txt");
     let hash = Command::new("winpr-hash")
-        .args(["-u", LAB_USER, "-p", LAB_PASSWORD, "-f", "sam"])
+        .args(["-u", LAB_USER, "-p", password, "-f", "sam"])
         .output()
         .expect("winpr-hash (lab/install.sh)");
     std::fs::write(&sam, &hash.stdout).unwrap();
@@ -132,7 +157,7 @@ fn start_shadow(dir: &std::path::Path, procs: &mut Procs) -> (String, u16) {
                 format!("/sam-file:{}", sam.display()),
             ])
             .current_dir(dir)
-            .env("DISPLAY", &display)
+            .env("DISPLAY", display)
             .env("HOME", dir)
             .env("XDG_CONFIG_HOME", dir)
             .stdout(Stdio::null())
@@ -141,13 +166,19 @@ fn start_shadow(dir: &std::path::Path, procs: &mut Procs) -> (String, u16) {
             .expect("freerdp-shadow-cli (lab/install.sh)"),
     );
     wait_listening(port, Duration::from_secs(10));
-    (display, port)
+    port
 }
 
 /// xfreerdp through the gateway to the shadow server: exit code and its last lines.
 fn xfreerdp(display: &str, dir: &std::path::Path, gw: u16, target: u16) -> (i32, String) {
-    xfreerdp_sec(display, dir, gw, target, "nla")
+    xfreerdp_sec(display, dir, gw, target, "nla", DEMO_AT_GATEWAY)
 }
+
+/// The demo's account, the one the emulated gateway accepts by default.
+const DEMO_AT_GATEWAY: (&str, &str) = (
+    rdpdoctor_emulator::DEMO_USER,
+    rdpdoctor_emulator::DEMO_PASSWORD,
+);
 
 /// xfreerdp through the gateway, forcing `/sec:SEC`: exit code and its last lines.
 fn xfreerdp_sec(
@@ -156,6 +187,7 @@ fn xfreerdp_sec(
     gw: u16,
     target: u16,
     sec: &str,
+    (gw_user, gw_password): (&str, &str),
 ) -> (i32, String) {
     let home = tempdir(dir, "home");
     let out = Command::new("timeout")
@@ -166,8 +198,8 @@ fn xfreerdp_sec(
             format!("/p:{LAB_PASSWORD}"),
             format!("/sec:{sec}"),
             format!("/g:127.0.0.1:{gw}"),
-            format!("/gu:{}", rdpdoctor_emulator::DEMO_USER),
-            format!("/gp:{}", rdpdoctor_emulator::DEMO_PASSWORD),
+            format!("/gu:{gw_user}"),
+            format!("/gp:{gw_password}"),
             "/gt:http".to_owned(),
             "/cert:ignore".to_owned(),
             "+auth-only".to_owned(),
@@ -194,6 +226,7 @@ fn tempdir(parent: &std::path::Path, name: &str) -> std::path::PathBuf {
 #[test]
 #[ignore = "needs xfreerdp, Xvfb and freerdp-shadow-cli (lab/install.sh)"]
 fn xfreerdp_through_every_emulated_gateway() {
+    let _lab = one_at_a_time();
     let dir = std::env::temp_dir().join(format!("rdpdoctor-lab-gateway-{}", std::process::id()));
     let dir = tempdir(&dir, "run");
     let mut procs = Procs(Vec::new());
@@ -203,12 +236,7 @@ fn xfreerdp_through_every_emulated_gateway() {
     for (fault, want, says) in XFREERDP_RC {
         let mut cfg = GatewayConfig::new(*fault);
         cfg.hold = Duration::from_secs(30);
-        let gw: RunningGateway = rt
-            .block_on(rdpdoctor_emulator::spawn_gateway(
-                cfg,
-                "127.0.0.1:0".parse().unwrap(),
-            ))
-            .unwrap();
+        let gw = spawn_gateway(&rt, cfg);
         let t = Instant::now();
         let (rc, tail) = xfreerdp(&display, &dir, gw.local_addr().port(), shadow);
         println!(
@@ -250,6 +278,7 @@ fn xfreerdp_through_every_emulated_gateway() {
 #[test]
 #[ignore = "needs xfreerdp and Xvfb (lab/install.sh)"]
 fn xfreerdp_and_rdpdoctor_through_the_gateway_to_the_target() {
+    let _lab = one_at_a_time();
     use rdpdoctor_emulator::gateway::GatewayHostile;
     use rdpdoctor_emulator::{Fault, FaultConfig};
     use rdpdoctor_testkit::cli::{demo_logon_args, probe_target};
@@ -320,7 +349,7 @@ fn xfreerdp_and_rdpdoctor_through_the_gateway_to_the_target() {
             .block_on(rdpdoctor_emulator::spawn_gateway(cfg, any))
             .unwrap();
         let gw_port = gw.local_addr().port();
-        let (rc, tail) = xfreerdp_sec(&display, &dir, gw_port, to, "tls");
+        let (rc, tail) = xfreerdp_sec(&display, &dir, gw_port, to, "tls", DEMO_AT_GATEWAY);
         let (logon, _pw) = demo_logon_args("lab-gw-target");
         let gw_arg = format!("127.0.0.1:{gw_port}");
         let mut args = vec!["--gateway", gw_arg.as_str(), "--timeout", "3"];
@@ -352,6 +381,208 @@ fn xfreerdp_and_rdpdoctor_through_the_gateway_to_the_target() {
             p.elapsed < Duration::from_secs(12),
             "{name}: {:?}",
             p.elapsed
+        );
+    }
+}
+
+/// One row of `lab/ground-truth-gateway-logon.tsv`.
+struct LogonRow {
+    name: String,
+    /// The target's SAM gives the lab account the password the gateway
+    /// accepts (`same`) or another one (`other`).
+    same_password: bool,
+    verdict: String,
+    present: Vec<String>,
+    absent: Vec<String>,
+    top_cause: Option<String>,
+    xfreerdp_rc: i32,
+}
+
+fn logon_rows() -> Vec<LogonRow> {
+    let path = rdpdoctor_testkit::cli::repo_root().join("lab/ground-truth-gateway-logon.tsv");
+    let text = std::fs::read_to_string(&path).expect("lab/ground-truth-gateway-logon.tsv");
+    let list = |s: &str| -> Vec<String> {
+        if s == "-" {
+            Vec::new()
+        } else {
+            s.split(',').map(str::to_owned).collect()
+        }
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            assert!(c.len() >= 8, "a row of 8 columns: {l}");
+            LogonRow {
+                name: c[0].to_owned(),
+                same_password: match c[1] {
+                    "same" => true,
+                    "other" => false,
+                    x => panic!("target_password {x:?}: same or other"),
+                },
+                verdict: c[2].to_owned(),
+                present: list(c[3]),
+                absent: list(c[4]),
+                top_cause: (c[5] != "-").then(|| c[5].to_owned()),
+                xfreerdp_rc: c[6].parse().expect("xfreerdp_rc: a number"),
+            }
+        })
+        .collect()
+}
+
+/// `rdpdoctor probe TARGET ARGS --user labuser --password-file F --format
+/// json`, watched while it runs: its command line and environment (and any
+/// child's) never hold the password, nor its stdout, stderr or JSON.
+fn probe_watched(
+    target: &str,
+    args: &[&str],
+    dir: &std::path::Path,
+) -> rdpdoctor_testkit::cli::Probe {
+    let file = dir.join("pw");
+    std::fs::write(&file, LAB_PASSWORD).unwrap();
+    let mut all: Vec<std::ffi::OsString> =
+        ["probe", target, "--format", "json", "--no-reverse-dns"]
+            .iter()
+            .chain(args)
+            .chain(&["--user", LAB_USER, "--password-file"])
+            .map(Into::into)
+            .collect();
+    all.push(file.clone().into());
+    let p = rdpdoctor_testkit::secrets::probe_watched(all, LAB_PASSWORD);
+    let _ = std::fs::remove_file(&file);
+    p
+}
+
+/// The logon at the target through the gateway's channel
+/// (`lab/ground-truth-gateway-logon.tsv`): the emulated gateway accepts the
+/// lab account and relays to FreeRDP's shadow server with NLA and a SAM
+/// file (a real NTLM check). With the same password at the target, the
+/// logon succeeds through the gateway; with another one in the target's
+/// SAM, the refusal is the target's (the shadow server closes after the
+/// AUTHENTICATE), never `gateway-auth-refused`. Each row: rdpdoctor through
+/// the gateway, rdpdoctor directly to the same server (the target's
+/// findings of the stages run through the channel agree), and xfreerdp
+/// `/g: /gu: /gp: +auth-only` through the same gateway to the same target,
+/// whose exit code agrees with rdpdoctor's. The password is watched for in
+/// every process's command line and environment and in every output.
+#[test]
+#[ignore = "needs xfreerdp, Xvfb, winpr-hash and freerdp-shadow-cli (lab/install.sh)"]
+fn the_logon_through_the_gateway_is_the_targets() {
+    let _lab = one_at_a_time();
+    let rows = logon_rows();
+    assert!(rows.len() >= 2, "rows for the right and the wrong password");
+    let base = std::env::temp_dir().join(format!("rdpdoctor-lab-gw-logon-{}", std::process::id()));
+    let mut xvfb = Procs(Vec::new());
+    let display = start_xvfb(100, &mut xvfb);
+    let rt = rdpdoctor_testkit::run::runtime();
+    let mut measured = Vec::new();
+    for row in &rows {
+        let dir = tempdir(&base, &row.name);
+        // A shadow server per row (lab-notes: one can wedge after failures).
+        let mut shadow_procs = Procs(Vec::new());
+        let password = if row.same_password {
+            LAB_PASSWORD
+        } else {
+            "Other-Pass-2"
+        };
+        let shadow = start_shadow_on(&display, &dir, password, &mut shadow_procs);
+        let mut cfg = GatewayConfig::new(GatewayFault::Healthy);
+        cfg.user = LAB_USER.into();
+        cfg.password = LAB_PASSWORD.into();
+        cfg.hold = Duration::from_secs(30);
+        let gw = spawn_gateway(&rt, cfg);
+        let gw_port = gw.local_addr().port();
+        let target = format!("127.0.0.1:{shadow}");
+        let gw_arg = format!("127.0.0.1:{gw_port}");
+        let through = probe_watched(&target, &["--gateway", &gw_arg, "--timeout", "3"], &dir);
+        let direct = probe_watched(&target, &["--timeout", "3"], &dir);
+        let (rc, tail) = xfreerdp_sec(
+            &display,
+            &dir,
+            gw_port,
+            shadow,
+            "nla",
+            (LAB_USER, LAB_PASSWORD),
+        );
+        println!(
+            "{:<16} xfreerdp rc {rc:<4} {tail}\n{:<16} through {} {:?} in {:.1} s\n{:<16} direct  {} {:?}",
+            row.name,
+            "",
+            through.json["verdict"],
+            through.target_finding_ids(),
+            through.elapsed.as_secs_f64(),
+            "",
+            direct.json["verdict"],
+            direct.target_finding_ids(),
+        );
+        measured.push((rc, through, direct));
+        rt.block_on(gw.shutdown());
+        drop(shadow_procs);
+    }
+    drop(xvfb);
+    let _ = std::fs::remove_dir_all(&base);
+    for (row, (rc, through, direct)) in rows.iter().zip(measured) {
+        let name = &row.name;
+        for id in &row.present {
+            assert!(
+                through.finding_ids().contains(id),
+                "{name}: {id} missing from {:?}",
+                through.finding_ids()
+            );
+        }
+        for id in &row.absent {
+            assert!(
+                !through.finding_ids().contains(id),
+                "{name}: {id} in {:?}",
+                through.finding_ids()
+            );
+        }
+        assert_eq!(through.json["verdict"], row.verdict.as_str(), "{name}");
+        let top = through.json["diagnosis"]["causes"][0]["id"].as_str();
+        assert_eq!(top, row.top_cause.as_deref(), "{name}: top cause");
+        // The gateway let the lab account through in every row.
+        let hops = through.json["gateway"]["hops"].as_array().unwrap();
+        assert!(
+            hops.iter().all(|h| h["outcome"] == "ok"),
+            "{name}: {hops:?}"
+        );
+        // What the channel carried, the direct probe concludes too; and the
+        // logon's and CredSSP's findings are the same both ways.
+        let (t, d) = (through.target_finding_ids(), direct.target_finding_ids());
+        assert!(
+            t.iter().all(|i| d.contains(i)),
+            "{name}: through {t:?}, directly {d:?}"
+        );
+        assert_eq!(
+            through.json["logon"]["outcome"], direct.json["logon"]["outcome"],
+            "{name}"
+        );
+        for key in ["netbios_computer_name", "dns_computer_name", "os_version"] {
+            let (a, b) = (&through.json["ntlm"][key], &direct.json["ntlm"][key]);
+            assert!(a.is_string(), "{name}: no ntlm.{key} through the gateway");
+            assert_eq!(a, b, "{name}: ntlm.{key}");
+        }
+        // xfreerdp agrees: its exit code, and rdpdoctor's verdict fails exactly when it does.
+        assert_eq!(rc, row.xfreerdp_rc, "{name}: xfreerdp exit code");
+        assert_eq!(
+            through.code != 0,
+            rc != 0,
+            "{name}: rdpdoctor {} vs xfreerdp {rc}",
+            through.code
+        );
+        let headline = through.json["diagnosis"]["headline"]
+            .as_str()
+            .unwrap_or_default();
+        if rc != 0 {
+            assert!(
+                headline.contains("the hop that fails is the target itself"),
+                "{name}: {headline}"
+            );
+        }
+        assert!(
+            through.elapsed < Duration::from_secs(15),
+            "{name}: {:?}",
+            through.elapsed
         );
     }
 }

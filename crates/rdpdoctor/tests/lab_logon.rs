@@ -52,46 +52,23 @@ struct Run {
 
 fn run_logon(target: &str, user: &str, password: &[u8], secret: &str) -> Run {
     let file = password_file(&user.replace('\\', "_"), password);
-    let child = Command::new(bin())
-        .args([
-            "probe",
-            target,
-            "--format",
-            "json",
-            "--no-reverse-dns",
-            "--user",
-            user,
-            "--password-file",
-        ])
-        .arg(&file)
-        .env_remove("RDPDOCTOR_PASSWORD")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run rdpdoctor");
-    let start = std::time::Instant::now();
-    let (out, seen) = rdpdoctor_testkit::secrets::watch(child, secret);
-    assert!(seen > 0, "the process was never sampled");
+    let mut args: Vec<std::ffi::OsString> = [
+        "probe",
+        target,
+        "--format",
+        "json",
+        "--no-reverse-dns",
+        "--user",
+        user,
+        "--password-file",
+    ]
+    .iter()
+    .map(Into::into)
+    .collect();
+    args.push(file.clone().into());
+    let probe = rdpdoctor_testkit::secrets::probe_watched(args, secret);
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stdout.contains(secret), "the password is on stdout");
-    assert!(!stderr.contains(secret), "the password is on stderr");
-    let json: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
-    assert!(
-        !json.to_string().contains(secret),
-        "the password is in the JSON"
-    );
-    Run {
-        probe: Probe {
-            json,
-            code: out.status.code().unwrap_or(-1),
-            elapsed: start.elapsed(),
-            stderr,
-        },
-    }
+    Run { probe }
 }
 
 /// The reference client's run for the same attempt, over NLA.

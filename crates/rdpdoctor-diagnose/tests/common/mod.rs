@@ -55,3 +55,30 @@ pub fn cert(not_after_days: i64) -> CertificateFacts {
         ..Default::default()
     }
 }
+
+/// One `--user` NLA logon attempt of `CONTOSO\alice` (HYBRID_EX) that
+/// ended as given.
+pub fn logon_evidence(
+    outcome: rdpdoctor_evidence::LogonOutcome,
+    phase: rdpdoctor_evidence::LogonPhase,
+    ntstatus: Option<u32>,
+    early: Option<u32>,
+) -> rdpdoctor_evidence::LogonEvidence {
+    rdpdoctor_evidence::LogonEvidence {
+        user: "CONTOSO\\alice".into(),
+        method: rdpdoctor_evidence::LogonMethod::Credssp,
+        via: Some(rdpdoctor_evidence::Protocol::HybridEx),
+        phase_reached: phase,
+        outcome,
+        credssp_version: Some(6),
+        ntstatus,
+        early_user_auth: early,
+        early_user_auth_name: None,
+        logon_error: None,
+        logon_notification: None,
+        error_info: None,
+        error_info_name: None,
+        detail: None,
+        elapsed_ms: 10.0,
+    }
+}

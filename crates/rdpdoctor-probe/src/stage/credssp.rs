@@ -11,9 +11,22 @@ use rdpdoctor_evidence::{CredSspEvidence, NtlmFacts, StepFailure};
 use rdpdoctor_wire::x224::protocol::{HYBRID, SSL};
 use rdpdoctor_wire::{credssp, ntlm};
 use std::net::SocketAddr;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// The TSRequest version rdpdoctor announces (the newest, as current Windows does).
 pub const CLIENT_VERSION: u32 = 6;
+
+/// A record of the stage before any answer.
+fn evidence() -> CredSspEvidence {
+    CredSspEvidence {
+        server_version: None,
+        client_version: CLIENT_VERSION,
+        error_code: None,
+        ntlm_challenge: false,
+        error: None,
+        failure_kind: None,
+    }
+}
 
 /// Runs the exchange. `now_millis` is the local clock for the skew estimate.
 pub async fn run(
@@ -22,41 +35,54 @@ pub async fn run(
     deadline: &Deadline,
     now_millis: impl Fn() -> i64,
 ) -> (CredSspEvidence, Option<NtlmFacts>) {
-    let mut ev = CredSspEvidence {
-        server_version: None,
-        client_version: CLIENT_VERSION,
-        error_code: None,
-        ntlm_challenge: false,
-        error: None,
-        failure_kind: None,
-    };
     let config = client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);
-    let stream = match rustls_connect(addr, host, SSL | HYBRID, config, deadline).await {
-        Ok((_, _, _, s)) => s,
+    match rustls_connect(addr, host, SSL | HYBRID, config, deadline).await {
+        Ok((_, _, _, s)) => exchange(s, deadline, now_millis).await,
         Err(e) => {
+            let mut ev = evidence();
             ev.error = Some(e.message);
             ev.failure_kind = e.kind;
-            return (ev, None);
+            (ev, None)
         }
-    };
+    }
+}
+
+/// The exchange over a TLS stream with a server that selected HYBRID (a
+/// direct connection, or the RD Gateway's channel).
+pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    deadline: &Deadline,
+    now_millis: impl Fn() -> i64,
+) -> (CredSspEvidence, Option<NtlmFacts>) {
     let mut framed = FramedStream::new(stream);
     let request = credssp::encode_ts_request(CLIENT_VERSION, &ntlm::encode_negotiate());
     let sent_at = now_millis();
     if let Err(e) = framed.send(&request, deadline.step()).await {
+        let mut ev = evidence();
         ev.error = Some(e.describe());
         ev.failure_kind = Some(e.kind());
         return (ev, None);
     }
-    let frame = match read_ts_request(&mut framed, deadline).await {
-        Ok(f) => f,
+    match read_ts_request(&mut framed, deadline).await {
+        Ok(frame) => from_answer(&frame, sent_at, now_millis()),
         Err(e) => {
+            let mut ev = evidence();
             ev.error = Some(format!("no TSRequest from the server: {}", e.describe()));
             ev.failure_kind = Some(e.kind());
-            return (ev, None);
+            (ev, None)
         }
-    };
-    let received_at = now_millis();
-    let ts = match credssp::decode_ts_request(&frame) {
+    }
+}
+
+/// The stage's evidence from the server's first TSRequest (`frame`), read
+/// between `sent_at` and `received_at` by our clock (Unix ms).
+pub(crate) fn from_answer(
+    frame: &[u8],
+    sent_at: i64,
+    received_at: i64,
+) -> (CredSspEvidence, Option<NtlmFacts>) {
+    let mut ev = evidence();
+    let ts = match credssp::decode_ts_request(frame) {
         Ok(t) => t,
         Err(e) => {
             ev.error = Some(format!("the server's TSRequest does not decode: {e}"));
@@ -87,7 +113,7 @@ pub async fn run(
 }
 
 /// Reads one whole TSRequest, bounded in size and time.
-pub(crate) async fn read_ts_request<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+pub(crate) async fn read_ts_request<S: AsyncRead + AsyncWrite + Unpin>(
     framed: &mut FramedStream<S>,
     deadline: &Deadline,
 ) -> Result<Vec<u8>, crate::io::ReadError> {

@@ -48,7 +48,6 @@ use rustls::pki_types::ServerName;
 use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use turns::{Counted, Turns};
 use zeroize::Zeroizing;
 
@@ -82,7 +81,7 @@ impl Via {
         }
     }
 
-    fn request(self) -> Option<u32> {
+    pub(crate) fn request(self) -> Option<u32> {
         match self {
             Via::Tls => Some(SSL),
             Via::Rdp(request) => request,
@@ -187,14 +186,27 @@ impl Progress {
 /// Runs the deep probe through `via` (also for forcing a path in tests).
 pub async fn run_via(addr: SocketAddr, host: &str, via: Via, deadline: &Deadline) -> DeepRun {
     let start = Instant::now();
-    let turns = Turns::default();
     let (x224, framed) = connect_and_negotiate(addr, via.request(), deadline).await;
-    turns.add(x224_round_trips(&x224));
+    run_on(&x224, framed, host, via, deadline, start).await
+}
+
+/// The deep probe on a connection (TCP, or the RD Gateway's channel) whose
+/// X.224 exchange for `via` ended with `x224`, started at `start`.
+pub(crate) async fn run_on<S: AsyncRead + AsyncWrite + Unpin>(
+    x224: &NegotiationOutcome,
+    framed: Option<FramedStream<S>>,
+    host: &str,
+    via: Via,
+    deadline: &Deadline,
+    start: Instant,
+) -> DeepRun {
+    let turns = Turns::default();
+    turns.add(x224_round_trips(x224));
     let opened = match (via, framed) {
-        (Via::Tls, Some(framed)) if selected_tls(&x224) => Ok(framed),
-        (Via::Tls, _) => Err(x224_stop(&x224, "TLS")),
+        (Via::Tls, Some(framed)) if selected_tls(x224) => Ok(framed),
+        (Via::Tls, _) => Err(x224_stop(x224, "TLS")),
         (Via::Rdp(_), Some(framed)) => Ok(framed),
-        (Via::Rdp(_), None) => Err(x224_stop(&x224, "Standard RDP Security")),
+        (Via::Rdp(_), None) => Err(x224_stop(x224, "Standard RDP Security")),
     };
     go_on(opened, host, via, deadline, (start, turns), false).await
 }
@@ -221,8 +233,8 @@ async fn run_early(addr: SocketAddr, host: &str, deadline: &Deadline) -> Option<
 
 /// After the X.224 exchange (`opened`, or why it did not lead to `via`):
 /// TLS when `via` says so, then the sequence; the evidence at the end.
-async fn go_on(
-    opened: Result<FramedStream<TcpStream>, DeepOutcome>,
+async fn go_on<S: AsyncRead + AsyncWrite + Unpin>(
+    opened: Result<FramedStream<S>, DeepOutcome>,
     host: &str,
     via: Via,
     deadline: &Deadline,
@@ -247,8 +259,8 @@ async fn go_on(
 
 /// After the X.224 exchange: TLS when `via` says so, then the sequence, with
 /// `creds` in the Client Info PDU when given.
-async fn secure_and_sequence(
-    opened: Result<FramedStream<TcpStream>, DeepOutcome>,
+async fn secure_and_sequence<S: AsyncRead + AsyncWrite + Unpin>(
+    opened: Result<FramedStream<S>, DeepOutcome>,
     host: &str,
     via: Via,
     turns: &Turns,
@@ -298,12 +310,12 @@ fn selected_tls(x224: &NegotiationOutcome) -> bool {
 /// A rustls handshake as the TLS stage's modern client does it, over a
 /// stream that counts its round trips (hence not `tls::rustls_connect`,
 /// which owns its TCP stream).
-async fn tls_handshake(
-    framed: FramedStream<TcpStream>,
+async fn tls_handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    framed: FramedStream<S>,
     host: &str,
     turns: &Turns,
     deadline: &Deadline,
-) -> Result<tokio_rustls::client::TlsStream<Counted<TcpStream>>, DeepOutcome> {
+) -> Result<tokio_rustls::client::TlsStream<Counted<S>>, DeepOutcome> {
     let (tcp, pending) = framed.into_parts();
     let stream = Counted::new(tcp, turns.clone(), pending);
     let config = super::tls::client_config(&[&rustls::version::TLS12, &rustls::version::TLS13]);

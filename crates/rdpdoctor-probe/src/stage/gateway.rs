@@ -11,11 +11,16 @@
 //! Each answer's status is kept (the HTTP status, or the gateway's HRESULT
 //! typed by `rdpdoctor_wire::tsgu::ProxyError`). Once a channel is open, the
 //! target's X.224 negotiation and TLS handshake run through it ([`target`],
-//! over the channel's byte stream, [`channel`]); the evidence then says
-//! `target_probed: true`. Only collects; the diagnosis judges.
+//! over the channel's byte stream, [`channel`]), Standard RDP Security's
+//! offers where it selects PROTOCOL_RDP ([`rdp_security`]), then CredSSP and
+//! the logon with the user's credentials where it selected NLA ([`nla`]);
+//! the evidence then says `target_probed: true`. Only collects; the diagnosis judges.
 
 mod channel;
+mod deep;
 mod http;
+pub mod nla;
+mod rdp_security;
 pub mod target;
 mod tunnel;
 
@@ -78,12 +83,14 @@ pub(crate) fn hop(
 
 /// Follows the path to `target` through `gw` (at `address` instead of the
 /// gateway's resolved one, when given) and, when a channel opens, probes the
-/// target through the gateway ([`target::probe`]); never fails.
+/// target through the gateway ([`target::probe`]; its logon only when
+/// `full`); never fails.
 pub async fn run_through(
     gw: &GatewayTarget,
     target: &Target,
     creds: Option<&Credentials>,
     address: Option<std::net::IpAddr>,
+    full: bool,
     deadline: &Deadline,
 ) -> (GatewayEvidence, Option<target::Through>) {
     let (mut ev, open) = path(gw, target, creds, address, deadline).await;
@@ -98,7 +105,7 @@ pub async fn run_through(
     };
     let opened_ms = ev.hops.iter().map(|h| h.elapsed_ms).sum();
     let more = || again.channel(target, creds, deadline);
-    let through = target::probe(tunnel, opened_ms, more, &target.host, deadline).await;
+    let through = target::probe(tunnel, opened_ms, more, &target.host, creds, full, deadline).await;
     ev.target_probed = true;
     (ev, Some(through))
 }

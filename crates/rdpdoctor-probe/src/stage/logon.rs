@@ -130,11 +130,38 @@ async fn attempt(
         .peer_certificates()
         .and_then(|c| c.first())
         .map(|c| c.as_ref().to_vec());
+    after_tls(
+        tls,
+        leaf.as_deref(),
+        host,
+        creds,
+        hybrid_ex,
+        deadline,
+        ev,
+        None,
+    )
+    .await;
+}
+
+/// The attempt once TLS is up with the server that selected HYBRID or
+/// HYBRID_EX (`hybrid_ex`): over a direct connection, or over the RD
+/// Gateway's channel. `leaf` is the certificate the server presented, whose
+/// public key CredSSP binds ([MS-CSSP 3.1.5], pubKeyAuth). `first`, when
+/// given, receives the server's first TSRequest (its NTLM CHALLENGE: the
+/// CredSSP stage's facts, without a connection of their own).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn after_tls<S: AsyncRead + AsyncWrite + Unpin>(
+    tls: S,
+    leaf: Option<&[u8]>,
+    host: &str,
+    creds: &Credentials,
+    hybrid_ex: bool,
+    deadline: &Deadline,
+    ev: &mut LogonEvidence,
+    first: Option<&mut Option<FirstAnswer>>,
+) {
     ev.phase_reached = LogonPhase::Tls;
-    let public_key = match leaf
-        .as_deref()
-        .map(rdpdoctor_wire::cert::subject_public_key)
-    {
+    let public_key = match leaf.map(rdpdoctor_wire::cert::subject_public_key) {
         Some(Ok(k)) => k,
         Some(Err(e)) => {
             ev.outcome = LogonOutcome::Error;
@@ -155,12 +182,24 @@ async fn attempt(
         hybrid_ex,
         deadline,
         ev,
+        first,
     )
     .await;
 }
 
+/// The server's first TSRequest of an attempt, with our clock around it.
+pub(crate) struct FirstAnswer {
+    /// The TSRequest as received (DER).
+    pub frame: Vec<u8>,
+    /// Our clock (Unix ms) when the NEGOTIATE went out.
+    pub sent_at: i64,
+    /// Our clock (Unix ms) when the answer was read.
+    pub received_at: i64,
+}
+
 /// The CredSSP conversation over an established TLS stream.
-pub async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
+#[allow(clippy::too_many_arguments)]
+async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut framed: FramedStream<S>,
     host: &str,
     creds: &Credentials,
@@ -168,6 +207,7 @@ pub async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     hybrid_ex: bool,
     deadline: &Deadline,
     ev: &mut LogonEvidence,
+    mut first: Option<&mut Option<FirstAnswer>>,
 ) {
     let identity = match sspi_identity(creds) {
         Ok(i) => i,
@@ -224,6 +264,7 @@ pub async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
             ev.detail = Some(format!("the TSRequest does not encode: {e}"));
             return;
         }
+        let sent_at = crate::now_millis();
         if let Err(e) = framed.send(&bytes, deadline.step()).await {
             stopped(ev, &e, "sending a TSRequest");
             return;
@@ -240,6 +281,15 @@ pub async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
                 return;
             }
         };
+        if turn == 0
+            && let Some(slot) = first.as_deref_mut()
+        {
+            *slot = Some(FirstAnswer {
+                frame: frame.clone(),
+                sent_at,
+                received_at: crate::now_millis(),
+            });
+        }
         let ours = match credssp::decode_ts_request(&frame) {
             Ok(t) => t,
             Err(e) => {

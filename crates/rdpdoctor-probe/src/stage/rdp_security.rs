@@ -55,6 +55,20 @@ pub async fn run(
             (offer, one_offer(addr, request, offer, &deadline).await)
         }));
     }
+    let mut results = Vec::new();
+    for t in tasks {
+        if let Ok(r) = t.await {
+            results.push(r);
+        }
+    }
+    Some(evidence(results))
+}
+
+/// What one offer got: the server's MCS Connect Response, or how and why not.
+pub(crate) type OfferResult = Result<mcs::ConnectResponse, (Option<StepFailure>, String)>;
+
+/// The stage's evidence from each offer's result, in the order given.
+pub(crate) fn evidence(results: Vec<(u32, OfferResult)>) -> RdpSecurityEvidence {
     let mut ev = RdpSecurityEvidence {
         offers: Vec::new(),
         encryption_level: None,
@@ -64,10 +78,7 @@ pub async fn run(
         server_key_bits: None,
         server_certificate_permanent: None,
     };
-    for t in tasks {
-        let Ok((offer, result)) = t.await else {
-            continue;
-        };
+    for (offer, result) in results {
         let outcome = match result {
             // A failed result ends the connection whatever blocks follow it.
             Ok(resp) if resp.result != 0 => RdpSecurityOutcome::Refused {
@@ -138,7 +149,7 @@ pub async fn run(
             outcome,
         });
     }
-    Some(ev)
+    ev
 }
 
 async fn one_offer(
@@ -146,8 +157,22 @@ async fn one_offer(
     request: Option<u32>,
     offer: u32,
     deadline: &Deadline,
-) -> Result<mcs::ConnectResponse, (Option<StepFailure>, String)> {
+) -> OfferResult {
     let (outcome, framed) = connect_and_negotiate(addr, request, deadline).await;
+    offer_after(&outcome, framed, offer, deadline).await
+}
+
+/// One offer on a connection (TCP, or the RD Gateway's channel) whose X.224
+/// exchange ended with `outcome` and left `framed` open.
+pub(crate) async fn offer_after<S>(
+    outcome: &NegotiationOutcome,
+    framed: Option<FramedStream<S>>,
+    offer: u32,
+    deadline: &Deadline,
+) -> OfferResult
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let Some(mut framed) = framed else {
         return Err((
             outcome.failure_kind(),

@@ -31,10 +31,9 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
                 .map(|s| format!(" ({})", term(s)))
                 .unwrap_or_default()
         ),
-        None if g.channel_opened && g.target_probed => format!(
-            "{at} · channel to the target opened; the target's negotiation, TLS and certificate \
-             were probed through it"
-        ),
+        None if g.channel_opened && g.target_probed => {
+            format!("{at} · channel to the target opened; the target was probed through it (below)")
+        }
         None if g.channel_opened => format!(
             "{at} · channel to the target opened; the target itself was not probed through the gateway"
         ),
@@ -83,6 +82,32 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
     }
 }
 
+/// Which hop answered the credentials, in the gateway's section: the
+/// gateway accepted them (a channel opened), and the target's own logon
+/// through the channel accepted or refused them.
+pub(super) fn target_logon(d: &mut Builder<'_>, r: &rdpdoctor_evidence::ProbeReport) {
+    use rdpdoctor_evidence::LogonOutcome as O;
+    let (Some(g), Some(l)) = (&r.gateway, &r.logon) else {
+        return;
+    };
+    if !g.target_probed {
+        return;
+    }
+    let said = match l.outcome {
+        O::Authenticated => "accepted by the gateway and by the target's logon",
+        O::AccessDenied | O::Rejected | O::Closed => {
+            "accepted by the gateway, refused by the target's logon: the target is the hop that fails"
+        }
+        O::NotVerified => {
+            "accepted by the gateway; the target went on without saying whether it accepts them"
+        }
+        O::NoAnswer | O::NotAttempted | O::Error => {
+            "accepted by the gateway; the target's logon did not come to an answer"
+        }
+    };
+    d.detail(&format!("credentials of {} {said}", term(&l.user)));
+}
+
 /// Through the channel, the target's TCP is the gateway's own connection:
 /// not measured.
 pub(super) fn through_before(d: &mut Builder<'_>) {
@@ -93,11 +118,29 @@ pub(super) fn through_before(d: &mut Builder<'_>) {
     );
 }
 
-/// The stages that need connections of their own to the target, not run
-/// through the gateway's channel.
-pub(super) fn through_after(d: &mut Builder<'_>) {
-    for sec in [Sec::Credssp, Sec::RdpSecurity, Sec::LogonScreen] {
-        d.stage(sec, false, "not probed through the RD Gateway");
+/// The stages after the certificate, as the direct probe shows them where
+/// they ran through the gateway (CredSSP on the channel whose target
+/// selected NLA, Standard RDP Security and the deep probe on channels of
+/// their own) or where the target's answers leave nothing to check; else
+/// "not probed through the RD Gateway".
+pub(super) fn through_after(
+    d: &mut Builder<'_>,
+    r: &rdpdoctor_evidence::ProbeReport,
+    judgement: &rdpdoctor_diagnose::Judgement,
+) {
+    use rdpdoctor_evidence::Stage;
+    let not = |d: &mut Builder<'_>, sec| d.stage(sec, false, "not probed through the RD Gateway");
+    match r.not_checked.contains(&Stage::Credssp) {
+        true => not(d, Sec::Credssp),
+        false => super::probe::credssp(d, r, judgement),
+    }
+    match r.not_checked.contains(&Stage::RdpSecurity) {
+        true => not(d, Sec::RdpSecurity),
+        false => super::probe::rdp_security(d, r),
+    }
+    match r.not_checked.contains(&Stage::Deep) {
+        true => not(d, Sec::LogonScreen),
+        false => super::probe::logon_screen(d, r),
     }
 }
 

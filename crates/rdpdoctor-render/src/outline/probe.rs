@@ -20,6 +20,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
     let r = report;
     if let Some(g) = &r.gateway {
         super::gateway::section(&mut d, g);
+        super::gateway::target_logon(&mut d, r);
         if !g.target_probed {
             super::gateway::target_not_probed(&mut d);
             return d.finish();
@@ -27,7 +28,7 @@ pub fn probe_sections(report: &ProbeReport, judgement: &Judgement) -> Vec<Sectio
         // The target through the gateway's channel (`gateway::through`).
         super::gateway::through_before(&mut d);
         negotiation_to_certificate(&mut d, r, judgement);
-        super::gateway::through_after(&mut d);
+        super::gateway::through_after(&mut d, r, judgement);
         return d.finish();
     }
     // DNS
@@ -268,7 +269,13 @@ pub(super) fn negotiation_to_certificate(
 
 /// CredSSP, RDP security, the logon screen and what follows.
 fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
-    // CredSSP / NTLM
+    credssp(&mut d, r, judgement);
+    rdp_security(&mut d, r);
+    after_rdp_security(d, r, judgement)
+}
+
+/// CredSSP / NTLM: the TSRequest version and what the NTLM CHALLENGE says.
+pub(super) fn credssp(d: &mut Builder<'_>, r: &ProbeReport, judgement: &Judgement) {
     match &r.credssp {
         None => d.stage(Sec::Credssp, false, "not offered (no NLA)"),
         Some(c) => {
@@ -321,8 +328,10 @@ fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement)
             }
         }
     }
+}
 
-    // Standard RDP Security
+/// Standard RDP Security: each encryption-method offer and what it got.
+pub(super) fn rdp_security(d: &mut Builder<'_>, r: &ProbeReport) {
     match &r.rdp_security {
         None if r.not_checked.contains(&Stage::RdpSecurity) => d.stage(
             Sec::RdpSecurity,
@@ -381,8 +390,51 @@ fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement)
             }
         }
     }
+}
 
-    // Deep probe
+/// The logon screen and what follows.
+fn after_rdp_security(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement) -> Vec<Section> {
+    logon_screen(&mut d, r);
+    super::kerberos::section(&mut d, r);
+    // The client's connection file (`probe --rdp-file`): its findings,
+    // worded from file-controlled text, so neutralised.
+    let file: Vec<&str> = judgement
+        .findings
+        .iter()
+        .filter(|f| f.id.section() == Sec::ClientFile)
+        .map(|f| f.summary.as_str())
+        .collect();
+    if let Some((first, rest)) = file.split_first() {
+        d.stage(Sec::ClientFile, true, &sentence(first));
+        for s in rest {
+            d.detail(&sentence(s));
+        }
+    }
+
+    d.finish()
+}
+
+/// The first bytes another protocol answered with, as text when they are
+/// printable ASCII (`"<!DOCTYPE HTML>"`: a web server), else as the
+/// evidence's hex; neutralised either way.
+fn first_bytes(t: &rdpdoctor_evidence::TcpEvidence) -> String {
+    match t.first_bytes() {
+        Some(b)
+            if !b.is_empty()
+                && b.iter().all(|&c| {
+                    c == b'\t' || c == b'\n' || c == b'\r' || (0x20..0x7f).contains(&c)
+                }) =>
+        {
+            let text = String::from_utf8_lossy(&b);
+            let one_line: Vec<&str> = text.split_whitespace().collect();
+            format!("\"{}\"", term(&one_line.join(" ")))
+        }
+        _ => term(t.first_response.as_deref().unwrap_or("")),
+    }
+}
+
+/// The deep probe: how far the connection sequence got.
+pub(super) fn logon_screen(d: &mut Builder<'_>, r: &ProbeReport) {
     match &r.deep {
         None if r.not_checked.contains(&Stage::Deep) => {
             d.stage(Sec::LogonScreen, false, "not checked (fast profile)")
@@ -430,42 +482,5 @@ fn after_certificate(mut d: Builder<'_>, r: &ProbeReport, judgement: &Judgement)
                 d.detail(&format!("channels {}", sentence(&dp.channels.join(", "))));
             }
         }
-    }
-
-    super::kerberos::section(&mut d, r);
-    // The client's connection file (`probe --rdp-file`): its findings,
-    // worded from file-controlled text, so neutralised.
-    let file: Vec<&str> = judgement
-        .findings
-        .iter()
-        .filter(|f| f.id.section() == Sec::ClientFile)
-        .map(|f| f.summary.as_str())
-        .collect();
-    if let Some((first, rest)) = file.split_first() {
-        d.stage(Sec::ClientFile, true, &sentence(first));
-        for s in rest {
-            d.detail(&sentence(s));
-        }
-    }
-
-    d.finish()
-}
-
-/// The first bytes another protocol answered with, as text when they are
-/// printable ASCII (`"<!DOCTYPE HTML>"`: a web server), else as the
-/// evidence's hex; neutralised either way.
-fn first_bytes(t: &rdpdoctor_evidence::TcpEvidence) -> String {
-    match t.first_bytes() {
-        Some(b)
-            if !b.is_empty()
-                && b.iter().all(|&c| {
-                    c == b'\t' || c == b'\n' || c == b'\r' || (0x20..0x7f).contains(&c)
-                }) =>
-        {
-            let text = String::from_utf8_lossy(&b);
-            let one_line: Vec<&str> = text.split_whitespace().collect();
-            format!("\"{}\"", term(&one_line.join(" ")))
-        }
-        _ => term(t.first_response.as_deref().unwrap_or("")),
     }
 }

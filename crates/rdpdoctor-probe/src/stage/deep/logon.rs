@@ -29,14 +29,16 @@ use super::frames::Stop;
 use super::turns::Turns;
 use super::{Progress, Via, connect_and_negotiate, secure_and_sequence, selected_tls};
 use crate::credentials::Credentials;
-use crate::io::Deadline;
+use crate::io::{Deadline, FramedStream};
 use rdpdoctor_evidence::{
     DeepOutcome, DeepPhase, LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase,
+    NegotiationOutcome,
 };
 use rdpdoctor_wire::rdp::{self, ClientInfoOptions, SaveSessionInfo};
 use rdpdoctor_wire::security::Session;
 use std::net::SocketAddr;
 use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite};
 use zeroize::Zeroizing;
 
 /// One logon attempt through a Client Info PDU over `via`.
@@ -48,13 +50,27 @@ pub async fn run(
     deadline: &Deadline,
 ) -> LogonEvidence {
     let t = Instant::now();
+    let (x224, framed) = connect_and_negotiate(addr, via.request(), deadline).await;
+    run_on(&x224, framed, host, via, creds, deadline, t).await
+}
+
+/// The attempt on a connection (TCP, or the RD Gateway's channel) whose
+/// X.224 exchange for `via` ended with `x224`, started at `t`.
+pub(crate) async fn run_on<S: AsyncRead + AsyncWrite + Unpin>(
+    x224: &NegotiationOutcome,
+    framed: Option<FramedStream<S>>,
+    host: &str,
+    via: Via,
+    creds: &Credentials,
+    deadline: &Deadline,
+    t: Instant,
+) -> LogonEvidence {
     let mut ev = super::super::logon::evidence(creds, LogonMethod::ClientInfo);
     ev.via = Some(via.protocol());
-    let (x224, framed) = connect_and_negotiate(addr, via.request(), deadline).await;
     let opened = match (via, framed) {
-        (Via::Tls, Some(framed)) if selected_tls(&x224) => Ok(framed),
+        (Via::Tls, Some(framed)) if selected_tls(x224) => Ok(framed),
         (Via::Rdp(_), Some(framed)) => Ok(framed),
-        _ => Err(super::x224_stop(&x224, via.protocol().spec_name())),
+        _ => Err(super::x224_stop(x224, via.protocol().spec_name())),
     };
     if opened.is_ok() {
         ev.phase_reached = LogonPhase::Negotiated;

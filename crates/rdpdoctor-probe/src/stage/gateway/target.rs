@@ -43,6 +43,14 @@ pub struct Through {
     pub negotiation_ms: f64,
     /// Milliseconds of the TLS handshake.
     pub tls_ms: Option<f64>,
+    /// CredSSP and the logon, on the channel whose TLS led to NLA.
+    pub nla: super::nla::Nla,
+    /// Standard RDP Security's offers and their milliseconds, when the
+    /// target selects PROTOCOL_RDP (full profile; fast: only when no TLS
+    /// handshake got through, as directly).
+    pub rdp_security: Option<(rdpdoctor_evidence::RdpSecurityEvidence, f64)>,
+    /// The deep probe (full profile).
+    pub deep: Option<crate::stage::deep::DeepRun>,
 }
 
 type Answer = (
@@ -52,7 +60,7 @@ type Answer = (
 );
 
 /// One request through `tunnel` (or the reason no channel opened).
-async fn ask(
+pub(super) async fn ask(
     tunnel: Result<Tunnel, String>,
     requested: u32,
     opened_ms: f64,
@@ -94,14 +102,23 @@ fn leads_to_tls(a: &NegotiationAttempt) -> Option<Protocol> {
     }
 }
 
+/// The NLA protocol the target selected (HYBRID or HYBRID_EX), if it did.
+fn nla_selected(a: &NegotiationAttempt) -> Option<Protocol> {
+    NegotiationEvidence::selected(a).filter(|p| p.is_nla())
+}
+
 /// Runs the target's negotiation and TLS through `first` (the channel the
 /// path opened) and channels from `more` (each a new path through the
-/// gateway, or why it did not open).
+/// gateway, or why it did not open); then, where the TLS channel's target
+/// selected NLA, CredSSP on it with `creds` (the logon only when `full`,
+/// [`super::nla`]).
 pub(super) async fn probe<F, Fut>(
     first: Tunnel,
     first_ms: f64,
     more: F,
     host: &str,
+    creds: &crate::Credentials,
+    full: bool,
     deadline: &Deadline,
 ) -> Through
 where
@@ -134,7 +151,7 @@ where
     let mut tls_on = None;
     for (attempt, framed, _) in answers.iter_mut() {
         if let (Some(via), Some(f)) = (leads_to_tls(attempt), framed.take()) {
-            tls_on = Some((via, f.into_parts().0));
+            tls_on = Some((via, nla_selected(attempt), f.into_parts().0));
             break;
         }
     }
@@ -147,26 +164,34 @@ where
         channel_end: None,
         negotiation_ms,
         tls_ms: None,
+        nla: Default::default(),
+        rdp_security: None,
+        deep: None,
     };
-    if let Some((via, stream)) = tls_on {
+    // The TLS stream kept for CredSSP, with the NLA protocol selected on it.
+    let mut kept = None;
+    if let Some((via, nla, stream)) = tls_on {
         let t = Instant::now();
         let (config, seen) =
             tls::client_config_recording(&[&rustls::version::TLS12, &rustls::version::TLS13]);
         let r = tls::rustls_handshake(stream, host, config, deadline).await;
         through.tls_ms = Some(io::elapsed_ms(t));
         let (evidence, leaf) = match r {
-            Ok((version, suite, leaf, _stream)) => (
-                TlsEvidence {
-                    via,
-                    version: Some(version),
-                    cipher_suite: Some(suite.clone()),
-                    error: None,
-                    failure: None,
-                    failure_kind: None,
-                    versions: versions(Some((version, suite))),
-                },
-                leaf,
-            ),
+            Ok((version, suite, leaf, stream)) => {
+                kept = nla.map(|p| (p, stream));
+                (
+                    TlsEvidence {
+                        via,
+                        version: Some(version),
+                        cipher_suite: Some(suite.clone()),
+                        error: None,
+                        failure: None,
+                        failure_kind: None,
+                        versions: versions(Some((version, suite))),
+                    },
+                    leaf,
+                )
+            }
             Err(e) => (
                 TlsEvidence {
                     via,
@@ -216,6 +241,46 @@ where
                 *row = tls12_row(r.map(|(_, suite, _, _)| suite));
             }
         }
+    }
+    // Standard RDP Security where the target selects it: the first offer on
+    // the channel whose RDP request it selected.
+    let asked = NegotiationEvidence {
+        attempts: answers.iter().map(|(a, _, _)| a.clone()).collect(),
+    };
+    let tls_got_through = through.tls.as_ref().is_some_and(|t| t.version.is_some());
+    let rdp_offers = async {
+        // Fast: only when no TLS handshake got through, as directly.
+        let wanted = full || !tls_got_through;
+        if crate::stage::rdp_security::rdp_request(&asked).is_none() || !wanted {
+            return None;
+        }
+        let t = Instant::now();
+        let first = answers
+            .iter_mut()
+            .find(|(a, _, _)| a.requested == negotiation::protocol_set(Some(RDP)))
+            .and_then(|(_, framed, _)| framed.take());
+        let ev = super::rdp_security::run(first, &more, deadline).await;
+        Some((ev, io::elapsed_ms(t)))
+    };
+    // Beside it, as directly, the deep probe on a channel of its own.
+    let deep_run = async {
+        if full {
+            super::deep::run(&asked, &more, host, deadline).await
+        } else {
+            None
+        }
+    };
+    (through.rdp_security, through.deep) = tokio::join!(rdp_offers, deep_run);
+    // A target without NLA: the logon goes in a Client Info PDU, last.
+    let nla_anywhere = asked.can_select(Protocol::Hybrid) || asked.can_select(Protocol::HybridEx);
+    if full && !nla_anywhere && !creds.gateway_only() {
+        through.nla.logon = super::deep::logon(&asked, &more, host, creds, deadline).await;
+    }
+    // Last, as directly: CredSSP (and the one logon attempt) on the kept stream.
+    if let Some((selected, stream)) = kept {
+        let leaf = through.leaf_der.as_deref();
+        let logon = full && !creds.gateway_only();
+        through.nla = super::nla::run(stream, leaf, selected, host, creds, logon, deadline).await;
     }
     through.channel_end = channel_end(&answers);
     through.negotiation.attempts = answers.into_iter().map(|(a, _, _)| a).collect();
