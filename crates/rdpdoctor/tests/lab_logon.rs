@@ -65,6 +65,7 @@ fn run_logon(target: &str, user: &str, password: &[u8], secret: &str) -> Run {
         ])
         .arg(&file)
         .env_remove("RDPDOCTOR_PASSWORD")
+        .env("KRB5_CONFIG", rdpdoctor_testkit::cli::no_krb5_conf())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -5,6 +5,7 @@ pub mod deep;
 pub mod dns;
 pub mod gateway;
 pub mod kerberos;
+pub mod kerberos_kdcs;
 pub mod logon;
 pub mod negotiation;
 pub mod rdp_security;
