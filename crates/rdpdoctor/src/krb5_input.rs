@@ -51,6 +51,25 @@ impl Krb5Files {
         }
     }
 
+    /// Files given as text, for the tests: (path, text).
+    #[cfg(test)]
+    pub fn from_texts(files: &[(&str, &str)]) -> Krb5Files {
+        Krb5Files {
+            files: files
+                .iter()
+                .map(|(path, text)| {
+                    let c = krb5_conf::parse(text.as_bytes()).unwrap();
+                    let read = Krb5ConfRead {
+                        path: (*path).to_owned(),
+                        status: "read".into(),
+                        notes: c.notes.clone(),
+                    };
+                    (read, Some(c))
+                })
+                .collect(),
+        }
+    }
+
     fn parsed(&self) -> impl Iterator<Item = (&str, &Krb5Conf)> {
         self.files
             .iter()

@@ -118,16 +118,23 @@ pub fn explicit(realm: &str, g: &Given<'_>, conf: &Krb5Files) -> Result<Plan, St
     })
 }
 
-/// The DNS domain the target's NTLM named, if any.
+/// The DNS domain the target's NTLM named, if any. A machine outside a
+/// domain (a workgroup) names itself there: its own computer name is not a
+/// domain.
 fn ntlm_domain(report: &ProbeReport) -> Option<String> {
     let n = report.ntlm.as_ref()?;
+    let own = [&n.netbios_computer_name, &n.dns_computer_name];
     [&n.dns_domain_name, &n.dns_tree_name]
         .into_iter()
         .flatten()
         .map(|d| d.trim().trim_end_matches('.'))
         .find(|d| !d.is_empty())
+        .filter(|d| !own.into_iter().flatten().any(|c| c.eq_ignore_ascii_case(d)))
         .map(str::to_owned)
 }
+
+/// The longest DNS name (RFC 1035 2.3.4): a longer "domain" is no realm.
+const MAX_NAME: usize = 253;
 
 /// Without `--realm`, after the probe: the plan when the stage starts on
 /// its own, else the report's note of why not (`None`: nothing to say,
@@ -165,7 +172,7 @@ pub fn automatic(
         Some(d) => format!("the target's NTLM names the domain {}", quote(d)),
         None => "krb5.conf's default_realm".to_owned(),
     };
-    if crate::realm::check_realm(&realm).is_err() {
+    if realm.len() > MAX_NAME || crate::realm::check_realm(&realm).is_err() {
         st.realm = None;
         st.not_started = Some(format!(
             "{named}, which is not a realm's name: pass --realm REALM --kdc HOST[:PORT] to check the domain's Kerberos"
@@ -204,3 +211,6 @@ pub fn automatic(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
