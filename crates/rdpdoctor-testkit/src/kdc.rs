@@ -91,6 +91,11 @@ fn run_with_stdin(cmd: &mut Command, stdin: &str) -> Output {
 impl Kdc {
     /// Makes the realm and starts its KDC; returns when it accepts TCP.
     pub fn start(test: &str, options: KdcOptions) -> Kdc {
+        Self::start_realm(test, options, REALM)
+    }
+
+    /// [`Kdc::start`] for another realm than [`REALM`] (the same principals).
+    pub fn start_realm(test: &str, options: KdcOptions, realm: &str) -> Kdc {
         let dir = crate::fixtures::target_tmp().join("kdc").join(test);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -100,7 +105,7 @@ impl Kdc {
             dir.join("kdc.conf"),
             format!(
                 "[kdcdefaults]\n kdc_listen = 127.0.0.1:{port}\n kdc_tcp_listen = 127.0.0.1:{port}\n\
-                 [realms]\n {REALM} = {{\n  database_name = {d}/principal\n  key_stash_file = {d}/stash\n\
+                 [realms]\n {realm} = {{\n  database_name = {d}/principal\n  key_stash_file = {d}/stash\n\
                  \x20 acl_file = {d}/kadm5.acl\n  default_principal_flags = +preauth\n\
                  \x20 supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal\n }}\n\
                  [logging]\n kdc = FILE:{d}/kdc.log\n"
@@ -108,13 +113,13 @@ impl Kdc {
         )
         .unwrap();
         std::fs::write(dir.join("kadm5.acl"), "").unwrap();
-        std::fs::write(dir.join("krb5.conf"), krb5_conf(port)).unwrap();
+        std::fs::write(dir.join("krb5.conf"), krb5_conf(port, realm)).unwrap();
 
         // The master key is a throwaway too; it goes on stdin (twice: kdb5_util
         // asks for it and then to verify it).
         let out = run_with_stdin(
             Command::new("kdb5_util")
-                .args(["create", "-s", "-r", REALM])
+                .args(["create", "-s", "-r", realm])
                 .envs(Self::env_of(&dir)),
             "lab-master-key\nlab-master-key\n",
         );
@@ -136,7 +141,7 @@ impl Kdc {
         }
         let out = run_with_stdin(
             Command::new("kadmin.local")
-                .args(["-r", REALM])
+                .args(["-r", realm])
                 .envs(Self::env_of(&dir)),
             &script,
         );
@@ -151,7 +156,7 @@ impl Kdc {
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
         let child = cmd
-            .args(["-n", "-r", REALM])
+            .args(["-n", "-r", realm])
             .envs(Self::env_of(&dir))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -228,12 +233,12 @@ impl Kdc {
     }
 }
 
-fn krb5_conf(port: u16) -> String {
+fn krb5_conf(port: u16, realm: &str) -> String {
     format!(
-        "[libdefaults]\n default_realm = {REALM}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n\
+        "[libdefaults]\n default_realm = {realm}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n\
          \x20rdns = false\n dns_canonicalize_hostname = false\n udp_preference_limit = 1\n\
-         [realms]\n {REALM} = {{\n  kdc = 127.0.0.1:{port}\n }}\n\
-         [domain_realm]\n .rdplab.test = {REALM}\n"
+         [realms]\n {realm} = {{\n  kdc = 127.0.0.1:{port}\n }}\n\
+         [domain_realm]\n .rdplab.test = {realm}\n"
     )
 }
 

@@ -120,6 +120,10 @@ fn krb5_conf(kind: &str, kdc_at: &str, closed: u16, watch: u16) -> String {
         ),
         "domain-realm" => format!("{realm}{domain}"),
         "domain-realm-only" => domain,
+        "dns-domain-realm" => format!(
+            "[realms]\n {} = {{\n  kdc = {kdc_at}\n }}\n",
+            emulator_domain().to_ascii_uppercase()
+        ),
         "other-realm" => format!(
             "include /nonexistent/krb5.conf\n[libdefaults]\n default_realm = OTHER.TEST\n\
              [realms]\n OTHER.TEST = {{\n  kdc = 127.0.0.1:{watch}\n }}\n"
@@ -146,10 +150,21 @@ fn every_start_matches_the_ground_truth() {
         .expect("the schema compiles");
     let mut errors = Vec::new();
     for row in rows() {
-        let k = Kdc::start(
+        // The realm AD would have for the emulator's domain, or the lab's.
+        let realm = match row.krb5_conf.as_str() {
+            "dns-domain-realm" => emulator_domain().to_ascii_uppercase(),
+            _ => kdc::REALM.to_owned(),
+        };
+        let k = Kdc::start_realm(
             &format!("lab_kerberos_start_{}", row.name),
             KdcOptions::default(),
+            &realm,
         );
+        // MIT's own kinit finds this KDC through the same krb5.conf kind.
+        if row.krb5_conf == "dns-domain-realm" {
+            let (ok, e) = k.kinit(&format!("{}@{realm}", kdc::USER), kdc::USER_PASSWORD);
+            assert!(ok, "kinit in {realm}: {e}");
+        }
         let kdc_at = k.address();
         // A KDC port of another realm, watched; and Kerberos' own port on
         // loopback, where a realm's name resolved as a host would lead.
