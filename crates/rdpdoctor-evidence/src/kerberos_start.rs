@@ -22,6 +22,9 @@ pub enum KdcSource {
     /// The realm's own DNS name, port 88 (an explicit `--realm` without a
     /// KDC known).
     Realm,
+    /// The realm's DNS SRV records (`_kerberos._tcp.REALM`, then
+    /// `_kerberos._udp.REALM`; an explicit `--realm` only).
+    DnsSrv,
 }
 
 /// Why the stage ran, or was considered.
@@ -93,6 +96,12 @@ pub struct KerberosStart {
     /// The krb5.conf files looked at, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub krb5_conf: Vec<Krb5ConfRead>,
+    /// The SRV name that gave the KDC (`kdc_source` `dns-srv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdc_srv_name: Option<String>,
+    /// Why the DNS SRV lookup gave no KDC, when it was made without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srv_not_found: Option<String>,
     /// When not started: why, and what to pass (one line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_started: Option<String>,

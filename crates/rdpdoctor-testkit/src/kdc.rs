@@ -96,6 +96,12 @@ impl Kdc {
 
     /// [`Kdc::start`] for another realm than [`REALM`] (the same principals).
     pub fn start_realm(test: &str, options: KdcOptions, realm: &str) -> Kdc {
+        Self::start_in(test, options, realm, None)
+    }
+
+    /// [`Kdc::start_realm`], the KDC serving the loopback of the network
+    /// namespace `netns` (`ip netns exec`), ready when its log says so.
+    pub fn start_in(test: &str, options: KdcOptions, realm: &str, netns: Option<&str>) -> Kdc {
         let dir = crate::fixtures::target_tmp().join("kdc").join(test);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -147,7 +153,15 @@ impl Kdc {
         );
         assert!(out.status.success(), "kadmin.local: {out:?}");
 
-        let mut cmd = Command::new("krb5kdc");
+        let mut cmd = match netns {
+            // `ip netns exec` execs the KDC in place: the child is the KDC.
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "krb5kdc"]);
+                c
+            }
+            None => Command::new("krb5kdc"),
+        };
         if options.skew_secs != 0 {
             // libfaketime preloaded directly rather than through the `faketime`
             // wrapper, which forks: the child we kill must be the KDC itself.
@@ -167,7 +181,12 @@ impl Kdc {
             .expect("krb5kdc starts (lab/install.sh installs krb5-kdc)");
         let kdc = Kdc { dir, port, child };
         let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let ready = || match netns {
+            Some(_) => std::fs::read_to_string(kdc.dir.join("kdc.log"))
+                .is_ok_and(|l| l.contains("commencing operation")),
+            None => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        };
+        while !ready() {
             assert!(
                 start.elapsed() < Duration::from_secs(10),
                 "the lab KDC listens within 10 s: {}",

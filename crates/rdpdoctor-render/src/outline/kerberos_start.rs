@@ -34,12 +34,19 @@ pub(super) fn details(d: &mut Builder<'_>, r: &ProbeReport) {
         (Some(KdcSource::Krb5Conf), Some(p)) => format!("KDC from {}", term(p)),
         (Some(KdcSource::Flag), _) => "KDC from --kdc".into(),
         (Some(KdcSource::Env), _) => "KDC from SSPI_KDC_URL".into(),
+        (Some(KdcSource::DnsSrv), _) => format!(
+            "KDC from DNS SRV {}",
+            term(s.kdc_srv_name.as_deref().unwrap_or_default())
+        ),
         (Some(KdcSource::Realm), _) => {
             "KDC by the realm's own name (none in krb5.conf, no --kdc)".into()
         }
         _ => return,
     };
     d.detail(&from);
+    if let Some(why) = &s.srv_not_found {
+        d.detail(&format!("No KDC from DNS SRV: {}", sentence(why)));
+    }
     if !s.kdcs_not_answering.is_empty() {
         let list: Vec<String> = s.kdcs_not_answering.iter().map(|k| term(k)).collect();
         d.detail(&format!(

@@ -1,9 +1,10 @@
 //! Which realm and KDC the Kerberos stage asks, and whether it starts at
 //! all. With `--realm`: the KDC from `--kdc`, else `SSPI_KDC_URL`, else the
-//! realm's `kdc` lines in krb5.conf (tried in order), else the realm's own
-//! name (as before). Without `--realm`, after the wire probe: when the
-//! target's NTLM CHALLENGE names a DNS domain ([MS-NLMP 2.2.2.1]
-//! MsvAvDnsDomainName, else MsvAvDnsTreeName), its realm (krb5.conf
+//! realm's `kdc` lines in krb5.conf (tried in order), else the realm's DNS
+//! SRV records, else the realm's own name (as before). Without `--realm`,
+//! after the wire probe: when the target's NTLM CHALLENGE names a DNS
+//! domain ([MS-NLMP 2.2.2.1] MsvAvDnsDomainName, else MsvAvDnsTreeName),
+//! its realm (krb5.conf
 //! `[domain_realm]`, else the domain upper-cased) is checked as if
 //! `--realm` had been given, but only when a KDC for it is known from
 //! `--kdc` or krb5.conf: nothing is resolved or sent otherwise (no DNS
@@ -43,6 +44,8 @@ fn start(reason: StartReason, realm: &str, realm_from: RealmFrom) -> KerberosSta
         kdc_config: None,
         kdcs_not_answering: Vec::new(),
         krb5_conf: Vec::new(),
+        kdc_srv_name: None,
+        srv_not_found: None,
         not_started: None,
     }
 }
@@ -92,6 +95,38 @@ fn from_conf(
     Ok(Some((first, more)))
 }
 
+/// The realm's KDCs from its DNS SRV records (only for an explicit
+/// `--realm` with no KDC known otherwise), looked up before the probe.
+fn from_srv(realm: &str, g: &Given<'_>, start: &mut KerberosStart) -> Result<Option<Kdcs>, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let found = runtime.block_on(rdpdoctor_probe::stage::kerberos_srv::lookup(
+        &realm.to_ascii_uppercase(),
+        g.step_timeout,
+    ));
+    let mut kdcs = found.kdcs.into_iter();
+    let Some((kdc, addr)) = kdcs.next() else {
+        start.srv_not_found = found.detail;
+        return Ok(None);
+    };
+    // The first KDC's options as --kdc would give them, at the address
+    // DNS gave (no second resolution).
+    let mut first = crate::realm::options(
+        realm,
+        Some(&addr.to_string()),
+        g.user,
+        g.target_host,
+        g.step_timeout,
+    )?;
+    first.kdc = kdc;
+    first.kdc_source = KdcSource::DnsSrv;
+    start.kdc_source = Some(KdcSource::DnsSrv);
+    start.kdc_srv_name = found.name;
+    Ok(Some((first, kdcs.collect())))
+}
+
 /// `--realm REALM`: checked before any packet; a bad realm or `--kdc`, or
 /// a KDC that does not resolve, is a one-line error.
 pub fn explicit(realm: &str, g: &Given<'_>, conf: &Krb5Files) -> Result<Plan, String> {
@@ -102,6 +137,16 @@ pub fn explicit(realm: &str, g: &Given<'_>, conf: &Krb5Files) -> Result<Plan, St
     if g.kdc.is_none()
         && !env
         && let Some((first, more)) = from_conf(realm, g, conf, &mut st)?
+    {
+        return Ok(Plan {
+            first,
+            more,
+            start: st,
+        });
+    }
+    if g.kdc.is_none()
+        && !env
+        && let Some((first, more)) = from_srv(realm, g, &mut st)?
     {
         return Ok(Plan {
             first,
