@@ -498,6 +498,23 @@ fn an_explicit_realm_finds_its_kdc_by_dns_srv_and_the_automatic_start_asks_dns_n
     let tcp = log.find("query[srv] _kerberos._tcp.other.test");
     let udp = log.find("query[srv] _kerberos._udp.other.test");
     assert!(tcp.is_some() && tcp < udp, "{log}");
+    // No SRV record and no such host: one line, exit 2, naming both.
+    let out = ns
+        .command(bin())
+        .args(["probe", "localhost:1", "--realm", "NONE.TEST"])
+        .env("KRB5_CONFIG", no_krb5_conf())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("does not resolve") && err.contains("no SRV record"),
+        "{err}"
+    );
+    let log = std::fs::read_to_string(&dns_log)
+        .unwrap()
+        .to_ascii_lowercase();
     let queries_before = log.matches("query[").count();
 
     // The automatic start, in the same namespace: an NLA server whose NTLM

@@ -40,8 +40,30 @@ fn resolver(budget: Duration) -> Result<TokioResolver, String> {
     Ok(b.build())
 }
 
-/// Looks up the realm's KDCs. Never fails: what went wrong is `detail`.
+/// Looks up the realm's KDCs, all of it within twice the step timeout.
+/// Never fails: what went wrong is `detail`.
 pub async fn lookup(realm: &str, budget: Duration) -> SrvKdcs {
+    let whole = budget * 2;
+    tokio::time::timeout(whole, lookup_within(realm, budget))
+        .await
+        .unwrap_or_else(|_| SrvKdcs {
+            detail: Some(format!("no answer within {} s", whole.as_secs_f64())),
+            ..SrvKdcs::default()
+        })
+}
+
+/// A DNS error in a few words: "no record" rather than the query's dump.
+fn dns_error(e: &hickory_resolver::ResolveError) -> String {
+    if e.is_nx_domain() {
+        "no such name".into()
+    } else if e.is_no_records_found() {
+        "no SRV record".into()
+    } else {
+        e.to_string()
+    }
+}
+
+async fn lookup_within(realm: &str, budget: Duration) -> SrvKdcs {
     let resolver = match resolver(budget) {
         Ok(r) => r,
         Err(e) => {
@@ -66,7 +88,7 @@ pub async fn lookup(realm: &str, budget: Duration) -> SrvKdcs {
                 continue;
             }
             Ok(Err(e)) => {
-                why.push(format!("{name}: {e}"));
+                why.push(format!("{name}: {}", dns_error(&e)));
                 continue;
             }
             Ok(Ok(s)) => s,
@@ -88,7 +110,7 @@ pub async fn lookup(realm: &str, budget: Duration) -> SrvKdcs {
                         kdcs.push((format!("{host}:{port}"), SocketAddr::new(ip, port)));
                     }
                 }
-                Ok(Err(e)) => why.push(format!("{host}: {e}")),
+                Ok(Err(e)) => why.push(format!("{host}: {}", dns_error(&e))),
                 Err(_) => why.push(format!(
                     "{host}: no answer within {} s",
                     (budget * 2).as_secs_f64()

@@ -154,7 +154,12 @@ pub fn explicit(realm: &str, g: &Given<'_>, conf: &Krb5Files) -> Result<Plan, St
             start: st,
         });
     }
-    let first = crate::realm::options(realm, g.kdc, g.user, g.target_host, g.step_timeout)?;
+    let first = crate::realm::options(realm, g.kdc, g.user, g.target_host, g.step_timeout)
+        .map_err(|e| match &st.srv_not_found {
+            // Say what DNS answered too: the SRV records were asked first.
+            Some(srv) => format!("{e} (DNS SRV: {srv})"),
+            None => e,
+        })?;
     st.kdc_source = Some(first.kdc_source);
     Ok(Plan {
         first,
