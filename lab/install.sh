@@ -40,6 +40,7 @@ PACKAGES=(
     krb5-kdc            # krb5kdc, kdb5_util: the throwaway realm of the Kerberos tests (testkit kdc.rs)
     krb5-admin-server   # kadmin.local: its principals and the TERMSRV keytab
     krb5-user           # kinit, kvno: each KDC state checked with MIT's own tools
+    dnsmasq-base        # dnsmasq: the realm's DNS SRV records inside a test's namespace (lab_kerberos_start)
 )
 
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -55,7 +56,7 @@ fi
 
 # Fail here, not later in up.sh, if a package did not bring what we use.
 for cmd in /usr/sbin/xrdp xfreerdp freerdp-shadow-cli winpr-hash Xvfb faketime nmap \
-    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot chromium prometheus promtool curl tshark gnutls-serv tcpdump; do
+    nft ip openssl /usr/bin/python3 flock setsid pkg-config wine wineboot chromium prometheus promtool curl tshark gnutls-serv tcpdump /usr/sbin/dnsmasq; do
     command -v "$cmd" >/dev/null || {
         echo "lab/install.sh: ERROR: $cmd not found after install" >&2
         exit 1

@@ -45,7 +45,7 @@ fn with_kdc(offset_ms: i64) -> ProbeReport {
     r.kerberos = Some(KerberosEvidence {
         realm: "CONTOSO.COM".into(),
         kdc: "dc1.contoso.com:88".into(),
-        kdc_source: "flag".into(),
+        kdc_source: rdpdoctor_evidence::KdcSource::Flag,
         tcp: answered(),
         udp: answered(),
         client_principal: "alice@CONTOSO.COM".into(),

@@ -21,7 +21,7 @@ pub struct KerberosEvidence {
     pub kdc: String,
     /// Where the KDC's address came from: `flag` (`--kdc`), `env`
     /// (`SSPI_KDC_URL`), `krb5-conf`, or `realm` (the realm's name as a host).
-    pub kdc_source: String,
+    pub kdc_source: crate::KdcSource,
     /// The KDC over TCP ([RFC 4120 7.2.2]).
     pub tcp: KdcReach,
     /// The KDC over UDP ([RFC 4120 7.2.1]).

@@ -26,6 +26,7 @@ mod failure;
 mod gateway;
 pub mod host;
 pub mod kerberos;
+pub mod kerberos_start;
 pub mod logon;
 mod negotiation;
 mod net;
@@ -45,6 +46,7 @@ pub use failure::StepFailure;
 pub use gateway::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
 pub use host::HostEvidence;
 pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};
+pub use kerberos_start::{KdcSource, KerberosStart, Krb5ConfRead, RealmFrom, StartReason};
 pub use logon::{LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase};
 pub use negotiation::{NegotiationAttempt, NegotiationEvidence, NegotiationOutcome};
 pub use net::{Addresses, ConnectSample, PortState, Stats, Target, TcpEvidence};
@@ -117,6 +119,11 @@ pub struct ProbeReport {
     /// JSON when the probe went direct.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<GatewayEvidence>,
+    /// How the Kerberos stage found its realm and KDC, and whether it
+    /// started on its own from the target's NTLM domain (or why not);
+    /// left out when Kerberos was neither asked for nor considered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kerberos_start: Option<KerberosStart>,
 }
 
 fn one() -> u32 {
@@ -221,6 +228,7 @@ impl ProbeReport {
             attempts: 1,
             kerberos: None,
             gateway: None,
+            kerberos_start: None,
         }
     }
 

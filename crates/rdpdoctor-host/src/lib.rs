@@ -27,6 +27,7 @@
 
 pub mod classify;
 pub mod events;
+pub mod krb5_conf;
 pub mod local;
 pub mod rdp_file;
 pub mod registry;

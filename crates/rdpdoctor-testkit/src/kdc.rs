@@ -91,6 +91,17 @@ fn run_with_stdin(cmd: &mut Command, stdin: &str) -> Output {
 impl Kdc {
     /// Makes the realm and starts its KDC; returns when it accepts TCP.
     pub fn start(test: &str, options: KdcOptions) -> Kdc {
+        Self::start_realm(test, options, REALM)
+    }
+
+    /// [`Kdc::start`] for another realm than [`REALM`] (the same principals).
+    pub fn start_realm(test: &str, options: KdcOptions, realm: &str) -> Kdc {
+        Self::start_in(test, options, realm, None)
+    }
+
+    /// [`Kdc::start_realm`], the KDC serving the loopback of the network
+    /// namespace `netns` (`ip netns exec`), ready when its log says so.
+    pub fn start_in(test: &str, options: KdcOptions, realm: &str, netns: Option<&str>) -> Kdc {
         let dir = crate::fixtures::target_tmp().join("kdc").join(test);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -100,7 +111,7 @@ impl Kdc {
             dir.join("kdc.conf"),
             format!(
                 "[kdcdefaults]\n kdc_listen = 127.0.0.1:{port}\n kdc_tcp_listen = 127.0.0.1:{port}\n\
-                 [realms]\n {REALM} = {{\n  database_name = {d}/principal\n  key_stash_file = {d}/stash\n\
+                 [realms]\n {realm} = {{\n  database_name = {d}/principal\n  key_stash_file = {d}/stash\n\
                  \x20 acl_file = {d}/kadm5.acl\n  default_principal_flags = +preauth\n\
                  \x20 supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal\n }}\n\
                  [logging]\n kdc = FILE:{d}/kdc.log\n"
@@ -108,13 +119,13 @@ impl Kdc {
         )
         .unwrap();
         std::fs::write(dir.join("kadm5.acl"), "").unwrap();
-        std::fs::write(dir.join("krb5.conf"), krb5_conf(port)).unwrap();
+        std::fs::write(dir.join("krb5.conf"), krb5_conf(port, realm)).unwrap();
 
         // The master key is a throwaway too; it goes on stdin (twice: kdb5_util
         // asks for it and then to verify it).
         let out = run_with_stdin(
             Command::new("kdb5_util")
-                .args(["create", "-s", "-r", REALM])
+                .args(["create", "-s", "-r", realm])
                 .envs(Self::env_of(&dir)),
             "lab-master-key\nlab-master-key\n",
         );
@@ -136,13 +147,21 @@ impl Kdc {
         }
         let out = run_with_stdin(
             Command::new("kadmin.local")
-                .args(["-r", REALM])
+                .args(["-r", realm])
                 .envs(Self::env_of(&dir)),
             &script,
         );
         assert!(out.status.success(), "kadmin.local: {out:?}");
 
-        let mut cmd = Command::new("krb5kdc");
+        let mut cmd = match netns {
+            // `ip netns exec` execs the KDC in place: the child is the KDC.
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "krb5kdc"]);
+                c
+            }
+            None => Command::new("krb5kdc"),
+        };
         if options.skew_secs != 0 {
             // libfaketime preloaded directly rather than through the `faketime`
             // wrapper, which forks: the child we kill must be the KDC itself.
@@ -151,7 +170,7 @@ impl Kdc {
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
         let child = cmd
-            .args(["-n", "-r", REALM])
+            .args(["-n", "-r", realm])
             .envs(Self::env_of(&dir))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -162,7 +181,12 @@ impl Kdc {
             .expect("krb5kdc starts (lab/install.sh installs krb5-kdc)");
         let kdc = Kdc { dir, port, child };
         let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let ready = || match netns {
+            Some(_) => std::fs::read_to_string(kdc.dir.join("kdc.log"))
+                .is_ok_and(|l| l.contains("commencing operation")),
+            None => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        };
+        while !ready() {
             assert!(
                 start.elapsed() < Duration::from_secs(10),
                 "the lab KDC listens within 10 s: {}",
@@ -228,12 +252,12 @@ impl Kdc {
     }
 }
 
-fn krb5_conf(port: u16) -> String {
+fn krb5_conf(port: u16, realm: &str) -> String {
     format!(
-        "[libdefaults]\n default_realm = {REALM}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n\
+        "[libdefaults]\n default_realm = {realm}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n\
          \x20rdns = false\n dns_canonicalize_hostname = false\n udp_preference_limit = 1\n\
-         [realms]\n {REALM} = {{\n  kdc = 127.0.0.1:{port}\n }}\n\
-         [domain_realm]\n .rdplab.test = {REALM}\n"
+         [realms]\n {realm} = {{\n  kdc = 127.0.0.1:{port}\n }}\n\
+         [domain_realm]\n .rdplab.test = {realm}\n"
     )
 }
 

@@ -31,6 +31,32 @@ pub fn bin() -> &'static str {
     })
 }
 
+/// An empty krb5.conf (`KRB5_CONFIG`) for the runs of the binary: a probe
+/// of an NLA server may start Kerberos on its own from the server's NTLM
+/// domain when krb5.conf knows a KDC for it, so that the tests never depend
+/// on (or send anything to a KDC of) this machine's /etc/krb5.conf.
+pub fn no_krb5_conf() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = crate::fixtures::target_tmp();
+        std::fs::create_dir_all(&dir).expect("target/tmp");
+        let path = dir.join("no-krb5.conf");
+        std::fs::write(&path, "# no realm: the tests' krb5.conf\n").expect("write no-krb5.conf");
+        path.display().to_string()
+    })
+}
+
+/// docs/rdpdoctor.schema.json rooted at `ProbeOutput`: what a probe's JSON
+/// is validated against.
+pub fn probe_output_schema() -> Value {
+    let path = crate::fixtures::repo_root().join("docs/rdpdoctor.schema.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let obj = doc.as_object_mut().unwrap();
+    obj.remove("oneOf");
+    obj.insert("$ref".into(), Value::from("#/$defs/ProbeOutput"));
+    doc
+}
+
 /// Runs the binary; inside rdplab-c when `netns` is true.
 pub fn run(netns: bool, args: &[&str]) -> (Output, Duration) {
     run_env(netns, args, &[])
@@ -57,6 +83,7 @@ pub fn run_env(netns: bool, args: &[&str], env: &[(&str, &str)]) -> (Output, Dur
     };
     let out = cmd
         .args(args)
+        .env("KRB5_CONFIG", no_krb5_conf())
         .envs(env.iter().copied())
         .output()
         .expect("run rdpdoctor");

@@ -70,6 +70,7 @@ where
     let child = std::process::Command::new(crate::run::bin())
         .args(args)
         .env_remove("RDPDOCTOR_PASSWORD")
+        .env("KRB5_CONFIG", crate::run::no_krb5_conf())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -195,3 +195,28 @@ pub fn try_ground_truth() -> Result<Vec<TruthRow>, Vec<String>> {
 pub fn ground_truth() -> Vec<TruthRow> {
     try_ground_truth().unwrap_or_else(|e| panic!("{}", e.join("\n")))
 }
+
+/// The rows of a tab-separated lab table (`lab/NAME.tsv`, from the
+/// repository's root): blank and `#` lines skipped, each row's fields,
+/// `columns` of them (a row with another count fails the test).
+pub fn tsv_rows(relative: &str, columns: usize) -> Vec<Vec<String>> {
+    let path = crate::fixtures::repo_root().join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<String> = l.split('\t').map(str::to_owned).collect();
+            assert_eq!(f.len(), columns, "{columns} columns in {relative}: {l}");
+            f
+        })
+        .collect()
+}
+
+/// A comma list cell of a lab table; `-` is none.
+pub fn tsv_list(cell: &str) -> Vec<String> {
+    if cell == "-" {
+        vec![]
+    } else {
+        cell.split(',').map(str::to_owned).collect()
+    }
+}

@@ -20,6 +20,8 @@ mod exporter_cmd;
 mod inputs;
 mod inspect_cmd;
 mod install_cmd;
+mod kerberos_start;
+mod krb5_input;
 #[cfg(feature = "lab")]
 mod lab_cmd;
 mod output;

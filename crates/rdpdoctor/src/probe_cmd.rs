@@ -52,15 +52,24 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     // The password before the network, so a bad one costs no traffic.
     let credentials =
         crate::password::optional(args.user.as_deref(), args.password_file.as_deref())?;
+    // krb5.conf as MIT's tools read it: --realm's KDC when --kdc is not
+    // given, and the realm of the target's NTLM domain after the probe.
+    let krb5 = crate::krb5_input::Krb5Files::load();
+    let target_host = (!target.host_is_ip).then(|| target.host.clone());
+    let given = crate::kerberos_start::Given {
+        kdc: args.kdc.as_deref(),
+        user: args.user.as_deref(),
+        target_host: target_host.as_deref(),
+        step_timeout: Duration::from_secs_f64(args.timeout),
+    };
     let realm = match &args.realm {
-        Some(realm) => Some(crate::realm::options(
-            realm,
-            args.kdc.as_deref(),
-            args.user.as_deref(),
-            (!target.host_is_ip).then_some(target.host.as_str()),
-            Duration::from_secs_f64(args.timeout),
-        )?),
-        None => None,
+        Some(realm) => Some(crate::kerberos_start::explicit(realm, &given, &krb5)?),
+        None => {
+            if let Some(k) = &args.kdc {
+                crate::realm::split_kdc(k)?;
+            }
+            None
+        }
     };
     let opts = ProbeOptions {
         step_timeout: Duration::from_secs_f64(args.timeout),
@@ -100,7 +109,19 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         };
         rdpdoctor_probe::probe(target, &opts, progress).await
     });
-    if let Some(mut k) = realm {
+    // Without --realm: on its own when the target's NTLM names a domain
+    // whose KDC is known; else the report says what to pass.
+    let realm = realm.or_else(
+        || match crate::kerberos_start::automatic(&report, &given, &krb5) {
+            Ok(plan) => Some(plan),
+            Err(note) => {
+                report.kerberos_start = note.map(|n| *n);
+                None
+            }
+        },
+    );
+    if let Some(mut plan) = realm {
+        let k = &mut plan.first;
         if let Some(b) = &bar {
             b.set_message("Kerberos");
         }
@@ -134,7 +155,12 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             }
             (None, _) => {}
         }
-        report.kerberos = Some(runtime.block_on(rdpdoctor_probe::stage::kerberos::run(&k)));
+        let (ev, not_answering) = runtime.block_on(
+            rdpdoctor_probe::stage::kerberos_kdcs::run_in_order(k, &plan.more),
+        );
+        report.kerberos = Some(ev);
+        plan.start.kdcs_not_answering = not_answering;
+        report.kerberos_start = Some(plan.start);
     }
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -2,6 +2,7 @@
 //! checked before any packet is sent (a bad realm or KDC is a one-line error,
 //! exit 2), and the stage run after the probe.
 
+use rdpdoctor_evidence::KdcSource;
 use rdpdoctor_probe::stage::kerberos::KerberosOptions;
 use rdpdoctor_render::safe::quote;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
@@ -11,7 +12,7 @@ use rdpdoctor_probe::stage::kerberos::KERBEROS_PORT;
 
 /// `HOST[:PORT]`, `[V6]:PORT`, or a `SSPI_KDC_URL` (`tcp://HOST:PORT`,
 /// `udp://…`; both transports are checked whichever it names).
-fn split_kdc(text: &str) -> Result<(String, u16), String> {
+pub(crate) fn split_kdc(text: &str) -> Result<(String, u16), String> {
     let bad = || {
         format!(
             "bad KDC {}: use HOST, HOST:PORT or [IPv6]:PORT with a port from 1 to 65535",
@@ -52,15 +53,8 @@ fn user_name(user: &str) -> &str {
     u.split_once('@').map_or(u, |(u, _)| u)
 }
 
-/// The stage's options, or a one-line error for bad input. `target_host`
-/// is `None` for an IP address target (no SPN names an address).
-pub fn options(
-    realm: &str,
-    kdc: Option<&str>,
-    user: Option<&str>,
-    target_host: Option<&str>,
-    step_timeout: Duration,
-) -> Result<KerberosOptions, String> {
+/// A realm's name as Kerberos and DNS spell it, or a one-line error.
+pub(crate) fn check_realm(realm: &str) -> Result<(), String> {
     if realm.is_empty()
         || !realm
             .chars()
@@ -71,11 +65,24 @@ pub fn options(
             quote(realm)
         ));
     }
+    Ok(())
+}
+
+/// The stage's options, or a one-line error for bad input. `target_host`
+/// is `None` for an IP address target (no SPN names an address).
+pub fn options(
+    realm: &str,
+    kdc: Option<&str>,
+    user: Option<&str>,
+    target_host: Option<&str>,
+    step_timeout: Duration,
+) -> Result<KerberosOptions, String> {
+    check_realm(realm)?;
     let env = std::env::var("SSPI_KDC_URL").ok().filter(|v| !v.is_empty());
     let (given, source) = match (kdc, env) {
-        (Some(k), _) => (k.to_owned(), "flag"),
-        (None, Some(e)) => (e, "env"),
-        (None, None) => (realm.to_owned(), "realm"),
+        (Some(k), _) => (k.to_owned(), KdcSource::Flag),
+        (None, Some(e)) => (e, KdcSource::Env),
+        (None, None) => (realm.to_owned(), KdcSource::Realm),
     };
     let (host, port) = split_kdc(&given)?;
     // A name is resolved once, here, as any other target of the probe.
@@ -106,7 +113,7 @@ pub fn options(
             format!("{host}:{port}")
         },
         kdc_addr,
-        kdc_source: source.to_owned(),
+        kdc_source: source,
         user: user.map(str::to_owned),
         service_host: target_host.map(str::to_owned),
         step_timeout,

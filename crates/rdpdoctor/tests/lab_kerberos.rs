@@ -161,13 +161,7 @@ fn every_kerberos_state_matches_the_ground_truth() {
     let (_, pw_file) = demo_logon_args("lab-kerberos");
     let pw = pw_file.0.display().to_string();
     let secret = rdpdoctor_emulator::DEMO_PASSWORD;
-    let mut doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("docs/rdpdoctor.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let obj = doc.as_object_mut().unwrap();
-    obj.remove("oneOf");
-    obj.insert("$ref".into(), Value::from("#/$defs/ProbeOutput"));
+    let doc = probe_output_schema();
     let schema = jsonschema::draft202012::options()
         .should_validate_formats(true)
         .build(&doc)

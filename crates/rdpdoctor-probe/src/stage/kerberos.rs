@@ -41,8 +41,8 @@ pub struct KerberosOptions {
     pub kdc: String,
     /// Its address, resolved by the caller.
     pub kdc_addr: SocketAddr,
-    /// Where the KDC came from (`flag`, `env`, `realm`).
-    pub kdc_source: String,
+    /// Where the KDC came from.
+    pub kdc_source: rdpdoctor_evidence::KdcSource,
     /// The user's name without realm or domain (`--user`), if any.
     pub user: Option<String>,
     /// The RDP target's host name: its SPN is `TERMSRV/<host>`. `None` for
@@ -217,7 +217,7 @@ pub async fn run(opts: &KerberosOptions) -> KerberosEvidence {
     let mut ev = KerberosEvidence {
         realm: realm.clone(),
         kdc: opts.kdc.clone(),
-        kdc_source: opts.kdc_source.clone(),
+        kdc_source: opts.kdc_source,
         tcp: reach(KdcOutcome::Error, Instant::now(), None),
         udp: reach(KdcOutcome::Error, Instant::now(), None),
         client_principal: format!("{principal}@{realm}"),
@@ -344,16 +344,12 @@ pub(super) mod tests {
     use super::*;
 
     /// The stage's options for a loopback KDC port, without a user.
-    pub(in crate::stage::kerberos) fn options(
-        realm: &str,
-        port: u16,
-        step: Duration,
-    ) -> KerberosOptions {
+    pub(in crate::stage) fn options(realm: &str, port: u16, step: Duration) -> KerberosOptions {
         KerberosOptions {
             realm: realm.into(),
             kdc: format!("127.0.0.1:{port}"),
             kdc_addr: ([127, 0, 0, 1], port).into(),
-            kdc_source: "flag".into(),
+            kdc_source: rdpdoctor_evidence::KdcSource::Flag,
             user: None,
             service_host: None,
             step_timeout: step,

@@ -5,6 +5,8 @@ pub mod deep;
 pub mod dns;
 pub mod gateway;
 pub mod kerberos;
+pub mod kerberos_kdcs;
+pub mod kerberos_srv;
 pub mod logon;
 pub mod negotiation;
 pub mod rdp_security;

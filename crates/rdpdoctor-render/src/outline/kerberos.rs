@@ -30,7 +30,9 @@ fn reply(r: &KdcReplyFacts) -> String {
 }
 
 pub(super) fn section(d: &mut Builder<'_>, r: &ProbeReport) {
-    let Some(k) = &r.kerberos else { return };
+    let Some(k) = &r.kerberos else {
+        return super::kerberos_start::not_started(d, r);
+    };
     let answered = [k.tcp.outcome, k.udp.outcome].contains(&KdcOutcome::Answered);
     let summary = match k.clock_offset_ms {
         Some(ms) => format!(
@@ -58,4 +60,5 @@ pub(super) fn section(d: &mut Builder<'_>, r: &ProbeReport) {
     if let Some(t) = &k.kdc_time {
         d.detail(&format!("KDC time {}", term(t)));
     }
+    super::kerberos_start::details(d, r);
 }

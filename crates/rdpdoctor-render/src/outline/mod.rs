@@ -12,6 +12,7 @@ mod capture;
 mod gateway;
 mod host;
 mod kerberos;
+mod kerberos_start;
 mod probe;
 
 pub use capture::{
