@@ -156,4 +156,11 @@ impl GatewayEvidence {
     pub fn hop(&self, kind: GatewayHopKind) -> Option<&GatewayHop> {
         self.hops.iter().find(|h| h.hop == kind)
     }
+
+    /// The gateway refused the credentials: HTTP 401 after NTLM at the
+    /// authenticated request (a failed logon for the account).
+    pub fn credentials_refused(&self) -> bool {
+        self.hop(GatewayHopKind::HttpAuth)
+            .is_some_and(|h| h.outcome == HopOutcome::Refused && h.status == Some(401))
+    }
 }

@@ -20,7 +20,8 @@ pub struct KerberosEvidence {
     /// The KDC tried, `host:port`.
     pub kdc: String,
     /// Where the KDC's address came from: `flag` (`--kdc`), `env`
-    /// (`SSPI_KDC_URL`), `krb5-conf`, or `realm` (the realm's name as a host).
+    /// (`SSPI_KDC_URL`), `krb5-conf`, `dns-srv` (the realm's SRV records), or
+    /// `realm` (the realm's name as a host).
     pub kdc_source: crate::KdcSource,
     /// The KDC over TCP ([RFC 4120 7.2.2]).
     pub tcp: KdcReach,

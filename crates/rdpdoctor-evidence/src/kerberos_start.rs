@@ -89,8 +89,8 @@ pub struct KerberosStart {
     /// The krb5.conf file that named the KDC (`kdc_source` `krb5-conf`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kdc_config: Option<String>,
-    /// KDCs of the krb5.conf list tried before the one in `kerberos.kdc`
-    /// that gave no Kerberos answer, in order.
+    /// KDCs of the krb5.conf or DNS SRV list tried before the one in
+    /// `kerberos.kdc` that gave no Kerberos answer, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kdcs_not_answering: Vec<String>,
     /// The krb5.conf files looked at, in order.

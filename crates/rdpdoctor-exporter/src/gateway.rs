@@ -10,7 +10,6 @@
 //! go; the gateway resolves and reaches the target under its own resource
 //! policy (RAP), and a target that is an address is checked as well.
 
-use rdpdoctor_evidence::{GatewayHopKind, HopOutcome};
 use rdpdoctor_probe::{Credentials, GatewayTarget};
 use std::path::Path;
 use std::sync::Arc;
@@ -94,14 +93,11 @@ impl ModuleGateway {
     /// Remembers a refusal of the credentials in `report` (HTTP 401 after
     /// NTLM at the gateway).
     pub fn note(&self, report: &rdpdoctor_evidence::ProbeReport) {
-        let refused = report.gateway.as_ref().is_some_and(|g| {
-            g.hops.iter().any(|h| {
-                h.hop == GatewayHopKind::HttpAuth
-                    && h.outcome == HopOutcome::Refused
-                    && h.status == Some(401)
-            })
-        });
-        if refused {
+        if report
+            .gateway
+            .as_ref()
+            .is_some_and(|g| g.credentials_refused())
+        {
             self.refused.store(true, Ordering::Relaxed);
         }
     }

@@ -1,6 +1,7 @@
 //! `rdpdoctor inspect`.
 
 use crate::args::{Format, InspectArgs};
+use rdpdoctor_evidence::GatewayUsage;
 
 pub fn run(args: InspectArgs) -> Result<u8, String> {
     let codes = crate::inputs::read_error_hint(args.error.as_deref())?;
@@ -14,8 +15,11 @@ pub fn run(args: InspectArgs) -> Result<u8, String> {
                 {
                     return Err("--rdp-file names the RD Gateway of a packet capture: give a capture (pcap, pcapng) too".into());
                 }
+                // A file that says the client never uses its gateway (0) or
+                // bypasses it (4) names no hop of this connection.
                 crate::rdp_input::read(path)?
                     .gateway()
+                    .filter(|g| !matches!(g.usage, GatewayUsage::Never | GatewayUsage::Bypass))
                     .map(|g| crate::rdp_input::gateway_name(&g))
             }
             _ => args.gateway.clone(),

@@ -20,6 +20,17 @@ fn read_one(path: &str) -> (Krb5ConfRead, Option<Krb5Conf>) {
         status: status.to_owned(),
         notes,
     };
+    // A FIFO or a device named by KRB5_CONFIG would block the read: only a
+    // regular file is read.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return (
+                entry("unusable", vec!["not read: not a regular file".into()]),
+                None,
+            );
+        }
+        _ => {}
+    }
     let mut bytes = Vec::new();
     let read = std::fs::File::open(path).and_then(|f| {
         f.take(krb5_conf::MAX_FILE_BYTES as u64 + 1)

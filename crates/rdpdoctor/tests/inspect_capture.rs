@@ -117,8 +117,8 @@ fn two_captures_or_a_broken_one_are_a_one_line_error() {
 }
 
 /// An .rdp file as mstsc saves one.
-fn rdp_file(dir: &Path, lines: &[&str]) -> String {
-    let path = dir.join("connection.rdp");
+fn rdp_file(dir: &Path, name: &str, lines: &[&str]) -> String {
+    let path = dir.join(name);
     rdpdoctor_testkit::fixtures::write_reg_utf16(&path, &(lines.join("\n") + "\n"));
     path.to_string_lossy().into_owned()
 }
@@ -128,6 +128,7 @@ fn the_rdp_file_names_the_captures_gateway_unless_gateway_does() {
     let dir = scratch("capture_rdp_file");
     let file = rdp_file(
         &dir,
+        "always.rdp",
         &[
             "full address:s:10.0.0.5",
             "gatewayhostname:s:rdgw.corp.example:8443",
@@ -158,6 +159,20 @@ fn the_rdp_file_names_the_captures_gateway_unless_gateway_does() {
             &capture
         ]),
         "gw2.corp.example"
+    );
+    // A file whose client never uses its gateway names no hop.
+    let never = rdp_file(
+        &dir,
+        "never.rdp",
+        &[
+            "full address:s:10.0.0.5",
+            "gatewayhostname:s:rdgw.corp.example",
+            "gatewayusagemethod:i:0",
+        ],
+    );
+    assert_eq!(
+        gateway_of(&["--format", "json", "--rdp-file", &never, &capture]),
+        serde_json::Value::Null
     );
     // No capture: the file has nothing to name; one line, exit 2.
     let (_, err, code) = inspect(&["--rdp-file", &file, "--local"]);

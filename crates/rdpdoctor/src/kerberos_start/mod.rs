@@ -69,7 +69,12 @@ fn from_conf(
     };
     let mut found: Vec<KerberosOptions> = Vec::new();
     let mut skipped = Vec::new();
-    for kdc in kdcs {
+    // Only the lines a run may try are looked up (each a blocking lookup
+    // of a name the user's krb5.conf gave).
+    for kdc in kdcs
+        .iter()
+        .take(rdpdoctor_probe::stage::kerberos_kdcs::MAX_KDCS_TRIED)
+    {
         match crate::realm::options(realm, Some(kdc), g.user, g.target_host, g.step_timeout) {
             Ok(o) => found.push(o),
             Err(e) => skipped.push(e),
