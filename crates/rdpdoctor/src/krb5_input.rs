@@ -1,5 +1,6 @@
 //! The MIT krb5.conf that MIT's own tools read: the files of `KRB5_CONFIG`
-//! (a `:`-separated list, as MIT takes it), else `/etc/krb5.conf`. Each is
+//! (a `:`-separated list, `;` on Windows, as MIT takes it), else
+//! `/etc/krb5.conf` (on Windows `%ProgramData%\MIT\Kerberos5\krb5.ini`). Each is
 //! read bounded (at most `krb5_conf::MAX_FILE_BYTES`) and parsed sans-I/O
 //! by `rdpdoctor_host::krb5_conf`; a missing file is skipped as MIT skips
 //! it, an unreadable one is noted. Lookups take the first file that
@@ -12,6 +13,24 @@ use std::io::Read;
 /// The files looked at, in order, with what each gave.
 pub struct Krb5Files {
     files: Vec<(Krb5ConfRead, Option<Krb5Conf>)>,
+}
+
+/// How `KRB5_CONFIG` separates its files: as a search path does (`C:\…`
+/// holds a colon on Windows).
+#[cfg(windows)]
+const LIST_SEPARATOR: char = ';';
+#[cfg(not(windows))]
+const LIST_SEPARATOR: char = ':';
+
+/// Where MIT's tools look without `KRB5_CONFIG`: `/etc/krb5.conf`, and on
+/// Windows MIT Kerberos for Windows' `%ProgramData%\MIT\Kerberos5\krb5.ini`.
+fn default_path() -> String {
+    if cfg!(windows) {
+        let data = std::env::var("ProgramData").unwrap_or_else(|_| r"C:\ProgramData".to_owned());
+        format!(r"{data}\MIT\Kerberos5\krb5.ini")
+    } else {
+        "/etc/krb5.conf".to_owned()
+    }
 }
 
 fn read_one(path: &str) -> (Krb5ConfRead, Option<Krb5Conf>) {
@@ -47,15 +66,15 @@ fn read_one(path: &str) -> (Krb5ConfRead, Option<Krb5Conf>) {
 }
 
 impl Krb5Files {
-    /// The files `KRB5_CONFIG` names, else `/etc/krb5.conf`.
+    /// The files `KRB5_CONFIG` names, else the platform's default file.
     pub fn load() -> Krb5Files {
         let paths: Vec<String> = match std::env::var("KRB5_CONFIG") {
             Ok(v) if !v.is_empty() => v
-                .split(':')
+                .split(LIST_SEPARATOR)
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            _ => vec!["/etc/krb5.conf".to_owned()],
+            _ => vec![default_path()],
         };
         Krb5Files {
             files: paths.iter().take(8).map(|p| read_one(p)).collect(),

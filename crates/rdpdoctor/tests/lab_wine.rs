@@ -85,12 +85,15 @@ fn prefix() -> &'static Path {
 }
 
 /// `program` with Wine's environment: our prefix, no display (headless: no
-/// dialogs), no debug chatter, and no Mono/Gecko (we need neither).
+/// dialogs), no debug chatter, no Mono/Gecko (we need neither), and the
+/// tests' empty krb5.conf.
 fn wine_command(prefix: &Path, program: &str) -> Command {
     let mut c = Command::new(program);
     c.env("WINEPREFIX", prefix)
         .env("WINEDEBUG", "-all")
         .env("WINEDLLOVERRIDES", "mscoree,mshtml=;bcryptprimitives=n,b")
+        // The Linux runs' krb5.conf (none): the same file, read by both.
+        .env("KRB5_CONFIG", rdpdoctor_testkit::cli::no_krb5_conf())
         .env_remove("DISPLAY")
         .stdin(std::process::Stdio::null());
     c

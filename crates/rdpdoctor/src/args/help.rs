@@ -101,11 +101,12 @@ With NLA the check is CredSSP/NTLM and reports the server's NTSTATUS; without NL
 the credentials go in a Client Info PDU.
 
 Kerberos (--realm REALM, or on its own): the KDC from --kdc, else SSPI_KDC_URL, else
-the realm's kdc lines in krb5.conf (KRB5_CONFIG, else /etc/krb5.conf), else the
-realm's DNS SRV records (_kerberos._tcp.REALM, then _udp). Without --realm, when the
-server's NTLM names a DNS domain whose realm has a KDC known from --kdc or krb5.conf,
-the domain's KDC is checked too (no SRV lookup; the password only when --user names
-no other domain); else the report says what to pass.
+the realm's kdc lines in krb5.conf (KRB5_CONFIG, else /etc/krb5.conf; on Windows
+%ProgramData%\\MIT\\Kerberos5\\krb5.ini), else the realm's DNS SRV records
+(_kerberos._tcp.REALM, then _udp). Without --realm, when the server's NTLM names a DNS
+domain whose realm has a KDC known from --kdc or krb5.conf, the domain's KDC is
+checked too (no SRV lookup; the password only when --user names no other domain);
+else the report says what to pass.
 
 The first lines answer: the verdict, the most likely cause, the fix to try first.
 

@@ -401,7 +401,7 @@ pub struct ProbeArgs {
     /// Check the domain's Kerberos for this realm (e.g. CONTOSO.COM): the KDC on TCP and UDP 88, its clock, with --user the account, the TERMSRV SPN and one pre-authentication with the password (only when the server's logon did not refuse it)
     #[arg(long, value_name = "REALM")]
     pub realm: Option<String>,
-    /// The KDC to ask, HOST[:PORT] (default: SSPI_KDC_URL, else the realm's kdc lines in krb5.conf (KRB5_CONFIG, else /etc/krb5.conf), else the realm's DNS SRV records, else the realm's name, port 88); without --realm, the realm is the one the target's NTLM names
+    /// The KDC to ask, HOST[:PORT] (default: SSPI_KDC_URL, else the realm's kdc lines in krb5.conf (KRB5_CONFIG, else /etc/krb5.conf; on Windows %ProgramData%\MIT\Kerberos5\krb5.ini), else the realm's DNS SRV records, else the realm's name, port 88); without --realm, the realm is the one the target's NTLM names
     #[arg(long, value_name = "HOST[:PORT]")]
     pub kdc: Option<String>,
     /// Probe as this .rdp file connects: target, port and the client's security settings from FILE (as mstsc saves it); TARGET, if given, replaces its address
