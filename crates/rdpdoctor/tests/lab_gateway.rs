@@ -127,7 +127,17 @@ fn start_xvfb(base: u32, procs: &mut Procs) -> String {
             .spawn()
             .expect("Xvfb (lab/install.sh)"),
     );
-    std::thread::sleep(Duration::from_millis(300));
+    // The shadow server exits when its display is not up yet (lab/up.sh
+    // waits for the socket too): a fixed pause was not enough under load.
+    let socket = format!("/tmp/.X11-unix/X{}", display.trim_start_matches(':'));
+    let until = Instant::now() + Duration::from_secs(20);
+    while !std::path::Path::new(&socket).exists() {
+        assert!(
+            Instant::now() < until,
+            "Xvfb {display}: no {socket} within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     display
 }
 
@@ -148,24 +158,36 @@ fn start_shadow_on(display: &str, dir: &std::path::Path, password: &str, procs: 
         .expect("winpr-hash (lab/install.sh)");
     std::fs::write(&sam, &hash.stdout).unwrap();
     let port = free_port();
-    procs.0.push(
-        Command::new("freerdp-shadow-cli")
-            .args([
-                "/bind-address:127.0.0.1".to_owned(),
-                format!("/port:{port}"),
-                "/sec:nla".to_owned(),
-                format!("/sam-file:{}", sam.display()),
-            ])
-            .current_dir(dir)
-            .env("DISPLAY", display)
-            .env("HOME", dir)
-            .env("XDG_CONFIG_HOME", dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("freerdp-shadow-cli (lab/install.sh)"),
-    );
-    wait_listening(port, Duration::from_secs(10));
+    let log = dir.join("shadow.log");
+    let mut child = Command::new("freerdp-shadow-cli")
+        .args([
+            "/bind-address:127.0.0.1".to_owned(),
+            format!("/port:{port}"),
+            "/sec:nla".to_owned(),
+            format!("/sam-file:{}", sam.display()),
+        ])
+        .current_dir(dir)
+        .env("DISPLAY", display)
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("freerdp-shadow-cli (lab/install.sh)");
+    // A loaded machine (the lab run) starts it slowly; one that exits says why.
+    let until = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("freerdp-shadow-cli on {display} port {port} exited ({status}): {said}");
+        }
+        assert!(
+            Instant::now() < until,
+            "nothing listens on {port} within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    procs.0.push(child);
     port
 }
 
