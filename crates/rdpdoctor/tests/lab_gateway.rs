@@ -108,14 +108,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_listening(port: u16, within: Duration) {
-    let until = Instant::now() + within;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// An Xvfb for xfreerdp, on a display from `base` on.
 fn start_xvfb(base: u32, procs: &mut Procs) -> String {
     let display = format!(":{}", base + std::process::id() % 50);
