@@ -7,7 +7,7 @@
 //! ([MS-RDPBCGR 2.2.1.11.1.1], [`crate::stage::deep::logon`]) on another,
 //! after it, as the run's one attempt at the target.
 
-use super::target::ask;
+use super::target::{Answer, ask};
 use super::tunnel::Tunnel;
 use crate::credentials::Credentials;
 use crate::io::Deadline;
@@ -27,12 +27,7 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = (Result<Tunnel, String>, f64)>,
 {
-    let via = deep::choose(neg)?;
-    // Only requests with an RDP_NEG_REQ were sent through the gateway.
-    let requested = via.request()?;
-    let start = Instant::now();
-    let (tunnel, ms) = more().await;
-    let (attempt, framed, _) = ask(tunnel, requested, ms, deadline).await;
+    let (via, (attempt, framed, _), start) = channel(neg, more, deadline).await?;
     Some(deep::run_on(&attempt.outcome, framed, host, via, deadline, start).await)
 }
 
@@ -49,11 +44,25 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = (Result<Tunnel, String>, f64)>,
 {
+    let (via, (attempt, framed, _), t) = channel(neg, more, deadline).await?;
+    Some(deep::logon::run_on(&attempt.outcome, framed, host, via, creds, deadline, t).await)
+}
+
+/// A new channel, asked with the request of the path [`deep::choose`]
+/// picks: the path, the target's answer, and when the channel was asked for.
+async fn channel<F, Fut>(
+    neg: &NegotiationEvidence,
+    more: &F,
+    deadline: &Deadline,
+) -> Option<(deep::Via, Answer, Instant)>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = (Result<Tunnel, String>, f64)>,
+{
     let via = deep::choose(neg)?;
     // Only requests with an RDP_NEG_REQ were sent through the gateway.
     let requested = via.request()?;
-    let t = Instant::now();
+    let start = Instant::now();
     let (tunnel, ms) = more().await;
-    let (attempt, framed, _) = ask(tunnel, requested, ms, deadline).await;
-    Some(deep::logon::run_on(&attempt.outcome, framed, host, via, creds, deadline, t).await)
+    Some((via, ask(tunnel, requested, ms, deadline).await, start))
 }

@@ -53,7 +53,7 @@ pub struct Through {
     pub deep: Option<crate::stage::deep::DeepRun>,
 }
 
-type Answer = (
+pub(super) type Answer = (
     NegotiationAttempt,
     Option<FramedStream<DuplexStream>>,
     Option<ChannelEnd>,
