@@ -387,7 +387,7 @@ fn fill_proprietary(frame: &mut [u8], key: &ProprietaryKey, random: &[u8]) {
 
 /// Standard RDP Security ([MS-RDPBCGR 5.3]) up to the Security Exchange
 /// PDU. The emulator does not implement RC4/3DES session encryption, so it
-/// ends the connection there (a Disconnect Provider Ultimatum).
+/// ends the connection after the next PDU, the Client Info (a plain close).
 async fn standard_security(
     s: &mut Framed<TcpStream>,
     ctx: &Arc<Ctx>,
@@ -440,6 +440,13 @@ async fn standard_security(
     if pdu::security_flags(&exchange).is_none_or(|f| f & rdp::sec_flags::SEC_EXCHANGE_PKT == 0) {
         return Err(garbage("expected the Security Exchange PDU"));
     }
+    // The Client Info PDU is read (not decrypted) before the close, so the
+    // close always follows it, as a server refusing the logon closes: a
+    // close right after the Security Exchange races the client's Client
+    // Info, and through an RD Gateway's extra hops the client could see
+    // the close before it sent the PDU (a different report for the same
+    // server, by timing alone).
+    let _ = s.read_frame(tpkt_framer, tpkt::MAX_FRAME).await;
     // A plain close: a Disconnect Provider Ultimatum would make clients
     // report a reason (FreeRDP: ERRINFO_RPC_INITIATED_DISCONNECT) that
     // Windows never gives here.

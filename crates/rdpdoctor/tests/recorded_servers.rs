@@ -188,7 +188,8 @@ fn x509_server_with_an_md5_with_rsa_labelled_key_is_one_clients_connect_to() {
             return;
         }
         // Erect Domain, Attach User, Channel Joins; then the Security
-        // Exchange, after which the emulator's rdp-security-only closes too.
+        // Exchange, at which this server closes (the emulator's
+        // rdp-security-only reads the Client Info before it closes).
         const USER: u16 = 1007;
         while let Some(frame) = read_tpkt(&mut s) {
             let reply = if mcs::decode_erect_domain_request(&frame).is_ok() {
