@@ -7,6 +7,7 @@
 
 use crate::facts::capture::*;
 use rdpdoctor_evidence::CaptureEvidence;
+use rdpdoctor_evidence::Protocol;
 use rdpdoctor_evidence::capture::{CaptureConnection, Side};
 
 use crate::finding::{Finding, FindingId, Severity};
@@ -19,8 +20,14 @@ const SSL_REQUIRED_BY_SERVER: u32 = 1;
 const HYBRID_REQUIRED_BY_SERVER: u32 = 5;
 /// Retransmitted segments above this share of all are worth a warning.
 const RETRANSMISSION_WARN: f64 = 0.05;
-/// ... counted only over at least this many segments.
+/// ... counted only over at least this many segments,
 const RETRANSMISSION_MIN_SEGMENTS: u64 = 20;
+/// ... and only from this many retransmitted segments: a short connection's
+/// two or three tail-loss probes (RFC 8985 7) are a busy receiver, not a
+/// lossy path (measured: 3 of 40 on loopback under load).
+const RETRANSMISSION_MIN_COUNT: u64 = 5;
+/// [MS-RDPBCGR 2.2.1.2.2] failureCode SSL_CERT_NOT_ON_SERVER.
+const SSL_CERT_NOT_ON_SERVER: u32 = 3;
 
 /// Every finding of a capture: its focus connection's, and RDP-UDP's.
 pub fn derive(cap: &CaptureEvidence) -> Vec<Finding> {
@@ -82,7 +89,23 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
             },
         ));
     }
-    if c.confirm.is_none()
+    if let Some(waited) = c.request_unanswered_ms() {
+        let first = c.tcp.closes.first();
+        out.push(Finding::new(
+            FindingId::CaptureRequestUnanswered,
+            Severity::Fail,
+            format!(
+                "The server accepted the connection and sent nothing for {:.1} s after the client's Connection Request, until the {} closed it: the listener takes connections it never serves (saturated, hung, or held by a filter)",
+                waited / 1000.0,
+                if first.is_some_and(|x| x.by == Side::Server) { "server" } else { "client" }
+            ),
+            &RequestUnansweredFacts {
+                connection: ConnectionEndpoints::of(c),
+                waited_ms: waited,
+                close: first,
+            },
+        ));
+    } else if c.confirm.is_none()
         && c.request.is_some()
         && let Some(x) = server_close(c)
     {
@@ -100,6 +123,7 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
         ));
     }
     negotiation(c, out);
+    client_refusal(c, out);
     tls(c, out);
     certificate(c, out);
     if c.closed_after_credssp() {
@@ -115,7 +139,10 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
             },
         ));
     }
-    if t.segments >= RETRANSMISSION_MIN_SEGMENTS {
+    if t.segments >= RETRANSMISSION_MIN_SEGMENTS
+        && t.retransmissions >= RETRANSMISSION_MIN_COUNT
+        && !on_loopback(c)
+    {
         let rate = t.retransmissions as f64 / t.segments as f64;
         if rate > RETRANSMISSION_WARN {
             out.push(Finding::new(
@@ -158,6 +185,12 @@ fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
                 "The client requested {requested} without NLA and the server answered HYBRID_REQUIRED_BY_SERVER: it requires Network Level Authentication, which this client has switched off (.rdp enablecredsspsupport:i:0, FreeRDP /sec:rdp or /sec:tls)"
             ),
         ),
+        SSL_CERT_NOT_ON_SERVER => (
+            FindingId::CaptureSslCertNotOnServer,
+            format!(
+                "The client requested {requested} and the server answered SSL_CERT_NOT_ON_SERVER: it has no usable certificate for TLS (missing, or its private key unreadable)"
+            ),
+        ),
         SSL_REQUIRED_BY_SERVER => (
             FindingId::CaptureSslRequired,
             format!(
@@ -170,6 +203,69 @@ fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
         ),
     };
     out.push(Finding::new(id, Severity::Fail, summary, &facts));
+}
+
+/// Both ends on the loopback interface: no network path to lose packets.
+fn on_loopback(c: &CaptureConnection) -> bool {
+    let lo = |a: &str| {
+        a.parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback())
+    };
+    lo(&c.client) && lo(&c.server)
+}
+
+/// The client closed right after the server's Connection Confirm, before
+/// any byte of the protocol selected ([`CaptureConnection::client_closed_after_confirm`]):
+/// it refused the selection. Standard RDP Security for a client that asked
+/// for TLS or NLA, or TLS for one that asked for NLA ([MS-RDPBCGR 3.3.5.3.1]:
+/// the server picks one of the requested protocols, or PROTOCOL_RDP).
+fn client_refusal(c: &CaptureConnection, out: &mut Vec<Finding>) {
+    let Some(close) = c.client_closed_after_confirm() else {
+        return;
+    };
+    let (Some(request), Some(selected)) = (
+        c.request.as_ref(),
+        c.confirm
+            .as_ref()
+            .and_then(|cc| cc.selected.as_ref())
+            .and_then(|s| s.single()),
+    ) else {
+        return;
+    };
+    let asked = &request.requested;
+    let wanted_nla = asked.contains(Protocol::Hybrid) || asked.contains(Protocol::HybridEx);
+    let wanted_tls = wanted_nla || asked.contains(Protocol::Ssl);
+    let (id, summary) = match selected {
+        Protocol::Rdp if wanted_tls => (
+            FindingId::CaptureClientRefusedRdpSecurity,
+            format!(
+                "The client requested {} and the server selected Standard RDP Security (PROTOCOL_RDP); the client closed the connection at once: it will not use the old RDP security layer, and the server offers nothing else",
+                asked.label()
+            ),
+        ),
+        Protocol::Ssl if wanted_nla => (
+            FindingId::CaptureClientInsistsOnNla,
+            format!(
+                "The client requested {} and the server selected TLS without NLA (PROTOCOL_SSL); the client closed the connection at once: it insists on Network Level Authentication (FreeRDP /sec:nla, a client policy), which the server does not offer",
+                asked.label()
+            ),
+        ),
+        _ => return,
+    };
+    out.push(Finding::new(
+        id,
+        Severity::Fail,
+        summary,
+        &ClientRefusalFacts {
+            connection: ConnectionEndpoints::of(c),
+            requested: asked.label(),
+            selected: selected
+                .spec_name()
+                .trim_start_matches("PROTOCOL_")
+                .to_owned(),
+            close,
+        },
+    ));
 }
 
 fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {

@@ -381,6 +381,14 @@ finding_ids! {
     /// `--gateway`: the gateway opened a channel, and no RDP answer came
     /// back through it (silent, closed, or not RDP).
     GatewayTargetNoRdp = "gateway-target-no-rdp" => Gateway,
+    /// Capture: the server answered SSL_CERT_NOT_ON_SERVER.
+    CaptureSslCertNotOnServer = "capture-ssl-cert-not-on-server" => Capture,
+    /// Capture: the server selected Standard RDP Security and the client, which asked for TLS or NLA, closed at once.
+    CaptureClientRefusedRdpSecurity = "capture-client-refused-rdp-security" => Capture,
+    /// Capture: the server selected TLS and the client, which asked for NLA, closed at once.
+    CaptureClientInsistsOnNla = "capture-client-insists-on-nla" => Capture,
+    /// Capture: the server sent nothing for seconds after the Connection Request.
+    CaptureRequestUnanswered = "capture-request-unanswered" => Capture,
 }
 
 impl FindingId {

@@ -286,3 +286,89 @@ fn after_credssp(port: u16) -> CaptureConnection {
     });
     c
 }
+
+/// The client closes right after a Connection Confirm that selected less
+/// than it asked for: what FreeRDP with `/sec:tls` does to a server that
+/// selects Standard RDP Security, and with `/sec:nla` to one that selects
+/// TLS (lab/capture-truth.tsv records both against the emulator).
+#[test]
+fn a_client_leaving_right_after_the_confirm_refused_what_the_server_selected() {
+    let left_after = |requested: u32, chosen: u32| {
+        let mut c = conn(50010, requested);
+        selected(&mut c, chosen);
+        c.tcp
+            .closes
+            .push(close(Side::Client, "fin", "x224-connection-confirm", 2.5));
+        c.tcp
+            .closes
+            .push(close(Side::Server, "fin", "x224-connection-confirm", 30.0));
+        judged(&capture(vec![c]))
+    };
+    let j = left_after(0x1, 0x0);
+    assert_eq!(ids(&j), [FindingId::CaptureClientRefusedRdpSecurity]);
+    assert_eq!(top(&j), "server-forces-rdp-security");
+    assert_eq!(j.verdict, Verdict::SomeClientsFail);
+    assert_eq!(j.findings[0].evidence["selected"], "RDP");
+    let j = left_after(0x3, 0x1);
+    assert_eq!(ids(&j), [FindingId::CaptureClientInsistsOnNla]);
+    assert_eq!(top(&j), "nla-not-offered-client-insists");
+    assert_eq!(j.findings[0].evidence["requested"], "SSL|HYBRID");
+    // Given the strongest it asked for, a client that leaves refused nothing.
+    assert!(left_after(0x3, 0x2).findings.is_empty());
+}
+
+#[test]
+fn ssl_cert_not_on_server_in_a_capture_is_the_servers_certificate() {
+    let mut c = conn(50011, 0x3);
+    refused(&mut c, 3, "SSL_CERT_NOT_ON_SERVER");
+    let j = judged(&capture(vec![c]));
+    assert_eq!(ids(&j), [FindingId::CaptureSslCertNotOnServer]);
+    assert_eq!(top(&j), "ssl-cert-not-on-server");
+}
+
+/// A server that holds the request for seconds is silent, not cutting the
+/// connection, even when its FIN follows the client's giving up; one that
+/// closes at once is still the cut.
+#[test]
+fn a_request_held_for_seconds_is_silence_and_a_quick_close_a_cut() {
+    let ended = |closes: Vec<CaptureClose>| {
+        let mut c = conn(50012, 0x3);
+        c.tcp.closes = closes;
+        judged(&capture(vec![c]))
+    };
+    let after = "x224-connection-request";
+    let j = ended(vec![
+        close(Side::Client, "fin", after, 29_558.7),
+        close(Side::Server, "fin", after, 29_559.3),
+    ]);
+    assert_eq!(ids(&j), [FindingId::CaptureRequestUnanswered]);
+    assert!(
+        j.findings[0].summary.contains("29.6 s"),
+        "{}",
+        j.findings[0].summary
+    );
+    assert_eq!(top(&j), "too-many-pending-connections");
+    let j = ended(vec![close(Side::Server, "fin", after, 4.0)]);
+    assert_eq!(ids(&j), [FindingId::CaptureResetBeforeConfirm]);
+}
+
+/// A few retransmissions of a short connection (tail-loss probes of a busy
+/// receiver) and any on loopback are no lossy path; many on a real path are.
+#[test]
+fn retransmissions_warn_only_when_many_on_a_real_path() {
+    let with = |retransmitted: u64, loopback: bool| {
+        let mut c = after_credssp(50013);
+        c.tcp.closes.clear();
+        c.tls.as_mut().unwrap().server_application_records = 60;
+        c.tcp.segments = 40;
+        c.tcp.retransmissions = retransmitted;
+        if loopback {
+            c.client = "127.0.0.1:50013".into();
+            c.server = "127.0.0.1:3389".into();
+        }
+        ids(&judged(&capture(vec![c])))
+    };
+    assert_eq!(with(8, false), [FindingId::CaptureRetransmissions]);
+    assert!(with(3, false).is_empty());
+    assert!(with(8, true).is_empty());
+}

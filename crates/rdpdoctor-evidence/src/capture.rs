@@ -317,7 +317,13 @@ impl CaptureConnection {
                 && !self.tls.as_ref().is_some_and(|t| t.handshake_finished)
                 && self.standard_security.is_none()
         });
-        unanswered || refused || alert || reset_early || self.closed_after_credssp()
+        unanswered
+            || refused
+            || alert
+            || reset_early
+            || self.closed_after_credssp()
+            || self.client_closed_after_confirm().is_some()
+            || self.request_unanswered_ms().is_some()
     }
 
     /// The connection went past where a capture can see, with nothing
@@ -353,6 +359,38 @@ impl CaptureConnection {
             && self.server_closed_first()
     }
 
+    /// The client's close, when it ended the connection right after the
+    /// server's Connection Confirm ([MS-RDPBCGR 2.2.1.2]), before any byte
+    /// of the security protocol the confirm selected, and before any close
+    /// by the server: the client refused what the server selected.
+    pub fn client_closed_after_confirm(&self) -> Option<&CaptureClose> {
+        let first = self.tcp.closes.first()?;
+        let selected = self.confirm.as_ref()?.selected.as_ref()?;
+        (first.by == Side::Client
+            && selected.single().is_some()
+            && first.after.as_deref() == Some("x224-connection-confirm"))
+        .then_some(first)
+    }
+
+    /// How long the server left the client's Connection Request unanswered
+    /// before the connection ended, when that was at least [`SILENCE_MS`]:
+    /// no Connection Confirm, no failure, and the first close (either
+    /// side's) came that long after the request. `None` when the server
+    /// answered, closed sooner (a cut, not a silence), or nothing ended the
+    /// connection in the capture (how long it waited is unknown).
+    pub fn request_unanswered_ms(&self) -> Option<f64> {
+        if self.confirm.is_some() {
+            return None;
+        }
+        let request = self
+            .messages
+            .iter()
+            .find(|m| m.name == "x224-connection-request")?;
+        let first = self.tcp.closes.first()?;
+        let waited = first.at_ms - request.at_ms;
+        (waited >= SILENCE_MS).then_some(waited)
+    }
+
     /// The server ended the connection: its close came first, or within
     /// [`CLOSE_RACE_MS`] of the client's (on a fast path the client that
     /// read the server's last record may close a few microseconds before
@@ -369,6 +407,12 @@ impl CaptureConnection {
                 .any(|c| c.by == Side::Server && c.at_ms - first.at_ms <= CLOSE_RACE_MS)
     }
 }
+
+/// How long (milliseconds) a server may leave a Connection Request
+/// unanswered before the capture calls it silent: far above any round trip
+/// or accept delay a working server shows, far below the 20–30 s after which
+/// clients give up.
+pub const SILENCE_MS: f64 = 2000.0;
 
 /// How close (milliseconds) the server's close may follow the client's and
 /// still count as the server ending the connection.

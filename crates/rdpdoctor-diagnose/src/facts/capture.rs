@@ -50,11 +50,12 @@ facts! {
 
     /// RDP_NEG_FAILURE ([MS-RDPBCGR 2.2.1.2.2]) to the client's request
     /// (`capture-nla-required`, `capture-ssl-required`,
-    /// `capture-negotiation-refused`).
+    /// `capture-negotiation-refused`, `capture-ssl-cert-not-on-server`).
     pub struct NegotiationRefusalFacts<'a> for [
         CaptureNlaRequired,
         CaptureSslRequired,
         CaptureNegotiationRefused,
+        CaptureSslCertNotOnServer,
     ] + ConnectionEndpoints<'a> as connection {
         /// The requested protocols' label (RDP_NEG_REQ requestedProtocols,
         /// [MS-RDPBCGR 2.2.1.1.1]).
@@ -92,6 +93,28 @@ facts! {
         pub client_records: Option<u64>,
         /// TLS application records the server sent, or null.
         pub server_records: Option<u64>,
+    }
+
+    /// The client's close right after the Connection Confirm, refusing the
+    /// protocol the server selected (`capture-client-refused-rdp-security`,
+    /// `capture-client-insists-on-nla`).
+    pub struct ClientRefusalFacts<'a> for [CaptureClientRefusedRdpSecurity, CaptureClientInsistsOnNla]
+        + ConnectionEndpoints<'a> as connection {
+        /// The requested protocols' label ([MS-RDPBCGR 2.2.1.1.1]).
+        pub requested: String,
+        /// The selected protocol's label ([MS-RDPBCGR 2.2.1.2.1]).
+        pub selected: String,
+        /// The client's close, as in `tcp.closes`.
+        pub close: &'a CaptureClose,
+    }
+
+    /// A Connection Request left unanswered (`capture-request-unanswered`).
+    pub struct RequestUnansweredFacts<'a> for [CaptureRequestUnanswered]
+        + ConnectionEndpoints<'a> as connection {
+        /// Milliseconds from the request to the first close.
+        pub waited_ms: f64,
+        /// That close, as in `tcp.closes`.
+        pub close: Option<&'a CaptureClose>,
     }
 
     /// Retransmitted segments (`capture-retransmissions`).
