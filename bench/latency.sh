@@ -29,7 +29,6 @@ runs=${1:-3}
 one_way=${2:-100}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive number" >&2; exit 2; }
 [[ $one_way =~ ^[0-9]+$ ]] || { echo "ONE_WAY_MS must be a number" >&2; exit 2; }
-((EUID == 0)) || { echo "needs root (network namespaces, /dev/net/tun)" >&2; exit 2; }
 # RDPDOCTOR_BIN: the build to measure; RDPDOCTOR_BASELINE: an older build, one more row.
 bin=${RDPDOCTOR_BIN:-$PWD/target/release/rdpdoctor}
 [[ -x $bin ]] || { echo "build first: cargo build --release -p rdpdoctor" >&2; exit 2; }
@@ -38,51 +37,22 @@ for tool in /usr/sbin/xrdp xfreerdp Xvfb nmap openssl jq; do
 done
 [[ -s /etc/xrdp/rsakeys.ini ]] || { echo "/etc/xrdp/rsakeys.ini is missing (lab/install.sh makes it)" >&2; exit 2; }
 
-NS_C=rdpbench-c NS_S=rdpbench-s TUN_C=rdpbench-tc TUN_S=rdpbench-ts
-ADDR_C=10.78.0.1 ADDR_S=10.78.0.2 PORT=3389
-for ns in $NS_C $NS_S; do
-    [[ ! -e /run/netns/$ns ]] || { echo "netns $ns exists: another bench running? (ip netns del $ns)" >&2; exit 2; }
-done
+# shellcheck source=wire.sh
+. bench/wire.sh
+PORT=3389
+wire_check
 tmp=$(mktemp -d /tmp/rdpdoctor-bench.XXXXXX)
 pids=()
 
 cleanup() {
-    local pid
-    # The servers (xrdp forks one child per connection), then the wire and Xvfb.
-    # A child busy with a connection may ignore TERM: KILL what is left.
-    for sig in TERM KILL; do
-        for ns in $NS_S $NS_C; do
-            if [[ -e /run/netns/$ns ]]; then
-                for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -s $sig "$pid" 2>/dev/null || true; done
-            fi
-        done
-        [[ $sig == TERM ]] && sleep 0.5
-    done
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    for ns in $NS_S $NS_C; do
-        [[ -e /run/netns/$ns ]] && ip netns del "$ns"
-    done
+    wire_down
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The wire: two TUN devices, one per namespace, joined with latency.
-/usr/bin/python3 bench/netdelay.py "$TUN_C" "$TUN_S" "$one_way" >"$tmp/netdelay.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do grep -q ready "$tmp/netdelay.out" && break; sleep 0.1; done
-grep -q ready "$tmp/netdelay.out" || { cat "$tmp/netdelay.out" >&2; exit 1; }
-ip netns add $NS_C
-ip netns add $NS_S
-ip link set "$TUN_C" netns $NS_C
-ip link set "$TUN_S" netns $NS_S
-ip -n $NS_C link set lo up
-ip -n $NS_S link set lo up
-ip -n $NS_C addr add $ADDR_C/32 peer $ADDR_S dev "$TUN_C"
-ip -n $NS_S addr add $ADDR_S/32 peer $ADDR_C dev "$TUN_S"
-ip -n $NS_C link set "$TUN_C" up
-ip -n $NS_S link set "$TUN_S" up
+wire_up "$one_way" "$tmp"
 
 # A display for xfreerdp (it needs one even for +auth-only).
 display=
@@ -115,7 +85,6 @@ if [[ -n ${RDPDOCTOR_BENCH_HOLD-} ]]; then
     exit 0
 fi
 
-in_c() { ip netns exec $NS_C "$@"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

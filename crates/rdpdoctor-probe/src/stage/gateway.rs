@@ -21,6 +21,7 @@ mod deep;
 mod http;
 pub mod nla;
 mod rdp_security;
+mod spare;
 pub mod target;
 mod tunnel;
 

@@ -13,6 +13,7 @@
 //! a client's would; the TLS version matrix is not run through a gateway.
 
 use super::channel::{self, ChannelEnd};
+use super::spare::Spare;
 use super::tunnel::Tunnel;
 use crate::io::{self, Deadline, FramedStream};
 use crate::stage::negotiation;
@@ -134,12 +135,23 @@ where
             ask(tunnel, requested, ms, deadline).await
         }
     };
-    let (a, b, c) = tokio::join!(
+    // The deep probe's channel, opened beside the negotiation's (`spare`).
+    // Boxed, as the other channels' paths are not: beside them on the stack
+    // the joined futures overflow a scan worker's (debug builds).
+    let ahead = Box::pin(async {
+        match full {
+            true => Some(more().await),
+            false => None,
+        }
+    });
+    let (a, b, c, ahead) = tokio::join!(
         ask(Ok(first), mstsc, first_ms, deadline),
         other(rdp),
-        other(ssl)
+        other(ssl),
+        ahead
     );
     let negotiation_ms = io::elapsed_ms(t);
+    let deep_spare = Spare::new(ahead);
     let mut answers = [a, b, c];
     let channel_end = |answers: &[Answer]| {
         answers.iter().find_map(|(_, _, end)| {
@@ -262,20 +274,42 @@ where
         let ev = super::rdp_security::run(first, &more, deadline).await;
         Some((ev, io::elapsed_ms(t)))
     };
-    // Beside it, as directly, the deep probe on a channel of its own.
-    let deep_run = async {
-        if full {
-            super::deep::run(&asked, &more, host, deadline).await
-        } else {
-            None
-        }
-    };
-    (through.rdp_security, through.deep) = tokio::join!(rdp_offers, deep_run);
-    // A target without NLA: the logon goes in a Client Info PDU, last.
+    // Beside it, as directly, the deep probe on a channel of its own; then,
+    // for a target without NLA, the logon in a Client Info PDU (after the
+    // deep probe, whose answer without credentials it is weighed against)
+    // on a channel opened beside the deep probe: both while the offers run.
     let nla_anywhere = asked.can_select(Protocol::Hybrid) || asked.can_select(Protocol::HybridEx);
-    if full && !nla_anywhere && !creds.gateway_only() {
-        through.nla.logon = super::deep::logon(&asked, &more, host, creds, deadline).await;
+    let client_info_logon = full && !nla_anywhere && !creds.gateway_only();
+    let deep_more = || deep_spare.or_more(&more);
+    let deep_then_logon = Box::pin(async {
+        if !full {
+            return (None, None);
+        }
+        let logon_ahead = async {
+            match client_info_logon && crate::stage::deep::choose(&asked).is_some() {
+                true => Some(more().await),
+                false => None,
+            }
+        };
+        let (deep, logon_ahead) = tokio::join!(
+            super::deep::run(&asked, &deep_more, host, deadline),
+            logon_ahead
+        );
+        let logon_spare = Spare::new(logon_ahead);
+        let logon_more = || logon_spare.or_more(&more);
+        let logon = match client_info_logon {
+            true => super::deep::logon(&asked, &logon_more, host, creds, deadline).await,
+            false => None,
+        };
+        logon_spare.close(deadline).await;
+        (deep, logon)
+    });
+    let (rdp_security, (deep, logon)) = tokio::join!(rdp_offers, deep_then_logon);
+    (through.rdp_security, through.deep) = (rdp_security, deep);
+    if logon.is_some() {
+        through.nla.logon = logon;
     }
+    deep_spare.close(deadline).await;
     // Last, as directly: CredSSP (and the one logon attempt) on the kept stream.
     if let Some((selected, stream)) = kept {
         let leaf = through.leaf_der.as_deref();
