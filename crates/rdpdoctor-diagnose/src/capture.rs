@@ -5,7 +5,9 @@
 //! clear: inside TLS (CredSSP, the logon) it shows sizes and who closed,
 //! never why, and the findings say so.
 
+use crate::derive::SLOW_SERVER_MS;
 use crate::facts::capture::*;
+use crate::posture::SSL_CERT_NOT_ON_SERVER;
 use rdpdoctor_evidence::CaptureEvidence;
 use rdpdoctor_evidence::Protocol;
 use rdpdoctor_evidence::capture::{CaptureConnection, Side};
@@ -26,8 +28,6 @@ const RETRANSMISSION_MIN_SEGMENTS: u64 = 20;
 /// two or three tail-loss probes (RFC 8985 7) are a busy receiver, not a
 /// lossy path (measured: 3 of 40 on loopback under load).
 const RETRANSMISSION_MIN_COUNT: u64 = 5;
-/// [MS-RDPBCGR 2.2.1.2.2] failureCode SSL_CERT_NOT_ON_SERVER.
-const SSL_CERT_NOT_ON_SERVER: u32 = 3;
 
 /// Every finding of a capture: its focus connection's, and RDP-UDP's.
 pub fn derive(cap: &CaptureEvidence) -> Vec<Finding> {
@@ -123,6 +123,7 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
         ));
     }
     negotiation(c, out);
+    slow_answer(c, out);
     client_refusal(c, out);
     tls(c, out);
     certificate(c, out);
@@ -203,6 +204,43 @@ fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
         ),
     };
     out.push(Finding::new(id, Severity::Fail, summary, &facts));
+}
+
+/// The server's Connection Confirm came more than [`SLOW_SERVER_MS`] after
+/// the client's request: the probe's `slow-server` bar, timed the same way
+/// (one round trip and the server's time).
+fn slow_answer(c: &CaptureConnection, out: &mut Vec<Finding>) {
+    let at = |from: Side, name: &str| {
+        c.messages
+            .iter()
+            .find(|m| m.from == from && m.name == name)
+            .map(|m| m.at_ms)
+    };
+    let (Some(asked), Some(answered)) = (
+        at(Side::Client, "x224-connection-request"),
+        at(Side::Server, "x224-connection-confirm"),
+    ) else {
+        return;
+    };
+    let answer_ms = answered - asked;
+    if answer_ms > SLOW_SERVER_MS {
+        out.push(Finding::new(
+            FindingId::CaptureSlowAnswer,
+            Severity::Warn,
+            format!(
+                "The server took {:.1} s to answer the client's Connection Request (round trip {}): the RDP service is slow (busy listener, overload, or an inspecting filter)",
+                answer_ms / 1000.0,
+                c.tcp
+                    .rtt_ms
+                    .map_or("unknown".to_owned(), |r| format!("{r:.1} ms"))
+            ),
+            &SlowAnswerFacts {
+                connection: ConnectionEndpoints::of(c),
+                answer_ms,
+                rtt_ms: c.tcp.rtt_ms,
+            },
+        ));
+    }
 }
 
 /// Both ends on the loopback interface: no network path to lose packets.
@@ -416,10 +454,13 @@ pub fn verdict(cap: &CaptureEvidence, findings: &[Finding]) -> Verdict {
     } else if c.went_on() {
         // Through, after a certificate prompt: as the probe says of such a
         // server (clients connect after a prompt), with the cause to read,
-        // never "healthy" beside it.
+        // never "healthy" beside it; so too through a slow or lossy
+        // connection. RDP-UDP unanswered leaves the session on TCP: healthy.
+        let warned =
+            |f: &Finding| f.severity == Severity::Warn && f.id != FindingId::CaptureUdpUnanswered;
         if findings
             .iter()
-            .any(|f| crate::clients::CERTIFICATE_PROMPTS.contains(&f.id))
+            .any(|f| crate::clients::CERTIFICATE_PROMPTS.contains(&f.id) || warned(f))
         {
             Verdict::WorksWithWarnings
         } else {

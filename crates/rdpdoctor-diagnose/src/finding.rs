@@ -389,6 +389,8 @@ finding_ids! {
     CaptureClientInsistsOnNla = "capture-client-insists-on-nla" => Capture,
     /// Capture: the server sent nothing for seconds after the Connection Request.
     CaptureRequestUnanswered = "capture-request-unanswered" => Capture,
+    /// Capture: the server took seconds to answer the Connection Request.
+    CaptureSlowAnswer = "capture-slow-answer" => Capture,
 }
 
 impl FindingId {

@@ -372,3 +372,24 @@ fn retransmissions_warn_only_when_many_on_a_real_path() {
     assert!(with(3, false).is_empty());
     assert!(with(8, true).is_empty());
 }
+
+/// A Connection Confirm seconds after the request is the probe's slow
+/// server, by the same bar; a quick one is nothing.
+#[test]
+fn a_confirm_seconds_late_is_a_slow_server() {
+    let answered_at = |ms: f64| {
+        let mut c = conn(50014, 0x1);
+        selected(&mut c, 0x1);
+        c.messages[1].at_ms = ms;
+        judged(&capture(vec![c]))
+    };
+    let j = answered_at(2_507.0);
+    assert_eq!(ids(&j), [FindingId::CaptureSlowAnswer]);
+    assert!(
+        j.findings[0].summary.contains("2.5 s"),
+        "{}",
+        j.findings[0].summary
+    );
+    assert_eq!(top(&j), "too-many-pending-connections");
+    assert!(answered_at(40.0).findings.is_empty());
+}

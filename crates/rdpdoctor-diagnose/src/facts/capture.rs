@@ -117,6 +117,15 @@ facts! {
         pub close: Option<&'a CaptureClose>,
     }
 
+    /// The Connection Confirm's delay (`capture-slow-answer`).
+    pub struct SlowAnswerFacts<'a> for [CaptureSlowAnswer]
+        + ConnectionEndpoints<'a> as connection {
+        /// Milliseconds from the Connection Request to the Confirm.
+        pub answer_ms: f64,
+        /// The connection's SYN to SYN+ACK time, or null.
+        pub rtt_ms: Option<f64>,
+    }
+
     /// Retransmitted segments (`capture-retransmissions`).
     pub struct RetransmissionFacts<'a> for [CaptureRetransmissions]
         + ConnectionEndpoints<'a> as connection {
