@@ -175,6 +175,7 @@ fn every_kerberos_state_matches_the_ground_truth() {
                     skew_secs: row.skew_secs,
                     without_spn: !row.spn,
                     other_password: row.other_password,
+                    ..KdcOptions::default()
                 },
             );
             check_with_mit_tools(&row, &k);
