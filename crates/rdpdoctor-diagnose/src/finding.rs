@@ -381,6 +381,15 @@ finding_ids! {
     /// `--gateway`: the gateway opened a channel, and no RDP answer came
     /// back through it (silent, closed, or not RDP).
     GatewayTargetNoRdp = "gateway-target-no-rdp" => Gateway,
+    /// `--realm --user`: the server could not decrypt the KDC's ticket for
+    /// `TERMSRV/target` (KRB_AP_ERR_MODIFIED, 41, in the AP exchange inside
+    /// CredSSP): its key is not the KDC's (stale computer password, rotated
+    /// keytab, duplicate SPN).
+    KerberosApKeyMismatch = "kerberos-ap-key-mismatch" => Logon,
+    /// `--realm --user`: the server refused the AP-REQ for clock skew
+    /// (KRB_AP_ERR_SKEW, 37): its clock and this machine's differ by more
+    /// than 5 minutes.
+    KerberosApSkew = "kerberos-ap-skew" => Logon,
 }
 
 impl FindingId {
