@@ -235,4 +235,91 @@ mod tests {
             (AuthPackage::Ntlm, MechanismReason::KdcUnreachable)
         );
     }
+
+    /// A TCP "KDC" on loopback answering every connection with `answer`
+    /// (nothing for an empty one) and holding it open.
+    async fn kdc_answering(answer: &'static [u8]) -> KerberosLogon {
+        use tokio::io::AsyncWriteExt;
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                tokio::spawn(async move {
+                    let _ = s.write_all(answer).await;
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                });
+            }
+        });
+        KerberosLogon {
+            realm: "RDPLAB.TEST".into(),
+            kdc: addr.to_string(),
+            kdc_addr: addr,
+        }
+    }
+
+    fn request_to(plan: &KerberosLogon) -> NetworkRequest {
+        NetworkRequest {
+            protocol: NetworkProtocol::Tcp,
+            url: format!("tcp://{}", plan.kdc_addr).parse().unwrap(),
+            data: kerberos::tcp_frame(b"\x6a\x00"),
+        }
+    }
+
+    /// How long `ask_kdc` took against a KDC answering `answer`, and
+    /// whether it failed.
+    async fn refused_within(answer: &'static [u8], step: Duration) -> (bool, Duration) {
+        let plan = kdc_answering(answer).await;
+        let mut log = KdcLog::default();
+        let t = std::time::Instant::now();
+        let r = ask_kdc(&plan, &request_to(&plan), step, &mut log).await;
+        (r.is_err(), t.elapsed())
+    }
+
+    #[tokio::test]
+    async fn hostile_kdc_answers_end_within_the_step() {
+        let step = Duration::from_millis(500);
+        // A length over 64 KiB is refused before its body, at once.
+        let (refused, took) = refused_within(&[0x00, 0x10, 0x00, 0x00, 0x7e], step).await;
+        assert!(refused && took < Duration::from_millis(400), "{took:?}");
+        // Silence costs one step.
+        let (refused, took) = refused_within(b"", step).await;
+        assert!(refused && took < Duration::from_millis(1500), "{took:?}");
+        let mut log = KdcLog::default();
+        // A frame that is not Kerberos goes back to sspi as it came (sspi
+        // refuses it); no KRB-ERROR is recorded from it.
+        let plan = kdc_answering(b"\x00\x00\x00\x05HTTP/").await;
+        let got = ask_kdc(&plan, &request_to(&plan), step, &mut log)
+            .await
+            .unwrap();
+        assert_eq!(got, b"\x00\x00\x00\x05HTTP/");
+        assert_eq!(log.last_error, None);
+    }
+
+    #[tokio::test]
+    async fn only_the_plans_kdc_is_asked_and_only_so_often() {
+        let plan = kdc_answering(b"\x00\x00\x00\x01\x7e").await;
+        let step = Duration::from_millis(500);
+        let mut log = KdcLog::default();
+        // A referral to another address, or UDP, is refused without a packet.
+        let mut other = request_to(&plan);
+        other.url = "tcp://127.0.0.2:88".parse().unwrap();
+        assert!(ask_kdc(&plan, &other, step, &mut log).await.is_err());
+        let mut udp = request_to(&plan);
+        udp.protocol = NetworkProtocol::Udp;
+        assert!(ask_kdc(&plan, &udp, step, &mut log).await.is_err());
+        assert_eq!(log.requests, 0);
+        for _ in 0..MAX_KDC_REQUESTS {
+            assert!(
+                ask_kdc(&plan, &request_to(&plan), step, &mut log)
+                    .await
+                    .is_ok()
+            );
+        }
+        assert!(
+            ask_kdc(&plan, &request_to(&plan), step, &mut log)
+                .await
+                .is_err()
+        );
+        assert_eq!(log.requests, MAX_KDC_REQUESTS);
+    }
 }
