@@ -119,6 +119,20 @@ pub struct KerberosService {
     pub key: Vec<u8>,
 }
 
+impl KerberosService {
+    /// The service of `TERMSRV/<host>@<realm>` whose principal was made
+    /// with `password` (`kadmin addprinc -pw`): its AES256 key.
+    pub fn from_password(password: &str, realm: &str, host: &str) -> Result<Self, String> {
+        let realm = realm.to_ascii_uppercase();
+        let key = rdpdoctor_wire::kerberos::aes256_key(password, &realm, &["TERMSRV", host])
+            .map_err(|e| e.to_string())?;
+        Ok(KerberosService {
+            host: host.to_owned(),
+            key,
+        })
+    }
+}
+
 impl std::fmt::Debug for KerberosService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KerberosService")

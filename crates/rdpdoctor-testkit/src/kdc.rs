@@ -299,6 +299,25 @@ fn krb5_conf(port: u16, realm: &str) -> String {
     )
 }
 
+/// `probe TARGET --realm REALM --kdc KDC`, JSON, one TCP sample, 2 s steps:
+/// the arguments every Kerberos lab test starts from.
+pub fn probe_args<'a>(target: &'a str, kdc_at: &'a str) -> Vec<&'a str> {
+    vec![
+        "probe",
+        target,
+        "--realm",
+        REALM,
+        "--kdc",
+        kdc_at,
+        "--samples",
+        "1",
+        "--timeout",
+        "2",
+        "--format",
+        "json",
+    ]
+}
+
 /// A loopback port where nothing listens (TCP refused, UDP unanswered).
 pub fn closed_port() -> u16 {
     free_port()

@@ -6,7 +6,7 @@
 //! `cargo test -p rdpdoctor --features lab --test lab_kerberos -- --ignored`
 
 use rdpdoctor_testkit::cli::*;
-use rdpdoctor_testkit::kdc::{self, Kdc, KdcOptions};
+use rdpdoctor_testkit::kdc::{self, Kdc, KdcOptions, probe_args};
 use serde_json::Value;
 
 struct Row {
@@ -144,24 +144,6 @@ fn check_with_mit_tools(row: &Row, kdc: &Kdc) {
             );
         }
     }
-}
-
-/// `probe TARGET --realm … --kdc KDC`, JSON, one TCP sample, 2 s steps.
-fn probe_args<'a>(target: &'a str, kdc_at: &'a str) -> Vec<&'a str> {
-    vec![
-        "probe",
-        target,
-        "--realm",
-        kdc::REALM,
-        "--kdc",
-        kdc_at,
-        "--samples",
-        "1",
-        "--timeout",
-        "2",
-        "--format",
-        "json",
-    ]
 }
 
 fn probe(row: &Row, rdp_port: &str, kdc_port: u16, pw: &str) -> (Value, String) {
