@@ -391,6 +391,15 @@ finding_ids! {
     CaptureRequestUnanswered = "capture-request-unanswered" => Capture,
     /// Capture: the server took seconds to answer the Connection Request.
     CaptureSlowAnswer = "capture-slow-answer" => Capture,
+    /// `--realm --user`: the server could not decrypt the KDC's ticket for
+    /// `TERMSRV/target` (KRB_AP_ERR_MODIFIED, 41, in the AP exchange inside
+    /// CredSSP): its key is not the KDC's (stale computer password, rotated
+    /// keytab, duplicate SPN).
+    KerberosApKeyMismatch = "kerberos-ap-key-mismatch" => Logon,
+    /// `--realm --user`: the server refused the AP-REQ for clock skew
+    /// (KRB_AP_ERR_SKEW, 37): its clock and this machine's differ by more
+    /// than 5 minutes.
+    KerberosApSkew = "kerberos-ap-skew" => Logon,
 }
 
 impl FindingId {

@@ -230,3 +230,68 @@ fn the_kdcs_answer_to_the_password_is_named_and_ranked() {
             .any(|i| i.starts_with("kerberos-password"))
     );
 }
+
+/// The logon inside CredSSP refused in its AP exchange ([RFC 4120 3.2.3]):
+/// the server's errorCode read as KRB_AP_ERR_MODIFIED or KRB_AP_ERR_SKEW.
+fn ap_refused(ntstatus: u32, ap_error: u32, name: &str) -> ProbeReport {
+    let mut r = report();
+    let mut l = common::logon_evidence(
+        LogonOutcome::Rejected,
+        LogonPhase::KerberosApRequest,
+        Some(ntstatus),
+        None,
+    );
+    l.mechanism = Some(LogonMechanism {
+        package: AuthPackage::Kerberos,
+        reason: MechanismReason::KdcAndSpn,
+        realm: Some("CONTOSO.COM".into()),
+        kdc: Some("dc01.contoso.com:88".into()),
+        service_principal: Some("TERMSRV/rdp01.contoso.com@CONTOSO.COM".into()),
+        kdc_error: None,
+        kdc_error_name: None,
+        ap_error: Some(ap_error),
+        ap_error_name: Some(name.into()),
+    });
+    r.logon = Some(l);
+    r
+}
+
+#[test]
+fn a_ticket_the_server_cannot_decrypt_is_its_service_key() {
+    let r = ap_refused(0xC007_030F, 41, "KRB_AP_ERR_MODIFIED");
+    let f = derive(&r);
+    let hit = f
+        .iter()
+        .find(|f| f.id == FindingId::KerberosApKeyMismatch)
+        .expect("kerberos-ap-key-mismatch");
+    assert_eq!(hit.severity, Severity::Fail);
+    assert!(hit.summary.contains("setspn -Q TERMSRV/rdp01.contoso.com"));
+    // Not read as a wrong password or an account restriction.
+    assert!(!f.iter().any(|f| matches!(
+        f.id,
+        FindingId::BadCredentials | FindingId::AccountRestricted | FindingId::LogonFailedOther
+    )));
+    let j = rdpdoctor_diagnose::judge(
+        &rdpdoctor_diagnose::Evidence::wire(&r),
+        &rdpdoctor_diagnose::Context::default(),
+    );
+    assert_eq!(
+        j.top_cause().map(|c| c.id.as_str()),
+        Some("kerberos-service-key-mismatch")
+    );
+}
+
+#[test]
+fn an_ap_request_refused_for_skew_is_the_clock() {
+    let r = ap_refused(0x8009_0324, 37, "KRB_AP_ERR_SKEW");
+    assert!(
+        derive(&r)
+            .iter()
+            .any(|f| f.id == FindingId::KerberosApSkew && f.summary.contains("w32tm /resync"))
+    );
+    let j = rdpdoctor_diagnose::judge(
+        &rdpdoctor_diagnose::Evidence::wire(&r),
+        &rdpdoctor_diagnose::Context::default(),
+    );
+    assert_eq!(j.top_cause().map(|c| c.id.as_str()), Some("clock-skew"));
+}

@@ -3,6 +3,7 @@
 //! cut where the fault says.
 
 mod nla;
+mod nla_sspi;
 
 use crate::FaultConfig;
 use crate::certs::ProprietaryKey;
@@ -43,6 +44,9 @@ pub(crate) struct Ctx {
     pub cfg: FaultConfig,
     pub tls: TlsAcceptor,
     pub proprietary: ProprietaryKey,
+    /// The subjectPublicKey of the TLS certificate served, which CredSSP
+    /// binds ([MS-CSSP 3.1.5], pubKeyAuth); `None` without TLS.
+    pub public_key: Option<Vec<u8>>,
 }
 
 /// The TLS server of a listener.
@@ -127,9 +131,8 @@ async fn run(mut s: Framed<TcpStream>, ctx: &Arc<Ctx>) -> Result<(), End> {
                 return Err(garbage("data after the Connection Request"));
             }
             s.pause().await;
-            let hybrid = selected & (protocol::HYBRID | protocol::HYBRID_EX) != 0;
             let settings = s.settings();
-            tls_then(settings, s.into_inner(), ctx, hybrid, requested).await
+            tls_then(settings, s.into_inner(), ctx, selected, requested).await
         }
     }
 }
@@ -145,7 +148,7 @@ async fn tls_then(
     settings: Settings,
     tcp: TcpStream,
     ctx: &Arc<Ctx>,
-    hybrid: bool,
+    selected: u32,
     requested: Option<u32>,
 ) -> Result<(), End> {
     let budget = ctx.cfg.read_timeout;
@@ -157,7 +160,7 @@ async fn tls_then(
                 Err(_) => return Err(End::Timeout),
             };
             let mut s = Framed::with_settings(stream, settings);
-            after_tls(&mut s, ctx, hybrid, requested).await
+            after_tls(&mut s, ctx, selected, requested).await
         }
         #[cfg(feature = "openssl")]
         TlsAcceptor::OpenSsl(acceptor) => {
@@ -169,7 +172,7 @@ async fn tls_then(
                 Err(_) => return Err(End::Timeout),
             }
             let mut s = Framed::with_settings(stream, settings);
-            after_tls(&mut s, ctx, hybrid, requested).await
+            after_tls(&mut s, ctx, selected, requested).await
         }
         TlsAcceptor::None => Err(End::Done),
     }
@@ -178,13 +181,16 @@ async fn tls_then(
 async fn after_tls<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut Framed<S>,
     ctx: &Arc<Ctx>,
-    hybrid: bool,
+    selected: u32,
     requested: Option<u32>,
 ) -> Result<(), End> {
-    let r = if hybrid {
-        credssp_exchange(s, ctx).await
-    } else {
+    let hybrid_ex = selected & protocol::HYBRID_EX != 0;
+    let r = if selected & (protocol::HYBRID | protocol::HYBRID_EX) == 0 {
         mcs_over_tls(s, ctx, requested).await
+    } else if ctx.cfg.kerberos.is_some() {
+        nla_sspi::serve(s, ctx, hybrid_ex).await
+    } else {
+        credssp_exchange(s, ctx).await
     };
     linger(s).await;
     r

@@ -98,6 +98,48 @@ pub struct FaultConfig {
     /// prober starved of CPU sees a healthy one. The peer of `scan`'s
     /// re-check after a timeout. 0 (the default): none.
     pub stall_first: usize,
+    /// CredSSP served by `sspi`'s server side as a domain member's: a
+    /// Kerberos AP-REQ in SPNEGO checked with this service's key, raw NTLM
+    /// checked against the [`DEMO_USER`] account. `None` (the default): the
+    /// hand-written NTLM CHALLENGE and the fault's NTSTATUS.
+    pub kerberos: Option<KerberosService>,
+}
+
+/// The RDP service of a domain member ([MS-CSSP 3.1.5] with SPNEGO,
+/// RFC 4120 3.2.3): the key it holds for `TERMSRV/<host>`, as its keytab
+/// (the computer account's password) gives it. A key from another password
+/// or kvno than the KDC's is the stale machine password or duplicate SPN
+/// that makes the KDC's tickets undecryptable (KRB_AP_ERR_MODIFIED).
+#[derive(Clone)]
+pub struct KerberosService {
+    /// The service's host name: its SPN is `TERMSRV/<host>`.
+    pub host: String,
+    /// The long-term key of that principal (AES256-CTS-HMAC-SHA1-96,
+    /// RFC 3962), as raw bytes.
+    pub key: Vec<u8>,
+}
+
+impl KerberosService {
+    /// The service of `TERMSRV/<host>@<realm>` whose principal was made
+    /// with `password` (`kadmin addprinc -pw`): its AES256 key.
+    pub fn from_password(password: &str, realm: &str, host: &str) -> Result<Self, String> {
+        let realm = realm.to_ascii_uppercase();
+        let key = rdpdoctor_wire::kerberos::aes256_key(password, &realm, &["TERMSRV", host])
+            .map_err(|e| e.to_string())?;
+        Ok(KerberosService {
+            host: host.to_owned(),
+            key,
+        })
+    }
+}
+
+impl std::fmt::Debug for KerberosService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KerberosService")
+            .field("host", &self.host)
+            .field("key", &"<redacted>")
+            .finish()
+    }
 }
 
 impl FaultConfig {
@@ -118,6 +160,7 @@ impl FaultConfig {
             issuer: None,
             extra_cert_names: Vec::new(),
             stall_first: 0,
+            kerberos: None,
         }
     }
 
@@ -245,6 +288,7 @@ fn openssl_acceptor(id: &certs::TlsIdentity) -> Result<TlsAcceptor, Error> {
 }
 
 fn context(cfg: FaultConfig, listen: SocketAddr) -> Result<Ctx, Error> {
+    let mut public_key = None;
     let tls = match cfg.fault {
         Fault::SslCertNotOnServer | Fault::AcceptThenClose | Fault::Silent => TlsAcceptor::None,
         Fault::RdpSecurityOnly | Fault::FipsRequired => TlsAcceptor::None,
@@ -265,13 +309,22 @@ fn context(cfg: FaultConfig, listen: SocketAddr) -> Result<Ctx, Error> {
             &certs::tls_identity(&cfg, listen.ip())?,
             &[&rustls::version::TLS13],
         )?,
-        _ => rustls_acceptor(&certs::tls_identity(&cfg, listen.ip())?, MODERN_TLS)?,
+        _ => {
+            let id = certs::tls_identity(&cfg, listen.ip())?;
+            // CredSSP binds the public key of the certificate served.
+            public_key = id
+                .chain
+                .first()
+                .and_then(|c| rdpdoctor_wire::cert::subject_public_key(c).ok());
+            rustls_acceptor(&id, MODERN_TLS)?
+        }
     };
     let proprietary = certs::proprietary_key();
     Ok(Ctx {
         cfg,
         tls,
         proprietary,
+        public_key,
     })
 }
 

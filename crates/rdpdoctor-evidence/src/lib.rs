@@ -47,7 +47,10 @@ pub use gateway::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
 pub use host::HostEvidence;
 pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};
 pub use kerberos_start::{KdcSource, KerberosStart, Krb5ConfRead, RealmFrom, StartReason};
-pub use logon::{LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase};
+pub use logon::{
+    AuthPackage, LogonErrorInfo, LogonEvidence, LogonMechanism, LogonMethod, LogonOutcome,
+    LogonPhase, MechanismReason,
+};
 pub use negotiation::{NegotiationAttempt, NegotiationEvidence, NegotiationOutcome};
 pub use net::{Addresses, ConnectSample, PortState, Stats, Target, TcpEvidence};
 pub use protocol::{EncryptionLevel, EncryptionMethod, Protocol, ProtocolSet};

@@ -46,6 +46,75 @@ pub struct LogonEvidence {
     pub detail: Option<String>,
     /// Wall time of the attempt, in milliseconds.
     pub elapsed_ms: f64,
+    /// Inside CredSSP: which authentication package carried the
+    /// credentials, and why (absent for a Client Info logon and in reports
+    /// of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<LogonMechanism>,
+}
+
+/// The package CredSSP's SPNEGO carried ([MS-CSSP 3.1.5]) and why, as
+/// mstsc chooses: Kerberos where a KDC of the realm is known and the KDC
+/// knows `TERMSRV/<target name>`, else NTLM ([MS-SPNG], [MS-KILE 3.1.5]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogonMechanism {
+    /// The package used.
+    pub package: AuthPackage,
+    /// Why this one.
+    pub reason: MechanismReason,
+    /// The realm asked (Kerberos, or the KDC check before falling back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// The KDC asked, `HOST:PORT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdc: Option<String>,
+    /// `TERMSRV/<target name>@REALM`, the service the ticket is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal: Option<String>,
+    /// The KDC's KRB-ERROR code that stopped the Kerberos logon (AS or TGS
+    /// exchange, [RFC 4120 7.5.9]), raw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdc_error: Option<u32>,
+    /// Its name (KDC_ERR_*).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdc_error_name: Option<String>,
+    /// The AP exchange's failure inside CredSSP ([RFC 4120 3.2.3]) as its
+    /// KRB error code, read from the server's answer to the AP-REQ: 41
+    /// KRB_AP_ERR_MODIFIED (the service cannot decrypt its ticket: its key
+    /// is not the KDC's), 37 KRB_AP_ERR_SKEW.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ap_error: Option<u32>,
+    /// Its name (KRB_AP_ERR_*).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ap_error_name: Option<String>,
+}
+
+/// An authentication package inside CredSSP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthPackage {
+    /// Kerberos in SPNEGO ([RFC 4121], [MS-KILE]).
+    Kerberos,
+    /// NTLM ([MS-NLMP]).
+    Ntlm,
+}
+
+/// Why the package was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MechanismReason {
+    /// A KDC of the realm is known and knows `TERMSRV/<target name>`:
+    /// Kerberos, as mstsc in a domain.
+    KdcAndSpn,
+    /// No KDC known for the run (no `--realm`): NTLM.
+    NoKdcKnown,
+    /// The target is an IP address, which has no SPN: NTLM, as mstsc falls back.
+    TargetIsAddress,
+    /// The KDC knows no `TERMSRV/<target name>` (KDC_ERR_S_PRINCIPAL_UNKNOWN):
+    /// NTLM, as mstsc falls back.
+    NoSpn,
+    /// The KDC did not answer: NTLM, as mstsc falls back.
+    KdcUnreachable,
 }
 
 /// How the credentials went to the server.
@@ -70,6 +139,9 @@ pub enum LogonPhase {
     Negotiated,
     /// The TLS handshake completed.
     Tls,
+    /// Kerberos: the KDC issued the ticket for `TERMSRV/<target>` and the
+    /// AP-REQ with it went out in SPNEGO ([RFC 4120 3.2], [MS-CSSP 3.1.5]).
+    KerberosApRequest,
     /// The NTLM NEGOTIATE went out.
     NtlmNegotiate,
     /// The server's NTLM CHALLENGE arrived.

@@ -20,6 +20,20 @@ pub struct Credentials {
     /// Only for the RD Gateway's authentication, never a logon at the
     /// target (a scan's or an exporter module's gateway credentials).
     gateway_only: bool,
+    /// The realm's KDC for a Kerberos logon inside CredSSP.
+    kerberos: Option<KerberosLogon>,
+}
+
+/// Where the logon's Kerberos goes: the realm and its KDC (over TCP,
+/// [RFC 4120 7.2.2]), known before the probe (`--realm` with its KDC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KerberosLogon {
+    /// The realm, upper-case.
+    pub realm: String,
+    /// The KDC as given, `HOST:PORT`.
+    pub kdc: String,
+    /// Its address.
+    pub kdc_addr: std::net::SocketAddr,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -53,6 +67,7 @@ impl Credentials {
             domain: domain.map(str::to_owned),
             password,
             gateway_only: false,
+            kerberos: None,
         })
     }
 
@@ -63,6 +78,19 @@ impl Credentials {
     pub fn for_the_gateway_only(mut self) -> Credentials {
         self.gateway_only = true;
         self
+    }
+
+    /// The same credentials, logging on with Kerberos through this realm's
+    /// KDC where the KDC knows the target's `TERMSRV` SPN (NTLM otherwise,
+    /// as mstsc falls back).
+    pub fn with_kerberos(mut self, plan: KerberosLogon) -> Credentials {
+        self.kerberos = Some(plan);
+        self
+    }
+
+    /// The realm and KDC of a Kerberos logon, when known.
+    pub fn kerberos(&self) -> Option<&KerberosLogon> {
+        self.kerberos.as_ref()
     }
 
     /// Whether these credentials are for the RD Gateway only.

@@ -27,7 +27,7 @@ use rdpdoctor_evidence::{CertificateFacts, ProbeReport, Protocol, Stage, Target}
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-pub use credentials::Credentials;
+pub use credentials::{Credentials, KerberosLogon};
 pub use stage::gateway::{GatewayTarget, parse_gateway};
 pub use target::{DEFAULT_PORT, TargetError, parse_target};
 

@@ -51,6 +51,24 @@ pub struct KdcOptions {
     /// [`USER`]'s password in the realm is [`OTHER_PASSWORD`], not
     /// [`USER_PASSWORD`].
     pub other_password: bool,
+    /// `TERMSRV/<SERVICE_HOST>`'s keys from this password (kvno 1) instead
+    /// of random ones, so that the emulated RDP service can hold them
+    /// ([`service_key`]).
+    pub service_password: Option<&'static str>,
+}
+
+/// The password of `TERMSRV/<SERVICE_HOST>` in a realm made with
+/// [`KdcOptions::service_password`]: the computer account's, known to the
+/// service.
+pub const SERVICE_PASSWORD: &str = "Lab-Termsrv-Key-2291";
+/// Another one: the KDC's key after a rotation the service missed.
+pub const ROTATED_SERVICE_PASSWORD: &str = "Lab-Termsrv-Key-8830";
+
+/// The AES256 key of `TERMSRV/<SERVICE_HOST>@REALM` from `password`, as the
+/// emulated RDP service holds it.
+pub fn service_key(password: &str) -> Vec<u8> {
+    rdpdoctor_wire::kerberos::aes256_key(password, REALM, &["TERMSRV", SERVICE_HOST])
+        .expect("AES string-to-key")
 }
 
 /// A running lab KDC.
@@ -139,7 +157,9 @@ impl Kdc {
             "addprinc -pw {user_password} {USER}\n\
              addprinc -pw {USER_PASSWORD} -allow_tix {LOCKED_USER}\n"
         );
-        if !options.without_spn {
+        if let (false, Some(pw)) = (options.without_spn, options.service_password) {
+            script.push_str(&format!("addprinc -pw {pw} TERMSRV/{SERVICE_HOST}\n"));
+        } else if !options.without_spn {
             script.push_str(&format!(
                 "addprinc -randkey TERMSRV/{SERVICE_HOST}\n\
                  ktadd -k {d}/termsrv.keytab TERMSRV/{SERVICE_HOST}\n"
@@ -237,7 +257,21 @@ impl Kdc {
         )
     }
 
-    /// `kvno SPN` with the ticket cache `kinit` left: success and stderr.
+    /// `kadmin.local cpw -pw PASSWORD PRINCIPAL` (the password on stdin):
+    /// the principal's keys change and its kvno goes up, as when a computer
+    /// account's password is reset behind the service's back.
+    pub fn change_password(&self, principal: &str, password: &str) {
+        let out = run_with_stdin(
+            Command::new("kadmin.local")
+                .args(["-r", REALM])
+                .envs(self.env()),
+            &format!("cpw -pw {password} {principal}\n"),
+        );
+        assert!(out.status.success(), "kadmin.local cpw: {out:?}");
+    }
+
+    /// `kvno SPN` with the ticket cache `kinit` left: success, and what it
+    /// said (stdout, `SPN: kvno = N`, then stderr).
     pub fn kvno(&self, spn: &str) -> (bool, String) {
         let out = Command::new("kvno")
             .arg(spn)
@@ -247,7 +281,11 @@ impl Kdc {
             .unwrap();
         (
             out.status.success(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
         )
     }
 }
@@ -259,6 +297,25 @@ fn krb5_conf(port: u16, realm: &str) -> String {
          [realms]\n {realm} = {{\n  kdc = 127.0.0.1:{port}\n }}\n\
          [domain_realm]\n .rdplab.test = {realm}\n"
     )
+}
+
+/// `probe TARGET --realm REALM --kdc KDC`, JSON, one TCP sample, 2 s steps:
+/// the arguments every Kerberos lab test starts from.
+pub fn probe_args<'a>(target: &'a str, kdc_at: &'a str) -> Vec<&'a str> {
+    vec![
+        "probe",
+        target,
+        "--realm",
+        REALM,
+        "--kdc",
+        kdc_at,
+        "--samples",
+        "1",
+        "--timeout",
+        "2",
+        "--format",
+        "json",
+    ]
 }
 
 /// A loopback port where nothing listens (TCP refused, UDP unanswered).

@@ -164,11 +164,18 @@ pub struct LabServe {
 
 impl LabServe {
     pub fn start(faults: &[&str]) -> LabServe {
+        Self::start_with(faults, &[], &[])
+    }
+
+    /// [`LabServe::start`] with more arguments and environment variables
+    /// (libfaketime for a server whose clock is off).
+    pub fn start_with(faults: &[&str], args: &[&str], envs: &[(&str, &str)]) -> LabServe {
         let mut cmd = std::process::Command::new(bin());
         cmd.args(["lab", "serve"]);
         for f in faults {
             cmd.args(["--fault", f]);
         }
+        cmd.args(args).envs(envs.iter().copied());
         let mut child = cmd
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

@@ -120,6 +120,17 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
     let listeners = listeners(&args)?;
     let gateways = gateway_listeners(&args)?;
     let issuer = load_ca(&args)?;
+    let kerberos = match (&args.kerberos_realm, &args.kerberos_password_file) {
+        (Some(realm), Some(file)) => {
+            let password = crate::password::from_file(file)?;
+            Some(rdpdoctor_emulator::KerberosService::from_password(
+                &password,
+                realm,
+                &args.kerberos_host,
+            )?)
+        }
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -133,6 +144,7 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
             cfg.skew_secs = args.skew;
             cfg.delay = Duration::from_secs_f64(args.delay);
             cfg.issuer = issuer.clone();
+            cfg.kerberos = kerberos.clone();
             let emu = rdpdoctor_emulator::spawn(cfg, addr)
                 .await
                 .map_err(|e| format!("fault {fault}: {e}"))?;

@@ -35,7 +35,7 @@ pub fn credentials(user: &str, file: Option<&Path>) -> Result<Credentials, Strin
     Credentials::new(user, password)
 }
 
-fn from_file(path: &Path) -> Result<Zeroizing<String>, String> {
+pub(crate) fn from_file(path: &Path) -> Result<Zeroizing<String>, String> {
     use std::io::Read;
     let shown = rdpdoctor_render::safe::quote(&path.to_string_lossy());
     let file = std::fs::File::open(path)

@@ -71,6 +71,16 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             None
         }
     };
+    // With --realm and its KDC known before the probe, the logon inside
+    // CredSSP tries Kerberos first, as mstsc in a domain.
+    let credentials = match (credentials, &realm) {
+        (Some(c), Some(plan)) => Some(c.with_kerberos(rdpdoctor_probe::KerberosLogon {
+            realm: plan.first.realm.to_ascii_uppercase(),
+            kdc: plan.first.kdc.clone(),
+            kdc_addr: plan.first.kdc_addr,
+        })),
+        (c, _) => c,
+    };
     let opts = ProbeOptions {
         step_timeout: Duration::from_secs_f64(args.timeout),
         ceiling: Duration::from_secs_f64(args.ceiling),

@@ -4,11 +4,11 @@
 //! Error Info ([MS-RDPBCGR 2.2.10.1.1.4.1.1]). Names come from the KB.
 
 use super::Out;
-use crate::facts::logon::LogonFacts;
+use crate::facts::logon::{KerberosApFacts, LogonFacts};
 use crate::finding::{FindingId, Severity};
 use rdpdoctor_evidence::{
-    DeepOutcome, DeepPhase, LogonErrorInfo, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase,
-    ProbeReport,
+    DeepOutcome, DeepPhase, LogonErrorInfo, LogonEvidence, LogonMechanism, LogonMethod,
+    LogonOutcome, LogonPhase, ProbeReport,
 };
 
 /// NTSTATUS values ([MS-ERREF 2.3.1]) and what each one means for the logon.
@@ -30,6 +30,8 @@ const TIME_DIFFERENCE_AT_DC: u32 = 0xC000_0133;
 /// STATUS_NO_LOGON_SERVERS, STATUS_TRUSTED_DOMAIN_FAILURE,
 /// STATUS_TRUSTED_RELATIONSHIP_FAILURE, STATUS_NETLOGON_NOT_STARTED.
 const LOGON_SERVER_UNAVAILABLE: [u32; 4] = [0xC000_005E, 0xC000_018C, 0xC000_018D, 0xC000_0192];
+/// KRB_AP_ERR_SKEW ([RFC 4120 7.5.9]).
+const KRB_AP_ERR_SKEW: u32 = 37;
 /// [MS-RDPBCGR 2.2.10.2] AUTHZ_ACCESS_DENIED.
 const AUTHZ_ACCESS_DENIED: u32 = 5;
 
@@ -116,7 +118,17 @@ fn action(id: FindingId, user: &str) -> String {
 
 pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
     let Some(l) = &r.logon else { return };
+    if let Some(m) = &l.mechanism
+        && let Some(code) = m.ap_error
+    {
+        return ap_exchange(l, m, code, out);
+    }
     let mut ev = LogonFacts::of(l);
+    if let Some(m) = &l.mechanism
+        && let (Some(code), LogonOutcome::Rejected) = (m.kdc_error, l.outcome)
+    {
+        return by_kdc_error(l, code, m.kdc_error_name.as_deref(), ev, out);
+    }
     if let Some(code) = l.ntstatus {
         return by_status(l, code, ev, out);
     }
@@ -249,19 +261,22 @@ fn by_status(l: &LogonEvidence, code: u32, mut ev: LogonFacts<'_>, out: &mut Out
         FindingId::LogonServerUnavailable => "no domain controller could check the logon",
         _ => "the server refused the logon",
     };
-    let act = action(id, &l.user);
-    let summary = if act.is_empty() {
-        format!(
-            "The server refused the logon of {} with {label}: {what}",
-            l.user
-        )
-    } else {
-        format!(
-            "The server refused the logon of {} with {label}: {what}; {act}",
-            l.user
-        )
-    };
+    let summary = refused(
+        &format!("The server refused the logon of {}", l.user),
+        &label,
+        what,
+        &action(id, &l.user),
+    );
     out.add(id, Severity::Fail, summary, &ev);
+}
+
+/// `{who} with {label}: {what}`, then `; {act}` when there is an action.
+fn refused(who: &str, label: &str, what: &str, act: &str) -> String {
+    if act.is_empty() {
+        format!("{who} with {label}: {what}")
+    } else {
+        format!("{who} with {label}: {what}; {act}")
+    }
 }
 
 /// Without NLA, a server that says nothing about the logon still answers
@@ -334,5 +349,73 @@ fn by_logon_error(l: &LogonEvidence, e: &LogonErrorInfo, ev: LogonFacts<'_>, out
         summary.push_str("; ");
         summary.push_str(&act);
     }
+    out.add(id, Severity::Fail, summary, &ev);
+}
+
+/// The server refused the Kerberos AP-REQ ([RFC 4120 3.2.3]): the ticket
+/// the KDC issued is undecryptable for it, or its clock is off.
+fn ap_exchange(l: &LogonEvidence, m: &LogonMechanism, code: u32, out: &mut Out) {
+    let spn = m.service_principal.as_deref().unwrap_or("TERMSRV/<target>");
+    let (id, summary) = if code == KRB_AP_ERR_SKEW {
+        (
+            FindingId::KerberosApSkew,
+            format!(
+                "The server refused the Kerberos ticket of {} for {spn}: KRB_AP_ERR_SKEW, its clock and this machine's differ by more than 5 minutes; resynchronise the wrong clock (w32tm /resync)",
+                l.user
+            ),
+        )
+    } else {
+        (
+            FindingId::KerberosApKeyMismatch,
+            format!(
+                "The server could not decrypt the KDC's ticket of {} for {spn} (KRB_AP_ERR_MODIFIED): its key for the SPN is not the domain's (a stale computer password, a rotated keytab, or the SPN on another account); check setspn -Q {}, then Test-ComputerSecureChannel -Repair on the server",
+                l.user,
+                spn.split('@').next().unwrap_or(spn)
+            ),
+        )
+    };
+    let facts = KerberosApFacts {
+        user: &l.user,
+        service_principal: m.service_principal.as_deref(),
+        kdc: m.kdc.as_deref(),
+        ap_error: code,
+        ap_error_name: m.ap_error_name.as_deref(),
+        ntstatus: l.ntstatus,
+    };
+    out.add(id, Severity::Fail, summary, &facts);
+}
+
+/// The KDC refused the Kerberos logon inside CredSSP ([RFC 4120 7.5.9]
+/// codes): the same findings as the server's NTSTATUS for the same reason.
+fn by_kdc_error<'a>(
+    l: &'a LogonEvidence,
+    code: u32,
+    name: Option<&str>,
+    mut ev: LogonFacts<'a>,
+    out: &mut Out,
+) {
+    let (id, what) = match code {
+        24 => (FindingId::BadCredentials, "wrong password"),
+        6 => (
+            FindingId::BadCredentials,
+            "the domain does not know the user",
+        ),
+        18 => (
+            FindingId::AccountDisabled,
+            "the account is disabled or locked out",
+        ),
+        23 => (FindingId::PasswordExpired, "the password expired"),
+        _ => (FindingId::LogonFailedOther, "the domain refused the logon"),
+    };
+    if let Some(d) = &l.detail {
+        ev.detail = Some(d.as_str());
+    }
+    let label = name.map_or_else(|| format!("error {code}"), |n| format!("{n} ({code})"));
+    let summary = refused(
+        &format!("The KDC refused the Kerberos logon of {}", l.user),
+        &label,
+        what,
+        &action(id, &l.user),
+    );
     out.add(id, Severity::Fail, summary, &ev);
 }

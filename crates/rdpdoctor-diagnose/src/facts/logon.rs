@@ -72,6 +72,23 @@ facts! {
         #[serde(skip_serializing_if = "Option::is_none")]
         pub detail: Option<&'a str>,
     }
+
+    /// The AP exchange inside CredSSP that the server refused
+    /// (`kerberos-ap-key-mismatch`, `kerberos-ap-skew`; [RFC 4120 3.2.3]).
+    pub struct KerberosApFacts<'a> for [KerberosApKeyMismatch, KerberosApSkew] {
+        /// The user name as given.
+        pub user: &'a str,
+        /// The service the ticket was for, `TERMSRV/<target>@REALM`.
+        pub service_principal: Option<&'a str>,
+        /// The KDC that issued it.
+        pub kdc: Option<&'a str>,
+        /// The KRB error code the server's answer stands for (41, 37).
+        pub ap_error: u32,
+        /// Its name (KRB_AP_ERR_MODIFIED, KRB_AP_ERR_SKEW).
+        pub ap_error_name: Option<&'a str>,
+        /// The server's errorCode as sent ([MS-CSSP 2.2.1]).
+        pub ntstatus: Option<u32>,
+    }
 }
 
 impl<'a> LogonFacts<'a> {

@@ -80,5 +80,6 @@ pub fn logon_evidence(
         error_info_name: None,
         detail: None,
         elapsed_ms: 10.0,
+        mechanism: None,
     }
 }

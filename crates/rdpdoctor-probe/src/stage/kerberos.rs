@@ -61,9 +61,9 @@ pub struct KerberosOptions {
 
 /// One exchange's result: the reach, the decoded reply, and this machine's
 /// clock halfway between the request and the answer (Unix ms).
-struct Exchange {
-    reach: KdcReach,
-    reply: Option<KdcReply>,
+pub(crate) struct Exchange {
+    pub(crate) reach: KdcReach,
+    pub(crate) reply: Option<KdcReply>,
     local_mid_ms: i64,
 }
 
@@ -105,7 +105,7 @@ fn no_answer(budget: Duration) -> String {
 
 /// [RFC 4120 7.2.2] One request over TCP: connect, the length-prefixed
 /// message, one length-prefixed answer of at most [`MAX_REPLY`] bytes.
-async fn over_tcp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchange {
+pub(crate) async fn over_tcp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchange {
     let started = Instant::now();
     let stream = match io::connect(addr, budget).await {
         Ok(s) => s,
@@ -185,7 +185,7 @@ fn facts(reply: &KdcReply) -> KdcReplyFacts {
     }
 }
 
-fn request(principal: &str, realm: &str, service: Option<&str>) -> Option<Vec<u8>> {
+pub(crate) fn request(principal: &str, realm: &str, service: Option<&str>) -> Option<Vec<u8>> {
     kerberos::as_req(&AsReqFor {
         principal,
         realm,

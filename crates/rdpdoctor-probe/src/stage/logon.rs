@@ -19,12 +19,15 @@
 //! [MS-CSSP 3.1.5]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cssp/385a7489-d46b-464c-b224-f7340e308a5c
 //! [MS-RDPBCGR 2.2.10.2]: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/d0e560a3-25cb-4563-8bdc-6c4cc625bbfc
 
+use super::logon_kerberos::{KdcLog, resolve};
+use super::logon_kerberos_credssp::KerberosCredssp;
+use super::logon_kerberos_exchange::kerberos_exchange;
 use super::negotiation::connect_and_negotiate;
 use super::tls::client_config;
 use crate::credentials::Credentials;
 use crate::io::{Deadline, FramedStream, ReadError};
 use rdpdoctor_evidence::{
-    LogonEvidence, LogonMethod, LogonOutcome, LogonPhase, NegotiationOutcome,
+    AuthPackage, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase, NegotiationOutcome,
 };
 use rdpdoctor_wire::credssp;
 use rdpdoctor_wire::x224::protocol::{HYBRID, HYBRID_EX, SSL};
@@ -58,6 +61,7 @@ pub fn evidence(creds: &Credentials, method: LogonMethod) -> LogonEvidence {
         error_info_name: None,
         detail: None,
         elapsed_ms: 0.0,
+        mechanism: None,
     }
 }
 
@@ -70,6 +74,7 @@ pub async fn nla(
 ) -> LogonEvidence {
     let t = Instant::now();
     let mut ev = evidence(creds, LogonMethod::Credssp);
+    ev.mechanism = Some(super::logon_kerberos::choose(host, creds, deadline.step()).await);
     attempt(addr, host, creds, deadline, &mut ev).await;
     ev.elapsed_ms = crate::io::elapsed_ms(t);
     ev
@@ -209,7 +214,11 @@ async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     ev: &mut LogonEvidence,
     mut first: Option<&mut Option<FirstAnswer>>,
 ) {
-    let identity = match sspi_identity(creds) {
+    let kerberos = match (&ev.mechanism, creds.kerberos()) {
+        (Some(m), Some(plan)) if m.package == AuthPackage::Kerberos => Some(plan),
+        _ => None,
+    };
+    let identity = match sspi_identity(creds, kerberos.map(|p| p.realm.as_str())) {
         Ok(i) => i,
         Err(e) => {
             ev.outcome = LogonOutcome::Error;
@@ -217,6 +226,16 @@ async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
             return;
         }
     };
+    if let Some(plan) = kerberos {
+        let spn = format!("TERMSRV/{host}");
+        return match KerberosCredssp::new(plan, identity, public_key, spn, WORKSTATION) {
+            Ok(client) => kerberos_exchange(framed, client, plan, hybrid_ex, deadline, ev).await,
+            Err(e) => {
+                ev.outcome = LogonOutcome::Error;
+                ev.detail = Some(format!("Kerberos could not start: {}", e.description));
+            }
+        };
+    }
     let mut client = match CredSspClient::new_with_version(
         public_key,
         identity,
@@ -237,8 +256,15 @@ async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     // phase each one completes, in order.
     let mut incoming = TsRequest::default();
     let sent_phases = [LogonPhase::NtlmNegotiate, LogonPhase::NtlmAuthenticate];
+    let mut kdc_log = KdcLog::default();
     for turn in 0..3 {
-        let state = client.process(incoming).resolve_to_result();
+        let state = resolve(
+            client.process(incoming),
+            None,
+            deadline.step(),
+            &mut kdc_log,
+        )
+        .await;
         let (request, last) = match state {
             Ok(ClientState::ReplyNeeded(r)) => (r, false),
             Ok(ClientState::FinalMessage(r)) => (r, true),
@@ -317,9 +343,20 @@ async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
         };
     }
 
+    early_user_auth(&mut framed, hybrid_ex, deadline, ev).await;
+}
+
+/// After the credentials went out: under HYBRID_EX the Early User
+/// Authorization Result decides ([MS-RDPBCGR 2.2.10.2]); under HYBRID the
+/// echo proved the password and the server says no more until the RDP
+/// connection sequence.
+pub(super) async fn early_user_auth<S: AsyncRead + AsyncWrite + Unpin>(
+    framed: &mut FramedStream<S>,
+    hybrid_ex: bool,
+    deadline: &Deadline,
+    ev: &mut LogonEvidence,
+) {
     if !hybrid_ex {
-        // PROTOCOL_HYBRID: the echo proved the password; the server says no
-        // more until the RDP connection sequence.
         ev.outcome = LogonOutcome::Authenticated;
         return;
     }
@@ -354,7 +391,7 @@ async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// The outcome of a read or write that failed mid-exchange.
-fn stopped(ev: &mut LogonEvidence, e: &ReadError, doing: &str) {
+pub(super) fn stopped(ev: &mut LogonEvidence, e: &ReadError, doing: &str) {
     ev.outcome = match e {
         ReadError::Timeout { .. } => LogonOutcome::NoAnswer,
         ReadError::Closed { .. } | ReadError::Reset { .. } => LogonOutcome::Closed,
@@ -363,8 +400,10 @@ fn stopped(ev: &mut LogonEvidence, e: &ReadError, doing: &str) {
     ev.detail = Some(format!("{doing}: {}", e.describe()));
 }
 
-fn sspi_identity(creds: &Credentials) -> Result<sspi::Credentials, String> {
-    let username = sspi::Username::new(creds.user(), creds.domain())
+/// The identity `sspi` sends: the user in `realm` for Kerberos, else in
+/// the domain given with `--user`.
+fn sspi_identity(creds: &Credentials, realm: Option<&str>) -> Result<sspi::Credentials, String> {
+    let username = sspi::Username::new(creds.user(), realm.or(creds.domain()))
         .map_err(|e| format!("--user is not a user name sspi accepts: {e}"))?;
     Ok(sspi::Credentials::AuthIdentity(sspi::AuthIdentity {
         username,

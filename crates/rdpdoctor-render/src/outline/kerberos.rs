@@ -5,7 +5,9 @@
 use super::Builder;
 use crate::safe::term;
 use rdpdoctor_diagnose::Section as Sec;
-use rdpdoctor_evidence::{KdcOutcome, KdcReach, KdcReplyFacts, ProbeReport};
+use rdpdoctor_evidence::{
+    AuthPackage, KdcOutcome, KdcReach, KdcReplyFacts, LogonMechanism, MechanismReason, ProbeReport,
+};
 
 fn reach(r: &KdcReach) -> String {
     let what = match r.outcome {
@@ -60,5 +62,34 @@ pub(super) fn section(d: &mut Builder<'_>, r: &ProbeReport) {
     if let Some(t) = &k.kdc_time {
         d.detail(&format!("KDC time {}", term(t)));
     }
+    if let Some(m) = r.logon.as_ref().and_then(|l| l.mechanism.as_ref()) {
+        d.detail(&logon_package(m));
+    }
     super::kerberos_start::details(d, r);
+}
+
+/// Which package the logon inside CredSSP used, and why ([MS-CSSP 3.1.5]).
+fn logon_package(m: &LogonMechanism) -> String {
+    let spn = m
+        .service_principal
+        .as_deref()
+        .map_or_else(|| "TERMSRV/<target>".to_owned(), term);
+    let why = match m.reason {
+        MechanismReason::KdcAndSpn => format!("the KDC knows {spn}"),
+        MechanismReason::NoKdcKnown => "no KDC known for the run".to_owned(),
+        MechanismReason::TargetIsAddress => "an IP address has no SPN".to_owned(),
+        MechanismReason::NoSpn => format!("the KDC knows no {spn}, as mstsc falls back"),
+        MechanismReason::KdcUnreachable => "the KDC did not answer, as mstsc falls back".to_owned(),
+    };
+    let package = match m.package {
+        AuthPackage::Kerberos => "Kerberos",
+        AuthPackage::Ntlm => "NTLM",
+    };
+    match (&m.ap_error_name, m.ap_error) {
+        (Some(n), Some(c)) => format!(
+            "logon: {package} ({why}); the server refused the AP-REQ: {} ({c})",
+            term(n)
+        ),
+        _ => format!("logon: {package} ({why})"),
+    }
 }

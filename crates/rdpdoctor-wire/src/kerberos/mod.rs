@@ -33,7 +33,7 @@ use crate::error::WireError;
 mod codes;
 mod preauth;
 pub use codes::{CODES, error_name};
-pub use preauth::{EtypeInfo, as_req_with_password};
+pub use preauth::{EtypeInfo, aes256_key, as_req_with_password};
 
 /// The KDC's port ([RFC 4120 7.2.1], [7.2.2]).
 pub const KERBEROS_PORT: u16 = 88;

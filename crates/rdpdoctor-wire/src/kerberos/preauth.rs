@@ -26,6 +26,19 @@ use picky_krb::data_types::{EncryptedData, EtypeInfo2, PaData, PaEncTsEnc};
 use super::{AsReqFor, as_req_with, generalized_time, string, unsigned};
 use crate::error::WireError;
 
+/// The AES256-CTS-HMAC-SHA1-96 long-term key of a principal
+/// ([RFC 3962 4] string-to-key) from its password, with the default salt
+/// ([RFC 4120 4]: the realm, then each name component): what `kadmin
+/// addprinc -pw` stores and a keytab holds for it. Used by the emulated
+/// RDP service, which must hold the key of `TERMSRV/<host>`.
+pub fn aes256_key(password: &str, realm: &str, components: &[&str]) -> Result<Vec<u8>, WireError> {
+    let salt = format!("{realm}{}", components.concat());
+    CipherSuite::Aes256CtsHmacSha196
+        .cipher()
+        .generate_key_from_password(password.as_bytes(), salt.as_bytes())
+        .map_err(|e| WireError::invalid("Kerberos key", e.to_string()))
+}
+
 /// One key the KDC holds for the principal ([RFC 4120 5.2.7.5] ETYPE-INFO2-ENTRY).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EtypeInfo {

@@ -42,6 +42,18 @@ pub struct LabServeArgs {
     /// List the faults, what each does, and the findings a probe reports for it
     #[arg(long)]
     pub list: bool,
+    /// Serve NLA as a member of this Kerberos realm: CredSSP accepts an AP-REQ
+    /// for TERMSRV/<--kerberos-host> with the key from --kerberos-password-file
+    /// (and NTLM for the demo account)
+    #[arg(long, value_name = "REALM", requires = "kerberos_password_file")]
+    pub kerberos_realm: Option<String>,
+    /// The host name of the service's SPN, TERMSRV/<HOST>
+    #[arg(long, value_name = "HOST", default_value = "localhost")]
+    pub kerberos_host: String,
+    /// A file holding the password TERMSRV/<HOST> was made with in the realm
+    /// (its keytab's key is derived from it)
+    #[arg(long, value_name = "FILE", requires = "kerberos_realm")]
+    pub kerberos_password_file: Option<PathBuf>,
 }
 
 fn parse_offset(s: &str) -> Result<i64, String> {
