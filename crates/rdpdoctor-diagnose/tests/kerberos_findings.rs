@@ -138,6 +138,32 @@ fn an_unreachable_kdc_is_no_answer_within_the_deadline() {
     assert!(u.summary.contains("no answer within 5 s"), "{}", u.summary);
     assert!(!u.summary.contains("never"));
     assert_eq!(ids(&r), ["kerberos-kdc-unreachable"]);
+    // krb5.conf's KDCs tried before it are named too, not only the last.
+    r.kerberos_start = Some(KerberosStart {
+        reason: StartReason::NtlmDomain,
+        started: true,
+        ntlm_dns_domain: Some("corp.example".into()),
+        realm: Some("CORP.EXAMPLE".into()),
+        realm_from: Some(RealmFrom::DomainRealm),
+        kdc_source: Some(KdcSource::Krb5Conf),
+        kdc_config: Some("/etc/krb5.conf".into()),
+        kdcs_not_answering: vec!["dc1.corp.example:88".into(), "dc2.corp.example:88".into()],
+        krb5_conf: Vec::new(),
+        kdc_srv_name: None,
+        srv_not_found: None,
+        not_started: None,
+    });
+    let f = derive(&r);
+    let u = f
+        .iter()
+        .find(|f| f.id == FindingId::KerberosKdcUnreachable)
+        .unwrap();
+    assert!(
+        u.summary
+            .contains("nor did dc1.corp.example:88, dc2.corp.example:88 before it"),
+        "{}",
+        u.summary
+    );
 }
 
 #[test]

@@ -57,11 +57,19 @@ pub(super) fn derive(r: &ProbeReport, out: &mut Out) {
                     .unwrap_or_else(|| format!("{:?}", x.outcome))
             };
             let malformed = [k.tcp.outcome, k.udp.outcome].contains(&KdcOutcome::Malformed);
+            // The realm's KDCs tried before this one gave no answer either.
+            let before = r
+                .kerberos_start
+                .as_ref()
+                .map(|s| s.kdcs_not_answering.as_slice())
+                .filter(|b| !b.is_empty())
+                .map(|b| format!(", nor did {} before it", b.join(", ")))
+                .unwrap_or_default();
             out.add(
                 if malformed { FindingId::KerberosKdcError } else { FindingId::KerberosKdcUnreachable },
                 Severity::Warn,
                 format!(
-                    "The KDC {} of {} did not answer Kerberos (TCP: {}; UDP: {}): Kerberos fails (SEC_E_NO_AUTHENTICATING_AUTHORITY) and Windows falls back to NTLM, or the logon fails where NTLM is restricted",
+                    "The KDC {} of {} did not answer Kerberos (TCP: {}; UDP: {}){before}: Kerberos fails (SEC_E_NO_AUTHENTICATING_AUTHORITY) and Windows falls back to NTLM, or the logon fails where NTLM is restricted",
                     k.kdc, k.realm, why(&k.tcp), why(&k.udp)
                 ),
                 &reach_ev,
