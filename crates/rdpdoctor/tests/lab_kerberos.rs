@@ -542,8 +542,10 @@ fn xfreerdp_2_11_has_no_kerberos_nla_here() {
     assert!(ok, "{err}");
     let home = k.dir.join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let out = std::process::Command::new("timeout")
-        .args(["20", "xvfb-run", "-a", "xfreerdp"])
+    // `timeout` inside `xvfb-run`: outside, stopping a hung client killed
+    // `xvfb-run` and left its Xvfb holding a display (CI at 8cdc9ef).
+    let out = std::process::Command::new("xvfb-run")
+        .args(["-a", "timeout", "20", "xfreerdp"])
         .arg(format!("/v:{}:{}", kdc::SERVICE_HOST, nla.port))
         .arg(format!("/p:{}", kdc::USER_PASSWORD))
         .args(["/u:demo", "/d:RDPLAB.TEST", "/cert:ignore", "/sec:nla"])
