@@ -27,6 +27,7 @@ mod gateway;
 pub mod host;
 pub mod kerberos;
 pub mod kerberos_start;
+pub mod krb;
 pub mod logon;
 mod negotiation;
 mod net;

@@ -6,6 +6,7 @@
 use super::Out;
 use crate::facts::logon::{KerberosApFacts, LogonFacts};
 use crate::finding::{FindingId, Severity};
+use crate::krb::*;
 use rdpdoctor_evidence::{
     DeepOutcome, DeepPhase, LogonErrorInfo, LogonEvidence, LogonMechanism, LogonMethod,
     LogonOutcome, LogonPhase, ProbeReport,
@@ -30,8 +31,6 @@ const TIME_DIFFERENCE_AT_DC: u32 = 0xC000_0133;
 /// STATUS_NO_LOGON_SERVERS, STATUS_TRUSTED_DOMAIN_FAILURE,
 /// STATUS_TRUSTED_RELATIONSHIP_FAILURE, STATUS_NETLOGON_NOT_STARTED.
 const LOGON_SERVER_UNAVAILABLE: [u32; 4] = [0xC000_005E, 0xC000_018C, 0xC000_018D, 0xC000_0192];
-/// KRB_AP_ERR_SKEW ([RFC 4120 7.5.9]).
-const KRB_AP_ERR_SKEW: u32 = 37;
 /// [MS-RDPBCGR 2.2.10.2] AUTHZ_ACCESS_DENIED.
 const AUTHZ_ACCESS_DENIED: u32 = 5;
 
@@ -395,16 +394,16 @@ fn by_kdc_error<'a>(
     out: &mut Out,
 ) {
     let (id, what) = match code {
-        24 => (FindingId::BadCredentials, "wrong password"),
-        6 => (
+        KDC_ERR_PREAUTH_FAILED => (FindingId::BadCredentials, "wrong password"),
+        KDC_ERR_C_PRINCIPAL_UNKNOWN => (
             FindingId::BadCredentials,
             "the domain does not know the user",
         ),
-        18 => (
+        KDC_ERR_CLIENT_REVOKED => (
             FindingId::AccountDisabled,
             "the account is disabled or locked out",
         ),
-        23 => (FindingId::PasswordExpired, "the password expired"),
+        KDC_ERR_KEY_EXPIRED => (FindingId::PasswordExpired, "the password expired"),
         _ => (FindingId::LogonFailedOther, "the domain refused the logon"),
     };
     if let Some(d) = &l.detail {

@@ -64,6 +64,9 @@ pub struct KerberosOptions {
 pub(crate) struct Exchange {
     pub(crate) reach: KdcReach,
     pub(crate) reply: Option<KdcReply>,
+    /// The answer as it came, without its TCP length prefix (empty when
+    /// none came): what `sspi` reads itself (`logon_kerberos`).
+    pub(crate) body: Vec<u8>,
     local_mid_ms: i64,
 }
 
@@ -81,11 +84,13 @@ fn decoded(bytes: &[u8], started: Instant, sent_ms: i64) -> Exchange {
         Ok(r) => Exchange {
             reach: reach(KdcOutcome::Answered, started, None),
             reply: Some(r),
+            body: bytes.to_vec(),
             local_mid_ms,
         },
         Err(e) => Exchange {
             reach: reach(KdcOutcome::Malformed, started, Some(e.to_string())),
             reply: None,
+            body: bytes.to_vec(),
             local_mid_ms,
         },
     }
@@ -95,6 +100,7 @@ fn failed(outcome: KdcOutcome, started: Instant, detail: String) -> Exchange {
     Exchange {
         reach: reach(outcome, started, Some(detail)),
         reply: None,
+        body: Vec::new(),
         local_mid_ms: 0,
     }
 }

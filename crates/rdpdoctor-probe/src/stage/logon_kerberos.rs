@@ -12,7 +12,7 @@
 //! ([RFC 4120 3.1, 3.3]) and the AP-REQ ([RFC 4120 3.2]); the KDC requests
 //! its generator yields are answered here, over TCP ([RFC 4120 7.2.2]) to
 //! the one KDC of the plan only, each within the step timeout and
-//! [`MAX_REPLY`] bytes, at most [`MAX_KDC_REQUESTS`] of them. Each KDC
+//! [`kerberos::MAX_REPLY`] bytes, at most [`MAX_KDC_REQUESTS`] of them. Each KDC
 //! answer is read with this project's decoder too, so a KRB-ERROR that
 //! stops the logon is kept raw. The server's answer to the AP-REQ is an
 //! errorCode ([MS-CSSP 2.2.1]) that [`ap_error`] reads as the KRB error it
@@ -23,9 +23,11 @@
 
 use super::kerberos::{over_tcp, request};
 use crate::credentials::{Credentials, KerberosLogon};
-use crate::io::{self, FramedStream};
+use rdpdoctor_evidence::krb::{
+    KDC_ERR_PREAUTH_REQUIRED, KDC_ERR_S_PRINCIPAL_UNKNOWN, KRB_AP_ERR_MODIFIED, KRB_AP_ERR_SKEW,
+};
 use rdpdoctor_evidence::{AuthPackage, LogonMechanism, MechanismReason};
-use rdpdoctor_wire::kerberos::{self, KdcReply, MAX_REPLY};
+use rdpdoctor_wire::kerberos::{self, KdcReply};
 use sspi::generator::{Generator, GeneratorState};
 use sspi::{KerberosConfig, NegotiateConfig, NetworkProtocol, NetworkRequest};
 use std::net::IpAddr;
@@ -34,15 +36,6 @@ use std::time::Duration;
 /// The most KDC requests one logon may make (AS without and with
 /// pre-authentication, one more after KRB_AP_ERR_SKEW, TGS, and spares).
 pub const MAX_KDC_REQUESTS: usize = 6;
-
-/// KDC_ERR_S_PRINCIPAL_UNKNOWN ([RFC 4120 7.5.9]).
-const KDC_ERR_S_PRINCIPAL_UNKNOWN: u32 = 7;
-/// KDC_ERR_PREAUTH_REQUIRED: the normal first answer, not a failure.
-const KDC_ERR_PREAUTH_REQUIRED: u32 = 25;
-/// KRB_AP_ERR_SKEW ([RFC 4120 7.5.9]).
-pub const KRB_AP_ERR_SKEW: u32 = 37;
-/// KRB_AP_ERR_MODIFIED ([RFC 4120 7.5.9]).
-pub const KRB_AP_ERR_MODIFIED: u32 = 41;
 
 fn mechanism(package: AuthPackage, reason: MechanismReason) -> LogonMechanism {
     LogonMechanism {
@@ -140,8 +133,9 @@ fn refuse(why: &str) -> sspi::Error {
     sspi::Error::new(sspi::ErrorKind::NoAuthenticatingAuthority, why.to_owned())
 }
 
-/// One request of `sspi`'s to the plan's KDC: TCP, the RFC 4120 7.2.2
-/// length prefix included both ways, as `sspi` frames it.
+/// One request of `sspi`'s to the plan's KDC, by the Kerberos stage's own
+/// TCP exchange ([`over_tcp`]); `sspi` frames its messages with the RFC
+/// 4120 7.2.2 length prefix both ways.
 async fn ask_kdc(
     plan: &KerberosLogon,
     req: &NetworkRequest,
@@ -159,25 +153,25 @@ async fn ask_kdc(
     if log.requests >= MAX_KDC_REQUESTS {
         return Err(refuse("too many KDC requests for one logon"));
     }
+    let Some(message) = req
+        .data
+        .get(4..)
+        .filter(|m| kerberos::tcp_frame(m) == req.data)
+    else {
+        return Err(refuse("a KDC request without its length prefix"));
+    };
     log.requests += 1;
-    let stream = io::connect(plan.kdc_addr, step)
-        .await
-        .map_err(|e| refuse(&format!("the KDC: {}", e.label())))?;
-    let mut framed = FramedStream::new(stream);
-    framed
-        .send(&req.data, step)
-        .await
-        .map_err(|e| refuse(&format!("the KDC: {}", e.describe())))?;
-    let frame = framed
-        .read_frame(kerberos::tcp_declared_len, MAX_REPLY + 4, step)
-        .await
-        .map_err(|e| refuse(&format!("the KDC: {}", e.describe())))?;
-    if let Ok(KdcReply::Error(e)) = kerberos::decode_reply(frame.get(4..).unwrap_or_default())
+    let x = over_tcp(plan.kdc_addr, message, step).await;
+    if x.body.is_empty() {
+        let why = x.reach.detail.unwrap_or_else(|| "no answer".into());
+        return Err(refuse(&format!("the KDC: {why}")));
+    }
+    if let Some(KdcReply::Error(e)) = &x.reply
         && e.error_code != KDC_ERR_PREAUTH_REQUIRED
     {
         log.last_error = Some(e.error_code);
     }
-    Ok(frame)
+    Ok(kerberos::tcp_frame(&x.body))
 }
 
 /// The KRB error a server's errorCode after the AP-REQ stands for: the

@@ -305,10 +305,7 @@ where
         (deep, logon)
     });
     let (rdp_security, (deep, logon)) = tokio::join!(rdp_offers, deep_then_logon);
-    (through.rdp_security, through.deep) = (rdp_security, deep);
-    if logon.is_some() {
-        through.nla.logon = logon;
-    }
+    (through.rdp_security, through.deep, through.nla.logon) = (rdp_security, deep, logon);
     deep_spare.close(deadline).await;
     // Last, as directly: CredSSP (and the one logon attempt) on the kept stream.
     if let Some((selected, stream)) = kept {
