@@ -17,6 +17,7 @@ pub mod frames;
 pub mod hex;
 pub mod rng;
 pub mod tcpdump;
+pub mod xfreerdp;
 
 #[cfg(feature = "cert")]
 pub mod cert;

@@ -11,6 +11,7 @@
 
 use rdpdoctor_testkit::cli::*;
 use rdpdoctor_testkit::fixtures::scratch;
+use rdpdoctor_testkit::xfreerdp;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -52,13 +53,9 @@ fn record(file: &Path, port: &str, during: impl FnOnce()) {
     rdpdoctor_testkit::tcpdump::record(file, &format!("tcp port {port}"), during);
 }
 
-/// Runs the reference client; returns the end of what it said. `timeout`
-/// runs inside `xvfb-run`, so that a client it stops (the silent server)
-/// still lets `xvfb-run` stop its Xvfb (outside, it killed `xvfb-run` and
-/// left the Xvfb behind).
+/// Runs the reference client; returns the end of what it said.
 fn xfreerdp(address: &str, sec: &str, home: &Path) -> String {
-    let out = Command::new("xvfb-run")
-        .args(["-a", "timeout", "30", "xfreerdp"])
+    let out = xfreerdp::under_xvfb(30)
         .arg(format!("/v:{address}"))
         .arg(format!("/sec:{sec}"))
         // The lab's throwaway account: the reference client is the one
@@ -276,8 +273,7 @@ fn start_peer(peer: &str, dir: &Path, started: &mut Started) -> String {
 /// The reference client with the lab's account and `password`; its exit
 /// status and the end of what it said.
 fn xfreerdp_as(address: &str, sec: &str, password: &str, home: &Path) -> (Option<i32>, String) {
-    let out = Command::new("xvfb-run")
-        .args(["-a", "timeout", "30", "xfreerdp"])
+    let out = xfreerdp::under_xvfb(30)
         .arg(format!("/v:{address}"))
         .arg(format!("/sec:{sec}"))
         // The lab's throwaway account, or a wrong password for it: the
@@ -386,8 +382,8 @@ fn capture_through_gateway(
     let file = dir.join(format!("{name}.pcap"));
     let host = gw.rsplit_once(':').map_or(gw, |(h, _)| h);
     rdpdoctor_testkit::tcpdump::record(&file, &format!("tcp port 443 and host {host}"), || {
-        let _ = Command::new("xvfb-run")
-            .args(["-a", "timeout", "30", "xfreerdp", "/v:127.0.0.1:3389"])
+        let _ = xfreerdp::under_xvfb(30)
+            .arg("/v:127.0.0.1:3389")
             .arg(format!("/g:{gw}"))
             .arg(format!("/gu:{}", rdpdoctor_emulator::DEMO_USER))
             .arg(format!("/gp:{}", rdpdoctor_emulator::DEMO_PASSWORD))
@@ -506,8 +502,7 @@ fn a_captured_expired_certificate_gets_the_probes_finding_and_cause() {
     let dir = scratch("lab_capture_expired_cert_tls12");
     let file = dir.join("expired-cert-tls12.pcap");
     record(&file, &port, || {
-        let out = Command::new("xvfb-run")
-            .args(["-a", "timeout", "30", "xfreerdp"])
+        let out = xfreerdp::under_xvfb(30)
             .arg(format!("/v:localhost:{port}"))
             .args(["/sec:tls", "+enforce-tlsv1_2", "/cert:ignore", "+auth-only"])
             .args(["/u:labuser", "/p:LabPass1!"])

@@ -542,10 +542,7 @@ fn xfreerdp_2_11_has_no_kerberos_nla_here() {
     assert!(ok, "{err}");
     let home = k.dir.join("home");
     std::fs::create_dir_all(&home).unwrap();
-    // `timeout` inside `xvfb-run`: outside, stopping a hung client killed
-    // `xvfb-run` and left its Xvfb holding a display (CI at 8cdc9ef).
-    let out = std::process::Command::new("xvfb-run")
-        .args(["-a", "timeout", "20", "xfreerdp"])
+    let out = rdpdoctor_testkit::xfreerdp::under_xvfb(20)
         .arg(format!("/v:{}:{}", kdc::SERVICE_HOST, nla.port))
         .arg(format!("/p:{}", kdc::USER_PASSWORD))
         .args(["/u:demo", "/d:RDPLAB.TEST", "/cert:ignore", "/sec:nla"])
