@@ -5,8 +5,8 @@
 
 use rdpdoctor_evidence::ProtocolSet;
 use rdpdoctor_evidence::capture::{
-    CaptureAlert, CaptureClientCore, CaptureConfirm, CaptureMessage, CaptureRequest,
-    CaptureStandardSecurity, CaptureTls, Side,
+    AlertLevel, CaptureAlert, CaptureClientCore, CaptureConfirm, CaptureMessage, CaptureRequest,
+    CaptureStandardSecurity, CaptureTls, MessageKind, Side,
 };
 use rdpdoctor_wire::tls_flight::{self, content_type};
 use rdpdoctor_wire::{cert, mcs, tls, tpkt, x224};
@@ -66,11 +66,17 @@ fn tls_records(bytes: &[u8]) -> Vec<(usize, u8, Option<u8>)> {
     out
 }
 
-fn message(from: Side, name: &str, stream: &Stream, end: usize, start_us: u64) -> CaptureMessage {
+fn message(
+    from: Side,
+    name: MessageKind,
+    stream: &Stream,
+    end: usize,
+    start_us: u64,
+) -> CaptureMessage {
     let ts = stream.time_of(end).unwrap_or(start_us);
     CaptureMessage {
         from,
-        name: name.into(),
+        name,
         at_ms: ts.saturating_sub(start_us) as f64 / 1000.0,
     }
 }
@@ -86,7 +92,7 @@ pub fn read(client: &Stream, server: &Stream, start_us: u64) -> Read {
     {
         msgs.push(message(
             Side::Client,
-            "x224-connection-request",
+            MessageKind::X224ConnectionRequest,
             client,
             *end,
             start_us,
@@ -108,7 +114,7 @@ pub fn read(client: &Stream, server: &Stream, start_us: u64) -> Read {
     {
         msgs.push(message(
             Side::Server,
-            "x224-connection-confirm",
+            MessageKind::X224ConnectionConfirm,
             server,
             *end,
             start_us,
@@ -186,12 +192,12 @@ fn tls_part(
     ] {
         for (end, ty, hs) in tls_records(rest) {
             let name = match (ty, hs) {
-                (content_type::HANDSHAKE, Some(1)) => "tls-client-hello",
-                (content_type::HANDSHAKE, Some(2)) => "tls-server-hello",
-                (content_type::HANDSHAKE, _) => "tls-handshake",
-                (content_type::CHANGE_CIPHER_SPEC, _) => "tls-change-cipher-spec",
-                (content_type::ALERT, _) => "tls-alert",
-                _ => "tls-application-data",
+                (content_type::HANDSHAKE, Some(1)) => MessageKind::TlsClientHello,
+                (content_type::HANDSHAKE, Some(2)) => MessageKind::TlsServerHello,
+                (content_type::HANDSHAKE, _) => MessageKind::TlsHandshake,
+                (content_type::CHANGE_CIPHER_SPEC, _) => MessageKind::TlsChangeCipherSpec,
+                (content_type::ALERT, _) => MessageKind::TlsAlert,
+                _ => MessageKind::TlsApplicationData,
             };
             msgs.push(message(side, name, stream, after + end, start_us));
         }
@@ -217,9 +223,9 @@ fn read_standard(
                 .map(|m| m.to_lowercase())
                 .collect();
             sec.client_core = ci.core.as_ref().map(|core| client_core(core, &ci.channels));
-            "mcs-connect-initial"
+            MessageKind::McsConnectInitial
         } else {
-            "rdp-pdu"
+            MessageKind::RdpPdu
         };
         msgs.push(message(Side::Client, name, client, *end, start_us));
     }
@@ -247,9 +253,9 @@ fn read_standard(
                     }
                 }
             }
-            "mcs-connect-response"
+            MessageKind::McsConnectResponse
         } else {
-            "rdp-pdu"
+            MessageKind::RdpPdu
         };
         msgs.push(message(Side::Server, name, server, *end, start_us));
     }
@@ -320,7 +326,12 @@ fn read_tls(client: &[u8], server: &[u8], start_us: u64) -> CaptureTls {
         for a in &flight.alerts {
             t.alerts.push(CaptureAlert {
                 from,
-                level: if a.level == 2 { "fatal" } else { "warning" }.into(),
+                // [RFC 5246 7.2] fatal(2); anything else is read as a warning.
+                level: if a.level == 2 {
+                    AlertLevel::Fatal
+                } else {
+                    AlertLevel::Warning
+                },
                 description: tls_flight::alert_name(a.description).into(),
             });
         }

@@ -11,7 +11,9 @@ use std::collections::{HashMap, HashSet};
 type Fast = foldhash::fast::RandomState;
 use std::net::SocketAddr;
 
-use rdpdoctor_evidence::capture::{CaptureClose, CaptureConnection, DetectedBy, Side};
+use rdpdoctor_evidence::capture::{
+    CaptureClose, CaptureConnection, CloseKind, DetectedBy, MessageKind, Side,
+};
 
 use crate::packet::{Packet, Tcp};
 use crate::stream::Stream;
@@ -48,7 +50,7 @@ struct Conn {
     client: Stream,
     server: Stream,
     fin: [bool; 2],
-    closes: Vec<(Side, &'static str, u64)>,
+    closes: Vec<(Side, CloseKind, u64)>,
     icmp: Vec<String>,
     done: bool,
 }
@@ -296,9 +298,18 @@ impl Table {
             stream.add(t.seq, t.payload, ts);
         }
         let i = usize::from(side == Side::Server);
-        let first_rst = t.rst && !c.closes.iter().any(|&(by, k, _)| by == side && k == "rst");
+        let first_rst = t.rst
+            && !c
+                .closes
+                .iter()
+                .any(|&(by, k, _)| by == side && k == CloseKind::Rst);
         if (first_rst || (t.fin && !c.fin[i])) && c.closes.len() < 8 {
-            c.closes.push((side, if t.rst { "rst" } else { "fin" }, ts));
+            let kind = if t.rst {
+                CloseKind::Rst
+            } else {
+                CloseKind::Fin
+            };
+            c.closes.push((side, kind, ts));
         }
         if t.fin {
             c.fin[i] = true;
@@ -393,13 +404,13 @@ fn either_way(a: SocketAddr, b: SocketAddr) -> Key {
     if a <= b { (a, b) } else { (b, a) }
 }
 
-/// A close, with the last message before it; `later-data` when payload the
+/// A close, with the last message before it; [`MessageKind::LaterData`] when payload the
 /// message list does not name (past its cap, or unreadable) came after that.
 fn close(
     messages: &[rdpdoctor_evidence::capture::CaptureMessage],
     last_payload_ms: f64,
     by: Side,
-    kind: &str,
+    kind: CloseKind,
     ts: u64,
     start_us: u64,
 ) -> CaptureClose {
@@ -407,15 +418,15 @@ fn close(
     let last = messages.iter().rev().find(|m| m.at_ms <= at_ms);
     let after = match last {
         Some(m) if last_payload_ms > m.at_ms && last_payload_ms <= at_ms => {
-            Some("later-data".to_string())
+            Some(MessageKind::LaterData)
         }
-        Some(m) => Some(m.name.clone()),
-        None if last_payload_ms > 0.0 && last_payload_ms <= at_ms => Some("later-data".into()),
+        Some(m) => Some(m.name),
+        None if last_payload_ms > 0.0 && last_payload_ms <= at_ms => Some(MessageKind::LaterData),
         None => None,
     };
     CaptureClose {
         by,
-        kind: kind.into(),
+        kind,
         after,
         at_ms,
     }

@@ -10,7 +10,7 @@ use crate::facts::capture::*;
 use crate::posture::SSL_CERT_NOT_ON_SERVER;
 use rdpdoctor_evidence::CaptureEvidence;
 use rdpdoctor_evidence::Protocol;
-use rdpdoctor_evidence::capture::{CaptureConnection, Side};
+use rdpdoctor_evidence::capture::{AlertLevel, CaptureConnection, CloseKind, MessageKind, Side};
 
 use crate::finding::{Finding, FindingId, Severity};
 use crate::rank::RankedCause;
@@ -114,7 +114,7 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
             Severity::Fail,
             format!(
                 "The server {} the connection after the client's Connection Request, before any RDP answer",
-                if x.kind == "rst" { "reset" } else { "closed" }
+                if x.kind == CloseKind::Rst { "reset" } else { "closed" }
             ),
             &CaptureCloseFacts {
                 connection: ConnectionEndpoints::of(c),
@@ -210,15 +210,15 @@ fn negotiation(c: &CaptureConnection, out: &mut Vec<Finding>) {
 /// the client's request: the probe's `slow-server` bar, timed the same way
 /// (one round trip and the server's time).
 fn slow_answer(c: &CaptureConnection, out: &mut Vec<Finding>) {
-    let at = |from: Side, name: &str| {
+    let at = |from: Side, name: MessageKind| {
         c.messages
             .iter()
             .find(|m| m.from == from && m.name == name)
             .map(|m| m.at_ms)
     };
     let (Some(asked), Some(answered)) = (
-        at(Side::Client, "x224-connection-request"),
-        at(Side::Server, "x224-connection-confirm"),
+        at(Side::Client, MessageKind::X224ConnectionRequest),
+        at(Side::Server, MessageKind::X224ConnectionConfirm),
     ) else {
         return;
     };
@@ -308,15 +308,21 @@ fn client_refusal(c: &CaptureConnection, out: &mut Vec<Finding>) {
 
 fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
     let Some(tls) = &c.tls else { return };
-    let said_hello = c.messages.iter().any(|m| m.name == "tls-client-hello");
-    let answered = c.messages.iter().any(|m| m.name == "tls-server-hello");
+    let said_hello = c
+        .messages
+        .iter()
+        .any(|m| m.name == MessageKind::TlsClientHello);
+    let answered = c
+        .messages
+        .iter()
+        .any(|m| m.name == MessageKind::TlsServerHello);
     if said_hello
         && !answered
         && let Some(x) = c
             .tcp
             .closes
             .iter()
-            .find(|x| x.kind == "rst" && x.after.as_deref() == Some("tls-client-hello"))
+            .find(|x| x.kind == CloseKind::Rst && x.after == Some(MessageKind::TlsClientHello))
     {
         out.push(Finding::new(
             FindingId::CaptureResetAfterClientHello,
@@ -331,7 +337,7 @@ fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
             },
         ));
     }
-    let fatal = tls.alerts.iter().find(|a| a.level == "fatal");
+    let fatal = tls.alerts.iter().find(|a| a.level == AlertLevel::Fatal);
     if let Some(a) = fatal {
         let legacy_only = !tls.client_versions.is_empty()
             && tls

@@ -7,23 +7,19 @@ use rdpdoctor_diagnose::finding::{FindingId, Section};
 use rdpdoctor_diagnose::{Context, Evidence, Judgement, judge, verdict::Verdict};
 use rdpdoctor_evidence::ProtocolSet;
 use rdpdoctor_evidence::capture::{
-    CaptureAlert, CaptureClose, CaptureConfirm, CaptureConnection, CaptureEvidence, CaptureMessage,
-    CaptureRequest, CaptureTls, RdpUdpFlow, Side,
+    AlertLevel, CaptureAlert, CaptureClose, CaptureConfirm, CaptureConnection, CaptureEvidence,
+    CaptureMessage, CaptureRequest, CaptureTls, CloseKind, MessageKind, RdpUdpFlow, Side,
 };
 
-fn msg(from: Side, name: &str, at_ms: f64) -> CaptureMessage {
-    CaptureMessage {
-        from,
-        name: name.into(),
-        at_ms,
-    }
+fn msg(from: Side, name: MessageKind, at_ms: f64) -> CaptureMessage {
+    CaptureMessage { from, name, at_ms }
 }
 
-fn close(by: Side, kind: &str, after: &str, at_ms: f64) -> CaptureClose {
+fn close(by: Side, kind: CloseKind, after: MessageKind, at_ms: f64) -> CaptureClose {
     CaptureClose {
         by,
-        kind: kind.into(),
-        after: Some(after.into()),
+        kind,
+        after: Some(after),
         at_ms,
     }
 }
@@ -39,7 +35,7 @@ fn conn(port: u16, requested: u32) -> CaptureConnection {
             cookie: Some("Cookie: mstshash=alice".into()),
             mstshash: Some("alice".into()),
         }),
-        messages: vec![msg(Side::Client, "x224-connection-request", 1.0)],
+        messages: vec![msg(Side::Client, MessageKind::X224ConnectionRequest, 1.0)],
         ..CaptureConnection::default()
     };
     c.tcp.syns = 1;
@@ -55,7 +51,7 @@ fn selected(c: &mut CaptureConnection, protocol: u32) {
         failure: None,
     });
     c.messages
-        .push(msg(Side::Server, "x224-connection-confirm", 2.0));
+        .push(msg(Side::Server, MessageKind::X224ConnectionConfirm, 2.0));
 }
 
 fn refused(c: &mut CaptureConnection, code: u32, name: &str) {
@@ -66,10 +62,13 @@ fn refused(c: &mut CaptureConnection, code: u32, name: &str) {
         failure: Some(name.into()),
     });
     c.messages
-        .push(msg(Side::Server, "x224-connection-confirm", 2.0));
-    c.tcp
-        .closes
-        .push(close(Side::Server, "fin", "x224-connection-confirm", 3.0));
+        .push(msg(Side::Server, MessageKind::X224ConnectionConfirm, 2.0));
+    c.tcp.closes.push(close(
+        Side::Server,
+        CloseKind::Fin,
+        MessageKind::X224ConnectionConfirm,
+        3.0,
+    ));
 }
 
 fn capture(connections: Vec<CaptureConnection>) -> CaptureEvidence {
@@ -133,13 +132,15 @@ fn a_tls_1_0_only_client_refused_with_protocol_version_is_fixed_on_the_client_fi
         client_versions: vec!["tls1.0".into()],
         alerts: vec![CaptureAlert {
             from: Side::Server,
-            level: "fatal".into(),
+            level: AlertLevel::Fatal,
             description: "protocol_version".into(),
         }],
         ..CaptureTls::default()
     });
-    c.messages.push(msg(Side::Client, "tls-client-hello", 3.0));
-    c.messages.push(msg(Side::Server, "tls-alert", 4.0));
+    c.messages
+        .push(msg(Side::Client, MessageKind::TlsClientHello, 3.0));
+    c.messages
+        .push(msg(Side::Server, MessageKind::TlsAlert, 4.0));
     let j = judged(&capture(vec![c]));
     assert_eq!(ids(&j), [FindingId::CaptureTlsVersionMismatch]);
     assert_eq!(top(&j), "tls-version-or-cipher-mismatch");
@@ -155,10 +156,14 @@ fn a_reset_right_after_the_client_hello_points_at_endpoint_protection() {
         client_versions: vec!["tls1.2".into(), "tls1.3".into()],
         ..CaptureTls::default()
     });
-    c.messages.push(msg(Side::Client, "tls-client-hello", 3.0));
-    c.tcp
-        .closes
-        .push(close(Side::Server, "rst", "tls-client-hello", 3.5));
+    c.messages
+        .push(msg(Side::Client, MessageKind::TlsClientHello, 3.0));
+    c.tcp.closes.push(close(
+        Side::Server,
+        CloseKind::Rst,
+        MessageKind::TlsClientHello,
+        3.5,
+    ));
     let j = judged(&capture(vec![c]));
     assert_eq!(ids(&j), [FindingId::CaptureResetAfterClientHello]);
     assert_eq!(top(&j), "endpoint-protection-interference");
@@ -189,9 +194,12 @@ fn unanswered_syns_are_a_filtered_path_and_the_failing_connection_is_named() {
 #[test]
 fn a_close_after_the_credssp_exchange_is_the_credentials() {
     let mut c = after_credssp(50007);
-    c.tcp
-        .closes
-        .push(close(Side::Server, "fin", "tls-application-data", 40.0));
+    c.tcp.closes.push(close(
+        Side::Server,
+        CloseKind::Fin,
+        MessageKind::TlsApplicationData,
+        40.0,
+    ));
     let j = judged(&capture(vec![c]));
     assert_eq!(ids(&j), [FindingId::CaptureClosedAfterCredssp]);
     assert_eq!(top(&j), "wrong-credentials");
@@ -206,13 +214,16 @@ fn a_close_after_the_credssp_exchange_is_the_credentials() {
 fn a_server_close_racing_the_clients_is_still_the_servers() {
     let with = |server_after_ms: f64| {
         let mut c = after_credssp(50009);
-        c.tcp
-            .closes
-            .push(close(Side::Client, "fin", "tls-application-data", 61.343));
+        c.tcp.closes.push(close(
+            Side::Client,
+            CloseKind::Fin,
+            MessageKind::TlsApplicationData,
+            61.343,
+        ));
         c.tcp.closes.push(close(
             Side::Server,
-            "fin",
-            "tls-application-data",
+            CloseKind::Fin,
+            MessageKind::TlsApplicationData,
             61.343 + server_after_ms,
         ));
         ids(&judged(&capture(vec![c])))
@@ -261,7 +272,7 @@ fn a_client_refusing_the_servers_tls_1_0_is_fixed_on_the_server_first() {
         server_version: Some("tls1.0".into()),
         alerts: vec![CaptureAlert {
             from: Side::Client,
-            level: "fatal".into(),
+            level: AlertLevel::Fatal,
             description: "internal_error".into(),
         }],
         ..CaptureTls::default()
@@ -296,12 +307,18 @@ fn a_client_leaving_right_after_the_confirm_refused_what_the_server_selected() {
     let left_after = |requested: u32, chosen: u32| {
         let mut c = conn(50010, requested);
         selected(&mut c, chosen);
-        c.tcp
-            .closes
-            .push(close(Side::Client, "fin", "x224-connection-confirm", 2.5));
-        c.tcp
-            .closes
-            .push(close(Side::Server, "fin", "x224-connection-confirm", 30.0));
+        c.tcp.closes.push(close(
+            Side::Client,
+            CloseKind::Fin,
+            MessageKind::X224ConnectionConfirm,
+            2.5,
+        ));
+        c.tcp.closes.push(close(
+            Side::Server,
+            CloseKind::Fin,
+            MessageKind::X224ConnectionConfirm,
+            30.0,
+        ));
         judged(&capture(vec![c]))
     };
     let j = left_after(0x1, 0x0);
@@ -336,10 +353,10 @@ fn a_request_held_for_seconds_is_silence_and_a_quick_close_a_cut() {
         c.tcp.closes = closes;
         judged(&capture(vec![c]))
     };
-    let after = "x224-connection-request";
+    let after = MessageKind::X224ConnectionRequest;
     let j = ended(vec![
-        close(Side::Client, "fin", after, 29_558.7),
-        close(Side::Server, "fin", after, 29_559.3),
+        close(Side::Client, CloseKind::Fin, after, 29_558.7),
+        close(Side::Server, CloseKind::Fin, after, 29_559.3),
     ]);
     assert_eq!(ids(&j), [FindingId::CaptureRequestUnanswered]);
     assert!(
@@ -348,7 +365,7 @@ fn a_request_held_for_seconds_is_silence_and_a_quick_close_a_cut() {
         j.findings[0].summary
     );
     assert_eq!(top(&j), "too-many-pending-connections");
-    let j = ended(vec![close(Side::Server, "fin", after, 4.0)]);
+    let j = ended(vec![close(Side::Server, CloseKind::Fin, after, 4.0)]);
     assert_eq!(ids(&j), [FindingId::CaptureResetBeforeConfirm]);
 }
 

@@ -95,10 +95,93 @@ pub struct CaptureConnection {
 pub struct CaptureMessage {
     /// Who sent it.
     pub from: Side,
-    /// Its name.
-    pub name: String,
+    /// What it is.
+    pub name: MessageKind,
     /// Milliseconds after the connection's first packet.
     pub at_ms: f64,
+}
+
+/// The messages a capture names: those sent in the clear before or around
+/// security starts. Everything later is counted as records, never read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageKind {
+    /// [MS-RDPBCGR 2.2.1.1] Client X.224 Connection Request PDU.
+    X224ConnectionRequest,
+    /// [MS-RDPBCGR 2.2.1.2] Server X.224 Connection Confirm PDU.
+    X224ConnectionConfirm,
+    /// [RFC 8446 4.1.2] ClientHello.
+    TlsClientHello,
+    /// [RFC 8446 4.1.3] ServerHello.
+    TlsServerHello,
+    /// Another TLS handshake record in the clear.
+    TlsHandshake,
+    /// A TLS ChangeCipherSpec record.
+    TlsChangeCipherSpec,
+    /// A TLS alert record ([`CaptureAlert`] holds what it said).
+    TlsAlert,
+    /// A TLS application_data record (encrypted: counted, not read).
+    TlsApplicationData,
+    /// [MS-RDPBCGR 2.2.1.3] MCS Connect Initial PDU (Standard RDP Security).
+    McsConnectInitial,
+    /// [MS-RDPBCGR 2.2.1.4] MCS Connect Response PDU.
+    McsConnectResponse,
+    /// Another RDP PDU under Standard RDP Security.
+    RdpPdu,
+    /// Only in a close's [`CaptureClose::after`]: payload the message list
+    /// does not name (past its cap, or unreadable) came after the last
+    /// message named.
+    LaterData,
+}
+
+impl MessageKind {
+    /// Its name, as JSON has it (`x224-connection-request`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::X224ConnectionRequest => "x224-connection-request",
+            Self::X224ConnectionConfirm => "x224-connection-confirm",
+            Self::TlsClientHello => "tls-client-hello",
+            Self::TlsServerHello => "tls-server-hello",
+            Self::TlsHandshake => "tls-handshake",
+            Self::TlsChangeCipherSpec => "tls-change-cipher-spec",
+            Self::TlsAlert => "tls-alert",
+            Self::TlsApplicationData => "tls-application-data",
+            Self::McsConnectInitial => "mcs-connect-initial",
+            Self::McsConnectResponse => "mcs-connect-response",
+            Self::RdpPdu => "rdp-pdu",
+            Self::LaterData => "later-data",
+        }
+    }
+}
+
+/// How a TCP connection was ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloseKind {
+    /// A segment with RST.
+    Rst,
+    /// A segment with FIN.
+    Fin,
+}
+
+impl CloseKind {
+    /// `RST` or `FIN`, as a text report names the segment.
+    pub fn segment(self) -> &'static str {
+        match self {
+            Self::Rst => "RST",
+            Self::Fin => "FIN",
+        }
+    }
+}
+
+/// [RFC 5246 7.2] AlertLevel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertLevel {
+    /// warning(1)
+    Warning,
+    /// fatal(2): the sender ends the connection.
+    Fatal,
 }
 
 /// The TCP part of a connection.
@@ -134,11 +217,11 @@ pub struct CaptureTcp {
 pub struct CaptureClose {
     /// Who sent it.
     pub by: Side,
-    /// `rst` or `fin`.
-    pub kind: String,
+    /// RST or FIN.
+    pub kind: CloseKind,
     /// The last message of the conversation before it (see
     /// [`CaptureConnection::messages`]), `None` before any.
-    pub after: Option<String>,
+    pub after: Option<MessageKind>,
     /// Milliseconds after the connection's first packet.
     pub at_ms: f64,
 }
@@ -201,8 +284,8 @@ pub struct CaptureTls {
 pub struct CaptureAlert {
     /// Who sent it.
     pub from: Side,
-    /// `fatal` or `warning`.
-    pub level: String,
+    /// Fatal or warning.
+    pub level: AlertLevel,
     /// Its description (`protocol_version`).
     pub description: String,
 }
@@ -311,9 +394,9 @@ impl CaptureConnection {
         let alert = self
             .tls
             .as_ref()
-            .is_some_and(|t| t.alerts.iter().any(|a| a.level == "fatal"));
+            .is_some_and(|t| t.alerts.iter().any(|a| a.level == AlertLevel::Fatal));
         let reset_early = self.tcp.closes.iter().any(|c| {
-            c.kind == "rst"
+            c.kind == CloseKind::Rst
                 && !self.tls.as_ref().is_some_and(|t| t.handshake_finished)
                 && self.standard_security.is_none()
         });
@@ -338,7 +421,7 @@ impl CaptureConnection {
         let standard = self
             .messages
             .iter()
-            .any(|m| m.name == "mcs-connect-response");
+            .any(|m| m.name == MessageKind::McsConnectResponse);
         (tls_session || standard) && !self.failed()
     }
 
@@ -368,7 +451,7 @@ impl CaptureConnection {
         let selected = self.confirm.as_ref()?.selected.as_ref()?;
         (first.by == Side::Client
             && selected.single().is_some()
-            && first.after.as_deref() == Some("x224-connection-confirm"))
+            && first.after == Some(MessageKind::X224ConnectionConfirm))
         .then_some(first)
     }
 
@@ -385,7 +468,7 @@ impl CaptureConnection {
         let request = self
             .messages
             .iter()
-            .find(|m| m.name == "x224-connection-request")?;
+            .find(|m| m.name == MessageKind::X224ConnectionRequest)?;
         let first = self.tcp.closes.first()?;
         let waited = first.at_ms - request.at_ms;
         (waited >= SILENCE_MS).then_some(waited)

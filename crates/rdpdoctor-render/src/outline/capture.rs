@@ -11,7 +11,7 @@ use crate::safe::term_max;
 use rdpdoctor_diagnose::Judgement;
 use rdpdoctor_diagnose::Section as Sec;
 use rdpdoctor_evidence::CaptureEvidence;
-use rdpdoctor_evidence::capture::{CaptureConnection, DetectedBy, Side};
+use rdpdoctor_evidence::capture::{AlertLevel, CaptureConnection, DetectedBy, Side};
 
 /// What a capture cannot show, said under every capture report.
 pub const CAPTURE_LIMITS: &str = "A capture shows what crossed the wire in the clear: inside TLS (CredSSP, the logon, the session) it shows sizes and who closed, never why.";
@@ -179,7 +179,7 @@ fn one_line(c: &CaptureConnection) -> String {
         None => {}
     }
     if let Some(t) = &c.tls {
-        if let Some(a) = t.alerts.iter().find(|a| a.level == "fatal") {
+        if let Some(a) = t.alerts.iter().find(|a| a.level == AlertLevel::Fatal) {
             parts.push(format!(
                 "{} alert {}",
                 side(a.from),
@@ -192,9 +192,9 @@ fn one_line(c: &CaptureConnection) -> String {
     if let Some(x) = c.tcp.closes.first() {
         parts.push(format!(
             "{} by {} after {}",
-            term_max(&x.kind.to_uppercase(), 8),
+            x.kind.segment(),
             side(x.by),
-            term_max(x.after.as_deref().unwrap_or("nothing"), 40)
+            x.after.map_or("nothing", |m| m.name())
         ));
     }
     format!(
@@ -294,10 +294,10 @@ fn details(c: &CaptureConnection) -> Vec<String> {
     for x in &t.closes {
         out.push(format!(
             "{} by the {} at {:.1} ms, after {}",
-            term_max(&x.kind.to_uppercase(), 8),
+            x.kind.segment(),
             side(x.by),
             x.at_ms,
-            term_max(x.after.as_deref().unwrap_or("nothing"), 40)
+            x.after.map_or("nothing", |m| m.name())
         ));
     }
     for i in &t.icmp {
