@@ -61,7 +61,22 @@ fn server_close(c: &CaptureConnection) -> Option<&rdpdoctor_evidence::capture::C
 
 fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
     let t = &c.tcp;
-    if t.syns > 0 && !t.syn_ack {
+    // A reset instead of a SYN+ACK is an answer: the probe's port-closed
+    // ("connection refused"), not silence.
+    if c.syn_refused() {
+        out.push(Finding::new(
+            FindingId::CaptureSynRefused,
+            Severity::Fail,
+            format!(
+                "The client's SYN to {} was answered with a reset: nothing listens on that port (the service is stopped or listens elsewhere), or a firewall set to reject refuses it",
+                c.server
+            ),
+            &SynRefusedFacts {
+                connection: ConnectionEndpoints::of(c),
+                syns: t.syns,
+            },
+        ));
+    } else if t.syns > 0 && !t.syn_ack {
         out.push(Finding::new(
             FindingId::CaptureSynUnanswered,
             Severity::Fail,

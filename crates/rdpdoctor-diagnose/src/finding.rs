@@ -400,6 +400,9 @@ finding_ids! {
     /// (KRB_AP_ERR_SKEW, 37): its clock and this machine's differ by more
     /// than 5 minutes.
     KerberosApSkew = "kerberos-ap-skew" => Logon,
+    /// Capture: the client's SYN was answered with a reset (nothing listens,
+    /// or a firewall set to reject).
+    CaptureSynRefused = "capture-syn-refused" => Capture,
 }
 
 impl FindingId {

@@ -169,6 +169,36 @@ fn a_reset_right_after_the_client_hello_points_at_endpoint_protection() {
     assert_eq!(top(&j), "endpoint-protection-interference");
 }
 
+/// A SYN answered with a reset was answered: nothing listens there (as the
+/// probe's port-closed), never "no answer" (measured: xfreerdp to a loopback
+/// port nothing listens on, under tcpdump).
+#[test]
+fn a_syn_answered_with_a_reset_is_refused_not_unanswered() {
+    let mut dead = CaptureConnection {
+        client: "192.0.2.10:50007".into(),
+        server: "192.0.2.20:3389".into(),
+        ..CaptureConnection::default()
+    };
+    dead.tcp.syns = 1;
+    dead.tcp.closes.push(CaptureClose {
+        by: Side::Server,
+        kind: CloseKind::Rst,
+        after: None,
+        at_ms: 0.05,
+    });
+    let j = judged(&capture(vec![dead]));
+    assert_eq!(ids(&j), [FindingId::CaptureSynRefused]);
+    assert_eq!(top(&j), "port-closed-or-service-stopped");
+    assert_eq!(j.verdict, Verdict::NoClientConnects);
+    assert!(
+        !j.diagnosis
+            .causes
+            .iter()
+            .any(|c| c.id == "host-offline-or-unroutable"),
+        "a host that resets is up"
+    );
+}
+
 #[test]
 fn unanswered_syns_are_a_filtered_path_and_the_failing_connection_is_named() {
     let mut ok = conn(50005, 0x3);

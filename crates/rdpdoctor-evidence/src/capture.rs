@@ -409,6 +409,19 @@ impl CaptureConnection {
             || self.request_unanswered_ms().is_some()
     }
 
+    /// The client's SYN was answered with a reset from the server's side,
+    /// never a SYN+ACK: refused (nothing listens, or a rejecting firewall),
+    /// which is an answer, unlike SYNs that got none.
+    pub fn syn_refused(&self) -> bool {
+        self.tcp.syns > 0
+            && !self.tcp.syn_ack
+            && self
+                .tcp
+                .closes
+                .iter()
+                .any(|x| x.by == Side::Server && x.kind == CloseKind::Rst)
+    }
+
     /// The connection went past where a capture can see, with nothing
     /// failing: the TLS handshake finished and the session went on (more
     /// than a CredSSP exchange), or Standard RDP Security got to its MCS

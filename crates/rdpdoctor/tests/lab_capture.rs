@@ -533,3 +533,33 @@ fn a_captured_expired_certificate_gets_the_probes_finding_and_cause() {
     assert_eq!(top_cause(&doc), "rdp-cert-expired");
     assert_eq!(top_cause(&probe), "rdp-cert-expired");
 }
+
+/// A capture of real xfreerdp connecting to a port nothing listens on: the
+/// SYN is answered with a reset, which the capture must call refused (the
+/// probe's port-closed and its causes), never "no answer".
+#[test]
+#[ignore = "needs tcpdump, xfreerdp and xvfb-run: see lab/README.md"]
+fn a_refused_syn_in_a_capture_is_the_probes_closed_port() {
+    // Port 3389, so the capture knows it for RDP by its port; on a loopback
+    // address of its own, so nothing else on this machine's 3389 is caught.
+    let address = "127.0.0.86:3389";
+    assert!(
+        std::net::TcpStream::connect(address).is_err(),
+        "something listens on {address}"
+    );
+    let dir = scratch("lab_capture_syn_refused");
+    let file = dir.join("syn-refused.pcap");
+    rdpdoctor_testkit::tcpdump::record(&file, "host 127.0.0.86 and tcp port 3389", || {
+        let said = xfreerdp(address, "tls", &dir);
+        assert!(!said.is_empty(), "xfreerdp said nothing");
+    });
+    let doc = json(&["inspect", "--format", "json", &file.to_string_lossy()]);
+    let ids = finding_ids(&doc);
+    assert!(ids.contains(&"capture-syn-refused"), "{ids:?}");
+    assert!(!ids.contains(&"capture-syn-unanswered"), "{ids:?}");
+    assert_eq!(doc["capture"]["connections"][0]["detected_by"], "port");
+    assert_eq!(doc["verdict"], "no-client-connects");
+    let probe = json(&["probe", address, "--format", "json"]);
+    assert!(finding_ids(&probe).contains(&"port-closed"));
+    assert_eq!(top_cause(&doc), top_cause(&probe));
+}

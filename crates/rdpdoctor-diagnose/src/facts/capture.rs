@@ -33,6 +33,13 @@ facts! {
         pub syns: u32,
     }
 
+    /// SYNs answered with a reset, no SYN+ACK (`capture-syn-refused`).
+    pub struct SynRefusedFacts<'a> for [CaptureSynRefused]
+        + ConnectionEndpoints<'a> as connection {
+        /// SYNs the client sent.
+        pub syns: u32,
+    }
+
     /// ICMP errors about the connection (`capture-icmp-error`).
     pub struct IcmpErrorFacts<'a> for [CaptureIcmpError]
         + ConnectionEndpoints<'a> as connection {

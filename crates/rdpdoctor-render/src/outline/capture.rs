@@ -175,6 +175,7 @@ fn one_line(c: &CaptureConnection) -> String {
             (None, Some(s)) => parts.push(format!("selected {}", s.label())),
             _ => {}
         },
+        None if c.syn_refused() => parts.push("SYN refused".into()),
         None if c.tcp.syns > 0 && !c.tcp.syn_ack => parts.push("SYN unanswered".into()),
         None => {}
     }
