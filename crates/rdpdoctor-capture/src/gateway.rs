@@ -9,6 +9,7 @@
 
 use rdpdoctor_evidence::CertificateFacts;
 use rdpdoctor_wire::tls_flight;
+use std::net::{IpAddr, SocketAddr};
 
 /// The port an RD Gateway listens on (HTTPS).
 pub const HTTPS_PORT: u16 = 443;
@@ -57,6 +58,14 @@ pub fn port_of(given: &str) -> u16 {
     port.and_then(|p| p.parse().ok()).unwrap_or(HTTPS_PORT)
 }
 
+/// The gateway's socket address when it was given as an IP address
+/// (`192.0.2.5`, `192.0.2.5:8443`, `[2001:db8::5]`): a name is never
+/// resolved, so only an address can be matched before the TLS handshake.
+pub fn address_of(given: &str) -> Option<SocketAddr> {
+    let ip: IpAddr = host_of(given).parse().ok()?;
+    Some(SocketAddr::new(ip, port_of(given)))
+}
+
 /// Host names compare without case and without a trailing dot; a name
 /// given as `host:port` compares by its host.
 pub fn same_host(given: &str, seen: &str) -> bool {
@@ -75,6 +84,15 @@ pub fn certificate_names(cert: &CertificateFacts, gateway: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_address_is_matched_by_address() {
+        let at = |s: &str| address_of(s).map(|a| a.to_string());
+        assert_eq!(at("192.0.2.5").as_deref(), Some("192.0.2.5:443"));
+        assert_eq!(at("192.0.2.5:8443").as_deref(), Some("192.0.2.5:8443"));
+        assert_eq!(at("[2001:db8::5]").as_deref(), Some("[2001:db8::5]:443"));
+        assert_eq!(at("gw.example.com"), None);
+    }
 
     #[test]
     fn names_compare_as_hosts() {

@@ -131,7 +131,10 @@ impl Table {
             };
             let by_port = key.1.port() == PORT;
             let by_content = key.0 == t.src && rdp::starts_with_connection_request(t.payload);
-            let detected_by = if by_port {
+            let to_gateway = self.gateway.as_deref().and_then(gateway::address_of) == Some(key.1);
+            let detected_by = if to_gateway {
+                Some(DetectedBy::GatewayAddress)
+            } else if by_port {
                 Some(DetectedBy::Port)
             } else if by_content {
                 Some(DetectedBy::Content)
@@ -460,6 +463,17 @@ fn evidence(key: Key, c: &Conn, gateway: Option<&str>) -> Option<CaptureConnecti
             } else {
                 return None;
             }
+        }
+        // Known from its SYN; where the ClientHello names the gateway too,
+        // the SNI is the stronger fact and what the report shows.
+        (Some(DetectedBy::GatewayAddress), Some(g))
+            if read
+                .tls
+                .as_ref()
+                .and_then(|t| t.server_name.as_deref())
+                .is_some_and(|sni| crate::gateway::same_host(g, sni)) =>
+        {
+            Some(DetectedBy::GatewaySni)
         }
         (d, _) => d,
     };

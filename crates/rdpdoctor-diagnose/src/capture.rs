@@ -5,6 +5,8 @@
 //! clear: inside TLS (CredSSP, the logon) it shows sizes and who closed,
 //! never why, and the findings say so.
 
+mod gateway_hop;
+
 use crate::derive::SLOW_SERVER_MS;
 use crate::facts::capture::*;
 use crate::posture::SSL_CERT_NOT_ON_SERVER;
@@ -60,6 +62,10 @@ fn server_close(c: &CaptureConnection) -> Option<&rdpdoctor_evidence::capture::C
 }
 
 fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
+    if c.detected_by.is_some_and(|d| d.is_gateway()) {
+        gateway_hop::findings(c, out);
+        return;
+    }
     let t = &c.tcp;
     // A reset instead of a SYN+ACK is an answer: the probe's port-closed
     // ("connection refused"), not silence.
@@ -155,6 +161,12 @@ fn connection(c: &CaptureConnection, out: &mut Vec<Finding>) {
             },
         ));
     }
+    retransmissions(c, out);
+}
+
+/// Many segments sent again on a path that can lose them.
+fn retransmissions(c: &CaptureConnection, out: &mut Vec<Finding>) {
+    let t = &c.tcp;
     if t.segments >= RETRANSMISSION_MIN_SEGMENTS
         && t.retransmissions >= RETRANSMISSION_MIN_COUNT
         && !on_loopback(c)

@@ -35,8 +35,13 @@ const STATUS_FINDINGS: [(&str, FindingId, &str); 4] = [
 
 /// The finding of the hop where the path stopped.
 fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
+    hop_finding_at(&format!("{}:{}", g.host, g.port), h)
+}
+
+/// The finding of a hop to the gateway at `at` (`host:port`), from the
+/// probe or from a capture of the user's own connection.
+pub(crate) fn hop_finding_at(at: &str, h: &GatewayHop) -> Finding {
     use FindingId::*;
-    let at = format!("{}:{}", g.host, g.port);
     let status = h.status_name.clone().unwrap_or_default();
     let detail = h.detail.clone().unwrap_or_default();
     let facts = GatewayHopFacts {

@@ -61,6 +61,10 @@ pub enum DetectedBy {
     /// The hop to the RD Gateway the user named, by the server certificate's
     /// names (the client sent no SNI, as for a gateway given by address).
     GatewayCertificate,
+    /// The hop to the RD Gateway the user named by its IP address (and
+    /// port, 443 unless given): known from the client's SYN, so a gateway
+    /// that never answers or refuses the connection is seen too.
+    GatewayAddress,
 }
 
 /// One client→server RDP connection.
@@ -357,7 +361,7 @@ impl DetectedBy {
     pub fn is_gateway(self) -> bool {
         matches!(
             self,
-            DetectedBy::GatewaySni | DetectedBy::GatewayCertificate
+            DetectedBy::GatewaySni | DetectedBy::GatewayCertificate | DetectedBy::GatewayAddress
         )
     }
 }

@@ -62,6 +62,33 @@ pub fn run(netns: bool, args: &[&str]) -> (Output, Duration) {
     run_env(netns, args, &[])
 }
 
+/// The binary's JSON document for `args` (outside the lab's namespace).
+pub fn json(args: &[&str]) -> Value {
+    let (out, _) = run(false, args);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The ids of a report's findings, in order.
+pub fn finding_ids(doc: &Value) -> Vec<&str> {
+    doc["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["id"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// The id of the cause a report ranks first, `-` for none.
+pub fn top_cause(doc: &Value) -> String {
+    doc["diagnosis"]["causes"][0]["id"]
+        .as_str()
+        .unwrap_or("-")
+        .to_owned()
+}
+
 /// `probe TARGET` the quick way (one TCP sample, no reverse DNS lookup), then
 /// `extra`; outside the lab's namespace.
 pub fn probe_once(target: &str, extra: &[&str]) -> (Output, Duration) {

@@ -92,8 +92,20 @@ pub fn capture_sections(cap: &CaptureEvidence, j: &Judgement) -> Vec<Section> {
             format!(", {} RDP-UDP flow(s)", cap.udp.len())
         }
     );
-    d.stage(
+    // A gateway hop's findings are the RD Gateway section's: they mark
+    // the connection they came from too.
+    let gateway = if cap
+        .connections
+        .iter()
+        .any(|c| c.detected_by.is_some_and(|d| d.is_gateway()))
+    {
+        &[Sec::Gateway][..]
+    } else {
+        &[]
+    };
+    d.stage_also(
         Sec::Capture,
+        gateway,
         !cap.connections.is_empty() || !cap.udp.is_empty(),
         &summary,
     );
@@ -123,8 +135,9 @@ pub fn capture_sections(cap: &CaptureEvidence, j: &Judgement) -> Vec<Section> {
         .enumerate()
         .find(|(_, c)| focus.is_some_and(|f| std::ptr::eq(f, *c)))
     {
-        d.stage(
+        d.stage_also(
             Sec::Capture,
+            gateway,
             true,
             &format!(
                 "{} → {}, the one the findings are about",
@@ -162,6 +175,7 @@ fn one_line(c: &CaptureConnection) -> String {
                 (DetectedBy::GatewaySni, Some(sni)) => {
                     format!("RD Gateway hop (SNI {})", term_max(sni, 64))
                 }
+                (DetectedBy::GatewayAddress, _) => "RD Gateway hop (by its address)".to_owned(),
                 _ => "RD Gateway hop (by its certificate)".to_owned(),
             },
         );

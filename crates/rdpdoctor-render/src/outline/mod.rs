@@ -103,10 +103,27 @@ impl<'a> Builder<'a> {
     /// A section for the findings stage `stage` (a host stage is shown
     /// without its `Host ` prefix). `ran` false: skipped, `summary` says why.
     pub(crate) fn stage(&mut self, stage: rdpdoctor_diagnose::Section, ran: bool, summary: &str) {
+        self.stage_also(stage, &[], ran, summary);
+    }
+
+    /// [`Self::stage`], marked by the worst finding of `stage` and of the
+    /// sections in `also` (a capture's connection whose findings are the
+    /// RD Gateway's).
+    pub(crate) fn stage_also(
+        &mut self,
+        stage: rdpdoctor_diagnose::Section,
+        also: &[rdpdoctor_diagnose::Section],
+        ran: bool,
+        summary: &str,
+    ) {
+        let worst = also
+            .iter()
+            .map(|s| self.worst(*s))
+            .fold(self.worst(stage), Option::max);
         let mark = if !ran {
             Mark::Skipped
         } else {
-            match self.worst(stage) {
+            match worst {
                 Some(Severity::Fail) => Mark::Fail,
                 Some(Severity::Warn) => Mark::Warn,
                 _ => Mark::Ok,
