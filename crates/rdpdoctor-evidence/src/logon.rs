@@ -87,6 +87,13 @@ pub struct LogonMechanism {
     /// Its name (KRB_AP_ERR_*).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ap_error_name: Option<String>,
+    /// How the run knew the realm's KDC the package was chosen with:
+    /// `--realm` before the probe, or the target's NTLM domain
+    /// ([MS-NLMP 2.2.2.1] MsvAvDnsDomainName, read from the CredSSP stage's
+    /// CHALLENGE, which carries no password) whose KDC krb5.conf or `--kdc`
+    /// names. Absent when no KDC was known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdc_known_by: Option<crate::StartReason>,
 }
 
 /// An authentication package inside CredSSP.
@@ -106,7 +113,9 @@ pub enum MechanismReason {
     /// A KDC of the realm is known and knows `TERMSRV/<target name>`:
     /// Kerberos, as mstsc in a domain.
     KdcAndSpn,
-    /// No KDC known for the run (no `--realm`): NTLM.
+    /// No KDC known for the run (no `--realm`, and none in krb5.conf or
+    /// `--kdc` for the target's NTLM domain, or `--user` names another
+    /// domain): NTLM.
     NoKdcKnown,
     /// The target is an IP address, which has no SPN: NTLM, as mstsc falls back.
     TargetIsAddress,

@@ -318,6 +318,17 @@ pub fn probe_args<'a>(target: &'a str, kdc_at: &'a str) -> Vec<&'a str> {
     ]
 }
 
+/// A probe's quick options (one TCP sample, 2 s steps), as JSON.
+pub const QUICK: [&str; 7] = [
+    "--samples",
+    "1",
+    "--timeout",
+    "2",
+    "--no-reverse-dns",
+    "--format",
+    "json",
+];
+
 /// A loopback port where nothing listens (TCP refused, UDP unanswered).
 pub fn closed_port() -> u16 {
     free_port()

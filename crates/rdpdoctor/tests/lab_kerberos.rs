@@ -316,6 +316,7 @@ impl NlaServer {
         cfg.kerberos = Some(rdpdoctor_emulator::KerberosService {
             host: kdc::SERVICE_HOST.into(),
             key: kdc::service_key(kdc::SERVICE_PASSWORD),
+            ntlm_names_domain: false,
         });
         let emu = rt
             .block_on(rdpdoctor_emulator::spawn(

@@ -48,6 +48,7 @@ fn mechanism(package: AuthPackage, reason: MechanismReason) -> LogonMechanism {
         kdc_error_name: None,
         ap_error: None,
         ap_error_name: None,
+        kdc_known_by: None,
     }
 }
 
@@ -80,6 +81,7 @@ pub async fn choose(host: &str, creds: &Credentials, step: Duration) -> LogonMec
     };
     m.realm = Some(plan.realm.clone());
     m.kdc = Some(plan.kdc.clone());
+    m.kdc_known_by = Some(plan.known_by);
     m.service_principal = Some(format!("{spn}@{}", plan.realm));
     m
 }
@@ -216,6 +218,7 @@ mod tests {
             realm: "RDPLAB.TEST".into(),
             kdc: "127.0.0.1:1".into(),
             kdc_addr: ([127, 0, 0, 1], 1).into(),
+            known_by: rdpdoctor_evidence::StartReason::RealmFlag,
         });
         let m = choose("127.0.0.1", &c, Duration::from_secs(1)).await;
         assert_eq!(
@@ -248,6 +251,7 @@ mod tests {
             realm: "RDPLAB.TEST".into(),
             kdc: addr.to_string(),
             kdc_addr: addr,
+            known_by: rdpdoctor_evidence::StartReason::RealmFlag,
         }
     }
 
