@@ -278,6 +278,7 @@ fn ap_refused(ntstatus: u32, ap_error: u32, name: &str) -> ProbeReport {
         ap_error: Some(ap_error),
         ap_error_name: Some(name.into()),
         kdc_known_by: Some(rdpdoctor_evidence::StartReason::RealmFlag),
+        spn_reply: None,
     });
     r.logon = Some(l);
     r

@@ -94,6 +94,13 @@ pub struct LogonMechanism {
     /// names. Absent when no KDC was known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kdc_known_by: Option<crate::StartReason>,
+    /// The KDC's answer to the SPN check the choice rests on (an AS-REQ
+    /// naming the user as client and `TERMSRV/<target name>` as service,
+    /// without pre-authentication, [RFC 4120 5.4.1]); the Kerberos stage of
+    /// the same run reports it as its `service_reply` instead of asking
+    /// again. Absent when no KDC was asked or none answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spn_reply: Option<crate::KdcReplyFacts>,
 }
 
 /// An authentication package inside CredSSP.

@@ -164,6 +164,17 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             Ok(c) => k.credentials = c,
             Err(why) => k.password_withheld = Some(why.into()),
         }
+        // The logon's package choice already asked this KDC for the SPN
+        // with the same user: its answer stands, the KDC is not asked again.
+        if let (Some(m), Some(c)) = (
+            report.logon.as_ref().and_then(|l| l.mechanism.as_ref()),
+            opts.credentials.as_ref(),
+        ) && m.kdc.as_deref() == Some(k.kdc.as_str())
+            && m.realm.as_deref() == Some(k.realm.to_ascii_uppercase().as_str())
+            && k.user.as_deref() == Some(c.user())
+        {
+            k.service_reply = m.spn_reply.clone();
+        }
         let (ev, not_answering) = runtime.block_on(
             rdpdoctor_probe::stage::kerberos_kdcs::run_in_order(k, &plan.more),
         );

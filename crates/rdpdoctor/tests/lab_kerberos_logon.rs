@@ -103,3 +103,56 @@ fn the_password_never_leaks_on_the_automatic_kerberos_path() {
     assert!(log.contains("TGS_REQ"), "{log}");
     assert!(!log.contains(secret), "the password is in the KDC's log");
 }
+
+/// The KDC's log lines of AS-REQs naming `TERMSRV/localhost` as the service
+/// (MIT logs `AS_REQ (…) ADDR: STATUS: CLIENT for SERVICE, …`).
+fn spn_as_requests(log: &str) -> usize {
+    log.lines()
+        .filter(|l| l.contains("AS_REQ") && l.contains(" for TERMSRV/localhost@"))
+        .count()
+}
+
+/// With `--realm --user`, the SPN is asked once per run: the logon's
+/// package choice asks the KDC whether `TERMSRV/localhost` exists, and the
+/// Kerberos stage reports that answer rather than sending the same AS-REQ
+/// again. Counted in the real MIT KDC's log.
+#[test]
+#[ignore]
+fn the_kdc_is_asked_for_the_spn_once_per_run() {
+    let d = Domain::start(
+        "lab_kerberos_logon_spn_once",
+        KdcOptions {
+            service_password: Some(kdc::SERVICE_PASSWORD),
+            ..KdcOptions::default()
+        },
+    );
+    let (_, pw_file) = demo_logon_args("lab-kerberos-spn-once");
+    let pw = pw_file.0.display().to_string();
+    let (target, kdc_at, realm) = (d.target(), d.kdc.address(), domain_realm());
+    let mut args = vec![
+        "probe",
+        target.as_str(),
+        "--realm",
+        &realm,
+        "--kdc",
+        &kdc_at,
+    ];
+    args.extend(QUICK);
+    args.extend(["--user", kdc::USER, "--password-file", &pw]);
+    let (out, _) = run_env(false, &args, &[("KRB5_CONFIG", &d.conf)]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = &j["logon"]["mechanism"];
+    assert_eq!(m["package"], "kerberos", "{}", j["logon"]);
+    let service = &j["kerberos"]["service_reply"];
+    assert_eq!(service["error_name"], "KDC_ERR_PREAUTH_REQUIRED", "{j}");
+    assert_eq!(&m["spn_reply"], service);
+    let log = d.kdc_log();
+    assert_eq!(spn_as_requests(&log), 1, "{log}");
+    // MIT's own kvno agrees the SPN exists.
+    let (ok, e) = d
+        .kdc
+        .kinit(&format!("{}@{realm}", kdc::USER), kdc::USER_PASSWORD);
+    assert!(ok, "kinit: {e}");
+    let (ok, said) = d.kdc.kvno(&format!("TERMSRV/localhost@{realm}"));
+    assert!(ok, "kvno: {said}");
+}

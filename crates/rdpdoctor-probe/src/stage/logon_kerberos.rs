@@ -21,7 +21,7 @@
 //! [RFC 4120 5.4.1]: https://www.rfc-editor.org/rfc/rfc4120#section-5.4.1
 //! [RFC 4120 7.2.2]: https://www.rfc-editor.org/rfc/rfc4120#section-7.2.2
 
-use super::kerberos::{over_tcp, request};
+use super::kerberos::{facts, over_tcp, request};
 use crate::credentials::{Credentials, KerberosLogon};
 use rdpdoctor_evidence::krb::{
     KDC_ERR_PREAUTH_REQUIRED, KDC_ERR_S_PRINCIPAL_UNKNOWN, KRB_AP_ERR_MODIFIED, KRB_AP_ERR_SKEW,
@@ -49,6 +49,7 @@ fn mechanism(package: AuthPackage, reason: MechanismReason) -> LogonMechanism {
         ap_error: None,
         ap_error_name: None,
         kdc_known_by: None,
+        spn_reply: None,
     }
 }
 
@@ -66,7 +67,7 @@ pub async fn choose(host: &str, creds: &Credentials, step: Duration) -> LogonMec
             None => mechanism(AuthPackage::Ntlm, MechanismReason::NoSpn),
             Some(req) => {
                 let x = over_tcp(plan.kdc_addr, &req, step).await;
-                match x.reply {
+                let mut m = match &x.reply {
                     None => mechanism(AuthPackage::Ntlm, MechanismReason::KdcUnreachable),
                     Some(KdcReply::Error(e)) if e.error_code == KDC_ERR_S_PRINCIPAL_UNKNOWN => {
                         let mut m = mechanism(AuthPackage::Ntlm, MechanismReason::NoSpn);
@@ -75,7 +76,10 @@ pub async fn choose(host: &str, creds: &Credentials, step: Duration) -> LogonMec
                         m
                     }
                     Some(_) => mechanism(AuthPackage::Kerberos, MechanismReason::KdcAndSpn),
-                }
+                };
+                // Kept for the Kerberos stage: the KDC is asked once per run.
+                m.spn_reply = x.reply.as_ref().map(facts);
+                m
             }
         }
     };
