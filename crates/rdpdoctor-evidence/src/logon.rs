@@ -101,6 +101,22 @@ pub struct LogonMechanism {
     /// again. Absent when no KDC was asked or none answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spn_reply: Option<crate::KdcReplyFacts>,
+    /// How the logon's KDC requests travelled: TCP, or UDP where the KDC
+    /// gave no answer over TCP ([RFC 4120 7.2.1, 7.2.2]). Absent when no
+    /// KDC answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdc_transport: Option<KdcTransport>,
+}
+
+/// The transport of the logon's KDC requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KdcTransport {
+    /// TCP with the 4-byte length prefix ([RFC 4120 7.2.2]); Windows' first
+    /// choice since Vista (KB 244474: MaxPacketSize 0).
+    Tcp,
+    /// One datagram each way ([RFC 4120 7.2.1]).
+    Udp,
 }
 
 /// An authentication package inside CredSSP.

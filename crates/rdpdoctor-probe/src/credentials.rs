@@ -38,6 +38,9 @@ pub struct KerberosLogon {
     pub kdc_addr: std::net::SocketAddr,
     /// How the run knew this KDC (`--realm`, or the target's NTLM domain).
     pub known_by: rdpdoctor_evidence::StartReason,
+    /// How its requests travel: TCP as planned; UDP where the package
+    /// choice found the KDC answering only there.
+    pub transport: rdpdoctor_evidence::KdcTransport,
 }
 
 impl std::fmt::Debug for Credentials {

@@ -80,6 +80,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             kdc: plan.first.kdc.clone(),
             kdc_addr: plan.first.kdc_addr,
             known_by: rdpdoctor_evidence::StartReason::RealmFlag,
+            transport: rdpdoctor_evidence::KdcTransport::Tcp,
         })),
         (c, _) => c,
     };
@@ -297,6 +298,7 @@ fn after_ntlm(
                     kdc: p.first.kdc.clone(),
                     kdc_addr: p.first.kdc_addr,
                     known_by: rdpdoctor_evidence::StartReason::NtlmDomain,
+                    transport: rdpdoctor_evidence::KdcTransport::Tcp,
                 })
             }
             _ => None,

@@ -147,7 +147,7 @@ pub(crate) async fn over_tcp(addr: SocketAddr, request: &[u8], budget: Duration)
 }
 
 /// [RFC 4120 7.2.1] One request over UDP: one datagram out, one back.
-async fn over_udp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchange {
+pub(crate) async fn over_udp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchange {
     let started = Instant::now();
     let local: SocketAddr = if addr.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
