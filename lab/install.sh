@@ -40,7 +40,7 @@ PACKAGES=(
     krb5-kdc            # krb5kdc, kdb5_util: the throwaway realm of the Kerberos tests (testkit kdc.rs)
     krb5-admin-server   # kadmin.local: its principals and the TERMSRV keytab
     krb5-user           # kinit, kvno: each KDC state checked with MIT's own tools
-    dnsmasq-base        # dnsmasq: the realm's DNS SRV records inside a test's namespace (lab_kerberos_start)
+    dnsmasq-base        # dnsmasq: the realm's DNS SRV records inside a test's namespace (lab_kerberos_srv)
 )
 
 # shellcheck source=SCRIPTDIR/lib.sh

@@ -277,6 +277,9 @@ fn ap_refused(ntstatus: u32, ap_error: u32, name: &str) -> ProbeReport {
         kdc_error_name: None,
         ap_error: Some(ap_error),
         ap_error_name: Some(name.into()),
+        kdc_known_by: Some(rdpdoctor_evidence::StartReason::RealmFlag),
+        spn_reply: None,
+        kdc_transport: Some(KdcTransport::Tcp),
     });
     r.logon = Some(l);
     r

@@ -117,6 +117,14 @@ pub struct KerberosService {
     /// The long-term key of that principal (AES256-CTS-HMAC-SHA1-96,
     /// RFC 3962), as raw bytes.
     pub key: Vec<u8>,
+    /// Raw NTLM answered as a domain member's CHALLENGE reads (the
+    /// hand-written one, naming the fault's domain, [MS-NLMP 2.2.2.1]) and
+    /// refused with the fault's NTSTATUS, rather than by `sspi`'s server,
+    /// which checks the [`DEMO_USER`] account but names no domain (sspi
+    /// 0.23 sends empty MsvAvNbDomainName and MsvAvDnsDomainName, and its
+    /// MIC check rules out rewriting its CHALLENGE). The peer of a probe
+    /// that learns the domain from NTLM before its Kerberos logon.
+    pub ntlm_names_domain: bool,
 }
 
 impl KerberosService {
@@ -129,6 +137,7 @@ impl KerberosService {
         Ok(KerberosService {
             host: host.to_owned(),
             key,
+            ntlm_names_domain: false,
         })
     }
 }

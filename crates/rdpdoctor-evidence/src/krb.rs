@@ -22,5 +22,8 @@ pub const KDC_ERR_PREAUTH_REQUIRED: u32 = 25;
 pub const KRB_AP_ERR_SKEW: u32 = 37;
 /// The message was modified: the service could not decrypt the ticket.
 pub const KRB_AP_ERR_MODIFIED: u32 = 41;
+/// The reply does not fit a UDP datagram: the client retries over TCP
+/// ([RFC 4120 7.2.1]).
+pub const KRB_ERR_RESPONSE_TOO_BIG: u32 = 52;
 /// The realm is not the KDC's.
 pub const KDC_ERR_WRONG_REALM: u32 = 68;

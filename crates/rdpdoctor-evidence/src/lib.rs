@@ -49,8 +49,8 @@ pub use host::HostEvidence;
 pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};
 pub use kerberos_start::{KdcSource, KerberosStart, Krb5ConfRead, RealmFrom, StartReason};
 pub use logon::{
-    AuthPackage, LogonErrorInfo, LogonEvidence, LogonMechanism, LogonMethod, LogonOutcome,
-    LogonPhase, MechanismReason,
+    AuthPackage, KdcTransport, LogonErrorInfo, LogonEvidence, LogonMechanism, LogonMethod,
+    LogonOutcome, LogonPhase, MechanismReason,
 };
 pub use negotiation::{NegotiationAttempt, NegotiationEvidence, NegotiationOutcome};
 pub use net::{Addresses, ConnectSample, PortState, Stats, Target, TcpEvidence};

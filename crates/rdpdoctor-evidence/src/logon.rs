@@ -87,6 +87,36 @@ pub struct LogonMechanism {
     /// Its name (KRB_AP_ERR_*).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ap_error_name: Option<String>,
+    /// How the run knew the realm's KDC the package was chosen with:
+    /// `--realm` before the probe, or the target's NTLM domain
+    /// ([MS-NLMP 2.2.2.1] MsvAvDnsDomainName, read from the CredSSP stage's
+    /// CHALLENGE, which carries no password) whose KDC krb5.conf or `--kdc`
+    /// names. Absent when no KDC was known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdc_known_by: Option<crate::StartReason>,
+    /// The KDC's answer to the SPN check the choice rests on (an AS-REQ
+    /// naming the user as client and `TERMSRV/<target name>` as service,
+    /// without pre-authentication, [RFC 4120 5.4.1]); the Kerberos stage of
+    /// the same run reports it as its `service_reply` instead of asking
+    /// again. Absent when no KDC was asked or none answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spn_reply: Option<crate::KdcReplyFacts>,
+    /// How the logon's KDC requests travelled: TCP, or UDP where the KDC
+    /// gave no answer over TCP ([RFC 4120 7.2.1, 7.2.2]). Absent when no
+    /// KDC answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdc_transport: Option<KdcTransport>,
+}
+
+/// The transport of the logon's KDC requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KdcTransport {
+    /// TCP with the 4-byte length prefix ([RFC 4120 7.2.2]); Windows' first
+    /// choice since Vista (KB 244474: MaxPacketSize 0).
+    Tcp,
+    /// One datagram each way ([RFC 4120 7.2.1]).
+    Udp,
 }
 
 /// An authentication package inside CredSSP.
@@ -106,7 +136,9 @@ pub enum MechanismReason {
     /// A KDC of the realm is known and knows `TERMSRV/<target name>`:
     /// Kerberos, as mstsc in a domain.
     KdcAndSpn,
-    /// No KDC known for the run (no `--realm`): NTLM.
+    /// No KDC known for the run (no `--realm`, and none in krb5.conf or
+    /// `--kdc` for the target's NTLM domain, or `--user` names another
+    /// domain): NTLM.
     NoKdcKnown,
     /// The target is an IP address, which has no SPN: NTLM, as mstsc falls back.
     TargetIsAddress,

@@ -204,6 +204,7 @@ pub async fn handle(state: &Arc<State>, query: &str, scrape_timeout: Option<&str
             .and_then(|g| g.credentials_to_send()),
         profile: module.profile,
         gateway: module.gateway.as_ref().map(|g| g.target.clone()),
+        kerberos_after_ntlm: None,
     };
     // The probe runs in a task of its own that holds the slot until the
     // probe has ended: when Prometheus gives up and closes the connection,

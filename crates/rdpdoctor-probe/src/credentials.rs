@@ -25,7 +25,9 @@ pub struct Credentials {
 }
 
 /// Where the logon's Kerberos goes: the realm and its KDC (over TCP,
-/// [RFC 4120 7.2.2]), known before the probe (`--realm` with its KDC).
+/// [RFC 4120 7.2.2]), known before the probe (`--realm` with its KDC) or,
+/// without `--realm`, from the target's NTLM domain before the logon
+/// ([`crate::ProbeOptions::kerberos_after_ntlm`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KerberosLogon {
     /// The realm, upper-case.
@@ -34,6 +36,11 @@ pub struct KerberosLogon {
     pub kdc: String,
     /// Its address.
     pub kdc_addr: std::net::SocketAddr,
+    /// How the run knew this KDC (`--realm`, or the target's NTLM domain).
+    pub known_by: rdpdoctor_evidence::StartReason,
+    /// How its requests travel: TCP as planned; UDP where the package
+    /// choice found the KDC answering only there.
+    pub transport: rdpdoctor_evidence::KdcTransport,
 }
 
 impl std::fmt::Debug for Credentials {

@@ -53,6 +53,29 @@ pub struct ProbeOptions {
     /// file's gateway, a scan's or an exporter module's): [`probe`] then
     /// follows the path through it ([`probe_via_gateway`]).
     pub gateway: Option<GatewayTarget>,
+    /// Without a realm known before the probe: where the logon's Kerberos
+    /// goes once the target's NTLM facts are known (the automatic start).
+    /// Asked once, on a direct probe with credentials that name no KDC yet.
+    pub kerberos_after_ntlm: Option<KerberosAfterNtlm>,
+}
+
+/// The caller's plan for the logon's Kerberos from what the probe learned
+/// before the logon: the CredSSP stage's NTLM CHALLENGE ([MS-NLMP 2.2.1.2],
+/// asked without credentials, so no password has gone out yet) names the
+/// target's DNS domain, whose realm and KDC the caller's krb5.conf (or
+/// `--kdc`) may know. `None`: no KDC is known, the logon uses NTLM. It may
+/// block (a KDC's name from krb5.conf is resolved), so [`probe`] runs it on
+/// a blocking thread within one step timeout.
+#[derive(Clone)]
+pub struct KerberosAfterNtlm(pub std::sync::Arc<KerberosPlanner>);
+
+/// The function of a [`KerberosAfterNtlm`].
+pub type KerberosPlanner = dyn Fn(&ProbeReport) -> Option<KerberosLogon> + Send + Sync;
+
+impl std::fmt::Debug for KerberosAfterNtlm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KerberosAfterNtlm")
+    }
 }
 
 /// How much of the probe to run: everything (`probe`), or what matters
@@ -89,6 +112,7 @@ impl Default for ProbeOptions {
             credentials: None,
             profile: Profile::Full,
             gateway: None,
+            kerberos_after_ntlm: None,
         }
     }
 }
@@ -261,8 +285,9 @@ pub async fn probe(target: Target, opts: &ProbeOptions, progress: &dyn Progress)
         report.deep = Some(run.evidence);
     }
     if let (Some(creds), true) = (&opts.credentials, full) {
+        let creds = with_kerberos_after_ntlm(creds, opts, &report, &deadline).await;
         progress.stage("logging on (one attempt)");
-        report.logon = Some(logon(addr, host, &report, creds, &deadline).await);
+        report.logon = Some(logon(addr, host, &report, &creds, &deadline).await);
     }
     if let Some(info) = cert_info {
         report.certificate = Some(target_certificate(info, &target, &report));
@@ -365,6 +390,32 @@ async fn probe_via_gateway(
         g.channel_end = through.channel_end;
     }
     finish(report, started, &deadline)
+}
+
+/// `creds` with the KDC [`ProbeOptions::kerberos_after_ntlm`] gives from
+/// the NTLM facts just read, when they name none yet: the logon then
+/// chooses its package as mstsc in that domain would. The planner gets one
+/// step timeout; past it, or when it panics, the logon goes on as planned
+/// before (NTLM).
+async fn with_kerberos_after_ntlm(
+    creds: &Credentials,
+    opts: &ProbeOptions,
+    report: &ProbeReport,
+    deadline: &Deadline,
+) -> Credentials {
+    let (Some(planner), None) = (&opts.kerberos_after_ntlm, creds.kerberos()) else {
+        return creds.clone();
+    };
+    if report.ntlm.is_none() {
+        return creds.clone();
+    }
+    let planner = planner.0.clone();
+    let seen = report.clone();
+    let planned = tokio::task::spawn_blocking(move || planner(&seen));
+    match tokio::time::timeout(deadline.step(), planned).await {
+        Ok(Ok(Some(kdc))) => creds.clone().with_kerberos(kdc),
+        _ => creds.clone(),
+    }
 }
 
 /// The one logon attempt: CredSSP where the server can select it, else a

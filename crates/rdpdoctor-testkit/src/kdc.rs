@@ -55,6 +55,10 @@ pub struct KdcOptions {
     /// of random ones, so that the emulated RDP service can hold them
     /// ([`service_key`]).
     pub service_password: Option<&'static str>,
+    /// The KDC listens on UDP only (kdc.conf `kdc_tcp_listen` empty, which
+    /// MIT reads as no TCP listener): a KDC behind a firewall that passes
+    /// only UDP 88. MIT's client tools of this realm then use UDP too.
+    pub udp_only: bool,
 }
 
 /// The password of `TERMSRV/<SERVICE_HOST>` in a realm made with
@@ -97,12 +101,12 @@ fn run_with_stdin(cmd: &mut Command, stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{cmd:?}: {e} (lab/install.sh installs krb5-kdc, krb5-user)"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // A tool that fails before it reads its stdin (kinit finding no KDC
+    // before it asks for the password) has closed the pipe: not an error.
+    let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    if let Err(e) = written {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{cmd:?}: {e}");
+    }
     child.wait_with_output().unwrap()
 }
 
@@ -125,10 +129,16 @@ impl Kdc {
         std::fs::create_dir_all(&dir).unwrap();
         let port = free_port();
         let d = dir.display();
+        // MIT: an empty kdc_tcp_listen is no TCP listener (kdc.conf(5)).
+        let tcp = if options.udp_only {
+            "\"\"".to_owned()
+        } else {
+            format!("127.0.0.1:{port}")
+        };
         std::fs::write(
             dir.join("kdc.conf"),
             format!(
-                "[kdcdefaults]\n kdc_listen = 127.0.0.1:{port}\n kdc_tcp_listen = 127.0.0.1:{port}\n\
+                "[kdcdefaults]\n kdc_listen = 127.0.0.1:{port}\n kdc_tcp_listen = {tcp}\n\
                  [realms]\n {realm} = {{\n  database_name = {d}/principal\n  key_stash_file = {d}/stash\n\
                  \x20 acl_file = {d}/kadm5.acl\n  default_principal_flags = +preauth\n\
                  \x20 supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal\n }}\n\
@@ -137,7 +147,11 @@ impl Kdc {
         )
         .unwrap();
         std::fs::write(dir.join("kadm5.acl"), "").unwrap();
-        std::fs::write(dir.join("krb5.conf"), krb5_conf(port, realm)).unwrap();
+        std::fs::write(
+            dir.join("krb5.conf"),
+            krb5_conf(port, realm, options.udp_only),
+        )
+        .unwrap();
 
         // The master key is a throwaway too; it goes on stdin (twice: kdb5_util
         // asks for it and then to verify it).
@@ -202,6 +216,8 @@ impl Kdc {
         let kdc = Kdc { dir, port, child };
         let start = Instant::now();
         let ready = || match netns {
+            _ if options.udp_only => std::fs::read_to_string(kdc.dir.join("kdc.log"))
+                .is_ok_and(|l| l.contains("commencing operation")),
             Some(_) => std::fs::read_to_string(kdc.dir.join("kdc.log"))
                 .is_ok_and(|l| l.contains("commencing operation")),
             None => TcpStream::connect(("127.0.0.1", port)).is_ok(),
@@ -290,10 +306,13 @@ impl Kdc {
     }
 }
 
-fn krb5_conf(port: u16, realm: &str) -> String {
+fn krb5_conf(port: u16, realm: &str, udp_only: bool) -> String {
+    // TCP only for MIT's tools (udp_preference_limit = 1), unless the KDC
+    // has no TCP listener; then MIT's default (UDP for small messages).
+    let limit = if udp_only { 1465 } else { 1 };
     format!(
         "[libdefaults]\n default_realm = {realm}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n\
-         \x20rdns = false\n dns_canonicalize_hostname = false\n udp_preference_limit = 1\n\
+         \x20rdns = false\n dns_canonicalize_hostname = false\n udp_preference_limit = {limit}\n\
          [realms]\n {realm} = {{\n  kdc = 127.0.0.1:{port}\n }}\n\
          [domain_realm]\n .rdplab.test = {realm}\n"
     )
@@ -317,6 +336,17 @@ pub fn probe_args<'a>(target: &'a str, kdc_at: &'a str) -> Vec<&'a str> {
         "json",
     ]
 }
+
+/// A probe's quick options (one TCP sample, 2 s steps), as JSON.
+pub const QUICK: [&str; 7] = [
+    "--samples",
+    "1",
+    "--timeout",
+    "2",
+    "--no-reverse-dns",
+    "--format",
+    "json",
+];
 
 /// A loopback port where nothing listens (TCP refused, UDP unanswered).
 pub fn closed_port() -> u16 {

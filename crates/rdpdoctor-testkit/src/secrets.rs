@@ -67,10 +67,19 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    probe_watched_with(args, secret, crate::run::no_krb5_conf())
+}
+
+/// [`probe_watched`] reading `krb5_config` as its krb5.conf (`KRB5_CONFIG`).
+pub fn probe_watched_with<I, S>(args: I, secret: &str, krb5_config: &str) -> crate::lab::Probe
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     let child = std::process::Command::new(crate::run::bin())
         .args(args)
         .env_remove("RDPDOCTOR_PASSWORD")
-        .env("KRB5_CONFIG", crate::run::no_krb5_conf())
+        .env("KRB5_CONFIG", krb5_config)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

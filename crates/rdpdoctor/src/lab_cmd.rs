@@ -123,11 +123,13 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
     let kerberos = match (&args.kerberos_realm, &args.kerberos_password_file) {
         (Some(realm), Some(file)) => {
             let password = crate::password::from_file(file)?;
-            Some(rdpdoctor_emulator::KerberosService::from_password(
+            let mut service = rdpdoctor_emulator::KerberosService::from_password(
                 &password,
                 realm,
                 &args.kerberos_host,
-            )?)
+            )?;
+            service.ntlm_names_domain = args.kerberos_ntlm_domain;
+            Some(service)
         }
         _ => None,
     };

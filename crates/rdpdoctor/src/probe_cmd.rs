@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rdpdoctor_evidence::LogonOutcome;
 use rdpdoctor_probe::{ProbeOptions, Progress, parse_target};
 use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 struct Spinner(ProgressBar);
@@ -54,7 +55,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         crate::password::optional(args.user.as_deref(), args.password_file.as_deref())?;
     // krb5.conf as MIT's tools read it: --realm's KDC when --kdc is not
     // given, and the realm of the target's NTLM domain after the probe.
-    let krb5 = crate::krb5_input::Krb5Files::load();
+    let krb5 = Arc::new(crate::krb5_input::Krb5Files::load());
     let target_host = (!target.host_is_ip).then(|| target.host.clone());
     let given = crate::kerberos_start::Given {
         kdc: args.kdc.as_deref(),
@@ -78,9 +79,21 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             realm: plan.first.realm.to_ascii_uppercase(),
             kdc: plan.first.kdc.clone(),
             kdc_addr: plan.first.kdc_addr,
+            known_by: rdpdoctor_evidence::StartReason::RealmFlag,
+            transport: rdpdoctor_evidence::KdcTransport::Tcp,
         })),
         (c, _) => c,
     };
+    // Without --realm, on a direct probe with credentials: the realm of the
+    // target's NTLM domain is planned as soon as the CredSSP stage has read
+    // its CHALLENGE (no password in it), before the logon, which then uses
+    // Kerberos as mstsc in that domain would. The plan is kept for the
+    // Kerberos stage after the probe: krb5.conf's KDCs resolved once.
+    let planned: Arc<Mutex<Option<AutoPlan>>> = Arc::default();
+    let kerberos_after_ntlm = (args.realm.is_none() && gateway.is_none())
+        .then_some(credentials.as_ref())
+        .flatten()
+        .map(|c| after_ntlm(c, &args, &krb5, &planned));
     let opts = ProbeOptions {
         step_timeout: Duration::from_secs_f64(args.timeout),
         ceiling: Duration::from_secs_f64(args.ceiling),
@@ -93,6 +106,7 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
             ScanProfile::Full => rdpdoctor_probe::Profile::Full,
         },
         gateway,
+        kerberos_after_ntlm,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -121,15 +135,21 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     });
     // Without --realm: on its own when the target's NTLM names a domain
     // whose KDC is known; else the report says what to pass.
-    let realm = realm.or_else(
-        || match crate::kerberos_start::automatic(&report, &given, &krb5) {
+    let realm = realm.or_else(|| {
+        // The plan made before the logon, else made now.
+        let auto = planned
+            .lock()
+            .ok()
+            .and_then(|mut p| p.take())
+            .unwrap_or_else(|| crate::kerberos_start::automatic(&report, &given, &krb5));
+        match auto {
             Ok(plan) => Some(plan),
             Err(note) => {
                 report.kerberos_start = note.map(|n| *n);
                 None
             }
-        },
-    );
+        }
+    });
     if let Some(mut plan) = realm {
         let k = &mut plan.first;
         if let Some(b) = &bar {
@@ -144,6 +164,17 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
         ) {
             Ok(c) => k.credentials = c,
             Err(why) => k.password_withheld = Some(why.into()),
+        }
+        // The logon's package choice already asked this KDC for the SPN
+        // with the same user: its answer stands, the KDC is not asked again.
+        if let (Some(m), Some(c)) = (
+            report.logon.as_ref().and_then(|l| l.mechanism.as_ref()),
+            opts.credentials.as_ref(),
+        ) && m.kdc.as_deref() == Some(k.kdc.as_str())
+            && m.realm.as_deref() == Some(k.realm.to_ascii_uppercase().as_str())
+            && k.user.as_deref() == Some(c.user())
+        {
+            k.service_reply = m.spn_reply.clone();
         }
         let (ev, not_answering) = runtime.block_on(
             rdpdoctor_probe::stage::kerberos_kdcs::run_in_order(k, &plan.more),
@@ -232,6 +263,79 @@ pub fn run(args: ProbeArgs) -> Result<u8, String> {
     Ok(judgement.verdict.exit_code())
 }
 
+/// The automatic start's plan, or the report's note of why not.
+type AutoPlan = Result<crate::kerberos_start::Plan, Option<Box<rdpdoctor_evidence::KerberosStart>>>;
+
+/// The planner the probe asks before its logon (without `--realm`): the
+/// automatic start's plan from the NTLM facts, kept in `planned`, and its
+/// first KDC for the logon when the password may go to that realm
+/// ([`domain_may_get_password`]).
+fn after_ntlm(
+    creds: &rdpdoctor_probe::Credentials,
+    args: &ProbeArgs,
+    krb5: &Arc<crate::krb5_input::Krb5Files>,
+    planned: &Arc<Mutex<Option<AutoPlan>>>,
+) -> rdpdoctor_probe::KerberosAfterNtlm {
+    let krb5 = Arc::clone(krb5);
+    let planned = Arc::clone(planned);
+    let domain = user_domain(creds).map(str::to_owned);
+    let kdc = args.kdc.clone();
+    let user = args.user.clone();
+    let step_timeout = Duration::from_secs_f64(args.timeout);
+    rdpdoctor_probe::KerberosAfterNtlm(Arc::new(move |report| {
+        let target_host = (!report.target.host_is_ip).then(|| report.target.host.clone());
+        let given = crate::kerberos_start::Given {
+            kdc: kdc.as_deref(),
+            user: user.as_deref(),
+            target_host: target_host.as_deref(),
+            step_timeout,
+        };
+        let plan = crate::kerberos_start::automatic(report, &given, &krb5);
+        let logon = match &plan {
+            Ok(p) if domain_may_get_password(domain.as_deref(), &p.first.realm, report) => {
+                Some(rdpdoctor_probe::KerberosLogon {
+                    realm: p.first.realm.to_ascii_uppercase(),
+                    kdc: p.first.kdc.clone(),
+                    kdc_addr: p.first.kdc_addr,
+                    known_by: rdpdoctor_evidence::StartReason::NtlmDomain,
+                    transport: rdpdoctor_evidence::KdcTransport::Tcp,
+                })
+            }
+            _ => None,
+        };
+        if let Ok(mut slot) = planned.lock() {
+            *slot = Some(plan);
+        }
+        logon
+    }))
+}
+
+/// Whether a realm the run found on its own (from the target's NTLM
+/// domain) may get the password of a user who named `domain`: only the
+/// realm of the domain the user named (`CORP\alice`, `alice@corp.example`),
+/// never an account of the same name in a realm the user did not name. A
+/// user who named no domain is the target domain's.
+fn domain_may_get_password(
+    domain: Option<&str>,
+    realm: &str,
+    report: &rdpdoctor_evidence::ProbeReport,
+) -> bool {
+    let Some(domain) = domain else {
+        return true;
+    };
+    let n = report.ntlm.as_ref();
+    let names = [
+        n.and_then(|n| n.netbios_domain_name.as_deref()),
+        n.and_then(|n| n.dns_domain_name.as_deref()),
+        n.and_then(|n| n.dns_tree_name.as_deref()),
+        Some(realm),
+    ];
+    names
+        .into_iter()
+        .flatten()
+        .any(|x| x.trim_end_matches('.').eq_ignore_ascii_case(domain))
+}
+
 /// The credentials the KDC may get (`Ok(None)`: none were given), or why
 /// they are withheld. At most one refused authentication per run: the
 /// password goes to the KDC only when neither the RD Gateway nor the RDP
@@ -248,23 +352,12 @@ fn kdc_password(
     // Started on its own: the password goes only to the realm of the
     // domain the user named (`CORP\alice`, `alice@corp.example`), never to
     // an account of the same name in a realm the user did not name.
-    if let (Some(realm), Some(domain)) = (automatic_realm, user_domain(c)) {
-        let n = report.ntlm.as_ref();
-        let names = [
-            n.and_then(|n| n.netbios_domain_name.as_deref()),
-            n.and_then(|n| n.dns_domain_name.as_deref()),
-            n.and_then(|n| n.dns_tree_name.as_deref()),
-            Some(realm),
-        ];
-        if !names
-            .into_iter()
-            .flatten()
-            .any(|x| x.trim_end_matches('.').eq_ignore_ascii_case(domain))
-        {
-            return Err(
-                "--user names another domain than the realm this check started for on its own: pass --realm for that domain's KDC",
-            );
-        }
+    if let Some(realm) = automatic_realm
+        && !domain_may_get_password(user_domain(c), realm, report)
+    {
+        return Err(
+            "--user names another domain than the realm this check started for on its own: pass --realm for that domain's KDC",
+        );
     }
     if through_gateway {
         match &report.gateway {

@@ -120,6 +120,7 @@ pub fn options(
         // Set after the wire probe (probe_cmd), by what its logon did.
         credentials: None,
         password_withheld: None,
+        service_reply: None,
     })
 }
 

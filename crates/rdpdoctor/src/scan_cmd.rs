@@ -74,6 +74,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
             ScanProfile::Full => rdpdoctor_probe::Profile::Full,
         },
         gateway,
+        kerberos_after_ntlm: None,
     };
     let schedule = Schedule {
         concurrency: args.concurrency as usize,

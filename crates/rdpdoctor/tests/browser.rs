@@ -345,6 +345,7 @@ fn a_fleet_report_has_a_row_and_a_section_per_host_in_chromium() {
         credentials: None,
         profile: rdpdoctor_probe::Profile::Full,
         gateway: None,
+        kerberos_after_ntlm: None,
     };
     let reports: Vec<_> = inputs
         .iter()

@@ -12,6 +12,8 @@ use serde_json::Value;
 struct Row {
     name: String,
     kdc_up: bool,
+    /// The KDC listens on UDP only.
+    udp_only: bool,
     skew_secs: i64,
     spn: bool,
     user: Option<String>,
@@ -54,10 +56,11 @@ fn rows() -> Vec<Row> {
             Row {
                 name: f[0].into(),
                 kdc_up: match f[1] {
-                    "up" => true,
+                    "up" | "udp-only" => true,
                     "closed" => false,
                     o => panic!("kdc column {o}"),
                 },
+                udp_only: f[1] == "udp-only",
                 skew_secs: f[2].parse().unwrap(),
                 spn: f[3] == "yes",
                 user: opt(f[4]),
@@ -190,6 +193,7 @@ fn every_kerberos_state_matches_the_ground_truth() {
                     without_spn: !row.spn,
                     other_password: row.other_password,
                     service_password: (row.rdp != Rdp::Tls).then_some(kdc::SERVICE_PASSWORD),
+                    udp_only: row.udp_only,
                 },
             );
             if row.rdp == Rdp::NlaRotated {
@@ -316,6 +320,7 @@ impl NlaServer {
         cfg.kerberos = Some(rdpdoctor_emulator::KerberosService {
             host: kdc::SERVICE_HOST.into(),
             key: kdc::service_key(kdc::SERVICE_PASSWORD),
+            ntlm_names_domain: false,
         });
         let emu = rt
             .block_on(rdpdoctor_emulator::spawn(
@@ -343,6 +348,17 @@ fn check_logon(row: &Row, j: &Value, errors: &mut Vec<String>) {
     );
     if &got != want {
         errors.push(format!("{}: logon {got}, expected {want}: {l}", row.name));
+    }
+    // A KDC on UDP only: the logon's requests went there, TCP was refused.
+    let transport = if row.udp_only { "udp" } else { "tcp" };
+    if l["mechanism"]["package"] == "kerberos"
+        && (l["mechanism"]["kdc_transport"] != transport
+            || row.udp_only && j["kerberos"]["tcp"]["outcome"] != "refused")
+    {
+        errors.push(format!(
+            "{}: KDC transport {}, expected {transport} (TCP {})",
+            row.name, l["mechanism"]["kdc_transport"], j["kerberos"]["tcp"]
+        ));
     }
     // An NLA row's cause, when it has one, is the top one.
     if let Some(c) = &row.cause

@@ -26,7 +26,16 @@ pub(super) async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     ctx: &Arc<Ctx>,
 ) -> Result<(), End> {
     let frame = s.read_frame(ts_framer, credssp::MAX_TS_REQUEST).await?;
-    let ts = credssp::decode_ts_request(&frame).map_err(garbage)?;
+    after_first(s, ctx, &frame).await
+}
+
+/// [`credssp_exchange`] once the client's first TSRequest (`frame`) is read.
+pub(super) async fn after_first<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut Framed<S>,
+    ctx: &Arc<Ctx>,
+    frame: &[u8],
+) -> Result<(), End> {
+    let ts = credssp::decode_ts_request(frame).map_err(garbage)?;
     let token = ts
         .nego_token
         .ok_or_else(|| garbage("TSRequest without negoToken"))?;

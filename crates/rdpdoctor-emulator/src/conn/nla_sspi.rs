@@ -3,7 +3,9 @@
 //! (RFC 4120 3.2, RFC 4121 4.1) is accepted with the key the service holds
 //! for `TERMSRV/<host>` ([`crate::KerberosService`]); a raw NTLM NEGOTIATE,
 //! as mstsc sends when it falls back ([MS-CSSP 3.1.5], "NTLM messages
-//! without SPNEGO"), is checked against the [`crate::DEMO_USER`] account.
+//! without SPNEGO"), is checked against the [`crate::DEMO_USER`] account,
+//! or, with [`crate::KerberosService::ntlm_names_domain`], answered by
+//! `super::nla` (the CHALLENGE naming the domain, the logon refused).
 //! Then the server's public-key echo, the delegated TSCredentials and, under
 //! HYBRID_EX, the Early User Authorization Result ([MS-RDPBCGR 2.2.10.2]).
 //!
@@ -116,6 +118,15 @@ pub(super) async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             Some(sv) => sv,
             None => {
                 let token = request.nego_tokens.as_deref().unwrap_or_default();
+                if token.starts_with(b"NTLMSSP\0")
+                    && ctx
+                        .cfg
+                        .kerberos
+                        .as_ref()
+                        .is_some_and(|k| k.ntlm_names_domain)
+                {
+                    return super::nla::after_first(s, ctx, &frame).await;
+                }
                 let sv = CredSspServer::new(public_key.clone(), DemoAccount, mode(token, ctx)?)
                     .map_err(garbage)?;
                 server.insert(sv)

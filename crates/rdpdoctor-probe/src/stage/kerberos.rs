@@ -57,6 +57,11 @@ pub struct KerberosOptions {
     pub credentials: Option<crate::Credentials>,
     /// Why the password is not tried, when `credentials` is left out with a user.
     pub password_withheld: Option<String>,
+    /// The answer this KDC already gave this run to the AS-REQ for
+    /// `TERMSRV/<service_host>` with the same user (the logon's package
+    /// choice, `LogonMechanism::spn_reply`): reported as the stage's
+    /// `service_reply` without asking again.
+    pub service_reply: Option<KdcReplyFacts>,
 }
 
 /// One exchange's result: the reach, the decoded reply, and this machine's
@@ -142,7 +147,7 @@ pub(crate) async fn over_tcp(addr: SocketAddr, request: &[u8], budget: Duration)
 }
 
 /// [RFC 4120 7.2.1] One request over UDP: one datagram out, one back.
-async fn over_udp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchange {
+pub(crate) async fn over_udp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchange {
     let started = Instant::now();
     let local: SocketAddr = if addr.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
@@ -172,7 +177,7 @@ async fn over_udp(addr: SocketAddr, request: &[u8], budget: Duration) -> Exchang
     }
 }
 
-fn facts(reply: &KdcReply) -> KdcReplyFacts {
+pub(crate) fn facts(reply: &KdcReply) -> KdcReplyFacts {
     match reply {
         KdcReply::Error(e) => KdcReplyFacts {
             message: "krb-error".into(),
@@ -332,7 +337,9 @@ pub async fn run(opts: &KerberosOptions) -> KerberosEvidence {
     }
     if let (true, true, Some(host)) = (client_is_user, client_ok, &opts.service_host) {
         let spn = format!("TERMSRV/{host}");
-        if let Some(req) = request(&principal, &realm, Some(&spn)) {
+        if let Some(known) = &opts.service_reply {
+            ev.service_reply = Some(known.clone());
+        } else if let Some(req) = request(&principal, &realm, Some(&spn)) {
             let x = if tcp_answered {
                 over_tcp(opts.kdc_addr, &req, opts.step_timeout).await
             } else {
@@ -361,6 +368,7 @@ pub(super) mod tests {
             step_timeout: step,
             credentials: None,
             password_withheld: None,
+            service_reply: None,
         }
     }
 

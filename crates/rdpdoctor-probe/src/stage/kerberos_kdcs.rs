@@ -33,6 +33,8 @@ pub async fn run_in_order(
         let next = KerberosOptions {
             kdc: kdc.clone(),
             kdc_addr: *addr,
+            // The logon asked the first KDC only.
+            service_reply: None,
             ..first.clone()
         };
         ev = run(&next).await;

@@ -24,7 +24,7 @@ use super::logon_kerberos_credssp::KerberosCredssp;
 use super::logon_kerberos_exchange::kerberos_exchange;
 use super::negotiation::connect_and_negotiate;
 use super::tls::client_config;
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, KerberosLogon};
 use crate::io::{Deadline, FramedStream, ReadError};
 use rdpdoctor_evidence::{
     AuthPackage, LogonEvidence, LogonMethod, LogonOutcome, LogonPhase, NegotiationOutcome,
@@ -214,10 +214,15 @@ async fn credssp_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     ev: &mut LogonEvidence,
     mut first: Option<&mut Option<FirstAnswer>>,
 ) {
+    // The plan over the transport the package choice found the KDC on.
     let kerberos = match (&ev.mechanism, creds.kerberos()) {
-        (Some(m), Some(plan)) if m.package == AuthPackage::Kerberos => Some(plan),
+        (Some(m), Some(plan)) if m.package == AuthPackage::Kerberos => Some(KerberosLogon {
+            transport: m.kdc_transport.unwrap_or(plan.transport),
+            ..plan.clone()
+        }),
         _ => None,
     };
+    let kerberos = kerberos.as_ref();
     let identity = match sspi_identity(creds, kerberos.map(|p| p.realm.as_str())) {
         Ok(i) => i,
         Err(e) => {

@@ -8,9 +8,17 @@
 //! KDC_ERR_S_PRINCIPAL_UNKNOWN (7) for an unknown service before any key
 //! is checked, so it never counts against a lockout.
 //!
+//! The transport is Windows' since Vista: TCP first (KB 244474,
+//! MaxPacketSize 0; [MS-KILE 2.1] lets the threshold decide), UDP where the
+//! KDC gives no answer over TCP (a firewall passing only UDP 88): the SPN
+//! check goes over TCP, then once over UDP when TCP got nothing, and the
+//! logon's requests follow the transport that answered.
+//!
 //! With Kerberos, `sspi`'s client makes the AS and TGS exchanges
 //! ([RFC 4120 3.1, 3.3]) and the AP-REQ ([RFC 4120 3.2]); the KDC requests
-//! its generator yields are answered here, over TCP ([RFC 4120 7.2.2]) to
+//! its generator yields are answered here, over that transport (TCP,
+//! [RFC 4120 7.2.2]; UDP, one datagram each way, a KRB_ERR_RESPONSE_TOO_BIG
+//! answer retried once over TCP as [RFC 4120 7.2.1] says) to
 //! the one KDC of the plan only, each within the step timeout and
 //! [`kerberos::MAX_REPLY`] bytes, at most [`MAX_KDC_REQUESTS`] of them. Each KDC
 //! answer is read with this project's decoder too, so a KRB-ERROR that
@@ -21,12 +29,13 @@
 //! [RFC 4120 5.4.1]: https://www.rfc-editor.org/rfc/rfc4120#section-5.4.1
 //! [RFC 4120 7.2.2]: https://www.rfc-editor.org/rfc/rfc4120#section-7.2.2
 
-use super::kerberos::{over_tcp, request};
+use super::kerberos::{facts, over_tcp, over_udp, request};
 use crate::credentials::{Credentials, KerberosLogon};
 use rdpdoctor_evidence::krb::{
     KDC_ERR_PREAUTH_REQUIRED, KDC_ERR_S_PRINCIPAL_UNKNOWN, KRB_AP_ERR_MODIFIED, KRB_AP_ERR_SKEW,
+    KRB_ERR_RESPONSE_TOO_BIG,
 };
-use rdpdoctor_evidence::{AuthPackage, LogonMechanism, MechanismReason};
+use rdpdoctor_evidence::{AuthPackage, KdcTransport, LogonMechanism, MechanismReason};
 use rdpdoctor_wire::kerberos::{self, KdcReply};
 use sspi::generator::{Generator, GeneratorState};
 use sspi::{KerberosConfig, NegotiateConfig, NetworkProtocol, NetworkRequest};
@@ -48,6 +57,9 @@ fn mechanism(package: AuthPackage, reason: MechanismReason) -> LogonMechanism {
         kdc_error_name: None,
         ap_error: None,
         ap_error_name: None,
+        kdc_known_by: None,
+        spn_reply: None,
+        kdc_transport: None,
     }
 }
 
@@ -64,8 +76,14 @@ pub async fn choose(host: &str, creds: &Credentials, step: Duration) -> LogonMec
         match request(creds.user(), &plan.realm, Some(&spn)) {
             None => mechanism(AuthPackage::Ntlm, MechanismReason::NoSpn),
             Some(req) => {
-                let x = over_tcp(plan.kdc_addr, &req, step).await;
-                match x.reply {
+                let mut x = over_tcp(plan.kdc_addr, &req, step).await;
+                let mut transport = KdcTransport::Tcp;
+                // Nothing over TCP: once over UDP, as Windows falls back.
+                if x.body.is_empty() {
+                    x = over_udp(plan.kdc_addr, &req, step).await;
+                    transport = KdcTransport::Udp;
+                }
+                let mut m = match &x.reply {
                     None => mechanism(AuthPackage::Ntlm, MechanismReason::KdcUnreachable),
                     Some(KdcReply::Error(e)) if e.error_code == KDC_ERR_S_PRINCIPAL_UNKNOWN => {
                         let mut m = mechanism(AuthPackage::Ntlm, MechanismReason::NoSpn);
@@ -74,12 +92,17 @@ pub async fn choose(host: &str, creds: &Credentials, step: Duration) -> LogonMec
                         m
                     }
                     Some(_) => mechanism(AuthPackage::Kerberos, MechanismReason::KdcAndSpn),
-                }
+                };
+                // Kept for the Kerberos stage: the KDC is asked once per run.
+                m.spn_reply = x.reply.as_ref().map(facts);
+                m.kdc_transport = x.reply.is_some().then_some(transport);
+                m
             }
         }
     };
     m.realm = Some(plan.realm.clone());
     m.kdc = Some(plan.kdc.clone());
+    m.kdc_known_by = Some(plan.known_by);
     m.service_principal = Some(format!("{spn}@{}", plan.realm));
     m
 }
@@ -88,9 +111,13 @@ pub async fn choose(host: &str, creds: &Credentials, step: Duration) -> LogonMec
 /// (SPNEGO with Kerberos only: no silent fall back to NTLM inside `sspi`,
 /// the choice is [`choose`]'s).
 pub fn negotiate_config(plan: &KerberosLogon, workstation: &str) -> NegotiateConfig {
+    let scheme = match plan.transport {
+        KdcTransport::Tcp => "tcp",
+        KdcTransport::Udp => "udp",
+    };
     NegotiateConfig {
         protocol_config: Box::new(KerberosConfig::new_with_kdc_url(
-            &format!("tcp://{}", plan.kdc_addr),
+            &format!("{scheme}://{}", plan.kdc_addr),
             workstation.to_owned(),
         )),
         package_list: Some("kerberos,!ntlm".to_owned()),
@@ -134,8 +161,10 @@ fn refuse(why: &str) -> sspi::Error {
 }
 
 /// One request of `sspi`'s to the plan's KDC, by the Kerberos stage's own
-/// TCP exchange ([`over_tcp`]); `sspi` frames its messages with the RFC
-/// 4120 7.2.2 length prefix both ways.
+/// exchanges ([`over_tcp`], [`over_udp`]). Over TCP `sspi` frames its
+/// messages with the RFC 4120 7.2.2 length prefix both ways; over UDP it
+/// sends the bare message and reads the answer with the prefix added, as
+/// its own network client returns it.
 async fn ask_kdc(
     plan: &KerberosLogon,
     req: &NetworkRequest,
@@ -145,23 +174,44 @@ async fn ask_kdc(
     let to_plan = req.url.host_str().and_then(|h| h.parse::<IpAddr>().ok())
         == Some(plan.kdc_addr.ip())
         && req.url.port() == Some(plan.kdc_addr.port());
-    if req.protocol != NetworkProtocol::Tcp || !to_plan {
+    let planned = match plan.transport {
+        KdcTransport::Tcp => NetworkProtocol::Tcp,
+        KdcTransport::Udp => NetworkProtocol::Udp,
+    };
+    if req.protocol != planned || !to_plan {
         return Err(refuse(
-            "only the realm's KDC of this run is asked, over TCP",
+            "only the realm's KDC of this run is asked, over the transport it answered",
         ));
     }
     if log.requests >= MAX_KDC_REQUESTS {
         return Err(refuse("too many KDC requests for one logon"));
     }
-    let Some(message) = req
-        .data
-        .get(4..)
-        .filter(|m| kerberos::tcp_frame(m) == req.data)
-    else {
+    let message = match plan.transport {
+        KdcTransport::Udp => Some(req.data.as_slice()),
+        KdcTransport::Tcp => req
+            .data
+            .get(4..)
+            .filter(|m| kerberos::tcp_frame(m) == req.data),
+    };
+    let Some(message) = message else {
         return Err(refuse("a KDC request without its length prefix"));
     };
     log.requests += 1;
-    let x = over_tcp(plan.kdc_addr, message, step).await;
+    let mut x = match plan.transport {
+        KdcTransport::Tcp => over_tcp(plan.kdc_addr, message, step).await,
+        KdcTransport::Udp => over_udp(plan.kdc_addr, message, step).await,
+    };
+    // [RFC 4120 7.2.1] The KDC's answer did not fit a datagram: the same
+    // request once over TCP. Not a second try of the password: the KDC
+    // sends this error instead of a reply it built after checking it.
+    if let Some(KdcReply::Error(e)) = &x.reply
+        && e.error_code == KRB_ERR_RESPONSE_TOO_BIG
+        && plan.transport == KdcTransport::Udp
+        && log.requests < MAX_KDC_REQUESTS
+    {
+        log.requests += 1;
+        x = over_tcp(plan.kdc_addr, message, step).await;
+    }
     if x.body.is_empty() {
         let why = x.reach.detail.unwrap_or_else(|| "no answer".into());
         return Err(refuse(&format!("the KDC: {why}")));
@@ -216,6 +266,8 @@ mod tests {
             realm: "RDPLAB.TEST".into(),
             kdc: "127.0.0.1:1".into(),
             kdc_addr: ([127, 0, 0, 1], 1).into(),
+            known_by: rdpdoctor_evidence::StartReason::RealmFlag,
+            transport: KdcTransport::Tcp,
         });
         let m = choose("127.0.0.1", &c, Duration::from_secs(1)).await;
         assert_eq!(
@@ -248,6 +300,8 @@ mod tests {
             realm: "RDPLAB.TEST".into(),
             kdc: addr.to_string(),
             kdc_addr: addr,
+            known_by: rdpdoctor_evidence::StartReason::RealmFlag,
+            transport: KdcTransport::Tcp,
         }
     }
 
@@ -301,6 +355,16 @@ mod tests {
         let mut udp = request_to(&plan);
         udp.protocol = NetworkProtocol::Udp;
         assert!(ask_kdc(&plan, &udp, step, &mut log).await.is_err());
+        // And a plan over UDP takes no TCP request.
+        let over_udp = KerberosLogon {
+            transport: KdcTransport::Udp,
+            ..plan.clone()
+        };
+        assert!(
+            ask_kdc(&over_udp, &request_to(&plan), step, &mut log)
+                .await
+                .is_err()
+        );
         assert_eq!(log.requests, 0);
         for _ in 0..MAX_KDC_REQUESTS {
             assert!(

@@ -7,6 +7,7 @@ use crate::safe::term;
 use rdpdoctor_diagnose::Section as Sec;
 use rdpdoctor_evidence::{
     AuthPackage, KdcOutcome, KdcReach, KdcReplyFacts, LogonMechanism, MechanismReason, ProbeReport,
+    StartReason,
 };
 
 fn reach(r: &KdcReach) -> String {
@@ -75,7 +76,12 @@ fn logon_package(m: &LogonMechanism) -> String {
         .as_deref()
         .map_or_else(|| "TERMSRV/<target>".to_owned(), term);
     let why = match m.reason {
-        MechanismReason::KdcAndSpn => format!("the KDC knows {spn}"),
+        MechanismReason::KdcAndSpn => match m.kdc_known_by {
+            Some(StartReason::NtlmDomain) => format!(
+                "the KDC of the target's NTLM domain, as krb5.conf or --kdc names it, knows {spn}"
+            ),
+            _ => format!("the KDC knows {spn}"),
+        },
         MechanismReason::NoKdcKnown => "no KDC known for the run".to_owned(),
         MechanismReason::TargetIsAddress => "an IP address has no SPN".to_owned(),
         MechanismReason::NoSpn => format!("the KDC knows no {spn}, as mstsc falls back"),

@@ -54,6 +54,11 @@ pub struct LabServeArgs {
     /// (its keytab's key is derived from it)
     #[arg(long, value_name = "FILE", requires = "kerberos_realm")]
     pub kerberos_password_file: Option<PathBuf>,
+    /// With --kerberos-realm: answer raw NTLM with a CHALLENGE naming the
+    /// fault's domain (corp.example), as a domain member's does, and refuse
+    /// the NTLM logon, instead of checking it against the demo account
+    #[arg(long, requires = "kerberos_realm")]
+    pub kerberos_ntlm_domain: bool,
 }
 
 fn parse_offset(s: &str) -> Result<i64, String> {
