@@ -400,6 +400,12 @@ finding_ids! {
     /// (KRB_AP_ERR_SKEW, 37): its clock and this machine's differ by more
     /// than 5 minutes.
     KerberosApSkew = "kerberos-ap-skew" => Logon,
+    /// `--gateway`: the UDP side channel the gateway announced ([MS-TSGU
+    /// 1.3.3]) gave no DTLS answer (refused, dropped, or not DTLS): sessions
+    /// run over the TCP path only, slower on lossy links.
+    GatewayUdpUnreachable = "gateway-udp-unreachable" => Gateway,
+    /// `--gateway`: the UDP side channel the gateway announced answers DTLS.
+    GatewayUdpReachable = "gateway-udp-reachable" => Gateway,
 }
 
 impl FindingId {

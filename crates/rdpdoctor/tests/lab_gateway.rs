@@ -68,6 +68,13 @@ const XFREERDP_RC: &[(GatewayFault, i32, &str)] = &[
         "ERRCONNECT_SECURITY_NEGO_CONNECT_FAILED",
     ),
     (GatewayFault::Silent, 124, ""),
+    // xfreerdp 2.11 has no RD Gateway UDP transport (rdg.c offers no
+    // HTTP_CAPABILITY_UDP_TRANSPORT, reads no udpPort): over TCP it connects.
+    (
+        GatewayFault::UdpBlocked,
+        0,
+        "Authentication only, exit status 0",
+    ),
 ];
 
 /// One lab test of this file at a time: each picks free ports by binding
