@@ -403,6 +403,12 @@ finding_ids! {
     /// Capture: the client's SYN was answered with a reset (nothing listens,
     /// or a firewall set to reject).
     CaptureSynRefused = "capture-syn-refused" => Capture,
+    /// `--gateway`: the UDP side channel the gateway announced ([MS-TSGU
+    /// 1.3.3]) gave no DTLS answer (refused, dropped, or not DTLS): sessions
+    /// run over the TCP path only, slower on lossy links.
+    GatewayUdpUnreachable = "gateway-udp-unreachable" => Gateway,
+    /// `--gateway`: the UDP side channel the gateway announced answers DTLS.
+    GatewayUdpReachable = "gateway-udp-reachable" => Gateway,
 }
 
 impl FindingId {

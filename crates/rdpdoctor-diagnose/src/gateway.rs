@@ -196,6 +196,9 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
             &WebsocketRefusedFacts { websocket: false },
         ));
     }
+    if let Some(u) = &g.udp {
+        udp(&at, u, &mut out);
+    }
     if g.channel_opened {
         out.push(Finding::new(
             FindingId::GatewayChannelOpened,
@@ -214,6 +217,47 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// The UDP side channel ([MS-TSGU 1.3.3]): a warning at most, since a
+/// session without it runs over the TCP path (mstsc falls back to it).
+fn udp(at: &str, u: &rdpdoctor_evidence::UdpSideChannel, out: &mut Vec<Finding>) {
+    use rdpdoctor_evidence::UdpOutcome;
+    let facts = UdpSideChannelFacts {
+        port: u.port,
+        outcome: u.outcome,
+        datagrams: u.datagrams,
+        dtls_version: u.dtls_version.as_deref(),
+    };
+    let host = at.rsplit_once(':').map_or(at, |(h, _)| h);
+    let why = match u.outcome {
+        UdpOutcome::Reachable => {
+            out.push(Finding::new(
+                FindingId::GatewayUdpReachable,
+                Severity::Info,
+                format!(
+                    "The RD Gateway's UDP side channel {host}:{} answers DTLS",
+                    u.port
+                ),
+                &facts,
+            ));
+            return;
+        }
+        UdpOutcome::NotChecked => return,
+        UdpOutcome::Refused => "the port is closed (ICMP port unreachable)".to_owned(),
+        UdpOutcome::NotDtls => "what answers is not DTLS".to_owned(),
+        UdpOutcome::NoAnswer => u.detail.clone().unwrap_or_else(|| "no answer".into()),
+    };
+    out.push(Finding::new(
+        FindingId::GatewayUdpUnreachable,
+        Severity::Warn,
+        format!(
+            "The RD Gateway {at} announces a UDP side channel on port {}, and no DTLS \
+             answer comes from it: {why}. Sessions work over TCP without the UDP transport, slower on lossy links",
+            u.port
+        ),
+        &facts,
+    ));
 }
 
 /// The verdict of a path through a gateway: the gateway decides first.

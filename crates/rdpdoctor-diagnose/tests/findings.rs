@@ -822,6 +822,7 @@ fn through_gateway(hops: Vec<GatewayHop>, certificate: Option<CertificateFacts>)
         target_probed: false,
         udp_port: None,
         channel_end: None,
+        udp: None,
     });
     r
 }
@@ -1080,4 +1081,73 @@ fn a_weak_signature_is_read_from_the_oid_not_the_name() {
     assert!(with("md5WithRSAEncryption", "1.2.840.113549.1.1.4"));
     assert!(!with("sha1-looking-name", "1.2.840.113549.1.1.11"));
     assert!(!with("rsassaPss", "1.2.840.113549.1.1.10"));
+}
+
+/// [`channel_opened`] with the UDP side channel's check.
+fn with_udp(mut r: ProbeReport, outcome: UdpOutcome, datagrams: u32) -> ProbeReport {
+    r.gateway.as_mut().unwrap().udp = Some(UdpSideChannel {
+        port: 3391,
+        outcome,
+        dtls_version: (outcome == UdpOutcome::Reachable).then(|| "DTLSv1.2".to_owned()),
+        datagrams,
+        detail: None,
+        elapsed_ms: 5.0,
+    });
+    r
+}
+
+#[test]
+fn a_blocked_udp_side_channel_is_a_warning_with_its_cause_never_a_failure() {
+    for (outcome, datagrams, words) in [
+        (UdpOutcome::NoAnswer, 0, "no DTLS answer"),
+        (UdpOutcome::Refused, 0, "ICMP port unreachable"),
+        (UdpOutcome::NotDtls, 3, "not DTLS"),
+    ] {
+        // The gateway's path alone, and with the target probed (healthy)
+        // through its channel: UDP never fails a path that works over TCP.
+        for r in [
+            with_udp(channel_opened(), outcome, datagrams),
+            with_udp(probed_through_gateway(healthy_tls()), outcome, datagrams),
+        ] {
+            let j = judge(&Evidence::wire(&r), &Context::default());
+            let ids: Vec<&str> = j.findings.iter().map(|f| f.id.name()).collect();
+            assert!(ids.contains(&"gateway-udp-unreachable"), "{ids:?}");
+            let f = j
+                .findings
+                .iter()
+                .find(|f| f.id.name() == "gateway-udp-unreachable")
+                .unwrap();
+            assert_eq!(f.severity, Severity::Warn);
+            assert!(f.summary.contains(words), "{}", f.summary);
+            assert_eq!(f.evidence["port"], 3391);
+            assert_eq!(f.evidence["outcome"], outcome.name());
+            assert!(!j.verdict.is_failing(), "{outcome:?}: {:?}", j.verdict);
+            assert_eq!(j.verdict, Verdict::WorksWithWarnings, "{outcome:?}");
+            assert!(
+                j.diagnosis
+                    .causes
+                    .iter()
+                    .any(|c| c.id == "rd-gateway-udp-blocked"),
+                "{outcome:?}: {:?}",
+                j.diagnosis.causes
+            );
+        }
+    }
+}
+
+#[test]
+fn a_udp_side_channel_that_answers_dtls_is_informational() {
+    let r = with_udp(channel_opened(), UdpOutcome::Reachable, 4);
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    let ids: Vec<&str> = j.findings.iter().map(|f| f.id.name()).collect();
+    assert_eq!(ids, ["gateway-udp-reachable", "gateway-channel-opened"]);
+    assert_eq!(j.findings[0].severity, Severity::Info);
+    assert_eq!(j.findings[0].evidence["dtls_version"], "DTLSv1.2");
+    assert_eq!(j.verdict, Verdict::Healthy);
+    assert!(j.diagnosis.causes.is_empty(), "{:?}", j.diagnosis.causes);
+    // Not checked (no OpenSSL in the build): no finding either way.
+    let r = with_udp(channel_opened(), UdpOutcome::NotChecked, 0);
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    let ids: Vec<&str> = j.findings.iter().map(|f| f.id.name()).collect();
+    assert_eq!(ids, ["gateway-channel-opened"]);
 }

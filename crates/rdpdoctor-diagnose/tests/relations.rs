@@ -80,6 +80,8 @@ fn every_relation_names_a_real_finding_qualifier_and_cause() {
         FindingId::RdpFileGatewayNotProbed,
         // The gateway opened its channel: nothing to fix there.
         FindingId::GatewayChannelOpened,
+        // The UDP side channel answers: rules its blocking out.
+        FindingId::GatewayUdpReachable,
     ];
     for id in FindingId::ALL {
         let covered = kb

@@ -5,7 +5,8 @@
 //! the WebSocket transport (101, [RFC 6455]), the MS-TSGU exchange
 //! ([MS-TSGU 2.2.10]: handshake, tunnel create, tunnel auth, channel
 //! create) and, when healthy, a relay of the channel's bytes to the target
-//! over TCP.
+//! over TCP, and a UDP side channel that answers DTLS ([`udp`]: announced
+//! to a client that offers HTTP_CAPABILITY_UDP_TRANSPORT).
 //!
 //! ```text
 //! TLS ─ RDG_OUT_DATA ─┬─ 404 ........................................ gw-rpc-only
@@ -15,19 +16,22 @@
 //!                                                                                          ├─ E_PROXY_MAXCONNECTIONSREACHED  gw-max-connections
 //!                                                                                          └─ tunnel auth ─ channel ─┬─ E_PROXY_RAP_ACCESSDENIED gw-rap-denied
 //!                                                                                                                    ├─ E_PROXY_TS_CONNECTFAILED gw-target-unreachable
-//!                                                                                                                    └─ relay .................. gw-healthy
+//!                                                                                                                    ├─ relay, UDP port silent . gw-udp-blocked
+//!                                                                                                                    └─ relay, DTLS on UDP ..... gw-healthy
 //! ```
 //!
 //! What it does not do that Windows' gateway does: the legacy two-channel
 //! transport (`RDG_IN_DATA` paired with `RDG_OUT_DATA`; `gw-no-websocket`
 //! answers 200 and goes no further), Negotiate/Kerberos (only NTLM is
-//! checked, though both schemes are offered), the UDP side channel, PAA
-//! cookies and consent messages. Resource names are connected to only when
+//! checked, though both schemes are offered), the UDP side channel past its
+//! DTLS handshake (no CONNECT_PKT, no RDP-UDP relay, one client at a time),
+//! PAA cookies and consent messages. Resource names are connected to only when
 //! they are IP addresses or `localhost` (no name is ever resolved), or
 //! through [`GatewayConfig::relay_to`].
 
 mod conn;
 mod hostile;
+mod udp;
 
 pub use hostile::GatewayHostile;
 
@@ -64,11 +68,14 @@ pub enum GatewayFault {
     RpcOnly,
     /// TLS completes, then the gateway says nothing.
     Silent,
+    /// Healthy over TCP, and the UDP side channel it announces answers
+    /// nothing: datagrams to it are dropped (a firewall in front of UDP 3391).
+    UdpBlocked,
 }
 
 impl GatewayFault {
     /// Every fault.
-    pub const ALL: [GatewayFault; 10] = [
+    pub const ALL: [GatewayFault; 11] = [
         Self::Healthy,
         Self::CertExpired,
         Self::AuthRefused,
@@ -79,6 +86,7 @@ impl GatewayFault {
         Self::NoWebsocket,
         Self::RpcOnly,
         Self::Silent,
+        Self::UdpBlocked,
     ];
 
     /// The kebab-case name (`gw-healthy`, `gw-cap-denied`, …).
@@ -94,6 +102,7 @@ impl GatewayFault {
             Self::NoWebsocket => "gw-no-websocket",
             Self::RpcOnly => "gw-rpc-only",
             Self::Silent => "gw-silent",
+            Self::UdpBlocked => "gw-udp-blocked",
         }
     }
 
@@ -115,6 +124,9 @@ impl GatewayFault {
             Self::NoWebsocket => "the gateway has no WebSocket transport (legacy HTTP only)",
             Self::RpcOnly => "the gateway has no HTTP transport (RPC over HTTP only)",
             Self::Silent => "the gateway completes TLS, then says nothing",
+            Self::UdpBlocked => {
+                "a working gateway whose UDP side channel answers nothing (UDP dropped)"
+            }
         }
     }
 }
@@ -138,6 +150,8 @@ pub struct GatewayConfig {
     pub max_connections: usize,
     /// Break one rule of the protocol instead of playing the fault's last step.
     pub hostile: Option<GatewayHostile>,
+    /// The UDP side channel's port, once bound: set by [`spawn_gateway`].
+    pub(crate) udp_port: Option<u16>,
 }
 
 impl GatewayConfig {
@@ -152,6 +166,7 @@ impl GatewayConfig {
             hold: Duration::from_secs(120),
             max_connections: 64,
             hostile: None,
+            udp_port: None,
         }
     }
 }
@@ -162,6 +177,7 @@ impl GatewayConfig {
 pub struct RunningGateway {
     fault: GatewayFault,
     listener: crate::RunningEmulator,
+    udp: Option<udp::UdpSide>,
 }
 
 impl RunningGateway {
@@ -175,8 +191,14 @@ impl RunningGateway {
         self.fault
     }
 
+    /// The UDP side channel's port, where the fault has one.
+    pub fn udp_port(&self) -> Option<u16> {
+        self.udp.as_ref().map(udp::UdpSide::port)
+    }
+
     /// Stops listening, cuts every connection, and waits until that is done.
     pub async fn shutdown(self) {
+        drop(self.udp);
         self.listener.shutdown().await;
     }
 }
@@ -184,7 +206,7 @@ impl RunningGateway {
 /// Starts a gateway on `listen` (port 0 picks a free port). Must be called
 /// inside a tokio runtime.
 pub async fn spawn_gateway(
-    config: GatewayConfig,
+    mut config: GatewayConfig,
     listen: SocketAddr,
 ) -> Result<RunningGateway, Error> {
     let fault = config.fault;
@@ -196,12 +218,15 @@ pub async fn spawn_gateway(
     };
     let mut cert_cfg = FaultConfig::new(cert_fault);
     cert_cfg.netbios_name = "RDGW01".into();
-    let acceptor = tokio::task::spawn_blocking(move || {
+    let (timeout, hostile) = (config.read_timeout, config.hostile);
+    let (acceptor, udp) = tokio::task::spawn_blocking(move || {
         let id = certs::tls_identity(&cert_cfg, listen.ip())?;
-        crate::rustls_acceptor(&id, crate::MODERN_TLS)
+        let udp = udp::spawn(fault, hostile, listen.ip(), &id, timeout)?;
+        Ok::<_, Error>((crate::rustls_acceptor(&id, crate::MODERN_TLS)?, udp))
     })
     .await
     .map_err(|e| Error::Certificate(e.to_string()))??;
+    config.udp_port = udp.as_ref().map(udp::UdpSide::port);
     let crate::conn::TlsAcceptor::Rustls(tls) = acceptor else {
         return Err(Error::Tls("the gateway serves TLS with rustls".into()));
     };
@@ -239,5 +264,6 @@ pub async fn spawn_gateway(
             stop: Some(stop),
             task: Some(task),
         },
+        udp,
     })
 }

@@ -42,6 +42,63 @@ pub struct GatewayEvidence {
     /// answer within the deadline), when it did. Gateway-controlled text.
     #[serde(default)]
     pub channel_end: Option<String>,
+    /// The check of the UDP side channel at `udp_port` ([MS-TSGU 1.3.3]),
+    /// when one was announced and checked. Apart from `hops`: the session
+    /// works over the TCP path without it, so it never ends the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udp: Option<UdpSideChannel>,
+}
+
+/// [MS-TSGU 1.3.3.1.1] The UDP side channel's first step: the client's
+/// DTLS ClientHello to the gateway's `udpPort`, resent until the gateway
+/// answers or the step deadline passes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UdpSideChannel {
+    /// The UDP port the gateway announced (3391 by default on Windows).
+    pub port: u16,
+    /// What the ClientHello came to.
+    pub outcome: UdpOutcome,
+    /// The DTLS version of a completed handshake (`DTLSv1.2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtls_version: Option<String>,
+    /// Datagrams that came back (counted up to the probe's bound).
+    pub datagrams: u32,
+    /// What happened, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Wall time of the check, milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// What the UDP side channel's ClientHello came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UdpOutcome {
+    /// A DTLS answer came back (a completed handshake, or a DTLS record).
+    Reachable,
+    /// ICMP port unreachable: nothing listens on the port.
+    Refused,
+    /// Nothing came back within the step deadline (dropped on the way, or
+    /// by the gateway's firewall).
+    NoAnswer,
+    /// Datagrams came back, none of them DTLS.
+    NotDtls,
+    /// The check could not be made here (no OpenSSL in this build, a local
+    /// socket error).
+    NotChecked,
+}
+
+impl UdpOutcome {
+    /// The kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Reachable => "reachable",
+            Self::Refused => "refused",
+            Self::NoAnswer => "no-answer",
+            Self::NotDtls => "not-dtls",
+            Self::NotChecked => "not-checked",
+        }
+    }
 }
 
 /// One hop of the gateway path.

@@ -67,6 +67,10 @@ pub const HTTP_CAPABILITY_TYPE_QUAR_SOH: u32 = 0x1;
 pub const HTTP_CAPABILITY_IDLE_TIMEOUT: u32 = 0x2;
 /// [MS-TSGU 2.2.5.3.4] HTTP_CAPABILITY_MESSAGING_SERVICE_MSG.
 pub const HTTP_CAPABILITY_MESSAGING_SERVICE_MSG: u32 = 0x8;
+/// [MS-TSGU 2.2.5.3.4] HTTP_CAPABILITY_UDP_TRANSPORT: the UDP side channel
+/// ([MS-TSGU 1.3.3]); a gateway that negotiates it announces its `udpPort`
+/// in the channel response.
+pub const HTTP_CAPABILITY_UDP_TRANSPORT: u32 = 0x20;
 /// [MS-TSGU 2.2.10.2] The channel's protocol: RDP.
 pub const PROTOCOL_RDP: u16 = 3;
 

@@ -168,8 +168,12 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
                 .await
                 .map_err(|e| format!("gateway {}: {e}", fault.name()))?;
             if stdout_open {
+                let udp = gw
+                    .udp_port()
+                    .map(|p| format!(" (UDP side channel on port {p})"))
+                    .unwrap_or_default();
                 let line = format!(
-                    "gateway {} listening on {}\n",
+                    "gateway {} listening on {}{udp}\n",
                     fault.name(),
                     gw.local_addr()
                 );

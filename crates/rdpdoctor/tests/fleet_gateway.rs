@@ -208,6 +208,17 @@ fn an_exporter_module_with_a_gateway_names_the_failing_hop_in_its_metrics() {
         Some(1.0),
         "{body}"
     );
+    // The healthy gateway's UDP side channel answered DTLS, checked beside
+    // the target: named with its port.
+    let udp = fleet.gw.as_ref().unwrap().udp_port().unwrap();
+    assert_eq!(
+        sample_value(
+            &body,
+            &format!(r#"rdp_gateway_udp_reachable{{port="{udp}",outcome="reachable"}}"#)
+        ),
+        Some(1.0),
+        "{body}"
+    );
     let (status, body) = e.get(&format!("/probe?target={closed}&module=gw"), &[]);
     assert_eq!(status, 200, "{body}");
     assert_eq!(

@@ -157,6 +157,15 @@ const EXPECT: &[Expect] = &[
         hop: "gets no answer",
         verdict: "unreachable",
     },
+    Expect {
+        fault: GatewayFault::UdpBlocked,
+        finding: "gateway-udp-unreachable",
+        // A warning only: the session works over TCP (the target is probed
+        // through the channel, and its verdict is what a direct probe gives).
+        cause: Some("rd-gateway-udp-blocked"),
+        hop: "opened a channel to the target",
+        verdict: "works-with-warnings",
+    },
 ];
 
 /// The report is valid against docs/rdpdoctor.schema.json's `ProbeOutput`.
@@ -197,7 +206,10 @@ fn check(e: &Expect) {
     let ids = p.finding_ids();
     // The probe goes past a gateway certificate it reports (as xfreerdp
     // /cert:ignore does): there too the target is probed through the channel.
-    let through = matches!(e.fault, GatewayFault::Healthy | GatewayFault::CertExpired);
+    let through = matches!(
+        e.fault,
+        GatewayFault::Healthy | GatewayFault::CertExpired | GatewayFault::UdpBlocked
+    );
     assert!(
         through || ids.iter().all(|i| i.starts_with("gateway-")),
         "{name}: only the gateway was probed, yet {ids:?}"
@@ -225,8 +237,41 @@ fn check(e: &Expect) {
             .map(|c| &c["id"])
             .collect();
         assert!(ranked.contains(&want), "{name}: {want} not in {ranked:?}");
+    } else if e.fault == GatewayFault::UdpBlocked {
+        // Ranked with the gateway's self-signed certificate; the UDP warning
+        // never makes the verdict fail (checked below).
+        let ranked: Vec<&str> = d["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["id"].as_str())
+            .collect();
+        assert!(
+            ranked.contains(&"rd-gateway-udp-blocked"),
+            "{name}: {ranked:?}"
+        );
     } else {
         assert_eq!(top, e.cause, "{name}: causes {}", d["causes"]);
+    }
+    // The UDP side channel: announced by the gateways that relay, checked
+    // beside the target, within the step deadline (2 s).
+    let udp = &p.json["gateway"]["udp"];
+    let port = served.gw.as_ref().unwrap().udp_port();
+    match e.fault {
+        GatewayFault::Healthy => {
+            assert_eq!(udp["outcome"], "reachable", "{name}: {udp}");
+            assert_eq!(udp["port"], port.unwrap(), "{name}");
+            p.assert_has("gateway-udp-reachable");
+        }
+        GatewayFault::UdpBlocked => {
+            assert_eq!(udp["outcome"], "no-answer", "{name}: {udp}");
+            assert_eq!(udp["port"], port.unwrap(), "{name}");
+            assert!(
+                udp["elapsed_ms"].as_f64().unwrap() < 3000.0,
+                "{name}: {udp}"
+            );
+        }
+        _ => assert!(udp.is_null(), "{name}: {udp}"),
     }
     let headline = d["headline"].as_str().unwrap_or_default();
     assert!(
@@ -333,6 +378,13 @@ fn hostile_gateways_cost_at_most_the_deadlines() {
             GatewayHostile::KeepaliveFlood,
             "gateway-refused",
             Some("tunnel-create"),
+        ),
+        // The TCP path goes through; the UDP side channel's flood of
+        // garbage is read up to its bound, within one step deadline.
+        (
+            GatewayHostile::UdpGarbageFlood,
+            "gateway-udp-unreachable",
+            None,
         ),
     ];
     // The two that break the channel itself are in

@@ -68,6 +68,12 @@ const XFREERDP_RC: &[(GatewayFault, i32, &str)] = &[
         "ERRCONNECT_SECURITY_NEGO_CONNECT_FAILED",
     ),
     (GatewayFault::Silent, 124, ""),
+    // No UDP transport in xfreerdp 2.11's rdg.c: it connects over TCP.
+    (
+        GatewayFault::UdpBlocked,
+        0,
+        "Authentication only, exit status 0",
+    ),
 ];
 
 /// One lab test of this file at a time: each picks free ports by binding
@@ -410,36 +416,27 @@ struct LogonRow {
     absent: Vec<String>,
     top_cause: Option<String>,
     xfreerdp_rc: i32,
+    /// The emulated gateway's fault (`gw-healthy`, `gw-udp-blocked`).
+    gateway: GatewayFault,
 }
 
 fn logon_rows() -> Vec<LogonRow> {
-    let path = rdpdoctor_testkit::cli::repo_root().join("lab/ground-truth-gateway-logon.tsv");
-    let text = std::fs::read_to_string(&path).expect("lab/ground-truth-gateway-logon.tsv");
-    let list = |s: &str| -> Vec<String> {
-        if s == "-" {
-            Vec::new()
-        } else {
-            s.split(',').map(str::to_owned).collect()
-        }
-    };
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            assert!(c.len() >= 8, "a row of 8 columns: {l}");
-            LogonRow {
-                name: c[0].to_owned(),
-                same_password: match c[1] {
-                    "same" => true,
-                    "other" => false,
-                    x => panic!("target_password {x:?}: same or other"),
-                },
-                verdict: c[2].to_owned(),
-                present: list(c[3]),
-                absent: list(c[4]),
-                top_cause: (c[5] != "-").then(|| c[5].to_owned()),
-                xfreerdp_rc: c[6].parse().expect("xfreerdp_rc: a number"),
-            }
+    use rdpdoctor_testkit::truth::{tsv_list, tsv_rows};
+    let rows = tsv_rows("lab/ground-truth-gateway-logon.tsv", 9);
+    rows.into_iter()
+        .map(|c| LogonRow {
+            name: c[0].clone(),
+            same_password: match c[1].as_str() {
+                "same" => true,
+                "other" => false,
+                x => panic!("target_password {x:?}: same or other"),
+            },
+            verdict: c[2].clone(),
+            present: tsv_list(&c[3]),
+            absent: tsv_list(&c[4]),
+            top_cause: (c[5] != "-").then(|| c[5].clone()),
+            xfreerdp_rc: c[6].parse().expect("xfreerdp_rc: a number"),
+            gateway: GatewayFault::from_name(&c[7]).expect("gateway: a gateway fault"),
         })
         .collect()
 }
@@ -500,7 +497,7 @@ fn the_logon_through_the_gateway_is_the_targets() {
             "Other-Pass-2"
         };
         let shadow = start_shadow_on(&display, &dir, password, &mut shadow_procs);
-        let mut cfg = GatewayConfig::new(GatewayFault::Healthy);
+        let mut cfg = GatewayConfig::new(row.gateway);
         cfg.user = LAB_USER.into();
         cfg.password = LAB_PASSWORD.into();
         cfg.hold = Duration::from_secs(30);

@@ -3,7 +3,7 @@
 //! ([MS-TSGU 2.2.6]), and the gateway's certificate.
 
 use super::facts;
-use rdpdoctor_evidence::HopOutcome;
+use rdpdoctor_evidence::{HopOutcome, UdpOutcome};
 
 facts! {
     /// The hop where the path stopped (`gateway-unreachable`,
@@ -71,5 +71,20 @@ facts! {
         /// Why the gateway ended the channel, when it said.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub channel_end: Option<&'a str>,
+    }
+
+    /// The UDP side channel's check ([MS-TSGU 1.3.3.1.1], the DTLS
+    /// ClientHello to the announced `udpPort`): `gateway-udp-unreachable`,
+    /// `gateway-udp-reachable`.
+    pub struct UdpSideChannelFacts<'a> for [GatewayUdpUnreachable, GatewayUdpReachable] {
+        /// The UDP port the gateway announced.
+        pub port: u16,
+        /// What the ClientHello came to, as in `gateway.udp.outcome`.
+        pub outcome: UdpOutcome,
+        /// Datagrams that came back.
+        pub datagrams: u32,
+        /// The DTLS version of a completed handshake.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub dtls_version: Option<&'a str>,
     }
 }

@@ -306,6 +306,9 @@ async fn tsgu_exchange<S: AsyncRead + AsyncWrite + Unpin>(
     ws: &mut Ws,
 ) -> Result<(), End> {
     let timeout = cfg.read_timeout;
+    // [MS-TSGU 2.2.5.3.4] The UDP side channel is announced only to a
+    // client whose tunnel create offered it (xfreerdp 2.11 does not).
+    let mut udp_offered = false;
     loop {
         let packet = ws.next_packet(s, timeout).await?;
         match packet {
@@ -340,10 +343,11 @@ async fn tsgu_exchange<S: AsyncRead + AsyncWrite + Unpin>(
                     server_version: 5,
                     status: Some(status),
                     tunnel_id: Some(1),
-                    caps_flags: Some(caps_flags & tsgu::HTTP_CAPABILITY_IDLE_TIMEOUT),
+                    caps_flags: Some(caps_flags & negotiated(cfg)),
                     soh_request: None,
                     consent_message: None,
                 });
+                udp_offered = caps_flags & tsgu::HTTP_CAPABILITY_UDP_TRANSPORT != 0;
                 send_packet(s, &r).await?;
                 if !status.is_success() {
                     s.drain(Duration::from_secs(2)).await;
@@ -374,7 +378,7 @@ async fn tsgu_exchange<S: AsyncRead + AsyncWrite + Unpin>(
                 let r = ServerPacket::ChannelResponse(ChannelResponse {
                     error,
                     channel_id: stream.is_some().then_some(1),
-                    udp_port: None,
+                    udp_port: cfg.udp_port.filter(|_| udp_offered && stream.is_some()),
                     authn_cookie: None,
                 });
                 send_packet(s, &r).await?;
@@ -398,6 +402,17 @@ async fn tsgu_exchange<S: AsyncRead + AsyncWrite + Unpin>(
             ClientPacket::CloseChannel(_) | ClientPacket::Data(_) => return Err(End::Done),
         }
     }
+}
+
+/// The capabilities the gateway has ([MS-TSGU 2.2.5.3.4]): the idle
+/// timeout, and the UDP transport where it has a side channel.
+fn negotiated(cfg: &GatewayConfig) -> u32 {
+    let udp = if cfg.udp_port.is_some() {
+        tsgu::HTTP_CAPABILITY_UDP_TRANSPORT
+    } else {
+        0
+    };
+    tsgu::HTTP_CAPABILITY_IDLE_TIMEOUT | udp
 }
 
 /// The target: `relay_to`, or the resource when it is an address (names

@@ -27,13 +27,16 @@ pub enum GatewayHostile {
     /// Opens the channel, then answers what comes through it with data
     /// that is not RDP (an HTTP error page).
     ChannelGarbage,
+    /// Opens the channel, and its UDP side channel answers the DTLS
+    /// ClientHello with a flood of datagrams that are not DTLS.
+    UdpGarbageFlood,
     /// Opens the channel, then relays nothing and says nothing.
     ChannelSilent,
 }
 
 impl GatewayHostile {
     /// Every behaviour.
-    pub const ALL: [GatewayHostile; 8] = [
+    pub const ALL: [GatewayHostile; 9] = [
         Self::EndlessHeaders,
         Self::EndlessChunked,
         Self::UpgradeWithoutFraming,
@@ -42,6 +45,7 @@ impl GatewayHostile {
         Self::KeepaliveFlood,
         Self::ChannelGarbage,
         Self::ChannelSilent,
+        Self::UdpGarbageFlood,
     ];
 
     /// The kebab-case name.
@@ -55,6 +59,7 @@ impl GatewayHostile {
             Self::KeepaliveFlood => "gw-keepalive-flood",
             Self::ChannelGarbage => "gw-channel-garbage",
             Self::ChannelSilent => "gw-channel-silent",
+            Self::UdpGarbageFlood => "gw-udp-garbage-flood",
         }
     }
 }

@@ -24,6 +24,7 @@ mod rdp_security;
 mod spare;
 pub mod target;
 mod tunnel;
+mod udp;
 
 use crate::Credentials;
 use crate::io::Deadline;
@@ -106,7 +107,19 @@ pub async fn run_through(
     };
     let opened_ms = ev.hops.iter().map(|h| h.elapsed_ms).sum();
     let more = || again.channel(target, creds, deadline);
+    // The UDP side channel, where announced, beside the target's stages:
+    // a task of its own (the target's probe is a large future: joined
+    // inline it would grow this one), under its own step deadline, never a
+    // hop of the TCP path.
+    let udp = ev
+        .udp_port
+        .map(|port| tokio::spawn(udp::check(again.addr.ip(), port, deadline.step())));
     let through = target::probe(tunnel, opened_ms, more, &target.host, creds, full, deadline).await;
+    let udp = match udp {
+        Some(task) => task.await.ok(),
+        None => None,
+    };
+    ev.udp = udp;
     ev.target_probed = true;
     (ev, Some(through))
 }
@@ -164,6 +177,7 @@ fn empty_evidence(gw: &GatewayTarget) -> GatewayEvidence {
         target_probed: false,
         udp_port: None,
         channel_end: None,
+        udp: None,
     }
 }
 

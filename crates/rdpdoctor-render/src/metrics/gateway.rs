@@ -1,10 +1,11 @@
 //! The RD Gateway path's metrics (`probe --gateway`, `scan --gateway`, an
 //! exporter module with a `gateway`): each hop tried with its outcome, so
 //! an alert names the hop that failed; whether the target was probed
-//! through the channel.
+//! through the channel; the UDP side channel's check where the gateway
+//! announced one.
 
 use super::{Families, kebab, label_value, secs};
-use rdpdoctor_evidence::{GatewayEvidence, HopOutcome};
+use rdpdoctor_evidence::{GatewayEvidence, HopOutcome, UdpOutcome};
 
 pub(super) fn gateway(f: &mut Families, g: &GatewayEvidence) {
     for h in &g.hops {
@@ -49,6 +50,26 @@ pub(super) fn gateway(f: &mut Families, g: &GatewayEvidence) {
             "When the RD Gateway's own TLS certificate expires (Unix time).",
             &[],
             c.not_after_unix as f64,
+        );
+    }
+    // Only where the check was made: a build without OpenSSL has no
+    // evidence either way.
+    if let Some(u) = g
+        .udp
+        .as_ref()
+        .filter(|u| u.outcome != UdpOutcome::NotChecked)
+    {
+        f.gauge(
+            "rdp_gateway_udp_reachable",
+            "1 when the UDP side channel the RD Gateway announced (MS-TSGU 1.3.3) answered the DTLS ClientHello, 0 when it was refused, silent within the deadline or not DTLS (the outcome label says which).",
+            &[("port", &u.port.to_string()), ("outcome", u.outcome.name())],
+            if u.outcome == UdpOutcome::Reachable { 1.0 } else { 0.0 },
+        );
+        f.gauge(
+            "rdp_gateway_udp_duration_seconds",
+            "Wall time of the check of the RD Gateway's UDP side channel.",
+            &[],
+            secs(u.elapsed_ms),
         );
     }
 }

@@ -183,7 +183,10 @@ pub(super) async fn run(
         (
             GatewayHopKind::TunnelCreate,
             ClientPacket::TunnelCreate {
-                caps_flags: tsgu::HTTP_CAPABILITY_IDLE_TIMEOUT,
+                // UDP as mstsc offers it, so that a gateway with the UDP
+                // transport announces its port (checked by `super::udp`).
+                caps_flags: tsgu::HTTP_CAPABILITY_IDLE_TIMEOUT
+                    | tsgu::HTTP_CAPABILITY_UDP_TRANSPORT,
                 paa_cookie: None,
             },
         ),
