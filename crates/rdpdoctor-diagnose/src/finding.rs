@@ -409,6 +409,9 @@ finding_ids! {
     GatewayUdpUnreachable = "gateway-udp-unreachable" => Gateway,
     /// `--gateway`: the UDP side channel the gateway announced answers DTLS.
     GatewayUdpReachable = "gateway-udp-reachable" => Gateway,
+    /// `--gateway`: neither of an RD Gateway's transports answers: HTTP
+    /// (404/403/410 to RDG_OUT_DATA) nor RPC over HTTP (RPC_IN_DATA).
+    GatewayNoTransport = "gateway-no-transport" => Gateway,
 }
 
 impl FindingId {

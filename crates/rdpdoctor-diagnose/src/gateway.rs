@@ -35,7 +35,54 @@ const STATUS_FINDINGS: [(&str, FindingId, &str); 4] = [
 
 /// The finding of the hop where the path stopped.
 fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
-    hop_finding_at(&format!("{}:{}", g.host, g.port), h)
+    let at = format!("{}:{}", g.host, g.port);
+    let mut f = hop_finding_at(&at, h);
+    if f.id == FindingId::GatewayHttpTransportAbsent {
+        transport_fallback(&mut f, &at, g);
+    }
+    f
+}
+
+/// The HTTP transport is absent: what RPC over HTTP, the transport clients
+/// fall back to, answered decides whether some clients still connect or
+/// none does (neither of a gateway's transports is there).
+fn transport_fallback(f: &mut Finding, at: &str, g: &GatewayEvidence) {
+    let http = g.http_status.map(|s| s.to_string()).unwrap_or_default();
+    match &g.rpc_over_http {
+        Some(rpc) if rpc.answers() => {
+            let schemes = if rpc.auth_schemes.is_empty() {
+                String::new()
+            } else {
+                format!(", offering {}", rpc.auth_schemes.join(", "))
+            };
+            f.summary = format!(
+                "The RD Gateway {at} answers RDG_OUT_DATA with {http}: it has no HTTP transport; \
+                 RPC over HTTP answers ({}{schemes}): clients that fall back to it (mstsc) \
+                 connect, clients held to the HTTP transport (FreeRDP /gt:http) fail",
+                rpc.status.unwrap_or_default()
+            );
+        }
+        Some(rpc) => {
+            let rpc_said = match (rpc.status, &rpc.detail) {
+                (Some(s), _) => s.to_string(),
+                (None, Some(d)) => d.clone(),
+                (None, None) => "nothing".into(),
+            };
+            f.id = FindingId::GatewayNoTransport;
+            f.summary = format!(
+                "The RD Gateway {at} answers RDG_OUT_DATA with {http} and RPC over HTTP with \
+                 {rpc_said}: neither transport of an RD Gateway answers there (not a gateway, \
+                 or its service is stopped or not published on this address)"
+            );
+        }
+        None => {
+            f.summary = format!(
+                "The RD Gateway {at} answers RDG_OUT_DATA with {http}: it has no HTTP transport \
+                 (whether RPC over HTTP, the transport clients fall back to, answers was not \
+                 checked)"
+            );
+        }
+    }
 }
 
 /// The finding of a hop to the gateway at `at` (`host:port`), from the

@@ -823,6 +823,7 @@ fn through_gateway(hops: Vec<GatewayHop>, certificate: Option<CertificateFacts>)
         udp_port: None,
         channel_end: None,
         udp: None,
+        rpc_over_http: None,
     });
     r
 }
@@ -910,6 +911,62 @@ fn a_gateway_refusal_names_its_hop_its_finding_and_its_cause() {
             j.diagnosis.headline
         );
         assert!(j.verdict.is_failing());
+    }
+}
+
+/// Without the HTTP transport, RPC over HTTP decides: where it answers,
+/// clients that fall back connect (some fail); where it does not either,
+/// no gateway transport is there at all (none connects), and the fix is
+/// not a client's transport setting.
+#[test]
+fn without_the_http_transport_rpc_over_http_decides() {
+    use rdpdoctor_evidence::RpcOverHttp;
+    let with_rpc = |status: Option<u16>, detail: Option<&str>| {
+        let mut hops = ok_until(GatewayHopKind::Http);
+        hops.push(gw_hop(
+            GatewayHopKind::Http,
+            HopOutcome::Refused,
+            Some((404, "404 Not Found")),
+        ));
+        let mut r = through_gateway(hops, None);
+        let g = r.gateway.as_mut().unwrap();
+        g.http_status = Some(404);
+        g.rpc_over_http = Some(RpcOverHttp {
+            status,
+            auth_schemes: if status == Some(401) {
+                vec!["Negotiate".into(), "NTLM".into()]
+            } else {
+                Vec::new()
+            },
+            detail: detail.map(str::to_owned),
+        });
+        judge(&Evidence::wire(&r), &Context::default())
+    };
+    let rpc = with_rpc(Some(401), None);
+    assert_eq!(rpc.findings[0].id.name(), "gateway-http-transport-absent");
+    assert!(
+        rpc.findings[0]
+            .summary
+            .contains("RPC over HTTP answers (401, offering Negotiate, NTLM)")
+    );
+    assert_eq!(
+        rpc.diagnosis.causes[0].id,
+        "rd-gateway-http-transport-blocked"
+    );
+    assert_eq!(rpc.verdict, Verdict::SomeClientsFail);
+    for (status, detail) in [(Some(404), None), (None, Some("no answer within 2 s"))] {
+        let none = with_rpc(status, detail);
+        let ids: Vec<&str> = none.findings.iter().map(|f| f.id.name()).collect();
+        assert_eq!(ids, ["gateway-no-transport"], "{status:?}");
+        assert!(
+            none.findings[0].summary.contains("neither transport"),
+            "{status:?}"
+        );
+        assert_eq!(
+            none.diagnosis.causes[0].id, "rd-gateway-unreachable",
+            "{status:?}"
+        );
+        assert_eq!(none.verdict, Verdict::NoClientConnects, "{status:?}");
     }
 }
 

@@ -39,6 +39,7 @@ fn through(outcome: LogonOutcome, ntstatus: Option<u32>) -> ProbeReport {
         udp_port: None,
         channel_end: None,
         udp: None,
+        rpc_over_http: None,
     });
     let row = |requested: u32, selected: Option<u32>| NegotiationAttempt {
         requested: ProtocolSet::from_bits(Some(requested)),

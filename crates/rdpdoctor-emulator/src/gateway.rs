@@ -9,6 +9,7 @@
 //! to a client that offers HTTP_CAPABILITY_UDP_TRANSPORT).
 //!
 //! ```text
+//! TLS ─ RPC_IN_DATA ── 401 (every fault: the RPC proxy is there, not played)
 //! TLS ─ RDG_OUT_DATA ─┬─ 404 ........................................ gw-rpc-only
 //!                     └─ 401 NTLM/Negotiate ─ NTLM ─┬─ 401 ........... gw-auth-refused
 //!                                                   ├─ 200 (legacy) .. gw-no-websocket

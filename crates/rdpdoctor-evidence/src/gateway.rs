@@ -47,6 +47,32 @@ pub struct GatewayEvidence {
     /// works over the TCP path without it, so it never ends the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udp: Option<UdpSideChannel>,
+    /// RPC over HTTP asked without credentials, when the HTTP transport is
+    /// absent (404/403/410 to `RDG_OUT_DATA`): whether the transport
+    /// clients fall back to answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc_over_http: Option<RpcOverHttp>,
+}
+
+/// [MS-RPCH 2.1.2.1.1] `RPC_IN_DATA /rpc/rpcproxy.dll` without
+/// credentials: the RPC over HTTP transport of the gateway ([MS-TSGU 1.3.1])
+/// answers 401 with its schemes where it is installed, 404 where it is not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RpcOverHttp {
+    /// The HTTP status, `None` when no answer came.
+    pub status: Option<u16>,
+    /// The schemes its 401 offers.
+    pub auth_schemes: Vec<String>,
+    /// Why there was no status (no answer within N s, closed).
+    pub detail: Option<String>,
+}
+
+impl RpcOverHttp {
+    /// The RPC proxy is there: it asked for credentials, or let the request
+    /// through.
+    pub fn answers(&self) -> bool {
+        matches!(self.status, Some(200 | 401))
+    }
 }
 
 /// [MS-TSGU 1.3.3.1.1] The UDP side channel's first step: the client's

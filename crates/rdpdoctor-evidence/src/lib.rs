@@ -45,7 +45,8 @@ pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
 pub use failure::StepFailure;
 pub use gateway::{
-    GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, UdpOutcome, UdpSideChannel,
+    GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, RpcOverHttp, UdpOutcome,
+    UdpSideChannel,
 };
 pub use host::HostEvidence;
 pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};

@@ -203,6 +203,22 @@ fn check(e: &Expect) {
     let name = e.fault.name();
     assert_schema_valid(&p.json, name);
     p.assert_has(e.finding);
+    // RPC over HTTP is asked only where the HTTP transport is absent, and
+    // there it answers: some clients (those that fall back) connect.
+    let rpc = &p.json["gateway"]["rpc_over_http"];
+    let asked = e.fault == GatewayFault::RpcOnly;
+    assert_eq!(rpc["status"] == 401, asked, "{name}: {rpc}");
+    if asked {
+        assert_eq!(
+            rpc["auth_schemes"],
+            serde_json::json!(["Negotiate", "NTLM"])
+        );
+        let said = p.json["findings"].to_string();
+        assert!(
+            said.contains("RPC over HTTP answers (401"),
+            "{name}: {said}"
+        );
+    }
     let ids = p.finding_ids();
     // The probe goes past a gateway certificate it reports (as xfreerdp
     // /cert:ignore does): there too the target is probed through the channel.

@@ -8,7 +8,8 @@ use rdpdoctor_evidence::{HopOutcome, UdpOutcome};
 facts! {
     /// The hop where the path stopped (`gateway-unreachable`,
     /// `gateway-no-answer`, `gateway-tls-failed`,
-    /// `gateway-http-transport-absent`, `gateway-auth-refused`,
+    /// `gateway-http-transport-absent`, `gateway-no-transport`,
+    /// `gateway-auth-refused`,
     /// `gateway-cap-denied`, `gateway-rap-denied`,
     /// `gateway-target-unreachable`, `gateway-max-connections`,
     /// `gateway-refused`).
@@ -17,6 +18,7 @@ facts! {
         GatewayNoAnswer,
         GatewayTlsFailed,
         GatewayHttpTransportAbsent,
+        GatewayNoTransport,
         GatewayAuthRefused,
         GatewayCapDenied,
         GatewayRapDenied,

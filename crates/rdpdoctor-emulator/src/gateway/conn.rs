@@ -70,6 +70,13 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             }
             _ => {}
         }
+        // RPC over HTTP ([MS-RPCH 2.1.2.1]): the RPC proxy a Windows gateway
+        // publishes beside the HTTP transport asks for credentials (401,
+        // Negotiate and NTLM); the RPC exchange behind it is not played.
+        if req.method.starts_with("RPC_") {
+            s.send(&unauthorized(None)).await?;
+            return Err(End::Done);
+        }
         if !req.method.starts_with("RDG_") {
             s.send(&response(405, "Method Not Allowed", &[])).await?;
             return Err(End::Done);

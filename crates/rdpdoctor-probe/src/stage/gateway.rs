@@ -21,6 +21,7 @@ mod deep;
 mod http;
 pub mod nla;
 mod rdp_security;
+mod rpc;
 mod spare;
 pub mod target;
 mod tunnel;
@@ -178,6 +179,7 @@ fn empty_evidence(gw: &GatewayTarget) -> GatewayEvidence {
         udp_port: None,
         channel_end: None,
         udp: None,
+        rpc_over_http: None,
     }
 }
 
@@ -223,6 +225,13 @@ async fn path<'a>(
         return (ev, None);
     };
     let Some(()) = http::anonymous(conn, gw, deadline, &mut ev).await else {
+        // No HTTP transport: does the one clients fall back to answer?
+        if matches!(ev.http_status, Some(403 | 404 | 410))
+            && let Some(conn) = http::open(addr, &gw_target, deadline, &mut ev, false).await
+        {
+            let host = http::host_field(gw);
+            ev.rpc_over_http = Some(rpc::ask(conn, &host, deadline).await);
+        }
         return (ev, None);
     };
     let Some(creds) = creds else {

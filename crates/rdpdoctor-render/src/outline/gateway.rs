@@ -74,6 +74,22 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
         Some(false) => d.detail("WebSocket transport refused: legacy HTTP transport only"),
         None => {}
     }
+    if let Some(rpc) = &g.rpc_over_http {
+        let said = match (rpc.status, &rpc.detail) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(why)) => term(why),
+            (None, None) => "nothing".into(),
+        };
+        let schemes: Vec<String> = rpc.auth_schemes.iter().map(|s| term(s)).collect();
+        d.detail(&format!(
+            "RPC over HTTP (RPC_IN_DATA): {said}{}",
+            if schemes.is_empty() {
+                String::new()
+            } else {
+                format!(", offers {}", schemes.join(", "))
+            }
+        ));
+    }
     if let Some(s) = &g.server_header {
         d.detail(&format!("Server: {}", term(s)));
     }

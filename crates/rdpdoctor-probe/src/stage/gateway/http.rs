@@ -115,6 +115,15 @@ pub(super) async fn open(
     Some(FramedStream::new(stream))
 }
 
+/// The `Host` field for the gateway: its name, with the port unless 443.
+pub(super) fn host_field(gw: &super::GatewayTarget) -> String {
+    if gw.port == super::DEFAULT_GATEWAY_PORT {
+        gw.host.clone()
+    } else {
+        format!("{}:{}", gw.host, gw.port)
+    }
+}
+
 /// A random `Sec-WebSocket-Key` ([RFC 6455 4.1]) and connection id.
 fn nonce() -> (String, String) {
     let mut b = [0u8; 32];
@@ -142,11 +151,7 @@ async fn request(
     deadline: &Deadline,
 ) -> Result<(ResponseHead, String), (HopOutcome, String)> {
     let (key, id) = nonce();
-    let host = if gw.port == super::DEFAULT_GATEWAY_PORT {
-        gw.host.clone()
-    } else {
-        format!("{}:{}", gw.host, gw.port)
-    };
+    let host = host_field(gw);
     let mut headers = vec![
         ("Host", host.as_str()),
         ("Accept", "*/*"),
