@@ -100,7 +100,9 @@ pub struct FaultConfig {
     pub stall_first: usize,
     /// CredSSP served by `sspi`'s server side as a domain member's: a
     /// Kerberos AP-REQ in SPNEGO checked with this service's key, raw NTLM
-    /// checked against the [`DEMO_USER`] account. `None` (the default): the
+    /// checked against the [`DEMO_USER`] account (or, with
+    /// [`KerberosService::ntlm_names_domain`], the hand-written CHALLENGE
+    /// naming the domain and the logon refused). `None` (the default): the
     /// hand-written NTLM CHALLENGE and the fault's NTSTATUS.
     pub kerberos: Option<KerberosService>,
 }

@@ -1,8 +1,9 @@
 //! The logon's Kerberos beyond `--realm` (issue 21), against the real MIT
 //! KDC of testkit's `kdc` and the Kerberos NLA emulator (`rdpdoctor lab
 //! serve --kerberos-realm`): the logon of a run without `--realm` whose KDC
-//! krb5.conf names for the server's NTLM domain, with the secrets rule on
-//! that path. Needs krb5-kdc, krb5-admin-server, krb5-user (lab/install.sh);
+//! krb5.conf names for the server's NTLM domain, with the secrets rule and
+//! the one-failed-attempt rule on that path; and the SPN asked once per run
+//! (counted in the KDC's log). Needs krb5-kdc, krb5-admin-server, krb5-user (lab/install.sh);
 //! no lab/up.sh.
 //! `cargo test -p rdpdoctor --features lab --test lab_kerberos_logon -- --ignored`
 
@@ -155,4 +156,44 @@ fn the_kdc_is_asked_for_the_spn_once_per_run() {
     assert!(ok, "kinit: {e}");
     let (ok, said) = d.kdc.kvno(&format!("TERMSRV/localhost@{realm}"));
     assert!(ok, "kvno: {said}");
+}
+
+/// One failed attempt per run on the automatic path too: the realm knows
+/// another password for demo, so the logon's Kerberos (the KDC of the
+/// server's NTLM domain) is refused by the KDC; the password is tried
+/// neither over NTLM nor again by the Kerberos stage after the probe.
+#[test]
+#[ignore]
+fn a_password_the_automatic_kerberos_logon_refused_is_not_tried_again() {
+    let d = Domain::start(
+        "lab_kerberos_logon_once",
+        KdcOptions {
+            service_password: Some(kdc::SERVICE_PASSWORD),
+            other_password: true,
+            ..KdcOptions::default()
+        },
+    );
+    let (_, pw_file) = demo_logon_args("lab-kerberos-auto-once");
+    let pw = pw_file.0.display().to_string();
+    let target = d.target();
+    let mut args = vec!["probe", target.as_str()];
+    args.extend(QUICK);
+    args.extend(["--user", kdc::USER, "--password-file", &pw]);
+    let (out, _) = run_env(false, &args, &[("KRB5_CONFIG", &d.conf)]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let l = &j["logon"];
+    assert_eq!(l["outcome"], "rejected", "{l}");
+    assert_eq!(l["mechanism"]["package"], "kerberos", "{l}");
+    assert_eq!(l["mechanism"]["kdc_known_by"], "ntlm-domain");
+    assert_eq!(l["mechanism"]["kdc_error"], 24, "{l}");
+    let k = &j["kerberos"];
+    assert!(k["password_reply"].is_null(), "{k}");
+    assert!(
+        k["password_not_tried"]
+            .as_str()
+            .is_some_and(|w| w.contains("one failed attempt per run")),
+        "{k}"
+    );
+    let log = d.kdc_log();
+    assert_eq!(log.matches("PREAUTH_FAILED").count(), 1, "{log}");
 }

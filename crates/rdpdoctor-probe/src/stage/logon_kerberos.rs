@@ -380,4 +380,52 @@ mod tests {
         );
         assert_eq!(log.requests, MAX_KDC_REQUESTS);
     }
+
+    /// A KRB-ERROR KRB_ERR_RESPONSE_TOO_BIG (52) as a KDC sends it over UDP
+    /// (DER: pvno 5, msg-type 30, stime, susec, error-code 52, realm, sname).
+    const TOO_BIG: &[u8] =
+        b"\x7e\x5a\x30\x58\xa0\x03\x02\x01\x05\xa1\x03\x02\x01\x1e\xa4\x11\x18\x0f\
+        20261207060000Z\xa5\x03\x02\x01\x00\xa6\x03\x02\x01\x34\xa9\x0d\x1b\x0bRDPLAB.TEST\
+        \xaa\x20\x30\x1e\xa0\x03\x02\x01\x02\xa1\x17\x30\x15\x1b\x06krbtgt\x1b\x0bRDPLAB.TEST";
+
+    #[tokio::test]
+    async fn a_reply_too_big_for_udp_is_asked_once_over_tcp() {
+        assert_eq!(
+            kerberos::decode_reply(TOO_BIG).ok().and_then(|r| match r {
+                KdcReply::Error(e) => Some(e.error_code),
+                KdcReply::AsRep(_) => None,
+            }),
+            Some(KRB_ERR_RESPONSE_TOO_BIG)
+        );
+        // The same port: UDP answers TOO_BIG to every datagram, TCP a frame.
+        let tcp_answer = b"\x00\x00\x00\x01\x7e";
+        let plan = KerberosLogon {
+            transport: KdcTransport::Udp,
+            ..kdc_answering(tcp_answer).await
+        };
+        let udp = tokio::net::UdpSocket::bind(plan.kdc_addr).await.unwrap();
+        let served = tokio::spawn(async move {
+            let mut buf = [0u8; 2048];
+            let mut datagrams = Vec::new();
+            while let Ok(Ok((n, from))) =
+                tokio::time::timeout(Duration::from_millis(800), udp.recv_from(&mut buf)).await
+            {
+                datagrams.push(buf[..n].to_vec());
+                udp.send_to(TOO_BIG, from).await.unwrap();
+            }
+            datagrams
+        });
+        let mut req = request_to(&plan);
+        req.protocol = NetworkProtocol::Udp;
+        req.url = format!("udp://{}", plan.kdc_addr).parse().unwrap();
+        req.data = b"\x6a\x00".to_vec();
+        let mut log = KdcLog::default();
+        let got = ask_kdc(&plan, &req, Duration::from_millis(500), &mut log)
+            .await
+            .unwrap();
+        // One datagram (the bare message), then the TCP answer to sspi.
+        assert_eq!(got, tcp_answer);
+        assert_eq!(log.requests, 2);
+        assert_eq!(served.await.unwrap(), [b"\x6a\x00".to_vec()]);
+    }
 }

@@ -6,8 +6,8 @@ use super::Builder;
 use crate::safe::term;
 use rdpdoctor_diagnose::Section as Sec;
 use rdpdoctor_evidence::{
-    AuthPackage, KdcOutcome, KdcReach, KdcReplyFacts, LogonMechanism, MechanismReason, ProbeReport,
-    StartReason,
+    AuthPackage, KdcOutcome, KdcReach, KdcReplyFacts, KdcTransport, LogonMechanism,
+    MechanismReason, ProbeReport, StartReason,
 };
 
 fn reach(r: &KdcReach) -> String {
@@ -86,6 +86,12 @@ fn logon_package(m: &LogonMechanism) -> String {
         MechanismReason::TargetIsAddress => "an IP address has no SPN".to_owned(),
         MechanismReason::NoSpn => format!("the KDC knows no {spn}, as mstsc falls back"),
         MechanismReason::KdcUnreachable => "the KDC did not answer, as mstsc falls back".to_owned(),
+    };
+    // The fallback Windows makes too (TCP first, then UDP): said, since a
+    // ticket too big for a datagram would need the blocked TCP.
+    let why = match m.kdc_transport {
+        Some(KdcTransport::Udp) => format!("{why}; the KDC over UDP, TCP gave no answer"),
+        _ => why,
     };
     let package = match m.package {
         AuthPackage::Kerberos => "Kerberos",

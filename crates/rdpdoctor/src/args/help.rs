@@ -97,16 +97,18 @@ on a terminal, else from the RDPDOCTOR_PASSWORD environment variable, or from
 --password-file FILE (which wins over the variable); never from the command line.
 A password file holds the password on its first line: one trailing line end
 (\\n or \\r\\n) is removed, anything else (spaces included) is part of the password.
-With NLA the check is CredSSP/NTLM and reports the server's NTSTATUS; without NLA
-the credentials go in a Client Info PDU.
+With NLA the check is CredSSP (Kerberos where a KDC is known and knows the target's
+TERMSRV SPN, NTLM otherwise, as mstsc chooses) and reports the server's answer;
+without NLA the credentials go in a Client Info PDU.
 
 Kerberos (--realm REALM, or on its own): the KDC from --kdc, else SSPI_KDC_URL, else
 the realm's kdc lines in krb5.conf (KRB5_CONFIG, else /etc/krb5.conf; on Windows
 %ProgramData%\\MIT\\Kerberos5\\krb5.ini), else the realm's DNS SRV records
 (_kerberos._tcp.REALM, then _udp). Without --realm, when the server's NTLM names a DNS
 domain whose realm has a KDC known from --kdc or krb5.conf, the domain's KDC is
-checked too (no SRV lookup; the password only when --user names no other domain);
-else the report says what to pass.
+checked too (no SRV lookup; the password only when --user names no other domain),
+and the NLA logon uses that KDC as mstsc in the domain would (TCP, else UDP); else
+the report says what to pass.
 
 The first lines answer: the verdict, the most likely cause, the fix to try first.
 
