@@ -96,6 +96,23 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
     if let Some(e) = &g.channel_end {
         d.detail(&format!("channel to the target ended: {}", term(e)));
     }
+    if let Some(u) = &g.udp {
+        d.detail(&udp_line(u));
+    }
+}
+
+/// The UDP side channel's check, one line: `UDP side channel 3391
+/// reachable · DTLSv1.2 (59 ms)`.
+fn udp_line(u: &rdpdoctor_evidence::UdpSideChannel) -> String {
+    let mut line = format!("UDP side channel {} {}", u.port, u.outcome.name());
+    if let Some(v) = &u.dtls_version {
+        line.push_str(&format!(" · {}", term(v)));
+    }
+    if let Some(x) = &u.detail {
+        line.push_str(&format!(" · {}", term(x)));
+    }
+    line.push_str(&format!(" ({:.0} ms)", u.elapsed_ms));
+    line
 }
 
 /// Which hop answered the credentials, in the gateway's section: the
@@ -176,6 +193,36 @@ pub(super) fn target_not_probed(d: &mut Builder<'_>) {
             sec,
             false,
             "not probed: the target was reached only through the RD Gateway",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdpdoctor_evidence::{UdpOutcome, UdpSideChannel};
+
+    #[test]
+    fn the_udp_side_channel_is_one_line_of_the_gateway_section() {
+        let mut u = UdpSideChannel {
+            port: 3391,
+            outcome: UdpOutcome::NoAnswer,
+            dtls_version: None,
+            datagrams: 0,
+            detail: Some("no answer within 3 s".into()),
+            elapsed_ms: 3001.2,
+        };
+        assert_eq!(
+            udp_line(&u),
+            "UDP side channel 3391 no-answer · no answer within 3 s (3001 ms)"
+        );
+        u.outcome = UdpOutcome::Reachable;
+        u.dtls_version = Some("DTLSv1.2".into());
+        u.detail = None;
+        u.elapsed_ms = 59.0;
+        assert_eq!(
+            udp_line(&u),
+            "UDP side channel 3391 reachable · DTLSv1.2 (59 ms)"
         );
     }
 }

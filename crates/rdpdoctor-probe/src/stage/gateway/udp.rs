@@ -75,7 +75,8 @@ fn not_checked(port: u16, why: String) -> UdpSideChannel {
 /// [RFC 6347 4.1] A DTLS record starts with its content type
 /// (change_cipher_spec 20, alert 21, handshake 22, application_data 23)
 /// and a version whose first byte is 254 (DTLS 1.0: 254.255, 1.2: 254.253).
-pub fn looks_like_dtls(datagram: &[u8]) -> bool {
+#[cfg_attr(not(feature = "openssl"), allow(dead_code))]
+fn looks_like_dtls(datagram: &[u8]) -> bool {
     matches!(datagram, [20..=23, 254, ..])
 }
 
