@@ -6,7 +6,9 @@
 //! For every gateway fault, real `xfreerdp +auth-only /g: /gt:http` is run
 //! through the same emulated gateway `tests/gateway.rs` probes, and its exit
 //! code is held to the one measured here; the healthy gateway carries a real
-//! NLA connection (NTLM against a SAM file) to FreeRDP's shadow server.
+//! NLA connection (NTLM against a SAM file) to FreeRDP's shadow server, over
+//! the WebSocket transport and over the legacy two-channel one
+//! (`/gt:http,no-websockets`).
 //! The passwords are the lab's and the demo's throwaway ones: the reference
 //! client is the only place they go in argv (ARCHITECTURE.md, invariant 7).
 //!
@@ -30,8 +32,10 @@ const LAB_PASSWORD: &str = "LabPass1!";
 ///   gateway's certificate too); mstsc refuses an expired gateway certificate.
 /// - every gateway HRESULT is exit 131, the name only in the log;
 /// - `gw-auth-refused` is 155 (ERRCONNECT_ACCESS_DENIED);
-/// - no HTTP transport (404) and no WebSocket (the emulator does not play
-///   the legacy transport) are 133, "security negotiation failure";
+/// - no HTTP transport (404) is 133, "security negotiation failure";
+/// - no WebSocket (`gw-no-websocket`: the upgrade answered 200) is 0: 2.11
+///   takes the 200 for an "old rdg endpoint", opens `RDG_IN_DATA` and logs
+///   on over the legacy transport;
 /// - a gateway silent after TLS is never given up: 124 is `timeout`'s.
 const XFREERDP_RC: &[(GatewayFault, i32, &str)] = &[
     (
@@ -59,8 +63,8 @@ const XFREERDP_RC: &[(GatewayFault, i32, &str)] = &[
     ),
     (
         GatewayFault::NoWebsocket,
-        133,
-        "ERRCONNECT_SECURITY_NEGO_CONNECT_FAILED",
+        0,
+        "Authentication only, exit status 0",
     ),
     (
         GatewayFault::RpcOnly,
@@ -185,8 +189,15 @@ fn start_shadow_on(display: &str, dir: &std::path::Path, password: &str, procs: 
 
 /// xfreerdp through the gateway to the shadow server: exit code and its last lines.
 fn xfreerdp(display: &str, dir: &std::path::Path, gw: u16, target: u16) -> (i32, String) {
-    xfreerdp_sec(display, dir, gw, target, "nla", DEMO_AT_GATEWAY)
+    xfreerdp_sec(display, dir, gw, target, "nla", DEMO_AT_GATEWAY, WEBSOCKET)
 }
+
+/// The HTTP transport with WebSocket, as xfreerdp 2.11 asks by default.
+const WEBSOCKET: &str = "http";
+/// The legacy two-channel HTTP transport: `no-websockets` makes xfreerdp
+/// 2.11 send `RDG_OUT_DATA` without the upgrade (`rdg.c`), so the gateway
+/// answers 200 and the client opens `RDG_IN_DATA`.
+const LEGACY: &str = "http,no-websockets";
 
 /// The demo's account, the one the emulated gateway accepts by default.
 const DEMO_AT_GATEWAY: (&str, &str) = (
@@ -194,7 +205,8 @@ const DEMO_AT_GATEWAY: (&str, &str) = (
     rdpdoctor_emulator::DEMO_PASSWORD,
 );
 
-/// xfreerdp through the gateway, forcing `/sec:SEC`: exit code and its last lines.
+/// xfreerdp through the gateway, forcing `/sec:SEC` and `/gt:GT`: exit
+/// code and its last lines.
 fn xfreerdp_sec(
     display: &str,
     dir: &std::path::Path,
@@ -202,6 +214,7 @@ fn xfreerdp_sec(
     target: u16,
     sec: &str,
     (gw_user, gw_password): (&str, &str),
+    gt: &str,
 ) -> (i32, String) {
     let home = tempdir(dir, "home");
     let out = Command::new("timeout")
@@ -214,7 +227,7 @@ fn xfreerdp_sec(
             format!("/g:127.0.0.1:{gw}"),
             format!("/gu:{gw_user}"),
             format!("/gp:{gw_password}"),
-            "/gt:http".to_owned(),
+            format!("/gt:{gt}"),
             "/cert:ignore".to_owned(),
             "+auth-only".to_owned(),
         ])
@@ -261,7 +274,34 @@ fn xfreerdp_through_every_emulated_gateway() {
         measured.push((*fault, rc, *want, tail.contains(says)));
         rt.block_on(gw.shutdown());
     }
+    // The healthy gateway once more, over the legacy transport: the whole
+    // NLA logon to the shadow server through RDG_OUT_DATA / RDG_IN_DATA.
+    let gw = spawn_gateway(&rt, GatewayConfig::new(GatewayFault::Healthy));
+    let t = Instant::now();
+    let (legacy_rc, legacy_tail) = xfreerdp_sec(
+        &display,
+        &dir,
+        gw.local_addr().port(),
+        shadow,
+        "nla",
+        DEMO_AT_GATEWAY,
+        LEGACY,
+    );
+    println!(
+        "{:<24} rc {legacy_rc:<4} {:>5.1} s  {legacy_tail}",
+        "gw-healthy (legacy)",
+        t.elapsed().as_secs_f64()
+    );
+    rt.block_on(gw.shutdown());
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+    assert_eq!(
+        legacy_rc, 0,
+        "gw-healthy over the legacy transport: {legacy_tail}"
+    );
+    assert!(
+        legacy_tail.contains("Authentication only, exit status 0"),
+        "gw-healthy over the legacy transport: {legacy_tail}"
+    );
     for (fault, rc, want, said) in measured {
         assert_eq!(rc, want, "{}: xfreerdp exit code", fault.name());
         assert!(
@@ -363,7 +403,15 @@ fn xfreerdp_and_rdpdoctor_through_the_gateway_to_the_target() {
             .block_on(rdpdoctor_emulator::spawn_gateway(cfg, any))
             .unwrap();
         let gw_port = gw.local_addr().port();
-        let (rc, tail) = xfreerdp_sec(&display, &dir, gw_port, to, "tls", DEMO_AT_GATEWAY);
+        let (rc, tail) = xfreerdp_sec(
+            &display,
+            &dir,
+            gw_port,
+            to,
+            "tls",
+            DEMO_AT_GATEWAY,
+            WEBSOCKET,
+        );
         let (logon, _pw) = demo_logon_args("lab-gw-target");
         let gw_arg = format!("127.0.0.1:{gw_port}");
         let mut args = vec!["--gateway", gw_arg.as_str(), "--timeout", "3"];
@@ -517,6 +565,7 @@ fn the_logon_through_the_gateway_is_the_targets() {
             shadow,
             "nla",
             (LAB_USER, LAB_PASSWORD),
+            WEBSOCKET,
         );
         println!(
             "{:<16} xfreerdp rc {rc:<4} {tail}\n{:<16} through {} {:?} in {:.1} s\n{:<16} direct  {} {:?}",

@@ -3,6 +3,7 @@
 //! where a client trusts it, so the probe's bounds and deadlines are shown
 //! to hold. Each ends after the connection's hold time at the latest.
 
+use super::exchange::Tunnel;
 use crate::framed::{End, Framed};
 use rdpdoctor_wire::tsgu::ServerPacket;
 use rdpdoctor_wire::websocket::{self, opcode};
@@ -128,26 +129,27 @@ pub(super) async fn oversized<S: AsyncRead + AsyncWrite + Unpin>(
     End::Done
 }
 
-/// Keepalive packets, each in its own frame, without end.
-pub(super) async fn keepalive_flood<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
-    let frame = websocket::encode_frame(opcode::BINARY, &ServerPacket::Keepalive.encode(), None);
-    forever(s, &frame, 1_000_000).await
+/// Keepalive packets, each in its own frame (or, on the legacy transport,
+/// straight after another), without end.
+pub(super) async fn keepalive_flood<T: Tunnel>(t: &mut T) -> End {
+    for _ in 0..1_000_000 {
+        if let Err(e) = t.send_packet(&ServerPacket::Keepalive).await {
+            return e;
+        }
+    }
+    End::Done
 }
 
 /// After a successful channel response: data packets ([MS-TSGU 2.2.10.6])
 /// that are not RDP, at once, one for each request a client may send.
-pub(super) async fn channel_garbage<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut Framed<S>,
-    hold: Duration,
-) -> End {
+pub(super) async fn channel_garbage<T: Tunnel>(t: &mut T, hold: Duration) -> End {
     let page = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec();
-    let frame = websocket::encode_frame(opcode::BINARY, &ServerPacket::Data(page).encode(), None);
     // Then hold the connection until the client goes.
     for _ in 0..4 {
-        if let Err(e) = s.send_now(&frame).await {
+        if let Err(e) = t.send_packet(&ServerPacket::Data(page.clone())).await {
             return e;
         }
     }
-    s.drain(hold).await;
+    t.drain(hold).await;
     End::Done
 }
