@@ -230,7 +230,8 @@ async fn authorized<S: AsyncRead + AsyncWrite + Unpin>(
         .value("Upgrade")
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let key = req.value("Sec-WebSocket-Key");
-    let (true, Some(key), false) = (upgrade, key, cfg.fault == GatewayFault::NoWebsocket) else {
+    let refused = cfg.fault == GatewayFault::NoWebsocket || cfg.hostile.is_some_and(|h| h.legacy());
+    let (true, Some(key), false) = (upgrade, key, refused) else {
         // No upgrade asked, or none offered: the legacy transport.
         return legacy::half(req).ok_or_else(|| garbage("no RDG-Connection-Id"));
     };

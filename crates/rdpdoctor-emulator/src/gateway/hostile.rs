@@ -30,11 +30,17 @@ pub enum GatewayHostile {
     ChannelGarbage,
     /// Opens the channel, then relays nothing and says nothing.
     ChannelSilent,
+    /// Refuses WebSocket; answers the legacy `RDG_OUT_DATA` 200 with a
+    /// chunked body that never ends (and is no MS-TSGU).
+    LegacyEndlessBody,
+    /// Refuses WebSocket; never answers the legacy `RDG_IN_DATA` once
+    /// its NTLM is done.
+    LegacyInNeverAnswered,
 }
 
 impl GatewayHostile {
     /// Every behaviour.
-    pub const ALL: [GatewayHostile; 8] = [
+    pub const ALL: [GatewayHostile; 10] = [
         Self::EndlessHeaders,
         Self::EndlessChunked,
         Self::UpgradeWithoutFraming,
@@ -43,6 +49,8 @@ impl GatewayHostile {
         Self::KeepaliveFlood,
         Self::ChannelGarbage,
         Self::ChannelSilent,
+        Self::LegacyEndlessBody,
+        Self::LegacyInNeverAnswered,
     ];
 
     /// The kebab-case name.
@@ -56,7 +64,14 @@ impl GatewayHostile {
             Self::KeepaliveFlood => "gw-keepalive-flood",
             Self::ChannelGarbage => "gw-channel-garbage",
             Self::ChannelSilent => "gw-channel-silent",
+            Self::LegacyEndlessBody => "gw-legacy-endless-body",
+            Self::LegacyInNeverAnswered => "gw-legacy-in-never-answered",
         }
+    }
+
+    /// Whether it plays on the legacy transport (so refuses WebSocket).
+    pub fn legacy(self) -> bool {
+        matches!(self, Self::LegacyEndlessBody | Self::LegacyInNeverAnswered)
     }
 }
 
@@ -90,8 +105,18 @@ pub(super) async fn endless_headers<S: AsyncRead + AsyncWrite + Unpin>(s: &mut F
 
 /// 401 with a chunked body that never ends.
 pub(super) async fn endless_chunked<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
-    let head = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM\r\nTransfer-Encoding: chunked\r\n\r\n";
-    if let Err(e) = s.send_now(head).await {
+    endless_chunks(s, "401 Unauthorized\r\nWWW-Authenticate: NTLM").await
+}
+
+/// The legacy OUT channel's 200, with a chunked body that never ends.
+pub(super) async fn endless_body<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
+    endless_chunks(s, "200 OK").await
+}
+
+/// A response head (`status` and its fields), then chunks without end.
+async fn endless_chunks<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>, status: &str) -> End {
+    let head = format!("HTTP/1.1 {status}\r\nTransfer-Encoding: chunked\r\n\r\n");
+    if let Err(e) = s.send_now(head.as_bytes()).await {
         return e;
     }
     forever(

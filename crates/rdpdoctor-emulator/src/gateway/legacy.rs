@@ -21,6 +21,7 @@
 
 use super::conn::{GwCtx, garbage, response};
 use super::exchange::{self, Tunnel};
+use super::{GatewayHostile, hostile};
 use crate::framed::{End, Framed};
 use rdpdoctor_wire::WireError;
 use rdpdoctor_wire::frame::Accumulator;
@@ -79,6 +80,10 @@ pub(super) fn half(req: &RequestHead) -> Option<Half> {
 /// to its waiting OUT channel.
 pub(super) async fn pair(mut s: Framed<GwStream>, ctx: &GwCtx, half: Half) {
     let cfg = &ctx.cfg;
+    if cfg.hostile == Some(GatewayHostile::LegacyInNeverAnswered) && !half.out {
+        s.drain(cfg.hold).await;
+        return;
+    }
     if !half.out {
         let waiting = ctx
             .pending
@@ -97,11 +102,7 @@ pub(super) async fn pair(mut s: Framed<GwStream>, ctx: &GwCtx, half: Half) {
         }
         return;
     }
-    let head = b"HTTP/1.1 200 OK\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n";
-    if s.send(head).await.is_err() || s.send_now(&SEED).await.is_err() {
-        s.close().await;
-        return;
-    }
+    // Waiting before the 200 goes: the IN channel comes only after it.
     let (tx, rx) = oneshot::channel();
     let registered = ctx.pending.0.lock().is_ok_and(|mut p| {
         if p.contains_key(&half.id) {
@@ -114,11 +115,23 @@ pub(super) async fn pair(mut s: Framed<GwStream>, ctx: &GwCtx, half: Half) {
         s.close().await;
         return;
     }
-    let inn = tokio::time::timeout(cfg.read_timeout, rx).await;
+    let head = b"HTTP/1.1 200 OK\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n";
+    let inn = if cfg.hostile == Some(GatewayHostile::LegacyEndlessBody) {
+        // The IN channel is taken (and held in `rx`) while the body goes on.
+        let _ = hostile::endless_body(&mut s).await;
+        None
+    } else if s.send(head).await.is_err() || s.send_now(&SEED).await.is_err() {
+        None
+    } else {
+        tokio::time::timeout(cfg.read_timeout, rx)
+            .await
+            .ok()
+            .and_then(Result::ok)
+    };
     if let Ok(mut p) = ctx.pending.0.lock() {
         p.remove(&half.id);
     }
-    let Ok(Ok(inn)) = inn else {
+    let Some(inn) = inn else {
         s.close().await;
         return;
     };
