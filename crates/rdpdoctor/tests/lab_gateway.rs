@@ -453,6 +453,8 @@ struct LogonRow {
     /// The target's SAM gives the lab account the password the gateway
     /// accepts (`same`) or another one (`other`).
     same_password: bool,
+    /// The tunnel goes over the legacy transport (`legacy`), not WebSocket.
+    legacy: bool,
     verdict: String,
     present: Vec<String>,
     absent: Vec<String>,
@@ -474,7 +476,7 @@ fn logon_rows() -> Vec<LogonRow> {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
-            assert!(c.len() >= 8, "a row of 8 columns: {l}");
+            assert!(c.len() >= 9, "a row of 9 columns: {l}");
             LogonRow {
                 name: c[0].to_owned(),
                 same_password: match c[1] {
@@ -482,11 +484,16 @@ fn logon_rows() -> Vec<LogonRow> {
                     "other" => false,
                     x => panic!("target_password {x:?}: same or other"),
                 },
-                verdict: c[2].to_owned(),
-                present: list(c[3]),
-                absent: list(c[4]),
-                top_cause: (c[5] != "-").then(|| c[5].to_owned()),
-                xfreerdp_rc: c[6].parse().expect("xfreerdp_rc: a number"),
+                legacy: match c[2] {
+                    "websocket" => false,
+                    "legacy" => true,
+                    x => panic!("transport {x:?}: websocket or legacy"),
+                },
+                verdict: c[3].to_owned(),
+                present: list(c[4]),
+                absent: list(c[5]),
+                top_cause: (c[6] != "-").then(|| c[6].to_owned()),
+                xfreerdp_rc: c[7].parse().expect("xfreerdp_rc: a number"),
             }
         })
         .collect()
@@ -532,7 +539,10 @@ fn probe_watched(
 fn the_logon_through_the_gateway_is_the_targets() {
     let _lab = one_at_a_time();
     let rows = logon_rows();
-    assert!(rows.len() >= 2, "rows for the right and the wrong password");
+    assert!(
+        rows.len() >= 3,
+        "rows for the right and the wrong password, and the legacy transport"
+    );
     let base = std::env::temp_dir().join(format!("rdpdoctor-lab-gw-logon-{}", std::process::id()));
     let mut xvfb = Procs(Vec::new());
     let display = start_xvfb(100, &mut xvfb);
@@ -548,7 +558,14 @@ fn the_logon_through_the_gateway_is_the_targets() {
             "Other-Pass-2"
         };
         let shadow = start_shadow_on(&display, &dir, password, &mut shadow_procs);
-        let mut cfg = GatewayConfig::new(GatewayFault::Healthy);
+        // The legacy rows: a gateway that refuses WebSocket (200), and
+        // xfreerdp not asking for it.
+        let (fault, gt) = if row.legacy {
+            (GatewayFault::NoWebsocket, LEGACY)
+        } else {
+            (GatewayFault::Healthy, WEBSOCKET)
+        };
+        let mut cfg = GatewayConfig::new(fault);
         cfg.user = LAB_USER.into();
         cfg.password = LAB_PASSWORD.into();
         cfg.hold = Duration::from_secs(30);
@@ -565,7 +582,7 @@ fn the_logon_through_the_gateway_is_the_targets() {
             shadow,
             "nla",
             (LAB_USER, LAB_PASSWORD),
-            WEBSOCKET,
+            gt,
         );
         println!(
             "{:<16} xfreerdp rc {rc:<4} {tail}\n{:<16} through {} {:?} in {:.1} s\n{:<16} direct  {} {:?}",
