@@ -130,8 +130,8 @@ impl Again<'_> {
         let t = Instant::now();
         let mut scratch = empty_evidence(self.gw);
         let open = async {
-            let t = transport(self, creds, deadline, &mut scratch).await?;
-            tunnel::run(t, target, deadline, &mut scratch).await
+            let t = Box::pin(transport(self, creds, deadline, &mut scratch)).await?;
+            Box::pin(tunnel::run(t, target, deadline, &mut scratch)).await
         };
         let r = open.await.ok_or_else(|| {
             let h = scratch.failed_hop();
@@ -217,10 +217,12 @@ async fn path<'a>(
         addr,
         gw_target,
     };
-    let Some(t) = transport(&again, creds, deadline, &mut ev).await else {
+    // Boxed: each holds TLS connections across its awaits, and a scan runs
+    // many probes on a tokio worker's stack.
+    let Some(t) = Box::pin(transport(&again, creds, deadline, &mut ev)).await else {
         return (ev, None);
     };
-    let open = tunnel::run(t, target, deadline, &mut ev).await;
+    let open = Box::pin(tunnel::run(t, target, deadline, &mut ev)).await;
     (ev, open.map(|t| (t, again)))
 }
 
@@ -233,12 +235,12 @@ async fn transport(
     deadline: &Deadline,
     ev: &mut GatewayEvidence,
 ) -> Option<tunnel::Transport> {
-    let conn = http::open(at.addr, &at.gw_target, deadline, ev, false).await?;
-    match http::authenticate(conn, at.gw, creds, deadline, ev).await? {
+    let conn = Box::pin(http::open(at.addr, &at.gw_target, deadline, ev, false)).await?;
+    match Box::pin(http::authenticate(conn, at.gw, creds, deadline, ev)).await? {
         http::Authorized::WebSocket(conn) => Some(tunnel::Transport::WebSocket(conn)),
         http::Authorized::Legacy { out, id, chunked } => {
-            let inn = http::open(at.addr, &at.gw_target, deadline, ev, false).await?;
-            let inn = http::legacy_in(inn, at.gw, creds, &id, deadline, ev).await?;
+            let inn = Box::pin(http::open(at.addr, &at.gw_target, deadline, ev, false)).await?;
+            let inn = Box::pin(http::legacy_in(inn, at.gw, creds, &id, deadline, ev)).await?;
             Some(tunnel::Transport::Legacy {
                 out,
                 inn: Box::new(inn),
