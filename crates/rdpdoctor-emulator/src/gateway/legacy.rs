@@ -97,7 +97,8 @@ pub(super) async fn pair(mut s: Framed<GwStream>, ctx: &GwCtx, half: Half) {
             return;
         };
         if s.send(&response(200, "OK", &[])).await.is_ok() {
-            // The OUT connection's task owns this one from here on.
+            // The OUT connection's task owns this one from here on (and
+            // its permit covers both: at most two streams per permit).
             let _ = out.send(s);
         }
         return;

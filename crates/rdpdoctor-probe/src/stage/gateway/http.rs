@@ -1,6 +1,8 @@
 //! The gateway's TCP, TLS and HTTP hops ([MS-TSGU 3.3.5.1]): the request
 //! `RDG_OUT_DATA /remoteDesktopGateway/` without credentials, then with NTLM
-//! ([MS-NLMP], the `sspi` crate's client) asking for the WebSocket transport.
+//! ([MS-NLMP], the `sspi` crate's client) asking for the WebSocket transport;
+//! where the gateway answers 200 instead, the legacy transport's
+//! `RDG_IN_DATA` on a second connection ([`legacy_in`]).
 
 use super::hop;
 use crate::Credentials;
