@@ -358,7 +358,8 @@ finding_ids! {
     GatewayCertSelfSigned = "gateway-cert-self-signed" => Gateway,
     /// `--gateway`: no HTTP transport (404/403/410 to RDG_OUT_DATA): RPC over HTTP only.
     GatewayHttpTransportAbsent = "gateway-http-transport-absent" => Gateway,
-    /// `--gateway`: the gateway refuses the WebSocket transport (legacy HTTP only).
+    /// `--gateway`: the gateway refuses the WebSocket transport (legacy HTTP
+    /// only, which clients and the probe fall back to: a warning).
     GatewayWebsocketRefused = "gateway-websocket-refused" => Gateway,
     /// `--gateway`: the gateway refuses the user's credentials.
     GatewayAuthRefused = "gateway-auth-refused" => Gateway,

@@ -233,13 +233,18 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
         out.push(hop_finding(g, h));
     }
     if g.websocket == Some(false) {
+        // A warning, not a failure: clients fall back to the legacy
+        // transport ([MS-TSGU 3.3.5.1]; mstsc and FreeRDP do), which the
+        // probe follows too; whether it carried the tunnel is said.
+        let legacy = if g.channel_opened {
+            "the legacy HTTP transport (RDG_OUT_DATA and RDG_IN_DATA) carried the tunnel"
+        } else {
+            "only the legacy HTTP transport (RDG_OUT_DATA and RDG_IN_DATA) is left"
+        };
         out.push(Finding::new(
             FindingId::GatewayWebsocketRefused,
             Severity::Warn,
-            format!(
-                "The RD Gateway {at} refuses the WebSocket transport: only the legacy HTTP \
-                 transport is left (the probe did not follow it)"
-            ),
+            format!("The RD Gateway {at} refuses the WebSocket transport: {legacy}"),
             &WebsocketRefusedFacts { websocket: false },
         ));
     }
@@ -394,7 +399,7 @@ pub(crate) fn headline(
         ),
         _ if g.websocket == Some(false) => format!(
             "The RD Gateway {at} authenticates you but offers only the legacy HTTP transport, \
-             which the probe does not follow; the tunnel and the target were not checked."
+             and no channel to the target opened over it; the target was not checked."
         ),
         _ => format!(
             "The RD Gateway {at} answers and offers {}; give --user to follow the tunnel to the \

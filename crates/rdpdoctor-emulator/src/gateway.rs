@@ -2,9 +2,11 @@
 //! TLS on a port, the HTTP transport of [MS-TSGU 3.3.5.1] (`RDG_OUT_DATA
 //! /remoteDesktopGateway/`), NTLM authentication of the HTTP request
 //! ([MS-NLMP], the `sspi` crate's server side, against one lab account),
-//! the WebSocket transport (101, [RFC 6455]), the MS-TSGU exchange
-//! ([MS-TSGU 2.2.10]: handshake, tunnel create, tunnel auth, channel
-//! create) and, when healthy, a relay of the channel's bytes to the target
+//! the WebSocket transport (101, [RFC 6455]) or the legacy two-channel one
+//! (200: `RDG_OUT_DATA` and `RDG_IN_DATA` on two TLS connections paired by
+//! `RDG-Connection-Id`, `legacy`), the MS-TSGU exchange ([MS-TSGU
+//! 2.2.10]: handshake, tunnel create, tunnel auth, channel create) over
+//! either, and, when healthy, a relay of the channel's bytes to the target
 //! over TCP, and a UDP side channel that answers DTLS ([`udp`]: announced
 //! to a client that offers HTTP_CAPABILITY_UDP_TRANSPORT).
 //!
@@ -12,26 +14,31 @@
 //! TLS ─ RPC_IN_DATA ── 401 (every fault: the RPC proxy is there, not played)
 //! TLS ─ RDG_OUT_DATA ─┬─ 404 ........................................ gw-rpc-only
 //!                     └─ 401 NTLM/Negotiate ─ NTLM ─┬─ 401 ........... gw-auth-refused
-//!                                                   ├─ 200 (legacy) .. gw-no-websocket
-//!                                                   └─ 101 WebSocket ─ handshake ─ tunnel ─┬─ E_PROXY_NAP_ACCESSDENIED ..... gw-cap-denied
-//!                                                                                          ├─ E_PROXY_MAXCONNECTIONSREACHED  gw-max-connections
-//!                                                                                          └─ tunnel auth ─ channel ─┬─ E_PROXY_RAP_ACCESSDENIED gw-rap-denied
-//!                                                                                                                    ├─ E_PROXY_TS_CONNECTFAILED gw-target-unreachable
-//!                                                                                                                    ├─ relay, UDP port silent . gw-udp-blocked
-//!                                                                                                                    └─ relay, DTLS on UDP ..... gw-healthy
+//!                                                   ├─ 200 (legacy: no upgrade asked, or gw-no-websocket)
+//!                                                   │    + RDG_IN_DATA ─┐
+//!                                                   └─ 101 WebSocket ───┴─ handshake ─ tunnel ─┬─ E_PROXY_NAP_ACCESSDENIED ..... gw-cap-denied
+//!                                                                                              ├─ E_PROXY_MAXCONNECTIONSREACHED  gw-max-connections
+//!                                                                                              └─ tunnel auth ─ channel ─┬─ E_PROXY_RAP_ACCESSDENIED gw-rap-denied
+//!                                                                                                                        ├─ E_PROXY_TS_CONNECTFAILED gw-target-unreachable
+//!                                                                                                                        ├─ relay, UDP port silent . gw-udp-blocked
+//!                                                                                                                        └─ relay, DTLS on UDP ..... gw-healthy, gw-no-websocket
 //! ```
 //!
-//! What it does not do that Windows' gateway does: the legacy two-channel
-//! transport (`RDG_IN_DATA` paired with `RDG_OUT_DATA`; `gw-no-websocket`
-//! answers 200 and goes no further), Negotiate/Kerberos (only NTLM is
-//! checked, though both schemes are offered), the UDP side channel past its
-//! DTLS handshake (no CONNECT_PKT, no RDP-UDP relay, one client at a time),
-//! PAA cookies and consent messages. Resource names are connected to only when
-//! they are IP addresses or `localhost` (no name is ever resolved), or
-//! through [`GatewayConfig::relay_to`].
+//! What it does not do that Windows' gateway does: Negotiate/Kerberos (only
+//! NTLM is checked, though both schemes are offered), the UDP side channel
+//! past its DTLS handshake (no CONNECT_PKT, no RDP-UDP relay, one client at
+//! a time), the RPC over HTTP exchange (its proxy only answers 401), PAA
+//! cookies and consent messages; on the legacy transport, a 100-byte
+//! seed (it sends the 10 bytes Windows Server 2019 and FreeRDP use) and
+//! its own answer to an `RDG_IN_DATA` whose `RDG_OUT_DATA` is not waiting
+//! (it answers 400; Windows' is undocumented). Resource names are connected
+//! to only when they are IP addresses or `localhost` (no name is ever
+//! resolved), or through [`GatewayConfig::relay_to`].
 
 mod conn;
+mod exchange;
 mod hostile;
+mod legacy;
 mod udp;
 
 pub use hostile::GatewayHostile;
@@ -63,7 +70,8 @@ pub enum GatewayFault {
     /// The gateway's connection limit: E_PROXY_MAXCONNECTIONSREACHED in
     /// the tunnel response.
     MaxConnections,
-    /// No WebSocket transport: the upgrade is answered 200 (legacy only).
+    /// No WebSocket transport: the upgrade is answered 200, and the legacy
+    /// two-channel transport works (relays to the target).
     NoWebsocket,
     /// No HTTP transport: `RDG_OUT_DATA` is answered 404 (RPC over HTTP only).
     RpcOnly,
@@ -122,7 +130,9 @@ impl GatewayFault {
             Self::RapDenied => "the resource authorization policy (RAP) denies the target",
             Self::TargetUnreachable => "the gateway cannot connect to the target",
             Self::MaxConnections => "the gateway has reached its connection limit",
-            Self::NoWebsocket => "the gateway has no WebSocket transport (legacy HTTP only)",
+            Self::NoWebsocket => {
+                "the gateway refuses WebSocket; its legacy HTTP transport relays to the target"
+            }
             Self::RpcOnly => "the gateway has no HTTP transport (RPC over HTTP only)",
             Self::Silent => "the gateway completes TLS, then says nothing",
             Self::UdpBlocked => {
@@ -234,7 +244,11 @@ pub async fn spawn_gateway(
     let (listener, local_addr) = crate::bind(listen).await?;
     let (stop, mut stopped) = oneshot::channel::<()>();
     let max = config.max_connections.max(1);
-    let ctx = Arc::new(conn::GwCtx { cfg: config, tls });
+    let ctx = Arc::new(conn::GwCtx {
+        cfg: config,
+        tls,
+        pending: Default::default(),
+    });
     let task = tokio::spawn(async move {
         let permits = Arc::new(Semaphore::new(max));
         let mut connections = JoinSet::new();

@@ -6,7 +6,9 @@
 //! For every gateway fault, real `xfreerdp +auth-only /g: /gt:http` is run
 //! through the same emulated gateway `tests/gateway.rs` probes, and its exit
 //! code is held to the one measured here; the healthy gateway carries a real
-//! NLA connection (NTLM against a SAM file) to FreeRDP's shadow server.
+//! NLA connection (NTLM against a SAM file) to FreeRDP's shadow server, over
+//! the WebSocket transport and over the legacy two-channel one
+//! (`/gt:http,no-websockets`).
 //! The passwords are the lab's and the demo's throwaway ones: the reference
 //! client is the only place they go in argv (ARCHITECTURE.md, invariant 7).
 //!
@@ -30,8 +32,10 @@ const LAB_PASSWORD: &str = "LabPass1!";
 ///   gateway's certificate too); mstsc refuses an expired gateway certificate.
 /// - every gateway HRESULT is exit 131, the name only in the log;
 /// - `gw-auth-refused` is 155 (ERRCONNECT_ACCESS_DENIED);
-/// - no HTTP transport (404) and no WebSocket (the emulator does not play
-///   the legacy transport) are 133, "security negotiation failure";
+/// - no HTTP transport (404) is 133, "security negotiation failure";
+/// - no WebSocket (`gw-no-websocket`: the upgrade answered 200) is 0: 2.11
+///   takes the 200 for an "old rdg endpoint", opens `RDG_IN_DATA` and logs
+///   on over the legacy transport;
 /// - a gateway silent after TLS is never given up: 124 is `timeout`'s.
 const XFREERDP_RC: &[(GatewayFault, i32, &str)] = &[
     (
@@ -59,8 +63,8 @@ const XFREERDP_RC: &[(GatewayFault, i32, &str)] = &[
     ),
     (
         GatewayFault::NoWebsocket,
-        133,
-        "ERRCONNECT_SECURITY_NEGO_CONNECT_FAILED",
+        0,
+        "Authentication only, exit status 0",
     ),
     (
         GatewayFault::RpcOnly,
@@ -191,8 +195,15 @@ fn start_shadow_on(display: &str, dir: &std::path::Path, password: &str, procs: 
 
 /// xfreerdp through the gateway to the shadow server: exit code and its last lines.
 fn xfreerdp(display: &str, dir: &std::path::Path, gw: u16, target: u16) -> (i32, String) {
-    xfreerdp_sec(display, dir, gw, target, "nla", DEMO_AT_GATEWAY)
+    xfreerdp_sec(display, dir, gw, target, "nla", DEMO_AT_GATEWAY, WEBSOCKET)
 }
+
+/// The HTTP transport with WebSocket, as xfreerdp 2.11 asks by default.
+const WEBSOCKET: &str = "http";
+/// The legacy two-channel HTTP transport: `no-websockets` makes xfreerdp
+/// 2.11 send `RDG_OUT_DATA` without the upgrade (`rdg.c`), so the gateway
+/// answers 200 and the client opens `RDG_IN_DATA`.
+const LEGACY: &str = "http,no-websockets";
 
 /// The demo's account, the one the emulated gateway accepts by default.
 const DEMO_AT_GATEWAY: (&str, &str) = (
@@ -200,7 +211,8 @@ const DEMO_AT_GATEWAY: (&str, &str) = (
     rdpdoctor_emulator::DEMO_PASSWORD,
 );
 
-/// xfreerdp through the gateway, forcing `/sec:SEC`: exit code and its last lines.
+/// xfreerdp through the gateway, forcing `/sec:SEC` and `/gt:GT`: exit
+/// code and its last lines.
 fn xfreerdp_sec(
     display: &str,
     dir: &std::path::Path,
@@ -208,6 +220,7 @@ fn xfreerdp_sec(
     target: u16,
     sec: &str,
     (gw_user, gw_password): (&str, &str),
+    gt: &str,
 ) -> (i32, String) {
     let home = tempdir(dir, "home");
     let out = Command::new("timeout")
@@ -220,7 +233,7 @@ fn xfreerdp_sec(
             format!("/g:127.0.0.1:{gw}"),
             format!("/gu:{gw_user}"),
             format!("/gp:{gw_password}"),
-            "/gt:http".to_owned(),
+            format!("/gt:{gt}"),
             "/cert:ignore".to_owned(),
             "+auth-only".to_owned(),
         ])
@@ -267,7 +280,34 @@ fn xfreerdp_through_every_emulated_gateway() {
         measured.push((*fault, rc, *want, tail.contains(says)));
         rt.block_on(gw.shutdown());
     }
+    // The healthy gateway once more, over the legacy transport: the whole
+    // NLA logon to the shadow server through RDG_OUT_DATA / RDG_IN_DATA.
+    let gw = spawn_gateway(&rt, GatewayConfig::new(GatewayFault::Healthy));
+    let t = Instant::now();
+    let (legacy_rc, legacy_tail) = xfreerdp_sec(
+        &display,
+        &dir,
+        gw.local_addr().port(),
+        shadow,
+        "nla",
+        DEMO_AT_GATEWAY,
+        LEGACY,
+    );
+    println!(
+        "{:<24} rc {legacy_rc:<4} {:>5.1} s  {legacy_tail}",
+        "gw-healthy (legacy)",
+        t.elapsed().as_secs_f64()
+    );
+    rt.block_on(gw.shutdown());
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+    assert_eq!(
+        legacy_rc, 0,
+        "gw-healthy over the legacy transport: {legacy_tail}"
+    );
+    assert!(
+        legacy_tail.contains("Authentication only, exit status 0"),
+        "gw-healthy over the legacy transport: {legacy_tail}"
+    );
     for (fault, rc, want, said) in measured {
         assert_eq!(rc, want, "{}: xfreerdp exit code", fault.name());
         assert!(
@@ -369,7 +409,15 @@ fn xfreerdp_and_rdpdoctor_through_the_gateway_to_the_target() {
             .block_on(rdpdoctor_emulator::spawn_gateway(cfg, any))
             .unwrap();
         let gw_port = gw.local_addr().port();
-        let (rc, tail) = xfreerdp_sec(&display, &dir, gw_port, to, "tls", DEMO_AT_GATEWAY);
+        let (rc, tail) = xfreerdp_sec(
+            &display,
+            &dir,
+            gw_port,
+            to,
+            "tls",
+            DEMO_AT_GATEWAY,
+            WEBSOCKET,
+        );
         let (logon, _pw) = demo_logon_args("lab-gw-target");
         let gw_arg = format!("127.0.0.1:{gw_port}");
         let mut args = vec!["--gateway", gw_arg.as_str(), "--timeout", "3"];
@@ -411,6 +459,8 @@ struct LogonRow {
     /// The target's SAM gives the lab account the password the gateway
     /// accepts (`same`) or another one (`other`).
     same_password: bool,
+    /// The tunnel goes over the legacy transport (`legacy`), not WebSocket.
+    legacy: bool,
     verdict: String,
     present: Vec<String>,
     absent: Vec<String>,
@@ -422,7 +472,7 @@ struct LogonRow {
 
 fn logon_rows() -> Vec<LogonRow> {
     use rdpdoctor_testkit::truth::{tsv_list, tsv_rows};
-    let rows = tsv_rows("lab/ground-truth-gateway-logon.tsv", 9);
+    let rows = tsv_rows("lab/ground-truth-gateway-logon.tsv", 10);
     rows.into_iter()
         .map(|c| LogonRow {
             name: c[0].clone(),
@@ -431,12 +481,17 @@ fn logon_rows() -> Vec<LogonRow> {
                 "other" => false,
                 x => panic!("target_password {x:?}: same or other"),
             },
-            verdict: c[2].clone(),
-            present: tsv_list(&c[3]),
-            absent: tsv_list(&c[4]),
-            top_cause: (c[5] != "-").then(|| c[5].clone()),
-            xfreerdp_rc: c[6].parse().expect("xfreerdp_rc: a number"),
-            gateway: GatewayFault::from_name(&c[7]).expect("gateway: a gateway fault"),
+            legacy: match c[2].as_str() {
+                "websocket" => false,
+                "legacy" => true,
+                x => panic!("transport {x:?}: websocket or legacy"),
+            },
+            verdict: c[3].clone(),
+            present: tsv_list(&c[4]),
+            absent: tsv_list(&c[5]),
+            top_cause: (c[6] != "-").then(|| c[6].clone()),
+            xfreerdp_rc: c[7].parse().expect("xfreerdp_rc: a number"),
+            gateway: GatewayFault::from_name(&c[8]).expect("gateway: a gateway fault"),
         })
         .collect()
 }
@@ -481,7 +536,10 @@ fn probe_watched(
 fn the_logon_through_the_gateway_is_the_targets() {
     let _lab = one_at_a_time();
     let rows = logon_rows();
-    assert!(rows.len() >= 2, "rows for the right and the wrong password");
+    assert!(
+        rows.len() >= 3,
+        "rows for the right and the wrong password, and the legacy transport"
+    );
     let base = std::env::temp_dir().join(format!("rdpdoctor-lab-gw-logon-{}", std::process::id()));
     let mut xvfb = Procs(Vec::new());
     let display = start_xvfb(100, &mut xvfb);
@@ -497,6 +555,9 @@ fn the_logon_through_the_gateway_is_the_targets() {
             "Other-Pass-2"
         };
         let shadow = start_shadow_on(&display, &dir, password, &mut shadow_procs);
+        // The legacy rows: a gateway that refuses WebSocket (200), and
+        // xfreerdp not asking for it.
+        let gt = if row.legacy { LEGACY } else { WEBSOCKET };
         let mut cfg = GatewayConfig::new(row.gateway);
         cfg.user = LAB_USER.into();
         cfg.password = LAB_PASSWORD.into();
@@ -514,6 +575,7 @@ fn the_logon_through_the_gateway_is_the_targets() {
             shadow,
             "nla",
             (LAB_USER, LAB_PASSWORD),
+            gt,
         );
         println!(
             "{:<16} xfreerdp rc {rc:<4} {tail}\n{:<16} through {} {:?} in {:.1} s\n{:<16} direct  {} {:?}",

@@ -1,41 +1,38 @@
 //! One connection to the emulated gateway: TLS, HTTP requests with NTLM
 //! ([MS-TSGU 3.3.5.1]), the WebSocket upgrade, the MS-TSGU exchange
-//! ([MS-TSGU 3.7.5]) and the relay. Every read is bounded and deadlined
+//! ([MS-TSGU 3.7.5]) and the relay, or the hand-over of an authorized
+//! legacy channel to [`super::legacy`]. Every read is bounded and deadlined
 //! (the emulator's [`Framed`]); any error ends the connection quietly.
 
+use super::exchange::{self, RELAY_IDLE, Tunnel};
+use super::legacy::{self, Half};
 use super::{GatewayConfig, GatewayFault, GatewayHostile, hostile};
 use crate::framed::{End, Framed};
 use base64::Engine as _;
 use rdpdoctor_wire::http::{self, RequestHead};
-use rdpdoctor_wire::tsgu::{
-    self, ChannelResponse, ClientPacket, HandshakeResponse, ProxyError, ServerPacket,
-    TunnelAuthResponse, TunnelResponse,
-};
+use rdpdoctor_wire::tsgu::{ClientPacket, ServerPacket};
 use rdpdoctor_wire::websocket::{self, opcode};
 use sspi::{
     AuthIdentity, BufferType, CredentialUse, DataRepresentation, Ntlm, SecurityBuffer,
     SecurityStatus, ServerRequestFlags, Sspi, SspiImpl, Username,
 };
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 /// What every connection of a gateway shares.
 pub(super) struct GwCtx {
     pub(super) cfg: GatewayConfig,
     pub(super) tls: tokio_rustls::TlsAcceptor,
+    /// Legacy OUT channels waiting for their IN channel.
+    pub(super) pending: legacy::Pending,
 }
 
 /// Requests one connection may make before the gateway closes it.
 const MAX_REQUESTS: usize = 8;
-/// The largest MS-TSGU data the gateway relays per packet.
-const RELAY_CHUNK: usize = 16 * 1024;
-/// How long a relayed channel may stay idle.
-const RELAY_IDLE: Duration = Duration::from_secs(120);
 
-fn garbage(e: impl std::fmt::Display) -> End {
+pub(super) fn garbage(e: impl std::fmt::Display) -> End {
     End::Garbage(e.to_string())
 }
 
@@ -51,14 +48,19 @@ pub(super) async fn handle(tcp: TcpStream, ctx: Arc<GwCtx>) {
         s.drain(cfg.hold).await;
         return;
     }
-    let _ = serve(&mut s, cfg).await;
-    s.close().await;
+    match serve(&mut s, cfg).await {
+        Ok(half) => legacy::pair(s, &ctx, half).await,
+        Err(_) => s.close().await,
+    }
 }
 
+/// The HTTP requests up to the user's authentication, then the WebSocket
+/// transport to its end (always an `Err`), or `Ok` with an authorized
+/// channel of the legacy transport, for [`legacy::pair`].
 async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut Framed<S>,
     cfg: &GatewayConfig,
-) -> Result<(), End> {
+) -> Result<Half, End> {
     let mut ntlm: Option<(Ntlm, sspi::AuthIdentityBuffers)> = None;
     for _ in 0..MAX_REQUESTS {
         let head = s.read_frame(http::request_head_len, http::MAX_HEAD).await?;
@@ -128,7 +130,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// A response head with `Content-Length: 0` unless a body framing is given.
-fn response(status: u16, reason: &str, headers: &[(&str, &str)]) -> Vec<u8> {
+pub(super) fn response(status: u16, reason: &str, headers: &[(&str, &str)]) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {status} {reason}\r\nServer: Microsoft-HTTPAPI/2.0\r\n");
     for (n, v) in headers {
         out.push_str(&format!("{n}: {v}\r\n"));
@@ -230,16 +232,15 @@ async fn authorized<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut Framed<S>,
     cfg: &GatewayConfig,
     req: &RequestHead,
-) -> Result<(), End> {
+) -> Result<Half, End> {
     let upgrade = req
         .value("Upgrade")
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let key = req.value("Sec-WebSocket-Key");
-    let (true, Some(key), false) = (upgrade, key, cfg.fault == GatewayFault::NoWebsocket) else {
-        // The legacy transport is not emulated: 200, then the connection ends.
-        s.send(&response(200, "OK", &[])).await?;
-        s.drain(Duration::from_secs(2)).await;
-        return Err(End::Done);
+    let refused = cfg.fault == GatewayFault::NoWebsocket || cfg.hostile.is_some_and(|h| h.legacy());
+    let (true, Some(key), false) = (upgrade, key, refused) else {
+        // No upgrade asked, or none offered: the legacy transport.
+        return legacy::half(req).ok_or_else(|| garbage("no RDG-Connection-Id"));
     };
     let accept = websocket::accept_key(key);
     s.send(&response(
@@ -259,229 +260,50 @@ async fn authorized<S: AsyncRead + AsyncWrite + Unpin>(
         Some(GatewayHostile::OversizedPacket) => return Err(hostile::oversized(s, cfg.hold).await),
         _ => {}
     }
-    let mut ws = Ws::default();
-    tsgu_exchange(s, cfg, &mut ws).await
+    let mut ws = Ws {
+        s,
+        acc: Default::default(),
+    };
+    exchange::tsgu_exchange(&mut ws, cfg).await?;
+    Err(End::Done)
 }
 
 /// MS-TSGU packets carried in WebSocket binary frames: the payloads are a
 /// byte stream, cut into packets by their headers.
-#[derive(Default)]
-struct Ws {
+struct Ws<'a, S> {
+    s: &'a mut Framed<S>,
     acc: rdpdoctor_wire::frame::Accumulator,
 }
 
-impl Ws {
-    async fn next_packet<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        s: &mut Framed<S>,
-        timeout: Duration,
-    ) -> Result<ClientPacket, End> {
+impl<S: AsyncRead + AsyncWrite + Unpin> Tunnel for Ws<'_, S> {
+    async fn next_packet(&mut self, timeout: Duration) -> Result<ClientPacket, End> {
         loop {
-            match self.acc.next_frame(tsgu::packet_len, tsgu::MAX_PACKET) {
-                Ok(Some(p)) => return tsgu::decode_client_packet(&p).map_err(garbage),
-                Ok(None) => {}
-                Err(e) => return Err(garbage(e)),
+            if let Some(p) = exchange::next_in(&mut self.acc)? {
+                return Ok(p);
             }
-            let frame = s
+            let frame = self
+                .s
                 .read_frame_within(websocket::frame_len, websocket::MAX_PAYLOAD + 14, timeout)
                 .await?;
             let f = websocket::decode_frame(&frame).map_err(garbage)?;
             match f.opcode {
                 opcode::BINARY | opcode::CONTINUATION => self.acc.feed(&f.payload),
                 opcode::PING => {
-                    s.send_now(&websocket::encode_frame(opcode::PONG, &f.payload, None))
-                        .await?
+                    let pong = websocket::encode_frame(opcode::PONG, &f.payload, None);
+                    self.s.send_now(&pong).await?
                 }
                 opcode::CLOSE => return Err(End::Closed),
                 _ => {}
             }
         }
     }
-}
 
-async fn send_packet<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut Framed<S>,
-    p: &ServerPacket,
-) -> Result<(), End> {
-    s.send_now(&websocket::encode_frame(opcode::BINARY, &p.encode(), None))
-        .await
-}
-
-async fn tsgu_exchange<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut Framed<S>,
-    cfg: &GatewayConfig,
-    ws: &mut Ws,
-) -> Result<(), End> {
-    let timeout = cfg.read_timeout;
-    // [MS-TSGU 2.2.5.3.4] The UDP side channel is announced only to a
-    // client whose tunnel create offered it (xfreerdp 2.11 does not).
-    let mut udp_offered = false;
-    loop {
-        let packet = ws.next_packet(s, timeout).await?;
-        match packet {
-            ClientPacket::HandshakeRequest { .. } => {
-                let r = ServerPacket::HandshakeResponse(HandshakeResponse {
-                    error: ProxyError::Success,
-                    ver_major: 1,
-                    ver_minor: 0,
-                    server_version: 0,
-                    extended_auth: tsgu::HTTP_EXTENDED_AUTH_NONE,
-                });
-                send_packet(s, &r).await?;
-            }
-            ClientPacket::TunnelCreate { .. }
-                if cfg.hostile == Some(GatewayHostile::KeepaliveFlood) =>
-            {
-                return Err(hostile::keepalive_flood(s).await);
-            }
-            ClientPacket::ChannelCreate { .. }
-                if cfg.hostile == Some(GatewayHostile::ChannelNeverOpens) =>
-            {
-                s.drain(cfg.hold).await;
-                return Err(End::Done);
-            }
-            ClientPacket::TunnelCreate { caps_flags, .. } => {
-                let status = match cfg.fault {
-                    GatewayFault::CapDenied => ProxyError::EProxyNapAccessdenied,
-                    GatewayFault::MaxConnections => ProxyError::EProxyMaxconnectionsreached,
-                    _ => ProxyError::Success,
-                };
-                let r = ServerPacket::TunnelResponse(TunnelResponse {
-                    server_version: 5,
-                    status: Some(status),
-                    tunnel_id: Some(1),
-                    caps_flags: Some(caps_flags & negotiated(cfg)),
-                    soh_request: None,
-                    consent_message: None,
-                });
-                udp_offered = caps_flags & tsgu::HTTP_CAPABILITY_UDP_TRANSPORT != 0;
-                send_packet(s, &r).await?;
-                if !status.is_success() {
-                    s.drain(Duration::from_secs(2)).await;
-                    return Err(End::Done);
-                }
-            }
-            ClientPacket::TunnelAuth { .. } => {
-                let r = ServerPacket::TunnelAuthResponse(TunnelAuthResponse {
-                    error: ProxyError::Success,
-                    redir_flags: Some(0),
-                    idle_timeout: Some(0),
-                    soh_response: None,
-                });
-                send_packet(s, &r).await?;
-            }
-            ClientPacket::ChannelCreate {
-                resources, port, ..
-            } => {
-                let target = match cfg.fault {
-                    GatewayFault::RapDenied => Err(ProxyError::EProxyRapAccessdenied),
-                    GatewayFault::TargetUnreachable => Err(ProxyError::EProxyTsConnectfailed),
-                    _ => connect_target(cfg, resources.first().map(String::as_str), port).await,
-                };
-                let (error, stream) = match target {
-                    Ok(t) => (ProxyError::Success, Some(t)),
-                    Err(e) => (e, None),
-                };
-                let r = ServerPacket::ChannelResponse(ChannelResponse {
-                    error,
-                    channel_id: stream.is_some().then_some(1),
-                    udp_port: cfg.udp_port.filter(|_| udp_offered && stream.is_some()),
-                    authn_cookie: None,
-                });
-                send_packet(s, &r).await?;
-                let Some(target) = stream else {
-                    s.drain(Duration::from_secs(2)).await;
-                    return Err(End::Done);
-                };
-                match cfg.hostile {
-                    Some(GatewayHostile::ChannelGarbage) => {
-                        return Err(hostile::channel_garbage(s, cfg.hold).await);
-                    }
-                    Some(GatewayHostile::ChannelSilent) => {
-                        s.drain(cfg.hold).await;
-                        return Err(End::Done);
-                    }
-                    _ => {}
-                }
-                return relay(s, ws, target).await;
-            }
-            ClientPacket::Keepalive => {}
-            ClientPacket::CloseChannel(_) | ClientPacket::Data(_) => return Err(End::Done),
-        }
+    async fn send_packet(&mut self, p: &ServerPacket) -> Result<(), End> {
+        let frame = websocket::encode_frame(opcode::BINARY, &p.encode(), None);
+        self.s.send_now(&frame).await
     }
-}
 
-/// The capabilities the gateway has ([MS-TSGU 2.2.5.3.4]): the idle
-/// timeout, and the UDP transport where it has a side channel.
-fn negotiated(cfg: &GatewayConfig) -> u32 {
-    let udp = if cfg.udp_port.is_some() {
-        tsgu::HTTP_CAPABILITY_UDP_TRANSPORT
-    } else {
-        0
-    };
-    tsgu::HTTP_CAPABILITY_IDLE_TIMEOUT | udp
-}
-
-/// The target: `relay_to`, or the resource when it is an address (names
-/// are never resolved).
-async fn connect_target(
-    cfg: &GatewayConfig,
-    resource: Option<&str>,
-    port: u16,
-) -> Result<TcpStream, ProxyError> {
-    let addr = match (cfg.relay_to, resource) {
-        (Some(a), _) => a,
-        (None, Some("localhost")) => SocketAddr::new(IpAddr::from([127, 0, 0, 1]), port),
-        (None, Some(r)) => match r.parse::<IpAddr>() {
-            Ok(ip) => SocketAddr::new(ip, port),
-            Err(_) => return Err(ProxyError::EProxyTsConnectfailed),
-        },
-        (None, None) => return Err(ProxyError::EProxyTsConnectfailed),
-    };
-    match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await {
-        Ok(Ok(t)) => Ok(t),
-        _ => Err(ProxyError::EProxyTsConnectfailed),
-    }
-}
-
-/// Relays data packets to the target and the target's bytes back, until
-/// either side closes or the channel idles out.
-async fn relay<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut Framed<S>,
-    ws: &mut Ws,
-    mut target: TcpStream,
-) -> Result<(), End> {
-    let mut buf = vec![0u8; RELAY_CHUNK];
-    loop {
-        enum Next {
-            Client(Result<ClientPacket, End>),
-            Target(std::io::Result<usize>),
-        }
-        let next = tokio::select! {
-            p = ws.next_packet(s, RELAY_IDLE) => Next::Client(p),
-            n = target.read(&mut buf) => Next::Target(n),
-        };
-        match next {
-            Next::Client(Ok(ClientPacket::Data(d))) => {
-                if target.write_all(&d).await.is_err() {
-                    return Err(End::Closed);
-                }
-            }
-            Next::Client(Ok(ClientPacket::Keepalive)) => {}
-            Next::Client(Ok(ClientPacket::CloseChannel(_))) => {
-                send_packet(s, &ServerPacket::CloseChannelResponse(ProxyError::Success)).await?;
-                return Err(End::Done);
-            }
-            Next::Client(Ok(_)) => return Err(garbage("an unexpected packet in the channel")),
-            Next::Client(Err(e)) => return Err(e),
-            Next::Target(Ok(0)) | Next::Target(Err(_)) => {
-                send_packet(s, &ServerPacket::CloseChannel(ProxyError::Success)).await?;
-                return Err(End::Done);
-            }
-            Next::Target(Ok(n)) => {
-                let data = buf.get(..n).unwrap_or_default().to_vec();
-                send_packet(s, &ServerPacket::Data(data)).await?;
-            }
-        }
+    async fn drain(&mut self, idle: Duration) {
+        self.s.drain(idle).await
     }
 }

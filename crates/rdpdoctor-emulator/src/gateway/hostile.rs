@@ -3,6 +3,7 @@
 //! where a client trusts it, so the probe's bounds and deadlines are shown
 //! to hold. Each ends after the connection's hold time at the latest.
 
+use super::exchange::Tunnel;
 use crate::framed::{End, Framed};
 use rdpdoctor_wire::tsgu::ServerPacket;
 use rdpdoctor_wire::websocket::{self, opcode};
@@ -32,11 +33,17 @@ pub enum GatewayHostile {
     UdpGarbageFlood,
     /// Opens the channel, then relays nothing and says nothing.
     ChannelSilent,
+    /// Refuses WebSocket; answers the legacy `RDG_OUT_DATA` 200 with a
+    /// chunked body that never ends (and is no MS-TSGU).
+    LegacyEndlessBody,
+    /// Refuses WebSocket; never answers the legacy `RDG_IN_DATA` once
+    /// its NTLM is done.
+    LegacyInNeverAnswered,
 }
 
 impl GatewayHostile {
     /// Every behaviour.
-    pub const ALL: [GatewayHostile; 9] = [
+    pub const ALL: [GatewayHostile; 11] = [
         Self::EndlessHeaders,
         Self::EndlessChunked,
         Self::UpgradeWithoutFraming,
@@ -46,6 +53,8 @@ impl GatewayHostile {
         Self::ChannelGarbage,
         Self::ChannelSilent,
         Self::UdpGarbageFlood,
+        Self::LegacyEndlessBody,
+        Self::LegacyInNeverAnswered,
     ];
 
     /// The kebab-case name.
@@ -60,7 +69,14 @@ impl GatewayHostile {
             Self::ChannelGarbage => "gw-channel-garbage",
             Self::ChannelSilent => "gw-channel-silent",
             Self::UdpGarbageFlood => "gw-udp-garbage-flood",
+            Self::LegacyEndlessBody => "gw-legacy-endless-body",
+            Self::LegacyInNeverAnswered => "gw-legacy-in-never-answered",
         }
+    }
+
+    /// Whether it plays on the legacy transport (so refuses WebSocket).
+    pub fn legacy(self) -> bool {
+        matches!(self, Self::LegacyEndlessBody | Self::LegacyInNeverAnswered)
     }
 }
 
@@ -94,8 +110,18 @@ pub(super) async fn endless_headers<S: AsyncRead + AsyncWrite + Unpin>(s: &mut F
 
 /// 401 with a chunked body that never ends.
 pub(super) async fn endless_chunked<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
-    let head = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM\r\nTransfer-Encoding: chunked\r\n\r\n";
-    if let Err(e) = s.send_now(head).await {
+    endless_chunks(s, "401 Unauthorized\r\nWWW-Authenticate: NTLM").await
+}
+
+/// The legacy OUT channel's 200, with a chunked body that never ends.
+pub(super) async fn endless_body<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
+    endless_chunks(s, "200 OK").await
+}
+
+/// A response head (`status` and its fields), then chunks without end.
+async fn endless_chunks<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>, status: &str) -> End {
+    let head = format!("HTTP/1.1 {status}\r\nTransfer-Encoding: chunked\r\n\r\n");
+    if let Err(e) = s.send_now(head.as_bytes()).await {
         return e;
     }
     forever(
@@ -133,26 +159,27 @@ pub(super) async fn oversized<S: AsyncRead + AsyncWrite + Unpin>(
     End::Done
 }
 
-/// Keepalive packets, each in its own frame, without end.
-pub(super) async fn keepalive_flood<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Framed<S>) -> End {
-    let frame = websocket::encode_frame(opcode::BINARY, &ServerPacket::Keepalive.encode(), None);
-    forever(s, &frame, 1_000_000).await
+/// Keepalive packets, each in its own frame (or, on the legacy transport,
+/// straight after another), without end.
+pub(super) async fn keepalive_flood<T: Tunnel>(t: &mut T) -> End {
+    for _ in 0..1_000_000 {
+        if let Err(e) = t.send_packet(&ServerPacket::Keepalive).await {
+            return e;
+        }
+    }
+    End::Done
 }
 
 /// After a successful channel response: data packets ([MS-TSGU 2.2.10.6])
 /// that are not RDP, at once, one for each request a client may send.
-pub(super) async fn channel_garbage<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut Framed<S>,
-    hold: Duration,
-) -> End {
+pub(super) async fn channel_garbage<T: Tunnel>(t: &mut T, hold: Duration) -> End {
     let page = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec();
-    let frame = websocket::encode_frame(opcode::BINARY, &ServerPacket::Data(page).encode(), None);
     // Then hold the connection until the client goes.
     for _ in 0..4 {
-        if let Err(e) = s.send_now(&frame).await {
+        if let Err(e) = t.send_packet(&ServerPacket::Data(page.clone())).await {
             return e;
         }
     }
-    s.drain(hold).await;
+    t.drain(hold).await;
     End::Done
 }

@@ -144,10 +144,8 @@ impl Again<'_> {
         let t = Instant::now();
         let mut scratch = empty_evidence(self.gw);
         let open = async {
-            let conn =
-                http::open(self.addr, &self.gw_target, deadline, &mut scratch, false).await?;
-            let conn = http::authenticate(conn, self.gw, creds, deadline, &mut scratch).await?;
-            tunnel::run(conn, target, deadline, &mut scratch).await
+            let t = Box::pin(transport(self, creds, deadline, &mut scratch)).await?;
+            Box::pin(tunnel::run(t, target, deadline, &mut scratch)).await
         };
         let r = open.await.ok_or_else(|| {
             let h = scratch.failed_hop();
@@ -237,19 +235,42 @@ async fn path<'a>(
     let Some(creds) = creds else {
         return (ev, None);
     };
-    let Some(conn) = http::open(addr, &gw_target, deadline, &mut ev, false).await else {
-        return (ev, None);
-    };
-    let Some(conn) = http::authenticate(conn, gw, creds, deadline, &mut ev).await else {
-        return (ev, None);
-    };
-    let open = tunnel::run(conn, target, deadline, &mut ev).await;
     let again = Again {
         gw,
         addr,
         gw_target,
     };
+    // Boxed: each holds TLS connections across its awaits, and a scan runs
+    // many probes on a tokio worker's stack.
+    let Some(t) = Box::pin(transport(&again, creds, deadline, &mut ev)).await else {
+        return (ev, None);
+    };
+    let open = Box::pin(tunnel::run(t, target, deadline, &mut ev)).await;
     (ev, open.map(|t| (t, again)))
+}
+
+/// A new connection to the gateway, authenticated: the WebSocket transport,
+/// or the legacy one when the gateway answers 200 (its IN channel on a
+/// second connection, authenticated alike, [MS-TSGU 3.3.5.1]).
+async fn transport(
+    at: &Again<'_>,
+    creds: &Credentials,
+    deadline: &Deadline,
+    ev: &mut GatewayEvidence,
+) -> Option<tunnel::Transport> {
+    let conn = Box::pin(http::open(at.addr, &at.gw_target, deadline, ev, false)).await?;
+    match Box::pin(http::authenticate(conn, at.gw, creds, deadline, ev)).await? {
+        http::Authorized::WebSocket(conn) => Some(tunnel::Transport::WebSocket(conn)),
+        http::Authorized::Legacy { out, id, chunked } => {
+            let inn = Box::pin(http::open(at.addr, &at.gw_target, deadline, ev, false)).await?;
+            let inn = Box::pin(http::legacy_in(inn, at.gw, creds, &id, deadline, ev)).await?;
+            Some(tunnel::Transport::Legacy {
+                out,
+                inn: Box::new(inn),
+                chunked,
+            })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -37,9 +37,7 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
         None if g.channel_opened => format!(
             "{at} · channel to the target opened; the target itself was not probed through the gateway"
         ),
-        None => format!(
-            "{at} · answers; the tunnel was not followed (no --user, or the legacy transport)"
-        ),
+        None => format!("{at} · answers; the tunnel was not followed (no --user)"),
     };
     d.stage(Sec::Gateway, true, &summary);
     for h in &g.hops {

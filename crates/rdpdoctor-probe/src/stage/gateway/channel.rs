@@ -1,7 +1,8 @@
 //! The gateway's channel as a byte stream: what the target's stages write
 //! goes to the gateway in MS-TSGU data packets ([MS-TSGU 2.2.10.6], each in
-//! a WebSocket binary frame), and the gateway's data packets come back as
-//! bytes. So the X.224 exchange and the TLS handshake run through the
+//! a WebSocket binary frame, or on the legacy transport in a chunk of
+//! `RDG_IN_DATA`: the [`Tunnel`] hides which), and the gateway's data
+//! packets come back as bytes. So the X.224 exchange and the TLS handshake run through the
 //! gateway unchanged: they take any `AsyncRead + AsyncWrite + Unpin`.
 //!
 //! A pump task moves the bytes, bounded on both sides: the in-memory pipe

@@ -1,6 +1,8 @@
 //! The gateway's TCP, TLS and HTTP hops ([MS-TSGU 3.3.5.1]): the request
 //! `RDG_OUT_DATA /remoteDesktopGateway/` without credentials, then with NTLM
-//! ([MS-NLMP], the `sspi` crate's client) asking for the WebSocket transport.
+//! ([MS-NLMP], the `sspi` crate's client) asking for the WebSocket transport;
+//! where the gateway answers 200 instead, the legacy transport's
+//! `RDG_IN_DATA` on a second connection ([`legacy_in`]).
 
 use super::hop;
 use crate::Credentials;
@@ -141,36 +143,38 @@ fn nonce() -> (String, String) {
     (key, uuid)
 }
 
-/// `RDG_OUT_DATA`, asking for the WebSocket transport, with an
+/// One request of the HTTP transport: `method` (`RDG_OUT_DATA` or
+/// `RDG_IN_DATA`) with the tunnel's `RDG-Connection-Id` ([MS-TSGU
+/// 2.2.3.2.1]), asking for the WebSocket transport when `upgrade`, with an
 /// `Authorization` field when given; returns the answer's head and the
 /// WebSocket key sent.
 async fn request(
     conn: &mut Conn,
     gw: &super::GatewayTarget,
+    req: &Request<'_>,
     authorization: Option<&str>,
     deadline: &Deadline,
 ) -> Result<(ResponseHead, String), (HopOutcome, String)> {
-    let (key, id) = nonce();
-    let host = host_field(gw);
-    let mut headers = vec![
-        ("Host", host.as_str()),
-        ("Accept", "*/*"),
-        ("Cache-Control", "no-cache"),
-        ("Pragma", "no-cache"),
-        ("User-Agent", "MS-RDGateway/1.0"),
-        ("RDG-Connection-Id", id.as_str()),
-        ("Connection", "Upgrade"),
-        ("Upgrade", "websocket"),
-        ("Sec-WebSocket-Version", "13"),
-        ("Sec-WebSocket-Key", key.as_str()),
-        ("Content-Length", "0"),
-    ];
-    if let Some(a) = authorization {
-        headers.push(("Authorization", a));
+    let (key, _) = nonce();
+    let mut fields = head_fields(gw, req.id);
+    if req.upgrade {
+        fields.extend([
+            ("Connection", "Upgrade".to_owned()),
+            ("Upgrade", "websocket".to_owned()),
+            ("Sec-WebSocket-Version", "13".to_owned()),
+            ("Sec-WebSocket-Key", key.clone()),
+        ]);
+    } else {
+        fields.push(("Connection", "Keep-Alive".to_owned()));
     }
+    fields.push(("Content-Length", "0".to_owned()));
+    if let Some(a) = authorization {
+        fields.push(("Authorization", a.to_owned()));
+    }
+    let headers: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let failed = |e: String| (HopOutcome::Failed, e);
-    let bytes = wire_http::encode_request("RDG_OUT_DATA", PATH, &headers)
-        .map_err(|e| failed(e.to_string()))?;
+    let bytes =
+        wire_http::encode_request(req.method, PATH, &headers).map_err(|e| failed(e.to_string()))?;
     conn.send(&bytes, deadline.step())
         .await
         .map_err(|e| (outcome_of(&e), e.describe()))?;
@@ -180,6 +184,42 @@ async fn request(
         .map_err(|e| (outcome_of(&e), describe(&e, deadline)))?;
     let head = wire_http::decode_response_head(&head).map_err(|e| failed(e.to_string()))?;
     Ok((head, key))
+}
+
+/// The fields every request of the transport carries (`Host` with the
+/// port unless it is 443).
+fn head_fields(gw: &super::GatewayTarget, id: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("Host", host_field(gw)),
+        ("Accept", "*/*".to_owned()),
+        ("Cache-Control", "no-cache".to_owned()),
+        ("Pragma", "no-cache".to_owned()),
+        ("User-Agent", "MS-RDGateway/1.0".to_owned()),
+        ("RDG-Connection-Id", id.to_owned()),
+    ]
+}
+
+/// What one request is.
+struct Request<'a> {
+    method: &'static str,
+    id: &'a str,
+    upgrade: bool,
+}
+
+impl<'a> Request<'a> {
+    /// `RDG_OUT_DATA` asking for the WebSocket transport, as mstsc does.
+    fn out(id: &'a str) -> Self {
+        Request {
+            method: "RDG_OUT_DATA",
+            id,
+            upgrade: true,
+        }
+    }
+}
+
+/// A new tunnel's `RDG-Connection-Id`: a braced GUID, as clients send.
+fn connection_id() -> String {
+    nonce().1
 }
 
 fn describe(e: &ReadError, deadline: &Deadline) -> String {
@@ -209,7 +249,9 @@ pub(super) async fn anonymous(
     ev: &mut GatewayEvidence,
 ) -> Option<()> {
     let t = Instant::now();
-    let head = match request(&mut conn, gw, None, deadline).await {
+    let id = connection_id();
+    let req = Request::out(&id);
+    let head = match request(&mut conn, gw, &req, None, deadline).await {
         Ok((h, _)) => h,
         Err((outcome, detail)) => {
             ev.hops
@@ -237,48 +279,79 @@ pub(super) async fn anonymous(
     ok.then_some(())
 }
 
-/// NTLM over HTTP, asking for the WebSocket transport: the connection on
-/// which the gateway answered 101, or `None` (the hop says why).
+/// An authenticated `RDG_OUT_DATA`: the transport the gateway chose.
+pub(crate) enum Authorized {
+    /// 101: the WebSocket transport, both ways on this connection.
+    WebSocket(Conn),
+    /// 200: the legacy transport; this connection is the OUT channel
+    /// (gateway to client), its body chunked or not; the IN channel is
+    /// opened with the same `RDG-Connection-Id` ([`legacy_in`]).
+    Legacy {
+        out: Conn,
+        id: String,
+        chunked: bool,
+    },
+}
+
+/// Why NTLM over HTTP stopped: a read or write, or an answer.
+enum Stop {
+    Failed(HopOutcome, String),
+    Status(ResponseHead, &'static str),
+}
+
+/// NTLM over HTTP ([MS-NLMP] in `Authorization`, [MS-TSGU 3.3.5.1]):
+/// NEGOTIATE, the 401's CHALLENGE, AUTHENTICATE; the last answer's head.
+async fn ntlm(
+    conn: &mut Conn,
+    gw: &super::GatewayTarget,
+    creds: &Credentials,
+    req: &Request<'_>,
+    deadline: &Deadline,
+) -> Result<(ResponseHead, String), Stop> {
+    let mut ntlm = Client::new(creds, &gw.host).map_err(|e| Stop::Failed(HopOutcome::Failed, e))?;
+    let negotiate = ntlm
+        .step(None)
+        .map_err(|e| Stop::Failed(HopOutcome::Failed, e))?;
+    let auth = format!("NTLM {}", b64(&negotiate));
+    let (head, _) = request(conn, gw, req, Some(&auth), deadline)
+        .await
+        .map_err(|(o, d)| Stop::Failed(o, d))?;
+    let challenge = head
+        .auth_token("NTLM")
+        .and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok());
+    let Some(challenge) = challenge.filter(|_| head.status == 401) else {
+        return Err(Stop::Status(head, "the gateway sent no NTLM CHALLENGE"));
+    };
+    let authenticate = ntlm
+        .step(Some(challenge))
+        .map_err(|e| Stop::Failed(HopOutcome::Failed, e))?;
+    let auth = format!("NTLM {}", b64(&authenticate));
+    request(conn, gw, req, Some(&auth), deadline)
+        .await
+        .map_err(|(o, d)| Stop::Failed(o, d))
+}
+
+/// NTLM over HTTP, asking for the WebSocket transport: the transport the
+/// gateway answered with (101 WebSocket, 200 legacy), or `None` (the hop
+/// says why).
 pub(super) async fn authenticate(
     mut conn: Conn,
     gw: &super::GatewayTarget,
     creds: &Credentials,
     deadline: &Deadline,
     ev: &mut GatewayEvidence,
-) -> Option<Conn> {
+) -> Option<Authorized> {
     let t = Instant::now();
-    let fail = |ev: &mut GatewayEvidence, outcome, detail: String| {
-        ev.hops
-            .push(hop(GatewayHopKind::HttpAuth, outcome, t, Some(detail)));
-        None
-    };
-    let mut ntlm = match Client::new(creds, &gw.host) {
-        Ok(n) => n,
-        Err(e) => return fail(ev, HopOutcome::Failed, e),
-    };
-    let negotiate = match ntlm.step(None) {
-        Ok(n) => n,
-        Err(e) => return fail(ev, HopOutcome::Failed, e),
-    };
-    let auth = format!("NTLM {}", b64(&negotiate));
-    let head = match request(&mut conn, gw, Some(&auth), deadline).await {
-        Ok((h, _)) => h,
-        Err((outcome, d)) => return fail(ev, outcome, d),
-    };
-    let challenge = head
-        .auth_token("NTLM")
-        .and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok());
-    let Some(challenge) = challenge.filter(|_| head.status == 401) else {
-        return status_hop(ev, t, &head, "the gateway sent no NTLM CHALLENGE");
-    };
-    let authenticate = match ntlm.step(Some(challenge)) {
-        Ok(a) => a,
-        Err(e) => return fail(ev, HopOutcome::Failed, e),
-    };
-    let auth = format!("NTLM {}", b64(&authenticate));
-    let (head, key) = match request(&mut conn, gw, Some(&auth), deadline).await {
+    let id = connection_id();
+    let req = Request::out(&id);
+    let (head, key) = match ntlm(&mut conn, gw, creds, &req, deadline).await {
         Ok(x) => x,
-        Err((outcome, d)) => return fail(ev, outcome, d),
+        Err(Stop::Failed(outcome, d)) => {
+            ev.hops
+                .push(hop(GatewayHopKind::HttpAuth, outcome, t, Some(d)));
+            return None;
+        }
+        Err(Stop::Status(head, why)) => return status_hop(ev, t, &head, why),
     };
     match head.status {
         101 => {
@@ -291,7 +364,7 @@ pub(super) async fn authenticate(
             h.status = Some(101);
             h.status_name = Some(format!("101 {}", head.reason));
             ev.hops.push(h);
-            Some(conn)
+            Some(Authorized::WebSocket(conn))
         }
         200 => {
             ev.websocket = Some(false);
@@ -300,15 +373,19 @@ pub(super) async fn authenticate(
                 HopOutcome::Ok,
                 t,
                 Some(
-                    "authenticated; the gateway refused the WebSocket transport and offers \
-                     only the legacy HTTP transport, which the probe does not follow"
+                    "authenticated; the gateway refused the WebSocket transport: the legacy \
+                     HTTP transport (RDG_OUT_DATA and RDG_IN_DATA) is followed"
                         .into(),
                 ),
             );
             h.status = Some(200);
             h.status_name = Some(format!("200 {}", head.reason));
             ev.hops.push(h);
-            None
+            Some(Authorized::Legacy {
+                out: conn,
+                id,
+                chunked: head.is_chunked(),
+            })
         }
         _ => status_hop(
             ev,
@@ -317,6 +394,62 @@ pub(super) async fn authenticate(
             "the gateway refused the authenticated request",
         ),
     }
+}
+
+/// The legacy transport's IN channel on a second connection: `RDG_IN_DATA`
+/// with the OUT channel's `RDG-Connection-Id`, authenticated as it was,
+/// answered 200; then, as FreeRDP 2.11 does, the head that announces the
+/// chunked body the client's packets travel in ([RFC 9112 7.1]). A failure
+/// is a second HTTP authentication hop, saying it was the IN channel.
+pub(super) async fn legacy_in(
+    mut conn: Conn,
+    gw: &super::GatewayTarget,
+    creds: &Credentials,
+    id: &str,
+    deadline: &Deadline,
+    ev: &mut GatewayEvidence,
+) -> Option<Conn> {
+    let t = Instant::now();
+    let req = Request {
+        method: "RDG_IN_DATA",
+        id,
+        upgrade: false,
+    };
+    let fail = |ev: &mut GatewayEvidence, outcome, d: String| {
+        let d = format!("the legacy transport's IN channel (RDG_IN_DATA): {d}");
+        ev.hops
+            .push(hop(GatewayHopKind::HttpAuth, outcome, t, Some(d)));
+        None
+    };
+    let head = match ntlm(&mut conn, gw, creds, &req, deadline).await {
+        Ok((head, _)) => head,
+        Err(Stop::Failed(outcome, d)) => return fail(ev, outcome, d),
+        Err(Stop::Status(head, why)) => {
+            return fail(
+                ev,
+                HopOutcome::Refused,
+                format!("{} {}: {why}", head.status, head.reason),
+            );
+        }
+    };
+    if head.status != 200 {
+        let d = format!("{} {}", head.status, head.reason);
+        return fail(ev, HopOutcome::Refused, d);
+    }
+    let mut fields = head_fields(gw, id);
+    fields.extend([
+        ("Connection", "Keep-Alive".to_owned()),
+        ("Transfer-Encoding", "chunked".to_owned()),
+    ]);
+    let headers: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let bytes = match wire_http::encode_request("RDG_IN_DATA", PATH, &headers) {
+        Ok(b) => b,
+        Err(e) => return fail(ev, HopOutcome::Failed, e.to_string()),
+    };
+    if let Err(e) = conn.send(&bytes, deadline.step()).await {
+        return fail(ev, outcome_of(&e), e.describe());
+    }
+    Some(conn)
 }
 
 fn status_hop<T>(

@@ -1,13 +1,17 @@
-//! The MS-TSGU exchange over the WebSocket transport ([MS-TSGU 3.7.5.1]):
+//! The MS-TSGU exchange over the HTTP transport ([MS-TSGU 3.7.5.1]):
 //! handshake, tunnel create, tunnel auth, channel create to the target, each
 //! answer's HRESULT recorded; the open channel is handed on (to carry the
-//! target's own stages, `super::channel`) or closed.
+//! target's own stages, `super::channel`) or closed. The packets travel in
+//! WebSocket binary frames, or on the legacy transport ([MS-TSGU 3.3.5.1])
+//! in the chunks of `RDG_IN_DATA` and back to back (or chunked) in the body
+//! of `RDG_OUT_DATA`'s 200.
 
 use super::hop;
 use super::http::Conn;
 use crate::io::{Deadline, ReadError};
 use rdpdoctor_evidence::{GatewayEvidence, GatewayHopKind, HopOutcome, Target};
 use rdpdoctor_wire::frame::Accumulator;
+use rdpdoctor_wire::http;
 use rdpdoctor_wire::tsgu::{self, ClientPacket, ProxyError, ServerPacket};
 use rdpdoctor_wire::websocket::{self, opcode};
 use std::time::Instant;
@@ -18,11 +22,51 @@ const CLIENT_NAME: &str = "RDPDOCTOR";
 /// more is a flood, and the hop fails.
 const MAX_SKIPPED: usize = 32;
 
-/// MS-TSGU packets in WebSocket frames.
+/// The 200 of `RDG_OUT_DATA` starts with a seed body before the first
+/// packet: "a random entity body of limited size" ([MS-TSGU 3.3.5.1]);
+/// 10 bytes in practice (Windows Server 2019; FreeRDP 2.11 skips 10).
+const SEED: usize = 10;
+
+/// How the MS-TSGU packets travel.
+pub(super) enum Transport {
+    /// Both ways in WebSocket binary frames on one connection.
+    WebSocket(Conn),
+    /// The legacy transport: the gateway's packets in the OUT channel's
+    /// body (`chunked` when its 200 said so), the client's in the IN
+    /// channel's chunks.
+    Legacy {
+        out: Conn,
+        inn: Box<Conn>,
+        chunked: bool,
+    },
+}
+
+/// MS-TSGU packets over one [`Transport`].
 pub(super) struct Tunnel {
-    conn: Conn,
+    transport: Transport,
     acc: Accumulator,
 }
+
+/// A failed read of the gateway's stream as the hop's outcome and detail.
+fn read_failed(e: ReadError, budget: std::time::Duration) -> (HopOutcome, String) {
+    match e {
+        ReadError::Timeout { .. } => (
+            HopOutcome::NoAnswer,
+            format!("no answer within {} s", budget.as_secs_f64()),
+        ),
+        ReadError::Closed { .. } | ReadError::Reset { .. } => (HopOutcome::Closed, e.describe()),
+        other => (HopOutcome::Failed, other.describe()),
+    }
+}
+
+/// Every announced length is taken as a frame: the legacy OUT body read as
+/// it comes (the seed, then whatever a packet's header announces).
+fn seed_len(_: &[u8]) -> Result<Option<usize>, rdpdoctor_wire::WireError> {
+    Ok(Some(SEED))
+}
+
+/// The most one chunk of the OUT channel's body may take.
+const MAX_CHUNK_FRAME: usize = http::MAX_CHUNK + http::MAX_CHUNK_LINE + 2;
 
 impl Tunnel {
     pub(super) async fn send(
@@ -31,11 +75,16 @@ impl Tunnel {
         deadline: &Deadline,
     ) -> Result<(), String> {
         let bytes = p.encode().map_err(|e| e.to_string())?;
-        let mut mask = [0u8; 4];
-        let _ = getrandom::getrandom(&mut mask);
-        let frame = websocket::encode_frame(opcode::BINARY, &bytes, Some(mask));
-        self.conn
-            .send(&frame, deadline.step())
+        let (conn, wrapped) = match &mut self.transport {
+            Transport::WebSocket(conn) => {
+                let mut mask = [0u8; 4];
+                let _ = getrandom::getrandom(&mut mask);
+                let frame = websocket::encode_frame(opcode::BINARY, &bytes, Some(mask));
+                (conn, frame)
+            }
+            Transport::Legacy { inn, .. } => (&mut **inn, http::encode_chunk(&bytes)),
+        };
+        conn.send(&wrapped, deadline.step())
             .await
             .map_err(|e| e.describe())
     }
@@ -74,20 +123,17 @@ impl Tunnel {
                 Ok(None) => {}
                 Err(e) => return Err((HopOutcome::Failed, e.to_string())),
             }
-            let frame = self
-                .conn
+            let conn = match &mut self.transport {
+                Transport::WebSocket(conn) => conn,
+                Transport::Legacy { out, chunked, .. } => {
+                    self.acc.feed(&read_out(out, *chunked, budget).await?);
+                    continue;
+                }
+            };
+            let frame = conn
                 .read_frame(websocket::frame_len, websocket::MAX_PAYLOAD + 14, budget)
                 .await
-                .map_err(|e| match e {
-                    ReadError::Timeout { .. } => (
-                        HopOutcome::NoAnswer,
-                        format!("no answer within {} s", budget.as_secs_f64()),
-                    ),
-                    ReadError::Closed { .. } | ReadError::Reset { .. } => {
-                        (HopOutcome::Closed, e.describe())
-                    }
-                    other => (HopOutcome::Failed, other.describe()),
-                })?;
+                .map_err(|e| read_failed(e, budget))?;
             let f =
                 websocket::decode_frame(&frame).map_err(|e| (HopOutcome::Failed, e.to_string()))?;
             match f.opcode {
@@ -107,6 +153,57 @@ impl Tunnel {
             }
         }
     }
+}
+
+/// The next bytes of the legacy OUT channel's body: a chunk's data, or
+/// (not chunked) one MS-TSGU packet as its header announces it.
+async fn read_out(
+    out: &mut Conn,
+    chunked: bool,
+    budget: std::time::Duration,
+) -> Result<Vec<u8>, (HopOutcome, String)> {
+    if !chunked {
+        return out
+            .read_frame(tsgu::packet_len, tsgu::MAX_PACKET, budget)
+            .await
+            .map_err(|e| read_failed(e, budget));
+    }
+    let frame = out
+        .read_frame(http::chunk_len, MAX_CHUNK_FRAME, budget)
+        .await
+        .map_err(|e| read_failed(e, budget))?;
+    match http::decode_chunk(&frame) {
+        Ok(Some(c)) if !c.last => Ok(c.data),
+        Ok(Some(_)) => Err((
+            HopOutcome::Closed,
+            "the gateway ended the OUT channel's body".into(),
+        )),
+        Ok(None) => Err((HopOutcome::Failed, "a truncated chunk".into())),
+        Err(e) => Err((HopOutcome::Failed, e.to_string())),
+    }
+}
+
+/// Skips the OUT channel's seed body: 10 bytes, plain or in chunks.
+async fn skip_seed(
+    out: &mut Conn,
+    chunked: bool,
+    acc: &mut Accumulator,
+    deadline: &Deadline,
+) -> Result<(), (HopOutcome, String)> {
+    let budget = deadline.step();
+    if !chunked {
+        out.read_frame(seed_len, SEED, budget)
+            .await
+            .map_err(|e| read_failed(e, budget))?;
+        return Ok(());
+    }
+    while acc.buffered().len() < SEED {
+        let data = read_out(out, true, budget).await?;
+        acc.feed(&data);
+    }
+    let rest = acc.take().split_off(SEED);
+    acc.feed(&rest);
+    Ok(())
 }
 
 /// One request and its answer's status; false when the path stops here.
@@ -169,15 +266,24 @@ async fn exchange(
 /// Handshake → tunnel create → tunnel auth → channel create to `target`:
 /// the open channel, or `None` (the hops say where the path stopped).
 pub(super) async fn run(
-    conn: Conn,
+    transport: Transport,
     target: &Target,
     deadline: &Deadline,
     ev: &mut GatewayEvidence,
 ) -> Option<Tunnel> {
     let mut tunnel = Tunnel {
-        conn,
+        transport,
         acc: Accumulator::new(),
     };
+    if let Transport::Legacy { out, chunked, .. } = &mut tunnel.transport {
+        let t = Instant::now();
+        if let Err((outcome, d)) = skip_seed(out, *chunked, &mut tunnel.acc, deadline).await {
+            let d = format!("the seed body of RDG_OUT_DATA's 200: {d}");
+            ev.hops
+                .push(hop(GatewayHopKind::Handshake, outcome, t, Some(d)));
+            return None;
+        }
+    }
     let steps = [
         (GatewayHopKind::Handshake, ClientPacket::handshake()),
         (
