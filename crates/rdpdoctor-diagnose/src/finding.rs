@@ -400,6 +400,10 @@ finding_ids! {
     /// (KRB_AP_ERR_SKEW, 37): its clock and this machine's differ by more
     /// than 5 minutes.
     KerberosApSkew = "kerberos-ap-skew" => Logon,
+    /// The RD Gateway's 401 offers `Negotiate` and not `NTLM`: clients that
+    /// speak only NTLM to a gateway (FreeRDP 2.x) fail at its
+    /// authentication; mstsc, which prefers Negotiate, gets through.
+    GatewayNegotiateOnly = "gateway-negotiate-only" => Gateway,
 }
 
 impl FindingId {

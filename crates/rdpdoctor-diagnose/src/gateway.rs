@@ -86,7 +86,10 @@ fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
         (GatewayHopKind::HttpAuth, HopOutcome::Refused) if h.status == Some(401) => Finding::new(
             GatewayAuthRefused,
             fail,
-            format!("The RD Gateway {at} refuses the credentials (401 after NTLM)"),
+            format!(
+                "The RD Gateway {at} refuses the credentials (401 after {})",
+                g.auth.as_ref().map_or("NTLM", |a| a.scheme.header_name())
+            ),
             &facts,
         ),
         (_, HopOutcome::Refused) => {
@@ -180,6 +183,9 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
     if let Some(h) = g.failed_hop() {
         out.push(hop_finding(g, h));
     }
+    if let Some(f) = negotiate_only(g, &at) {
+        out.push(f);
+    }
     if g.websocket == Some(false) {
         out.push(Finding::new(
             FindingId::GatewayWebsocketRefused,
@@ -211,6 +217,35 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
     out
 }
 
+/// `gateway-negotiate-only`: the 401 offers Negotiate ([RFC 4559]) and not
+/// NTLM. mstsc authenticates with Negotiate (Kerberos, or NTLM inside
+/// SPNEGO); FreeRDP 2 speaks only the `NTLM` scheme to a gateway (FreeRDP
+/// issue 4881; Negotiate came with FreeRDP 3) and fails there.
+fn negotiate_only(g: &GatewayEvidence, at: &str) -> Option<Finding> {
+    let has = |s: &str| g.auth_schemes.iter().any(|o| o.eq_ignore_ascii_case(s));
+    if !has("Negotiate") || has("NTLM") {
+        return None;
+    }
+    let through = g.channel_opened || g.auth.is_some() && g.failed_hop().is_none();
+    Some(Finding::new(
+        FindingId::GatewayNegotiateOnly,
+        Severity::Warn,
+        format!(
+            "The RD Gateway {at} offers only Negotiate, not NTLM: clients that speak only NTLM \
+             to a gateway (FreeRDP 2.x) fail at its authentication{}",
+            if through {
+                "; the probe got through with Negotiate, as mstsc does"
+            } else {
+                ""
+            }
+        ),
+        &NegotiateOnlyFacts {
+            auth_schemes: &g.auth_schemes,
+            scheme: g.auth.as_ref().map(|a| a.scheme),
+        },
+    ))
+}
+
 /// The verdict of a path through a gateway: the gateway decides first.
 pub(crate) fn verdict(g: &GatewayEvidence, findings: &[Finding]) -> Verdict {
     let mine = |f: &&Finding| f.id.section() == crate::finding::Section::Gateway;
@@ -239,6 +274,13 @@ pub(crate) fn verdict(g: &GatewayEvidence, findings: &[Finding]) -> Verdict {
         return Verdict::NoClientConnects;
     }
     if g.channel_opened {
+        // mstsc gets through; FreeRDP 2 does not (NTLM only to a gateway).
+        if findings
+            .iter()
+            .any(|f| f.id == FindingId::GatewayNegotiateOnly)
+        {
+            return Verdict::SomeClientsFail;
+        }
         let warns = findings
             .iter()
             .filter(mine)
@@ -288,6 +330,18 @@ pub(crate) fn headline(
     if let Some(f) = cert {
         return format!(
             "Through the RD Gateway {at}, the hop that fails is the gateway's certificate: {}.{cause}",
+            f.summary
+        );
+    }
+    if let Some(f) = findings
+        .iter()
+        .find(|f| f.id == FindingId::GatewayNegotiateOnly)
+        .filter(|_| g.channel_opened)
+    {
+        return format!(
+            "Through the RD Gateway {at}, some clients fail at authentication at the gateway: {}. \
+             It opened a channel to the target; the target itself was not probed through the \
+             gateway.",
             f.summary
         );
     }
@@ -376,11 +430,18 @@ pub(crate) fn verdict_through(
         return Verdict::Unreachable;
     }
     let gateway = verdict(g, findings);
-    if !g.target_probed || !matches!(gateway, Verdict::Healthy | Verdict::WorksWithWarnings) {
+    let lets_through = matches!(
+        gateway,
+        Verdict::Healthy | Verdict::WorksWithWarnings | Verdict::SomeClientsFail
+    ) && g.channel_opened;
+    if !g.target_probed || !lets_through {
         return gateway;
     }
     match crate::verdict::derive(report, clients) {
         Verdict::Healthy => gateway,
+        // Some clients fail at the gateway (Negotiate only): the target's
+        // own verdict only when it is worse.
+        Verdict::WorksWithWarnings if gateway == Verdict::SomeClientsFail => gateway,
         target => target,
     }
 }
@@ -413,6 +474,17 @@ pub(crate) fn headline_through(
             .unwrap_or_default();
         return format!(
             "Through the RD Gateway {at}, the hop that fails is the target itself: {}.{cause}",
+            f.summary
+        );
+    }
+    if let Some(f) = findings
+        .iter()
+        .find(|f| f.id == FindingId::GatewayNegotiateOnly)
+        .filter(|_| verdict == Verdict::SomeClientsFail)
+    {
+        return format!(
+            "Through the RD Gateway {at} (it opened a channel to the target), some clients fail \
+             at authentication at the gateway: {}.",
             f.summary
         );
     }

@@ -38,6 +38,7 @@ fn through(outcome: LogonOutcome, ntstatus: Option<u32>) -> ProbeReport {
         target_probed: true,
         udp_port: None,
         channel_end: None,
+        auth: None,
     });
     let row = |requested: u32, selected: Option<u32>| NegotiationAttempt {
         requested: ProtocolSet::from_bits(Some(requested)),

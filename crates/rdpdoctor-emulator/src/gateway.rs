@@ -1,7 +1,9 @@
 //! An emulated Remote Desktop Gateway, one [`GatewayFault`] per listener:
 //! TLS on a port, the HTTP transport of [MS-TSGU 3.3.5.1] (`RDG_OUT_DATA
-//! /remoteDesktopGateway/`), NTLM authentication of the HTTP request
-//! ([MS-NLMP], the `sspi` crate's server side, against one lab account),
+//! /remoteDesktopGateway/`), NTLM and Negotiate authentication of the HTTP
+//! request ([MS-NLMP]; [RFC 4559] SPNEGO with NTLM inside, or Kerberos for
+//! `HTTP/<host>` given [`GatewayConfig::kerberos`]; the `sspi` crate's
+//! server side, against one lab account),
 //! the WebSocket transport (101, [RFC 6455]), the MS-TSGU exchange
 //! ([MS-TSGU 2.2.10]: handshake, tunnel create, tunnel auth, channel
 //! create) and, when healthy, a relay of the channel's bytes to the target
@@ -9,6 +11,7 @@
 //!
 //! ```text
 //! TLS ─ RDG_OUT_DATA ─┬─ 404 ........................................ gw-rpc-only
+//!                     ├─ 401 Negotiate alone ─ SPNEGO (NTLM, Kerberos) ─ 101 ... gw-negotiate-only
 //!                     └─ 401 NTLM/Negotiate ─ NTLM ─┬─ 401 ........... gw-auth-refused
 //!                                                   ├─ 200 (legacy) .. gw-no-websocket
 //!                                                   └─ 101 WebSocket ─ handshake ─ tunnel ─┬─ E_PROXY_NAP_ACCESSDENIED ..... gw-cap-denied
@@ -20,14 +23,19 @@
 //!
 //! What it does not do that Windows' gateway does: the legacy two-channel
 //! transport (`RDG_IN_DATA` paired with `RDG_OUT_DATA`; `gw-no-websocket`
-//! answers 200 and goes no further), Negotiate/Kerberos (only NTLM is
-//! checked, though both schemes are offered), the UDP side channel, PAA
+//! answers 200 and goes no further), a KDC of its own (Kerberos is checked
+//! with the service key it is given, never with user-to-user, and no
+//! account is looked up: any user of the realm with a ticket is let in),
+//! NTLM denied by domain policy (`gw-negotiate-only` removes the `NTLM`
+//! scheme only; NTLM inside SPNEGO still passes, as on a gateway whose site
+//! lists the Negotiate provider alone), Basic, the UDP side channel, PAA
 //! cookies and consent messages. Resource names are connected to only when
 //! they are IP addresses or `localhost` (no name is ever resolved), or
 //! through [`GatewayConfig::relay_to`].
 
 mod conn;
 mod hostile;
+mod negotiate;
 
 pub use hostile::GatewayHostile;
 
@@ -64,11 +72,15 @@ pub enum GatewayFault {
     RpcOnly,
     /// TLS completes, then the gateway says nothing.
     Silent,
+    /// The 401 offers only `Negotiate` (the gateway's site has the
+    /// Negotiate provider alone, NTLM removed from its list): SPNEGO with
+    /// NTLM inside or Kerberos is accepted, the `NTLM` scheme is not.
+    NegotiateOnly,
 }
 
 impl GatewayFault {
     /// Every fault.
-    pub const ALL: [GatewayFault; 10] = [
+    pub const ALL: [GatewayFault; 11] = [
         Self::Healthy,
         Self::CertExpired,
         Self::AuthRefused,
@@ -79,6 +91,7 @@ impl GatewayFault {
         Self::NoWebsocket,
         Self::RpcOnly,
         Self::Silent,
+        Self::NegotiateOnly,
     ];
 
     /// The kebab-case name (`gw-healthy`, `gw-cap-denied`, …).
@@ -94,6 +107,7 @@ impl GatewayFault {
             Self::NoWebsocket => "gw-no-websocket",
             Self::RpcOnly => "gw-rpc-only",
             Self::Silent => "gw-silent",
+            Self::NegotiateOnly => "gw-negotiate-only",
         }
     }
 
@@ -115,6 +129,9 @@ impl GatewayFault {
             Self::NoWebsocket => "the gateway has no WebSocket transport (legacy HTTP only)",
             Self::RpcOnly => "the gateway has no HTTP transport (RPC over HTTP only)",
             Self::Silent => "the gateway completes TLS, then says nothing",
+            Self::NegotiateOnly => {
+                "the gateway offers only Negotiate (SPNEGO), not the NTLM scheme"
+            }
         }
     }
 }
@@ -138,6 +155,10 @@ pub struct GatewayConfig {
     pub max_connections: usize,
     /// Break one rule of the protocol instead of playing the fault's last step.
     pub hostile: Option<GatewayHostile>,
+    /// The key of `HTTP/<host>` in a realm, when the gateway is a domain
+    /// member: Negotiate then accepts Kerberos tickets for that SPN
+    /// ([`crate::KerberosService::from_password_for`] with `HTTP`).
+    pub kerberos: Option<crate::KerberosService>,
 }
 
 impl GatewayConfig {
@@ -152,6 +173,7 @@ impl GatewayConfig {
             hold: Duration::from_secs(120),
             max_connections: 64,
             hostile: None,
+            kerberos: None,
         }
     }
 }

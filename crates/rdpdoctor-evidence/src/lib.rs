@@ -44,7 +44,9 @@ pub use certificate::{Certificate, CertificateFacts, SignatureHash};
 pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
 pub use failure::StepFailure;
-pub use gateway::{GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome};
+pub use gateway::{
+    GatewayAuth, GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, HttpAuthScheme,
+};
 pub use host::HostEvidence;
 pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};
 pub use kerberos_start::{KdcSource, KerberosStart, Krb5ConfRead, RealmFrom, StartReason};

@@ -157,6 +157,15 @@ const EXPECT: &[Expect] = &[
         hop: "gets no answer",
         verdict: "unreachable",
     },
+    Expect {
+        fault: GatewayFault::NegotiateOnly,
+        finding: "gateway-negotiate-only",
+        // The probe gets through with Negotiate (NTLM inside SPNEGO), as
+        // mstsc; what fails FreeRDP 2 there ranks first.
+        cause: Some("rd-gateway-negotiate-only"),
+        hop: "authentication at the gateway",
+        verdict: "some-clients-fail",
+    },
 ];
 
 /// The report is valid against docs/rdpdoctor.schema.json's `ProbeOutput`.
@@ -197,7 +206,10 @@ fn check(e: &Expect) {
     let ids = p.finding_ids();
     // The probe goes past a gateway certificate it reports (as xfreerdp
     // /cert:ignore does): there too the target is probed through the channel.
-    let through = matches!(e.fault, GatewayFault::Healthy | GatewayFault::CertExpired);
+    let through = matches!(
+        e.fault,
+        GatewayFault::Healthy | GatewayFault::CertExpired | GatewayFault::NegotiateOnly
+    );
     assert!(
         through || ids.iter().all(|i| i.starts_with("gateway-")),
         "{name}: only the gateway was probed, yet {ids:?}"
@@ -238,6 +250,20 @@ fn check(e: &Expect) {
     let failing = !matches!(e.verdict, "healthy" | "works-with-warnings");
     assert_eq!(p.code, i32::from(failing), "{name}: exit status");
     assert_eq!(p.json["gateway"]["target_probed"], through, "{name}");
+    // The scheme: Negotiate (NTLM inside) where the 401 offers it alone,
+    // raw NTLM where NTLM is offered and no KDC is known.
+    let auth = &p.json["gateway"]["auth"];
+    if e.fault == GatewayFault::NegotiateOnly {
+        assert_eq!(auth["scheme"], "negotiate", "{name}: {auth}");
+        assert_eq!(auth["mechanism"]["package"], "ntlm", "{name}: {auth}");
+        assert!(ids.contains(&"gateway-channel-opened".to_owned()), "{name}");
+    } else if !matches!(e.fault, GatewayFault::RpcOnly | GatewayFault::Silent) {
+        assert_eq!(auth["scheme"], "ntlm", "{name}: {auth}");
+        assert_eq!(
+            auth["mechanism"]["reason"], "no-kdc-known",
+            "{name}: {auth}"
+        );
+    }
     assert_no_password(&p, name);
 }
 

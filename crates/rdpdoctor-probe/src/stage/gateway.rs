@@ -4,7 +4,7 @@
 //! ```text
 //! gateway name → TCP → TLS (the gateway's certificate)
 //!   → RDG_OUT_DATA without credentials ([MS-TSGU 3.3.5.1]: the 401's schemes; 404/403/410 = RPC over HTTP only)
-//!   → with --user: NTLM over HTTP (sspi) → 101 WebSocket ([RFC 6455]) or 200 legacy
+//!   → with --user: NTLM or Negotiate over HTTP (sspi, [`http_auth`]) → 101 WebSocket ([RFC 6455]) or 200 legacy
 //!   → handshake → tunnel create (CAP) → tunnel auth → channel create to TARGET (RAP, the target's reach)
 //! ```
 //!
@@ -19,6 +19,7 @@
 mod channel;
 mod deep;
 mod http;
+mod http_auth;
 pub mod nla;
 mod rdp_security;
 mod spare;
@@ -116,6 +117,8 @@ struct Again<'a> {
     gw: &'a GatewayTarget,
     addr: std::net::SocketAddr,
     gw_target: Target,
+    /// The scheme and mechanism the first authentication chose.
+    auth: rdpdoctor_evidence::GatewayAuth,
 }
 
 impl Again<'_> {
@@ -132,7 +135,8 @@ impl Again<'_> {
         let open = async {
             let conn =
                 http::open(self.addr, &self.gw_target, deadline, &mut scratch, false).await?;
-            let conn = http::authenticate(conn, self.gw, creds, deadline, &mut scratch).await?;
+            let conn = http::authenticate(conn, self.gw, creds, &self.auth, deadline, &mut scratch)
+                .await?;
             tunnel::run(conn, target, deadline, &mut scratch).await
         };
         let r = open.await.ok_or_else(|| {
@@ -164,6 +168,7 @@ fn empty_evidence(gw: &GatewayTarget) -> GatewayEvidence {
         target_probed: false,
         udp_port: None,
         channel_end: None,
+        auth: None,
     }
 }
 
@@ -214,10 +219,29 @@ async fn path<'a>(
     let Some(creds) = creds else {
         return (ev, None);
     };
+    let t = Instant::now();
+    let Some(auth) = http_auth::choose(&ev.auth_schemes, &gw.host, creds, deadline.step()).await
+    else {
+        // Basic alone (or another scheme): mstsc does not use it over the
+        // HTTP transport, and neither does the probe.
+        let detail = format!(
+            "the gateway offers only {}; the probe, as mstsc over the HTTP transport, \
+             authenticates with Negotiate or NTLM",
+            ev.auth_schemes.join(", ")
+        );
+        ev.hops.push(hop(
+            GatewayHopKind::HttpAuth,
+            HopOutcome::Refused,
+            t,
+            Some(detail),
+        ));
+        return (ev, None);
+    };
+    ev.auth = Some(auth.clone());
     let Some(conn) = http::open(addr, &gw_target, deadline, &mut ev, false).await else {
         return (ev, None);
     };
-    let Some(conn) = http::authenticate(conn, gw, creds, deadline, &mut ev).await else {
+    let Some(conn) = http::authenticate(conn, gw, creds, &auth, deadline, &mut ev).await else {
         return (ev, None);
     };
     let open = tunnel::run(conn, target, deadline, &mut ev).await;
@@ -225,6 +249,7 @@ async fn path<'a>(
         gw,
         addr,
         gw_target,
+        auth,
     };
     (ev, open.map(|t| (t, again)))
 }

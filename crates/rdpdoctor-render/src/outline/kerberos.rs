@@ -70,21 +70,7 @@ pub(super) fn section(d: &mut Builder<'_>, r: &ProbeReport) {
 
 /// Which package the logon inside CredSSP used, and why ([MS-CSSP 3.1.5]).
 fn logon_package(m: &LogonMechanism) -> String {
-    let spn = m
-        .service_principal
-        .as_deref()
-        .map_or_else(|| "TERMSRV/<target>".to_owned(), term);
-    let why = match m.reason {
-        MechanismReason::KdcAndSpn => format!("the KDC knows {spn}"),
-        MechanismReason::NoKdcKnown => "no KDC known for the run".to_owned(),
-        MechanismReason::TargetIsAddress => "an IP address has no SPN".to_owned(),
-        MechanismReason::NoSpn => format!("the KDC knows no {spn}, as mstsc falls back"),
-        MechanismReason::KdcUnreachable => "the KDC did not answer, as mstsc falls back".to_owned(),
-    };
-    let package = match m.package {
-        AuthPackage::Kerberos => "Kerberos",
-        AuthPackage::Ntlm => "NTLM",
-    };
+    let (package, why) = package_and_why(m, "TERMSRV/<target>");
     match (&m.ap_error_name, m.ap_error) {
         (Some(n), Some(c)) => format!(
             "logon: {package} ({why}); the server refused the AP-REQ: {} ({c})",
@@ -92,4 +78,26 @@ fn logon_package(m: &LogonMechanism) -> String {
         ),
         _ => format!("logon: {package} ({why})"),
     }
+}
+
+/// A mechanism's package and why it was chosen, in words; `spn` stands for
+/// the service principal when the evidence names none.
+pub(super) fn package_and_why(m: &LogonMechanism, spn: &str) -> (&'static str, String) {
+    let spn = m
+        .service_principal
+        .as_deref()
+        .map_or_else(|| spn.to_owned(), term);
+    let why = match m.reason {
+        MechanismReason::KdcAndSpn => format!("the KDC knows {spn}"),
+        MechanismReason::NoKdcKnown => "no KDC known for the run".to_owned(),
+        MechanismReason::TargetIsAddress => "an IP address has no SPN".to_owned(),
+        MechanismReason::NoSpn => format!("the KDC knows no {spn}, as mstsc falls back"),
+        MechanismReason::KdcUnreachable => "the KDC did not answer, as mstsc falls back".to_owned(),
+        MechanismReason::NegotiateNotOffered => "the gateway does not offer Negotiate".to_owned(),
+    };
+    let package = match m.package {
+        AuthPackage::Kerberos => "Kerberos",
+        AuthPackage::Ntlm => "NTLM",
+    };
+    (package, why)
 }

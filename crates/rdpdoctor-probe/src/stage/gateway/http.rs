@@ -1,17 +1,16 @@
 //! The gateway's TCP, TLS and HTTP hops ([MS-TSGU 3.3.5.1]): the request
 //! `RDG_OUT_DATA /remoteDesktopGateway/` without credentials, then with NTLM
-//! ([MS-NLMP], the `sspi` crate's client) asking for the WebSocket transport.
+//! or Negotiate ([`super::http_auth`], the `sspi` crate's client) asking for
+//! the WebSocket transport.
 
 use super::hop;
+use super::http_auth::Client;
 use crate::Credentials;
 use crate::io::{Deadline, FramedStream, ReadError};
 use base64::Engine as _;
+use rdpdoctor_evidence::{GatewayAuth, HttpAuthScheme};
 use rdpdoctor_evidence::{GatewayEvidence, GatewayHopKind, HopOutcome, StepFailure, Target};
 use rdpdoctor_wire::http::{self as wire_http, ResponseHead};
-use sspi::{
-    AuthIdentity, BufferType, ClientRequestFlags, CredentialUse, DataRepresentation, Ntlm,
-    SecurityBuffer, Sspi, SspiImpl, Username,
-};
 use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::net::TcpStream;
@@ -232,12 +231,19 @@ pub(super) async fn anonymous(
     ok.then_some(())
 }
 
-/// NTLM over HTTP, asking for the WebSocket transport: the connection on
-/// which the gateway answered 101, or `None` (the hop says why).
+/// Most requests one authentication may take: Negotiate with NTLM inside
+/// is three (NEGOTIATE, AUTHENTICATE with the mechListMIC, and the
+/// gateway's last token on the 101); raw NTLM and Kerberos two.
+const MAX_AUTH_REQUESTS: usize = 3;
+
+/// HTTP authentication with `auth`'s scheme ([`super::http_auth`]), asking
+/// for the WebSocket transport: the connection on which the gateway
+/// answered 101, or `None` (the hop says why).
 pub(super) async fn authenticate(
     mut conn: Conn,
     gw: &super::GatewayTarget,
     creds: &Credentials,
+    auth: &GatewayAuth,
     deadline: &Deadline,
     ev: &mut GatewayEvidence,
 ) -> Option<Conn> {
@@ -247,34 +253,71 @@ pub(super) async fn authenticate(
             .push(hop(GatewayHopKind::HttpAuth, outcome, t, Some(detail)));
         None
     };
-    let mut ntlm = match Client::new(creds, &gw.host) {
+    let scheme = auth.scheme.header_name();
+    let mut client = match Client::new(auth, creds, &gw.host) {
         Ok(n) => n,
         Err(e) => return fail(ev, HopOutcome::Failed, e),
     };
-    let negotiate = match ntlm.step(None) {
-        Ok(n) => n,
-        Err(e) => return fail(ev, HopOutcome::Failed, e),
+    let mut input = None;
+    let mut answered = None;
+    for round in 0..MAX_AUTH_REQUESTS {
+        let (token, _) = match client.step(input.take(), deadline.step()).await {
+            Ok(x) => x,
+            Err(e) => {
+                let d = kdc_said(&client, e, ev);
+                return fail(ev, HopOutcome::Failed, d);
+            }
+        };
+        let value = format!("{scheme} {}", b64(&token));
+        let (head, key) = match request(&mut conn, gw, Some(&value), deadline).await {
+            Ok(x) => x,
+            Err((outcome, d)) => return fail(ev, outcome, d),
+        };
+        let theirs = head
+            .auth_token(scheme)
+            .and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok());
+        if head.status != 401 {
+            answered = Some((head, key, theirs));
+            break;
+        }
+        match theirs {
+            Some(t) => input = Some(t),
+            None if round == 0 => {
+                let why = match auth.scheme {
+                    HttpAuthScheme::Ntlm => "the gateway sent no NTLM CHALLENGE",
+                    HttpAuthScheme::Negotiate => "the gateway sent no Negotiate token",
+                };
+                return status_hop(ev, t, &head, why);
+            }
+            None => {
+                return status_hop(
+                    ev,
+                    t,
+                    &head,
+                    "the gateway refused the authenticated request",
+                );
+            }
+        }
+    }
+    let Some((head, key, last)) = answered else {
+        return fail(
+            ev,
+            HopOutcome::Failed,
+            format!("{scheme} did not complete within {MAX_AUTH_REQUESTS} requests"),
+        );
     };
-    let auth = format!("NTLM {}", b64(&negotiate));
-    let head = match request(&mut conn, gw, Some(&auth), deadline).await {
-        Ok((h, _)) => h,
-        Err((outcome, d)) => return fail(ev, outcome, d),
-    };
-    let challenge = head
-        .auth_token("NTLM")
-        .and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok());
-    let Some(challenge) = challenge.filter(|_| head.status == 401) else {
-        return status_hop(ev, t, &head, "the gateway sent no NTLM CHALLENGE");
-    };
-    let authenticate = match ntlm.step(Some(challenge)) {
-        Ok(a) => a,
-        Err(e) => return fail(ev, HopOutcome::Failed, e),
-    };
-    let auth = format!("NTLM {}", b64(&authenticate));
-    let (head, key) = match request(&mut conn, gw, Some(&auth), deadline).await {
-        Ok(x) => x,
-        Err((outcome, d)) => return fail(ev, outcome, d),
-    };
+    // [RFC 4559 5] the gateway's last token rides on the final answer:
+    // mutual authentication (Kerberos' AP-REP, SPNEGO's mechListMIC).
+    if let (HttpAuthScheme::Negotiate, Some(last), true) =
+        (auth.scheme, last, matches!(head.status, 101 | 200))
+        && let Err(e) = client.step(Some(last), deadline.step()).await
+    {
+        return fail(
+            ev,
+            HopOutcome::Failed,
+            format!("the gateway's last Negotiate token does not verify: {e}"),
+        );
+    }
     match head.status {
         101 => {
             let accept = head.value("Sec-WebSocket-Accept").unwrap_or("");
@@ -314,6 +357,24 @@ pub(super) async fn authenticate(
     }
 }
 
+/// A failed step's words, with the KDC's KRB-ERROR when one stopped it
+/// (the AS exchange with the password, or the ticket for `HTTP/<gateway>`),
+/// kept in the evidence's mechanism too.
+fn kdc_said(client: &Client, e: String, ev: &mut GatewayEvidence) -> String {
+    let Some(code) = client.log.last_error else {
+        return e;
+    };
+    let name = rdpdoctor_wire::kerberos::error_name(code);
+    if let Some(a) = ev.auth.as_mut() {
+        a.mechanism.kdc_error = Some(code);
+        a.mechanism.kdc_error_name = name.map(str::to_owned);
+    }
+    format!(
+        "the KDC refused Kerberos for the gateway: {} ({code})",
+        name.unwrap_or("an unnamed error")
+    )
+}
+
 fn status_hop<T>(
     ev: &mut GatewayEvidence,
     t: Instant,
@@ -334,60 +395,4 @@ fn status_hop<T>(
 
 fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
-}
-
-/// sspi's NTLM client, one token at a time.
-struct Client {
-    ntlm: Ntlm,
-    creds: Option<sspi::AuthIdentityBuffers>,
-    target: String,
-}
-
-impl Client {
-    fn new(creds: &Credentials, host: &str) -> Result<Self, String> {
-        let mut ntlm = Ntlm::new();
-        let identity = AuthIdentity {
-            username: Username::new(creds.user(), creds.domain())
-                .map_err(|e| format!("--user is not a user name sspi accepts: {e}"))?,
-            password: sspi::Secret::new(String::clone(creds.password())),
-        };
-        let acquired = ntlm
-            .acquire_credentials_handle()
-            .with_credential_use(CredentialUse::Outbound)
-            .with_auth_data(&identity)
-            .execute(&mut ntlm)
-            .map_err(|e| format!("NTLM: {e}"))?;
-        Ok(Client {
-            ntlm,
-            creds: acquired.credentials_handle,
-            target: format!("HTTP/{host}"),
-        })
-    }
-
-    /// NEGOTIATE (no input) or AUTHENTICATE (the CHALLENGE in).
-    fn step(&mut self, input: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
-        let mut output = vec![SecurityBuffer::new(Vec::new(), BufferType::Token)];
-        let mut input = vec![SecurityBuffer::new(
-            input.unwrap_or_default(),
-            BufferType::Token,
-        )];
-        let mut builder = self
-            .ntlm
-            .initialize_security_context()
-            .with_credentials_handle(&mut self.creds)
-            .with_context_requirements(ClientRequestFlags::ALLOCATE_MEMORY)
-            .with_target_data_representation(DataRepresentation::Native)
-            .with_target_name(&self.target)
-            .with_input(&mut input)
-            .with_output(&mut output);
-        self.ntlm
-            .initialize_security_context_impl(&mut builder)
-            .and_then(|mut g| g.resolve_to_result())
-            .map_err(|e| format!("NTLM: {e}"))?;
-        Ok(output
-            .into_iter()
-            .next()
-            .map(|b| b.buffer)
-            .unwrap_or_default())
-    }
 }
