@@ -659,6 +659,32 @@ fn a_gateway_refusing_the_credentials_sends_none_to_the_target() {
     );
 }
 
+/// A wrong password through Negotiate: sspi's server checks the NTLM
+/// inside SPNEGO (the mechListMIC needs the right key), answers 401, and
+/// the probe names the gateway's authentication, never the target.
+#[test]
+fn a_wrong_password_through_negotiate_is_the_gateways_refusal() {
+    let mut cfg = GatewayConfig::new(GatewayFault::NegotiateOnly);
+    cfg.password = "Another-Gateway-Pass-3".into();
+    let served = Served::start_with(cfg);
+    let p = probe_through(&served, &served.target(), "logon-gw-negotiate-refused", &[]);
+    p.assert_has("gateway-auth-refused");
+    p.assert_has("gateway-negotiate-only");
+    assert_eq!(p.json["gateway"]["auth"]["scheme"], "negotiate");
+    assert!(p.json["logon"].is_null(), "{}", p.json["logon"]);
+    let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
+    assert!(
+        headline.contains("authentication at the gateway"),
+        "{headline}"
+    );
+    assert_eq!(
+        p.json["diagnosis"]["causes"][0]["id"], "rd-gateway-auth-refused",
+        "{}",
+        p.json["diagnosis"]["causes"]
+    );
+    assert_no_password(&p, "negotiate-refused");
+}
+
 /// The fast profile never logs on at the target, through a gateway as
 /// directly; its CredSSP stage still reads the target's NTLM CHALLENGE
 /// through the channel.

@@ -222,11 +222,10 @@ async fn path<'a>(
     let t = Instant::now();
     let Some(auth) = http_auth::choose(&ev.auth_schemes, &gw.host, creds, deadline.step()).await
     else {
-        // Basic alone (or another scheme): mstsc does not use it over the
-        // HTTP transport, and neither does the probe.
+        // Basic alone (or another scheme): never sent (http_auth says why).
         let detail = format!(
-            "the gateway offers only {}; the probe, as mstsc over the HTTP transport, \
-             authenticates with Negotiate or NTLM",
+            "the gateway offers only {}; the probe authenticates with Negotiate or NTLM \
+             and does not send Basic (the password itself)",
             ev.auth_schemes.join(", ")
         );
         ev.hops.push(hop(

@@ -2,24 +2,28 @@
 //! tokens ([MS-TSGU 3.3.5.1]: the HTTP transport authenticates each
 //! `RDG_OUT_DATA` request with the schemes of the gateway's 401).
 //!
-//! mstsc authenticates through Windows' HTTP stack, which takes the
-//! strongest scheme offered: `Negotiate` ([RFC 4559], SPNEGO [RFC 4178]:
-//! Kerberos for `HTTP/<gateway>` where the client can get that ticket,
-//! NTLM inside SPNEGO otherwise) before `NTLM`; FreeRDP 2 speaks only
-//! `NTLM`. A Windows RD Gateway offers both by default; one whose NTLM is
-//! disabled by policy offers `Negotiate` alone. The probe picks:
+//! [MS-TSGU] documents the client's side: with password credentials, "the
+//! RDG client uses Negotiate as the preselected authentication scheme"
+//! (connection setup of the HTTP transport), so mstsc speaks `Negotiate`
+//! ([RFC 4559], SPNEGO [RFC 4178]: Kerberos for `HTTP/<gateway>` where it
+//! can get that ticket, NTLM inside SPNEGO otherwise); FreeRDP 2 speaks only
+//! `NTLM` to a gateway (FreeRDP issue 4881; Negotiate came with FreeRDP 3).
+//! A Windows RD Gateway offers both by default; one set up for Negotiate
+//! alone refuses the `NTLM` scheme. The probe picks:
 //! - `Negotiate` when the 401 offers it and the run knows a KDC of a realm
 //!   (`--realm`): the domain user's path, as mstsc makes it, with the
 //!   mechanism chosen as the target's logon chooses it
 //!   ([`super::super::logon_kerberos::choose_for`] for `HTTP/<gateway>`);
 //! - `Negotiate` carrying NTLM when the 401 offers `Negotiate` and not
 //!   `NTLM` (no KDC known);
-//! - `NTLM` otherwise, as before: without a KDC, Negotiate would carry the
-//!   same NTLM check, and raw NTLM is what FreeRDP, the reference client,
+//! - `NTLM` otherwise: without a KDC, Negotiate would carry the same NTLM
+//!   check, and raw NTLM is what FreeRDP 2, the lab's reference client,
 //!   sends, so the probe's evidence and xfreerdp's stay comparable.
 //!
-//! `Basic` is never used: mstsc does not send it over the HTTP transport,
-//! and it would put the password on the wire in base64.
+//! `Basic` is never sent: it would hand the gateway the password itself (in
+//! base64), where NTLM and Kerberos prove it without sending it, and the
+//! documented client preselects Negotiate. A gateway offering only Basic is
+//! reported with the schemes it offers, not tried.
 //!
 //! [RFC 4559]: https://www.rfc-editor.org/rfc/rfc4559
 //! [RFC 4178]: https://www.rfc-editor.org/rfc/rfc4178
@@ -214,4 +218,47 @@ async fn initialize<S: SspiImpl + Sspi>(
         .await
         .map_err(|e| e.description)?
         .status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offered(schemes: &[&str]) -> Option<(HttpAuthScheme, MechanismReason)> {
+        let creds = Credentials::new("demo", "pw".to_owned().into()).unwrap();
+        let list: Vec<String> = schemes.iter().map(|s| (*s).to_owned()).collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(choose(
+            &list,
+            "rdgw.example",
+            &creds,
+            Duration::from_secs(1),
+        ))
+        .map(|a| (a.scheme, a.mechanism.reason))
+    }
+
+    #[test]
+    fn the_scheme_follows_the_401_and_the_run() {
+        use HttpAuthScheme::*;
+        // Both offered and no KDC: raw NTLM, as FreeRDP 2.
+        assert_eq!(
+            offered(&["Negotiate", "NTLM"]),
+            Some((Ntlm, MechanismReason::NoKdcKnown))
+        );
+        // Negotiate alone: SPNEGO with NTLM inside.
+        assert_eq!(
+            offered(&["Negotiate"]),
+            Some((Negotiate, MechanismReason::NoKdcKnown))
+        );
+        // A gateway that asked for nothing is tried with NTLM.
+        assert_eq!(offered(&[]), Some((Ntlm, MechanismReason::NoKdcKnown)));
+        // Basic alone is never tried.
+        assert_eq!(offered(&["Basic"]), None);
+        assert_eq!(
+            offered(&["Basic", "NTLM"]),
+            Some((Ntlm, MechanismReason::NoKdcKnown))
+        );
+    }
 }
