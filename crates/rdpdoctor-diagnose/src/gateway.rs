@@ -246,6 +246,11 @@ fn negotiate_only(g: &GatewayEvidence, at: &str) -> Option<Finding> {
     ))
 }
 
+/// The head line's words for `gateway-negotiate-only`, short enough for
+/// the head's width.
+const NEGOTIATE_ONLY_HEAD: &str = "some clients fail at authentication at the gateway: it offers only Negotiate, which FreeRDP \
+     2.x lacks.";
+
 /// The verdict of a path through a gateway: the gateway decides first.
 pub(crate) fn verdict(g: &GatewayEvidence, findings: &[Finding]) -> Verdict {
     let mine = |f: &&Finding| f.id.section() == crate::finding::Section::Gateway;
@@ -333,16 +338,14 @@ pub(crate) fn headline(
             f.summary
         );
     }
-    if let Some(f) = findings
-        .iter()
-        .find(|f| f.id == FindingId::GatewayNegotiateOnly)
-        .filter(|_| g.channel_opened)
+    if g.channel_opened
+        && findings
+            .iter()
+            .any(|f| f.id == FindingId::GatewayNegotiateOnly)
     {
         return format!(
-            "Through the RD Gateway {at}, some clients fail at authentication at the gateway: {}. \
-             It opened a channel to the target; the target itself was not probed through the \
-             gateway.",
-            f.summary
+            "Through the RD Gateway {at}, {NEGOTIATE_ONLY_HEAD} The target itself was not probed \
+             through the gateway."
         );
     }
     match verdict {
@@ -477,16 +480,12 @@ pub(crate) fn headline_through(
             f.summary
         );
     }
-    if let Some(f) = findings
-        .iter()
-        .find(|f| f.id == FindingId::GatewayNegotiateOnly)
-        .filter(|_| verdict == Verdict::SomeClientsFail)
+    if verdict == Verdict::SomeClientsFail
+        && findings
+            .iter()
+            .any(|f| f.id == FindingId::GatewayNegotiateOnly)
     {
-        return format!(
-            "Through the RD Gateway {at} (it opened a channel to the target), some clients fail \
-             at authentication at the gateway: {}.",
-            f.summary
-        );
+        return format!("Through the RD Gateway {at}, {NEGOTIATE_ONLY_HEAD}");
     }
     let target = crate::headline::wire_headline(verdict, top, findings, report);
     // The gateway let the user through: a failure now is the target's own
