@@ -413,6 +413,10 @@ finding_ids! {
     /// `--gateway`: neither of an RD Gateway's transports answers: HTTP
     /// (404/403/410 to RDG_OUT_DATA) nor RPC over HTTP (RPC_IN_DATA).
     GatewayNoTransport = "gateway-no-transport" => Gateway,
+    /// The RD Gateway's 401 offers `Negotiate` and not `NTLM`: clients that
+    /// speak only NTLM to a gateway (FreeRDP 2.x) fail at its
+    /// authentication; mstsc, which prefers Negotiate, gets through.
+    GatewayNegotiateOnly = "gateway-negotiate-only" => Gateway,
 }
 
 impl FindingId {

@@ -36,7 +36,8 @@ const STATUS_FINDINGS: [(&str, FindingId, &str); 4] = [
 /// The finding of the hop where the path stopped.
 fn hop_finding(g: &GatewayEvidence, h: &GatewayHop) -> Finding {
     let at = format!("{}:{}", g.host, g.port);
-    let mut f = hop_finding_at(&at, h);
+    let scheme = g.auth.as_ref().map_or("NTLM", |a| a.scheme.header_name());
+    let mut f = hop_finding_at(&at, scheme, h);
     if f.id == FindingId::GatewayHttpTransportAbsent {
         transport_fallback(&mut f, &at, g);
     }
@@ -87,7 +88,8 @@ fn transport_fallback(f: &mut Finding, at: &str, g: &GatewayEvidence) {
 
 /// The finding of a hop to the gateway at `at` (`host:port`), from the
 /// probe or from a capture of the user's own connection.
-pub(crate) fn hop_finding_at(at: &str, h: &GatewayHop) -> Finding {
+/// `scheme`: the HTTP authentication scheme the credentials went in.
+pub(crate) fn hop_finding_at(at: &str, scheme: &str, h: &GatewayHop) -> Finding {
     use FindingId::*;
     let status = h.status_name.clone().unwrap_or_default();
     let detail = h.detail.clone().unwrap_or_default();
@@ -138,7 +140,7 @@ pub(crate) fn hop_finding_at(at: &str, h: &GatewayHop) -> Finding {
         (GatewayHopKind::HttpAuth, HopOutcome::Refused) if h.status == Some(401) => Finding::new(
             GatewayAuthRefused,
             fail,
-            format!("The RD Gateway {at} refuses the credentials (401 after NTLM)"),
+            format!("The RD Gateway {at} refuses the credentials (401 after {scheme})"),
             &facts,
         ),
         (_, HopOutcome::Refused) => {
@@ -232,6 +234,9 @@ pub(crate) fn derive(g: &GatewayEvidence) -> Vec<Finding> {
     if let Some(h) = g.failed_hop() {
         out.push(hop_finding(g, h));
     }
+    if let Some(f) = negotiate_only(g, &at) {
+        out.push(f);
+    }
     if g.websocket == Some(false) {
         // A warning, not a failure: clients fall back to the legacy
         // transport ([MS-TSGU 3.3.5.1]; mstsc and FreeRDP do), which the
@@ -312,6 +317,40 @@ fn udp(at: &str, u: &rdpdoctor_evidence::UdpSideChannel, out: &mut Vec<Finding>)
     ));
 }
 
+/// `gateway-negotiate-only`: the 401 offers Negotiate ([RFC 4559]) and not
+/// NTLM. mstsc authenticates with Negotiate (Kerberos, or NTLM inside
+/// SPNEGO); FreeRDP 2 speaks only the `NTLM` scheme to a gateway (FreeRDP
+/// issue 4881; Negotiate came with FreeRDP 3) and fails there.
+fn negotiate_only(g: &GatewayEvidence, at: &str) -> Option<Finding> {
+    let has = |s: &str| g.auth_schemes.iter().any(|o| o.eq_ignore_ascii_case(s));
+    if !has("Negotiate") || has("NTLM") {
+        return None;
+    }
+    let through = g.channel_opened || g.auth.is_some() && g.failed_hop().is_none();
+    Some(Finding::new(
+        FindingId::GatewayNegotiateOnly,
+        Severity::Warn,
+        format!(
+            "The RD Gateway {at} offers only Negotiate, not NTLM: clients that speak only NTLM \
+             to a gateway (FreeRDP 2.x) fail at its authentication{}",
+            if through {
+                "; the probe got through with Negotiate, as mstsc does"
+            } else {
+                ""
+            }
+        ),
+        &NegotiateOnlyFacts {
+            auth_schemes: &g.auth_schemes,
+            scheme: g.auth.as_ref().map(|a| a.scheme),
+        },
+    ))
+}
+
+/// The head line's words for `gateway-negotiate-only`, short enough for
+/// the head's width.
+const NEGOTIATE_ONLY_HEAD: &str = "some clients fail at authentication at the gateway: it offers only Negotiate, which FreeRDP \
+     2.x lacks.";
+
 /// The verdict of a path through a gateway: the gateway decides first.
 pub(crate) fn verdict(g: &GatewayEvidence, findings: &[Finding]) -> Verdict {
     let mine = |f: &&Finding| f.id.section() == crate::finding::Section::Gateway;
@@ -340,6 +379,13 @@ pub(crate) fn verdict(g: &GatewayEvidence, findings: &[Finding]) -> Verdict {
         return Verdict::NoClientConnects;
     }
     if g.channel_opened {
+        // mstsc gets through; FreeRDP 2 does not (NTLM only to a gateway).
+        if findings
+            .iter()
+            .any(|f| f.id == FindingId::GatewayNegotiateOnly)
+        {
+            return Verdict::SomeClientsFail;
+        }
         let warns = findings
             .iter()
             .filter(mine)
@@ -390,6 +436,16 @@ pub(crate) fn headline(
         return format!(
             "Through the RD Gateway {at}, the hop that fails is the gateway's certificate: {}.{cause}",
             f.summary
+        );
+    }
+    if g.channel_opened
+        && findings
+            .iter()
+            .any(|f| f.id == FindingId::GatewayNegotiateOnly)
+    {
+        return format!(
+            "Through the RD Gateway {at}, {NEGOTIATE_ONLY_HEAD} The target itself was not probed \
+             through the gateway."
         );
     }
     match verdict {
@@ -477,11 +533,18 @@ pub(crate) fn verdict_through(
         return Verdict::Unreachable;
     }
     let gateway = verdict(g, findings);
-    if !g.target_probed || !matches!(gateway, Verdict::Healthy | Verdict::WorksWithWarnings) {
+    let lets_through = matches!(
+        gateway,
+        Verdict::Healthy | Verdict::WorksWithWarnings | Verdict::SomeClientsFail
+    ) && g.channel_opened;
+    if !g.target_probed || !lets_through {
         return gateway;
     }
     match crate::verdict::derive(report, clients) {
         Verdict::Healthy => gateway,
+        // Some clients fail at the gateway (Negotiate only): the target's
+        // own verdict only when it is worse.
+        Verdict::WorksWithWarnings if gateway == Verdict::SomeClientsFail => gateway,
         target => target,
     }
 }
@@ -516,6 +579,13 @@ pub(crate) fn headline_through(
             "Through the RD Gateway {at}, the hop that fails is the target itself: {}.{cause}",
             f.summary
         );
+    }
+    if verdict == Verdict::SomeClientsFail
+        && findings
+            .iter()
+            .any(|f| f.id == FindingId::GatewayNegotiateOnly)
+    {
+        return format!("Through the RD Gateway {at}, {NEGOTIATE_ONLY_HEAD}");
     }
     let target = crate::headline::wire_headline(verdict, top, findings, report);
     // The gateway let the user through: a failure now is the target's own

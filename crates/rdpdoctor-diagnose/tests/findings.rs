@@ -824,6 +824,7 @@ fn through_gateway(hops: Vec<GatewayHop>, certificate: Option<CertificateFacts>)
         channel_end: None,
         udp: None,
         rpc_over_http: None,
+        auth: None,
     });
     r
 }
@@ -999,6 +1000,46 @@ fn a_gateway_that_opens_the_channel_says_the_target_was_not_probed() {
             .contains("not probed through the gateway"),
         "{}",
         j.diagnosis.headline
+    );
+}
+
+#[test]
+fn a_gateway_offering_only_negotiate_fails_some_clients() {
+    let mut r = channel_opened();
+    let g = r.gateway.as_mut().unwrap();
+    g.auth_schemes = vec!["Negotiate".into()];
+    // As the probe records Negotiate with NTLM inside, no KDC known.
+    g.auth = Some(
+        serde_json::from_value(serde_json::json!({
+            "scheme": "negotiate",
+            "mechanism": { "package": "ntlm", "reason": "no-kdc-known" },
+        }))
+        .unwrap(),
+    );
+    let j = judge(&Evidence::wire(&r), &Context::default());
+    let f = j
+        .findings
+        .iter()
+        .find(|f| f.id.name() == "gateway-negotiate-only")
+        .expect("gateway-negotiate-only");
+    assert_eq!(f.severity, Severity::Warn);
+    assert!(f.summary.contains("FreeRDP 2.x"), "{}", f.summary);
+    // mstsc gets through, FreeRDP 2 does not.
+    assert_eq!(j.verdict, Verdict::SomeClientsFail);
+    assert_eq!(j.diagnosis.causes[0].id, "rd-gateway-negotiate-only");
+    assert!(
+        j.diagnosis
+            .headline
+            .contains("some clients fail at authentication at the gateway"),
+        "{}",
+        j.diagnosis.headline
+    );
+    // Both schemes offered: no finding, as before.
+    let j = judge(&Evidence::wire(&channel_opened()), &Context::default());
+    assert!(
+        j.findings
+            .iter()
+            .all(|f| f.id.name() != "gateway-negotiate-only")
     );
 }
 

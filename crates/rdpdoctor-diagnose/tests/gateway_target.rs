@@ -40,6 +40,7 @@ fn through(outcome: LogonOutcome, ntstatus: Option<u32>) -> ProbeReport {
         channel_end: None,
         udp: None,
         rpc_over_http: None,
+        auth: None,
     });
     let row = |requested: u32, selected: Option<u32>| NegotiationAttempt {
         requested: ProtocolSet::from_bits(Some(requested)),

@@ -1,7 +1,9 @@
 //! An emulated Remote Desktop Gateway, one [`GatewayFault`] per listener:
 //! TLS on a port, the HTTP transport of [MS-TSGU 3.3.5.1] (`RDG_OUT_DATA
-//! /remoteDesktopGateway/`), NTLM authentication of the HTTP request
-//! ([MS-NLMP], the `sspi` crate's server side, against one lab account),
+//! /remoteDesktopGateway/`), NTLM and Negotiate authentication of the HTTP
+//! request ([MS-NLMP]; [RFC 4559] SPNEGO with NTLM inside, or Kerberos for
+//! `HTTP/<host>` given [`GatewayConfig::kerberos`]; the `sspi` crate's
+//! server side, against one lab account),
 //! the WebSocket transport (101, [RFC 6455]) or the legacy two-channel one
 //! (200: `RDG_OUT_DATA` and `RDG_IN_DATA` on two TLS connections paired by
 //! `RDG-Connection-Id`, `legacy`), the MS-TSGU exchange ([MS-TSGU
@@ -13,6 +15,7 @@
 //! ```text
 //! TLS ─ RPC_IN_DATA ── 401 (every fault: the RPC proxy is there, not played)
 //! TLS ─ RDG_OUT_DATA ─┬─ 404 ........................................ gw-rpc-only
+//!                     ├─ 401 Negotiate alone ─ SPNEGO (NTLM, Kerberos) ─ 101 ... gw-negotiate-only
 //!                     └─ 401 NTLM/Negotiate ─ NTLM ─┬─ 401 ........... gw-auth-refused
 //!                                                   ├─ 200 (legacy: no upgrade asked, or gw-no-websocket)
 //!                                                   │    + RDG_IN_DATA ─┐
@@ -24,21 +27,27 @@
 //!                                                                                                                        └─ relay, DTLS on UDP ..... gw-healthy, gw-no-websocket
 //! ```
 //!
-//! What it does not do that Windows' gateway does: Negotiate/Kerberos (only
-//! NTLM is checked, though both schemes are offered), the UDP side channel
-//! past its DTLS handshake (no CONNECT_PKT, no RDP-UDP relay, one client at
-//! a time), the RPC over HTTP exchange (its proxy only answers 401), PAA
-//! cookies and consent messages; on the legacy transport, a 100-byte
-//! seed (it sends the 10 bytes Windows Server 2019 and FreeRDP use) and
-//! its own answer to an `RDG_IN_DATA` whose `RDG_OUT_DATA` is not waiting
-//! (it answers 400; Windows' is undocumented). Resource names are connected
-//! to only when they are IP addresses or `localhost` (no name is ever
-//! resolved), or through [`GatewayConfig::relay_to`].
+//! What it does not do that Windows' gateway does: a KDC of its own
+//! (Kerberos is checked with the service key it is given, never with
+//! user-to-user, and no account is looked up: any user of the realm with a
+//! ticket is let in), NTLM denied by domain policy (`gw-negotiate-only`
+//! removes the `NTLM` scheme only; NTLM inside SPNEGO still passes, as on a
+//! gateway whose site lists the Negotiate provider alone), Basic, the UDP
+//! side channel past its DTLS handshake (no CONNECT_PKT, no RDP-UDP relay,
+//! one client at a time), the RPC over HTTP exchange (its proxy only
+//! answers 401), PAA cookies and consent messages; on the legacy transport,
+//! a 100-byte seed (it sends the 10 bytes Windows Server 2019 and FreeRDP
+//! use), a last Negotiate token in its 200, and its own answer to an
+//! `RDG_IN_DATA` whose `RDG_OUT_DATA` is not waiting (it answers 400;
+//! Windows' is undocumented). Resource names are connected to only when
+//! they are IP addresses or `localhost` (no name is ever resolved), or
+//! through [`GatewayConfig::relay_to`].
 
 mod conn;
 mod exchange;
 mod hostile;
 mod legacy;
+mod negotiate;
 mod udp;
 
 pub use hostile::GatewayHostile;
@@ -80,11 +89,15 @@ pub enum GatewayFault {
     /// Healthy over TCP, and the UDP side channel it announces answers
     /// nothing: datagrams to it are dropped (a firewall in front of UDP 3391).
     UdpBlocked,
+    /// The 401 offers only `Negotiate` (the gateway's site has the
+    /// Negotiate provider alone, NTLM removed from its list): SPNEGO with
+    /// NTLM inside or Kerberos is accepted, the `NTLM` scheme is not.
+    NegotiateOnly,
 }
 
 impl GatewayFault {
     /// Every fault.
-    pub const ALL: [GatewayFault; 11] = [
+    pub const ALL: [GatewayFault; 12] = [
         Self::Healthy,
         Self::CertExpired,
         Self::AuthRefused,
@@ -96,6 +109,7 @@ impl GatewayFault {
         Self::RpcOnly,
         Self::Silent,
         Self::UdpBlocked,
+        Self::NegotiateOnly,
     ];
 
     /// The kebab-case name (`gw-healthy`, `gw-cap-denied`, …).
@@ -112,6 +126,7 @@ impl GatewayFault {
             Self::RpcOnly => "gw-rpc-only",
             Self::Silent => "gw-silent",
             Self::UdpBlocked => "gw-udp-blocked",
+            Self::NegotiateOnly => "gw-negotiate-only",
         }
     }
 
@@ -138,6 +153,9 @@ impl GatewayFault {
             Self::UdpBlocked => {
                 "a working gateway whose UDP side channel answers nothing (UDP dropped)"
             }
+            Self::NegotiateOnly => {
+                "the gateway offers only Negotiate (SPNEGO), not the NTLM scheme"
+            }
         }
     }
 }
@@ -163,6 +181,10 @@ pub struct GatewayConfig {
     pub hostile: Option<GatewayHostile>,
     /// The UDP side channel's port, once bound: set by [`spawn_gateway`].
     pub(crate) udp_port: Option<u16>,
+    /// The key of `HTTP/<host>` in a realm, when the gateway is a domain
+    /// member: Negotiate then accepts Kerberos tickets for that SPN
+    /// ([`crate::KerberosService::from_password_for`] with `HTTP`).
+    pub kerberos: Option<crate::KerberosService>,
 }
 
 impl GatewayConfig {
@@ -178,6 +200,7 @@ impl GatewayConfig {
             max_connections: 64,
             hostile: None,
             udp_port: None,
+            kerberos: None,
         }
     }
 }

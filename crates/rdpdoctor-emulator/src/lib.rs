@@ -133,8 +133,19 @@ impl KerberosService {
     /// The service of `TERMSRV/<host>@<realm>` whose principal was made
     /// with `password` (`kadmin addprinc -pw`): its AES256 key.
     pub fn from_password(password: &str, realm: &str, host: &str) -> Result<Self, String> {
+        Self::from_password_for("TERMSRV", password, realm, host)
+    }
+
+    /// The same for `<class>/<host>@<realm>`: `HTTP` for an emulated RD
+    /// Gateway's Negotiate ([`GatewayConfig::kerberos`]).
+    pub fn from_password_for(
+        class: &str,
+        password: &str,
+        realm: &str,
+        host: &str,
+    ) -> Result<Self, String> {
         let realm = realm.to_ascii_uppercase();
-        let key = rdpdoctor_wire::kerberos::aes256_key(password, &realm, &["TERMSRV", host])
+        let key = rdpdoctor_wire::kerberos::aes256_key(password, &realm, &[class, host])
             .map_err(|e| e.to_string())?;
         Ok(KerberosService {
             host: host.to_owned(),

@@ -3,7 +3,7 @@
 //! ([MS-TSGU 3.3.5.1] the HTTP transport, [MS-TSGU 2.2.10] its packets).
 //! Plain data: which hop fails is judged by `rdpdoctor-diagnose`.
 
-use crate::CertificateFacts;
+use crate::{CertificateFacts, LogonMechanism};
 use serde::{Deserialize, Serialize};
 
 /// The gateway hop by hop.
@@ -52,6 +52,11 @@ pub struct GatewayEvidence {
     /// clients fall back to answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rpc_over_http: Option<RpcOverHttp>,
+    /// How the probe authenticated to the gateway over HTTP: the scheme and
+    /// the mechanism inside it (schema 2 addition; absent without `--user`
+    /// or when the gateway offered no scheme the probe speaks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<GatewayAuth>,
 }
 
 /// [MS-RPCH 2.1.2.1.1] `RPC_IN_DATA /rpc/rpcproxy.dll` without
@@ -123,6 +128,38 @@ impl UdpOutcome {
             Self::NoAnswer => "no-answer",
             Self::NotDtls => "not-dtls",
             Self::NotChecked => "not-checked",
+        }
+    }
+}
+
+/// The HTTP authentication to the gateway ([MS-TSGU 3.3.5.1]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatewayAuth {
+    /// The scheme of the `Authorization` field.
+    pub scheme: HttpAuthScheme,
+    /// The mechanism, and why, as the logon's `mechanism` (the SPN is
+    /// `HTTP/<gateway>`). Under `ntlm` the package is always NTLM.
+    pub mechanism: LogonMechanism,
+}
+
+/// An HTTP authentication scheme the probe speaks to a gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HttpAuthScheme {
+    /// `Authorization: NTLM <token>`: raw NTLM messages ([MS-NLMP]), as
+    /// FreeRDP 2 speaks to a gateway.
+    Ntlm,
+    /// `Authorization: Negotiate <token>`: SPNEGO ([RFC 4559], [RFC 4178]),
+    /// carrying Kerberos or NTLM.
+    Negotiate,
+}
+
+impl HttpAuthScheme {
+    /// The scheme's name as it appears in the header field.
+    pub fn header_name(self) -> &'static str {
+        match self {
+            Self::Ntlm => "NTLM",
+            Self::Negotiate => "Negotiate",
         }
     }
 }

@@ -45,8 +45,8 @@ pub use credssp::{CredSspEvidence, NtlmFacts};
 pub use deep::{DeepEvidence, DeepOutcome, DeepPhase};
 pub use failure::StepFailure;
 pub use gateway::{
-    GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, RpcOverHttp, UdpOutcome,
-    UdpSideChannel,
+    GatewayAuth, GatewayEvidence, GatewayHop, GatewayHopKind, HopOutcome, HttpAuthScheme,
+    RpcOverHttp, UdpOutcome, UdpSideChannel,
 };
 pub use host::HostEvidence;
 pub use kerberos::{KdcOutcome, KdcReach, KdcReplyFacts, KerberosEvidence};

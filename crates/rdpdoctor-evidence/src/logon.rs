@@ -147,6 +147,9 @@ pub enum MechanismReason {
     NoSpn,
     /// The KDC did not answer: NTLM, as mstsc falls back.
     KdcUnreachable,
+    /// The RD Gateway does not offer `Negotiate`, only `NTLM`: NTLM, the
+    /// only scheme left (schema 2 addition; the gateway's authentication only).
+    NegotiateNotOffered,
 }
 
 /// How the credentials went to the server.

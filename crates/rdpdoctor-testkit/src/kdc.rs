@@ -277,13 +277,25 @@ impl Kdc {
     /// the principal's keys change and its kvno goes up, as when a computer
     /// account's password is reset behind the service's back.
     pub fn change_password(&self, principal: &str, password: &str) {
+        self.kadmin(&format!("cpw -pw {password} {principal}"));
+    }
+
+    /// One `kadmin.local` request, given on its stdin (never in argv).
+    fn kadmin(&self, request: &str) {
         let out = run_with_stdin(
             Command::new("kadmin.local")
                 .args(["-r", REALM])
                 .envs(self.env()),
-            &format!("cpw -pw {password} {principal}\n"),
+            &format!("{request}\n"),
         );
-        assert!(out.status.success(), "kadmin.local cpw: {out:?}");
+        assert!(out.status.success(), "kadmin.local: {out:?}");
+    }
+
+    /// `kadmin.local addprinc -pw PASSWORD PRINCIPAL` (the password on
+    /// stdin): a service such as `HTTP/<gateway>` whose key the test gives
+    /// an emulated service.
+    pub fn add_principal(&self, principal: &str, password: &str) {
+        self.kadmin(&format!("addprinc -pw {password} {principal}"));
     }
 
     /// `kvno SPN` with the ticket cache `kinit` left: success, and what it

@@ -120,18 +120,24 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
     let listeners = listeners(&args)?;
     let gateways = gateway_listeners(&args)?;
     let issuer = load_ca(&args)?;
-    let kerberos = match (&args.kerberos_realm, &args.kerberos_password_file) {
+    // The realm's key for TERMSRV/<host> (the RDP listeners) and for
+    // HTTP/<host> (the gateways' Negotiate), both from the one password.
+    let (kerberos, gateway_kerberos) = match (&args.kerberos_realm, &args.kerberos_password_file) {
         (Some(realm), Some(file)) => {
             let password = crate::password::from_file(file)?;
-            let mut service = rdpdoctor_emulator::KerberosService::from_password(
-                &password,
-                realm,
-                &args.kerberos_host,
-            )?;
-            service.ntlm_names_domain = args.kerberos_ntlm_domain;
-            Some(service)
+            let service = |class| {
+                rdpdoctor_emulator::KerberosService::from_password_for(
+                    class,
+                    &password,
+                    realm,
+                    &args.kerberos_host,
+                )
+            };
+            let mut termsrv = service("TERMSRV")?;
+            termsrv.ntlm_names_domain = args.kerberos_ntlm_domain;
+            (Some(termsrv), Some(service("HTTP")?))
         }
-        _ => None,
+        _ => (None, None),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -164,7 +170,9 @@ pub fn run(args: LabServeArgs) -> Result<u8, String> {
         }
         let mut gws = Vec::new();
         for (fault, addr) in gateways {
-            let gw = rdpdoctor_emulator::spawn_gateway(GatewayConfig::new(fault), addr)
+            let mut cfg = GatewayConfig::new(fault);
+            cfg.kerberos = gateway_kerberos.clone();
+            let gw = rdpdoctor_emulator::spawn_gateway(cfg, addr)
                 .await
                 .map_err(|e| format!("gateway {}: {e}", fault.name()))?;
             if stdout_open {

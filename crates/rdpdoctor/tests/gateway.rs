@@ -170,6 +170,15 @@ const EXPECT: &[Expect] = &[
         hop: "opened a channel to the target",
         verdict: "works-with-warnings",
     },
+    Expect {
+        fault: GatewayFault::NegotiateOnly,
+        finding: "gateway-negotiate-only",
+        // The probe gets through with Negotiate (NTLM inside SPNEGO), as
+        // mstsc; what fails FreeRDP 2 there ranks first.
+        cause: Some("rd-gateway-negotiate-only"),
+        hop: "authentication at the gateway",
+        verdict: "some-clients-fail",
+    },
 ];
 
 /// The report is valid against docs/rdpdoctor.schema.json's `ProbeOutput`.
@@ -232,6 +241,7 @@ fn check(e: &Expect) {
             | GatewayFault::CertExpired
             | GatewayFault::UdpBlocked
             | GatewayFault::NoWebsocket
+            | GatewayFault::NegotiateOnly
     );
     assert!(
         through || ids.iter().all(|i| i.starts_with("gateway-")),
@@ -312,6 +322,20 @@ fn check(e: &Expect) {
     let failing = !matches!(e.verdict, "healthy" | "works-with-warnings");
     assert_eq!(p.code, i32::from(failing), "{name}: exit status");
     assert_eq!(p.json["gateway"]["target_probed"], through, "{name}");
+    // The scheme: Negotiate (NTLM inside) where the 401 offers it alone,
+    // raw NTLM where NTLM is offered and no KDC is known.
+    let auth = &p.json["gateway"]["auth"];
+    if e.fault == GatewayFault::NegotiateOnly {
+        assert_eq!(auth["scheme"], "negotiate", "{name}: {auth}");
+        assert_eq!(auth["mechanism"]["package"], "ntlm", "{name}: {auth}");
+        assert!(ids.contains(&"gateway-channel-opened".to_owned()), "{name}");
+    } else if !matches!(e.fault, GatewayFault::RpcOnly | GatewayFault::Silent) {
+        assert_eq!(auth["scheme"], "ntlm", "{name}: {auth}");
+        assert_eq!(
+            auth["mechanism"]["reason"], "no-kdc-known",
+            "{name}: {auth}"
+        );
+    }
     assert_no_password(&p, name);
 }
 
@@ -725,6 +749,32 @@ fn a_gateway_refusing_the_credentials_sends_none_to_the_target() {
         headline.contains("authentication at the gateway"),
         "{headline}"
     );
+}
+
+/// A wrong password through Negotiate: sspi's server checks the NTLM
+/// inside SPNEGO (the mechListMIC needs the right key), answers 401, and
+/// the probe names the gateway's authentication, never the target.
+#[test]
+fn a_wrong_password_through_negotiate_is_the_gateways_refusal() {
+    let mut cfg = GatewayConfig::new(GatewayFault::NegotiateOnly);
+    cfg.password = "Another-Gateway-Pass-3".into();
+    let served = Served::start_with(cfg);
+    let p = probe_through(&served, &served.target(), "logon-gw-negotiate-refused", &[]);
+    p.assert_has("gateway-auth-refused");
+    p.assert_has("gateway-negotiate-only");
+    assert_eq!(p.json["gateway"]["auth"]["scheme"], "negotiate");
+    assert!(p.json["logon"].is_null(), "{}", p.json["logon"]);
+    let headline = p.json["diagnosis"]["headline"].as_str().unwrap();
+    assert!(
+        headline.contains("authentication at the gateway"),
+        "{headline}"
+    );
+    assert_eq!(
+        p.json["diagnosis"]["causes"][0]["id"], "rd-gateway-auth-refused",
+        "{}",
+        p.json["diagnosis"]["causes"]
+    );
+    assert_no_password(&p, "negotiate-refused");
 }
 
 /// The fast profile never logs on at the target, through a gateway as

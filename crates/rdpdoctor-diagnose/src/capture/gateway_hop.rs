@@ -17,7 +17,8 @@ use rdpdoctor_evidence::{GatewayHop, GatewayHopKind, HopOutcome};
 /// Every finding of a connection that is the gateway hop.
 pub(super) fn findings(c: &CaptureConnection, out: &mut Vec<Finding>) {
     if let Some(h) = failed_hop(c) {
-        out.push(crate::gateway::hop_finding_at(&c.server, &h));
+        // A capture never sees the HTTP authentication (inside TLS).
+        out.push(crate::gateway::hop_finding_at(&c.server, "NTLM", &h));
     }
     certificate(c, out);
     retransmissions(c, out);

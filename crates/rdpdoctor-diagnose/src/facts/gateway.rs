@@ -59,6 +59,15 @@ facts! {
         pub websocket: bool,
     }
 
+    /// The 401 offers Negotiate without NTLM (`gateway-negotiate-only`).
+    pub struct NegotiateOnlyFacts<'a> for [GatewayNegotiateOnly] {
+        /// The schemes the 401 offers, as in `gateway.auth_schemes`.
+        pub auth_schemes: &'a [String],
+        /// The scheme the probe authenticated with (`negotiate`), when it did.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub scheme: Option<rdpdoctor_evidence::HttpAuthScheme>,
+    }
+
     /// A channel opened (`gateway-channel-opened`).
     pub struct ChannelOpenedFacts for [GatewayChannelOpened] {
         /// Whether the target itself was probed through the gateway.

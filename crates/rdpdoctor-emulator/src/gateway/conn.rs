@@ -1,11 +1,13 @@
-//! One connection to the emulated gateway: TLS, HTTP requests with NTLM
-//! ([MS-TSGU 3.3.5.1]), the WebSocket upgrade, the MS-TSGU exchange
-//! ([MS-TSGU 3.7.5]) and the relay, or the hand-over of an authorized
-//! legacy channel to [`super::legacy`]. Every read is bounded and deadlined
-//! (the emulator's [`Framed`]); any error ends the connection quietly.
+//! One connection to the emulated gateway: TLS, HTTP requests with NTLM or
+//! Negotiate ([MS-TSGU 3.3.5.1], [`super::negotiate`]), the WebSocket
+//! upgrade, the MS-TSGU exchange ([MS-TSGU 3.7.5]) and the relay, or the
+//! hand-over of an authorized legacy channel to [`super::legacy`]. Every
+//! read is bounded and deadlined (the emulator's [`Framed`]); any error
+//! ends the connection quietly.
 
 use super::exchange::{self, RELAY_IDLE, Tunnel};
 use super::legacy::{self, Half};
+use super::negotiate::Acceptor;
 use super::{GatewayConfig, GatewayFault, GatewayHostile, hostile};
 use crate::framed::{End, Framed};
 use base64::Engine as _;
@@ -62,6 +64,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     cfg: &GatewayConfig,
 ) -> Result<Half, End> {
     let mut ntlm: Option<(Ntlm, sspi::AuthIdentityBuffers)> = None;
+    let mut spnego: Option<Acceptor> = None;
     for _ in 0..MAX_REQUESTS {
         let head = s.read_frame(http::request_head_len, http::MAX_HEAD).await?;
         let req = http::decode_request_head(&head).map_err(garbage)?;
@@ -76,7 +79,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         // publishes beside the HTTP transport asks for credentials (401,
         // Negotiate and NTLM); the RPC exchange behind it is not played.
         if req.method.starts_with("RPC_") {
-            s.send(&unauthorized(None)).await?;
+            s.send(&unauthorized(cfg, None)).await?;
             return Err(End::Done);
         }
         if !req.method.starts_with("RDG_") {
@@ -87,27 +90,63 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             s.send(&response(404, "Not Found", &[])).await?;
             return Err(End::Done);
         }
+        let negotiate_only = cfg.fault == GatewayFault::NegotiateOnly;
+        let offered = |scheme: &str| {
+            scheme.eq_ignore_ascii_case("Negotiate")
+                || (scheme.eq_ignore_ascii_case("NTLM") && !negotiate_only)
+        };
         let token = req
             .value("Authorization")
             .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| {
-                scheme.eq_ignore_ascii_case("NTLM") || scheme.eq_ignore_ascii_case("Negotiate")
-            })
-            .and_then(|(_, t)| {
-                base64::engine::general_purpose::STANDARD
+            .filter(|(scheme, _)| offered(scheme))
+            .and_then(|(scheme, t)| {
+                let t = base64::engine::general_purpose::STANDARD
                     .decode(t.trim())
-                    .ok()
+                    .ok()?;
+                Some((scheme.to_owned(), t))
             });
-        let Some(token) = token else {
+        let Some((scheme, token)) = token else {
+            // No credentials, or a scheme this gateway does not offer: the
+            // schemes again, as IIS answers.
             ntlm = None;
-            s.send(&unauthorized(None)).await?;
+            spnego = None;
+            s.send(&unauthorized(cfg, None)).await?;
             continue;
         };
+        // A raw NTLM message (also accepted under `Negotiate`, as Windows'
+        // Negotiate package accepts one), else SPNEGO.
+        let raw_ntlm = token.starts_with(b"NTLMSSP\0");
+        if !raw_ntlm {
+            let step = match spnego.as_mut() {
+                Some(a) => a.step(token),
+                None => Acceptor::new(cfg).and_then(|a| spnego.insert(a).step(token)),
+            };
+            match step {
+                Ok((reply, false)) => {
+                    s.send(&unauthorized(cfg, Some((&scheme, &reply)))).await?;
+                    continue;
+                }
+                Ok((last, true)) if cfg.fault != GatewayFault::AuthRefused => {
+                    let field = (!last.is_empty()).then(|| {
+                        format!(
+                            "{scheme} {}",
+                            base64::engine::general_purpose::STANDARD.encode(&last)
+                        )
+                    });
+                    return authorized(s, cfg, &req, field.as_deref()).await;
+                }
+                _ => {
+                    s.send(&unauthorized(cfg, None)).await?;
+                    return Err(End::Done);
+                }
+            }
+        }
         match token.get(8..12) {
             Some([1, 0, 0, 0]) => {
                 let (ctx, challenge) = ntlm_challenge(cfg, token).map_err(garbage)?;
                 ntlm = Some(ctx);
-                s.send(&unauthorized(Some(&challenge))).await?;
+                s.send(&unauthorized(cfg, Some((&scheme, &challenge))))
+                    .await?;
             }
             Some([3, 0, 0, 0]) => {
                 let accepted = match ntlm.take() {
@@ -115,10 +154,10 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                     None => false,
                 };
                 if !accepted || cfg.fault == GatewayFault::AuthRefused {
-                    s.send(&unauthorized(None)).await?;
+                    s.send(&unauthorized(cfg, None)).await?;
                     return Err(End::Done);
                 }
-                return authorized(s, cfg, &req).await;
+                return authorized(s, cfg, &req, None).await;
             }
             _ => {
                 s.send(&response(400, "Bad Request", &[])).await?;
@@ -144,15 +183,20 @@ pub(super) fn response(status: u16, reason: &str, headers: &[(&str, &str)]) -> V
     out.into_bytes()
 }
 
-/// 401 offering Negotiate and NTLM, or carrying an NTLM CHALLENGE.
-fn unauthorized(challenge: Option<&[u8]>) -> Vec<u8> {
-    match challenge {
-        Some(c) => {
+/// 401 offering the gateway's schemes (Negotiate and NTLM; Negotiate alone
+/// for `gw-negotiate-only`), or carrying the next token in the scheme the
+/// client used.
+fn unauthorized(cfg: &GatewayConfig, token: Option<(&str, &[u8])>) -> Vec<u8> {
+    match token {
+        Some((scheme, t)) => {
             let v = format!(
-                "NTLM {}",
-                base64::engine::general_purpose::STANDARD.encode(c)
+                "{scheme} {}",
+                base64::engine::general_purpose::STANDARD.encode(t)
             );
             response(401, "Unauthorized", &[("WWW-Authenticate", &v)])
+        }
+        None if cfg.fault == GatewayFault::NegotiateOnly => {
+            response(401, "Unauthorized", &[("WWW-Authenticate", "Negotiate")])
         }
         None => response(
             401,
@@ -228,10 +272,13 @@ fn ntlm_check(ctx: (Ntlm, sspi::AuthIdentityBuffers), token: Vec<u8>) -> Result<
 }
 
 /// The user is authenticated: the transport, then MS-TSGU.
+/// `last` is the `WWW-Authenticate` value carrying the gateway's last
+/// Negotiate token ([RFC 4559 5]: mutual authentication), if any.
 async fn authorized<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut Framed<S>,
     cfg: &GatewayConfig,
     req: &RequestHead,
+    last: Option<&str>,
 ) -> Result<Half, End> {
     let upgrade = req
         .value("Upgrade")
@@ -239,20 +286,23 @@ async fn authorized<S: AsyncRead + AsyncWrite + Unpin>(
     let key = req.value("Sec-WebSocket-Key");
     let refused = cfg.fault == GatewayFault::NoWebsocket || cfg.hostile.is_some_and(|h| h.legacy());
     let (true, Some(key), false) = (upgrade, key, refused) else {
-        // No upgrade asked, or none offered: the legacy transport.
+        // No upgrade asked, or none offered: the legacy transport. Its 200
+        // carries no last Negotiate token (the emulator's simplification:
+        // the legacy OUT channel's 200 is sent when its IN pairs).
+        let _ = last;
         return legacy::half(req).ok_or_else(|| garbage("no RDG-Connection-Id"));
     };
     let accept = websocket::accept_key(key);
-    s.send(&response(
-        101,
-        "Switching Protocols",
-        &[
-            ("Upgrade", "websocket"),
-            ("Connection", "Upgrade"),
-            ("Sec-WebSocket-Accept", &accept),
-        ],
-    ))
-    .await?;
+    let mut fields = vec![
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Accept", accept.as_str()),
+    ];
+    if let Some(v) = last {
+        fields.push(("WWW-Authenticate", v));
+    }
+    s.send(&response(101, "Switching Protocols", &fields))
+        .await?;
     match cfg.hostile {
         Some(GatewayHostile::UpgradeWithoutFraming) => {
             return Err(hostile::unframed(s, cfg.hold).await);

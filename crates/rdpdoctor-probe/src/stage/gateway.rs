@@ -4,7 +4,7 @@
 //! ```text
 //! gateway name → TCP → TLS (the gateway's certificate)
 //!   → RDG_OUT_DATA without credentials ([MS-TSGU 3.3.5.1]: the 401's schemes; 404/403/410 = RPC over HTTP only)
-//!   → with --user: NTLM over HTTP (sspi) → 101 WebSocket ([RFC 6455]) or 200 legacy
+//!   → with --user: NTLM or Negotiate over HTTP (sspi, [`http_auth`]) → 101 WebSocket ([RFC 6455]) or 200 legacy
 //!   → handshake → tunnel create (CAP) → tunnel auth → channel create to TARGET (RAP, the target's reach)
 //! ```
 //!
@@ -19,6 +19,7 @@
 mod channel;
 mod deep;
 mod http;
+mod http_auth;
 pub mod nla;
 mod rdp_security;
 mod rpc;
@@ -130,6 +131,8 @@ struct Again<'a> {
     gw: &'a GatewayTarget,
     addr: std::net::SocketAddr,
     gw_target: Target,
+    /// The scheme and mechanism the first authentication chose.
+    auth: rdpdoctor_evidence::GatewayAuth,
 }
 
 impl Again<'_> {
@@ -178,6 +181,7 @@ fn empty_evidence(gw: &GatewayTarget) -> GatewayEvidence {
         channel_end: None,
         udp: None,
         rpc_over_http: None,
+        auth: None,
     }
 }
 
@@ -235,10 +239,29 @@ async fn path<'a>(
     let Some(creds) = creds else {
         return (ev, None);
     };
+    let t = Instant::now();
+    let Some(auth) = http_auth::choose(&ev.auth_schemes, &gw.host, creds, deadline.step()).await
+    else {
+        // Basic alone (or another scheme): never sent (http_auth says why).
+        let detail = format!(
+            "the gateway offers only {}; the probe authenticates with Negotiate or NTLM \
+             and does not send Basic (the password itself)",
+            ev.auth_schemes.join(", ")
+        );
+        ev.hops.push(hop(
+            GatewayHopKind::HttpAuth,
+            HopOutcome::Refused,
+            t,
+            Some(detail),
+        ));
+        return (ev, None);
+    };
+    ev.auth = Some(auth.clone());
     let again = Again {
         gw,
         addr,
         gw_target,
+        auth,
     };
     // Boxed: each holds TLS connections across its awaits, and a scan runs
     // many probes on a tokio worker's stack.
@@ -259,11 +282,18 @@ async fn transport(
     ev: &mut GatewayEvidence,
 ) -> Option<tunnel::Transport> {
     let conn = Box::pin(http::open(at.addr, &at.gw_target, deadline, ev, false)).await?;
-    match Box::pin(http::authenticate(conn, at.gw, creds, deadline, ev)).await? {
+    match Box::pin(http::authenticate(
+        conn, at.gw, creds, &at.auth, deadline, ev,
+    ))
+    .await?
+    {
         http::Authorized::WebSocket(conn) => Some(tunnel::Transport::WebSocket(conn)),
         http::Authorized::Legacy { out, id, chunked } => {
             let inn = Box::pin(http::open(at.addr, &at.gw_target, deadline, ev, false)).await?;
-            let inn = Box::pin(http::legacy_in(inn, at.gw, creds, &id, deadline, ev)).await?;
+            let inn = Box::pin(http::legacy_in(
+                inn, at.gw, creds, &at.auth, &id, deadline, ev,
+            ))
+            .await?;
             Some(tunnel::Transport::Legacy {
                 out,
                 inn: Box::new(inn),

@@ -38,7 +38,7 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// The workstation name sent in the NTLM AUTHENTICATE (never the user's host name).
-const WORKSTATION: &str = "RDPDOCTOR";
+pub(crate) const WORKSTATION: &str = "RDPDOCTOR";
 
 /// The TSRequest version announced (as current Windows).
 const TS_REQUEST_VERSION: u32 = 6;
@@ -407,7 +407,10 @@ pub(super) fn stopped(ev: &mut LogonEvidence, e: &ReadError, doing: &str) {
 
 /// The identity `sspi` sends: the user in `realm` for Kerberos, else in
 /// the domain given with `--user`.
-fn sspi_identity(creds: &Credentials, realm: Option<&str>) -> Result<sspi::Credentials, String> {
+pub(crate) fn sspi_identity(
+    creds: &Credentials,
+    realm: Option<&str>,
+) -> Result<sspi::Credentials, String> {
     let username = sspi::Username::new(creds.user(), realm.or(creds.domain()))
         .map_err(|e| format!("--user is not a user name sspi accepts: {e}"))?;
     Ok(sspi::Credentials::AuthIdentity(sspi::AuthIdentity {

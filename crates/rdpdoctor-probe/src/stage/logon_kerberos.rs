@@ -46,7 +46,7 @@ use std::time::Duration;
 /// pre-authentication, one more after KRB_AP_ERR_SKEW, TGS, and spares).
 pub const MAX_KDC_REQUESTS: usize = 6;
 
-fn mechanism(package: AuthPackage, reason: MechanismReason) -> LogonMechanism {
+pub(crate) fn mechanism(package: AuthPackage, reason: MechanismReason) -> LogonMechanism {
     LogonMechanism {
         package,
         reason,
@@ -66,10 +66,21 @@ fn mechanism(package: AuthPackage, reason: MechanismReason) -> LogonMechanism {
 /// The package for a logon to `host` with `creds`, asking the KDC of the
 /// plan (if any) whether `TERMSRV/<host>` exists. No password is sent.
 pub async fn choose(host: &str, creds: &Credentials, step: Duration) -> LogonMechanism {
+    choose_for("TERMSRV", host, creds, step).await
+}
+
+/// The package for `service/<host>` (`TERMSRV` for the target's logon,
+/// `HTTP` for an RD Gateway's Negotiate), by the same rule as [`choose`].
+pub async fn choose_for(
+    service: &str,
+    host: &str,
+    creds: &Credentials,
+    step: Duration,
+) -> LogonMechanism {
     let Some(plan) = creds.kerberos() else {
         return mechanism(AuthPackage::Ntlm, MechanismReason::NoKdcKnown);
     };
-    let spn = format!("TERMSRV/{host}");
+    let spn = format!("{service}/{host}");
     let mut m = if host.parse::<IpAddr>().is_ok() {
         mechanism(AuthPackage::Ntlm, MechanismReason::TargetIsAddress)
     } else {

@@ -67,6 +67,18 @@ pub(super) fn section(d: &mut Builder<'_>, g: &GatewayEvidence) {
         let schemes: Vec<String> = g.auth_schemes.iter().map(|s| term(s)).collect();
         d.detail(&format!("offers {}", schemes.join(", ")));
     }
+    if let Some(a) = &g.auth {
+        let (package, why) = super::kerberos::package_and_why(&a.mechanism, "HTTP/<gateway>");
+        let kdc = match (&a.mechanism.kdc_error_name, a.mechanism.kdc_error) {
+            (Some(n), Some(c)) => format!("; the KDC refused: {} ({c})", term(n)),
+            _ => String::new(),
+        };
+        let scheme = match a.scheme {
+            rdpdoctor_evidence::HttpAuthScheme::Ntlm => "NTLM".to_owned(),
+            rdpdoctor_evidence::HttpAuthScheme::Negotiate => format!("Negotiate with {package}"),
+        };
+        d.detail(&format!("HTTP authentication: {scheme} ({why}){kdc}"));
+    }
     match g.websocket {
         Some(true) => d.detail("WebSocket transport accepted"),
         Some(false) => d.detail("WebSocket transport refused: legacy HTTP transport only"),

@@ -71,10 +71,23 @@ pub(super) fn section(d: &mut Builder<'_>, r: &ProbeReport) {
 
 /// Which package the logon inside CredSSP used, and why ([MS-CSSP 3.1.5]).
 fn logon_package(m: &LogonMechanism) -> String {
+    let (package, why) = package_and_why(m, "TERMSRV/<target>");
+    match (&m.ap_error_name, m.ap_error) {
+        (Some(n), Some(c)) => format!(
+            "logon: {package} ({why}); the server refused the AP-REQ: {} ({c})",
+            term(n)
+        ),
+        _ => format!("logon: {package} ({why})"),
+    }
+}
+
+/// A mechanism's package and why it was chosen, in words; `spn` stands for
+/// the service principal when the evidence names none.
+pub(super) fn package_and_why(m: &LogonMechanism, spn: &str) -> (&'static str, String) {
     let spn = m
         .service_principal
         .as_deref()
-        .map_or_else(|| "TERMSRV/<target>".to_owned(), term);
+        .map_or_else(|| spn.to_owned(), term);
     let why = match m.reason {
         MechanismReason::KdcAndSpn => match m.kdc_known_by {
             Some(StartReason::NtlmDomain) => format!(
@@ -86,6 +99,7 @@ fn logon_package(m: &LogonMechanism) -> String {
         MechanismReason::TargetIsAddress => "an IP address has no SPN".to_owned(),
         MechanismReason::NoSpn => format!("the KDC knows no {spn}, as mstsc falls back"),
         MechanismReason::KdcUnreachable => "the KDC did not answer, as mstsc falls back".to_owned(),
+        MechanismReason::NegotiateNotOffered => "the gateway does not offer Negotiate".to_owned(),
     };
     // The fallback Windows makes too (TCP first, then UDP): said, since a
     // ticket too big for a datagram would need the blocked TCP.
@@ -97,11 +111,5 @@ fn logon_package(m: &LogonMechanism) -> String {
         AuthPackage::Kerberos => "Kerberos",
         AuthPackage::Ntlm => "NTLM",
     };
-    match (&m.ap_error_name, m.ap_error) {
-        (Some(n), Some(c)) => format!(
-            "logon: {package} ({why}); the server refused the AP-REQ: {} ({c})",
-            term(n)
-        ),
-        _ => format!("logon: {package} ({why})"),
-    }
+    (package, why)
 }

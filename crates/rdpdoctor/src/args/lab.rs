@@ -44,7 +44,8 @@ pub struct LabServeArgs {
     pub list: bool,
     /// Serve NLA as a member of this Kerberos realm: CredSSP accepts an AP-REQ
     /// for TERMSRV/<--kerberos-host> with the key from --kerberos-password-file
-    /// (and NTLM for the demo account)
+    /// (and NTLM for the demo account); each --gateway's Negotiate accepts a
+    /// ticket for HTTP/<--kerberos-host> made with the same password
     #[arg(long, value_name = "REALM", requires = "kerberos_password_file")]
     pub kerberos_realm: Option<String>,
     /// The host name of the service's SPN, TERMSRV/<HOST>

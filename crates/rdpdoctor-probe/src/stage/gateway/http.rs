@@ -1,19 +1,18 @@
 //! The gateway's TCP, TLS and HTTP hops ([MS-TSGU 3.3.5.1]): the request
 //! `RDG_OUT_DATA /remoteDesktopGateway/` without credentials, then with NTLM
-//! ([MS-NLMP], the `sspi` crate's client) asking for the WebSocket transport;
-//! where the gateway answers 200 instead, the legacy transport's
-//! `RDG_IN_DATA` on a second connection ([`legacy_in`]).
+//! or Negotiate ([`super::http_auth`], the `sspi` crate's client) asking for
+//! the WebSocket transport; where the gateway answers 200 instead, the
+//! legacy transport's `RDG_IN_DATA` on a second connection ([`legacy_in`]),
+//! authenticated alike.
 
 use super::hop;
+use super::http_auth::Client;
 use crate::Credentials;
 use crate::io::{Deadline, FramedStream, ReadError};
 use base64::Engine as _;
+use rdpdoctor_evidence::{GatewayAuth, HttpAuthScheme};
 use rdpdoctor_evidence::{GatewayEvidence, GatewayHopKind, HopOutcome, StepFailure, Target};
 use rdpdoctor_wire::http::{self as wire_http, ResponseHead};
-use sspi::{
-    AuthIdentity, BufferType, ClientRequestFlags, CredentialUse, DataRepresentation, Ntlm,
-    SecurityBuffer, Sspi, SspiImpl, Username,
-};
 use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::net::TcpStream;
@@ -293,58 +292,115 @@ pub(crate) enum Authorized {
     },
 }
 
-/// Why NTLM over HTTP stopped: a read or write, or an answer.
+/// Why the HTTP authentication stopped: a read or write, or an answer.
 enum Stop {
     Failed(HopOutcome, String),
     Status(ResponseHead, &'static str),
 }
 
-/// NTLM over HTTP ([MS-NLMP] in `Authorization`, [MS-TSGU 3.3.5.1]):
-/// NEGOTIATE, the 401's CHALLENGE, AUTHENTICATE; the last answer's head.
-async fn ntlm(
+/// Most requests one authentication may take: Negotiate with NTLM inside
+/// is three (NEGOTIATE, AUTHENTICATE with the mechListMIC, and the
+/// gateway's last token on the final answer); raw NTLM and Kerberos two.
+const MAX_AUTH_REQUESTS: usize = 3;
+
+/// HTTP authentication with `auth`'s scheme ([`super::http_auth`]) on
+/// `req`: tokens in `Authorization`, the gateway's in its 401s, until an
+/// answer other than 401; its head and the WebSocket key sent. The
+/// gateway's last Negotiate token on that answer is checked ([RFC 4559 5]:
+/// mutual authentication, Kerberos' AP-REP or SPNEGO's mechListMIC).
+async fn exchange(
     conn: &mut Conn,
     gw: &super::GatewayTarget,
     creds: &Credentials,
+    auth: &GatewayAuth,
     req: &Request<'_>,
     deadline: &Deadline,
+    ev: &mut GatewayEvidence,
 ) -> Result<(ResponseHead, String), Stop> {
-    let mut ntlm = Client::new(creds, &gw.host).map_err(|e| Stop::Failed(HopOutcome::Failed, e))?;
-    let negotiate = ntlm
-        .step(None)
-        .map_err(|e| Stop::Failed(HopOutcome::Failed, e))?;
-    let auth = format!("NTLM {}", b64(&negotiate));
-    let (head, _) = request(conn, gw, req, Some(&auth), deadline)
-        .await
-        .map_err(|(o, d)| Stop::Failed(o, d))?;
-    let challenge = head
-        .auth_token("NTLM")
-        .and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok());
-    let Some(challenge) = challenge.filter(|_| head.status == 401) else {
-        return Err(Stop::Status(head, "the gateway sent no NTLM CHALLENGE"));
-    };
-    let authenticate = ntlm
-        .step(Some(challenge))
-        .map_err(|e| Stop::Failed(HopOutcome::Failed, e))?;
-    let auth = format!("NTLM {}", b64(&authenticate));
-    request(conn, gw, req, Some(&auth), deadline)
-        .await
-        .map_err(|(o, d)| Stop::Failed(o, d))
+    let scheme = auth.scheme.header_name();
+    let mut client =
+        Client::new(auth, creds, &gw.host).map_err(|e| Stop::Failed(HopOutcome::Failed, e))?;
+    let mut input = None;
+    for round in 0..MAX_AUTH_REQUESTS {
+        let (token, _) = match client.step(input.take(), deadline.step()).await {
+            Ok(x) => x,
+            Err(e) => return Err(Stop::Failed(HopOutcome::Failed, kdc_said(&client, e, ev))),
+        };
+        let value = format!("{scheme} {}", b64(&token));
+        let (head, key) = request(conn, gw, req, Some(&value), deadline)
+            .await
+            .map_err(|(o, d)| Stop::Failed(o, d))?;
+        let theirs = head
+            .auth_token(scheme)
+            .and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok());
+        if head.status != 401 {
+            if let (HttpAuthScheme::Negotiate, Some(last), true) =
+                (auth.scheme, theirs, matches!(head.status, 101 | 200))
+                && let Err(e) = client.step(Some(last), deadline.step()).await
+            {
+                return Err(Stop::Failed(
+                    HopOutcome::Failed,
+                    format!("the gateway's last Negotiate token does not verify: {e}"),
+                ));
+            }
+            return Ok((head, key));
+        }
+        match theirs {
+            Some(t) => input = Some(t),
+            None if round == 0 => {
+                let why = match auth.scheme {
+                    HttpAuthScheme::Ntlm => "the gateway sent no NTLM CHALLENGE",
+                    HttpAuthScheme::Negotiate => "the gateway sent no Negotiate token",
+                };
+                return Err(Stop::Status(head, why));
+            }
+            None => {
+                return Err(Stop::Status(
+                    head,
+                    "the gateway refused the authenticated request",
+                ));
+            }
+        }
+    }
+    Err(Stop::Failed(
+        HopOutcome::Failed,
+        format!("{scheme} did not complete within {MAX_AUTH_REQUESTS} requests"),
+    ))
 }
 
-/// NTLM over HTTP, asking for the WebSocket transport: the transport the
-/// gateway answered with (101 WebSocket, 200 legacy), or `None` (the hop
-/// says why).
+/// A failed step's words, with the KDC's KRB-ERROR when one stopped it
+/// (the AS exchange with the password, or the ticket for `HTTP/<gateway>`),
+/// kept in the evidence's mechanism too.
+fn kdc_said(client: &Client, e: String, ev: &mut GatewayEvidence) -> String {
+    let Some(code) = client.log.last_error else {
+        return e;
+    };
+    let name = rdpdoctor_wire::kerberos::error_name(code);
+    if let Some(a) = ev.auth.as_mut() {
+        a.mechanism.kdc_error = Some(code);
+        a.mechanism.kdc_error_name = name.map(str::to_owned);
+    }
+    format!(
+        "the KDC refused Kerberos for the gateway: {} ({code})",
+        name.unwrap_or("an unnamed error")
+    )
+}
+
+/// HTTP authentication with `auth`'s scheme, asking for the WebSocket
+/// transport: the transport the gateway answered with (101 WebSocket, 200
+/// legacy), or `None` (the hop says why).
 pub(super) async fn authenticate(
     mut conn: Conn,
     gw: &super::GatewayTarget,
     creds: &Credentials,
+    auth: &GatewayAuth,
     deadline: &Deadline,
     ev: &mut GatewayEvidence,
 ) -> Option<Authorized> {
     let t = Instant::now();
     let id = connection_id();
     let req = Request::out(&id);
-    let (head, key) = match ntlm(&mut conn, gw, creds, &req, deadline).await {
+    let (head, key) = match exchange(&mut conn, gw, creds, auth, &req, deadline, ev).await {
         Ok(x) => x,
         Err(Stop::Failed(outcome, d)) => {
             ev.hops
@@ -405,6 +461,7 @@ pub(super) async fn legacy_in(
     mut conn: Conn,
     gw: &super::GatewayTarget,
     creds: &Credentials,
+    auth: &GatewayAuth,
     id: &str,
     deadline: &Deadline,
     ev: &mut GatewayEvidence,
@@ -421,7 +478,7 @@ pub(super) async fn legacy_in(
             .push(hop(GatewayHopKind::HttpAuth, outcome, t, Some(d)));
         None
     };
-    let head = match ntlm(&mut conn, gw, creds, &req, deadline).await {
+    let head = match exchange(&mut conn, gw, creds, auth, &req, deadline, ev).await {
         Ok((head, _)) => head,
         Err(Stop::Failed(outcome, d)) => return fail(ev, outcome, d),
         Err(Stop::Status(head, why)) => {
@@ -472,60 +529,4 @@ fn status_hop<T>(
 
 fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
-}
-
-/// sspi's NTLM client, one token at a time.
-struct Client {
-    ntlm: Ntlm,
-    creds: Option<sspi::AuthIdentityBuffers>,
-    target: String,
-}
-
-impl Client {
-    fn new(creds: &Credentials, host: &str) -> Result<Self, String> {
-        let mut ntlm = Ntlm::new();
-        let identity = AuthIdentity {
-            username: Username::new(creds.user(), creds.domain())
-                .map_err(|e| format!("--user is not a user name sspi accepts: {e}"))?,
-            password: sspi::Secret::new(String::clone(creds.password())),
-        };
-        let acquired = ntlm
-            .acquire_credentials_handle()
-            .with_credential_use(CredentialUse::Outbound)
-            .with_auth_data(&identity)
-            .execute(&mut ntlm)
-            .map_err(|e| format!("NTLM: {e}"))?;
-        Ok(Client {
-            ntlm,
-            creds: acquired.credentials_handle,
-            target: format!("HTTP/{host}"),
-        })
-    }
-
-    /// NEGOTIATE (no input) or AUTHENTICATE (the CHALLENGE in).
-    fn step(&mut self, input: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
-        let mut output = vec![SecurityBuffer::new(Vec::new(), BufferType::Token)];
-        let mut input = vec![SecurityBuffer::new(
-            input.unwrap_or_default(),
-            BufferType::Token,
-        )];
-        let mut builder = self
-            .ntlm
-            .initialize_security_context()
-            .with_credentials_handle(&mut self.creds)
-            .with_context_requirements(ClientRequestFlags::ALLOCATE_MEMORY)
-            .with_target_data_representation(DataRepresentation::Native)
-            .with_target_name(&self.target)
-            .with_input(&mut input)
-            .with_output(&mut output);
-        self.ntlm
-            .initialize_security_context_impl(&mut builder)
-            .and_then(|mut g| g.resolve_to_result())
-            .map_err(|e| format!("NTLM: {e}"))?;
-        Ok(output
-            .into_iter()
-            .next()
-            .map(|b| b.buffer)
-            .unwrap_or_default())
-    }
 }

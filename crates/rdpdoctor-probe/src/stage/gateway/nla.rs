@@ -1,6 +1,7 @@
 //! Network Level Authentication with the target through the gateway's
 //! channel: the direct probe's own CredSSP stages ([MS-CSSP 3.1.5], NTLM
-//! through `sspi`, [`crate::stage::logon`]) over the TLS stream the channel
+//! or Kerberos through `sspi`, [`crate::stage::logon`], the package chosen
+//! as directly) over the TLS stream the channel
 //! already carries, as mstsc continues on the one connection after TLS.
 //!
 //! With the full profile and `--user`, this is the run's one logon attempt
@@ -57,6 +58,10 @@ pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let hybrid_ex = selected == Protocol::HybridEx;
     let mut ev = logon::evidence(creds, LogonMethod::Credssp);
+    // The package as the direct logon chooses it: Kerberos for
+    // TERMSRV/<target> where the run knows the realm's KDC and the KDC the
+    // SPN, as mstsc in a domain through a gateway; NTLM otherwise.
+    ev.mechanism = Some(crate::stage::logon_kerberos::choose(host, creds, deadline.step()).await);
     ev.via = Some(if hybrid_ex {
         Protocol::HybridEx
     } else {
