@@ -335,16 +335,7 @@ fn client_refusal(c: &CaptureConnection, out: &mut Vec<Finding>) {
 
 fn tls(c: &CaptureConnection, out: &mut Vec<Finding>) {
     let Some(tls) = &c.tls else { return };
-    let said_hello = c
-        .messages
-        .iter()
-        .any(|m| m.name == MessageKind::TlsClientHello);
-    let answered = c
-        .messages
-        .iter()
-        .any(|m| m.name == MessageKind::TlsServerHello);
-    if said_hello
-        && !answered
+    if c.hello_unanswered()
         && let Some(x) = c
             .tcp
             .closes

@@ -413,6 +413,17 @@ impl CaptureConnection {
             || self.request_unanswered_ms().is_some()
     }
 
+    /// Did either side send a message of this kind?
+    pub fn has(&self, kind: MessageKind) -> bool {
+        self.messages.iter().any(|m| m.name == kind)
+    }
+
+    /// The client's TLS ClientHello got no ServerHello (the capture shows
+    /// none): where a cut or alert then ended the handshake.
+    pub fn hello_unanswered(&self) -> bool {
+        self.has(MessageKind::TlsClientHello) && !self.has(MessageKind::TlsServerHello)
+    }
+
     /// The client's SYN was answered with a reset from the server's side,
     /// never a SYN+ACK: refused (nothing listens, or a rejecting firewall),
     /// which is an answer, unlike SYNs that got none.
@@ -435,10 +446,7 @@ impl CaptureConnection {
             t.handshake_finished
                 && t.server_application_records > 4 + t.encrypted_handshake_records()
         });
-        let standard = self
-            .messages
-            .iter()
-            .any(|m| m.name == MessageKind::McsConnectResponse);
+        let standard = self.has(MessageKind::McsConnectResponse);
         (tls_session || standard) && !self.failed()
     }
 

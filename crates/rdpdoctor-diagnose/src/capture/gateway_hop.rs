@@ -80,20 +80,12 @@ fn failed_hop(c: &CaptureConnection) -> Option<GatewayHop> {
             0.0,
         ));
     }
-    let answered = c
-        .messages
-        .iter()
-        .any(|m| m.name == MessageKind::TlsServerHello);
-    let hello = c
-        .messages
-        .iter()
-        .any(|m| m.name == MessageKind::TlsClientHello);
     let cut = t
         .closes
         .iter()
         .find(|x| x.after == Some(MessageKind::TlsClientHello));
     match cut {
-        Some(x) if hello && !answered => Some(hop(
+        Some(x) if c.hello_unanswered() => Some(hop(
             GatewayHopKind::Tls,
             HopOutcome::Closed,
             format!(
